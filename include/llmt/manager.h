@@ -1,0 +1,59 @@
+/*
+ * The manager: what applications call. It knows every provider (built-ins and
+ * plugins), creates instances on first use, sends a request to "provider:model",
+ * and prices the answer from the model's configured rates.
+ *
+ * Thread-safety: one manager must be used from one thread at a time (it caches
+ * provider instances). Create one manager per thread, or lock around calls.
+ */
+#ifndef LLMT_MANAGER_H
+#define LLMT_MANAGER_H
+
+#include "common.h"
+#include "error.h"
+#include "log.h"
+#include "provider.h"
+
+LLMT_BEGIN_DECLS
+
+typedef struct llmt_manager llmt_manager;
+
+typedef struct llmt_manager_options {
+    unsigned int version;            /* LLMT_MANAGER_OPTIONS_VERSION */
+    const char *project_dir;         /* where .env lives; NULL = current directory */
+    llmt_logger logger;              /* where diagnostics go; zeroed = nowhere */
+    uint64_t seed;                   /* for simulating providers */
+    const char *mock_rules_path;     /* rules file for mock:rules, or NULL */
+    long timeout_ms;                 /* total per request; 0 = 120000 */
+    long connect_timeout_ms;         /* 0 = 10000 */
+} llmt_manager_options;
+
+#define LLMT_MANAGER_OPTIONS_VERSION 1u
+#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0}
+
+/* Fills opts with defaults (same as LLMT_MANAGER_OPTIONS_INIT). */
+LLMT_API void llmt_manager_options_init(llmt_manager_options *opts);
+
+/* Creates a manager with all built-in providers whose configuration is valid.
+ * On success *out owns everything; free it with llmt_manager_free(). On failure *out
+ * is left untouched and err says why (an invalid provider config is LLMT_E_CONFIG
+ * naming the file and JSON path). `opts` may be NULL for defaults; it is copied. */
+LLMT_API llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opts,
+                                      llmt_error *err);
+
+/* NULL is ignored. */
+LLMT_API void llmt_manager_free(llmt_manager *mgr);
+
+/* Sends `req` to `model_ref` ("provider:model", split at the first ':'), waits for the
+ * answer and fills `out` (which the caller clears with llmt_response_clear()).
+ * req->model and req->model_info are ignored: they come from model_ref and the config.
+ * The library chooses the structured-output mode the model supports and records it in
+ * out->structured_mode; out->cost_usd is priced from the config (cost_known false when
+ * the model has no price). On failure `out` is left empty and `err` is filled. */
+LLMT_API llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
+                                           const llmt_request *req, llmt_response *out,
+                                           llmt_error *err);
+
+LLMT_END_DECLS
+
+#endif

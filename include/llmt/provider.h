@@ -1,0 +1,259 @@
+/*
+ * The provider ABI: what a provider (built-in or plugin) implements.
+ *
+ * A provider is one const table of function pointers, llmt_provider_ops, plus a
+ * config.json. Built-ins live in src/providers/<name>/ and define
+ *     const llmt_provider_ops llmt_provider_<name>;
+ * plugins are shared objects exporting
+ *     const llmt_provider_ops *llmt_provider_entry(void);   (LLMT_PROVIDER_ENTRY_SYMBOL)
+ *
+ * Two kinds of provider share the table:
+ *   - HTTP providers implement build_request + parse_response + classify_error.
+ *     The library performs the HTTP exchange itself (curl easy or the multi event
+ *     loop), so a provider never blocks and never owns a socket.
+ *   - Local providers (the mock, simulators) implement `call` and answer directly;
+ *     they may ask for a simulated latency, which the engine waits out without
+ *     blocking other requests.
+ *
+ * Versioning (as sqlite3_vfs / git_odb_backend): `abi_version` comes first. The
+ * major part (abi_version >> 16) must equal LLMT_PROVIDER_ABI_MAJOR; the minor part
+ * says which optional trailing slots exist. Slots are only ever appended.
+ *
+ * Memory rule: every char* that a provider stores into an output struct
+ * (llmt_http_request, llmt_response) is allocated with malloc() and becomes owned
+ * by the library, which frees it with free(). Inputs (const) are borrowed and
+ * stay valid only for the duration of the call.
+ *
+ * Threading: ops of one provider instance may be called from the engine thread
+ * only; `state` needs no locking unless the provider shares it across instances.
+ *
+ * This header is self-sufficient: a plugin compiles against it alone (plus libc).
+ */
+#ifndef LLMT_PROVIDER_H
+#define LLMT_PROVIDER_H
+
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+#include "error.h"
+
+LLMT_BEGIN_DECLS
+
+#define LLMT_PROVIDER_ABI_MAJOR 1u
+#define LLMT_PROVIDER_ABI_MINOR 0u
+#define LLMT_PROVIDER_ABI_VERSION ((LLMT_PROVIDER_ABI_MAJOR << 16) | LLMT_PROVIDER_ABI_MINOR)
+#define LLMT_PROVIDER_ENTRY_SYMBOL "llmt_provider_entry"
+
+/* Capability flags of a provider (llmt_provider_ops.capabilities). */
+enum {
+    LLMT_CAP_SYSTEM_PROMPT = 1u << 0, /* has a system prompt slot */
+    LLMT_CAP_JSON_OBJECT   = 1u << 1, /* a JSON mode ("any JSON object") */
+    LLMT_CAP_JSON_SCHEMA   = 1u << 2, /* schema-constrained output */
+    LLMT_CAP_FILES         = 1u << 3, /* images/files in the request */
+    LLMT_CAP_LOCAL         = 1u << 4, /* answers without HTTP (implements `call`) */
+    LLMT_CAP_NEEDS_REFERENCE = 1u << 5 /* simulates answers from the expected JSON */
+};
+
+/* How the answer's structure was requested (recorded in every result). */
+typedef enum llmt_structured_mode {
+    LLMT_STRUCTURED_PROMPT_ONLY = 0, /* schema described in the prompt only */
+    LLMT_STRUCTURED_JSON_OBJECT = 1, /* provider JSON mode */
+    LLMT_STRUCTURED_JSON_SCHEMA = 2  /* provider schema-constrained output */
+} llmt_structured_mode;
+
+typedef struct llmt_message {
+    const char *role;    /* "user" or "assistant" */
+    const char *content;
+} llmt_message;
+
+typedef struct llmt_file {
+    const char *path;       /* for messages only */
+    const char *mime_type;  /* "image/png", "application/pdf", ... */
+    const unsigned char *data;
+    size_t size;
+} llmt_file;
+
+/* What a model of a provider can do, from config.json (user-overridable). */
+typedef struct llmt_model_info {
+    const char *name;          /* API model name */
+    long max_input_tokens;     /* 0 = unknown */
+    long max_output_tokens;    /* 0 = unknown */
+    bool json_schema;          /* supports schema-constrained output */
+    bool json_object;          /* supports a JSON mode */
+    bool images;               /* accepts images */
+    bool reasoning;            /* reasoning model: no temperature, other token field */
+} llmt_model_info;
+
+/* One request to one model. All pointers are borrowed for the duration of a call. */
+typedef struct llmt_request {
+    unsigned int version;          /* LLMT_REQUEST_VERSION */
+    const char *model;             /* API model name (the part after "provider:") */
+    const llmt_model_info *model_info; /* never NULL when given to a provider */
+    const char *system_prompt;     /* may be NULL */
+    const llmt_message *messages;
+    size_t n_messages;
+    const char *json_schema;       /* JSON Schema text, or NULL */
+    const char *schema_name;       /* name for providers that need one, or NULL */
+    llmt_structured_mode structured_mode; /* the mode the library chose */
+    const llmt_file *files;
+    size_t n_files;
+    long max_tokens;               /* 0 = provider default; already capped to the model */
+    double temperature;            /* < 0 = provider default */
+    const char *reference;         /* expected answer (JSON); only simulating providers use it */
+    const char *prompt_text;       /* the case's prompt alone (also inside messages), or NULL */
+    const char *source_text;       /* the case's source alone (also inside messages), or NULL */
+    uint64_t seed;                 /* for deterministic simulation */
+    const char *case_id;           /* "task/case", for simulating providers and logs */
+} llmt_request;
+#define LLMT_REQUEST_VERSION 1u
+
+typedef struct llmt_usage {
+    long input_tokens;
+    long output_tokens;
+    long cached_input_tokens;   /* -1 when not reported */
+    long reasoning_tokens;      /* -1 when not reported */
+} llmt_usage;
+
+/* A provider's answer. Strings are malloc'd and owned by whoever holds the struct;
+ * llmt_response_clear() frees them. */
+typedef struct llmt_response {
+    char *text;                 /* reply text (required, non-empty on success) */
+    char *model;                /* model that answered, as the provider named it */
+    char *stop_reason;          /* "stop", "length", "end_turn", ... or NULL */
+    char *request_id;           /* provider request id, or NULL */
+    llmt_usage usage;
+    double latency_ms;          /* set by the library */
+    double simulated_latency_ms;/* local providers: how long the engine should wait */
+    double cost_usd;            /* set by the library from the model's rates */
+    bool cost_known;            /* false when the model has no price: cost is "null" */
+    llmt_structured_mode structured_mode; /* set by the library */
+} llmt_response;
+
+typedef struct llmt_http_header {
+    char *name;
+    char *value;
+} llmt_http_header;
+
+/* Built by a provider; performed by the library. */
+typedef struct llmt_http_request {
+    char *method;               /* "POST" (NULL means POST) */
+    char *url;
+    llmt_http_header *headers;  /* array of n_headers, malloc'd */
+    size_t n_headers;
+    char *body;                 /* may be NULL for GET */
+    size_t body_len;
+    /* Names of headers whose values are secrets (e.g. "Authorization"): logs show
+     * them redacted. Header values containing the API key are redacted anyway. */
+} llmt_http_request;
+
+/* What came back; borrowed by the provider during parse_response/classify_error. */
+typedef struct llmt_http_response {
+    long status;
+    const char *body;
+    size_t body_len;
+    const llmt_http_header *headers; /* names lower-cased */
+    size_t n_headers;
+} llmt_http_response;
+
+/* What a provider instance is created with. Borrowed during init; copy what you keep. */
+typedef struct llmt_provider_settings {
+    unsigned int version;       /* LLMT_PROVIDER_SETTINGS_VERSION */
+    const char *name;           /* provider name */
+    const char *base_url;       /* after LLMT_<NAME>_BASE_URL override */
+    const char *api_key;        /* NULL when env_key is "" (no key needed) */
+    const char *config_json;    /* the provider's full config.json text, for custom fields */
+    const char *config_path;    /* where it came from, for messages */
+    uint64_t seed;              /* run seed (simulators) */
+    const char *options_json;   /* provider-specific run options (e.g. mock rules), or NULL */
+} llmt_provider_settings;
+#define LLMT_PROVIDER_SETTINGS_VERSION 1u
+
+typedef struct llmt_provider_ops {
+    unsigned int abi_version;   /* LLMT_PROVIDER_ABI_VERSION */
+    const char *name;           /* must equal the folder/plugin name */
+    unsigned int capabilities;  /* LLMT_CAP_* */
+
+    /* Creates per-instance state (may set *state to NULL). Required. */
+    llmt_status (*init)(void **state, const llmt_provider_settings *settings, llmt_error *err);
+    /* Frees the state. Required. */
+    void (*destroy)(void *state);
+
+    /* HTTP providers: fill `out` for `req`. */
+    llmt_status (*build_request)(void *state, const llmt_request *req,
+                                 llmt_http_request *out, llmt_error *err);
+    /* HTTP providers: parse a 2xx reply into `out`. Empty reply text is LLMT_E_BAD_RESPONSE. */
+    llmt_status (*parse_response)(void *state, const llmt_request *req,
+                                  const llmt_http_response *http, llmt_response *out,
+                                  llmt_error *err);
+    /* HTTP providers: turn a non-2xx reply into a status + detail (always fails). */
+    llmt_status (*classify_error)(void *state, const llmt_http_response *http, llmt_error *err);
+
+    /* Local providers: answer directly. */
+    llmt_status (*call)(void *state, const llmt_request *req, llmt_response *out, llmt_error *err);
+} llmt_provider_ops;
+
+/* The entry point a plugin exports under LLMT_PROVIDER_ENTRY_SYMBOL. */
+typedef const llmt_provider_ops *(*llmt_provider_entry_fn)(void);
+
+/* ---- small helpers usable by providers (static inline: no link dependency) ---- */
+
+static inline char *llmt_strdup_(const char *s)
+{
+    size_t n;
+    char *p;
+    if (!s)
+        return NULL;
+    n = strlen(s) + 1;
+    p = (char *)malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* Appends a header (copies name and value). Returns false on allocation failure. */
+static inline bool llmt_http_request_add_header(llmt_http_request *r, const char *name,
+                                                const char *value)
+{
+    llmt_http_header *h = (llmt_http_header *)realloc(r->headers,
+                                                      (r->n_headers + 1) * sizeof(*h));
+    if (!h)
+        return false;
+    r->headers = h;
+    h[r->n_headers].name = llmt_strdup_(name);
+    h[r->n_headers].value = llmt_strdup_(value);
+    if (!h[r->n_headers].name || !h[r->n_headers].value) {
+        free(h[r->n_headers].name);
+        free(h[r->n_headers].value);
+        return false;
+    }
+    r->n_headers++;
+    return true;
+}
+
+/* Case-insensitive header lookup in a response; NULL when absent. */
+static inline const char *llmt_http_response_header(const llmt_http_response *r, const char *name)
+{
+    size_t i, j;
+    for (i = 0; i < r->n_headers; i++) {
+        const char *a = r->headers[i].name, *b = name;
+        for (j = 0; a[j] && b[j]; j++) {
+            char ca = a[j], cb = b[j];
+            if (ca >= 'A' && ca <= 'Z') ca = (char)(ca - 'A' + 'a');
+            if (cb >= 'A' && cb <= 'Z') cb = (char)(cb - 'A' + 'a');
+            if (ca != cb)
+                break;
+        }
+        if (!a[j] && !b[j])
+            return r->headers[i].value;
+    }
+    return NULL;
+}
+
+/* Frees what a provider put into an llmt_http_request and zeroes it. */
+LLMT_API void llmt_http_request_clear(llmt_http_request *r);
+/* Frees the strings of a response and zeroes it. */
+LLMT_API void llmt_response_clear(llmt_response *r);
+
+LLMT_END_DECLS
+
+#endif

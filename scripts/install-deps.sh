@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian/Ubuntu packages llm-tester needs, only when something is missing.
+# Uses sudo when not root. Safe to run repeatedly (it is a no-op once all are present).
+set -eu
+PKGS="build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev"
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+echo "llm-tester: installing missing packages:$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "llm-tester: need root or sudo to install:$missing" >&2; exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

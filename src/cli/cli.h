@@ -1,0 +1,91 @@
+/* The command-line front end: a table of commands (one file each) and option tables
+ * that drive both parsing and --help. Data goes to stdout, diagnostics to stderr. */
+#ifndef LLMT_CLI_H
+#define LLMT_CLI_H
+
+#include <stdio.h>
+#include "core/diag.h"
+#include "llmt/manager.h"
+
+/* Exit codes (SPEC §7). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_GATE = 1,      /* a --min-accuracy gate failed */
+    CLI_EXIT_USAGE = 2,     /* usage or configuration error */
+    CLI_EXIT_PROVIDER = 3   /* provider errors prevented completion */
+};
+
+typedef enum { OPT_FLAG, OPT_COUNT, OPT_STRING, OPT_STRINGS, OPT_LONG, OPT_DOUBLE } cli_opt_kind;
+
+typedef struct cli_strings {
+    char **v;
+    size_t n;
+} cli_strings;
+
+typedef struct cli_option {
+    const char *name;        /* long name without "--" */
+    char short_name;         /* 0 if none */
+    cli_opt_kind kind;
+    const char *metavar;     /* for help, e.g. "DIR" */
+    const char *help;
+    void *target;            /* bool*, int*, const char**, cli_strings*, long*, double* */
+    bool *seen;              /* optional: set when given */
+} cli_option;
+
+/* Options every command accepts. */
+typedef struct cli_common {
+    int verbose;
+    bool quiet;
+    bool help;
+    const char *config_path;
+    const char *seed_text;
+} cli_common;
+
+typedef struct cli_ctx {
+    cli_common common;
+    const char *prog;
+    bool color;              /* stdout is a terminal and NO_COLOR is unset */
+    llmt_logger logger;
+} cli_ctx;
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    const char *usage;       /* after "llm-tester " */
+    const char *description; /* may be NULL */
+    const char *examples;    /* lines, each a full command */
+    int (*run)(cli_ctx *ctx, int argc, char **argv);
+} cli_command;
+
+/* Parses argv (argv[0] is the command name) with the command's table plus the common
+ * options. Positional arguments are moved to the front of argv; *npos gets their count.
+ * Returns 0, or CLI_EXIT_USAGE after printing a one-line error. */
+int cli_parse(cli_ctx *ctx, const cli_command *cmd, const cli_option *opts, int argc, char **argv,
+              int *npos);
+void cli_print_help(const cli_command *cmd, const cli_option *opts, FILE *f);
+void cli_strings_free(cli_strings *s);
+
+/* One-line error on stderr: "llm-tester: <message>". */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints every diagnostic to stderr (warnings only at -v unless `all`). */
+void cli_print_diags(const cli_ctx *ctx, const llmt_diags *d, bool all);
+/* Maps a library status to an exit code. */
+int cli_exit_for(llmt_status st);
+
+/* Creates the manager with the context's logger and seed. Prints the error itself. */
+int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules);
+uint64_t cli_seed(const cli_ctx *ctx);
+
+/* The commands (cmd_*.c). */
+int cmd_run(cli_ctx *ctx, int argc, char **argv);
+int cmd_list(cli_ctx *ctx, int argc, char **argv);
+int cmd_providers(cli_ctx *ctx, int argc, char **argv);
+int cmd_models(cli_ctx *ctx, int argc, char **argv);
+int cmd_config(cli_ctx *ctx, int argc, char **argv);
+int cmd_score(cli_ctx *ctx, int argc, char **argv);
+
+extern const cli_command cli_commands[];
+const cli_command *cli_find_command(const char *name);
+
+#endif

@@ -1,0 +1,70 @@
+#include "cli/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "run/runner.h"
+
+int cli_split_list(const cli_strings *in, char ***out, size_t *n)
+{
+    size_t i, total = 0, bytes = 0, k = 0;
+    char **v, *store;
+    *out = NULL;
+    *n = 0;
+    for (i = 0; i < in->n; i++) {
+        const char *p;
+        total++;
+        for (p = in->v[i]; *p; p++)
+            total += *p == ',';
+        bytes += strlen(in->v[i]) + 1;
+    }
+    v = malloc(total * sizeof(*v) + bytes + 1);
+    if (!v)
+        return CLI_EXIT_USAGE;
+    store = (char *)(v + total);
+    for (i = 0; i < in->n; i++) {
+        char *tok = store, *p;
+        size_t len = strlen(in->v[i]);
+        memcpy(store, in->v[i], len + 1);
+        store += len + 1;
+        for (p = tok;; p++) {
+            if (*p == ',' || *p == '\0') {
+                bool end = *p == '\0';
+                *p = '\0';
+                if (*tok)
+                    v[k++] = tok;
+                if (end)
+                    break;
+                tok = p + 1;
+            }
+        }
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int cli_parse_formats(const cli_strings *in, unsigned *out)
+{
+    char **v = NULL;
+    size_t n = 0, i;
+    *out = 0;
+    if (cli_split_list(in, &v, &n) != 0)
+        return CLI_EXIT_USAGE;
+    for (i = 0; i < n; i++) {
+        if (strcmp(v[i], "json") == 0)
+            *out |= LLMT_FORMAT_JSON;
+        else if (strcmp(v[i], "md") == 0)
+            *out |= LLMT_FORMAT_MD;
+        else {
+            cli_error("unknown format '%s' (known: md, json)", v[i]);
+            free(v);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    free(v);
+    if (!*out)
+        *out = LLMT_FORMAT_JSON | LLMT_FORMAT_MD;
+    return 0;
+}

@@ -1,0 +1,124 @@
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+
+#ifndef LLMT_VERSION
+#define LLMT_VERSION "0.0.0"
+#endif
+
+const cli_command cli_commands[] = {
+    {"run", "Run tasks against models and score the answers.",
+     "run --tasks DIR --models PROVIDER:MODEL [--models ...] [options]",
+     "Every case × model (× --repeat) is sent, the JSON answer is extracted, validated\n"
+     "against the task's schema and scored against the expected answer. A summary table\n"
+     "goes to stdout; with --output DIR, results.jsonl (streamed), results.json and\n"
+     "report.md are written there.\n\n"
+     "Exit status: 0 all good; 1 a --min-accuracy gate failed; 2 usage or configuration\n"
+     "error; 3 provider errors prevented completion.",
+     "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
+     "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
+     "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n",
+     cmd_run},
+    {"list", "List the tasks and cases that would run, and the models.",
+     "list --tasks DIR [--models PROVIDER:MODEL ...] [--filter S]", NULL,
+     "  llm-tester list --tasks examples/tasks\n"
+     "  llm-tester list --tasks examples/tasks --models mock:oracle --filter job_ads\n",
+     cmd_list},
+    {"score", "Score an answer against an expected JSON file, without any provider.",
+     "score EXPECTED.json ACTUAL [--schema FILE] [--json]", NULL,
+     "  llm-tester score expected.json reply.txt --schema schema.json\n", cmd_score},
+    {"providers", "Show the providers the registry knows.", "providers list [--json]", NULL,
+     "  llm-tester providers list\n  llm-tester providers list -v\n", cmd_providers},
+    {"models", "Show a provider's models with flags, costs and limits.",
+     "models list PROVIDER [--json]", NULL, "  llm-tester models list mock\n", cmd_models},
+    {"config", "Check configuration files.", "config validate",
+     "validate: checks every provider config.json and the project config; exit 2 on any problem.",
+     "  llm-tester config validate\n", cmd_config},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
+
+const cli_command *cli_find_command(const char *name)
+{
+    const cli_command *c;
+    for (c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static void log_to_stderr(void *ud, llmt_log_level level, const char *msg)
+{
+    static const char *const names[] = {"error", "warning", "info", "debug"};
+    (void)ud;
+    fprintf(stderr, "llm-tester: %s: %s\n", names[level], msg);
+}
+
+uint64_t cli_seed(const cli_ctx *ctx)
+{
+    return ctx->common.seed_text ? strtoull(ctx->common.seed_text, NULL, 10) : 0;
+}
+
+int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
+{
+    llmt_manager_options o;
+    llmt_error err;
+    llmt_status st;
+    llmt_manager_options_init(&o);
+    o.logger = ctx->logger;
+    o.seed = cli_seed(ctx);
+    o.mock_rules_path = mock_rules;
+    st = llmt_manager_new(out, &o, &err);
+    if (st != LLMT_OK) {
+        cli_error("%s", err.message);
+        return cli_exit_for(st);
+    }
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    const cli_command *c;
+    fputs("llm-tester: which LLM extracts your structured data best, for what money.\n\n"
+          "Usage: llm-tester COMMAND [options]\n\nCommands:\n", f);
+    for (c = cli_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fputs("\nRun 'llm-tester COMMAND --help' for a command's options and examples.\n\n"
+          "Example:\n  llm-tester run --tasks examples/tasks --models mock:oracle\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    cli_ctx ctx;
+    const cli_command *cmd;
+    const char *nc = getenv("NO_COLOR");
+    memset(&ctx, 0, sizeof ctx);
+    ctx.prog = argv[0];
+    ctx.color = isatty(STDOUT_FILENO) && !(nc && *nc);
+    ctx.logger.fn = log_to_stderr;
+    ctx.logger.level = LLMT_LOG_WARN;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        if (argc > 2 && (cmd = cli_find_command(argv[2])) != NULL) {
+            char *hargv[] = {argv[2], (char *)"--help", NULL};
+            return cmd->run(&ctx, 2, hargv) < 0 ? 0 : 0;
+        }
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("llm-tester %s\n", LLMT_VERSION);
+        return CLI_EXIT_OK;
+    }
+    cmd = cli_find_command(argv[1]);
+    if (!cmd) {
+        cli_error("unknown command '%s' (see: llm-tester --help)", argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+    return cmd->run(&ctx, argc - 1, argv + 1);
+}

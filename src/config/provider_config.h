@@ -1,0 +1,61 @@
+/* A provider's config.json (SPEC §5.1), loaded and validated. */
+#ifndef LLMT_PROVIDER_CONFIG_H
+#define LLMT_PROVIDER_CONFIG_H
+
+#include <jansson.h>
+#include "core/diag.h"
+#include "llmt/provider.h"
+
+#define LLMT_PROVIDER_CONFIG_VERSION 2
+
+typedef struct llmt_model_config {
+    char *name;
+    bool is_default;
+    bool preferred;
+    bool enabled;
+    bool has_cost;          /* false when cost_input/cost_output are absent: cost unknown */
+    double cost_input;      /* USD per 1M input tokens */
+    double cost_output;     /* USD per 1M output tokens */
+    char *cost_category;    /* free/cheap/standard/expensive/premium */
+    llmt_model_info info;   /* name, token limits, capability flags (info.name aliases name) */
+    char **fallbacks;       /* "provider:model" */
+    size_t n_fallbacks;
+} llmt_model_config;
+
+typedef struct llmt_rate_limit {
+    long rpm;               /* 0 = unlimited */
+    long tpm;
+    long concurrency;
+} llmt_rate_limit;
+
+typedef struct llmt_provider_config {
+    int config_version;
+    char *name;
+    char *provider_type;
+    char *env_key;          /* "" when no key is needed */
+    char *base_url;
+    char *system_prompt;
+    bool supports_file_upload;
+    bool enabled;
+    llmt_model_config *models;
+    size_t n_models;
+    llmt_rate_limit rate_limit;
+    char **fallbacks;
+    size_t n_fallbacks;
+    char *path;             /* file it came from (for messages) */
+    char *text;             /* the raw JSON text */
+} llmt_provider_config;
+
+/* Parses and validates config JSON text. Problems go to `diags` (each naming `path`,
+ * the JSON pointer and the expectation). Returns NULL when there was any error. */
+llmt_provider_config *llmt_provider_config_parse(const char *text, const char *path,
+                                                 llmt_diags *diags);
+void llmt_provider_config_free(llmt_provider_config *c);
+
+/* Model lookup by exact name; NULL when absent. */
+const llmt_model_config *llmt_provider_config_model(const llmt_provider_config *c,
+                                                    const char *name);
+/* The model marked default, else the first enabled one; NULL if none. */
+const llmt_model_config *llmt_provider_config_default_model(const llmt_provider_config *c);
+
+#endif

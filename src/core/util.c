@@ -1,0 +1,365 @@
+#include "core/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static bool buf_reserve(llmt_buf *b, size_t extra)
+{
+    size_t need, cap;
+    char *p;
+    if (b->oom)
+        return false;
+    need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    p = realloc(b->data, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void llmt_buf_append(llmt_buf *b, const char *s, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void llmt_buf_puts(llmt_buf *b, const char *s)
+{
+    llmt_buf_append(b, s, strlen(s));
+}
+
+void llmt_buf_vprintf(llmt_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    int n;
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || !buf_reserve(b, (size_t)n))
+        return;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void llmt_buf_printf(llmt_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    llmt_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+char *llmt_buf_steal(llmt_buf *b)
+{
+    char *s;
+    if (b->oom) {
+        llmt_buf_free(b);
+        return NULL;
+    }
+    s = b->data ? b->data : llmt_strdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void llmt_buf_free(llmt_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}
+
+char *llmt_strdup(const char *s)
+{
+    return s ? llmt_strndup(s, strlen(s)) : NULL;
+}
+
+char *llmt_strndup(const char *s, size_t n)
+{
+    char *p;
+    if (!s)
+        return NULL;
+    p = malloc(n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *llmt_asprintf(const char *fmt, ...)
+{
+    llmt_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    llmt_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    return llmt_buf_steal(&b);
+}
+
+bool llmt_str_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+int llmt_strcasecmp(const char *a, const char *b)
+{
+    return strcasecmp(a, b);
+}
+
+llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    llmt_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    if (!f)
+        return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        llmt_buf_append(&b, chunk, n);
+    if (ferror(f)) {
+        fclose(f);
+        llmt_buf_free(&b);
+        return llmt_error_set(err, LLMT_E_IO, "%s: read error", path);
+    }
+    fclose(f);
+    if (b.oom) {
+        llmt_buf_free(&b);
+        return llmt_error_set(err, LLMT_E_NOMEM, "%s: out of memory", path);
+    }
+    if (len)
+        *len = b.len;
+    *out = llmt_buf_steal(&b);
+    return LLMT_OK;
+}
+
+llmt_status llmt_write_file_atomic(const char *path, const char *data, size_t len, llmt_error *err)
+{
+    char *tmp = llmt_asprintf("%s.tmp.%ld", path, (long)getpid());
+    int fd;
+    size_t off = 0;
+    if (!tmp)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+        free(tmp);
+        return LLMT_E_IO;
+    }
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            return LLMT_E_IO;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return LLMT_E_IO;
+    }
+    free(tmp);
+    return LLMT_OK;
+}
+
+bool llmt_path_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+bool llmt_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+llmt_status llmt_mkdirs(const char *path, llmt_error *err)
+{
+    char *p = llmt_strdup(path);
+    size_t i;
+    if (!p)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (i = 1; p[i]; i++) {
+        if (p[i] == '/') {
+            p[i] = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                llmt_error_set(err, LLMT_E_IO, "%s: %s", p, strerror(errno));
+                free(p);
+                return LLMT_E_IO;
+            }
+            p[i] = '/';
+        }
+    }
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+        llmt_error_set(err, LLMT_E_IO, "%s: %s", p, strerror(errno));
+        free(p);
+        return LLMT_E_IO;
+    }
+    free(p);
+    if (!llmt_is_dir(path))
+        return llmt_error_set(err, LLMT_E_IO, "%s: not a directory", path);
+    return LLMT_OK;
+}
+
+char *llmt_path_join(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    if (n && a[n - 1] == '/')
+        return llmt_asprintf("%s%s", a, b);
+    return llmt_asprintf("%s/%s", a, b);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+llmt_status llmt_list_dir(const char *path, char ***names, size_t *count, llmt_error *err)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    *names = NULL;
+    *count = 0;
+    if (!d)
+        return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue; /* skip ".", ".." and hidden files alike */
+        if (n == cap) {
+            char **nv;
+            cap = cap ? cap * 2 : 16;
+            nv = realloc(v, cap * sizeof(*v));
+            if (!nv)
+                goto oom;
+            v = nv;
+        }
+        v[n] = llmt_strdup(e->d_name);
+        if (!v[n])
+            goto oom;
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_str);
+    *names = v;
+    *count = n;
+    return LLMT_OK;
+oom:
+    closedir(d);
+    llmt_free_strv(v, n);
+    return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+}
+
+void llmt_free_strv(char **v, size_t n)
+{
+    size_t i;
+    if (!v)
+        return;
+    for (i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+double llmt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+double llmt_wall_time_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void llmt_iso_time(double epoch_s, char *buf, size_t n)
+{
+    time_t t = (time_t)epoch_s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void llmt_rng_seed(llmt_rng *r, uint64_t seed)
+{
+    r->s = seed;
+}
+
+uint64_t llmt_rng_next(llmt_rng *r)
+{
+    return splitmix64(&r->s);
+}
+
+double llmt_rng_uniform(llmt_rng *r)
+{
+    return (double)(llmt_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+uint64_t llmt_hash64(const char *s, uint64_t seed)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return splitmix64(&h);
+}
+
+llmt_status llmt_split_model_ref(const char *ref, char **provider, char **model, llmt_error *err)
+{
+    const char *colon = ref ? strchr(ref, ':') : NULL;
+    *provider = *model = NULL;
+    if (!colon || colon == ref || !colon[1])
+        return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                              "model '%s' must be written provider:model", ref ? ref : "");
+    *provider = llmt_strndup(ref, (size_t)(colon - ref));
+    *model = llmt_strdup(colon + 1);
+    if (!*provider || !*model) {
+        free(*provider);
+        free(*model);
+        *provider = *model = NULL;
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    return LLMT_OK;
+}

@@ -1,0 +1,59 @@
+/* Small helpers shared by every module: growable strings, files, paths, time. */
+#ifndef LLMT_UTIL_H
+#define LLMT_UTIL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include "llmt/error.h"
+
+/* Growable NUL-terminated byte buffer. A zeroed struct is a valid empty buffer. */
+typedef struct llmt_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool oom; /* set once an allocation failed; later appends are no-ops */
+} llmt_buf;
+
+void llmt_buf_append(llmt_buf *b, const char *s, size_t n);
+void llmt_buf_puts(llmt_buf *b, const char *s);
+void llmt_buf_printf(llmt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void llmt_buf_vprintf(llmt_buf *b, const char *fmt, va_list ap);
+/* Returns the string (never NULL unless oom) and leaves the buffer empty; caller frees. */
+char *llmt_buf_steal(llmt_buf *b);
+void llmt_buf_free(llmt_buf *b);
+
+char *llmt_strdup(const char *s);            /* NULL-safe */
+char *llmt_strndup(const char *s, size_t n);
+char *llmt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool llmt_str_ends_with(const char *s, const char *suffix);
+int llmt_strcasecmp(const char *a, const char *b);
+
+/* Reads a whole file. *out is malloc'd and NUL-terminated; *len may be NULL. */
+llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error *err);
+/* Writes a file atomically: temp file in the same directory, fsync, rename. */
+llmt_status llmt_write_file_atomic(const char *path, const char *data, size_t len, llmt_error *err);
+bool llmt_path_exists(const char *path);
+bool llmt_is_dir(const char *path);
+/* mkdir -p */
+llmt_status llmt_mkdirs(const char *path, llmt_error *err);
+char *llmt_path_join(const char *a, const char *b);
+/* Sorted list of directory entries (names only, no "." / ".."). */
+llmt_status llmt_list_dir(const char *path, char ***names, size_t *count, llmt_error *err);
+void llmt_free_strv(char **v, size_t n);
+
+double llmt_now_ms(void);        /* monotonic milliseconds */
+double llmt_wall_time_s(void);   /* seconds since the epoch */
+/* ISO-8601 UTC timestamp "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
+void llmt_iso_time(double epoch_s, char *buf, size_t n);
+
+/* Deterministic PRNG (splitmix64 seeded xorshift): state lives with the caller. */
+typedef struct llmt_rng { uint64_t s; } llmt_rng;
+void llmt_rng_seed(llmt_rng *r, uint64_t seed);
+uint64_t llmt_rng_next(llmt_rng *r);
+double llmt_rng_uniform(llmt_rng *r); /* [0,1) */
+uint64_t llmt_hash64(const char *s, uint64_t seed); /* FNV-1a mixed */
+
+/* Splits "provider:model" at the first ':'. Both outputs malloc'd. */
+llmt_status llmt_split_model_ref(const char *ref, char **provider, char **model, llmt_error *err);
+
+#endif

@@ -1,0 +1,182 @@
+#include "provider/call.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "http/http.h"
+
+llmt_status llmt_call_resolve(llmt_registry *reg, const char *model_ref,
+                              llmt_provider_entry **entry, const llmt_model_config **model,
+                              llmt_error *err)
+{
+    char *pname = NULL, *mname = NULL;
+    llmt_provider_entry *e;
+    const llmt_model_config *m;
+    llmt_status st = llmt_split_model_ref(model_ref, &pname, &mname, err);
+    if (st != LLMT_OK)
+        return st;
+    e = llmt_registry_find(reg, pname);
+    if (!e) {
+        llmt_buf known = {0};
+        size_t i;
+        for (i = 0; i < llmt_registry_count(reg); i++)
+            llmt_buf_printf(&known, "%s%s", i ? ", " : "", llmt_registry_at(reg, i)->ops->name);
+        st = llmt_error_set(err, LLMT_E_NOT_FOUND, "unknown provider '%s' (known: %s)", pname,
+                            known.data ? known.data : "none");
+        llmt_buf_free(&known);
+        goto done;
+    }
+    m = llmt_provider_config_model(e->config, mname);
+    if (!m) {
+        st = llmt_error_set(err, LLMT_E_NOT_FOUND,
+                            "unknown model '%s' for provider '%s' (see: llm-tester models list %s)",
+                            mname, pname, pname);
+        goto done;
+    }
+    if (!e->config->enabled) {
+        st = llmt_error_set(err, LLMT_E_CONFIG, "provider '%s' is disabled", pname);
+        goto done;
+    }
+    *entry = e;
+    *model = m;
+done:
+    if (st != LLMT_OK && err)
+        snprintf(err->provider, sizeof err->provider, "%s", pname);
+    free(pname);
+    free(mname);
+    return st;
+}
+
+void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
+                       const llmt_model_config *model, const llmt_request *in)
+{
+    unsigned caps = entry->ops->capabilities;
+    memset(call, 0, sizeof(*call));
+    call->entry = entry;
+    call->model = model;
+    call->req = *in;
+    call->req.version = LLMT_REQUEST_VERSION;
+    call->req.model = model->name;
+    call->req.model_info = &model->info;
+    if (model->info.max_output_tokens > 0 &&
+        (call->req.max_tokens <= 0 || call->req.max_tokens > model->info.max_output_tokens))
+        call->req.max_tokens = model->info.max_output_tokens;
+    call->req.structured_mode = LLMT_STRUCTURED_PROMPT_ONLY;
+    if (in->json_schema) {
+        if ((caps & LLMT_CAP_JSON_SCHEMA) && model->info.json_schema)
+            call->req.structured_mode = LLMT_STRUCTURED_JSON_SCHEMA;
+        else if ((caps & LLMT_CAP_JSON_OBJECT) && model->info.json_object)
+            call->req.structured_mode = LLMT_STRUCTURED_JSON_OBJECT;
+    }
+    /* The system prompt: the caller's, else the provider's configured one; plus the schema
+     * when the provider does not enforce it itself. */
+    if (in->system_prompt && in->system_prompt[0])
+        llmt_buf_puts(&call->system_prompt, in->system_prompt);
+    else if (entry->config->system_prompt[0])
+        llmt_buf_puts(&call->system_prompt, entry->config->system_prompt);
+    if (in->json_schema && call->req.structured_mode != LLMT_STRUCTURED_JSON_SCHEMA) {
+        if (call->system_prompt.len)
+            llmt_buf_puts(&call->system_prompt, "\n\n");
+        llmt_buf_puts(&call->system_prompt,
+                      "Answer with one JSON object only, no prose, matching this JSON Schema:\n");
+        llmt_buf_puts(&call->system_prompt, in->json_schema);
+    }
+    call->req.system_prompt = call->system_prompt.len ? call->system_prompt.data : NULL;
+}
+
+void llmt_call_clear(llmt_call *call)
+{
+    llmt_buf_free(&call->system_prompt);
+    memset(call, 0, sizeof(*call));
+}
+
+void llmt_call_price(const llmt_model_config *model, llmt_response *resp)
+{
+    if (!model->has_cost) {
+        resp->cost_known = false;
+        resp->cost_usd = 0;
+        return;
+    }
+    resp->cost_known = true;
+    resp->cost_usd = (double)resp->usage.input_tokens / 1e6 * model->cost_input +
+                     (double)resp->usage.output_tokens / 1e6 * model->cost_output;
+}
+
+static void stamp_provider(llmt_error *err, const llmt_call *call)
+{
+    if (err && !err->provider[0])
+        snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
+}
+
+llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *http,
+                                  llmt_response *out, llmt_error *err)
+{
+    const llmt_provider_ops *ops = call->entry->ops;
+    llmt_status st;
+    if (http->status >= 200 && http->status < 300) {
+        st = ops->parse_response(call->entry->state, &call->req, http, out, err);
+        if (st == LLMT_OK && (!out->text || !out->text[0])) {
+            llmt_response_clear(out);
+            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text");
+        }
+    } else {
+        llmt_error_clear(err);
+        st = ops->classify_error(call->entry->state, http, err);
+        if (st == LLMT_OK) /* a classifier must fail; treat a confused one as a server error */
+            st = llmt_error_set(err, LLMT_E_SERVER, "HTTP %ld", http->status);
+        if (err && !err->http_status)
+            err->http_status = (int)http->status;
+    }
+    if (st != LLMT_OK) {
+        llmt_response_clear(out);
+        stamp_provider(err, call);
+        if (err && !err->request_id[0]) {
+            const char *rid = llmt_http_response_header(http, "x-request-id");
+            if (rid)
+                snprintf(err->request_id, sizeof err->request_id, "%s", rid);
+        }
+    }
+    return st;
+}
+
+llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long connect_timeout_ms,
+                                       const llmt_logger *lg, llmt_response *out, llmt_error *err)
+{
+    const llmt_provider_ops *ops = call->entry->ops;
+    double t0 = llmt_now_ms();
+    llmt_status st;
+    memset(out, 0, sizeof(*out));
+    if (ops->capabilities & LLMT_CAP_LOCAL) {
+        st = ops->call(call->entry->state, &call->req, out, err);
+    } else {
+        llmt_http_request hreq;
+        llmt_http_result hres;
+        llmt_http_options hopt;
+        llmt_http_response view;
+        memset(&hreq, 0, sizeof hreq);
+        st = ops->build_request(call->entry->state, &call->req, &hreq, err);
+        if (st == LLMT_OK) {
+            hopt.timeout_ms = timeout_ms;
+            hopt.connect_timeout_ms = connect_timeout_ms;
+            hopt.secret = call->entry->api_key;
+            hopt.logger = lg;
+            st = llmt_http_perform(&hreq, &hopt, &hres, err);
+            if (st == LLMT_OK) {
+                view = llmt_http_result_view(&hres);
+                st = llmt_call_handle_http(call, &view, out, err);
+                llmt_http_result_free(&hres);
+            }
+        }
+        llmt_http_request_clear(&hreq);
+    }
+    if (st != LLMT_OK) {
+        llmt_response_clear(out);
+        stamp_provider(err, call);
+        return st;
+    }
+    out->latency_ms = llmt_now_ms() - t0 + out->simulated_latency_ms;
+    out->structured_mode = call->req.structured_mode;
+    llmt_call_price(call->model, out);
+    return LLMT_OK;
+}

@@ -1,0 +1,41 @@
+/* The steps of one call, shared by the blocking manager path and the concurrent engine:
+ * resolve "provider:model", prepare the request for the model, price the answer. */
+#ifndef LLMT_CALL_H
+#define LLMT_CALL_H
+
+#include "core/util.h"
+#include "provider/registry.h"
+
+typedef struct llmt_call {
+    llmt_provider_entry *entry;
+    const llmt_model_config *model;
+    llmt_request req;          /* prepared copy; borrowed pointers into `in` and `owned` */
+    llmt_buf system_prompt;    /* owned storage for the merged system prompt */
+} llmt_call;
+
+/* Finds the provider and model; errors name what is unknown and what exists. A
+ * disabled provider or model is LLMT_E_CONFIG. */
+llmt_status llmt_call_resolve(llmt_registry *reg, const char *model_ref,
+                              llmt_provider_entry **entry, const llmt_model_config **model,
+                              llmt_error *err);
+
+/* Prepares call->req from `in` for the resolved model: model name and info, max tokens
+ * capped at the model's limit, structured mode from the model's capabilities, schema
+ * described in the system prompt when the provider cannot enforce it. `in` must
+ * outlive the call. */
+void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
+                       const llmt_model_config *model, const llmt_request *in);
+void llmt_call_clear(llmt_call *call);
+
+/* Sets resp->cost_usd / cost_known from the model's rates: tokens / 1e6 × rate. */
+void llmt_call_price(const llmt_model_config *model, llmt_response *resp);
+
+/* Performs a prepared call synchronously (local call or blocking HTTP). */
+llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long connect_timeout_ms,
+                                       const llmt_logger *lg, llmt_response *out, llmt_error *err);
+
+/* After an HTTP exchange: parse a 2xx or classify an error, fill provider/request id. */
+llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *http,
+                                  llmt_response *out, llmt_error *err);
+
+#endif

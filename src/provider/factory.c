@@ -1,0 +1,139 @@
+#include "provider/factory.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "provider/builtin.h"
+#include "provider/secrets.h"
+
+llmt_status llmt_factory_check_ops(const llmt_provider_ops *ops, const char *origin,
+                                   llmt_error *err)
+{
+    unsigned int major;
+    if (!ops)
+        return llmt_error_set(err, LLMT_E_PLUGIN, "%s: no provider table", origin);
+    major = ops->abi_version >> 16;
+    if (major != LLMT_PROVIDER_ABI_MAJOR)
+        return llmt_error_set(err, LLMT_E_PLUGIN,
+                              "%s: provider ABI version %u.%u is not supported (this llm-tester "
+                              "speaks %u.%u)",
+                              origin, major, ops->abi_version & 0xffffu, LLMT_PROVIDER_ABI_MAJOR,
+                              LLMT_PROVIDER_ABI_MINOR);
+    if (!ops->name || !ops->name[0])
+        return llmt_error_set(err, LLMT_E_PLUGIN, "%s: provider has no name", origin);
+    if (!ops->init || !ops->destroy)
+        return llmt_error_set(err, LLMT_E_PLUGIN, "%s: provider '%s' lacks the required op %s",
+                              origin, ops->name, !ops->init ? "init" : "destroy");
+    if (ops->capabilities & LLMT_CAP_LOCAL) {
+        if (!ops->call)
+            return llmt_error_set(err, LLMT_E_PLUGIN,
+                                  "%s: local provider '%s' lacks the required op call", origin,
+                                  ops->name);
+    } else if (!ops->build_request || !ops->parse_response || !ops->classify_error) {
+        return llmt_error_set(err, LLMT_E_PLUGIN,
+                              "%s: HTTP provider '%s' lacks the required op %s", origin, ops->name,
+                              !ops->build_request    ? "build_request"
+                              : !ops->parse_response ? "parse_response"
+                                                     : "classify_error");
+    }
+    return LLMT_OK;
+}
+
+llmt_status llmt_factory_load_builtins(llmt_registry *reg, llmt_diags *diags, llmt_error *err)
+{
+    const llmt_builtin_provider *b;
+    const llmt_logger *lg = llmt_registry_logger(reg);
+    for (b = llmt_builtin_providers; b->name; b++) {
+        llmt_error e;
+        llmt_provider_config *cfg;
+        llmt_status st;
+        if (llmt_factory_check_ops(b->ops, b->config_path, &e) != LLMT_OK) {
+            llmt_logf(lg, LLMT_LOG_WARN, "refused built-in provider '%s': %s", b->name, e.message);
+            continue;
+        }
+        cfg = llmt_provider_config_parse(b->config_json, b->config_path, diags);
+        if (!cfg) {
+            llmt_logf(lg, LLMT_LOG_WARN, "refused built-in provider '%s': invalid %s", b->name,
+                      b->config_path);
+            continue;
+        }
+        if (strcmp(cfg->name, b->name) != 0) {
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, b->config_path, "/name",
+                           "expected \"%s\" (the folder name), got \"%s\"", b->name, cfg->name);
+            llmt_provider_config_free(cfg);
+            continue;
+        }
+        st = llmt_registry_add(reg, b->ops, cfg, "built-in", NULL, false, err);
+        if (st != LLMT_OK)
+            return st;
+    }
+    return LLMT_OK;
+}
+
+char *llmt_base_url_env_name(const char *provider)
+{
+    char *s = llmt_asprintf("LLMT_%s_BASE_URL", provider);
+    char *p;
+    if (!s)
+        return NULL;
+    for (p = s + 5; *p && p < s + 5 + strlen(provider); p++)
+        *p = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+    return s;
+}
+
+llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
+                                  const char *project_dir, uint64_t seed,
+                                  const char *options_json, llmt_error *err)
+{
+    const llmt_logger *lg = llmt_registry_logger(reg);
+    llmt_provider_settings s;
+    char *env_name;
+    const char *override;
+    llmt_status st;
+    if (e->instantiated)
+        return LLMT_OK;
+    if (e->config->env_key[0]) {
+        e->api_key = llmt_secret_lookup(e->config->env_key, project_dir);
+        if (!e->api_key) {
+            st = llmt_error_set(err, LLMT_E_AUTH,
+                                "%s: API key missing: set the environment variable %s (or put it "
+                                "in .env)",
+                                e->config->name, e->config->env_key);
+            if (err)
+                snprintf(err->provider, sizeof err->provider, "%s", e->config->name);
+            return st;
+        }
+    }
+    env_name = llmt_base_url_env_name(e->config->name);
+    override = env_name ? getenv(env_name) : NULL;
+    free(e->base_url);
+    e->base_url = llmt_strdup(override && *override ? override : e->config->base_url);
+    if (override && *override)
+        llmt_logf(lg, LLMT_LOG_INFO, "provider '%s': base URL %s (from %s)", e->config->name,
+                  e->base_url, env_name);
+    free(env_name);
+    memset(&s, 0, sizeof s);
+    s.version = LLMT_PROVIDER_SETTINGS_VERSION;
+    s.name = e->config->name;
+    s.base_url = e->base_url;
+    s.api_key = e->api_key;
+    s.config_json = e->config->text;
+    s.config_path = e->config->path;
+    s.seed = seed;
+    s.options_json = options_json;
+    e->state = NULL;
+    st = e->ops->init(&e->state, &s, err);
+    if (st != LLMT_OK) {
+        if (err && !err->provider[0])
+            snprintf(err->provider, sizeof err->provider, "%s", e->config->name);
+        llmt_logf(lg, LLMT_LOG_WARN, "provider '%s' failed to initialise: %s", e->config->name,
+                  err ? err->message : llmt_strerror(st));
+        return st;
+    }
+    e->instantiated = true;
+    llmt_logf(lg, LLMT_LOG_INFO, "provider '%s' ready (%s)", e->config->name, e->origin);
+    return LLMT_OK;
+}

@@ -1,0 +1,28 @@
+/* The factory: validates provider implementations and configs, registers them, and
+ * creates instances (resolving keys and base URLs). Logs what it loads and refuses. */
+#ifndef LLMT_FACTORY_H
+#define LLMT_FACTORY_H
+
+#include "core/diag.h"
+#include "provider/registry.h"
+
+/* Checks an ops table: ABI major version, name, required ops for its kind.
+ * `origin` names where it came from for the message. */
+llmt_status llmt_factory_check_ops(const llmt_provider_ops *ops, const char *origin,
+                                   llmt_error *err);
+
+/* Registers every built-in provider whose ops and config are valid. Config problems go
+ * to `diags`; refused providers are logged and skipped. */
+llmt_status llmt_factory_load_builtins(llmt_registry *reg, llmt_diags *diags, llmt_error *err);
+
+/* Creates (once) the live instance of an entry: key from env/.env (project_dir),
+ * LLMT_<NAME>_BASE_URL override, then ops->init. A missing key is LLMT_E_AUTH naming
+ * the variable. */
+llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
+                                  const char *project_dir, uint64_t seed,
+                                  const char *options_json, llmt_error *err);
+
+/* "LLMT_OPENAI_BASE_URL" for "openai" (non-alphanumerics become '_'). Caller frees. */
+char *llmt_base_url_env_name(const char *provider);
+
+#endif

@@ -1,0 +1,121 @@
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "provider/call.h"
+#include "provider/factory.h"
+#include "provider/manager_internal.h"
+
+struct llmt_manager {
+    llmt_manager_options opts;
+    char *project_dir;
+    char *mock_rules_path;
+    char *provider_options; /* JSON handed to providers at init */
+    llmt_registry *registry;
+    llmt_diags diags;
+};
+
+void llmt_manager_options_init(llmt_manager_options *opts)
+{
+    llmt_manager_options d = LLMT_MANAGER_OPTIONS_INIT;
+    *opts = d;
+}
+
+llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opts, llmt_error *err)
+{
+    llmt_manager *m = calloc(1, sizeof(*m));
+    llmt_status st;
+    if (!m)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (opts) {
+        if (opts->version == 0 || opts->version > LLMT_MANAGER_OPTIONS_VERSION) {
+            free(m);
+            return llmt_error_set(err, LLMT_E_INVALID_ARG, "unknown manager options version %u",
+                                  opts->version);
+        }
+        m->opts = *opts;
+    } else {
+        llmt_manager_options_init(&m->opts);
+    }
+    m->project_dir = llmt_strdup(m->opts.project_dir ? m->opts.project_dir : ".");
+    m->mock_rules_path = llmt_strdup(m->opts.mock_rules_path);
+    m->opts.project_dir = m->project_dir;
+    m->opts.mock_rules_path = m->mock_rules_path;
+    if (m->mock_rules_path) {
+        json_t *o = json_pack("{s:s}", "rules_file", m->mock_rules_path);
+        m->provider_options = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    st = llmt_registry_new(&m->registry, &m->opts.logger, err);
+    if (st == LLMT_OK)
+        st = llmt_factory_load_builtins(m->registry, &m->diags, err);
+    if (st == LLMT_OK && m->diags.errors)
+        st = llmt_diags_to_error(&m->diags, err);
+    if (st != LLMT_OK) {
+        llmt_manager_free(m);
+        return st;
+    }
+    *out = m;
+    return LLMT_OK;
+}
+
+void llmt_manager_free(llmt_manager *mgr)
+{
+    if (!mgr)
+        return;
+    llmt_registry_free(mgr->registry);
+    llmt_diags_free(&mgr->diags);
+    free(mgr->project_dir);
+    free(mgr->mock_rules_path);
+    free(mgr->provider_options);
+    free(mgr);
+    curl_global_cleanup();
+}
+
+llmt_registry *llmt_manager_registry(llmt_manager *mgr)
+{
+    return mgr->registry;
+}
+
+const llmt_diags *llmt_manager_diags(const llmt_manager *mgr)
+{
+    return &mgr->diags;
+}
+
+const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr)
+{
+    return &mgr->opts;
+}
+
+llmt_status llmt_manager_instance(llmt_manager *mgr, llmt_provider_entry *e, llmt_error *err)
+{
+    return llmt_factory_instance(mgr->registry, e, mgr->project_dir, mgr->opts.seed,
+                                 mgr->provider_options, err);
+}
+
+llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
+                                  const llmt_request *req, llmt_response *out, llmt_error *err)
+{
+    llmt_provider_entry *e = NULL;
+    const llmt_model_config *model = NULL;
+    llmt_call call;
+    llmt_status st;
+    if (!mgr || !model_ref || !req || !out)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG, "llmt_manager_complete: NULL argument");
+    memset(out, 0, sizeof(*out));
+    st = llmt_call_resolve(mgr->registry, model_ref, &e, &model, err);
+    if (st != LLMT_OK)
+        return st;
+    st = llmt_manager_instance(mgr, e, err);
+    if (st != LLMT_OK)
+        return st;
+    llmt_call_prepare(&call, e, model, req);
+    st = llmt_call_perform_blocking(&call, mgr->opts.timeout_ms, mgr->opts.connect_timeout_ms,
+                                    &mgr->opts.logger, out, err);
+    llmt_call_clear(&call);
+    return st;
+}

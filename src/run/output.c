@@ -1,0 +1,129 @@
+#include "run/output.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_error *err)
+{
+    llmt_status st;
+    memset(o, 0, sizeof(*o));
+    st = llmt_mkdirs(dir, err);
+    if (st != LLMT_OK)
+        return st;
+    o->dir = llmt_strdup(dir);
+    o->jsonl_path = llmt_path_join(dir, "results.jsonl");
+    o->jsonl = fopen(o->jsonl_path, append ? "ab" : "wb");
+    if (!o->jsonl) {
+        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", o->jsonl_path, strerror(errno));
+        llmt_output_close(o);
+        return st;
+    }
+    return LLMT_OK;
+}
+
+llmt_status llmt_output_append(llmt_output *o, const json_t *result, llmt_error *err)
+{
+    char *line = json_dumps(result, JSON_COMPACT | JSON_ENSURE_ASCII);
+    int bad;
+    if (!line)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    bad = fputs(line, o->jsonl) < 0 || fputc('\n', o->jsonl) == EOF || fflush(o->jsonl) != 0;
+    free(line);
+    if (bad)
+        return llmt_error_set(err, LLMT_E_IO, "%s: %s", o->jsonl_path, strerror(errno));
+    return LLMT_OK;
+}
+
+void llmt_output_close(llmt_output *o)
+{
+    if (o->jsonl)
+        fclose(o->jsonl);
+    free(o->dir);
+    free(o->jsonl_path);
+    memset(o, 0, sizeof(*o));
+}
+
+llmt_status llmt_jsonl_foreach(const char *path, llmt_jsonl_fn fn, void *ud, llmt_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    if (!f)
+        return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+    while ((n = getline(&line, &cap, f)) > 0) {
+        json_t *r;
+        if (line[n - 1] != '\n')
+            break; /* torn last line after a crash: not a result */
+        r = json_loadb(line, (size_t)n, 0, NULL);
+        if (r) {
+            fn(r, ud);
+            json_decref(r);
+        }
+    }
+    free(line);
+    fclose(f);
+    return LLMT_OK;
+}
+
+typedef struct copy_ctx {
+    FILE *out;
+    size_t n;
+} copy_ctx;
+
+static void copy_result(json_t *r, void *ud)
+{
+    copy_ctx *c = ud;
+    fputs(c->n++ ? ",\n    " : "\n    ", c->out);
+    json_dumpf(r, c->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
+llmt_status llmt_output_finish_json(llmt_output *o, const llmt_run_meta *meta,
+                                    const llmt_summary *s, llmt_error *err)
+{
+    char *final = llmt_path_join(o->dir, "results.json");
+    char *tmp = llmt_asprintf("%s.tmp.%ld", final, (long)getpid());
+    char started[32], finished[32];
+    copy_ctx c = {NULL, 0};
+    json_t *summary;
+    llmt_status st = LLMT_OK;
+    if (o->jsonl) {
+        fclose(o->jsonl);
+        o->jsonl = NULL;
+    }
+    c.out = fopen(tmp, "wb");
+    if (!c.out) {
+        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    llmt_iso_time(meta->started_at, started, sizeof started);
+    llmt_iso_time(meta->finished_at, finished, sizeof finished);
+    fprintf(c.out, "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"finished_at\": \"%s\",\n"
+                   "  \"results\": [",
+            meta->run_id, started, finished);
+    st = llmt_jsonl_foreach(o->jsonl_path, copy_result, &c, err);
+    fputs(c.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", c.out);
+    summary = llmt_summary_json(s);
+    json_dumpf(summary, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    json_decref(summary);
+    fputs("\n}\n", c.out);
+    if (fflush(c.out) != 0 || fsync(fileno(c.out)) != 0) {
+        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
+        fclose(c.out);
+        unlink(tmp);
+        goto done;
+    }
+    fclose(c.out);
+    if (st == LLMT_OK && rename(tmp, final) != 0)
+        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", final, strerror(errno));
+    if (st != LLMT_OK)
+        unlink(tmp);
+done:
+    free(final);
+    free(tmp);
+    return st;
+}

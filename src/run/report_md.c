@@ -1,0 +1,150 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "run/output.h"
+
+static const char *str_or(const char *s)
+{
+    return s ? s : "";
+}
+
+static void md_escape(llmt_buf *b, const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; *s && n < max; s++, n++) {
+        if (*s == '|')
+            llmt_buf_puts(b, "\\|");
+        else if (*s == '\n' || *s == '\r')
+            llmt_buf_puts(b, " ");
+        else
+            llmt_buf_append(b, s, 1);
+    }
+    if (*s)
+        llmt_buf_puts(b, "…");
+}
+
+static void md_json(llmt_buf *b, const json_t *v)
+{
+    char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    llmt_buf_puts(b, "`");
+    md_escape(b, s ? s : "(missing)", 80);
+    llmt_buf_puts(b, "`");
+    free(s);
+}
+
+static void row(json_t *r, void *ud)
+{
+    llmt_buf *b = ud;
+    json_t *usage = json_object_get(r, "usage"), *err = json_object_get(r, "error");
+    json_t *cost = json_object_get(usage, "cost_usd");
+    llmt_buf_printf(b, "| %s | %s | %s:%s | %d | %.2f | %s | %lld | ",
+                    json_string_value(json_object_get(r, "task")),
+                    json_string_value(json_object_get(r, "case")),
+                    json_string_value(json_object_get(r, "provider")),
+                    json_string_value(json_object_get(r, "model")),
+                    (int)json_integer_value(json_object_get(r, "repeat")) + 1,
+                    json_number_value(json_object_get(r, "accuracy")),
+                    json_is_true(json_object_get(r, "valid")) ? "yes" : "no",
+                    (long long)(json_integer_value(json_object_get(usage, "input_tokens")) +
+                                json_integer_value(json_object_get(usage, "output_tokens"))));
+    if (json_is_number(cost))
+        llmt_buf_printf(b, "$%.6f", json_number_value(cost));
+    else
+        llmt_buf_puts(b, "unknown");
+    llmt_buf_printf(b, " | %.0f | ", json_number_value(json_object_get(r, "latency_ms")));
+    if (json_is_object(err)) {
+        llmt_buf_printf(b, "%s: ", json_string_value(json_object_get(err, "class")));
+        md_escape(b, str_or(json_string_value(json_object_get(err, "message"))), 100);
+    }
+    llmt_buf_puts(b, " |\n");
+}
+
+static void lost_points(json_t *r, void *ud)
+{
+    llmt_buf *b = ud;
+    json_t *fields = json_object_get(r, "fields"), *f, *violations = json_object_get(r, "violations");
+    size_t i, shown = 0;
+    json_array_foreach(fields, i, f) {
+        json_t *score = json_object_get(f, "score");
+        const char *reason = json_string_value(json_object_get(f, "reason"));
+        if (!json_is_number(score) || json_number_value(score) >= 1.0 ||
+            (reason && strcmp(reason, "extra") == 0))
+            continue;
+        if (!shown++) {
+            llmt_buf_printf(b, "\n#### %s / %s — %s:%s (run %d, accuracy %.2f)\n\n",
+                            json_string_value(json_object_get(r, "task")),
+                            json_string_value(json_object_get(r, "case")),
+                            json_string_value(json_object_get(r, "provider")),
+                            json_string_value(json_object_get(r, "model")),
+                            (int)json_integer_value(json_object_get(r, "repeat")) + 1,
+                            json_number_value(json_object_get(r, "accuracy")));
+            llmt_buf_puts(b, "| field | expected | actual | score | reason |\n|---|---|---|---|---|\n");
+        }
+        llmt_buf_puts(b, "| `");
+        md_escape(b, str_or(json_string_value(json_object_get(f, "path"))), 80);
+        llmt_buf_puts(b, "` | ");
+        md_json(b, json_object_get(f, "expected"));
+        llmt_buf_puts(b, " | ");
+        md_json(b, json_object_get(f, "actual"));
+        llmt_buf_printf(b, " | %.2f | %s |\n", json_number_value(score), reason ? reason : "");
+    }
+    if (json_array_size(violations) && json_is_null(json_object_get(r, "error"))) {
+        json_t *v;
+        llmt_buf_printf(b, "\n%s / %s — %s:%s: schema violations:\n\n",
+                        json_string_value(json_object_get(r, "task")),
+                        json_string_value(json_object_get(r, "case")),
+                        json_string_value(json_object_get(r, "provider")),
+                        json_string_value(json_object_get(r, "model")));
+        json_array_foreach(violations, i, v) {
+            if (i >= 10) {
+                llmt_buf_printf(b, "- … and %zu more\n", json_array_size(violations) - 10);
+                break;
+            }
+            llmt_buf_puts(b, "- `");
+            md_escape(b, str_or(json_string_value(v)), 200);
+            llmt_buf_puts(b, "`\n");
+        }
+    }
+}
+
+llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
+                                 const llmt_run_meta *meta, const llmt_summary *s,
+                                 llmt_error *err)
+{
+    llmt_buf b = {0};
+    char started[32], finished[32];
+    size_t i;
+    llmt_status st;
+    llmt_iso_time(meta->started_at, started, sizeof started);
+    llmt_iso_time(meta->finished_at, finished, sizeof finished);
+    llmt_buf_printf(&b, "# llm-tester run %s\n\nStarted %s, finished %s.\n\n## Summary\n\n",
+                    meta->run_id, started, finished);
+    llmt_buf_puts(&b, "| model | cases | errors | valid | mean accuracy | stddev | min | max | "
+                      "tokens | cost (USD) | mean latency (ms) |\n"
+                      "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (i = 0; i < s->n_models; i++) {
+        const llmt_model_summary *m = &s->models[i];
+        llmt_buf_printf(&b, "| %s | %zu | %zu | %zu | %.2f | %.2f | %.2f | %.2f | %ld | %s%.6f | %.0f |\n",
+                        m->model_ref, m->results, m->errors, m->valid,
+                        llmt_summary_mean(m->acc_sum, m->results),
+                        llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->results),
+                        m->results ? m->acc_min : 0, m->results ? m->acc_max : 0,
+                        m->input_tokens + m->output_tokens, m->cost_unknown ? "≥ " : "",
+                        m->cost_usd, llmt_summary_mean(m->latency_sum, m->results));
+    }
+    llmt_buf_puts(&b, "\n## Results\n\n| task | case | model | run | accuracy | valid | tokens | "
+                      "cost | latency (ms) | error |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    st = llmt_jsonl_foreach(jsonl_path, row, &b, err);
+    if (st == LLMT_OK) {
+        llmt_buf_puts(&b, "\n## Fields that lost points\n");
+        st = llmt_jsonl_foreach(jsonl_path, lost_points, &b, err);
+    }
+    if (st == LLMT_OK && b.oom)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", path);
+    if (st == LLMT_OK)
+        st = llmt_write_file_atomic(path, b.data, b.len, err);
+    llmt_buf_free(&b);
+    return st;
+}
