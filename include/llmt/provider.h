@@ -155,6 +155,17 @@ typedef struct llmt_http_response {
     size_t n_headers;
 } llmt_http_response;
 
+/* One model of a price/model catalog (a provider that lists models and prices of many
+ * providers, such as a gateway). Strings malloc'd; free with llmt_catalog_entries_free(). */
+typedef struct llmt_catalog_entry {
+    char *id;                   /* "<provider>/<model>" as the catalog names it */
+    char *name;                 /* display name, or NULL */
+    double cost_input;          /* USD per 1M input tokens; < 0 when unknown */
+    double cost_output;         /* USD per 1M output tokens; < 0 when unknown */
+    long context_length;        /* 0 when unknown */
+    long max_output_tokens;     /* 0 when unknown */
+} llmt_catalog_entry;
+
 /* What a provider instance is created with. Borrowed during init; copy what you keep. */
 typedef struct llmt_provider_settings {
     unsigned int version;       /* LLMT_PROVIDER_SETTINGS_VERSION */
@@ -190,6 +201,13 @@ typedef struct llmt_provider_ops {
 
     /* Local providers: answer directly. */
     llmt_status (*call)(void *state, const llmt_request *req, llmt_response *out, llmt_error *err);
+
+    /* Optional: a price/model catalog (`llm-tester costs update`). build_catalog_request
+     * fills a GET request; parse_catalog turns the reply body into a malloc'd array of
+     * *n entries. NULL when the provider has no catalog. */
+    llmt_status (*build_catalog_request)(void *state, llmt_http_request *out, llmt_error *err);
+    llmt_status (*parse_catalog)(void *state, const llmt_http_response *http,
+                                 llmt_catalog_entry **entries, size_t *n, llmt_error *err);
 } llmt_provider_ops;
 
 /* The entry point a plugin exports under LLMT_PROVIDER_ENTRY_SYMBOL. */
@@ -251,6 +269,8 @@ static inline const char *llmt_http_response_header(const llmt_http_response *r,
 
 /* Frees what a provider put into an llmt_http_request and zeroes it. */
 LLMT_API void llmt_http_request_clear(llmt_http_request *r);
+/* Frees an array returned by parse_catalog. NULL ok. */
+LLMT_API void llmt_catalog_entries_free(llmt_catalog_entry *entries, size_t n);
 /* Frees the strings of a response and zeroes it. */
 LLMT_API void llmt_response_clear(llmt_response *r);
 

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "llmt/error.h"
@@ -116,4 +117,16 @@ void llmt_response_clear(llmt_response *r)
     free(r->stop_reason);
     free(r->request_id);
     memset(r, 0, sizeof(*r));
+}
+
+void llmt_catalog_entries_free(llmt_catalog_entry *entries, size_t n)
+{
+    size_t i;
+    if (!entries)
+        return;
+    for (i = 0; i < n; i++) {
+        free(entries[i].id);
+        free(entries[i].name);
+    }
+    free(entries);
 }

@@ -390,4 +390,6 @@ const llmt_provider_ops llmt_provider_mock = {
     NULL,
     NULL,
     mock_call,
+    NULL,
+    NULL,
 };
