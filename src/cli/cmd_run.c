@@ -1,6 +1,8 @@
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -11,6 +13,83 @@
 static const cli_command *self(void)
 {
     return cli_find_command("run");
+}
+
+/* The one piece of global state the signal handler may touch (a signal handler has no
+ * context pointer). First Ctrl-C: the engine stops dispatching and finishes up. Second:
+ * exit at once; results.jsonl is flushed line by line, so it stays valid. */
+static volatile sig_atomic_t run_interrupts;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (run_interrupts)
+        _exit(130);
+    run_interrupts = 1;
+}
+
+static void install_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+typedef struct progress_ui {
+    bool on;
+    bool shown;
+} progress_ui;
+
+static void show_progress(void *ud, const llmt_run_progress *p)
+{
+    progress_ui *ui = ud;
+    char line[200];
+    if (!ui->on)
+        return;
+    llmt_progress_format(p, line, sizeof line);
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+    ui->shown = true;
+}
+
+static void print_error_summary(const llmt_run_result *r)
+{
+    size_t i;
+    if (!r->summary.n_errors)
+        return;
+    fprintf(stderr, "Errors by provider and class:\n");
+    for (i = 0; i < r->summary.n_errors; i++) {
+        const llmt_error_group *g = &r->summary.errors[i];
+        fprintf(stderr, "  %-12s %-16s %6zu  e.g. %.160s\n", g->provider[0] ? g->provider : "-",
+                g->error_class, g->count, g->example ? g->example : "");
+    }
+}
+
+static void print_estimate(const llmt_run_estimate *e, const char *const *models, size_t n)
+{
+    size_t i, calls = 0;
+    double lo = 0, hi = 0;
+    bool unknown = false;
+    printf("Dry run: nothing was sent.\n\n%-28s %8s %14s %26s\n", "MODEL", "CALLS", "INPUT TOKENS",
+           "ESTIMATED COST (USD)");
+    for (i = 0; i < n; i++) {
+        char range[64];
+        if (e[i].cost_known)
+            snprintf(range, sizeof range, "$%.6f - $%.6f", e[i].min_usd, e[i].max_usd);
+        else
+            snprintf(range, sizeof range, "unknown (no price)");
+        printf("%-28.28s %8zu %14ld %26s\n", models[i], e[i].calls, e[i].input_tokens, range);
+        calls += e[i].calls;
+        lo += e[i].min_usd;
+        hi += e[i].max_usd;
+        unknown |= !e[i].cost_known;
+    }
+    printf("\nTotal: %zu calls, $%.6f - $%.6f%s (without retries and fallbacks; the upper bound "
+           "assumes every answer uses its whole output limit)\n",
+           calls, lo, hi, unknown ? " plus models without a price" : "");
 }
 
 static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt_taskset *ts,
@@ -39,13 +118,31 @@ static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt
     } else {
         printf("(%zu results; per-result rows are in the output files)\n\n", r->summary.n_rows);
     }
-    printf("%-24s %6s %6s %6s %9s %8s %10s %12s %10s\n", "MODEL", "CASES", "ERRORS", "VALID",
-           "ACCURACY", "STDDEV", "TOKENS", "COST", "LATENCY");
+    if (llmt_summary_max_repeats(&r->summary) > 1) {
+        llmt_case_stats *cs = NULL;
+        size_t n = 0;
+        if (llmt_summary_case_stats(&r->summary, &cs, &n) && n <= max_rows) {
+            printf("%-22s %-22s %-18s %4s %8s %7s %7s %7s %9s %8s\n", "TASK", "CASE", "MODEL", "RUNS",
+                   "ACC MEAN", "STDDEV", "MIN", "MAX", "LAT MEAN", "STDDEV");
+            for (i = 0; i < n; i++) {
+                const llmt_case_stats *c = &cs[i];
+                const llmt_task *t = &ts->tasks[c->task];
+                printf("%-22.22s %-22.22s %-18.18s %4zu %7.2f%% %7.2f %7.2f %7.2f %7.0fms %6.0fms\n",
+                       t->name, t->cases[c->kase].name, models[c->model], c->n, c->acc_mean,
+                       c->acc_stddev, c->acc_min, c->acc_max, c->lat_mean, c->lat_stddev);
+            }
+            putchar('\n');
+        }
+        free(cs);
+    }
+    printf("%-24s %6s %6s %6s %6s %9s %8s %10s %12s %10s\n", "MODEL", "CASES", "ERRORS", "VALID",
+           "1ST-OK", "ACCURACY", "STDDEV", "TOKENS", "COST", "LATENCY");
     for (i = 0; i < r->summary.n_models; i++) {
         const llmt_model_summary *m = &r->summary.models[i];
-        printf("%-24.24s %6zu %6zu %5.0f%% %8.2f%% %8.2f %10ld %s$%.6f %8.0fms\n", m->model_ref,
+        printf("%-24.24s %6zu %6zu %5.0f%% %5.0f%% %8.2f%% %8.2f %10ld %s$%.6f %8.0fms\n", m->model_ref,
                m->results, m->errors,
                m->results ? 100.0 * (double)m->valid / (double)m->results : 0.0,
+               m->results ? 100.0 * (double)m->first_attempt_valid / (double)m->results : 0.0,
                llmt_summary_mean(m->acc_sum, m->results),
                llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->results),
                m->input_tokens + m->output_tokens, m->cost_unknown ? ">=" : "  ", m->cost_usd,
@@ -57,9 +154,11 @@ static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt
 int cmd_run(cli_ctx *ctx, int argc, char **argv)
 {
     const char *tasks_dir = NULL, *filter = NULL, *output = NULL, *mock_rules = NULL;
-    const char *list_mode = NULL;
-    cli_strings models = {0}, formats = {0};
-    long repeat = 1;
+    const char *list_mode = NULL, *resume = NULL;
+    cli_strings models = {0}, formats = {0}, fallbacks = {0};
+    long repeat = 1, concurrency = 8, max_retries = 3;
+    double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
+    bool budget_seen = false, dry_run = false;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
     bool tol_seen = false, thr_seen = false;
     const cli_option opts[] = {
@@ -74,6 +173,15 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
         {"threshold", 0, OPT_DOUBLE, "T", "fuzzy string threshold 0-100 (default 80)", &threshold, &thr_seen},
         {"min-accuracy", 0, OPT_DOUBLE, "PCT", "exit 1 when a model's mean accuracy is below PCT", &min_accuracy, NULL},
+        {"concurrency", 'j', OPT_LONG, "N", "requests in flight at once, all providers (default 8)", &concurrency, NULL},
+        {"timeout", 0, OPT_DOUBLE, "SECONDS", "total time allowed per request (default 120)", &timeout_s, NULL},
+        {"connect-timeout", 0, OPT_DOUBLE, "SECONDS", "time allowed to connect (default 10)", &connect_timeout_s, NULL},
+        {"max-retries", 0, OPT_LONG, "N", "retries of retryable failures per case, fallbacks included (default 3; 0 = none)", &max_retries, NULL},
+        {"retry-max-time", 0, OPT_DOUBLE, "SECONDS", "no new attempt for a case after this long (default 300)", &retry_max_time_s, NULL},
+        {"fallback", 0, OPT_STRINGS, "P:M", "model to try when a model fails (repeatable; after config fallbacks)", &fallbacks, NULL},
+        {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
+        {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
+        {"resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &resume, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;
     llmt_taskset ts;
@@ -82,12 +190,17 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     llmt_run_result rr;
     llmt_score_options so;
     llmt_error err;
-    char **model_list = NULL;
-    size_t n_models = 0, i;
+    char **model_list = NULL, **fallback_list = NULL;
+    size_t n_models = 0, n_fallbacks = 0, i;
+    llmt_run_estimate *estimate = NULL;
+    struct sigaction old_int, old_term;
+    bool signals_installed = false;
+    progress_ui ui = {false, false};
     unsigned fmt = 0;
     int npos, rc;
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
+    llmt_run_options_init(&ro);
     rc = cli_parse(ctx, self(), opts, argc, argv, &npos);
     if (rc)
         goto done;
@@ -110,8 +223,35 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         cli_error("run: --repeat must be between 1 and 1000, got %ld", repeat);
         goto done;
     }
+    if (concurrency < 1 || concurrency > 10000) {
+        cli_error("run: --concurrency must be between 1 and 10000, got %ld", concurrency);
+        goto done;
+    }
+    if (max_retries < 0 || max_retries > 100) {
+        cli_error("run: --max-retries must be between 0 and 100, got %ld", max_retries);
+        goto done;
+    }
+    if (timeout_s < 0 || connect_timeout_s < 0 || retry_max_time_s < 0) {
+        cli_error("run: --timeout, --connect-timeout and --retry-max-time must be >= 0 seconds");
+        goto done;
+    }
+    if (budget_seen && !(budget >= 0)) {
+        cli_error("run: --budget must be a number of USD >= 0");
+        goto done;
+    }
+    if (cli_split_list(&fallbacks, &fallback_list, &n_fallbacks) != 0)
+        goto done;
+    for (i = 0; i < n_fallbacks; i++) {
+        if (!strchr(fallback_list[i], ':')) {
+            cli_error("run: --fallback expects provider:model, got '%s'", fallback_list[i]);
+            goto done;
+        }
+    }
+    if (resume && output && strcmp(resume, output) != 0) {
+        cli_error("run: --resume %s writes to that folder; drop --output %s or make it the same", resume, output);
+        goto done;
+    }
     llmt_score_options_init(&so);
-    ro.scoring_override_mask = 0;
     if (list_mode) {
         if (!llmt_list_mode_parse(list_mode, &so.list_mode)) {
             cli_error("run: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
@@ -139,7 +279,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     rc = cli_manager(ctx, &mgr, mock_rules);
     if (rc)
         goto done;
-    if (llmt_run_check_models(mgr, (const char *const *)model_list, n_models, &err) != LLMT_OK) {
+    if (llmt_run_check_models(mgr, (const char *const *)model_list, n_models, &err) != LLMT_OK ||
+        llmt_run_check_models(mgr, (const char *const *)fallback_list, n_fallbacks, &err) != LLMT_OK) {
         cli_error("run: %s", err.message);
         rc = CLI_EXIT_USAGE;
         goto done;
@@ -169,9 +310,54 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.formats = fmt;
     ro.repeat = (int)repeat;
     ro.scoring_override = &so;
+    ro.concurrency = concurrency;
+    ro.timeout_ms = (long)(timeout_s * 1000.0);
+    ro.connect_timeout_ms = (long)(connect_timeout_s * 1000.0);
+    ro.max_retries = (int)max_retries;
+    ro.retry_max_time_ms = retry_max_time_s * 1000.0;
+    ro.fallbacks = (const char *const *)fallback_list;
+    ro.n_fallbacks = n_fallbacks;
+    ro.budget_usd = budget_seen ? budget : -1;
+    ro.resume_dir = resume;
+    if (dry_run) {
+        if (llmt_run_estimate_cost(mgr, &ro, &estimate, &diags, &err) != LLMT_OK) {
+            cli_error("run: %s", err.message);
+            rc = cli_exit_for(err.status);
+            goto done;
+        }
+        print_estimate(estimate, (const char *const *)model_list, n_models);
+        rc = CLI_EXIT_OK;
+        goto done;
+    }
+    ui.on = !ctx->common.quiet && isatty(STDERR_FILENO);
+    ro.progress = show_progress;
+    ro.progress_ud = &ui;
+    run_interrupts = 0;
+    ro.interrupted = &run_interrupts;
+    install_signals(&old_int, &old_term);
+    signals_installed = true;
     if (llmt_run_execute(mgr, &ro, &rr, &diags, &err) != LLMT_OK) {
+        if (ui.shown)
+            fputs("\r\033[K", stderr);
         cli_error("run: %s", err.message);
         rc = cli_exit_for(err.status);
+        goto done;
+    }
+    if (ui.shown)
+        fputs("\r\033[K", stderr);
+    print_error_summary(&rr);
+    if (rr.interrupted) {
+        cli_warn("run: interrupted: %zu result(s) finished and written, %zu not finished%s%s",
+                 rr.summary.n_rows - rr.resumed, rr.planned - (rr.summary.n_rows - rr.resumed),
+                 rr.output_dir ? "; continue with --resume " : "", rr.output_dir ? rr.output_dir : "");
+    }
+    if (rr.summary.n_rows == 0 && rr.interrupted) {
+        rc = CLI_EXIT_PROVIDER;
+        goto done;
+    }
+    if (rr.summary.n_rows == 0 && resume) {
+        printf("Nothing left to run in %s.\n", resume);
+        rc = CLI_EXIT_OK;
         goto done;
     }
     if (rr.summary.n_rows == 0) {
@@ -202,6 +388,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         }
     }
 done:
+    if (signals_installed) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    free(estimate);
+    free(fallback_list);
+    cli_strings_free(&fallbacks);
     llmt_run_result_free(&rr);
     llmt_taskset_free(&ts);
     llmt_diags_free(&diags);

@@ -110,6 +110,12 @@ llmt_status llmt_output_finish_json(llmt_output *o, const llmt_run_meta *meta,
     summary = llmt_summary_json(s);
     json_dumpf(summary, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     json_decref(summary);
+    if (llmt_summary_max_repeats(s) > 1) {
+        json_t *cases = llmt_summary_cases_json(s);
+        fputs(",\n  \"repeat_stats\": ", c.out);
+        json_dumpf(cases, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        json_decref(cases);
+    }
     fputs("\n}\n", c.out);
     if (fflush(c.out) != 0 || fsync(fileno(c.out)) != 0) {
         st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
