@@ -305,16 +305,30 @@ static void fail_now(engine *E, ejob *j, llmt_status st, const char *msg)
     finish(E, j, st);
 }
 
+static void record_attempt(ejob *j, llmt_status st, double latency, bool has_usage)
+{
+    json_t *a = json_object();
+    json_object_set_new(a, "model", json_string(j->job->chain[j->chain_idx]));
+    json_object_set_new(a, "class", json_string(st == LLMT_OK ? "ok" : llmt_status_name(st)));
+    json_object_set_new(a, "latency_ms", json_real(latency));
+    json_object_set_new(a, "http_status",
+                        st != LLMT_OK && j->err.http_status ? json_integer(j->err.http_status)
+                                                            : json_null());
+    if (st != LLMT_OK)
+        json_object_set_new(a, "message", json_string(j->err.message));
+    json_set_usage(a, has_usage ? &j->resp.usage : &(llmt_usage){0, 0, -1, -1},
+                   !has_usage || j->resp.cost_known, has_usage ? j->resp.cost_usd : 0);
+    json_array_append_new(j->attempts, a);
+}
+
 /* Records one attempt and decides what comes next: done, retry later, or the next
  * model of the chain. `st`/j->err/j->resp hold the attempt's result; the attempt no
  * longer holds a slot or a transfer. */
 static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
 {
-    json_t *a = json_object();
     double latency = now - j->attempt_start_ms;
     bool has_usage = st == LLMT_OK;
     double actual_tokens = -1;
-    const char *ref = j->job->chain[j->chain_idx];
 
     E->reserved_usd -= j->est_cost;
     if (E->reserved_usd < 0)
@@ -340,17 +354,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
     if (st == LLMT_E_RATE_LIMIT)
         E->stats.throttled++;
 
-    json_object_set_new(a, "model", json_string(ref));
-    json_object_set_new(a, "class", json_string(st == LLMT_OK ? "ok" : llmt_status_name(st)));
-    json_object_set_new(a, "latency_ms", json_real(latency));
-    json_object_set_new(a, "http_status",
-                        st != LLMT_OK && j->err.http_status ? json_integer(j->err.http_status)
-                                                            : json_null());
-    if (st != LLMT_OK)
-        json_object_set_new(a, "message", json_string(j->err.message));
-    json_set_usage(a, has_usage ? &j->resp.usage : &(llmt_usage){0, 0, -1, -1},
-                   !has_usage || j->resp.cost_known, has_usage ? j->resp.cost_usd : 0);
-    json_array_append_new(j->attempts, a);
+    record_attempt(j, st, latency, has_usage);
 
     if (st == LLMT_OK) {
         finish(E, j, LLMT_OK);
@@ -703,6 +707,8 @@ static void cancel_list(engine *E, jlist *l, bool held_slot, const char *why)
         bool slot = held_slot || j->state == JS_SIMLAT;
         list_remove(j);
         if (slot) {
+            llmt_error_set(&j->err, LLMT_E_CANCELLED, "%s", why);
+            record_attempt(j, LLMT_E_CANCELLED, llmt_now_ms() - j->attempt_start_ms, false);
             E->slots--;
             if (j->pv)
                 llmt_limiter_finish(&j->pv->lim, j->est_tokens, -1, false, false, -1,
