@@ -70,7 +70,7 @@ double llmt_parse_retry_after(const char *value, double now_epoch_s)
         return (*end == '\0' && v >= 0 && isfinite(v)) ? v : -1;
     }
     /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-    if (sscanf(value, "%3s %d %3s %d %d:%d:%d", wd, &d, mon, &y, &h, &mi, &s) == 7 &&
+    if (sscanf(value, "%3s, %d %3s %d %d:%d:%d", wd, &d, mon, &y, &h, &mi, &s) == 7 &&
         (m0 = month_index(mon)) >= 0 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s <= 60)
         return until(epoch_of(y, m0, d, h, mi, s), now_epoch_s);
     return -1;
