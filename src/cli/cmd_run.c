@@ -67,7 +67,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
-        {"format", 0, OPT_STRINGS, "LIST", "report formats: md,json (default: both)", &formats, NULL},
+        {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,json)", &formats, NULL},
         {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, NULL},
         {"mock-rules", 0, OPT_STRING, "FILE", "rules file for mock:rules", &mock_rules, NULL},
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},

@@ -30,6 +30,13 @@ const cli_command cli_commands[] = {
     {"score", "Score an answer against an expected JSON file, without any provider.",
      "score EXPECTED.json ACTUAL [--schema FILE] [--json]", NULL,
      "  llm-tester score expected.json reply.txt --schema schema.json\n", cmd_score},
+    {"report", "Re-render reports from a results file.",
+     "report RESULTS [--format md,html,junit,csv,json] [--output DIR]",
+     "RESULTS is a results.json or results.jsonl written by 'run'. Reports go beside it\n"
+     "unless --output is given.",
+     "  llm-tester report out/results.json --format html,junit\n"
+     "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n",
+     cmd_report},
     {"providers", "Show the providers the registry knows.", "providers list [--json]", NULL,
      "  llm-tester providers list\n  llm-tester providers list -v\n", cmd_providers},
     {"models", "Show a provider's models with flags, costs and limits.",

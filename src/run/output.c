@@ -82,19 +82,24 @@ static void copy_result(json_t *r, void *ud)
     json_dumpf(r, c->out, JSON_COMPACT | JSON_ENSURE_ASCII);
 }
 
-llmt_status llmt_output_finish_json(llmt_output *o, const llmt_run_meta *meta,
-                                    const llmt_summary *s, llmt_error *err)
+void llmt_output_end(llmt_output *o)
 {
-    char *final = llmt_path_join(o->dir, "results.json");
+    if (o->jsonl) {
+        fclose(o->jsonl);
+        o->jsonl = NULL;
+    }
+}
+
+static llmt_status results_json_write(const char *dir, const char *jsonl_path,
+                                      const llmt_run_meta *meta, const llmt_summary *s,
+                                      llmt_error *err)
+{
+    char *final = llmt_path_join(dir, "results.json");
     char *tmp = llmt_asprintf("%s.tmp.%ld", final, (long)getpid());
     char started[32], finished[32];
     copy_ctx c = {NULL, 0};
     json_t *summary;
     llmt_status st = LLMT_OK;
-    if (o->jsonl) {
-        fclose(o->jsonl);
-        o->jsonl = NULL;
-    }
     c.out = fopen(tmp, "wb");
     if (!c.out) {
         st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
@@ -105,7 +110,7 @@ llmt_status llmt_output_finish_json(llmt_output *o, const llmt_run_meta *meta,
     fprintf(c.out, "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"finished_at\": \"%s\",\n"
                    "  \"results\": [",
             meta->run_id, started, finished);
-    st = llmt_jsonl_foreach(o->jsonl_path, copy_result, &c, err);
+    st = llmt_jsonl_foreach(jsonl_path, copy_result, &c, err);
     fputs(c.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", c.out);
     summary = llmt_summary_json(s);
     json_dumpf(summary, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -125,5 +130,61 @@ llmt_status llmt_output_finish_json(llmt_output *o, const llmt_run_meta *meta,
 done:
     free(final);
     free(tmp);
+    return st;
+}
+
+bool llmt_formats_parse(const char *list, unsigned *out, char *bad, size_t bad_size)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"json", LLMT_FORMAT_JSON}, {"md", LLMT_FORMAT_MD}, {"html", LLMT_FORMAT_HTML},
+                 {"junit", LLMT_FORMAT_JUNIT}, {"csv", LLMT_FORMAT_CSV}};
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ","), i;
+        bool known = false;
+        for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+            if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0) {
+                *out |= names[i].bit;
+                known = true;
+            }
+        }
+        if (!known && len) {
+            snprintf(bad, bad_size, "%.*s", (int)len, p);
+            return false;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return true;
+}
+
+llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const llmt_run_meta *meta,
+                               const llmt_summary *s, unsigned formats, llmt_error *err)
+{
+    static const struct {
+        unsigned bit;
+        const char *file;
+        llmt_status (*write)(const char *, const char *, const llmt_run_meta *,
+                             const llmt_summary *, llmt_error *);
+    } writers[] = {{LLMT_FORMAT_MD, "report.md", llmt_report_md_write},
+                   {LLMT_FORMAT_HTML, "report.html", llmt_report_html_write},
+                   {LLMT_FORMAT_JUNIT, "junit.xml", llmt_report_junit_write},
+                   {LLMT_FORMAT_CSV, "results.csv", llmt_report_csv_write}};
+    llmt_status st = LLMT_OK;
+    size_t i;
+    if (formats & LLMT_FORMAT_JSON)
+        st = results_json_write(dir, jsonl_path, meta, s, err);
+    for (i = 0; st == LLMT_OK && i < sizeof writers / sizeof writers[0]; i++) {
+        char *path;
+        if (!(formats & writers[i].bit))
+            continue;
+        path = llmt_path_join(dir, writers[i].file);
+        st = path ? writers[i].write(path, jsonl_path, meta, s, err)
+                  : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        free(path);
+    }
     return st;
 }
