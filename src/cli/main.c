@@ -37,6 +37,17 @@ const cli_command cli_commands[] = {
      "  llm-tester report out/results.json --format html,junit\n"
      "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n",
      cmd_report},
+    {"history", "List, show and compare recorded runs.",
+     "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
+     "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"
+     "run). RUN is a run id, a unique prefix of one, 'latest' or 'previous'; compare\n"
+     "defaults to previous vs latest and lists the cases whose accuracy changed.",
+     "  llm-tester history list\n  llm-tester history compare previous latest\n"
+     "  llm-tester history show latest --json\n",
+     cmd_history},
+    {"recommend", "Models of a recorded run on the accuracy/cost Pareto front.",
+     "recommend [RUN] [--json] [--db FILE]", NULL,
+     "  llm-tester recommend\n  llm-tester recommend latest --json\n", cmd_recommend},
     {"providers", "Show the providers the registry knows.", "providers list [--json]", NULL,
      "  llm-tester providers list\n  llm-tester providers list -v\n", cmd_providers},
     {"models", "Show a provider's models with flags, costs and limits.",
