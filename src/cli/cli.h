@@ -86,6 +86,7 @@ int cmd_config(cli_ctx *ctx, int argc, char **argv);
 int cmd_score(cli_ctx *ctx, int argc, char **argv);
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
+int cmd_merge(cli_ctx *ctx, int argc, char **argv);
 int cmd_recommend(cli_ctx *ctx, int argc, char **argv);
 /* The history database path: explicit, else $LLMT_HISTORY_DB, else the default. */
 char *cli_history_path(const char *explicit_path);

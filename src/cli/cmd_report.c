@@ -11,51 +11,6 @@
 #include "run/output.h"
 #include "run/summary.h"
 
-/* Collects the distinct "provider:model" of the results, in first-seen order. */
-typedef struct model_list {
-    char **v;
-    size_t n;
-} model_list;
-
-static void collect_model(json_t *r, void *ud)
-{
-    model_list *ml = ud;
-    char *ref = llmt_asprintf("%s:%s", json_string_value(json_object_get(r, "provider")),
-                              json_string_value(json_object_get(r, "model")));
-    size_t i;
-    char **nv;
-    for (i = 0; ref && i < ml->n; i++) {
-        if (strcmp(ml->v[i], ref) == 0) {
-            free(ref);
-            return;
-        }
-    }
-    nv = ref ? realloc(ml->v, (ml->n + 1) * sizeof(*nv)) : NULL;
-    if (!nv) {
-        free(ref);
-        return;
-    }
-    ml->v = nv;
-    ml->v[ml->n++] = ref;
-}
-
-typedef struct add_ctx {
-    llmt_summary *s;
-    const model_list *ml;
-} add_ctx;
-
-static void add_result(json_t *r, void *ud)
-{
-    add_ctx *c = ud;
-    char *ref = llmt_asprintf("%s:%s", json_string_value(json_object_get(r, "provider")),
-                              json_string_value(json_object_get(r, "model")));
-    size_t i;
-    for (i = 0; ref && i < c->ml->n; i++)
-        if (strcmp(c->ml->v[i], ref) == 0)
-            llmt_summary_add(c->s, 0, 0, (unsigned)i, r);
-    free(ref);
-}
-
 static double parse_iso(const char *s, double dflt)
 {
     struct tm tm;
@@ -114,8 +69,6 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_run_meta meta;
     llmt_summary s;
-    model_list ml = {NULL, 0};
-    add_ctx ac;
     llmt_error err;
     char *dir = NULL, *tmp = NULL;
     const char *jsonl;
@@ -165,19 +118,15 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         jsonl = tmp;
     }
-    if (llmt_jsonl_foreach(jsonl, collect_model, &ml, &err) != LLMT_OK) {
+    if (llmt_summary_from_jsonl(&s, jsonl, &err) != LLMT_OK) {
         cli_error("report: %s", err.message);
         goto done;
     }
-    llmt_summary_init(&s, (const char *const *)ml.v, ml.n);
-    ac.s = &s;
-    ac.ml = &ml;
-    llmt_jsonl_foreach(jsonl, add_result, &ac, &err);
     if (llmt_reports_write(dir, jsonl, &meta, &s, fmt, &err) != LLMT_OK) {
         cli_error("report: %s", err.message);
         goto done;
     }
-    printf("Reports for %zu result(s) of %zu model(s) written to %s/\n", s.n_rows, ml.n, dir);
+    printf("Reports for %zu result(s) of %zu model(s) written to %s/\n", s.n_rows, s.n_models, dir);
     rc = CLI_EXIT_OK;
 done:
     if (tmp)
@@ -185,7 +134,6 @@ done:
     free(tmp);
     free(dir);
     llmt_summary_free(&s);
-    llmt_free_strv(ml.v, ml.n);
     cli_strings_free(&formats);
     return rc < 0 ? 0 : rc;
 }

@@ -37,6 +37,10 @@ const cli_command cli_commands[] = {
      "  llm-tester report out/results.json --format html,junit\n"
      "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n",
      cmd_report},
+    {"merge", "Join the outputs of several runs (e.g. shards) into one.",
+     "merge DIR|results.jsonl ... --output DIR [--format LIST]",
+     "Results present in several inputs are kept once (the first).",
+     "  llm-tester merge shard-1 shard-2 shard-3 --output all --format md,json,html\n", cmd_merge},
     {"history", "List, show and compare recorded runs.",
      "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
      "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"

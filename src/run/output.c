@@ -188,3 +188,68 @@ llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const ll
     }
     return st;
 }
+
+/* The distinct "provider:model" of a results file, in first-seen order. */
+typedef struct model_list {
+    char **v;
+    size_t n;
+} model_list;
+
+static char *model_ref_of(const json_t *r)
+{
+    const char *p = json_string_value(json_object_get(r, "provider"));
+    const char *m = json_string_value(json_object_get(r, "model"));
+    return llmt_asprintf("%s:%s", p ? p : "", m ? m : "");
+}
+
+static void collect_model(json_t *r, void *ud)
+{
+    model_list *ml = ud;
+    char *ref = model_ref_of(r);
+    char **nv;
+    size_t i;
+    for (i = 0; ref && i < ml->n; i++) {
+        if (strcmp(ml->v[i], ref) == 0) {
+            free(ref);
+            return;
+        }
+    }
+    nv = ref ? realloc(ml->v, (ml->n + 1) * sizeof(*nv)) : NULL;
+    if (!nv) {
+        free(ref);
+        return;
+    }
+    ml->v = nv;
+    ml->v[ml->n++] = ref;
+}
+
+typedef struct add_ctx {
+    llmt_summary *s;
+    const model_list *ml;
+} add_ctx;
+
+static void add_result(json_t *r, void *ud)
+{
+    add_ctx *c = ud;
+    char *ref = model_ref_of(r);
+    size_t i;
+    for (i = 0; ref && i < c->ml->n; i++)
+        if (strcmp(c->ml->v[i], ref) == 0)
+            llmt_summary_add(c->s, 0, 0, (unsigned)i, r);
+    free(ref);
+}
+
+llmt_status llmt_summary_from_jsonl(llmt_summary *s, const char *jsonl_path, llmt_error *err)
+{
+    model_list ml = {NULL, 0};
+    add_ctx ac;
+    llmt_status st = llmt_jsonl_foreach(jsonl_path, collect_model, &ml, err);
+    if (st == LLMT_OK) {
+        llmt_summary_init(s, (const char *const *)ml.v, ml.n);
+        ac.s = s;
+        ac.ml = &ml;
+        st = llmt_jsonl_foreach(jsonl_path, add_result, &ac, err);
+    }
+    llmt_free_strv(ml.v, ml.n);
+    return st;
+}

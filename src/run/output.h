@@ -62,6 +62,9 @@ enum {
  * name is unknown. */
 bool llmt_formats_parse(const char *list, unsigned *out, char *bad, size_t bad_size);
 
+/* Builds a summary (models in first-seen order) from a results.jsonl. */
+llmt_status llmt_summary_from_jsonl(llmt_summary *s, const char *jsonl_path, llmt_error *err);
+
 /* Writes results.json (when asked) and every report in `formats` into `dir` from
  * `jsonl_path`. Used at the end of a run and by `llm-tester report`. */
 llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const llmt_run_meta *meta,
