@@ -253,3 +253,31 @@ llmt_status llmt_summary_from_jsonl(llmt_summary *s, const char *jsonl_path, llm
     llmt_free_strv(ml.v, ml.n);
     return st;
 }
+
+llmt_status llmt_report_save(const char *path, llmt_buf *b, llmt_status st, llmt_error *err)
+{
+    if (st == LLMT_OK && b->oom)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", path);
+    if (st == LLMT_OK)
+        st = llmt_write_file_atomic(path, b->data, b->len, err);
+    llmt_buf_free(b);
+    return st;
+}
+
+void llmt_markup_escape(llmt_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': llmt_buf_puts(b, "&lt;"); break;
+        case '>': llmt_buf_puts(b, "&gt;"); break;
+        case '&': llmt_buf_puts(b, "&amp;"); break;
+        case '"': llmt_buf_puts(b, "&quot;"); break;
+        case '\'': llmt_buf_puts(b, "&#39;"); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' && *s != '\r')
+                llmt_buf_puts(b, " ");
+            else
+                llmt_buf_append(b, s, 1);
+        }
+    }
+}

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <jansson.h>
+#include "core/util.h"
 #include "llmt/error.h"
 #include "run/summary.h"
 
@@ -49,6 +50,13 @@ llmt_status llmt_report_junit_write(const char *path, const char *jsonl_path,
 llmt_status llmt_report_csv_write(const char *path, const char *jsonl_path,
                                   const llmt_run_meta *meta, const llmt_summary *s,
                                   llmt_error *err);
+
+/* Shared by the writers: fails on an earlier error `st` or an allocation failure in `b`,
+ * else writes `b` to `path` atomically. Frees `b` in every case. */
+llmt_status llmt_report_save(const char *path, llmt_buf *b, llmt_status st, llmt_error *err);
+/* Appends `s` escaped for HTML and XML text and attributes (both accept &#39; and
+ * neither accepts raw control characters, which become spaces). NULL appends nothing. */
+void llmt_markup_escape(llmt_buf *b, const char *s);
 
 /* Report formats (bits). */
 enum {

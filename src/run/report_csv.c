@@ -65,10 +65,5 @@ llmt_status llmt_report_csv_write(const char *path, const char *jsonl_path,
     llmt_buf_puts(&b, "task,case,provider,model,run,accuracy,valid,input_tokens,output_tokens,"
                       "cost_usd,latency_ms,error_class,error_message\r\n");
     st = llmt_jsonl_foreach(jsonl_path, csv_row, &b, err);
-    if (st == LLMT_OK && b.oom)
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", path);
-    if (st == LLMT_OK)
-        st = llmt_write_file_atomic(path, b.data, b.len, err);
-    llmt_buf_free(&b);
-    return st;
+    return llmt_report_save(path, &b, st, err);
 }

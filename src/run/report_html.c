@@ -6,24 +6,10 @@
 #include "core/util.h"
 #include "run/output.h"
 
-static void h(llmt_buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': llmt_buf_puts(b, "&lt;"); break;
-        case '>': llmt_buf_puts(b, "&gt;"); break;
-        case '&': llmt_buf_puts(b, "&amp;"); break;
-        case '"': llmt_buf_puts(b, "&quot;"); break;
-        case '\'': llmt_buf_puts(b, "&#39;"); break;
-        default: llmt_buf_append(b, s, 1);
-        }
-    }
-}
-
 static void hjson(llmt_buf *b, const json_t *v)
 {
     char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    h(b, s ? s : "(missing)");
+    llmt_markup_escape(b, s ? s : "(missing)");
     free(s);
 }
 
@@ -36,13 +22,13 @@ static void result_row(json_t *r, void *ud)
     double acc = json_number_value(json_object_get(r, "accuracy"));
     size_t i, lost = 0;
     llmt_buf_printf(b, "<tr class=\"%s\"><td>", json_is_object(err) ? "err" : acc >= 100 ? "ok" : "part");
-    h(b, json_string_value(json_object_get(r, "task")));
+    llmt_markup_escape(b, json_string_value(json_object_get(r, "task")));
     llmt_buf_puts(b, "</td><td>");
-    h(b, json_string_value(json_object_get(r, "case")));
+    llmt_markup_escape(b, json_string_value(json_object_get(r, "case")));
     llmt_buf_puts(b, "</td><td>");
-    h(b, json_string_value(json_object_get(r, "provider")));
+    llmt_markup_escape(b, json_string_value(json_object_get(r, "provider")));
     llmt_buf_puts(b, ":");
-    h(b, json_string_value(json_object_get(r, "model")));
+    llmt_markup_escape(b, json_string_value(json_object_get(r, "model")));
     llmt_buf_printf(b, "</td><td>%lld</td><td data-v=\"%.4f\">%.2f%%</td><td>%s</td><td>%lld</td>",
                     (long long)json_integer_value(json_object_get(r, "repeat")) + 1, acc, acc,
                     json_is_true(json_object_get(r, "valid")) ? "yes" : "no",
@@ -55,9 +41,9 @@ static void result_row(json_t *r, void *ud)
     llmt_buf_printf(b, "<td data-v=\"%.3f\">%.0f ms</td><td>", json_number_value(json_object_get(r, "latency_ms")),
                     json_number_value(json_object_get(r, "latency_ms")));
     if (json_is_object(err)) {
-        h(b, json_string_value(json_object_get(err, "class")));
+        llmt_markup_escape(b, json_string_value(json_object_get(err, "class")));
         llmt_buf_puts(b, ": ");
-        h(b, json_string_value(json_object_get(err, "message")));
+        llmt_markup_escape(b, json_string_value(json_object_get(err, "message")));
     }
     json_array_foreach(fields, i, f) {
         json_t *score = json_object_get(f, "score");
@@ -68,13 +54,13 @@ static void result_row(json_t *r, void *ud)
             llmt_buf_puts(b, "<details><summary>fields that lost points</summary><table class=\"inner\">"
                              "<tr><th>field</th><th>expected</th><th>actual</th><th>score</th><th>reason</th></tr>");
         llmt_buf_puts(b, "<tr><td><code>");
-        h(b, json_string_value(json_object_get(f, "path")));
+        llmt_markup_escape(b, json_string_value(json_object_get(f, "path")));
         llmt_buf_puts(b, "</code></td><td><code>");
         hjson(b, json_object_get(f, "expected"));
         llmt_buf_puts(b, "</code></td><td><code>");
         hjson(b, json_object_get(f, "actual"));
         llmt_buf_printf(b, "</code></td><td>%.2f</td><td>", json_number_value(score));
-        h(b, reason);
+        llmt_markup_escape(b, reason);
         llmt_buf_puts(b, "</td></tr>");
     }
     if (lost)
@@ -84,7 +70,7 @@ static void result_row(json_t *r, void *ud)
         llmt_buf_puts(b, "<details><summary>schema violations</summary><ul>");
         json_array_foreach(violations, i, v) {
             llmt_buf_puts(b, "<li><code>");
-            h(b, json_string_value(v));
+            llmt_markup_escape(b, json_string_value(v));
             llmt_buf_puts(b, "</code></li>");
         }
         llmt_buf_puts(b, "</ul></details>");
@@ -119,11 +105,11 @@ llmt_status llmt_report_html_write(const char *path, const char *jsonl_path,
     llmt_iso_time(meta->started_at, started, sizeof started);
     llmt_iso_time(meta->finished_at, finished, sizeof finished);
     llmt_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>llm-tester run ");
-    h(&b, meta->run_id);
+    llmt_markup_escape(&b, meta->run_id);
     llmt_buf_puts(&b, "</title>\n");
     llmt_buf_puts(&b, style);
     llmt_buf_puts(&b, "</head><body>\n<h1>llm-tester run ");
-    h(&b, meta->run_id);
+    llmt_markup_escape(&b, meta->run_id);
     llmt_buf_printf(&b, "</h1>\n<p>Started %s, finished %s. Total cost $%.6f.</p>\n<h2>Summary</h2>\n",
                     started, finished, s->total_cost);
     llmt_buf_puts(&b, "<table class=\"sortable\" id=\"summary\"><tr><th>model</th><th>cases</th><th>errors</th>"
@@ -133,7 +119,7 @@ llmt_status llmt_report_html_write(const char *path, const char *jsonl_path,
         const llmt_model_summary *m = &s->models[i];
         double mean = llmt_summary_mean(m->acc_sum, m->results);
         llmt_buf_puts(&b, "<tr><td>");
-        h(&b, m->model_ref);
+        llmt_markup_escape(&b, m->model_ref);
         llmt_buf_printf(&b, "</td><td>%zu</td><td>%zu</td><td>%zu</td><td data-v=\"%.4f\">%.2f%%</td>"
                             "<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%ld</td><td data-v=\"%.10f\">%s$%.6f</td>"
                             "<td data-v=\"%.3f\">%.0f ms</td></tr>\n",
@@ -151,10 +137,5 @@ llmt_status llmt_report_html_write(const char *path, const char *jsonl_path,
     llmt_buf_puts(&b, "</table>\n");
     llmt_buf_puts(&b, script);
     llmt_buf_puts(&b, "</body></html>\n");
-    if (st == LLMT_OK && b.oom)
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", path);
-    if (st == LLMT_OK)
-        st = llmt_write_file_atomic(path, b.data, b.len, err);
-    llmt_buf_free(&b);
-    return st;
+    return llmt_report_save(path, &b, st, err);
 }

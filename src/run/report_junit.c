@@ -7,25 +7,6 @@
 #include "core/util.h"
 #include "run/output.h"
 
-static void xml_escape(llmt_buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': llmt_buf_puts(b, "&lt;"); break;
-        case '>': llmt_buf_puts(b, "&gt;"); break;
-        case '&': llmt_buf_puts(b, "&amp;"); break;
-        case '"': llmt_buf_puts(b, "&quot;"); break;
-        case '\'': llmt_buf_puts(b, "&apos;"); break;
-        default:
-            /* XML 1.0 forbids most control characters even when escaped */
-            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' && *s != '\r')
-                llmt_buf_puts(b, " ");
-            else
-                llmt_buf_append(b, s, 1);
-        }
-    }
-}
-
 typedef struct junit_ctx {
     llmt_buf *b;
     const char *model_ref; /* only results of this model */
@@ -46,9 +27,9 @@ static void testcase(json_t *r, void *ud)
     }
     free(ref);
     llmt_buf_puts(c->b, "    <testcase classname=\"");
-    xml_escape(c->b, json_string_value(json_object_get(r, "task")));
+    llmt_markup_escape(c->b, json_string_value(json_object_get(r, "task")));
     llmt_buf_puts(c->b, "\" name=\"");
-    xml_escape(c->b, json_string_value(json_object_get(r, "case")));
+    llmt_markup_escape(c->b, json_string_value(json_object_get(r, "case")));
     if (rep > 0)
         llmt_buf_printf(c->b, " #%lld", rep + 1);
     llmt_buf_printf(c->b, "\" time=\"%.3f\">\n", json_number_value(json_object_get(r, "latency_ms")) / 1000.0);
@@ -56,14 +37,14 @@ static void testcase(json_t *r, void *ud)
                     json_number_value(json_object_get(r, "accuracy")));
     if (json_is_object(err)) {
         llmt_buf_puts(c->b, "      <error type=\"");
-        xml_escape(c->b, json_string_value(json_object_get(err, "class")));
+        llmt_markup_escape(c->b, json_string_value(json_object_get(err, "class")));
         llmt_buf_puts(c->b, "\" message=\"");
-        xml_escape(c->b, json_string_value(json_object_get(err, "message")));
+        llmt_markup_escape(c->b, json_string_value(json_object_get(err, "message")));
         llmt_buf_puts(c->b, "\"/>\n");
     } else if (!json_is_true(json_object_get(r, "valid"))) {
         llmt_buf_puts(c->b, "      <failure type=\"invalid\" message=\"answer does not match the schema\">");
         json_array_foreach(violations, i, v) {
-            xml_escape(c->b, json_string_value(v));
+            llmt_markup_escape(c->b, json_string_value(v));
             llmt_buf_puts(c->b, "\n");
         }
         llmt_buf_puts(c->b, "</failure>\n");
@@ -81,24 +62,19 @@ llmt_status llmt_report_junit_write(const char *path, const char *jsonl_path,
     size_t i;
     llmt_iso_time(meta->started_at, started, sizeof started);
     llmt_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"llm-tester ");
-    xml_escape(&b, meta->run_id);
+    llmt_markup_escape(&b, meta->run_id);
     llmt_buf_puts(&b, "\">\n");
     for (i = 0; i < s->n_models && st == LLMT_OK; i++) {
         const llmt_model_summary *m = &s->models[i];
         junit_ctx c = {&b, m->model_ref};
         size_t invalid = m->results - m->valid >= m->errors ? m->results - m->valid - m->errors : 0;
         llmt_buf_puts(&b, "  <testsuite name=\"");
-        xml_escape(&b, m->model_ref);
+        llmt_markup_escape(&b, m->model_ref);
         llmt_buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" timestamp=\"%s\" time=\"%.3f\">\n",
                         m->results, invalid, m->errors, started, m->latency_sum / 1000.0);
         st = llmt_jsonl_foreach(jsonl_path, testcase, &c, err);
         llmt_buf_puts(&b, "  </testsuite>\n");
     }
     llmt_buf_puts(&b, "</testsuites>\n");
-    if (st == LLMT_OK && b.oom)
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", path);
-    if (st == LLMT_OK)
-        st = llmt_write_file_atomic(path, b.data, b.len, err);
-    llmt_buf_free(&b);
-    return st;
+    return llmt_report_save(path, &b, st, err);
 }
