@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "provider/manager_internal.h"
 #include "run/runner.h"
+#include "store/cache.h"
 #include "store/history.h"
 
 static const cli_command *self(void)
@@ -74,6 +75,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
 {
     const char *tasks_dir = NULL, *filter = NULL, *output = NULL, *mock_rules = NULL;
     const char *list_mode = NULL, *history = NULL, *label = NULL;
+    const char *cache_mode_text = NULL, *cache_db = NULL;
+    llmt_cache *cache = NULL;
     bool no_history = false;
     cli_strings models = {0}, formats = {0};
     long repeat = 1;
@@ -90,6 +93,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
         {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
         {"threshold", 0, OPT_DOUBLE, "T", "fuzzy string threshold 0-100 (default 80)", &threshold, &thr_seen},
+        {"cache", 0, OPT_STRING, "MODE", "response cache: off, read, write, readwrite (default off)", &cache_mode_text, NULL},
+        {"cache-db", 0, OPT_STRING, "FILE", "cache database (default .llm-tester/cache.db or $LLMT_CACHE_DB)", &cache_db, NULL},
         {"history", 0, OPT_STRING, "FILE", "record the run in this history database (default .llm-tester/history.db)", &history, NULL},
         {"no-history", 0, OPT_FLAG, NULL, "do not record the run in the history", &no_history, NULL},
         {"label", 0, OPT_STRING, "TEXT", "a label for this run in the history (e.g. a commit or prompt version)", &label, NULL},
@@ -159,6 +164,23 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     rc = cli_manager(ctx, &mgr, mock_rules);
     if (rc)
         goto done;
+    rc = CLI_EXIT_USAGE;
+    if (cache_mode_text) {
+        llmt_cache_mode mode;
+        char *path;
+        if (!llmt_cache_mode_parse(cache_mode_text, &mode)) {
+            cli_error("run: --cache must be off, read, write or readwrite, got '%s'", cache_mode_text);
+            goto done;
+        }
+        path = cli_cache_path(cache_db);
+        if (mode != LLMT_CACHE_OFF && llmt_cache_open(&cache, path, &err) != LLMT_OK) {
+            cli_error("run: %s", err.message);
+            free(path);
+            goto done;
+        }
+        free(path);
+        llmt_manager_set_cache(mgr, cache, mode);
+    }
     if (llmt_run_check_models(mgr, (const char *const *)model_list, n_models, &err) != LLMT_OK) {
         cli_error("run: %s", err.message);
         rc = CLI_EXIT_USAGE;
@@ -228,6 +250,7 @@ done:
     llmt_taskset_free(&ts);
     llmt_diags_free(&diags);
     llmt_manager_free(mgr);
+    llmt_cache_close(cache);
     free(model_list);
     cli_strings_free(&models);
     cli_strings_free(&formats);

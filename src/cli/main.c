@@ -41,6 +41,11 @@ const cli_command cli_commands[] = {
      "merge DIR|results.jsonl ... --output DIR [--format LIST]",
      "Results present in several inputs are kept once (the first).",
      "  llm-tester merge shard-1 shard-2 shard-3 --output all --format md,json,html\n", cmd_merge},
+    {"cache", "Inspect or clear the response cache.",
+     "cache stats|clear [--older-than DAYS] [--db FILE] [--json]",
+     "'run --cache readwrite' answers repeated identical requests from the cache\n"
+     "(.llm-tester/cache.db or $LLMT_CACHE_DB) instead of calling the provider again.",
+     "  llm-tester cache stats\n  llm-tester cache clear --older-than 30\n", cmd_cache},
     {"history", "List, show and compare recorded runs.",
      "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
      "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"
