@@ -45,6 +45,7 @@ struct ejob {
     job_state state;
     size_t chain_idx;
     size_t prepared_idx;       /* chain index `call` was prepared for; SIZE_MAX = none */
+    size_t cache_checked_idx;  /* chain index already looked up in the cache */
     llmt_call call;
     prov *pv;
     double est_tokens;         /* limiter charge of the current attempt */
@@ -321,6 +322,64 @@ static void record_attempt(ejob *j, llmt_status st, double latency, bool has_usa
     json_array_append_new(j->attempts, a);
 }
 
+static void cache_store(engine *E, ejob *j)
+{
+    llmt_cache_mode mode;
+    llmt_cache *c = llmt_manager_cache(E->mgr, &mode);
+    char *key;
+    llmt_error cerr;
+    if (!c || !(mode & LLMT_CACHE_WRITE))
+        return;
+    key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
+    if (key && llmt_cache_put(c, key, &j->resp, &cerr) != LLMT_OK)
+        llmt_logf(&llmt_manager_opts(E->mgr)->logger, LLMT_LOG_WARN, "%s", cerr.message);
+    free(key);
+}
+
+/* Answers the job from the response cache when it has this exact request. Hits cost
+ * nothing against the budget, but are priced like fresh answers in the results (as the
+ * blocking manager does). */
+static bool cache_answer(engine *E, ejob *j)
+{
+    llmt_cache_mode mode;
+    llmt_cache *c = llmt_manager_cache(E->mgr, &mode);
+    char *key;
+    bool hit;
+    double now;
+    if (!c || !(mode & LLMT_CACHE_READ) || j->cache_checked_idx == j->chain_idx)
+        return false;
+    j->cache_checked_idx = j->chain_idx;
+    key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
+    memset(&j->resp, 0, sizeof j->resp);
+    hit = key && llmt_cache_get(c, key, &j->resp);
+    free(key);
+    if (!hit) {
+        llmt_response_clear(&j->resp);
+        return false;
+    }
+    now = llmt_now_ms();
+    if (j->first_start_ms <= 0)
+        j->first_start_ms = now;
+    j->n_attempts++;
+    E->stats.attempts++;
+    j->resp.from_cache = true;
+    j->resp.latency_ms = 0;
+    j->resp.structured_mode = j->call.req.structured_mode;
+    llmt_call_price(j->call.model, &j->resp);
+    j->usage.input_tokens += j->resp.usage.input_tokens;
+    j->usage.output_tokens += j->resp.usage.output_tokens;
+    if (j->resp.cost_known)
+        j->cost += j->resp.cost_usd;
+    else
+        j->cost_known = false;
+    record_attempt(j, LLMT_OK, 0, true);
+    json_object_set_new(json_array_get(j->attempts, json_array_size(j->attempts) - 1), "cached",
+                        json_true());
+    list_remove(j);
+    finish(E, j, LLMT_OK);
+    return true;
+}
+
 /* Records one attempt and decides what comes next: done, retry later, or the next
  * model of the chain. `st`/j->err/j->resp hold the attempt's result; the attempt no
  * longer holds a slot or a transfer. */
@@ -357,6 +416,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
     record_attempt(j, st, latency, has_usage);
 
     if (st == LLMT_OK) {
+        cache_store(E, j);
         finish(E, j, LLMT_OK);
         return;
     }
@@ -437,7 +497,8 @@ static bool prepare(engine *E, ejob *j)
     }
     llmt_call_prepare(&j->call, e, m, &j->job->req);
     j->prepared_idx = j->chain_idx;
-    in = input_tokens_of(&j->call.req);
+    /* the estimate costs a pass over the prompt: only when a budget or tpm needs it */
+    in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? input_tokens_of(&j->call.req) : 0;
     j->est_tokens = (double)in + (double)(j->job->req.max_tokens > 0 ? j->job->req.max_tokens : 0);
     j->cost_bounded = m->has_cost;
     j->est_cost = m->has_cost ? (double)in / 1e6 * m->cost_input +
@@ -532,6 +593,8 @@ static start_result try_start(engine *E, ejob *j)
     double now = llmt_now_ms(), wait;
     if (!prepare(E, j))
         return START_ENDED;
+    if (cache_answer(E, j))
+        return START_ENDED;
     if (E->o->budget_usd >= 0 && j->cost_bounded) {
         /* the worst case of this attempt on top of what is spent and what the attempts
          * in flight could still cost must stay within the budget */
@@ -616,6 +679,7 @@ static void dispatch(engine *E)
         }
         n->job = job;
         n->prepared_idx = SIZE_MAX;
+        n->cache_checked_idx = SIZE_MAX;
         n->attempts = json_array();
         n->cost_known = true;
         n->state = JS_READY;

@@ -75,6 +75,8 @@ json_t *llmt_result_build(const llmt_result_input *in)
         if (resp->model)
             json_object_set_new(r, "reply_model", json_string(resp->model));
         json_object_set_new(r, "raw_reply_chars", json_integer((json_int_t)strlen(resp->text)));
+        if (resp->from_cache)
+            json_object_set_new(r, "cached", json_true());
     } else {
         /* failed attempts can still have been billed (a retried reply, a fallback) */
         json_object_set_new(usage, "input_tokens", json_integer(in->has_totals ? in->usage_total.input_tokens : 0));

@@ -11,8 +11,6 @@
 #include "score/score.h"
 #include "task/task.h"
 
-enum { LLMT_FORMAT_JSON = 1u << 0, LLMT_FORMAT_MD = 1u << 1 };
-
 struct llmt_run_progress;
 
 typedef struct llmt_run_options {
