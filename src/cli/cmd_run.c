@@ -22,6 +22,8 @@ static const cli_command *self(void)
  * exit at once; results.jsonl is flushed line by line, so it stays valid. */
 static volatile sig_atomic_t run_interrupts;
 
+enum { CLI_EXIT_INTERRUPTED = 130 }; /* 128 + SIGINT, also after SIGTERM */
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -394,12 +396,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
                  rr.output_dir ? "; continue with --resume " : "", rr.output_dir ? rr.output_dir : "");
     }
     if (rr.summary.n_rows == 0 && rr.interrupted) {
-        rc = CLI_EXIT_PROVIDER;
-        goto done;
-    }
-    if (rr.summary.n_rows == 0 && resume) {
-        printf("Nothing left to run in %s.\n", resume);
-        rc = CLI_EXIT_OK;
+        rc = CLI_EXIT_INTERRUPTED;
         goto done;
     }
     if (rr.summary.n_rows == 0) {
@@ -407,6 +404,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto done;
     }
+    if (resume && rr.planned == 0)
+        printf("Nothing left to run in %s; the reports were rewritten.\n\n", resume);
     print_table(ctx, &rr, &ts, (const char *const *)model_list);
     if (!no_history)
         record_history(history, label, &rr);
@@ -431,6 +430,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
             }
         }
     }
+    if (rr.interrupted)
+        rc = CLI_EXIT_INTERRUPTED; /* what a shell expects after Ctrl-C, results written */
 done:
     if (signals_installed) {
         sigaction(SIGINT, &old_int, NULL);

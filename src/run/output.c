@@ -22,17 +22,29 @@ llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_
         llmt_output_close(o);
         return st;
     }
+    setvbuf(o->jsonl, NULL, _IONBF, 0); /* see llmt_output_append */
     return LLMT_OK;
 }
 
 llmt_status llmt_output_append(llmt_output *o, const json_t *result, llmt_error *err)
 {
-    char *line = json_dumps(result, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *line = json_dumps(result, JSON_COMPACT | JSON_ENSURE_ASCII), *nl;
+    size_t n;
     int bad;
     if (!line)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    bad = fputs(line, o->jsonl) < 0 || fputc('\n', o->jsonl) == EOF || fflush(o->jsonl) != 0;
-    free(line);
+    n = strlen(line);
+    nl = realloc(line, n + 2);
+    if (!nl) {
+        free(line);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    nl[n] = '\n';
+    nl[n + 1] = '\0';
+    /* one fwrite on an unbuffered stream is one write(): a process killed at any moment
+     * (second Ctrl-C, crash) leaves whole lines only */
+    bad = fwrite(nl, 1, n + 1, o->jsonl) != n + 1 || fflush(o->jsonl) != 0;
+    free(nl);
     if (bad)
         return llmt_error_set(err, LLMT_E_IO, "%s: %s", o->jsonl_path, strerror(errno));
     return LLMT_OK;
