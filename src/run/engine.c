@@ -292,9 +292,9 @@ static void finish(engine *E, ejob *j, llmt_status st)
         E->stats.failed++;
     E->cb->done(E->cb->ud, j->job, &oc);
     release_transfer(E, j);
-    llmt_response_clear(&j->resp);
+    llmt_response_clear(&j->resp); /* zeroed when done() moved it out */
     llmt_call_clear(&j->call);
-    json_decref(j->attempts);
+    json_decref(oc.attempts);      /* NULL when done() took it */
     free(j);
     E->active--;
     progress_maybe(E, false);

@@ -37,13 +37,15 @@ typedef struct llmt_engine_job {
     void *user;                  /* for the producer */
 } llmt_engine_job;
 
-/* How a job ended; valid only during done(). */
+/* How a job ended; valid only during done(). done() may move `response` and `attempts`
+ * out to keep them longer (e.g. to score on another thread): copy *response and zero
+ * it, take `attempts` and set the pointer to NULL; the engine then frees nothing. */
 typedef struct llmt_engine_outcome {
     llmt_status status;              /* LLMT_OK, or the class of the last failure */
     const llmt_error *error;         /* when status != LLMT_OK */
-    const llmt_response *response;   /* when LLMT_OK: latency_ms is the answering attempt's */
+    llmt_response *response;         /* when LLMT_OK: latency_ms is the answering attempt's */
     const char *answered_by;         /* the chain entry that answered, or NULL */
-    const json_t *attempts;          /* [{model, class, latency_ms, http_status, usage}] */
+    json_t *attempts;                /* [{model, class, latency_ms, http_status, usage}] */
     unsigned n_attempts;
     llmt_usage usage;                /* summed over every attempt that reported usage */
     double cost_usd;                 /* likewise */
@@ -65,7 +67,7 @@ typedef struct llmt_engine_callbacks {
      * left. Called only while the engine has room for it. */
     bool (*next)(void *ud, llmt_engine_job **job);
     /* A job ended (every job handed out ends exactly once). */
-    void (*done)(void *ud, llmt_engine_job *job, const llmt_engine_outcome *o);
+    void (*done)(void *ud, llmt_engine_job *job, llmt_engine_outcome *o);
     /* Optional; called about every 100 ms and once at the end. */
     void (*progress)(void *ud, const llmt_engine_stats *s);
     void *ud;

@@ -87,11 +87,32 @@ typedef struct copy_ctx {
     size_t n;
 } copy_ctx;
 
-static void copy_result(json_t *r, void *ud)
+/* Copies the complete lines of results.jsonl into results.json as they are: they were
+ * written by llmt_output_append (compact JSON objects, one write each), so re-parsing
+ * and re-printing 100,000 of them would only cost time. A torn last line (no newline)
+ * or a line that is not an object is skipped, as llmt_jsonl_foreach does. */
+static llmt_status copy_results_raw(const char *path, copy_ctx *c, llmt_error *err)
 {
-    copy_ctx *c = ud;
-    fputs(c->n++ ? ",\n    " : "\n    ", c->out);
-    json_dumpf(r, c->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+    FILE *f = fopen(path, "rb");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    if (!f)
+        return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+    while ((n = getline(&line, &cap, f)) > 0) {
+        size_t len = (size_t)n;
+        if (line[len - 1] != '\n')
+            break;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len < 2 || line[0] != '{' || line[len - 1] != '}')
+            continue;
+        fputs(c->n++ ? ",\n    " : "\n    ", c->out);
+        fwrite(line, 1, len, c->out);
+    }
+    free(line);
+    fclose(f);
+    return LLMT_OK;
 }
 
 void llmt_output_end(llmt_output *o)
@@ -122,7 +143,7 @@ static llmt_status results_json_write(const char *dir, const char *jsonl_path,
     fprintf(c.out, "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"finished_at\": \"%s\",\n"
                    "  \"results\": [",
             meta->run_id, started, finished);
-    st = llmt_jsonl_foreach(jsonl_path, copy_result, &c, err);
+    st = copy_results_raw(jsonl_path, &c, err);
     fputs(c.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", c.out);
     summary = llmt_summary_json(s);
     json_dumpf(summary, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);

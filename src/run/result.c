@@ -95,7 +95,7 @@ json_t *llmt_result_build(const llmt_result_input *in)
     json_object_set_new(r, "fields", sr.fields ? json_incref(sr.fields) : json_array());
     json_object_set_new(r, "answer", answer ? answer : json_null());
     if (in->attempts)
-        json_object_set_new(r, "attempts", json_deep_copy(in->attempts));
+        json_object_set(r, "attempts", (json_t *)in->attempts); /* shared, read-only */
     llmt_score_result_free(&sr);
     return r;
 }

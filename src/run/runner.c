@@ -1,6 +1,8 @@
 #include "run/runner.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -194,7 +196,7 @@ typedef struct case_ref {
     llmt_message msg;
     llmt_status load_st;
     llmt_error load_err;
-    unsigned refs;
+    atomic_uint refs;          /* the cursor's and each job's; released on two threads */
 } case_ref;
 
 typedef struct run_job {
@@ -203,6 +205,36 @@ typedef struct run_job {
     unsigned mi;
     int rep;
 } run_job;
+
+/* A finished job on its way to the result thread: everything it needs, owned. */
+typedef struct done_item {
+    struct done_item *next;
+    run_job *rj;               /* NULL for a case that could not be loaded */
+    case_ref *cr;              /* with a reference of its own when rj is NULL */
+    unsigned mi;
+    int rep;
+    llmt_status status;
+    llmt_error err;
+    llmt_response resp;        /* when LLMT_OK (moved out of the engine) */
+    json_t *attempts;
+    const char *answered_by;   /* points into the run's chains */
+    llmt_usage usage;
+    double cost, elapsed_ms;
+    bool cost_known, has_totals;
+} done_item;
+
+/* Results are scored, built and written on one thread of their own so that the CPU
+ * work never stalls the event loop; a bounded queue hands them over in completion
+ * order (back-pressure: the loop waits when the writer is far behind). */
+typedef struct result_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty, nonfull;
+    done_item *head, *tail;
+    size_t n, cap;
+    bool closing;
+    bool threaded;             /* false: items are processed inline (no thread) */
+    pthread_t thread;
+} result_queue;
 
 typedef struct run_ctx {
     llmt_manager *mgr;
@@ -224,11 +256,12 @@ typedef struct run_ctx {
     llmt_error werr;
     bool write_failed;
     size_t total, failed;
+    result_queue q;
 } run_ctx;
 
 static void case_ref_release(case_ref *cr)
 {
-    if (!cr || --cr->refs > 0)
+    if (!cr || atomic_fetch_sub(&cr->refs, 1u) > 1u)
         return;
     if (cr->bufs)
         llmt_free_strv(cr->bufs, cr->n_files);
@@ -248,7 +281,7 @@ static case_ref *case_ref_load(const llmt_taskset *ts, size_t ti, size_t ci)
         return NULL;
     cr->ti = (unsigned)ti;
     cr->ci = (unsigned)ci;
-    cr->refs = 1; /* the cursor's */
+    atomic_init(&cr->refs, 1u); /* the cursor's */
     cr->n_files = c->n_files;
     llmt_error_clear(&cr->load_err);
     cr->load_st = llmt_case_load(t, c, &cr->data, &cr->load_err);
@@ -343,39 +376,171 @@ static void base_input(llmt_result_input *in, const run_ctx *rc, const case_ref 
     in->scoring = &rc->tcs[cr->ti].scoring;
 }
 
-static void job_done(void *ud, llmt_engine_job *job, const llmt_engine_outcome *oc)
+/* The result thread's part: score, build, write, summarise one finished job. */
+static void process_item(run_ctx *rc, done_item *it)
 {
-    run_ctx *rc = ud;
-    run_job *rj = job->user;
+    case_ref *cr = it->rj ? it->rj->cr : it->cr;
     char *pname = NULL, *mname = NULL;
     llmt_result_input in;
     json_t *result;
+    llmt_split_model_ref(rc->o->models[it->mi], &pname, &mname, NULL);
+    base_input(&in, rc, cr, it->rep, pname, mname);
+    in.response = it->status == LLMT_OK ? &it->resp : NULL;
+    in.error = it->status == LLMT_OK ? NULL : &it->err;
+    in.latency_ms = it->elapsed_ms;
+    in.attempts = it->attempts;
+    in.answered_by = it->answered_by;
+    in.has_totals = it->has_totals;
+    in.usage_total = it->usage;
+    in.cost_total = it->cost;
+    in.cost_total_known = it->cost_known;
+    result = llmt_result_build(&in);
+    emit(rc, result, cr->ti, cr->ci, it->mi);
+    json_decref(result);
+    if (it->status != LLMT_OK)
+        rc->failed++;
+    free(pname);
+    free(mname);
+    llmt_response_clear(&it->resp);
+    json_decref(it->attempts);
+    case_ref_release(cr);
+    free(it->rj);
+    free(it);
+}
+
+/* Wakes for a batch (or after a short wait, or at the end) and takes the whole queue
+ * at once: one context switch per batch instead of one per result. */
+#define QUEUE_BATCH 64
+#define QUEUE_WAIT_NS 20000000L
+
+static void *result_thread(void *arg)
+{
+    run_ctx *rc = arg;
+    result_queue *q = &rc->q;
+    for (;;) {
+        done_item *it, *next;
+        bool closing;
+        pthread_mutex_lock(&q->mu);
+        while (q->n < QUEUE_BATCH && !q->closing) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += QUEUE_WAIT_NS;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            if (pthread_cond_timedwait(&q->nonempty, &q->mu, &ts) != 0 && q->n)
+                break; /* waited long enough: write what there is */
+        }
+        it = q->head;
+        q->head = q->tail = NULL;
+        q->n = 0;
+        closing = q->closing;
+        pthread_cond_broadcast(&q->nonfull);
+        pthread_mutex_unlock(&q->mu);
+        for (; it; it = next) {
+            next = it->next;
+            process_item(rc, it);
+        }
+        if (closing) {
+            pthread_mutex_lock(&q->mu);
+            it = q->head;
+            pthread_mutex_unlock(&q->mu);
+            if (!it)
+                return NULL; /* closing and drained */
+        }
+    }
+}
+
+static void queue_push(run_ctx *rc, done_item *it)
+{
+    result_queue *q = &rc->q;
+    if (!q->threaded) {
+        process_item(rc, it);
+        return;
+    }
+    pthread_mutex_lock(&q->mu);
+    while (q->n >= q->cap)
+        pthread_cond_wait(&q->nonfull, &q->mu);
+    it->next = NULL;
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+    if (++q->n == QUEUE_BATCH)
+        pthread_cond_signal(&q->nonempty);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void queue_start(run_ctx *rc)
+{
+    result_queue *q = &rc->q;
+    q->cap = 4 * QUEUE_BATCH;
+    q->threaded = pthread_mutex_init(&q->mu, NULL) == 0;
+    if (q->threaded && (pthread_cond_init(&q->nonempty, NULL) != 0 ||
+                        pthread_cond_init(&q->nonfull, NULL) != 0 ||
+                        pthread_create(&q->thread, NULL, result_thread, rc) != 0)) {
+        q->threaded = false; /* process inline instead: slower, same results */
+    }
+}
+
+/* Waits until every queued result is written. */
+static void queue_finish(run_ctx *rc)
+{
+    result_queue *q = &rc->q;
+    if (!q->threaded)
+        return;
+    pthread_mutex_lock(&q->mu);
+    q->closing = true;
+    pthread_cond_signal(&q->nonempty);
+    pthread_mutex_unlock(&q->mu);
+    pthread_join(q->thread, NULL);
+    pthread_cond_destroy(&q->nonempty);
+    pthread_cond_destroy(&q->nonfull);
+    pthread_mutex_destroy(&q->mu);
+    q->threaded = false;
+}
+
+static void job_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *oc)
+{
+    run_ctx *rc = ud;
+    run_job *rj = job->user;
+    done_item *it;
     if (oc->status == LLMT_E_CANCELLED) {
         /* not finished: left out of the results so that --resume sends it again */
         rc->res->cancelled++;
-        goto done;
+        case_ref_release(rj->cr);
+        free(rj);
+        return;
     }
-    llmt_split_model_ref(rc->o->models[rj->mi], &pname, &mname, NULL);
-    base_input(&in, rc, rj->cr, rj->rep, pname, mname);
-    in.response = oc->status == LLMT_OK ? oc->response : NULL;
-    in.error = oc->status == LLMT_OK ? NULL : oc->error;
-    in.latency_ms = oc->elapsed_ms;
-    in.attempts = oc->attempts;
-    in.answered_by = oc->answered_by;
-    in.has_totals = true;
-    in.usage_total = oc->usage;
-    in.cost_total = oc->cost_usd;
-    in.cost_total_known = oc->cost_known;
-    result = llmt_result_build(&in);
-    emit(rc, result, rj->cr->ti, rj->cr->ci, rj->mi);
-    json_decref(result);
-    if (oc->status != LLMT_OK)
-        rc->failed++;
-done:
-    free(pname);
-    free(mname);
-    case_ref_release(rj->cr);
-    free(rj);
+    it = calloc(1, sizeof(*it));
+    if (!it) {
+        rc->write_failed = true;
+        llmt_error_set(&rc->werr, LLMT_E_NOMEM, "out of memory");
+        case_ref_release(rj->cr);
+        free(rj);
+        return;
+    }
+    it->rj = rj;
+    it->mi = rj->mi;
+    it->rep = rj->rep;
+    it->status = oc->status;
+    if (oc->error)
+        it->err = *oc->error;
+    if (oc->status == LLMT_OK && oc->response) {
+        it->resp = *oc->response; /* moved: the engine frees nothing */
+        memset(oc->response, 0, sizeof(*oc->response));
+    }
+    it->attempts = oc->attempts;
+    oc->attempts = NULL;
+    it->answered_by = oc->answered_by;
+    it->has_totals = true;
+    it->usage = oc->usage;
+    it->cost = oc->cost_usd;
+    it->cost_known = oc->cost_known;
+    it->elapsed_ms = oc->elapsed_ms;
+    queue_push(rc, it);
 }
 
 /* Advances the cursor to the next (case, model, repeat) not yet done; false at the end. */
@@ -432,25 +597,23 @@ static bool job_next(void *ud, llmt_engine_job **out)
         }
         if (rc->cur->load_st != LLMT_OK) {
             /* the case cannot be sent (unreadable file): its result is the error */
-            char *pname = NULL, *mname = NULL;
-            llmt_result_input in;
-            json_t *result;
-            llmt_split_model_ref(rc->o->models[mi], &pname, &mname, NULL);
-            base_input(&in, rc, rc->cur, rep, pname, mname);
-            in.error = &rc->cur->load_err;
-            result = llmt_result_build(&in);
-            emit(rc, result, rc->cur->ti, rc->cur->ci, mi);
-            json_decref(result);
-            rc->failed++;
-            free(pname);
-            free(mname);
+            done_item *it = calloc(1, sizeof(*it));
+            if (!it)
+                return false;
+            it->cr = rc->cur;
+            atomic_fetch_add(&it->cr->refs, 1u);
+            it->mi = mi;
+            it->rep = rep;
+            it->status = rc->cur->load_st;
+            it->err = rc->cur->load_err;
+            queue_push(rc, it);
             continue;
         }
         rj = calloc(1, sizeof(*rj));
         if (!rj)
             return false;
         rj->cr = rc->cur;
-        rj->cr->refs++;
+        atomic_fetch_add(&rj->cr->refs, 1u);
         rj->mi = mi;
         rj->rep = rep;
         fill_request(&rj->job.req, &rc->o->tasks->tasks[rc->cur->ti], rc->cur,
@@ -700,7 +863,9 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
     cb.progress = job_progress;
     cb.ud = &rc;
     memset(&stats, 0, sizeof stats);
+    queue_start(&rc);
     st = llmt_engine_run(mgr, &eo, &cb, &stats, err);
+    queue_finish(&rc);
     out->interrupted = stats.interrupted;
     out->attempts = stats.attempts;
     out->retries = stats.retries;

@@ -240,7 +240,7 @@ static bool p_next(void *ud, llmt_engine_job **job)
     return true;
 }
 
-static void p_done(void *ud, llmt_engine_job *job, const llmt_engine_outcome *o)
+static void p_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
 {
     fx *f = ud;
     size_t i = (size_t)(uintptr_t)job->user, k;
