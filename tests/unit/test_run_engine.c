@@ -70,6 +70,8 @@ static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_
         return llmt_error_set(err, LLMT_E_RATE_LIMIT, "slow down");
     if (http->status == 401)
         return llmt_error_set(err, LLMT_E_AUTH, "bad key");
+    if (http->status == 402)
+        return llmt_error_set(err, LLMT_E_QUOTA, "no credit");
     return llmt_error_set(err, LLMT_E_SERVER, "server error %ld", http->status);
 }
 
@@ -106,7 +108,11 @@ static void fx_setup(fx *f)
     json = llmt_asprintf(
         "{\"config_version\": 2, \"name\": \"tjson\", \"provider_type\": \"tjson\", \"env_key\": \"\","
         " \"base_url\": \"%s\", \"system_prompt\": \"\", \"llm_models\": ["
-        " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000}]}",
+        " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000,"
+        "  \"fallbacks\": [\"tjson:b\"]},"
+        " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000},"
+        " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000}],"
+        " \"fallbacks\": [\"tjson:c\"]}",
         fake_http_url(f->srv));
     cfg = llmt_provider_config_parse(json, "test-config.json", &d);
     free(json);
@@ -446,7 +452,7 @@ static void run_groups_errors_by_provider_and_class(void **state)
     llmt_run_result rr;
     llmt_diags d = {0};
     llmt_error err;
-    static const char *const models[] = {"tjson:a"};
+    static const char *const models[] = {"tjson:c"}; /* no fallback */
     (void)state;
     fx_setup(&f);
     fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 401, .body = "{}", .body_len = -1});
@@ -490,6 +496,65 @@ static void run_dry_run_estimates_and_sends_nothing(void **state)
     fx_teardown(&f);
 }
 
+/* a: quota; b: server error; c: fine */
+static void h_quota_a_server_b(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    (void)ud;
+    if (strstr(req->body, "\"model\":\"a\"")) {
+        out->status = 402;
+        out->body = "{}";
+    } else if (strstr(req->body, "\"model\":\"b\"")) {
+        out->status = 500;
+        out->body = "{}";
+    } else {
+        out->body = "{}";
+    }
+}
+
+static void run_follows_the_configured_fallback_chain(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:a"};
+    json_t *lines, *r;
+    size_t i;
+    (void)state;
+    fx_setup(&f);
+    fake_http_set_handler(f.srv, h_quota_a_server_b, &f);
+    opts(&f, &o, models, 1);
+    o.max_retries = 1;
+    o.filter = "job_ads/nurse";
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    lines = read_jsonl(&f);
+    assert_int_equal(json_array_size(lines), 1);
+    r = json_array_get(lines, 0);
+    /* model fallbacks first (b), then the provider's (c); quota is never retried, the
+     * server error on b uses the one retry of the chain */
+    assert_string_equal(json_string_value(json_object_get(r, "answered_by")), "tjson:c");
+    {
+        json_t *att = json_object_get(r, "attempts");
+        static const char *const want[][2] = {
+            {"tjson:a", "quota"}, {"tjson:b", "server"}, {"tjson:b", "server"}, {"tjson:c", "ok"}};
+        assert_int_equal(json_array_size(att), 4);
+        for (i = 0; i < 4; i++) {
+            json_t *a = json_array_get(att, i);
+            assert_string_equal(json_string_value(json_object_get(a, "model")), want[i][0]);
+            assert_string_equal(json_string_value(json_object_get(a, "class")), want[i][1]);
+        }
+    }
+    /* the result stays under the model that was asked for */
+    assert_string_equal(json_string_value(json_object_get(r, "model")), "a");
+    assert_int_equal(rr.summary.models[0].by_fallback, 1);
+    assert_int_equal(rr.summary.models[0].first_attempt_valid, 0);
+    json_decref(lines);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +564,7 @@ int main(void)
         cmocka_unit_test(run_records_attempts_and_first_attempt_validity),
         cmocka_unit_test(run_groups_errors_by_provider_and_class),
         cmocka_unit_test(run_dry_run_estimates_and_sends_nothing),
+        cmocka_unit_test(run_follows_the_configured_fallback_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
