@@ -65,11 +65,14 @@ int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
     llmt_manager_options o;
     llmt_error err;
     llmt_status st;
+    char *plugin_path = cli_plugin_path(ctx);
     llmt_manager_options_init(&o);
     o.logger = ctx->logger;
     o.seed = cli_seed(ctx);
     o.mock_rules_path = mock_rules;
+    o.plugin_path = plugin_path;
     st = llmt_manager_new(out, &o, &err);
+    free(plugin_path);
     if (st != LLMT_OK) {
         cli_error("%s", err.message);
         return cli_exit_for(st);

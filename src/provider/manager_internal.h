@@ -4,11 +4,14 @@
 
 #include "core/diag.h"
 #include "llmt/manager.h"
+#include "provider/plugin.h"
 #include "provider/registry.h"
 
 llmt_registry *llmt_manager_registry(llmt_manager *mgr);
 /* Problems found while loading provider configs (warnings and refused providers). */
 const llmt_diags *llmt_manager_diags(const llmt_manager *mgr);
+/* Plugins found on the plugin path but refused, with the reason (borrowed). */
+const llmt_plugin_refusals *llmt_manager_refused_plugins(const llmt_manager *mgr);
 const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr);
 /* Instance of a provider, created on first use. */
 llmt_status llmt_manager_instance(llmt_manager *mgr, llmt_provider_entry *e, llmt_error *err);
