@@ -1,7 +1,10 @@
 #include "provider/call.h"
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "http/http.h"
@@ -55,7 +58,13 @@ void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
     memset(call, 0, sizeof(*call));
     call->entry = entry;
     call->model = model;
-    call->req = *in;
+    if (in->version < 2) {
+        /* a version-1 caller's struct ends before task_dir: copy only its part */
+        memcpy(&call->req, in, offsetof(llmt_request, task_dir));
+        call->req.task_dir = NULL;
+    } else {
+        call->req = *in;
+    }
     call->req.version = LLMT_REQUEST_VERSION;
     call->req.model = model->name;
     call->req.model_info = &model->info;
@@ -175,7 +184,18 @@ llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long co
         stamp_provider(err, call);
         return st;
     }
-    out->latency_ms = llmt_now_ms() - t0 + out->simulated_latency_ms;
+    if (out->simulated_latency_ms > 0) {
+        /* The blocking path has nothing else to do meanwhile: wait the simulated latency
+         * out for real, so callers observe it as they would a slow provider. (The
+         * concurrent engine waits it out on a timer instead.) */
+        double ms = out->simulated_latency_ms;
+        struct timespec ts;
+        ts.tv_sec = (time_t)(ms / 1000.0);
+        ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000.0) * 1e6);
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
+    out->latency_ms = llmt_now_ms() - t0;
     out->structured_mode = call->req.structured_mode;
     llmt_call_price(call->model, out);
     return LLMT_OK;
