@@ -649,7 +649,7 @@ static bool rule_matches(const mock_rule *r, const llmt_request *req, const char
 }
 
 /* Reply rules answer mock:rules only; error rules hit every mock model; "models"
- * overrides both. */
+ * overrides both (a reply rule listing "oracle" answers mock:oracle too). */
 static bool applies_to(const mock_rule *r, const char *model)
 {
     size_t i;
@@ -878,7 +878,9 @@ static llmt_status mock_call(void *state, const llmt_request *req, llmt_response
             hit = r->reply;
         }
     }
-    if (strcmp(req->model, "rules") == 0) {
+    if (hit) {
+        out->text = llmt_strdup(hit); /* a reply rule naming this model in "models" */
+    } else if (strcmp(req->model, "rules") == 0) {
         for (k = 0; k < 2 && !hit; k++)
             if (sets[k] && sets[k]->default_reply)
                 hit = sets[k]->default_reply;
