@@ -34,6 +34,17 @@ const cli_command cli_commands[] = {
      "  llm-tester providers list\n  llm-tester providers list -v\n", cmd_providers},
     {"models", "Show a provider's models with flags, costs and limits.",
      "models list PROVIDER [--json]", NULL, "  llm-tester models list mock\n", cmd_models},
+    {"scaffold", "Create a working provider plugin or task folder to start from.",
+     "scaffold provider NAME [--dir DIR] | scaffold task NAME [--dir DIR]",
+     "provider: DIR/NAME/ (default plugins/NAME/) with NAME.c (the provider vtable, TODOs\n"
+     "where the wire format goes), config.json and a Makefile; it builds with make and\n"
+     "loads from the plugin path (LLMT_PLUGIN_PATH or \"plugin_paths\" in llm-tester.json).\n"
+     "task: DIR/NAME/ (default tasks/NAME/) with schema.json, task.json and one example\n"
+     "case, ready for list and run --models mock:oracle.\n"
+     "An existing folder is never overwritten (exit 2).",
+     "  llm-tester scaffold provider acme\n"
+     "  llm-tester scaffold task invoices --dir examples/tasks\n",
+     cmd_scaffold},
     {"config", "Check configuration files.", "config validate",
      "validate: checks every provider config.json and the project config; exit 2 on any problem.",
      "  llm-tester config validate\n", cmd_config},
