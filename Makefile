@@ -36,8 +36,10 @@ test-san:
 	@cmake --build $(BUILD_SAN) -j $(JOBS)
 	@cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# PREFIX (default /usr/local) and DESTDIR (staging root for packagers) as usual:
+#   make install PREFIX=/opt/llm-tester DESTDIR=/tmp/stage
 install: build
-	@cmake --install $(BUILD) --prefix $(PREFIX)
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	@./bench/run.sh $(BUILD)
