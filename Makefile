@@ -7,7 +7,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-plain test-san install clean bench
+.PHONY: all deps build demo test test-plain test-san lint install clean bench
 
 all: build
 
@@ -25,8 +25,13 @@ demo: deps
 	@./$(BUILD)/llm-tester run --tasks examples/tasks --models mock:oracle --models mock:noisy --seed 42 --output $(BUILD)/demo-output
 
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-plain
 	@$(MAKE) --no-print-directory test-san
+
+# static analysis (cppcheck): warnings, performance, portability; any finding fails
+lint:
+	@./scripts/lint.sh
 
 test-plain: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -1,6 +1,6 @@
 /*
  * example: a complete external provider (plugin) for any server speaking the
- * OpenAI-compatible Chat Completions format (POST {base_url}/chat/completions).
+ * widely used Chat Completions format (POST {base_url}/chat/completions).
  *
  * It is compiled against include/llmt/provider.h alone (plus jansson, which it links
  * itself) and exports one symbol, llmt_provider_entry(). Everything it puts into an

@@ -26,7 +26,7 @@ static const char *const plugin_c[] = {
     " * Build: make            Load: LLMT_PLUGIN_PATH=<folder containing @NAME@/>\n"
     " * Check: llm-tester providers list -v\n"
     " *\n"
-    " * As scaffolded it is a working HTTP provider: it POSTs an OpenAI-style chat body to\n"
+    " * As scaffolded it is a working HTTP provider: it POSTs a Chat Completions-style body to\n"
     " * {base_url}/chat/completions and returns the reply body as the answer text. Replace\n"
     " * the parts marked TODO with your provider's wire format. The contract (who owns\n"
     " * what, which ops are required, how to classify errors, how to test against the\n"

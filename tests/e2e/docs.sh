@@ -17,6 +17,11 @@ ln -s "$FAKE_HTTP_SERVER" "$T/bin/fake-http-server"
 CC=${CC:-cc}
 CFLAGS="-std=c11 -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE=200809L -I$LLMT_SOURCE_DIR/include"
 LIBDIR=$(dirname "$(ls "$LLMT_BUILD_DIR"/libllmtester.so | head -1)")
+# A sanitizer build's library needs programs linked against it to be instrumented too.
+SAN=""
+if nm -D "$LLMT_BUILD_DIR"/libllmtester.so 2>/dev/null | grep -q __asan_init; then
+    SAN="-fsanitize=address,undefined"
+fi
 
 run_block() { # doc mode arg file
     doc=$1; mode=$2; arg=$3; file=$4
@@ -26,7 +31,7 @@ run_block() { # doc mode arg file
     c-compile)
         $CC $CFLAGS -x c -c "$file" -o "$file.o" >"$file.log" 2>&1 ;;
     c-build)
-        $CC $CFLAGS -x c "$file" -x none -o "$W/$arg" -L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -lllmtester >"$file.log" 2>&1 ;;
+        $CC $CFLAGS $SAN -x c "$file" -x none -o "$W/$arg" -L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -lllmtester >"$file.log" 2>&1 ;;
     file)
         cp "$file" "$W/$arg" && { case "$arg" in *.json) python3 -m json.tool "$file" >/dev/null 2>"$file.log" || jq . "$file" >/dev/null 2>>"$file.log";; esac; } ;;
     *)

@@ -5,6 +5,11 @@
 # and a plugin with the headers alone.
 set -u
 : "${LLMT_BUILD_DIR:?}" "${LLMT_SOURCE_DIR:?}"
+# A sanitizer build's library needs programs linked against it to be instrumented too.
+SAN=""
+if nm -D "$LLMT_BUILD_DIR"/libllmtester.so 2>/dev/null | grep -q __asan_init; then
+    SAN="-fsanitize=address,undefined"
+fi
 pass=0; fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT INT TERM
@@ -29,7 +34,7 @@ check "pkg-config version" '[ "$(pkg-config --modversion llmtester)" = "0.1.0" ]
 # an application: the library examples, built with their Makefile (pkg-config only)
 cp "$LLMT_SOURCE_DIR/examples/library/complete.c" "$LLMT_SOURCE_DIR/examples/library/extract.c" \
    "$LLMT_SOURCE_DIR/examples/library/Makefile" "$T/"
-make -C "$T" >"$T/make.out" 2>&1
+make -C "$T" CC="${CC:-cc} $SAN" >"$T/make.out" 2>&1
 check "examples build against the installed library" '[ $? -eq 0 ] && [ -x "$T/complete" ] && [ -x "$T/extract" ]'
 printf '{"rules": [{"contains": "hi", "reply": "{\\"ok\\": true}"}]}\n' >"$T/rules.json"
 LD_LIBRARY_PATH="$(dirname "$(ls "$R"/lib*/libllmtester.so | head -1)")" "$T/complete" --mock-rules "$T/rules.json" mock:rules "hi" >"$T/run.out" 2>/dev/null

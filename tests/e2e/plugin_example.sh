@@ -1,5 +1,5 @@
 #!/bin/sh
-# plugins/example (an OpenAI-compatible HTTP plugin) is found on LLMT_PLUGIN_PATH,
+# plugins/example (a Chat Completions-compatible HTTP plugin) is found on LLMT_PLUGIN_PATH,
 # listed with its origin, and runs a task against the fake HTTP server. Broken plugins
 # are refused with a reason and never crash the tool.
 set -u

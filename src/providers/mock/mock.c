@@ -773,8 +773,9 @@ static bool perturb_once(json_t *root, llmt_rng *rng)
         case 1: /* typo a string: swap two adjacent ASCII letters */
             if (json_is_string(s->value) && json_string_length(s->value) >= 4) {
                 char *t = llmt_strdup(json_string_value(s->value));
-                size_t n = strlen(t), p = 1 + llmt_rng_next(rng) % (n - 2);
-                if (t && (unsigned char)t[p] < 0x80 && (unsigned char)t[p + 1] < 0x80 &&
+                /* strlen, not the JSON length: a string may hold an escaped NUL */
+                size_t n = t ? strlen(t) : 0, p = n >= 4 ? 1 + llmt_rng_next(rng) % (n - 2) : 0;
+                if (n >= 4 && (unsigned char)t[p] < 0x80 && (unsigned char)t[p + 1] < 0x80 &&
                     t[p] != t[p + 1]) {
                     char c = t[p];
                     t[p] = t[p + 1];
