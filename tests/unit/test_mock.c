@@ -651,6 +651,68 @@ static void test_mock_blocking_path_waits_latency_and_prices(void **state)
     llmt_manager_free(mgr);
 }
 
+/* Fuzz-style: 600 mutations (byte changes, truncations, duplicated spans) of a valid rules
+ * file with a fixed seed. Loading must either succeed or fail with LLMT_E_CONFIG naming
+ * the file; never crash or leak (the sanitizer build checks that). */
+static void test_mock_rules_parser_survives_mutations(void **state)
+{
+    fx *f = *state;
+    static const char *valid =
+        "{\"errors\": [{\"error\": {\"class\": \"rate_limit\", \"retry_after\": 2}, \"probability\": 0.5,"
+        " \"models\": [\"oracle\"]}], \"rules\": [{\"contains\": \"a\", \"in\": \"source\", \"reply\": {\"x\": [1]}},"
+        " {\"regex\": \"^b+$\", \"every\": 2, \"after\": 1, \"reply\": \"y\"}], \"default\": {\"reply\": \"z\"},"
+        " \"latency\": {\"distribution\": \"uniform\", \"min_ms\": 1, \"max_ms\": 2}}";
+    static const char alphabet[] = "{}[]\":,0123456789.-eatrulsn \\^$*(";
+    llmt_rng rng;
+    llmt_error err;
+    size_t len = strlen(valid);
+    int i, ok = 0, refused = 0;
+    llmt_rng_seed(&rng, 20261125);
+    for (i = 0; i < 600; i++) {
+        char *m = malloc(2 * len + 1);
+        size_t n = len, k, edits = 1 + llmt_rng_next(&rng) % 4;
+        llmt_status st;
+        memcpy(m, valid, len + 1);
+        for (k = 0; k < edits; k++) {
+            size_t pos = llmt_rng_next(&rng) % n;
+            switch (llmt_rng_next(&rng) % 3) {
+            case 0:
+                m[pos] = alphabet[llmt_rng_next(&rng) % (sizeof alphabet - 1)];
+                break;
+            case 1:
+                n = pos; /* truncate */
+                m[n] = '\0';
+                break;
+            default: { /* duplicate a span */
+                size_t span = 1 + llmt_rng_next(&rng) % 12;
+                if (pos + span > n)
+                    span = n - pos;
+                if (n + span <= 2 * len) {
+                    memmove(m + pos + span, m + pos, n - pos + 1);
+                    n += span;
+                }
+                break;
+            }
+            }
+            if (n == 0)
+                break;
+        }
+        m[n] = '\0';
+        st = init_mock(f, m, 1, &err);
+        if (st == LLMT_OK) {
+            ok++;
+        } else {
+            assert_int_equal(st, LLMT_E_CONFIG);
+            assert_non_null(strstr(err.message, "rules.json"));
+            refused++;
+        }
+        free(m);
+    }
+    /* both outcomes happen: the mutations are neither all harmless nor all fatal */
+    assert_true(ok > 0);
+    assert_true(refused > 300);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -672,6 +734,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mock_invalid_rules_name_file_and_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_token_counts_scale_with_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_blocking_path_waits_latency_and_prices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mock_rules_parser_survives_mutations, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
