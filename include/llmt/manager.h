@@ -26,10 +26,14 @@ typedef struct llmt_manager_options {
     const char *mock_rules_path;     /* rules file for mock:rules, or NULL */
     long timeout_ms;                 /* total per request; 0 = 120000 */
     long connect_timeout_ms;         /* 0 = 10000 */
+    long max_file_bytes;             /* files larger than this are refused before sending;
+                                        0 = 20 MB (LLMT_DEFAULT_MAX_FILE_BYTES) */
 } llmt_manager_options;
 
+#define LLMT_DEFAULT_MAX_FILE_BYTES (20L * 1024 * 1024)
+
 #define LLMT_MANAGER_OPTIONS_VERSION 1u
-#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0}
+#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, 0}
 
 /* Fills opts with defaults (same as LLMT_MANAGER_OPTIONS_INIT). */
 LLMT_API void llmt_manager_options_init(llmt_manager_options *opts);

@@ -114,7 +114,9 @@ llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
     if (st != LLMT_OK)
         return st;
     llmt_call_prepare(&call, e, model, req);
-    st = llmt_call_perform_blocking(&call, mgr->opts.timeout_ms, mgr->opts.connect_timeout_ms,
+    st = llmt_call_check_files(&call, mgr->opts.max_file_bytes, err);
+    if (st == LLMT_OK)
+        st = llmt_call_perform_blocking(&call, mgr->opts.timeout_ms, mgr->opts.connect_timeout_ms,
                                     &mgr->opts.logger, out, err);
     llmt_call_clear(&call);
     return st;
