@@ -318,48 +318,69 @@ llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *
     return LLMT_OK;
 }
 
-static bool strict_walk(const json_t *v, int depth)
+/* Keywords whose value maps names to schemas, and keywords whose value is data. */
+static bool is_schema_map(const char *k)
 {
-    const char *k;
-    json_t *c;
+    return strcmp(k, "properties") == 0 || strcmp(k, "$defs") == 0 ||
+           strcmp(k, "definitions") == 0 || strcmp(k, "patternProperties") == 0 ||
+           strcmp(k, "dependentSchemas") == 0;
+}
+
+static bool is_data_keyword(const char *k)
+{
+    return strcmp(k, "enum") == 0 || strcmp(k, "const") == 0 || strcmp(k, "default") == 0 ||
+           strcmp(k, "examples") == 0 || strcmp(k, "required") == 0;
+}
+
+static bool is_object_schema(const json_t *v)
+{
+    json_t *type = json_object_get(v, "type");
+    return json_is_object(json_object_get(v, "properties")) ||
+           (json_is_string(type) && strcmp(json_string_value(type), "object") == 0);
+}
+
+/* Visits every subschema of a schema (depth-first); fn returns false to stop. */
+static bool walk_schema(json_t *v, int depth, bool (*fn)(json_t *schema, void *ud), void *ud)
+{
+    const char *k, *k2;
+    json_t *c, *c2;
     size_t i;
-    if (depth > 64)
+    if (depth > 64 || !json_is_object(v))
+        return depth <= 64;
+    if (!fn(v, ud))
         return false;
-    if (json_is_array(v)) {
-        json_array_foreach(v, i, c) if (!strict_walk(c, depth + 1)) return false;
-        return true;
-    }
-    if (!json_is_object(v))
-        return true;
+    json_object_foreach(v, k, c)
     {
-        json_t *props = json_object_get(v, "properties");
-        json_t *type = json_object_get(v, "type");
-        bool is_obj = json_is_object(props) ||
-                      (json_is_string(type) && strcmp(json_string_value(type), "object") == 0);
-        if (is_obj) {
-            json_t *req = json_object_get(v, "required");
-            json_t *ap = json_object_get(v, "additionalProperties");
-            if (!json_is_false(ap))
+        if (is_data_keyword(k))
+            continue;
+        if (is_schema_map(k) && json_is_object(c)) {
+            json_object_foreach(c, k2, c2) if (!walk_schema(c2, depth + 1, fn, ud)) return false;
+        } else if (json_is_array(c)) {
+            json_array_foreach(c, i, c2) if (!walk_schema(c2, depth + 1, fn, ud)) return false;
+        } else if (json_is_object(c)) {
+            if (!walk_schema(c, depth + 1, fn, ud))
                 return false;
-            if (json_is_object(props)) {
-                json_object_foreach(props, k, c)
-                {
-                    bool found = false;
-                    json_t *r;
-                    if (!json_is_array(req))
-                        return false;
-                    json_array_foreach(req, i, r) found =
-                        found || (json_is_string(r) && strcmp(json_string_value(r), k) == 0);
-                    if (!found)
-                        return false;
-                }
-            }
         }
     }
-    json_object_foreach((json_t *)v, k, c)
+    return true;
+}
+
+static bool strict_check(json_t *v, void *ud)
+{
+    json_t *props = json_object_get(v, "properties"), *req = json_object_get(v, "required"), *r, *c;
+    const char *k;
+    size_t i;
+    (void)ud;
+    if (!is_object_schema(v))
+        return true;
+    if (!json_is_false(json_object_get(v, "additionalProperties")))
+        return false;
+    json_object_foreach(props, k, c)
     {
-        /* property names are not schemas themselves, but their values are */
-        if (!strict_walk(c, depth + 1))
+        bool found = false;
+        json_array_foreach(req, i, r) found =
+            found || (json_is_string(r) && strcmp(json_string_value(r), k) == 0);
+        if (!found)
             return false;
     }
     return true;
@@ -367,7 +388,20 @@ static bool strict_walk(const json_t *v, int depth)
 
 bool llmt_wire_schema_strict_ok(const json_t *schema)
 {
-    return json_is_object(schema) && strict_walk(schema, 0);
+    return json_is_object(schema) && walk_schema((json_t *)schema, 0, strict_check, NULL);
+}
+
+static bool close_one(json_t *v, void *ud)
+{
+    (void)ud;
+    if (is_object_schema(v) && !json_object_get(v, "additionalProperties"))
+        json_object_set_new(v, "additionalProperties", json_false());
+    return true;
+}
+
+void llmt_wire_schema_close_objects(json_t *schema)
+{
+    walk_schema(schema, 0, close_one, NULL);
 }
 
 void llmt_wire_schema_name(const char *name, char *buf, size_t n)

@@ -68,6 +68,11 @@ llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *
  * required. */
 bool llmt_wire_schema_strict_ok(const json_t *schema);
 
+/* Sets "additionalProperties": false on every object schema (anywhere, including $defs)
+ * that does not say otherwise, in place: for schema modes that insist on closed objects.
+ * Extraction answers never need extra keys, so this narrows nothing that matters. */
+void llmt_wire_schema_close_objects(json_t *schema);
+
 /* A name for the schema made of [A-Za-z0-9_-], at most 64 characters ("schema" when
  * empty). Writes into buf. */
 void llmt_wire_schema_name(const char *name, char *buf, size_t n);
