@@ -34,6 +34,16 @@ const cli_command cli_commands[] = {
      "  llm-tester providers list\n  llm-tester providers list -v\n", cmd_providers},
     {"models", "Show a provider's models with flags, costs and limits.",
      "models list PROVIDER [--json]", NULL, "  llm-tester models list mock\n", cmd_models},
+    {"doctor", "Check providers: enabled, API keys (redacted), base URLs, reachability.",
+     "doctor [--ping] [--timeout SECONDS] [--json]",
+     "Per provider: whether it is enabled, the environment variable its API key is read\n"
+     "from and whether it is set (in the environment or the project's .env; shown\n"
+     "redacted as sk-...abcd), and the base URL in effect (LLMT_<PROVIDER>_BASE_URL\n"
+     "overrides the config). --ping sends one GET to each enabled HTTP provider's base\n"
+     "URL, without credentials: any HTTP answer counts as reachable.\n\n"
+     "Exit status: 0; 3 when --ping found an unreachable provider.",
+     "  llm-tester doctor\n  llm-tester doctor --ping\n  llm-tester doctor --json\n",
+     cmd_doctor},
     {"config", "Check configuration files.", "config validate",
      "validate: checks every provider config.json and the project config; exit 2 on any problem.",
      "  llm-tester config validate\n", cmd_config},
