@@ -6,7 +6,7 @@
  *   - error-body excerpts and a tolerant reader of the common error envelopes;
  *   - the default mapping of HTTP statuses to llmt_status classes;
  *   - base64 and image checks for request bodies;
- *   - the OpenAI-compatible "chat completions" request/response shape ("chat_compat"),
+ *   - the de-facto standard "chat completions" request/response shape ("chat_compat"),
  *     spoken by several services with small differences selected by options.
  *
  * Nothing here names a provider: provider quirks live in src/providers/<name>/.
@@ -149,7 +149,7 @@ void llmt_wire_basic_destroy(void *state);
 /* A string from the options object, or dflt. */
 const char *llmt_wire_option(const llmt_wire_basic *b, const char *key, const char *dflt);
 
-/* ---- the OpenAI-compatible chat-completions shape (chat_compat) ------------------ */
+/* ---- the common chat-completions shape (chat_compat) ---------------------------- */
 
 typedef struct llmt_chat_compat_opts {
     const char *max_tokens_field;  /* "max_tokens" (default) or "max_completion_tokens" */
