@@ -137,8 +137,36 @@ void llmt_call_price(const llmt_model_config *model, llmt_response *resp)
                      (double)resp->usage.output_tokens / 1e6 * model->cost_output;
 }
 
+/* Replaces every occurrence of the key in a message with [REDACTED]: a provider may
+ * echo what it was sent (e.g. "invalid key sk-...") and messages reach results files. */
+static void scrub_secret(char *msg, size_t cap, const char *secret)
+{
+    static const char mark[] = "[REDACTED]";
+    size_t sl = secret ? strlen(secret) : 0, ml = sizeof mark - 1;
+    char *p = msg, *hit;
+    if (sl < 4 || !cap)
+        return;
+    while ((hit = strstr(p, secret)) != NULL) {
+        size_t pos = (size_t)(hit - msg), tail = strlen(hit + sl) + 1;
+        if (pos + ml + 1 > cap) { /* no room for the mark: cut the message here */
+            *hit = '\0';
+            break;
+        }
+        if (pos + ml + tail > cap)
+            tail = cap - pos - ml; /* cut the end rather than overflow */
+        memmove(hit + ml, hit + sl, tail);
+        memcpy(hit, mark, ml);
+        msg[cap - 1] = '\0';
+        p = hit + ml; /* never rescan the mark itself */
+    }
+}
+
 static void stamp_provider(llmt_error *err, const llmt_call *call)
 {
+    if (err) {
+        scrub_secret(err->message, sizeof err->message, call->entry->api_key);
+        scrub_secret(err->code, sizeof err->code, call->entry->api_key);
+    }
     if (err && !err->provider[0])
         snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
 }

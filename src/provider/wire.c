@@ -681,10 +681,14 @@ llmt_status llmt_wire_basic_init(void **state, const llmt_provider_settings *s, 
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     }
     if (!b->base_url[0]) {
-        llmt_status st = llmt_error_set(err, LLMT_E_CONFIG,
-                                        "%s: no base_url (set it in %s or LLMT_%s_BASE_URL)",
-                                        b->name, s->config_path ? s->config_path : "config.json",
-                                        "<PROVIDER>");
+        char upper[64];
+        size_t i;
+        llmt_status st;
+        for (i = 0; b->name[i] && i + 1 < sizeof upper; i++)
+            upper[i] = isalnum((unsigned char)b->name[i]) ? (char)toupper((unsigned char)b->name[i]) : '_';
+        upper[i] = '\0';
+        st = llmt_error_set(err, LLMT_E_CONFIG, "%s: no base_url (set it in %s or LLMT_%s_BASE_URL)",
+                            b->name, s->config_path ? s->config_path : "config.json", upper);
         llmt_wire_basic_destroy(b);
         return st;
     }

@@ -231,6 +231,17 @@ static void test_errors(void **state)
     ph *h = start();
     (void)state;
     ph_run_error_cases(h, "openai:gpt-4o-mini", cases, sizeof cases / sizeof cases[0]);
+    {
+        /* a server that echoes the key: it never reaches the error message */
+        llmt_response out;
+        llmt_error err;
+        ph_reply(h, 401, NULL,
+                 "{\"error\":{\"message\":\"Incorrect API key provided: " PH_KEY "\","
+                 "\"code\":\"invalid_api_key\"}}");
+        assert_int_equal(ph_call(h, "openai:gpt-4o-mini", NULL, &out, &err), LLMT_E_AUTH);
+        assert_null(strstr(err.message, PH_KEY));
+        assert_non_null(strstr(err.message, "Incorrect API key provided: [REDACTED]"));
+    }
     ph_run_transport_cases(h, "openai:gpt-4o-mini", EMPTY_BODY, OK_BODY);
     ph_stop(h);
 }
