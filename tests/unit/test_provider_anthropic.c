@@ -181,6 +181,9 @@ static void test_errors(void **state)
     ph_reply(h, 529, "request-id: req_529\r\n", ERR("overloaded_error", "Overloaded"));
     assert_int_equal(ph_call(h, "anthropic:claude-haiku-4-5", NULL, &out, &err), LLMT_E_OVERLOADED);
     assert_string_equal(err.request_id, "req_529");
+    ph_reply(h, 400, NULL, ERR("invalid_request_error", "bad"));
+    assert_int_equal(ph_call(h, "anthropic:claude-haiku-4-5", NULL, &out, &err), LLMT_E_BAD_REQUEST);
+    assert_string_equal(err.request_id, "req_011"); /* from the body */
     ph_run_transport_cases(h, "anthropic:claude-haiku-4-5", EMPTY_BODY, OK_BODY);
     ph_stop(h);
 }

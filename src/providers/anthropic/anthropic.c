@@ -218,7 +218,16 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
         st = LLMT_E_NOT_FOUND;
     else if (strcmp(f.type, "rate_limit_error") == 0)
         st = LLMT_E_RATE_LIMIT;
-    return llmt_wire_fail(err, http, st, &f, ids);
+    st = llmt_wire_fail(err, http, st, &f, ids);
+    if (err && !err->request_id[0]) {
+        /* the body repeats the id; proxies sometimes drop the header */
+        json_t *root = json_loadb(http->body ? http->body : "", http->body_len, 0, NULL);
+        const char *rid = json_string_value(json_object_get(root, "request_id"));
+        if (rid)
+            snprintf(err->request_id, sizeof err->request_id, "%s", rid);
+        json_decref(root);
+    }
+    return st;
 }
 
 const llmt_provider_ops llmt_provider_anthropic = {
