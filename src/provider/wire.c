@@ -754,7 +754,8 @@ llmt_status llmt_chat_compat_body(const llmt_request *req, const llmt_chat_compa
                 }
                 json_array_append_new(parts, p);
             }
-            json_array_append_new(msgs, json_pack("{s:s, s:o}", "role", m->role, "content", parts));
+            json_array_append_new(msgs, json_pack("{s:s, s:o}", "role", m->role ? m->role : "user",
+                                                  "content", parts));
         } else {
             json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", m->role ? m->role : "user",
                                                   "content", m->content ? m->content : ""));
