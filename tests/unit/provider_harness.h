@@ -20,6 +20,7 @@
 
 #include "core/util.h"
 #include "llmt/manager.h"
+#include "provider/manager_internal.h"
 #include "support/fake_http.h"
 
 #define PH_UNUSED __attribute__((unused))
@@ -338,6 +339,43 @@ static PH_UNUSED ph *ph_start_dotenv(const char *upper, const char *prefix, cons
     assert_int_equal(llmt_write_file_atomic(path, line, strlen(line), NULL), LLMT_OK);
     free(line);
     return h;
+}
+
+/* Calls a provider's build_request directly with a request in a given structured mode
+ * (modes the library would not pick for the shipped capability flags) and returns the
+ * body as JSON (caller decrefs). */
+static PH_UNUSED json_t *ph_build_body(ph *h, const char *provider, const char *model,
+                                       llmt_structured_mode mode, const char *schema)
+{
+    llmt_manager *m = ph_manager(h, 0);
+    llmt_provider_entry *e = llmt_registry_find(llmt_manager_registry(m), provider);
+    const llmt_model_config *mc;
+    llmt_message msg = {"user", PH_USER_TEXT};
+    llmt_request req;
+    llmt_http_request out;
+    llmt_error err;
+    json_t *body;
+    assert_non_null(e);
+    mc = llmt_provider_config_model(e->config, model);
+    assert_non_null(mc);
+    assert_int_equal(llmt_manager_instance(m, e, &err), LLMT_OK);
+    memset(&req, 0, sizeof req);
+    memset(&out, 0, sizeof out);
+    req.version = LLMT_REQUEST_VERSION;
+    req.model = mc->name;
+    req.model_info = &mc->info;
+    req.system_prompt = "sys";
+    req.messages = &msg;
+    req.n_messages = 1;
+    req.json_schema = schema;
+    req.schema_name = "invoice";
+    req.structured_mode = mode;
+    req.temperature = -1;
+    assert_int_equal(e->ops->build_request(e->state, &req, &out, &err), LLMT_OK);
+    body = json_loadb(out.body, out.body_len, 0, NULL);
+    assert_non_null(body);
+    llmt_http_request_clear(&out);
+    return body;
 }
 
 /* A 1x1 PNG. */

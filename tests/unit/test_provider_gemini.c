@@ -105,6 +105,23 @@ static void test_json_mode_images_and_blocks(void **state)
     ph_stop(h);
 }
 
+static void test_modes(void **state)
+{
+    ph *h = start();
+    json_t *b;
+    (void)state;
+    b = ph_build_body(h, "gemini", "gemini-2.5-flash", LLMT_STRUCTURED_JSON_OBJECT, PH_STRICT_SCHEMA);
+    assert_string_equal(ph_str(b, "generationConfig.responseMimeType"), "application/json");
+    assert_null(ph_get(b, "generationConfig.responseJsonSchema"));
+    assert_null(ph_get(b, "generationConfig.temperature")); /* < 0: provider default */
+    json_decref(b);
+    b = ph_build_body(h, "gemini", "gemini-2.5-flash", LLMT_STRUCTURED_PROMPT_ONLY, PH_STRICT_SCHEMA);
+    assert_null(ph_get(b, "generationConfig"));
+    assert_string_equal(ph_str(b, "systemInstruction.parts.0.text"), "sys");
+    json_decref(b);
+    ph_stop(h);
+}
+
 static void test_errors(void **state)
 {
     static const ph_err_case cases[] = {
@@ -174,6 +191,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_and_success),
         cmocka_unit_test(test_json_mode_images_and_blocks),
+        cmocka_unit_test(test_modes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_keys),
     };

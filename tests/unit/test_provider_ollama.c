@@ -87,6 +87,21 @@ static void test_images_and_json_mode(void **state)
     ph_stop(h);
 }
 
+static void test_modes(void **state)
+{
+    ph *h = start();
+    json_t *b;
+    (void)state;
+    b = ph_build_body(h, "ollama", "llama3.1:8b", LLMT_STRUCTURED_JSON_OBJECT, PH_STRICT_SCHEMA);
+    assert_string_equal(ph_str(b, "format"), "json");
+    assert_null(ph_get(b, "options.temperature"));
+    json_decref(b);
+    b = ph_build_body(h, "ollama", "llama3.1:8b", LLMT_STRUCTURED_PROMPT_ONLY, PH_STRICT_SCHEMA);
+    assert_null(ph_get(b, "format"));
+    json_decref(b);
+    ph_stop(h);
+}
+
 static void test_errors(void **state)
 {
     static const ph_err_case cases[] = {
@@ -117,6 +132,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_and_success),
         cmocka_unit_test(test_images_and_json_mode),
+        cmocka_unit_test(test_modes),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,6 +177,24 @@ static void test_fenced_reply_is_text(void **state)
     ph_stop(h);
 }
 
+static void test_modes(void **state)
+{
+    ph *h = start();
+    json_t *b;
+    (void)state;
+    b = ph_build_body(h, "openai", "gpt-4o", LLMT_STRUCTURED_JSON_OBJECT, PH_STRICT_SCHEMA);
+    assert_string_equal(ph_str(b, "response_format.type"), "json_object");
+    assert_null(ph_get(b, "response_format.json_schema"));
+    assert_null(ph_get(b, "temperature")); /* < 0: provider default */
+    assert_null(ph_get(b, "max_completion_tokens"));          /* 0: provider default */
+    assert_string_equal(ph_str(b, "messages.0.content"), "sys");
+    json_decref(b);
+    b = ph_build_body(h, "openai", "gpt-4o", LLMT_STRUCTURED_PROMPT_ONLY, PH_STRICT_SCHEMA);
+    assert_null(ph_get(b, "response_format"));
+    json_decref(b);
+    ph_stop(h);
+}
+
 static void test_errors(void **state)
 {
     static const ph_err_case cases[] = {
@@ -266,7 +284,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_and_success), cmocka_unit_test(test_loose_schema_not_strict),
         cmocka_unit_test(test_reasoning_model),     cmocka_unit_test(test_images),
-        cmocka_unit_test(test_fenced_reply_is_text), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_fenced_reply_is_text), cmocka_unit_test(test_modes), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
