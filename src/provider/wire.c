@@ -239,6 +239,17 @@ llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, l
     return LLMT_OK;
 }
 
+bool llmt_wire_body_has(const llmt_http_response *http, const char *needle)
+{
+    size_t nl = strlen(needle), i;
+    if (!http->body || !nl || http->body_len < nl)
+        return false;
+    for (i = 0; i + nl <= http->body_len; i++)
+        if (http->body[i] == needle[0] && memcmp(http->body + i, needle, nl) == 0)
+            return true;
+    return false;
+}
+
 char *llmt_wire_base64(const unsigned char *data, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -44,6 +44,10 @@ void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n);
  * LLMT_E_BAD_RESPONSE with an excerpt. *out is owned by the caller (json_decref). */
 llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
 
+/* Whether the body contains `needle` (bounded by body_len: bodies need not be
+ * NUL-terminated). */
+bool llmt_wire_body_has(const llmt_http_response *http, const char *needle);
+
 /* Standard base64 (RFC 4648, with padding). Returns a malloc'd string or NULL (oom). */
 char *llmt_wire_base64(const unsigned char *data, size_t n);
 

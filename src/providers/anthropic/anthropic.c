@@ -208,7 +208,7 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
         st = LLMT_E_OVERLOADED;
     else if (strcmp(f.type, "billing_error") == 0 || has(f.message, "credit balance") ||
              has(f.message, "usage limit") || has(f.message, "spend limit") ||
-             has(http->body ? http->body : "", "enforced_spend_limit"))
+             llmt_wire_body_has(http, "enforced_spend_limit"))
         st = LLMT_E_QUOTA;
     else if (strcmp(f.type, "authentication_error") == 0)
         st = LLMT_E_AUTH;

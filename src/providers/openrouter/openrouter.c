@@ -92,7 +92,7 @@ static llmt_status openrouter_classify(void *state, const llmt_http_response *ht
     llmt_wire_error_fields(http, &f);
     st = llmt_wire_classify(http, &f);
     if (http->status == 403 && (strstr(f.message, "flagged") || strstr(f.message, "moderation") ||
-                                (http->body && strstr(http->body, "\"reasons\""))))
+                                llmt_wire_body_has(http, "\"reasons\"")))
         st = LLMT_E_CONTENT_FILTER;
     return llmt_wire_fail(err, http, st, &f, NULL);
 }
