@@ -1,11 +1,11 @@
 # Seed item 1: provider-specific code lives only in src/providers/<name>/. No provider's
-# name may appear in the C sources or public headers outside its folder.
+# name may appear in the C sources or public headers outside src/providers/.
 . "$(dirname "$0")/lib/common.sh"
 cd "$LLMT_SOURCE_DIR" || exit 1
 for dir in src/providers/*/; do
     name=$(basename "$dir")
     [ "$name" = mock ] && continue   # "mock" is also an ordinary word in test helpers
-    hits=$(grep -rliw -- "$name" src include --include='*.c' --include='*.h' | grep -v "^src/providers/$name/" || true)
+    hits=$(grep -rliw --include='*.c' --include='*.h' -e "$name" src include | grep -v "^src/providers/" || true)
     if [ -n "$hits" ]; then
         bad "provider name '$name' outside its folder: $hits"
     else
