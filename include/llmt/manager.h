@@ -26,6 +26,8 @@ typedef struct llmt_manager_options {
     const char *mock_rules_path;     /* rules file for mock:rules, or NULL */
     long timeout_ms;                 /* total per request; 0 = 120000 */
     long connect_timeout_ms;         /* 0 = 10000 */
+    long max_file_bytes;             /* files larger than this are refused before sending;
+                                        0 = 20 MB (LLMT_DEFAULT_MAX_FILE_BYTES) */
     /* version 2: */
     const char *plugin_path;         /* colon-separated directories holding plugins as
                                         <dir>/<name>/<name>.so + config.json; NULL = none.
@@ -33,8 +35,10 @@ typedef struct llmt_manager_options {
                                         the application decides (the CLI passes it). */
 } llmt_manager_options;
 
+#define LLMT_DEFAULT_MAX_FILE_BYTES (20L * 1024 * 1024)
+
 #define LLMT_MANAGER_OPTIONS_VERSION 2u
-#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, NULL}
+#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, 0, NULL}
 
 /* Fills opts with defaults (same as LLMT_MANAGER_OPTIONS_INIT). */
 LLMT_API void llmt_manager_options_init(llmt_manager_options *opts);

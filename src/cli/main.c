@@ -72,6 +72,16 @@ const cli_command cli_commands[] = {
      "  llm-tester scaffold provider acme\n"
      "  llm-tester scaffold task invoices --dir examples/tasks\n",
      cmd_scaffold},
+    {"doctor", "Check providers: enabled, API keys (redacted), base URLs, reachability.",
+     "doctor [--ping] [--timeout SECONDS] [--json]",
+     "Per provider: whether it is enabled, the environment variable its API key is read\n"
+     "from and whether it is set (in the environment or the project's .env; shown\n"
+     "redacted as sk-...abcd), and the base URL in effect (LLMT_<PROVIDER>_BASE_URL\n"
+     "overrides the config). --ping sends one GET to each enabled HTTP provider's base\n"
+     "URL, without credentials: any HTTP answer counts as reachable.\n\n"
+     "Exit status: 0; 3 when --ping found an unreachable provider.",
+     "  llm-tester doctor\n  llm-tester doctor --ping\n  llm-tester doctor --json\n",
+     cmd_doctor},
     {"config", "Check configuration files.", "config validate",
      "validate: checks every provider config.json and the project config; exit 2 on any problem.",
      "  llm-tester config validate\n", cmd_config},

@@ -145,9 +145,13 @@ llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
     if (st != LLMT_OK)
         return st;
     llmt_call_prepare(&call, e, model, req);
-    if (mgr->cache_mode != LLMT_CACHE_OFF)
+    /* files the provider cannot take, or too large, are refused before anything else */
+    st = llmt_call_check_files(&call, mgr->opts.max_file_bytes, err);
+    if (st == LLMT_OK && mgr->cache_mode != LLMT_CACHE_OFF)
         key = llmt_cache_key(e->config->name, &call.req);
-    if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
+    if (st != LLMT_OK) {
+        /* nothing sent */
+    } else if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
         out->from_cache = true;
         out->structured_mode = call.req.structured_mode;
         llmt_call_price(model, out);
