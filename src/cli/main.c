@@ -57,8 +57,13 @@ const cli_command cli_commands[] = {
     {"recommend", "Models of a recorded run on the accuracy/cost Pareto front.",
      "recommend [RUN] [--json] [--db FILE]", NULL,
      "  llm-tester recommend\n  llm-tester recommend latest --json\n", cmd_recommend},
-    {"providers", "Show the providers the registry knows.", "providers list [--json]", NULL,
-     "  llm-tester providers list\n  llm-tester providers list -v\n", cmd_providers},
+    {"providers", "Show the providers the registry knows.", "providers list [--json] [-v]",
+     "One line per provider: enabled, kind (http/local), ABI version, model count, key\n"
+     "variable and origin (built-in, or the plugin's .so). Plugins come from\n"
+     "LLMT_PLUGIN_PATH and \"plugin_paths\" in llm-tester.json; with -v, plugins that were\n"
+     "refused are listed with the reason.",
+     "  llm-tester providers list\n  LLMT_PLUGIN_PATH=plugins llm-tester providers list -v\n",
+     cmd_providers},
     {"models", "Show a provider's models with flags, costs and limits.",
      "models list PROVIDER [--json]", NULL, "  llm-tester models list mock\n", cmd_models},
     {"scaffold", "Create a working provider plugin or task folder to start from.",
