@@ -404,6 +404,17 @@ static void test_mock_every_nth_and_after_n_calls(void **state)
     /* every 3rd: calls 3, 6, 9; the second entry sees calls 1 2 4 5 7 8 10 and fires
      * after 6 of them, i.e. on call 10 */
     assert_string_equal(got, "..O..O..OT");
+    /* times: the first two matching requests fail, then never again */
+    assert_int_equal(init_mock(f, "{\"errors\": [{\"error\": {\"class\": \"network\"}, \"times\": 2}], \"default\": \"ok\"}",
+                               1, &err),
+                     LLMT_OK);
+    for (i = 0; i < 5; i++) {
+        llmt_status st = call_mock(f, &in, &r, &err);
+        got[i] = st == LLMT_OK ? '.' : st == LLMT_E_NETWORK ? 'N' : '?';
+        llmt_response_clear(&r);
+    }
+    got[5] = '\0';
+    assert_string_equal(got, "NN...");
     assert_int_equal(llmt_status_retryable(LLMT_E_OVERLOADED), true);
 }
 
@@ -586,6 +597,7 @@ static void test_mock_invalid_rules_name_file_and_path(void **state)
     expect_invalid(f, "{\"rules\": [{\"in\": \"title\", \"reply\": \"x\"}]}", "/rules/0/in:");
     expect_invalid(f, "{\"rules\": [{\"reply\": \"x\", \"probability\": 1.5}]}", "/rules/0/probability: expected a number between 0 and 1");
     expect_invalid(f, "{\"rules\": [{\"reply\": \"x\", \"every\": 0}]}", "/rules/0/every: expected an integer >= 1");
+    expect_invalid(f, "{\"rules\": [{\"reply\": \"x\", \"times\": 0.5}]}", "/rules/0/times: expected an integer >= 1");
     expect_invalid(f, "{\"rules\": [{\"reply\": \"x\", \"error\": {\"class\": \"server\"}}]}", "not both");
     expect_invalid(f, "{\"errors\": [{\"reply\": \"x\"}]}", "/errors/0/error: required");
     expect_invalid(f, "{\"errors\": [{\"error\": {\"class\": \"slow\"}}]}", "/errors/0/error/class: expected an error class");

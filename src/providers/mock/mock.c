@@ -6,7 +6,8 @@
  *   mock:rules   the reply of the first rule whose pattern matches the prompt or source
  * Rules files (--mock-rules FILE, and <task>/mock_rules.json, consulted first) also
  * simulate errors (any class of error.h, with HTTP status and Retry-After; by
- * probability, every Nth matching call, after N matching calls) for every mock model,
+ * probability, every Nth matching call, after N matching calls, at most N times) for
+ * every mock model,
  * and latency (fixed, uniform, log-normal from median and p95), handed to the engine as
  * response->simulated_latency_ms so that waiting never blocks other requests. Every
  * random choice is a hash of (seed, request, attempt): deterministic under --seed.
@@ -30,7 +31,9 @@ typedef struct mock_gate {
     double probability; /* 1 = always */
     long every;         /* 0 = every matching request; N = the Nth, 2Nth, ... */
     long after;         /* fires only once more than `after` requests matched */
+    long times;         /* fires at most this many times; 0 = unlimited */
     unsigned long count;
+    unsigned long fired;
 } mock_gate;
 
 typedef struct mock_fault {
@@ -320,8 +323,14 @@ static llmt_status load_gate(json_t *r, const char *file, const char *path, mock
                              llmt_error *err)
 {
     json_t *p = json_object_get(r, "probability"), *ev = json_object_get(r, "every");
-    json_t *af = json_object_get(r, "after");
+    json_t *af = json_object_get(r, "after"), *tm = json_object_get(r, "times");
     g->probability = 1;
+    if (tm) {
+        if (!json_is_integer(tm) || json_integer_value(tm) < 1)
+            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/times: expected an integer >= 1",
+                                  file, path);
+        g->times = (long)json_integer_value(tm);
+    }
     if (p) {
         if (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1)
             return llmt_error_set(err, LLMT_E_CONFIG,
@@ -348,7 +357,8 @@ static llmt_status load_rule(json_t *r, const char *file, const char *dir, const
                              bool error_only, mock_rule *mr, llmt_error *err)
 {
     static const char *const keys[] = {"contains", "regex", "in", "reply", "reply_file",
-                                       "error", "probability", "every", "after", "models",
+                                       "error", "probability", "every", "after", "times",
+                                       "models",
                                        "description", NULL};
     const char *where, *regex;
     json_t *contains, *models, *e;
@@ -664,11 +674,16 @@ static bool applies_to(const mock_rule *r, const char *model)
 static bool gate_fires(mock_gate *g, uint64_t key, unsigned attempt, uint64_t purpose)
 {
     g->count++;
+    if (g->times && g->fired >= (unsigned long)g->times)
+        return false;
     if (g->after && g->count <= (unsigned long)g->after)
         return false;
     if (g->every && g->count % (unsigned long)g->every != 0)
         return false;
-    return g->probability >= 1 || draw(key, attempt, purpose) < g->probability;
+    if (g->probability < 1 && draw(key, attempt, purpose) >= g->probability)
+        return false;
+    g->fired++;
+    return true;
 }
 
 static double sample_latency(const mock_latency *l, uint64_t key, unsigned attempt)
