@@ -315,6 +315,7 @@ static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *
     req->prompt_text = cr->data.prompt;
     req->source_text = cr->data.source;
     req->case_id = cr->case_id;
+    req->task_dir = t->dir;
     req->seed = seed + (uint64_t)rep * 7919u;
 }
 
