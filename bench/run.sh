@@ -72,7 +72,8 @@ run_llmt() {
             "$(echo "$PROVIDER" | tr a-z- A-Z_)_API_KEY=bench-key" \
             /usr/bin/time -f %M -o "$WORK/rss" \
             "$LLMT" run --tasks "$1" --models "$MODEL" --concurrency "$2" --output "$3" \
-            --format json --no-history -q --max-retries 0 >"$WORK/llmt.out" 2>"$WORK/llmt.err" ||
+            --format json --no-history -q --max-retries 0 \
+            --provider-limit "$PROVIDER:concurrency=0,rpm=0,tpm=0" >"$WORK/llmt.out" 2>"$WORK/llmt.err" ||
             { echo "bench: llm-tester failed:" >&2; tail -5 "$WORK/llmt.err" >&2; exit 1; }
     else
         /usr/bin/time -f %M -o "$WORK/rss" "$EBENCH" "$1" "http://127.0.0.1:$PORT/v1" "$2" "$3" \

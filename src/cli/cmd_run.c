@@ -72,6 +72,58 @@ static void print_error_summary(const llmt_run_result *r)
     }
 }
 
+/* --provider-limit NAME:concurrency=N,rpm=N,tpm=N (0 = unlimited): replaces fields of a
+ * provider's configured rate_limit for this run (a higher account tier, a local server). */
+static int apply_provider_limits(llmt_manager *mgr, const cli_strings *limits)
+{
+    size_t i;
+    for (i = 0; i < limits->n; i++) {
+        const char *v = limits->v[i], *colon = strchr(v, ':'), *p;
+        llmt_provider_entry *e;
+        char name[64];
+        if (!colon || colon == v || (size_t)(colon - v) >= sizeof name) {
+            cli_error("run: --provider-limit expects NAME:concurrency=N,rpm=N,tpm=N, got '%s'", v);
+            return CLI_EXIT_USAGE;
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(colon - v), v);
+        e = llmt_registry_find(llmt_manager_registry(mgr), name);
+        if (!e) {
+            cli_error("run: --provider-limit: unknown provider '%s'", name);
+            return CLI_EXIT_USAGE;
+        }
+        for (p = colon + 1; *p;) {
+            const char *eq = strchr(p, '='), *end;
+            char *num_end;
+            long n;
+            size_t klen;
+            if (!eq) {
+                cli_error("run: --provider-limit %s: expected key=value at '%s'", name, p);
+                return CLI_EXIT_USAGE;
+            }
+            klen = (size_t)(eq - p);
+            n = strtol(eq + 1, &num_end, 10);
+            end = num_end;
+            if (num_end == eq + 1 || n < 0 || (*end && *end != ',')) {
+                cli_error("run: --provider-limit %s: '%.*s' needs a whole number >= 0", name, (int)klen, p);
+                return CLI_EXIT_USAGE;
+            }
+            if (klen == 11 && strncmp(p, "concurrency", 11) == 0)
+                e->config->rate_limit.concurrency = n;
+            else if (klen == 3 && strncmp(p, "rpm", 3) == 0)
+                e->config->rate_limit.rpm = n;
+            else if (klen == 3 && strncmp(p, "tpm", 3) == 0)
+                e->config->rate_limit.tpm = n;
+            else {
+                cli_error("run: --provider-limit %s: unknown limit '%.*s' (concurrency, rpm, tpm)", name,
+                          (int)klen, p);
+                return CLI_EXIT_USAGE;
+            }
+            p = *end ? end + 1 : end;
+        }
+    }
+    return 0;
+}
+
 static void print_estimate(const llmt_run_estimate *e, const char *const *models, size_t n)
 {
     size_t i, calls = 0;
@@ -177,7 +229,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     const char *cache_mode_text = NULL, *cache_db = NULL;
     llmt_cache *cache = NULL;
     bool no_history = false;
-    cli_strings models = {0}, formats = {0}, fallbacks = {0};
+    cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0};
     long repeat = 1, concurrency = 8, max_retries = 3;
     double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
     bool budget_seen = false, dry_run = false;
@@ -209,6 +261,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
         {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
         {"resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &resume, NULL},
+        {"provider-limit", 0, OPT_STRINGS, "P:K=N,..", "override a provider's rate_limit: concurrency, rpm, tpm (0 = none)", &provider_limits, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;
     llmt_taskset ts;
@@ -323,6 +376,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         free(path);
         llmt_manager_set_cache(mgr, cache, mode);
     }
+    if (apply_provider_limits(mgr, &provider_limits) != 0)
+        goto done;
     if (llmt_run_check_models(mgr, (const char *const *)model_list, n_models, &err) != LLMT_OK ||
         llmt_run_check_models(mgr, (const char *const *)fallback_list, n_fallbacks, &err) != LLMT_OK) {
         cli_error("run: %s", err.message);
@@ -440,6 +495,7 @@ done:
     free(estimate);
     free(fallback_list);
     cli_strings_free(&fallbacks);
+    cli_strings_free(&provider_limits);
     llmt_run_result_free(&rr);
     llmt_taskset_free(&ts);
     llmt_diags_free(&diags);

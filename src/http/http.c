@@ -218,6 +218,16 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
         }
         hdrs = n;
     }
+    {
+        /* no "Expect: 100-continue" for large bodies: it costs a round trip (or a 1 s
+         * wait on servers that never send 100 Continue) per request */
+        struct curl_slist *n = curl_slist_append(hdrs, "Expect:");
+        if (!n) {
+            curl_slist_free_all(hdrs);
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        }
+        hdrs = n;
+    }
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     if (req->method && strcmp(req->method, "GET") == 0) {

@@ -103,6 +103,14 @@ run_cli 2 run --tasks "$T" --models mock:oracle --fallback nope:model
 check "unknown fallback named" contains "$WORK/err" "nope"
 run_cli 2 run --tasks "$T" --models mock:oracle --resume "$WORK/rep" --output "$WORK/other"
 run_cli 2 run --tasks "$T" --models mock:oracle --resume "$WORK/nothing-here" --no-history
+run_cli 2 run --tasks "$T" --models mock:oracle --provider-limit nope:rpm=1
+run_cli 2 run --tasks "$T" --models mock:oracle --provider-limit mock:rpm=x
+run_cli 2 run --tasks "$T" --models mock:oracle --provider-limit mock:speed=3
+# 240 rpm: a bucket of 4, then one every 250 ms: 8 cases need about a second
+t0=$(date +%s%N)
+run_cli 0 run --tasks "$T" --models mock:oracle --provider-limit mock:rpm=240 --no-history
+t1=$(date +%s%N)
+check "--provider-limit rpm paces the calls ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -ge 900
 run_cli 0 run --help
 check "help lists the engine flags" sh -c "grep -q -- '--concurrency' '$WORK/out' && grep -q -- '--fallback' '$WORK/out' && grep -q -- '--budget' '$WORK/out'"
 
