@@ -58,7 +58,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
 {
     const char *tasks_dir = NULL, *filter = NULL, *output = NULL, *mock_rules = NULL;
     const char *list_mode = NULL;
-    cli_strings models = {0}, formats = {0};
+    cli_strings models = {0}, formats = {0}, weights = {0};
     long repeat = 1;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
     bool tol_seen = false, thr_seen = false;
@@ -73,6 +73,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
         {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
         {"threshold", 0, OPT_DOUBLE, "T", "fuzzy string threshold 0-100 (default 80)", &threshold, &thr_seen},
+        {"weight", 0, OPT_STRINGS, "KEY=W", "weight of a field (name or JSON pointer), e.g. title=3", &weights, NULL},
         {"min-accuracy", 0, OPT_DOUBLE, "PCT", "exit 1 when a model's mean accuracy is below PCT", &min_accuracy, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;
@@ -88,6 +89,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     int npos, rc;
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
+    llmt_score_options_init(&so);
     rc = cli_parse(ctx, self(), opts, argc, argv, &npos);
     if (rc)
         goto done;
@@ -110,8 +112,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         cli_error("run: --repeat must be between 1 and 1000, got %ld", repeat);
         goto done;
     }
-    llmt_score_options_init(&so);
     ro.scoring_override_mask = 0;
+    for (i = 0; i < weights.n; i++) {
+        if (llmt_score_options_parse_weight(&so, weights.v[i], &err) != LLMT_OK) {
+            cli_error("run: %s", err.message);
+            goto done;
+        }
+    }
     if (list_mode) {
         if (!llmt_list_mode_parse(list_mode, &so.list_mode)) {
             cli_error("run: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
@@ -209,5 +216,7 @@ done:
     free(model_list);
     cli_strings_free(&models);
     cli_strings_free(&formats);
+    cli_strings_free(&weights);
+    llmt_score_options_free(&so);
     return rc < 0 ? 0 : rc;
 }
