@@ -494,10 +494,23 @@ static bool valid_email(const char *s)
 
 /* ---- validation ----------------------------------------------------------------------- */
 
+/* Total schema applications allowed per validation: alternatives inside alternatives
+ * can multiply work; past this budget validation stops with a violation. */
+#define MAX_STEPS 2000000
+
+typedef struct ref_frame {
+    const json_t *schema;
+    const json_t *inst;
+} ref_frame;
+
 typedef struct vctx {
     const llmt_schema *s;
     llmt_buf path;    /* instance pointer */
     int depth;
+    size_t steps;
+    bool budget_reported;
+    ref_frame *refs;  /* $ref targets being applied, with their instance */
+    size_t n_refs, cap_refs;
 } vctx;
 
 /* Appends one violation to `out` (when not NULL); returns 1. */
@@ -827,10 +840,41 @@ static size_t check(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
         c->depth--;
         return violation(c, out, "schema recursion too deep (a $ref loop?)");
     }
+    if (++c->steps > MAX_STEPS) {
+        c->depth--;
+        if (c->budget_reported)
+            return 1;
+        c->budget_reported = true;
+        return violation(c, out, "validation stopped: the schema's alternatives need too much work");
+    }
     if ((k = json_object_get(sch, "$ref")) && json_is_string(k)) {
         const json_t *target = resolve_ref(c->s->root, json_string_value(k));
-        if (target)
+        size_t i;
+        bool loop = false;
+        /* the same target applied to the same value again means a $ref cycle that makes
+         * no progress through the instance: it can only repeat itself */
+        for (i = 0; target && i < c->n_refs; i++)
+            if (c->refs[i].schema == target && c->refs[i].inst == inst)
+                loop = true;
+        if (loop) {
+            n += violation(c, out, "$ref \"%s\" loops without reaching a check", json_string_value(k));
+        } else if (target) {
+            if (c->n_refs == c->cap_refs) {
+                size_t nc = c->cap_refs ? c->cap_refs * 2 : 16;
+                ref_frame *nr = realloc(c->refs, nc * sizeof(*nr));
+                if (!nr) {
+                    c->depth--;
+                    return violation(c, out, "out of memory while validating");
+                }
+                c->refs = nr;
+                c->cap_refs = nc;
+            }
+            c->refs[c->n_refs].schema = target;
+            c->refs[c->n_refs].inst = inst;
+            c->n_refs++;
             n += check(c, target, inst, out);
+            c->n_refs--;
+        }
     }
     if ((k = json_object_get(sch, "type"))) {
         bool ok = false;
@@ -916,6 +960,7 @@ bool llmt_schema_validate(const llmt_schema *s, const json_t *instance, json_t *
         }
     }
     json_decref(all);
+    free(c.refs);
     llmt_buf_free(&c.path);
     return n == 0;
 }

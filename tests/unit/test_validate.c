@@ -274,7 +274,19 @@ static void test_validate_refs_definitions_and_recursion(void **state)
     assert_non_null(s);
     viol = run(s, "{}", &valid);
     assert_false(valid);
-    assert_non_null(strstr(json_string_value(json_array_get(viol, 0)), "too deep"));
+    assert_non_null(strstr(json_string_value(json_array_get(viol, 0)), "loops"));
+    json_decref(viol);
+    llmt_schema_free(s);
+    /* alternatives that refer back to the root: bounded, not exponential */
+    s = compile("{\"anyOf\": [{\"$ref\": \"#\"}, {\"$ref\": \"#\"}, {\"type\": \"array\","
+                " \"items\": {\"$ref\": \"#\"}}]}",
+                &d);
+    assert_non_null(s);
+    viol = run(s, "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", &valid);
+    assert_false(valid);
+    json_decref(viol);
+    viol = run(s, "[[[[[[[]]]]]]]", &valid);
+    assert_true(valid);
     json_decref(viol);
     llmt_schema_free(s);
     llmt_diags_free(&d);
