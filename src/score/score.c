@@ -871,10 +871,172 @@ static double score_number(sctx *c, const json_t *exp, const json_t *act, reason
     return 0.0;
 }
 
-/* Score of one expected item against one answer item inside a list (no details). */
-static double item_score(sctx *c, const json_t *e, const json_t *a)
+/* Score of expected item `i` against one answer item inside a list (no details). The
+ * path gets the expected item's index, so weights given as pointers reach into lists. */
+static double item_score(sctx *c, size_t i, const json_t *e, const json_t *a)
 {
-    return score_value(c, e, a, 0, false);
+    size_t mark = path_push_index(c, i);
+    double s = score_value(c, e, a, 0, false);
+    path_pop(c, mark);
+    return s;
+}
+
+/* Whether two strings are equal ignoring case, without any similarity computation. */
+static bool strings_equal_nocase(sctx *c, const json_t *e, const json_t *a)
+{
+    size_t la, le;
+    if (json_string_length(a) == json_string_length(e) &&
+        memcmp(json_string_value(a), json_string_value(e), json_string_length(a)) == 0)
+        return true;
+    if (utf8_count((const unsigned char *)json_string_value(a), json_string_length(a)) !=
+        utf8_count((const unsigned char *)json_string_value(e), json_string_length(e)))
+        return false;
+    if (!decode_pair(&c->s, json_string_value(a), json_string_length(a), json_string_value(e),
+                     json_string_length(e), &la, &le)) {
+        c->oom = true;
+        return false;
+    }
+    return equal_nocase_cp(c->s.a, la, c->s.b, le);
+}
+
+/* Exactly "score_value(e, a) == 1", computed without string similarity and stopping at
+ * the first imperfection: the fast first pass of set_similarity. A score of 1 needs
+ * case-insensitively equal strings (a fuzzy score is < 1 by construction), equal
+ * numbers (or within tolerance), every weighted expected key perfect, and every
+ * expected list item perfect under the list mode (for sets: the same greedy pairing). */
+static bool perfect(sctx *c, const json_t *e, const json_t *a)
+{
+    if (json_is_null(e) || json_is_null(a))
+        return json_is_null(e) && json_is_null(a);
+    if (is_numeric(e) && is_numeric(a)) {
+        reason why;
+        char note[96];
+        return score_number(c, e, a, &why, note, sizeof note) >= 1.0;
+    }
+    if (json_is_string(e) && json_is_string(a))
+        return strings_equal_nocase(c, e, a);
+    if (json_is_object(e) && json_is_object(a)) {
+        const char *key;
+        json_t *ev;
+        size_t scored = 0;
+        bool ok = true;
+        json_object_foreach((json_t *)e, key, ev) {
+            size_t mark = path_push_key(c, key);
+            if (!skipped(c, key)) {
+                json_t *av = json_object_get(a, key);
+                scored++;
+                if (weight_of(c, key) > 0 && (!av || !perfect(c, ev, av)))
+                    ok = false;
+            }
+            path_pop(c, mark);
+            if (!ok)
+                return false;
+        }
+        if (scored == 0) {
+            json_t *av;
+            size_t left = 0;
+            json_object_foreach((json_t *)a, key, av) {
+                size_t mark = path_push_key(c, key);
+                left += !skipped(c, key);
+                path_pop(c, mark);
+            }
+            return left == 0;
+        }
+        return true;
+    }
+    if (json_is_array(e) && json_is_array(a)) {
+        size_t ne = json_array_size(e), na = json_array_size(a), i, j;
+        bool ok = true;
+        unsigned char *used;
+        if (ne == 0 || na == 0)
+            return ne == 0 && na == 0;
+        if (na < ne)
+            return false; /* some expected item would have no partner */
+        if (c->o->list_mode == LLMT_LIST_ORDERED_EXACT) {
+            for (i = 0; i < ne; i++)
+                if (!py_equal(json_array_get(a, i), json_array_get(e, i)))
+                    return false;
+            return true;
+        }
+        if (c->o->list_mode == LLMT_LIST_ORDERED_SIMILARITY) {
+            for (i = 0; i < ne && ok; i++) {
+                size_t mark = path_push_index(c, i);
+                ok = perfect(c, json_array_get(e, i), json_array_get(a, i));
+                path_pop(c, mark);
+            }
+            return ok;
+        }
+        used = calloc(na, 1);
+        if (!used) {
+            c->oom = true;
+            return false;
+        }
+        for (i = 0; i < ne && ok; i++) {
+            size_t mark = path_push_index(c, i);
+            ok = false;
+            for (j = 0; j < na && !ok; j++) {
+                if (!used[j] && perfect(c, json_array_get(e, i), json_array_get(a, j))) {
+                    used[j] = 1;
+                    ok = true;
+                }
+            }
+            path_pop(c, mark);
+        }
+        free(used);
+        return ok;
+    }
+    return false; /* different types */
+}
+
+/* A cheap upper bound of score_value(e, a), used to skip pairs in set_similarity that
+ * can't beat the best score found so far. Strings use the length bound of the Indel
+ * ratio (LCS <= the shorter length); nested objects the weighted mean of their keys'
+ * bounds; lists are bounded by 1. */
+static double upper(sctx *c, const json_t *e, const json_t *a)
+{
+    if (json_is_null(e) || json_is_null(a))
+        return json_is_null(e) && json_is_null(a) ? 1.0 : 0.0;
+    if (is_numeric(e) && is_numeric(a)) {
+        reason why;
+        char note[96];
+        return score_number(c, e, a, &why, note, sizeof note);
+    }
+    if (json_is_string(e) && json_is_string(a)) {
+        size_t ca = utf8_count((const unsigned char *)json_string_value(a), json_string_length(a));
+        size_t ce = utf8_count((const unsigned char *)json_string_value(e), json_string_length(e));
+        double thr = c->o->threshold, r;
+        if (ca == ce || thr >= 100)
+            return 1.0;
+        r = 200.0 * (double)(ca < ce ? ca : ce) / (double)(ca + ce);
+        return r >= thr ? (r - thr) / (100.0 - thr) : 0.0;
+    }
+    if (json_is_object(e) && json_is_object(a)) {
+        const char *key;
+        json_t *ev;
+        double total = 0, earned = 0;
+        size_t scored = 0;
+        json_object_foreach((json_t *)e, key, ev) {
+            size_t mark = path_push_key(c, key);
+            if (!skipped(c, key)) {
+                json_t *av = json_object_get(a, key);
+                double w = weight_of(c, key);
+                scored++;
+                total += w;
+                earned += av ? w * upper(c, ev, av) : 0.0;
+            }
+            path_pop(c, mark);
+        }
+        if (scored == 0)
+            return 1.0;
+        return total > 0 ? earned / total : 1.0;
+    }
+    if (json_is_array(e) && json_is_array(a)) {
+        size_t ne = json_array_size(e), na = json_array_size(a);
+        if (ne == 0 || na == 0)
+            return ne == 0 && na == 0 ? 1.0 : 0.0;
+        return 1.0;
+    }
+    return 0.0;
 }
 
 static double score_list(sctx *c, const json_t *exp, const json_t *act, double weight, bool rec)
@@ -909,7 +1071,7 @@ static double score_list(sctx *c, const json_t *exp, const json_t *act, double w
             if (i < na)
                 item[i] = c->o->list_mode == LLMT_LIST_ORDERED_EXACT
                               ? (py_equal(json_array_get(act, i), json_array_get(exp, i)) ? 1.0 : 0.0)
-                              : item_score(c, json_array_get(exp, i), json_array_get(act, i));
+                              : item_score(c, i, json_array_get(exp, i), json_array_get(act, i));
             total += item[i];
         }
         break;
@@ -923,21 +1085,35 @@ static double score_list(sctx *c, const json_t *exp, const json_t *act, double w
         }
         for (i = 0; i < ne; i++) {
             double best = -1.0;
-            size_t best_j = SIZE_MAX;
+            size_t best_j = SIZE_MAX, mark;
+            const json_t *ei = json_array_get(exp, i);
+            bool full;
             while (first_unused < na && used[first_unused])
                 first_unused++;
+            /* Pass 1: nothing scores above 1, so the first unused item scoring exactly 1
+             * is the Python tool's pick; finding it needs no similarity at all. */
+            mark = path_push_index(c, i);
             for (j = first_unused; j < na; j++) {
+                if (!used[j] && perfect(c, ei, json_array_get(act, j))) {
+                    best = 1.0;
+                    best_j = j;
+                    break;
+                }
+            }
+            /* Pass 2 (no perfect partner): the first best by full scores, skipping
+             * items whose upper bound can't beat the best so far. */
+            full = best_j == SIZE_MAX;
+            for (j = first_unused; full && j < na; j++) {
                 double s;
-                if (used[j])
+                if (used[j] || (best >= 0 && upper(c, ei, json_array_get(act, j)) <= best))
                     continue;
-                s = item_score(c, json_array_get(exp, i), json_array_get(act, j));
+                s = score_value(c, ei, json_array_get(act, j), 0, false);
                 if (s > best) { /* strictly greater: the first best wins */
                     best = s;
                     best_j = j;
-                    if (s >= 1.0)
-                        break; /* nothing scores above 1 */
                 }
             }
+            path_pop(c, mark);
             item[i] = best > 0 ? best : 0.0;
             pair[i] = best_j;
             if (best_j != SIZE_MAX)

@@ -161,6 +161,107 @@ static void test_score_fuzz_random_pairs(void **state)
     }
 }
 
+/* set_similarity as the Python tool writes it (each expected item scans every unused
+ * answer item, strictly greater wins), item scores taken from the scorer itself: the
+ * scorer's two-pass search with upper bounds must give exactly the same number. */
+static double item_pair_score(const json_t *e, const json_t *a, const llmt_score_options *o)
+{
+    json_t *we = json_pack("{s:O}", "k", e), *wa = json_pack("{s:O}", "k", a);
+    llmt_score_result r;
+    double s;
+    assert_int_equal(llmt_score(we, wa, o, &r, NULL), LLMT_OK);
+    s = r.accuracy / 100.0;
+    llmt_score_result_free(&r);
+    json_decref(we);
+    json_decref(wa);
+    return s;
+}
+
+static double naive_set_score(const json_t *e, const json_t *a, const llmt_score_options *o)
+{
+    size_t ne = json_array_size(e), na = json_array_size(a), i, j;
+    unsigned char used[64] = {0};
+    double total = 0;
+    if (ne == 0 || na == 0)
+        return ne == 0 && na == 0 ? 1.0 : 0.0;
+    for (i = 0; i < ne; i++) {
+        double best = -1;
+        size_t bj = SIZE_MAX;
+        for (j = 0; j < na; j++) {
+            double s;
+            if (used[j])
+                continue;
+            s = item_pair_score(json_array_get(e, i), json_array_get(a, j), o);
+            if (s > best) {
+                best = s;
+                bj = j;
+            }
+        }
+        if (bj != SIZE_MAX)
+            used[bj] = 1;
+        total += best > 0 ? best : 0;
+    }
+    return total / (double)ne;
+}
+
+static void test_score_fuzz_set_similarity_matches_naive(void **state)
+{
+    llmt_rng r;
+    int round;
+    (void)state;
+    llmt_rng_seed(&r, SEED + 4);
+    for (round = 0; round < ROUNDS; round++) {
+        json_t *e = json_array(), *a, *we, *wa;
+        llmt_score_options o;
+        llmt_score_result res;
+        size_t i, n = 1 + pick(&r, 8);
+        double want;
+        llmt_score_options_init(&o);
+        o.list_mode = LLMT_LIST_SET_SIMILARITY;
+        o.threshold = (double)(40 + pick(&r, 61));
+        o.tolerance = pick(&r, 3) == 0 ? 0.1 : 0;
+        if (pick(&r, 2)) {
+            for (i = 0; i < n; i++)
+                json_array_append_new(e, random_value(&r, 2));
+            a = mutate(&r, e, 1);
+        } else {
+            /* near-duplicates, so that many pairs score between 0 and 1 */
+            static const char *const family[] = {
+                "Software Engineer", "Software Enginer", "Softwar Engineer", "Sofware Enginee",
+                "software engineering", "Senior Software Engineer", "Hardware Engineer",
+                "Software Engineers", "Soft Engineer", "Engineer, Software"};
+            a = json_array();
+            for (i = 0; i < n; i++)
+                json_array_append_new(e, pick(&r, 3) ? json_string(family[pick(&r, 10)])
+                                                     : json_pack("{s:s,s:i}", "t", family[pick(&r, 10)],
+                                                                 "n", (int)pick(&r, 2)));
+            for (i = 0; i < n + pick(&r, 3); i++)
+                json_array_append_new(a, pick(&r, 3) ? json_string(family[pick(&r, 10)])
+                                                     : json_pack("{s:s,s:i}", "t", family[pick(&r, 10)],
+                                                                 "n", (int)pick(&r, 2)));
+        }
+        if (!json_is_array(a)) {
+            json_decref(a);
+            a = json_array();
+        }
+        want = naive_set_score(e, a, &o);
+        we = json_pack("{s:O}", "k", e);
+        wa = json_pack("{s:O}", "k", a);
+        assert_int_equal(llmt_score(we, wa, &o, &res, NULL), LLMT_OK);
+        if (fabs(res.accuracy / 100.0 - want) > 1e-9) {
+            char *se = json_dumps(e, 0), *sa = json_dumps(a, 0);
+            fail_msg("round %d: set_similarity %f, naive %f\n%s\n%s", round, res.accuracy / 100,
+                     want, se, sa);
+        }
+        llmt_score_result_free(&res);
+        llmt_score_options_free(&o);
+        json_decref(we);
+        json_decref(wa);
+        json_decref(e);
+        json_decref(a);
+    }
+}
+
 /* Random schemas from the supported vocabulary (and some junk), random instances. */
 static json_t *random_schema(llmt_rng *r, int depth)
 {
@@ -290,6 +391,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_score_fuzz_random_pairs),
+        cmocka_unit_test(test_score_fuzz_set_similarity_matches_naive),
         cmocka_unit_test(test_validate_fuzz_random_schemas),
         cmocka_unit_test(test_validate_fuzz_arbitrary_json_as_schema),
         cmocka_unit_test(test_extract_fuzz_wrapped),
