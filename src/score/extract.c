@@ -89,7 +89,7 @@ static bool find_fence(const char *text, size_t len, fence *f)
         bool json_fence;
         while (info < end && *info == '`')
             info++; /* longer fences (````) open the same way */
-        nl = memchr(info, '\n', (size_t)(end - info));
+        nl = info < end ? memchr(info, '\n', (size_t)(end - info)) : NULL;
         if (!nl)
             nl = end;
         /* an inline fence ("```{...}```") has its body right after the backticks */
