@@ -803,6 +803,10 @@ static double score_object(sctx *c, const json_t *exp, const json_t *act, bool r
     return total > 0 ? earned / total * 100.0 : 100.0;
 }
 
+/* Notes are formatted only when details are recorded (note_n > 0): scoring inside lists
+ * compares many pairs and must not pay for text nobody reads. */
+#define NOTE(...) ((void)(note_n ? snprintf(note, note_n, __VA_ARGS__) : 0))
+
 static double score_string(sctx *c, const json_t *exp, const json_t *act, reason *why,
                            char *note, size_t note_n)
 {
@@ -822,7 +826,7 @@ static double score_string(sctx *c, const json_t *exp, const json_t *act, reason
     if (ca != ce && ca + ce > 0 &&
         200.0 * (double)(ca < ce ? ca : ce) / (double)(ca + ce) < thr) {
         *why = R_MISMATCH;
-        snprintf(note, note_n, "similarity below %.0f%%", thr);
+        NOTE("similarity below %.0f%%", thr);
         return 0.0;
     }
     if (!decode_pair(&c->s, a, alen, e, elen, &la, &le)) {
@@ -832,7 +836,7 @@ static double score_string(sctx *c, const json_t *exp, const json_t *act, reason
     }
     if (equal_nocase_cp(c->s.a, la, c->s.b, le)) {
         *why = R_MATCH;
-        snprintf(note, note_n, "equal ignoring case");
+        NOTE("equal ignoring case");
         return 1.0;
     }
     r = ratio_cp(c->s.a, la, c->s.b, le, &c->s);
@@ -840,11 +844,11 @@ static double score_string(sctx *c, const json_t *exp, const json_t *act, reason
         c->oom = true;
     if (r >= thr && thr < 100) {
         *why = R_FUZZY;
-        snprintf(note, note_n, "similarity %.2f%%", r);
+        NOTE("similarity %.2f%%", r);
         return (r - thr) / (100.0 - thr);
     }
     *why = R_MISMATCH;
-    snprintf(note, note_n, "similarity %.2f%% below %.0f%%", r, thr);
+    NOTE("similarity %.2f%% below %.0f%%", r, thr);
     return 0.0;
 }
 
@@ -856,11 +860,11 @@ static double score_number(sctx *c, const json_t *exp, const json_t *act, reason
         if (fabs(a - e) / fabs(e) <= tol) {
             *why = R_MATCH;
             if (!num_equal(exp, act))
-                snprintf(note, note_n, "within %g%%", tol * 100);
+                NOTE("within %g%%", tol * 100);
             return 1.0;
         }
         *why = R_MISMATCH;
-        snprintf(note, note_n, "outside %g%%", tol * 100);
+        NOTE("outside %g%%", tol * 100);
         return 0.0;
     }
     if (num_equal(exp, act)) {
@@ -911,7 +915,7 @@ static bool perfect(sctx *c, const json_t *e, const json_t *a)
     if (is_numeric(e) && is_numeric(a)) {
         reason why;
         char note[96];
-        return score_number(c, e, a, &why, note, sizeof note) >= 1.0;
+        return score_number(c, e, a, &why, note, 0) >= 1.0;
     }
     if (json_is_string(e) && json_is_string(a))
         return strings_equal_nocase(c, e, a);
@@ -999,7 +1003,7 @@ static double upper(sctx *c, const json_t *e, const json_t *a)
     if (is_numeric(e) && is_numeric(a)) {
         reason why;
         char note[96];
-        return score_number(c, e, a, &why, note, sizeof note);
+        return score_number(c, e, a, &why, note, 0);
     }
     if (json_is_string(e) && json_is_string(a)) {
         size_t ca = utf8_count((const unsigned char *)json_string_value(a), json_string_length(a));
@@ -1039,14 +1043,316 @@ static double upper(sctx *c, const json_t *e, const json_t *a)
     return 0.0;
 }
 
+/* ---- set_similarity -------------------------------------------------------------------
+ * The Python tool's greedy: each expected item, in order, takes the first unused answer
+ * item with the highest score. Done naively that is ne × na full comparisons (hours for
+ * 10,000 items), so the same choice is found in two passes over an index of the answer
+ * items' values:
+ *  1. the first unused item scoring exactly 1, if any, is the pick (nothing scores
+ *     more); a perfect partner must share the value of one chosen "anchor" key (strings
+ *     compared case-insensitively, numbers exactly when there is no tolerance), so only
+ *     the index bucket of that value is checked;
+ *  2. otherwise every unused item gets an upper bound (keys with exact-only values —
+ *     numbers without tolerance, booleans, null — count only where the index says they
+ *     are equal; other keys count fully), and only items whose bound can beat the best
+ *     so far are scored. */
+
+typedef struct idx_entry {
+    uint64_t h;   /* hash of (key, normalized value) */
+    size_t j;     /* answer item */
+} idx_entry;
+
+#define ITEM_KEY "\x01item" /* the key under which scalar items are indexed */
+#define MAX_NUM_KEYS 16     /* numeric keys scored directly for bounds; more count fully */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Hash of a value under perfect-score equality; false when the value has no such class
+ * (objects, arrays, numbers with a tolerance). *exact: the value scores only 0 or 1. */
+static bool value_hash(sctx *c, const json_t *v, uint64_t *out, bool *exact)
+{
+    *exact = true;
+    if (json_is_null(v)) {
+        *out = 0x6e756c6cULL;
+        return true;
+    }
+    if (is_numeric(v)) {
+        double d = num_value(v);
+        uint64_t bits;
+        if (c->o->tolerance > 0)
+            return false;
+        if (d == 0)
+            d = 0; /* -0.0 == 0.0 */
+        memcpy(&bits, &d, sizeof bits);
+        *out = mix64(bits ^ 0x4e554d42ULL);
+        return true;
+    }
+    if (json_is_string(v)) {
+        size_t n, k;
+        uint64_t h = 0xcbf29ce484222325ULL;
+        *exact = false;
+        if (!grow((void **)&c->s.a, &c->s.a_cap, json_string_length(v) + 1, sizeof(uint32_t))) {
+            c->oom = true;
+            return false;
+        }
+        n = utf8_decode((const unsigned char *)json_string_value(v), json_string_length(v), c->s.a);
+        for (k = 0; k < n; k++) {
+            h ^= cp_lower(c->s.a[k]);
+            h *= 0x100000001b3ULL;
+        }
+        *out = mix64(h ^ 0x535452ULL);
+        return true;
+    }
+    return false;
+}
+
+static uint64_t entry_hash(const char *key, uint64_t vh)
+{
+    return mix64(llmt_hash64(key, 0x9e3779b97f4a7c15ULL) ^ (vh * 0x9e3779b97f4a7c15ULL));
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const idx_entry *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return x->j < y->j ? -1 : x->j > y->j;
+}
+
+/* First entry with hash h (entries sorted by hash, then j); *end one past the last. */
+static size_t idx_range(const idx_entry *e, size_t n, uint64_t h, size_t *end)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].h < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (*end = lo; *end < n && e[*end].h == h; (*end)++)
+        ;
+    return lo;
+}
+
+static idx_entry *idx_build(sctx *c, const json_t *act, size_t *count)
+{
+    size_t na = json_array_size(act), j, n = 0, cap = 0;
+    idx_entry *e = NULL;
+    for (j = 0; j < na; j++) {
+        const json_t *a = json_array_get(act, j), *v;
+        const char *key;
+        uint64_t vh;
+        bool exact;
+        if (json_is_object(a)) {
+            json_object_foreach((json_t *)a, key, v) {
+                if (!value_hash(c, v, &vh, &exact))
+                    continue;
+                if (!grow((void **)&e, &cap, n + 1, sizeof(*e)))
+                    goto oom;
+                e[n].h = entry_hash(key, vh);
+                e[n++].j = j;
+            }
+        } else if (value_hash(c, a, &vh, &exact)) {
+            if (!grow((void **)&e, &cap, n + 1, sizeof(*e)))
+                goto oom;
+            e[n].h = entry_hash(ITEM_KEY, vh);
+            e[n++].j = j;
+        }
+    }
+    if (c->oom)
+        goto oom;
+    if (n)
+        qsort(e, n, sizeof(*e), cmp_entry);
+    *count = n;
+    if (!e)
+        e = malloc(sizeof(*e)); /* an empty index is not a failure */
+    return e;
+oom:
+    free(e);
+    c->oom = true;
+    return NULL;
+}
+
+/* The anchor of an expected item: the hash a perfect partner must share, if any. */
+static bool anchor_of(sctx *c, const json_t *ei, uint64_t *h)
+{
+    uint64_t vh;
+    bool exact;
+    if (json_is_object(ei)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)ei, key, v) {
+            size_t mark = path_push_key(c, key);
+            bool usable = !skipped(c, key) && weight_of(c, key) > 0 && value_hash(c, v, &vh, &exact);
+            path_pop(c, mark);
+            if (usable) {
+                *h = entry_hash(key, vh);
+                return true;
+            }
+        }
+        return false;
+    }
+    if (value_hash(c, ei, &vh, &exact)) {
+        *h = entry_hash(ITEM_KEY, vh);
+        return true;
+    }
+    return false;
+}
+
+/* Fills item[i] (score) and pair[i] (answer index or SIZE_MAX) for every expected item.
+ * False on allocation failure. */
+static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *item, size_t *pair)
+{
+    size_t ne = json_array_size(exp), na = json_array_size(act), i, j, n_idx = 0, first_unused = 0;
+    unsigned char *used = calloc(na, 1);
+    double *gain = calloc(na, sizeof(*gain)), *bnd = malloc(na * sizeof(*bnd));
+    idx_entry *idx = used && gain && bnd ? idx_build(c, act, &n_idx) : NULL;
+    bool ok = idx != NULL;
+    for (i = 0; ok && i < ne && !c->oom; i++) {
+        const json_t *ei = json_array_get(exp, i);
+        double best = -1.0;
+        size_t best_j = SIZE_MAX, mark, lo, hi, k;
+        uint64_t ah;
+        while (first_unused < na && used[first_unused])
+            first_unused++;
+        mark = path_push_index(c, i);
+        /* pass 1: the first perfect partner */
+        if (anchor_of(c, ei, &ah)) {
+            for (k = idx_range(idx, n_idx, ah, &hi); k < hi; k++) {
+                j = idx[k].j;
+                if (j >= first_unused && !used[j] && perfect(c, ei, json_array_get(act, j))) {
+                    best = 1.0;
+                    best_j = j;
+                    break;
+                }
+            }
+        } else {
+            for (j = first_unused; j < na; j++) {
+                if (!used[j] && perfect(c, ei, json_array_get(act, j))) {
+                    best = 1.0;
+                    best_j = j;
+                    break;
+                }
+            }
+        }
+        if (best_j == SIZE_MAX) {
+            /* pass 2: bounds, then full scores where a bound can beat the best */
+            double total_w = 0, free_w = 0, num_w[MAX_NUM_KEYS];
+            const char *num_key[MAX_NUM_KEYS];
+            const json_t *num_val[MAX_NUM_KEYS];
+            size_t n_num = 0;
+            bool obj = json_is_object(ei);
+            const char *key;
+            json_t *v;
+            if (obj) {
+                json_object_foreach((json_t *)ei, key, v) {
+                    size_t m2 = path_push_key(c, key);
+                    uint64_t vh;
+                    bool exact = false;
+                    if (!skipped(c, key)) {
+                        double w = weight_of(c, key);
+                        total_w += w;
+                        if (value_hash(c, v, &vh, &exact) && exact) {
+                            for (k = idx_range(idx, n_idx, entry_hash(key, vh), &hi); k < hi; k++)
+                                gain[idx[k].j] += w;
+                        } else if (is_numeric(v) && n_num < MAX_NUM_KEYS) {
+                            /* numbers under a tolerance: cheap to score per item */
+                            num_key[n_num] = key;
+                            num_val[n_num] = v;
+                            num_w[n_num++] = w;
+                        } else {
+                            free_w += w;
+                        }
+                    }
+                    path_pop(c, m2);
+                }
+            }
+            /* Bounds first; the item with the highest bound is scored first, so that the
+             * likely partner sets a high bar early even when the list is shuffled. Ties
+             * go to the smaller index, which keeps "the first best wins" exact whatever
+             * the evaluation order. */
+            {
+                size_t top = SIZE_MAX;
+                for (j = first_unused; j < na; j++) {
+                    const json_t *aj = json_array_get(act, j);
+                    if (used[j])
+                        continue;
+                    if (obj && json_is_object(aj)) {
+                        double g = gain[j];
+                        size_t q;
+                        for (q = 0; q < n_num; q++) {
+                            const json_t *av = json_object_get(aj, num_key[q]);
+                            reason why;
+                            char note[96];
+                            if (av && is_numeric(av))
+                                g += num_w[q] * score_number(c, num_val[q], av, &why, note, 0);
+                        }
+                        bnd[j] = total_w > 0 ? (free_w + g) / total_w : 1.0;
+                    } else
+                        bnd[j] = upper(c, ei, aj);
+                    if (top == SIZE_MAX || bnd[j] > bnd[top])
+                        top = j;
+                }
+                /* round 1: every item sharing the highest bound; round 2: the others
+                 * whose bound can still beat the best (the margin covers rounding
+                 * between the bound's sum and the score's) */
+                int round;
+                for (round = 0; top != SIZE_MAX && round < 2; round++) {
+                    for (j = first_unused; j < na; j++) {
+                        double sc;
+                        bool top_level;
+                        if (used[j])
+                            continue;
+                        top_level = bnd[j] + 1e-9 >= bnd[top];
+                        if ((round == 0) != top_level || (best >= 0 && bnd[j] + 1e-9 < best))
+                            continue;
+                        sc = score_value(c, ei, json_array_get(act, j), 0, false);
+                        if (sc > best || (sc == best && j < best_j)) {
+                            best = sc;
+                            best_j = j;
+                        }
+                    }
+                }
+            }
+            if (obj) {
+                json_object_foreach((json_t *)ei, key, v) {
+                    uint64_t vh;
+                    bool exact = false;
+                    if (value_hash(c, v, &vh, &exact) && exact)
+                        for (lo = idx_range(idx, n_idx, entry_hash(key, vh), &hi); lo < hi; lo++)
+                            gain[idx[lo].j] = 0;
+                }
+            }
+        }
+        path_pop(c, mark);
+        item[i] = best > 0 ? best : 0.0;
+        pair[i] = best_j;
+        if (best_j != SIZE_MAX)
+            used[best_j] = 1;
+    }
+    free(idx);
+    free(used);
+    free(gain);
+    free(bnd);
+    return ok && !c->oom;
+}
+
 static double score_list(sctx *c, const json_t *exp, const json_t *act, double weight, bool rec)
 {
-    size_t ne = json_array_size(exp), na = json_array_size(act), i, j, matched = 0;
+    size_t ne = json_array_size(exp), na = json_array_size(act), i, matched = 0;
     double total = 0, score;
     char note[96];
     double *item = NULL;   /* per expected item score, for details */
     size_t *pair = NULL;   /* answer index paired with each expected item, or SIZE_MAX */
-    unsigned char *used = NULL;
     if (ne == 0 || na == 0) {
         score = (ne == 0 && na == 0) ? 1.0 : 0.0;
         if (rec)
@@ -1075,53 +1381,15 @@ static double score_list(sctx *c, const json_t *exp, const json_t *act, double w
             total += item[i];
         }
         break;
-    case LLMT_LIST_SET_SIMILARITY: {
-        size_t first_unused = 0;
-        used = calloc(na, 1);
-        if (!used) {
+    case LLMT_LIST_SET_SIMILARITY:
+        if (!set_pairing(c, exp, act, item, pair)) {
             c->oom = true;
             score = 0;
             goto done;
         }
-        for (i = 0; i < ne; i++) {
-            double best = -1.0;
-            size_t best_j = SIZE_MAX, mark;
-            const json_t *ei = json_array_get(exp, i);
-            bool full;
-            while (first_unused < na && used[first_unused])
-                first_unused++;
-            /* Pass 1: nothing scores above 1, so the first unused item scoring exactly 1
-             * is the Python tool's pick; finding it needs no similarity at all. */
-            mark = path_push_index(c, i);
-            for (j = first_unused; j < na; j++) {
-                if (!used[j] && perfect(c, ei, json_array_get(act, j))) {
-                    best = 1.0;
-                    best_j = j;
-                    break;
-                }
-            }
-            /* Pass 2 (no perfect partner): the first best by full scores, skipping
-             * items whose upper bound can't beat the best so far. */
-            full = best_j == SIZE_MAX;
-            for (j = first_unused; full && j < na; j++) {
-                double s;
-                if (used[j] || (best >= 0 && upper(c, ei, json_array_get(act, j)) <= best))
-                    continue;
-                s = score_value(c, ei, json_array_get(act, j), 0, false);
-                if (s > best) { /* strictly greater: the first best wins */
-                    best = s;
-                    best_j = j;
-                }
-            }
-            path_pop(c, mark);
-            item[i] = best > 0 ? best : 0.0;
-            pair[i] = best_j;
-            if (best_j != SIZE_MAX)
-                used[best_j] = 1;
+        for (i = 0; i < ne; i++)
             total += item[i];
-        }
         break;
-    }
     }
     score = total / (double)ne;
     if (rec) {
@@ -1148,7 +1416,6 @@ static double score_list(sctx *c, const json_t *exp, const json_t *act, double w
 done:
     free(item);
     free(pair);
-    free(used);
     return score;
 }
 
@@ -1168,7 +1435,8 @@ static double score_value(sctx *c, const json_t *exp, const json_t *act, double 
             why = R_MATCH;
         } else {
             why = R_TYPE_MISMATCH;
-            snprintf(note, sizeof note, "expected %s, got %s", type_name(exp), type_name(act));
+            if (rec)
+                snprintf(note, sizeof note, "expected %s, got %s", type_name(exp), type_name(act));
         }
     } else if (json_is_object(exp) && json_is_object(act)) {
         double acc = score_object(c, exp, act, rec);
@@ -1179,13 +1447,14 @@ static double score_value(sctx *c, const json_t *exp, const json_t *act, double 
     } else if (json_is_array(exp) && json_is_array(act)) {
         return score_list(c, exp, act, weight, rec);
     } else if (is_numeric(exp) && is_numeric(act)) {
-        score = score_number(c, exp, act, &why, note, sizeof note);
+        score = score_number(c, exp, act, &why, note, rec ? sizeof note : 0);
     } else if (json_is_string(exp) && json_is_string(act)) {
-        score = score_string(c, exp, act, &why, note, sizeof note);
+        score = score_string(c, exp, act, &why, note, rec ? sizeof note : 0);
     } else {
         /* Python's fallback: == across different types is False. */
         why = R_TYPE_MISMATCH;
-        snprintf(note, sizeof note, "expected %s, got %s", type_name(exp), type_name(act));
+        if (rec)
+            snprintf(note, sizeof note, "expected %s, got %s", type_name(exp), type_name(act));
     }
     if (rec)
         record(c, exp, act, score, weight, why, note[0] ? note : NULL);
