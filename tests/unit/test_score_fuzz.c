@@ -268,10 +268,11 @@ static json_t *random_schema(llmt_rng *r, int depth)
     static const char *const types[] = {"object", "array", "string", "number",
                                         "integer", "boolean", "null"};
     static const char *const formats[] = {"date", "date-time", "uri", "email", "uuid"};
-    json_t *s = json_object();
+    json_t *s;
     unsigned n = pick(r, 5), i;
     if (pick(r, 12) == 0)
         return json_boolean(pick(r, 2));
+    s = json_object();
     for (i = 0; i < n; i++) {
         switch (pick(r, depth > 3 ? 8 : 12)) {
         case 0: json_object_set_new(s, "type", json_string(types[pick(r, 7)])); break;
