@@ -1,6 +1,7 @@
 # End to end: `llm-tester score` — stdout, stderr and exit codes.
 . "$(dirname "$0")/lib/common.sh"
 D="$WORK/score"
+cd "$WORK" # no project config from the build tree applies
 mkdir -p "$D"
 
 cat >"$D/expected.json" <<'EOF'
