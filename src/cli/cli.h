@@ -76,6 +76,9 @@ int cli_exit_for(llmt_status st);
 /* Creates the manager with the context's logger and seed. Prints the error itself. */
 int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules);
 uint64_t cli_seed(const cli_ctx *ctx);
+/* LLMT_PLUGIN_PATH, then the project config's plugin_paths (colon-separated); malloc'd,
+ * NULL when empty. */
+char *cli_plugin_path(const cli_ctx *ctx);
 
 /* The commands (cmd_*.c). */
 int cmd_run(cli_ctx *ctx, int argc, char **argv);
@@ -84,6 +87,8 @@ int cmd_providers(cli_ctx *ctx, int argc, char **argv);
 int cmd_models(cli_ctx *ctx, int argc, char **argv);
 int cmd_config(cli_ctx *ctx, int argc, char **argv);
 int cmd_score(cli_ctx *ctx, int argc, char **argv);
+int cmd_scaffold(cli_ctx *ctx, int argc, char **argv);
+int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_merge(cli_ctx *ctx, int argc, char **argv);

@@ -11,6 +11,22 @@ static const char *kind_of(const llmt_provider_entry *e)
     return (e->ops->capabilities & LLMT_CAP_LOCAL) ? "local" : "http";
 }
 
+/* Plugins found but refused: always counted, listed with the reason at -v. */
+static void print_refused(const cli_ctx *ctx, const llmt_plugin_refusals *r)
+{
+    size_t i;
+    if (!r->count)
+        return;
+    if (ctx->common.verbose < 1) {
+        printf("\n%zu plugin(s) refused (see: llm-tester providers list -v)\n", r->count);
+        return;
+    }
+    printf("\nREFUSED PLUGINS\n");
+    for (i = 0; i < r->count; i++)
+        printf("%-12s %s\n  reason: %s\n", r->items[i].name, r->items[i].origin,
+               r->items[i].reason);
+}
+
 int cmd_providers(cli_ctx *ctx, int argc, char **argv)
 {
     bool as_json = false;
@@ -35,10 +51,13 @@ int cmd_providers(cli_ctx *ctx, int argc, char **argv)
         json_t *arr = json_array();
         for (i = 0; i < llmt_registry_count(reg); i++) {
             llmt_provider_entry *e = llmt_registry_at(reg, i);
+            char abi[16];
+            snprintf(abi, sizeof abi, "%u.%u", e->ops->abi_version >> 16,
+                     e->ops->abi_version & 0xffffu);
             json_array_append_new(
                 arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "name", e->config->name,
                                "origin", e->origin, "kind", kind_of(e), "abi_version",
-                               "1.0", "models", (int)e->config->n_models, "enabled",
+                               abi, "models", (int)e->config->n_models, "enabled",
                                e->config->enabled, "env_key", e->config->env_key));
         }
         json_dumpf(arr, stdout, JSON_INDENT(2));
@@ -55,6 +74,7 @@ int cmd_providers(cli_ctx *ctx, int argc, char **argv)
                    e->config->enabled ? "yes" : "no", kind_of(e), abi, e->config->n_models,
                    e->config->env_key[0] ? e->config->env_key : "(none)", e->origin);
         }
+        print_refused(ctx, llmt_manager_refused_plugins(mgr));
     }
     cli_print_diags(ctx, llmt_manager_diags(mgr), false);
     llmt_manager_free(mgr);

@@ -1,5 +1,6 @@
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,14 +9,17 @@
 #include "provider/call.h"
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
+#include "provider/plugin.h"
 
 struct llmt_manager {
     llmt_manager_options opts;
     char *project_dir;
     char *mock_rules_path;
     char *provider_options; /* JSON handed to providers at init */
+    char *plugin_path;
     llmt_registry *registry;
     llmt_diags diags;
+    llmt_plugin_refusals refused; /* plugins found but not loaded, with the reason */
     llmt_cache *cache;        /* borrowed */
     llmt_cache_mode cache_mode;
 };
@@ -44,7 +48,13 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
             return llmt_error_set(err, LLMT_E_INVALID_ARG, "unknown manager options version %u",
                                   opts->version);
         }
-        m->opts = *opts;
+        if (opts->version == 1) {
+            /* a version-1 caller's struct ends before plugin_path: copy only its part */
+            memcpy(&m->opts, opts, offsetof(llmt_manager_options, plugin_path));
+            m->opts.plugin_path = NULL;
+        } else {
+            m->opts = *opts;
+        }
     } else {
         llmt_manager_options_init(&m->opts);
     }
@@ -52,6 +62,8 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     m->mock_rules_path = llmt_strdup(m->opts.mock_rules_path);
     m->opts.project_dir = m->project_dir;
     m->opts.mock_rules_path = m->mock_rules_path;
+    m->plugin_path = llmt_strdup(m->opts.plugin_path);
+    m->opts.plugin_path = m->plugin_path;
     if (m->mock_rules_path) {
         json_t *o = json_pack("{s:s}", "rules_file", m->mock_rules_path);
         m->provider_options = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -61,6 +73,9 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     st = llmt_registry_new(&m->registry, &m->opts.logger, err);
     if (st == LLMT_OK)
         st = llmt_factory_load_builtins(m->registry, &m->diags, err);
+    /* after the built-ins, so that a plugin's name clash is detected against them */
+    if (st == LLMT_OK && !m->diags.errors)
+        st = llmt_plugins_load_path(m->registry, m->plugin_path, &m->refused, err);
     if (st == LLMT_OK && m->diags.errors)
         st = llmt_diags_to_error(&m->diags, err);
     if (st != LLMT_OK) {
@@ -77,6 +92,8 @@ void llmt_manager_free(llmt_manager *mgr)
         return;
     llmt_registry_free(mgr->registry);
     llmt_diags_free(&mgr->diags);
+    llmt_plugin_refusals_free(&mgr->refused);
+    free(mgr->plugin_path);
     free(mgr->project_dir);
     free(mgr->mock_rules_path);
     free(mgr->provider_options);
@@ -92,6 +109,11 @@ llmt_registry *llmt_manager_registry(llmt_manager *mgr)
 const llmt_diags *llmt_manager_diags(const llmt_manager *mgr)
 {
     return &mgr->diags;
+}
+
+const llmt_plugin_refusals *llmt_manager_refused_plugins(const llmt_manager *mgr)
+{
+    return &mgr->refused;
 }
 
 const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr)
@@ -123,9 +145,13 @@ llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
     if (st != LLMT_OK)
         return st;
     llmt_call_prepare(&call, e, model, req);
-    if (mgr->cache_mode != LLMT_CACHE_OFF)
+    /* files the provider cannot take, or too large, are refused before anything else */
+    st = llmt_call_check_files(&call, mgr->opts.max_file_bytes, err);
+    if (st == LLMT_OK && mgr->cache_mode != LLMT_CACHE_OFF)
         key = llmt_cache_key(e->config->name, &call.req);
-    if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
+    if (st != LLMT_OK) {
+        /* nothing sent */
+    } else if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
         out->from_cache = true;
         out->structured_mode = call.req.structured_mode;
         llmt_call_price(model, out);
