@@ -34,6 +34,7 @@ const cli_command cli_commands[] = {
      "(whole text, else the first ```json or bare ``` block, else the first {...}). Use - to\n"
      "read it from standard input. Scoring options: command line > the project config's\n"
      "\"scoring\" > defaults. Prints the accuracy and the fields that lost points.\n\n"
+     "The rules and messages are described in docs/scoring.md.\n\n"
      "Exit status: 0 scored (whatever the accuracy); 2 an input could not be read, parsed\n"
      "or has no JSON, or the schema is invalid.",
      "  llm-tester score expected.json reply.txt --schema schema.json\n"

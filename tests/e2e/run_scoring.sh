@@ -64,4 +64,10 @@ EOF
 rm "$P/llm-tester.json"
 run_cli 2 run --tasks "$P/tasks" --models mock:rules --mock-rules "$WORK/rules.json" --no-history
 check "bad task scoring named" contains "$WORK/err" "/scoring/weights/title"
+
+# an invalid schema stops the run, naming file and JSON path
+echo '{"prompt": "Extract the job."}' >"$T/task.json"
+echo '{"type": "object", "properties": {"title": {"type": "text"}}}' >"$T/schema.json"
+run_cli 2 run --tasks "$P/tasks" --models mock:rules --mock-rules "$WORK/rules.json" --no-history
+check "bad schema named" contains "$WORK/err" "schema.json: /properties/title/type: unknown type"
 finish
