@@ -1208,6 +1208,32 @@ static bool anchor_of(sctx *c, const json_t *ei, uint64_t *h)
     return false;
 }
 
+/* The values of one key across the answer items (NULL where absent), built once per
+ * list: bounds for numbers under a tolerance read them for every item. */
+typedef struct column {
+    const char *key;
+    const json_t **vals;
+} column;
+
+static const json_t **column_of(column *cols, size_t *n_cols, const json_t *act, const char *key)
+{
+    size_t i, na = json_array_size(act);
+    for (i = 0; i < *n_cols; i++)
+        if (strcmp(cols[i].key, key) == 0)
+            return cols[i].vals;
+    if (*n_cols == MAX_NUM_KEYS)
+        return NULL;
+    cols[*n_cols].vals = malloc((na ? na : 1) * sizeof(*cols[*n_cols].vals));
+    if (!cols[*n_cols].vals)
+        return NULL;
+    for (i = 0; i < na; i++) {
+        const json_t *a = json_array_get(act, i);
+        cols[*n_cols].vals[i] = json_is_object(a) ? json_object_get(a, key) : NULL;
+    }
+    cols[*n_cols].key = key;
+    return cols[(*n_cols)++].vals;
+}
+
 /* Fills item[i] (score) and pair[i] (answer index or SIZE_MAX) for every expected item.
  * False on allocation failure. */
 static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *item, size_t *pair)
@@ -1217,6 +1243,8 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
     double *gain = calloc(na, sizeof(*gain)), *bnd = malloc(na * sizeof(*bnd));
     idx_entry *idx = used && gain && bnd ? idx_build(c, act, &n_idx) : NULL;
     bool ok = idx != NULL;
+    column cols[MAX_NUM_KEYS];
+    size_t n_cols = 0;
     for (i = 0; ok && i < ne && !c->oom; i++) {
         const json_t *ei = json_array_get(exp, i);
         double best = -1.0;
@@ -1248,7 +1276,7 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
             /* pass 2: bounds, then full scores where a bound can beat the best */
             double total_w = 0, free_w = 0, num_w[MAX_NUM_KEYS];
             const char *num_key[MAX_NUM_KEYS];
-            const json_t *num_val[MAX_NUM_KEYS];
+            const json_t *num_val[MAX_NUM_KEYS], **num_col[MAX_NUM_KEYS];
             size_t n_num = 0;
             bool obj = json_is_object(ei);
             const char *key;
@@ -1268,6 +1296,7 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
                             /* numbers under a tolerance: cheap to score per item */
                             num_key[n_num] = key;
                             num_val[n_num] = v;
+                            num_col[n_num] = column_of(cols, &n_cols, act, key);
                             num_w[n_num++] = w;
                         } else {
                             free_w += w;
@@ -1290,7 +1319,8 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
                         double g = gain[j];
                         size_t q;
                         for (q = 0; q < n_num; q++) {
-                            const json_t *av = json_object_get(aj, num_key[q]);
+                            const json_t *av = num_col[q] ? num_col[q][j]
+                                                          : json_object_get(aj, num_key[q]);
                             reason why;
                             char note[96];
                             if (av && is_numeric(av))
@@ -1339,6 +1369,8 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
         if (best_j != SIZE_MAX)
             used[best_j] = 1;
     }
+    for (i = 0; i < n_cols; i++)
+        free(cols[i].vals);
     free(idx);
     free(used);
     free(gain);
