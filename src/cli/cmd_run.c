@@ -229,7 +229,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     const char *cache_mode_text = NULL, *cache_db = NULL;
     llmt_cache *cache = NULL;
     bool no_history = false;
-    cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0};
+    cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0}, weights = {0};
     long repeat = 1, concurrency = 8, max_retries = 3;
     double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
     bool budget_seen = false, dry_run = false;
@@ -246,6 +246,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
         {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
         {"threshold", 0, OPT_DOUBLE, "T", "fuzzy string threshold 0-100 (default 80)", &threshold, &thr_seen},
+        {"weight", 0, OPT_STRINGS, "KEY=W", "weight of a field (name or JSON pointer), e.g. title=3", &weights, NULL},
         {"cache", 0, OPT_STRING, "MODE", "response cache: off, read, write, readwrite (default off)", &cache_mode_text, NULL},
         {"cache-db", 0, OPT_STRING, "FILE", "cache database (default .llm-tester/cache.db or $LLMT_CACHE_DB)", &cache_db, NULL},
         {"history", 0, OPT_STRING, "FILE", "record the run in this history database (default .llm-tester/history.db)", &history, NULL},
@@ -281,6 +282,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
     llmt_run_options_init(&ro);
+    llmt_score_options_init(&so);
     rc = cli_parse(ctx, self(), opts, argc, argv, &npos);
     if (rc)
         goto done;
@@ -331,7 +333,12 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         cli_error("run: --resume %s writes to that folder; drop --output %s or make it the same", resume, output);
         goto done;
     }
-    llmt_score_options_init(&so);
+    for (i = 0; i < weights.n; i++) {
+        if (llmt_score_options_parse_weight(&so, weights.v[i], &err) != LLMT_OK) {
+            cli_error("run: %s", err.message);
+            goto done;
+        }
+    }
     if (list_mode) {
         if (!llmt_list_mode_parse(list_mode, &so.list_mode)) {
             cli_error("run: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
@@ -504,5 +511,7 @@ done:
     free(model_list);
     cli_strings_free(&models);
     cli_strings_free(&formats);
+    cli_strings_free(&weights);
+    llmt_score_options_free(&so);
     return rc < 0 ? 0 : rc;
 }
