@@ -283,6 +283,15 @@ typedef struct result_queue {
     pthread_t thread;
 } result_queue;
 
+typedef struct job_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty, nonfull;
+    struct run_job **v;        /* ring of JOBQ_CAP */
+    size_t head, n;
+    bool done, stop, threaded;
+    pthread_t thread;
+} job_queue;
+
 typedef struct run_ctx {
     llmt_manager *mgr;
     const llmt_run_options *o;
@@ -304,6 +313,7 @@ typedef struct run_ctx {
     bool write_failed;
     size_t total, failed;
     result_queue q;
+    job_queue jq;
 } run_ctx;
 
 static void case_ref_release(case_ref *cr)
@@ -629,9 +639,10 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
     }
 }
 
-static bool job_next(void *ud, llmt_engine_job **out)
+/* Produces the next job: advances the cursor and loads case files (on the loader
+ * thread when there is one). */
+static bool produce_job(run_ctx *rc, run_job **out)
 {
-    run_ctx *rc = ud;
     unsigned mi;
     int rep;
     for (;;) {
@@ -669,9 +680,109 @@ static bool job_next(void *ud, llmt_engine_job **out)
         rj->job.chain = (const char *const *)rc->chains[mi];
         rj->job.n_chain = rc->n_chain[mi];
         rj->job.user = rj;
+        *out = rj;
+        return true;
+    }
+}
+
+static void run_job_drop(run_job *rj)
+{
+    case_ref_release(rj->cr);
+    free(rj);
+}
+
+/* Case files are read on a loader thread that keeps a few hundred jobs ready, so the
+ * event loop never waits for the disk. */
+#define JOBQ_CAP 256
+
+static void *loader_thread(void *arg)
+{
+    run_ctx *rc = arg;
+    job_queue *q = &rc->jq;
+    for (;;) {
+        run_job *rj = NULL;
+        bool more = produce_job(rc, &rj);
+        pthread_mutex_lock(&q->mu);
+        while (more && q->n == JOBQ_CAP && !q->stop)
+            pthread_cond_wait(&q->nonfull, &q->mu);
+        if (!more || q->stop) {
+            q->done = true;
+            pthread_cond_broadcast(&q->nonempty);
+            pthread_mutex_unlock(&q->mu);
+            if (rj)
+                run_job_drop(rj);
+            return NULL;
+        }
+        q->v[(q->head + q->n) % JOBQ_CAP] = rj;
+        q->n++;
+        pthread_cond_signal(&q->nonempty);
+        pthread_mutex_unlock(&q->mu);
+    }
+}
+
+static bool job_next(void *ud, llmt_engine_job **out)
+{
+    run_ctx *rc = ud;
+    job_queue *q = &rc->jq;
+    run_job *rj = NULL;
+    if (!q->threaded) {
+        if (!produce_job(rc, &rj))
+            return false;
         *out = &rj->job;
         return true;
     }
+    pthread_mutex_lock(&q->mu);
+    while (q->n == 0 && !q->done)
+        pthread_cond_wait(&q->nonempty, &q->mu);
+    if (q->n) {
+        rj = q->v[q->head];
+        q->head = (q->head + 1) % JOBQ_CAP;
+        q->n--;
+        pthread_cond_signal(&q->nonfull);
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!rj)
+        return false;
+    *out = &rj->job;
+    return true;
+}
+
+/* Only with a result thread: a load failure found by the loader becomes a result, and
+ * results must then be written by one thread only. */
+static void loader_start(run_ctx *rc)
+{
+    job_queue *q = &rc->jq;
+    q->v = rc->q.threaded ? calloc(JOBQ_CAP, sizeof(*q->v)) : NULL;
+    q->threaded = q->v && pthread_mutex_init(&q->mu, NULL) == 0;
+    if (q->threaded && (pthread_cond_init(&q->nonempty, NULL) != 0 ||
+                        pthread_cond_init(&q->nonfull, NULL) != 0 ||
+                        pthread_create(&q->thread, NULL, loader_thread, rc) != 0))
+        q->threaded = false; /* the engine thread loads the cases itself */
+}
+
+/* Stops the loader (after an interrupt it may still be ahead) and drops what it had
+ * prepared and nobody took. */
+static void loader_finish(run_ctx *rc)
+{
+    job_queue *q = &rc->jq;
+    if (q->threaded) {
+        pthread_mutex_lock(&q->mu);
+        q->stop = true;
+        pthread_cond_broadcast(&q->nonfull);
+        pthread_mutex_unlock(&q->mu);
+        pthread_join(q->thread, NULL);
+        while (q->n) {
+            run_job_drop(q->v[q->head]);
+            q->head = (q->head + 1) % JOBQ_CAP;
+            q->n--;
+        }
+        pthread_cond_destroy(&q->nonempty);
+        pthread_cond_destroy(&q->nonfull);
+        pthread_mutex_destroy(&q->mu);
+        q->threaded = false;
+    }
+    free(q->v);
+    q->v = NULL;
 }
 
 static void job_progress(void *ud, const llmt_engine_stats *s)
@@ -912,7 +1023,9 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
     cb.ud = &rc;
     memset(&stats, 0, sizeof stats);
     queue_start(&rc);
+    loader_start(&rc);
     st = llmt_engine_run(mgr, &eo, &cb, &stats, err);
+    loader_finish(&rc);
     queue_finish(&rc);
     out->interrupted = stats.interrupted;
     out->attempts = stats.attempts;
