@@ -1,0 +1,241 @@
+#include "core/jsonw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define JSONW_MAX_DEPTH 2048 /* jansson's own limit is its loop check; this bounds recursion */
+
+/* Decodes one UTF-8 sequence at s (n bytes left) into *cp; returns its length, 0 if
+ * invalid (jansson's dump fails on such strings, and so do we). */
+static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp)
+{
+    unsigned c = s[0], v;
+    size_t len, i;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        v = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        v = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        v = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    /* overlong forms, surrogates and values past U+10FFFF are invalid */
+    if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
+        (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* Decimal digits of v into buf (>= 21 bytes); returns the length. printf-free: integers
+ * are most of the numbers in a result line. */
+static size_t fmt_ll(long long v, char *buf)
+{
+    char tmp[24];
+    size_t n = 0, o = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[o++] = '-';
+    while (n)
+        buf[o++] = tmp[--n];
+    return o;
+}
+
+static void put_u16(llmt_buf *b, unsigned u)
+{
+    static const char hex[] = "0123456789ABCDEF"; /* jansson prints \u%04X */
+    char seq[6] = {'\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15],
+                   hex[u & 15]};
+    llmt_buf_append(b, seq, sizeof seq);
+}
+
+static bool dump_string(const char *str, size_t len, llmt_buf *b, bool ascii)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, run = 0;
+    llmt_buf_append(b, "\"", 1);
+    while (i < len) {
+        unsigned c = s[i], cp;
+        size_t n;
+        const char *esc;
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            n = utf8_next(s + i, len - i, &cp);
+            if (!n)
+                return false;
+            if (!ascii) {
+                i += n;
+                continue;
+            }
+        } else {
+            n = 1;
+            cp = c;
+        }
+        llmt_buf_append(b, str + run, i - run);
+        switch (cp) {
+        case '\\': esc = "\\\\"; break;
+        case '"': esc = "\\\""; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default: esc = NULL;
+        }
+        if (esc) {
+            llmt_buf_append(b, esc, 2);
+        } else if (cp < 0x10000) {
+            put_u16(b, cp);
+        } else {
+            cp -= 0x10000;
+            put_u16(b, 0xD800 | ((cp >> 10) & 0x3FF));
+            put_u16(b, 0xDC00 | (cp & 0x3FF));
+        }
+        i += n;
+        run = i;
+    }
+    llmt_buf_append(b, str + run, i - run);
+    llmt_buf_append(b, "\"", 1);
+    return true;
+}
+
+/* jansson's jsonp_dtostr with the default precision: "%.17g", ".0" added to integral
+ * values, and the exponent stripped of '+' and leading zeros ("1e+05" -> "1e5"). */
+static bool dump_real(double d, llmt_buf *b)
+{
+    char buf[64], out[64];
+    int n;
+    size_t i, o = 0;
+    /* integral values below 1e15 print as their digits under %.17g (scores, weights
+     * and percentages mostly are): formatted directly, since snprintf of a double is
+     * the slowest part of printing a result. -0.0 keeps the snprintf path ("-0"). */
+    if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+        o = fmt_ll((long long)d, buf);
+        buf[o++] = '.';
+        buf[o++] = '0';
+        llmt_buf_append(b, buf, o);
+        return true;
+    }
+    n = snprintf(buf, sizeof buf, "%.17g", d);
+    if (n < 0 || (size_t)n >= sizeof buf - 3)
+        return false;
+    for (i = 0; buf[i]; i++)
+        if (buf[i] == ',')
+            buf[i] = '.'; /* locale decimal comma, as jansson's to_locale undoes it */
+    if (!strpbrk(buf, ".e")) {
+        buf[n] = '.';
+        buf[n + 1] = '0';
+        buf[n + 2] = '\0';
+    }
+    for (i = 0; buf[i]; i++) {
+        out[o++] = buf[i];
+        if (buf[i] == 'e') {
+            i++;
+            if (buf[i] == '-')
+                out[o++] = buf[i++];
+            else if (buf[i] == '+')
+                i++;
+            while (buf[i] == '0' && buf[i + 1])
+                i++;
+            for (; buf[i]; i++)
+                out[o++] = buf[i];
+            break;
+        }
+    }
+    llmt_buf_append(b, out, o);
+    return true;
+}
+
+static bool dump(const json_t *v, llmt_buf *b, bool ascii, int depth)
+{
+    char num[32];
+    if (depth > JSONW_MAX_DEPTH)
+        return false;
+    switch (json_typeof(v)) {
+    case JSON_NULL: llmt_buf_append(b, "null", 4); return true;
+    case JSON_TRUE: llmt_buf_append(b, "true", 4); return true;
+    case JSON_FALSE: llmt_buf_append(b, "false", 5); return true;
+    case JSON_INTEGER:
+        llmt_buf_append(b, num, fmt_ll((long long)json_integer_value(v), num));
+        return true;
+    case JSON_REAL: return dump_real(json_real_value(v), b);
+    case JSON_STRING: return dump_string(json_string_value(v), json_string_length(v), b, ascii);
+    case JSON_ARRAY: {
+        size_t i, len = json_array_size(v);
+        llmt_buf_append(b, "[", 1);
+        for (i = 0; i < len; i++) {
+            if (i)
+                llmt_buf_append(b, ",", 1);
+            if (!dump(json_array_get(v, i), b, ascii, depth + 1))
+                return false;
+        }
+        llmt_buf_append(b, "]", 1);
+        return true;
+    }
+    case JSON_OBJECT: {
+        const char *key;
+        size_t klen;
+        json_t *val;
+        bool first = true;
+        /* the iterator walks keys in insertion order, as json_dumps without SORT_KEYS */
+        void *it = json_object_iter((json_t *)v);
+        llmt_buf_append(b, "{", 1);
+        for (; it; it = json_object_iter_next((json_t *)v, it)) {
+            key = json_object_iter_key(it);
+            klen = json_object_iter_key_len(it);
+            val = json_object_iter_value(it);
+            if (!first)
+                llmt_buf_append(b, ",", 1);
+            first = false;
+            if (!dump_string(key, klen, b, ascii))
+                return false;
+            llmt_buf_append(b, ":", 1);
+            if (!dump(val, b, ascii, depth + 1))
+                return false;
+        }
+        llmt_buf_append(b, "}", 1);
+        return true;
+    }
+    }
+    return false;
+}
+
+bool llmt_json_dump_compact(const json_t *v, llmt_buf *b, bool ensure_ascii)
+{
+    return v && dump(v, b, ensure_ascii, 0);
+}
+
+char *llmt_json_dumps_compact(const json_t *v, bool ensure_ascii)
+{
+    llmt_buf b = {0};
+    if (!llmt_json_dump_compact(v, &b, ensure_ascii) || b.oom) {
+        llmt_buf_free(&b);
+        return NULL;
+    }
+    if (!b.data)
+        return llmt_strdup("");
+    return llmt_buf_steal(&b);
+}
