@@ -94,6 +94,8 @@ typedef struct engine {
     llmt_rng rng;
     llmt_engine_stats stats;
     bool oom;
+    ejob *spare;               /* finished ejobs kept for reuse (at most `window`): a
+                                  2 KB calloc/free per job showed in the profile */
 } engine;
 
 /* ---------------------------------------------------------------- lists */
@@ -295,7 +297,8 @@ static void finish(engine *E, ejob *j, llmt_status st)
     llmt_response_clear(&j->resp); /* zeroed when done() moved it out */
     llmt_call_clear(&j->call);
     json_decref(oc.attempts);      /* NULL when done() took it */
-    free(j);
+    j->next = E->spare;
+    E->spare = j;
     E->active--;
     progress_maybe(E, false);
 }
@@ -665,7 +668,13 @@ static void dispatch(engine *E)
             E->exhausted = true;
             break;
         }
-        n = calloc(1, sizeof(*n));
+        if (E->spare) {
+            n = E->spare;
+            E->spare = n->next;
+            memset(n, 0, sizeof(*n));
+        } else {
+            n = calloc(1, sizeof(*n));
+        }
         if (!n) {
             llmt_engine_outcome oc;
             llmt_error e;
@@ -869,6 +878,11 @@ llmt_status llmt_engine_run(llmt_manager *mgr, const llmt_engine_options *o,
     if (E.oom)
         st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory during the run");
 done:
+    while (E.spare) {
+        ejob *nx = E.spare->next;
+        free(E.spare);
+        E.spare = nx;
+    }
     for (i = 0; i < E.n_pool; i++)
         curl_easy_cleanup(E.pool[i]);
     free(E.pool);

@@ -20,12 +20,19 @@ typedef struct llmt_output {
     char *dir;
     char *jsonl_path;
     FILE *jsonl;
+    llmt_buf line; /* pending lines (llmt_output_add), reused across batches */
 } llmt_output;
 
 /* Creates `dir` and opens results.jsonl (truncating, or appending when `append`). */
 llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_error *err);
 /* Appends one result line and flushes. */
 llmt_status llmt_output_append(llmt_output *o, const json_t *result, llmt_error *err);
+/* Adds one result line to the pending lines without writing them (a batch of results
+ * then costs one write() instead of one each). */
+llmt_status llmt_output_add(llmt_output *o, const json_t *result, llmt_error *err);
+/* Writes the pending lines with one write(): a process killed at any moment leaves
+ * whole lines only. */
+llmt_status llmt_output_flush(llmt_output *o, llmt_error *err);
 /* Closes results.jsonl (everything is flushed already); the path stays valid. */
 void llmt_output_end(llmt_output *o);
 void llmt_output_close(llmt_output *o);

@@ -242,7 +242,8 @@ typedef struct case_ref {
     char *case_id;
     llmt_message msg;
     llmt_status load_st;
-    llmt_error load_err;
+    llmt_error *load_err;      /* malloc'd when load_st != LLMT_OK: keeps the struct small
+                                  enough for malloc's per-thread cache */
     atomic_uint refs;          /* the cursor's and each job's; released on two threads */
 } case_ref;
 
@@ -261,7 +262,10 @@ typedef struct done_item {
     unsigned mi;
     int rep;
     llmt_status status;
-    llmt_error err;
+    /* malloc'd when status != LLMT_OK, else NULL: a 1.3 KB llmt_error in every item
+     * made it too big for malloc's per-thread cache, and items are freed on the result
+     * thread, so each one cost a locked trip to the loop thread's arena */
+    llmt_error *err;
     llmt_response resp;        /* when LLMT_OK (moved out of the engine) */
     json_t *attempts;
     const char *answered_by;   /* points into the run's chains */
@@ -326,7 +330,20 @@ static void case_ref_release(case_ref *cr)
     free(cr->user);
     free(cr->case_id);
     llmt_case_data_free(&cr->data);
+    free(cr->load_err);
     free(cr);
+}
+
+/* A heap copy of e (a cleared error when e is NULL) for a failed item; NULL only when
+ * out of memory, and the result then carries "error": null. */
+static llmt_error *error_copy(const llmt_error *e)
+{
+    llmt_error *c = malloc(sizeof(*c));
+    if (c && e)
+        *c = *e;
+    else if (c)
+        llmt_error_clear(c);
+    return c;
 }
 
 static case_ref *case_ref_load(const llmt_taskset *ts, size_t ti, size_t ci)
@@ -334,23 +351,26 @@ static case_ref *case_ref_load(const llmt_taskset *ts, size_t ti, size_t ci)
     const llmt_task *t = &ts->tasks[ti];
     const llmt_case *c = &t->cases[ci];
     case_ref *cr = calloc(1, sizeof(*cr));
+    llmt_error err;
     if (!cr)
         return NULL;
     cr->ti = (unsigned)ti;
     cr->ci = (unsigned)ci;
     atomic_init(&cr->refs, 1u); /* the cursor's */
     cr->n_files = c->n_files;
-    llmt_error_clear(&cr->load_err);
-    cr->load_st = llmt_case_load(t, c, &cr->data, &cr->load_err);
+    llmt_error_clear(&err);
+    cr->load_st = llmt_case_load(t, c, &cr->data, &err);
     if (cr->load_st == LLMT_OK)
-        cr->load_st = load_files(c, &cr->files, &cr->bufs, &cr->load_err);
+        cr->load_st = load_files(c, &cr->files, &cr->bufs, &err);
     if (cr->load_st == LLMT_OK) {
         cr->user = cr->data.source[0] ? llmt_asprintf("%s\n\n%s", cr->data.prompt, cr->data.source)
                                       : llmt_strdup(cr->data.prompt);
         cr->case_id = llmt_asprintf("%s/%s", t->name, c->name);
         if (!cr->user || !cr->case_id)
-            cr->load_st = llmt_error_set(&cr->load_err, LLMT_E_NOMEM, "out of memory");
+            cr->load_st = llmt_error_set(&err, LLMT_E_NOMEM, "out of memory");
     }
+    if (cr->load_st != LLMT_OK)
+        cr->load_err = error_copy(&err);
     cr->msg.role = "user";
     cr->msg.content = cr->user;
     return cr;
@@ -414,9 +434,17 @@ static char **build_chain(llmt_manager *mgr, const llmt_run_options *o, const ch
 static void emit(run_ctx *rc, json_t *result, unsigned ti, unsigned ci, unsigned mi)
 {
     if (rc->out->jsonl && !rc->write_failed &&
-        llmt_output_append(rc->out, result, &rc->werr) != LLMT_OK)
+        llmt_output_add(rc->out, result, &rc->werr) != LLMT_OK)
         rc->write_failed = true;
     llmt_summary_add(rc->summary, ti, ci, mi, result);
+}
+
+/* Writes the lines emitted since the last flush: once per batch of results. */
+static void flush_results(run_ctx *rc)
+{
+    if (rc->out->jsonl && !rc->write_failed &&
+        llmt_output_flush(rc->out, &rc->werr) != LLMT_OK)
+        rc->write_failed = true;
 }
 
 static void base_input(llmt_result_input *in, const run_ctx *rc, const case_ref *cr,
@@ -444,7 +472,7 @@ static void process_item(run_ctx *rc, done_item *it)
     llmt_split_model_ref(rc->o->models[it->mi], &pname, &mname, NULL);
     base_input(&in, rc, cr, it->rep, pname, mname);
     in.response = it->status == LLMT_OK ? &it->resp : NULL;
-    in.error = it->status == LLMT_OK ? NULL : &it->err;
+    in.error = it->status == LLMT_OK ? NULL : it->err;
     in.latency_ms = it->elapsed_ms;
     in.attempts = it->attempts;
     in.answered_by = it->answered_by;
@@ -462,6 +490,7 @@ static void process_item(run_ctx *rc, done_item *it)
     llmt_response_clear(&it->resp);
     json_decref(it->attempts);
     case_ref_release(cr);
+    free(it->err);
     free(it->rj);
     free(it);
 }
@@ -500,6 +529,7 @@ static void *result_thread(void *arg)
             next = it->next;
             process_item(rc, it);
         }
+        flush_results(rc);
         if (closing) {
             pthread_mutex_lock(&q->mu);
             it = q->head;
@@ -515,6 +545,7 @@ static void queue_push(run_ctx *rc, done_item *it)
     result_queue *q = &rc->q;
     if (!q->threaded) {
         process_item(rc, it);
+        flush_results(rc);
         return;
     }
     pthread_mutex_lock(&q->mu);
@@ -584,8 +615,8 @@ static void job_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *oc)
     it->mi = rj->mi;
     it->rep = rj->rep;
     it->status = oc->status;
-    if (oc->error)
-        it->err = *oc->error;
+    if (oc->status != LLMT_OK)
+        it->err = error_copy(oc->error);
     if (oc->status == LLMT_OK && oc->response) {
         it->resp = *oc->response; /* moved: the engine frees nothing */
         memset(oc->response, 0, sizeof(*oc->response));
@@ -664,7 +695,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
             it->mi = mi;
             it->rep = rep;
             it->status = rc->cur->load_st;
-            it->err = rc->cur->load_err;
+            it->err = error_copy(rc->cur->load_err);
             queue_push(rc, it);
             continue;
         }
@@ -738,7 +769,10 @@ static bool job_next(void *ud, llmt_engine_job **out)
         rj = q->v[q->head];
         q->head = (q->head + 1) % JOBQ_CAP;
         q->n--;
-        pthread_cond_signal(&q->nonfull);
+        /* the loader sleeps only on a full queue: waking it when half is used lets it
+         * refill in one go, where a wake-up per job taken cost a context switch per job */
+        if (q->n == JOBQ_CAP / 2)
+            pthread_cond_signal(&q->nonfull);
     }
     pthread_mutex_unlock(&q->mu);
     if (!rj)
