@@ -1,6 +1,9 @@
 #include "provider/wire.h"
 
+#include "core/jsonw.h"
+
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,7 +310,7 @@ llmt_status llmt_wire_set_json_request(llmt_http_request *out, const char *metho
     free(out->body);
     out->method = llmt_strdup(method ? method : "POST");
     out->url = llmt_strdup(url);
-    out->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    out->body = body ? llmt_json_dumps_compact(body, false) : NULL;
     out->body_len = out->body ? strlen(out->body) : 0;
     if (!out->method || !out->url || (body && !out->body))
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
@@ -326,6 +329,73 @@ llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *
     if (!*out)
         return llmt_error_set(err, LLMT_E_INVALID_ARG,
                               "the JSON schema is not valid JSON (line %d: %s)", je.line, je.text);
+    return LLMT_OK;
+}
+
+/* The parsed form of the last schema text a provider instance was asked to send, with
+ * its strict verdict: a run sends the same task schema thousands of times, and parsing
+ * and walking it per request showed in the request-rate benchmark. The mutex makes the
+ * state safe for callers on several threads; the parsed schema is shared read-only
+ * (jansson's reference counts are atomic). */
+typedef struct llmt_wire_schema_cache {
+    pthread_mutex_t mu;
+    char *text;
+    json_t *schema;
+    bool strict_ok;
+} llmt_wire_schema_cache;
+
+static llmt_wire_schema_cache *schema_cache_new(void)
+{
+    llmt_wire_schema_cache *c = calloc(1, sizeof(*c));
+    if (c && pthread_mutex_init(&c->mu, NULL) != 0) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static void schema_cache_free(llmt_wire_schema_cache *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_destroy(&c->mu);
+    free(c->text);
+    json_decref(c->schema);
+    free(c);
+}
+
+/* llmt_wire_schema through the cache (c may be NULL): *out is a new reference. */
+static llmt_status schema_cached(llmt_wire_schema_cache *c, const llmt_request *req, json_t **out,
+                                 bool *strict_ok, llmt_error *err)
+{
+    llmt_status st;
+    *out = NULL;
+    if (c && req->json_schema) {
+        pthread_mutex_lock(&c->mu);
+        if (c->text && strcmp(c->text, req->json_schema) == 0) {
+            *out = json_incref(c->schema);
+            *strict_ok = c->strict_ok;
+        }
+        pthread_mutex_unlock(&c->mu);
+        if (*out)
+            return LLMT_OK;
+    }
+    st = llmt_wire_schema(req, out, err);
+    if (st != LLMT_OK || !*out)
+        return st;
+    *strict_ok = llmt_wire_schema_strict_ok(*out);
+    if (c) {
+        char *text = llmt_strdup(req->json_schema);
+        if (text) {
+            pthread_mutex_lock(&c->mu);
+            free(c->text);
+            json_decref(c->schema);
+            c->text = text;
+            c->schema = json_incref(*out);
+            c->strict_ok = *strict_ok;
+            pthread_mutex_unlock(&c->mu);
+        }
+    }
     return LLMT_OK;
 }
 
@@ -660,6 +730,7 @@ void llmt_wire_basic_destroy(void *state)
         free(b->api_key);
     }
     json_decref(b->options);
+    schema_cache_free(b->schema_cache);
     free(b);
 }
 
@@ -671,6 +742,7 @@ llmt_status llmt_wire_basic_init(void **state, const llmt_provider_settings *s, 
     b->name = llmt_strdup(s->name ? s->name : "?");
     b->base_url = llmt_strdup(s->base_url ? s->base_url : "");
     b->api_key = s->api_key ? llmt_strdup(s->api_key) : NULL;
+    b->schema_cache = schema_cache_new(); /* NULL (out of memory) only disables caching */
     if (s->config_json) {
         json_t *root = json_loads(s->config_json, 0, NULL);
         json_t *o = json_object_get(root, "options");
@@ -772,13 +844,14 @@ llmt_status llmt_chat_compat_body(const llmt_request *req, const llmt_chat_compa
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
         char name[80];
         json_t *js;
-        st = llmt_wire_schema(req, &schema, err);
+        bool strict_ok = false;
+        st = schema_cached(o->schema_cache, req, &schema, &strict_ok, err);
         if (st != LLMT_OK)
             goto done;
         llmt_wire_schema_name(req->schema_name, name, sizeof name);
         js = json_pack("{s:s, s:O}", "name", name, "schema", schema);
         if (js && o->strict_schema)
-            json_object_set_new(js, "strict", json_boolean(llmt_wire_schema_strict_ok(schema)));
+            json_object_set_new(js, "strict", json_boolean(strict_ok));
         json_object_set_new(body, "response_format",
                             json_pack("{s:s, s:o}", "type", "json_schema", "json_schema", js));
     } else if (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT) {
@@ -899,10 +972,13 @@ llmt_status llmt_chat_compat_prepare(const llmt_wire_basic *b, const llmt_reques
                                      llmt_error *err)
 {
     llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
+    llmt_chat_compat_opts oc = *o;
     *body = NULL;
     if (st != LLMT_OK)
         return st;
-    return llmt_chat_compat_body(req, o, body, err);
+    if (!oc.schema_cache)
+        oc.schema_cache = b->schema_cache;
+    return llmt_chat_compat_body(req, &oc, body, err);
 }
 
 llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *method, const char *path,

@@ -141,6 +141,7 @@ typedef struct llmt_wire_basic {
     char *base_url;    /* after the LLMT_<NAME>_BASE_URL override */
     char *api_key;     /* NULL when the provider needs none; never logged */
     json_t *options;   /* the config's "options" object (owned reference), or NULL */
+    struct llmt_wire_schema_cache *schema_cache; /* last parsed schema (owned), or NULL */
 } llmt_wire_basic;
 
 /* init/destroy ops usable directly in a provider table: copies name, base URL and key
@@ -159,6 +160,8 @@ typedef struct llmt_chat_compat_opts {
                                       false: the strict key is not sent */
     bool image_url_string;         /* image part {"image_url": "data:..."} instead of
                                       {"image_url": {"url": "data:..."}} */
+    struct llmt_wire_schema_cache *schema_cache; /* NULL: parse the schema every time;
+                                      set by llmt_chat_compat_prepare from the state */
 } llmt_chat_compat_opts;
 
 /* Builds the request body: model, messages (system prompt first, files as image parts
