@@ -134,11 +134,13 @@ llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error
      * and 100,000 cases make the syscalls and stdio buffers show */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
-    size_t cap, n = 0;
+    size_t cap, n = 0, regular = 0;
     char *buf;
     if (fd < 0)
         return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
-    cap = fstat(fd, &sb) == 0 && sb.st_size > 0 ? (size_t)sb.st_size + 1 : 4096;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+        regular = (size_t)sb.st_size;
+    cap = regular ? regular + 1 : 4096;
     buf = malloc(cap + 1);
     for (;;) {
         ssize_t r;
@@ -166,6 +168,10 @@ llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error
         if (r == 0)
             break;
         n += (size_t)r;
+        /* a regular file read to the size fstat gave: done without the read() that
+         * would return 0 (a file growing meanwhile is read as it was) */
+        if (regular && n == regular)
+            break;
     }
     close(fd);
     buf[n] = '\0';

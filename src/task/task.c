@@ -118,6 +118,17 @@ static bool load_task_json(llmt_task *t, llmt_diags *diags)
     return diags->errors == before;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether `name` is in a sorted llmt_list_dir listing. */
+static bool listed(char **names, size_t n, const char *name)
+{
+    return n && bsearch(&name, names, n, sizeof(*names), cmp_name) != NULL;
+}
+
 static bool scan_sources(llmt_task *t, const char *dir, llmt_diags *diags, llmt_error *err)
 {
     char **names = NULL;
@@ -159,7 +170,8 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
 {
     llmt_task t;
     char *tests = NULL, *sources = NULL, *expected_dir = NULL, *prompts = NULL;
-    size_t i, kept;
+    char **exp_names = NULL, **prompt_names = NULL;
+    size_t i, kept, n_exp = 0, n_prompt = 0;
     llmt_task *grown;
     memset(&t, 0, sizeof t);
     t.name = llmt_strdup(name);
@@ -195,19 +207,26 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
     }
     if (!scan_sources(&t, sources, diags, err))
         goto skip;
+    /* which cases have an expected answer and an own prompt: one listing of each folder
+     * instead of two stat() calls per case (100,000 cases made those show) */
+    {
+        llmt_error ignore;
+        if (llmt_is_dir(expected_dir))
+            llmt_list_dir(expected_dir, &exp_names, &n_exp, &ignore);
+        if (llmt_is_dir(prompts))
+            llmt_list_dir(prompts, &prompt_names, &n_prompt, &ignore);
+    }
     for (i = 0, kept = 0; i < t.n_cases; i++) {
         llmt_case *c = &t.cases[i];
         char *fname = llmt_asprintf("%s.json", c->name);
         char *pname = llmt_asprintf("%s.txt", c->name);
+        bool has_prompt = pname && listed(prompt_names, n_prompt, pname);
+        bool has_expected = fname && listed(exp_names, n_exp, fname);
         c->expected_path = llmt_path_join(expected_dir, fname);
-        c->prompt_path = llmt_path_join(prompts, pname);
+        c->prompt_path = has_prompt ? llmt_path_join(prompts, pname) : NULL;
         free(fname);
         free(pname);
-        if (!llmt_path_exists(c->prompt_path)) {
-            free(c->prompt_path);
-            c->prompt_path = NULL;
-        }
-        if (!llmt_path_exists(c->expected_path)) {
+        if (!has_expected) {
             llmt_diags_add(diags, LLMT_DIAG_ERROR, c->source_path ? c->source_path : sources, "",
                            "case '%s/%s' has no expected answer (%s is missing)", name, c->name,
                            c->expected_path);
@@ -220,36 +239,30 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
     if (t.n_cases) /* sorted now: the check below looks cases up by binary search */
         qsort(t.cases, t.n_cases, sizeof(*t.cases), cmp_case);
     /* expected files without a source are mistakes too */
-    {
-        char **names = NULL;
-        size_t n = 0, j;
-        llmt_error ignore;
-        if (llmt_is_dir(expected_dir) && llmt_list_dir(expected_dir, &names, &n, &ignore) == LLMT_OK) {
-            for (j = 0; j < n; j++) {
-                char *base = llmt_str_ends_with(names[j], ".json")
-                                 ? llmt_strndup(names[j], strlen(names[j]) - 5)
-                                 : NULL;
-                llmt_case key;
-                bool found;
-                key.name = base;
-                found = base && t.n_cases &&
-                        bsearch(&key, t.cases, t.n_cases, sizeof(*t.cases), cmp_case) != NULL;
-                if (base && !found) {
-                    char *full = llmt_path_join(expected_dir, names[j]);
-                    llmt_diags_add(diags, LLMT_DIAG_ERROR, full, "",
-                                   "expected answer without a source (tests/sources/%s.txt)", base);
-                    free(full);
-                }
-                free(base);
-            }
-            llmt_free_strv(names, n);
+    for (i = 0; i < n_exp; i++) {
+        char *base = llmt_str_ends_with(exp_names[i], ".json")
+                         ? llmt_strndup(exp_names[i], strlen(exp_names[i]) - 5)
+                         : NULL;
+        llmt_case key;
+        bool found;
+        key.name = base;
+        found = base && t.n_cases &&
+                bsearch(&key, t.cases, t.n_cases, sizeof(*t.cases), cmp_case) != NULL;
+        if (base && !found) {
+            char *full = llmt_path_join(expected_dir, exp_names[i]);
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, full, "",
+                           "expected answer without a source (tests/sources/%s.txt)", base);
+            free(full);
         }
+        free(base);
     }
     grown = realloc(ts->tasks, (ts->n_tasks + 1) * sizeof(*grown));
     if (!grown)
         goto skip;
     ts->tasks = grown;
     ts->tasks[ts->n_tasks++] = t;
+    llmt_free_strv(exp_names, n_exp);
+    llmt_free_strv(prompt_names, n_prompt);
     free(tests);
     free(sources);
     free(expected_dir);
@@ -257,6 +270,8 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
     return LLMT_OK;
 skip:
     task_free(&t);
+    llmt_free_strv(exp_names, n_exp);
+    llmt_free_strv(prompt_names, n_prompt);
     free(tests);
     free(sources);
     free(expected_dir);
