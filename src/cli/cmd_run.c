@@ -225,6 +225,8 @@ static void record_history(const char *path_opt, const char *label, const llmt_r
 int cmd_run(cli_ctx *ctx, int argc, char **argv)
 {
     const char *tasks_dir = NULL, *filter = NULL, *output = NULL, *mock_rules = NULL;
+    const char *shard = NULL;
+    size_t diags_shown = 0;
     const char *list_mode = NULL, *resume = NULL, *history = NULL, *label = NULL;
     const char *cache_mode_text = NULL, *cache_db = NULL;
     llmt_cache *cache = NULL;
@@ -239,6 +241,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
+        {"shard", 0, OPT_STRING, "K/N", "run only shard K of N (cases dealt round-robin; join with 'merge')", &shard, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
         {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,json)", &formats, NULL},
         {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, NULL},
@@ -412,6 +415,11 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.models = (const char *const *)model_list;
     ro.n_models = n_models;
     ro.filter = filter;
+    if (shard && !llmt_shard_parse(shard, &ro.shard_k, &ro.shard_n)) {
+        cli_error("run: --shard must be K/N with 1 <= K <= N, got '%s'", shard);
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
     ro.output_dir = output;
     ro.formats = fmt;
     ro.repeat = (int)repeat;
@@ -442,6 +450,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.interrupted = &run_interrupts;
     install_signals(&old_int, &old_term);
     signals_installed = true;
+    diags_shown = diags.count;
     if (llmt_run_execute(mgr, &ro, &rr, &diags, &err) != LLMT_OK) {
         if (ui.shown)
             fputs("\r\033[K", stderr);
@@ -451,6 +460,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     }
     if (ui.shown)
         fputs("\r\033[K", stderr);
+    {
+        /* what the run itself found (e.g. unsupported schema keywords): always shown */
+        llmt_diags fresh = diags;
+        fresh.items += diags_shown;
+        fresh.count -= diags_shown;
+        cli_print_diags(ctx, &fresh, true);
+    }
     print_error_summary(&rr);
     if (rr.interrupted) {
         cli_warn("run: interrupted: %zu result(s) finished and written, %zu not finished%s%s",

@@ -126,16 +126,40 @@ static void task_ctx_free(task_ctx *tc)
     memset(tc, 0, sizeof(*tc));
 }
 
-static bool matches_filter(const char *filter, const llmt_task *t, const llmt_case *c)
+bool llmt_shard_parse(const char *s, int *k, int *n)
 {
-    char *id;
-    bool hit;
-    if (!filter || !*filter)
-        return true;
-    id = llmt_asprintf("%s/%s", t->name, c->name);
-    hit = id && strstr(id, filter) != NULL;
-    free(id);
-    return hit;
+    char *end = NULL;
+    long a, b;
+    a = strtol(s, &end, 10);
+    if (end == s || *end != '/')
+        return false;
+    s = end + 1;
+    b = strtol(s, &end, 10);
+    if (end == s || *end || a < 1 || b < 1 || a > b || b > 100000)
+        return false;
+    *k = (int)a;
+    *n = (int)b;
+    return true;
+}
+
+/* Whether case ci of task ti runs in this invocation: --filter, then --shard. */
+static bool case_selected(const llmt_run_options *o, size_t ti, size_t ci)
+{
+    const llmt_task *t = &o->tasks->tasks[ti];
+    if (o->shard_n > 1) {
+        size_t global = ci, i;
+        for (i = 0; i < ti; i++)
+            global += o->tasks->tasks[i].n_cases;
+        if (global % (size_t)o->shard_n != (size_t)(o->shard_k - 1))
+            return false;
+    }
+    if (o->filter && *o->filter) {
+        char *id = llmt_asprintf("%s/%s", t->name, t->cases[ci].name);
+        bool hit = id && strstr(id, o->filter) != NULL;
+        free(id);
+        return hit;
+    }
+    return true;
 }
 
 /* Loads the case's files (images, PDFs) into memory for the request. */
@@ -646,7 +670,7 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
             rc->ci = 0;
             continue;
         }
-        if (!matches_filter(rc->o->filter, t, &t->cases[rc->ci])) {
+        if (!case_selected(rc->o, rc->ti, rc->ci)) {
             rc->ci++;
             continue;
         }

@@ -37,7 +37,15 @@ typedef struct llmt_run_options {
     const volatile sig_atomic_t *interrupted; /* set by the caller's signal handler */
     void (*progress)(void *ud, const struct llmt_run_progress *p); /* optional */
     void *progress_ud;
+    /* ---- sharding: this invocation runs shard shard_k (1-based) of shard_n; the cases
+     * (in discovery order, across all tasks) are dealt round-robin, so every shard gets
+     * a deterministic, near-equal share and the shards together cover every case once. */
+    int shard_k;                   /* 0 = no sharding */
+    int shard_n;
 } llmt_run_options;
+
+/* Parses "K/N" (1 <= K <= N); false when malformed. */
+bool llmt_shard_parse(const char *s, int *k, int *n);
 
 /* Zeroes o and sets the defaults (budget none, repeat 1, retries default). */
 void llmt_run_options_init(llmt_run_options *o);

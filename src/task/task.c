@@ -245,6 +245,7 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
                          : NULL;
         llmt_case key;
         bool found;
+        memset(&key, 0, sizeof key);
         key.name = base;
         found = base && t.n_cases &&
                 bsearch(&key, t.cases, t.n_cases, sizeof(*t.cases), cmp_case) != NULL;
