@@ -23,7 +23,7 @@ llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_
         llmt_output_close(o);
         return st;
     }
-    setvbuf(o->jsonl, NULL, _IONBF, 0); /* see llmt_output_append */
+    setvbuf(o->jsonl, NULL, _IONBF, 0); /* see llmt_output_flush */
     return LLMT_OK;
 }
 
@@ -61,12 +61,6 @@ llmt_status llmt_output_flush(llmt_output *o, llmt_error *err)
     if (bad)
         return llmt_error_set(err, LLMT_E_IO, "%s: %s", o->jsonl_path, strerror(errno));
     return LLMT_OK;
-}
-
-llmt_status llmt_output_append(llmt_output *o, const json_t *result, llmt_error *err)
-{
-    llmt_status st = llmt_output_add(o, result, err);
-    return st == LLMT_OK ? llmt_output_flush(o, err) : st;
 }
 
 void llmt_output_close(llmt_output *o)
@@ -108,7 +102,7 @@ typedef struct copy_ctx {
 } copy_ctx;
 
 /* Copies the complete lines of results.jsonl into results.json as they are: they were
- * written by llmt_output_append (compact JSON objects, one write each), so re-parsing
+ * written by llmt_output_add/flush (compact JSON objects, whole lines per write), so re-parsing
  * and re-printing 100,000 of them would only cost time. A torn last line (no newline)
  * or a line that is not an object is skipped, as llmt_jsonl_foreach does. */
 static llmt_status copy_results_raw(const char *path, copy_ctx *c, llmt_error *err)

@@ -25,8 +25,6 @@ typedef struct llmt_output {
 
 /* Creates `dir` and opens results.jsonl (truncating, or appending when `append`). */
 llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_error *err);
-/* Appends one result line and flushes. */
-llmt_status llmt_output_append(llmt_output *o, const json_t *result, llmt_error *err);
 /* Adds one result line to the pending lines without writing them (a batch of results
  * then costs one write() instead of one each). */
 llmt_status llmt_output_add(llmt_output *o, const json_t *result, llmt_error *err);
