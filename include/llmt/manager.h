@@ -26,10 +26,16 @@ typedef struct llmt_manager_options {
     const char *mock_rules_path;     /* rules file for mock:rules, or NULL */
     long timeout_ms;                 /* total per request; 0 = 120000 */
     long connect_timeout_ms;         /* 0 = 10000 */
+    /* version 2: */
+    const char *project_config_path; /* llm-tester.json (or a pyllm_config.json, migrated in
+                                        memory); NULL = no project. Its folder becomes the
+                                        project folder (.env, providers/<name>.json overrides)
+                                        unless project_dir is set; its enabled/disabled
+                                        providers apply. */
 } llmt_manager_options;
 
-#define LLMT_MANAGER_OPTIONS_VERSION 1u
-#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0}
+#define LLMT_MANAGER_OPTIONS_VERSION 2u
+#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, NULL}
 
 /* Fills opts with defaults (same as LLMT_MANAGER_OPTIONS_INIT). */
 LLMT_API void llmt_manager_options_init(llmt_manager_options *opts);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "config/project_config.h"
 #include "core/util.h"
 
 #ifndef LLMT_VERSION
@@ -60,16 +61,26 @@ uint64_t cli_seed(const cli_ctx *ctx)
     return ctx->common.seed_text ? strtoull(ctx->common.seed_text, NULL, 10) : 0;
 }
 
+char *cli_project_config_path(const cli_ctx *ctx)
+{
+    if (ctx->common.config_path)
+        return llmt_strdup(ctx->common.config_path);
+    return llmt_project_config_find(NULL);
+}
+
 int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
 {
     llmt_manager_options o;
     llmt_error err;
     llmt_status st;
+    char *project = cli_project_config_path(ctx);
     llmt_manager_options_init(&o);
     o.logger = ctx->logger;
     o.seed = cli_seed(ctx);
     o.mock_rules_path = mock_rules;
+    o.project_config_path = project;
     st = llmt_manager_new(out, &o, &err);
+    free(project);
     if (st != LLMT_OK) {
         cli_error("%s", err.message);
         return cli_exit_for(st);

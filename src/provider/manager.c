@@ -1,8 +1,10 @@
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/project_config.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/call.h"
@@ -16,6 +18,7 @@ struct llmt_manager {
     char *provider_options; /* JSON handed to providers at init */
     llmt_registry *registry;
     llmt_diags diags;
+    llmt_project *project; /* NULL without a project config */
 };
 
 void llmt_manager_options_init(llmt_manager_options *opts)
@@ -36,11 +39,28 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
             return llmt_error_set(err, LLMT_E_INVALID_ARG, "unknown manager options version %u",
                                   opts->version);
         }
-        m->opts = *opts;
+        if (opts->version == 1) {
+            /* a version-1 struct ends before project_config_path */
+            llmt_manager_options_init(&m->opts);
+            memcpy(&m->opts, opts, offsetof(llmt_manager_options, project_config_path));
+            m->opts.version = LLMT_MANAGER_OPTIONS_VERSION;
+        } else {
+            m->opts = *opts;
+        }
     } else {
         llmt_manager_options_init(&m->opts);
     }
-    m->project_dir = llmt_strdup(m->opts.project_dir ? m->opts.project_dir : ".");
+    if (m->opts.project_config_path) {
+        st = llmt_project_open(m->opts.project_config_path, &m->project, &m->diags, err);
+        if (st != LLMT_OK) {
+            llmt_manager_free(m);
+            return st;
+        }
+    }
+    m->opts.project_config_path = m->project ? m->project->path : NULL;
+    m->project_dir = llmt_strdup(m->opts.project_dir ? m->opts.project_dir
+                                 : m->project       ? m->project->dir
+                                                    : ".");
     m->mock_rules_path = llmt_strdup(m->opts.mock_rules_path);
     m->opts.project_dir = m->project_dir;
     m->opts.mock_rules_path = m->mock_rules_path;
@@ -53,6 +73,8 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     st = llmt_registry_new(&m->registry, &m->opts.logger, err);
     if (st == LLMT_OK)
         st = llmt_factory_load_builtins(m->registry, &m->diags, err);
+    if (st == LLMT_OK && m->project)
+        llmt_factory_apply_project(m->registry, m->project, &m->diags);
     if (st == LLMT_OK && m->diags.errors)
         st = llmt_diags_to_error(&m->diags, err);
     if (st != LLMT_OK) {
@@ -69,6 +91,7 @@ void llmt_manager_free(llmt_manager *mgr)
         return;
     llmt_registry_free(mgr->registry);
     llmt_diags_free(&mgr->diags);
+    llmt_project_free(mgr->project);
     free(mgr->project_dir);
     free(mgr->mock_rules_path);
     free(mgr->provider_options);
@@ -84,6 +107,11 @@ llmt_registry *llmt_manager_registry(llmt_manager *mgr)
 const llmt_diags *llmt_manager_diags(const llmt_manager *mgr)
 {
     return &mgr->diags;
+}
+
+const llmt_project *llmt_manager_project(const llmt_manager *mgr)
+{
+    return mgr->project;
 }
 
 const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr)

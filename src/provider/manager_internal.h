@@ -10,6 +10,9 @@ llmt_registry *llmt_manager_registry(llmt_manager *mgr);
 /* Problems found while loading provider configs (warnings and refused providers). */
 const llmt_diags *llmt_manager_diags(const llmt_manager *mgr);
 const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr);
+/* The project given with project_config_path, or NULL. Borrowed, lives as long as mgr. */
+struct llmt_project;
+const struct llmt_project *llmt_manager_project(const llmt_manager *mgr);
 /* Instance of a provider, created on first use. */
 llmt_status llmt_manager_instance(llmt_manager *mgr, llmt_provider_entry *e, llmt_error *err);
 
