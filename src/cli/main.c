@@ -31,10 +31,23 @@ const cli_command cli_commands[] = {
     {"score", "Score an answer against an expected JSON file, without any provider.",
      "score EXPECTED.json ACTUAL [--schema FILE] [--json]", NULL,
      "  llm-tester score expected.json reply.txt --schema schema.json\n", cmd_score},
-    {"providers", "Show the providers the registry knows.", "providers list [--json]", NULL,
-     "  llm-tester providers list\n  llm-tester providers list -v\n", cmd_providers},
-    {"models", "Show a provider's models with flags, costs and limits.",
-     "models list PROVIDER [--json]", NULL, "  llm-tester models list mock\n", cmd_models},
+    {"providers", "List providers; enable or disable one for this project.",
+     "providers list [--json] | providers enable|disable NAME",
+     "enable/disable write \"providers\": {NAME: {\"enabled\": ...}} into the project's\n"
+     "llm-tester.json (created in the current directory when there is none).",
+     "  llm-tester providers list\n  llm-tester providers list -v\n"
+     "  llm-tester providers disable mock\n", cmd_providers},
+    {"models", "List, add, edit, remove a provider's models; choose the default.",
+     "models list PROVIDER [--json] | models add|edit|remove|set-default PROVIDER MODEL [fields]",
+     "Changes go to the project's override file providers/PROVIDER.json beside\n"
+     "llm-tester.json (created on first write), never to the shipped config. A failed\n"
+     "change (duplicate, unknown model, bad value) leaves the file untouched.\n"
+     "'models list' says which file each model's settings came from.",
+     "  llm-tester models list mock\n"
+     "  llm-tester models add mock cheap-oracle --cost-input 0.05 --cost-output 0.2 --cost-category cheap\n"
+     "  llm-tester models edit mock oracle --cost-input 0.2 --enabled yes\n"
+     "  llm-tester models set-default mock noisy\n"
+     "  llm-tester models remove mock cheap-oracle\n", cmd_models},
     {"config", "Check configuration files.", "config validate",
      "validate: checks every provider config.json and the project config; exit 2 on any problem.",
      "  llm-tester config validate\n", cmd_config},

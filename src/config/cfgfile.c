@@ -33,11 +33,14 @@ static char *parent_dir(const char *path)
     return llmt_strndup(path, (size_t)(slash - path));
 }
 
-/* Opens and locks "<path>.lock"; returns the fd (>= 0) or -1 with err set. */
+/* Opens and locks "<dir>/.<name>.lock" (hidden, so it does not clutter the folder, and
+ * never replaced, so every process locks the same inode); returns the fd (>= 0) or -1
+ * with err set. */
 static int lock_file(const char *path, llmt_error *err)
 {
-    char *lock = llmt_asprintf("%s.lock", path);
+    const char *slash = strrchr(path, '/');
     char *dir = parent_dir(path);
+    char *lock = dir ? llmt_asprintf("%s/.%s.lock", dir, slash ? slash + 1 : path) : NULL;
     int fd = -1;
     if (!lock || !dir) {
         llmt_error_set(err, LLMT_E_NOMEM, "out of memory");

@@ -19,7 +19,7 @@ char *llmt_cfg_dump(const json_t *root);
 typedef llmt_status (*llmt_cfg_edit_fn)(json_t *root, json_t **replace, void *ud,
                                         llmt_diags *diags, llmt_error *err);
 
-/* Locks `path` (flock on "<path>.lock"), reads and parses it, calls fn, and writes the
+/* Locks `path` (flock on the hidden "<dir>/.<name>.lock"), reads and parses it, calls fn, and writes the
  * result atomically (temp file + rename) when it differs from what was there. Creates
  * missing parent folders. *changed (may be NULL) says whether the file was written.
  * On any failure the file is untouched. */

@@ -1,0 +1,28 @@
+/* Helpers for the commands that change configuration (providers enable|disable,
+ * models ..., costs update): they write the project's own files, never shipped ones. */
+#ifndef LLMT_CLI_CFGEDIT_H
+#define LLMT_CLI_CFGEDIT_H
+
+#include "cli/cli.h"
+#include "config/overrides.h"
+#include "config/project_config.h"
+#include "provider/registry.h"
+
+/* Opens the project (--config, or found upward, or none: the current directory).
+ * Prints errors; returns 0 or an exit code. */
+int cli_open_project(cli_ctx *ctx, llmt_project **out);
+
+/* Creates <project dir>/llm-tester.json when the project has no config file yet, so
+ * the overrides just written are found next time. Refuses to write beside a version-1
+ * file (pyllm_config.json): migrate it first. Prints errors; returns 0 or an exit code. */
+int cli_ensure_project_file(llmt_project *p);
+
+/* Runs an override edit for provider entry e in project p; prints diagnostics and
+ * errors. Returns 0 or an exit code; *changed says whether the file was written. */
+int cli_override_edit(cli_ctx *ctx, llmt_project *p, const llmt_provider_entry *e,
+                      llmt_override_fn fn, void *ud, bool *changed);
+
+/* "yes"/"no"/"true"/"false" into *out; false when neither. */
+bool cli_parse_bool(const char *s, bool *out);
+
+#endif
