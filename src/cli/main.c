@@ -48,9 +48,20 @@ const cli_command cli_commands[] = {
      "  llm-tester models edit mock oracle --cost-input 0.2 --enabled yes\n"
      "  llm-tester models set-default mock noisy\n"
      "  llm-tester models remove mock cheap-oracle\n", cmd_models},
-    {"config", "Check configuration files.", "config validate",
-     "validate: checks every provider config.json and the project config; exit 2 on any problem.",
-     "  llm-tester config validate\n", cmd_config},
+    {"config", "Validate, show or migrate configuration.",
+     "config validate [FILE...] | config show [--json] | config migrate [FILE...] [--write]",
+     "validate: checks the shipped provider configs, the project's llm-tester.json, its\n"
+     "  override files providers/*.json and the tasks under tasks_dir (or the named files);\n"
+     "  exit 2 on any error.\n"
+     "show: the effective configuration, each value with where it came from (a file,\n"
+     "  \"default\", the environment or the command line).\n"
+     "migrate: prints the named files (default: the project config and its overrides)\n"
+     "  at the current config_version; with --write replaces them, keeping FILE.bak.\n"
+     "  A pyllm_config.json becomes llm-tester.json. Current files are left alone.",
+     "  llm-tester config validate\n"
+     "  llm-tester config show\n"
+     "  llm-tester config migrate pyllm_config.json\n"
+     "  llm-tester config migrate --write\n", cmd_config},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 const cli_command *cli_find_command(const char *name)

@@ -303,3 +303,45 @@ char *llmt_project_path_setting(const llmt_project *p, const char *key)
         return NULL;
     return v[0] == '/' ? llmt_strdup(v) : llmt_path_join(p->dir, v);
 }
+
+/* The defaults of project settings: what commands use when llm-tester.json does not
+ * say. Kept in one table so `config show` and the docs list the same values. */
+static const struct {
+    const char *path;
+    const char *json;
+} defaults[] = {
+    {"tasks_dir", NULL},
+    {"output_dir", NULL},
+    {"models", "[]"},
+    {"run/concurrency", "8"},
+    {"run/timeout_ms", "120000"},
+    {"run/connect_timeout_ms", "10000"},
+    {"run/max_retries", "3"},
+    {"run/repeat", "1"},
+    {"run/budget_usd", NULL},
+    {"run/formats", "[\"json\", \"md\"]"},
+    {"run/seed", "0"},
+    {"scoring/list_mode", "\"ordered_exact\""},
+    {"scoring/tolerance", "0"},
+    {"scoring/threshold", "80"},
+    {"scoring/weights", "{}"},
+    {"scoring/skip_fields", "[]"},
+    {"cache/mode", "\"off\""},
+    {"cache/path", NULL},
+    {"plugin_paths", "[]"},
+};
+
+const char *const llmt_project_setting_names[] = {
+    "tasks_dir", "output_dir", "models", "run/concurrency", "run/timeout_ms",
+    "run/connect_timeout_ms", "run/max_retries", "run/repeat", "run/budget_usd", "run/formats",
+    "run/seed", "scoring/list_mode", "scoring/tolerance", "scoring/threshold", "scoring/weights",
+    "scoring/skip_fields", "cache/mode", "cache/path", "plugin_paths", NULL};
+
+json_t *llmt_project_default(const char *path)
+{
+    size_t i;
+    for (i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (strcmp(defaults[i].path, path) == 0)
+            return defaults[i].json ? json_loads(defaults[i].json, JSON_DECODE_ANY, NULL) : NULL;
+    return NULL;
+}
