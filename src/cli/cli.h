@@ -88,6 +88,8 @@ int cmd_providers(cli_ctx *ctx, int argc, char **argv);
 int cmd_models(cli_ctx *ctx, int argc, char **argv);
 int cmd_config(cli_ctx *ctx, int argc, char **argv);
 int cmd_score(cli_ctx *ctx, int argc, char **argv);
+int cmd_prices(cli_ctx *ctx, int argc, char **argv);
+int cmd_costs(cli_ctx *ctx, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

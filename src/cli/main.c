@@ -48,6 +48,24 @@ const cli_command cli_commands[] = {
      "  llm-tester models edit mock oracle --cost-input 0.2 --enabled yes\n"
      "  llm-tester models set-default mock noisy\n"
      "  llm-tester models remove mock cheap-oracle\n", cmd_models},
+    {"prices", "Compare the prices of enabled models.",
+     "prices list [--provider P ...] [--match REGEX] [--max-cost USD] [--min-context N] "
+     "[--sort total_cost|name|provider|context|input|output] [--desc] [--json]",
+     "Input and output cost are USD per 1M tokens; TOTAL is their sum; CONTEXT is\n"
+     "max input + max output tokens. Models without a price sort last.",
+     "  llm-tester prices list\n"
+     "  llm-tester prices list --max-cost 1 --sort context --desc\n"
+     "  llm-tester prices list --match 'oracle|noisy' --json\n", cmd_prices},
+    {"costs", "Update model prices and limits from a provider's model catalog.",
+     "costs update [--provider P ...] [--from FILE] [--dry-run]",
+     "Fetches the catalog of the provider that offers one (or reads FILE, saved from\n"
+     "that provider's models endpoint) and updates cost_input, cost_output and token\n"
+     "limits of our models whose catalog id is PROVIDER/MODEL or their \"catalog_id\".\n"
+     "A price change above 0.001 USD per 1M counts as updated. Catalog models the\n"
+     "catalog provider lacks are added to it, disabled, with a category from their price.\n"
+     "Writes go to the project's providers/*.json overrides; --dry-run writes nothing.",
+     "  llm-tester costs update --dry-run\n"
+     "  llm-tester costs update --from models.json --provider openai\n", cmd_costs},
     {"config", "Validate, show or migrate configuration.",
      "config validate [FILE...] | config show [--json] | config migrate [FILE...] [--write]",
      "validate: checks the shipped provider configs, the project's llm-tester.json, its\n"
