@@ -101,3 +101,35 @@ bool cli_parse_bool(const char *s, bool *out)
     }
     return false;
 }
+
+int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
+{
+    llmt_project *p = NULL;
+    json_t *models, *repeat;
+    size_t i;
+    int rc;
+    memset(d, 0, sizeof(*d));
+    rc = cli_open_project(ctx, &p);
+    if (rc)
+        return rc;
+    d->tasks_dir = llmt_project_path_setting(p, "tasks_dir");
+    d->output_dir = llmt_project_path_setting(p, "output_dir");
+    models = llmt_project_get(p, "models");
+    if (json_array_size(models)) {
+        d->models = calloc(json_array_size(models), sizeof(*d->models));
+        for (i = 0; d->models && i < json_array_size(models); i++)
+            d->models[d->n_models++] = llmt_strdup(json_string_value(json_array_get(models, i)));
+    }
+    repeat = llmt_project_get(p, "run/repeat");
+    d->repeat = json_is_integer(repeat) ? (long)json_integer_value(repeat) : 0;
+    llmt_project_free(p);
+    return 0;
+}
+
+void cli_project_defaults_free(cli_project_defaults *d)
+{
+    free(d->tasks_dir);
+    free(d->output_dir);
+    llmt_free_strv(d->models, d->n_models);
+    memset(d, 0, sizeof(*d));
+}

@@ -22,6 +22,20 @@ int cli_ensure_project_file(llmt_project *p);
 int cli_override_edit(cli_ctx *ctx, llmt_project *p, const llmt_provider_entry *e,
                       llmt_override_fn fn, void *ud, bool *changed);
 
+/* Project defaults for commands that run tasks: tasks_dir and output_dir resolved
+ * against the project folder (malloc'd or NULL), the default models ("models", split
+ * into d->models and d->n_models, malloc'd array of malloc'd strings) and run.repeat (0 when
+ * unset). Returns 0 or an exit code (after printing the error). */
+typedef struct cli_project_defaults {
+    char *tasks_dir;
+    char *output_dir;
+    char **models;
+    size_t n_models;
+    long repeat;
+} cli_project_defaults;
+int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d);
+void cli_project_defaults_free(cli_project_defaults *d);
+
 /* "yes"/"no"/"true"/"false" into *out; false when neither. */
 bool cli_parse_bool(const char *s, bool *out);
 

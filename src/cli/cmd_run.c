@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cfgedit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/util.h"
@@ -61,14 +62,15 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     cli_strings models = {0}, formats = {0};
     long repeat = 1;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
-    bool tol_seen = false, thr_seen = false;
+    bool tol_seen = false, thr_seen = false, repeat_seen = false;
+    cli_project_defaults pd;
     const cli_option opts[] = {
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
         {"format", 0, OPT_STRINGS, "LIST", "report formats: md,json (default: both)", &formats, NULL},
-        {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, NULL},
+        {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, &repeat_seen},
         {"mock-rules", 0, OPT_STRING, "FILE", "rules file for mock:rules", &mock_rules, NULL},
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
         {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
@@ -88,16 +90,32 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     int npos, rc;
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
+    memset(&pd, 0, sizeof pd);
     rc = cli_parse(ctx, self(), opts, argc, argv, &npos);
     if (rc)
         goto done;
+    /* the project config's defaults fill what the command line left out */
+    rc = cli_project_defaults_load(ctx, &pd);
+    if (rc)
+        goto done;
     rc = CLI_EXIT_USAGE;
+    if (!tasks_dir)
+        tasks_dir = pd.tasks_dir;
+    if (!output)
+        output = pd.output_dir;
+    if (!repeat_seen && pd.repeat > 0)
+        repeat = pd.repeat;
+    if (models.n == 0 && pd.n_models) {
+        models.v = pd.models;
+        models.n = pd.n_models;
+        pd.models = NULL; /* now freed with `models` (the strings below) */
+    }
     if (npos > 0) {
         cli_error("run: unexpected argument '%s' (see: llm-tester run --help)", argv[0]);
         goto done;
     }
     if (!tasks_dir) {
-        cli_error("run: --tasks DIR is required (see: llm-tester run --help)");
+        cli_error("run: --tasks DIR is required, or tasks_dir in llm-tester.json (see: llm-tester run --help)");
         goto done;
     }
     if (cli_split_list(&models, &model_list, &n_models) != 0 || n_models == 0) {
@@ -207,6 +225,12 @@ done:
     llmt_diags_free(&diags);
     llmt_manager_free(mgr);
     free(model_list);
+    if (pd.n_models && !pd.models) {
+        llmt_free_strv(models.v, models.n);
+        models.v = NULL;
+        models.n = 0;
+    }
+    cli_project_defaults_free(&pd);
     cli_strings_free(&models);
     cli_strings_free(&formats);
     return rc < 0 ? 0 : rc;

@@ -58,6 +58,15 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
         }
     }
     m->opts.project_config_path = m->project ? m->project->path : NULL;
+    if (m->project) {
+        /* the project's run defaults apply where the caller left the option at 0 */
+        json_t *t = llmt_project_get(m->project, "run/timeout_ms");
+        json_t *ct = llmt_project_get(m->project, "run/connect_timeout_ms");
+        if (!m->opts.timeout_ms && json_is_integer(t))
+            m->opts.timeout_ms = (long)json_integer_value(t);
+        if (!m->opts.connect_timeout_ms && json_is_integer(ct))
+            m->opts.connect_timeout_ms = (long)json_integer_value(ct);
+    }
     m->project_dir = llmt_strdup(m->opts.project_dir ? m->opts.project_dir
                                  : m->project       ? m->project->dir
                                                     : ".");
