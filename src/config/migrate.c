@@ -55,7 +55,7 @@ json_t *llmt_migrate_provider_config(json_t *doc, const char *path, llmt_diags *
         /* the Python tool's second key variable; keys never live in config */
         json_object_del(out, "env_key_secret");
         llmt_diags_add(diags, LLMT_DIAG_WARNING, path, "/env_key_secret",
-                       "version 1 field dropped (API keys come from the environment or .env)");
+                       "env_key_secret (a version 1 field) dropped: API keys come from the environment or .env");
     }
     models = json_object_get(out, "llm_models");
     for (i = 0; json_is_array(models) && i < json_array_size(models); i++) {
