@@ -127,6 +127,7 @@ typedef struct llmt_response {
     double cost_usd;            /* set by the library from the model's rates */
     bool cost_known;            /* false when the model has no price: cost is "null" */
     llmt_structured_mode structured_mode; /* set by the library */
+    bool from_cache;            /* set by the library: answered from the response cache */
 } llmt_response;
 
 typedef struct llmt_http_header {

@@ -90,6 +90,15 @@ int cmd_config(cli_ctx *ctx, int argc, char **argv);
 int cmd_score(cli_ctx *ctx, int argc, char **argv);
 int cmd_prices(cli_ctx *ctx, int argc, char **argv);
 int cmd_costs(cli_ctx *ctx, int argc, char **argv);
+int cmd_report(cli_ctx *ctx, int argc, char **argv);
+int cmd_history(cli_ctx *ctx, int argc, char **argv);
+int cmd_merge(cli_ctx *ctx, int argc, char **argv);
+int cmd_cache(cli_ctx *ctx, int argc, char **argv);
+/* The response cache path: explicit, else $LLMT_CACHE_DB, else the default. */
+char *cli_cache_path(const char *explicit_path);
+int cmd_recommend(cli_ctx *ctx, int argc, char **argv);
+/* The history database path: explicit, else $LLMT_HISTORY_DB, else the default. */
+char *cli_history_path(const char *explicit_path);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

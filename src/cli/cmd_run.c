@@ -8,6 +8,8 @@
 #include "core/util.h"
 #include "provider/manager_internal.h"
 #include "run/runner.h"
+#include "store/cache.h"
+#include "store/history.h"
 
 static const cli_command *self(void)
 {
@@ -55,10 +57,28 @@ static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt
     printf("\nTotal cost: $%.6f\n", r->summary.total_cost);
 }
 
+/* Records the run in the history database; a failure there is a warning, never a lost run. */
+static void record_history(const char *path_opt, const char *label, const llmt_run_result *rr)
+{
+    llmt_history *h = NULL;
+    llmt_error err;
+    char *path = cli_history_path(path_opt);
+    char *jsonl = rr->output_dir ? llmt_path_join(rr->output_dir, "results.jsonl") : NULL;
+    if (llmt_history_open(&h, path, &err) != LLMT_OK ||
+        llmt_history_record(h, &rr->meta, label, &rr->summary, jsonl, &err) != LLMT_OK)
+        cli_warn("run not recorded in the history: %s", err.message);
+    llmt_history_close(h);
+    free(jsonl);
+    free(path);
+}
+
 int cmd_run(cli_ctx *ctx, int argc, char **argv)
 {
     const char *tasks_dir = NULL, *filter = NULL, *output = NULL, *mock_rules = NULL;
-    const char *list_mode = NULL;
+    const char *list_mode = NULL, *history = NULL, *label = NULL;
+    const char *cache_mode_text = NULL, *cache_db = NULL;
+    llmt_cache *cache = NULL;
+    bool no_history = false;
     cli_strings models = {0}, formats = {0};
     long repeat = 1;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
@@ -69,12 +89,17 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
-        {"format", 0, OPT_STRINGS, "LIST", "report formats: md,json (default: both)", &formats, NULL},
+        {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,json)", &formats, NULL},
         {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, &repeat_seen},
         {"mock-rules", 0, OPT_STRING, "FILE", "rules file for mock:rules", &mock_rules, NULL},
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
         {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
         {"threshold", 0, OPT_DOUBLE, "T", "fuzzy string threshold 0-100 (default 80)", &threshold, &thr_seen},
+        {"cache", 0, OPT_STRING, "MODE", "response cache: off, read, write, readwrite (default off)", &cache_mode_text, NULL},
+        {"cache-db", 0, OPT_STRING, "FILE", "cache database (default .llm-tester/cache.db or $LLMT_CACHE_DB)", &cache_db, NULL},
+        {"history", 0, OPT_STRING, "FILE", "record the run in this history database (default .llm-tester/history.db)", &history, NULL},
+        {"no-history", 0, OPT_FLAG, NULL, "do not record the run in the history", &no_history, NULL},
+        {"label", 0, OPT_STRING, "TEXT", "a label for this run in the history (e.g. a commit or prompt version)", &label, NULL},
         {"min-accuracy", 0, OPT_DOUBLE, "PCT", "exit 1 when a model's mean accuracy is below PCT", &min_accuracy, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;
@@ -157,6 +182,23 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     rc = cli_manager(ctx, &mgr, mock_rules);
     if (rc)
         goto done;
+    rc = CLI_EXIT_USAGE;
+    if (cache_mode_text) {
+        llmt_cache_mode mode;
+        char *path;
+        if (!llmt_cache_mode_parse(cache_mode_text, &mode)) {
+            cli_error("run: --cache must be off, read, write or readwrite, got '%s'", cache_mode_text);
+            goto done;
+        }
+        path = cli_cache_path(cache_db);
+        if (mode != LLMT_CACHE_OFF && llmt_cache_open(&cache, path, &err) != LLMT_OK) {
+            cli_error("run: %s", err.message);
+            free(path);
+            goto done;
+        }
+        free(path);
+        llmt_manager_set_cache(mgr, cache, mode);
+    }
     if (llmt_run_check_models(mgr, (const char *const *)model_list, n_models, &err) != LLMT_OK) {
         cli_error("run: %s", err.message);
         rc = CLI_EXIT_USAGE;
@@ -198,6 +240,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     print_table(ctx, &rr, &ts, (const char *const *)model_list);
+    if (!no_history)
+        record_history(history, label, &rr);
     if (rr.output_dir)
         printf("Results written to %s/\n", rr.output_dir);
     rc = CLI_EXIT_OK;
@@ -224,6 +268,7 @@ done:
     llmt_taskset_free(&ts);
     llmt_diags_free(&diags);
     llmt_manager_free(mgr);
+    llmt_cache_close(cache);
     free(model_list);
     if (pd.n_models && !pd.models) {
         llmt_free_strv(models.v, models.n);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "run/runner.h"
+#include "run/output.h"
 
 int cli_split_list(const cli_strings *in, char ***out, size_t *n)
 {
@@ -47,23 +47,15 @@ int cli_split_list(const cli_strings *in, char ***out, size_t *n)
 
 int cli_parse_formats(const cli_strings *in, unsigned *out)
 {
-    char **v = NULL;
-    size_t n = 0, i;
+    size_t i;
     *out = 0;
-    if (cli_split_list(in, &v, &n) != 0)
-        return CLI_EXIT_USAGE;
-    for (i = 0; i < n; i++) {
-        if (strcmp(v[i], "json") == 0)
-            *out |= LLMT_FORMAT_JSON;
-        else if (strcmp(v[i], "md") == 0)
-            *out |= LLMT_FORMAT_MD;
-        else {
-            cli_error("unknown format '%s' (known: md, json)", v[i]);
-            free(v);
+    for (i = 0; i < in->n; i++) {
+        char bad[64];
+        if (!llmt_formats_parse(in->v[i], out, bad, sizeof bad)) {
+            cli_error("unknown format '%s' (known: md, json, html, junit, csv)", bad);
             return CLI_EXIT_USAGE;
         }
     }
-    free(v);
     if (!*out)
         *out = LLMT_FORMAT_JSON | LLMT_FORMAT_MD;
     return 0;

@@ -31,6 +31,33 @@ const cli_command cli_commands[] = {
     {"score", "Score an answer against an expected JSON file, without any provider.",
      "score EXPECTED.json ACTUAL [--schema FILE] [--json]", NULL,
      "  llm-tester score expected.json reply.txt --schema schema.json\n", cmd_score},
+    {"report", "Re-render reports from a results file.",
+     "report RESULTS [--format md,html,junit,csv,json] [--output DIR]",
+     "RESULTS is a results.json or results.jsonl written by 'run'. Reports go beside it\n"
+     "unless --output is given.",
+     "  llm-tester report out/results.json --format html,junit\n"
+     "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n",
+     cmd_report},
+    {"merge", "Join the outputs of several runs (e.g. shards) into one.",
+     "merge DIR|results.jsonl ... --output DIR [--format LIST]",
+     "Results present in several inputs are kept once (the first).",
+     "  llm-tester merge shard-1 shard-2 shard-3 --output all --format md,json,html\n", cmd_merge},
+    {"cache", "Inspect or clear the response cache.",
+     "cache stats|clear [--older-than DAYS] [--db FILE] [--json]",
+     "'run --cache readwrite' answers repeated identical requests from the cache\n"
+     "(.llm-tester/cache.db or $LLMT_CACHE_DB) instead of calling the provider again.",
+     "  llm-tester cache stats\n  llm-tester cache clear --older-than 30\n", cmd_cache},
+    {"history", "List, show and compare recorded runs.",
+     "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
+     "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"
+     "run). RUN is a run id, a unique prefix of one, 'latest' or 'previous'; compare\n"
+     "defaults to previous vs latest and lists the cases whose accuracy changed.",
+     "  llm-tester history list\n  llm-tester history compare previous latest\n"
+     "  llm-tester history show latest --json\n",
+     cmd_history},
+    {"recommend", "Models of a recorded run on the accuracy/cost Pareto front.",
+     "recommend [RUN] [--json] [--db FILE]", NULL,
+     "  llm-tester recommend\n  llm-tester recommend latest --json\n", cmd_recommend},
     {"providers", "List providers; enable or disable one for this project.",
      "providers list [--json] | providers enable|disable NAME",
      "enable/disable write \"providers\": {NAME: {\"enabled\": ...}} into the project's\n"

@@ -202,6 +202,12 @@ bool llmt_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool llmt_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 llmt_status llmt_mkdirs(const char *path, llmt_error *err)
 {
     char *p = llmt_strdup(path);

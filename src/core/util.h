@@ -34,6 +34,8 @@ llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error
 llmt_status llmt_write_file_atomic(const char *path, const char *data, size_t len, llmt_error *err);
 bool llmt_path_exists(const char *path);
 bool llmt_is_dir(const char *path);
+/* Whether two paths name the same existing file (same device and inode). */
+bool llmt_same_file(const char *a, const char *b);
 /* mkdir -p */
 llmt_status llmt_mkdirs(const char *path, llmt_error *err);
 char *llmt_path_join(const char *a, const char *b);

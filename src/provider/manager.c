@@ -19,7 +19,15 @@ struct llmt_manager {
     llmt_registry *registry;
     llmt_diags diags;
     llmt_project *project; /* NULL without a project config */
+    llmt_cache *cache;        /* borrowed */
+    llmt_cache_mode cache_mode;
 };
+
+void llmt_manager_set_cache(llmt_manager *mgr, llmt_cache *cache, llmt_cache_mode mode)
+{
+    mgr->cache = cache;
+    mgr->cache_mode = cache ? mode : LLMT_CACHE_OFF;
+}
 
 void llmt_manager_options_init(llmt_manager_options *opts)
 {
@@ -141,6 +149,7 @@ llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
     const llmt_model_config *model = NULL;
     llmt_call call;
     llmt_status st;
+    char *key = NULL;
     if (!mgr || !model_ref || !req || !out)
         return llmt_error_set(err, LLMT_E_INVALID_ARG, "llmt_manager_complete: NULL argument");
     memset(out, 0, sizeof(*out));
@@ -151,8 +160,23 @@ llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
     if (st != LLMT_OK)
         return st;
     llmt_call_prepare(&call, e, model, req);
-    st = llmt_call_perform_blocking(&call, mgr->opts.timeout_ms, mgr->opts.connect_timeout_ms,
-                                    &mgr->opts.logger, out, err);
+    if (mgr->cache_mode != LLMT_CACHE_OFF)
+        key = llmt_cache_key(e->config->name, &call.req);
+    if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
+        out->from_cache = true;
+        out->structured_mode = call.req.structured_mode;
+        llmt_call_price(model, out);
+        st = LLMT_OK;
+    } else {
+        st = llmt_call_perform_blocking(&call, mgr->opts.timeout_ms, mgr->opts.connect_timeout_ms,
+                                        &mgr->opts.logger, out, err);
+        if (st == LLMT_OK && key && (mgr->cache_mode & LLMT_CACHE_WRITE)) {
+            llmt_error cerr;
+            if (llmt_cache_put(mgr->cache, key, out, &cerr) != LLMT_OK)
+                llmt_logf(&mgr->opts.logger, LLMT_LOG_WARN, "%s", cerr.message);
+        }
+    }
+    free(key);
     llmt_call_clear(&call);
     return st;
 }

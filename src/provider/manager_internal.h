@@ -5,6 +5,7 @@
 #include "core/diag.h"
 #include "llmt/manager.h"
 #include "provider/registry.h"
+#include "store/cache.h"
 
 llmt_registry *llmt_manager_registry(llmt_manager *mgr);
 /* Problems found while loading provider configs (warnings and refused providers). */
@@ -13,6 +14,10 @@ const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr);
 /* The project given with project_config_path, or NULL. Borrowed, lives as long as mgr. */
 struct llmt_project;
 const struct llmt_project *llmt_manager_project(const llmt_manager *mgr);
+/* Response cache for llmt_manager_complete (borrowed; NULL or LLMT_CACHE_OFF = none).
+ * Hits are priced like fresh answers (what the model costs) and marked from_cache. */
+void llmt_manager_set_cache(llmt_manager *mgr, llmt_cache *cache, llmt_cache_mode mode);
+
 /* Instance of a provider, created on first use. */
 llmt_status llmt_manager_instance(llmt_manager *mgr, llmt_provider_entry *e, llmt_error *err);
 

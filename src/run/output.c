@@ -82,19 +82,24 @@ static void copy_result(json_t *r, void *ud)
     json_dumpf(r, c->out, JSON_COMPACT | JSON_ENSURE_ASCII);
 }
 
-llmt_status llmt_output_finish_json(llmt_output *o, const llmt_run_meta *meta,
-                                    const llmt_summary *s, llmt_error *err)
+void llmt_output_end(llmt_output *o)
 {
-    char *final = llmt_path_join(o->dir, "results.json");
+    if (o->jsonl) {
+        fclose(o->jsonl);
+        o->jsonl = NULL;
+    }
+}
+
+static llmt_status results_json_write(const char *dir, const char *jsonl_path,
+                                      const llmt_run_meta *meta, const llmt_summary *s,
+                                      llmt_error *err)
+{
+    char *final = llmt_path_join(dir, "results.json");
     char *tmp = llmt_asprintf("%s.tmp.%ld", final, (long)getpid());
     char started[32], finished[32];
     copy_ctx c = {NULL, 0};
     json_t *summary;
     llmt_status st = LLMT_OK;
-    if (o->jsonl) {
-        fclose(o->jsonl);
-        o->jsonl = NULL;
-    }
     c.out = fopen(tmp, "wb");
     if (!c.out) {
         st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
@@ -105,7 +110,7 @@ llmt_status llmt_output_finish_json(llmt_output *o, const llmt_run_meta *meta,
     fprintf(c.out, "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"finished_at\": \"%s\",\n"
                    "  \"results\": [",
             meta->run_id, started, finished);
-    st = llmt_jsonl_foreach(o->jsonl_path, copy_result, &c, err);
+    st = llmt_jsonl_foreach(jsonl_path, copy_result, &c, err);
     fputs(c.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", c.out);
     summary = llmt_summary_json(s);
     json_dumpf(summary, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -126,4 +131,153 @@ done:
     free(final);
     free(tmp);
     return st;
+}
+
+bool llmt_formats_parse(const char *list, unsigned *out, char *bad, size_t bad_size)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"json", LLMT_FORMAT_JSON}, {"md", LLMT_FORMAT_MD}, {"html", LLMT_FORMAT_HTML},
+                 {"junit", LLMT_FORMAT_JUNIT}, {"csv", LLMT_FORMAT_CSV}};
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ","), i;
+        bool known = false;
+        for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+            if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0) {
+                *out |= names[i].bit;
+                known = true;
+            }
+        }
+        if (!known && len) {
+            snprintf(bad, bad_size, "%.*s", (int)len, p);
+            return false;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return true;
+}
+
+llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const llmt_run_meta *meta,
+                               const llmt_summary *s, unsigned formats, llmt_error *err)
+{
+    static const struct {
+        unsigned bit;
+        const char *file;
+        llmt_status (*write)(const char *, const char *, const llmt_run_meta *,
+                             const llmt_summary *, llmt_error *);
+    } writers[] = {{LLMT_FORMAT_MD, "report.md", llmt_report_md_write},
+                   {LLMT_FORMAT_HTML, "report.html", llmt_report_html_write},
+                   {LLMT_FORMAT_JUNIT, "junit.xml", llmt_report_junit_write},
+                   {LLMT_FORMAT_CSV, "results.csv", llmt_report_csv_write}};
+    llmt_status st = LLMT_OK;
+    size_t i;
+    if (formats & LLMT_FORMAT_JSON)
+        st = results_json_write(dir, jsonl_path, meta, s, err);
+    for (i = 0; st == LLMT_OK && i < sizeof writers / sizeof writers[0]; i++) {
+        char *path;
+        if (!(formats & writers[i].bit))
+            continue;
+        path = llmt_path_join(dir, writers[i].file);
+        st = path ? writers[i].write(path, jsonl_path, meta, s, err)
+                  : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        free(path);
+    }
+    return st;
+}
+
+/* The distinct "provider:model" of a results file, in first-seen order. */
+typedef struct model_list {
+    char **v;
+    size_t n;
+} model_list;
+
+static char *model_ref_of(const json_t *r)
+{
+    const char *p = json_string_value(json_object_get(r, "provider"));
+    const char *m = json_string_value(json_object_get(r, "model"));
+    return llmt_asprintf("%s:%s", p ? p : "", m ? m : "");
+}
+
+static void collect_model(json_t *r, void *ud)
+{
+    model_list *ml = ud;
+    char *ref = model_ref_of(r);
+    char **nv;
+    size_t i;
+    for (i = 0; ref && i < ml->n; i++) {
+        if (strcmp(ml->v[i], ref) == 0) {
+            free(ref);
+            return;
+        }
+    }
+    nv = ref ? realloc(ml->v, (ml->n + 1) * sizeof(*nv)) : NULL;
+    if (!nv) {
+        free(ref);
+        return;
+    }
+    ml->v = nv;
+    ml->v[ml->n++] = ref;
+}
+
+typedef struct add_ctx {
+    llmt_summary *s;
+    const model_list *ml;
+} add_ctx;
+
+static void add_result(json_t *r, void *ud)
+{
+    add_ctx *c = ud;
+    char *ref = model_ref_of(r);
+    size_t i;
+    for (i = 0; ref && i < c->ml->n; i++)
+        if (strcmp(c->ml->v[i], ref) == 0)
+            llmt_summary_add(c->s, 0, 0, (unsigned)i, r);
+    free(ref);
+}
+
+llmt_status llmt_summary_from_jsonl(llmt_summary *s, const char *jsonl_path, llmt_error *err)
+{
+    model_list ml = {NULL, 0};
+    add_ctx ac;
+    llmt_status st = llmt_jsonl_foreach(jsonl_path, collect_model, &ml, err);
+    if (st == LLMT_OK) {
+        llmt_summary_init(s, (const char *const *)ml.v, ml.n);
+        ac.s = s;
+        ac.ml = &ml;
+        st = llmt_jsonl_foreach(jsonl_path, add_result, &ac, err);
+    }
+    llmt_free_strv(ml.v, ml.n);
+    return st;
+}
+
+llmt_status llmt_report_save(const char *path, llmt_buf *b, llmt_status st, llmt_error *err)
+{
+    if (st == LLMT_OK && b->oom)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", path);
+    if (st == LLMT_OK)
+        st = llmt_write_file_atomic(path, b->data, b->len, err);
+    llmt_buf_free(b);
+    return st;
+}
+
+void llmt_markup_escape(llmt_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': llmt_buf_puts(b, "&lt;"); break;
+        case '>': llmt_buf_puts(b, "&gt;"); break;
+        case '&': llmt_buf_puts(b, "&amp;"); break;
+        case '"': llmt_buf_puts(b, "&quot;"); break;
+        case '\'': llmt_buf_puts(b, "&#39;"); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' && *s != '\r')
+                llmt_buf_puts(b, " ");
+            else
+                llmt_buf_append(b, s, 1);
+        }
+    }
 }

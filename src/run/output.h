@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <jansson.h>
+#include "core/util.h"
 #include "llmt/error.h"
 #include "run/summary.h"
 
@@ -25,18 +26,56 @@ typedef struct llmt_output {
 llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_error *err);
 /* Appends one result line and flushes. */
 llmt_status llmt_output_append(llmt_output *o, const json_t *result, llmt_error *err);
-/* Closes results.jsonl and writes results.json from it. */
-llmt_status llmt_output_finish_json(llmt_output *o, const llmt_run_meta *meta,
-                                    const llmt_summary *s, llmt_error *err);
+/* Closes results.jsonl (everything is flushed already); the path stays valid. */
+void llmt_output_end(llmt_output *o);
 void llmt_output_close(llmt_output *o);
 
 /* Calls fn for each complete line of a results.jsonl (a torn last line is skipped). */
 typedef void (*llmt_jsonl_fn)(json_t *result, void *ud);
 llmt_status llmt_jsonl_foreach(const char *path, llmt_jsonl_fn fn, void *ud, llmt_error *err);
 
-/* Writes report.md for the run (reads results.jsonl for the field details). */
+/* Report writers: each writes one file atomically from the run's results.jsonl and
+ * summary. report.md / report.html list, per case × model, the fields that lost points;
+ * junit.xml makes failed calls errors and invalid answers failures; results.csv is one
+ * row per result. */
 llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
                                  const llmt_run_meta *meta, const llmt_summary *s,
                                  llmt_error *err);
+llmt_status llmt_report_html_write(const char *path, const char *jsonl_path,
+                                   const llmt_run_meta *meta, const llmt_summary *s,
+                                   llmt_error *err);
+llmt_status llmt_report_junit_write(const char *path, const char *jsonl_path,
+                                    const llmt_run_meta *meta, const llmt_summary *s,
+                                    llmt_error *err);
+llmt_status llmt_report_csv_write(const char *path, const char *jsonl_path,
+                                  const llmt_run_meta *meta, const llmt_summary *s,
+                                  llmt_error *err);
+
+/* Shared by the writers: fails on an earlier error `st` or an allocation failure in `b`,
+ * else writes `b` to `path` atomically. Frees `b` in every case. */
+llmt_status llmt_report_save(const char *path, llmt_buf *b, llmt_status st, llmt_error *err);
+/* Appends `s` escaped for HTML and XML text and attributes (both accept &#39; and
+ * neither accepts raw control characters, which become spaces). NULL appends nothing. */
+void llmt_markup_escape(llmt_buf *b, const char *s);
+
+/* Report formats (bits). */
+enum {
+    LLMT_FORMAT_JSON = 1u << 0,  /* results.json */
+    LLMT_FORMAT_MD = 1u << 1,    /* report.md */
+    LLMT_FORMAT_HTML = 1u << 2,  /* report.html */
+    LLMT_FORMAT_JUNIT = 1u << 3, /* junit.xml */
+    LLMT_FORMAT_CSV = 1u << 4    /* results.csv */
+};
+/* Parses "md,json,html" into bits; false (and *bad set to the offending name) when a
+ * name is unknown. */
+bool llmt_formats_parse(const char *list, unsigned *out, char *bad, size_t bad_size);
+
+/* Builds a summary (models in first-seen order) from a results.jsonl. */
+llmt_status llmt_summary_from_jsonl(llmt_summary *s, const char *jsonl_path, llmt_error *err);
+
+/* Writes results.json (when asked) and every report in `formats` into `dir` from
+ * `jsonl_path`. Used at the end of a run and by `llm-tester report`. */
+llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const llmt_run_meta *meta,
+                               const llmt_summary *s, unsigned formats, llmt_error *err);
 
 #endif

@@ -141,10 +141,5 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
         llmt_buf_puts(&b, "\n## Fields that lost points\n");
         st = llmt_jsonl_foreach(jsonl_path, lost_points, &b, err);
     }
-    if (st == LLMT_OK && b.oom)
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", path);
-    if (st == LLMT_OK)
-        st = llmt_write_file_atomic(path, b.data, b.len, err);
-    llmt_buf_free(&b);
-    return st;
+    return llmt_report_save(path, &b, st, err);
 }

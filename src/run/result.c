@@ -65,6 +65,8 @@ json_t *llmt_result_build(const llmt_result_input *in)
         json_object_set_new(r, "structured_mode", json_string(structured_mode_name(resp->structured_mode)));
         json_object_set_new(r, "answered_by", json_string(resp->model ? resp->model : in->model));
         json_object_set_new(r, "raw_reply_chars", json_integer((json_int_t)strlen(resp->text)));
+        if (resp->from_cache)
+            json_object_set_new(r, "cached", json_true());
     } else {
         json_object_set_new(usage, "input_tokens", json_integer(0));
         json_object_set_new(usage, "output_tokens", json_integer(0));

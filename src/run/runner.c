@@ -248,12 +248,9 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
         st = werr.status;
     }
     if (st == LLMT_OK && o->output_dir) {
-        char *md = llmt_path_join(o->output_dir, "report.md");
-        if (o->formats & LLMT_FORMAT_JSON)
-            st = llmt_output_finish_json(&output, &out->meta, &out->summary, err);
-        if (st == LLMT_OK && (o->formats & LLMT_FORMAT_MD))
-            st = llmt_report_md_write(md, output.jsonl_path, &out->meta, &out->summary, err);
-        free(md);
+        llmt_output_end(&output);
+        st = llmt_reports_write(o->output_dir, output.jsonl_path, &out->meta, &out->summary,
+                                o->formats, err);
     }
     llmt_output_close(&output);
     return st;

@@ -10,8 +10,6 @@
 #include "score/score.h"
 #include "task/task.h"
 
-enum { LLMT_FORMAT_JSON = 1u << 0, LLMT_FORMAT_MD = 1u << 1 };
-
 typedef struct llmt_run_options {
     const llmt_taskset *tasks;
     const char *const *models;     /* "provider:model" */

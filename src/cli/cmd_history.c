@@ -1,0 +1,192 @@
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+#include "store/history.h"
+
+char *cli_history_path(const char *explicit_path)
+{
+    const char *env = getenv("LLMT_HISTORY_DB");
+    if (explicit_path)
+        return llmt_strdup(explicit_path);
+    if (env && *env)
+        return llmt_strdup(env);
+    return llmt_history_default_path(".");
+}
+
+static void print_models(json_t *models, bool with_pareto)
+{
+    json_t *m;
+    size_t i;
+    printf("  %-28s %7s %6s %6s %9s %8s %12s %10s%s\n", "MODEL", "RESULTS", "ERRORS", "VALID",
+           "ACCURACY", "STDDEV", "COST", "LATENCY", with_pareto ? "  PARETO" : "");
+    json_array_foreach(models, i, m) {
+        printf("  %-28.28s %7lld %6lld %6lld %8.2f%% %8.2f %s$%.6f %8.0fms%s\n",
+               json_string_value(json_object_get(m, "model")),
+               (long long)json_integer_value(json_object_get(m, "results")),
+               (long long)json_integer_value(json_object_get(m, "errors")),
+               (long long)json_integer_value(json_object_get(m, "valid")),
+               json_number_value(json_object_get(m, "mean_accuracy")),
+               json_number_value(json_object_get(m, "stddev_accuracy")),
+               json_is_true(json_object_get(m, "cost_complete")) ? "  " : ">=",
+               json_number_value(json_object_get(m, "cost_usd")),
+               json_number_value(json_object_get(m, "mean_latency_ms")),
+               with_pareto ? (json_is_true(json_object_get(m, "pareto")) ? "  yes" : "  -") : "");
+    }
+}
+
+static void print_json(json_t *v)
+{
+    json_dumpf(v, stdout, JSON_INDENT(2));
+    putchar('\n');
+}
+
+static int open_db(const char *db, llmt_history **h)
+{
+    llmt_error err;
+    char *path = cli_history_path(db);
+    if (!llmt_path_exists(path)) {
+        cli_error("no run history at %s (runs are recorded by 'llm-tester run')", path);
+        free(path);
+        return CLI_EXIT_USAGE;
+    }
+    if (llmt_history_open(h, path, &err) != LLMT_OK) {
+        cli_error("%s", err.message);
+        free(path);
+        return CLI_EXIT_USAGE;
+    }
+    free(path);
+    return 0;
+}
+
+int cmd_history(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *db = NULL;
+    long limit = 20;
+    bool as_json = false;
+    const cli_option opts[] = {
+        {"db", 0, OPT_STRING, "FILE", "history database (default .llm-tester/history.db or $LLMT_HISTORY_DB)", &db, NULL},
+        {"limit", 'n', OPT_LONG, "N", "list: at most N runs (default 20, 0 = all)", &limit, NULL},
+        {"json", 0, OPT_FLAG, NULL, "machine-readable output", &as_json, NULL},
+        {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
+    llmt_history *h = NULL;
+    llmt_error err;
+    json_t *out = NULL, *x;
+    size_t i;
+    int npos, rc = cli_parse(ctx, cli_find_command("history"), opts, argc, argv, &npos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (npos < 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "show") && strcmp(argv[0], "compare"))) {
+        cli_error("history: expected list, show RUN or compare RUN_A RUN_B (see: llm-tester history --help)");
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "compare") == 0 && npos != 3 && npos != 1) {
+        cli_error("history compare: expected two runs (ids, id prefixes, 'latest' or 'previous')");
+        return CLI_EXIT_USAGE;
+    }
+    if ((rc = open_db(db, &h)) != 0)
+        return rc;
+    rc = CLI_EXIT_OK;
+    if (strcmp(argv[0], "list") == 0) {
+        llmt_history_list(h, limit < 0 ? 0 : (size_t)limit, &out, &err);
+        if (as_json)
+            print_json(out);
+        else
+            json_array_foreach(out, i, x) {
+                printf("%s  %s%s%s\n", json_string_value(json_object_get(x, "run_id")),
+                       json_string_value(json_object_get(x, "started_at")),
+                       json_is_string(json_object_get(x, "label")) ? "  " : "",
+                       json_is_string(json_object_get(x, "label")) ? json_string_value(json_object_get(x, "label")) : "");
+                print_models(json_object_get(x, "models"), false);
+            }
+    } else if (strcmp(argv[0], "show") == 0) {
+        if (llmt_history_show(h, npos > 1 ? argv[1] : "latest", &out, &err) != LLMT_OK) {
+            cli_error("history show: %s", err.message);
+            rc = CLI_EXIT_USAGE;
+        } else if (as_json) {
+            print_json(out);
+        } else {
+            printf("%s  %s\n", json_string_value(json_object_get(out, "run_id")),
+                   json_string_value(json_object_get(out, "started_at")));
+            print_models(json_object_get(out, "models"), false);
+        }
+    } else {
+        const char *a = npos == 3 ? argv[1] : "previous", *b = npos == 3 ? argv[2] : "latest";
+        if (llmt_history_compare(h, a, b, &out, &err) != LLMT_OK) {
+            cli_error("history compare: %s", err.message);
+            rc = CLI_EXIT_USAGE;
+        } else if (as_json) {
+            print_json(out);
+        } else {
+            printf("A = %s\nB = %s\n\n%-28s %10s %10s %9s %12s\n",
+                   json_string_value(json_object_get(out, "a")),
+                   json_string_value(json_object_get(out, "b")), "MODEL", "ACC A", "ACC B", "DELTA",
+                   "COST DELTA");
+            json_array_foreach(json_object_get(out, "models"), i, x) {
+                json_t *ma = json_object_get(x, "a"), *mb = json_object_get(x, "b");
+                if (json_is_null(ma))
+                    printf("%-28.28s %10s %9.2f%% %9s %12s\n", json_string_value(json_object_get(x, "model")),
+                           "(new)", json_number_value(json_object_get(mb, "mean_accuracy")), "", "");
+                else
+                    printf("%-28.28s %9.2f%% %9.2f%% %+8.2f %+12.6f\n",
+                           json_string_value(json_object_get(x, "model")),
+                           json_number_value(json_object_get(ma, "mean_accuracy")),
+                           json_number_value(json_object_get(mb, "mean_accuracy")),
+                           json_number_value(json_object_get(x, "delta_accuracy")),
+                           json_number_value(json_object_get(x, "delta_cost")));
+            }
+            if (json_array_size(json_object_get(out, "cases"))) {
+                printf("\nCases whose accuracy changed (worst first):\n");
+                json_array_foreach(json_object_get(out, "cases"), i, x)
+                    printf("  %s/%s  %s  %.2f -> %.2f (%+.2f)\n",
+                           json_string_value(json_object_get(x, "task")),
+                           json_string_value(json_object_get(x, "case")),
+                           json_string_value(json_object_get(x, "model")),
+                           json_number_value(json_object_get(x, "a")),
+                           json_number_value(json_object_get(x, "b")),
+                           json_number_value(json_object_get(x, "delta")));
+            } else {
+                printf("\nNo case changed accuracy.\n");
+            }
+        }
+    }
+    json_decref(out);
+    llmt_history_close(h);
+    return rc;
+}
+
+int cmd_recommend(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *db = NULL;
+    bool as_json = false;
+    const cli_option opts[] = {
+        {"db", 0, OPT_STRING, "FILE", "history database (default .llm-tester/history.db or $LLMT_HISTORY_DB)", &db, NULL},
+        {"json", 0, OPT_FLAG, NULL, "machine-readable output", &as_json, NULL},
+        {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
+    llmt_history *h = NULL;
+    llmt_error err;
+    json_t *out = NULL;
+    int npos, rc = cli_parse(ctx, cli_find_command("recommend"), opts, argc, argv, &npos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = open_db(db, &h)) != 0)
+        return rc;
+    if (llmt_history_recommend(h, npos ? argv[0] : "latest", &out, &err) != LLMT_OK) {
+        cli_error("recommend: %s", err.message);
+        llmt_history_close(h);
+        return CLI_EXIT_USAGE;
+    }
+    if (as_json) {
+        print_json(out);
+    } else {
+        printf("Run %s: models by accuracy; PARETO = no other model is both at least as accurate\n"
+               "and at most as expensive per result.\n\n",
+               json_string_value(json_object_get(out, "run_id")));
+        print_models(json_object_get(out, "models"), true);
+    }
+    json_decref(out);
+    llmt_history_close(h);
+    return CLI_EXIT_OK;
+}

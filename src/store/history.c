@@ -1,0 +1,390 @@
+#include "store/history.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+struct llmt_history {
+    sqlite3 *db;
+};
+
+static const char *const schema_sql =
+    "PRAGMA journal_mode=WAL;"
+    "CREATE TABLE IF NOT EXISTS runs ("
+    "  run_id TEXT PRIMARY KEY, started_at REAL, finished_at REAL, label TEXT);"
+    "CREATE TABLE IF NOT EXISTS model_stats ("
+    "  run_id TEXT, model TEXT, results INTEGER, errors INTEGER, valid INTEGER,"
+    "  mean_accuracy REAL, stddev_accuracy REAL, cost_usd REAL, cost_complete INTEGER,"
+    "  input_tokens INTEGER, output_tokens INTEGER, mean_latency_ms REAL,"
+    "  PRIMARY KEY (run_id, model));"
+    "CREATE TABLE IF NOT EXISTS results ("
+    "  run_id TEXT, task TEXT, kase TEXT, model TEXT, rep INTEGER, accuracy REAL,"
+    "  valid INTEGER, cost_usd REAL, latency_ms REAL, error_class TEXT);"
+    "CREATE INDEX IF NOT EXISTS results_run ON results(run_id, task, kase, model);";
+
+static llmt_status db_error(llmt_history *h, llmt_error *err, const char *what)
+{
+    return llmt_error_set(err, LLMT_E_IO, "history database: %s: %s", what, sqlite3_errmsg(h->db));
+}
+
+char *llmt_history_default_path(const char *project_dir)
+{
+    return llmt_asprintf("%s/.llm-tester/history.db", project_dir ? project_dir : ".");
+}
+
+llmt_status llmt_history_open(llmt_history **out, const char *path, llmt_error *err)
+{
+    llmt_history *h = calloc(1, sizeof(*h));
+    const char *slash = strrchr(path, '/');
+    llmt_status st = LLMT_OK;
+    if (!h)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (slash && slash != path) {
+        char *dir = llmt_strndup(path, (size_t)(slash - path));
+        st = dir ? llmt_mkdirs(dir, err) : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        free(dir);
+        if (st != LLMT_OK) {
+            free(h);
+            return st;
+        }
+    }
+    if (sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        st = llmt_error_set(err, LLMT_E_IO, "history database %s: %s", path,
+                            h->db ? sqlite3_errmsg(h->db) : "cannot open");
+        llmt_history_close(h);
+        return st;
+    }
+    sqlite3_busy_timeout(h->db, 5000); /* concurrent runs (shards) append to one database */
+    if (sqlite3_exec(h->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+        st = db_error(h, err, path);
+        llmt_history_close(h);
+        return st;
+    }
+    *out = h;
+    return LLMT_OK;
+}
+
+void llmt_history_close(llmt_history *h)
+{
+    if (!h)
+        return;
+    sqlite3_close(h->db);
+    free(h);
+}
+
+typedef struct insert_ctx {
+    sqlite3_stmt *stmt;
+    const char *run_id;
+    bool failed;
+} insert_ctx;
+
+static void insert_result(json_t *r, void *ud)
+{
+    insert_ctx *c = ud;
+    json_t *cost = json_object_get(json_object_get(r, "usage"), "cost_usd");
+    json_t *err = json_object_get(r, "error");
+    char *ref;
+    if (c->failed)
+        return;
+    ref = llmt_asprintf("%s:%s", json_string_value(json_object_get(r, "provider")),
+                        json_string_value(json_object_get(r, "model")));
+    sqlite3_reset(c->stmt);
+    sqlite3_bind_text(c->stmt, 1, c->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(c->stmt, 2, json_string_value(json_object_get(r, "task")), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(c->stmt, 3, json_string_value(json_object_get(r, "case")), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(c->stmt, 4, ref, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(c->stmt, 5, json_integer_value(json_object_get(r, "repeat")));
+    sqlite3_bind_double(c->stmt, 6, json_number_value(json_object_get(r, "accuracy")));
+    sqlite3_bind_int(c->stmt, 7, json_is_true(json_object_get(r, "valid")));
+    if (json_is_number(cost))
+        sqlite3_bind_double(c->stmt, 8, json_number_value(cost));
+    else
+        sqlite3_bind_null(c->stmt, 8);
+    sqlite3_bind_double(c->stmt, 9, json_number_value(json_object_get(r, "latency_ms")));
+    if (json_is_object(err))
+        sqlite3_bind_text(c->stmt, 10, json_string_value(json_object_get(err, "class")), -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(c->stmt, 10);
+    if (sqlite3_step(c->stmt) != SQLITE_DONE)
+        c->failed = true;
+    free(ref);
+}
+
+llmt_status llmt_history_record(llmt_history *h, const llmt_run_meta *meta, const char *label,
+                                const llmt_summary *s, const char *jsonl_path, llmt_error *err)
+{
+    sqlite3_stmt *st_run = NULL, *st_model = NULL, *st_res = NULL;
+    llmt_status st = LLMT_OK;
+    size_t i;
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(h, err, "begin");
+    if (sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO runs VALUES (?,?,?,?)", -1, &st_run, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO model_stats VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                           &st_model, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h->db, "INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &st_res, NULL) != SQLITE_OK) {
+        st = db_error(h, err, "prepare");
+        goto done;
+    }
+    sqlite3_bind_text(st_run, 1, meta->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st_run, 2, meta->started_at);
+    sqlite3_bind_double(st_run, 3, meta->finished_at);
+    if (label)
+        sqlite3_bind_text(st_run, 4, label, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st_run, 4);
+    if (sqlite3_step(st_run) != SQLITE_DONE) {
+        st = db_error(h, err, "insert run");
+        goto done;
+    }
+    for (i = 0; i < s->n_models; i++) {
+        const llmt_model_summary *m = &s->models[i];
+        sqlite3_reset(st_model);
+        sqlite3_bind_text(st_model, 1, meta->run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st_model, 2, m->model_ref, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st_model, 3, (sqlite3_int64)m->results);
+        sqlite3_bind_int64(st_model, 4, (sqlite3_int64)m->errors);
+        sqlite3_bind_int64(st_model, 5, (sqlite3_int64)m->valid);
+        sqlite3_bind_double(st_model, 6, llmt_summary_mean(m->acc_sum, m->results));
+        sqlite3_bind_double(st_model, 7, llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->results));
+        sqlite3_bind_double(st_model, 8, m->cost_usd);
+        sqlite3_bind_int(st_model, 9, !m->cost_unknown);
+        sqlite3_bind_int64(st_model, 10, m->input_tokens);
+        sqlite3_bind_int64(st_model, 11, m->output_tokens);
+        sqlite3_bind_double(st_model, 12, llmt_summary_mean(m->latency_sum, m->results));
+        if (sqlite3_step(st_model) != SQLITE_DONE) {
+            st = db_error(h, err, "insert model summary");
+            goto done;
+        }
+    }
+    if (jsonl_path) {
+        insert_ctx c = {st_res, meta->run_id, false};
+        st = llmt_jsonl_foreach(jsonl_path, insert_result, &c, err);
+        if (st == LLMT_OK && c.failed)
+            st = db_error(h, err, "insert result");
+    }
+done:
+    sqlite3_finalize(st_run);
+    sqlite3_finalize(st_model);
+    sqlite3_finalize(st_res);
+    if (st == LLMT_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        st = db_error(h, err, "commit");
+    if (st != LLMT_OK)
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+/* Resolves "latest", "previous" or a unique id prefix to a full run id (malloc'd). */
+static llmt_status resolve_run(llmt_history *h, const char *run, char **out, llmt_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    llmt_status st = LLMT_OK;
+    int rc, n = 0;
+    *out = NULL;
+    if (!run || strcmp(run, "latest") == 0 || strcmp(run, "previous") == 0) {
+        sqlite3_prepare_v2(h->db, "SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1 OFFSET ?",
+                           -1, &q, NULL);
+        sqlite3_bind_int(q, 1, run && strcmp(run, "previous") == 0 ? 1 : 0);
+    } else {
+        char *pat = llmt_asprintf("%s%%", run);
+        sqlite3_prepare_v2(h->db, "SELECT run_id FROM runs WHERE run_id LIKE ? LIMIT 2", -1, &q, NULL);
+        sqlite3_bind_text(q, 1, pat, -1, SQLITE_TRANSIENT);
+        free(pat);
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n++ == 0)
+            *out = llmt_strdup((const char *)sqlite3_column_text(q, 0));
+    }
+    sqlite3_finalize(q);
+    if (n == 0)
+        st = llmt_error_set(err, LLMT_E_NOT_FOUND, "no run '%s' in the history", run ? run : "latest");
+    else if (n > 1)
+        st = llmt_error_set(err, LLMT_E_INVALID_ARG, "run id prefix '%s' is ambiguous", run);
+    if (st != LLMT_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+static json_t *model_rows(llmt_history *h, const char *run_id)
+{
+    sqlite3_stmt *q = NULL;
+    json_t *arr = json_array();
+    sqlite3_prepare_v2(h->db,
+                       "SELECT model, results, errors, valid, mean_accuracy, stddev_accuracy, cost_usd,"
+                       " cost_complete, input_tokens + output_tokens, mean_latency_ms"
+                       " FROM model_stats WHERE run_id = ? ORDER BY model",
+                       -1, &q, NULL);
+    sqlite3_bind_text(q, 1, run_id, -1, SQLITE_STATIC);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:b, s:I, s:f}",
+                              "model", (const char *)sqlite3_column_text(q, 0),
+                              "results", (json_int_t)sqlite3_column_int64(q, 1),
+                              "errors", (json_int_t)sqlite3_column_int64(q, 2),
+                              "valid", (json_int_t)sqlite3_column_int64(q, 3),
+                              "mean_accuracy", sqlite3_column_double(q, 4),
+                              "stddev_accuracy", sqlite3_column_double(q, 5),
+                              "cost_usd", sqlite3_column_double(q, 6),
+                              "cost_complete", sqlite3_column_int(q, 7),
+                              "tokens", (json_int_t)sqlite3_column_int64(q, 8),
+                              "mean_latency_ms", sqlite3_column_double(q, 9));
+        json_array_append_new(arr, o);
+    }
+    sqlite3_finalize(q);
+    return arr;
+}
+
+static json_t *run_object(sqlite3_stmt *q, json_t *models)
+{
+    char started[32];
+    json_t *o;
+    llmt_iso_time(sqlite3_column_double(q, 1), started, sizeof started);
+    o = json_pack("{s:s, s:s, s:o}", "run_id", (const char *)sqlite3_column_text(q, 0),
+                  "started_at", started, "models", models);
+    json_object_set_new(o, "label", sqlite3_column_type(q, 2) == SQLITE_NULL
+                                        ? json_null()
+                                        : json_string((const char *)sqlite3_column_text(q, 2)));
+    return o;
+}
+
+llmt_status llmt_history_list(llmt_history *h, size_t limit, json_t **out, llmt_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    (void)err;
+    *out = json_array();
+    sqlite3_prepare_v2(h->db, "SELECT run_id, started_at, label FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
+                       -1, &q, NULL);
+    sqlite3_bind_int64(q, 1, limit ? (sqlite3_int64)limit : -1);
+    while (sqlite3_step(q) == SQLITE_ROW)
+        json_array_append_new(*out, run_object(q, model_rows(h, (const char *)sqlite3_column_text(q, 0))));
+    sqlite3_finalize(q);
+    return LLMT_OK;
+}
+
+llmt_status llmt_history_show(llmt_history *h, const char *run, json_t **out, llmt_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    char *id = NULL;
+    llmt_status st = resolve_run(h, run, &id, err);
+    *out = NULL;
+    if (st != LLMT_OK)
+        return st;
+    sqlite3_prepare_v2(h->db, "SELECT run_id, started_at, label FROM runs WHERE run_id = ?", -1, &q, NULL);
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *out = run_object(q, model_rows(h, id));
+    sqlite3_finalize(q);
+    free(id);
+    return *out ? LLMT_OK : llmt_error_set(err, LLMT_E_NOT_FOUND, "run vanished");
+}
+
+llmt_status llmt_history_compare(llmt_history *h, const char *run_a, const char *run_b,
+                                 json_t **out, llmt_error *err)
+{
+    char *a = NULL, *b = NULL;
+    sqlite3_stmt *q = NULL;
+    json_t *ma, *mb, *models, *cases, *x;
+    size_t i, j;
+    llmt_status st = resolve_run(h, run_a, &a, err);
+    *out = NULL;
+    if (st == LLMT_OK)
+        st = resolve_run(h, run_b, &b, err);
+    if (st != LLMT_OK) {
+        free(a);
+        return st;
+    }
+    ma = model_rows(h, a);
+    mb = model_rows(h, b);
+    models = json_array();
+    json_array_foreach(mb, i, x) {
+        const char *name = json_string_value(json_object_get(x, "model"));
+        json_t *y, *found = NULL, *row;
+        json_array_foreach(ma, j, y)
+            if (strcmp(json_string_value(json_object_get(y, "model")), name) == 0)
+                found = y;
+        row = json_pack("{s:s, s:O, s:O}", "model", name, "a", found ? found : json_null(), "b", x);
+        if (found) {
+            json_object_set_new(row, "delta_accuracy",
+                                json_real(json_number_value(json_object_get(x, "mean_accuracy")) -
+                                          json_number_value(json_object_get(found, "mean_accuracy"))));
+            json_object_set_new(row, "delta_cost",
+                                json_real(json_number_value(json_object_get(x, "cost_usd")) -
+                                          json_number_value(json_object_get(found, "cost_usd"))));
+        }
+        json_array_append_new(models, row);
+    }
+    /* per case × model: mean over repeats in each run, only where it changed */
+    cases = json_array();
+    sqlite3_prepare_v2(h->db,
+                       "SELECT ra.task, ra.kase, ra.model, ra.acc, rb.acc FROM"
+                       " (SELECT task, kase, model, AVG(accuracy) acc FROM results WHERE run_id = ?1 GROUP BY 1,2,3) ra"
+                       " JOIN (SELECT task, kase, model, AVG(accuracy) acc FROM results WHERE run_id = ?2 GROUP BY 1,2,3) rb"
+                       " USING (task, kase, model) WHERE ABS(ra.acc - rb.acc) > 1e-9"
+                       " ORDER BY rb.acc - ra.acc, ra.task, ra.kase, ra.model",
+                       -1, &q, NULL);
+    sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
+    while (sqlite3_step(q) == SQLITE_ROW)
+        json_array_append_new(cases, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}",
+                                               "task", (const char *)sqlite3_column_text(q, 0),
+                                               "case", (const char *)sqlite3_column_text(q, 1),
+                                               "model", (const char *)sqlite3_column_text(q, 2),
+                                               "a", sqlite3_column_double(q, 3),
+                                               "b", sqlite3_column_double(q, 4),
+                                               "delta", sqlite3_column_double(q, 4) - sqlite3_column_double(q, 3)));
+    sqlite3_finalize(q);
+    *out = json_pack("{s:s, s:s, s:o, s:o}", "a", a, "b", b, "models", models, "cases", cases);
+    json_decref(ma);
+    json_decref(mb);
+    free(a);
+    free(b);
+    return LLMT_OK;
+}
+
+llmt_status llmt_history_recommend(llmt_history *h, const char *run, json_t **out,
+                                   llmt_error *err)
+{
+    json_t *shown = NULL, *models, *m, *o;
+    size_t i, j;
+    llmt_status st = llmt_history_show(h, run, &shown, err);
+    *out = NULL;
+    if (st != LLMT_OK)
+        return st;
+    models = json_object_get(shown, "models");
+    json_array_foreach(models, i, m) {
+        double acc = json_number_value(json_object_get(m, "mean_accuracy"));
+        double n = (double)json_integer_value(json_object_get(m, "results"));
+        double cost = n > 0 ? json_number_value(json_object_get(m, "cost_usd")) / n : 0;
+        bool dominated = false;
+        json_object_set_new(m, "cost_per_result_usd", json_real(cost));
+        json_array_foreach(models, j, o) {
+            double acc2 = json_number_value(json_object_get(o, "mean_accuracy"));
+            double n2 = (double)json_integer_value(json_object_get(o, "results"));
+            double cost2 = n2 > 0 ? json_number_value(json_object_get(o, "cost_usd")) / n2 : 0;
+            if (j != i && acc2 >= acc && cost2 <= cost && (acc2 > acc || cost2 < cost))
+                dominated = true;
+        }
+        json_object_set_new(m, "pareto", json_boolean(!dominated));
+    }
+    /* accuracy descending, then cheaper first */
+    for (i = 1; i < json_array_size(models); i++) {
+        for (j = i; j > 0; j--) {
+            json_t *p = json_array_get(models, j - 1), *q = json_array_get(models, j);
+            double ap = json_number_value(json_object_get(p, "mean_accuracy"));
+            double aq = json_number_value(json_object_get(q, "mean_accuracy"));
+            double cp = json_number_value(json_object_get(p, "cost_per_result_usd"));
+            double cq = json_number_value(json_object_get(q, "cost_per_result_usd"));
+            if (aq > ap || (aq == ap && cq < cp)) {
+                json_incref(p);
+                json_array_set(models, j - 1, q);
+                json_array_set_new(models, j, p);
+            } else {
+                break;
+            }
+        }
+    }
+    *out = shown;
+    return LLMT_OK;
+}

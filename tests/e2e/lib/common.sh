@@ -1,0 +1,40 @@
+# Shared helpers for the end-to-end tests (sourced; not a test itself).
+# Each test calls check/expect_* and ends with `finish`, which prints
+# "N passed, N failed" and exits non-zero when anything failed.
+: "${LLMT_BIN:?LLMT_BIN must point to the llm-tester binary}"
+: "${LLMT_SOURCE_DIR:?LLMT_SOURCE_DIR must point to the source tree}"
+PASSED=0
+FAILED=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/llmt-e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+ok() { PASSED=$((PASSED + 1)); }
+bad() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds
+check() {
+    desc=$1; shift
+    if "$@"; then ok; else bad "$desc"; fi
+}
+
+# run_cli EXPECTED_EXIT ARGS...: runs llm-tester, keeps stdout/stderr in $WORK/out, $WORK/err
+run_cli() {
+    want=$1; shift
+    "$LLMT_BIN" "$@" >"$WORK/out" 2>"$WORK/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "llm-tester $* exited $got, expected $want; stderr: $(head -c 400 "$WORK/err")"
+        return 1
+    fi
+    ok
+    return 0
+}
+
+# contains FILE TEXT
+contains() { grep -qF -- "$2" "$1" || { echo "  '$2' not in $1: $(head -c 300 "$1")" >&2; return 1; }; }
+lines() { wc -l <"$1" | tr -d ' '; }
+
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}

@@ -1,0 +1,23 @@
+# End to end: merge joins separate outputs into one, keeping each result once.
+. "$(dirname "$0")/lib/common.sh"
+T="$LLMT_SOURCE_DIR/examples/tasks"
+export LLMT_HISTORY_DB="$WORK/h.db"
+
+run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 5 --filter job_ads --output "$WORK/s1"
+run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 5 --filter product_descriptions --output "$WORK/s2"
+run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 5 --output "$WORK/all"
+run_cli 0 merge "$WORK/s1" "$WORK/s2/results.jsonl" --output "$WORK/m" --format json,md,csv
+check "every result once" test "$(lines "$WORK/m/results.jsonl")" -eq 16
+check "merged summary equals a single run's" test \
+    "$(jq -c '[.summary[] | [.model, .cases, .mean_accuracy, .total_tokens]]' "$WORK/m/results.json")" = \
+    "$(jq -c '[.summary[] | [.model, .cases, .mean_accuracy, .total_tokens]]' "$WORK/all/results.json")"
+run_cli 0 merge "$WORK/s1" "$WORK/s1" --output "$WORK/m2"
+check "duplicates kept once" test "$(lines "$WORK/m2/results.jsonl")" -eq 8
+check "duplicates reported" contains "$WORK/err" "more than one input"
+before=$(cat "$WORK/s1/results.jsonl" | wc -c)
+run_cli 2 merge "$WORK/s1" --output "$WORK/s1"
+check "an input is never overwritten" test "$(cat "$WORK/s1/results.jsonl" | wc -c)" -eq "$before"
+run_cli 2 merge "$WORK/nothing" --output "$WORK/m3"
+check "missing input named" contains "$WORK/err" "$WORK/nothing"
+run_cli 2 merge "$WORK/s1"
+finish

@@ -1,0 +1,41 @@
+# End to end: every report format, and `report` re-rendering them from a results file.
+. "$(dirname "$0")/lib/common.sh"
+T="$LLMT_SOURCE_DIR/examples/tasks"
+
+run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 3 --output "$WORK/o" --format md,json,html,junit,csv
+for f in results.json results.jsonl report.md report.html junit.xml results.csv; do
+    check "$f written" test -s "$WORK/o/$f"
+done
+check "csv: header + one row per result" test "$(lines "$WORK/o/results.csv")" -eq 17
+check "junit: one testcase per result" test "$(grep -c '<testcase ' "$WORK/o/junit.xml")" -eq 16
+check "junit: one suite per model" test "$(grep -c '<testsuite ' "$WORK/o/junit.xml")" -eq 2
+check "html: summary and results tables" test "$(grep -c '<table class="sortable"' "$WORK/o/report.html")" -eq 2
+check "md: lost points listed for noisy" contains "$WORK/o/report.md" "mock:noisy"
+
+# an answer with markup must be escaped in HTML and XML
+mkdir -p "$WORK/t/x/tests/sources" "$WORK/t/x/tests/expected"
+echo '{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}' >"$WORK/t/x/schema.json"
+echo 'The name is Bob.' >"$WORK/t/x/tests/sources/c.txt"
+echo '{"name":"Bob"}' >"$WORK/t/x/tests/expected/c.json"
+cat >"$WORK/rules.json" <<'JSON'
+{"rules": [{"contains": "Bob", "reply": "{\"name\": \"<script>alert(1)</script>\"}"}]}
+JSON
+run_cli 0 run --tasks "$WORK/t" --models mock:rules --mock-rules "$WORK/rules.json" --output "$WORK/x" --format html,junit,md,json
+check "html escapes answers" sh -c "! grep -q '<script>alert' '$WORK/x/report.html'"
+check "junit has no raw markup" sh -c "! grep -q '<script>' '$WORK/x/junit.xml'"
+
+# report re-renders from results.json and from results.jsonl
+run_cli 0 report "$WORK/o/results.json" --format csv,junit,html --output "$WORK/r1"
+check "csv from results.json matches the run's" cmp -s "$WORK/o/results.csv" "$WORK/r1/results.csv"
+check "no temporary file left" test "$(ls -A "$WORK/r1" | grep -c '^\.')" -eq 0
+run_cli 0 report "$WORK/o/results.jsonl" --format csv --output "$WORK/r2"
+check "csv from results.jsonl matches" cmp -s "$WORK/o/results.csv" "$WORK/r2/results.csv"
+run_cli 2 report "$WORK/missing.json"
+check "missing file named" contains "$WORK/err" "missing.json"
+echo '{"results": 3}' >"$WORK/bad.json"
+run_cli 2 report "$WORK/bad.json"
+check "bad results file named with path" contains "$WORK/err" "/results: expected array"
+run_cli 2 run --tasks "$T" --models mock:oracle --format pdf
+check "unknown format named" contains "$WORK/err" "'pdf'"
+
+finish
