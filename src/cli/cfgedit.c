@@ -120,6 +120,19 @@ int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
         for (i = 0; d->models && i < json_array_size(models); i++)
             d->models[d->n_models++] = llmt_strdup(json_string_value(json_array_get(models, i)));
     }
+    models = llmt_project_get(p, "run/formats");
+    if (json_array_size(models)) {
+        d->formats = calloc(json_array_size(models), sizeof(*d->formats));
+        for (i = 0; d->formats && i < json_array_size(models); i++)
+            d->formats[d->n_formats++] = llmt_strdup(json_string_value(json_array_get(models, i)));
+    }
+    d->cache_mode = llmt_strdup(json_string_value(llmt_project_get(p, "cache/mode")));
+    d->cache_path = llmt_project_path_setting(p, "cache/path");
+    if (json_is_integer(llmt_project_get(p, "run/seed"))) {
+        d->has_seed = true;
+        snprintf(d->seed_text, sizeof d->seed_text, "%lld",
+                 (long long)json_integer_value(llmt_project_get(p, "run/seed")));
+    }
     repeat = llmt_project_get(p, "run/repeat");
     d->repeat = json_is_integer(repeat) ? (long)json_integer_value(repeat) : 0;
     llmt_project_free(p);
@@ -131,5 +144,8 @@ void cli_project_defaults_free(cli_project_defaults *d)
     free(d->tasks_dir);
     free(d->output_dir);
     llmt_free_strv(d->models, d->n_models);
+    llmt_free_strv(d->formats, d->n_formats);
+    free(d->cache_mode);
+    free(d->cache_path);
     memset(d, 0, sizeof(*d));
 }

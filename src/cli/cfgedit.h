@@ -32,6 +32,12 @@ typedef struct cli_project_defaults {
     char **models;
     size_t n_models;
     long repeat;
+    char *cache_mode;    /* cache.mode, or NULL */
+    char *cache_path;    /* cache.path resolved, or NULL */
+    char **formats;      /* run.formats */
+    size_t n_formats;
+    bool has_seed;
+    char seed_text[32];  /* run.seed, for cli_common.seed_text */
 } cli_project_defaults;
 int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d);
 void cli_project_defaults_free(cli_project_defaults *d);

@@ -130,6 +130,19 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         output = pd.output_dir;
     if (!repeat_seen && pd.repeat > 0)
         repeat = pd.repeat;
+    if (!cache_mode_text)
+        cache_mode_text = pd.cache_mode;
+    if (!cache_db && !getenv("LLMT_CACHE_DB"))
+        cache_db = pd.cache_path; /* command line > environment > project > default */
+    if (!ctx->common.seed_text && pd.has_seed)
+        ctx->common.seed_text = pd.seed_text;
+    if (formats.n == 0 && pd.n_formats) {
+        formats.v = malloc(pd.n_formats * sizeof(*formats.v));
+        if (!formats.v)
+            goto done;
+        for (i = 0; i < pd.n_formats; i++)
+            formats.v[formats.n++] = pd.formats[i]; /* borrowed from pd, freed with it */
+    }
     if (models.n == 0 && pd.n_models) {
         models.v = pd.models;
         models.n = pd.n_models;
