@@ -363,7 +363,8 @@ static bool is_project_file(const char *path, json_t *doc)
                   json_object_get(doc, "env_key"));
 }
 
-static int migrate_one(cli_ctx *ctx, const char *path, bool write)
+/* `kind`: 1 project config, 0 provider config or override, -1 decide from name and content. */
+static int migrate_one(cli_ctx *ctx, const char *path, bool write, int kind)
 {
     llmt_diags d = {0};
     llmt_error err;
@@ -373,7 +374,7 @@ static int migrate_one(cli_ctx *ctx, const char *path, bool write)
     bool project;
     if (!doc)
         goto done;
-    project = is_project_file(path, doc);
+    project = kind < 0 ? is_project_file(path, doc) : kind == 1;
     out = project ? llmt_migrate_project_config(doc, path, &d, &from)
                   : llmt_migrate_provider_config(doc, path, &d, &from);
     if (project)
@@ -441,7 +442,7 @@ static int config_migrate(cli_ctx *ctx, int npos, char **argv, bool write)
     int i, rc = 0, r;
     if (npos > 1) {
         for (i = 1; i < npos; i++)
-            if ((r = migrate_one(ctx, argv[i], write)) != 0)
+            if ((r = migrate_one(ctx, argv[i], write, override_target(argv[i]) ? 0 : -1)) != 0)
                 rc = r;
         return rc;
     }
@@ -453,7 +454,7 @@ static int config_migrate(cli_ctx *ctx, int npos, char **argv, bool write)
                       "upward; name the files to migrate");
             return CLI_EXIT_USAGE;
         }
-        rc = migrate_one(ctx, path, write);
+        rc = migrate_one(ctx, path, write, 1);
         slash = strrchr(path, '/');
         dir = slash ? llmt_asprintf("%.*s/providers", (int)(slash - path), path)
                     : llmt_strdup("providers");
@@ -461,7 +462,7 @@ static int config_migrate(cli_ctx *ctx, int npos, char **argv, bool write)
             for (k = 0; k < n; k++) {
                 char *full = llmt_path_join(dir, names[k]);
                 if (full && llmt_str_ends_with(names[k], ".json") &&
-                    (r = migrate_one(ctx, full, write)) != 0)
+                    (r = migrate_one(ctx, full, write, 0)) != 0)
                     rc = r;
                 free(full);
             }

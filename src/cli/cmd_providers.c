@@ -396,6 +396,7 @@ int cmd_models(cli_ctx *ctx, int argc, char **argv)
     }
     if (strcmp(op, "list") == 0) {
         models_list(e, as_json);
+        cli_print_diags(ctx, llmt_manager_diags(mgr), false);
         rc = CLI_EXIT_OK;
         goto done;
     }
