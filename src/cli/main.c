@@ -92,7 +92,7 @@ const cli_command cli_commands[] = {
      "catalog provider lacks are added to it, disabled, with a category from their price.\n"
      "Writes go to the project's providers/*.json overrides; --dry-run writes nothing.",
      "  llm-tester costs update --dry-run\n"
-     "  llm-tester costs update --from models.json --provider openai\n", cmd_costs},
+     "  llm-tester costs update --from models.json --provider mock\n", cmd_costs},
     {"config", "Validate, show or migrate configuration.",
      "config validate [FILE...] | config show [--json] | config migrate [FILE...] [--write]",
      "validate: checks the shipped provider configs, the project's llm-tester.json, its\n"

@@ -57,6 +57,8 @@ json_t *llmt_migrate_provider_config(json_t *doc, const char *path, llmt_diags *
         llmt_diags_add(diags, LLMT_DIAG_WARNING, path, "/env_key_secret",
                        "env_key_secret (a version 1 field) dropped: API keys come from the environment or .env");
     }
+    /* The Python tool named the catalog mapping after the one gateway it used; the field
+     * is provider-neutral now. This legacy key name is the only place it remains. */
     models = json_object_get(out, "llm_models");
     for (i = 0; json_is_array(models) && i < json_array_size(models); i++) {
         json_t *m = json_array_get(models, i);
