@@ -50,6 +50,7 @@ static void providers_list(llmt_registry *reg, bool as_json)
 typedef struct enable_ctx {
     const char *name;
     bool enable;
+    const char *path;
 } enable_ctx;
 
 static llmt_status set_enabled(json_t *root, json_t **replace, void *ud, llmt_diags *diags,
@@ -79,7 +80,7 @@ static llmt_status set_enabled(json_t *root, json_t **replace, void *ud, llmt_di
     }
     json_object_set_new(p, "enabled", json_boolean(x->enable));
     /* the file must stay valid as a whole (a hand-made error elsewhere blocks the write) */
-    llmt_project_config_check(doc, "llm-tester.json", diags);
+    llmt_project_config_check(doc, x->path, diags);
     return LLMT_OK;
 }
 
@@ -88,7 +89,7 @@ static int providers_enable(cli_ctx *ctx, llmt_registry *reg, const char *name, 
     llmt_project *p = NULL;
     llmt_diags d = {0};
     llmt_error err;
-    enable_ctx x = {name, enable};
+    enable_ctx x = {name, enable, NULL};
     char *path = NULL;
     bool changed = false;
     int rc;
@@ -105,6 +106,7 @@ static int providers_enable(cli_ctx *ctx, llmt_registry *reg, const char *name, 
         goto done;
     }
     path = llmt_project_write_path(p);
+    x.path = path;
     if (llmt_cfg_edit(path, set_enabled, &x, &d, &changed, &err) != LLMT_OK) {
         cli_print_diags(ctx, &d, false);
         if (!d.errors)

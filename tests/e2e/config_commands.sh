@@ -94,8 +94,10 @@ T providers list
 check "list shows disabled" sh -c "grep '^mock ' out | grep -q ' no '"
 T run --tasks "$SRC/examples/tasks" --models mock:oracle
 check "disabled provider refused" test "$(rc)" = 2
+cp llm-tester.json proj.before
 T providers disable nope
 check "disable unknown fails" test "$(rc)" = 2
+check "disable unknown leaves llm-tester.json untouched" cmp -s proj.before llm-tester.json
 T providers enable mock
 check "enable" grep -q '"enabled": true' llm-tester.json
 
@@ -120,6 +122,10 @@ check "validate names path and type" grep -q "llm-tester.json: /run/repeat: expe
 check "validate did-you-mean" grep -q "did you mean 'concurrency'" err
 T models list mock
 check "commands refuse an invalid project config" test "$(rc)" = 2
+cp llm-tester.json proj.before
+T providers disable mock
+check "an invalid project config blocks writes" test "$(rc)" = 2
+check "invalid project config untouched" cmp -s proj.before llm-tester.json
 printf '{"config_version": 2}\n' > llm-tester.json
 printf '{"config_version": 2, "llm_models": [{"name": "oracle", "cost_input": "free"}]}\n' > providers/mock.json
 T config validate
@@ -138,6 +144,11 @@ check "bak kept" cmp -s pyllm_config.json.bak "$FIX/pyllm_config.json"
 check "llm-tester.json written" cmp -s llm-tester.json "$FIX/pyllm_config.migrated.json"
 check "old file gone" test ! -f pyllm_config.json
 cp llm-tester.json current.json
+mkdir legacy && cp "$FIX/pyllm_config.json" legacy/
+(cd legacy && "$BIN" models add mock x --cost-input 1 --cost-output 1 >../out 2>../err; echo $? >../rc)
+check "no writes beside a version-1 project file" test "$(rc)" = 2
+check "says to migrate first" grep -q "config migrate --write" err
+check "nothing created beside it" test ! -e legacy/providers -a ! -e legacy/llm-tester.json
 T config migrate --write
 check "round trip: current file untouched" cmp -s llm-tester.json current.json
 check "round trip: no new bak" test ! -f llm-tester.json.bak
