@@ -341,7 +341,18 @@ static llmt_status edit_cb(json_t *root, json_t **replace, void *ud, llmt_diags 
         doc = json_pack("{s:i, s:[]}", "config_version", LLMT_PROVIDER_CONFIG_VERSION, "llm_models");
         *replace = doc;
     }
-    before = effective(x, doc, diags);
+    {
+        /* the state before the edit: only its errors matter (its warnings would be
+         * reported twice, once more for the result) */
+        llmt_diags quiet = {0};
+        size_t i;
+        before = effective(x, doc, &quiet);
+        for (i = 0; i < quiet.count; i++)
+            if (quiet.items[i].severity == LLMT_DIAG_ERROR)
+                llmt_diags_add(diags, LLMT_DIAG_ERROR, quiet.items[i].file, quiet.items[i].path,
+                               "%s", quiet.items[i].message);
+        llmt_diags_free(&quiet);
+    }
     if (!before) {
         st = llmt_error_set(err, LLMT_E_CONFIG, "%s: fix the errors in this file first",
                             x->ovr_path);
