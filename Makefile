@@ -7,7 +7,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-plain test-san install clean bench
+.PHONY: all deps build demo test test-plain test-san lint install clean bench
 
 all: build
 
@@ -25,8 +25,13 @@ demo: deps
 	@./$(BUILD)/llm-tester run --tasks examples/tasks --models mock:oracle --models mock:noisy --seed 42 --output $(BUILD)/demo-output
 
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-plain
 	@$(MAKE) --no-print-directory test-san
+
+# static analysis (cppcheck): warnings, performance, portability; any finding fails
+lint:
+	@./scripts/lint.sh
 
 test-plain: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -36,8 +41,10 @@ test-san:
 	@cmake --build $(BUILD_SAN) -j $(JOBS)
 	@cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# PREFIX (default /usr/local) and DESTDIR (staging root for packagers) as usual:
+#   make install PREFIX=/opt/llm-tester DESTDIR=/tmp/stage
 install: build
-	@cmake --install $(BUILD) --prefix $(PREFIX)
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	@./bench/run.sh $(BUILD)

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "provider.h"
 #include "manager.h"
+#include "extract.h"
 
 #define LLMT_VERSION_STRING "0.1.0"
 

@@ -26,7 +26,14 @@ typedef struct llmt_manager_options {
     const char *mock_rules_path;     /* rules file for mock:rules, or NULL */
     long timeout_ms;                 /* total per request; 0 = 120000 */
     long connect_timeout_ms;         /* 0 = 10000 */
+    long max_file_bytes;             /* files larger than this are refused before sending;
+                                        0 = 20 MB (LLMT_DEFAULT_MAX_FILE_BYTES) */
     /* version 2: */
+    const char *plugin_path;         /* colon-separated directories holding plugins as
+                                        <dir>/<name>/<name>.so + config.json; NULL = none.
+                                        The library never reads LLMT_PLUGIN_PATH itself:
+                                        the application decides (the CLI passes it). */
+    /* version 3: */
     const char *project_config_path; /* llm-tester.json (or a pyllm_config.json, migrated in
                                         memory); NULL = no project. Its folder becomes the
                                         project folder (.env, providers/<name>.json overrides)
@@ -34,13 +41,18 @@ typedef struct llmt_manager_options {
                                         providers apply. */
 } llmt_manager_options;
 
-#define LLMT_MANAGER_OPTIONS_VERSION 2u
-#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, NULL}
+#define LLMT_DEFAULT_MAX_FILE_BYTES (20L * 1024 * 1024)
+
+#define LLMT_MANAGER_OPTIONS_VERSION 3u
+#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, 0, NULL, NULL}
 
 /* Fills opts with defaults (same as LLMT_MANAGER_OPTIONS_INIT). */
 LLMT_API void llmt_manager_options_init(llmt_manager_options *opts);
 
-/* Creates a manager with all built-in providers whose configuration is valid.
+/* Creates a manager with all built-in providers whose configuration is valid, plus the
+ * plugins found on opts->plugin_path. A refused plugin (wrong ABI, missing op, invalid
+ * config.json, name clash) is logged at warning level and skipped: it never makes this
+ * call fail.
  * On success *out owns everything; free it with llmt_manager_free(). On failure *out
  * is left untouched and err says why (an invalid provider config is LLMT_E_CONFIG
  * naming the file and JSON path). `opts` may be NULL for defaults; it is copied. */

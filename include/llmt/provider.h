@@ -104,8 +104,11 @@ typedef struct llmt_request {
     const char *source_text;       /* the case's source alone (also inside messages), or NULL */
     uint64_t seed;                 /* for deterministic simulation */
     const char *case_id;           /* "task/case", for simulating providers and logs */
+    /* version 2: */
+    const char *task_dir;          /* the case's task folder, or NULL; simulating providers
+                                      read task-local files there (mock_rules.json) */
 } llmt_request;
-#define LLMT_REQUEST_VERSION 1u
+#define LLMT_REQUEST_VERSION 2u
 
 typedef struct llmt_usage {
     long input_tokens;

@@ -80,6 +80,9 @@ char *cli_project_config_path(const cli_ctx *ctx);
  * cli_project_config_path). Prints the error itself. */
 int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules);
 uint64_t cli_seed(const cli_ctx *ctx);
+/* LLMT_PLUGIN_PATH, then the project config's plugin_paths (colon-separated); malloc'd,
+ * NULL when empty. */
+char *cli_plugin_path(const cli_ctx *ctx);
 
 /* The commands (cmd_*.c). */
 int cmd_run(cli_ctx *ctx, int argc, char **argv);
@@ -90,6 +93,8 @@ int cmd_config(cli_ctx *ctx, int argc, char **argv);
 int cmd_score(cli_ctx *ctx, int argc, char **argv);
 int cmd_prices(cli_ctx *ctx, int argc, char **argv);
 int cmd_costs(cli_ctx *ctx, int argc, char **argv);
+int cmd_scaffold(cli_ctx *ctx, int argc, char **argv);
+int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_merge(cli_ctx *ctx, int argc, char **argv);

@@ -15,6 +15,7 @@
 #include "provider/builtin.h"
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
+#include "provider/plugin.h"
 #include "provider/secrets.h"
 #include "task/task.h"
 
@@ -153,6 +154,26 @@ static void validate_all(cli_ctx *ctx, llmt_diags *diags, size_t *checked, char 
         }
         free(tasks);
         free(dir);
+    }
+    /* plugins on the plugin path: loaded as the other commands load them; a refused one
+     * (bad ABI, missing op, invalid config.json) is an error here */
+    if (!diags->errors) {
+        llmt_manager *mgr = NULL;
+        if (cli_manager(ctx, &mgr, NULL) == 0) {
+            const llmt_plugin_refusals *r = llmt_manager_refused_plugins(mgr);
+            llmt_registry *reg = llmt_manager_registry(mgr);
+            size_t i;
+            for (i = 0; i < llmt_registry_count(reg); i++)
+                if (llmt_registry_at(reg, i)->dl_handle)
+                    (*checked)++;
+            for (i = 0; i < r->count; i++, (*checked)++)
+                llmt_diags_add(diags, LLMT_DIAG_ERROR, r->items[i].origin, "",
+                               "plugin '%s' refused: %s", r->items[i].name, r->items[i].reason);
+            llmt_manager_free(mgr);
+        } else {
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, project ? project : ".", "",
+                           "the providers could not be loaded (see the error above)");
+        }
     }
     *project_out = p && p->path ? llmt_strdup(p->path) : NULL;
     llmt_project_free(p);

@@ -14,17 +14,38 @@ static const char *kind_of(const llmt_provider_entry *e)
     return (e->ops->capabilities & LLMT_CAP_LOCAL) ? "local" : "http";
 }
 
-static void providers_list(llmt_registry *reg, bool as_json)
+/* Plugins found but refused: always counted, listed with the reason at -v. */
+static void print_refused(const cli_ctx *ctx, const llmt_plugin_refusals *r)
 {
+    size_t i;
+    if (!r->count)
+        return;
+    if (ctx->common.verbose < 1) {
+        printf("\n%zu plugin(s) refused (see: llm-tester providers list -v)\n", r->count);
+        return;
+    }
+    printf("\nREFUSED PLUGINS\n");
+    for (i = 0; i < r->count; i++)
+        printf("%-12s %s\n  reason: %s\n", r->items[i].name, r->items[i].origin,
+               r->items[i].reason);
+}
+
+static void providers_list(const cli_ctx *ctx, llmt_manager *mgr, bool as_json)
+{
+    llmt_registry *reg = llmt_manager_registry(mgr);
     size_t i;
     if (as_json) {
         json_t *arr = json_array();
         for (i = 0; i < llmt_registry_count(reg); i++) {
             llmt_provider_entry *e = llmt_registry_at(reg, i);
-            json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "name", e->config->name,
-                                  "origin", e->origin, "kind", kind_of(e), "abi_version", "1.0",
-                                  "models", (int)e->config->n_models, "enabled",
-                                  e->config->enabled, "env_key", e->config->env_key);
+            char abi[16];
+            json_t *o;
+            snprintf(abi, sizeof abi, "%u.%u", e->ops->abi_version >> 16,
+                     e->ops->abi_version & 0xffffu);
+            o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "name", e->config->name,
+                          "origin", e->origin, "kind", kind_of(e), "abi_version", abi, "models",
+                          (int)e->config->n_models, "enabled", e->config->enabled, "env_key",
+                          e->config->env_key);
             json_object_set_new(o, "override", e->config->override_path
                                                    ? json_string(e->config->override_path)
                                                    : json_null());
@@ -45,6 +66,7 @@ static void providers_list(llmt_registry *reg, bool as_json)
                e->config->enabled ? "yes" : "no", kind_of(e), abi, e->config->n_models,
                e->config->env_key[0] ? e->config->env_key : "(none)", e->origin);
     }
+    print_refused(ctx, llmt_manager_refused_plugins(mgr));
 }
 
 typedef struct enable_ctx {
@@ -147,7 +169,7 @@ int cmd_providers(cli_ctx *ctx, int argc, char **argv)
     if (rc)
         return rc;
     if (strcmp(argv[0], "list") == 0) {
-        providers_list(llmt_manager_registry(mgr), as_json);
+        providers_list(ctx, mgr, as_json);
         cli_print_diags(ctx, llmt_manager_diags(mgr), false);
     } else {
         rc = providers_enable(ctx, llmt_manager_registry(mgr), argv[1],

@@ -59,10 +59,14 @@ const cli_command cli_commands[] = {
      "recommend [RUN] [--json] [--db FILE]", NULL,
      "  llm-tester recommend\n  llm-tester recommend latest --json\n", cmd_recommend},
     {"providers", "List providers; enable or disable one for this project.",
-     "providers list [--json] | providers enable|disable NAME",
+     "providers list [--json] [-v] | providers enable|disable NAME",
+     "list: one line per provider: enabled, kind (http/local), ABI version, model count,\n"
+     "key variable and origin (built-in, or the plugin's .so). Plugins come from\n"
+     "LLMT_PLUGIN_PATH and \"plugin_paths\" in llm-tester.json; with -v, plugins that were\n"
+     "refused are listed with the reason.\n"
      "enable/disable write \"providers\": {NAME: {\"enabled\": ...}} into the project's\n"
      "llm-tester.json (created in the current directory when there is none).",
-     "  llm-tester providers list\n  llm-tester providers list -v\n"
+     "  llm-tester providers list\n  LLMT_PLUGIN_PATH=plugins llm-tester providers list -v\n"
      "  llm-tester providers disable mock\n", cmd_providers},
     {"models", "List, add, edit, remove a provider's models; choose the default.",
      "models list PROVIDER [--json] | models add|edit|remove|set-default PROVIDER MODEL [fields]",
@@ -93,6 +97,27 @@ const cli_command cli_commands[] = {
      "Writes go to the project's providers/*.json overrides; --dry-run writes nothing.",
      "  llm-tester costs update --dry-run\n"
      "  llm-tester costs update --from models.json --provider mock\n", cmd_costs},
+    {"scaffold", "Create a working provider plugin or task folder to start from.",
+     "scaffold provider NAME [--dir DIR] | scaffold task NAME [--dir DIR]",
+     "provider: DIR/NAME/ (default plugins/NAME/) with NAME.c (the provider vtable, TODOs\n"
+     "where the wire format goes), config.json and a Makefile; it builds with make and\n"
+     "loads from the plugin path (LLMT_PLUGIN_PATH or \"plugin_paths\" in llm-tester.json).\n"
+     "task: DIR/NAME/ (default tasks/NAME/) with schema.json, task.json and one example\n"
+     "case, ready for list and run --models mock:oracle.\n"
+     "An existing folder is never overwritten (exit 2).",
+     "  llm-tester scaffold provider acme\n"
+     "  llm-tester scaffold task invoices --dir examples/tasks\n",
+     cmd_scaffold},
+    {"doctor", "Check providers: enabled, API keys (redacted), base URLs, reachability.",
+     "doctor [--ping] [--timeout SECONDS] [--json]",
+     "Per provider: whether it is enabled, the environment variable its API key is read\n"
+     "from and whether it is set (in the environment or the project's .env; shown\n"
+     "redacted as sk-...abcd), and the base URL in effect (LLMT_<PROVIDER>_BASE_URL\n"
+     "overrides the config). --ping sends one GET to each enabled HTTP provider's base\n"
+     "URL, without credentials: any HTTP answer counts as reachable.\n\n"
+     "Exit status: 0; 3 when --ping found an unreachable provider.",
+     "  llm-tester doctor\n  llm-tester doctor --ping\n  llm-tester doctor --json\n",
+     cmd_doctor},
     {"config", "Validate, show or migrate configuration.",
      "config validate [FILE...] | config show [--json] | config migrate [FILE...] [--write]",
      "validate: checks the shipped provider configs, the project's llm-tester.json, its\n"
@@ -143,12 +168,15 @@ int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
     llmt_error err;
     llmt_status st;
     char *project = cli_project_config_path(ctx);
+    char *plugin_path = cli_plugin_path(ctx);
     llmt_manager_options_init(&o);
     o.logger = ctx->logger;
     o.seed = cli_seed(ctx);
     o.mock_rules_path = mock_rules;
+    o.plugin_path = plugin_path;
     o.project_config_path = project;
     st = llmt_manager_new(out, &o, &err);
+    free(plugin_path);
     free(project);
     if (st != LLMT_OK) {
         cli_error("%s", err.message);

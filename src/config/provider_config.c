@@ -9,7 +9,8 @@
 
 static const char *const provider_keys[] = {
     "config_version", "name", "provider_type", "env_key", "base_url", "system_prompt",
-    "supports_file_upload", "enabled", "llm_models", "rate_limit", "fallbacks", "options", NULL};
+    "supports_file_upload", "enabled", "llm_models", "rate_limit", "fallbacks", "options",
+    "override_builtin", NULL};
 
 static const char *const model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",

@@ -149,8 +149,17 @@ llmt_status llmt_http_perform(const llmt_http_request *req, const llmt_http_opti
     rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         char *safe = redact(errbuf[0] ? errbuf : curl_easy_strerror(rc), opts->secret);
-        st = llmt_error_set(err, rc == CURLE_OPERATION_TIMEDOUT ? LLMT_E_TIMEOUT : LLMT_E_NETWORK,
-                            "%s", safe ? safe : curl_easy_strerror(rc));
+        if (rc == CURLE_PARTIAL_FILE) {
+            /* The body stopped short of its announced length: a truncated reply. Worth
+             * retrying (the cause is the connection, not the request). */
+            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "truncated reply (%zu bytes received): %s",
+                                out->body.len, safe ? safe : curl_easy_strerror(rc));
+            if (err)
+                err->retryable = true;
+        } else {
+            st = llmt_error_set(err, rc == CURLE_OPERATION_TIMEDOUT ? LLMT_E_TIMEOUT : LLMT_E_NETWORK,
+                                "%s", safe ? safe : curl_easy_strerror(rc));
+        }
         free(safe);
         goto done;
     }

@@ -1,10 +1,14 @@
 #include "provider/call.h"
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "http/http.h"
+#include "llmt/manager.h"
 
 llmt_status llmt_call_resolve(llmt_registry *reg, const char *model_ref,
                               llmt_provider_entry **entry, const llmt_model_config **model,
@@ -55,7 +59,13 @@ void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
     memset(call, 0, sizeof(*call));
     call->entry = entry;
     call->model = model;
-    call->req = *in;
+    if (in->version < 2) {
+        /* a version-1 caller's struct ends before task_dir: copy only its part */
+        memcpy(&call->req, in, offsetof(llmt_request, task_dir));
+        call->req.task_dir = NULL;
+    } else {
+        call->req = *in;
+    }
     call->req.version = LLMT_REQUEST_VERSION;
     call->req.model = model->name;
     call->req.model_info = &model->info;
@@ -91,6 +101,39 @@ void llmt_call_clear(llmt_call *call)
     memset(call, 0, sizeof(*call));
 }
 
+llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, llmt_error *err)
+{
+    const llmt_request *r = &call->req;
+    const char *pname = call->entry->config->name;
+    size_t i;
+    llmt_status st = LLMT_OK;
+    if (!r->n_files)
+        return LLMT_OK;
+    if (max_file_bytes <= 0)
+        max_file_bytes = LLMT_DEFAULT_MAX_FILE_BYTES;
+    for (i = 0; i < r->n_files && st == LLMT_OK; i++)
+        if (r->files[i].size > (size_t)max_file_bytes)
+            st = llmt_error_set(err, LLMT_E_UNSUPPORTED,
+                                "file %s is %zu bytes, over the limit of %ld bytes "
+                                "(max_file_bytes); not sent",
+                                r->files[i].path ? r->files[i].path : "(unnamed)", r->files[i].size,
+                                max_file_bytes);
+    if (st == LLMT_OK && (!(call->entry->ops->capabilities & LLMT_CAP_FILES) ||
+                          !call->entry->config->supports_file_upload))
+        st = llmt_error_set(err, LLMT_E_UNSUPPORTED,
+                            "provider '%s' does not take files (supports_file_upload is false); "
+                            "the case has %zu file(s)",
+                            pname, r->n_files);
+    if (st == LLMT_OK && !call->model->info.images)
+        st = llmt_error_set(err, LLMT_E_UNSUPPORTED,
+                            "%s:%s does not accept images (capabilities.images is false); the "
+                            "case has %zu file(s)",
+                            pname, call->model->name, r->n_files);
+    if (st != LLMT_OK && err)
+        snprintf(err->provider, sizeof err->provider, "%s", pname);
+    return st;
+}
+
 void llmt_call_price(const llmt_model_config *model, llmt_response *resp)
 {
     if (!model->has_cost) {
@@ -103,8 +146,36 @@ void llmt_call_price(const llmt_model_config *model, llmt_response *resp)
                      (double)resp->usage.output_tokens / 1e6 * model->cost_output;
 }
 
+/* Replaces every occurrence of the key in a message with [REDACTED]: a provider may
+ * echo what it was sent (e.g. "invalid key sk-...") and messages reach results files. */
+static void scrub_secret(char *msg, size_t cap, const char *secret)
+{
+    static const char mark[] = "[REDACTED]";
+    size_t sl = secret ? strlen(secret) : 0, ml = sizeof mark - 1;
+    char *p = msg, *hit;
+    if (sl < 4 || !cap)
+        return;
+    while ((hit = strstr(p, secret)) != NULL) {
+        size_t pos = (size_t)(hit - msg), tail = strlen(hit + sl) + 1;
+        if (pos + ml + 1 > cap) { /* no room for the mark: cut the message here */
+            *hit = '\0';
+            break;
+        }
+        if (pos + ml + tail > cap)
+            tail = cap - pos - ml; /* cut the end rather than overflow */
+        memmove(hit + ml, hit + sl, tail);
+        memcpy(hit, mark, ml);
+        msg[cap - 1] = '\0';
+        p = hit + ml; /* never rescan the mark itself */
+    }
+}
+
 static void stamp_provider(llmt_error *err, const llmt_call *call)
 {
+    if (err) {
+        scrub_secret(err->message, sizeof err->message, call->entry->api_key);
+        scrub_secret(err->code, sizeof err->code, call->entry->api_key);
+    }
     if (err && !err->provider[0])
         snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
 }
@@ -175,7 +246,18 @@ llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long co
         stamp_provider(err, call);
         return st;
     }
-    out->latency_ms = llmt_now_ms() - t0 + out->simulated_latency_ms;
+    if (out->simulated_latency_ms > 0) {
+        /* The blocking path has nothing else to do meanwhile: wait the simulated latency
+         * out for real, so callers observe it as they would a slow provider. (The
+         * concurrent engine waits it out on a timer instead.) */
+        double ms = out->simulated_latency_ms;
+        struct timespec ts;
+        ts.tv_sec = (time_t)(ms / 1000.0);
+        ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000.0) * 1e6);
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
+    out->latency_ms = llmt_now_ms() - t0;
     out->structured_mode = call->req.structured_mode;
     llmt_call_price(call->model, out);
     return LLMT_OK;

@@ -27,6 +27,12 @@ void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
                        const llmt_model_config *model, const llmt_request *in);
 void llmt_call_clear(llmt_call *call);
 
+/* Checks a prepared call's files before anything is sent: the provider must take files
+ * (LLMT_CAP_FILES and supports_file_upload in its config) and the model images, else
+ * LLMT_E_UNSUPPORTED; a file larger than max_file_bytes (<= 0: the 20 MB default) is
+ * LLMT_E_UNSUPPORTED naming the file, its size and the limit. */
+llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, llmt_error *err);
+
 /* Sets resp->cost_usd / cost_known from the model's rates: tokens / 1e6 × rate. */
 void llmt_call_price(const llmt_model_config *model, llmt_response *resp);
 

@@ -30,7 +30,7 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
                                   const char *project_dir, uint64_t seed,
                                   const char *options_json, llmt_error *err);
 
-/* "LLMT_OPENAI_BASE_URL" for "openai" (non-alphanumerics become '_'). Caller frees. */
+/* "LLMT_MYPROV_BASE_URL" for "myprov" (non-alphanumerics become '_'). Caller frees. */
 char *llmt_base_url_env_name(const char *provider);
 
 #endif

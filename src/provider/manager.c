@@ -10,15 +10,18 @@
 #include "provider/call.h"
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
+#include "provider/plugin.h"
 
 struct llmt_manager {
     llmt_manager_options opts;
     char *project_dir;
     char *mock_rules_path;
     char *provider_options; /* JSON handed to providers at init */
+    char *plugin_path;
     llmt_registry *registry;
     llmt_diags diags;
     llmt_project *project; /* NULL without a project config */
+    llmt_plugin_refusals refused; /* plugins found but not loaded, with the reason */
     llmt_cache *cache;        /* borrowed */
     llmt_cache_mode cache_mode;
 };
@@ -48,10 +51,14 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
                                   opts->version);
         }
         if (opts->version == 1) {
-            /* a version-1 struct ends before project_config_path */
-            llmt_manager_options_init(&m->opts);
+            /* a version-1 caller's struct ends before plugin_path: copy only its part */
+            memcpy(&m->opts, opts, offsetof(llmt_manager_options, plugin_path));
+            m->opts.plugin_path = NULL;
+            m->opts.project_config_path = NULL;
+        } else if (opts->version == 2) {
+            /* a version-2 struct ends before project_config_path */
             memcpy(&m->opts, opts, offsetof(llmt_manager_options, project_config_path));
-            m->opts.version = LLMT_MANAGER_OPTIONS_VERSION;
+            m->opts.project_config_path = NULL;
         } else {
             m->opts = *opts;
         }
@@ -81,6 +88,8 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     m->mock_rules_path = llmt_strdup(m->opts.mock_rules_path);
     m->opts.project_dir = m->project_dir;
     m->opts.mock_rules_path = m->mock_rules_path;
+    m->plugin_path = llmt_strdup(m->opts.plugin_path);
+    m->opts.plugin_path = m->plugin_path;
     if (m->mock_rules_path) {
         json_t *o = json_pack("{s:s}", "rules_file", m->mock_rules_path);
         m->provider_options = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -90,6 +99,10 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     st = llmt_registry_new(&m->registry, &m->opts.logger, err);
     if (st == LLMT_OK)
         st = llmt_factory_load_builtins(m->registry, &m->diags, err);
+    /* after the built-ins, so that a plugin's name clash is detected against them */
+    if (st == LLMT_OK && !m->diags.errors)
+        st = llmt_plugins_load_path(m->registry, m->plugin_path, &m->refused, err);
+    /* the project's overrides and enabled/disabled apply to built-ins and plugins alike */
     if (st == LLMT_OK && m->project)
         llmt_factory_apply_project(m->registry, m->project, &m->diags);
     if (st == LLMT_OK && m->diags.errors)
@@ -109,6 +122,8 @@ void llmt_manager_free(llmt_manager *mgr)
     llmt_registry_free(mgr->registry);
     llmt_diags_free(&mgr->diags);
     llmt_project_free(mgr->project);
+    llmt_plugin_refusals_free(&mgr->refused);
+    free(mgr->plugin_path);
     free(mgr->project_dir);
     free(mgr->mock_rules_path);
     free(mgr->provider_options);
@@ -129,6 +144,11 @@ const llmt_diags *llmt_manager_diags(const llmt_manager *mgr)
 const llmt_project *llmt_manager_project(const llmt_manager *mgr)
 {
     return mgr->project;
+}
+
+const llmt_plugin_refusals *llmt_manager_refused_plugins(const llmt_manager *mgr)
+{
+    return &mgr->refused;
 }
 
 const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr)
@@ -160,9 +180,13 @@ llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
     if (st != LLMT_OK)
         return st;
     llmt_call_prepare(&call, e, model, req);
-    if (mgr->cache_mode != LLMT_CACHE_OFF)
+    /* files the provider cannot take, or too large, are refused before anything else */
+    st = llmt_call_check_files(&call, mgr->opts.max_file_bytes, err);
+    if (st == LLMT_OK && mgr->cache_mode != LLMT_CACHE_OFF)
         key = llmt_cache_key(e->config->name, &call.req);
-    if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
+    if (st != LLMT_OK) {
+        /* nothing sent */
+    } else if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
         out->from_cache = true;
         out->structured_mode = call.req.structured_mode;
         llmt_call_price(model, out);

@@ -4,12 +4,15 @@
 
 #include "core/diag.h"
 #include "llmt/manager.h"
+#include "provider/plugin.h"
 #include "provider/registry.h"
 #include "store/cache.h"
 
 llmt_registry *llmt_manager_registry(llmt_manager *mgr);
 /* Problems found while loading provider configs (warnings and refused providers). */
 const llmt_diags *llmt_manager_diags(const llmt_manager *mgr);
+/* Plugins found on the plugin path but refused, with the reason (borrowed). */
+const llmt_plugin_refusals *llmt_manager_refused_plugins(const llmt_manager *mgr);
 const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr);
 /* The project given with project_config_path, or NULL. Borrowed, lives as long as mgr. */
 struct llmt_project;

@@ -163,6 +163,7 @@ static void run_one(llmt_manager *mgr, const llmt_run_options *o, const llmt_tas
                 req.prompt_text = data.prompt;
                 req.source_text = data.source;
                 req.case_id = case_id;
+                req.task_dir = t->dir;
                 req.seed = llmt_manager_opts(mgr)->seed + (uint64_t)rep * 7919u;
                 llmt_error_clear(&cerr);
                 cst = llmt_manager_complete(mgr, o->models[mi], &req, &resp, &cerr);

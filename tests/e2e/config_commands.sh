@@ -131,6 +131,11 @@ printf '{"config_version": 2, "llm_models": [{"name": "oracle", "cost_input": "f
 T config validate
 check "validate covers overrides" grep -q "providers/mock.json: /llm_models/0/cost_input: expected number, got string" err
 rm providers/mock.json
+mkdir -p pl/broken && printf '{}\n' > pl/broken/config.json
+LLMT_PLUGIN_PATH=pl "$BIN" config validate >out 2>err; echo $? >rc
+check "validate reports a refused plugin" test "$(rc)" = 2
+check "refused plugin named" grep -q "plugin 'broken' refused" err
+rm -r pl
 
 # --- migrate ---
 mkdir old && cp "$FIX/pyllm_config.json" old/ && cd old

@@ -36,7 +36,13 @@ t grep -q "^1 updated, 0 added, 1 unchanged" out
 t grep -q '"cost_input": 0.2' providers/mock.json
 t grep -q '"max_input_tokens": 200000' providers/mock.json
 "$BIN" costs update --from "$CAT" --provider mock >out 2>err
-t grep -q "^0 updated, 0 added, 1 unchanged" out
+t grep -q "^0 updated, 0 added, 2 unchanged" out
+# a model mapped to a catalog entry with catalog_id
+"$BIN" models add mock mapped --catalog-id vendor/new-model --cost-input 1 --cost-output 1 >/dev/null 2>&1
+"$BIN" costs update --from "$CAT" --provider mock >out 2>err
+t grep -q "^1 updated" out
+t grep -q "updated   mock:mapped  in 1.0000 -> 3.0000  out 1.0000 -> 15.0000" out
+t sh -c "! grep -q '\"name\": \"new-model\"' providers/mock.json"
 "$BIN" costs update --from /nonexistent.json >out 2>err; rc=$?
 t test $rc = 2
 "$BIN" costs update --from "$CAT" --provider nope >out 2>err; rc=$?

@@ -4,9 +4,18 @@
  *   mock:noisy   the oracle with seeded perturbations (drop a field, typo a string,
  *                change a number, reorder a list), deterministic for a seed and case
  *   mock:rules   the reply of the first rule whose pattern matches the prompt or source
+ * Rules files (--mock-rules FILE, and <task>/mock_rules.json, consulted first) also
+ * simulate errors (any class of error.h, with HTTP status and Retry-After; by
+ * probability, every Nth matching call, after N matching calls, at most N times) for
+ * every mock model,
+ * and latency (fixed, uniform, log-normal from median and p95), handed to the engine as
+ * response->simulated_latency_ms so that waiting never blocks other requests. Every
+ * random choice is a hash of (seed, request, attempt): deterministic under --seed.
  * Token usage is the BPE-like estimate of src/provider/tokens.c, so costs look real.
+ * File format: docs/mock-provider.md.
  */
 #include <jansson.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,33 +25,145 @@
 #include "llmt/provider.h"
 #include "provider/tokens.h"
 
+/* When a rule (or global error entry) fires, beyond matching: all given conditions must
+ * hold. `count` is the number of requests that matched so far, this one included. */
+typedef struct mock_gate {
+    double probability; /* 1 = always */
+    long every;         /* 0 = every matching request; N = the Nth, 2Nth, ... */
+    long after;         /* fires only once more than `after` requests matched */
+    long times;         /* fires at most this many times; 0 = unlimited */
+    unsigned long count;
+    unsigned long fired;
+} mock_gate;
+
+typedef struct mock_fault {
+    llmt_status status;
+    int http_status;
+    double retry_after_s; /* < 0: none */
+    bool retryable;
+    char *message;
+} mock_fault;
+
+enum { LAT_NONE = 0, LAT_FIXED, LAT_UNIFORM, LAT_LOGNORMAL };
+typedef struct mock_latency {
+    int kind;
+    double a, b; /* fixed: a; uniform: [a, b]; log-normal: mu, sigma of ln(ms) */
+} mock_latency;
+
 typedef struct mock_rule {
     char *contains;      /* substring, or NULL */
     regex_t regex;       /* compiled when has_regex */
     bool has_regex;
     int where;           /* 0 any, 1 prompt, 2 source */
-    char *reply;
+    char *reply;         /* NULL when the rule simulates an error */
+    mock_fault *fault;   /* NULL when the rule replies */
+    mock_gate gate;
+    char **models;       /* mock models it applies to; NULL = default (see applies_to) */
+    size_t n_models;
+    char path[48];       /* "/rules/3", for messages */
 } mock_rule;
+
+/* One rules file: the --mock-rules file, or a task's mock_rules.json. */
+typedef struct mock_ruleset {
+    char *file;
+    mock_rule *rules;    /* "errors" entries first, then "rules", in file order */
+    size_t n_rules;
+    char *default_reply;
+    mock_latency latency;
+} mock_ruleset;
+
+typedef struct mock_task_rules {
+    char *dir;
+    mock_ruleset *rs;    /* NULL when the task has no mock_rules.json */
+    llmt_error error;    /* status != OK when its file is invalid */
+} mock_task_rules;
+
+/* How many times each request was seen: retries of a request get fresh draws while the
+ * sequence stays the same for a seed, whatever order other requests arrive in. */
+typedef struct mock_attempts {
+    uint64_t *keys;
+    unsigned *counts;
+    size_t cap, n;
+} mock_attempts;
 
 typedef struct mock_state {
     uint64_t seed;
-    mock_rule *rules;
-    size_t n_rules;
-    char *default_reply;
+    mock_ruleset *global;
+    mock_task_rules *tasks;
+    size_t n_tasks;
+    mock_attempts attempts;
 } mock_state;
 
-static void free_rules(mock_state *st)
+static void free_ruleset(mock_ruleset *rs)
 {
     size_t i;
-    for (i = 0; i < st->n_rules; i++) {
-        free(st->rules[i].contains);
-        free(st->rules[i].reply);
-        if (st->rules[i].has_regex)
-            regfree(&st->rules[i].regex);
+    if (!rs)
+        return;
+    for (i = 0; i < rs->n_rules; i++) {
+        mock_rule *r = &rs->rules[i];
+        free(r->contains);
+        free(r->reply);
+        if (r->fault)
+            free(r->fault->message);
+        free(r->fault);
+        if (r->has_regex)
+            regfree(&r->regex);
+        llmt_free_strv(r->models, r->n_models);
     }
-    free(st->rules);
-    st->rules = NULL;
-    st->n_rules = 0;
+    free(rs->rules);
+    free(rs->default_reply);
+    free(rs->file);
+    free(rs);
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* A uniform draw in [0,1) for (request, attempt, purpose): deterministic for a seed. */
+static double draw(uint64_t key, unsigned attempt, uint64_t purpose)
+{
+    uint64_t x = mix64(key ^ mix64(((uint64_t)attempt << 32) ^ purpose));
+    return (double)(x >> 11) / 9007199254740992.0;
+}
+
+static unsigned attempts_bump(mock_attempts *a, uint64_t key)
+{
+    size_t i;
+    if (a->n * 2 >= a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64, j;
+        uint64_t *keys = calloc(cap, sizeof(*keys));
+        unsigned *counts = calloc(cap, sizeof(*counts));
+        if (!keys || !counts) {
+            free(keys);
+            free(counts);
+            return 0; /* out of memory: every attempt counts as the first */
+        }
+        for (j = 0; j < a->cap; j++) {
+            if (!a->counts[j])
+                continue;
+            for (i = a->keys[j] & (cap - 1); counts[i]; i = (i + 1) & (cap - 1))
+                ;
+            keys[i] = a->keys[j];
+            counts[i] = a->counts[j];
+        }
+        free(a->keys);
+        free(a->counts);
+        a->keys = keys;
+        a->counts = counts;
+        a->cap = cap;
+    }
+    for (i = key & (a->cap - 1); a->counts[i] && a->keys[i] != key; i = (i + 1) & (a->cap - 1))
+        ;
+    if (!a->counts[i]) {
+        a->keys[i] = key;
+        a->n++;
+    }
+    return a->counts[i]++;
 }
 
 static char *dir_of(const char *path)
@@ -51,9 +172,31 @@ static char *dir_of(const char *path)
     return slash ? llmt_strndup(path, (size_t)(slash - path)) : llmt_strdup(".");
 }
 
+static bool known_key(const char *key, const char *const *keys)
+{
+    for (; *keys; keys++)
+        if (strcmp(key, *keys) == 0)
+            return true;
+    return false;
+}
+
+/* Unknown keys are errors so that a typo ("probabilty") does not silently do nothing. */
+static llmt_status check_keys(json_t *obj, const char *file, const char *path,
+                              const char *const *keys, llmt_error *err)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        if (!known_key(k, keys))
+            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/%s: unknown field", file, path, k);
+    }
+    return LLMT_OK;
+}
+
 /* A reply is "reply" (string or any JSON value, serialised) or "reply_file" (relative to
  * the rules file). */
-static llmt_status load_reply(json_t *rule, const char *file, const char *dir, size_t idx,
+static llmt_status load_reply(json_t *rule, const char *file, const char *dir, const char *path,
                               char **out, llmt_error *err)
 {
     json_t *r = json_object_get(rule, "reply");
@@ -69,85 +212,355 @@ static llmt_status load_reply(json_t *rule, const char *file, const char *dir, s
         llmt_status st = llmt_read_file(full, out, NULL, err);
         free(full);
         if (st != LLMT_OK)
-            return llmt_error_set(err, LLMT_E_CONFIG, "%s: /rules/%zu/reply_file: %s", file, idx,
+            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/reply_file: %s", file, path,
                                   err ? err->message : "cannot read");
+    } else if (rf) {
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/reply_file: expected a string", file,
+                              path);
     } else {
         return llmt_error_set(err, LLMT_E_CONFIG,
-                              "%s: /rules/%zu: expected \"reply\" or \"reply_file\"", file, idx);
+                              "%s: %s: expected \"reply\", \"reply_file\" or \"error\"", file,
+                              path);
     }
     return *out ? LLMT_OK : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
 }
 
-static llmt_status load_rules(mock_state *st, const char *file, llmt_error *err)
+/* The HTTP status a real provider would send with this class (0: no HTTP exchange). */
+static int default_http_status(llmt_status st)
 {
+    switch (st) {
+    case LLMT_E_AUTH: return 401;
+    case LLMT_E_PERMISSION: return 403;
+    case LLMT_E_NOT_FOUND: return 404;
+    case LLMT_E_BAD_REQUEST:
+    case LLMT_E_CONTEXT_LENGTH:
+    case LLMT_E_CONTENT_FILTER: return 400;
+    case LLMT_E_RATE_LIMIT:
+    case LLMT_E_QUOTA: return 429;
+    case LLMT_E_SERVER: return 500;
+    case LLMT_E_OVERLOADED: return 529;
+    default: return 0;
+    }
+}
+
+/* The class for an HTTP status when only "http_status" is given. */
+static llmt_status class_of_http_status(long s)
+{
+    switch (s) {
+    case 400: return LLMT_E_BAD_REQUEST;
+    case 401: return LLMT_E_AUTH;
+    case 402: return LLMT_E_QUOTA;
+    case 403: return LLMT_E_PERMISSION;
+    case 404: return LLMT_E_NOT_FOUND;
+    case 408: return LLMT_E_TIMEOUT;
+    case 413: return LLMT_E_CONTEXT_LENGTH;
+    case 429: return LLMT_E_RATE_LIMIT;
+    case 503:
+    case 529: return LLMT_E_OVERLOADED;
+    default: return s >= 500 ? LLMT_E_SERVER : LLMT_E_BAD_REQUEST;
+    }
+}
+
+static llmt_status load_fault(json_t *e, const char *file, const char *path, mock_fault **out,
+                              llmt_error *err)
+{
+    static const char *const keys[] = {"class", "http_status", "retry_after", "retryable",
+                                       "message", NULL};
+    json_t *cls = json_object_get(e, "class"), *hs = json_object_get(e, "http_status");
+    json_t *ra = json_object_get(e, "retry_after"), *rt = json_object_get(e, "retryable");
+    json_t *msg = json_object_get(e, "message");
+    mock_fault *f;
+    llmt_status st;
+    if (!json_is_object(e))
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/error: expected an object", file, path);
+    st = check_keys(e, file, path, keys, err);
+    if (st != LLMT_OK)
+        return st;
+    if (!cls && !hs)
+        return llmt_error_set(err, LLMT_E_CONFIG,
+                              "%s: %s/error: expected \"class\" (e.g. \"rate_limit\") or "
+                              "\"http_status\"",
+                              file, path);
+    if (hs && (!json_is_integer(hs) || json_integer_value(hs) < 100 ||
+               json_integer_value(hs) > 599))
+        return llmt_error_set(err, LLMT_E_CONFIG,
+                              "%s: %s/error/http_status: expected an integer 100-599", file, path);
+    if (ra && (!json_is_number(ra) || json_number_value(ra) < 0))
+        return llmt_error_set(err, LLMT_E_CONFIG,
+                              "%s: %s/error/retry_after: expected seconds (a number >= 0)", file,
+                              path);
+    if (rt && !json_is_boolean(rt))
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/error/retryable: expected a boolean",
+                              file, path);
+    if (msg && !json_is_string(msg))
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/error/message: expected a string",
+                              file, path);
+    f = calloc(1, sizeof(*f));
+    if (!f)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (cls) {
+        if (!json_is_string(cls) || !llmt_status_from_name(json_string_value(cls), &f->status) ||
+            f->status == LLMT_OK) {
+            free(f);
+            return llmt_error_set(err, LLMT_E_CONFIG,
+                                  "%s: %s/error/class: expected an error class such as "
+                                  "\"rate_limit\", \"quota\", \"server\", \"timeout\" (see "
+                                  "docs/mock-provider.md)",
+                                  file, path);
+        }
+    } else {
+        f->status = class_of_http_status((long)json_integer_value(hs));
+    }
+    f->http_status = hs ? (int)json_integer_value(hs) : default_http_status(f->status);
+    f->retry_after_s = ra ? json_number_value(ra) : -1;
+    f->retryable = rt ? json_is_true(rt) : llmt_status_retryable(f->status);
+    f->message = msg ? llmt_strdup(json_string_value(msg)) : NULL;
+    *out = f;
+    return LLMT_OK;
+}
+
+static llmt_status load_gate(json_t *r, const char *file, const char *path, mock_gate *g,
+                             llmt_error *err)
+{
+    json_t *p = json_object_get(r, "probability"), *ev = json_object_get(r, "every");
+    json_t *af = json_object_get(r, "after"), *tm = json_object_get(r, "times");
+    g->probability = 1;
+    if (tm) {
+        if (!json_is_integer(tm) || json_integer_value(tm) < 1)
+            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/times: expected an integer >= 1",
+                                  file, path);
+        g->times = (long)json_integer_value(tm);
+    }
+    if (p) {
+        if (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1)
+            return llmt_error_set(err, LLMT_E_CONFIG,
+                                  "%s: %s/probability: expected a number between 0 and 1", file,
+                                  path);
+        g->probability = json_number_value(p);
+    }
+    if (ev) {
+        if (!json_is_integer(ev) || json_integer_value(ev) < 1)
+            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/every: expected an integer >= 1",
+                                  file, path);
+        g->every = (long)json_integer_value(ev);
+    }
+    if (af) {
+        if (!json_is_integer(af) || json_integer_value(af) < 0)
+            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/after: expected an integer >= 0",
+                                  file, path);
+        g->after = (long)json_integer_value(af);
+    }
+    return LLMT_OK;
+}
+
+static llmt_status load_rule(json_t *r, const char *file, const char *dir, const char *path,
+                             bool error_only, mock_rule *mr, llmt_error *err)
+{
+    static const char *const keys[] = {"contains", "regex", "in", "reply", "reply_file",
+                                       "error", "probability", "every", "after", "times",
+                                       "models",
+                                       "description", NULL};
+    const char *where, *regex;
+    json_t *contains, *models, *e;
+    llmt_status st;
+    size_t i;
+    snprintf(mr->path, sizeof mr->path, "%s", path);
+    if (!json_is_object(r))
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s: expected an object", file, path);
+    st = check_keys(r, file, path, keys, err);
+    if (st != LLMT_OK)
+        return st;
+    where = json_string_value(json_object_get(r, "in"));
+    contains = json_object_get(r, "contains");
+    regex = json_string_value(json_object_get(r, "regex"));
+    if (contains && !json_is_string(contains))
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/contains: expected a string", file,
+                              path);
+    if (json_object_get(r, "regex") && !regex)
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/regex: expected a string", file, path);
+    mr->where = !where || strcmp(where, "any") == 0      ? 0
+                : strcmp(where, "prompt") == 0 ? 1
+                : strcmp(where, "source") == 0 ? 2
+                                               : -1;
+    if (mr->where < 0 || (json_object_get(r, "in") && !where))
+        return llmt_error_set(err, LLMT_E_CONFIG,
+                              "%s: %s/in: expected \"prompt\", \"source\" or \"any\"", file, path);
+    mr->contains = contains ? llmt_strdup(json_string_value(contains)) : NULL;
+    if (regex) {
+        int rc = regcomp(&mr->regex, regex, REG_EXTENDED | REG_NOSUB);
+        if (rc != 0) {
+            char msg[256];
+            regerror(rc, &mr->regex, msg, sizeof msg);
+            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/regex: %s", file, path, msg);
+        }
+        mr->has_regex = true;
+    }
+    st = load_gate(r, file, path, &mr->gate, err);
+    if (st != LLMT_OK)
+        return st;
+    models = json_object_get(r, "models");
+    if (models) {
+        if (!json_is_array(models) || json_array_size(models) == 0)
+            return llmt_error_set(err, LLMT_E_CONFIG,
+                                  "%s: %s/models: expected a non-empty array of mock model names",
+                                  file, path);
+        mr->models = calloc(json_array_size(models), sizeof(*mr->models));
+        if (!mr->models)
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        json_array_foreach(models, i, e)
+        {
+            if (!json_is_string(e))
+                return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/models/%zu: expected a string",
+                                      file, path, i);
+            mr->models[i] = llmt_strdup(json_string_value(e));
+            mr->n_models = i + 1;
+        }
+    }
+    e = json_object_get(r, "error");
+    if (e) {
+        if (json_object_get(r, "reply") || json_object_get(r, "reply_file"))
+            return llmt_error_set(err, LLMT_E_CONFIG,
+                                  "%s: %s: give either \"error\" or a reply, not both", file,
+                                  path);
+        return load_fault(e, file, path, &mr->fault, err);
+    }
+    if (error_only)
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/error: required in \"errors\" entries",
+                              file, path);
+    return load_reply(r, file, dir, path, &mr->reply, err);
+}
+
+static llmt_status load_latency(json_t *l, const char *file, mock_latency *out, llmt_error *err)
+{
+    static const char *const keys[] = {"fixed_ms", "distribution", "min_ms", "max_ms",
+                                       "median_ms", "p95_ms", NULL};
+    const char *dist = json_string_value(json_object_get(l, "distribution"));
+    json_t *fixed = json_object_get(l, "fixed_ms");
+    llmt_status st;
+    double a, b;
+    if (!json_is_object(l))
+        return llmt_error_set(err, LLMT_E_CONFIG, "%s: /latency: expected an object", file);
+    st = check_keys(l, file, "/latency", keys, err);
+    if (st != LLMT_OK)
+        return st;
+    if (fixed) {
+        if (!json_is_number(fixed) || json_number_value(fixed) < 0 || dist)
+            return llmt_error_set(err, LLMT_E_CONFIG,
+                                  "%s: /latency/fixed_ms: expected a number >= 0 (and no "
+                                  "\"distribution\")",
+                                  file);
+        out->kind = LAT_FIXED;
+        out->a = json_number_value(fixed);
+        return LLMT_OK;
+    }
+    if (dist && strcmp(dist, "uniform") == 0) {
+        a = json_number_value(json_object_get(l, "min_ms"));
+        b = json_number_value(json_object_get(l, "max_ms"));
+        if (!json_is_number(json_object_get(l, "min_ms")) ||
+            !json_is_number(json_object_get(l, "max_ms")) || a < 0 || b < a)
+            return llmt_error_set(err, LLMT_E_CONFIG,
+                                  "%s: /latency: uniform needs min_ms and max_ms with 0 <= "
+                                  "min_ms <= max_ms",
+                                  file);
+        out->kind = LAT_UNIFORM;
+        out->a = a;
+        out->b = b;
+        return LLMT_OK;
+    }
+    if (dist && strcmp(dist, "lognormal") == 0) {
+        a = json_number_value(json_object_get(l, "median_ms"));
+        b = json_number_value(json_object_get(l, "p95_ms"));
+        if (!json_is_number(json_object_get(l, "median_ms")) ||
+            !json_is_number(json_object_get(l, "p95_ms")) || a <= 0 || b < a)
+            return llmt_error_set(err, LLMT_E_CONFIG,
+                                  "%s: /latency: lognormal needs median_ms > 0 and p95_ms >= "
+                                  "median_ms",
+                                  file);
+        /* ln(latency) ~ N(mu, sigma): the median is e^mu, the 95th percentile e^(mu +
+         * 1.6449 sigma) */
+        out->kind = LAT_LOGNORMAL;
+        out->a = log(a);
+        out->b = (log(b) - out->a) / 1.6448536269514722;
+        return LLMT_OK;
+    }
+    return llmt_error_set(err, LLMT_E_CONFIG,
+                          "%s: /latency: expected \"fixed_ms\", or \"distribution\": \"uniform\" "
+                          "or \"lognormal\"",
+                          file);
+}
+
+static llmt_status load_rules(const char *file, mock_ruleset **out, llmt_error *err)
+{
+    static const char *const keys[] = {"config_version", "rules", "errors", "default", "latency",
+                                       "description", NULL};
     json_error_t je;
-    json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &je), *rules, *dflt;
+    json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &je), *rules, *errors, *dflt;
+    json_t *lat;
+    mock_ruleset *rs = NULL;
     char *dir = NULL;
     llmt_status rc = LLMT_OK;
-    size_t i;
+    size_t i, n_err, n_rules;
+    *out = NULL;
     if (!root)
         return llmt_error_set(err, LLMT_E_CONFIG, "%s: line %d, column %d: %s", file, je.line,
                               je.column, je.text);
-    rules = json_object_get(root, "rules");
-    if (!json_is_array(rules)) {
-        rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: /rules: expected array, got %s", file,
-                            rules ? "another type" : "nothing");
+    if (!json_is_object(root)) {
+        rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: expected an object at the top level", file);
         goto done;
     }
+    rc = check_keys(root, file, "", keys, err);
+    if (rc != LLMT_OK)
+        goto done;
+    rules = json_object_get(root, "rules");
+    errors = json_object_get(root, "errors");
+    if (rules && !json_is_array(rules)) {
+        rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: /rules: expected an array", file);
+        goto done;
+    }
+    if (errors && !json_is_array(errors)) {
+        rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: /errors: expected an array", file);
+        goto done;
+    }
+    n_err = json_array_size(errors);
+    n_rules = json_array_size(rules);
     dir = dir_of(file);
-    st->rules = calloc(json_array_size(rules) + 1, sizeof(*st->rules));
-    if (!st->rules) {
+    rs = calloc(1, sizeof(*rs));
+    if (rs) {
+        rs->file = llmt_strdup(file);
+        rs->rules = calloc(n_err + n_rules + 1, sizeof(*rs->rules));
+    }
+    if (!dir || !rs || !rs->rules || !rs->file) {
         rc = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         goto done;
     }
-    for (i = 0; i < json_array_size(rules); i++) {
-        json_t *r = json_array_get(rules, i);
-        mock_rule *mr = &st->rules[i];
-        const char *where = json_string_value(json_object_get(r, "in"));
-        const char *contains = json_string_value(json_object_get(r, "contains"));
-        const char *regex = json_string_value(json_object_get(r, "regex"));
-        st->n_rules = i + 1;
-        if (!json_is_object(r)) {
-            rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: /rules/%zu: expected object", file, i);
-            goto done;
-        }
-        if (!contains && !regex) {
-            rc = llmt_error_set(err, LLMT_E_CONFIG,
-                                "%s: /rules/%zu: expected \"contains\" or \"regex\"", file, i);
-            goto done;
-        }
-        mr->where = !where || strcmp(where, "any") == 0 ? 0 : strcmp(where, "prompt") == 0 ? 1
-                                                          : strcmp(where, "source") == 0 ? 2 : -1;
-        if (mr->where < 0) {
-            rc = llmt_error_set(err, LLMT_E_CONFIG,
-                                "%s: /rules/%zu/in: expected \"prompt\", \"source\" or \"any\"",
-                                file, i);
-            goto done;
-        }
-        mr->contains = llmt_strdup(contains);
-        if (regex) {
-            int e = regcomp(&mr->regex, regex, REG_EXTENDED | REG_NOSUB);
-            if (e != 0) {
-                char msg[256];
-                regerror(e, &mr->regex, msg, sizeof msg);
-                rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: /rules/%zu/regex: %s", file, i, msg);
-                goto done;
-            }
-            mr->has_regex = true;
-        }
-        rc = load_reply(r, file, dir, i, &mr->reply, err);
-        if (rc != LLMT_OK)
-            goto done;
+    for (i = 0; i < n_err + n_rules && rc == LLMT_OK; i++) {
+        bool is_err = i < n_err;
+        size_t k = is_err ? i : i - n_err;
+        char path[48];
+        snprintf(path, sizeof path, "/%s/%zu", is_err ? "errors" : "rules", k);
+        rs->n_rules = i + 1;
+        rc = load_rule(json_array_get(is_err ? errors : rules, k), file, dir, path, is_err,
+                       &rs->rules[i], err);
     }
+    if (rc != LLMT_OK)
+        goto done;
     dflt = json_object_get(root, "default");
     if (json_is_string(dflt))
-        st->default_reply = llmt_strdup(json_string_value(dflt));
+        rs->default_reply = llmt_strdup(json_string_value(dflt));
     else if (json_is_object(dflt))
-        rc = load_reply(dflt, file, dir, 0, &st->default_reply, err);
+        rc = load_reply(dflt, file, dir, "/default", &rs->default_reply, err);
     else if (dflt)
         rc = llmt_error_set(err, LLMT_E_CONFIG,
                             "%s: /default: expected a string or {\"reply\": ...}", file);
+    lat = json_object_get(root, "latency");
+    if (rc == LLMT_OK && lat)
+        rc = load_latency(lat, file, &rs->latency, err);
 done:
+    if (rc == LLMT_OK) {
+        *out = rs;
+        rs = NULL;
+    }
+    free_ruleset(rs);
     free(dir);
     json_decref(root);
     return rc;
@@ -156,10 +569,17 @@ done:
 static void mock_destroy(void *state)
 {
     mock_state *st = state;
+    size_t i;
     if (!st)
         return;
-    free_rules(st);
-    free(st->default_reply);
+    free_ruleset(st->global);
+    for (i = 0; i < st->n_tasks; i++) {
+        free(st->tasks[i].dir);
+        free_ruleset(st->tasks[i].rs);
+    }
+    free(st->tasks);
+    free(st->attempts.keys);
+    free(st->attempts.counts);
     free(st);
 }
 
@@ -174,7 +594,7 @@ static llmt_status mock_init(void **state, const llmt_provider_settings *s, llmt
         json_t *o = json_loads(s->options_json, 0, NULL);
         const char *rules = json_string_value(json_object_get(o, "rules_file"));
         if (rules)
-            rc = load_rules(st, rules, err);
+            rc = load_rules(rules, &st->global, err);
         json_decref(o);
     }
     if (rc != LLMT_OK) {
@@ -185,6 +605,120 @@ static llmt_status mock_init(void **state, const llmt_provider_settings *s, llmt
     return LLMT_OK;
 }
 
+/* The rules of a task folder (<task_dir>/mock_rules.json), loaded once and cached. An
+ * invalid file is remembered too, and every request of that task fails naming it. */
+static llmt_status task_rules(mock_state *st, const char *task_dir, mock_ruleset **out,
+                              llmt_error *err)
+{
+    mock_task_rules *t = NULL, *grown;
+    char *file;
+    size_t i;
+    *out = NULL;
+    if (!task_dir)
+        return LLMT_OK;
+    for (i = 0; i < st->n_tasks && !t; i++)
+        if (strcmp(st->tasks[i].dir, task_dir) == 0)
+            t = &st->tasks[i];
+    if (!t) {
+        grown = realloc(st->tasks, (st->n_tasks + 1) * sizeof(*grown));
+        if (!grown)
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st->tasks = grown;
+        t = &st->tasks[st->n_tasks];
+        memset(t, 0, sizeof(*t));
+        t->dir = llmt_strdup(task_dir);
+        if (!t->dir)
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st->n_tasks++;
+        file = llmt_path_join(task_dir, "mock_rules.json");
+        if (file && llmt_path_exists(file))
+            load_rules(file, &t->rs, &t->error);
+        free(file);
+    }
+    if (t->error.status != LLMT_OK) {
+        if (err)
+            *err = t->error;
+        return t->error.status;
+    }
+    *out = t->rs;
+    return LLMT_OK;
+}
+
+static bool rule_matches(const mock_rule *r, const llmt_request *req, const char *all)
+{
+    const char *text = all;
+    if (r->where == 1 && req->prompt_text)
+        text = req->prompt_text;
+    else if (r->where == 2 && req->source_text)
+        text = req->source_text;
+    if (r->contains && !strstr(text, r->contains))
+        return false;
+    if (r->has_regex && regexec(&r->regex, text, 0, NULL, 0) != 0)
+        return false;
+    return true;
+}
+
+/* Reply rules answer mock:rules only; error rules hit every mock model; "models"
+ * overrides both (a reply rule listing "oracle" answers mock:oracle too). */
+static bool applies_to(const mock_rule *r, const char *model)
+{
+    size_t i;
+    if (!r->models)
+        return r->fault != NULL || strcmp(model, "rules") == 0;
+    for (i = 0; i < r->n_models; i++)
+        if (strcmp(r->models[i], model) == 0)
+            return true;
+    return false;
+}
+
+static bool gate_fires(mock_gate *g, uint64_t key, unsigned attempt, uint64_t purpose)
+{
+    g->count++;
+    if (g->times && g->fired >= (unsigned long)g->times)
+        return false;
+    if (g->after && g->count <= (unsigned long)g->after)
+        return false;
+    if (g->every && g->count % (unsigned long)g->every != 0)
+        return false;
+    if (g->probability < 1 && draw(key, attempt, purpose) >= g->probability)
+        return false;
+    g->fired++;
+    return true;
+}
+
+static double sample_latency(const mock_latency *l, uint64_t key, unsigned attempt)
+{
+    double u1, u2, z;
+    switch (l->kind) {
+    case LAT_FIXED:
+        return l->a;
+    case LAT_UNIFORM:
+        return l->a + (l->b - l->a) * draw(key, attempt, 0x4c41u);
+    case LAT_LOGNORMAL:
+        /* Box-Muller; u1 in (0,1] so log(u1) is finite */
+        u1 = 1.0 - draw(key, attempt, 0x4c42u);
+        u2 = draw(key, attempt, 0x4c43u);
+        z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+        return exp(l->a + l->b * z);
+    default:
+        return 0;
+    }
+}
+
+static llmt_status raise_fault(const mock_rule *r, const mock_ruleset *rs, llmt_error *err)
+{
+    const mock_fault *f = r->fault;
+    llmt_error_set(err, f->status, "mock: simulated %s (%s: %s)%s%s",
+                   llmt_status_name(f->status), rs->file, r->path, f->message ? ": " : "",
+                   f->message ? f->message : "");
+    if (err) {
+        err->retryable = f->retryable;
+        err->http_status = f->http_status;
+        err->retry_after_s = f->retry_after_s;
+        snprintf(err->code, sizeof err->code, "mock_%s", llmt_status_name(f->status));
+    }
+    return f->status;
+}
 /* ---- noisy: perturb a copy of the reference ------------------------------------------ */
 
 typedef struct noise_site {
@@ -254,8 +788,9 @@ static bool perturb_once(json_t *root, llmt_rng *rng)
         case 1: /* typo a string: swap two adjacent ASCII letters */
             if (json_is_string(s->value) && json_string_length(s->value) >= 4) {
                 char *t = llmt_strdup(json_string_value(s->value));
-                size_t n = strlen(t), p = 1 + llmt_rng_next(rng) % (n - 2);
-                if (t && (unsigned char)t[p] < 0x80 && (unsigned char)t[p + 1] < 0x80 &&
+                /* strlen, not the JSON length: a string may hold an escaped NUL */
+                size_t n = t ? strlen(t) : 0, p = n >= 4 ? 1 + llmt_rng_next(rng) % (n - 2) : 0;
+                if (n >= 4 && (unsigned char)t[p] < 0x80 && (unsigned char)t[p + 1] < 0x80 &&
                     t[p] != t[p + 1]) {
                     char c = t[p];
                     t[p] = t[p + 1];
@@ -307,76 +842,97 @@ static char *noisy_reply(const mock_state *st, const llmt_request *req)
     return out;
 }
 
-static bool rule_matches(const mock_rule *r, const llmt_request *req, const char *all)
-{
-    const char *texts[2];
-    size_t n = 0, i;
-    if (r->where == 1)
-        texts[n++] = req->prompt_text ? req->prompt_text : all;
-    else if (r->where == 2)
-        texts[n++] = req->source_text ? req->source_text : all;
-    else
-        texts[n++] = all;
-    for (i = 0; i < n; i++) {
-        if (r->contains && !strstr(texts[i], r->contains))
-            continue;
-        if (r->has_regex && regexec(&r->regex, texts[i], 0, NULL, 0) != 0)
-            continue;
-        return true;
-    }
-    return false;
-}
-
 static llmt_status mock_call(void *state, const llmt_request *req, llmt_response *out,
                              llmt_error *err)
 {
     mock_state *st = state;
+    mock_ruleset *sets[2] = {NULL, NULL};
+    const mock_latency *latency = NULL;
+    const char *hit = NULL, *text;
     llmt_buf all = {0};
     long input_tokens;
-    size_t i;
+    uint64_t key;
+    unsigned attempt;
+    llmt_status rc = LLMT_OK;
+    size_t i, k;
     if (req->system_prompt)
         llmt_buf_puts(&all, req->system_prompt);
     for (i = 0; i < req->n_messages; i++) {
         llmt_buf_puts(&all, "\n");
         llmt_buf_puts(&all, req->messages[i].content ? req->messages[i].content : "");
     }
+    text = all.data ? all.data : "";
     /* ~4 tokens of chat framing per message, as chat APIs bill */
-    input_tokens = llmt_estimate_tokens(all.data ? all.data : "") + 4 * (long)(req->n_messages + 1);
-    if (strcmp(req->model, "rules") == 0) {
-        const char *hit = NULL;
-        for (i = 0; i < st->n_rules && !hit; i++)
-            if (rule_matches(&st->rules[i], req, all.data ? all.data : ""))
-                hit = st->rules[i].reply;
-        if (!hit)
-            hit = st->default_reply;
+    input_tokens = llmt_estimate_tokens(text) + 4 * (long)(req->n_messages + 1);
+    /* one key per request (case or text, model, run seed and repeat): its attempts are
+     * counted so that a retry draws afresh, deterministically */
+    key = llmt_hash64(req->case_id ? req->case_id : text,
+                      mix64(st->seed) ^ mix64(req->seed + 1) ^ llmt_hash64(req->model, 0));
+    attempt = attempts_bump(&st->attempts, key);
+    rc = task_rules(st, req->version >= 2 ? req->task_dir : NULL, &sets[0], err);
+    if (rc != LLMT_OK)
+        goto done;
+    sets[1] = st->global;
+    /* task-local rules first, then the --mock-rules file; the first rule that matches
+     * and fires wins */
+    for (k = 0; k < 2 && !hit; k++) {
+        mock_ruleset *rs = sets[k];
+        if (!rs)
+            continue;
+        if (!latency && rs->latency.kind != LAT_NONE)
+            latency = &rs->latency;
+        for (i = 0; i < rs->n_rules && !hit; i++) {
+            mock_rule *r = &rs->rules[i];
+            if (!applies_to(r, req->model) || !rule_matches(r, req, text))
+                continue;
+            if (!gate_fires(&r->gate, key, attempt, ((uint64_t)k << 32) | i))
+                continue;
+            if (r->fault) {
+                rc = raise_fault(r, rs, err);
+                goto done;
+            }
+            hit = r->reply;
+        }
+    }
+    if (hit) {
+        out->text = llmt_strdup(hit); /* a reply rule naming this model in "models" */
+    } else if (strcmp(req->model, "rules") == 0) {
+        for (k = 0; k < 2 && !hit; k++)
+            if (sets[k] && sets[k]->default_reply)
+                hit = sets[k]->default_reply;
         if (!hit) {
-            llmt_buf_free(&all);
-            return llmt_error_set(err, LLMT_E_BAD_RESPONSE,
-                                  "mock:rules: no rule matched %s and the rules file has no "
-                                  "default (give one with --mock-rules)",
-                                  req->case_id ? req->case_id : "the request");
+            rc = llmt_error_set(err, LLMT_E_BAD_RESPONSE,
+                                "mock:rules: no rule matched %s and no rules file has a default "
+                                "(give one with --mock-rules or <task>/mock_rules.json)",
+                                req->case_id ? req->case_id : "the request");
+            goto done;
         }
         out->text = llmt_strdup(hit);
     } else if (!req->reference) {
-        llmt_buf_free(&all);
-        return llmt_error_set(err, LLMT_E_UNSUPPORTED,
-                              "mock:%s needs the case's expected answer (run it on a task)",
-                              req->model);
+        rc = llmt_error_set(err, LLMT_E_UNSUPPORTED,
+                            "mock:%s needs the case's expected answer (run it on a task)",
+                            req->model);
+        goto done;
     } else if (strcmp(req->model, "noisy") == 0) {
         out->text = noisy_reply(st, req);
     } else {
         out->text = llmt_strdup(req->reference);
     }
-    llmt_buf_free(&all);
-    if (!out->text)
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (!out->text) {
+        rc = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        goto done;
+    }
     out->model = llmt_strdup(req->model);
     out->stop_reason = llmt_strdup("stop");
     out->usage.input_tokens = input_tokens;
     out->usage.output_tokens = llmt_estimate_tokens(out->text);
     out->usage.cached_input_tokens = -1;
     out->usage.reasoning_tokens = -1;
-    return LLMT_OK;
+    if (latency)
+        out->simulated_latency_ms = sample_latency(latency, key, attempt);
+done:
+    llmt_buf_free(&all);
+    return rc;
 }
 
 const llmt_provider_ops llmt_provider_mock = {

@@ -1,0 +1,886 @@
+#include "provider/wire.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* ---- time and retry hints -------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil):
+ * avoids timegm(), which is not in C11 or POSIX. */
+static long days_from_civil(long y, long m, long d)
+{
+    long era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int month_index(const char *s)
+{
+    static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                         "jul", "aug", "sep", "oct", "nov", "dec"};
+    int i;
+    for (i = 0; i < 12; i++)
+        if (tolower((unsigned char)s[0]) == months[i][0] &&
+            tolower((unsigned char)s[1]) == months[i][1] &&
+            tolower((unsigned char)s[2]) == months[i][2])
+            return i + 1;
+    return 0;
+}
+
+static bool read_num(const char **p, int digits_min, int digits_max, long *out)
+{
+    int n = 0;
+    long v = 0;
+    while (isdigit((unsigned char)**p) && n < digits_max) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    *out = v;
+    return n >= digits_min;
+}
+
+static bool read_hms(const char **p, long *h, long *mi, long *s)
+{
+    if (!read_num(p, 2, 2, h) || **p != ':')
+        return false;
+    (*p)++;
+    if (!read_num(p, 2, 2, mi) || **p != ':')
+        return false;
+    (*p)++;
+    return read_num(p, 2, 2, s) && *h < 24 && *mi < 60 && *s <= 60;
+}
+
+bool llmt_wire_parse_http_date(const char *s, double *epoch_s)
+{
+    const char *p = s, *comma;
+    long d = 0, mo = 0, y = 0, h = 0, mi = 0, sec = 0;
+    if (!s)
+        return false;
+    while (*p == ' ')
+        p++;
+    comma = strchr(p, ',');
+    if (comma) {
+        /* IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" or RFC 850 "Sunday, 06-Nov-94 ..." */
+        p = comma + 1;
+        while (*p == ' ')
+            p++;
+        if (!read_num(&p, 1, 2, &d))
+            return false;
+        if (*p != ' ' && *p != '-')
+            return false;
+        p++;
+        if (strlen(p) < 3 || !(mo = month_index(p)))
+            return false;
+        p += 3;
+        if (*p != ' ' && *p != '-')
+            return false;
+        p++;
+        if (!read_num(&p, 2, 4, &y))
+            return false;
+        if (y < 100) /* RFC 850 two-digit year: RFC 9110 says interpret within 50 years */
+            y += y < 70 ? 2000 : 1900;
+        while (*p == ' ')
+            p++;
+        if (!read_hms(&p, &h, &mi, &sec))
+            return false;
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, "GMT", 3) != 0 && strncmp(p, "UTC", 3) != 0)
+            return false;
+    } else {
+        /* asctime "Sun Nov  6 08:49:37 1994" */
+        if (strlen(p) < 8 || p[3] != ' ')
+            return false;
+        p += 4;
+        if (!(mo = month_index(p)))
+            return false;
+        p += 3;
+        while (*p == ' ')
+            p++;
+        if (!read_num(&p, 1, 2, &d) || *p != ' ')
+            return false;
+        p++;
+        if (!read_hms(&p, &h, &mi, &sec) || *p != ' ')
+            return false;
+        p++;
+        if (!read_num(&p, 4, 4, &y))
+            return false;
+    }
+    if (d < 1 || d > 31)
+        return false;
+    *epoch_s = (double)days_from_civil(y, mo, d) * 86400.0 + (double)(h * 3600 + mi * 60 + sec);
+    return true;
+}
+
+double llmt_wire_parse_duration(const char *s)
+{
+    const char *p = s;
+    double total = 0;
+    bool any = false;
+    if (!s)
+        return -1;
+    while (*p == ' ')
+        p++;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || v < 0)
+            return -1;
+        p = end;
+        if (*p == '\0' || *p == ' ') {
+            total += v; /* a bare number is seconds */
+        } else if (p[0] == 'm' && p[1] == 's') {
+            total += v / 1000.0;
+            p += 2;
+        } else if (p[0] == 'u' && p[1] == 's') {
+            total += v / 1e6;
+            p += 2;
+        } else if (p[0] == 'n' && p[1] == 's') {
+            total += v / 1e9;
+            p += 2;
+        } else if (*p == 'h') {
+            total += v * 3600;
+            p++;
+        } else if (*p == 'm') {
+            total += v * 60;
+            p++;
+        } else if (*p == 's') {
+            total += v;
+            p++;
+        } else {
+            return -1;
+        }
+        any = true;
+        while (*p == ' ')
+            p++;
+    }
+    return any ? total : -1;
+}
+
+double llmt_wire_retry_after(const llmt_http_response *http, double now_epoch_s)
+{
+    const char *ms = llmt_http_response_header(http, "retry-after-ms");
+    const char *ra = llmt_http_response_header(http, "retry-after");
+    char *end;
+    double v, when;
+    if (ms && *ms) {
+        v = strtod(ms, &end);
+        if (end != ms && *end == '\0' && v >= 0)
+            return v / 1000.0;
+    }
+    if (!ra || !*ra)
+        return -1;
+    v = strtod(ra, &end);
+    if (end != ra && v >= 0) {
+        while (*end == ' ')
+            end++;
+        if (*end == '\0')
+            return v;
+    }
+    if (llmt_wire_parse_http_date(ra, &when))
+        return when > now_epoch_s ? when - now_epoch_s : 0;
+    return -1;
+}
+
+/* ---- bodies --------------------------------------------------------------------- */
+
+void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n)
+{
+    size_t i = 0, o = 0, cap, reserve, limit;
+    if (!n)
+        return;
+    cap = n - 1 > 160 ? 160 : n - 1;
+    reserve = cap >= 8 ? 3 : 0; /* room for "..." when cut */
+    limit = cap - reserve;
+    while (body && i < len && isspace((unsigned char)body[i]))
+        i++;
+    for (; body && i < len && o < limit; i++) {
+        unsigned char c = (unsigned char)body[i];
+        out[o++] = (char)(c < 0x20 || c == 0x7f ? ' ' : c);
+    }
+    if (body && i < len) {
+        /* cut: do not end inside a UTF-8 sequence */
+        while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+            o--;
+        if (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0)
+            o--;
+        memcpy(out + o, "...", reserve);
+        o += reserve;
+    }
+    out[o] = '\0';
+    if (!o)
+        snprintf(out, n, "(empty body)");
+}
+
+llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err)
+{
+    json_error_t je;
+    char ex[200];
+    json_t *root;
+    *out = NULL;
+    root = json_loadb(http->body ? http->body : "", http->body_len, 0, &je);
+    if (!root || !json_is_object(root)) {
+        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
+        json_decref(root);
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE,
+                              "HTTP %ld: the reply is not a JSON object (%s): %s", http->status,
+                              root ? "another JSON value" : je.text, ex);
+    }
+    *out = root;
+    return LLMT_OK;
+}
+
+bool llmt_wire_body_has(const llmt_http_response *http, const char *needle)
+{
+    size_t nl = strlen(needle), i;
+    if (!http->body || !nl || http->body_len < nl)
+        return false;
+    for (i = 0; i + nl <= http->body_len; i++)
+        if (http->body[i] == needle[0] && memcmp(http->body + i, needle, nl) == 0)
+            return true;
+    return false;
+}
+
+char *llmt_wire_base64(const unsigned char *data, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t olen = 4 * ((n + 2) / 3), i, o = 0;
+    char *out;
+    if (n > ((size_t)-1 - 1) / 4 * 3 - 3)
+        return NULL;
+    out = malloc(olen + 1);
+    if (!out)
+        return NULL;
+    for (i = 0; i + 2 < n; i += 3) {
+        unsigned long v = ((unsigned long)data[i] << 16) | ((unsigned long)data[i + 1] << 8) |
+                          data[i + 2];
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];
+        out[o++] = tab[v & 63];
+    }
+    if (i < n) {
+        unsigned long v = (unsigned long)data[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned long)data[i + 1] << 8;
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *llmt_wire_url(const char *base, const char *path)
+{
+    size_t bl = base ? strlen(base) : 0;
+    while (bl && base[bl - 1] == '/')
+        bl--;
+    while (path && *path == '/')
+        path++;
+    return llmt_asprintf("%.*s/%s", (int)bl, base ? base : "", path ? path : "");
+}
+
+llmt_status llmt_wire_add_header(llmt_http_request *out, const char *name, const char *value,
+                                 llmt_error *err)
+{
+    if (!llmt_http_request_add_header(out, name, value ? value : ""))
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    return LLMT_OK;
+}
+
+llmt_status llmt_wire_set_json_request(llmt_http_request *out, const char *method,
+                                       const char *url, const json_t *body, llmt_error *err)
+{
+    free(out->method);
+    free(out->url);
+    free(out->body);
+    out->method = llmt_strdup(method ? method : "POST");
+    out->url = llmt_strdup(url);
+    out->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    out->body_len = out->body ? strlen(out->body) : 0;
+    if (!out->method || !out->url || (body && !out->body))
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (body)
+        return llmt_wire_add_header(out, "Content-Type", "application/json", err);
+    return LLMT_OK;
+}
+
+llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *err)
+{
+    json_error_t je;
+    *out = NULL;
+    if (!req->json_schema)
+        return LLMT_OK;
+    *out = json_loads(req->json_schema, 0, &je);
+    if (!*out)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                              "the JSON schema is not valid JSON (line %d: %s)", je.line, je.text);
+    return LLMT_OK;
+}
+
+/* Keywords whose value maps names to schemas, and keywords whose value is data. */
+static bool is_schema_map(const char *k)
+{
+    return strcmp(k, "properties") == 0 || strcmp(k, "$defs") == 0 ||
+           strcmp(k, "definitions") == 0 || strcmp(k, "patternProperties") == 0 ||
+           strcmp(k, "dependentSchemas") == 0;
+}
+
+static bool is_data_keyword(const char *k)
+{
+    return strcmp(k, "enum") == 0 || strcmp(k, "const") == 0 || strcmp(k, "default") == 0 ||
+           strcmp(k, "examples") == 0 || strcmp(k, "required") == 0;
+}
+
+static bool is_object_schema(const json_t *v)
+{
+    json_t *type = json_object_get(v, "type");
+    return json_is_object(json_object_get(v, "properties")) ||
+           (json_is_string(type) && strcmp(json_string_value(type), "object") == 0);
+}
+
+/* Visits every subschema of a schema (depth-first); fn returns false to stop. */
+static bool walk_schema(json_t *v, int depth, bool (*fn)(json_t *schema, void *ud), void *ud)
+{
+    const char *k, *k2;
+    json_t *c, *c2;
+    size_t i;
+    if (depth > 64 || !json_is_object(v))
+        return depth <= 64;
+    if (!fn(v, ud))
+        return false;
+    json_object_foreach(v, k, c)
+    {
+        if (is_data_keyword(k))
+            continue;
+        if (is_schema_map(k) && json_is_object(c)) {
+            json_object_foreach(c, k2, c2) if (!walk_schema(c2, depth + 1, fn, ud)) return false;
+        } else if (json_is_array(c)) {
+            json_array_foreach(c, i, c2) if (!walk_schema(c2, depth + 1, fn, ud)) return false;
+        } else if (json_is_object(c)) {
+            if (!walk_schema(c, depth + 1, fn, ud))
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool strict_check(json_t *v, void *ud)
+{
+    json_t *props = json_object_get(v, "properties"), *req = json_object_get(v, "required"), *r, *c;
+    const char *k;
+    size_t i;
+    (void)ud;
+    if (!is_object_schema(v))
+        return true;
+    if (!json_is_false(json_object_get(v, "additionalProperties")))
+        return false;
+    json_object_foreach(props, k, c)
+    {
+        bool found = false;
+        json_array_foreach(req, i, r) found =
+            found || (json_is_string(r) && strcmp(json_string_value(r), k) == 0);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+bool llmt_wire_schema_strict_ok(const json_t *schema)
+{
+    return json_is_object(schema) && walk_schema((json_t *)schema, 0, strict_check, NULL);
+}
+
+static bool close_one(json_t *v, void *ud)
+{
+    (void)ud;
+    if (is_object_schema(v) && !json_object_get(v, "additionalProperties"))
+        json_object_set_new(v, "additionalProperties", json_false());
+    return true;
+}
+
+void llmt_wire_schema_close_objects(json_t *schema)
+{
+    walk_schema(schema, 0, close_one, NULL);
+}
+
+void llmt_wire_schema_name(const char *name, char *buf, size_t n)
+{
+    size_t o = 0;
+    if (!n)
+        return;
+    for (; name && *name && o + 1 < n && o < 64; name++) {
+        char c = *name;
+        buf[o++] = (isalnum((unsigned char)c) || c == '_' || c == '-') ? c : '_';
+    }
+    buf[o] = '\0';
+    if (!o)
+        snprintf(buf, n, "schema");
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static const char *const default_images[] = {"image/png", "image/jpeg", "image/gif",
+                                             "image/webp", NULL};
+
+llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider,
+                                   const char *const *allowed, llmt_error *err)
+{
+    size_t i, j;
+    if (!req->n_files)
+        return LLMT_OK;
+    if (!allowed)
+        allowed = default_images;
+    if (!req->model_info || !req->model_info->images)
+        return llmt_error_set(err, LLMT_E_UNSUPPORTED,
+                              "%s:%s does not accept images (capabilities.images is false); "
+                              "the case has %zu file(s), first %s",
+                              provider, req->model, req->n_files,
+                              req->files[0].path ? req->files[0].path : "(unnamed)");
+    for (i = 0; i < req->n_files; i++) {
+        const char *mt = req->files[i].mime_type;
+        bool ok = false;
+        for (j = 0; allowed[j] && mt; j++)
+            ok = ok || strcmp(allowed[j], mt) == 0;
+        if (!ok) {
+            llmt_buf list = {0};
+            llmt_status st;
+            for (j = 0; allowed[j]; j++)
+                llmt_buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
+            st = llmt_error_set(err, LLMT_E_UNSUPPORTED,
+                                "%s: file %s has type %s; this provider takes only %s", provider,
+                                req->files[i].path ? req->files[i].path : "(unnamed)",
+                                mt ? mt : "(unknown)", list.data ? list.data : "nothing");
+            llmt_buf_free(&list);
+            return st;
+        }
+    }
+    return LLMT_OK;
+}
+
+size_t llmt_wire_last_user(const llmt_request *req)
+{
+    size_t i = req->n_messages;
+    while (i > 0) {
+        i--;
+        if (req->messages[i].role && strcmp(req->messages[i].role, "user") == 0)
+            return i;
+    }
+    return req->n_messages;
+}
+
+/* ---- errors --------------------------------------------------------------------- */
+
+static void copy_json_scalar(json_t *v, char *buf, size_t n)
+{
+    if (json_is_string(v))
+        snprintf(buf, n, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, n, "%g", json_real_value(v));
+}
+
+static void copy_message(json_t *v, char *buf, size_t n)
+{
+    if (json_is_string(v)) {
+        snprintf(buf, n, "%s", json_string_value(v));
+    } else if (v && !json_is_null(v)) {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (s)
+            snprintf(buf, n, "%s", s);
+        free(s);
+    }
+}
+
+void llmt_wire_error_fields(const llmt_http_response *http, llmt_wire_err_fields *f)
+{
+    json_t *root = json_loadb(http->body ? http->body : "", http->body_len, 0, NULL);
+    json_t *e;
+    memset(f, 0, sizeof(*f));
+    if (!json_is_object(root)) {
+        llmt_wire_excerpt(http->body, http->body_len, f->message, sizeof f->message);
+        json_decref(root);
+        return;
+    }
+    e = json_object_get(root, "error");
+    if (json_is_object(e)) {
+        copy_message(json_object_get(e, "message"), f->message, sizeof f->message);
+        copy_json_scalar(json_object_get(e, "type"), f->type, sizeof f->type);
+        copy_json_scalar(json_object_get(e, "code"), f->code, sizeof f->code);
+        copy_json_scalar(json_object_get(e, "status"), f->status, sizeof f->status);
+    } else if (json_is_string(e)) {
+        snprintf(f->message, sizeof f->message, "%s", json_string_value(e));
+    }
+    if (!f->message[0])
+        copy_message(json_object_get(root, "message"), f->message, sizeof f->message);
+    if (!f->message[0])
+        copy_message(json_object_get(root, "detail"), f->message, sizeof f->message);
+    if (!f->type[0])
+        copy_json_scalar(json_object_get(root, "type"), f->type, sizeof f->type);
+    if (!f->code[0])
+        copy_json_scalar(json_object_get(root, "code"), f->code, sizeof f->code);
+    /* an envelope-level "type":"error" says nothing */
+    if (strcmp(f->type, "error") == 0)
+        f->type[0] = '\0';
+    if (!f->message[0])
+        llmt_wire_excerpt(http->body, http->body_len, f->message, sizeof f->message);
+    json_decref(root);
+}
+
+llmt_status llmt_wire_status_class(long status)
+{
+    switch (status) {
+    case 401:
+        return LLMT_E_AUTH;
+    case 402:
+        return LLMT_E_QUOTA;
+    case 403:
+        return LLMT_E_PERMISSION;
+    case 404:
+        return LLMT_E_NOT_FOUND;
+    case 408:
+        return LLMT_E_TIMEOUT;
+    case 429:
+        return LLMT_E_RATE_LIMIT;
+    case 503:
+    case 529:
+        return LLMT_E_OVERLOADED;
+    default:
+        return status >= 500 ? LLMT_E_SERVER : LLMT_E_BAD_REQUEST;
+    }
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+    size_t nl = strlen(needle), i;
+    for (; *hay; hay++) {
+        for (i = 0; i < nl; i++)
+            if (!hay[i] || tolower((unsigned char)hay[i]) != tolower((unsigned char)needle[i]))
+                break;
+        if (i == nl)
+            return true;
+    }
+    return false;
+}
+
+bool llmt_wire_says_context_length(const char *text)
+{
+    static const char *const hints[] = {"context_length",    "context length",
+                                        "context window",    "maximum context",
+                                        "prompt is too long", "input is too long",
+                                        "too many tokens",   "exceeds the maximum number of tokens",
+                                        "input token count", NULL};
+    size_t i;
+    for (i = 0; text && hints[i]; i++)
+        if (contains_ci(text, hints[i]))
+            return true;
+    return false;
+}
+
+char *llmt_wire_header_dup(const llmt_http_response *http, const char *const *names)
+{
+    size_t i;
+    for (i = 0; names && names[i]; i++) {
+        const char *v = llmt_http_response_header(http, names[i]);
+        if (v && *v)
+            return llmt_strdup(v);
+    }
+    return NULL;
+}
+
+llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt_status st,
+                           const llmt_wire_err_fields *f, const char *const *request_id_headers)
+{
+    static const char *const default_ids[] = {"x-request-id", "request-id", NULL};
+    const char *what = f && f->message[0] ? f->message : "(no message)";
+    char *rid;
+    if (!err)
+        return st;
+    llmt_error_set(err, st, "HTTP %ld: %s", http->status, what);
+    err->http_status = (int)http->status;
+    if (f && f->code[0])
+        snprintf(err->code, sizeof err->code, "%s", f->code);
+    else if (f && f->type[0])
+        snprintf(err->code, sizeof err->code, "%s", f->type);
+    else if (f && f->status[0])
+        snprintf(err->code, sizeof err->code, "%s", f->status);
+    rid = llmt_wire_header_dup(http, request_id_headers ? request_id_headers : default_ids);
+    if (rid)
+        snprintf(err->request_id, sizeof err->request_id, "%s", rid);
+    free(rid);
+    /* quota, auth and the other permanent classes are never retried, whatever headers say */
+    err->retryable = llmt_status_retryable(st);
+    if (err->retryable)
+        err->retry_after_s = llmt_wire_retry_after(http, llmt_wall_time_s());
+    return st;
+}
+
+static bool code_has(const llmt_wire_err_fields *f, const char *what)
+{
+    return contains_ci(f->code, what) || contains_ci(f->type, what);
+}
+
+llmt_status llmt_wire_classify(const llmt_http_response *http, const llmt_wire_err_fields *f)
+{
+    llmt_status st = llmt_wire_status_class(http->status);
+    if (code_has(f, "insufficient_quota"))
+        return LLMT_E_QUOTA;
+    if ((st == LLMT_E_BAD_REQUEST) &&
+        (code_has(f, "context_length") || llmt_wire_says_context_length(f->message)))
+        return LLMT_E_CONTEXT_LENGTH;
+    if (st == LLMT_E_BAD_REQUEST &&
+        (code_has(f, "content_filter") || code_has(f, "content_policy")))
+        return LLMT_E_CONTENT_FILTER;
+    return st;
+}
+
+/* ---- per-instance state --------------------------------------------------------- */
+
+void llmt_wire_basic_destroy(void *state)
+{
+    llmt_wire_basic *b = state;
+    if (!b)
+        return;
+    free(b->name);
+    free(b->base_url);
+    if (b->api_key) {
+        memset(b->api_key, 0, strlen(b->api_key));
+        free(b->api_key);
+    }
+    json_decref(b->options);
+    free(b);
+}
+
+llmt_status llmt_wire_basic_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+{
+    llmt_wire_basic *b = calloc(1, sizeof(*b));
+    if (!b)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    b->name = llmt_strdup(s->name ? s->name : "?");
+    b->base_url = llmt_strdup(s->base_url ? s->base_url : "");
+    b->api_key = s->api_key ? llmt_strdup(s->api_key) : NULL;
+    if (s->config_json) {
+        json_t *root = json_loads(s->config_json, 0, NULL);
+        json_t *o = json_object_get(root, "options");
+        if (json_is_object(o))
+            b->options = json_incref(o);
+        json_decref(root);
+    }
+    if (!b->name || !b->base_url || (s->api_key && !b->api_key)) {
+        llmt_wire_basic_destroy(b);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    if (!b->base_url[0]) {
+        char upper[64];
+        size_t i;
+        llmt_status st;
+        for (i = 0; b->name[i] && i + 1 < sizeof upper; i++)
+            upper[i] = isalnum((unsigned char)b->name[i]) ? (char)toupper((unsigned char)b->name[i]) : '_';
+        upper[i] = '\0';
+        st = llmt_error_set(err, LLMT_E_CONFIG, "%s: no base_url (set it in %s or LLMT_%s_BASE_URL)",
+                            b->name, s->config_path ? s->config_path : "config.json", upper);
+        llmt_wire_basic_destroy(b);
+        return st;
+    }
+    *state = b;
+    return LLMT_OK;
+}
+
+const char *llmt_wire_option(const llmt_wire_basic *b, const char *key, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(b->options, key));
+    return v ? v : dflt;
+}
+
+/* ---- chat_compat ---------------------------------------------------------------- */
+
+static json_t *image_part(const llmt_file *f, bool as_string, llmt_error *err, llmt_status *st)
+{
+    char *b64 = llmt_wire_base64(f->data, f->size);
+    char *url = b64 ? llmt_asprintf("data:%s;base64,%s", f->mime_type, b64) : NULL;
+    json_t *part = NULL;
+    free(b64);
+    if (!url) {
+        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory encoding %s", f->path ? f->path : "a file");
+        return NULL;
+    }
+    if (as_string)
+        part = json_pack("{s:s, s:s}", "type", "image_url", "image_url", url);
+    else
+        part = json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url", "url", url);
+    free(url);
+    if (!part)
+        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    return part;
+}
+
+llmt_status llmt_chat_compat_body(const llmt_request *req, const llmt_chat_compat_opts *o,
+                                  json_t **out, llmt_error *err)
+{
+    json_t *body = json_object(), *msgs = json_array(), *schema = NULL;
+    size_t i, last_user = llmt_wire_last_user(req);
+    llmt_status st = LLMT_OK;
+    *out = NULL;
+    if (!body || !msgs) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    json_object_set_new(body, "model", json_string(req->model));
+    if (req->system_prompt && req->system_prompt[0])
+        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "system", "content",
+                                              req->system_prompt));
+    for (i = 0; i < req->n_messages; i++) {
+        const llmt_message *m = &req->messages[i];
+        if (i == last_user && req->n_files) {
+            json_t *parts = json_array();
+            size_t j;
+            json_array_append_new(parts, json_pack("{s:s, s:s}", "type", "text", "text",
+                                                   m->content ? m->content : ""));
+            for (j = 0; j < req->n_files; j++) {
+                json_t *p = image_part(&req->files[j], o->image_url_string, err, &st);
+                if (!p) {
+                    json_decref(parts);
+                    goto done;
+                }
+                json_array_append_new(parts, p);
+            }
+            json_array_append_new(msgs, json_pack("{s:s, s:o}", "role", m->role ? m->role : "user",
+                                                  "content", parts));
+        } else {
+            json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", m->role ? m->role : "user",
+                                                  "content", m->content ? m->content : ""));
+        }
+    }
+    json_object_set(body, "messages", msgs);
+    if (req->temperature >= 0 && !o->omit_temperature)
+        json_object_set_new(body, "temperature", json_real(req->temperature));
+    if (req->max_tokens > 0)
+        json_object_set_new(body, o->max_tokens_field ? o->max_tokens_field : "max_tokens",
+                            json_integer(req->max_tokens));
+    if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
+        char name[80];
+        json_t *js;
+        st = llmt_wire_schema(req, &schema, err);
+        if (st != LLMT_OK)
+            goto done;
+        llmt_wire_schema_name(req->schema_name, name, sizeof name);
+        js = json_pack("{s:s, s:O}", "name", name, "schema", schema);
+        if (js && o->strict_schema)
+            json_object_set_new(js, "strict", json_boolean(llmt_wire_schema_strict_ok(schema)));
+        json_object_set_new(body, "response_format",
+                            json_pack("{s:s, s:o}", "type", "json_schema", "json_schema", js));
+    } else if (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT) {
+        json_object_set_new(body, "response_format", json_pack("{s:s}", "type", "json_object"));
+    }
+    *out = body;
+    body = NULL;
+done:
+    json_decref(schema);
+    json_decref(msgs);
+    json_decref(body);
+    return st;
+}
+
+static long int_or(json_t *v, long dflt)
+{
+    if (json_is_integer(v))
+        return (long)json_integer_value(v);
+    if (json_is_real(v))
+        return (long)json_real_value(v);
+    return dflt;
+}
+
+/* Text of a message content: a string, or the concatenated "text" of typed parts. */
+static char *content_text(json_t *content)
+{
+    llmt_buf b = {0};
+    json_t *part;
+    size_t i;
+    if (json_is_string(content))
+        return llmt_strdup(json_string_value(content));
+    if (!json_is_array(content))
+        return NULL;
+    json_array_foreach(content, i, part)
+    {
+        const char *type = json_string_value(json_object_get(part, "type"));
+        const char *t = json_string_value(json_object_get(part, "text"));
+        if (json_is_string(part))
+            llmt_buf_puts(&b, json_string_value(part));
+        else if (t && (!type || strcmp(type, "text") == 0))
+            llmt_buf_puts(&b, t);
+    }
+    return b.data ? llmt_buf_steal(&b) : NULL;
+}
+
+llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response *out,
+                                   llmt_error *err)
+{
+    static const char *const ids[] = {"x-request-id", "request-id", NULL};
+    json_t *root = NULL, *choice, *msg, *usage, *details;
+    const char *finish, *refusal;
+    llmt_status st = llmt_wire_parse_body(http, &root, err);
+    char ex[200];
+    if (st != LLMT_OK)
+        return st;
+    choice = json_array_get(json_object_get(root, "choices"), 0);
+    msg = json_object_get(choice, "message");
+    if (!json_is_object(choice) || !json_is_object(msg)) {
+        json_t *e = json_object_get(root, "error");
+        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = llmt_error_set(err, e ? LLMT_E_SERVER : LLMT_E_BAD_RESPONSE,
+                            "HTTP %ld: the reply has no choices[0].message: %s", http->status, ex);
+        goto done;
+    }
+    finish = json_string_value(json_object_get(choice, "finish_reason"));
+    if (json_is_object(json_object_get(choice, "error")) || (finish && strcmp(finish, "error") == 0)) {
+        json_t *e = json_object_get(choice, "error");
+        const char *m = json_string_value(json_object_get(e, "message"));
+        st = llmt_error_set(err, LLMT_E_SERVER, "HTTP %ld but the generation failed: %s",
+                            http->status, m ? m : "finish_reason \"error\"");
+        goto done;
+    }
+    refusal = json_string_value(json_object_get(msg, "refusal"));
+    if ((refusal && refusal[0]) || (finish && strcmp(finish, "content_filter") == 0)) {
+        st = llmt_error_set(err, LLMT_E_CONTENT_FILTER, "the model refused: %s",
+                            refusal && refusal[0] ? refusal : "finish_reason \"content_filter\"");
+        if (err)
+            snprintf(err->code, sizeof err->code, "%s", refusal ? "refusal" : "content_filter");
+        goto done;
+    }
+    out->text = content_text(json_object_get(msg, "content"));
+    out->stop_reason = llmt_strdup(finish);
+    out->model = llmt_strdup(json_string_value(json_object_get(root, "model")));
+    out->request_id = llmt_wire_header_dup(http, ids);
+    if (!out->request_id)
+        out->request_id = llmt_strdup(json_string_value(json_object_get(root, "id")));
+    usage = json_object_get(root, "usage");
+    out->usage.input_tokens = int_or(json_object_get(usage, "prompt_tokens"), 0);
+    out->usage.output_tokens = int_or(json_object_get(usage, "completion_tokens"), 0);
+    details = json_object_get(usage, "prompt_tokens_details");
+    out->usage.cached_input_tokens = int_or(json_object_get(details, "cached_tokens"), -1);
+    details = json_object_get(usage, "completion_tokens_details");
+    out->usage.reasoning_tokens = int_or(json_object_get(details, "reasoning_tokens"), -1);
+    if (!out->text || !out->text[0]) {
+        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE,
+                            "the reply has no text (finish_reason %s): %s", finish ? finish : "none",
+                            ex);
+    }
+done:
+    json_decref(root);
+    if (st != LLMT_OK)
+        llmt_response_clear(out);
+    return st;
+}

@@ -1,0 +1,179 @@
+/*
+ * Wire helpers shared by the HTTP providers: what several provider folders need and
+ * what is defined by HTTP or by a protocol rather than by one vendor.
+ *
+ *   - Retry-After (delta-seconds or HTTP-date), retry-after-ms, duration strings;
+ *   - error-body excerpts and a tolerant reader of the common error envelopes;
+ *   - the default mapping of HTTP statuses to llmt_status classes;
+ *   - base64 and image checks for request bodies;
+ *   - the de-facto standard "chat completions" request/response shape ("chat_compat"),
+ *     spoken by several services with small differences selected by options.
+ *
+ * Nothing here names a provider: provider quirks live in src/providers/<name>/.
+ * Functions never print; allocation failures are reported as LLMT_E_NOMEM.
+ */
+#ifndef LLMT_WIRE_H
+#define LLMT_WIRE_H
+
+#include <jansson.h>
+
+#include "llmt/provider.h"
+
+/* ---- time and retry hints -------------------------------------------------------- */
+
+/* Parses an HTTP-date (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", the obsolete RFC 850
+ * and asctime forms) into seconds since the epoch. Returns false when it is not one. */
+bool llmt_wire_parse_http_date(const char *s, double *epoch_s);
+
+/* Parses a duration such as "37s", "1.5s", "250ms", "1m30s", "6m0s", "1h2m3.5s" or a
+ * bare number of seconds. Returns seconds, or -1 when the text is not a duration. */
+double llmt_wire_parse_duration(const char *s);
+
+/* The server's retry hint in seconds from `retry-after-ms` (milliseconds) or
+ * `retry-after` (delta-seconds or HTTP-date, relative to now_epoch_s), or -1 when
+ * there is none or it cannot be read. A date in the past gives 0. */
+double llmt_wire_retry_after(const llmt_http_response *http, double now_epoch_s);
+
+/* ---- bodies --------------------------------------------------------------------- */
+
+/* A short one-line excerpt of a body for error messages: control characters become
+ * spaces, at most ~160 bytes, "..." when cut. Always NUL-terminates out (n > 0). */
+void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n);
+
+/* Parses a reply body as a JSON object. Not JSON (or truncated), or not an object:
+ * LLMT_E_BAD_RESPONSE with an excerpt. *out is owned by the caller (json_decref). */
+llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
+
+/* Whether the body contains `needle` (bounded by body_len: bodies need not be
+ * NUL-terminated). */
+bool llmt_wire_body_has(const llmt_http_response *http, const char *needle);
+
+/* Standard base64 (RFC 4648, with padding). Returns a malloc'd string or NULL (oom). */
+char *llmt_wire_base64(const unsigned char *data, size_t n);
+
+/* "base" + "path" with exactly one '/' between them. malloc'd; NULL on oom. */
+char *llmt_wire_url(const char *base, const char *path);
+
+/* Fills out->url/method/body (body = compact JSON of `body`, borrowed) and adds
+ * "Content-Type: application/json". method NULL means POST. */
+llmt_status llmt_wire_set_json_request(llmt_http_request *out, const char *method,
+                                       const char *url, const json_t *body, llmt_error *err);
+
+/* Adds a header or fails with LLMT_E_NOMEM. */
+llmt_status llmt_wire_add_header(llmt_http_request *out, const char *name, const char *value,
+                                 llmt_error *err);
+
+/* Parses req->json_schema into *out (caller decrefs). No schema: *out = NULL, LLMT_OK.
+ * Invalid JSON: LLMT_E_INVALID_ARG. */
+llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *err);
+
+/* Whether a schema is usable in a "strict" schema mode: every object schema (anywhere,
+ * including $defs) has additionalProperties:false and lists all its properties in
+ * required. */
+bool llmt_wire_schema_strict_ok(const json_t *schema);
+
+/* Sets "additionalProperties": false on every object schema (anywhere, including $defs)
+ * that does not say otherwise, in place: for schema modes that insist on closed objects.
+ * Extraction answers never need extra keys, so this narrows nothing that matters. */
+void llmt_wire_schema_close_objects(json_t *schema);
+
+/* A name for the schema made of [A-Za-z0-9_-], at most 64 characters ("schema" when
+ * empty). Writes into buf. */
+void llmt_wire_schema_name(const char *name, char *buf, size_t n);
+
+/* ---- files ---------------------------------------------------------------------- */
+
+/* Checks that every file of req is an image type listed in `allowed` (NULL-terminated;
+ * NULL = image/png, image/jpeg, image/gif, image/webp) and that the model takes images. Otherwise
+ * LLMT_E_UNSUPPORTED naming the file, its type and the provider. */
+llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider,
+                                   const char *const *allowed, llmt_error *err);
+
+/* The last message with role "user" (files are attached there), or n_messages when none. */
+size_t llmt_wire_last_user(const llmt_request *req);
+
+/* ---- errors --------------------------------------------------------------------- */
+
+/* What a provider's error body said, read tolerantly from the common envelopes:
+ *   {"error": {"message", "type", "code", "status"}}   (code string or number)
+ *   {"error": "message"}
+ *   {"message": "..." | {...}, "type", "code", "detail"} (no envelope)
+ * A body that is not JSON gives its excerpt as message. Strings are truncated. */
+typedef struct llmt_wire_err_fields {
+    char type[64];
+    char code[64];
+    char status[64];   /* e.g. a gRPC status name */
+    char message[640];
+} llmt_wire_err_fields;
+
+void llmt_wire_error_fields(const llmt_http_response *http, llmt_wire_err_fields *f);
+
+/* The default class of an HTTP status: 400/413/422 bad_request, 401 auth, 402 quota,
+ * 403 permission, 404 not_found, 408 timeout, 429 rate_limit, 503/529 overloaded,
+ * other 5xx server, anything else bad_request. */
+llmt_status llmt_wire_status_class(long status);
+
+/* Whether an error text says the input was too long for the model. */
+bool llmt_wire_says_context_length(const char *text);
+
+/* Fills err for a failed HTTP exchange and returns st: message "HTTP <status>: <what the
+ * provider said>", provider code, http status, request id (first of the header names
+ * given, NULL-terminated; NULL = x-request-id, request-id), retryable from the class
+ * (quota and the other permanent classes are never retryable) and, for retryable
+ * classes, retry_after_s from the headers. */
+llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt_status st,
+                           const llmt_wire_err_fields *f, const char *const *request_id_headers);
+
+/* Copies the first present header of `names` (NULL-terminated) into a malloc'd string;
+ * NULL when none. */
+char *llmt_wire_header_dup(const llmt_http_response *http, const char *const *names);
+
+/* The class of an error reply from its status and the vocabulary common to the
+ * chat-completions family: code/type "insufficient_quota" is quota; a 400/413/422 whose
+ * text speaks of the context length is context_length; code/type naming a content
+ * filter or content policy is content_filter. Providers refine the result. */
+llmt_status llmt_wire_classify(const llmt_http_response *http, const llmt_wire_err_fields *f);
+
+/* ---- per-instance state most HTTP providers need -------------------------------- */
+
+typedef struct llmt_wire_basic {
+    char *name;        /* provider name, for messages */
+    char *base_url;    /* after the LLMT_<NAME>_BASE_URL override */
+    char *api_key;     /* NULL when the provider needs none; never logged */
+    json_t *options;   /* the config's "options" object (owned reference), or NULL */
+} llmt_wire_basic;
+
+/* init/destroy ops usable directly in a provider table: copies name, base URL and key
+ * and keeps the config's "options" object. */
+llmt_status llmt_wire_basic_init(void **state, const llmt_provider_settings *s, llmt_error *err);
+void llmt_wire_basic_destroy(void *state);
+/* A string from the options object, or dflt. */
+const char *llmt_wire_option(const llmt_wire_basic *b, const char *key, const char *dflt);
+
+/* ---- the common chat-completions shape (chat_compat) ---------------------------- */
+
+typedef struct llmt_chat_compat_opts {
+    const char *max_tokens_field;  /* "max_tokens" (default) or "max_completion_tokens" */
+    bool omit_temperature;         /* models that only accept their default */
+    bool strict_schema;            /* json_schema.strict = whether the schema allows it;
+                                      false: the strict key is not sent */
+    bool image_url_string;         /* image part {"image_url": "data:..."} instead of
+                                      {"image_url": {"url": "data:..."}} */
+} llmt_chat_compat_opts;
+
+/* Builds the request body: model, messages (system prompt first, files as image parts
+ * of the last user message), temperature, the output cap and response_format for
+ * req->structured_mode. *out is owned by the caller. */
+llmt_status llmt_chat_compat_body(const llmt_request *req, const llmt_chat_compat_opts *o,
+                                  json_t **out, llmt_error *err);
+
+/* Parses a chat-completions reply: choices[0].message.content (string or array of text
+ * parts), finish_reason, model, usage (prompt/completion tokens, cached and reasoning
+ * details when present, else -1), request id header. A refusal or finish_reason
+ * "content_filter" is LLMT_E_CONTENT_FILTER; an error inside a 200
+ * (choices[0].error or finish_reason "error") is LLMT_E_SERVER; a missing shape is
+ * LLMT_E_BAD_RESPONSE with an excerpt. */
+llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response *out,
+                                   llmt_error *err);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * Mistral chat completions (POST {base_url}/chat/completions, Bearer auth).
+ *
+ * OpenAI-shaped but strict: unknown request fields are a 422 (extra_forbidden), so the
+ * body carries only model, messages, temperature, max_tokens (max_completion_tokens is
+ * rejected) and response_format.
+ * Quirks handled here:
+ *   - image parts are {"type":"image_url","image_url":"data:..."} (a plain string);
+ *   - response_format json_schema {name, schema, strict} as OpenAI; strict only when the
+ *     schema satisfies the strict rules;
+ *   - reasoning (Magistral) replies may carry content as an array of chunks: the text
+ *     chunks are concatenated (chat_compat does this);
+ *   - errors come without the outer "error" key: {"object":"error","message":...,
+ *     "type":...,"code":"1300"}; 422 validation errors put an object in "message";
+ *     a 429 that speaks of a monthly/usage limit is quota, not a rate limit.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "llmt/provider.h"
+#include "provider/wire.h"
+
+static llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_request *out,
+                                 llmt_error *err)
+{
+    llmt_wire_basic *b = state;
+    llmt_chat_compat_opts o;
+    json_t *body = NULL;
+    char *url = NULL, *auth = NULL;
+    llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
+    if (st != LLMT_OK)
+        return st;
+    memset(&o, 0, sizeof o);
+    o.max_tokens_field = "max_tokens";
+    o.strict_schema = true;
+    o.image_url_string = true;
+    st = llmt_chat_compat_body(req, &o, &body, err);
+    if (st != LLMT_OK)
+        goto done;
+    url = llmt_wire_url(b->base_url, "chat/completions");
+    auth = llmt_asprintf("Bearer %s", b->api_key ? b->api_key : "");
+    if (!url || !auth) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    st = llmt_wire_set_json_request(out, "POST", url, body, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "Authorization", auth, err);
+done:
+    free(auth);
+    free(url);
+    json_decref(body);
+    return st;
+}
+
+static llmt_status mistral_parse(void *state, const llmt_request *req,
+                                 const llmt_http_response *http, llmt_response *out,
+                                 llmt_error *err)
+{
+    (void)state;
+    (void)req;
+    return llmt_chat_compat_parse(http, out, err);
+}
+
+static bool has_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle), i;
+    for (; *hay; hay++) {
+        for (i = 0; i < n; i++)
+            if (!hay[i] || tolower((unsigned char)hay[i]) != needle[i])
+                break;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+static llmt_status mistral_classify(void *state, const llmt_http_response *http, llmt_error *err)
+{
+    llmt_wire_err_fields f;
+    llmt_status st;
+    (void)state;
+    llmt_wire_error_fields(http, &f);
+    st = llmt_wire_classify(http, &f);
+    if (http->status == 429 && (has_ci(f.message, "monthly") || has_ci(f.message, "usage limit") ||
+                                has_ci(f.message, "billing") || has_ci(f.message, "payment")))
+        st = LLMT_E_QUOTA;
+    else if (http->status == 429 || strcmp(f.type, "rate_limited") == 0)
+        st = LLMT_E_RATE_LIMIT;
+    return llmt_wire_fail(err, http, st, &f, NULL);
+}
+
+const llmt_provider_ops llmt_provider_mistral = {
+    LLMT_PROVIDER_ABI_VERSION,
+    "mistral",
+    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    llmt_wire_basic_init,
+    llmt_wire_basic_destroy,
+    mistral_build,
+    mistral_parse,
+    mistral_classify,
+    NULL,
+    NULL,
+    NULL,
+};

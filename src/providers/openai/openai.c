@@ -1,0 +1,89 @@
+/*
+ * OpenAI Chat Completions (POST {base_url}/chat/completions, Bearer auth).
+ *
+ * Quirks handled here:
+ *   - the output cap is max_completion_tokens (max_tokens is deprecated and rejected by
+ *     reasoning models); reasoning models (capabilities.reasoning) get no temperature,
+ *     since they accept only the default;
+ *   - structured output is response_format json_schema with strict:true only when the
+ *     task schema satisfies the strict rules (every object additionalProperties:false
+ *     and all properties required); otherwise strict:false: the schema is still sent
+ *     and followed, without the strict guarantee (a 400 would be the alternative);
+ *   - 429 with code/type insufficient_quota is quota (never retried), not a rate limit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "llmt/provider.h"
+#include "provider/wire.h"
+
+static llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request *out,
+                                llmt_error *err)
+{
+    llmt_wire_basic *b = state;
+    llmt_chat_compat_opts o;
+    json_t *body = NULL;
+    char *url = NULL, *auth = NULL;
+    llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
+    if (st != LLMT_OK)
+        return st;
+    memset(&o, 0, sizeof o);
+    o.max_tokens_field = "max_completion_tokens";
+    o.omit_temperature = req->model_info && req->model_info->reasoning;
+    o.strict_schema = true;
+    st = llmt_chat_compat_body(req, &o, &body, err);
+    if (st != LLMT_OK)
+        goto done;
+    url = llmt_wire_url(b->base_url, "chat/completions");
+    auth = llmt_asprintf("Bearer %s", b->api_key ? b->api_key : "");
+    if (!url || !auth) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    st = llmt_wire_set_json_request(out, "POST", url, body, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "Authorization", auth, err);
+    if (st == LLMT_OK && llmt_wire_option(b, "organization", NULL))
+        st = llmt_wire_add_header(out, "OpenAI-Organization",
+                                  llmt_wire_option(b, "organization", NULL), err);
+done:
+    if (auth) {
+        memset(auth, 0, strlen(auth));
+        free(auth);
+    }
+    free(url);
+    json_decref(body);
+    return st;
+}
+
+static llmt_status openai_parse(void *state, const llmt_request *req,
+                                const llmt_http_response *http, llmt_response *out,
+                                llmt_error *err)
+{
+    (void)state;
+    (void)req;
+    return llmt_chat_compat_parse(http, out, err);
+}
+
+static llmt_status openai_classify(void *state, const llmt_http_response *http, llmt_error *err)
+{
+    llmt_wire_err_fields f;
+    (void)state;
+    llmt_wire_error_fields(http, &f);
+    return llmt_wire_fail(err, http, llmt_wire_classify(http, &f), &f, NULL);
+}
+
+const llmt_provider_ops llmt_provider_openai = {
+    LLMT_PROVIDER_ABI_VERSION,
+    "openai",
+    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    llmt_wire_basic_init,
+    llmt_wire_basic_destroy,
+    openai_build,
+    openai_parse,
+    openai_classify,
+    NULL,
+    NULL,
+    NULL,
+};

@@ -1,0 +1,217 @@
+/*
+ * OpenRouter, an OpenAI-compatible gateway (POST {base_url}/chat/completions).
+ *
+ * Quirks handled here:
+ *   - model ids are namespaced ("openai/gpt-4.1-mini", suffixes like ":free");
+ *   - the output cap is max_tokens (the documented field for every upstream);
+ *   - with response_format the request also says provider.require_parameters:true, so
+ *     OpenRouter routes only to upstreams that honour it instead of silently ignoring it;
+ *   - attribution header X-Title from config options "app_title" (HTTP-Referer from
+ *     "app_url" when set);
+ *   - errors are {"error":{"code":<number>,"message","metadata"}}: 402 is quota (no
+ *     credit), 403 from moderation (metadata.reasons / "flagged") is content_filter,
+ *     408 timeout, 502/503 upstream trouble; a failure after generation started comes
+ *     as HTTP 200 with choices[0].error or finish_reason "error" (chat_compat: server);
+ *   - catalog: GET {base_url}/models lists every model with prices in USD per token as
+ *     strings ("0.00000015"), converted to USD per 1M tokens; negative prices ("-1",
+ *     variable-price routers) are unknown.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "llmt/provider.h"
+#include "provider/wire.h"
+
+static llmt_status add_headers(const llmt_wire_basic *b, llmt_http_request *out, llmt_error *err)
+{
+    llmt_status st = LLMT_OK;
+    const char *title = llmt_wire_option(b, "app_title", NULL);
+    const char *referer = llmt_wire_option(b, "app_url", NULL);
+    if (b->api_key) {
+        char *auth = llmt_asprintf("Bearer %s", b->api_key);
+        st = auth ? llmt_wire_add_header(out, "Authorization", auth, err)
+                  : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        free(auth);
+    }
+    if (st == LLMT_OK && title)
+        st = llmt_wire_add_header(out, "X-Title", title, err);
+    if (st == LLMT_OK && referer)
+        st = llmt_wire_add_header(out, "HTTP-Referer", referer, err);
+    return st;
+}
+
+static llmt_status openrouter_build(void *state, const llmt_request *req, llmt_http_request *out,
+                                    llmt_error *err)
+{
+    llmt_wire_basic *b = state;
+    llmt_chat_compat_opts o;
+    json_t *body = NULL;
+    char *url = NULL;
+    llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
+    if (st != LLMT_OK)
+        return st;
+    memset(&o, 0, sizeof o);
+    o.max_tokens_field = "max_tokens";
+    o.omit_temperature = req->model_info && req->model_info->reasoning;
+    o.strict_schema = true;
+    st = llmt_chat_compat_body(req, &o, &body, err);
+    if (st != LLMT_OK)
+        goto done;
+    if (json_object_get(body, "response_format"))
+        json_object_set_new(body, "provider", json_pack("{s:b}", "require_parameters", 1));
+    url = llmt_wire_url(b->base_url, "chat/completions");
+    if (!url) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    st = llmt_wire_set_json_request(out, "POST", url, body, err);
+    if (st == LLMT_OK)
+        st = add_headers(b, out, err);
+done:
+    free(url);
+    json_decref(body);
+    return st;
+}
+
+static llmt_status openrouter_parse(void *state, const llmt_request *req,
+                                    const llmt_http_response *http, llmt_response *out,
+                                    llmt_error *err)
+{
+    (void)state;
+    (void)req;
+    return llmt_chat_compat_parse(http, out, err);
+}
+
+static llmt_status openrouter_classify(void *state, const llmt_http_response *http,
+                                       llmt_error *err)
+{
+    llmt_wire_err_fields f;
+    llmt_status st;
+    (void)state;
+    llmt_wire_error_fields(http, &f);
+    st = llmt_wire_classify(http, &f);
+    if (http->status == 403 && (strstr(f.message, "flagged") || strstr(f.message, "moderation") ||
+                                llmt_wire_body_has(http, "\"reasons\"")))
+        st = LLMT_E_CONTENT_FILTER;
+    return llmt_wire_fail(err, http, st, &f, NULL);
+}
+
+/* ---- catalog -------------------------------------------------------------------- */
+
+static llmt_status openrouter_catalog_request(void *state, llmt_http_request *out,
+                                              llmt_error *err)
+{
+    llmt_wire_basic *b = state;
+    char *url = llmt_wire_url(b->base_url, "models");
+    llmt_status st;
+    if (!url)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    st = llmt_wire_set_json_request(out, "GET", url, NULL, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "Accept", "application/json", err);
+    if (st == LLMT_OK)
+        st = add_headers(b, out, err);
+    free(url);
+    return st;
+}
+
+/* USD per token as a string (or number) -> USD per 1M tokens; < 0 when unknown. */
+static double per_million(json_t *v)
+{
+    double d;
+    char *end;
+    if (json_is_number(v)) {
+        d = json_number_value(v);
+    } else if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        d = strtod(s, &end);
+        if (end == s || *end != '\0')
+            return -1;
+    } else {
+        return -1;
+    }
+    return d < 0 ? -1 : d * 1e6;
+}
+
+static long positive(json_t *v)
+{
+    if (json_is_integer(v) && json_integer_value(v) > 0)
+        return (long)json_integer_value(v);
+    if (json_is_real(v) && json_real_value(v) > 0)
+        return (long)json_real_value(v);
+    return 0;
+}
+
+static llmt_status openrouter_parse_catalog(void *state, const llmt_http_response *http,
+                                            llmt_catalog_entry **entries, size_t *n,
+                                            llmt_error *err)
+{
+    json_t *root = NULL, *data, *m;
+    llmt_catalog_entry *v = NULL;
+    size_t i, k = 0;
+    char ex[200];
+    llmt_status st;
+    (void)state;
+    *entries = NULL;
+    *n = 0;
+    if (http->status < 200 || http->status >= 300)
+        return openrouter_classify(state, http, err);
+    st = llmt_wire_parse_body(http, &root, err);
+    if (st != LLMT_OK)
+        return st;
+    data = json_object_get(root, "data");
+    if (!json_is_array(data)) {
+        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the model list has no \"data\" array: %s", ex);
+        goto done;
+    }
+    v = calloc(json_array_size(data) + 1, sizeof(*v));
+    if (!v) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    json_array_foreach(data, i, m)
+    {
+        json_t *pricing = json_object_get(m, "pricing");
+        json_t *top = json_object_get(m, "top_provider");
+        const char *id = json_string_value(json_object_get(m, "id"));
+        if (!id || !*id)
+            continue; /* an entry without id cannot be used; skip it rather than fail all */
+        v[k].id = llmt_strdup(id);
+        v[k].name = llmt_strdup(json_string_value(json_object_get(m, "name")));
+        v[k].cost_input = per_million(json_object_get(pricing, "prompt"));
+        v[k].cost_output = per_million(json_object_get(pricing, "completion"));
+        v[k].context_length = positive(json_object_get(m, "context_length"));
+        if (!v[k].context_length)
+            v[k].context_length = positive(json_object_get(top, "context_length"));
+        v[k].max_output_tokens = positive(json_object_get(top, "max_completion_tokens"));
+        k++;
+        if (!v[k - 1].id) {
+            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    *entries = v;
+    *n = k;
+    v = NULL;
+done:
+    if (v)
+        llmt_catalog_entries_free(v, k);
+    json_decref(root);
+    return st;
+}
+
+const llmt_provider_ops llmt_provider_openrouter = {
+    LLMT_PROVIDER_ABI_VERSION,
+    "openrouter",
+    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    llmt_wire_basic_init,
+    llmt_wire_basic_destroy,
+    openrouter_build,
+    openrouter_parse,
+    openrouter_classify,
+    NULL,
+    openrouter_catalog_request,
+    openrouter_parse_catalog,
+};

@@ -1,0 +1,105 @@
+# End to end: `llm-tester run` with the six HTTP providers against the fake-http-server
+# program (base URLs from LLMT_<PROVIDER>_BASE_URL, fake keys in the environment).
+# Checks results.json: answers, usage, cost, structured mode, error classes; and that
+# -vv logs the traffic with the keys redacted.
+. "$(dirname "$0")/lib/common.sh"
+: "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
+T="$LLMT_SOURCE_DIR/examples/tasks"
+NURSE="$T/job_ads/tests/expected/nurse_part_time.json"
+
+# Every provider's success shape; the nurse case gets its expected answer (fenced for
+# anthropic, to exercise extraction), everything else a small object.
+ans=$(cat "$NURSE") # verbatim: the text, not a re-serialisation (46.0 must stay 46.0)
+small='{"title":"x"}'
+openai_ok() { jq -nc --arg c "$1" '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100,prompt_tokens_details:{cached_tokens:200}}}'; }
+anthropic_ok() { jq -nc --arg c "$1" '{type:"message",model:"claude-haiku-4-5-20251001",content:[{type:"text",text:$c}],stop_reason:"end_turn",usage:{input_tokens:1000,output_tokens:100}}'; }
+gemini_ok() { jq -nc --arg c "$1" '{candidates:[{content:{role:"model",parts:[{text:$c}]},finishReason:"STOP"}],usageMetadata:{promptTokenCount:1000,candidatesTokenCount:60,thoughtsTokenCount:40},modelVersion:"gemini-2.5-flash"}'; }
+ollama_ok() { jq -nc --arg c "$1" '{model:"llama3.1:8b",message:{role:"assistant",content:$c},done_reason:"stop",done:true,prompt_eval_count:1000,eval_count:100}'; }
+
+jq -n --argjson o_a "$(openai_ok "$ans")" --argjson o_s "$(openai_ok "$small")" \
+      --argjson a_a "$(anthropic_ok "$(printf '```json\n%s\n```' "$ans")")" --argjson a_s "$(anthropic_ok "$small")" \
+      --argjson g_a "$(gemini_ok "$ans")" --argjson g_s "$(gemini_ok "$small")" \
+      --argjson l_a "$(ollama_ok "$ans")" --argjson l_s "$(ollama_ok "$small")" '
+{match: [
+  {path_contains: "/openai/v1/chat/completions", body_contains: "Sainte", reply: {body: $o_a}},
+  {path_contains: "/openai/v1/chat/completions", reply: {body: $o_s}},
+  {path_contains: "/mistral/v1/chat/completions", reply: {body: $o_s}},
+  {path_contains: "/openrouter/api/v1/chat/completions", reply: {body: $o_s}},
+  {path_contains: "/anthropic/v1/messages", body_contains: "Sainte", reply: {body: $a_a}},
+  {path_contains: "/anthropic/v1/messages", reply: {body: $a_s}},
+  {path_contains: ":generateContent", body_contains: "Sainte", reply: {body: $g_a}},
+  {path_contains: ":generateContent", reply: {body: $g_s}},
+  {path_contains: "/ollama/api/chat", body_contains: "Sainte", reply: {body: $l_a}},
+  {path_contains: "/ollama/api/chat", reply: {body: $l_s}},
+  {path_contains: "/quota/v1/chat/completions", reply: {status: 429, headers: {"retry-after": "30"},
+     body: {error: {message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota"}}}}
+]}' >"$WORK/script.json"
+
+"$FAKE_HTTP_SERVER" --script "$WORK/script.json" --log "$WORK/requests.jsonl" --port-file "$WORK/port" >/dev/null &
+pid=$!
+i=0
+while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+if [ ! -s "$WORK/port" ]; then
+    bad "fake-http-server did not start"
+    finish
+    exit 1
+fi
+base="http://127.0.0.1:$(cat "$WORK/port")"
+
+KEY="sk-e2e-VERYSECRET-9876"
+export OPENAI_API_KEY="$KEY" ANTHROPIC_API_KEY="$KEY" GEMINI_API_KEY="$KEY" MISTRAL_API_KEY="$KEY" OPENROUTER_API_KEY="$KEY"
+export LLMT_OPENAI_BASE_URL="$base/openai/v1" LLMT_ANTHROPIC_BASE_URL="$base/anthropic"
+export LLMT_GEMINI_BASE_URL="$base/gemini/v1beta" LLMT_MISTRAL_BASE_URL="$base/mistral/v1"
+export LLMT_OPENROUTER_BASE_URL="$base/openrouter/api/v1" LLMT_OLLAMA_BASE_URL="$base/ollama"
+unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
+
+run_cli 0 run -vv --tasks "$T" --models openai:gpt-4.1-mini --models anthropic:claude-haiku-4-5 \
+    --models gemini:gemini-2.5-flash --models mistral:mistral-small-latest \
+    --models openrouter:openai/gpt-4.1-mini --models ollama:llama3.1:8b --output "$WORK/o"
+R="$WORK/o/results.json"
+check "results.json exists" test -s "$R"
+check "8 cases x 6 models" test "$(jq '.results | length' "$R")" -eq 48
+check "no errors" test "$(jq '[.results[] | select(.error != null)] | length' "$R")" -eq 0
+check "every provider answered" \
+    test "$(jq -c '[.results[].provider] | unique' "$R")" = '["anthropic","gemini","mistral","ollama","openai","openrouter"]'
+check "native schema mode used everywhere" \
+    test "$(jq '[.results[] | select(.structured_mode != "json_schema")] | length' "$R")" -eq 0
+for p in openai anthropic gemini ollama; do
+    check "$p: the nurse case scores 100" \
+        test "$(jq --arg p "$p" '[.results[] | select(.provider == $p and .case == "nurse_part_time") | .accuracy] | .[0]' "$R")" = 100
+done
+check "anthropic fenced answer was extracted" \
+    test "$(jq -r '[.results[] | select(.provider == "anthropic" and .case == "nurse_part_time") | .extraction] | .[0]' "$R")" != direct
+check "openai usage and cost (gpt-4.1-mini 0.4/1.6 per 1M)" \
+    test "$(jq '[.results[] | select(.provider == "openai") | (.usage.input_tokens == 1000 and .usage.output_tokens == 100 and .usage.cached_input_tokens == 200 and ((.usage.cost_usd - 0.00056) | fabs) < 1e-12)] | all' "$R")" = true
+check "gemini thinking tokens count as output" \
+    test "$(jq '[.results[] | select(.provider == "gemini") | (.usage.output_tokens == 100 and .usage.reasoning_tokens == 40)] | all' "$R")" = true
+check "answering model recorded, priced as configured" \
+    test "$(jq -r '[.results[] | select(.provider == "openai") | .answered_by] | unique | .[0]' "$R")" = gpt-4.1-mini-2025-04-14
+check "ollama is free" test "$(jq '[.results[] | select(.provider == "ollama") | .usage.cost_usd == 0] | all' "$R")" = true
+check "requests went to each wire format" test "$(grep -c '"path":"/anthropic/v1/messages"' "$WORK/requests.jsonl")" -eq 8
+check "gemini path carries the model" grep -q '"path":"/gemini/v1beta/models/gemini-2.5-flash:generateContent"' "$WORK/requests.jsonl"
+check "anthropic version header sent" grep -q '"anthropic-version":"2023-06-01"' "$WORK/requests.jsonl"
+check "-vv logs request URLs" contains "$WORK/err" "/openai/v1/chat/completions"
+check "-vv redacts keys" contains "$WORK/err" "[REDACTED]"
+check "key never in logs" sh -c "! grep -q VERYSECRET '$WORK/err'"
+check "key never in results" sh -c "! grep -rq VERYSECRET '$WORK/o'"
+
+# quota is reported as such, not retried as a rate limit; exit 3
+export LLMT_OPENAI_BASE_URL="$base/quota/v1"
+run_cli 3 run --tasks "$T" --models openai:gpt-4.1-mini --filter job_ads/nurse --output "$WORK/q"
+check "quota error class" test "$(jq -r '.results[0].error.class' "$WORK/q/results.json")" = quota
+check "quota error code" test "$(jq -r '.results[0].error.code' "$WORK/q/results.json")" = insufficient_quota
+
+# a missing key is an auth error naming the variable, and nothing is sent
+n_before=$(wc -l <"$WORK/requests.jsonl")
+unset OPENAI_API_KEY
+run_cli 3 run --tasks "$T" --models openai:gpt-4.1-mini --filter job_ads/nurse --output "$WORK/k"
+check "missing key: auth" test "$(jq -r '.results[0].error.class' "$WORK/k/results.json")" = auth
+check "missing key: variable named" sh -c "jq -r '.results[0].error.message' '$WORK/k/results.json' | grep -q OPENAI_API_KEY"
+check "missing key: no request" test "$(wc -l <"$WORK/requests.jsonl")" -eq "$n_before"
+
+kill "$pid"
+wait "$pid"
+check "fake server exited cleanly" test $? -eq 0
+finish
