@@ -79,7 +79,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     const char *cache_mode_text = NULL, *cache_db = NULL;
     llmt_cache *cache = NULL;
     bool no_history = false;
-    cli_strings models = {0}, formats = {0};
+    cli_strings models = {0}, formats = {0}, weights = {0};
     long repeat = 1;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
     bool tol_seen = false, thr_seen = false, repeat_seen = false;
@@ -95,6 +95,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
         {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
         {"threshold", 0, OPT_DOUBLE, "T", "fuzzy string threshold 0-100 (default 80)", &threshold, &thr_seen},
+        {"weight", 0, OPT_STRINGS, "KEY=W", "weight of a field (name or JSON pointer), e.g. title=3", &weights, NULL},
         {"cache", 0, OPT_STRING, "MODE", "response cache: off, read, write, readwrite (default off)", &cache_mode_text, NULL},
         {"cache-db", 0, OPT_STRING, "FILE", "cache database (default .llm-tester/cache.db or $LLMT_CACHE_DB)", &cache_db, NULL},
         {"history", 0, OPT_STRING, "FILE", "record the run in this history database (default .llm-tester/history.db)", &history, NULL},
@@ -116,6 +117,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
     memset(&pd, 0, sizeof pd);
+    llmt_score_options_init(&so);
     rc = cli_parse(ctx, self(), opts, argc, argv, &npos);
     if (rc)
         goto done;
@@ -166,8 +168,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         cli_error("run: --repeat must be between 1 and 1000, got %ld", repeat);
         goto done;
     }
-    llmt_score_options_init(&so);
     ro.scoring_override_mask = 0;
+    for (i = 0; i < weights.n; i++) {
+        if (llmt_score_options_parse_weight(&so, weights.v[i], &err) != LLMT_OK) {
+            cli_error("run: %s", err.message);
+            goto done;
+        }
+    }
     if (list_mode) {
         if (!llmt_list_mode_parse(list_mode, &so.list_mode)) {
             cli_error("run: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
@@ -291,5 +298,7 @@ done:
     cli_project_defaults_free(&pd);
     cli_strings_free(&models);
     cli_strings_free(&formats);
+    cli_strings_free(&weights);
+    llmt_score_options_free(&so);
     return rc < 0 ? 0 : rc;
 }

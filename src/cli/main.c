@@ -29,8 +29,18 @@ const cli_command cli_commands[] = {
      "  llm-tester list --tasks examples/tasks --models mock:oracle --filter job_ads\n",
      cmd_list},
     {"score", "Score an answer against an expected JSON file, without any provider.",
-     "score EXPECTED.json ACTUAL [--schema FILE] [--json]", NULL,
-     "  llm-tester score expected.json reply.txt --schema schema.json\n", cmd_score},
+     "score EXPECTED.json ACTUAL [--schema FILE] [--list-mode MODE] [--tolerance X] [--threshold T]\n"
+     "       [--weight KEY=W ...] [--skip FIELD ...] [--json]",
+     "ACTUAL may be a raw model reply (prose, ```json fences): the JSON is extracted first\n"
+     "(whole text, else the first ```json or bare ``` block, else the first {...}). Use - to\n"
+     "read it from standard input. Scoring options: command line > the project config's\n"
+     "\"scoring\" > defaults. Prints the accuracy and the fields that lost points.\n\n"
+     "The rules and messages are described in docs/scoring.md.\n\n"
+     "Exit status: 0 scored (whatever the accuracy); 2 an input could not be read, parsed\n"
+     "or has no JSON, or the schema is invalid.",
+     "  llm-tester score expected.json reply.txt --schema schema.json\n"
+     "  llm-tester score expected.json answer.json --list-mode set_similarity --weight title=3 --json\n",
+     cmd_score},
     {"report", "Re-render reports from a results file.",
      "report RESULTS [--format md,html,junit,csv,json] [--output DIR]",
      "RESULTS is a results.json or results.jsonl written by 'run'. Reports go beside it\n"

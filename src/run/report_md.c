@@ -80,15 +80,39 @@ static void lost_points(json_t *r, void *ud)
                             json_string_value(json_object_get(r, "model")),
                             (int)json_integer_value(json_object_get(r, "repeat")) + 1,
                             json_number_value(json_object_get(r, "accuracy")));
-            llmt_buf_puts(b, "| field | expected | actual | score | reason |\n|---|---|---|---|---|\n");
+            llmt_buf_puts(b, "| field | expected | actual | score | weight | reason |\n"
+                             "|---|---|---|---|---|---|\n");
         }
-        llmt_buf_puts(b, "| `");
-        md_escape(b, str_or(json_string_value(json_object_get(f, "path"))), 80);
-        llmt_buf_puts(b, "` | ");
-        md_json(b, json_object_get(f, "expected"));
-        llmt_buf_puts(b, " | ");
-        md_json(b, json_object_get(f, "actual"));
-        llmt_buf_printf(b, " | %.2f | %s |\n", json_number_value(score), reason ? reason : "");
+        {
+            const char *path = str_or(json_string_value(json_object_get(f, "path")));
+            const char *note = json_string_value(json_object_get(f, "note"));
+            llmt_buf_puts(b, "| `");
+            md_escape(b, path[0] ? path : "(root)", 80);
+            llmt_buf_puts(b, "` | ");
+            md_json(b, json_object_get(f, "expected"));
+            llmt_buf_puts(b, " | ");
+            md_json(b, json_object_get(f, "actual"));
+            llmt_buf_printf(b, " | %.2f | %.2f | %s", json_number_value(score),
+                            json_number_value(json_object_get(f, "weight")), reason ? reason : "");
+            if (note) {
+                llmt_buf_puts(b, " (");
+                md_escape(b, note, 100);
+                llmt_buf_puts(b, ")");
+            }
+            llmt_buf_puts(b, " |\n");
+        }
+    }
+    if (json_is_string(json_object_get(r, "extraction_error"))) {
+        llmt_buf_printf(b, "\n#### %s / %s — %s:%s (run %d): no JSON answer\n\n",
+                        json_string_value(json_object_get(r, "task")),
+                        json_string_value(json_object_get(r, "case")),
+                        json_string_value(json_object_get(r, "provider")),
+                        json_string_value(json_object_get(r, "model")),
+                        (int)json_integer_value(json_object_get(r, "repeat")) + 1);
+        llmt_buf_puts(b, "Every field lost its points: ");
+        md_escape(b, json_string_value(json_object_get(r, "extraction_error")), 300);
+        llmt_buf_puts(b, "\n");
+        return;
     }
     if (json_array_size(violations) && json_is_null(json_object_get(r, "error"))) {
         json_t *v;

@@ -44,13 +44,25 @@ json_t *llmt_result_build(const llmt_result_input *in)
 
     if (resp) {
         if (llmt_extract_json(resp->text, &answer, &method, &xerr) != LLMT_OK) {
-            json_array_append_new(violations, json_sprintf(": %s", xerr.message));
+            /* no answer at all: invalid, accuracy 0, and the reason in both places */
+            json_array_append_new(violations, json_sprintf("(root): %s", xerr.message));
+            json_object_set_new(r, "extraction_error", json_string(xerr.message));
             answer = NULL;
         }
         if (answer) {
-            valid = in->schema ? llmt_schema_validate(in->schema, answer, violations)
-                               : json_is_object(answer);
-            llmt_score(in->expected, answer, in->scoring, &sr, NULL);
+            /* Validity and accuracy are independent: a schema violation doesn't hide the
+             * accuracy (the Python tool showed 0%). */
+            if (in->schema) {
+                valid = llmt_schema_validate(in->schema, answer, violations);
+            } else {
+                valid = json_is_object(answer);
+                if (!valid)
+                    json_array_append_new(violations,
+                                          json_sprintf("(root): expected object, got %s",
+                                                       json_is_array(answer) ? "array" : "a scalar"));
+            }
+            if (llmt_score(in->expected, answer, in->scoring, &sr, &xerr) != LLMT_OK)
+                json_object_set_new(r, "score_error", json_string(xerr.message));
         }
         json_object_set_new(usage, "input_tokens", json_integer(resp->usage.input_tokens));
         json_object_set_new(usage, "output_tokens", json_integer(resp->usage.output_tokens));

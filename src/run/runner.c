@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/project_config.h"
 #include "core/util.h"
 #include "provider/call.h"
 #include "provider/manager_internal.h"
@@ -32,6 +33,66 @@ typedef struct task_ctx {
     llmt_score_options scoring;
 } task_ctx;
 
+/* Scoring options, by precedence: command line > task.json ("scoring" and top-level
+ * "skip_fields") > the project config's "scoring" > defaults. Scalars of a higher layer
+ * replace lower ones; weights merge key by key; skip_fields add up. */
+static llmt_status assemble_scoring(const llmt_task *t, const llmt_run_options *o,
+                                    llmt_score_options *so, llmt_error *err)
+{
+    llmt_status st = LLMT_OK;
+    char *cfg_path = llmt_project_config_find(".");
+    char *task_path = NULL;
+    llmt_score_options_init(so);
+    if (cfg_path) {
+        /* Only the "scoring" object is read here; `config validate` reports the rest. */
+        llmt_diags cd = {0};
+        json_t *cfg = llmt_project_config_load(cfg_path, &cd);
+        if (cfg)
+            st = llmt_score_options_apply_json(so, json_object_get(cfg, "scoring"), cfg_path,
+                                               "/scoring", err);
+        json_decref(cfg);
+        llmt_diags_free(&cd);
+        if (st != LLMT_OK)
+            goto done;
+    }
+    task_path = llmt_path_join(t->dir, "task.json");
+    if (!task_path) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    st = llmt_score_options_apply_json(so, t->scoring, task_path, "/scoring", err);
+    if (st == LLMT_OK && t->task_json)
+        st = llmt_score_options_apply_skip_json(so, json_object_get(t->task_json, "skip_fields"),
+                                                task_path, "/skip_fields", err);
+    if (st != LLMT_OK || !o->scoring_override)
+        goto done;
+    if (o->scoring_override_mask & LLMT_SCORE_SET_LIST_MODE)
+        so->list_mode = o->scoring_override->list_mode;
+    if (o->scoring_override_mask & LLMT_SCORE_SET_TOLERANCE)
+        so->tolerance = o->scoring_override->tolerance;
+    if (o->scoring_override_mask & LLMT_SCORE_SET_THRESHOLD)
+        so->threshold = o->scoring_override->threshold;
+    {
+        json_t *cli = json_object();
+        if (!cli) {
+            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+            goto done;
+        }
+        if (o->scoring_override->weights)
+            json_object_set(cli, "weights", o->scoring_override->weights);
+        if (o->scoring_override->skip_fields)
+            json_object_set(cli, "skip_fields", o->scoring_override->skip_fields);
+        st = llmt_score_options_apply_json(so, cli, "command line", "", err);
+        json_decref(cli);
+    }
+done:
+    if (st != LLMT_OK)
+        llmt_score_options_free(so);
+    free(cfg_path);
+    free(task_path);
+    return st;
+}
+
 static llmt_status prepare_task(const llmt_task *t, const llmt_run_options *o, task_ctx *tc,
                                 llmt_diags *diags, llmt_error *err)
 {
@@ -47,29 +108,15 @@ static llmt_status prepare_task(const llmt_task *t, const llmt_run_options *o, t
         return llmt_diags_to_error(diags, err) != LLMT_OK
                    ? LLMT_E_CONFIG
                    : llmt_error_set(err, LLMT_E_CONFIG, "%s: invalid schema", t->schema_path);
-    llmt_score_options_init(&tc->scoring);
-    if (t->scoring) {
-        char *path = llmt_path_join(t->dir, "task.json");
-        st = llmt_score_options_apply_json(&tc->scoring, t->scoring, path, err);
-        free(path);
-        if (st != LLMT_OK)
-            return st;
-    }
-    if (o->scoring_override) {
-        if (o->scoring_override_mask & LLMT_SCORE_SET_LIST_MODE)
-            tc->scoring.list_mode = o->scoring_override->list_mode;
-        if (o->scoring_override_mask & LLMT_SCORE_SET_TOLERANCE)
-            tc->scoring.tolerance = o->scoring_override->tolerance;
-        if (o->scoring_override_mask & LLMT_SCORE_SET_THRESHOLD)
-            tc->scoring.threshold = o->scoring_override->threshold;
-        if (o->scoring_override->weights)
-            tc->scoring.weights = o->scoring_override->weights;
-    }
+    st = assemble_scoring(t, o, &tc->scoring, err);
+    if (st != LLMT_OK)
+        return st;
     return LLMT_OK;
 }
 
 static void task_ctx_free(task_ctx *tc)
 {
+    llmt_score_options_free(&tc->scoring);
     llmt_schema_free(tc->schema);
     json_decref(tc->schema_json);
     memset(tc, 0, sizeof(*tc));

@@ -1,42 +1,91 @@
-/* Accuracy of an answer against the expected JSON (SPEC §6.3), with per-field details. */
+/* Accuracy of an answer against the expected JSON (SPEC §6.3), with per-field details.
+ *
+ * The numbers are those of the Python tool (pydantic-llm-tester's _calculate_accuracy):
+ * only expected keys count, weighted mean, nested objects score their own accuracy / 100,
+ * three list modes, numbers exact or within a relative tolerance (booleans are the
+ * numbers 1/0, as Python's bool is an int), strings case-insensitively equal or scaled
+ * Indel similarity above a threshold, everything else by type-aware equality. */
 #ifndef LLMT_SCORE_H
 #define LLMT_SCORE_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include "llmt/error.h"
 
 typedef enum llmt_list_mode {
-    LLMT_LIST_ORDERED_EXACT = 0,
-    LLMT_LIST_ORDERED_SIMILARITY = 1,
-    LLMT_LIST_SET_SIMILARITY = 2
+    LLMT_LIST_ORDERED_EXACT = 0,      /* position-wise deep equality (default) */
+    LLMT_LIST_ORDERED_SIMILARITY = 1, /* mean of per-position scores */
+    LLMT_LIST_SET_SIMILARITY = 2      /* greedy: each expected item takes the best unused answer item */
 } llmt_list_mode;
 
+/* Weights and skip_fields are matched against a key by its JSON pointer ("/salary/currency")
+ * first, then by its bare name at any depth (the Python tool passed its weights down to
+ * nested objects by name). */
 typedef struct llmt_score_options {
     llmt_list_mode list_mode;
     double tolerance;          /* relative tolerance for numbers; 0 = exact */
     double threshold;          /* fuzzy string threshold, 0-100 (default 80) */
-    json_t *weights;           /* object key -> weight (borrowed), or NULL */
-    json_t *skip_fields;       /* array of key names (borrowed), or NULL */
+    json_t *weights;           /* object key -> weight >= 0 (owned), or NULL: all 1 */
+    json_t *skip_fields;       /* array of key names / pointers (owned), or NULL */
 } llmt_score_options;
 
+/* Defaults: ordered_exact, tolerance 0, threshold 80, no weights, nothing skipped. */
 void llmt_score_options_init(llmt_score_options *o);
+/* Releases weights and skip_fields; the struct is back to defaults. */
+void llmt_score_options_free(llmt_score_options *o);
 const char *llmt_list_mode_name(llmt_list_mode m);
 bool llmt_list_mode_parse(const char *s, llmt_list_mode *out);
 
-/* Applies a "scoring" object (task.json / project config) over `o`. Errors name `file`
- * and the JSON path. The weights/skip_fields pointers borrow from `scoring`. */
-llmt_status llmt_score_options_apply_json(llmt_score_options *o, json_t *scoring, const char *file,
+/* Sets one weight (w >= 0), replacing an earlier one for the same key. */
+llmt_status llmt_score_options_set_weight(llmt_score_options *o, const char *key, double w,
                                           llmt_error *err);
+/* Adds a key to skip_fields (duplicates are kept out). */
+llmt_status llmt_score_options_add_skip(llmt_score_options *o, const char *key, llmt_error *err);
+/* Parses "KEY=W" as given to --weight. */
+llmt_status llmt_score_options_parse_weight(llmt_score_options *o, const char *spec,
+                                            llmt_error *err);
+
+/* Applies a "scoring" object {"list_mode","tolerance","threshold","weights","skip_fields"}
+ * (task.json, project config) over `o`: scalars replace, weights merge key by key,
+ * skip_fields add up. `scoring` is only read. Errors (LLMT_E_CONFIG) name `file` and the
+ * JSON path below `json_path` (e.g. "/scoring"), and leave `o` partly updated. */
+llmt_status llmt_score_options_apply_json(llmt_score_options *o, const json_t *scoring,
+                                          const char *file, const char *json_path,
+                                          llmt_error *err);
+/* Adds every string of a "skip_fields" array (task.json's top level) to `o`. */
+llmt_status llmt_score_options_apply_skip_json(llmt_score_options *o, const json_t *skip,
+                                               const char *file, const char *json_path,
+                                               llmt_error *err);
 
 typedef struct llmt_score_result {
     double accuracy;           /* 0-100 */
-    json_t *fields;            /* array of {path, expected, actual, score, weight, reason} (owned) */
+    /* Array (owned) of {path, expected, actual, score, weight, reason[, note]}:
+     * - path: JSON pointer of the value ("" for the whole answer);
+     * - actual: absent when the answer lacks the key;
+     * - score 0-1 (null for "extra"), weight: the key's weight at its level (for list
+     *   items, the list's weight divided by the number of expected items);
+     * - reason: match | fuzzy | missing | type_mismatch | mismatch | list_item | extra.
+     * Nested objects are described by their own keys. Lists get one entry, plus one
+     * "list_item" entry per expected item that lost points. Keys only in the answer are
+     * listed as "extra" (not scored). expected/actual are references into the inputs. */
+    json_t *fields;
 } llmt_score_result;
 
-/* Scores `actual` against `expected`. Never fails on odd input (a type mismatch at the
- * top is accuracy 0 with a detail saying so); fails only on allocation failure. */
+/* Scores `actual` against `expected` (neither is modified). Never fails on odd input
+ * (a type mismatch at the top is accuracy 0 with a detail saying so); fails only on
+ * allocation failure (LLMT_E_NOMEM), leaving `out` empty. Free with
+ * llmt_score_result_free(). */
 llmt_status llmt_score(const json_t *expected, const json_t *actual, const llmt_score_options *o,
                        llmt_score_result *out, llmt_error *err);
 void llmt_score_result_free(llmt_score_result *r);
+
+/* Indel similarity ratio of two UTF-8 strings, 0-100, on code points and case-sensitive:
+ * 100 * (1 - (len a + len b - 2 LCS) / (len a + len b)), 100 for two empty strings
+ * (rapidfuzz's fuzz.ratio). Returns a negative value on allocation failure. */
+double llmt_indel_ratio(const char *a, size_t alen, const char *b, size_t blen);
+
+/* Case-insensitive equality of two UTF-8 strings by code point (simple lower-case mapping
+ * for Latin, Greek, Cyrillic, Armenian and full-width Latin letters). */
+bool llmt_utf8_equal_nocase(const char *a, size_t alen, const char *b, size_t blen);
 
 #endif

@@ -22,6 +22,7 @@ cat >"$WORK/rules.json" <<'JSON'
 JSON
 run_cli 0 run --tasks "$WORK/t" --models mock:rules --mock-rules "$WORK/rules.json" --output "$WORK/x" --format html,junit,md,json
 check "html escapes answers" sh -c "! grep -q '<script>alert' '$WORK/x/report.html'"
+check "html shows the escaped answer" grep -q '&lt;script&gt;alert' "$WORK/x/report.html"
 check "junit has no raw markup" sh -c "! grep -q '<script>' '$WORK/x/junit.xml'"
 
 # report re-renders from results.json and from results.jsonl

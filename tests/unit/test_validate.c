@@ -1,0 +1,414 @@
+/* JSON Schema validation (SPEC §6.1, issue 3 §2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "score/validate.h"
+
+static json_t *J(const char *text)
+{
+    json_error_t je;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
+    if (!v)
+        fail_msg("bad test JSON %s: %s", text, je.text);
+    return v;
+}
+
+/* A schema as Pydantic v2's model_json_schema() writes it (Optional = anyOf with null,
+ * nested models under $defs). */
+static const char *JOB_SCHEMA =
+    "{\"$defs\": {\"Salary\": {\"properties\": {"
+    "  \"amount\": {\"title\": \"Amount\", \"type\": \"number\", \"minimum\": 0},"
+    "  \"currency\": {\"title\": \"Currency\", \"type\": \"string\"},"
+    "  \"period\": {\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"null\"}], \"default\": null}},"
+    "  \"required\": [\"amount\", \"currency\"], \"title\": \"Salary\", \"type\": \"object\"}},"
+    " \"properties\": {"
+    "  \"title\": {\"title\": \"Title\", \"type\": \"string\", \"minLength\": 2, \"maxLength\": 40},"
+    "  \"salary\": {\"anyOf\": [{\"$ref\": \"#/$defs/Salary\"}, {\"type\": \"null\"}], \"default\": null},"
+    "  \"posted\": {\"type\": \"string\", \"format\": \"date\"},"
+    "  \"updated\": {\"type\": \"string\", \"format\": \"date-time\"},"
+    "  \"url\": {\"type\": \"string\", \"format\": \"uri\"},"
+    "  \"contact\": {\"type\": \"string\", \"format\": \"email\"},"
+    "  \"skills\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}, \"minItems\": 1, \"maxItems\": 3},"
+    "  \"level\": {\"enum\": [\"junior\", \"senior\"]},"
+    "  \"kind\": {\"const\": \"job\"},"
+    "  \"openings\": {\"type\": \"integer\", \"maximum\": 10},"
+    "  \"remote\": {\"type\": [\"boolean\", \"null\"]}},"
+    " \"required\": [\"title\", \"salary\"], \"title\": \"JobAd\", \"type\": \"object\","
+    " \"additionalProperties\": false}";
+
+static llmt_schema *compile(const char *text, llmt_diags *d)
+{
+    json_t *s = J(text);
+    llmt_schema *sc = llmt_schema_compile(s, "schema.json", d);
+    json_decref(s); /* the handle keeps its own reference */
+    return sc;
+}
+
+static bool has(json_t *violations, const char *text)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(violations, i, v) {
+        if (strcmp(json_string_value(v), text) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Validates and returns the violations (caller decrefs). */
+static json_t *run(const llmt_schema *s, const char *instance, bool *valid)
+{
+    json_t *inst = J(instance), *viol = json_array();
+    *valid = llmt_schema_validate(s, inst, viol);
+    json_decref(inst);
+    return viol;
+}
+
+static void dump_on_fail(json_t *viol, const char *want)
+{
+    if (!has(viol, want)) {
+        char *s = json_dumps(viol, JSON_INDENT(1));
+        fail_msg("missing violation \"%s\" in %s", want, s);
+    }
+}
+
+static void test_validate_valid_pydantic_instance(void **state)
+{
+    llmt_diags d = {0};
+    llmt_schema *s = compile(JOB_SCHEMA, &d);
+    bool valid;
+    json_t *viol;
+    (void)state;
+    assert_non_null(s);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(d.count, 0); /* nothing unsupported in a Pydantic schema like this */
+    viol = run(s,
+               "{\"title\": \"Engineer\", \"salary\": {\"amount\": 5000, \"currency\": \"EUR\","
+               " \"period\": null}, \"posted\": \"2024-02-29\", \"updated\": \"2024-03-01T10:00:00.5+02:00\","
+               " \"url\": \"https://example.com/jobs?id=1%20a\", \"contact\": \"hr@example.co.uk\","
+               " \"skills\": [\"c\"], \"level\": \"senior\", \"kind\": \"job\", \"openings\": 3.0,"
+               " \"remote\": null}",
+               &valid);
+    if (!valid)
+        fail_msg("unexpected violations: %s", json_dumps(viol, 0));
+    assert_int_equal(json_array_size(viol), 0);
+    json_decref(viol);
+    viol = run(s, "{\"title\": \"Engineer\", \"salary\": null}", &valid);
+    assert_true(valid);
+    json_decref(viol);
+    llmt_schema_free(s);
+    llmt_diags_free(&d);
+}
+
+static void test_validate_every_violation_with_path(void **state)
+{
+    llmt_diags d = {0};
+    llmt_schema *s = compile(JOB_SCHEMA, &d);
+    bool valid;
+    json_t *viol;
+    (void)state;
+    viol = run(s,
+               "{\"title\": 5, \"salary\": {\"amount\": -1, \"currency\": 978}, \"posted\": \"2023-02-29\","
+               " \"updated\": \"2024-03-01 10:00\", \"url\": \"not a uri\", \"contact\": \"a@@b\","
+               " \"skills\": [\"a\", 2, \"c\", \"d\"], \"level\": \"mid\", \"kind\": \"ad\","
+               " \"openings\": 2.5, \"remote\": \"yes\", \"extra\": 1}",
+               &valid);
+    assert_false(valid);
+    dump_on_fail(viol, "/title: expected string, got number");
+    dump_on_fail(viol, "/salary/currency: expected string, got number");
+    dump_on_fail(viol, "/salary/amount: -1 is less than the minimum 0");
+    dump_on_fail(viol, "/posted: \"2023-02-29\" is not a valid date");
+    dump_on_fail(viol, "/updated: \"2024-03-01 10:00\" is not a valid date-time");
+    dump_on_fail(viol, "/url: \"not a uri\" is not a valid uri");
+    dump_on_fail(viol, "/contact: \"a@@b\" is not a valid email");
+    dump_on_fail(viol, "/skills/1: expected string, got number");
+    dump_on_fail(viol, "/skills: more than 3 items (got 4)");
+    dump_on_fail(viol, "/level: \"mid\" is not one of [\"junior\",\"senior\"]");
+    dump_on_fail(viol, "/kind: expected the constant \"job\"");
+    dump_on_fail(viol, "/openings: expected integer, got number");
+    dump_on_fail(viol, "/remote: expected boolean or null, got string");
+    dump_on_fail(viol, "/extra: property not allowed (additionalProperties is false)");
+    assert_int_equal(json_array_size(viol), 14);
+    json_decref(viol);
+    llmt_schema_free(s);
+    llmt_diags_free(&d);
+}
+
+static void test_validate_required_and_optional(void **state)
+{
+    llmt_diags d = {0};
+    llmt_schema *s = compile(JOB_SCHEMA, &d);
+    bool valid;
+    json_t *viol;
+    (void)state;
+    viol = run(s, "{\"salary\": {\"amount\": 1}}", &valid);
+    assert_false(valid);
+    dump_on_fail(viol, "/title: required property missing");
+    dump_on_fail(viol, "/salary/currency: required property missing");
+    assert_int_equal(json_array_size(viol), 2);
+    json_decref(viol);
+    viol = run(s, "{\"title\": \"ab\", \"salary\": 5}", &valid);
+    assert_false(valid);
+    dump_on_fail(viol, "/salary: expected object or null, got number");
+    json_decref(viol);
+    llmt_schema_free(s);
+    llmt_diags_free(&d);
+}
+
+static void test_validate_top_level_type(void **state)
+{
+    llmt_diags d = {0};
+    llmt_schema *s = compile(JOB_SCHEMA, &d);
+    bool valid;
+    json_t *viol;
+    (void)state;
+    viol = run(s, "[{\"title\": \"x\"}]", &valid);
+    assert_false(valid);
+    dump_on_fail(viol, "(root): expected object, got array");
+    assert_int_equal(json_array_size(viol), 1);
+    json_decref(viol);
+    /* NULL violations: just the verdict */
+    {
+        json_t *inst = J("\"text\"");
+        assert_false(llmt_schema_validate(s, inst, NULL));
+        json_decref(inst);
+    }
+    llmt_schema_free(s);
+    llmt_diags_free(&d);
+}
+
+static void test_validate_lengths_in_code_points(void **state)
+{
+    llmt_diags d = {0};
+    llmt_schema *s = compile("{\"type\":\"string\",\"minLength\":2,\"maxLength\":3}", &d);
+    bool valid;
+    json_t *viol;
+    (void)state;
+    viol = run(s, "\"日本\"", &valid); /* 2 code points, 6 bytes */
+    assert_true(valid);
+    json_decref(viol);
+    viol = run(s, "\"日\"", &valid);
+    assert_false(valid);
+    dump_on_fail(viol, "(root): shorter than 2 characters (got 1)");
+    json_decref(viol);
+    llmt_schema_free(s);
+    llmt_diags_free(&d);
+}
+
+static void test_validate_formats(void **state)
+{
+    static const struct {
+        const char *format, *value;
+        bool ok;
+    } cases[] = {
+        {"date", "2024-02-29", true},        {"date", "2023-02-29", false},
+        {"date", "2024-13-01", false},       {"date", "2024-1-01", false},
+        {"date", "2024-01-01T00:00:00Z", false},
+        {"date-time", "2024-01-01T00:00:00Z", true},
+        {"date-time", "2024-01-01t23:59:60.123-05:30", true},
+        {"date-time", "2024-01-01T00:00:00", false}, /* RFC 3339 needs an offset */
+        {"date-time", "2024-01-01T24:00:00Z", false},
+        {"uri", "https://a.b/c?d=e#f", true}, {"uri", "mailto:x@y.z", true},
+        {"uri", "urn:isbn:0451450523", true}, {"uri", "/relative/path", false},
+        {"uri", "http://a b", false},        {"uri", "http://x/%zz", false},
+        {"email", "first.last+tag@example.com", true}, {"email", "user@localhost", true},
+        {"email", "no-at-sign", false},      {"email", "a..b@example.com", false},
+        {"email", "a@-example.com", false},  {"email", "a b@example.com", false},
+        {"email", "a@example.", false},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmt_diags d = {0};
+        char *schema = NULL, *inst = NULL;
+        llmt_schema *s;
+        json_t *iv;
+        json_t *tmp = json_pack("{s:s, s:s}", "type", "string", "format", cases[i].format);
+        schema = json_dumps(tmp, 0);
+        json_decref(tmp);
+        s = compile(schema, &d);
+        assert_non_null(s);
+        iv = json_string(cases[i].value);
+        if (llmt_schema_validate(s, iv, NULL) != cases[i].ok)
+            fail_msg("format %s on \"%s\": expected %s", cases[i].format, cases[i].value,
+                     cases[i].ok ? "valid" : "invalid");
+        json_decref(iv);
+        free(schema);
+        free(inst);
+        llmt_schema_free(s);
+        llmt_diags_free(&d);
+    }
+}
+
+static void test_validate_refs_definitions_and_recursion(void **state)
+{
+    llmt_diags d = {0};
+    llmt_schema *s;
+    bool valid;
+    json_t *viol;
+    (void)state;
+    /* draft-7 "definitions", and a recursive tree through "#" */
+    s = compile("{\"definitions\": {\"Node\": {\"type\": \"object\", \"properties\": {"
+                "\"name\": {\"type\": \"string\"},"
+                "\"children\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/definitions/Node\"}}},"
+                "\"required\": [\"name\"]}},"
+                "\"$ref\": \"#/definitions/Node\"}",
+                &d);
+    assert_non_null(s);
+    viol = run(s, "{\"name\": \"a\", \"children\": [{\"name\": \"b\", \"children\": [{\"name\": 1}]}]}",
+               &valid);
+    assert_false(valid);
+    dump_on_fail(viol, "/children/0/children/0/name: expected string, got number");
+    json_decref(viol);
+    llmt_schema_free(s);
+    /* a $ref loop that never consumes the instance must stop, not overflow */
+    s = compile("{\"$defs\": {\"A\": {\"$ref\": \"#/$defs/B\"}, \"B\": {\"$ref\": \"#/$defs/A\"}},"
+                "\"$ref\": \"#/$defs/A\"}",
+                &d);
+    assert_non_null(s);
+    viol = run(s, "{}", &valid);
+    assert_false(valid);
+    assert_non_null(strstr(json_string_value(json_array_get(viol, 0)), "loops"));
+    json_decref(viol);
+    llmt_schema_free(s);
+    /* alternatives that refer back to the root: bounded, not exponential */
+    s = compile("{\"anyOf\": [{\"$ref\": \"#\"}, {\"$ref\": \"#\"}, {\"type\": \"array\","
+                " \"items\": {\"$ref\": \"#\"}}]}",
+                &d);
+    assert_non_null(s);
+    viol = run(s, "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", &valid);
+    assert_false(valid);
+    json_decref(viol);
+    viol = run(s, "[[[[[[[]]]]]]]", &valid);
+    assert_true(valid);
+    json_decref(viol);
+    llmt_schema_free(s);
+    llmt_diags_free(&d);
+}
+
+static void test_validate_combinators(void **state)
+{
+    llmt_diags d = {0};
+    llmt_schema *s;
+    bool valid;
+    json_t *viol;
+    (void)state;
+    s = compile("{\"oneOf\": [{\"type\": \"integer\"}, {\"type\": \"number\", \"minimum\": 2}]}", &d);
+    viol = run(s, "5", &valid);
+    assert_false(valid);
+    dump_on_fail(viol, "(root): matches 2 of the oneOf alternatives; exactly one is allowed");
+    json_decref(viol);
+    viol = run(s, "1.5", &valid);
+    assert_false(valid);
+    json_decref(viol);
+    viol = run(s, "2.5", &valid);
+    assert_true(valid);
+    json_decref(viol);
+    llmt_schema_free(s);
+    s = compile("{\"allOf\": [{\"minimum\": 1}, {\"maximum\": 3}, {\"multipleOf\": 2}]}", &d);
+    viol = run(s, "5", &valid);
+    assert_false(valid);
+    dump_on_fail(viol, "(root): 5 is greater than the maximum 3");
+    dump_on_fail(viol, "(root): 5 is not a multiple of 2");
+    json_decref(viol);
+    llmt_schema_free(s);
+    /* anyOf of untyped alternatives: says so and shows the closest */
+    s = compile("{\"anyOf\": [{\"minimum\": 10}, {\"maximum\": 1}]}", &d);
+    viol = run(s, "5", &valid);
+    assert_false(valid);
+    assert_non_null(strstr(json_string_value(json_array_get(viol, 0)), "matches none of the anyOf"));
+    json_decref(viol);
+    llmt_schema_free(s);
+    s = compile("{\"type\":\"array\",\"uniqueItems\":true}", &d);
+    viol = run(s, "[1, 2, 1.0]", &valid);
+    assert_false(valid);
+    json_decref(viol);
+    llmt_schema_free(s);
+    s = compile("false", &d);
+    viol = run(s, "1", &valid);
+    assert_false(valid);
+    json_decref(viol);
+    llmt_schema_free(s);
+    llmt_diags_free(&d);
+}
+
+static void test_validate_unsupported_warned_once(void **state)
+{
+    llmt_diags d = {0};
+    llmt_schema *s;
+    (void)state;
+    s = compile("{\"type\": \"object\", \"properties\": {"
+                "\"a\": {\"type\": \"string\", \"pattern\": \"^a\"},"
+                "\"b\": {\"type\": \"string\", \"pattern\": \"^b\"},"
+                "\"c\": {\"type\": \"string\", \"format\": \"uuid\"}}}",
+                &d);
+    assert_non_null(s); /* warnings don't stop compilation */
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(d.count, 2); /* pattern once, format uuid once */
+    assert_int_equal(d.items[0].severity, LLMT_DIAG_WARNING);
+    assert_string_equal(d.items[0].file, "schema.json");
+    assert_string_equal(d.items[0].path, "/properties/a/pattern");
+    assert_non_null(strstr(d.items[0].message, "'pattern'"));
+    assert_non_null(strstr(d.items[1].message, "'uuid'"));
+    llmt_schema_free(s);
+    llmt_diags_free(&d);
+}
+
+static void test_validate_invalid_schemas(void **state)
+{
+    static const struct {
+        const char *schema, *path, *words;
+    } cases[] = {
+        {"{\"properties\": {\"a\": {\"type\": 5}}}", "/properties/a/type", "type name"},
+        {"{\"properties\": {\"a\": {\"type\": \"text\"}}}", "/properties/a/type", "unknown type"},
+        {"{\"properties\": {\"a\": {\"$ref\": \"#/$defs/Missing\"}}}", "/properties/a/$ref",
+         "does not resolve"},
+        {"{\"$ref\": \"https://example.com/s.json\"}", "/$ref", "only local"},
+        {"{\"required\": \"a\"}", "/required", "array of property names"},
+        {"{\"required\": [\"a\", 1]}", "/required/1", "property name"},
+        {"{\"minLength\": -1}", "/minLength", "integer >= 0"},
+        {"{\"anyOf\": []}", "/anyOf", "non-empty array"},
+        {"{\"items\": 3}", "/items", "expected a schema"},
+        {"{\"enum\": \"a\"}", "/enum", "must be an array"},
+        {"{\"maximum\": \"10\"}", "/maximum", "must be a number"},
+        {"[1]", "", "must be an object"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmt_diags d = {0};
+        llmt_schema *s = compile(cases[i].schema, &d);
+        if (s)
+            fail_msg("schema %s compiled", cases[i].schema);
+        assert_true(d.errors >= 1);
+        assert_int_equal(d.items[0].severity, LLMT_DIAG_ERROR);
+        assert_string_equal(d.items[0].file, "schema.json");
+        if (strcmp(d.items[0].path, cases[i].path) != 0 || !strstr(d.items[0].message, cases[i].words))
+            fail_msg("schema %s: got %s: %s", cases[i].schema, d.items[0].path, d.items[0].message);
+        llmt_diags_free(&d);
+    }
+    llmt_schema_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validate_valid_pydantic_instance),
+        cmocka_unit_test(test_validate_every_violation_with_path),
+        cmocka_unit_test(test_validate_required_and_optional),
+        cmocka_unit_test(test_validate_top_level_type),
+        cmocka_unit_test(test_validate_lengths_in_code_points),
+        cmocka_unit_test(test_validate_formats),
+        cmocka_unit_test(test_validate_refs_definitions_and_recursion),
+        cmocka_unit_test(test_validate_combinators),
+        cmocka_unit_test(test_validate_unsupported_warned_once),
+        cmocka_unit_test(test_validate_invalid_schemas),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
