@@ -884,3 +884,44 @@ done:
         llmt_response_clear(out);
     return st;
 }
+
+llmt_status llmt_chat_compat_parse_op(void *state, const llmt_request *req,
+                                      const llmt_http_response *http, llmt_response *out,
+                                      llmt_error *err)
+{
+    (void)state;
+    (void)req;
+    return llmt_chat_compat_parse(http, out, err);
+}
+
+llmt_status llmt_chat_compat_prepare(const llmt_wire_basic *b, const llmt_request *req,
+                                     const llmt_chat_compat_opts *o, json_t **body,
+                                     llmt_error *err)
+{
+    llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
+    *body = NULL;
+    if (st != LLMT_OK)
+        return st;
+    return llmt_chat_compat_body(req, o, body, err);
+}
+
+llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *method, const char *path,
+                                     const json_t *body, llmt_http_request *out,
+                                     llmt_error *err)
+{
+    char *url = llmt_wire_url(b->base_url, path), *auth = NULL;
+    llmt_status st;
+    if (!url)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    st = llmt_wire_set_json_request(out, method, url, body, err);
+    free(url);
+    if (st != LLMT_OK || !b->api_key)
+        return st;
+    auth = llmt_asprintf("Bearer %s", b->api_key);
+    if (!auth)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    st = llmt_wire_add_header(out, "Authorization", auth, err);
+    memset(auth, 0, strlen(auth));
+    free(auth);
+    return st;
+}

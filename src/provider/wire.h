@@ -176,4 +176,21 @@ llmt_status llmt_chat_compat_body(const llmt_request *req, const llmt_chat_compa
 llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response *out,
                                    llmt_error *err);
 
+/* The parse_response op of a provider whose replies are plain chat_compat. */
+llmt_status llmt_chat_compat_parse_op(void *state, const llmt_request *req,
+                                      const llmt_http_response *http, llmt_response *out,
+                                      llmt_error *err);
+
+/* Checks the request's images against the provider, then builds the chat_compat body
+ * (*body owned by the caller, NULL on failure). */
+llmt_status llmt_chat_compat_prepare(const llmt_wire_basic *b, const llmt_request *req,
+                                     const llmt_chat_compat_opts *o, json_t **body,
+                                     llmt_error *err);
+
+/* METHOD {base_url}/{path} with a JSON body (or none) and "Authorization: Bearer <key>"
+ * when the provider has a key (the temporary header text is wiped after use). */
+llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *method, const char *path,
+                                     const json_t *body, llmt_http_request *out,
+                                     llmt_error *err);
+
 #endif

@@ -5,6 +5,7 @@
  * only on the "main" path through the documents; scores computed inside lists (item
  * against item) are not recorded except as one list_item entry, so a 10,000-item list
  * does not produce 10,000 entries unless its items lose points. */
+#include "config/jcheck.h"
 #include "score/score.h"
 
 #include <math.h>
@@ -103,20 +104,6 @@ llmt_status llmt_score_options_parse_weight(llmt_score_options *o, const char *s
     return st;
 }
 
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    case JSON_NULL: return "null";
-    }
-    return "unknown";
-}
 
 llmt_status llmt_score_options_apply_skip_json(llmt_score_options *o, const json_t *skip,
                                                const char *file, const char *json_path,
@@ -128,13 +115,13 @@ llmt_status llmt_score_options_apply_skip_json(llmt_score_options *o, const json
         return LLMT_OK;
     if (!json_is_array(skip))
         return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s: expected an array of field names, got %s",
-                              file, json_path, type_name(skip));
+                              file, json_path, llmt_json_type_name(skip));
     json_array_foreach((json_t *)skip, i, v) {
         llmt_status st;
         if (!json_is_string(v) || !json_string_value(v)[0])
             return llmt_error_set(err, LLMT_E_CONFIG,
                                   "%s: %s/%zu: expected a non-empty field name, got %s", file,
-                                  json_path, i, json_is_string(v) ? "\"\"" : type_name(v));
+                                  json_path, i, json_is_string(v) ? "\"\"" : llmt_json_type_name(v));
         st = llmt_score_options_add_skip(o, json_string_value(v), err);
         if (st != LLMT_OK)
             return st;
@@ -152,7 +139,7 @@ llmt_status llmt_score_options_apply_json(llmt_score_options *o, const json_t *s
         return LLMT_OK;
     if (!json_is_object(scoring))
         return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s: expected an object, got %s", file,
-                              json_path, type_name(scoring));
+                              json_path, llmt_json_type_name(scoring));
     json_object_foreach((json_t *)scoring, key, v) {
         if (strcmp(key, "list_mode") == 0) {
             if (!json_is_string(v) || !llmt_list_mode_parse(json_string_value(v), &o->list_mode))
@@ -164,13 +151,13 @@ llmt_status llmt_score_options_apply_json(llmt_score_options *o, const json_t *s
             if (!json_is_number(v) || json_number_value(v) < 0)
                 return llmt_error_set(err, LLMT_E_CONFIG,
                                       "%s: %s/tolerance: expected a number >= 0, got %s", file,
-                                      json_path, type_name(v));
+                                      json_path, llmt_json_type_name(v));
             o->tolerance = json_number_value(v);
         } else if (strcmp(key, "threshold") == 0) {
             if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 100)
                 return llmt_error_set(err, LLMT_E_CONFIG,
                                       "%s: %s/threshold: expected a number from 0 to 100, got %s",
-                                      file, json_path, type_name(v));
+                                      file, json_path, llmt_json_type_name(v));
             o->threshold = json_number_value(v);
         } else if (strcmp(key, "weights") == 0) {
             const char *wk;
@@ -178,13 +165,13 @@ llmt_status llmt_score_options_apply_json(llmt_score_options *o, const json_t *s
             if (!json_is_object(v))
                 return llmt_error_set(err, LLMT_E_CONFIG,
                                       "%s: %s/weights: expected an object of field: weight, got %s",
-                                      file, json_path, type_name(v));
+                                      file, json_path, llmt_json_type_name(v));
             json_object_foreach(v, wk, wv) {
                 llmt_status st;
                 if (!json_is_number(wv) || json_number_value(wv) < 0)
                     return llmt_error_set(err, LLMT_E_CONFIG,
                                           "%s: %s/weights/%s: expected a number >= 0, got %s",
-                                          file, json_path, wk, type_name(wv));
+                                          file, json_path, wk, llmt_json_type_name(wv));
                 st = llmt_score_options_set_weight(o, wk, json_number_value(wv), err);
                 if (st != LLMT_OK)
                     return st;
@@ -1468,7 +1455,7 @@ static double score_value(sctx *c, const json_t *exp, const json_t *act, double 
         } else {
             why = R_TYPE_MISMATCH;
             if (rec)
-                snprintf(note, sizeof note, "expected %s, got %s", type_name(exp), type_name(act));
+                snprintf(note, sizeof note, "expected %s, got %s", llmt_json_type_name(exp), llmt_json_type_name(act));
         }
     } else if (json_is_object(exp) && json_is_object(act)) {
         double acc = score_object(c, exp, act, rec);
@@ -1486,7 +1473,7 @@ static double score_value(sctx *c, const json_t *exp, const json_t *act, double 
         /* Python's fallback: == across different types is False. */
         why = R_TYPE_MISMATCH;
         if (rec)
-            snprintf(note, sizeof note, "expected %s, got %s", type_name(exp), type_name(act));
+            snprintf(note, sizeof note, "expected %s, got %s", llmt_json_type_name(exp), llmt_json_type_name(act));
     }
     if (rec)
         record(c, exp, act, score, weight, why, note[0] ? note : NULL);
@@ -1524,7 +1511,7 @@ llmt_status llmt_score(const json_t *expected, const json_t *actual, const llmt_
             record(&c, expected, actual, out->accuracy / 100, 1,
                    out->accuracy > 0 ? R_MATCH : R_TYPE_MISMATCH, NULL);
         } else {
-            char *note = llmt_asprintf("expected an object, got %s", type_name(actual));
+            char *note = llmt_asprintf("expected an object, got %s", llmt_json_type_name(actual));
             record(&c, expected, actual, 0, 1, R_TYPE_MISMATCH, note);
             free(note);
         }

@@ -5,6 +5,7 @@
  * schema and just interpret it. Validation collects every violation with the instance's
  * JSON pointer; alternatives (anyOf/oneOf) are tried into scratch arrays so that only
  * the useful messages reach the caller. */
+#include "config/jcheck.h"
 #include "score/validate.h"
 
 #include <ctype.h>
@@ -24,20 +25,6 @@ struct llmt_schema {
  * instance, or an absurdly deep document) validation stops with a violation. */
 #define MAX_DEPTH 512
 
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    case JSON_NULL: return "null";
-    }
-    return "unknown";
-}
 
 static bool known_type(const char *t)
 {
@@ -206,7 +193,7 @@ static void compile_schema_map(cctx *c, const char *kw, const json_t *v, llmt_bu
     const char *k;
     json_t *item;
     if (!json_is_object(v)) {
-        cerr(c, path, "%s must be an object of schemas, got %s", kw, type_name(v));
+        cerr(c, path, "%s must be an object of schemas, got %s", kw, llmt_json_type_name(v));
         return;
     }
     json_object_foreach((json_t *)v, k, item) {
@@ -241,7 +228,7 @@ static void compile_keyword(cctx *c, const char *kw, const json_t *v, llmt_buf *
             }
         } else {
             cerr(c, path, "type must be a type name or a non-empty array of them, got %s",
-                 type_name(v));
+                 llmt_json_type_name(v));
         }
     } else if (strcmp(kw, "properties") == 0 || strcmp(kw, "$defs") == 0 ||
                strcmp(kw, "definitions") == 0) {
@@ -253,26 +240,26 @@ static void compile_keyword(cctx *c, const char *kw, const json_t *v, llmt_buf *
             compile_node(c, v, path);
     } else if (strcmp(kw, "required") == 0) {
         if (!json_is_array(v)) {
-            cerr(c, path, "required must be an array of property names, got %s", type_name(v));
+            cerr(c, path, "required must be an array of property names, got %s", llmt_json_type_name(v));
             return;
         }
         json_array_foreach((json_t *)v, i, item) {
             if (!json_is_string(item)) {
                 size_t mark = ptr_push_index(path, i);
-                cerr(c, path, "expected a property name, got %s", type_name(item));
+                cerr(c, path, "expected a property name, got %s", llmt_json_type_name(item));
                 ptr_pop(path, mark);
             }
         }
     } else if (strcmp(kw, "enum") == 0) {
         if (!json_is_array(v))
-            cerr(c, path, "enum must be an array, got %s", type_name(v));
+            cerr(c, path, "enum must be an array, got %s", llmt_json_type_name(v));
     } else if (strcmp(kw, "const") == 0) {
         /* any value */
     } else if (strcmp(kw, "anyOf") == 0 || strcmp(kw, "oneOf") == 0 || strcmp(kw, "allOf") == 0) {
         compile_schema_array(c, kw, v, path);
     } else if (strcmp(kw, "$ref") == 0) {
         if (!json_is_string(v))
-            cerr(c, path, "$ref must be a string, got %s", type_name(v));
+            cerr(c, path, "$ref must be a string, got %s", llmt_json_type_name(v));
         else if (json_string_value(v)[0] != '#')
             cerr(c, path, "$ref \"%s\" is not supported: only local references (#/$defs/...) are",
                  json_string_value(v));
@@ -281,13 +268,13 @@ static void compile_keyword(cctx *c, const char *kw, const json_t *v, llmt_buf *
                  json_string_value(v));
     } else if (strcmp(kw, "format") == 0) {
         if (!json_is_string(v))
-            cerr(c, path, "format must be a string, got %s", type_name(v));
+            cerr(c, path, "format must be a string, got %s", llmt_json_type_name(v));
         else if (!known_format(json_string_value(v)))
             warn_once(c, path, "format", json_string_value(v));
     } else if (strcmp(kw, "minimum") == 0 || strcmp(kw, "maximum") == 0 ||
                strcmp(kw, "exclusiveMinimum") == 0 || strcmp(kw, "exclusiveMaximum") == 0) {
         if (!json_is_number(v))
-            cerr(c, path, "%s must be a number, got %s", kw, type_name(v));
+            cerr(c, path, "%s must be a number, got %s", kw, llmt_json_type_name(v));
     } else if (strcmp(kw, "multipleOf") == 0) {
         if (!json_is_number(v) || json_number_value(v) <= 0)
             cerr(c, path, "multipleOf must be a number > 0");
@@ -296,10 +283,10 @@ static void compile_keyword(cctx *c, const char *kw, const json_t *v, llmt_buf *
                strcmp(kw, "minProperties") == 0 || strcmp(kw, "maxProperties") == 0) {
         if (!is_nonneg_int(v))
             cerr(c, path, "%s must be an integer >= 0, got %s", kw,
-                 json_is_number(v) ? "a negative or fractional number" : type_name(v));
+                 json_is_number(v) ? "a negative or fractional number" : llmt_json_type_name(v));
     } else if (strcmp(kw, "uniqueItems") == 0) {
         if (!json_is_boolean(v))
-            cerr(c, path, "uniqueItems must be true or false, got %s", type_name(v));
+            cerr(c, path, "uniqueItems must be true or false, got %s", llmt_json_type_name(v));
     } else {
         warn_once(c, path, "keyword", kw);
     }
@@ -312,7 +299,7 @@ static void compile_node(cctx *c, const json_t *s, llmt_buf *path)
     if (json_is_boolean(s))
         return;
     if (!json_is_object(s)) {
-        cerr(c, path, "expected a schema (an object or true/false), got %s", type_name(s));
+        cerr(c, path, "expected a schema (an object or true/false), got %s", llmt_json_type_name(s));
         return;
     }
     if (++c->depth > MAX_DEPTH) {
@@ -341,7 +328,7 @@ llmt_schema *llmt_schema_compile(const json_t *schema, const char *file, llmt_di
     if (!schema || (!json_is_object(schema) && !json_is_boolean(schema))) {
         llmt_diags_add(diags, LLMT_DIAG_ERROR, c.file, "",
                        "a schema must be an object (or true/false), got %s",
-                       schema ? type_name(schema) : "nothing");
+                       schema ? llmt_json_type_name(schema) : "nothing");
         goto done;
     }
     llmt_buf_puts(&path, "");
@@ -586,7 +573,7 @@ static bool type_matches(const char *t, const json_t *v)
                 isfinite(json_real_value(v)));
     if (strcmp(t, "number") == 0)
         return json_is_number(v);
-    return strcmp(t, type_name(v)) == 0;
+    return strcmp(t, llmt_json_type_name(v)) == 0;
 }
 
 /* "string", "string or null", "integer, string or null" of a type keyword value. */
@@ -688,7 +675,7 @@ static size_t check_alternatives(vctx *c, const json_t *sch, const char *kw, con
                 added++;
             }
         } else if (all_typed && type_ok == 0 && types.data) {
-            added = violation(c, out, "expected %s, got %s", types.data, type_name(inst));
+            added = violation(c, out, "expected %s, got %s", types.data, llmt_json_type_name(inst));
         } else {
             size_t k;
             json_t *v;
@@ -889,7 +876,7 @@ static size_t check(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
             llmt_buf want = {0};
             describe_types(&want, k);
             n += violation(c, out, "expected %s, got %s", want.data ? want.data : "?",
-                           type_name(inst));
+                           llmt_json_type_name(inst));
             llmt_buf_free(&want);
             /* the other keywords would only repeat the type error */
             goto done;

@@ -25,43 +25,19 @@
 static llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_request *out,
                                  llmt_error *err)
 {
-    llmt_wire_basic *b = state;
+    const llmt_wire_basic *b = state;
     llmt_chat_compat_opts o;
     json_t *body = NULL;
-    char *url = NULL, *auth = NULL;
-    llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
-    if (st != LLMT_OK)
-        return st;
+    llmt_status st;
     memset(&o, 0, sizeof o);
     o.max_tokens_field = "max_tokens";
     o.strict_schema = true;
     o.image_url_string = true;
-    st = llmt_chat_compat_body(req, &o, &body, err);
-    if (st != LLMT_OK)
-        goto done;
-    url = llmt_wire_url(b->base_url, "chat/completions");
-    auth = llmt_asprintf("Bearer %s", b->api_key ? b->api_key : "");
-    if (!url || !auth) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-        goto done;
-    }
-    st = llmt_wire_set_json_request(out, "POST", url, body, err);
+    st = llmt_chat_compat_prepare(b, req, &o, &body, err);
     if (st == LLMT_OK)
-        st = llmt_wire_add_header(out, "Authorization", auth, err);
-done:
-    free(auth);
-    free(url);
+        st = llmt_wire_bearer_request(b, "POST", "chat/completions", body, out, err);
     json_decref(body);
     return st;
-}
-
-static llmt_status mistral_parse(void *state, const llmt_request *req,
-                                 const llmt_http_response *http, llmt_response *out,
-                                 llmt_error *err)
-{
-    (void)state;
-    (void)req;
-    return llmt_chat_compat_parse(http, out, err);
 }
 
 static bool has_ci(const char *hay, const char *needle)
@@ -99,7 +75,7 @@ const llmt_provider_ops llmt_provider_mistral = {
     llmt_wire_basic_init,
     llmt_wire_basic_destroy,
     mistral_build,
-    mistral_parse,
+    llmt_chat_compat_parse_op,
     mistral_classify,
     NULL,
     NULL,

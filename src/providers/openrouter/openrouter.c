@@ -23,18 +23,12 @@
 #include "llmt/provider.h"
 #include "provider/wire.h"
 
-static llmt_status add_headers(const llmt_wire_basic *b, llmt_http_request *out, llmt_error *err)
+static llmt_status add_attribution_headers(const llmt_wire_basic *b, llmt_http_request *out, llmt_error *err)
 {
     llmt_status st = LLMT_OK;
     const char *title = llmt_wire_option(b, "app_title", NULL);
     const char *referer = llmt_wire_option(b, "app_url", NULL);
-    if (b->api_key) {
-        char *auth = llmt_asprintf("Bearer %s", b->api_key);
-        st = auth ? llmt_wire_add_header(out, "Authorization", auth, err)
-                  : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-        free(auth);
-    }
-    if (st == LLMT_OK && title)
+    if (title)
         st = llmt_wire_add_header(out, "X-Title", title, err);
     if (st == LLMT_OK && referer)
         st = llmt_wire_add_header(out, "HTTP-Referer", referer, err);
@@ -44,43 +38,23 @@ static llmt_status add_headers(const llmt_wire_basic *b, llmt_http_request *out,
 static llmt_status openrouter_build(void *state, const llmt_request *req, llmt_http_request *out,
                                     llmt_error *err)
 {
-    llmt_wire_basic *b = state;
+    const llmt_wire_basic *b = state;
     llmt_chat_compat_opts o;
     json_t *body = NULL;
-    char *url = NULL;
-    llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
-    if (st != LLMT_OK)
-        return st;
+    llmt_status st;
     memset(&o, 0, sizeof o);
     o.max_tokens_field = "max_tokens";
     o.omit_temperature = req->model_info && req->model_info->reasoning;
     o.strict_schema = true;
-    st = llmt_chat_compat_body(req, &o, &body, err);
-    if (st != LLMT_OK)
-        goto done;
-    if (json_object_get(body, "response_format"))
+    st = llmt_chat_compat_prepare(b, req, &o, &body, err);
+    if (st == LLMT_OK && json_object_get(body, "response_format"))
         json_object_set_new(body, "provider", json_pack("{s:b}", "require_parameters", 1));
-    url = llmt_wire_url(b->base_url, "chat/completions");
-    if (!url) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-        goto done;
-    }
-    st = llmt_wire_set_json_request(out, "POST", url, body, err);
     if (st == LLMT_OK)
-        st = add_headers(b, out, err);
-done:
-    free(url);
+        st = llmt_wire_bearer_request(b, "POST", "chat/completions", body, out, err);
+    if (st == LLMT_OK)
+        st = add_attribution_headers(b, out, err);
     json_decref(body);
     return st;
-}
-
-static llmt_status openrouter_parse(void *state, const llmt_request *req,
-                                    const llmt_http_response *http, llmt_response *out,
-                                    llmt_error *err)
-{
-    (void)state;
-    (void)req;
-    return llmt_chat_compat_parse(http, out, err);
 }
 
 static llmt_status openrouter_classify(void *state, const llmt_http_response *http,
@@ -102,17 +76,12 @@ static llmt_status openrouter_classify(void *state, const llmt_http_response *ht
 static llmt_status openrouter_catalog_request(void *state, llmt_http_request *out,
                                               llmt_error *err)
 {
-    llmt_wire_basic *b = state;
-    char *url = llmt_wire_url(b->base_url, "models");
-    llmt_status st;
-    if (!url)
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    st = llmt_wire_set_json_request(out, "GET", url, NULL, err);
+    const llmt_wire_basic *b = state;
+    llmt_status st = llmt_wire_bearer_request(b, "GET", "models", NULL, out, err);
     if (st == LLMT_OK)
         st = llmt_wire_add_header(out, "Accept", "application/json", err);
     if (st == LLMT_OK)
-        st = add_headers(b, out, err);
-    free(url);
+        st = add_attribution_headers(b, out, err);
     return st;
 }
 
@@ -209,7 +178,7 @@ const llmt_provider_ops llmt_provider_openrouter = {
     llmt_wire_basic_init,
     llmt_wire_basic_destroy,
     openrouter_build,
-    openrouter_parse,
+    llmt_chat_compat_parse_op,
     openrouter_classify,
     NULL,
     openrouter_catalog_request,
