@@ -133,6 +133,19 @@ int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
         snprintf(d->seed_text, sizeof d->seed_text, "%lld",
                  (long long)json_integer_value(llmt_project_get(p, "run/seed")));
     }
+    {
+        json_t *v;
+        v = llmt_project_get(p, "run/concurrency");
+        d->concurrency = json_is_integer(v) ? (long)json_integer_value(v) : 0;
+        v = llmt_project_get(p, "run/max_retries");
+        d->max_retries = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+        v = llmt_project_get(p, "run/timeout_ms");
+        d->timeout_ms = json_is_integer(v) ? (long)json_integer_value(v) : 0;
+        v = llmt_project_get(p, "run/connect_timeout_ms");
+        d->connect_timeout_ms = json_is_integer(v) ? (long)json_integer_value(v) : 0;
+        v = llmt_project_get(p, "run/budget_usd");
+        d->budget_usd = json_is_number(v) ? json_number_value(v) : -1;
+    }
     repeat = llmt_project_get(p, "run/repeat");
     d->repeat = json_is_integer(repeat) ? (long)json_integer_value(repeat) : 0;
     llmt_project_free(p);

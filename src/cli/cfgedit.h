@@ -36,6 +36,11 @@ typedef struct cli_project_defaults {
     char *cache_path;    /* cache.path resolved, or NULL */
     char **formats;      /* run.formats */
     size_t n_formats;
+    long concurrency;    /* run.concurrency, 0 when unset */
+    long max_retries;    /* run.max_retries, -1 when unset */
+    long timeout_ms;     /* run.timeout_ms, 0 when unset */
+    long connect_timeout_ms;
+    double budget_usd;   /* run.budget_usd, < 0 when unset */
     bool has_seed;
     char seed_text[32];  /* run.seed, for cli_common.seed_text */
 } cli_project_defaults;

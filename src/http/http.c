@@ -196,3 +196,73 @@ llmt_http_response llmt_http_result_view(const llmt_http_result *r)
     v.n_headers = r->n_headers;
     return v;
 }
+
+llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
+                                 const llmt_http_options *opts, llmt_http_result *out,
+                                 void **hdrs_out, char *errbuf, llmt_error *err)
+{
+    CURL *c = easy;
+    struct curl_slist *hdrs = NULL;
+    size_t i;
+    memset(out, 0, sizeof(*out));
+    *hdrs_out = NULL;
+    errbuf[0] = '\0';
+    llmt_http_log_request(opts->logger, req, opts->secret);
+    for (i = 0; i < req->n_headers; i++) {
+        char *line = llmt_asprintf("%s: %s", req->headers[i].name, req->headers[i].value);
+        struct curl_slist *n = line ? curl_slist_append(hdrs, line) : NULL;
+        free(line);
+        if (!n) {
+            curl_slist_free_all(hdrs);
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        }
+        hdrs = n;
+    }
+    {
+        /* no "Expect: 100-continue" for large bodies: it costs a round trip (or a 1 s
+         * wait on servers that never send 100 Continue) per request */
+        struct curl_slist *n = curl_slist_append(hdrs, "Expect:");
+        if (!n) {
+            curl_slist_free_all(hdrs);
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        }
+        hdrs = n;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    if (req->method && strcmp(req->method, "GET") == 0) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        if (req->method && strcmp(req->method, "POST") != 0)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, opts->timeout_ms > 0 ? opts->timeout_ms : 120000L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    /* HTTP/2 where the server offers it over TLS (one connection multiplexes many
+     * requests); HTTP/1.1 keep-alive otherwise. */
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    *hdrs_out = hdrs;
+    return LLMT_OK;
+}
+
+llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
+                                      llmt_error *err)
+{
+    const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror((CURLcode)rc);
+    char *safe = redact(msg, secret);
+    llmt_status st = llmt_error_set(err,
+                                    rc == CURLE_OPERATION_TIMEDOUT ? LLMT_E_TIMEOUT : LLMT_E_NETWORK,
+                                    "%s", safe ? safe : msg);
+    free(safe);
+    return st;
+}

@@ -37,3 +37,16 @@ void llmt_http_log_request(const llmt_logger *lg, const llmt_http_request *req, 
 void llmt_http_result_add_header_line(llmt_http_result *r, const char *line, size_t n);
 
 #endif
+
+/* ---- for the concurrent engine (curl multi) ---- */
+/* Configures a fresh or reset easy handle to perform `req` into `out` (zeroed first).
+ * *hdrs receives the header list the handle points to: free it with curl_slist_free_all
+ * after the transfer. `errbuf` (CURL_ERROR_SIZE bytes) must live as long as the
+ * transfer. The handle is typed void* so this header does not need curl.h. */
+llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
+                                 const llmt_http_options *opts, llmt_http_result *out,
+                                 void **hdrs, char *errbuf, llmt_error *err);
+/* Turns a failed transfer (CURLcode `rc`) into LLMT_E_TIMEOUT / LLMT_E_NETWORK with
+ * the secret redacted from the message. */
+llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
+                                      llmt_error *err);

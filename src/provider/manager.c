@@ -32,6 +32,12 @@ void llmt_manager_set_cache(llmt_manager *mgr, llmt_cache *cache, llmt_cache_mod
     mgr->cache_mode = cache ? mode : LLMT_CACHE_OFF;
 }
 
+llmt_cache *llmt_manager_cache(llmt_manager *mgr, llmt_cache_mode *mode)
+{
+    *mode = mgr->cache_mode;
+    return mgr->cache_mode != LLMT_CACHE_OFF ? mgr->cache : NULL;
+}
+
 void llmt_manager_options_init(llmt_manager_options *opts)
 {
     llmt_manager_options d = LLMT_MANAGER_OPTIONS_INIT;

@@ -20,6 +20,8 @@ const struct llmt_project *llmt_manager_project(const llmt_manager *mgr);
 /* Response cache for llmt_manager_complete (borrowed; NULL or LLMT_CACHE_OFF = none).
  * Hits are priced like fresh answers (what the model costs) and marked from_cache. */
 void llmt_manager_set_cache(llmt_manager *mgr, llmt_cache *cache, llmt_cache_mode mode);
+/* The cache set above (borrowed; NULL when none) and its mode, for the run engine. */
+llmt_cache *llmt_manager_cache(llmt_manager *mgr, llmt_cache_mode *mode);
 
 /* Instance of a provider, created on first use. */
 llmt_status llmt_manager_instance(llmt_manager *mgr, llmt_provider_entry *e, llmt_error *err);

@@ -22,17 +22,29 @@ llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_
         llmt_output_close(o);
         return st;
     }
+    setvbuf(o->jsonl, NULL, _IONBF, 0); /* see llmt_output_append */
     return LLMT_OK;
 }
 
 llmt_status llmt_output_append(llmt_output *o, const json_t *result, llmt_error *err)
 {
-    char *line = json_dumps(result, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *line = json_dumps(result, JSON_COMPACT | JSON_ENSURE_ASCII), *nl;
+    size_t n;
     int bad;
     if (!line)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    bad = fputs(line, o->jsonl) < 0 || fputc('\n', o->jsonl) == EOF || fflush(o->jsonl) != 0;
-    free(line);
+    n = strlen(line);
+    nl = realloc(line, n + 2);
+    if (!nl) {
+        free(line);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    nl[n] = '\n';
+    nl[n + 1] = '\0';
+    /* one fwrite on an unbuffered stream is one write(): a process killed at any moment
+     * (second Ctrl-C, crash) leaves whole lines only */
+    bad = fwrite(nl, 1, n + 1, o->jsonl) != n + 1 || fflush(o->jsonl) != 0;
+    free(nl);
     if (bad)
         return llmt_error_set(err, LLMT_E_IO, "%s: %s", o->jsonl_path, strerror(errno));
     return LLMT_OK;
@@ -75,11 +87,32 @@ typedef struct copy_ctx {
     size_t n;
 } copy_ctx;
 
-static void copy_result(json_t *r, void *ud)
+/* Copies the complete lines of results.jsonl into results.json as they are: they were
+ * written by llmt_output_append (compact JSON objects, one write each), so re-parsing
+ * and re-printing 100,000 of them would only cost time. A torn last line (no newline)
+ * or a line that is not an object is skipped, as llmt_jsonl_foreach does. */
+static llmt_status copy_results_raw(const char *path, copy_ctx *c, llmt_error *err)
 {
-    copy_ctx *c = ud;
-    fputs(c->n++ ? ",\n    " : "\n    ", c->out);
-    json_dumpf(r, c->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+    FILE *f = fopen(path, "rb");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    if (!f)
+        return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+    while ((n = getline(&line, &cap, f)) > 0) {
+        size_t len = (size_t)n;
+        if (line[len - 1] != '\n')
+            break;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len < 2 || line[0] != '{' || line[len - 1] != '}')
+            continue;
+        fputs(c->n++ ? ",\n    " : "\n    ", c->out);
+        fwrite(line, 1, len, c->out);
+    }
+    free(line);
+    fclose(f);
+    return LLMT_OK;
 }
 
 void llmt_output_end(llmt_output *o)
@@ -110,11 +143,17 @@ static llmt_status results_json_write(const char *dir, const char *jsonl_path,
     fprintf(c.out, "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"finished_at\": \"%s\",\n"
                    "  \"results\": [",
             meta->run_id, started, finished);
-    st = llmt_jsonl_foreach(jsonl_path, copy_result, &c, err);
+    st = copy_results_raw(jsonl_path, &c, err);
     fputs(c.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", c.out);
     summary = llmt_summary_json(s);
     json_dumpf(summary, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     json_decref(summary);
+    if (llmt_summary_max_repeats(s) > 1) {
+        json_t *cases = llmt_summary_cases_json(s);
+        fputs(",\n  \"repeat_stats\": ", c.out);
+        json_dumpf(cases, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        json_decref(cases);
+    }
     fputs("\n}\n", c.out);
     if (fflush(c.out) != 0 || fsync(fileno(c.out)) != 0) {
         st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));

@@ -145,18 +145,37 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
     llmt_iso_time(meta->finished_at, finished, sizeof finished);
     llmt_buf_printf(&b, "# llm-tester run %s\n\nStarted %s, finished %s.\n\n## Summary\n\n",
                     meta->run_id, started, finished);
-    llmt_buf_puts(&b, "| model | cases | errors | valid | mean accuracy | stddev | min | max | "
-                      "tokens | cost (USD) | mean latency (ms) |\n"
-                      "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    llmt_buf_puts(&b, "| model | cases | errors | valid | first-attempt valid | mean accuracy | stddev | min | max | "
+                      "tokens | cost (USD) | mean latency (ms) | attempts |\n"
+                      "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (i = 0; i < s->n_models; i++) {
         const llmt_model_summary *m = &s->models[i];
-        llmt_buf_printf(&b, "| %s | %zu | %zu | %zu | %.2f | %.2f | %.2f | %.2f | %ld | %s%.6f | %.0f |\n",
+        llmt_buf_printf(&b, "| %s | %zu | %zu | %zu | %.0f%% | %.2f | %.2f | %.2f | %.2f | %ld | %s%.6f | %.0f | %zu |\n",
                         m->model_ref, m->results, m->errors, m->valid,
+                        m->results ? 100.0 * (double)m->first_attempt_valid / (double)m->results : 0.0,
                         llmt_summary_mean(m->acc_sum, m->results),
                         llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->results),
                         m->results ? m->acc_min : 0, m->results ? m->acc_max : 0,
                         m->input_tokens + m->output_tokens, m->cost_unknown ? "≥ " : "",
-                        m->cost_usd, llmt_summary_mean(m->latency_sum, m->results));
+                        m->cost_usd, llmt_summary_mean(m->latency_sum, m->results), m->attempts);
+    }
+    if (llmt_summary_max_repeats(s) > 1) {
+        llmt_case_stats *cs = NULL;
+        size_t n = 0, k;
+        llmt_buf_puts(&b, "\n## Repeat statistics\n\n| task | case | model | runs | mean accuracy | stddev | "
+                          "min | max | mean latency (ms) | stddev | min | max |\n"
+                          "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        if (llmt_summary_case_stats(s, &cs, &n)) {
+            for (k = 0; k < n; k++) {
+                const llmt_case_stats *c = &cs[k];
+                const llmt_task *t = s->tasks && c->task < s->tasks->n_tasks ? &s->tasks->tasks[c->task] : NULL;
+                llmt_buf_printf(&b, "| %s | %s | %s | %zu | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f |\n",
+                                t ? t->name : "?", t && c->kase < t->n_cases ? t->cases[c->kase].name : "?",
+                                s->models[c->model].model_ref, c->n, c->acc_mean, c->acc_stddev, c->acc_min,
+                                c->acc_max, c->lat_mean, c->lat_stddev, c->lat_min, c->lat_max);
+            }
+            free(cs);
+        }
     }
     llmt_buf_puts(&b, "\n## Results\n\n| task | case | model | run | accuracy | valid | tokens | "
                       "cost | latency (ms) | error |\n|---|---|---|---|---|---|---|---|---|---|\n");

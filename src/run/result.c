@@ -64,25 +64,38 @@ json_t *llmt_result_build(const llmt_result_input *in)
             if (llmt_score(in->expected, answer, in->scoring, &sr, &xerr) != LLMT_OK)
                 json_object_set_new(r, "score_error", json_string(xerr.message));
         }
-        json_object_set_new(usage, "input_tokens", json_integer(resp->usage.input_tokens));
-        json_object_set_new(usage, "output_tokens", json_integer(resp->usage.output_tokens));
+        json_object_set_new(usage, "input_tokens", json_integer(in->has_totals ? in->usage_total.input_tokens
+                                                                               : resp->usage.input_tokens));
+        json_object_set_new(usage, "output_tokens", json_integer(in->has_totals ? in->usage_total.output_tokens
+                                                                                : resp->usage.output_tokens));
         if (resp->usage.cached_input_tokens >= 0)
             json_object_set_new(usage, "cached_input_tokens",
                                 json_integer(resp->usage.cached_input_tokens));
         if (resp->usage.reasoning_tokens >= 0)
             json_object_set_new(usage, "reasoning_tokens", json_integer(resp->usage.reasoning_tokens));
-        json_object_set_new(usage, "cost_usd", resp->cost_known ? json_real(resp->cost_usd) : json_null());
+        if (in->has_totals)
+            json_object_set_new(usage, "cost_usd", in->cost_total_known ? json_real(in->cost_total) : json_null());
+        else
+            json_object_set_new(usage, "cost_usd", resp->cost_known ? json_real(resp->cost_usd) : json_null());
         json_object_set_new(r, "latency_ms", json_real(resp->latency_ms));
         json_object_set_new(r, "error", json_null());
         json_object_set_new(r, "structured_mode", json_string(structured_mode_name(resp->structured_mode)));
-        json_object_set_new(r, "answered_by", json_string(resp->model ? resp->model : in->model));
+        if (in->answered_by)
+            json_object_set_new(r, "answered_by", json_string(in->answered_by));
+        else
+            json_object_set_new(r, "answered_by", json_sprintf("%s:%s", in->provider, in->model));
+        if (resp->model)
+            json_object_set_new(r, "reply_model", json_string(resp->model));
         json_object_set_new(r, "raw_reply_chars", json_integer((json_int_t)strlen(resp->text)));
         if (resp->from_cache)
             json_object_set_new(r, "cached", json_true());
     } else {
-        json_object_set_new(usage, "input_tokens", json_integer(0));
-        json_object_set_new(usage, "output_tokens", json_integer(0));
-        json_object_set_new(usage, "cost_usd", json_real(0));
+        /* failed attempts can still have been billed (a retried reply, a fallback) */
+        json_object_set_new(usage, "input_tokens", json_integer(in->has_totals ? in->usage_total.input_tokens : 0));
+        json_object_set_new(usage, "output_tokens", json_integer(in->has_totals ? in->usage_total.output_tokens : 0));
+        json_object_set_new(usage, "cost_usd", !in->has_totals ? json_real(0)
+                                               : in->cost_total_known ? json_real(in->cost_total) : json_null());
+        json_object_set_new(r, "answered_by", json_null());
         json_object_set_new(r, "latency_ms", json_real(in->latency_ms));
         json_object_set_new(r, "error", in->error ? error_json(in->error) : json_null());
     }
@@ -93,6 +106,8 @@ json_t *llmt_result_build(const llmt_result_input *in)
     json_object_set_new(r, "usage", usage);
     json_object_set_new(r, "fields", sr.fields ? json_incref(sr.fields) : json_array());
     json_object_set_new(r, "answer", answer ? answer : json_null());
+    if (in->attempts)
+        json_object_set(r, "attempts", (json_t *)in->attempts); /* shared, read-only */
     llmt_score_result_free(&sr);
     return r;
 }

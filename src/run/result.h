@@ -20,6 +20,13 @@ typedef struct llmt_result_input {
     const llmt_response *response;     /* NULL when the call failed */
     const llmt_error *error;           /* when the call failed */
     double latency_ms;                 /* when the call failed: time spent */
+    /* from the engine (all optional: NULL/false means a single attempt) */
+    const json_t *attempts;            /* every attempt, borrowed */
+    const char *answered_by;           /* "provider:model" that answered */
+    bool has_totals;                   /* usage_total/cost_total cover every attempt */
+    llmt_usage usage_total;
+    double cost_total;
+    bool cost_total_known;
 } llmt_result_input;
 
 /* Builds the result object (new reference). */

@@ -1,5 +1,8 @@
 #include "run/runner.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +12,7 @@
 #include "core/util.h"
 #include "provider/call.h"
 #include "provider/manager_internal.h"
+#include "run/engine.h"
 #include "run/result.h"
 #include "score/validate.h"
 
@@ -122,16 +126,40 @@ static void task_ctx_free(task_ctx *tc)
     memset(tc, 0, sizeof(*tc));
 }
 
-static bool matches_filter(const char *filter, const llmt_task *t, const llmt_case *c)
+bool llmt_shard_parse(const char *s, int *k, int *n)
 {
-    char *id;
-    bool hit;
-    if (!filter || !*filter)
-        return true;
-    id = llmt_asprintf("%s/%s", t->name, c->name);
-    hit = id && strstr(id, filter) != NULL;
-    free(id);
-    return hit;
+    char *end = NULL;
+    long a, b;
+    a = strtol(s, &end, 10);
+    if (end == s || *end != '/')
+        return false;
+    s = end + 1;
+    b = strtol(s, &end, 10);
+    if (end == s || *end || a < 1 || b < 1 || a > b || b > 100000)
+        return false;
+    *k = (int)a;
+    *n = (int)b;
+    return true;
+}
+
+/* Whether case ci of task ti runs in this invocation: --filter, then --shard. */
+static bool case_selected(const llmt_run_options *o, size_t ti, size_t ci)
+{
+    const llmt_task *t = &o->tasks->tasks[ti];
+    if (o->shard_n > 1) {
+        size_t global = ci, i;
+        for (i = 0; i < ti; i++)
+            global += o->tasks->tasks[i].n_cases;
+        if (global % (size_t)o->shard_n != (size_t)(o->shard_k - 1))
+            return false;
+    }
+    if (o->filter && *o->filter) {
+        char *id = llmt_asprintf("%s/%s", t->name, t->cases[ci].name);
+        bool hit = id && strstr(id, o->filter) != NULL;
+        free(id);
+        return hit;
+    }
+    return true;
 }
 
 /* Loads the case's files (images, PDFs) into memory for the request. */
@@ -160,92 +188,6 @@ static llmt_status load_files(const llmt_case *c, llmt_file **files, char ***buf
     return LLMT_OK;
 }
 
-static void run_one(llmt_manager *mgr, const llmt_run_options *o, const llmt_task *t, unsigned ti,
-                    const llmt_case *c, unsigned ci, const task_ctx *tc, llmt_output *out,
-                    llmt_summary *summary, llmt_error *werr, bool *write_failed)
-{
-    llmt_case_data data;
-    llmt_error err;
-    llmt_status st;
-    llmt_message msg;
-    llmt_request req;
-    llmt_file *files = NULL;
-    char **bufs = NULL;
-    char *user = NULL, *case_id = NULL;
-    unsigned mi;
-    int rep;
-    llmt_error_clear(&err);
-    st = llmt_case_load(t, c, &data, &err);
-    if (st == LLMT_OK)
-        st = load_files(c, &files, &bufs, &err);
-    if (st == LLMT_OK) {
-        user = data.source[0] ? llmt_asprintf("%s\n\n%s", data.prompt, data.source)
-                              : llmt_strdup(data.prompt);
-        case_id = llmt_asprintf("%s/%s", t->name, c->name);
-    }
-    for (mi = 0; mi < o->n_models; mi++) {
-        for (rep = 0; rep < o->repeat; rep++) {
-            llmt_response resp;
-            llmt_result_input in;
-            json_t *result;
-            double t0 = llmt_now_ms();
-            char *pname = NULL, *mname = NULL;
-            llmt_error cerr = err;
-            llmt_status cst = st;
-            memset(&resp, 0, sizeof resp);
-            llmt_split_model_ref(o->models[mi], &pname, &mname, NULL);
-            if (cst == LLMT_OK) {
-                memset(&req, 0, sizeof req);
-                msg.role = "user";
-                msg.content = user;
-                req.version = LLMT_REQUEST_VERSION;
-                req.messages = &msg;
-                req.n_messages = 1;
-                req.json_schema = t->schema_text;
-                req.schema_name = t->name;
-                req.files = files;
-                req.n_files = c->n_files;
-                req.temperature = 0;
-                req.reference = data.expected_text;
-                req.prompt_text = data.prompt;
-                req.source_text = data.source;
-                req.case_id = case_id;
-                req.task_dir = t->dir;
-                req.seed = llmt_manager_opts(mgr)->seed + (uint64_t)rep * 7919u;
-                llmt_error_clear(&cerr);
-                cst = llmt_manager_complete(mgr, o->models[mi], &req, &resp, &cerr);
-            }
-            memset(&in, 0, sizeof in);
-            in.task = t->name;
-            in.case_name = c->name;
-            in.provider = pname ? pname : "";
-            in.model = mname ? mname : "";
-            in.repeat = rep;
-            in.expected = data.expected;
-            in.schema = tc->schema;
-            in.scoring = &tc->scoring;
-            in.response = cst == LLMT_OK ? &resp : NULL;
-            in.error = cst == LLMT_OK ? NULL : &cerr;
-            in.latency_ms = llmt_now_ms() - t0;
-            result = llmt_result_build(&in);
-            if (out->jsonl && !*write_failed &&
-                llmt_output_append(out, result, werr) != LLMT_OK)
-                *write_failed = true;
-            llmt_summary_add(summary, ti, ci, mi, result);
-            json_decref(result);
-            llmt_response_clear(&resp);
-            free(pname);
-            free(mname);
-        }
-    }
-    if (bufs)
-        llmt_free_strv(bufs, c->n_files);
-    free(files);
-    free(user);
-    free(case_id);
-    llmt_case_data_free(&data);
-}
-
 static void make_run_id(llmt_run_meta *meta)
 {
     char ts[32];
@@ -257,50 +199,929 @@ static void make_run_id(llmt_run_meta *meta)
              (unsigned)(llmt_hash64(ts, (uint64_t)getpid() ^ (uint64_t)llmt_now_ms()) & 0xffff));
 }
 
+void llmt_run_options_init(llmt_run_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->repeat = 1;
+    o->max_retries = -1;
+    o->budget_usd = -1;
+}
+
+/* ---------------------------------------------------------------- resume keys */
+
+/* The identity of one result: task, case, model, repeat. Results are matched by a
+ * 64-bit hash of it (sorted array + binary search: 8 bytes per result). */
+static uint64_t result_key(const char *task, const char *kase, const char *model_ref, int rep)
+{
+    char tail[32];
+    uint64_t h = llmt_hash64(task, 1469598103934665603ull);
+    h = llmt_hash64(kase, h ^ 0x1f);
+    h = llmt_hash64(model_ref, h ^ 0x2f);
+    snprintf(tail, sizeof tail, "#%d", rep);
+    return llmt_hash64(tail, h);
+}
+
+typedef struct keyset {
+    uint64_t *v;
+    size_t n, cap;
+    bool oom;
+} keyset;
+
+static void keyset_add(keyset *k, uint64_t key)
+{
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 256;
+        uint64_t *nv = realloc(k->v, cap * sizeof(*nv));
+        if (!nv) {
+            k->oom = true;
+            return;
+        }
+        k->v = nv;
+        k->cap = cap;
+    }
+    k->v[k->n++] = key;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool keyset_has(const keyset *k, uint64_t key)
+{
+    return k->n && bsearch(&key, k->v, k->n, sizeof key, cmp_u64) != NULL;
+}
+
+/* ---------------------------------------------------------------- the run context */
+
+/* One case's loaded data, shared by the jobs of its models and repeats. */
+typedef struct case_ref {
+    unsigned ti, ci;
+    llmt_case_data data;
+    llmt_file *files;
+    char **bufs;
+    size_t n_files;
+    char *user;
+    char *case_id;
+    llmt_message msg;
+    llmt_status load_st;
+    llmt_error load_err;
+    atomic_uint refs;          /* the cursor's and each job's; released on two threads */
+} case_ref;
+
+typedef struct run_job {
+    llmt_engine_job job;
+    case_ref *cr;
+    unsigned mi;
+    int rep;
+} run_job;
+
+/* A finished job on its way to the result thread: everything it needs, owned. */
+typedef struct done_item {
+    struct done_item *next;
+    run_job *rj;               /* NULL for a case that could not be loaded */
+    case_ref *cr;              /* with a reference of its own when rj is NULL */
+    unsigned mi;
+    int rep;
+    llmt_status status;
+    llmt_error err;
+    llmt_response resp;        /* when LLMT_OK (moved out of the engine) */
+    json_t *attempts;
+    const char *answered_by;   /* points into the run's chains */
+    llmt_usage usage;
+    double cost, elapsed_ms;
+    bool cost_known, has_totals;
+} done_item;
+
+/* Results are scored, built and written on one thread of their own so that the CPU
+ * work never stalls the event loop; a bounded queue hands them over in completion
+ * order (back-pressure: the loop waits when the writer is far behind). */
+typedef struct result_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty, nonfull;
+    done_item *head, *tail;
+    size_t n, cap;
+    bool closing;
+    bool threaded;             /* false: items are processed inline (no thread) */
+    pthread_t thread;
+} result_queue;
+
+typedef struct job_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty, nonfull;
+    struct run_job **v;        /* ring of JOBQ_CAP */
+    size_t head, n;
+    bool done, stop, threaded;
+    pthread_t thread;
+} job_queue;
+
+typedef struct run_ctx {
+    llmt_manager *mgr;
+    const llmt_run_options *o;
+    task_ctx *tcs;
+    size_t n_tcs;
+    char ***chains;            /* per model: primary + fallbacks ("provider:model") */
+    size_t *n_chain;
+    keyset done_keys;          /* results kept from --resume */
+    /* cursor over tasks × cases × models × repeats */
+    size_t ti, ci;
+    unsigned mi;
+    int rep;
+    case_ref *cur;
+    /* output */
+    llmt_output *out;
+    llmt_summary *summary;
+    llmt_run_result *res;
+    llmt_error werr;
+    bool write_failed;
+    size_t total, failed;
+    result_queue q;
+    job_queue jq;
+} run_ctx;
+
+static void case_ref_release(case_ref *cr)
+{
+    if (!cr || atomic_fetch_sub(&cr->refs, 1u) > 1u)
+        return;
+    if (cr->bufs)
+        llmt_free_strv(cr->bufs, cr->n_files);
+    free(cr->files);
+    free(cr->user);
+    free(cr->case_id);
+    llmt_case_data_free(&cr->data);
+    free(cr);
+}
+
+static case_ref *case_ref_load(const llmt_taskset *ts, size_t ti, size_t ci)
+{
+    const llmt_task *t = &ts->tasks[ti];
+    const llmt_case *c = &t->cases[ci];
+    case_ref *cr = calloc(1, sizeof(*cr));
+    if (!cr)
+        return NULL;
+    cr->ti = (unsigned)ti;
+    cr->ci = (unsigned)ci;
+    atomic_init(&cr->refs, 1u); /* the cursor's */
+    cr->n_files = c->n_files;
+    llmt_error_clear(&cr->load_err);
+    cr->load_st = llmt_case_load(t, c, &cr->data, &cr->load_err);
+    if (cr->load_st == LLMT_OK)
+        cr->load_st = load_files(c, &cr->files, &cr->bufs, &cr->load_err);
+    if (cr->load_st == LLMT_OK) {
+        cr->user = cr->data.source[0] ? llmt_asprintf("%s\n\n%s", cr->data.prompt, cr->data.source)
+                                      : llmt_strdup(cr->data.prompt);
+        cr->case_id = llmt_asprintf("%s/%s", t->name, c->name);
+        if (!cr->user || !cr->case_id)
+            cr->load_st = llmt_error_set(&cr->load_err, LLMT_E_NOMEM, "out of memory");
+    }
+    cr->msg.role = "user";
+    cr->msg.content = cr->user;
+    return cr;
+}
+
+static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *cr, uint64_t seed,
+                         int rep)
+{
+    memset(req, 0, sizeof(*req));
+    req->version = LLMT_REQUEST_VERSION;
+    req->messages = &cr->msg;
+    req->n_messages = 1;
+    req->json_schema = t->schema_text;
+    req->schema_name = t->name;
+    req->files = cr->files;
+    req->n_files = cr->n_files;
+    req->temperature = 0;
+    req->reference = cr->data.expected_text;
+    req->prompt_text = cr->data.prompt;
+    req->source_text = cr->data.source;
+    req->case_id = cr->case_id;
+    req->task_dir = t->dir;
+    req->seed = seed + (uint64_t)rep * 7919u;
+}
+
+/* Chain of a model: itself, the model's `fallbacks`, the provider's, then --fallback;
+ * each model once. */
+static char **build_chain(llmt_manager *mgr, const llmt_run_options *o, const char *ref, size_t *n)
+{
+    llmt_provider_entry *e = NULL;
+    const llmt_model_config *m = NULL;
+    size_t cap = 1 + o->n_fallbacks, k = 0, i, j;
+    char **v;
+    llmt_error err;
+    if (llmt_call_resolve(llmt_manager_registry(mgr), ref, &e, &m, &err) == LLMT_OK)
+        cap += m->n_fallbacks + e->config->n_fallbacks;
+    else
+        e = NULL, m = NULL;
+    v = calloc(cap, sizeof(*v));
+    if (!v)
+        return NULL;
+    v[k++] = llmt_strdup(ref);
+    for (i = 0; i < cap - 1; i++) {
+        const char *f;
+        size_t nm = m ? m->n_fallbacks : 0, np = e ? e->config->n_fallbacks : 0;
+        if (i < nm)
+            f = m->fallbacks[i];
+        else if (i < nm + np)
+            f = e->config->fallbacks[i - nm];
+        else
+            f = o->fallbacks[i - nm - np];
+        for (j = 0; j < k && strcmp(v[j], f) != 0; j++)
+            ;
+        if (j == k)
+            v[k++] = llmt_strdup(f);
+    }
+    *n = k;
+    return v;
+}
+
+static void emit(run_ctx *rc, json_t *result, unsigned ti, unsigned ci, unsigned mi)
+{
+    if (rc->out->jsonl && !rc->write_failed &&
+        llmt_output_append(rc->out, result, &rc->werr) != LLMT_OK)
+        rc->write_failed = true;
+    llmt_summary_add(rc->summary, ti, ci, mi, result);
+}
+
+static void base_input(llmt_result_input *in, const run_ctx *rc, const case_ref *cr,
+                       int rep, const char *pname, const char *mname)
+{
+    const llmt_task *t = &rc->o->tasks->tasks[cr->ti];
+    memset(in, 0, sizeof(*in));
+    in->task = t->name;
+    in->case_name = t->cases[cr->ci].name;
+    in->provider = pname ? pname : "";
+    in->model = mname ? mname : "";
+    in->repeat = rep;
+    in->expected = cr->data.expected;
+    in->schema = rc->tcs[cr->ti].schema;
+    in->scoring = &rc->tcs[cr->ti].scoring;
+}
+
+/* The result thread's part: score, build, write, summarise one finished job. */
+static void process_item(run_ctx *rc, done_item *it)
+{
+    case_ref *cr = it->rj ? it->rj->cr : it->cr;
+    char *pname = NULL, *mname = NULL;
+    llmt_result_input in;
+    json_t *result;
+    llmt_split_model_ref(rc->o->models[it->mi], &pname, &mname, NULL);
+    base_input(&in, rc, cr, it->rep, pname, mname);
+    in.response = it->status == LLMT_OK ? &it->resp : NULL;
+    in.error = it->status == LLMT_OK ? NULL : &it->err;
+    in.latency_ms = it->elapsed_ms;
+    in.attempts = it->attempts;
+    in.answered_by = it->answered_by;
+    in.has_totals = it->has_totals;
+    in.usage_total = it->usage;
+    in.cost_total = it->cost;
+    in.cost_total_known = it->cost_known;
+    result = llmt_result_build(&in);
+    emit(rc, result, cr->ti, cr->ci, it->mi);
+    json_decref(result);
+    if (it->status != LLMT_OK)
+        rc->failed++;
+    free(pname);
+    free(mname);
+    llmt_response_clear(&it->resp);
+    json_decref(it->attempts);
+    case_ref_release(cr);
+    free(it->rj);
+    free(it);
+}
+
+/* Wakes for a batch (or after a short wait, or at the end) and takes the whole queue
+ * at once: one context switch per batch instead of one per result. */
+#define QUEUE_BATCH 64
+#define QUEUE_WAIT_NS 20000000L
+
+static void *result_thread(void *arg)
+{
+    run_ctx *rc = arg;
+    result_queue *q = &rc->q;
+    for (;;) {
+        done_item *it, *next;
+        bool closing;
+        pthread_mutex_lock(&q->mu);
+        while (q->n < QUEUE_BATCH && !q->closing) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += QUEUE_WAIT_NS;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            if (pthread_cond_timedwait(&q->nonempty, &q->mu, &ts) != 0 && q->n)
+                break; /* waited long enough: write what there is */
+        }
+        it = q->head;
+        q->head = q->tail = NULL;
+        q->n = 0;
+        closing = q->closing;
+        pthread_cond_broadcast(&q->nonfull);
+        pthread_mutex_unlock(&q->mu);
+        for (; it; it = next) {
+            next = it->next;
+            process_item(rc, it);
+        }
+        if (closing) {
+            pthread_mutex_lock(&q->mu);
+            it = q->head;
+            pthread_mutex_unlock(&q->mu);
+            if (!it)
+                return NULL; /* closing and drained */
+        }
+    }
+}
+
+static void queue_push(run_ctx *rc, done_item *it)
+{
+    result_queue *q = &rc->q;
+    if (!q->threaded) {
+        process_item(rc, it);
+        return;
+    }
+    pthread_mutex_lock(&q->mu);
+    while (q->n >= q->cap)
+        pthread_cond_wait(&q->nonfull, &q->mu);
+    it->next = NULL;
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+    if (++q->n == QUEUE_BATCH)
+        pthread_cond_signal(&q->nonempty);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void queue_start(run_ctx *rc)
+{
+    result_queue *q = &rc->q;
+    q->cap = 4 * QUEUE_BATCH;
+    q->threaded = pthread_mutex_init(&q->mu, NULL) == 0;
+    if (q->threaded && (pthread_cond_init(&q->nonempty, NULL) != 0 ||
+                        pthread_cond_init(&q->nonfull, NULL) != 0 ||
+                        pthread_create(&q->thread, NULL, result_thread, rc) != 0)) {
+        q->threaded = false; /* process inline instead: slower, same results */
+    }
+}
+
+/* Waits until every queued result is written. */
+static void queue_finish(run_ctx *rc)
+{
+    result_queue *q = &rc->q;
+    if (!q->threaded)
+        return;
+    pthread_mutex_lock(&q->mu);
+    q->closing = true;
+    pthread_cond_signal(&q->nonempty);
+    pthread_mutex_unlock(&q->mu);
+    pthread_join(q->thread, NULL);
+    pthread_cond_destroy(&q->nonempty);
+    pthread_cond_destroy(&q->nonfull);
+    pthread_mutex_destroy(&q->mu);
+    q->threaded = false;
+}
+
+static void job_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *oc)
+{
+    run_ctx *rc = ud;
+    run_job *rj = job->user;
+    done_item *it;
+    if (oc->status == LLMT_E_CANCELLED) {
+        /* not finished: left out of the results so that --resume sends it again */
+        rc->res->cancelled++;
+        case_ref_release(rj->cr);
+        free(rj);
+        return;
+    }
+    it = calloc(1, sizeof(*it));
+    if (!it) {
+        rc->write_failed = true;
+        llmt_error_set(&rc->werr, LLMT_E_NOMEM, "out of memory");
+        case_ref_release(rj->cr);
+        free(rj);
+        return;
+    }
+    it->rj = rj;
+    it->mi = rj->mi;
+    it->rep = rj->rep;
+    it->status = oc->status;
+    if (oc->error)
+        it->err = *oc->error;
+    if (oc->status == LLMT_OK && oc->response) {
+        it->resp = *oc->response; /* moved: the engine frees nothing */
+        memset(oc->response, 0, sizeof(*oc->response));
+    }
+    it->attempts = oc->attempts;
+    oc->attempts = NULL;
+    it->answered_by = oc->answered_by;
+    it->has_totals = true;
+    it->usage = oc->usage;
+    it->cost = oc->cost_usd;
+    it->cost_known = oc->cost_known;
+    it->elapsed_ms = oc->elapsed_ms;
+    queue_push(rc, it);
+}
+
+/* Advances the cursor to the next (case, model, repeat) not yet done; false at the end. */
+static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
+{
+    const llmt_taskset *ts = rc->o->tasks;
+    for (;;) {
+        const llmt_task *t;
+        if (rc->ti >= ts->n_tasks)
+            return false;
+        t = &ts->tasks[rc->ti];
+        if (rc->ci >= t->n_cases) {
+            rc->ti++;
+            rc->ci = 0;
+            continue;
+        }
+        if (!case_selected(rc->o, rc->ti, rc->ci)) {
+            rc->ci++;
+            continue;
+        }
+        if (rc->rep >= rc->o->repeat) {
+            rc->rep = 0;
+            rc->mi++;
+        }
+        if (rc->mi >= rc->o->n_models) {
+            rc->mi = 0;
+            rc->ci++;
+            case_ref_release(rc->cur);
+            rc->cur = NULL;
+            continue;
+        }
+        *mi = rc->mi;
+        *rep = rc->rep++;
+        if (keyset_has(&rc->done_keys, result_key(t->name, t->cases[rc->ci].name,
+                                                  rc->o->models[*mi], *rep)))
+            continue;
+        return true;
+    }
+}
+
+/* Produces the next job: advances the cursor and loads case files (on the loader
+ * thread when there is one). */
+static bool produce_job(run_ctx *rc, run_job **out)
+{
+    unsigned mi;
+    int rep;
+    for (;;) {
+        run_job *rj;
+        if (!cursor_next(rc, &mi, &rep))
+            return false;
+        if (!rc->cur) {
+            rc->cur = case_ref_load(rc->o->tasks, rc->ti, rc->ci);
+            if (!rc->cur)
+                return false;
+        }
+        if (rc->cur->load_st != LLMT_OK) {
+            /* the case cannot be sent (unreadable file): its result is the error */
+            done_item *it = calloc(1, sizeof(*it));
+            if (!it)
+                return false;
+            it->cr = rc->cur;
+            atomic_fetch_add(&it->cr->refs, 1u);
+            it->mi = mi;
+            it->rep = rep;
+            it->status = rc->cur->load_st;
+            it->err = rc->cur->load_err;
+            queue_push(rc, it);
+            continue;
+        }
+        rj = calloc(1, sizeof(*rj));
+        if (!rj)
+            return false;
+        rj->cr = rc->cur;
+        atomic_fetch_add(&rj->cr->refs, 1u);
+        rj->mi = mi;
+        rj->rep = rep;
+        fill_request(&rj->job.req, &rc->o->tasks->tasks[rc->cur->ti], rc->cur,
+                     llmt_manager_opts(rc->mgr)->seed, rep);
+        rj->job.chain = (const char *const *)rc->chains[mi];
+        rj->job.n_chain = rc->n_chain[mi];
+        rj->job.user = rj;
+        *out = rj;
+        return true;
+    }
+}
+
+static void run_job_drop(run_job *rj)
+{
+    case_ref_release(rj->cr);
+    free(rj);
+}
+
+/* Case files are read on a loader thread that keeps a few hundred jobs ready, so the
+ * event loop never waits for the disk. */
+#define JOBQ_CAP 256
+
+static void *loader_thread(void *arg)
+{
+    run_ctx *rc = arg;
+    job_queue *q = &rc->jq;
+    for (;;) {
+        run_job *rj = NULL;
+        bool more = produce_job(rc, &rj);
+        pthread_mutex_lock(&q->mu);
+        while (more && q->n == JOBQ_CAP && !q->stop)
+            pthread_cond_wait(&q->nonfull, &q->mu);
+        if (!more || q->stop) {
+            q->done = true;
+            pthread_cond_broadcast(&q->nonempty);
+            pthread_mutex_unlock(&q->mu);
+            if (rj)
+                run_job_drop(rj);
+            return NULL;
+        }
+        q->v[(q->head + q->n) % JOBQ_CAP] = rj;
+        q->n++;
+        pthread_cond_signal(&q->nonempty);
+        pthread_mutex_unlock(&q->mu);
+    }
+}
+
+static bool job_next(void *ud, llmt_engine_job **out)
+{
+    run_ctx *rc = ud;
+    job_queue *q = &rc->jq;
+    run_job *rj = NULL;
+    if (!q->threaded) {
+        if (!produce_job(rc, &rj))
+            return false;
+        *out = &rj->job;
+        return true;
+    }
+    pthread_mutex_lock(&q->mu);
+    while (q->n == 0 && !q->done)
+        pthread_cond_wait(&q->nonempty, &q->mu);
+    if (q->n) {
+        rj = q->v[q->head];
+        q->head = (q->head + 1) % JOBQ_CAP;
+        q->n--;
+        pthread_cond_signal(&q->nonfull);
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!rj)
+        return false;
+    *out = &rj->job;
+    return true;
+}
+
+/* Only with a result thread: a load failure found by the loader becomes a result, and
+ * results must then be written by one thread only. */
+static void loader_start(run_ctx *rc)
+{
+    job_queue *q = &rc->jq;
+    q->v = rc->q.threaded ? calloc(JOBQ_CAP, sizeof(*q->v)) : NULL;
+    q->threaded = q->v && pthread_mutex_init(&q->mu, NULL) == 0;
+    if (q->threaded && (pthread_cond_init(&q->nonempty, NULL) != 0 ||
+                        pthread_cond_init(&q->nonfull, NULL) != 0 ||
+                        pthread_create(&q->thread, NULL, loader_thread, rc) != 0))
+        q->threaded = false; /* the engine thread loads the cases itself */
+}
+
+/* Stops the loader (after an interrupt it may still be ahead) and drops what it had
+ * prepared and nobody took. */
+static void loader_finish(run_ctx *rc)
+{
+    job_queue *q = &rc->jq;
+    if (q->threaded) {
+        pthread_mutex_lock(&q->mu);
+        q->stop = true;
+        pthread_cond_broadcast(&q->nonfull);
+        pthread_mutex_unlock(&q->mu);
+        pthread_join(q->thread, NULL);
+        while (q->n) {
+            run_job_drop(q->v[q->head]);
+            q->head = (q->head + 1) % JOBQ_CAP;
+            q->n--;
+        }
+        pthread_cond_destroy(&q->nonempty);
+        pthread_cond_destroy(&q->nonfull);
+        pthread_mutex_destroy(&q->mu);
+        q->threaded = false;
+    }
+    free(q->v);
+    q->v = NULL;
+}
+
+static void job_progress(void *ud, const llmt_engine_stats *s)
+{
+    run_ctx *rc = ud;
+    llmt_run_progress p;
+    if (!rc->o->progress)
+        return;
+    p.total = rc->total;
+    p.done = s->done;
+    p.failed = s->failed + s->budget_skipped;
+    p.in_flight = s->in_flight;
+    p.elapsed_ms = s->elapsed_ms;
+    p.spent_usd = s->spent_usd;
+    rc->o->progress(rc->o->progress_ud, &p);
+}
+
+/* ---------------------------------------------------------------- resume */
+
+typedef struct resume_ctx {
+    run_ctx *rc;
+    FILE *keep;                /* the kept lines go to the new results.jsonl */
+    llmt_error *err;
+    bool write_failed;
+} resume_ctx;
+
+static bool find_indices(const llmt_run_options *o, const char *task, const char *kase,
+                         const char *model_ref, unsigned *ti, unsigned *ci, unsigned *mi)
+{
+    size_t i, j;
+    for (i = 0; i < o->n_models && strcmp(o->models[i], model_ref) != 0; i++)
+        ;
+    if (i == o->n_models)
+        return false;
+    *mi = (unsigned)i;
+    for (i = 0; i < o->tasks->n_tasks; i++) {
+        const llmt_task *t = &o->tasks->tasks[i];
+        if (strcmp(t->name, task) != 0)
+            continue;
+        for (j = 0; j < t->n_cases; j++)
+            if (strcmp(t->cases[j].name, kase) == 0) {
+                *ti = (unsigned)i;
+                *ci = (unsigned)j;
+                return true;
+            }
+    }
+    return false;
+}
+
+static void resume_line(json_t *r, void *ud)
+{
+    resume_ctx *x = ud;
+    const char *task = json_string_value(json_object_get(r, "task"));
+    const char *kase = json_string_value(json_object_get(r, "case"));
+    const char *prov = json_string_value(json_object_get(r, "provider"));
+    const char *model = json_string_value(json_object_get(r, "model"));
+    const char *cls = json_string_value(json_object_get(json_object_get(r, "error"), "class"));
+    json_t *rep = json_object_get(r, "repeat");
+    char *ref;
+    unsigned ti, ci, mi;
+    if (!task || !kase || !prov || !model || !json_is_integer(rep))
+        return;
+    /* a case skipped for the budget or cut by an interrupt was never answered: send it */
+    if (cls && (strcmp(cls, "budget") == 0 || strcmp(cls, "cancelled") == 0))
+        return;
+    ref = llmt_asprintf("%s:%s", prov, model);
+    if (!ref)
+        return;
+    keyset_add(&x->rc->done_keys, result_key(task, kase, ref, (int)json_integer_value(rep)));
+    if (x->keep && !x->write_failed &&
+        (json_dumpf(r, x->keep, JSON_COMPACT | JSON_ENSURE_ASCII) != 0 || fputc('\n', x->keep) == EOF))
+        x->write_failed = true;
+    if (find_indices(x->rc->o, task, kase, ref, &ti, &ci, &mi) && (int)json_integer_value(rep) < x->rc->o->repeat) {
+        llmt_summary_add(x->rc->summary, ti, ci, mi, r);
+        x->rc->res->resumed++;
+    }
+    free(ref);
+}
+
+/* Reads DIR/results.jsonl: remembers what is done and rewrites the file with only those
+ * lines (atomically), so that appending the rest leaves one line per result. */
+static llmt_status load_resume(run_ctx *rc, const char *dir, bool rewrite, llmt_error *err)
+{
+    char *path = llmt_path_join(dir, "results.jsonl");
+    char *tmp = llmt_asprintf("%s.resume.%ld", path ? path : "", (long)getpid());
+    resume_ctx x;
+    llmt_status st = LLMT_OK;
+    memset(&x, 0, sizeof x);
+    x.rc = rc;
+    x.err = err;
+    if (!path || !tmp) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if (!llmt_path_exists(path)) {
+        st = llmt_error_set(err, LLMT_E_IO, "--resume %s: no results.jsonl there", dir);
+        goto done;
+    }
+    if (rewrite) {
+        x.keep = fopen(tmp, "wb");
+        if (!x.keep) {
+            st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
+            goto done;
+        }
+    }
+    st = llmt_jsonl_foreach(path, resume_line, &x, err);
+    if (x.keep) {
+        bool bad = fflush(x.keep) != 0 || fsync(fileno(x.keep)) != 0;
+        fclose(x.keep);
+        if (st == LLMT_OK && (bad || x.write_failed))
+            st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
+        if (st == LLMT_OK && rename(tmp, path) != 0)
+            st = llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
+        if (st != LLMT_OK)
+            unlink(tmp);
+    }
+    if (st == LLMT_OK && rc->done_keys.oom)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory reading %s", path);
+    if (rc->done_keys.n)
+        qsort(rc->done_keys.v, rc->done_keys.n, sizeof(uint64_t), cmp_u64);
+done:
+    free(path);
+    free(tmp);
+    return st;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_options *o,
+                            llmt_diags *diags, llmt_error *err)
+{
+    size_t i;
+    llmt_status st = LLMT_OK;
+    memset(rc, 0, sizeof(*rc));
+    rc->mgr = mgr;
+    rc->o = o;
+    llmt_error_clear(&rc->werr);
+    rc->tcs = calloc(o->tasks->n_tasks ? o->tasks->n_tasks : 1, sizeof(*rc->tcs));
+    rc->chains = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->chains));
+    rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
+    if (!rc->tcs || !rc->chains || !rc->n_chain)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (i = 0; i < o->tasks->n_tasks && st == LLMT_OK; i++, rc->n_tcs++)
+        st = prepare_task(&o->tasks->tasks[i], o, &rc->tcs[i], diags, err);
+    for (i = 0; i < o->n_models && st == LLMT_OK; i++) {
+        rc->chains[i] = build_chain(mgr, o, o->models[i], &rc->n_chain[i]);
+        if (!rc->chains[i])
+            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    return st;
+}
+
+static void ctx_free(run_ctx *rc)
+{
+    size_t i;
+    for (i = 0; i < rc->n_tcs; i++)
+        task_ctx_free(&rc->tcs[i]);
+    free(rc->tcs);
+    for (i = 0; rc->chains && i < rc->o->n_models; i++)
+        if (rc->chains[i])
+            llmt_free_strv(rc->chains[i], rc->n_chain[i]);
+    free(rc->chains);
+    free(rc->n_chain);
+    free(rc->done_keys.v);
+    case_ref_release(rc->cur);
+    memset(rc, 0, sizeof(*rc));
+}
+
+static size_t count_planned(run_ctx *rc)
+{
+    size_t n = 0;
+    unsigned mi;
+    int rep;
+    size_t ti = rc->ti, ci = rc->ci;
+    while (cursor_next(rc, &mi, &rep))
+        n++;
+    rc->ti = ti;
+    rc->ci = ci;
+    rc->mi = 0;
+    rc->rep = 0;
+    return n;
+}
+
+static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
+{
+    llmt_engine_options eo;
+    llmt_engine_options_init(&eo);
+    if (o->concurrency > 0)
+        eo.concurrency = o->concurrency;
+    eo.timeout_ms = o->timeout_ms;
+    eo.connect_timeout_ms = o->connect_timeout_ms;
+    if (o->max_retries >= 0)
+        eo.retry.max_retries = o->max_retries;
+    if (o->retry_max_time_ms > 0)
+        eo.retry.max_time_ms = o->retry_max_time_ms;
+    eo.budget_usd = o->budget_usd >= 0 ? o->budget_usd : -1; /* NaN compares false: none */
+    if (o->grace_ms > 0)
+        eo.grace_ms = o->grace_ms;
+    eo.interrupted = o->interrupted;
+    eo.seed = llmt_manager_opts(mgr)->seed;
+    return eo;
+}
+
 llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_run_result *out,
                              llmt_diags *diags, llmt_error *err)
 {
     llmt_output output;
-    size_t ti, ci;
-    bool write_failed = false;
-    llmt_error werr;
-    llmt_status st = LLMT_OK;
+    run_ctx rc;
+    llmt_engine_options eo;
+    llmt_engine_callbacks cb;
+    llmt_engine_stats stats;
+    const char *dir = o->resume_dir ? o->resume_dir : o->output_dir;
+    llmt_status st;
     memset(out, 0, sizeof(*out));
     memset(&output, 0, sizeof output);
-    llmt_error_clear(&werr);
     out->meta.started_at = llmt_wall_time_s();
     make_run_id(&out->meta);
     llmt_summary_init(&out->summary, o->models, o->n_models);
-    if (o->output_dir) {
-        st = llmt_output_open(&output, o->output_dir, false, err);
-        if (st != LLMT_OK)
-            return st;
-        out->output_dir = llmt_strdup(o->output_dir);
+    out->summary.tasks = o->tasks;
+    st = ctx_init(&rc, mgr, o, diags, err);
+    rc.out = &output;
+    rc.summary = &out->summary;
+    rc.res = out;
+    if (st == LLMT_OK && o->resume_dir)
+        st = load_resume(&rc, o->resume_dir, true, err);
+    if (st == LLMT_OK && dir) {
+        st = llmt_output_open(&output, dir, o->resume_dir != NULL, err);
+        if (st == LLMT_OK)
+            out->output_dir = llmt_strdup(dir);
     }
-    for (ti = 0; ti < o->tasks->n_tasks && st == LLMT_OK; ti++) {
-        const llmt_task *t = &o->tasks->tasks[ti];
-        task_ctx tc;
-        st = prepare_task(t, o, &tc, diags, err);
-        for (ci = 0; st == LLMT_OK && ci < t->n_cases; ci++) {
-            if (!matches_filter(o->filter, t, &t->cases[ci]))
-                continue;
-            out->planned += o->n_models * (size_t)o->repeat;
-            run_one(mgr, o, t, (unsigned)ti, &t->cases[ci], (unsigned)ci, &tc, &output,
-                    &out->summary, &werr, &write_failed);
-        }
-        task_ctx_free(&tc);
-    }
+    if (st != LLMT_OK)
+        goto done;
+    rc.total = out->planned = count_planned(&rc);
+    eo = engine_options(o, mgr);
+    cb.next = job_next;
+    cb.done = job_done;
+    cb.progress = job_progress;
+    cb.ud = &rc;
+    memset(&stats, 0, sizeof stats);
+    queue_start(&rc);
+    loader_start(&rc);
+    st = llmt_engine_run(mgr, &eo, &cb, &stats, err);
+    loader_finish(&rc);
+    queue_finish(&rc);
+    out->interrupted = stats.interrupted;
+    out->attempts = stats.attempts;
+    out->retries = stats.retries;
+    out->fallbacks = stats.fallbacks;
+    out->throttled = stats.throttled;
     out->meta.finished_at = llmt_wall_time_s();
-    if (st == LLMT_OK && write_failed) {
-        *err = werr;
-        st = werr.status;
+    if (st == LLMT_OK && rc.write_failed) {
+        *err = rc.werr;
+        st = rc.werr.status;
     }
-    if (st == LLMT_OK && o->output_dir) {
+    /* the reports are written after an interrupt too: everything finished is in them */
+    if (st == LLMT_OK && dir) {
         llmt_output_end(&output);
-        st = llmt_reports_write(o->output_dir, output.jsonl_path, &out->meta, &out->summary,
-                                o->formats, err);
+        st = llmt_reports_write(dir, output.jsonl_path, &out->meta, &out->summary, o->formats,
+                                err);
     }
+done:
     llmt_output_close(&output);
+    ctx_free(&rc);
+    return st;
+}
+
+llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
+                                   llmt_run_estimate **out, llmt_diags *diags, llmt_error *err)
+{
+    run_ctx rc;
+    llmt_summary scratch;
+    llmt_run_result res;
+    llmt_run_estimate *est = calloc(o->n_models ? o->n_models : 1, sizeof(*est));
+    llmt_status st;
+    unsigned mi;
+    int rep;
+    *out = NULL;
+    memset(&res, 0, sizeof res);
+    llmt_summary_init(&scratch, o->models, o->n_models);
+    st = est ? ctx_init(&rc, mgr, o, diags, err) : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (!est)
+        goto done;
+    rc.summary = &scratch;
+    rc.res = &res;
+    for (mi = 0; mi < o->n_models; mi++)
+        est[mi].cost_known = true;
+    if (st == LLMT_OK && o->resume_dir)
+        st = load_resume(&rc, o->resume_dir, false, err);
+    while (st == LLMT_OK && cursor_next(&rc, &mi, &rep)) {
+        llmt_request req;
+        double lo = 0, hi = 0;
+        bool known = false;
+        long in = 0;
+        if (!rc.cur && !(rc.cur = case_ref_load(o->tasks, rc.ti, rc.ci))) {
+            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+            break;
+        }
+        est[mi].calls++;
+        if (rc.cur->load_st != LLMT_OK)
+            continue;
+        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep);
+        st = llmt_engine_estimate(mgr, o->models[mi], &req, &lo, &hi, &known, &in, err);
+        est[mi].input_tokens += in;
+        est[mi].min_usd += lo;
+        est[mi].max_usd += hi;
+        if (!known)
+            est[mi].cost_known = false;
+    }
+    ctx_free(&rc);
+done:
+    llmt_summary_free(&scratch);
+    if (st == LLMT_OK)
+        *out = est;
+    else
+        free(est);
     return st;
 }
 

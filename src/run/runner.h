@@ -3,12 +3,15 @@
 #ifndef LLMT_RUNNER_H
 #define LLMT_RUNNER_H
 
+#include <signal.h>
 #include "core/diag.h"
 #include "llmt/manager.h"
 #include "run/output.h"
 #include "run/summary.h"
 #include "score/score.h"
 #include "task/task.h"
+
+struct llmt_run_progress;
 
 typedef struct llmt_run_options {
     const llmt_taskset *tasks;
@@ -20,16 +23,62 @@ typedef struct llmt_run_options {
     int repeat;                    /* >= 1 */
     const llmt_score_options *scoring_override; /* command-line scoring, or NULL */
     unsigned scoring_override_mask;             /* which fields of it were given */
+    /* ---- execution (run/engine.h); a zeroed tail means the defaults ---- */
+    long concurrency;              /* 0 = 8 */
+    long timeout_ms;               /* 0 = manager default */
+    long connect_timeout_ms;       /* 0 = manager default */
+    int max_retries;               /* < 0 = default (3); 0 = none */
+    double retry_max_time_ms;      /* 0 = default (300 s) */
+    const char *const *fallbacks;  /* --fallback, appended to every model's chain */
+    size_t n_fallbacks;
+    double budget_usd;             /* < 0 or NaN = none (set by llmt_run_options_init) */
+    double grace_ms;               /* 0 = default (3 s) */
+    const char *resume_dir;        /* continue this run: skip what its results.jsonl holds */
+    const volatile sig_atomic_t *interrupted; /* set by the caller's signal handler */
+    void (*progress)(void *ud, const struct llmt_run_progress *p); /* optional */
+    void *progress_ud;
+    /* ---- sharding: this invocation runs shard shard_k (1-based) of shard_n; the cases
+     * (in discovery order, across all tasks) are dealt round-robin, so every shard gets
+     * a deterministic, near-equal share and the shards together cover every case once. */
+    int shard_k;                   /* 0 = no sharding */
+    int shard_n;
 } llmt_run_options;
+
+/* Parses "K/N" (1 <= K <= N); false when malformed. */
+bool llmt_shard_parse(const char *s, int *k, int *n);
+
+/* Zeroes o and sets the defaults (budget none, repeat 1, retries default). */
+void llmt_run_options_init(llmt_run_options *o);
+
+typedef struct llmt_run_progress {
+    size_t total;                  /* calls planned in this invocation */
+    size_t done, failed, in_flight;
+    double elapsed_ms, spent_usd;
+} llmt_run_progress;
+
+/* One line "done/total, failures, rate, ETA, spend" (no newline) into buf. */
+void llmt_progress_format(const llmt_run_progress *p, char *buf, size_t n);
 
 enum { LLMT_SCORE_SET_LIST_MODE = 1, LLMT_SCORE_SET_TOLERANCE = 2, LLMT_SCORE_SET_THRESHOLD = 4 };
 
 typedef struct llmt_run_result {
     llmt_run_meta meta;
     llmt_summary summary;          /* rows and per-model aggregates */
-    size_t planned;                /* calls planned */
+    size_t planned;                /* calls planned (excluding those resumed) */
+    size_t resumed;                /* results kept from --resume */
+    size_t cancelled;              /* not finished because of an interrupt */
+    bool interrupted;
+    size_t attempts, retries, fallbacks, throttled;
     char *output_dir;              /* where files went, or NULL */
 } llmt_run_result;
+
+/* Estimated cost of a run, per model (--dry-run): nothing is sent. */
+typedef struct llmt_run_estimate {
+    size_t calls;
+    long input_tokens;             /* estimated */
+    double min_usd, max_usd;       /* no output .. the output bound */
+    bool cost_known;               /* false when the model has no price */
+} llmt_run_estimate;
 
 /* Validates the model list against the registry before anything is sent (unknown
  * provider/model → LLMT_E_NOT_FOUND naming it). */
@@ -41,5 +90,10 @@ llmt_status llmt_run_check_models(llmt_manager *mgr, const char *const *models, 
 llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_run_result *out,
                              llmt_diags *diags, llmt_error *err);
 void llmt_run_result_free(llmt_run_result *r);
+
+/* Counts the calls of a run per model (array of o->n_models, malloc'd into *out) and
+ * their cost range, without sending anything. Resume and filter apply. */
+llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
+                                   llmt_run_estimate **out, llmt_diags *diags, llmt_error *err);
 
 #endif

@@ -21,6 +21,38 @@ void llmt_summary_init(llmt_summary *s, const char *const *model_refs, size_t n_
     }
 }
 
+static void add_error(llmt_summary *s, const json_t *result, const json_t *error)
+{
+    const char *prov = json_string_value(json_object_get(error, "provider"));
+    const char *cls = json_string_value(json_object_get(error, "class"));
+    const char *msg = json_string_value(json_object_get(error, "message"));
+    llmt_error_group *g;
+    size_t i;
+    if (!prov || !*prov)
+        prov = json_string_value(json_object_get(result, "provider"));
+    if (!prov)
+        prov = "";
+    if (!cls)
+        cls = "error";
+    for (i = 0; i < s->n_errors; i++) {
+        g = &s->errors[i];
+        if (strcmp(g->provider, prov) == 0 && strcmp(g->error_class, cls) == 0) {
+            g->count++;
+            return;
+        }
+    }
+    g = realloc(s->errors, (s->n_errors + 1) * sizeof(*g));
+    if (!g)
+        return;
+    s->errors = g;
+    g = &s->errors[s->n_errors++];
+    memset(g, 0, sizeof(*g));
+    snprintf(g->provider, sizeof g->provider, "%s", prov);
+    snprintf(g->error_class, sizeof g->error_class, "%s", cls);
+    g->count = 1;
+    g->example = llmt_strdup(msg ? msg : "");
+}
+
 void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned model,
                       const json_t *result)
 {
@@ -33,10 +65,18 @@ void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned mo
     long in = (long)json_integer_value(json_object_get(usage, "input_tokens"));
     long out = (long)json_integer_value(json_object_get(usage, "output_tokens"));
     bool failed = json_is_object(error);
+    json_t *attempts = json_object_get(result, "attempts");
+    size_t n_attempts = json_is_array(attempts) ? json_array_size(attempts) : 1;
+    const char *answered_by = json_string_value(json_object_get(result, "answered_by"));
     llmt_result_row *row;
     m->results++;
     m->errors += failed;
     m->valid += json_is_true(json_object_get(result, "valid"));
+    m->first_attempt_valid += json_is_true(json_object_get(result, "valid")) && n_attempts <= 1;
+    m->attempts += n_attempts;
+    m->by_fallback += answered_by && strcmp(answered_by, m->model_ref) != 0;
+    if (failed)
+        add_error(s, result, error);
     m->acc_sum += acc;
     m->acc_sq_sum += acc * acc;
     if (acc < m->acc_min) m->acc_min = acc;
@@ -87,6 +127,9 @@ void llmt_summary_free(llmt_summary *s)
         free(s->models[i].model_ref);
     free(s->models);
     free(s->rows);
+    for (i = 0; i < s->n_errors; i++)
+        free(s->errors[i].example);
+    free(s->errors);
     memset(s, 0, sizeof(*s));
 }
 
@@ -123,7 +166,16 @@ json_t *llmt_summary_json(const llmt_summary *s)
                             json_real(llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->results)));
         json_object_set_new(o, "min_accuracy", json_real(m->results ? m->acc_min : 0));
         json_object_set_new(o, "max_accuracy", json_real(m->results ? m->acc_max : 0));
+        json_object_set_new(o, "first_attempt_valid", json_integer((json_int_t)m->first_attempt_valid));
+        json_object_set_new(o, "first_attempt_validity",
+                            json_real(m->results ? (double)m->first_attempt_valid / (double)m->results : 0));
+        json_object_set_new(o, "attempts", json_integer((json_int_t)m->attempts));
+        json_object_set_new(o, "answered_by_fallback", json_integer((json_int_t)m->by_fallback));
         json_object_set_new(o, "mean_latency_ms", json_real(llmt_summary_mean(m->latency_sum, m->results)));
+        json_object_set_new(o, "stddev_latency_ms",
+                            json_real(llmt_summary_stddev(m->latency_sum, m->latency_sq_sum, m->results)));
+        json_object_set_new(o, "min_latency_ms", json_real(m->results ? m->latency_min : 0));
+        json_object_set_new(o, "max_latency_ms", json_real(m->results ? m->latency_max : 0));
         json_object_set_new(o, "total_input_tokens", json_integer(m->input_tokens));
         json_object_set_new(o, "total_output_tokens", json_integer(m->output_tokens));
         json_object_set_new(o, "total_tokens", json_integer(m->input_tokens + m->output_tokens));
@@ -131,5 +183,117 @@ json_t *llmt_summary_json(const llmt_summary *s)
         json_object_set_new(o, "cost_complete", json_boolean(!m->cost_unknown));
         json_array_append_new(arr, o);
     }
+    return arr;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    const llmt_result_row *x = *(const llmt_result_row *const *)a;
+    const llmt_result_row *y = *(const llmt_result_row *const *)b;
+    if (x->task != y->task)
+        return x->task < y->task ? -1 : 1;
+    if (x->kase != y->kase)
+        return x->kase < y->kase ? -1 : 1;
+    if (x->model != y->model)
+        return x->model < y->model ? -1 : 1;
+    return (x->repeat > y->repeat) - (x->repeat < y->repeat);
+}
+
+bool llmt_summary_case_stats(const llmt_summary *s, llmt_case_stats **out, size_t *n)
+{
+    const llmt_result_row **idx;
+    llmt_case_stats *st;
+    size_t i = 0, k = 0;
+    *out = NULL;
+    *n = 0;
+    if (!s->n_rows)
+        return true;
+    idx = malloc(s->n_rows * sizeof(*idx));
+    st = calloc(s->n_rows, sizeof(*st));
+    if (!idx || !st) {
+        free(idx);
+        free(st);
+        return false;
+    }
+    for (i = 0; i < s->n_rows; i++)
+        idx[i] = &s->rows[i];
+    qsort(idx, s->n_rows, sizeof(*idx), cmp_row);
+    for (i = 0; i < s->n_rows;) {
+        size_t j = i;
+        double as = 0, aq = 0, ls = 0, lq = 0;
+        llmt_case_stats *c = &st[k++];
+        c->task = idx[i]->task;
+        c->kase = idx[i]->kase;
+        c->model = idx[i]->model;
+        c->acc_min = c->lat_min = INFINITY;
+        c->acc_max = c->lat_max = -INFINITY;
+        for (; j < s->n_rows && idx[j]->task == c->task && idx[j]->kase == c->kase &&
+               idx[j]->model == c->model;
+             j++) {
+            double a = idx[j]->accuracy, l = idx[j]->latency_ms;
+            as += a;
+            aq += a * a;
+            ls += l;
+            lq += l * l;
+            if (a < c->acc_min) c->acc_min = a;
+            if (a > c->acc_max) c->acc_max = a;
+            if (l < c->lat_min) c->lat_min = l;
+            if (l > c->lat_max) c->lat_max = l;
+        }
+        c->n = j - i;
+        c->acc_mean = llmt_summary_mean(as, c->n);
+        c->acc_stddev = llmt_summary_stddev(as, aq, c->n);
+        c->lat_mean = llmt_summary_mean(ls, c->n);
+        c->lat_stddev = llmt_summary_stddev(ls, lq, c->n);
+        i = j;
+    }
+    free(idx);
+    *out = st;
+    *n = k;
+    return true;
+}
+
+size_t llmt_summary_max_repeats(const llmt_summary *s)
+{
+    llmt_case_stats *st;
+    size_t n, i, best = 0;
+    if (!llmt_summary_case_stats(s, &st, &n))
+        return 1;
+    for (i = 0; i < n; i++)
+        if (st[i].n > best)
+            best = st[i].n;
+    free(st);
+    return best;
+}
+
+json_t *llmt_summary_cases_json(const llmt_summary *s)
+{
+    llmt_case_stats *st;
+    size_t n, i;
+    json_t *arr = json_array();
+    if (!llmt_summary_case_stats(s, &st, &n))
+        return arr;
+    for (i = 0; i < n; i++) {
+        const llmt_case_stats *c = &st[i];
+        json_t *o = json_object();
+        if (s->tasks && c->task < s->tasks->n_tasks) {
+            const llmt_task *t = &s->tasks->tasks[c->task];
+            json_object_set_new(o, "task", json_string(t->name));
+            if (c->kase < t->n_cases)
+                json_object_set_new(o, "case", json_string(t->cases[c->kase].name));
+        }
+        json_object_set_new(o, "model", json_string(s->models[c->model].model_ref));
+        json_object_set_new(o, "runs", json_integer((json_int_t)c->n));
+        json_object_set_new(o, "mean_accuracy", json_real(c->acc_mean));
+        json_object_set_new(o, "stddev_accuracy", json_real(c->acc_stddev));
+        json_object_set_new(o, "min_accuracy", json_real(c->acc_min));
+        json_object_set_new(o, "max_accuracy", json_real(c->acc_max));
+        json_object_set_new(o, "mean_latency_ms", json_real(c->lat_mean));
+        json_object_set_new(o, "stddev_latency_ms", json_real(c->lat_stddev));
+        json_object_set_new(o, "min_latency_ms", json_real(c->lat_min));
+        json_object_set_new(o, "max_latency_ms", json_real(c->lat_max));
+        json_array_append_new(arr, o);
+    }
+    free(st);
     return arr;
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include "task/task.h"
 
 typedef struct llmt_model_summary {
     char *model_ref;          /* "provider:model" */
@@ -17,7 +18,26 @@ typedef struct llmt_model_summary {
     long input_tokens, output_tokens;
     double cost_usd;
     bool cost_unknown;        /* some result had no price */
+    size_t first_attempt_valid; /* valid answer from the very first attempt */
+    size_t attempts;          /* requests made, retries and fallbacks included */
+    size_t by_fallback;       /* answered by a fallback model */
 } llmt_model_summary;
+
+/* Failures grouped by provider and class, with one example message (console summary). */
+typedef struct llmt_error_group {
+    char provider[64];
+    char error_class[24];
+    size_t count;
+    char *example;
+} llmt_error_group;
+
+/* Statistics of the repeats of one case × model (--repeat). */
+typedef struct llmt_case_stats {
+    unsigned task, kase, model;
+    size_t n;
+    double acc_mean, acc_stddev, acc_min, acc_max;
+    double lat_mean, lat_stddev, lat_min, lat_max;
+} llmt_case_stats;
 
 typedef struct llmt_result_row {
     unsigned task, kase, model;  /* indices */
@@ -34,6 +54,9 @@ typedef struct llmt_summary {
     llmt_result_row *rows;
     size_t n_rows, cap_rows;
     double total_cost;
+    llmt_error_group *errors;
+    size_t n_errors;
+    const llmt_taskset *tasks;         /* borrowed, optional: names for per-case stats */
 } llmt_summary;
 
 void llmt_summary_init(llmt_summary *s, const char *const *model_refs, size_t n_models);
@@ -45,5 +68,12 @@ double llmt_summary_mean(double sum, size_t n);
 double llmt_summary_stddev(double sum, double sq_sum, size_t n);
 /* The "summary" object of results.json: one entry per model. New reference. */
 json_t *llmt_summary_json(const llmt_summary *s);
+/* Groups the rows by case × model (rows of one group are the repeats) into a malloc'd
+ * array (*out, *n); order: task, case, model. Returns false on allocation failure. */
+bool llmt_summary_case_stats(const llmt_summary *s, llmt_case_stats **out, size_t *n);
+/* The largest number of results of one case × model (1 without --repeat). */
+size_t llmt_summary_max_repeats(const llmt_summary *s);
+/* Per case × model repeat statistics for results.json ("repeat_stats"). New reference. */
+json_t *llmt_summary_cases_json(const llmt_summary *s);
 
 #endif

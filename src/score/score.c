@@ -1261,9 +1261,9 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
         }
         if (best_j == SIZE_MAX) {
             /* pass 2: bounds, then full scores where a bound can beat the best */
-            double total_w = 0, free_w = 0, num_w[MAX_NUM_KEYS];
+            double total_w = 0, free_w = 0, num_w[MAX_NUM_KEYS] = {0};
             const char *num_key[MAX_NUM_KEYS];
-            const json_t *num_val[MAX_NUM_KEYS], **num_col[MAX_NUM_KEYS];
+            const json_t *num_val[MAX_NUM_KEYS] = {0}, **num_col[MAX_NUM_KEYS] = {0};
             size_t n_num = 0;
             bool obj = json_is_object(ei);
             const char *key;

@@ -56,25 +56,37 @@ void llmt_taskset_free(llmt_taskset *ts)
 
 /* Returns the case with this name, appending it when new (names arrive sorted per dir,
  * but sources and files interleave, so look up). */
+static int cmp_case(const void *a, const void *b)
+{
+    return strcmp(((const llmt_case *)a)->name, ((const llmt_case *)b)->name);
+}
+
+/* The case called `name`, created when new. t->cases stays sorted by name while the
+ * sources are scanned (binary search; the folder listing is sorted, so new cases almost
+ * always go at the end): discovery stays fast for 100,000 cases. */
 static llmt_case *case_for(llmt_task *t, const char *name)
 {
-    size_t i;
+    size_t lo = 0, hi = t->n_cases;
     llmt_case *nc;
-    for (i = 0; i < t->n_cases; i++)
-        if (strcmp(t->cases[i].name, name) == 0)
-            return &t->cases[i];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(t->cases[mid].name, name);
+        if (c == 0)
+            return &t->cases[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     nc = realloc(t->cases, (t->n_cases + 1) * sizeof(*nc));
     if (!nc)
         return NULL;
     t->cases = nc;
-    memset(&nc[t->n_cases], 0, sizeof(*nc));
-    nc[t->n_cases].name = llmt_strdup(name);
-    return &nc[t->n_cases++];
-}
-
-static int cmp_case(const void *a, const void *b)
-{
-    return strcmp(((const llmt_case *)a)->name, ((const llmt_case *)b)->name);
+    memmove(&nc[lo + 1], &nc[lo], (t->n_cases - lo) * sizeof(*nc));
+    memset(&nc[lo], 0, sizeof(*nc));
+    nc[lo].name = llmt_strdup(name);
+    t->n_cases++;
+    return &nc[lo];
 }
 
 static bool load_task_json(llmt_task *t, llmt_diags *diags)
@@ -205,6 +217,8 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
         t.cases[kept++] = *c;
     }
     t.n_cases = kept;
+    if (t.n_cases) /* sorted now: the check below looks cases up by binary search */
+        qsort(t.cases, t.n_cases, sizeof(*t.cases), cmp_case);
     /* expected files without a source are mistakes too */
     {
         char **names = NULL;
@@ -215,9 +229,12 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
                 char *base = llmt_str_ends_with(names[j], ".json")
                                  ? llmt_strndup(names[j], strlen(names[j]) - 5)
                                  : NULL;
-                bool found = false;
-                for (i = 0; base && i < t.n_cases; i++)
-                    found = found || strcmp(t.cases[i].name, base) == 0;
+                llmt_case key;
+                bool found;
+                memset(&key, 0, sizeof key);
+                key.name = base;
+                found = base && t.n_cases &&
+                        bsearch(&key, t.cases, t.n_cases, sizeof(*t.cases), cmp_case) != NULL;
                 if (base && !found) {
                     char *full = llmt_path_join(expected_dir, names[j]);
                     llmt_diags_add(diags, LLMT_DIAG_ERROR, full, "",
@@ -229,8 +246,6 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
             llmt_free_strv(names, n);
         }
     }
-    if (t.n_cases)
-        qsort(t.cases, t.n_cases, sizeof(*t.cases), cmp_case);
     grown = realloc(ts->tasks, (ts->n_tasks + 1) * sizeof(*grown));
     if (!grown)
         goto skip;

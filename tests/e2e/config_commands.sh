@@ -163,6 +163,19 @@ check "provider v1 migrates" grep -q '"catalog_id": "acme/acme-small-2024"' out
 check "provider v1 gets a version" grep -q '"config_version": 2' out
 cd ..
 
+# --- run takes its defaults from the project config ---
+mkdir runproj && cd runproj
+printf '{"config_version": 2, "tasks_dir": "%s/examples/tasks", "models": ["mock:oracle"], "output_dir": "res", "run": {"formats": ["csv"]}}\n' "$SRC" > llm-tester.json
+T run --no-history
+check "run with project defaults" test "$(rc)" = 0
+check "output_dir and formats from the project" test -f res/results.csv
+printf '{"config_version": 2, "tasks_dir": "%s/examples/tasks", "models": ["mock:oracle"], "run": {"budget_usd": 0}}\n' "$SRC" > llm-tester.json
+T run --no-history
+check "budget from the project stops spending" sh -c "grep -q 'Total cost: \\\$0.000000' out"
+T run --no-history --budget 100
+check "command line beats the project" sh -c "! grep -q 'Total cost: \\\$0.000000' out"
+cd ..
+
 # --- prices ---
 T prices list
 check "prices list" sh -c "grep -q '^mock:oracle' out && grep -q 'CONTEXT' out"

@@ -20,4 +20,22 @@ check "an input is never overwritten" test "$(cat "$WORK/s1/results.jsonl" | wc 
 run_cli 2 merge "$WORK/nothing" --output "$WORK/m3"
 check "missing input named" contains "$WORK/err" "$WORK/nothing"
 run_cli 2 merge "$WORK/s1"
+
+# --shard K/N: deterministic, disjoint, together the whole run
+for k in 1 2 3; do
+    run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 5 --shard "$k/3" --output "$WORK/sh$k"
+done
+check "shards split 8 cases as 3+3+2" test "$(cat "$WORK"/sh1/results.jsonl "$WORK"/sh2/results.jsonl "$WORK"/sh3/results.jsonl | wc -l)" -eq 16
+check "shards are disjoint" test "$(cat "$WORK"/sh*/results.jsonl | jq -r '.task + "/" + .case + " " + .model' | sort | uniq -d | wc -l)" -eq 0
+run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 5 --shard 2/3 --output "$WORK/sh2b"
+check "a shard is deterministic" test \
+    "$(jq -c '[.results[] | [.task, .case, .model, .accuracy]]' "$WORK/sh2/results.json")" = \
+    "$(jq -c '[.results[] | [.task, .case, .model, .accuracy]]' "$WORK/sh2b/results.json")"
+run_cli 0 merge "$WORK/sh1" "$WORK/sh2" "$WORK/sh3" --output "$WORK/shm"
+check "merged shards equal the unsharded run" test \
+    "$(jq -c '[.summary[] | [.model, .cases, .mean_accuracy, .total_tokens]]' "$WORK/shm/results.json")" = \
+    "$(jq -c '[.summary[] | [.model, .cases, .mean_accuracy, .total_tokens]]' "$WORK/all/results.json")"
+run_cli 2 run --tasks "$T" --models mock:oracle --shard 4/3
+check "bad shard named" contains "$WORK/err" "4/3"
+run_cli 2 run --tasks "$T" --models mock:oracle --shard x
 finish

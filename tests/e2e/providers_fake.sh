@@ -75,7 +75,7 @@ check "openai usage and cost (gpt-4.1-mini 0.4/1.6 per 1M)" \
 check "gemini thinking tokens count as output" \
     test "$(jq '[.results[] | select(.provider == "gemini") | (.usage.output_tokens == 100 and .usage.reasoning_tokens == 40)] | all' "$R")" = true
 check "answering model recorded, priced as configured" \
-    test "$(jq -r '[.results[] | select(.provider == "openai") | .answered_by] | unique | .[0]' "$R")" = gpt-4.1-mini-2025-04-14
+    test "$(jq -r '[.results[] | select(.provider == "openai") | .reply_model] | unique | .[0]' "$R")" = gpt-4.1-mini-2025-04-14
 check "ollama is free" test "$(jq '[.results[] | select(.provider == "ollama") | .usage.cost_usd == 0] | all' "$R")" = true
 check "requests went to each wire format" test "$(grep -c '"path":"/anthropic/v1/messages"' "$WORK/requests.jsonl")" -eq 8
 check "gemini path carries the model" grep -q '"path":"/gemini/v1beta/models/gemini-2.5-flash:generateContent"' "$WORK/requests.jsonl"

@@ -1,0 +1,883 @@
+#include "run/engine.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "http/http.h"
+#include "provider/call.h"
+#include "provider/manager_internal.h"
+#include "provider/tokens.h"
+#include "run/ratelimit.h"
+
+#define PROGRESS_EVERY_MS 100.0
+/* The poll never sleeps longer than this, so an interrupt flag set by a signal handler
+ * is seen quickly without any file descriptor shared with the handler. */
+#define POLL_CAP_MS 100.0
+#define DEFAULT_OUTPUT_BOUND 4096
+
+typedef enum {
+    JS_READY,      /* waiting for a slot, the provider's limiter or the budget */
+    JS_HTTP,       /* transfer in the multi handle */
+    JS_SIMLAT,     /* local answer computed; waiting out its simulated latency */
+    JS_RETRY_WAIT  /* waiting for its retry due time */
+} job_state;
+
+typedef struct prov {
+    llmt_provider_entry *entry;
+    llmt_limiter lim;
+    unsigned long blocked_pass; /* pass number in which it was found blocked */
+} prov;
+
+typedef struct ejob ejob;
+typedef struct jlist {
+    ejob *head, *tail;
+    size_t n;
+} jlist;
+
+struct ejob {
+    llmt_engine_job *job;
+    ejob *prev, *next;
+    jlist *list;
+    job_state state;
+    size_t chain_idx;
+    size_t prepared_idx;       /* chain index `call` was prepared for; SIZE_MAX = none */
+    size_t cache_checked_idx;  /* chain index already looked up in the cache */
+    llmt_call call;
+    prov *pv;
+    double est_tokens;         /* limiter charge of the current attempt */
+    double est_cost;           /* budget reservation of the current attempt */
+    bool cost_bounded;         /* the model has a price (the budget applies) */
+    unsigned n_attempts;
+    int retries;
+    double first_start_ms, attempt_start_ms, due_ms;
+    json_t *attempts;
+    llmt_usage usage;
+    double cost;
+    bool cost_known;
+    llmt_response resp;
+    llmt_status pending_st;    /* JS_SIMLAT: the local call's result */
+    llmt_error err;
+    /* HTTP transfer */
+    CURL *easy;
+    void *hdrs;
+    llmt_http_request hreq;
+    llmt_http_result hres;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+typedef struct engine {
+    llmt_manager *mgr;
+    llmt_registry *reg;
+    const llmt_engine_options *o;
+    const llmt_engine_callbacks *cb;
+    CURLM *multi;
+    CURL **pool;               /* idle easy handles (keep their connection state) */
+    size_t n_pool, cap_pool;
+    prov *provs;
+    size_t n_provs, cap_provs;
+    jlist ready, waiting, http;
+    size_t active;             /* jobs handed out and not yet done */
+    size_t window;             /* max active jobs */
+    long slots;                /* attempts occupying a concurrency slot */
+    bool exhausted;            /* the producer has nothing more */
+    bool stopping;
+    double stop_deadline_ms;
+    double reserved_usd, spent_usd;
+    double next_wake_ms;       /* earliest limiter wake-up found during a pass */
+    bool kick;                 /* a job became ready outside a scan: scan again soon */
+    unsigned long pass;
+    double started_ms, last_progress_ms;
+    llmt_rng rng;
+    llmt_engine_stats stats;
+    bool oom;
+} engine;
+
+/* ---------------------------------------------------------------- lists */
+
+static void list_push(jlist *l, ejob *j)
+{
+    j->list = l;
+    j->next = NULL;
+    j->prev = l->tail;
+    if (l->tail)
+        l->tail->next = j;
+    else
+        l->head = j;
+    l->tail = j;
+    l->n++;
+}
+
+static void list_remove(ejob *j)
+{
+    jlist *l = j->list;
+    if (!l)
+        return;
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        l->head = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    else
+        l->tail = j->prev;
+    l->n--;
+    j->list = NULL;
+    j->prev = j->next = NULL;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+bool llmt_engine_fallback_covers(llmt_status st)
+{
+    switch (st) {
+    case LLMT_E_AUTH: case LLMT_E_PERMISSION: case LLMT_E_NOT_FOUND:
+    case LLMT_E_CONTEXT_LENGTH: case LLMT_E_CONTENT_FILTER: case LLMT_E_RATE_LIMIT:
+    case LLMT_E_QUOTA: case LLMT_E_TIMEOUT: case LLMT_E_NETWORK: case LLMT_E_SERVER:
+    case LLMT_E_OVERLOADED: case LLMT_E_BAD_RESPONSE: case LLMT_E_UNSUPPORTED:
+    case LLMT_E_CONFIG:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void llmt_engine_options_init(llmt_engine_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->concurrency = 8;
+    o->retry.max_retries = 3;
+    o->retry.base_ms = 500;
+    o->retry.cap_ms = 30000;
+    o->retry.max_time_ms = 300000;
+    o->budget_usd = -1;
+    o->grace_ms = 3000;
+}
+
+static long input_tokens_of(const llmt_request *r)
+{
+    long n = 0;
+    size_t i;
+    if (r->system_prompt)
+        n += llmt_estimate_tokens(r->system_prompt);
+    for (i = 0; i < r->n_messages; i++)
+        n += llmt_estimate_tokens(r->messages[i].content) + 4; /* role framing */
+    return n;
+}
+
+static long output_bound_of(const llmt_call *c)
+{
+    if (c->req.max_tokens > 0)
+        return c->req.max_tokens;
+    if (c->model->info.max_output_tokens > 0)
+        return c->model->info.max_output_tokens;
+    return DEFAULT_OUTPUT_BOUND;
+}
+
+llmt_status llmt_engine_estimate(llmt_manager *mgr, const char *model_ref,
+                                 const llmt_request *req, double *min_usd, double *max_usd,
+                                 bool *known, long *input_tokens, llmt_error *err)
+{
+    llmt_provider_entry *e;
+    const llmt_model_config *m;
+    llmt_call call;
+    long in, out;
+    llmt_status st = llmt_call_resolve(llmt_manager_registry(mgr), model_ref, &e, &m, err);
+    if (st != LLMT_OK)
+        return st;
+    llmt_call_prepare(&call, e, m, req);
+    in = input_tokens_of(&call.req);
+    out = output_bound_of(&call);
+    *known = m->has_cost;
+    *min_usd = m->has_cost ? (double)in / 1e6 * m->cost_input : 0;
+    *max_usd = m->has_cost ? *min_usd + (double)out / 1e6 * m->cost_output : 0;
+    if (input_tokens)
+        *input_tokens = in;
+    llmt_call_clear(&call);
+    return LLMT_OK;
+}
+
+static prov *prov_for(engine *E, llmt_provider_entry *e)
+{
+    size_t i;
+    long ceiling;
+    prov *p;
+    for (i = 0; i < E->n_provs; i++)
+        if (E->provs[i].entry == e)
+            return &E->provs[i];
+    if (E->n_provs == E->cap_provs) {
+        /* ejobs point into this array: it is sized once for the registry and never moves */
+        return NULL;
+    }
+    p = &E->provs[E->n_provs++];
+    memset(p, 0, sizeof(*p));
+    p->entry = e;
+    ceiling = e->config->rate_limit.concurrency > 0 &&
+                      e->config->rate_limit.concurrency < E->o->concurrency
+                  ? e->config->rate_limit.concurrency
+                  : E->o->concurrency;
+    llmt_limiter_init(&p->lim, ceiling, e->config->rate_limit.rpm, e->config->rate_limit.tpm,
+                      llmt_now_ms());
+    return p;
+}
+
+static void progress_maybe(engine *E, bool force)
+{
+    double now;
+    if (!E->cb->progress)
+        return;
+    now = llmt_now_ms();
+    if (!force && now - E->last_progress_ms < PROGRESS_EVERY_MS)
+        return;
+    E->last_progress_ms = now;
+    E->stats.in_flight = (size_t)E->slots;
+    E->stats.spent_usd = E->spent_usd;
+    E->stats.elapsed_ms = now - E->started_ms;
+    E->cb->progress(E->cb->ud, &E->stats);
+}
+
+static void json_set_usage(json_t *o, const llmt_usage *u, bool cost_known, double cost)
+{
+    json_t *usage = json_object();
+    json_object_set_new(usage, "input_tokens", json_integer(u->input_tokens));
+    json_object_set_new(usage, "output_tokens", json_integer(u->output_tokens));
+    json_object_set_new(usage, "cost_usd", cost_known ? json_real(cost) : json_null());
+    json_object_set_new(o, "usage", usage);
+}
+
+/* ---------------------------------------------------------------- finishing */
+
+static void release_transfer(engine *E, ejob *j)
+{
+    if (j->easy) {
+        curl_multi_remove_handle(E->multi, j->easy);
+        curl_easy_reset(j->easy);
+        if (E->n_pool < E->cap_pool)
+            E->pool[E->n_pool++] = j->easy;
+        else
+            curl_easy_cleanup(j->easy);
+        j->easy = NULL;
+    }
+    curl_slist_free_all(j->hdrs);
+    j->hdrs = NULL;
+    llmt_http_result_free(&j->hres);
+    llmt_http_request_clear(&j->hreq);
+}
+
+static void finish(engine *E, ejob *j, llmt_status st)
+{
+    llmt_engine_outcome oc;
+    double now = llmt_now_ms();
+    list_remove(j);
+    memset(&oc, 0, sizeof oc);
+    oc.status = st;
+    oc.error = st == LLMT_OK ? NULL : &j->err;
+    oc.response = st == LLMT_OK ? &j->resp : NULL;
+    oc.answered_by = st == LLMT_OK ? j->job->chain[j->chain_idx] : NULL;
+    oc.attempts = j->attempts;
+    oc.n_attempts = j->n_attempts;
+    oc.usage = j->usage;
+    oc.cost_usd = j->cost;
+    oc.cost_known = j->cost_known;
+    oc.elapsed_ms = j->first_start_ms > 0 ? now - j->first_start_ms : 0;
+    E->stats.done++;
+    if (st == LLMT_E_CANCELLED)
+        E->stats.cancelled++;
+    else if (st == LLMT_E_BUDGET)
+        E->stats.budget_skipped++;
+    else if (st != LLMT_OK)
+        E->stats.failed++;
+    E->cb->done(E->cb->ud, j->job, &oc);
+    release_transfer(E, j);
+    llmt_response_clear(&j->resp); /* zeroed when done() moved it out */
+    llmt_call_clear(&j->call);
+    json_decref(oc.attempts);      /* NULL when done() took it */
+    free(j);
+    E->active--;
+    progress_maybe(E, false);
+}
+
+static void fail_now(engine *E, ejob *j, llmt_status st, const char *msg)
+{
+    llmt_error_set(&j->err, st, "%s", msg);
+    finish(E, j, st);
+}
+
+static void record_attempt(ejob *j, llmt_status st, double latency, bool has_usage)
+{
+    json_t *a = json_object();
+    json_object_set_new(a, "model", json_string(j->job->chain[j->chain_idx]));
+    json_object_set_new(a, "class", json_string(st == LLMT_OK ? "ok" : llmt_status_name(st)));
+    json_object_set_new(a, "latency_ms", json_real(latency));
+    json_object_set_new(a, "http_status",
+                        st != LLMT_OK && j->err.http_status ? json_integer(j->err.http_status)
+                                                            : json_null());
+    if (st != LLMT_OK)
+        json_object_set_new(a, "message", json_string(j->err.message));
+    json_set_usage(a, has_usage ? &j->resp.usage : &(llmt_usage){0, 0, -1, -1},
+                   !has_usage || j->resp.cost_known, has_usage ? j->resp.cost_usd : 0);
+    json_array_append_new(j->attempts, a);
+}
+
+static void cache_store(engine *E, ejob *j)
+{
+    llmt_cache_mode mode;
+    llmt_cache *c = llmt_manager_cache(E->mgr, &mode);
+    char *key;
+    llmt_error cerr;
+    if (!c || !(mode & LLMT_CACHE_WRITE))
+        return;
+    key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
+    if (key && llmt_cache_put(c, key, &j->resp, &cerr) != LLMT_OK)
+        llmt_logf(&llmt_manager_opts(E->mgr)->logger, LLMT_LOG_WARN, "%s", cerr.message);
+    free(key);
+}
+
+/* Answers the job from the response cache when it has this exact request. Hits cost
+ * nothing against the budget, but are priced like fresh answers in the results (as the
+ * blocking manager does). */
+static bool cache_answer(engine *E, ejob *j)
+{
+    llmt_cache_mode mode;
+    llmt_cache *c = llmt_manager_cache(E->mgr, &mode);
+    char *key;
+    bool hit;
+    double now;
+    if (!c || !(mode & LLMT_CACHE_READ) || j->cache_checked_idx == j->chain_idx)
+        return false;
+    j->cache_checked_idx = j->chain_idx;
+    key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
+    memset(&j->resp, 0, sizeof j->resp);
+    hit = key && llmt_cache_get(c, key, &j->resp);
+    free(key);
+    if (!hit) {
+        llmt_response_clear(&j->resp);
+        return false;
+    }
+    now = llmt_now_ms();
+    if (j->first_start_ms <= 0)
+        j->first_start_ms = now;
+    j->n_attempts++;
+    E->stats.attempts++;
+    j->resp.from_cache = true;
+    j->resp.latency_ms = 0;
+    j->resp.structured_mode = j->call.req.structured_mode;
+    llmt_call_price(j->call.model, &j->resp);
+    j->usage.input_tokens += j->resp.usage.input_tokens;
+    j->usage.output_tokens += j->resp.usage.output_tokens;
+    if (j->resp.cost_known)
+        j->cost += j->resp.cost_usd;
+    else
+        j->cost_known = false;
+    record_attempt(j, LLMT_OK, 0, true);
+    json_object_set_new(json_array_get(j->attempts, json_array_size(j->attempts) - 1), "cached",
+                        json_true());
+    list_remove(j);
+    finish(E, j, LLMT_OK);
+    return true;
+}
+
+/* Records one attempt and decides what comes next: done, retry later, or the next
+ * model of the chain. `st`/j->err/j->resp hold the attempt's result; the attempt no
+ * longer holds a slot or a transfer. */
+static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
+{
+    double latency = now - j->attempt_start_ms;
+    bool has_usage = st == LLMT_OK;
+    double actual_tokens = -1;
+
+    E->reserved_usd -= j->est_cost;
+    if (E->reserved_usd < 0)
+        E->reserved_usd = 0;
+    if (st == LLMT_OK) {
+        j->resp.latency_ms = latency;
+        j->resp.structured_mode = j->call.req.structured_mode;
+        llmt_call_price(j->call.model, &j->resp);
+        actual_tokens = (double)(j->resp.usage.input_tokens + j->resp.usage.output_tokens);
+        j->usage.input_tokens += j->resp.usage.input_tokens;
+        j->usage.output_tokens += j->resp.usage.output_tokens;
+        if (j->resp.cost_known) {
+            j->cost += j->resp.cost_usd;
+            E->spent_usd += j->resp.cost_usd;
+        } else {
+            j->cost_known = false;
+        }
+    }
+    if (j->pv)
+        llmt_limiter_finish(&j->pv->lim, j->est_tokens, actual_tokens, st == LLMT_OK,
+                            st == LLMT_E_RATE_LIMIT, st == LLMT_OK ? -1 : j->err.retry_after_s,
+                            now);
+    if (st == LLMT_E_RATE_LIMIT)
+        E->stats.throttled++;
+
+    record_attempt(j, st, latency, has_usage);
+
+    if (st == LLMT_OK) {
+        cache_store(E, j);
+        finish(E, j, LLMT_OK);
+        return;
+    }
+    llmt_response_clear(&j->resp);
+    if (E->stopping) {
+        char msg[sizeof j->err.message];
+        snprintf(msg, sizeof msg, "interrupted after a failed attempt (%s: %.900s)",
+                 llmt_status_name(st), j->err.message);
+        fail_now(E, j, LLMT_E_CANCELLED, msg);
+        return;
+    }
+    if (j->err.retryable && j->retries < E->o->retry.max_retries) {
+        double delay = j->err.retry_after_s >= 0
+                           ? j->err.retry_after_s * 1000.0
+                           : llmt_backoff_ms(&E->o->retry, j->retries, &E->rng);
+        if (E->o->retry.max_time_ms <= 0 ||
+            now + delay - j->first_start_ms <= E->o->retry.max_time_ms) {
+            j->retries++;
+            E->stats.retries++;
+            j->state = JS_RETRY_WAIT;
+            j->due_ms = now + delay;
+            list_remove(j);
+            list_push(&E->waiting, j);
+            return;
+        }
+    }
+    if (llmt_engine_fallback_covers(st) && j->chain_idx + 1 < j->job->n_chain &&
+        (E->o->retry.max_time_ms <= 0 || now - j->first_start_ms < E->o->retry.max_time_ms)) {
+        j->chain_idx++;
+        E->stats.fallbacks++;
+        j->state = JS_READY;
+        list_remove(j);
+        list_push(&E->ready, j);
+        E->kick = true;
+        return;
+    }
+    finish(E, j, st);
+}
+
+/* ---------------------------------------------------------------- starting */
+
+typedef enum { START_OK, START_BLOCKED, START_ENDED } start_result;
+
+/* Resolves and prepares the current chain entry. On failure the attempt is recorded as
+ * failed without sending and the job moved on (or freed): returns false, and the caller
+ * must not touch j any more. */
+static bool prepare(engine *E, ejob *j)
+{
+    llmt_provider_entry *e = NULL;
+    const llmt_model_config *m = NULL;
+    llmt_status st;
+    long in;
+    if (j->prepared_idx == j->chain_idx)
+        return true;
+    llmt_call_clear(&j->call);
+    j->prepared_idx = SIZE_MAX;
+    j->pv = NULL;
+    llmt_error_clear(&j->err);
+    st = llmt_call_resolve(E->reg, j->job->chain[j->chain_idx], &e, &m, &j->err);
+    if (st == LLMT_OK)
+        st = llmt_manager_instance(E->mgr, e, &j->err);
+    if (st == LLMT_OK && !(j->pv = prov_for(E, e)))
+        st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "too many providers in one run");
+    if (st != LLMT_OK) {
+        double now = llmt_now_ms();
+        if (j->first_start_ms <= 0)
+            j->first_start_ms = now;
+        j->attempt_start_ms = now;
+        j->n_attempts++;
+        E->stats.attempts++;
+        j->est_cost = 0;
+        j->est_tokens = 0;
+        j->pv = NULL;
+        j->err.retryable = false; /* a configuration problem does not heal by waiting */
+        list_remove(j);
+        attempt_ended(E, j, st, now);
+        return false;
+    }
+    llmt_call_prepare(&j->call, e, m, &j->job->req);
+    j->prepared_idx = j->chain_idx;
+    /* the estimate costs a pass over the prompt: only when a budget or tpm needs it */
+    in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? input_tokens_of(&j->call.req) : 0;
+    j->est_tokens = (double)in + (double)(j->job->req.max_tokens > 0 ? j->job->req.max_tokens : 0);
+    j->cost_bounded = m->has_cost;
+    j->est_cost = m->has_cost ? (double)in / 1e6 * m->cost_input +
+                                    (double)output_bound_of(&j->call) / 1e6 * m->cost_output
+                              : 0;
+    return true;
+}
+
+static void start_local(engine *E, ejob *j, double now)
+{
+    const llmt_provider_ops *ops = j->call.entry->ops;
+    llmt_status st;
+    double sim;
+    memset(&j->resp, 0, sizeof j->resp);
+    llmt_error_clear(&j->err);
+    st = ops->call(j->call.entry->state, &j->call.req, &j->resp, &j->err);
+    sim = j->resp.simulated_latency_ms;
+    if (st != LLMT_OK) {
+        llmt_response_clear(&j->resp);
+        if (!j->err.provider[0])
+            snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+    } else if (!j->resp.text || !j->resp.text[0]) {
+        llmt_response_clear(&j->resp);
+        st = llmt_error_set(&j->err, LLMT_E_BAD_RESPONSE, "the reply has no text");
+    }
+    /* A simulated delay applies to failures too: a slow error is still slow. */
+    if (sim > 0) {
+        j->state = JS_SIMLAT;
+        j->pending_st = st;
+        j->due_ms = now + sim;
+        list_push(&E->waiting, j);
+        return;
+    }
+    E->slots--;
+    attempt_ended(E, j, st, llmt_now_ms());
+}
+
+static void start_http(engine *E, ejob *j)
+{
+    const llmt_provider_ops *ops = j->call.entry->ops;
+    const llmt_manager_options *mo = llmt_manager_opts(E->mgr);
+    llmt_http_options hopt;
+    llmt_status st;
+    llmt_error_clear(&j->err);
+    memset(&j->hreq, 0, sizeof j->hreq);
+    st = ops->build_request(j->call.entry->state, &j->call.req, &j->hreq, &j->err);
+    if (st == LLMT_OK) {
+        j->easy = E->n_pool ? E->pool[--E->n_pool] : curl_easy_init();
+        if (!j->easy)
+            st = llmt_error_set(&j->err, LLMT_E_NOMEM, "curl_easy_init failed");
+    }
+    if (st == LLMT_OK) {
+        hopt.timeout_ms = E->o->timeout_ms > 0 ? E->o->timeout_ms : mo->timeout_ms;
+        hopt.connect_timeout_ms =
+            E->o->connect_timeout_ms > 0 ? E->o->connect_timeout_ms : mo->connect_timeout_ms;
+        hopt.secret = j->call.entry->api_key;
+        hopt.logger = &mo->logger;
+        st = llmt_http_setup_easy(j->easy, &j->hreq, &hopt, &j->hres, &j->hdrs, j->errbuf,
+                                  &j->err);
+    }
+    if (st == LLMT_OK) {
+        curl_easy_setopt(j->easy, CURLOPT_PRIVATE, (void *)j);
+        if (curl_multi_add_handle(E->multi, j->easy) != CURLM_OK) {
+            curl_easy_cleanup(j->easy); /* not in the multi: release_transfer must skip it */
+            j->easy = NULL;
+            st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "curl_multi_add_handle failed");
+        }
+    }
+    if (st != LLMT_OK) {
+        if (!j->err.provider[0])
+            snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+        release_transfer(E, j);
+        E->slots--;
+        attempt_ended(E, j, st, llmt_now_ms());
+        return;
+    }
+    j->state = JS_HTTP;
+    list_push(&E->http, j);
+}
+
+static void park(engine *E, ejob *j)
+{
+    j->state = JS_READY;
+    if (!j->list)
+        list_push(&E->ready, j);
+}
+
+/* Tries to start the job's next attempt now. The job is new (on no list) or on the
+ * ready list. A blocked job ends up on the ready list. */
+static start_result try_start(engine *E, ejob *j)
+{
+    double now = llmt_now_ms(), wait;
+    if (!prepare(E, j))
+        return START_ENDED;
+    if (cache_answer(E, j))
+        return START_ENDED;
+    if (E->o->budget_usd >= 0 && j->cost_bounded) {
+        /* the worst case of this attempt on top of what is spent and what the attempts
+         * in flight could still cost must stay within the budget */
+        if (E->spent_usd + j->est_cost > E->o->budget_usd) {
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "not sent: up to $%.6f more would pass the budget of $%.6f ($%.6f spent)",
+                     j->est_cost, E->o->budget_usd, E->spent_usd);
+            list_remove(j);
+            fail_now(E, j, LLMT_E_BUDGET, msg);
+            return START_ENDED;
+        }
+        if (E->spent_usd + E->reserved_usd + j->est_cost > E->o->budget_usd) {
+            park(E, j);
+            return START_BLOCKED;
+        }
+    }
+    if (j->pv->blocked_pass == E->pass) {
+        park(E, j);
+        return START_BLOCKED;
+    }
+    wait = llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now);
+    if (wait != 0) {
+        j->pv->blocked_pass = E->pass;
+        if (wait > 0 && now + wait < E->next_wake_ms)
+            E->next_wake_ms = now + wait;
+        park(E, j);
+        return START_BLOCKED;
+    }
+    list_remove(j);
+    llmt_limiter_start(&j->pv->lim, j->est_tokens, now);
+    E->reserved_usd += j->est_cost;
+    E->slots++;
+    j->n_attempts++;
+    E->stats.attempts++;
+    if (j->first_start_ms <= 0)
+        j->first_start_ms = now;
+    j->attempt_start_ms = now;
+    if (j->call.entry->ops->capabilities & LLMT_CAP_LOCAL)
+        start_local(E, j, now);
+    else
+        start_http(E, j);
+    return START_OK;
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static bool interrupted(const engine *E)
+{
+    return E->o->interrupted && *E->o->interrupted;
+}
+
+static void dispatch(engine *E)
+{
+    ejob *j, *nx;
+    E->pass++;
+    E->next_wake_ms = INFINITY;
+    E->kick = false;
+    for (j = E->ready.head; j && E->slots < E->o->concurrency && !E->stopping; j = nx) {
+        nx = j->next;
+        try_start(E, j);
+    }
+    while (!E->stopping && !E->exhausted && E->slots < E->o->concurrency &&
+           E->active < E->window && !interrupted(E) && !E->oom) {
+        llmt_engine_job *job = NULL;
+        ejob *n;
+        if (!E->cb->next(E->cb->ud, &job) || !job) {
+            E->exhausted = true;
+            break;
+        }
+        n = calloc(1, sizeof(*n));
+        if (!n) {
+            llmt_engine_outcome oc;
+            llmt_error e;
+            memset(&oc, 0, sizeof oc);
+            oc.status = llmt_error_set(&e, LLMT_E_NOMEM, "out of memory");
+            oc.error = &e;
+            E->cb->done(E->cb->ud, job, &oc);
+            E->oom = true;
+            E->exhausted = true;
+            break;
+        }
+        n->job = job;
+        n->prepared_idx = SIZE_MAX;
+        n->cache_checked_idx = SIZE_MAX;
+        n->attempts = json_array();
+        n->cost_known = true;
+        n->state = JS_READY;
+        llmt_error_clear(&n->err);
+        E->active++;
+        try_start(E, n);
+        progress_maybe(E, false);
+    }
+}
+
+static void http_done(engine *E, ejob *j, CURLcode rc)
+{
+    llmt_status st;
+    llmt_error_clear(&j->err);
+    memset(&j->resp, 0, sizeof j->resp);
+    if (rc != CURLE_OK) {
+        st = llmt_http_transport_error((int)rc, j->errbuf, j->call.entry->api_key, &j->err);
+        snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+    } else {
+        llmt_http_response view;
+        curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->hres.status);
+        view = llmt_http_result_view(&j->hres);
+        if (j->hres.body.oom)
+            st = llmt_error_set(&j->err, LLMT_E_NOMEM, "out of memory reading the reply");
+        else
+            st = llmt_call_handle_http(&j->call, &view, &j->resp, &j->err);
+        if (st != LLMT_OK && j->err.retry_after_s < 0) {
+            double hint = llmt_retry_after_from_headers(&view, llmt_wall_time_s());
+            if (hint >= 0)
+                j->err.retry_after_s = hint;
+        }
+    }
+    release_transfer(E, j);
+    E->slots--;
+    attempt_ended(E, j, st, llmt_now_ms());
+}
+
+static void drain(engine *E)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(E->multi, &left)) != NULL) {
+        CURL *easy;
+        CURLcode rc;
+        char *priv = NULL;
+        ejob *j;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        easy = msg->easy_handle;
+        rc = msg->data.result; /* msg is invalid once the handle is removed */
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+        j = (ejob *)(void *)priv;
+        if (!j)
+            continue;
+        list_remove(j);
+        http_done(E, j, rc);
+    }
+}
+
+/* Fires due timers; returns the earliest remaining due time (INFINITY if none). */
+static double fire_timers(engine *E, double now)
+{
+    ejob *j, *nx;
+    double next = INFINITY;
+    for (j = E->waiting.head; j; j = nx) {
+        nx = j->next;
+        if (j->due_ms > now) {
+            if (j->due_ms < next)
+                next = j->due_ms;
+            continue;
+        }
+        list_remove(j);
+        if (j->state == JS_SIMLAT) {
+            E->slots--;
+            attempt_ended(E, j, j->pending_st, now);
+        } else {
+            j->state = JS_READY;
+            list_push(&E->ready, j);
+            E->kick = true;
+        }
+    }
+    return next;
+}
+
+static void cancel_list(engine *E, jlist *l, bool held_slot, const char *why)
+{
+    while (l->head) {
+        ejob *j = l->head;
+        bool slot = held_slot || j->state == JS_SIMLAT;
+        list_remove(j);
+        if (slot) {
+            llmt_error_set(&j->err, LLMT_E_CANCELLED, "%s", why);
+            record_attempt(j, LLMT_E_CANCELLED, llmt_now_ms() - j->attempt_start_ms, false);
+            E->slots--;
+            if (j->pv)
+                llmt_limiter_finish(&j->pv->lim, j->est_tokens, -1, false, false, -1,
+                                    llmt_now_ms());
+            E->reserved_usd -= j->est_cost;
+        }
+        llmt_response_clear(&j->resp);
+        fail_now(E, j, LLMT_E_CANCELLED, why);
+    }
+}
+
+static void loop(engine *E)
+{
+    int running = 0;
+    for (;;) {
+        double now = llmt_now_ms(), next_due, timeout;
+        if (!E->stopping && interrupted(E)) {
+            E->stopping = true;
+            E->stats.interrupted = true;
+            E->stop_deadline_ms = now + E->o->grace_ms;
+            cancel_list(E, &E->ready, false, "interrupted before it was sent");
+            /* retry waits are cancelled; simulated latencies are in flight: they get grace */
+            {
+                ejob *j, *nx;
+                for (j = E->waiting.head; j; j = nx) {
+                    nx = j->next;
+                    if (j->state == JS_RETRY_WAIT) {
+                        list_remove(j);
+                        fail_now(E, j, LLMT_E_CANCELLED, "interrupted while waiting to retry");
+                    }
+                }
+            }
+        }
+        if (E->stopping && now >= E->stop_deadline_ms) {
+            cancel_list(E, &E->http, true, "interrupted: no reply within the grace period");
+            cancel_list(E, &E->waiting, false, "interrupted: no reply within the grace period");
+        }
+        curl_multi_perform(E->multi, &running);
+        drain(E);
+        next_due = fire_timers(E, llmt_now_ms());
+        dispatch(E);
+        progress_maybe(E, false);
+        if (E->active == 0 && (E->exhausted || E->stopping || E->oom))
+            break;
+        now = llmt_now_ms();
+        timeout = POLL_CAP_MS;
+        if (E->waiting.head) {
+            next_due = fire_timers(E, now);
+            if (next_due - now < timeout)
+                timeout = next_due - now;
+        }
+        if (E->next_wake_ms - now < timeout)
+            timeout = E->next_wake_ms - now;
+        if (E->stopping && E->stop_deadline_ms - now < timeout)
+            timeout = E->stop_deadline_ms - now;
+        if (E->kick && E->slots < E->o->concurrency)
+            timeout = 0;
+        if (timeout < 0)
+            timeout = 0;
+        curl_multi_poll(E->multi, NULL, 0, (int)ceil(timeout), NULL);
+    }
+}
+
+llmt_status llmt_engine_run(llmt_manager *mgr, const llmt_engine_options *o,
+                            const llmt_engine_callbacks *cb, llmt_engine_stats *stats,
+                            llmt_error *err)
+{
+    engine E;
+    llmt_status st = LLMT_OK;
+    size_t i;
+    memset(&E, 0, sizeof E);
+    if (!mgr || !o || !cb || !cb->next || !cb->done || o->concurrency < 1)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG, "llmt_engine_run: bad arguments");
+    E.mgr = mgr;
+    E.reg = llmt_manager_registry(mgr);
+    E.o = o;
+    E.cb = cb;
+    E.window = (size_t)o->concurrency * 2 + 8;
+    E.cap_provs = llmt_registry_count(E.reg) + 1;
+    E.provs = calloc(E.cap_provs, sizeof(*E.provs));
+    E.cap_pool = (size_t)o->concurrency + 4;
+    E.pool = calloc(E.cap_pool, sizeof(*E.pool));
+    E.multi = curl_multi_init();
+    if (!E.provs || !E.pool || !E.multi) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory starting the engine");
+        goto done;
+    }
+    /* one connection per transfer at most: keep the cache big enough for all of them */
+    curl_multi_setopt(E.multi, CURLMOPT_MAXCONNECTS, (long)o->concurrency + 4);
+    llmt_rng_seed(&E.rng, o->seed ^ 0x9e3779b97f4a7c15ull);
+    E.started_ms = E.last_progress_ms = llmt_now_ms();
+    loop(&E);
+    progress_maybe(&E, true);
+    if (E.oom)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory during the run");
+done:
+    for (i = 0; i < E.n_pool; i++)
+        curl_easy_cleanup(E.pool[i]);
+    free(E.pool);
+    free(E.provs);
+    if (E.multi)
+        curl_multi_cleanup(E.multi);
+    if (stats) {
+        *stats = E.stats;
+        stats->spent_usd = E.spent_usd;
+    }
+    return st;
+}

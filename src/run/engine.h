@@ -1,0 +1,110 @@
+/*
+ * The run engine: one event loop over the curl multi interface that drives every
+ * request of a run (no thread per request).
+ *
+ * Jobs come from a producer callback, lazily, so a run of 100,000 cases holds only
+ * the jobs in its dispatch window. Each job is one request with a chain of models
+ * (the primary, then its fallbacks). The engine
+ *   - dispatches within the global concurrency and each provider's limiter
+ *     (run/ratelimit.h: adaptive concurrency, rpm, tpm, pause after a 429);
+ *   - keeps per-transfer state on CURLOPT_PRIVATE and drains results with
+ *     curl_multi_info_read;
+ *   - answers local providers (LLMT_CAP_LOCAL, `call`) inline and waits out their
+ *     simulated_latency_ms as a timer, without blocking other requests;
+ *   - retries retryable classes after a due time (backoff with full jitter, or the
+ *     server's Retry-After / reset hint), never sleeping in the loop; one retry limit
+ *     and one time limit bound the attempts of the whole chain; `quota` and other
+ *     non-retryable classes the fallback policy covers go to the next model at once;
+ *   - never starts an attempt whose worst-case cost could take the run past its
+ *     budget (those jobs end with LLMT_E_BUDGET);
+ *   - stops dispatching when *interrupted becomes non-zero, lets in-flight requests
+ *     finish for grace_ms, then ends the rest with LLMT_E_CANCELLED.
+ * Every finished job is handed to done() at once (the runner streams it to disk).
+ */
+#ifndef LLMT_ENGINE_H
+#define LLMT_ENGINE_H
+
+#include <signal.h>
+#include <jansson.h>
+#include "llmt/manager.h"
+#include "run/retry.h"
+
+/* One unit of work, owned by the producer from next() until done() returns. */
+typedef struct llmt_engine_job {
+    llmt_request req;            /* contents borrowed until done(); model fields ignored */
+    const char *const *chain;    /* chain[0]: "provider:model"; then fallbacks in order */
+    size_t n_chain;              /* >= 1 */
+    void *user;                  /* for the producer */
+} llmt_engine_job;
+
+/* How a job ended; valid only during done(). done() may move `response` and `attempts`
+ * out to keep them longer (e.g. to score on another thread): copy *response and zero
+ * it, take `attempts` and set the pointer to NULL; the engine then frees nothing. */
+typedef struct llmt_engine_outcome {
+    llmt_status status;              /* LLMT_OK, or the class of the last failure */
+    const llmt_error *error;         /* when status != LLMT_OK */
+    llmt_response *response;         /* when LLMT_OK: latency_ms is the answering attempt's */
+    const char *answered_by;         /* the chain entry that answered, or NULL */
+    json_t *attempts;                /* [{model, class, latency_ms, http_status, usage}] */
+    unsigned n_attempts;
+    llmt_usage usage;                /* summed over every attempt that reported usage */
+    double cost_usd;                 /* likewise */
+    bool cost_known;                 /* false when an attempt with usage had no price */
+    double elapsed_ms;               /* first dispatch to the end */
+} llmt_engine_outcome;
+
+typedef struct llmt_engine_stats {
+    size_t done, failed, cancelled, budget_skipped;
+    size_t attempts, retries, fallbacks, throttled;
+    size_t in_flight;
+    double spent_usd;
+    double elapsed_ms;
+    bool interrupted;
+} llmt_engine_stats;
+
+typedef struct llmt_engine_callbacks {
+    /* Hands out the next job (*job stays the producer's), or returns false when none is
+     * left. Called only while the engine has room for it. */
+    bool (*next)(void *ud, llmt_engine_job **job);
+    /* A job ended (every job handed out ends exactly once). */
+    void (*done)(void *ud, llmt_engine_job *job, llmt_engine_outcome *o);
+    /* Optional; called about every 100 ms and once at the end. */
+    void (*progress)(void *ud, const llmt_engine_stats *s);
+    void *ud;
+} llmt_engine_callbacks;
+
+typedef struct llmt_engine_options {
+    long concurrency;            /* requests in flight at once, all providers; >= 1 */
+    long timeout_ms;             /* total per HTTP request; 0 = manager's/120 s */
+    long connect_timeout_ms;     /* 0 = manager's/10 s */
+    llmt_retry_policy retry;
+    double budget_usd;           /* < 0: no budget */
+    double grace_ms;             /* in-flight time allowed after an interrupt */
+    const volatile sig_atomic_t *interrupted; /* non-zero: stop; NULL = never */
+    uint64_t seed;               /* for backoff jitter */
+} llmt_engine_options;
+
+/* Defaults: concurrency 8, 3 retries, backoff 500 ms doubling up to 30 s, 300 s per
+ * job, no budget, 3 s grace. */
+void llmt_engine_options_init(llmt_engine_options *o);
+
+/* Runs until the producer is exhausted and every job has ended (or the run was
+ * interrupted). Provider failures are outcomes, not a failed run; the status fails
+ * only when the engine itself cannot work (no memory, curl unusable). */
+llmt_status llmt_engine_run(llmt_manager *mgr, const llmt_engine_options *o,
+                            const llmt_engine_callbacks *cb, llmt_engine_stats *stats,
+                            llmt_error *err);
+
+/* Cost range of one request to `model_ref` before sending: min assumes no output,
+ * max assumes the output bound (max_tokens, else the model's max output, else 4096).
+ * *known is false when the model has no price (both are then 0). Also gives the input
+ * token estimate. */
+llmt_status llmt_engine_estimate(llmt_manager *mgr, const char *model_ref,
+                                 const llmt_request *req, double *min_usd, double *max_usd,
+                                 bool *known, long *input_tokens, llmt_error *err);
+
+/* Whether the fallback policy moves on to the next model after a failure of class st
+ * (every provider-call class except bad_request; never budget/cancelled/internal). */
+bool llmt_engine_fallback_covers(llmt_status st);
+
+#endif

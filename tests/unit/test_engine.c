@@ -1,0 +1,808 @@
+/* The run engine against the in-process fake HTTP server, through a small test-only
+ * HTTP provider ("tjson") and a test-only local provider ("tlocal") registered in the
+ * manager's registry. Timing assertions use the request arrival times the fake server
+ * records, with margins wide enough for a loaded 2-core machine. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "fake_http.h"
+#include "provider/manager_internal.h"
+#include "provider/registry.h"
+#include "run/engine.h"
+
+/* ------------------------------------------------------------ test provider "tjson" */
+/* Wire format: POST {base}/v1/gen {"model": m, "prompt": text}
+ * 2xx: {"text": "...", "in": N, "out": M}; errors: status decides the class. */
+
+typedef struct tstate {
+    char *base;
+} tstate;
+
+static llmt_status t_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+{
+    tstate *t = calloc(1, sizeof(*t));
+    (void)err;
+    t->base = llmt_strdup(s->base_url);
+    *state = t;
+    return LLMT_OK;
+}
+
+static void t_destroy(void *state)
+{
+    tstate *t = state;
+    if (t)
+        free(t->base);
+    free(t);
+}
+
+static llmt_status t_build(void *state, const llmt_request *req, llmt_http_request *out,
+                           llmt_error *err)
+{
+    tstate *t = state;
+    json_t *body = json_pack("{s:s, s:s}", "model", req->model, "prompt",
+                             req->n_messages ? req->messages[0].content : "");
+    (void)err;
+    out->method = llmt_strdup("POST");
+    out->url = llmt_asprintf("%s/v1/gen", t->base);
+    out->body = json_dumps(body, JSON_COMPACT);
+    out->body_len = strlen(out->body);
+    llmt_http_request_add_header(out, "Content-Type", "application/json");
+    json_decref(body);
+    return LLMT_OK;
+}
+
+static llmt_status t_parse(void *state, const llmt_request *req, const llmt_http_response *http,
+                           llmt_response *out, llmt_error *err)
+{
+    json_t *j = json_loadb(http->body, http->body_len, 0, NULL);
+    const char *text = json_string_value(json_object_get(j, "text"));
+    (void)state;
+    if (!text) {
+        json_decref(j);
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "no text");
+    }
+    out->text = llmt_strdup(text);
+    out->model = llmt_strdup(req->model);
+    out->usage.input_tokens = (long)json_integer_value(json_object_get(j, "in"));
+    out->usage.output_tokens = (long)json_integer_value(json_object_get(j, "out"));
+    out->usage.cached_input_tokens = -1;
+    out->usage.reasoning_tokens = -1;
+    json_decref(j);
+    return LLMT_OK;
+}
+
+static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_error *err)
+{
+    (void)state;
+    switch (http->status) {
+    case 429: return llmt_error_set(err, LLMT_E_RATE_LIMIT, "slow down");
+    case 402: return llmt_error_set(err, LLMT_E_QUOTA, "no credit");
+    case 401: return llmt_error_set(err, LLMT_E_AUTH, "bad key");
+    case 400: return llmt_error_set(err, LLMT_E_BAD_REQUEST, "bad request");
+    case 503: return llmt_error_set(err, LLMT_E_OVERLOADED, "overloaded");
+    default: return llmt_error_set(err, LLMT_E_SERVER, "server error %ld", http->status);
+    }
+}
+
+static const llmt_provider_ops tjson_ops = {
+    LLMT_PROVIDER_ABI_VERSION, "tjson", LLMT_CAP_SYSTEM_PROMPT, t_init, t_destroy,
+    t_build, t_parse, t_classify, NULL, NULL, NULL};
+
+/* ------------------------------------------------------------ test provider "tlocal" */
+/* Answers inline with a simulated latency of 200 ms. */
+static llmt_status l_call(void *state, const llmt_request *req, llmt_response *out,
+                          llmt_error *err)
+{
+    (void)state;
+    (void)err;
+    out->text = llmt_strdup("{\"ok\": true}");
+    out->model = llmt_strdup(req->model);
+    out->usage.input_tokens = 10;
+    out->usage.output_tokens = 5;
+    out->usage.cached_input_tokens = -1;
+    out->usage.reasoning_tokens = -1;
+    out->simulated_latency_ms = 200;
+    return LLMT_OK;
+}
+
+static const llmt_provider_ops tlocal_ops = {
+    LLMT_PROVIDER_ABI_VERSION, "tlocal", LLMT_CAP_LOCAL, t_init, t_destroy,
+    NULL, NULL, NULL, l_call, NULL, NULL};
+
+/* ------------------------------------------------------------ fixture */
+
+typedef struct fx {
+    fake_http_server *srv;
+    llmt_manager *mgr;
+    /* producer */
+    llmt_engine_job *jobs;
+    llmt_message *msgs;
+    size_t n_jobs, next;
+    /* outcomes */
+    llmt_status *status;
+    char **answered_by;
+    unsigned *n_attempts;
+    char **attempt_classes;  /* "rate_limit,ok" */
+    double *cost;
+    size_t done;
+    volatile sig_atomic_t stop;
+    size_t stop_after_done;  /* set stop when this many are done (0 = never) */
+    /* server side */
+    pthread_mutex_t mu;
+    int cur, peak;
+} fx;
+
+static void add_provider(llmt_manager *mgr, const llmt_provider_ops *ops, const char *json)
+{
+    llmt_diags d = {0};
+    llmt_error err;
+    llmt_provider_config *cfg = llmt_provider_config_parse(json, "test-config.json", &d);
+    if (!cfg) {
+        size_t i;
+        for (i = 0; i < d.count; i++)
+            fprintf(stderr, "config: %s %s\n", d.items[i].path ? d.items[i].path : "",
+                    d.items[i].message);
+    }
+    assert_non_null(cfg);
+    llmt_diags_free(&d);
+    assert_int_equal(llmt_registry_add(llmt_manager_registry(mgr), ops, cfg, "test", NULL, true, &err),
+                     LLMT_OK);
+}
+
+/* Provider "tjson" at the fake server; models a, b, c priced 1 USD / 1M in and out. */
+static void fx_setup(fx *f, const char *rate_limit_json, const char *model_a_fallbacks)
+{
+    llmt_manager_options mo;
+    llmt_error err;
+    char *json;
+    memset(f, 0, sizeof(*f));
+    pthread_mutex_init(&f->mu, NULL);
+    assert_int_equal(fake_http_start(&f->srv), 0);
+    llmt_manager_options_init(&mo);
+    mo.seed = 7;
+    assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
+    json = llmt_asprintf(
+        "{\"config_version\": 2, \"name\": \"tjson\", \"provider_type\": \"tjson\", \"env_key\": \"\","
+        " \"base_url\": \"%s\", \"system_prompt\": \"\", \"rate_limit\": %s, \"llm_models\": ["
+        " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100%s%s},"
+        " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100},"
+        " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100}]}",
+        fake_http_url(f->srv), rate_limit_json ? rate_limit_json : "{}",
+        model_a_fallbacks ? ", \"fallbacks\": " : "", model_a_fallbacks ? model_a_fallbacks : "");
+    add_provider(f->mgr, &tjson_ops, json);
+    free(json);
+    add_provider(f->mgr, &tlocal_ops,
+                 "{\"config_version\": 2, \"name\": \"tlocal\", \"provider_type\": \"tlocal\","
+                 " \"env_key\": \"\", \"base_url\": \"\", \"system_prompt\": \"\","
+                 " \"llm_models\": [{\"name\": \"x\", \"cost_input\": 1, \"cost_output\": 1}]}");
+}
+
+static void fx_jobs(fx *f, size_t n, const char *const *chain, size_t n_chain)
+{
+    size_t i;
+    f->n_jobs = n;
+    f->jobs = calloc(n, sizeof(*f->jobs));
+    f->msgs = calloc(n, sizeof(*f->msgs));
+    f->status = calloc(n, sizeof(*f->status));
+    f->answered_by = calloc(n, sizeof(char *));
+    f->n_attempts = calloc(n, sizeof(unsigned));
+    f->attempt_classes = calloc(n, sizeof(char *));
+    f->cost = calloc(n, sizeof(double));
+    for (i = 0; i < n; i++) {
+        f->msgs[i].role = "user";
+        f->msgs[i].content = "extract the data from this text please";
+        f->jobs[i].req.version = LLMT_REQUEST_VERSION;
+        f->jobs[i].req.messages = &f->msgs[i];
+        f->jobs[i].req.n_messages = 1;
+        f->jobs[i].req.temperature = -1;
+        f->jobs[i].chain = chain;
+        f->jobs[i].n_chain = n_chain;
+        f->jobs[i].user = (void *)(uintptr_t)i;
+        f->status[i] = (llmt_status)-1;
+    }
+}
+
+static void fx_teardown(fx *f)
+{
+    size_t i;
+    fake_http_stop(f->srv);
+    llmt_manager_free(f->mgr);
+    for (i = 0; i < f->n_jobs; i++) {
+        free(f->answered_by[i]);
+        free(f->attempt_classes[i]);
+    }
+    free(f->jobs);
+    free(f->msgs);
+    free(f->status);
+    free(f->answered_by);
+    free(f->n_attempts);
+    free(f->attempt_classes);
+    free(f->cost);
+    pthread_mutex_destroy(&f->mu);
+}
+
+static bool p_next(void *ud, llmt_engine_job **job)
+{
+    fx *f = ud;
+    if (f->next >= f->n_jobs)
+        return false;
+    *job = &f->jobs[f->next++];
+    return true;
+}
+
+static void p_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
+{
+    fx *f = ud;
+    size_t i = (size_t)(uintptr_t)job->user, k;
+    llmt_buf b = {0};
+    assert_int_equal((int)f->status[i], -1); /* each job ends exactly once */
+    f->status[i] = o->status;
+    f->answered_by[i] = llmt_strdup(o->answered_by);
+    f->n_attempts[i] = o->n_attempts;
+    f->cost[i] = o->cost_usd;
+    assert_int_equal(json_array_size(o->attempts), o->n_attempts);
+    for (k = 0; k < json_array_size(o->attempts); k++)
+        llmt_buf_printf(&b, "%s%s", k ? "," : "",
+                        json_string_value(json_object_get(json_array_get(o->attempts, k), "class")));
+    f->attempt_classes[i] = llmt_buf_steal(&b);
+    f->done++;
+    if (f->stop_after_done && f->done >= f->stop_after_done)
+        f->stop = 1;
+}
+
+static llmt_status fx_run(fx *f, llmt_engine_options *eo, llmt_engine_stats *stats)
+{
+    llmt_engine_callbacks cb = {p_next, p_done, NULL, f};
+    llmt_error err;
+    llmt_status st;
+    eo->interrupted = &f->stop;
+    st = llmt_engine_run(f->mgr, eo, &cb, stats, &err);
+    return st;
+}
+
+static double req_time(fx *f, size_t i)
+{
+    const fake_http_request *r = fake_http_request_at(f->srv, i);
+    assert_non_null(r);
+    return r->received_at;
+}
+
+static const char *OK_BODY = "{\"text\": \"{\\\"ok\\\": true}\", \"in\": 100, \"out\": 20}";
+
+/* ------------------------------------------------------------ handlers */
+
+/* Counts concurrent requests; replies OK after 100 ms. */
+static void h_concurrent(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    fx *f = ud;
+    struct timespec ts = {0, 100 * 1000000L};
+    (void)req;
+    pthread_mutex_lock(&f->mu);
+    if (++f->cur > f->peak)
+        f->peak = f->cur;
+    pthread_mutex_unlock(&f->mu);
+    nanosleep(&ts, NULL);
+    pthread_mutex_lock(&f->mu);
+    f->cur--;
+    pthread_mutex_unlock(&f->mu);
+    out->body = OK_BODY;
+}
+
+/* Model "a": quota; model "b": OK; model "c": 500. */
+static void h_by_model(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    (void)ud;
+    if (strstr(req->body, "\"model\":\"a\"")) {
+        out->status = 402;
+        out->body = "{\"error\": \"quota\"}";
+    } else if (strstr(req->body, "\"model\":\"c\"")) {
+        out->status = 500;
+        out->body = "{\"error\": \"boom\"}";
+    } else {
+        out->body = OK_BODY;
+    }
+}
+
+/* ------------------------------------------------------------ tests */
+
+static const char *const CHAIN_A[] = {"tjson:a"};
+static const char *const CHAIN_ABC[] = {"tjson:a", "tjson:b", "tjson:c"};
+static const char *const CHAIN_CB[] = {"tjson:c", "tjson:b"};
+static const char *const CHAIN_CC[] = {"tjson:c", "tjson:c"};
+
+static void engine_runs_concurrently_within_limit(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    size_t i;
+    double t0 = llmt_now_ms(), wall;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_handler(f.srv, h_concurrent, &f);
+    fx_jobs(&f, 24, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 6;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    wall = llmt_now_ms() - t0;
+    assert_int_equal(f.done, 24);
+    for (i = 0; i < 24; i++) {
+        assert_int_equal(f.status[i], LLMT_OK);
+        assert_string_equal(f.answered_by[i], "tjson:a");
+        assert_string_equal(f.attempt_classes[i], "ok");
+        /* 120 tokens at 1 USD / 1M */
+        assert_true(f.cost[i] > 0.000119 && f.cost[i] < 0.000121);
+    }
+    assert_true(f.peak <= 6);
+    assert_true(f.peak >= 3);           /* it did run in parallel */
+    assert_true(wall < 24 * 100 / 2);   /* sequential would take 2.4 s */
+    /* keep-alive: far fewer connections than requests */
+    assert_true(fake_http_request_at(f.srv, 23)->connection_id < 12);
+    assert_int_equal(stats.done, 24);
+    assert_int_equal(stats.failed, 0);
+    fx_teardown(&f);
+}
+
+static void engine_honours_retry_after_seconds(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 429, .headers = "Retry-After: 1\r\n",
+                                                   .body = "{}", .body_len = -1});
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fx_jobs(&f, 1, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.retry.base_ms = 10; /* the backoff alone would retry at once: the header must win */
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.srv), 2);
+    assert_true(req_time(&f, 1) - req_time(&f, 0) >= 0.95);
+    assert_true(req_time(&f, 1) - req_time(&f, 0) < 3.0);
+    assert_int_equal(f.status[0], LLMT_OK);
+    assert_string_equal(f.attempt_classes[0], "rate_limit,ok");
+    assert_int_equal(stats.retries, 1);
+    assert_int_equal(stats.throttled, 1);
+    fx_teardown(&f);
+}
+
+static void engine_honours_reset_header_and_http_date(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    /* a reset duration on a limit that is exhausted (the other still has room) */
+    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 429,
+                         .headers = "x-ratelimit-remaining-requests: 0\r\nx-ratelimit-reset-requests: 800ms\r\n"
+                                    "x-ratelimit-remaining-tokens: 5000\r\nx-ratelimit-reset-tokens: 6m0s\r\n",
+                         .body = "{}", .body_len = -1});
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fx_jobs(&f, 1, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.retry.base_ms = 10;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.srv), 2);
+    assert_true(req_time(&f, 1) - req_time(&f, 0) >= 0.75);
+    assert_true(req_time(&f, 1) - req_time(&f, 0) < 3.0);
+    assert_int_equal(f.status[0], LLMT_OK);
+    fx_teardown(&f);
+}
+
+static void engine_backs_off_and_stops_at_max_retries(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 500, .body = "{}", .body_len = -1});
+    fx_jobs(&f, 1, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.retry.max_retries = 2;
+    eo.retry.base_ms = 50;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.srv), 3);
+    assert_int_equal(f.status[0], LLMT_E_SERVER);
+    assert_string_equal(f.attempt_classes[0], "server,server,server");
+    /* full jitter: between 0 and the ceiling (50 ms, then 100 ms), plus scheduling slack */
+    assert_true(req_time(&f, 1) - req_time(&f, 0) < 0.5);
+    assert_true(req_time(&f, 2) - req_time(&f, 1) < 0.6);
+    fx_teardown(&f);
+}
+
+static void engine_max_retries_zero_means_one_attempt(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 429, .body = "{}", .body_len = -1});
+    fx_jobs(&f, 1, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.retry.max_retries = 0;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(f.status[0], LLMT_E_RATE_LIMIT);
+    fx_teardown(&f);
+}
+
+/* First request: 429 with Retry-After 1 at once; the others reply after 300 ms. No
+ * request may start within the second after the 429, whichever job it belongs to. */
+static void h_first_429(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    fx *f = ud;
+    int n;
+    (void)req;
+    pthread_mutex_lock(&f->mu);
+    n = f->cur++;
+    pthread_mutex_unlock(&f->mu);
+    if (n == 0) {
+        out->status = 429;
+        out->headers = "Retry-After: 1\r\n";
+        out->body = "{}";
+        return;
+    }
+    out->delay_ms = 300;
+    out->body = OK_BODY;
+}
+
+static void engine_429_slows_the_whole_provider(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    size_t i, n;
+    double t429;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_handler(f.srv, h_first_429, &f);
+    fx_jobs(&f, 12, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 4;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    n = fake_http_request_count(f.srv);
+    assert_int_equal(n, 13); /* 12 jobs + the one retry */
+    /* the 429 went to the earliest request */
+    t429 = req_time(&f, 0);
+    /* the first 4 went out together; every later one waited for the pause to end */
+    for (i = 4; i < n; i++)
+        assert_true(req_time(&f, i) - t429 >= 0.95);
+    for (i = 0; i < 12; i++)
+        assert_int_equal(f.status[i], LLMT_OK);
+    assert_int_equal(stats.throttled, 1);
+    fx_teardown(&f);
+}
+
+static void engine_holds_rpm(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    size_t i, n;
+    double t0;
+    (void)state;
+    /* 600 rpm = 10 per second, bucket of one second's worth (10) */
+    fx_setup(&f, "{\"rpm\": 600}", NULL);
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fx_jobs(&f, 25, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 16;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    n = fake_http_request_count(f.srv);
+    assert_int_equal(n, 25);
+    t0 = req_time(&f, 0);
+    for (i = 0; i < n; i++) {
+        /* request i (0-based) cannot come before (i + 1 - 10) / 10 s */
+        double earliest = ((double)i + 1 - 10) / 10.0;
+        assert_true(req_time(&f, i) - t0 >= earliest - 0.03);
+    }
+    /* and the pacing is not much slower than the limit either */
+    assert_true(req_time(&f, n - 1) - t0 < 3.5);
+    fx_teardown(&f);
+}
+
+static void engine_provider_concurrency_limit(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    (void)state;
+    fx_setup(&f, "{\"concurrency\": 2}", NULL);
+    fake_http_set_handler(f.srv, h_concurrent, &f);
+    fx_jobs(&f, 8, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 8;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(f.peak, 2);
+    fx_teardown(&f);
+}
+
+static void engine_quota_goes_to_fallback_at_once(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    size_t i, a = 0;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_handler(f.srv, h_by_model, &f);
+    fx_jobs(&f, 3, CHAIN_ABC, 3);
+    llmt_engine_options_init(&eo);
+    eo.retry.max_retries = 3;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(f.status[i], LLMT_OK);
+        assert_string_equal(f.answered_by[i], "tjson:b");
+        assert_string_equal(f.attempt_classes[i], "quota,ok");
+    }
+    for (i = 0; i < fake_http_request_count(f.srv); i++)
+        a += strstr(fake_http_request_at(f.srv, i)->body, "\"model\":\"a\"") != NULL;
+    assert_int_equal(a, 3); /* never retried */
+    assert_int_equal(stats.fallbacks, 3);
+    fx_teardown(&f);
+}
+
+static void engine_retries_then_falls_back(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_handler(f.srv, h_by_model, &f);
+    fx_jobs(&f, 1, CHAIN_CB, 2);
+    llmt_engine_options_init(&eo);
+    eo.retry.max_retries = 2;
+    eo.retry.base_ms = 5;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(f.status[0], LLMT_OK);
+    assert_string_equal(f.answered_by[0], "tjson:b");
+    assert_string_equal(f.attempt_classes[0], "server,server,server,ok");
+    fx_teardown(&f);
+}
+
+static void engine_one_limit_bounds_the_chain(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_handler(f.srv, h_by_model, &f);
+    fx_jobs(&f, 1, CHAIN_CC, 2);
+    llmt_engine_options_init(&eo);
+    eo.retry.max_retries = 2;
+    eo.retry.base_ms = 5;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    /* 1 + 2 retries on the first model, then one attempt on the fallback: the retries
+     * are not granted again */
+    assert_int_equal(fake_http_request_count(f.srv), 4);
+    assert_int_equal(f.status[0], LLMT_E_SERVER);
+    assert_null(f.answered_by[0]);
+    fx_teardown(&f);
+}
+
+static void engine_fallback_from_model_config_via_unknown_model(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    static const char *const chain[] = {"tjson:nope", "tjson:b"};
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_handler(f.srv, h_by_model, &f);
+    fx_jobs(&f, 1, chain, 2);
+    llmt_engine_options_init(&eo);
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(f.status[0], LLMT_OK);
+    assert_string_equal(f.attempt_classes[0], "not_found,ok");
+    assert_int_equal(fake_http_request_count(f.srv), 1);
+    fx_teardown(&f);
+}
+
+static void engine_budget_is_never_exceeded(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    size_t i, ok = 0, budget = 0;
+    double spent = 0;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fx_jobs(&f, 40, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 8;
+    /* each request: ~12 input tokens + up to 100 output → bound ≈ $0.000112; the
+     * actual cost is $0.00012 (the fake reports 100 in + 20 out, more input than
+     * estimated) — the budget logic must still keep spend + bounds within it */
+    eo.budget_usd = 0.002;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    for (i = 0; i < 40; i++) {
+        if (f.status[i] == LLMT_OK) {
+            ok++;
+            spent += f.cost[i];
+        } else {
+            assert_int_equal(f.status[i], LLMT_E_BUDGET);
+            budget++;
+        }
+    }
+    assert_int_equal(ok + budget, 40);
+    assert_true(ok >= 5);
+    assert_true(budget >= 1);
+    assert_int_equal(fake_http_request_count(f.srv), ok); /* skipped ones were not sent */
+    assert_true(stats.spent_usd <= 0.002 + 0.00013); /* at most one underestimated reply over */
+    assert_true(spent - stats.spent_usd < 1e-12 && stats.spent_usd - spent < 1e-12);
+    fx_teardown(&f);
+}
+
+static void engine_budget_with_exact_estimate_holds_strictly(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    size_t i;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    /* replies that use the whole output bound: spend per request is its upper bound
+     * or less, so spend never passes the budget */
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200,
+                                .body = "{\"text\": \"{}\", \"in\": 5, \"out\": 100}", .body_len = -1});
+    fx_jobs(&f, 30, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 8;
+    eo.budget_usd = 0.001;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_true(stats.spent_usd <= 0.001);
+    assert_true(stats.budget_skipped > 0);
+    for (i = 0; i < 30; i++)
+        assert_true(f.status[i] == LLMT_OK || f.status[i] == LLMT_E_BUDGET);
+    fx_teardown(&f);
+}
+
+static void engine_timeout_is_a_timeout(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    double t0 = llmt_now_ms();
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
+                                                          .delay_ms = 3000});
+    fx_jobs(&f, 1, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.timeout_ms = 300;
+    eo.retry.max_retries = 0;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(f.status[0], LLMT_E_TIMEOUT);
+    assert_true(llmt_now_ms() - t0 < 2500);
+    fx_teardown(&f);
+}
+
+static void engine_local_latency_does_not_block(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    static const char *const chain[] = {"tlocal:x"};
+    double t0, wall;
+    size_t i;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fx_jobs(&f, 20, chain, 1);
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 10;
+    t0 = llmt_now_ms();
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    wall = llmt_now_ms() - t0;
+    /* 20 × 200 ms at concurrency 10: two waves, ~400 ms, not 4 s */
+    assert_true(wall >= 390);
+    assert_true(wall < 1500);
+    for (i = 0; i < 20; i++)
+        assert_int_equal(f.status[i], LLMT_OK);
+    fx_teardown(&f);
+}
+
+static void engine_interrupt_stops_dispatch_and_cancels_the_rest(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    size_t i, ok = 0, cancelled = 0;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
+                                                          .delay_ms = 50});
+    fx_jobs(&f, 50, CHAIN_A, 1);
+    f.stop_after_done = 8;
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 4;
+    eo.grace_ms = 2000;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_true(stats.interrupted);
+    for (i = 0; i < f.next; i++) {
+        if (f.status[i] == LLMT_OK)
+            ok++;
+        else if (f.status[i] == LLMT_E_CANCELLED)
+            cancelled++;
+    }
+    assert_int_equal(ok + cancelled, f.next); /* every handed-out job ended once */
+    assert_true(ok >= 8);
+    assert_true(ok <= 8 + 4);     /* in-flight ones finished in the grace period */
+    assert_true(f.next < 50);     /* dispatch stopped */
+    assert_int_equal(fake_http_request_count(f.srv), ok);
+    fx_teardown(&f);
+}
+
+/* Interrupts from the server side as the request arrives, then never answers in time. */
+static void h_interrupt_and_hang(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    fx *f = ud;
+    (void)req;
+    f->stop = 1;
+    out->delay_ms = 5000;
+    out->body = OK_BODY;
+}
+
+static void engine_interrupt_grace_expires(void **state)
+{
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    double t0;
+    size_t i;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_set_handler(f.srv, h_interrupt_and_hang, &f);
+    fx_jobs(&f, 4, CHAIN_A, 1);
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 4;
+    eo.grace_ms = 200;
+    t0 = llmt_now_ms();
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_true(llmt_now_ms() - t0 < 2000);
+    assert_true(stats.interrupted);
+    for (i = 0; i < f.next; i++)
+        assert_int_equal(f.status[i], LLMT_E_CANCELLED);
+    fx_teardown(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(engine_runs_concurrently_within_limit),
+        cmocka_unit_test(engine_honours_retry_after_seconds),
+        cmocka_unit_test(engine_honours_reset_header_and_http_date),
+        cmocka_unit_test(engine_backs_off_and_stops_at_max_retries),
+        cmocka_unit_test(engine_max_retries_zero_means_one_attempt),
+        cmocka_unit_test(engine_429_slows_the_whole_provider),
+        cmocka_unit_test(engine_holds_rpm),
+        cmocka_unit_test(engine_provider_concurrency_limit),
+        cmocka_unit_test(engine_quota_goes_to_fallback_at_once),
+        cmocka_unit_test(engine_retries_then_falls_back),
+        cmocka_unit_test(engine_one_limit_bounds_the_chain),
+        cmocka_unit_test(engine_fallback_from_model_config_via_unknown_model),
+        cmocka_unit_test(engine_budget_is_never_exceeded),
+        cmocka_unit_test(engine_budget_with_exact_estimate_holds_strictly),
+        cmocka_unit_test(engine_timeout_is_a_timeout),
+        cmocka_unit_test(engine_local_latency_does_not_block),
+        cmocka_unit_test(engine_interrupt_stops_dispatch_and_cancels_the_rest),
+        cmocka_unit_test(engine_interrupt_grace_expires),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,570 @@
+/* The runner on top of the engine: results streamed to results.jsonl, interrupt
+ * leaving a valid file with every finished case, --resume sending only what is
+ * missing, repeat statistics, first-attempt validity, error groups, dry-run. Uses the
+ * example tasks, a test-only HTTP provider ("tjson") at the fake server, and the mock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "fake_http.h"
+#include "provider/manager_internal.h"
+#include "provider/registry.h"
+#include "run/runner.h"
+
+/* ------------------------------------------------------------ provider "tjson" */
+
+static llmt_status t_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+{
+    (void)err;
+    *state = llmt_strdup(s->base_url);
+    return LLMT_OK;
+}
+
+static void t_destroy(void *state)
+{
+    free(state);
+}
+
+static llmt_status t_build(void *state, const llmt_request *req, llmt_http_request *out,
+                           llmt_error *err)
+{
+    json_t *body = json_pack("{s:s, s:s}", "model", req->model, "case", req->case_id);
+    (void)err;
+    out->url = llmt_asprintf("%s/v1/gen", (const char *)state);
+    out->body = json_dumps(body, JSON_COMPACT);
+    out->body_len = strlen(out->body);
+    json_decref(body);
+    return LLMT_OK;
+}
+
+static llmt_status t_parse(void *state, const llmt_request *req, const llmt_http_response *http,
+                           llmt_response *out, llmt_error *err)
+{
+    (void)state;
+    (void)http;
+    (void)err;
+    /* answers with the expected JSON: a valid, fully accurate reply */
+    out->text = llmt_strdup(req->reference ? req->reference : "{}");
+    out->usage.input_tokens = 100;
+    out->usage.output_tokens = 50;
+    out->usage.cached_input_tokens = -1;
+    out->usage.reasoning_tokens = -1;
+    return LLMT_OK;
+}
+
+static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_error *err)
+{
+    (void)state;
+    if (http->status == 429)
+        return llmt_error_set(err, LLMT_E_RATE_LIMIT, "slow down");
+    if (http->status == 401)
+        return llmt_error_set(err, LLMT_E_AUTH, "bad key");
+    if (http->status == 402)
+        return llmt_error_set(err, LLMT_E_QUOTA, "no credit");
+    return llmt_error_set(err, LLMT_E_SERVER, "server error %ld", http->status);
+}
+
+static const llmt_provider_ops tjson_ops = {
+    LLMT_PROVIDER_ABI_VERSION, "tjson", LLMT_CAP_SYSTEM_PROMPT, t_init, t_destroy,
+    t_build, t_parse, t_classify, NULL, NULL, NULL};
+
+/* ------------------------------------------------------------ fixture */
+
+typedef struct fx {
+    fake_http_server *srv;
+    llmt_manager *mgr;
+    llmt_taskset ts;
+    char dir[128];
+    volatile sig_atomic_t stop;
+    size_t stop_after;         /* the server sets `stop` at this request (0 = never) */
+    pthread_mutex_t mu;
+    size_t seen;
+} fx;
+
+static void fx_setup(fx *f)
+{
+    llmt_manager_options mo;
+    llmt_error err;
+    llmt_diags d = {0};
+    char *json, *tasks;
+    llmt_provider_config *cfg;
+    memset(f, 0, sizeof(*f));
+    pthread_mutex_init(&f->mu, NULL);
+    assert_int_equal(fake_http_start(&f->srv), 0);
+    llmt_manager_options_init(&mo);
+    mo.seed = 3;
+    assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
+    json = llmt_asprintf(
+        "{\"config_version\": 2, \"name\": \"tjson\", \"provider_type\": \"tjson\", \"env_key\": \"\","
+        " \"base_url\": \"%s\", \"system_prompt\": \"\", \"llm_models\": ["
+        " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000,"
+        "  \"fallbacks\": [\"tjson:b\"]},"
+        " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000},"
+        " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000}],"
+        " \"fallbacks\": [\"tjson:c\"]}",
+        fake_http_url(f->srv));
+    cfg = llmt_provider_config_parse(json, "test-config.json", &d);
+    free(json);
+    assert_non_null(cfg);
+    assert_int_equal(llmt_registry_add(llmt_manager_registry(f->mgr), &tjson_ops, cfg, "test", NULL,
+                                       true, &err), LLMT_OK);
+    tasks = llmt_path_join(LLMT_SOURCE_DIR, "examples/tasks");
+    assert_int_equal(llmt_tasks_discover(tasks, &f->ts, &d, &err), LLMT_OK);
+    free(tasks);
+    llmt_diags_free(&d);
+    snprintf(f->dir, sizeof f->dir, "/tmp/llmt-test-run-%ld", (long)getpid());
+}
+
+static void fx_teardown(fx *f)
+{
+    char *cmd = llmt_asprintf("rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    fake_http_stop(f->srv);
+    llmt_manager_free(f->mgr);
+    llmt_taskset_free(&f->ts);
+    pthread_mutex_destroy(&f->mu);
+}
+
+static size_t total_cases(const fx *f)
+{
+    size_t i, n = 0;
+    for (i = 0; i < f->ts.n_tasks; i++)
+        n += f->ts.tasks[i].n_cases;
+    return n;
+}
+
+static void opts(fx *f, llmt_run_options *o, const char *const *models, size_t n_models)
+{
+    llmt_run_options_init(o);
+    o->tasks = &f->ts;
+    o->models = models;
+    o->n_models = n_models;
+    o->output_dir = f->dir;
+    o->formats = LLMT_FORMAT_JSON | LLMT_FORMAT_MD;
+    o->interrupted = &f->stop;
+}
+
+/* Reads results.jsonl strictly: every line must be complete JSON. Returns the lines. */
+static json_t *read_jsonl(const fx *f)
+{
+    char *path = llmt_path_join(f->dir, "results.jsonl"), *data = NULL, *p, *nl;
+    size_t len = 0;
+    json_t *arr = json_array();
+    llmt_error err;
+    assert_int_equal(llmt_read_file(path, &data, &len, &err), LLMT_OK);
+    assert_true(len == 0 || data[len - 1] == '\n');
+    for (p = data; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        json_error_t je;
+        json_t *r = json_loadb(p, (size_t)(nl - p), 0, &je);
+        assert_non_null(r);
+        json_array_append_new(arr, r);
+    }
+    free(data);
+    free(path);
+    return arr;
+}
+
+static char *key_of(const json_t *r)
+{
+    return llmt_asprintf("%s/%s/%s:%s/%lld", json_string_value(json_object_get(r, "task")),
+                         json_string_value(json_object_get(r, "case")),
+                         json_string_value(json_object_get(r, "provider")),
+                         json_string_value(json_object_get(r, "model")),
+                         (long long)json_integer_value(json_object_get(r, "repeat")));
+}
+
+static void h_slow_then_stop(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    fx *f = ud;
+    size_t n;
+    (void)req;
+    pthread_mutex_lock(&f->mu);
+    n = ++f->seen;
+    pthread_mutex_unlock(&f->mu);
+    if (f->stop_after && n == f->stop_after)
+        f->stop = 1;
+    out->delay_ms = 40;
+    out->body = "{}";
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void run_interrupt_then_resume_sends_only_the_rest(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:a"};
+    json_t *lines, *r;
+    size_t i, n_first, total, sent_first, j;
+    char *path;
+    (void)state;
+    fx_setup(&f);
+    fake_http_set_handler(f.srv, h_slow_then_stop, &f);
+    total = total_cases(&f) * 3;
+    f.stop_after = 5;
+    opts(&f, &o, models, 1);
+    o.repeat = 3;
+    o.concurrency = 2;
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_true(rr.interrupted);
+    lines = read_jsonl(&f);
+    n_first = json_array_size(lines);
+    sent_first = fake_http_request_count(f.srv);
+    /* every request that was answered is a result; nothing else is */
+    assert_true(n_first >= 5);
+    assert_true(n_first < total);
+    assert_int_equal(n_first, rr.summary.n_rows);
+    assert_true(sent_first >= n_first && sent_first <= n_first + 2);
+    json_array_foreach(lines, i, r) assert_true(json_is_null(json_object_get(r, "error")));
+    /* the reports were written from what finished */
+    path = llmt_path_join(f.dir, "results.json");
+    assert_true(llmt_path_exists(path));
+    free(path);
+    path = llmt_path_join(f.dir, "report.md");
+    assert_true(llmt_path_exists(path));
+    free(path);
+    llmt_run_result_free(&rr);
+
+    /* add a torn line, as a crash mid-write would leave */
+    path = llmt_path_join(f.dir, "results.jsonl");
+    {
+        FILE *fp = fopen(path, "ab");
+        assert_non_null(fp);
+        fputs("{\"task\":\"job_ads\",\"ca", fp);
+        fclose(fp);
+    }
+    free(path);
+
+    f.stop = 0;
+    f.stop_after = 0;
+    opts(&f, &o, models, 1);
+    o.output_dir = NULL;
+    o.resume_dir = f.dir;
+    o.repeat = 3;
+    o.concurrency = 4;
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_false(rr.interrupted);
+    assert_int_equal(rr.resumed, n_first);
+    assert_int_equal(rr.planned, total - n_first);
+    assert_int_equal(fake_http_request_count(f.srv) - sent_first, total - n_first);
+    assert_int_equal(rr.summary.n_rows, total);
+    json_decref(lines);
+    lines = read_jsonl(&f);
+    assert_int_equal(json_array_size(lines), total);
+    /* one line per case × model × repeat */
+    for (i = 0; i < total; i++) {
+        char *ki = key_of(json_array_get(lines, i));
+        for (j = i + 1; j < total; j++) {
+            char *kj = key_of(json_array_get(lines, j));
+            assert_string_not_equal(ki, kj);
+            free(kj);
+        }
+        free(ki);
+    }
+    json_decref(lines);
+    llmt_run_result_free(&rr);
+
+    /* resuming a complete run sends nothing */
+    opts(&f, &o, models, 1);
+    o.output_dir = NULL;
+    o.resume_dir = f.dir;
+    o.repeat = 3;
+    sent_first = fake_http_request_count(f.srv);
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.srv), sent_first);
+    assert_int_equal(rr.planned, 0);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+static void run_repeat_statistics_match_the_results(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"mock:noisy", "mock:oracle"};
+    llmt_case_stats *cs = NULL;
+    size_t n = 0, i, k;
+    json_t *lines;
+    (void)state;
+    fx_setup(&f);
+    opts(&f, &o, models, 2);
+    o.repeat = 4;
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(rr.summary.n_rows, total_cases(&f) * 2 * 4);
+    assert_true(llmt_summary_case_stats(&rr.summary, &cs, &n));
+    assert_int_equal(n, total_cases(&f) * 2);
+    lines = read_jsonl(&f);
+    for (k = 0; k < n; k++) {
+        const llmt_case_stats *c = &cs[k];
+        const llmt_task *t = &f.ts.tasks[c->task];
+        double s = 0, sq = 0, mn = INFINITY, mx = -INFINITY, ls = 0, mean, sd;
+        size_t cnt = 0;
+        json_t *r;
+        const char *colon = strchr(models[c->model], ':');
+        /* recompute from the file, independently of the summary rows */
+        json_array_foreach(lines, i, r) {
+            double a;
+            if (strcmp(json_string_value(json_object_get(r, "task")), t->name) != 0 ||
+                strcmp(json_string_value(json_object_get(r, "case")), t->cases[c->kase].name) != 0 ||
+                strcmp(json_string_value(json_object_get(r, "model")), colon + 1) != 0)
+                continue;
+            a = json_number_value(json_object_get(r, "accuracy"));
+            s += a;
+            sq += a * a;
+            ls += json_number_value(json_object_get(r, "latency_ms"));
+            if (a < mn) mn = a;
+            if (a > mx) mx = a;
+            cnt++;
+        }
+        assert_int_equal(cnt, 4);
+        assert_int_equal(c->n, 4);
+        mean = s / 4;
+        sd = sqrt(fmax(0, (sq - 4 * mean * mean) / 3));
+        assert_true(fabs(c->acc_mean - mean) < 1e-9);
+        assert_true(fabs(c->acc_stddev - sd) < 1e-6);
+        assert_true(fabs(c->acc_min - mn) < 1e-9 && fabs(c->acc_max - mx) < 1e-9);
+        assert_true(fabs(c->lat_mean - ls / 4) < 1e-6);
+    }
+    free(cs);
+    json_decref(lines);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+static void summary_case_stats_known_values(void **state)
+{
+    llmt_summary s;
+    static const char *const models[] = {"p:m"};
+    static const double acc[] = {50, 100, 75};
+    static const double lat[] = {100, 300, 200};
+    llmt_case_stats *cs = NULL;
+    size_t n = 0, i;
+    (void)state;
+    llmt_summary_init(&s, models, 1);
+    for (i = 0; i < 3; i++) {
+        json_t *r = json_pack("{s:i, s:f, s:f, s:b, s:n, s:{s:i, s:i, s:f}}", "repeat", (int)i,
+                              "accuracy", acc[i], "latency_ms", lat[i], "valid", 1, "error",
+                              "usage", "input_tokens", 1, "output_tokens", 1, "cost_usd", 0.5);
+        llmt_summary_add(&s, 0, 0, 0, r);
+        json_decref(r);
+    }
+    assert_true(llmt_summary_case_stats(&s, &cs, &n));
+    assert_int_equal(n, 1);
+    assert_true(fabs(cs[0].acc_mean - 75) < 1e-9);
+    assert_true(fabs(cs[0].acc_stddev - 25) < 1e-9); /* sample standard deviation */
+    assert_true(cs[0].acc_min == 50 && cs[0].acc_max == 100);
+    assert_true(fabs(cs[0].lat_mean - 200) < 1e-9);
+    assert_true(fabs(cs[0].lat_stddev - 100) < 1e-9);
+    assert_true(cs[0].lat_min == 100 && cs[0].lat_max == 300);
+    assert_int_equal(llmt_summary_max_repeats(&s), 3);
+    assert_int_equal(s.models[0].first_attempt_valid, 3);
+    free(cs);
+    llmt_summary_free(&s);
+}
+
+/* One 429 for every case: each result then took two attempts. */
+static void h_429_once_per_case(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    fx *f = ud;
+    size_t n;
+    (void)req;
+    pthread_mutex_lock(&f->mu);
+    n = ++f->seen;
+    pthread_mutex_unlock(&f->mu);
+    if (n == 1) {
+        out->status = 429;
+        out->headers = "Retry-After: 0\r\n";
+        out->body = "{}";
+        return;
+    }
+    out->body = "{}";
+}
+
+static void run_records_attempts_and_first_attempt_validity(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:a"};
+    json_t *lines, *r;
+    size_t i, two = 0, n;
+    (void)state;
+    fx_setup(&f);
+    fake_http_set_handler(f.srv, h_429_once_per_case, &f);
+    opts(&f, &o, models, 1);
+    o.concurrency = 1;
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    lines = read_jsonl(&f);
+    n = json_array_size(lines);
+    assert_int_equal(n, total_cases(&f));
+    json_array_foreach(lines, i, r) {
+        json_t *att = json_object_get(r, "attempts");
+        json_t *usage = json_object_get(r, "usage");
+        assert_true(json_is_true(json_object_get(r, "valid")));
+        assert_string_equal(json_string_value(json_object_get(r, "answered_by")), "tjson:a");
+        assert_int_equal(json_integer_value(json_object_get(usage, "input_tokens")), 100);
+        /* 100 in at $1/M + 50 out at $2/M */
+        assert_true(fabs(json_number_value(json_object_get(usage, "cost_usd")) - 0.0002) < 1e-12);
+        if (json_array_size(att) == 2) {
+            two++;
+            assert_string_equal(json_string_value(json_object_get(json_array_get(att, 0), "class")),
+                                "rate_limit");
+            assert_int_equal(json_integer_value(json_object_get(json_array_get(att, 0), "http_status")), 429);
+        }
+    }
+    assert_int_equal(two, 1);
+    assert_int_equal(rr.summary.models[0].valid, n);
+    assert_int_equal(rr.summary.models[0].first_attempt_valid, n - 1);
+    assert_int_equal(rr.summary.models[0].attempts, n + 1);
+    assert_int_equal(rr.retries, 1);
+    json_decref(lines);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+static void run_groups_errors_by_provider_and_class(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:c"}; /* no fallback */
+    (void)state;
+    fx_setup(&f);
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 401, .body = "{}", .body_len = -1});
+    opts(&f, &o, models, 1);
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(rr.summary.n_errors, 1);
+    assert_string_equal(rr.summary.errors[0].provider, "tjson");
+    assert_string_equal(rr.summary.errors[0].error_class, "auth");
+    assert_int_equal(rr.summary.errors[0].count, total_cases(&f));
+    assert_string_equal(rr.summary.errors[0].example, "bad key");
+    /* auth is never retried */
+    assert_int_equal(fake_http_request_count(f.srv), total_cases(&f));
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+static void run_dry_run_estimates_and_sends_nothing(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:a", "mock:oracle"};
+    llmt_run_estimate *e = NULL;
+    (void)state;
+    fx_setup(&f);
+    opts(&f, &o, models, 2);
+    o.repeat = 2;
+    assert_int_equal(llmt_run_estimate_cost(f.mgr, &o, &e, &d, &err), LLMT_OK);
+    assert_int_equal(e[0].calls, total_cases(&f) * 2);
+    assert_int_equal(e[1].calls, total_cases(&f) * 2);
+    assert_true(e[0].cost_known && e[1].cost_known);
+    assert_true(e[0].input_tokens > 0);
+    assert_true(e[0].min_usd > 0 && e[0].min_usd < e[0].max_usd);
+    /* tjson:a: output bound 1000 tokens at $2/M per call */
+    assert_true(fabs(e[0].max_usd - e[0].min_usd - (double)e[0].calls * 1000 * 2 / 1e6) < 1e-9);
+    assert_int_equal(fake_http_request_count(f.srv), 0);
+    free(e);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+/* a: quota; b: server error; c: fine */
+static void h_quota_a_server_b(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    (void)ud;
+    if (strstr(req->body, "\"model\":\"a\"")) {
+        out->status = 402;
+        out->body = "{}";
+    } else if (strstr(req->body, "\"model\":\"b\"")) {
+        out->status = 500;
+        out->body = "{}";
+    } else {
+        out->body = "{}";
+    }
+}
+
+static void run_follows_the_configured_fallback_chain(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:a"};
+    json_t *lines, *r;
+    size_t i;
+    (void)state;
+    fx_setup(&f);
+    fake_http_set_handler(f.srv, h_quota_a_server_b, &f);
+    opts(&f, &o, models, 1);
+    o.max_retries = 1;
+    o.filter = "job_ads/nurse";
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    lines = read_jsonl(&f);
+    assert_int_equal(json_array_size(lines), 1);
+    r = json_array_get(lines, 0);
+    /* model fallbacks first (b), then the provider's (c); quota is never retried, the
+     * server error on b uses the one retry of the chain */
+    assert_string_equal(json_string_value(json_object_get(r, "answered_by")), "tjson:c");
+    {
+        json_t *att = json_object_get(r, "attempts");
+        static const char *const want[][2] = {
+            {"tjson:a", "quota"}, {"tjson:b", "server"}, {"tjson:b", "server"}, {"tjson:c", "ok"}};
+        assert_int_equal(json_array_size(att), 4);
+        for (i = 0; i < 4; i++) {
+            json_t *a = json_array_get(att, i);
+            assert_string_equal(json_string_value(json_object_get(a, "model")), want[i][0]);
+            assert_string_equal(json_string_value(json_object_get(a, "class")), want[i][1]);
+        }
+    }
+    /* the result stays under the model that was asked for */
+    assert_string_equal(json_string_value(json_object_get(r, "model")), "a");
+    assert_int_equal(rr.summary.models[0].by_fallback, 1);
+    assert_int_equal(rr.summary.models[0].first_attempt_valid, 0);
+    json_decref(lines);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(run_interrupt_then_resume_sends_only_the_rest),
+        cmocka_unit_test(run_repeat_statistics_match_the_results),
+        cmocka_unit_test(summary_case_stats_known_values),
+        cmocka_unit_test(run_records_attempts_and_first_attempt_validity),
+        cmocka_unit_test(run_groups_errors_by_provider_and_class),
+        cmocka_unit_test(run_dry_run_estimates_and_sends_nothing),
+        cmocka_unit_test(run_follows_the_configured_fallback_chain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
