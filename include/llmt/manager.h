@@ -33,12 +33,18 @@ typedef struct llmt_manager_options {
                                         <dir>/<name>/<name>.so + config.json; NULL = none.
                                         The library never reads LLMT_PLUGIN_PATH itself:
                                         the application decides (the CLI passes it). */
+    /* version 3: */
+    const char *project_config_path; /* llm-tester.json (or a pyllm_config.json, migrated in
+                                        memory); NULL = no project. Its folder becomes the
+                                        project folder (.env, providers/<name>.json overrides)
+                                        unless project_dir is set; its enabled/disabled
+                                        providers apply. */
 } llmt_manager_options;
 
 #define LLMT_DEFAULT_MAX_FILE_BYTES (20L * 1024 * 1024)
 
-#define LLMT_MANAGER_OPTIONS_VERSION 2u
-#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, 0, NULL}
+#define LLMT_MANAGER_OPTIONS_VERSION 3u
+#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, 0, NULL, NULL}
 
 /* Fills opts with defaults (same as LLMT_MANAGER_OPTIONS_INIT). */
 LLMT_API void llmt_manager_options_init(llmt_manager_options *opts);

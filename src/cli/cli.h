@@ -73,7 +73,11 @@ void cli_print_diags(const cli_ctx *ctx, const llmt_diags *d, bool all);
 /* Maps a library status to an exit code. */
 int cli_exit_for(llmt_status st);
 
-/* Creates the manager with the context's logger and seed. Prints the error itself. */
+/* The project config: --config FILE, else llm-tester.json (or pyllm_config.json) found
+ * from the current directory upward; malloc'd, NULL when there is none. */
+char *cli_project_config_path(const cli_ctx *ctx);
+/* Creates the manager with the context's logger, seed and project config (see
+ * cli_project_config_path). Prints the error itself. */
 int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules);
 uint64_t cli_seed(const cli_ctx *ctx);
 /* LLMT_PLUGIN_PATH, then the project config's plugin_paths (colon-separated); malloc'd,
@@ -87,6 +91,8 @@ int cmd_providers(cli_ctx *ctx, int argc, char **argv);
 int cmd_models(cli_ctx *ctx, int argc, char **argv);
 int cmd_config(cli_ctx *ctx, int argc, char **argv);
 int cmd_score(cli_ctx *ctx, int argc, char **argv);
+int cmd_prices(cli_ctx *ctx, int argc, char **argv);
+int cmd_costs(cli_ctx *ctx, int argc, char **argv);
 int cmd_scaffold(cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
 int cmd_report(cli_ctx *ctx, int argc, char **argv);

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cfgedit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/util.h"
@@ -24,13 +25,25 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
     char **model_list = NULL;
     size_t n_models = 0, i, j, shown = 0;
     int npos, rc;
+    cli_project_defaults pd;
     memset(&ts, 0, sizeof ts);
+    memset(&pd, 0, sizeof pd);
     rc = cli_parse(ctx, cli_find_command("list"), opts, argc, argv, &npos);
     if (rc)
         goto done;
+    rc = cli_project_defaults_load(ctx, &pd);
+    if (rc)
+        goto done;
     rc = CLI_EXIT_USAGE;
+    if (!tasks_dir)
+        tasks_dir = pd.tasks_dir;
+    if (models.n == 0 && pd.n_models) {
+        models.v = pd.models;
+        models.n = pd.n_models;
+        pd.models = NULL;
+    }
     if (!tasks_dir) {
-        cli_error("list: --tasks DIR is required (see: llm-tester list --help)");
+        cli_error("list: --tasks DIR is required, or tasks_dir in llm-tester.json (see: llm-tester list --help)");
         goto done;
     }
     if (cli_split_list(&models, &model_list, &n_models) != 0)
@@ -87,6 +100,12 @@ done:
     llmt_diags_free(&diags);
     llmt_manager_free(mgr);
     free(model_list);
+    if (pd.n_models && !pd.models) {
+        llmt_free_strv(models.v, models.n);
+        models.v = NULL;
+        models.n = 0;
+    }
+    cli_project_defaults_free(&pd);
     cli_strings_free(&models);
     return rc < 0 ? 0 : rc;
 }

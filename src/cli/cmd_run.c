@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cfgedit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/util.h"
@@ -234,9 +235,10 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0}, weights = {0};
     long repeat = 1, concurrency = 8, max_retries = 3;
     double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
-    bool budget_seen = false, dry_run = false;
+    bool budget_seen = false, dry_run = false, conc_seen = false, retries_seen = false;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
-    bool tol_seen = false, thr_seen = false;
+    bool tol_seen = false, thr_seen = false, repeat_seen = false;
+    cli_project_defaults pd;
     const cli_option opts[] = {
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
@@ -244,7 +246,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"shard", 0, OPT_STRING, "K/N", "run only shard K of N (cases dealt round-robin; join with 'merge')", &shard, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
         {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,json)", &formats, NULL},
-        {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, NULL},
+        {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, &repeat_seen},
         {"mock-rules", 0, OPT_STRING, "FILE", "rules file for mock:rules", &mock_rules, NULL},
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
         {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
@@ -256,10 +258,10 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"no-history", 0, OPT_FLAG, NULL, "do not record the run in the history", &no_history, NULL},
         {"label", 0, OPT_STRING, "TEXT", "a label for this run in the history (e.g. a commit or prompt version)", &label, NULL},
         {"min-accuracy", 0, OPT_DOUBLE, "PCT", "exit 1 when a model's mean accuracy is below PCT", &min_accuracy, NULL},
-        {"concurrency", 'j', OPT_LONG, "N", "requests in flight at once, all providers (default 8)", &concurrency, NULL},
+        {"concurrency", 'j', OPT_LONG, "N", "requests in flight at once, all providers (default 8)", &concurrency, &conc_seen},
         {"timeout", 0, OPT_DOUBLE, "SECONDS", "total time allowed per request (default 120)", &timeout_s, NULL},
         {"connect-timeout", 0, OPT_DOUBLE, "SECONDS", "time allowed to connect (default 10)", &connect_timeout_s, NULL},
-        {"max-retries", 0, OPT_LONG, "N", "retries of retryable failures per case, fallbacks included (default 3; 0 = none)", &max_retries, NULL},
+        {"max-retries", 0, OPT_LONG, "N", "retries of retryable failures per case, fallbacks included (default 3; 0 = none)", &max_retries, &retries_seen},
         {"retry-max-time", 0, OPT_DOUBLE, "SECONDS", "no new attempt for a case after this long (default 300)", &retry_max_time_s, NULL},
         {"fallback", 0, OPT_STRINGS, "P:M", "model to try when a model fails (repeatable; after config fallbacks)", &fallbacks, NULL},
         {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
@@ -284,18 +286,59 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     int npos, rc;
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
+    memset(&pd, 0, sizeof pd);
     llmt_run_options_init(&ro);
     llmt_score_options_init(&so);
     rc = cli_parse(ctx, self(), opts, argc, argv, &npos);
     if (rc)
         goto done;
+    /* the project config's defaults fill what the command line left out */
+    rc = cli_project_defaults_load(ctx, &pd);
+    if (rc)
+        goto done;
     rc = CLI_EXIT_USAGE;
+    if (!tasks_dir)
+        tasks_dir = pd.tasks_dir;
+    if (!output)
+        output = pd.output_dir;
+    if (!repeat_seen && pd.repeat > 0)
+        repeat = pd.repeat;
+    if (!conc_seen && pd.concurrency > 0)
+        concurrency = pd.concurrency;
+    if (!retries_seen && pd.max_retries >= 0)
+        max_retries = pd.max_retries;
+    if (timeout_s == 0 && pd.timeout_ms > 0)
+        timeout_s = (double)pd.timeout_ms / 1000.0;
+    if (connect_timeout_s == 0 && pd.connect_timeout_ms > 0)
+        connect_timeout_s = (double)pd.connect_timeout_ms / 1000.0;
+    if (!budget_seen && pd.budget_usd >= 0) {
+        budget = pd.budget_usd;
+        budget_seen = true;
+    }
+    if (!cache_mode_text)
+        cache_mode_text = pd.cache_mode;
+    if (!cache_db && !getenv("LLMT_CACHE_DB"))
+        cache_db = pd.cache_path; /* command line > environment > project > default */
+    if (!ctx->common.seed_text && pd.has_seed)
+        ctx->common.seed_text = pd.seed_text;
+    if (formats.n == 0 && pd.n_formats) {
+        formats.v = malloc(pd.n_formats * sizeof(*formats.v));
+        if (!formats.v)
+            goto done;
+        for (i = 0; i < pd.n_formats; i++)
+            formats.v[formats.n++] = pd.formats[i]; /* borrowed from pd, freed with it */
+    }
+    if (models.n == 0 && pd.n_models) {
+        models.v = pd.models;
+        models.n = pd.n_models;
+        pd.models = NULL; /* now freed with `models` (the strings below) */
+    }
     if (npos > 0) {
         cli_error("run: unexpected argument '%s' (see: llm-tester run --help)", argv[0]);
         goto done;
     }
     if (!tasks_dir) {
-        cli_error("run: --tasks DIR is required (see: llm-tester run --help)");
+        cli_error("run: --tasks DIR is required, or tasks_dir in llm-tester.json (see: llm-tester run --help)");
         goto done;
     }
     if (cli_split_list(&models, &model_list, &n_models) != 0 || n_models == 0) {
@@ -525,6 +568,12 @@ done:
     llmt_manager_free(mgr);
     llmt_cache_close(cache);
     free(model_list);
+    if (pd.n_models && !pd.models) {
+        llmt_free_strv(models.v, models.n);
+        models.v = NULL;
+        models.n = 0;
+    }
+    cli_project_defaults_free(&pd);
     cli_strings_free(&models);
     cli_strings_free(&formats);
     cli_strings_free(&weights);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "config/project_config.h"
 #include "core/util.h"
 
 #ifndef LLMT_VERSION
@@ -67,15 +68,45 @@ const cli_command cli_commands[] = {
     {"recommend", "Models of a recorded run on the accuracy/cost Pareto front.",
      "recommend [RUN] [--json] [--db FILE]", NULL,
      "  llm-tester recommend\n  llm-tester recommend latest --json\n", cmd_recommend},
-    {"providers", "Show the providers the registry knows.", "providers list [--json] [-v]",
-     "One line per provider: enabled, kind (http/local), ABI version, model count, key\n"
-     "variable and origin (built-in, or the plugin's .so). Plugins come from\n"
+    {"providers", "List providers; enable or disable one for this project.",
+     "providers list [--json] [-v] | providers enable|disable NAME",
+     "list: one line per provider: enabled, kind (http/local), ABI version, model count,\n"
+     "key variable and origin (built-in, or the plugin's .so). Plugins come from\n"
      "LLMT_PLUGIN_PATH and \"plugin_paths\" in llm-tester.json; with -v, plugins that were\n"
-     "refused are listed with the reason.",
-     "  llm-tester providers list\n  LLMT_PLUGIN_PATH=plugins llm-tester providers list -v\n",
-     cmd_providers},
-    {"models", "Show a provider's models with flags, costs and limits.",
-     "models list PROVIDER [--json]", NULL, "  llm-tester models list mock\n", cmd_models},
+     "refused are listed with the reason.\n"
+     "enable/disable write \"providers\": {NAME: {\"enabled\": ...}} into the project's\n"
+     "llm-tester.json (created in the current directory when there is none).",
+     "  llm-tester providers list\n  LLMT_PLUGIN_PATH=plugins llm-tester providers list -v\n"
+     "  llm-tester providers disable mock\n", cmd_providers},
+    {"models", "List, add, edit, remove a provider's models; choose the default.",
+     "models list PROVIDER [--json] | models add|edit|remove|set-default PROVIDER MODEL [fields]",
+     "Changes go to the project's override file providers/PROVIDER.json beside\n"
+     "llm-tester.json (created on first write), never to the shipped config. A failed\n"
+     "change (duplicate, unknown model, bad value) leaves the file untouched.\n"
+     "'models list' says which file each model's settings came from.",
+     "  llm-tester models list mock\n"
+     "  llm-tester models add mock cheap-oracle --cost-input 0.05 --cost-output 0.2 --cost-category cheap\n"
+     "  llm-tester models edit mock oracle --cost-input 0.2 --enabled yes\n"
+     "  llm-tester models set-default mock noisy\n"
+     "  llm-tester models remove mock cheap-oracle\n", cmd_models},
+    {"prices", "Compare the prices of enabled models.",
+     "prices list [--provider P ...] [--match REGEX] [--max-cost USD] [--min-context N] "
+     "[--sort total_cost|name|provider|context|input|output] [--desc] [--json]",
+     "Input and output cost are USD per 1M tokens; TOTAL is their sum; CONTEXT is\n"
+     "max input + max output tokens. Models without a price sort last.",
+     "  llm-tester prices list\n"
+     "  llm-tester prices list --max-cost 1 --sort context --desc\n"
+     "  llm-tester prices list --match 'oracle|noisy' --json\n", cmd_prices},
+    {"costs", "Update model prices and limits from a provider's model catalog.",
+     "costs update [--provider P ...] [--from FILE] [--dry-run]",
+     "Fetches the catalog of the provider that offers one (or reads FILE, saved from\n"
+     "that provider's models endpoint) and updates cost_input, cost_output and token\n"
+     "limits of our models whose catalog id is PROVIDER/MODEL or their \"catalog_id\".\n"
+     "A price change above 0.001 USD per 1M counts as updated. Catalog models the\n"
+     "catalog provider lacks are added to it, disabled, with a category from their price.\n"
+     "Writes go to the project's providers/*.json overrides; --dry-run writes nothing.",
+     "  llm-tester costs update --dry-run\n"
+     "  llm-tester costs update --from models.json --provider mock\n", cmd_costs},
     {"scaffold", "Create a working provider plugin or task folder to start from.",
      "scaffold provider NAME [--dir DIR] | scaffold task NAME [--dir DIR]",
      "provider: DIR/NAME/ (default plugins/NAME/) with NAME.c (the provider vtable, TODOs\n"
@@ -97,9 +128,20 @@ const cli_command cli_commands[] = {
      "Exit status: 0; 3 when --ping found an unreachable provider.",
      "  llm-tester doctor\n  llm-tester doctor --ping\n  llm-tester doctor --json\n",
      cmd_doctor},
-    {"config", "Check configuration files.", "config validate",
-     "validate: checks every provider config.json and the project config; exit 2 on any problem.",
-     "  llm-tester config validate\n", cmd_config},
+    {"config", "Validate, show or migrate configuration.",
+     "config validate [FILE...] | config show [--json] | config migrate [FILE...] [--write]",
+     "validate: checks the shipped provider configs, the project's llm-tester.json, its\n"
+     "  override files providers/*.json and the tasks under tasks_dir (or the named files);\n"
+     "  exit 2 on any error.\n"
+     "show: the effective configuration, each value with where it came from (a file,\n"
+     "  \"default\", the environment or the command line).\n"
+     "migrate: prints the named files (default: the project config and its overrides)\n"
+     "  at the current config_version; with --write replaces them, keeping FILE.bak.\n"
+     "  A pyllm_config.json becomes llm-tester.json. Current files are left alone.",
+     "  llm-tester config validate\n"
+     "  llm-tester config show\n"
+     "  llm-tester config migrate pyllm_config.json\n"
+     "  llm-tester config migrate --write\n", cmd_config},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 const cli_command *cli_find_command(const char *name)
@@ -123,19 +165,29 @@ uint64_t cli_seed(const cli_ctx *ctx)
     return ctx->common.seed_text ? strtoull(ctx->common.seed_text, NULL, 10) : 0;
 }
 
+char *cli_project_config_path(const cli_ctx *ctx)
+{
+    if (ctx->common.config_path)
+        return llmt_strdup(ctx->common.config_path);
+    return llmt_project_config_find(NULL);
+}
+
 int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
 {
     llmt_manager_options o;
     llmt_error err;
     llmt_status st;
+    char *project = cli_project_config_path(ctx);
     char *plugin_path = cli_plugin_path(ctx);
     llmt_manager_options_init(&o);
     o.logger = ctx->logger;
     o.seed = cli_seed(ctx);
     o.mock_rules_path = mock_rules;
     o.plugin_path = plugin_path;
+    o.project_config_path = project;
     st = llmt_manager_new(out, &o, &err);
     free(plugin_path);
+    free(project);
     if (st != LLMT_OK) {
         cli_error("%s", err.message);
         return cli_exit_for(st);

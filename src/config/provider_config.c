@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/jcheck.h"
+#include "config/migrate.h"
 #include "core/util.h"
 
 static const char *const provider_keys[] = {
@@ -13,8 +14,14 @@ static const char *const provider_keys[] = {
 
 static const char *const model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
-    "max_input_tokens", "max_output_tokens", "capabilities", "fallbacks", "openrouter_id",
+    "max_input_tokens", "max_output_tokens", "capabilities", "fallbacks", "catalog_id",
     "description", NULL};
+
+/* An override file's model entry may also say "removed": true. */
+static const char *const override_model_keys[] = {
+    "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
+    "max_input_tokens", "max_output_tokens", "capabilities", "fallbacks", "catalog_id",
+    "description", "removed", NULL};
 
 static const char *const categories[] = {"free", "cheap", "standard", "expensive", "premium", NULL};
 
@@ -45,9 +52,12 @@ static char **parse_fallbacks(llmt_jcheck *c, json_t *obj, const char *path, siz
     return v;
 }
 
-static void parse_model(llmt_jcheck *c, json_t *m, size_t idx, llmt_model_config *out)
+/* `partial`: an override entry, where every field but the name is optional and
+ * cost_input may change without cost_output. */
+static void parse_model(llmt_jcheck *c, json_t *m, const char *mpath, bool partial,
+                        llmt_model_config *out)
 {
-    char *path = llmt_asprintf("/llm_models/%zu", idx);
+    char *path = llmt_strdup(mpath);
     json_t *caps;
     const char *cat;
     bool has_in, has_out;
@@ -57,7 +67,11 @@ static void parse_model(llmt_jcheck *c, json_t *m, size_t idx, llmt_model_config
         free(path);
         return;
     }
-    llmt_jc_unknown_keys(c, m, path, model_keys);
+    llmt_jc_unknown_keys(c, m, path, partial ? override_model_keys : model_keys);
+    if (partial)
+        llmt_jc_bool(c, m, path, "removed", false);
+    out->catalog_id = llmt_strdup(llmt_jc_string(c, m, path, "catalog_id", false, NULL));
+    llmt_jc_string(c, m, path, "description", false, NULL);
     out->name = llmt_strdup(llmt_jc_string(c, m, path, "name", true, ""));
     out->is_default = llmt_jc_bool(c, m, path, "default", false);
     out->preferred = llmt_jc_bool(c, m, path, "preferred", false);
@@ -67,7 +81,7 @@ static void parse_model(llmt_jcheck *c, json_t *m, size_t idx, llmt_model_config
     out->cost_input = llmt_jc_number(c, m, path, "cost_input", false, 0, 0);
     out->cost_output = llmt_jc_number(c, m, path, "cost_output", false, 0, 0);
     out->has_cost = has_in && has_out;
-    if (has_in != has_out)
+    if (has_in != has_out && !partial)
         llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, path,
                        "cost_input and cost_output must be given together");
     cat = llmt_jc_string(c, m, path, "cost_category", false, "standard");
@@ -104,26 +118,48 @@ static void parse_model(llmt_jcheck *c, json_t *m, size_t idx, llmt_model_config
     free(path);
 }
 
+void llmt_model_config_check_partial(llmt_jcheck *c, json_t *m, const char *path)
+{
+    llmt_model_config tmp;
+    memset(&tmp, 0, sizeof tmp);
+    parse_model(c, m, path, true, &tmp);
+    llmt_model_config_clear(&tmp);
+}
+
+void llmt_model_config_clear(llmt_model_config *m)
+{
+    free(m->name);
+    free(m->cost_category);
+    free(m->catalog_id);
+    free(m->origin);
+    llmt_free_strv(m->fallbacks, m->n_fallbacks);
+    memset(m, 0, sizeof(*m));
+}
+
 llmt_provider_config *llmt_provider_config_parse(const char *text, const char *path,
                                                  llmt_diags *diags)
 {
     llmt_provider_config *cfg = calloc(1, sizeof(*cfg));
     size_t errors_before = diags->errors;
     llmt_jcheck c = {diags, path};
-    json_t *root, *models, *rl;
+    json_t *root = NULL, *models, *rl, *raw;
     size_t i, j, n_default = 0;
     if (!cfg)
         return NULL;
     cfg->path = llmt_strdup(path);
-    cfg->text = llmt_strdup(text);
-    root = llmt_jc_load_text(diags, text, path);
-    if (!root)
+    raw = llmt_jc_load_text(diags, text, path);
+    if (!raw)
         goto done;
-    if (!json_is_object(root)) {
+    if (!json_is_object(raw)) {
         llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "", "expected an object at the top level, got %s",
-                       llmt_json_type_name(root));
+                       llmt_json_type_name(raw));
+        root = raw;
         goto done;
     }
+    /* a version-1 file is migrated in memory; providers then see the current format */
+    root = llmt_migrate_provider_config(raw, path, diags, NULL);
+    json_decref(raw);
+    cfg->text = root == raw ? llmt_strdup(text) : json_dumps(root, JSON_INDENT(2));
     llmt_jc_unknown_keys(&c, root, "", provider_keys);
     cfg->config_version = (int)llmt_jc_int(&c, root, "", "config_version", false, 1, 1);
     if (cfg->config_version > LLMT_PROVIDER_CONFIG_VERSION)
@@ -152,8 +188,11 @@ llmt_provider_config *llmt_provider_config_parse(const char *text, const char *p
         if (!cfg->models)
             goto done;
         cfg->n_models = json_array_size(models);
-        for (i = 0; i < cfg->n_models; i++)
-            parse_model(&c, json_array_get(models, i), i, &cfg->models[i]);
+        for (i = 0; i < cfg->n_models; i++) {
+            char *mp = llmt_asprintf("/llm_models/%zu", i);
+            parse_model(&c, json_array_get(models, i), mp, false, &cfg->models[i]);
+            free(mp);
+        }
         for (i = 0; i < cfg->n_models; i++) {
             if (!cfg->models[i].name)
                 continue;
@@ -188,11 +227,8 @@ void llmt_provider_config_free(llmt_provider_config *c)
     size_t i;
     if (!c)
         return;
-    for (i = 0; i < c->n_models; i++) {
-        free(c->models[i].name);
-        free(c->models[i].cost_category);
-        llmt_free_strv(c->models[i].fallbacks, c->models[i].n_fallbacks);
-    }
+    for (i = 0; i < c->n_models; i++)
+        llmt_model_config_clear(&c->models[i]);
     free(c->models);
     llmt_free_strv(c->fallbacks, c->n_fallbacks);
     free(c->name);
@@ -202,6 +238,8 @@ void llmt_provider_config_free(llmt_provider_config *c)
     free(c->system_prompt);
     free(c->path);
     free(c->text);
+    free(c->override_path);
+    free(c->base_text);
     free(c);
 }
 

@@ -3,6 +3,7 @@
 #define LLMT_PROVIDER_CONFIG_H
 
 #include <jansson.h>
+#include "config/jcheck.h"
 #include "core/diag.h"
 #include "llmt/provider.h"
 
@@ -20,6 +21,10 @@ typedef struct llmt_model_config {
     llmt_model_info info;   /* name, token limits, capability flags (info.name aliases name) */
     char **fallbacks;       /* "provider:model" */
     size_t n_fallbacks;
+    char *catalog_id;       /* the model's id in a price catalog ("<provider>/<model>" there),
+                               when it differs from "<this provider>/<name>"; or NULL */
+    char *origin;           /* file(s) its settings came from, set by the override loader;
+                               NULL = the provider's config file */
 } llmt_model_config;
 
 typedef struct llmt_rate_limit {
@@ -43,14 +48,22 @@ typedef struct llmt_provider_config {
     char **fallbacks;
     size_t n_fallbacks;
     char *path;             /* file it came from (for messages) */
-    char *text;             /* the raw JSON text */
+    char *text;             /* the effective JSON text (migrated, overrides applied) */
+    char *override_path;    /* the project's providers/<name>.json applied, or NULL */
+    char *base_text;        /* the shipped text before overrides (NULL when none applied) */
 } llmt_provider_config;
 
-/* Parses and validates config JSON text. Problems go to `diags` (each naming `path`,
+/* Parses and validates config JSON text (a version-1 file is migrated in memory first). Problems go to `diags` (each naming `path`,
  * the JSON pointer and the expectation). Returns NULL when there was any error. */
 llmt_provider_config *llmt_provider_config_parse(const char *text, const char *path,
                                                  llmt_diags *diags);
 void llmt_provider_config_free(llmt_provider_config *c);
+
+/* Type-checks one model entry of an override file (every field optional but "name";
+ * "removed": true allowed). */
+void llmt_model_config_check_partial(llmt_jcheck *c, json_t *m, const char *path);
+/* Frees the strings of a model config and zeroes it. */
+void llmt_model_config_clear(llmt_model_config *m);
 
 /* Model lookup by exact name; NULL when absent. */
 const llmt_model_config *llmt_provider_config_model(const llmt_provider_config *c,

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/overrides.h"
+#include "config/project_config.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/builtin.h"
@@ -71,6 +73,50 @@ llmt_status llmt_factory_load_builtins(llmt_registry *reg, llmt_diags *diags, ll
             return st;
     }
     return LLMT_OK;
+}
+
+void llmt_factory_apply_project(llmt_registry *reg, const llmt_project *project,
+                                llmt_diags *diags)
+{
+    const llmt_logger *lg = llmt_registry_logger(reg);
+    char *dir = llmt_path_join(project->dir, "providers");
+    char **names = NULL;
+    size_t n = 0, i;
+    for (i = 0; i < llmt_registry_count(reg); i++) {
+        llmt_provider_entry *e = llmt_registry_at(reg, i);
+        char *ovr = llmt_project_override_path(project, e->config->name);
+        int enabled = llmt_project_provider_enabled(project, e->config->name);
+        if (ovr && llmt_path_exists(ovr) && !e->instantiated) {
+            llmt_provider_config *cfg =
+                llmt_provider_config_layered(e->config->text, e->config->path, ovr, diags);
+            if (cfg) {
+                llmt_provider_config_free(e->config);
+                e->config = cfg;
+                llmt_logf(lg, LLMT_LOG_INFO, "provider '%s': applied %s", cfg->name, ovr);
+            }
+        }
+        if (enabled >= 0)
+            e->config->enabled = enabled == 1;
+        free(ovr);
+    }
+    /* an override for a provider nobody provides is most likely a typo */
+    if (dir && llmt_is_dir(dir) && llmt_list_dir(dir, &names, &n, NULL) == LLMT_OK) {
+        for (i = 0; i < n; i++) {
+            char *base;
+            if (!llmt_str_ends_with(names[i], ".json"))
+                continue;
+            base = llmt_strndup(names[i], strlen(names[i]) - 5);
+            if (base && !llmt_registry_find(reg, base)) {
+                char *full = llmt_path_join(dir, names[i]);
+                llmt_diags_add(diags, LLMT_DIAG_WARNING, full ? full : names[i], "",
+                               "override for unknown provider '%s' (not applied)", base);
+                free(full);
+            }
+            free(base);
+        }
+        llmt_free_strv(names, n);
+    }
+    free(dir);
 }
 
 char *llmt_base_url_env_name(const char *provider)

@@ -15,6 +15,14 @@ llmt_status llmt_factory_check_ops(const llmt_provider_ops *ops, const char *ori
  * to `diags`; refused providers are logged and skipped. */
 llmt_status llmt_factory_load_builtins(llmt_registry *reg, llmt_diags *diags, llmt_error *err);
 
+/* Applies a project to every registered provider: its override file
+ * (providers/<name>.json in the project folder) over the provider's config, and the
+ * enabled/disabled setting of llm-tester.json. Problems go to diags (an invalid override
+ * is an error naming that file). Override files naming no known provider are warned about. */
+struct llmt_project;
+void llmt_factory_apply_project(llmt_registry *reg, const struct llmt_project *project,
+                                llmt_diags *diags);
+
 /* Creates (once) the live instance of an entry: key from env/.env (project_dir),
  * LLMT_<NAME>_BASE_URL override, then ops->init. A missing key is LLMT_E_AUTH naming
  * the variable. */

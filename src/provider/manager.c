@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/project_config.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/call.h"
@@ -19,6 +20,7 @@ struct llmt_manager {
     char *plugin_path;
     llmt_registry *registry;
     llmt_diags diags;
+    llmt_project *project; /* NULL without a project config */
     llmt_plugin_refusals refused; /* plugins found but not loaded, with the reason */
     llmt_cache *cache;        /* borrowed */
     llmt_cache_mode cache_mode;
@@ -58,13 +60,37 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
             /* a version-1 caller's struct ends before plugin_path: copy only its part */
             memcpy(&m->opts, opts, offsetof(llmt_manager_options, plugin_path));
             m->opts.plugin_path = NULL;
+            m->opts.project_config_path = NULL;
+        } else if (opts->version == 2) {
+            /* a version-2 struct ends before project_config_path */
+            memcpy(&m->opts, opts, offsetof(llmt_manager_options, project_config_path));
+            m->opts.project_config_path = NULL;
         } else {
             m->opts = *opts;
         }
     } else {
         llmt_manager_options_init(&m->opts);
     }
-    m->project_dir = llmt_strdup(m->opts.project_dir ? m->opts.project_dir : ".");
+    if (m->opts.project_config_path) {
+        st = llmt_project_open(m->opts.project_config_path, &m->project, &m->diags, err);
+        if (st != LLMT_OK) {
+            llmt_manager_free(m);
+            return st;
+        }
+    }
+    m->opts.project_config_path = m->project ? m->project->path : NULL;
+    if (m->project) {
+        /* the project's run defaults apply where the caller left the option at 0 */
+        json_t *t = llmt_project_get(m->project, "run/timeout_ms");
+        json_t *ct = llmt_project_get(m->project, "run/connect_timeout_ms");
+        if (!m->opts.timeout_ms && json_is_integer(t))
+            m->opts.timeout_ms = (long)json_integer_value(t);
+        if (!m->opts.connect_timeout_ms && json_is_integer(ct))
+            m->opts.connect_timeout_ms = (long)json_integer_value(ct);
+    }
+    m->project_dir = llmt_strdup(m->opts.project_dir ? m->opts.project_dir
+                                 : m->project       ? m->project->dir
+                                                    : ".");
     m->mock_rules_path = llmt_strdup(m->opts.mock_rules_path);
     m->opts.project_dir = m->project_dir;
     m->opts.mock_rules_path = m->mock_rules_path;
@@ -82,6 +108,9 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     /* after the built-ins, so that a plugin's name clash is detected against them */
     if (st == LLMT_OK && !m->diags.errors)
         st = llmt_plugins_load_path(m->registry, m->plugin_path, &m->refused, err);
+    /* the project's overrides and enabled/disabled apply to built-ins and plugins alike */
+    if (st == LLMT_OK && m->project)
+        llmt_factory_apply_project(m->registry, m->project, &m->diags);
     if (st == LLMT_OK && m->diags.errors)
         st = llmt_diags_to_error(&m->diags, err);
     if (st != LLMT_OK) {
@@ -98,6 +127,7 @@ void llmt_manager_free(llmt_manager *mgr)
         return;
     llmt_registry_free(mgr->registry);
     llmt_diags_free(&mgr->diags);
+    llmt_project_free(mgr->project);
     llmt_plugin_refusals_free(&mgr->refused);
     free(mgr->plugin_path);
     free(mgr->project_dir);
@@ -115,6 +145,11 @@ llmt_registry *llmt_manager_registry(llmt_manager *mgr)
 const llmt_diags *llmt_manager_diags(const llmt_manager *mgr)
 {
     return &mgr->diags;
+}
+
+const llmt_project *llmt_manager_project(const llmt_manager *mgr)
+{
+    return mgr->project;
 }
 
 const llmt_plugin_refusals *llmt_manager_refused_plugins(const llmt_manager *mgr)

@@ -14,6 +14,9 @@ const llmt_diags *llmt_manager_diags(const llmt_manager *mgr);
 /* Plugins found on the plugin path but refused, with the reason (borrowed). */
 const llmt_plugin_refusals *llmt_manager_refused_plugins(const llmt_manager *mgr);
 const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr);
+/* The project given with project_config_path, or NULL. Borrowed, lives as long as mgr. */
+struct llmt_project;
+const struct llmt_project *llmt_manager_project(const llmt_manager *mgr);
 /* Response cache for llmt_manager_complete (borrowed; NULL or LLMT_CACHE_OFF = none).
  * Hits are priced like fresh answers (what the model costs) and marked from_cache. */
 void llmt_manager_set_cache(llmt_manager *mgr, llmt_cache *cache, llmt_cache_mode mode);

@@ -110,7 +110,7 @@ static void test_unknown_key_warns_with_suggestion(void **state)
 {
     llmt_diags d = {0};
     llmt_provider_config *c = llmt_provider_config_parse(
-        "{\"name\":\"x\",\"env_key\":\"\",\"llm_models\":[{\"name\":\"a\",\"cost_inptu\":1}]}", "f.json", &d);
+        "{\"config_version\":2,\"name\":\"x\",\"env_key\":\"\",\"llm_models\":[{\"name\":\"a\",\"cost_inptu\":1}]}", "f.json", &d);
     char *m;
     (void)state;
     assert_non_null(c); /* a warning, not an error */

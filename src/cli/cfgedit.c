@@ -1,0 +1,164 @@
+#include "cli/cfgedit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfgfile.h"
+#include "core/util.h"
+
+int cli_open_project(cli_ctx *ctx, llmt_project **out)
+{
+    llmt_diags d = {0};
+    llmt_error err;
+    char *path = cli_project_config_path(ctx);
+    llmt_status st = llmt_project_open(path, out, &d, &err);
+    free(path);
+    int rc = 0;
+    cli_print_diags(ctx, &d, false);
+    if (st != LLMT_OK) {
+        if (!d.errors)
+            cli_error("%s", err.message);
+        rc = cli_exit_for(st);
+    }
+    llmt_diags_free(&d);
+    return rc;
+}
+
+static llmt_status create_if_missing(json_t *root, json_t **replace, void *ud, llmt_diags *diags,
+                                     llmt_error *err)
+{
+    (void)ud;
+    (void)diags;
+    (void)err;
+    if (!root)
+        *replace = json_pack("{s:i}", "config_version", LLMT_PROJECT_CONFIG_VERSION);
+    return LLMT_OK;
+}
+
+int cli_ensure_project_file(llmt_project *p)
+{
+    llmt_diags d = {0};
+    llmt_error err;
+    char *path;
+    bool changed = false;
+    llmt_status st;
+    if (p->path && !llmt_str_ends_with(p->path, "/" LLMT_PROJECT_CONFIG_NAME)) {
+        cli_error("%s is a version-1 file: run 'llm-tester config migrate --write' first", p->path);
+        return CLI_EXIT_USAGE;
+    }
+    if (p->path)
+        return 0;
+    path = llmt_project_write_path(p);
+    st = llmt_cfg_edit(path, create_if_missing, NULL, &d, &changed, &err);
+    if (st != LLMT_OK)
+        cli_error("%s", err.message);
+    else if (changed)
+        fprintf(stderr, "llm-tester: created %s\n", path);
+    if (st == LLMT_OK) {
+        free(p->path);
+        p->path = path;
+        path = NULL;
+    }
+    free(path);
+    llmt_diags_free(&d);
+    return st == LLMT_OK ? 0 : cli_exit_for(st);
+}
+
+int cli_override_edit(cli_ctx *ctx, llmt_project *p, const llmt_provider_entry *e,
+                      llmt_override_fn fn, void *ud, bool *changed)
+{
+    llmt_diags d = {0};
+    llmt_error err;
+    llmt_status st;
+    const char *base = e->config->base_text ? e->config->base_text : e->config->text;
+    char *path = llmt_project_override_path(p, e->config->name);
+    int rc = cli_ensure_project_file(p);
+    if (rc)
+        goto done;
+    st = llmt_override_edit(path, base, e->config->path, fn, ud, &d, changed, &err);
+    cli_print_diags(ctx, &d, false);
+    if (st != LLMT_OK) {
+        if (!d.errors)
+            cli_error("%s", err.message);
+        fprintf(stderr, "llm-tester: %s left unchanged\n", path);
+        rc = cli_exit_for(st);
+    }
+done:
+    llmt_diags_free(&d);
+    free(path);
+    return rc;
+}
+
+bool cli_parse_bool(const char *s, bool *out)
+{
+    if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 || strcmp(s, "on") == 0) {
+        *out = true;
+        return true;
+    }
+    if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 || strcmp(s, "off") == 0) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
+{
+    llmt_project *p = NULL;
+    json_t *models, *repeat;
+    size_t i;
+    int rc;
+    memset(d, 0, sizeof(*d));
+    rc = cli_open_project(ctx, &p);
+    if (rc)
+        return rc;
+    d->tasks_dir = llmt_project_path_setting(p, "tasks_dir");
+    d->output_dir = llmt_project_path_setting(p, "output_dir");
+    models = llmt_project_get(p, "models");
+    if (json_array_size(models)) {
+        d->models = calloc(json_array_size(models), sizeof(*d->models));
+        for (i = 0; d->models && i < json_array_size(models); i++)
+            d->models[d->n_models++] = llmt_strdup(json_string_value(json_array_get(models, i)));
+    }
+    models = llmt_project_get(p, "run/formats");
+    if (json_array_size(models)) {
+        d->formats = calloc(json_array_size(models), sizeof(*d->formats));
+        for (i = 0; d->formats && i < json_array_size(models); i++)
+            d->formats[d->n_formats++] = llmt_strdup(json_string_value(json_array_get(models, i)));
+    }
+    d->cache_mode = llmt_strdup(json_string_value(llmt_project_get(p, "cache/mode")));
+    d->cache_path = llmt_project_path_setting(p, "cache/path");
+    if (json_is_integer(llmt_project_get(p, "run/seed"))) {
+        d->has_seed = true;
+        snprintf(d->seed_text, sizeof d->seed_text, "%lld",
+                 (long long)json_integer_value(llmt_project_get(p, "run/seed")));
+    }
+    {
+        json_t *v;
+        v = llmt_project_get(p, "run/concurrency");
+        d->concurrency = json_is_integer(v) ? (long)json_integer_value(v) : 0;
+        v = llmt_project_get(p, "run/max_retries");
+        d->max_retries = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+        v = llmt_project_get(p, "run/timeout_ms");
+        d->timeout_ms = json_is_integer(v) ? (long)json_integer_value(v) : 0;
+        v = llmt_project_get(p, "run/connect_timeout_ms");
+        d->connect_timeout_ms = json_is_integer(v) ? (long)json_integer_value(v) : 0;
+        v = llmt_project_get(p, "run/budget_usd");
+        d->budget_usd = json_is_number(v) ? json_number_value(v) : -1;
+    }
+    repeat = llmt_project_get(p, "run/repeat");
+    d->repeat = json_is_integer(repeat) ? (long)json_integer_value(repeat) : 0;
+    llmt_project_free(p);
+    return 0;
+}
+
+void cli_project_defaults_free(cli_project_defaults *d)
+{
+    free(d->tasks_dir);
+    free(d->output_dir);
+    llmt_free_strv(d->models, d->n_models);
+    llmt_free_strv(d->formats, d->n_formats);
+    free(d->cache_mode);
+    free(d->cache_path);
+    memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,53 @@
+/* Helpers for the commands that change configuration (providers enable|disable,
+ * models ..., costs update): they write the project's own files, never shipped ones. */
+#ifndef LLMT_CLI_CFGEDIT_H
+#define LLMT_CLI_CFGEDIT_H
+
+#include "cli/cli.h"
+#include "config/overrides.h"
+#include "config/project_config.h"
+#include "provider/registry.h"
+
+/* Opens the project (--config, or found upward, or none: the current directory).
+ * Prints errors; returns 0 or an exit code. */
+int cli_open_project(cli_ctx *ctx, llmt_project **out);
+
+/* Creates <project dir>/llm-tester.json when the project has no config file yet, so
+ * the overrides just written are found next time. Refuses to write beside a version-1
+ * file (pyllm_config.json): migrate it first. Prints errors; returns 0 or an exit code. */
+int cli_ensure_project_file(llmt_project *p);
+
+/* Runs an override edit for provider entry e in project p; prints diagnostics and
+ * errors. Returns 0 or an exit code; *changed says whether the file was written. */
+int cli_override_edit(cli_ctx *ctx, llmt_project *p, const llmt_provider_entry *e,
+                      llmt_override_fn fn, void *ud, bool *changed);
+
+/* Project defaults for commands that run tasks: tasks_dir and output_dir resolved
+ * against the project folder (malloc'd or NULL), the default models ("models", split
+ * into d->models and d->n_models, malloc'd array of malloc'd strings) and run.repeat (0 when
+ * unset). Returns 0 or an exit code (after printing the error). */
+typedef struct cli_project_defaults {
+    char *tasks_dir;
+    char *output_dir;
+    char **models;
+    size_t n_models;
+    long repeat;
+    char *cache_mode;    /* cache.mode, or NULL */
+    char *cache_path;    /* cache.path resolved, or NULL */
+    char **formats;      /* run.formats */
+    size_t n_formats;
+    long concurrency;    /* run.concurrency, 0 when unset */
+    long max_retries;    /* run.max_retries, -1 when unset */
+    long timeout_ms;     /* run.timeout_ms, 0 when unset */
+    long connect_timeout_ms;
+    double budget_usd;   /* run.budget_usd, < 0 when unset */
+    bool has_seed;
+    char seed_text[32];  /* run.seed, for cli_common.seed_text */
+} cli_project_defaults;
+int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d);
+void cli_project_defaults_free(cli_project_defaults *d);
+
+/* "yes"/"no"/"true"/"false" into *out; false when neither. */
+bool cli_parse_bool(const char *s, bool *out);
+
+#endif
