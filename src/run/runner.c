@@ -41,21 +41,16 @@ typedef struct task_ctx {
  * "skip_fields") > the project config's "scoring" > defaults. Scalars of a higher layer
  * replace lower ones; weights merge key by key; skip_fields add up. */
 static llmt_status assemble_scoring(const llmt_task *t, const llmt_run_options *o,
-                                    llmt_score_options *so, llmt_error *err)
+                                    const llmt_project *proj, llmt_score_options *so,
+                                    llmt_error *err)
 {
     llmt_status st = LLMT_OK;
-    char *cfg_path = llmt_project_config_find(".");
     char *task_path = NULL;
     llmt_score_options_init(so);
-    if (cfg_path) {
-        /* Only the "scoring" object is read here; `config validate` reports the rest. */
-        llmt_diags cd = {0};
-        json_t *cfg = llmt_project_config_load(cfg_path, &cd);
-        if (cfg)
-            st = llmt_score_options_apply_json(so, json_object_get(cfg, "scoring"), cfg_path,
-                                               "/scoring", err);
-        json_decref(cfg);
-        llmt_diags_free(&cd);
+    /* the manager's project: the one --config named, or the one found upward */
+    if (proj && proj->path) {
+        st = llmt_score_options_apply_json(so, json_object_get(proj->root, "scoring"), proj->path,
+                                           "/scoring", err);
         if (st != LLMT_OK)
             goto done;
     }
@@ -92,12 +87,12 @@ static llmt_status assemble_scoring(const llmt_task *t, const llmt_run_options *
 done:
     if (st != LLMT_OK)
         llmt_score_options_free(so);
-    free(cfg_path);
     free(task_path);
     return st;
 }
 
-static llmt_status prepare_task(const llmt_task *t, const llmt_run_options *o, task_ctx *tc,
+static llmt_status prepare_task(const llmt_task *t, const llmt_run_options *o,
+                                const llmt_project *proj, task_ctx *tc,
                                 llmt_diags *diags, llmt_error *err)
 {
     json_error_t je;
@@ -112,7 +107,7 @@ static llmt_status prepare_task(const llmt_task *t, const llmt_run_options *o, t
         return llmt_diags_to_error(diags, err) != LLMT_OK
                    ? LLMT_E_CONFIG
                    : llmt_error_set(err, LLMT_E_CONFIG, "%s: invalid schema", t->schema_path);
-    st = assemble_scoring(t, o, &tc->scoring, err);
+    st = assemble_scoring(t, o, proj, &tc->scoring, err);
     if (st != LLMT_OK)
         return st;
     return LLMT_OK;
@@ -984,7 +979,7 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     if (!rc->tcs || !rc->chains || !rc->n_chain)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     for (i = 0; i < o->tasks->n_tasks && st == LLMT_OK; i++, rc->n_tcs++)
-        st = prepare_task(&o->tasks->tasks[i], o, &rc->tcs[i], diags, err);
+        st = prepare_task(&o->tasks->tasks[i], o, llmt_manager_project(mgr), &rc->tcs[i], diags, err);
     for (i = 0; i < o->n_models && st == LLMT_OK; i++) {
         rc->chains[i] = build_chain(mgr, o, o->models[i], &rc->n_chain[i]);
         if (!rc->chains[i])

@@ -56,6 +56,11 @@ check "bad --weight named" contains "$WORK/err" "--weight title=heavy"
 echo '{"config_version": 2, "scoring": {"weights": {"city": 5, "title": 10}}}' >"$P/llm-tester.json"
 run_in_proj run --tasks "$P/tasks" --models mock:rules --mock-rules "$WORK/rules.json" --output "$WORK/o4" --no-history
 check "project config below task.json" test "$(acc "$WORK/o4")" = "44.44"
+# the same config named with --config from elsewhere applies the same way
+mv "$P/llm-tester.json" "$WORK/elsewhere.json"
+run_cli 0 run --config "$WORK/elsewhere.json" --tasks "$P/tasks" --models mock:rules --mock-rules "$WORK/rules.json" --output "$WORK/o4b" --no-history
+check "--config scoring applies" test "$(acc "$WORK/o4b")" = "44.44"
+mv "$WORK/elsewhere.json" "$P/llm-tester.json"
 
 # a broken scoring option in task.json stops the run, naming file and path
 cat >"$T/task.json" <<'EOF'
