@@ -107,60 +107,20 @@ llmt_status llmt_http_perform(const llmt_http_request *req, const llmt_http_opti
                               llmt_http_result *out, llmt_error *err)
 {
     CURL *c = curl_easy_init();
-    struct curl_slist *hdrs = NULL;
-    char errbuf[CURL_ERROR_SIZE] = "";
+    void *hdrs = NULL;
+    char errbuf[CURL_ERROR_SIZE];
     CURLcode rc;
-    size_t i;
-    llmt_status st = LLMT_OK;
+    llmt_status st;
     memset(out, 0, sizeof(*out));
     if (!c)
         return llmt_error_set(err, LLMT_E_INTERNAL, "curl_easy_init failed");
-    llmt_http_log_request(opts->logger, req, opts->secret);
-    for (i = 0; i < req->n_headers; i++) {
-        char *line = llmt_asprintf("%s: %s", req->headers[i].name, req->headers[i].value);
-        struct curl_slist *n = line ? curl_slist_append(hdrs, line) : NULL;
-        free(line);
-        if (!n) {
-            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-            goto done;
-        }
-        hdrs = n;
-    }
-    curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    if (req->method && strcmp(req->method, "GET") == 0) {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    } else {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        if (req->method && strcmp(req->method, "POST") != 0)
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-    }
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, opts->timeout_ms > 0 ? opts->timeout_ms : 120000L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000L);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    /* the same transfer set-up as the engine's, performed here without a multi handle */
+    st = llmt_http_setup_easy(c, req, opts, out, &hdrs, errbuf, err);
+    if (st != LLMT_OK)
+        goto done;
     rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-        char *safe = redact(errbuf[0] ? errbuf : curl_easy_strerror(rc), opts->secret);
-        if (rc == CURLE_PARTIAL_FILE) {
-            /* The body stopped short of its announced length: a truncated reply. Worth
-             * retrying (the cause is the connection, not the request). */
-            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "truncated reply (%zu bytes received): %s",
-                                out->body.len, safe ? safe : curl_easy_strerror(rc));
-            if (err)
-                err->retryable = true;
-        } else {
-            st = llmt_error_set(err, rc == CURLE_OPERATION_TIMEDOUT ? LLMT_E_TIMEOUT : LLMT_E_NETWORK,
-                                "%s", safe ? safe : curl_easy_strerror(rc));
-        }
-        free(safe);
+        st = llmt_http_transport_error((int)rc, errbuf, opts->secret, out->body.len, err);
         goto done;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
@@ -256,13 +216,22 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
 }
 
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
-                                      llmt_error *err)
+                                      size_t received, llmt_error *err)
 {
     const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror((CURLcode)rc);
     char *safe = redact(msg, secret);
-    llmt_status st = llmt_error_set(err,
-                                    rc == CURLE_OPERATION_TIMEDOUT ? LLMT_E_TIMEOUT : LLMT_E_NETWORK,
-                                    "%s", safe ? safe : msg);
+    llmt_status st;
+    if (rc == CURLE_PARTIAL_FILE) {
+        /* The body stopped short of its announced length: a truncated reply. Worth
+         * retrying (the cause is the connection, not the request). */
+        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "truncated reply (%zu bytes received): %s",
+                            received, safe ? safe : msg);
+        if (err)
+            err->retryable = true;
+    } else {
+        st = llmt_error_set(err, rc == CURLE_OPERATION_TIMEDOUT ? LLMT_E_TIMEOUT : LLMT_E_NETWORK,
+                            "%s", safe ? safe : msg);
+    }
     free(safe);
     return st;
 }

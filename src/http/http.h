@@ -46,7 +46,8 @@ void llmt_http_result_add_header_line(llmt_http_result *r, const char *line, siz
 llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
                                  const llmt_http_options *opts, llmt_http_result *out,
                                  void **hdrs, char *errbuf, llmt_error *err);
-/* Turns a failed transfer (CURLcode `rc`) into LLMT_E_TIMEOUT / LLMT_E_NETWORK with
- * the secret redacted from the message. */
+/* Turns a failed transfer (CURLcode `rc`) into a status with the secret redacted from
+ * the message: LLMT_E_TIMEOUT, LLMT_E_NETWORK, or for a body cut short of its announced
+ * length (after `received` bytes) a retryable LLMT_E_BAD_RESPONSE. */
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
-                                      llmt_error *err);
+                                      size_t received, llmt_error *err);

@@ -705,7 +705,8 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
     llmt_error_clear(&j->err);
     memset(&j->resp, 0, sizeof j->resp);
     if (rc != CURLE_OK) {
-        st = llmt_http_transport_error((int)rc, j->errbuf, j->call.entry->api_key, &j->err);
+        st = llmt_http_transport_error((int)rc, j->errbuf, j->call.entry->api_key, j->hres.body.len,
+                                        &j->err);
         snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
     } else {
         llmt_http_response view;
