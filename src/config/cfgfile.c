@@ -23,15 +23,6 @@ char *llmt_cfg_dump(const json_t *root)
     return out;
 }
 
-static char *parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return llmt_strdup(".");
-    if (slash == path)
-        return llmt_strdup("/");
-    return llmt_strndup(path, (size_t)(slash - path));
-}
 
 /* Opens and locks "<dir>/.<name>.lock" (hidden, so it does not clutter the folder, and
  * never replaced, so every process locks the same inode); returns the fd (>= 0) or -1
@@ -39,7 +30,7 @@ static char *parent_dir(const char *path)
 static int lock_file(const char *path, llmt_error *err)
 {
     const char *slash = strrchr(path, '/');
-    char *dir = parent_dir(path);
+    char *dir = llmt_path_dirname(path);
     char *lock = dir ? llmt_asprintf("%s/.%s.lock", dir, slash ? slash + 1 : path) : NULL;
     int fd = -1;
     if (!lock || !dir) {

@@ -199,15 +199,6 @@ json_t *llmt_project_config_load(const char *path, llmt_diags *diags)
     return root;
 }
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return llmt_strdup(".");
-    if (slash == path)
-        return llmt_strdup("/");
-    return llmt_strndup(path, (size_t)(slash - path));
-}
 
 llmt_status llmt_project_open(const char *explicit_path, llmt_project **out, llmt_diags *diags,
                               llmt_error *err)
@@ -227,7 +218,7 @@ llmt_status llmt_project_open(const char *explicit_path, llmt_project **out, llm
         p->path = llmt_project_config_find(NULL);
     }
     if (p->path) {
-        p->dir = dir_of(p->path);
+        p->dir = llmt_path_dirname(p->path);
         p->root = llmt_project_config_load(p->path, diags);
         if (!p->root) {
             st = llmt_diags_to_error(diags, err);

@@ -271,6 +271,28 @@ char *llmt_path_join(const char *a, const char *b)
     return llmt_asprintf("%s/%s", a, b);
 }
 
+char *llmt_path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return llmt_strdup(".");
+    if (slash == path)
+        return llmt_strdup("/");
+    return llmt_strndup(path, (size_t)(slash - path));
+}
+
+llmt_status llmt_mkdirs_for_file(const char *file, llmt_error *err)
+{
+    char *dir;
+    llmt_status st;
+    if (!strchr(file, '/'))
+        return LLMT_OK;
+    dir = llmt_path_dirname(file);
+    st = dir ? llmt_mkdirs(dir, err) : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    free(dir);
+    return st;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -39,6 +39,10 @@ bool llmt_same_file(const char *a, const char *b);
 /* mkdir -p */
 llmt_status llmt_mkdirs(const char *path, llmt_error *err);
 char *llmt_path_join(const char *a, const char *b);
+/* mkdir -p of the folder that will hold `file` (nothing to do for a bare name). */
+llmt_status llmt_mkdirs_for_file(const char *file, llmt_error *err);
+/* The folder part of a path: "a/b" -> "a", "b" -> ".", "/b" -> "/". Caller frees. */
+char *llmt_path_dirname(const char *path);
 /* Sorted list of directory entries (names only, no "." / ".."). */
 llmt_status llmt_list_dir(const char *path, char ***names, size_t *count, llmt_error *err);
 void llmt_free_strv(char **v, size_t n);

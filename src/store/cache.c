@@ -35,18 +35,13 @@ char *llmt_cache_default_path(const char *project_dir)
 llmt_status llmt_cache_open(llmt_cache **out, const char *path, llmt_error *err)
 {
     llmt_cache *c = calloc(1, sizeof(*c));
-    const char *slash = strrchr(path, '/');
-    llmt_status st = LLMT_OK;
+    llmt_status st;
     if (!c)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    if (slash && slash != path) {
-        char *dir = llmt_strndup(path, (size_t)(slash - path));
-        st = llmt_mkdirs(dir, err);
-        free(dir);
-        if (st != LLMT_OK) {
-            free(c);
-            return st;
-        }
+    st = llmt_mkdirs_for_file(path, err);
+    if (st != LLMT_OK) {
+        free(c);
+        return st;
     }
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
         goto fail;

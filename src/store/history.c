@@ -37,18 +37,13 @@ char *llmt_history_default_path(const char *project_dir)
 llmt_status llmt_history_open(llmt_history **out, const char *path, llmt_error *err)
 {
     llmt_history *h = calloc(1, sizeof(*h));
-    const char *slash = strrchr(path, '/');
-    llmt_status st = LLMT_OK;
+    llmt_status st;
     if (!h)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    if (slash && slash != path) {
-        char *dir = llmt_strndup(path, (size_t)(slash - path));
-        st = dir ? llmt_mkdirs(dir, err) : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-        free(dir);
-        if (st != LLMT_OK) {
-            free(h);
-            return st;
-        }
+    st = llmt_mkdirs_for_file(path, err);
+    if (st != LLMT_OK) {
+        free(h);
+        return st;
     }
     if (sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         st = llmt_error_set(err, LLMT_E_IO, "history database %s: %s", path,

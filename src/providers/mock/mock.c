@@ -166,12 +166,6 @@ static unsigned attempts_bump(mock_attempts *a, uint64_t key)
     return a->counts[i]++;
 }
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? llmt_strndup(path, (size_t)(slash - path)) : llmt_strdup(".");
-}
-
 static bool known_key(const char *key, const char *const *keys)
 {
     for (; *keys; keys++)
@@ -523,7 +517,7 @@ static llmt_status load_rules(const char *file, mock_ruleset **out, llmt_error *
     }
     n_err = json_array_size(errors);
     n_rules = json_array_size(rules);
-    dir = dir_of(file);
+    dir = llmt_path_dirname(file);
     rs = calloc(1, sizeof(*rs));
     if (rs) {
         rs->file = llmt_strdup(file);
