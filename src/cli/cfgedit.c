@@ -115,10 +115,33 @@ int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
     d->tasks_dir = llmt_project_path_setting(p, "tasks_dir");
     d->output_dir = llmt_project_path_setting(p, "output_dir");
     models = llmt_project_get(p, "models");
-    if (json_array_size(models)) {
-        d->models = calloc(json_array_size(models), sizeof(*d->models));
-        for (i = 0; d->models && i < json_array_size(models); i++)
-            d->models[d->n_models++] = llmt_strdup(json_string_value(json_array_get(models, i)));
+    d->task_settings = json_incref(llmt_project_get(p, "tasks"));
+    {
+        /* room for the defaults and every per-task model */
+        size_t cap = json_array_size(models);
+        const char *tk;
+        json_t *tv;
+        json_object_foreach(d->task_settings, tk, tv)
+            cap += json_array_size(json_object_get(tv, "models"));
+        d->models = cap ? calloc(cap, sizeof(*d->models)) : NULL;
+    }
+    for (i = 0; d->models && i < json_array_size(models); i++)
+        d->models[d->n_models++] = llmt_strdup(json_string_value(json_array_get(models, i)));
+    d->n_default_models = d->n_models;
+    if (d->models) {
+        const char *tk;
+        json_t *tv, *m;
+        size_t j, k;
+        json_object_foreach(d->task_settings, tk, tv) {
+            json_array_foreach(json_object_get(tv, "models"), j, m) {
+                const char *ref = json_string_value(m);
+                bool seen = false;
+                for (k = 0; ref && k < d->n_models; k++)
+                    seen = seen || (d->models[k] && strcmp(d->models[k], ref) == 0);
+                if (ref && !seen)
+                    d->models[d->n_models++] = llmt_strdup(ref);
+            }
+        }
     }
     models = llmt_project_get(p, "run/formats");
     if (json_array_size(models)) {
@@ -158,6 +181,7 @@ void cli_project_defaults_free(cli_project_defaults *d)
     free(d->output_dir);
     llmt_free_strv(d->models, d->n_models);
     llmt_free_strv(d->formats, d->n_formats);
+    json_decref(d->task_settings);
     free(d->cache_mode);
     free(d->cache_path);
     memset(d, 0, sizeof(*d));

@@ -3,6 +3,8 @@
 #ifndef LLMT_CLI_CFGEDIT_H
 #define LLMT_CLI_CFGEDIT_H
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "config/overrides.h"
 #include "config/project_config.h"
@@ -29,8 +31,10 @@ int cli_override_edit(cli_ctx *ctx, llmt_project *p, const llmt_provider_entry *
 typedef struct cli_project_defaults {
     char *tasks_dir;
     char *output_dir;
-    char **models;
+    char **models;       /* "models", then every model a task of "tasks" names (union) */
     size_t n_models;
+    size_t n_default_models; /* the first n_default_models of models are "models" */
+    json_t *task_settings;   /* the project's "tasks" object (owned reference), or NULL */
     long repeat;
     char *cache_mode;    /* cache.mode, or NULL */
     char *cache_path;    /* cache.path resolved, or NULL */

@@ -208,6 +208,34 @@ static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt
     printf("\nTotal cost: $%.6f\n", r->summary.total_cost);
 }
 
+/* Which models run for which task, from the project config's "tasks": a task with
+ * "enabled": false runs none, one with "models" runs those, any other runs the project's
+ * default models (the first n_default of `models`). Used only without --models. */
+static unsigned char *task_model_mask(const llmt_taskset *ts, const json_t *settings,
+                                      size_t n_default, const char *const *models, size_t n)
+{
+    unsigned char *mask = calloc(ts->n_tasks * n + 1, 1);
+    size_t ti, mi, j;
+    if (!mask)
+        return NULL;
+    for (ti = 0; ti < ts->n_tasks; ti++) {
+        json_t *entry = json_object_get(settings, ts->tasks[ti].name);
+        json_t *list = json_object_get(entry, "models"), *m;
+        if (json_is_false(json_object_get(entry, "enabled")))
+            continue;
+        if (json_is_array(list)) {
+            json_array_foreach(list, j, m)
+                for (mi = 0; mi < n; mi++)
+                    if (json_is_string(m) && strcmp(models[mi], json_string_value(m)) == 0)
+                        mask[ti * n + mi] = 1;
+        } else {
+            for (mi = 0; mi < n_default && mi < n; mi++)
+                mask[ti * n + mi] = 1;
+        }
+    }
+    return mask;
+}
+
 /* Records the run in the history database; a failure there is a warning, never a lost run. */
 static void record_history(const char *path_opt, const char *label, const llmt_run_result *rr)
 {
@@ -227,6 +255,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
 {
     const char *tasks_dir = NULL, *filter = NULL, *output = NULL, *mock_rules = NULL;
     const char *shard = NULL;
+    bool models_from_cli = false;
+    unsigned char *task_mask = NULL;
     size_t diags_shown = 0;
     const char *list_mode = NULL, *resume = NULL, *history = NULL, *label = NULL;
     const char *cache_mode_text = NULL, *cache_db = NULL;
@@ -328,6 +358,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         for (i = 0; i < pd.n_formats; i++)
             formats.v[formats.n++] = pd.formats[i]; /* borrowed from pd, freed with it */
     }
+    models_from_cli = models.n > 0;
     if (models.n == 0 && pd.n_models) {
         models.v = pd.models;
         models.n = pd.n_models;
@@ -457,6 +488,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.tasks = &ts;
     ro.models = (const char *const *)model_list;
     ro.n_models = n_models;
+    if (!models_from_cli && pd.task_settings) {
+        task_mask = task_model_mask(&ts, pd.task_settings, pd.n_default_models,
+                                    (const char *const *)model_list, n_models);
+        if (!task_mask)
+            goto done;
+        ro.task_model_mask = task_mask;
+    }
     ro.filter = filter;
     if (shard && !llmt_shard_parse(shard, &ro.shard_k, &ro.shard_n)) {
         cli_error("run: --shard must be K/N with 1 <= K <= N, got '%s'", shard);
@@ -574,6 +612,7 @@ done:
         models.n = 0;
     }
     cli_project_defaults_free(&pd);
+    free(task_mask);
     cli_strings_free(&models);
     cli_strings_free(&formats);
     cli_strings_free(&weights);

@@ -680,6 +680,11 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
             rc->cur = NULL;
             continue;
         }
+        if (rc->o->task_model_mask &&
+            !rc->o->task_model_mask[rc->ti * rc->o->n_models + rc->mi]) {
+            rc->rep = rc->o->repeat; /* this model does not run for this task */
+            continue;
+        }
         *mi = rc->mi;
         *rep = rc->rep++;
         if (keyset_has(&rc->done_keys, result_key(t->name, t->cases[rc->ci].name,

@@ -42,6 +42,9 @@ typedef struct llmt_run_options {
      * a deterministic, near-equal share and the shards together cover every case once. */
     int shard_k;                   /* 0 = no sharding */
     int shard_n;
+    /* per task × model (index ti * n_models + mi): nonzero = run it; NULL = every
+     * model for every task (the project config's per-task model lists) */
+    const unsigned char *task_model_mask;
 } llmt_run_options;
 
 /* Parses "K/N" (1 <= K <= N); false when malformed. */
