@@ -133,6 +133,18 @@ static void lost_points(json_t *r, void *ud)
     }
 }
 
+typedef struct md_sections {
+    llmt_buf *rows;  /* the report itself: the results table goes straight in */
+    llmt_buf lost;   /* "fields that lost points", appended after the table */
+} md_sections;
+
+static void both_sections(json_t *r, void *ud)
+{
+    md_sections *sec = ud;
+    row(r, sec->rows);
+    lost_points(r, &sec->lost);
+}
+
 llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
                                  const llmt_run_meta *meta, const llmt_summary *s,
                                  llmt_error *err)
@@ -179,10 +191,18 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
     }
     llmt_buf_puts(&b, "\n## Results\n\n| task | case | model | run | accuracy | valid | tokens | "
                       "cost | latency (ms) | error |\n|---|---|---|---|---|---|---|---|---|---|\n");
-    st = llmt_jsonl_foreach(jsonl_path, row, &b, err);
-    if (st == LLMT_OK) {
+    {
+        /* one pass over results.jsonl fills both sections (parsing it is the cost) */
+        md_sections sec;
+        sec.rows = &b;
+        memset(&sec.lost, 0, sizeof sec.lost);
+        st = llmt_jsonl_foreach(jsonl_path, both_sections, &sec, err);
         llmt_buf_puts(&b, "\n## Fields that lost points\n");
-        st = llmt_jsonl_foreach(jsonl_path, lost_points, &b, err);
+        if (sec.lost.len)
+            llmt_buf_append(&b, sec.lost.data, sec.lost.len);
+        if (sec.lost.oom)
+            b.oom = true;
+        llmt_buf_free(&sec.lost);
     }
     return llmt_report_save(path, &b, st, err);
 }
