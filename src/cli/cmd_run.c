@@ -578,6 +578,23 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
             rc = CLI_EXIT_PROVIDER;
         }
     }
+    {
+        /* a case whose files cannot be read or parsed is the user's input to fix, not a
+         * provider failure: exit 2, as for any other bad input */
+        size_t input_errors = 0;
+        for (i = 0; i < rr.summary.n_errors; i++) {
+            llmt_status cls;
+            if (llmt_status_from_name(rr.summary.errors[i].error_class, &cls) &&
+                (cls == LLMT_E_PARSE || cls == LLMT_E_IO))
+                input_errors += rr.summary.errors[i].count;
+        }
+        if (input_errors) {
+            cli_error("run: %zu result(s) failed on unreadable case files (named above); nothing "
+                      "was sent for them",
+                      input_errors);
+            rc = CLI_EXIT_USAGE;
+        }
+    }
     if (rc == CLI_EXIT_OK && min_accuracy >= 0) {
         for (i = 0; i < rr.summary.n_models; i++) {
             const llmt_model_summary *m = &rr.summary.models[i];

@@ -62,6 +62,16 @@ check "missing expected file named" contains "$WORK/err" "c1"
 run_cli 2 list --tasks "$WORK/tasks"
 check "list reports it too" contains "$WORK/err" "no expected answer"
 
+# a malformed expected file: the result names it, the run exits 2 (input, not provider)
+mkdir -p "$WORK/tasks2/t2/tests/sources" "$WORK/tasks2/t2/tests/expected"
+echo '{"type":"object"}' >"$WORK/tasks2/t2/schema.json"
+echo 'text' >"$WORK/tasks2/t2/tests/sources/c1.txt"
+echo '{"x": ' >"$WORK/tasks2/t2/tests/expected/c1.json"
+run_cli 2 run --tasks "$WORK/tasks2" --models mock:oracle --output "$WORK/bad"
+check "the malformed file is named" contains "$WORK/err" "tests/expected/c1.json"
+check "it is called an input problem" contains "$WORK/err" "unreadable case files"
+check "the result is still written" test "$(lines "$WORK/bad/results.jsonl")" -eq 1
+
 # help and list
 run_cli 0 --help
 check "help lists run" contains "$WORK/out" "run"
