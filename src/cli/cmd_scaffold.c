@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "provider/plugin.h"
 #include "core/util.h"
 
 #ifndef LLMT_SOURCE_INCLUDE_DIR
@@ -376,18 +377,6 @@ static char *expand(const char *const *tpl, const char *name, const char *ident,
     return llmt_buf_steal(&b);
 }
 
-static bool valid_name(const char *s)
-{
-    size_t i;
-    if (!s[0] || strlen(s) > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-        return false;
-    for (i = 0; s[i]; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-              s[i] == '-'))
-            return false;
-    return true;
-}
-
 /* Where llmt/provider.h is: the source tree this binary was built from (a developer's
  * checkout), else the install prefix. */
 static const char *include_dir(void)
@@ -485,7 +474,7 @@ int cmd_scaffold(cli_ctx *ctx, int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     provider = strcmp(argv[0], "provider") == 0;
-    if (!valid_name(argv[1])) {
+    if (!llmt_plugin_name_valid(argv[1])) {
         cli_error("scaffold: '%s' is not a valid name: use lower-case letters, digits, '_' and "
                   "'-' (at most 63, starting with a letter or digit)",
                   argv[1]);

@@ -42,7 +42,7 @@ static llmt_status add_refusal(llmt_plugin_refusals *r, const char *name, const 
 
 /* Provider names end up in "provider:model" references, env variable names and file
  * names: keep them to lower-case letters, digits, '_' and '-'. */
-static bool valid_name(const char *s)
+bool llmt_plugin_name_valid(const char *s)
 {
     size_t i;
     if (!s[0] || strlen(s) > 63 || s[0] == '-' || s[0] == '_')
@@ -101,7 +101,7 @@ llmt_status llmt_plugin_load(llmt_registry *reg, const char *dir, const char *na
         st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         goto done;
     }
-    if (!valid_name(name)) {
+    if (!llmt_plugin_name_valid(name)) {
         st = llmt_error_set(err, LLMT_E_PLUGIN,
                             "%s: '%s' is not a valid provider name (lower-case letters, digits, "
                             "'_' and '-', at most 63)",

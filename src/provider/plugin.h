@@ -30,6 +30,10 @@ typedef struct llmt_plugin_refusals {
 /* Frees the items and zeroes the list. NULL ok. */
 void llmt_plugin_refusals_free(llmt_plugin_refusals *r);
 
+/* Whether `s` can name a provider: 1-63 of [a-z0-9_-], not starting with '_' or '-'
+ * (it becomes a folder, a file name and part of an environment variable name). */
+bool llmt_plugin_name_valid(const char *s);
+
 /* Loads the plugin in <dir>/<name>/. On success it is in `reg` (which then owns the
  * dlopen handle). On refusal returns LLMT_E_PLUGIN with the reason in err and leaves
  * `reg` as it was. A name taken by a built-in is refused unless the plugin's
