@@ -73,39 +73,12 @@ void llmt_output_close(llmt_output *o)
     memset(o, 0, sizeof(*o));
 }
 
-llmt_status llmt_jsonl_foreach(const char *path, llmt_jsonl_fn fn, void *ud, llmt_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    if (!f)
-        return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
-    while ((n = getline(&line, &cap, f)) > 0) {
-        json_t *r;
-        if (line[n - 1] != '\n')
-            break; /* torn last line after a crash: not a result */
-        r = json_loadb(line, (size_t)n, 0, NULL);
-        if (r) {
-            fn(r, ud);
-            json_decref(r);
-        }
-    }
-    free(line);
-    fclose(f);
-    return LLMT_OK;
-}
+/* Calls fn for each complete line of a results file (without its line end). A torn
+ * last line (no newline: the writer was killed mid-line) is not a result and stops the
+ * walk; every reader of results.jsonl goes through here so they agree on that. */
+typedef void (*jsonl_line_fn)(const char *line, size_t len, void *ud);
 
-typedef struct copy_ctx {
-    FILE *out;
-    size_t n;
-} copy_ctx;
-
-/* Copies the complete lines of results.jsonl into results.json as they are: they were
- * written by llmt_output_add/flush (compact JSON objects, whole lines per write), so re-parsing
- * and re-printing 100,000 of them would only cost time. A torn last line (no newline)
- * or a line that is not an object is skipped, as llmt_jsonl_foreach does. */
-static llmt_status copy_results_raw(const char *path, copy_ctx *c, llmt_error *err)
+static llmt_status jsonl_lines(const char *path, jsonl_line_fn fn, void *ud, llmt_error *err)
 {
     FILE *f = fopen(path, "rb");
     char *line = NULL;
@@ -119,14 +92,50 @@ static llmt_status copy_results_raw(const char *path, copy_ctx *c, llmt_error *e
             break;
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             len--;
-        if (len < 2 || line[0] != '{' || line[len - 1] != '}')
-            continue;
-        fputs(c->n++ ? ",\n    " : "\n    ", c->out);
-        fwrite(line, 1, len, c->out);
+        fn(line, len, ud);
     }
     free(line);
     fclose(f);
     return LLMT_OK;
+}
+
+typedef struct parse_ctx {
+    llmt_jsonl_fn fn;
+    void *ud;
+} parse_ctx;
+
+static void parse_line(const char *line, size_t len, void *ud)
+{
+    parse_ctx *p = ud;
+    json_t *r = json_loadb(line, len, 0, NULL);
+    if (r) {
+        p->fn(r, p->ud);
+        json_decref(r);
+    }
+}
+
+llmt_status llmt_jsonl_foreach(const char *path, llmt_jsonl_fn fn, void *ud, llmt_error *err)
+{
+    parse_ctx p = {fn, ud};
+    return jsonl_lines(path, parse_line, &p, err);
+}
+
+typedef struct copy_ctx {
+    FILE *out;
+    size_t n;
+} copy_ctx;
+
+/* Copies the complete lines of results.jsonl into results.json as they are: they were
+ * written by llmt_output_add/flush (compact JSON objects, whole lines per write), so
+ * re-parsing and re-printing 100,000 of them would only cost time. A line that is not an
+ * object is skipped, as llmt_jsonl_foreach skips what does not parse. */
+static void copy_line(const char *line, size_t len, void *ud)
+{
+    copy_ctx *c = ud;
+    if (len < 2 || line[0] != '{' || line[len - 1] != '}')
+        return;
+    fputs(c->n++ ? ",\n    " : "\n    ", c->out);
+    fwrite(line, 1, len, c->out);
 }
 
 void llmt_output_end(llmt_output *o)
@@ -157,7 +166,7 @@ static llmt_status results_json_write(const char *dir, const char *jsonl_path,
     fprintf(c.out, "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"finished_at\": \"%s\",\n"
                    "  \"results\": [",
             meta->run_id, started, finished);
-    st = copy_results_raw(jsonl_path, &c, err);
+    st = jsonl_lines(jsonl_path, copy_line, &c, err);
     fputs(c.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", c.out);
     summary = llmt_summary_json(s);
     json_dumpf(summary, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
