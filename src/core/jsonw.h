@@ -20,4 +20,11 @@ bool llmt_json_dump_compact(const json_t *v, llmt_buf *b, bool ensure_ascii);
  * unprintable value). */
 char *llmt_json_dumps_compact(const json_t *v, bool ensure_ascii);
 
+/* The scalar printers on their own, for code that writes JSON text without building a
+ * tree (request bodies, result lines): the same bytes json_dumps prints for a string of
+ * `len` bytes (false when it is not valid UTF-8), a real, an integer. */
+bool llmt_json_put_string(llmt_buf *b, const char *s, size_t len, bool ensure_ascii);
+bool llmt_json_put_real(llmt_buf *b, double d);
+void llmt_json_put_integer(llmt_buf *b, long long v);
+
 #endif

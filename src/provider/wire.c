@@ -1,5 +1,6 @@
 #include "provider/wire.h"
 
+#include "core/jscan.h"
 #include "core/jsonw.h"
 
 #include <ctype.h>
@@ -339,8 +340,9 @@ llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *
  * (jansson's reference counts are atomic). */
 typedef struct llmt_wire_schema_cache {
     pthread_mutex_t mu;
-    char *text;
+    char *text;       /* the request's schema text it was parsed from */
     json_t *schema;
+    char *compact;    /* schema printed compactly, as it goes into a request body */
     bool strict_ok;
 } llmt_wire_schema_cache;
 
@@ -360,6 +362,7 @@ static void schema_cache_free(llmt_wire_schema_cache *c)
         return;
     pthread_mutex_destroy(&c->mu);
     free(c->text);
+    free(c->compact);
     json_decref(c->schema);
     free(c);
 }
@@ -386,17 +389,49 @@ static llmt_status schema_cached(llmt_wire_schema_cache *c, const llmt_request *
     *strict_ok = llmt_wire_schema_strict_ok(*out);
     if (c) {
         char *text = llmt_strdup(req->json_schema);
-        if (text) {
+        char *compact = llmt_json_dumps_compact(*out, false);
+        if (text && compact) {
             pthread_mutex_lock(&c->mu);
             free(c->text);
+            free(c->compact);
             json_decref(c->schema);
             c->text = text;
+            c->compact = compact;
             c->schema = json_incref(*out);
             c->strict_ok = *strict_ok;
             pthread_mutex_unlock(&c->mu);
+        } else {
+            free(text);
+            free(compact);
         }
     }
     return LLMT_OK;
+}
+
+/* Appends the compact text of the request's schema to b (through the cache when it
+ * holds this schema: no parse, no print). */
+static llmt_status schema_text(llmt_wire_schema_cache *c, const llmt_request *req, llmt_buf *b,
+                               bool *strict_ok, llmt_error *err)
+{
+    json_t *schema = NULL;
+    llmt_status st;
+    if (c) {
+        bool hit = false;
+        pthread_mutex_lock(&c->mu);
+        if (c->text && c->compact && strcmp(c->text, req->json_schema) == 0) {
+            llmt_buf_puts(b, c->compact);
+            *strict_ok = c->strict_ok;
+            hit = true;
+        }
+        pthread_mutex_unlock(&c->mu);
+        if (hit)
+            return LLMT_OK;
+    }
+    st = schema_cached(c, req, &schema, strict_ok, err);
+    if (st == LLMT_OK && !llmt_json_dump_compact(schema, b, false))
+        st = llmt_error_set(err, LLMT_E_INVALID_ARG, "the task schema cannot be printed as JSON");
+    json_decref(schema);
+    return st;
 }
 
 /* Keywords whose value maps names to schemas, and keywords whose value is data. */
@@ -866,65 +901,146 @@ done:
     return st;
 }
 
-static long int_or(json_t *v, long dflt)
+static bool put_member_string(llmt_buf *b, const char *key, const char *value)
 {
-    if (json_is_integer(v))
-        return (long)json_integer_value(v);
-    if (json_is_real(v))
-        return (long)json_real_value(v);
-    return dflt;
+    llmt_buf_puts(b, key); /* `"name":` spelled by the caller */
+    return llmt_json_put_string(b, value, strlen(value), false);
+}
+
+/* The body llmt_chat_compat_body builds, byte for byte, written straight into a
+ * buffer: requests are built on the engine's event-loop thread, where the jansson tree
+ * and its printing cost more than the rest of starting a transfer. Requests with images
+ * (rare, and large) still go through the tree. */
+static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_chat_compat_opts *o,
+                                         llmt_buf *b, llmt_error *err)
+{
+    size_t i;
+    bool ok;
+    llmt_status st;
+    ok = put_member_string(b, "{\"model\":", req->model ? req->model : "");
+    llmt_buf_puts(b, ",\"messages\":[");
+    if (req->system_prompt && req->system_prompt[0]) {
+        ok = ok && put_member_string(b, "{\"role\":\"system\",\"content\":", req->system_prompt);
+        llmt_buf_puts(b, "}");
+    }
+    for (i = 0; i < req->n_messages && ok; i++) {
+        const llmt_message *m = &req->messages[i];
+        if (i || (req->system_prompt && req->system_prompt[0]))
+            llmt_buf_puts(b, ",");
+        ok = put_member_string(b, "{\"role\":", m->role ? m->role : "user") &&
+             put_member_string(b, ",\"content\":", m->content ? m->content : "");
+        llmt_buf_puts(b, "}");
+    }
+    if (!ok)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                              "the request's text is not valid UTF-8 (model %s)",
+                              req->model ? req->model : "?");
+    llmt_buf_puts(b, "]");
+    if (req->temperature >= 0 && !o->omit_temperature) {
+        llmt_buf_puts(b, ",\"temperature\":");
+        llmt_json_put_real(b, req->temperature);
+    }
+    if (req->max_tokens > 0) {
+        llmt_buf_puts(b, ",");
+        llmt_json_put_string(b, o->max_tokens_field ? o->max_tokens_field : "max_tokens",
+                             strlen(o->max_tokens_field ? o->max_tokens_field : "max_tokens"),
+                             false);
+        llmt_buf_puts(b, ":");
+        llmt_json_put_integer(b, req->max_tokens);
+    }
+    if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
+        char name[80];
+        bool strict_ok = false;
+        llmt_wire_schema_name(req->schema_name, name, sizeof name);
+        put_member_string(b, ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":",
+                          name);
+        llmt_buf_puts(b, ",\"schema\":");
+        st = schema_text(o->schema_cache, req, b, &strict_ok, err);
+        if (st != LLMT_OK)
+            return st;
+        if (o->strict_schema)
+            llmt_buf_puts(b, strict_ok ? ",\"strict\":true" : ",\"strict\":false");
+        llmt_buf_puts(b, "}}");
+    } else if (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT) {
+        llmt_buf_puts(b, ",\"response_format\":{\"type\":\"json_object\"}");
+    }
+    llmt_buf_puts(b, "}");
+    if (b->oom)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    return LLMT_OK;
 }
 
 /* Text of a message content: a string, or the concatenated "text" of typed parts. */
-static char *content_text(json_t *content)
+static char *content_text(llmt_jval content)
 {
     llmt_buf b = {0};
-    json_t *part;
-    size_t i;
-    if (json_is_string(content))
-        return llmt_strdup(json_string_value(content));
-    if (!json_is_array(content))
+    size_t i, n;
+    if (llmt_jval_type(content) == LLMT_J_STRING)
+        return llmt_jval_strdup(content, NULL);
+    if (llmt_jval_type(content) != LLMT_J_ARRAY)
         return NULL;
-    json_array_foreach(content, i, part)
-    {
-        const char *type = json_string_value(json_object_get(part, "type"));
-        const char *t = json_string_value(json_object_get(part, "text"));
-        if (json_is_string(part))
-            llmt_buf_puts(&b, json_string_value(part));
-        else if (t && (!type || strcmp(type, "text") == 0))
+    n = llmt_jval_size(content);
+    for (i = 0; i < n; i++) {
+        llmt_jval part = llmt_jval_at(content, i), type = llmt_jval_get(part, "type");
+        char *t = llmt_jval_strdup(llmt_jval_type(part) == LLMT_J_STRING
+                                       ? part
+                                       : llmt_jval_get(part, "text"),
+                                   NULL);
+        if (t && (llmt_jval_type(part) == LLMT_J_STRING || llmt_jval_type(type) != LLMT_J_STRING ||
+                  llmt_jval_streq(type, "text")))
             llmt_buf_puts(&b, t);
+        free(t);
     }
     return b.data ? llmt_buf_steal(&b) : NULL;
 }
 
+llmt_status llmt_wire_scan_body(const llmt_http_response *http, llmt_jval *root, llmt_error *err)
+{
+    char why[128], ex[200];
+    bool parsed = llmt_jscan_parse(http->body, http->body_len, root, why, sizeof why);
+    if (parsed && llmt_jval_type(*root) == LLMT_J_OBJECT)
+        return LLMT_OK;
+    llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
+    root->p = NULL;
+    root->n = 0;
+    return llmt_error_set(err, LLMT_E_BAD_RESPONSE,
+                          "HTTP %ld: the reply is not a JSON object (%s): %s", http->status,
+                          parsed ? "another JSON value" : why, ex);
+}
+
+/* Reads the few fields of a chat completion with the scanning reader (core/jscan.h)
+ * rather than a jansson tree: this runs on the engine's event-loop thread for every
+ * reply, where building and freeing a tree was the largest cost of a reply. */
 llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response *out,
                                    llmt_error *err)
 {
     static const char *const ids[] = {"x-request-id", "request-id", NULL};
-    json_t *root = NULL, *choice, *msg, *usage, *details;
-    const char *finish, *refusal;
-    llmt_status st = llmt_wire_parse_body(http, &root, err);
+    llmt_jval root, choice, msg, usage, cerr, refusal_v;
+    char *finish = NULL, *refusal = NULL;
+    llmt_status st = llmt_wire_scan_body(http, &root, err);
     char ex[200];
     if (st != LLMT_OK)
         return st;
-    choice = json_array_get(json_object_get(root, "choices"), 0);
-    msg = json_object_get(choice, "message");
-    if (!json_is_object(choice) || !json_is_object(msg)) {
-        json_t *e = json_object_get(root, "error");
+    choice = llmt_jval_at(llmt_jval_get(root, "choices"), 0);
+    msg = llmt_jval_get(choice, "message");
+    if (llmt_jval_type(choice) != LLMT_J_OBJECT || llmt_jval_type(msg) != LLMT_J_OBJECT) {
+        bool has_error = llmt_jval_type(llmt_jval_get(root, "error")) != LLMT_J_NONE;
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, e ? LLMT_E_SERVER : LLMT_E_BAD_RESPONSE,
+        st = llmt_error_set(err, has_error ? LLMT_E_SERVER : LLMT_E_BAD_RESPONSE,
                             "HTTP %ld: the reply has no choices[0].message: %s", http->status, ex);
         goto done;
     }
-    finish = json_string_value(json_object_get(choice, "finish_reason"));
-    if (json_is_object(json_object_get(choice, "error")) || (finish && strcmp(finish, "error") == 0)) {
-        json_t *e = json_object_get(choice, "error");
-        const char *m = json_string_value(json_object_get(e, "message"));
+    finish = llmt_jval_strdup(llmt_jval_get(choice, "finish_reason"), NULL);
+    cerr = llmt_jval_get(choice, "error");
+    if (llmt_jval_type(cerr) == LLMT_J_OBJECT || (finish && strcmp(finish, "error") == 0)) {
+        char *m = llmt_jval_strdup(llmt_jval_get(cerr, "message"), NULL);
         st = llmt_error_set(err, LLMT_E_SERVER, "HTTP %ld but the generation failed: %s",
                             http->status, m ? m : "finish_reason \"error\"");
+        free(m);
         goto done;
     }
-    refusal = json_string_value(json_object_get(msg, "refusal"));
+    refusal_v = llmt_jval_get(msg, "refusal");
+    refusal = llmt_jval_strdup(refusal_v, NULL);
     if ((refusal && refusal[0]) || (finish && strcmp(finish, "content_filter") == 0)) {
         st = llmt_error_set(err, LLMT_E_CONTENT_FILTER, "the model refused: %s",
                             refusal && refusal[0] ? refusal : "finish_reason \"content_filter\"");
@@ -932,27 +1048,30 @@ llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response
             snprintf(err->code, sizeof err->code, "%s", refusal ? "refusal" : "content_filter");
         goto done;
     }
-    out->text = content_text(json_object_get(msg, "content"));
-    out->stop_reason = llmt_strdup(finish);
-    out->model = llmt_strdup(json_string_value(json_object_get(root, "model")));
+    out->text = content_text(llmt_jval_get(msg, "content"));
+    out->stop_reason = finish;
+    finish = NULL;
+    out->model = llmt_jval_strdup(llmt_jval_get(root, "model"), NULL);
     out->request_id = llmt_wire_header_dup(http, ids);
     if (!out->request_id)
-        out->request_id = llmt_strdup(json_string_value(json_object_get(root, "id")));
-    usage = json_object_get(root, "usage");
-    out->usage.input_tokens = int_or(json_object_get(usage, "prompt_tokens"), 0);
-    out->usage.output_tokens = int_or(json_object_get(usage, "completion_tokens"), 0);
-    details = json_object_get(usage, "prompt_tokens_details");
-    out->usage.cached_input_tokens = int_or(json_object_get(details, "cached_tokens"), -1);
-    details = json_object_get(usage, "completion_tokens_details");
-    out->usage.reasoning_tokens = int_or(json_object_get(details, "reasoning_tokens"), -1);
+        out->request_id = llmt_jval_strdup(llmt_jval_get(root, "id"), NULL);
+    usage = llmt_jval_get(root, "usage");
+    out->usage.input_tokens = (long)llmt_jval_integer_or(llmt_jval_get(usage, "prompt_tokens"), 0);
+    out->usage.output_tokens =
+        (long)llmt_jval_integer_or(llmt_jval_get(usage, "completion_tokens"), 0);
+    out->usage.cached_input_tokens = (long)llmt_jval_integer_or(
+        llmt_jval_get(llmt_jval_get(usage, "prompt_tokens_details"), "cached_tokens"), -1);
+    out->usage.reasoning_tokens = (long)llmt_jval_integer_or(
+        llmt_jval_get(llmt_jval_get(usage, "completion_tokens_details"), "reasoning_tokens"), -1);
     if (!out->text || !out->text[0]) {
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
         st = llmt_error_set(err, LLMT_E_BAD_RESPONSE,
-                            "the reply has no text (finish_reason %s): %s", finish ? finish : "none",
-                            ex);
+                            "the reply has no text (finish_reason %s): %s",
+                            out->stop_reason ? out->stop_reason : "none", ex);
     }
 done:
-    json_decref(root);
+    free(finish);
+    free(refusal);
     if (st != LLMT_OK)
         llmt_response_clear(out);
     return st;
@@ -981,16 +1100,25 @@ llmt_status llmt_chat_compat_prepare(const llmt_wire_basic *b, const llmt_reques
     return llmt_chat_compat_body(req, &oc, body, err);
 }
 
-llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *method, const char *path,
-                                     const json_t *body, llmt_http_request *out,
-                                     llmt_error *err)
+/* Sets METHOD {base_url}/{path}, the body (taken over: *body is freed or kept by out)
+ * and the bearer header. */
+static llmt_status bearer_request_text(const llmt_wire_basic *b, const char *method,
+                                       const char *path, char *body, size_t body_len,
+                                       llmt_http_request *out, llmt_error *err)
 {
     char *url = llmt_wire_url(b->base_url, path), *auth = NULL;
-    llmt_status st;
-    if (!url)
+    llmt_status st = LLMT_OK;
+    free(out->method);
+    free(out->url);
+    free(out->body);
+    out->method = llmt_strdup(method ? method : "POST");
+    out->url = url;
+    out->body = body;
+    out->body_len = body ? body_len : 0;
+    if (!out->method || !out->url)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    st = llmt_wire_set_json_request(out, method, url, body, err);
-    free(url);
+    if (body)
+        st = llmt_wire_add_header(out, "Content-Type", "application/json", err);
     if (st != LLMT_OK || !b->api_key)
         return st;
     auth = llmt_asprintf("Bearer %s", b->api_key);
@@ -1000,4 +1128,41 @@ llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *metho
     memset(auth, 0, strlen(auth));
     free(auth);
     return st;
+}
+
+llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *method, const char *path,
+                                     const json_t *body, llmt_http_request *out,
+                                     llmt_error *err)
+{
+    char *text = body ? llmt_json_dumps_compact(body, false) : NULL;
+    if (body && !text)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    return bearer_request_text(b, method, path, text, text ? strlen(text) : 0, out, err);
+}
+
+llmt_status llmt_chat_compat_bearer_request(const llmt_wire_basic *b, const llmt_request *req,
+                                            const llmt_chat_compat_opts *o, const char *path,
+                                            llmt_http_request *out, llmt_error *err)
+{
+    llmt_chat_compat_opts oc = *o;
+    llmt_buf body = {0};
+    json_t *tree = NULL;
+    llmt_status st;
+    size_t len;
+    if (req->n_files) {
+        st = llmt_chat_compat_prepare(b, req, o, &tree, err);
+        if (st == LLMT_OK)
+            st = llmt_wire_bearer_request(b, "POST", path, tree, out, err);
+        json_decref(tree);
+        return st;
+    }
+    if (!oc.schema_cache)
+        oc.schema_cache = b->schema_cache;
+    st = chat_compat_body_text(req, &oc, &body, err);
+    if (st != LLMT_OK) {
+        llmt_buf_free(&body);
+        return st;
+    }
+    len = body.len;
+    return bearer_request_text(b, "POST", path, llmt_buf_steal(&body), len, out, err);
 }

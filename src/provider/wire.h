@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "llmt/provider.h"
+#include "core/jscan.h"
 
 /* ---- time and retry hints -------------------------------------------------------- */
 
@@ -42,6 +43,9 @@ void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n);
 
 /* Parses a reply body as a JSON object. Not JSON (or truncated), or not an object:
  * LLMT_E_BAD_RESPONSE with an excerpt. *out is owned by the caller (json_decref). */
+/* The same check as llmt_wire_parse_body with the scanning reader (core/jscan.h):
+ * *root spans the reply's top-level object, borrowed from http->body. */
+llmt_status llmt_wire_scan_body(const llmt_http_response *http, llmt_jval *root, llmt_error *err);
 llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
 
 /* Whether the body contains `needle` (bounded by body_len: bodies need not be
@@ -195,5 +199,13 @@ llmt_status llmt_chat_compat_prepare(const llmt_wire_basic *b, const llmt_reques
 llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *method, const char *path,
                                      const json_t *body, llmt_http_request *out,
                                      llmt_error *err);
+
+/* POST {base_url}/{path} with the chat_compat body of req, written as text without a
+ * jansson tree (requests with images go through llmt_chat_compat_prepare), and the
+ * bearer header: llmt_chat_compat_prepare + llmt_wire_bearer_request in one, and the
+ * same bytes. */
+llmt_status llmt_chat_compat_bearer_request(const llmt_wire_basic *b, const llmt_request *req,
+                                            const llmt_chat_compat_opts *o, const char *path,
+                                            llmt_http_request *out, llmt_error *err);
 
 #endif

@@ -164,6 +164,83 @@ static void test_schema_name_and_classes(void **state)
     }
 }
 
+static const char *req_header(const llmt_http_request *r, const char *name)
+{
+    size_t i;
+    for (i = 0; i < r->n_headers; i++)
+        if (strcmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return "(absent)";
+}
+
+/* The text body of llmt_chat_compat_bearer_request is byte for byte the printed tree of
+ * llmt_chat_compat_body, for every option and mode, twice (the second time the schema
+ * comes from the state's cache). */
+static void test_chat_compat_text_body(void **state)
+{
+    static const char *schema =
+        "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"string\",\"description\":"
+        "\"caf\u00e9 \\\"q\\\"\"}},\"required\":[\"n\"],\"additionalProperties\":false}";
+    llmt_model_info info;
+    llmt_message msgs[2] = {{"user", "Extract.\n\tText: \"caf\xc3\xa9\" \x01 \xf0\x9f\x98\x80 </x>"},
+                            {"assistant", "{}"}};
+    llmt_provider_settings ps;
+    void *bstate = NULL;
+    int mode, variant, round;
+    (void)state;
+    memset(&info, 0, sizeof info);
+    memset(&ps, 0, sizeof ps);
+    ps.version = LLMT_PROVIDER_SETTINGS_VERSION;
+    ps.name = "fake";
+    ps.base_url = "http://127.0.0.1:1/v1/";
+    ps.api_key = "sk-test";
+    ps.config_json = "{}";
+    assert_int_equal(llmt_wire_basic_init(&bstate, &ps, NULL), LLMT_OK);
+    for (round = 0; round < 2; round++)
+        for (mode = 0; mode < 3; mode++)
+            for (variant = 0; variant < 4; variant++) {
+                llmt_request req;
+                llmt_chat_compat_opts o;
+                llmt_http_request hr;
+                json_t *tree = NULL;
+                char *want;
+                llmt_error err;
+                memset(&req, 0, sizeof req);
+                memset(&o, 0, sizeof o);
+                memset(&hr, 0, sizeof hr);
+                req.version = LLMT_REQUEST_VERSION;
+                req.model = "gpt-\"x\"";
+                req.model_info = &info;
+                req.system_prompt = variant & 1 ? "Answer in JSON.\n" : NULL;
+                req.messages = msgs;
+                req.n_messages = variant & 2 ? 2 : 1;
+                req.json_schema = schema;
+                req.schema_name = variant == 3 ? "my schema!" : NULL;
+                req.structured_mode = mode == 0   ? LLMT_STRUCTURED_JSON_SCHEMA
+                                      : mode == 1 ? LLMT_STRUCTURED_JSON_OBJECT
+                                                  : LLMT_STRUCTURED_PROMPT_ONLY;
+                req.max_tokens = variant ? 1000 : 0;
+                req.temperature = variant == 2 ? -1 : variant * 0.35;
+                o.max_tokens_field = variant & 1 ? "max_completion_tokens" : NULL;
+                o.strict_schema = variant != 1;
+                o.omit_temperature = variant == 3;
+                assert_int_equal(llmt_chat_compat_prepare(bstate, &req, &o, &tree, &err), LLMT_OK);
+                want = json_dumps(tree, JSON_COMPACT);
+                assert_int_equal(llmt_chat_compat_bearer_request(bstate, &req, &o, "chat/completions",
+                                                                 &hr, &err),
+                                 LLMT_OK);
+                assert_string_equal(hr.body, want);
+                assert_int_equal(hr.body_len, strlen(want));
+                assert_string_equal(hr.url, "http://127.0.0.1:1/v1/chat/completions");
+                assert_string_equal(req_header(&hr, "Authorization"), "Bearer sk-test");
+                assert_string_equal(req_header(&hr, "Content-Type"), "application/json");
+                free(want);
+                json_decref(tree);
+                llmt_http_request_clear(&hr);
+            }
+    llmt_wire_basic_destroy(bstate);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_retry_after),   cmocka_unit_test(test_base64),
         cmocka_unit_test(test_excerpt),       cmocka_unit_test(test_schema_strict_and_close),
         cmocka_unit_test(test_schema_name_and_classes),
+        cmocka_unit_test(test_chat_compat_text_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,16 +27,12 @@ static llmt_status mistral_build(void *state, const llmt_request *req, llmt_http
 {
     const llmt_wire_basic *b = state;
     llmt_chat_compat_opts o;
-    json_t *body = NULL;
     llmt_status st;
     memset(&o, 0, sizeof o);
     o.max_tokens_field = "max_tokens";
     o.strict_schema = true;
     o.image_url_string = true;
-    st = llmt_chat_compat_prepare(b, req, &o, &body, err);
-    if (st == LLMT_OK)
-        st = llmt_wire_bearer_request(b, "POST", "chat/completions", body, out, err);
-    json_decref(body);
+    st = llmt_chat_compat_bearer_request(b, req, &o, "chat/completions", out, err);
     return st;
 }
 

@@ -24,18 +24,14 @@ static llmt_status openai_build(void *state, const llmt_request *req, llmt_http_
     const llmt_wire_basic *b = state;
     const char *org = llmt_wire_option(b, "organization", NULL);
     llmt_chat_compat_opts o;
-    json_t *body = NULL;
     llmt_status st;
     memset(&o, 0, sizeof o);
     o.max_tokens_field = "max_completion_tokens";
     o.omit_temperature = req->model_info && req->model_info->reasoning;
     o.strict_schema = true;
-    st = llmt_chat_compat_prepare(b, req, &o, &body, err);
-    if (st == LLMT_OK)
-        st = llmt_wire_bearer_request(b, "POST", "chat/completions", body, out, err);
+    st = llmt_chat_compat_bearer_request(b, req, &o, "chat/completions", out, err);
     if (st == LLMT_OK && org)
         st = llmt_wire_add_header(out, "OpenAI-Organization", org, err);
-    json_decref(body);
     return st;
 }
 
