@@ -16,41 +16,55 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 
 void llmt_http_result_add_header_line(llmt_http_result *r, const char *line, size_t n)
 {
-    const char *colon = memchr(line, ':', n);
-    llmt_http_header *h;
-    size_t name_len, i;
-    const char *v, *end = line + n;
     if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
         /* a new response (redirect, 100 Continue): forget earlier headers */
-        for (i = 0; i < r->n_headers; i++) {
-            free(r->headers[i].name);
-            free(r->headers[i].value);
+        r->head.len = 0;
+        return;
+    }
+    if (memchr(line, ':', n))
+        llmt_buf_append(&r->head, line, n);
+}
+
+/* Splits head into "name\0value\0" pairs in place and points headers at them. */
+static void split_headers(llmt_http_result *r)
+{
+    char *p, *end;
+    size_t cap = 0, i;
+    r->split = true;
+    if (!r->head.len || r->head.oom)
+        return;
+    p = r->head.data;
+    end = p + r->head.len;
+    for (i = 0; i < r->head.len; i++)
+        cap += p[i] == '\n';
+    r->headers = calloc(cap + 1, sizeof(*r->headers));
+    if (!r->headers)
+        return;
+    while (p < end) {
+        char *eol = memchr(p, '\n', (size_t)(end - p)), *colon, *v, *vend;
+        if (!eol)
+            eol = end;
+        colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon && r->n_headers <= cap) {
+            llmt_http_header *h = &r->headers[r->n_headers++];
+            *colon = '\0';
+            for (v = p; v < colon; v++)
+                *v = (char)tolower((unsigned char)*v);
+            v = colon + 1;
+            while (v < eol && (*v == ' ' || *v == '\t'))
+                v++;
+            vend = eol;
+            while (vend > v && (vend[-1] == '\r' || vend[-1] == '\n' || vend[-1] == ' '))
+                vend--;
+            if (vend < end)
+                *vend = '\0';
+            h->name = p;
+            h->value = v;
         }
-        r->n_headers = 0;
-        return;
+        p = eol + 1;
     }
-    if (!colon)
-        return;
-    h = realloc(r->headers, (r->n_headers + 1) * sizeof(*h));
-    if (!h)
-        return;
-    r->headers = h;
-    name_len = (size_t)(colon - line);
-    v = colon + 1;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-        end--;
-    h[r->n_headers].name = llmt_strndup(line, name_len);
-    h[r->n_headers].value = llmt_strndup(v, (size_t)(end - v));
-    if (!h[r->n_headers].name || !h[r->n_headers].value) {
-        free(h[r->n_headers].name);
-        free(h[r->n_headers].value);
-        return;
-    }
-    for (i = 0; i < name_len; i++)
-        h[r->n_headers].name[i] = (char)tolower((unsigned char)h[r->n_headers].name[i]);
-    r->n_headers++;
+    /* a last line without a terminator ends at the buffer's end, which llmt_buf keeps
+     * NUL-terminated */
 }
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -115,7 +129,7 @@ llmt_status llmt_http_perform(const llmt_http_request *req, const llmt_http_opti
     if (!c)
         return llmt_error_set(err, LLMT_E_INTERNAL, "curl_easy_init failed");
     /* the same transfer set-up as the engine's, performed here without a multi handle */
-    st = llmt_http_setup_easy(c, req, opts, out, &hdrs, errbuf, err);
+    st = llmt_http_setup_easy(c, req, opts, out, NULL, &hdrs, errbuf, err);
     if (st != LLMT_OK)
         goto done;
     rc = curl_easy_perform(c);
@@ -136,19 +150,17 @@ done:
 
 void llmt_http_result_free(llmt_http_result *r)
 {
-    size_t i;
-    for (i = 0; i < r->n_headers; i++) {
-        free(r->headers[i].name);
-        free(r->headers[i].value);
-    }
     free(r->headers);
     llmt_buf_free(&r->body);
+    llmt_buf_free(&r->head);
     memset(r, 0, sizeof(*r));
 }
 
-llmt_http_response llmt_http_result_view(const llmt_http_result *r)
+llmt_http_response llmt_http_result_view(llmt_http_result *r)
 {
     llmt_http_response v;
+    if (!r->split)
+        split_headers(r);
     v.status = r->status;
     v.body = r->body.data ? r->body.data : "";
     v.body_len = r->body.len;
@@ -157,36 +169,115 @@ llmt_http_response llmt_http_result_view(const llmt_http_result *r)
     return v;
 }
 
+static bool same_headers(const llmt_http_header_cache *c, const llmt_http_request *req)
+{
+    size_t i;
+    if (c->n_headers != req->n_headers)
+        return false;
+    for (i = 0; i < req->n_headers; i++)
+        if (strcmp(c->headers[i].name, req->headers[i].name) != 0 ||
+            strcmp(c->headers[i].value, req->headers[i].value) != 0)
+            return false;
+    return true;
+}
+
+static void wipe_free(char *s)
+{
+    if (s)
+        memset(s, 0, strlen(s)); /* header values include credentials */
+    free(s);
+}
+
+void llmt_http_header_cache_free(llmt_http_header_cache *c)
+{
+    size_t i;
+    if (!c)
+        return;
+    for (i = 0; i < c->n_headers; i++) {
+        free(c->headers[i].name);
+        wipe_free(c->headers[i].value);
+    }
+    free(c->headers);
+    curl_slist_free_all(c->list);
+    memset(c, 0, sizeof(*c));
+}
+
+/* The curl list for req's headers (plus "Expect:"), or NULL when out of memory. */
+static struct curl_slist *build_header_list(const llmt_http_request *req)
+{
+    struct curl_slist *hdrs = NULL, *n;
+    llmt_buf line = {0};
+    size_t i;
+    for (i = 0; i < req->n_headers; i++) {
+        line.len = 0;
+        llmt_buf_puts(&line, req->headers[i].name);
+        llmt_buf_puts(&line, ": ");
+        llmt_buf_puts(&line, req->headers[i].value);
+        n = line.oom ? NULL : curl_slist_append(hdrs, line.data);
+        if (!n)
+            goto fail;
+        hdrs = n;
+    }
+    /* no "Expect: 100-continue" for large bodies: it costs a round trip (or a 1 s wait
+     * on servers that never send 100 Continue) per request */
+    n = curl_slist_append(hdrs, "Expect:");
+    if (!n)
+        goto fail;
+    if (line.data)
+        memset(line.data, 0, line.len);
+    llmt_buf_free(&line);
+    return n;
+fail:
+    if (line.data)
+        memset(line.data, 0, line.len);
+    llmt_buf_free(&line);
+    curl_slist_free_all(hdrs);
+    return NULL;
+}
+
+/* Fills an empty cache from req (best effort: on failure it stays unused). */
+static void cache_fill(llmt_http_header_cache *c, const llmt_http_request *req)
+{
+    size_t i;
+    c->tried = true;
+    c->headers = calloc(req->n_headers + 1, sizeof(*c->headers));
+    c->list = c->headers ? build_header_list(req) : NULL;
+    for (i = 0; c->list && i < req->n_headers; i++, c->n_headers++) {
+        c->headers[i].name = llmt_strdup(req->headers[i].name);
+        c->headers[i].value = llmt_strdup(req->headers[i].value);
+        if (!c->headers[i].name || !c->headers[i].value) {
+            c->n_headers++;
+            llmt_http_header_cache_free(c);
+            c->tried = true;
+            return;
+        }
+    }
+    if (!c->list) {
+        llmt_http_header_cache_free(c);
+        c->tried = true;
+    }
+}
+
 llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
                                  const llmt_http_options *opts, llmt_http_result *out,
-                                 void **hdrs_out, char *errbuf, llmt_error *err)
+                                 llmt_http_header_cache *cache, void **hdrs_out, char *errbuf,
+                                 llmt_error *err)
 {
     CURL *c = easy;
     struct curl_slist *hdrs = NULL;
-    size_t i;
     memset(out, 0, sizeof(*out));
     *hdrs_out = NULL;
     errbuf[0] = '\0';
     llmt_http_log_request(opts->logger, req, opts->secret);
-    for (i = 0; i < req->n_headers; i++) {
-        char *line = llmt_asprintf("%s: %s", req->headers[i].name, req->headers[i].value);
-        struct curl_slist *n = line ? curl_slist_append(hdrs, line) : NULL;
-        free(line);
-        if (!n) {
-            curl_slist_free_all(hdrs);
+    if (cache && !cache->tried)
+        cache_fill(cache, req);
+    if (cache && cache->list && same_headers(cache, req)) {
+        hdrs = cache->list;
+    } else {
+        hdrs = build_header_list(req);
+        if (!hdrs)
             return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-        }
-        hdrs = n;
-    }
-    {
-        /* no "Expect: 100-continue" for large bodies: it costs a round trip (or a 1 s
-         * wait on servers that never send 100 Continue) per request */
-        struct curl_slist *n = curl_slist_append(hdrs, "Expect:");
-        if (!n) {
-            curl_slist_free_all(hdrs);
-            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-        }
-        hdrs = n;
+        *hdrs_out = hdrs;
     }
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -211,7 +302,6 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
     /* HTTP/2 where the server offers it over TLS (one connection multiplexes many
      * requests); HTTP/1.1 keep-alive otherwise. */
     curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    *hdrs_out = hdrs;
     return LLMT_OK;
 }
 

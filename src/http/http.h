@@ -14,12 +14,16 @@ typedef struct llmt_http_options {
     const llmt_logger *logger;
 } llmt_http_options;
 
-/* Owns what came back. */
+/* Owns what came back. The header lines of the final response are collected as they
+ * arrive in `head` (one buffer: no allocation per header) and split into `headers`
+ * by llmt_http_result_view. */
 typedef struct llmt_http_result {
     long status;
     llmt_buf body;
-    llmt_http_header *headers; /* names lower-cased */
+    llmt_buf head;             /* raw "Name: value\r\n" lines, then split in place */
+    llmt_http_header *headers; /* names lower-cased; point into head */
     size_t n_headers;
+    bool split;                /* head has been split into headers */
 } llmt_http_result;
 
 /* Transport failures become LLMT_E_TIMEOUT or LLMT_E_NETWORK; any HTTP status is
@@ -27,25 +31,41 @@ typedef struct llmt_http_result {
 llmt_status llmt_http_perform(const llmt_http_request *req, const llmt_http_options *opts,
                               llmt_http_result *out, llmt_error *err);
 void llmt_http_result_free(llmt_http_result *r);
-/* Borrowed view for providers. */
-llmt_http_response llmt_http_result_view(const llmt_http_result *r);
+/* Borrowed view for providers (splits the header lines on first use). */
+llmt_http_response llmt_http_result_view(llmt_http_result *r);
 
 /* Logs a request at debug level with secrets redacted. */
 void llmt_http_log_request(const llmt_logger *lg, const llmt_http_request *req, const char *secret);
 
-/* Header callback helper: parses "Name: value\r\n" into the result's header list. */
+/* Header callback helper: keeps one "Name: value\r\n" line for the result's header
+ * list (a status line starts a new response: earlier lines are dropped). */
 void llmt_http_result_add_header_line(llmt_http_result *r, const char *line, size_t n);
 
 #endif
 
 /* ---- for the concurrent engine (curl multi) ---- */
+
+/* The curl header list of one set of request headers, kept to be reused by the
+ * following requests that carry exactly the same headers (a provider sends the same
+ * ones every time): building it costs a formatted line and two allocations per header
+ * per request otherwise. Zero-initialise; free with llmt_http_header_cache_free. */
+typedef struct llmt_http_header_cache {
+    void *list;                /* struct curl_slist * */
+    llmt_http_header *headers; /* copies of what it was built from */
+    size_t n_headers;
+    bool tried;                /* built once; never replaced (transfers may use it) */
+} llmt_http_header_cache;
+void llmt_http_header_cache_free(llmt_http_header_cache *c);
+
 /* Configures a fresh or reset easy handle to perform `req` into `out` (zeroed first).
- * *hdrs receives the header list the handle points to: free it with curl_slist_free_all
- * after the transfer. `errbuf` (CURL_ERROR_SIZE bytes) must live as long as the
- * transfer. The handle is typed void* so this header does not need curl.h. */
+ * *hdrs receives a header list the caller must free with curl_slist_free_all after the
+ * transfer, or NULL when the list came from `cache` (optional; it must outlive the
+ * transfer). `errbuf` (CURL_ERROR_SIZE bytes) must live as long as the transfer. The
+ * handle is typed void* so this header does not need curl.h. */
 llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
                                  const llmt_http_options *opts, llmt_http_result *out,
-                                 void **hdrs, char *errbuf, llmt_error *err);
+                                 llmt_http_header_cache *cache, void **hdrs, char *errbuf,
+                                 llmt_error *err);
 /* Turns a failed transfer (CURLcode `rc`) into a status with the secret redacted from
  * the message: LLMT_E_TIMEOUT, LLMT_E_NETWORK, or for a body cut short of its announced
  * length (after `received` bytes) a retryable LLMT_E_BAD_RESPONSE. */

@@ -29,6 +29,7 @@ typedef enum {
 typedef struct prov {
     llmt_provider_entry *entry;
     llmt_limiter lim;
+    llmt_http_header_cache headers; /* the curl list its requests share */
     unsigned long blocked_pass; /* pass number in which it was found blocked */
 } prov;
 
@@ -559,8 +560,8 @@ static void start_http(engine *E, ejob *j)
             E->o->connect_timeout_ms > 0 ? E->o->connect_timeout_ms : mo->connect_timeout_ms;
         hopt.secret = j->call.entry->api_key;
         hopt.logger = &mo->logger;
-        st = llmt_http_setup_easy(j->easy, &j->hreq, &hopt, &j->hres, &j->hdrs, j->errbuf,
-                                  &j->err);
+        st = llmt_http_setup_easy(j->easy, &j->hreq, &hopt, &j->hres, &j->pv->headers,
+                                  &j->hdrs, j->errbuf, &j->err);
     }
     if (st == LLMT_OK) {
         curl_easy_setopt(j->easy, CURLOPT_PRIVATE, (void *)j);
@@ -887,6 +888,8 @@ done:
     for (i = 0; i < E.n_pool; i++)
         curl_easy_cleanup(E.pool[i]);
     free(E.pool);
+    for (i = 0; i < E.n_provs; i++)
+        llmt_http_header_cache_free(&E.provs[i].headers);
     free(E.provs);
     if (E.multi)
         curl_multi_cleanup(E.multi);

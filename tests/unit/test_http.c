@@ -1,0 +1,130 @@
+/* http/http.c against the fake server: the reply's header lines are split into
+ * lower-cased, trimmed name/value pairs (one buffer per reply), and requests with the
+ * same headers share one cached curl header list while others get their own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "fake_http.h"
+#include "http/http.h"
+
+static void add_header(llmt_http_request *r, const char *name, const char *value)
+{
+    assert_true(llmt_http_request_add_header(r, name, value));
+}
+
+static void test_reply_headers(void **state)
+{
+    fake_http_server *srv;
+    fake_http_reply rep = {0};
+    llmt_http_request req;
+    llmt_http_options o;
+    llmt_http_result res;
+    llmt_http_response view;
+    llmt_error err;
+    char url[128];
+    (void)state;
+    assert_int_equal(fake_http_start(&srv), 0);
+    rep.status = 429;
+    rep.headers = "Retry-After:   7  \r\nX-Request-ID: req-1\r\nX-Empty:\r\nx-ratelimit-reset-requests: 2s\r\n";
+    rep.body = "{\"error\":{}}";
+    rep.body_len = -1;
+    fake_http_push_reply(srv, &rep);
+    memset(&req, 0, sizeof req);
+    snprintf(url, sizeof url, "%s/v1/x", fake_http_url(srv));
+    req.method = strdup("POST");
+    req.url = strdup(url);
+    req.body = strdup("{}");
+    req.body_len = 2;
+    add_header(&req, "Content-Type", "application/json");
+    memset(&o, 0, sizeof o);
+    o.timeout_ms = 5000;
+    assert_int_equal(llmt_http_perform(&req, &o, &res, &err), LLMT_OK);
+    view = llmt_http_result_view(&res);
+    assert_int_equal(view.status, 429);
+    assert_string_equal(view.body, "{\"error\":{}}");
+    assert_string_equal(llmt_http_response_header(&view, "retry-after"), "7");
+    assert_string_equal(llmt_http_response_header(&view, "X-Request-Id"), "req-1");
+    assert_string_equal(llmt_http_response_header(&view, "x-empty"), "");
+    assert_string_equal(llmt_http_response_header(&view, "x-ratelimit-reset-requests"), "2s");
+    assert_null(llmt_http_response_header(&view, "x-absent"));
+    /* names are stored lower-cased */
+    {
+        size_t i;
+        bool seen = false;
+        for (i = 0; i < view.n_headers; i++) {
+            if (strcmp(view.headers[i].name, "x-request-id") == 0)
+                seen = true;
+            assert_null(strpbrk(view.headers[i].name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
+        }
+        assert_true(seen);
+    }
+    /* a second view splits nothing again */
+    view = llmt_http_result_view(&res);
+    assert_string_equal(llmt_http_response_header(&view, "retry-after"), "7");
+    llmt_http_result_free(&res);
+    llmt_http_request_clear(&req);
+    fake_http_stop(srv);
+}
+
+static void test_header_cache(void **state)
+{
+    llmt_http_header_cache cache;
+    llmt_http_request a, b;
+    llmt_http_options o;
+    llmt_http_result res;
+    llmt_error err;
+    char errbuf[CURL_ERROR_SIZE];
+    void *own = NULL;
+    CURL *easy = curl_easy_init();
+    (void)state;
+    assert_non_null(easy);
+    memset(&cache, 0, sizeof cache);
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    memset(&o, 0, sizeof o);
+    a.url = strdup("http://127.0.0.1:1/");
+    b.url = strdup("http://127.0.0.1:1/");
+    add_header(&a, "Authorization", "Bearer one");
+    add_header(&b, "Authorization", "Bearer two");
+    /* the first request fills the cache and uses it */
+    assert_int_equal(llmt_http_setup_easy(easy, &a, &o, &res, &cache, &own, errbuf, &err), LLMT_OK);
+    assert_null(own);
+    assert_non_null(cache.list);
+    assert_string_equal(((struct curl_slist *)cache.list)->data, "Authorization: Bearer one");
+    assert_string_equal(((struct curl_slist *)cache.list)->next->data, "Expect:");
+    /* the same headers again: still the cached list */
+    curl_easy_reset(easy);
+    assert_int_equal(llmt_http_setup_easy(easy, &a, &o, &res, &cache, &own, errbuf, &err), LLMT_OK);
+    assert_null(own);
+    /* other headers: a list of its own, the cache untouched */
+    curl_easy_reset(easy);
+    assert_int_equal(llmt_http_setup_easy(easy, &b, &o, &res, &cache, &own, errbuf, &err), LLMT_OK);
+    assert_non_null(own);
+    assert_string_equal(((struct curl_slist *)own)->data, "Authorization: Bearer two");
+    assert_string_equal(((struct curl_slist *)cache.list)->data, "Authorization: Bearer one");
+    curl_easy_cleanup(easy);
+    curl_slist_free_all(own);
+    llmt_http_header_cache_free(&cache);
+    assert_null(cache.list);
+    llmt_http_request_clear(&a);
+    llmt_http_request_clear(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reply_headers),
+        cmocka_unit_test(test_header_cache),
+    };
+    int rc;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
