@@ -21,8 +21,15 @@ void llmt_http_result_add_header_line(llmt_http_result *r, const char *line, siz
         r->head.len = 0;
         return;
     }
-    if (memchr(line, ':', n))
-        llmt_buf_append(&r->head, line, n);
+    if (!memchr(line, ':', n))
+        return;
+    if (!r->head.data) {
+        /* room for a typical reply's header lines at once: growing from 64 bytes cost
+         * three reallocs per reply */
+        r->head.data = malloc(512);
+        r->head.cap = r->head.data ? 512 : 0;
+    }
+    llmt_buf_append(&r->head, line, n);
 }
 
 /* Splits head into "name\0value\0" pairs in place and points headers at them. */

@@ -914,9 +914,18 @@ static bool put_member_string(llmt_buf *b, const char *key, const char *value)
 static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_chat_compat_opts *o,
                                          llmt_buf *b, llmt_error *err)
 {
-    size_t i;
+    size_t i, est = 256 + (req->model ? strlen(req->model) : 0) +
+                    (req->system_prompt ? strlen(req->system_prompt) : 0) +
+                    (req->json_schema ? strlen(req->json_schema) : 0);
     bool ok;
     llmt_status st;
+    for (i = 0; i < req->n_messages; i++)
+        est += 32 + (req->messages[i].content ? strlen(req->messages[i].content) : 0);
+    if (!b->data) {
+        /* one allocation of about the final size instead of doubling from 64 bytes */
+        b->data = malloc(est);
+        b->cap = b->data ? est : 0;
+    }
     ok = put_member_string(b, "{\"model\":", req->model ? req->model : "");
     llmt_buf_puts(b, ",\"messages\":[");
     if (req->system_prompt && req->system_prompt[0]) {
