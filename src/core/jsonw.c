@@ -66,14 +66,14 @@ static void put_u16(llmt_buf *b, unsigned u)
     static const char hex[] = "0123456789ABCDEF"; /* jansson prints \u%04X */
     char seq[6] = {'\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15],
                    hex[u & 15]};
-    llmt_buf_append(b, seq, sizeof seq);
+    llmt_json_put_raw(b, seq, sizeof seq);
 }
 
 static bool dump_string(const char *str, size_t len, llmt_buf *b, bool ascii)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, run = 0;
-    llmt_buf_append(b, "\"", 1);
+    llmt_json_put_raw(b, "\"", 1);
     while (i < len) {
         unsigned c = s[i], cp;
         size_t n;
@@ -94,7 +94,7 @@ static bool dump_string(const char *str, size_t len, llmt_buf *b, bool ascii)
             n = 1;
             cp = c;
         }
-        llmt_buf_append(b, str + run, i - run);
+        llmt_json_put_raw(b, str + run, i - run);
         switch (cp) {
         case '\\': esc = "\\\\"; break;
         case '"': esc = "\\\""; break;
@@ -106,7 +106,7 @@ static bool dump_string(const char *str, size_t len, llmt_buf *b, bool ascii)
         default: esc = NULL;
         }
         if (esc) {
-            llmt_buf_append(b, esc, 2);
+            llmt_json_put_raw(b, esc, 2);
         } else if (cp < 0x10000) {
             put_u16(b, cp);
         } else {
@@ -117,8 +117,8 @@ static bool dump_string(const char *str, size_t len, llmt_buf *b, bool ascii)
         i += n;
         run = i;
     }
-    llmt_buf_append(b, str + run, i - run);
-    llmt_buf_append(b, "\"", 1);
+    llmt_json_put_raw(b, str + run, i - run);
+    llmt_json_put_raw(b, "\"", 1);
     return true;
 }
 
@@ -136,7 +136,7 @@ static bool dump_real(double d, llmt_buf *b)
         o = fmt_ll((long long)d, buf);
         buf[o++] = '.';
         buf[o++] = '0';
-        llmt_buf_append(b, buf, o);
+        llmt_json_put_raw(b, buf, o);
         return true;
     }
     n = snprintf(buf, sizeof buf, "%.17g", d);
@@ -165,7 +165,7 @@ static bool dump_real(double d, llmt_buf *b)
             break;
         }
     }
-    llmt_buf_append(b, out, o);
+    llmt_json_put_raw(b, out, o);
     return true;
 }
 
@@ -175,24 +175,24 @@ static bool dump(const json_t *v, llmt_buf *b, bool ascii, int depth)
     if (depth > JSONW_MAX_DEPTH)
         return false;
     switch (json_typeof(v)) {
-    case JSON_NULL: llmt_buf_append(b, "null", 4); return true;
-    case JSON_TRUE: llmt_buf_append(b, "true", 4); return true;
-    case JSON_FALSE: llmt_buf_append(b, "false", 5); return true;
+    case JSON_NULL: llmt_json_put_raw(b, "null", 4); return true;
+    case JSON_TRUE: llmt_json_put_raw(b, "true", 4); return true;
+    case JSON_FALSE: llmt_json_put_raw(b, "false", 5); return true;
     case JSON_INTEGER:
-        llmt_buf_append(b, num, fmt_ll((long long)json_integer_value(v), num));
+        llmt_json_put_raw(b, num, fmt_ll((long long)json_integer_value(v), num));
         return true;
     case JSON_REAL: return dump_real(json_real_value(v), b);
     case JSON_STRING: return dump_string(json_string_value(v), json_string_length(v), b, ascii);
     case JSON_ARRAY: {
         size_t i, len = json_array_size(v);
-        llmt_buf_append(b, "[", 1);
+        llmt_json_put_raw(b, "[", 1);
         for (i = 0; i < len; i++) {
             if (i)
-                llmt_buf_append(b, ",", 1);
+                llmt_json_put_raw(b, ",", 1);
             if (!dump(json_array_get(v, i), b, ascii, depth + 1))
                 return false;
         }
-        llmt_buf_append(b, "]", 1);
+        llmt_json_put_raw(b, "]", 1);
         return true;
     }
     case JSON_OBJECT: {
@@ -202,25 +202,41 @@ static bool dump(const json_t *v, llmt_buf *b, bool ascii, int depth)
         bool first = true;
         /* the iterator walks keys in insertion order, as json_dumps without SORT_KEYS */
         void *it = json_object_iter((json_t *)v);
-        llmt_buf_append(b, "{", 1);
+        llmt_json_put_raw(b, "{", 1);
         for (; it; it = json_object_iter_next((json_t *)v, it)) {
             key = json_object_iter_key(it);
             klen = json_object_iter_key_len(it);
             val = json_object_iter_value(it);
             if (!first)
-                llmt_buf_append(b, ",", 1);
+                llmt_json_put_raw(b, ",", 1);
             first = false;
             if (!dump_string(key, klen, b, ascii))
                 return false;
-            llmt_buf_append(b, ":", 1);
+            llmt_json_put_raw(b, ":", 1);
             if (!dump(val, b, ascii, depth + 1))
                 return false;
         }
-        llmt_buf_append(b, "}", 1);
+        llmt_json_put_raw(b, "}", 1);
         return true;
     }
     }
     return false;
+}
+
+bool llmt_json_put_string(llmt_buf *b, const char *s, size_t len, bool ensure_ascii)
+{
+    return dump_string(s, len, b, ensure_ascii);
+}
+
+bool llmt_json_put_real(llmt_buf *b, double d)
+{
+    return isfinite(d) && dump_real(d, b);
+}
+
+void llmt_json_put_int(llmt_buf *b, long long v)
+{
+    char num[24];
+    llmt_json_put_raw(b, num, fmt_ll(v, num));
 }
 
 bool llmt_json_dump_compact(const json_t *v, llmt_buf *b, bool ensure_ascii)
