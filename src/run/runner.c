@@ -321,6 +321,9 @@ typedef struct run_ctx {
     task_ctx *tcs;
     size_t n_tcs;
     char ***chains;            /* per model: primary + fallbacks ("provider:model") */
+    struct {
+        char *provider, *model; /* per model: its ref split once, not once per result */
+    } *names;
     size_t *n_chain;
     keyset done_keys;          /* results kept from --resume */
     /* cursor over tasks × cases × models × repeats */
@@ -450,12 +453,21 @@ static char **build_chain(llmt_manager *mgr, const llmt_run_options *o, const ch
     return v;
 }
 
-static void emit(run_ctx *rc, json_t *result, unsigned ti, unsigned ci, unsigned mi)
+/* Scores, prints and summarises one result: printed straight into the pending lines
+ * of results.jsonl (no jansson tree of the result), the summary fed from what was
+ * printed. */
+static void emit(run_ctx *rc, const llmt_result_input *in, unsigned ti, unsigned ci, unsigned mi)
 {
-    if (rc->out->jsonl && !rc->write_failed &&
-        llmt_output_add(rc->out, result, &rc->werr) != LLMT_OK)
-        rc->write_failed = true;
-    llmt_summary_add(rc->summary, ti, ci, mi, result);
+    llmt_summary_entry e;
+    if (rc->out->jsonl && !rc->write_failed) {
+        if (llmt_output_add(rc->out, in, &e, &rc->werr) != LLMT_OK)
+            rc->write_failed = true;
+    } else {
+        llmt_buf scratch = {0}; /* nothing to write to: only the summary's values count */
+        llmt_result_write(in, &scratch, &e);
+        llmt_buf_free(&scratch);
+    }
+    llmt_summary_add_entry(rc->summary, ti, ci, mi, &e);
 }
 
 /* Writes the lines emitted since the last flush: once per batch of results. */
@@ -467,29 +479,26 @@ static void flush_results(run_ctx *rc)
 }
 
 static void base_input(llmt_result_input *in, const run_ctx *rc, const case_ref *cr,
-                       int rep, const char *pname, const char *mname)
+                       int rep, unsigned mi)
 {
     const llmt_task *t = &rc->o->tasks->tasks[cr->ti];
     memset(in, 0, sizeof(*in));
     in->task = t->name;
     in->case_name = t->cases[cr->ci].name;
-    in->provider = pname ? pname : "";
-    in->model = mname ? mname : "";
+    in->provider = rc->names[mi].provider ? rc->names[mi].provider : "";
+    in->model = rc->names[mi].model ? rc->names[mi].model : "";
     in->repeat = rep;
     in->expected = cr->data.expected;
     in->schema = rc->tcs[cr->ti].schema;
     in->scoring = &rc->tcs[cr->ti].scoring;
 }
 
-/* The result thread's part: score, build, write, summarise one finished job. */
+/* The result thread's part: score, write, summarise one finished job. */
 static void process_item(run_ctx *rc, done_item *it)
 {
     case_ref *cr = it->rj ? it->rj->cr : it->cr;
-    char *pname = NULL, *mname = NULL;
     llmt_result_input in;
-    json_t *result;
-    llmt_split_model_ref(rc->o->models[it->mi], &pname, &mname, NULL);
-    base_input(&in, rc, cr, it->rep, pname, mname);
+    base_input(&in, rc, cr, it->rep, it->mi);
     in.response = it->status == LLMT_OK ? &it->resp : NULL;
     in.error = it->status == LLMT_OK ? NULL : it->err;
     in.latency_ms = it->elapsed_ms;
@@ -499,13 +508,9 @@ static void process_item(run_ctx *rc, done_item *it)
     in.usage_total = it->usage;
     in.cost_total = it->cost;
     in.cost_total_known = it->cost_known;
-    result = llmt_result_build(&in);
-    emit(rc, result, cr->ti, cr->ci, it->mi);
-    json_decref(result);
+    emit(rc, &in, cr->ti, cr->ci, it->mi);
     if (it->status != LLMT_OK)
         rc->failed++;
-    free(pname);
-    free(mname);
     llmt_response_clear(&it->resp);
     json_decref(it->attempts);
     case_ref_release(cr);
@@ -981,8 +986,11 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     rc->tcs = calloc(o->tasks->n_tasks ? o->tasks->n_tasks : 1, sizeof(*rc->tcs));
     rc->chains = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->chains));
     rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
-    if (!rc->tcs || !rc->chains || !rc->n_chain)
+    rc->names = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->names));
+    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (i = 0; i < o->n_models; i++) /* a ref without ':' leaves both NULL: "" in results */
+        llmt_split_model_ref(o->models[i], &rc->names[i].provider, &rc->names[i].model, NULL);
     for (i = 0; i < o->tasks->n_tasks && st == LLMT_OK; i++, rc->n_tcs++)
         st = prepare_task(&o->tasks->tasks[i], o, llmt_manager_project(mgr), &rc->tcs[i], diags, err);
     for (i = 0; i < o->n_models && st == LLMT_OK; i++) {
@@ -1004,6 +1012,11 @@ static void ctx_free(run_ctx *rc)
             llmt_free_strv(rc->chains[i], rc->n_chain[i]);
     free(rc->chains);
     free(rc->n_chain);
+    for (i = 0; rc->names && i < rc->o->n_models; i++) {
+        free(rc->names[i].provider);
+        free(rc->names[i].model);
+    }
+    free(rc->names);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
     memset(rc, 0, sizeof(*rc));
