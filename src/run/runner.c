@@ -282,8 +282,7 @@ typedef struct done_item {
     int rep;
     llmt_status status;
     /* malloc'd when status != LLMT_OK, else NULL: a 1.3 KB llmt_error in every item
-     * made it too big for malloc's per-thread cache, and items are freed on the result
-     * thread, so each one cost a locked trip to the loop thread's arena */
+     * made it too big for malloc's per-thread cache */
     llmt_error *err;
     llmt_response resp;        /* when LLMT_OK (moved out of the engine) */
     json_t *attempts;
