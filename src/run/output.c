@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/jsonw.h"
 #include "core/util.h"
 
 llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_error *err)
@@ -27,19 +26,14 @@ llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_
     return LLMT_OK;
 }
 
-llmt_status llmt_output_add(llmt_output *o, const json_t *result, llmt_error *err)
+llmt_status llmt_output_add(llmt_output *o, const llmt_result_input *in, llmt_summary_entry *e,
+                            llmt_error *err)
 {
-    /* a compact printer that prints what json_dumps would, at a fraction of its cost,
-     * into a buffer kept across batches (one result thread writes) */
+    /* printed straight into a buffer kept across batches (one result thread writes) */
     llmt_buf *b = &o->line;
-    size_t keep = b->len;
-    if (!llmt_json_dump_compact(result, b, true)) {
-        b->len = keep;
-        if (b->data)
-            b->data[keep] = '\0';
+    if (!llmt_result_write(in, b, e))
         return llmt_error_set(err, LLMT_E_INTERNAL, "%s: a result could not be serialised",
                               o->jsonl_path);
-    }
     llmt_buf_append(b, "\n", 1);
     if (b->oom) {
         llmt_buf_free(b);

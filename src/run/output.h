@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "core/util.h"
 #include "llmt/error.h"
+#include "run/result.h"
 #include "run/summary.h"
 
 typedef struct llmt_run_meta {
@@ -25,9 +26,11 @@ typedef struct llmt_output {
 
 /* Creates `dir` and opens results.jsonl (truncating, or appending when `append`). */
 llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_error *err);
-/* Adds one result line to the pending lines without writing them (a batch of results
- * then costs one write() instead of one each). */
-llmt_status llmt_output_add(llmt_output *o, const json_t *result, llmt_error *err);
+/* Adds the result line of `in` (llmt_result_write) to the pending lines without writing
+ * them (a batch of results then costs one write() instead of one each), and fills *e
+ * for the summary (also on failure). */
+llmt_status llmt_output_add(llmt_output *o, const llmt_result_input *in, llmt_summary_entry *e,
+                            llmt_error *err);
 /* Writes the pending lines with one write(): a process killed at any moment leaves
  * whole lines only. */
 llmt_status llmt_output_flush(llmt_output *o, llmt_error *err);

@@ -1,7 +1,9 @@
 #include "run/result.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonw.h"
 #include "score/extract.h"
 
 static const char *structured_mode_name(llmt_structured_mode m)
@@ -11,42 +13,201 @@ static const char *structured_mode_name(llmt_structured_mode m)
                                               : "prompt_only";
 }
 
-static json_t *error_json(const llmt_error *e)
+/* An object being printed. Members are written in the order the old tree got them, and
+ * a member whose value jansson would have refused (json_string of a string that is not
+ * UTF-8, json_real of NaN) is left out, as json_object_set_new(o, k, NULL) left it out. */
+typedef struct obj {
+    llmt_buf *b;
+    bool first;
+} obj;
+
+typedef struct obj_mark {
+    size_t len;
+    bool first;
+} obj_mark;
+
+static obj_mark mark_of(const obj *o)
 {
-    json_t *o = json_pack("{s:s, s:s}", "class", llmt_status_name(e->status), "message", e->message);
-    json_object_set_new(o, "http_status", e->http_status ? json_integer(e->http_status) : json_null());
-    if (e->provider[0])
-        json_object_set_new(o, "provider", json_string(e->provider));
-    if (e->code[0])
-        json_object_set_new(o, "code", json_string(e->code));
-    if (e->request_id[0])
-        json_object_set_new(o, "request_id", json_string(e->request_id));
-    if (e->retry_after_s >= 0)
-        json_object_set_new(o, "retry_after_s", json_real(e->retry_after_s));
-    return o;
+    obj_mark m = {o->b->len, o->first};
+    return m;
 }
 
-json_t *llmt_result_build(const llmt_result_input *in)
+static void rewind_to(obj *o, obj_mark m)
 {
-    json_t *r = json_object(), *usage = json_object(), *violations = json_array();
+    o->b->len = m.len;
+    if (o->b->data)
+        o->b->data[m.len] = '\0';
+    o->first = m.first;
+}
+
+/* `lit` is `,"name":`; the first member goes without its comma. */
+static void key(obj *o, const char *lit, size_t n)
+{
+    if (o->first) {
+        lit++;
+        n--;
+        o->first = false;
+    }
+    llmt_json_put_raw(o->b, lit, n);
+}
+
+#define KEYLIT(name) ",\"" name "\":", sizeof(",\"" name "\":") - 1
+#define KEY(o, name) key(o, KEYLIT(name))
+
+/* Returns whether the member was printed (s is a UTF-8 string). */
+static bool put_str(obj *o, const char *lit, size_t n, const char *s)
+{
+    obj_mark m = mark_of(o);
+    if (!s)
+        return false;
+    key(o, lit, n);
+    if (llmt_json_put_string(o->b, s, strlen(s), true))
+        return true;
+    rewind_to(o, m);
+    return false;
+}
+#define STR(o, name, s) put_str(o, KEYLIT(name), s)
+
+/* Returns whether the member was printed (d is finite). */
+static bool put_real(obj *o, const char *lit, size_t n, double d)
+{
+    obj_mark m = mark_of(o);
+    key(o, lit, n);
+    if (llmt_json_put_real(o->b, d))
+        return true;
+    rewind_to(o, m);
+    return false;
+}
+#define REAL(o, name, d) put_real(o, KEYLIT(name), d)
+
+static void put_int(obj *o, const char *lit, size_t n, long long v)
+{
+    key(o, lit, n);
+    llmt_json_put_int(o->b, v);
+}
+#define INT(o, name, v) put_int(o, KEYLIT(name), v)
+
+static void put_text(obj *o, const char *lit, size_t n, const char *json)
+{
+    key(o, lit, n);
+    llmt_json_put_raw(o->b, json, strlen(json));
+}
+#define RAW(o, name, json) put_text(o, KEYLIT(name), json)
+
+/* A sub-tree (the answer, the scorer's fields, the engine's attempts): false when it
+ * cannot be printed, which fails the whole line as it failed the whole tree. */
+static bool put_tree(obj *o, const char *lit, size_t n, const json_t *v)
+{
+    key(o, lit, n);
+    return llmt_json_dump_compact(v, o->b, true);
+}
+#define TREE(o, name, v) put_tree(o, KEYLIT(name), v)
+
+/* "error":{class, message, http_status, [provider, code, request_id, retry_after_s]}.
+ * The old json_pack("{s:s, s:s}") refused a message that is not UTF-8 (an error
+ * message cut inside a character by its fixed-size buffer), and the whole "error" was
+ * then left out: so it is here, and the summary then sees no failure, as it did.
+ * `provider` is the result's "provider" as printed (NULL if it was left out). */
+static void put_error(obj *o, const llmt_error *err, const char *provider, llmt_summary_entry *e)
+{
+    obj_mark m = mark_of(o);
+    obj eo = {o->b, true};
+    const char *cls = llmt_status_name(err->status);
+    bool own_provider = false;
+    KEY(o, "error");
+    llmt_json_put_raw(o->b, "{", 1);
+    if (!STR(&eo, "class", cls) || !STR(&eo, "message", err->message)) {
+        rewind_to(o, m);
+        return;
+    }
+    if (err->http_status)
+        INT(&eo, "http_status", err->http_status);
+    else
+        RAW(&eo, "http_status", "null");
+    if (err->provider[0])
+        own_provider = STR(&eo, "provider", err->provider);
+    if (err->code[0])
+        STR(&eo, "code", err->code);
+    if (err->request_id[0])
+        STR(&eo, "request_id", err->request_id);
+    if (err->retry_after_s >= 0)
+        REAL(&eo, "retry_after_s", err->retry_after_s);
+    llmt_json_put_raw(o->b, "}", 1);
+    e->failed = true;
+    e->error_class = cls;
+    e->error_message = err->message;
+    e->error_provider = own_provider ? err->provider : provider;
+}
+
+/* The "usage" object's values. */
+typedef struct usage_vals {
+    long long input, output;
+    long cached, reasoning; /* < 0: not printed */
+    bool cost_null;
+    double cost;
+} usage_vals;
+
+static void put_usage(obj *o, const usage_vals *u, llmt_summary_entry *e)
+{
+    obj uo = {o->b, true};
+    KEY(o, "usage");
+    llmt_json_put_raw(o->b, "{", 1);
+    INT(&uo, "input_tokens", u->input);
+    INT(&uo, "output_tokens", u->output);
+    if (u->cached >= 0)
+        INT(&uo, "cached_input_tokens", u->cached);
+    if (u->reasoning >= 0)
+        INT(&uo, "reasoning_tokens", u->reasoning);
+    if (u->cost_null)
+        RAW(&uo, "cost_usd", "null");
+    else if (REAL(&uo, "cost_usd", u->cost)) {
+        e->cost_known = true;
+        e->cost_usd = u->cost;
+    }
+    llmt_json_put_raw(o->b, "}", 1);
+    e->input_tokens = (long)u->input;
+    e->output_tokens = (long)u->output;
+}
+
+/* "answered_by" when the input names none: the result's own provider:model. */
+static void put_default_answerer(obj *o, const llmt_result_input *in, llmt_summary_entry *e)
+{
+    char *ref = llmt_asprintf("%s:%s", in->provider, in->model);
+    if (ref && STR(o, "answered_by", ref)) {
+        e->answered_by = in->provider;
+        e->answered_by_model = in->model;
+    }
+    free(ref);
+}
+
+bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e)
+{
     const llmt_response *resp = in->response;
-    json_t *answer = NULL;
+    size_t start = b->len;
+    obj o = {b, true};
+    json_t *answer = NULL, *violations = json_array();
     llmt_extract_method method = LLMT_EXTRACT_NONE;
     llmt_error xerr;
     llmt_score_result sr = {0, NULL};
-    bool valid = false;
+    usage_vals u;
+    bool valid = false, ok = true;
+    const char *provider;
+    double acc;
 
-    json_object_set_new(r, "task", json_string(in->task));
-    json_object_set_new(r, "case", json_string(in->case_name));
-    json_object_set_new(r, "provider", json_string(in->provider));
-    json_object_set_new(r, "model", json_string(in->model));
-    json_object_set_new(r, "repeat", json_integer(in->repeat));
-
+    memset(e, 0, sizeof(*e));
+    e->repeat = in->repeat;
+    e->attempts = json_is_array(in->attempts) ? json_array_size(in->attempts) : 1;
+    llmt_json_put_raw(b, "{", 1);
+    STR(&o, "task", in->task);
+    STR(&o, "case", in->case_name);
+    provider = STR(&o, "provider", in->provider) ? in->provider : NULL;
+    STR(&o, "model", in->model);
+    INT(&o, "repeat", in->repeat);
     if (resp) {
         if (llmt_extract_json(resp->text, &answer, &method, &xerr) != LLMT_OK) {
             /* no answer at all: invalid, accuracy 0, and the reason in both places */
             json_array_append_new(violations, json_sprintf("(root): %s", xerr.message));
-            json_object_set_new(r, "extraction_error", json_string(xerr.message));
+            STR(&o, "extraction_error", xerr.message);
             answer = NULL;
         }
         if (answer) {
@@ -62,52 +223,67 @@ json_t *llmt_result_build(const llmt_result_input *in)
                                                        json_is_array(answer) ? "array" : "a scalar"));
             }
             if (llmt_score(in->expected, answer, in->scoring, &sr, &xerr) != LLMT_OK)
-                json_object_set_new(r, "score_error", json_string(xerr.message));
+                STR(&o, "score_error", xerr.message);
         }
-        json_object_set_new(usage, "input_tokens", json_integer(in->has_totals ? in->usage_total.input_tokens
-                                                                               : resp->usage.input_tokens));
-        json_object_set_new(usage, "output_tokens", json_integer(in->has_totals ? in->usage_total.output_tokens
-                                                                                : resp->usage.output_tokens));
-        if (resp->usage.cached_input_tokens >= 0)
-            json_object_set_new(usage, "cached_input_tokens",
-                                json_integer(resp->usage.cached_input_tokens));
-        if (resp->usage.reasoning_tokens >= 0)
-            json_object_set_new(usage, "reasoning_tokens", json_integer(resp->usage.reasoning_tokens));
-        if (in->has_totals)
-            json_object_set_new(usage, "cost_usd", in->cost_total_known ? json_real(in->cost_total) : json_null());
-        else
-            json_object_set_new(usage, "cost_usd", resp->cost_known ? json_real(resp->cost_usd) : json_null());
-        json_object_set_new(r, "latency_ms", json_real(resp->latency_ms));
-        json_object_set_new(r, "error", json_null());
-        json_object_set_new(r, "structured_mode", json_string(structured_mode_name(resp->structured_mode)));
-        if (in->answered_by)
-            json_object_set_new(r, "answered_by", json_string(in->answered_by));
-        else
-            json_object_set_new(r, "answered_by", json_sprintf("%s:%s", in->provider, in->model));
+        u.input = in->has_totals ? in->usage_total.input_tokens : resp->usage.input_tokens;
+        u.output = in->has_totals ? in->usage_total.output_tokens : resp->usage.output_tokens;
+        u.cached = resp->usage.cached_input_tokens;
+        u.reasoning = resp->usage.reasoning_tokens;
+        u.cost_null = in->has_totals ? !in->cost_total_known : !resp->cost_known;
+        u.cost = in->has_totals ? in->cost_total : resp->cost_usd;
+        if (REAL(&o, "latency_ms", resp->latency_ms))
+            e->latency_ms = resp->latency_ms;
+        RAW(&o, "error", "null");
+        STR(&o, "structured_mode", structured_mode_name(resp->structured_mode));
+        if (!in->answered_by)
+            put_default_answerer(&o, in, e);
+        else if (STR(&o, "answered_by", in->answered_by))
+            e->answered_by = in->answered_by;
         if (resp->model)
-            json_object_set_new(r, "reply_model", json_string(resp->model));
-        json_object_set_new(r, "raw_reply_chars", json_integer((json_int_t)strlen(resp->text)));
+            STR(&o, "reply_model", resp->model);
+        INT(&o, "raw_reply_chars", (long long)strlen(resp->text));
         if (resp->from_cache)
-            json_object_set_new(r, "cached", json_true());
+            RAW(&o, "cached", "true");
     } else {
         /* failed attempts can still have been billed (a retried reply, a fallback) */
-        json_object_set_new(usage, "input_tokens", json_integer(in->has_totals ? in->usage_total.input_tokens : 0));
-        json_object_set_new(usage, "output_tokens", json_integer(in->has_totals ? in->usage_total.output_tokens : 0));
-        json_object_set_new(usage, "cost_usd", !in->has_totals ? json_real(0)
-                                               : in->cost_total_known ? json_real(in->cost_total) : json_null());
-        json_object_set_new(r, "answered_by", json_null());
-        json_object_set_new(r, "latency_ms", json_real(in->latency_ms));
-        json_object_set_new(r, "error", in->error ? error_json(in->error) : json_null());
+        u.input = in->has_totals ? in->usage_total.input_tokens : 0;
+        u.output = in->has_totals ? in->usage_total.output_tokens : 0;
+        u.cached = u.reasoning = -1;
+        u.cost_null = in->has_totals && !in->cost_total_known;
+        u.cost = in->has_totals ? in->cost_total : 0;
+        RAW(&o, "answered_by", "null");
+        if (REAL(&o, "latency_ms", in->latency_ms))
+            e->latency_ms = in->latency_ms;
+        if (in->error)
+            put_error(&o, in->error, provider, e);
+        else
+            RAW(&o, "error", "null");
     }
-    json_object_set_new(r, "accuracy", json_real(answer ? sr.accuracy : 0.0));
-    json_object_set_new(r, "valid", json_boolean(valid));
-    json_object_set_new(r, "violations", violations);
-    json_object_set_new(r, "extraction", json_string(llmt_extract_method_name(method)));
-    json_object_set_new(r, "usage", usage);
-    json_object_set_new(r, "fields", sr.fields ? json_incref(sr.fields) : json_array());
-    json_object_set_new(r, "answer", answer ? answer : json_null());
+    acc = answer ? sr.accuracy : 0.0;
+    if (REAL(&o, "accuracy", acc))
+        e->accuracy = acc;
+    RAW(&o, "valid", valid ? "true" : "false");
+    e->valid = valid;
+    ok = violations && TREE(&o, "violations", violations) && ok;
+    STR(&o, "extraction", llmt_extract_method_name(method));
+    put_usage(&o, &u, e);
+    if (sr.fields)
+        ok = TREE(&o, "fields", sr.fields) && ok;
+    else
+        RAW(&o, "fields", "[]");
+    if (answer)
+        ok = TREE(&o, "answer", answer) && ok;
+    else
+        RAW(&o, "answer", "null");
     if (in->attempts)
-        json_object_set(r, "attempts", (json_t *)in->attempts); /* shared, read-only */
+        ok = TREE(&o, "attempts", in->attempts) && ok;
+    llmt_json_put_raw(b, "}", 1);
+    if (!ok) {
+        obj_mark m = {start, true};
+        rewind_to(&o, m);
+    }
+    json_decref(answer);
+    json_decref(violations);
     llmt_score_result_free(&sr);
-    return r;
+    return ok;
 }

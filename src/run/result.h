@@ -1,10 +1,13 @@
 /* Turning one reply into one result: extraction, validation, scoring, and the result
- * object of results.json / results.jsonl. Pure CPU work, shared by every runner. */
+ * line of results.jsonl (copied into results.json). Pure CPU work, shared by every
+ * runner. */
 #ifndef LLMT_RESULT_H
 #define LLMT_RESULT_H
 
 #include <jansson.h>
+#include "core/util.h"
 #include "llmt/provider.h"
+#include "run/summary.h"
 #include "score/score.h"
 #include "score/validate.h"
 
@@ -29,7 +32,16 @@ typedef struct llmt_result_input {
     bool cost_total_known;
 } llmt_result_input;
 
-/* Builds the result object (new reference). */
-json_t *llmt_result_build(const llmt_result_input *in);
+/* Appends the result line of `in` (one compact JSON object, ASCII only, no line end) to
+ * b, printed directly rather than through a jansson tree of the whole result (building,
+ * printing and freeing that tree was most of the result thread's work). The bytes are
+ * what llmt_json_dump_compact(tree, b, true) prints for the tree built the old way, a
+ * field left out where jansson would refuse its value (a string that is not UTF-8, a
+ * non-finite real); tests/unit/test_result.c keeps that builder and compares the two.
+ * Fills *e with what llmt_summary_add would read from that line; its strings point into
+ * `in`. Returns false when a value cannot be printed (a tree nested too deep); b is
+ * then back at its length on entry and *e is still filled. Out of memory shows as
+ * b->oom. */
+bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e);
 
 #endif

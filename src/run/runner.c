@@ -282,8 +282,7 @@ typedef struct done_item {
     int rep;
     llmt_status status;
     /* malloc'd when status != LLMT_OK, else NULL: a 1.3 KB llmt_error in every item
-     * made it too big for malloc's per-thread cache, and items are freed on the result
-     * thread, so each one cost a locked trip to the loop thread's arena */
+     * made it too big for malloc's per-thread cache */
     llmt_error *err;
     llmt_response resp;        /* when LLMT_OK (moved out of the engine) */
     json_t *attempts;
@@ -301,6 +300,7 @@ typedef struct result_queue {
     pthread_cond_t nonempty, nonfull;
     done_item *head, *tail;
     size_t n, cap;
+    done_item *spent;          /* processed items for the loop thread to free */
     bool closing;
     bool threaded;             /* false: items are processed inline (no thread) */
     pthread_t thread;
@@ -321,6 +321,9 @@ typedef struct run_ctx {
     task_ctx *tcs;
     size_t n_tcs;
     char ***chains;            /* per model: primary + fallbacks ("provider:model") */
+    struct {
+        char *provider, *model; /* per model: its ref split once, not once per result */
+    } *names;
     size_t *n_chain;
     keyset done_keys;          /* results kept from --resume */
     /* cursor over tasks × cases × models × repeats */
@@ -450,12 +453,21 @@ static char **build_chain(llmt_manager *mgr, const llmt_run_options *o, const ch
     return v;
 }
 
-static void emit(run_ctx *rc, json_t *result, unsigned ti, unsigned ci, unsigned mi)
+/* Scores, prints and summarises one result: printed straight into the pending lines
+ * of results.jsonl (no jansson tree of the result), the summary fed from what was
+ * printed. */
+static void emit(run_ctx *rc, const llmt_result_input *in, unsigned ti, unsigned ci, unsigned mi)
 {
-    if (rc->out->jsonl && !rc->write_failed &&
-        llmt_output_add(rc->out, result, &rc->werr) != LLMT_OK)
-        rc->write_failed = true;
-    llmt_summary_add(rc->summary, ti, ci, mi, result);
+    llmt_summary_entry e;
+    if (rc->out->jsonl && !rc->write_failed) {
+        if (llmt_output_add(rc->out, in, &e, &rc->werr) != LLMT_OK)
+            rc->write_failed = true;
+    } else {
+        llmt_buf scratch = {0}; /* nothing to write to: only the summary's values count */
+        llmt_result_write(in, &scratch, &e);
+        llmt_buf_free(&scratch);
+    }
+    llmt_summary_add_entry(rc->summary, ti, ci, mi, &e);
 }
 
 /* Writes the lines emitted since the last flush: once per batch of results. */
@@ -467,29 +479,26 @@ static void flush_results(run_ctx *rc)
 }
 
 static void base_input(llmt_result_input *in, const run_ctx *rc, const case_ref *cr,
-                       int rep, const char *pname, const char *mname)
+                       int rep, unsigned mi)
 {
     const llmt_task *t = &rc->o->tasks->tasks[cr->ti];
     memset(in, 0, sizeof(*in));
     in->task = t->name;
     in->case_name = t->cases[cr->ci].name;
-    in->provider = pname ? pname : "";
-    in->model = mname ? mname : "";
+    in->provider = rc->names[mi].provider ? rc->names[mi].provider : "";
+    in->model = rc->names[mi].model ? rc->names[mi].model : "";
     in->repeat = rep;
     in->expected = cr->data.expected;
     in->schema = rc->tcs[cr->ti].schema;
     in->scoring = &rc->tcs[cr->ti].scoring;
 }
 
-/* The result thread's part: score, build, write, summarise one finished job. */
+/* The result thread's part: score, write, summarise one finished job. */
 static void process_item(run_ctx *rc, done_item *it)
 {
     case_ref *cr = it->rj ? it->rj->cr : it->cr;
-    char *pname = NULL, *mname = NULL;
     llmt_result_input in;
-    json_t *result;
-    llmt_split_model_ref(rc->o->models[it->mi], &pname, &mname, NULL);
-    base_input(&in, rc, cr, it->rep, pname, mname);
+    base_input(&in, rc, cr, it->rep, it->mi);
     in.response = it->status == LLMT_OK ? &it->resp : NULL;
     in.error = it->status == LLMT_OK ? NULL : it->err;
     in.latency_ms = it->elapsed_ms;
@@ -499,19 +508,47 @@ static void process_item(run_ctx *rc, done_item *it)
     in.usage_total = it->usage;
     in.cost_total = it->cost;
     in.cost_total_known = it->cost_known;
-    result = llmt_result_build(&in);
-    emit(rc, result, cr->ti, cr->ci, it->mi);
-    json_decref(result);
+    emit(rc, &in, cr->ti, cr->ci, it->mi);
     if (it->status != LLMT_OK)
         rc->failed++;
-    free(pname);
-    free(mname);
+    case_ref_release(cr);
+    free(it->rj);
+    it->rj = NULL;
+    it->cr = NULL;
+}
+
+/* What the loop thread allocated for a result: the item, the reply, the attempts. */
+static void done_item_free(done_item *it)
+{
     llmt_response_clear(&it->resp);
     json_decref(it->attempts);
-    case_ref_release(cr);
     free(it->err);
-    free(it->rj);
     free(it);
+}
+
+/* Processed items go back to the loop thread, which frees them (queue_push): freed here,
+ * each of their ~20 blocks went to the loop thread's malloc arena under its lock, and
+ * the two threads contended for it (~3% of the run's CPU, in lock waits and wake-ups);
+ * freed there, they refill that thread's own malloc cache. */
+static void spent_return(result_queue *q, done_item **spent)
+{
+    done_item *last = *spent;
+    if (!last)
+        return;
+    while (last->next)
+        last = last->next;
+    last->next = q->spent;
+    q->spent = *spent;
+    *spent = NULL;
+}
+
+static void spent_free(done_item *it)
+{
+    while (it) {
+        done_item *next = it->next;
+        done_item_free(it);
+        it = next;
+    }
 }
 
 /* Wakes for a batch (or after a short wait, or at the end) and takes the whole queue
@@ -523,10 +560,12 @@ static void *result_thread(void *arg)
 {
     run_ctx *rc = arg;
     result_queue *q = &rc->q;
+    done_item *spent = NULL;
     for (;;) {
         done_item *it, *next;
         bool closing;
         pthread_mutex_lock(&q->mu);
+        spent_return(q, &spent);
         while (q->n < QUEUE_BATCH && !q->closing) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -547,10 +586,13 @@ static void *result_thread(void *arg)
         for (; it; it = next) {
             next = it->next;
             process_item(rc, it);
+            it->next = spent;
+            spent = it;
         }
         flush_results(rc);
         if (closing) {
             pthread_mutex_lock(&q->mu);
+            spent_return(q, &spent);
             it = q->head;
             pthread_mutex_unlock(&q->mu);
             if (!it)
@@ -559,15 +601,22 @@ static void *result_thread(void *arg)
     }
 }
 
-static void queue_push(run_ctx *rc, done_item *it)
+/* `reclaim`: the caller is the loop thread, which takes back the processed items. */
+static void queue_push(run_ctx *rc, done_item *it, bool reclaim)
 {
     result_queue *q = &rc->q;
+    done_item *spent = NULL;
     if (!q->threaded) {
         process_item(rc, it);
+        done_item_free(it);
         flush_results(rc);
         return;
     }
     pthread_mutex_lock(&q->mu);
+    if (reclaim) {
+        spent = q->spent;
+        q->spent = NULL;
+    }
     while (q->n >= q->cap)
         pthread_cond_wait(&q->nonfull, &q->mu);
     it->next = NULL;
@@ -579,6 +628,7 @@ static void queue_push(run_ctx *rc, done_item *it)
     if (++q->n == QUEUE_BATCH)
         pthread_cond_signal(&q->nonempty);
     pthread_mutex_unlock(&q->mu);
+    spent_free(spent);
 }
 
 static void queue_start(run_ctx *rc)
@@ -604,6 +654,8 @@ static void queue_finish(run_ctx *rc)
     pthread_cond_signal(&q->nonempty);
     pthread_mutex_unlock(&q->mu);
     pthread_join(q->thread, NULL);
+    spent_free(q->spent);
+    q->spent = NULL;
     pthread_cond_destroy(&q->nonempty);
     pthread_cond_destroy(&q->nonfull);
     pthread_mutex_destroy(&q->mu);
@@ -648,7 +700,7 @@ static void job_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *oc)
     it->cost = oc->cost_usd;
     it->cost_known = oc->cost_known;
     it->elapsed_ms = oc->elapsed_ms;
-    queue_push(rc, it);
+    queue_push(rc, it, true);
 }
 
 /* Advances the cursor to the next (case, model, repeat) not yet done; false at the end. */
@@ -720,7 +772,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
             it->rep = rep;
             it->status = rc->cur->load_st;
             it->err = error_copy(rc->cur->load_err);
-            queue_push(rc, it);
+            queue_push(rc, it, false);
             continue;
         }
         rj = calloc(1, sizeof(*rj));
@@ -981,8 +1033,11 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     rc->tcs = calloc(o->tasks->n_tasks ? o->tasks->n_tasks : 1, sizeof(*rc->tcs));
     rc->chains = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->chains));
     rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
-    if (!rc->tcs || !rc->chains || !rc->n_chain)
+    rc->names = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->names));
+    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (i = 0; i < o->n_models; i++) /* a ref without ':' leaves both NULL: "" in results */
+        llmt_split_model_ref(o->models[i], &rc->names[i].provider, &rc->names[i].model, NULL);
     for (i = 0; i < o->tasks->n_tasks && st == LLMT_OK; i++, rc->n_tcs++)
         st = prepare_task(&o->tasks->tasks[i], o, llmt_manager_project(mgr), &rc->tcs[i], diags, err);
     for (i = 0; i < o->n_models && st == LLMT_OK; i++) {
@@ -1004,6 +1059,11 @@ static void ctx_free(run_ctx *rc)
             llmt_free_strv(rc->chains[i], rc->n_chain[i]);
     free(rc->chains);
     free(rc->n_chain);
+    for (i = 0; rc->names && i < rc->o->n_models; i++) {
+        free(rc->names[i].provider);
+        free(rc->names[i].model);
+    }
+    free(rc->names);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
     memset(rc, 0, sizeof(*rc));

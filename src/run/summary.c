@@ -21,19 +21,12 @@ void llmt_summary_init(llmt_summary *s, const char *const *model_refs, size_t n_
     }
 }
 
-static void add_error(llmt_summary *s, const json_t *result, const json_t *error)
+static void add_error(llmt_summary *s, const llmt_summary_entry *e)
 {
-    const char *prov = json_string_value(json_object_get(error, "provider"));
-    const char *cls = json_string_value(json_object_get(error, "class"));
-    const char *msg = json_string_value(json_object_get(error, "message"));
+    const char *prov = e->error_provider ? e->error_provider : "";
+    const char *cls = e->error_class ? e->error_class : "error";
     llmt_error_group *g;
     size_t i;
-    if (!prov || !*prov)
-        prov = json_string_value(json_object_get(result, "provider"));
-    if (!prov)
-        prov = "";
-    if (!cls)
-        cls = "error";
     for (i = 0; i < s->n_errors; i++) {
         g = &s->errors[i];
         if (strcmp(g->provider, prov) == 0 && strcmp(g->error_class, cls) == 0) {
@@ -50,33 +43,34 @@ static void add_error(llmt_summary *s, const json_t *result, const json_t *error
     snprintf(g->provider, sizeof g->provider, "%s", prov);
     snprintf(g->error_class, sizeof g->error_class, "%s", cls);
     g->count = 1;
-    g->example = llmt_strdup(msg ? msg : "");
+    g->example = llmt_strdup(e->error_message ? e->error_message : "");
 }
 
-void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned model,
-                      const json_t *result)
+/* Whether the entry's answerer is model_ref. */
+static bool answered_by_is(const llmt_summary_entry *e, const char *model_ref)
+{
+    size_t n;
+    if (!e->answered_by_model)
+        return strcmp(e->answered_by, model_ref) == 0;
+    n = strlen(e->answered_by);
+    return strncmp(model_ref, e->answered_by, n) == 0 && model_ref[n] == ':' &&
+           strcmp(model_ref + n + 1, e->answered_by_model) == 0;
+}
+
+void llmt_summary_add_entry(llmt_summary *s, unsigned task, unsigned kase, unsigned model,
+                            const llmt_summary_entry *e)
 {
     llmt_model_summary *m = &s->models[model];
-    json_t *usage = json_object_get(result, "usage");
-    json_t *cost = json_object_get(usage, "cost_usd");
-    json_t *error = json_object_get(result, "error");
-    double acc = json_number_value(json_object_get(result, "accuracy"));
-    double lat = json_number_value(json_object_get(result, "latency_ms"));
-    long in = (long)json_integer_value(json_object_get(usage, "input_tokens"));
-    long out = (long)json_integer_value(json_object_get(usage, "output_tokens"));
-    bool failed = json_is_object(error);
-    json_t *attempts = json_object_get(result, "attempts");
-    size_t n_attempts = json_is_array(attempts) ? json_array_size(attempts) : 1;
-    const char *answered_by = json_string_value(json_object_get(result, "answered_by"));
+    double acc = e->accuracy, lat = e->latency_ms;
     llmt_result_row *row;
     m->results++;
-    m->errors += failed;
-    m->valid += json_is_true(json_object_get(result, "valid"));
-    m->first_attempt_valid += json_is_true(json_object_get(result, "valid")) && n_attempts <= 1;
-    m->attempts += n_attempts;
-    m->by_fallback += answered_by && strcmp(answered_by, m->model_ref) != 0;
-    if (failed)
-        add_error(s, result, error);
+    m->errors += e->failed;
+    m->valid += e->valid;
+    m->first_attempt_valid += e->valid && e->attempts <= 1;
+    m->attempts += e->attempts;
+    m->by_fallback += e->answered_by && !answered_by_is(e, m->model_ref);
+    if (e->failed)
+        add_error(s, e);
     m->acc_sum += acc;
     m->acc_sq_sum += acc * acc;
     if (acc < m->acc_min) m->acc_min = acc;
@@ -85,11 +79,11 @@ void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned mo
     m->latency_sq_sum += lat * lat;
     if (lat < m->latency_min) m->latency_min = lat;
     if (lat > m->latency_max) m->latency_max = lat;
-    m->input_tokens += in;
-    m->output_tokens += out;
-    if (json_is_number(cost)) {
-        m->cost_usd += json_number_value(cost);
-        s->total_cost += json_number_value(cost);
+    m->input_tokens += e->input_tokens;
+    m->output_tokens += e->output_tokens;
+    if (e->cost_known) {
+        m->cost_usd += e->cost_usd;
+        s->total_cost += e->cost_usd;
     } else {
         m->cost_unknown = true;
     }
@@ -106,18 +100,47 @@ void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned mo
     row->task = task;
     row->kase = kase;
     row->model = model;
-    row->repeat = (int)json_integer_value(json_object_get(result, "repeat"));
+    row->repeat = e->repeat;
     row->accuracy = acc;
     row->latency_ms = lat;
-    row->cost_usd = json_number_value(cost);
-    row->cost_known = json_is_number(cost);
-    row->tokens = in + out;
-    row->valid = json_is_true(json_object_get(result, "valid"));
-    row->failed = failed;
-    if (failed) {
-        const char *cls = json_string_value(json_object_get(error, "class"));
-        snprintf(row->error_class, sizeof row->error_class, "%s", cls ? cls : "error");
+    row->cost_usd = e->cost_known ? e->cost_usd : 0;
+    row->cost_known = e->cost_known;
+    row->tokens = e->input_tokens + e->output_tokens;
+    row->valid = e->valid;
+    row->failed = e->failed;
+    if (e->failed)
+        snprintf(row->error_class, sizeof row->error_class, "%s",
+                 e->error_class ? e->error_class : "error");
+}
+
+void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned model,
+                      const json_t *result)
+{
+    json_t *usage = json_object_get(result, "usage");
+    json_t *cost = json_object_get(usage, "cost_usd");
+    json_t *error = json_object_get(result, "error");
+    json_t *attempts = json_object_get(result, "attempts");
+    llmt_summary_entry e;
+    memset(&e, 0, sizeof e);
+    e.repeat = (int)json_integer_value(json_object_get(result, "repeat"));
+    e.accuracy = json_number_value(json_object_get(result, "accuracy"));
+    e.latency_ms = json_number_value(json_object_get(result, "latency_ms"));
+    e.input_tokens = (long)json_integer_value(json_object_get(usage, "input_tokens"));
+    e.output_tokens = (long)json_integer_value(json_object_get(usage, "output_tokens"));
+    e.cost_known = json_is_number(cost);
+    e.cost_usd = json_number_value(cost);
+    e.valid = json_is_true(json_object_get(result, "valid"));
+    e.failed = json_is_object(error);
+    if (e.failed) {
+        e.error_provider = json_string_value(json_object_get(error, "provider"));
+        if (!e.error_provider || !*e.error_provider)
+            e.error_provider = json_string_value(json_object_get(result, "provider"));
+        e.error_class = json_string_value(json_object_get(error, "class"));
+        e.error_message = json_string_value(json_object_get(error, "message"));
     }
+    e.attempts = json_is_array(attempts) ? json_array_size(attempts) : 1;
+    e.answered_by = json_string_value(json_object_get(result, "answered_by"));
+    llmt_summary_add_entry(s, task, kase, model, &e);
 }
 
 void llmt_summary_free(llmt_summary *s)

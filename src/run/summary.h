@@ -59,8 +59,30 @@ typedef struct llmt_summary {
     const llmt_taskset *tasks;         /* borrowed, optional: names for per-case stats */
 } llmt_summary;
 
+/* What the summary takes from one result: the values of its fields as a reader of the
+ * result line sees them (an absent number reads as 0). Strings are borrowed for the call. */
+typedef struct llmt_summary_entry {
+    int repeat;
+    double accuracy, latency_ms;
+    long input_tokens, output_tokens;
+    double cost_usd;
+    bool cost_known;           /* usage.cost_usd is a number */
+    bool valid;
+    bool failed;               /* "error" is an object; the next three describe it */
+    const char *error_provider; /* the error's provider, else the result's; NULL: "" */
+    const char *error_class;   /* NULL: "error" */
+    const char *error_message; /* NULL: "" */
+    size_t attempts;           /* entries of "attempts", 1 without that array */
+    const char *answered_by;   /* NULL when not a string */
+    const char *answered_by_model; /* when set, the answerer is answered_by ":" this (a
+                                      result writer's default, spared a copy) */
+} llmt_summary_entry;
+
 void llmt_summary_init(llmt_summary *s, const char *const *model_refs, size_t n_models);
-/* Adds one result object (as built by llmt_result_build) for model index `model`. */
+/* Adds one result for model index `model`. */
+void llmt_summary_add_entry(llmt_summary *s, unsigned task, unsigned kase, unsigned model,
+                            const llmt_summary_entry *e);
+/* The same from a result object (a parsed line of results.jsonl). */
 void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned model,
                       const json_t *result);
 void llmt_summary_free(llmt_summary *s);
