@@ -412,19 +412,3 @@ char *llmt_json_dumps_compact(const json_t *v, bool ensure_ascii)
         return llmt_strdup("");
     return llmt_buf_steal(&b);
 }
-
-bool llmt_json_put_string(llmt_buf *b, const char *s, size_t len, bool ensure_ascii)
-{
-    return dump_string(s, len, b, ensure_ascii);
-}
-
-bool llmt_json_put_real(llmt_buf *b, double d)
-{
-    return dump_real(d, b);
-}
-
-void llmt_json_put_integer(llmt_buf *b, long long v)
-{
-    char num[32];
-    llmt_buf_append(b, num, fmt_ll(v, num));
-}

@@ -17,7 +17,7 @@
 bool llmt_json_dump_compact(const json_t *v, llmt_buf *b, bool ensure_ascii);
 
 /* The printer's parts, for writers that print JSON text without building a tree (the
- * result lines of results.jsonl): each appends exactly what llmt_json_dump_compact
+ * result lines of results.jsonl, request bodies): each appends exactly what llmt_json_dump_compact
  * prints for the same value. */
 
 /* A JSON string of the len bytes at s. Returns false if they are not valid UTF-8
@@ -46,12 +46,5 @@ static inline void llmt_json_put_raw(llmt_buf *b, const char *s, size_t n)
  * JSON_ENCODE_ANY): a malloc'd string the caller frees, or NULL (out of memory,
  * unprintable value). */
 char *llmt_json_dumps_compact(const json_t *v, bool ensure_ascii);
-
-/* The scalar printers on their own, for code that writes JSON text without building a
- * tree (request bodies, result lines): the same bytes json_dumps prints for a string of
- * `len` bytes (false when it is not valid UTF-8), a real, an integer. */
-bool llmt_json_put_string(llmt_buf *b, const char *s, size_t len, bool ensure_ascii);
-bool llmt_json_put_real(llmt_buf *b, double d);
-void llmt_json_put_integer(llmt_buf *b, long long v);
 
 #endif

@@ -955,7 +955,7 @@ static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_cha
                              strlen(o->max_tokens_field ? o->max_tokens_field : "max_tokens"),
                              false);
         llmt_buf_puts(b, ":");
-        llmt_json_put_integer(b, req->max_tokens);
+        llmt_json_put_int(b, req->max_tokens);
     }
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
         char name[80];
