@@ -437,24 +437,32 @@ static bool string_equals(const char *p, const char *q, const char *key)
 
 llmt_jval llmt_jval_get(llmt_jval v, const char *key)
 {
+    llmt_jval found;
+    llmt_jval_get_many(v, &key, &found, 1);
+    return found;
+}
+
+void llmt_jval_get_many(llmt_jval v, const char *const *keys, llmt_jval *out, size_t n)
+{
     const char *p, *end;
-    llmt_jval found = {NULL, 0};
+    size_t k;
+    for (k = 0; k < n; k++)
+        out[k].p = NULL, out[k].n = 0;
     if (llmt_jval_type(v) != LLMT_J_OBJECT)
-        return found;
+        return;
     end = v.p + v.n;
     p = skip_ws(v.p + 1, end);
     while (p < end && *p == '"') {
         const char *kend = skip_string(p, end), *val, *vend;
-        bool match = string_equals(p, kend, key);
         val = skip_ws(skip_ws(kend, end) + 1, end); /* past ':' */
         vend = skip_value(val, end);
-        if (match)
-            found = span(val, vend); /* the last duplicate wins, as in jansson */
+        for (k = 0; k < n; k++)
+            if (string_equals(p, kend, keys[k]))
+                out[k] = span(val, vend); /* the last duplicate wins */
         p = skip_ws(vend, end);
         if (p < end && *p == ',')
             p = skip_ws(p + 1, end);
     }
-    return found;
 }
 
 llmt_jval llmt_jval_at(llmt_jval v, size_t i)

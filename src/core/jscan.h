@@ -46,6 +46,9 @@ llmt_jtype llmt_jval_type(llmt_jval v);
  * compared after unescaping. */
 llmt_jval llmt_jval_get(llmt_jval v, const char *key);
 
+/* llmt_jval_get for n keys in one pass over v: out[k] gets the value of keys[k]. */
+void llmt_jval_get_many(llmt_jval v, const char *const *keys, llmt_jval *out, size_t n);
+
 /* Element i of array v; absent when v is not an array or is shorter. */
 llmt_jval llmt_jval_at(llmt_jval v, size_t i);
 

@@ -1024,23 +1024,29 @@ llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response
                                    llmt_error *err)
 {
     static const char *const ids[] = {"x-request-id", "request-id", NULL};
-    llmt_jval root, choice, msg, usage, cerr, refusal_v;
+    static const char *const root_keys[] = {"choices", "error", "model", "id", "usage"};
+    static const char *const choice_keys[] = {"message", "finish_reason", "error"};
+    static const char *const msg_keys[] = {"content", "refusal"};
+    llmt_jval root, choice, msg, usage, cerr, top[5], ch[3], mv[2];
     char *finish = NULL, *refusal = NULL;
     llmt_status st = llmt_wire_scan_body(http, &root, err);
     char ex[200];
     if (st != LLMT_OK)
         return st;
-    choice = llmt_jval_at(llmt_jval_get(root, "choices"), 0);
-    msg = llmt_jval_get(choice, "message");
+    /* one pass over each object for the members read from it */
+    llmt_jval_get_many(root, root_keys, top, 5);
+    choice = llmt_jval_at(top[0], 0);
+    llmt_jval_get_many(choice, choice_keys, ch, 3);
+    msg = ch[0];
     if (llmt_jval_type(choice) != LLMT_J_OBJECT || llmt_jval_type(msg) != LLMT_J_OBJECT) {
-        bool has_error = llmt_jval_type(llmt_jval_get(root, "error")) != LLMT_J_NONE;
+        bool has_error = llmt_jval_type(top[1]) != LLMT_J_NONE;
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
         st = llmt_error_set(err, has_error ? LLMT_E_SERVER : LLMT_E_BAD_RESPONSE,
                             "HTTP %ld: the reply has no choices[0].message: %s", http->status, ex);
         goto done;
     }
-    finish = llmt_jval_strdup(llmt_jval_get(choice, "finish_reason"), NULL);
-    cerr = llmt_jval_get(choice, "error");
+    finish = llmt_jval_strdup(ch[1], NULL);
+    cerr = ch[2];
     if (llmt_jval_type(cerr) == LLMT_J_OBJECT || (finish && strcmp(finish, "error") == 0)) {
         char *m = llmt_jval_strdup(llmt_jval_get(cerr, "message"), NULL);
         st = llmt_error_set(err, LLMT_E_SERVER, "HTTP %ld but the generation failed: %s",
@@ -1048,8 +1054,8 @@ llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response
         free(m);
         goto done;
     }
-    refusal_v = llmt_jval_get(msg, "refusal");
-    refusal = llmt_jval_strdup(refusal_v, NULL);
+    llmt_jval_get_many(msg, msg_keys, mv, 2);
+    refusal = llmt_jval_strdup(mv[1], NULL);
     if ((refusal && refusal[0]) || (finish && strcmp(finish, "content_filter") == 0)) {
         st = llmt_error_set(err, LLMT_E_CONTENT_FILTER, "the model refused: %s",
                             refusal && refusal[0] ? refusal : "finish_reason \"content_filter\"");
@@ -1057,14 +1063,14 @@ llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response
             snprintf(err->code, sizeof err->code, "%s", refusal ? "refusal" : "content_filter");
         goto done;
     }
-    out->text = content_text(llmt_jval_get(msg, "content"));
+    out->text = content_text(mv[0]);
     out->stop_reason = finish;
     finish = NULL;
-    out->model = llmt_jval_strdup(llmt_jval_get(root, "model"), NULL);
+    out->model = llmt_jval_strdup(top[2], NULL);
     out->request_id = llmt_wire_header_dup(http, ids);
     if (!out->request_id)
-        out->request_id = llmt_jval_strdup(llmt_jval_get(root, "id"), NULL);
-    usage = llmt_jval_get(root, "usage");
+        out->request_id = llmt_jval_strdup(top[3], NULL);
+    usage = top[4];
     out->usage.input_tokens = (long)llmt_jval_integer_or(llmt_jval_get(usage, "prompt_tokens"), 0);
     out->usage.output_tokens =
         (long)llmt_jval_integer_or(llmt_jval_get(usage, "completion_tokens"), 0);

@@ -100,6 +100,22 @@ static void test_accessors(void **state)
     assert_int_equal(llmt_jval_type(llmt_jval_at(v, 1)), LLMT_J_ARRAY);
     assert_int_equal(llmt_jval_integer_or(llmt_jval_at(llmt_jval_at(v, 1), 1), 0), 3);
     assert_true(llmt_jval_streq(llmt_jval_get(llmt_jval_at(v, 2), "a"), "]"));
+    /* several members in one pass: the same spans as one lookup each */
+    {
+        static const char *const keys[] = {"usage", "dup", "missing", "key", "id"};
+        llmt_jval many[5];
+        size_t k;
+        llmt_jval_get_many(root, keys, many, 5);
+        for (k = 0; k < 5; k++) {
+            llmt_jval one = llmt_jval_get(root, keys[k]);
+            assert_ptr_equal(many[k].p, one.p);
+            assert_int_equal(many[k].n, one.n);
+        }
+        assert_null(many[2].p);
+        llmt_jval_get_many(llmt_jval_get(root, "arr"), keys, many, 5); /* not an object */
+        for (k = 0; k < 5; k++)
+            assert_null(many[k].p);
+    }
     /* lookups on the wrong type are absent, not a crash */
     assert_int_equal(llmt_jval_type(llmt_jval_get(v, "a")), LLMT_J_NONE);
     assert_int_equal(llmt_jval_type(llmt_jval_at(root, 0)), LLMT_J_NONE);
