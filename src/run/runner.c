@@ -328,6 +328,7 @@ typedef struct run_ctx {
     unsigned mi;
     int rep;
     case_ref *cur;
+    llmt_case_dirs dirs;       /* the current task's case folders, for whoever loads cases */
     /* output */
     llmt_output *out;
     llmt_summary *summary;
@@ -365,7 +366,21 @@ static llmt_error *error_copy(const llmt_error *e)
     return c;
 }
 
-static case_ref *case_ref_load(const llmt_taskset *ts, size_t ti, size_t ci)
+/* a + sep + b in one allocation (the loader builds two such strings per case, and
+ * llmt_asprintf's formatting showed in its profile) */
+static char *concat3(const char *a, const char *sep, const char *b)
+{
+    size_t na = strlen(a), ns = strlen(sep), nb = strlen(b);
+    char *s = malloc(na + ns + nb + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, a, na);
+    memcpy(s + na, sep, ns);
+    memcpy(s + na + ns, b, nb + 1);
+    return s;
+}
+
+static case_ref *case_ref_load(llmt_case_dirs *dirs, const llmt_taskset *ts, size_t ti, size_t ci)
 {
     const llmt_task *t = &ts->tasks[ti];
     const llmt_case *c = &t->cases[ci];
@@ -378,13 +393,13 @@ static case_ref *case_ref_load(const llmt_taskset *ts, size_t ti, size_t ci)
     atomic_init(&cr->refs, 1u); /* the cursor's */
     cr->n_files = c->n_files;
     llmt_error_clear(&err);
-    cr->load_st = llmt_case_load(t, c, &cr->data, &err);
+    cr->load_st = llmt_case_load_in(dirs, t, c, &cr->data, &err);
     if (cr->load_st == LLMT_OK)
         cr->load_st = load_files(c, &cr->files, &cr->bufs, &err);
     if (cr->load_st == LLMT_OK) {
-        cr->user = cr->data.source[0] ? llmt_asprintf("%s\n\n%s", cr->data.prompt, cr->data.source)
+        cr->user = cr->data.source[0] ? concat3(cr->data.prompt, "\n\n", cr->data.source)
                                       : llmt_strdup(cr->data.prompt);
-        cr->case_id = llmt_asprintf("%s/%s", t->name, c->name);
+        cr->case_id = concat3(t->name, "/", c->name);
         if (!cr->user || !cr->case_id)
             cr->load_st = llmt_error_set(&err, LLMT_E_NOMEM, "out of memory");
     }
@@ -687,8 +702,10 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
         }
         *mi = rc->mi;
         *rep = rc->rep++;
-        if (keyset_has(&rc->done_keys, result_key(t->name, t->cases[rc->ci].name,
-                                                  rc->o->models[*mi], *rep)))
+        /* hashed only with something to find: count_planned walks every job on the
+         * main thread before the first request, and the key costs a snprintf */
+        if (rc->done_keys.n && keyset_has(&rc->done_keys, result_key(t->name, t->cases[rc->ci].name,
+                                                                     rc->o->models[*mi], *rep)))
             continue;
         return true;
     }
@@ -705,7 +722,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
         if (!cursor_next(rc, &mi, &rep))
             return false;
         if (!rc->cur) {
-            rc->cur = case_ref_load(rc->o->tasks, rc->ti, rc->ci);
+            rc->cur = case_ref_load(&rc->dirs, rc->o->tasks, rc->ti, rc->ci);
             if (!rc->cur)
                 return false;
         }
@@ -975,6 +992,7 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     size_t i;
     llmt_status st = LLMT_OK;
     memset(rc, 0, sizeof(*rc));
+    llmt_case_dirs_init(&rc->dirs);
     rc->mgr = mgr;
     rc->o = o;
     llmt_error_clear(&rc->werr);
@@ -1006,6 +1024,7 @@ static void ctx_free(run_ctx *rc)
     free(rc->n_chain);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
+    llmt_case_dirs_close(&rc->dirs);
     memset(rc, 0, sizeof(*rc));
 }
 
@@ -1134,7 +1153,7 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
         double lo = 0, hi = 0;
         bool known = false;
         long in = 0;
-        if (!rc.cur && !(rc.cur = case_ref_load(o->tasks, rc.ti, rc.ci))) {
+        if (!rc.cur && !(rc.cur = case_ref_load(&rc.dirs, o->tasks, rc.ti, rc.ci))) {
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
             break;
         }
