@@ -1089,6 +1089,9 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
         st = llmt_output_open(&output, dir, o->resume_dir != NULL, err);
         if (st == LLMT_OK)
             out->output_dir = llmt_strdup(dir);
+        /* results.json grows with results.jsonl: the end then only completes it */
+        if (st == LLMT_OK && (o->formats & LLMT_FORMAT_JSON))
+            llmt_output_json_begin(&output, &out->meta);
     }
     if (st != LLMT_OK)
         goto done;
@@ -1117,8 +1120,7 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
     /* the reports are written after an interrupt too: everything finished is in them */
     if (st == LLMT_OK && dir) {
         llmt_output_end(&output);
-        st = llmt_reports_write(dir, output.jsonl_path, &out->meta, &out->summary, o->formats,
-                                err);
+        st = llmt_output_reports_write(&output, &out->meta, &out->summary, o->formats, err);
     }
 done:
     llmt_output_close(&output);
