@@ -127,9 +127,52 @@ static void listing_free(listing *l)
     memset(l, 0, sizeof(*l));
 }
 
-static int cmp_entry(const void *a, const void *b)
+static void swap_entries(entry *a, entry *b)
 {
-    return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
+    entry t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Sorts v[0..n) by name (strcmp's order), given that their first d bytes are equal:
+ * Bentley and Sedgewick's multikey quicksort, which reads each byte of a prefix the names
+ * share once, where qsort with strcmp reads it again in every comparison (sorting
+ * 100,000 names like "c012345.txt" was a third of discovery). The smaller of the parts
+ * below and above the pivot is sorted by a call and the larger by the loop, so the
+ * depth stays under the longest name plus log2(n). */
+static void sort_entries(entry *v, size_t n, size_t d)
+{
+    while (n > 1) {
+        size_t lt = 0, i = 0, gt = n;
+        unsigned char pivot;
+        if (n < 10) { /* insertion sort */
+            size_t k, j;
+            for (k = 1; k < n; k++)
+                for (j = k; j > 0 && strcmp(v[j - 1].name + d, v[j].name + d) > 0; j--)
+                    swap_entries(&v[j - 1], &v[j]);
+            return;
+        }
+        pivot = (unsigned char)v[n / 2].name[d];
+        while (i < gt) { /* [0,lt) below the pivot, [lt,i) equal, [gt,n) above */
+            unsigned char c = (unsigned char)v[i].name[d];
+            if (c < pivot)
+                swap_entries(&v[lt++], &v[i++]);
+            else if (c > pivot)
+                swap_entries(&v[i], &v[--gt]);
+            else
+                i++;
+        }
+        if (pivot) /* the names that go on past this byte */
+            sort_entries(v + lt, gt - lt, d + 1);
+        if (lt < n - gt) {
+            sort_entries(v, lt, d);
+            v += gt;
+            n -= gt;
+        } else {
+            sort_entries(v + gt, n - gt, d);
+            n = lt;
+        }
+    }
 }
 
 /* Lists a folder as llmt_list_dir does (no hidden entries; sorted when `sort`), but with
@@ -182,8 +225,8 @@ static bool list_folder(const char *path, listing *l, bool sort)
         l->v[i].name = l->block + off;
         off += l->v[i].len + 1;
     }
-    if (sort && l->n)
-        qsort(l->v, l->n, sizeof(*l->v), cmp_entry);
+    if (sort)
+        sort_entries(l->v, l->n, 0);
     return true;
 oom:
     closedir(d);
@@ -207,8 +250,7 @@ static void listing_bases(listing *l, const char *ext)
         l->v[k++] = *x;
     }
     l->n = k;
-    if (k)
-        qsort(l->v, k, sizeof(*l->v), cmp_entry);
+    sort_entries(l->v, k, 0);
 }
 
 /* ---------------------------------------------------------------- cases */

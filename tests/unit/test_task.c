@@ -327,6 +327,60 @@ static void test_case_load_bad_expected(void **state)
     free(dir);
 }
 
+/* Cases come sorted by name in strcmp's order, and problems in the listing's order, for
+ * names that share prefixes, contain bytes above 0x7f, '-', ' ', '~' and so on (random
+ * names, fixed seed). */
+static void test_discovery_order_random_names(void **state)
+{
+    static const char alphabet[] = "ab-_~0Z \xc3\xa9\xff";
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl));
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    llmt_rng rng;
+    size_t i, n_files = 0, warnings = 0;
+    (void)state;
+    llmt_rng_seed(&rng, 20251125);
+    put(dir, "t/schema.json", "{\"type\":\"object\"}");
+    for (i = 0; i < 600; i++) {
+        char base[16], *rel;
+        size_t len = 1 + llmt_rng_next(&rng) % 10, k;
+        for (k = 0; k < len; k++)
+            base[k] = alphabet[llmt_rng_next(&rng) % (sizeof alphabet - 1)];
+        base[len] = '\0';
+        if (i % 10 == 0) { /* no extension: a warning, in the listing's order */
+            rel = llmt_asprintf("t/tests/sources/n%s", base);
+            put(dir, rel, "x");
+            free(rel);
+            continue;
+        }
+        rel = llmt_asprintf("t/tests/sources/%s.txt", base);
+        put(dir, rel, "x");
+        free(rel);
+        rel = llmt_asprintf("t/tests/expected/%s.json", base);
+        put(dir, rel, "{}");
+        free(rel);
+        n_files++;
+    }
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(ts.n_tasks, 1);
+    assert_true(ts.tasks[0].n_cases > n_files / 2); /* a few random names repeat */
+    for (i = 1; i < ts.tasks[0].n_cases; i++)
+        assert_true(strcmp(ts.tasks[0].cases[i - 1].name, ts.tasks[0].cases[i].name) < 0);
+    for (i = 1; i < d.count; i++)
+        assert_true(strcmp(d.items[i - 1].file, d.items[i].file) < 0);
+    for (i = 0; i < d.count; i++)
+        warnings += strstr(d.items[i].message, "no file extension") != NULL;
+    assert_int_equal(warnings, d.count);
+    assert_true(warnings > 30);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_single_task_folder_and_missing_dir),
         cmocka_unit_test(test_examples_are_clean),
         cmocka_unit_test(test_discovery_problem_order),
+        cmocka_unit_test(test_discovery_order_random_names),
         cmocka_unit_test(test_case_load_in_folders),
         cmocka_unit_test(test_case_load_bad_expected),
     };
