@@ -352,8 +352,9 @@ void llmt_output_json_begin(llmt_output *o, const llmt_run_meta *meta)
     /* finished_at is not known yet: started_at stands in for it (same width) */
     json_head(&o->json_buf, meta, meta->started_at);
     o->json_head_len = o->json_buf.len;
-    /* a resumed run appends to results.jsonl: the results it keeps come first (after a
-     * torn last line, appending would glue the next line to it: let the end sort it out) */
+    /* a resumed run appends to results.jsonl: the results it keeps come first. After a
+     * torn last line the next line appended is glued to it; what results.json makes of
+     * that is left to the writing from results.jsonl at the end, as before. */
     if ((o->appended && (jsonl_lines(o->jsonl_path, mirror_line, o, &torn, &ignore) != LLMT_OK ||
                          torn || o->json_bad)) ||
         !json_mirror_write(o))
