@@ -13,6 +13,7 @@
 
 /* results.json written alongside (see below) */
 static void json_mirror_add(llmt_output *o, const char *data, size_t len);
+static bool json_mirror_yield(llmt_output *o, const char *rest, size_t len);
 static void json_mirror_drop(llmt_output *o);
 
 llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_error *err)
@@ -60,11 +61,15 @@ llmt_status llmt_output_add(llmt_output *o, const json_t *result, llmt_error *er
 llmt_status llmt_output_flush(llmt_output *o, llmt_error *err)
 {
     llmt_buf *b = &o->line;
+    size_t done;
     bool bad;
     if (!b->len)
         return LLMT_OK;
     /* one fwrite on an unbuffered stream is one write() of whole lines */
-    bad = fwrite(b->data, 1, b->len, o->jsonl) != b->len || fflush(o->jsonl) != 0;
+    done = fwrite(b->data, 1, b->len, o->jsonl);
+    bad = done != b->len || fflush(o->jsonl) != 0;
+    if (bad)
+        bad = !json_mirror_yield(o, b->data + done, b->len - done);
     if (!bad)
         json_mirror_add(o, b->data, b->len);
     b->len = 0;
@@ -197,16 +202,23 @@ typedef struct copy_ctx {
     FILE *out;
     llmt_buf b;
     size_t n;
+    int write_errno; /* of the first failed write (chunks this big bypass stdio's buffer,
+                        so the final fflush would not report it) */
 } copy_ctx;
+
+static void copy_out(copy_ctx *c)
+{
+    if (c->b.len && fwrite(c->b.data, 1, c->b.len, c->out) != c->b.len && !c->write_errno)
+        c->write_errno = errno ? errno : EIO;
+    c->b.len = 0;
+}
 
 static void copy_line(const char *line, size_t len, void *ud)
 {
     copy_ctx *c = ud;
     json_item(&c->b, &c->n, line, len);
-    if (c->b.len >= JSON_CHUNK) {
-        fwrite(c->b.data, 1, c->b.len, c->out);
-        c->b.len = 0;
-    }
+    if (c->b.len >= JSON_CHUNK)
+        copy_out(c);
 }
 
 void llmt_output_end(llmt_output *o)
@@ -236,10 +248,10 @@ static llmt_status results_json_write(const char *dir, const char *jsonl_path,
     json_tail(&c.b, c.n, s);
     if (c.b.oom && st == LLMT_OK)
         st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", final);
-    if (c.b.len)
-        fwrite(c.b.data, 1, c.b.len, c.out);
-    if (fflush(c.out) != 0 || fsync(fileno(c.out)) != 0) {
-        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
+    copy_out(&c);
+    if (c.write_errno || fflush(c.out) != 0 || fsync(fileno(c.out)) != 0) {
+        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp,
+                            strerror(c.write_errno ? c.write_errno : errno));
         fclose(c.out);
         unlink(tmp);
         goto done;
@@ -311,6 +323,19 @@ static void mirror_line(const char *line, size_t len, void *ud)
     json_item(&o->json_buf, &o->json_n, line, len);
     if (o->json_buf.len >= JSON_CHUNK && !o->json_bad)
         o->json_bad = !json_mirror_write(o);
+}
+
+/* A write to results.jsonl failed: when the copy is on, it may hold the space that
+ * results.jsonl needs (a full disk), and results.jsonl comes first: the copy goes (its
+ * space with it; results.json is then written at the end, as before) and the rest of the
+ * batch is written again. false when that was not possible or failed again. */
+static bool json_mirror_yield(llmt_output *o, const char *rest, size_t len)
+{
+    if (!o->json_on)
+        return false;
+    json_mirror_drop(o);
+    clearerr(o->jsonl);
+    return fwrite(rest, 1, len, o->jsonl) == len && fflush(o->jsonl) == 0;
 }
 
 static void json_mirror_add(llmt_output *o, const char *data, size_t len)

@@ -10,9 +10,13 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -272,6 +276,74 @@ static void test_output_json_alongside_abandoned(void **state)
     free(dir);
 }
 
+/* A write that fails (here: a file-size limit that results.jsonl stays under and
+ * results.json does not) is an error naming the temporary file, and leaves no
+ * results.json, truncated or not; results.jsonl keeps every result. */
+static void test_output_json_write_error_reported(void **state)
+{
+    const char *const models[] = {"mock:oracle"};
+    char *dir = make_dir(), *free_dir = make_dir(), *names;
+    llmt_output o;
+    llmt_summary s;
+    llmt_run_meta meta;
+    llmt_error err;
+    struct rlimit old, lim;
+    struct stat sb;
+    char *jsonl;
+    void (*old_handler)(int);
+    (void)state;
+    meta_init(&meta);
+    llmt_summary_init(&s, models, 1);
+    /* the size results.jsonl will have */
+    assert_int_equal(llmt_output_open(&o, free_dir, false, &err), LLMT_OK);
+    add_results(&o, &s, 0, 300, 1);
+    llmt_output_close(&o);
+    jsonl = llmt_path_join(free_dir, "results.jsonl");
+    assert_int_equal(stat(jsonl, &sb), 0);
+    free(jsonl);
+    llmt_summary_free(&s);
+    llmt_summary_init(&s, models, 1);
+    old_handler = signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG */
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)sb.st_size + 64; /* results.json needs ~1.2 KB more */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
+    llmt_output_json_begin(&o, &meta);
+    add_results(&o, &s, 0, 300, 1);
+    llmt_output_end(&o);
+    assert_int_equal(llmt_output_reports_write(&o, &meta, &s, LLMT_FORMAT_JSON, &err), LLMT_E_IO);
+    llmt_output_close(&o);
+    assert_non_null(strstr(err.message, "results.json.tmp."));
+    assert_non_null(strstr(err.message, strerror(EFBIG)));
+    names = listing(dir);
+    assert_string_equal(names, "results.jsonl");
+    free(names);
+    jsonl = llmt_path_join(dir, "results.jsonl");
+    {
+        struct stat now;
+        assert_int_equal(stat(jsonl, &now), 0);
+        assert_int_equal(now.st_size, sb.st_size);
+    }
+    free(jsonl);
+    /* the same from results.jsonl alone (llm-tester report) */
+    assert_int_equal(llmt_reports_write(dir, jsonl = llmt_path_join(dir, "results.jsonl"), &meta, &s,
+                                        LLMT_FORMAT_JSON, &err),
+                     LLMT_E_IO);
+    free(jsonl);
+    assert_non_null(strstr(err.message, strerror(EFBIG)));
+    names = listing(dir);
+    assert_string_equal(names, "results.jsonl");
+    free(names);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    llmt_summary_free(&s);
+    rm_tree(dir);
+    rm_tree(free_dir);
+    free(dir);
+    free(free_dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_output_json_alongside_resumed),
         cmocka_unit_test(test_output_json_alongside_torn_tail),
         cmocka_unit_test(test_output_json_alongside_abandoned),
+        cmocka_unit_test(test_output_json_write_error_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
