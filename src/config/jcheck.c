@@ -173,22 +173,20 @@ void llmt_jc_unknown_keys(llmt_jcheck *c, json_t *obj, const char *path, const c
     json_object_foreach(obj, key, v) {
         const char *best = NULL;
         size_t best_d = (size_t)-1, i;
-        bool found = false;
         char *p;
+        /* known keys first: distances are for suggestions only, and computing them for
+         * every key of every built-in provider config showed in the start-up profile */
+        for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
+            ;
+        if (known[i])
+            continue;
         for (i = 0; known[i]; i++) {
-            size_t d;
-            if (strcmp(known[i], key) == 0) {
-                found = true;
-                break;
-            }
-            d = llmt_edit_distance(known[i], key);
+            size_t d = llmt_edit_distance(known[i], key);
             if (d < best_d) {
                 best_d = d;
                 best = known[i];
             }
         }
-        if (found)
-            continue;
         p = child_path(path, key);
         if (best && best_d <= 2 + strlen(key) / 6)
             llmt_diags_add(c->diags, LLMT_DIAG_WARNING, c->file, p,

@@ -128,26 +128,73 @@ int llmt_strcasecmp(const char *a, const char *b)
     return strcasecmp(a, b);
 }
 
-llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error *err)
+/* The file `name` of folder `dir` (NULL: `name` is the whole path), as error messages
+ * name it: what llmt_path_join(dir, name) gives. */
+static llmt_status read_error(llmt_error *err, llmt_status st, const char *dir, const char *name,
+                              const char *what, int e)
 {
+    size_t n = dir ? strlen(dir) : 0;
+    const char *sep = dir && !(n && dir[n - 1] == '/') ? "/" : "";
+    return llmt_error_set(err, st, "%s%s%s: %s%s", dir ? dir : "", sep, name, what,
+                          st == LLMT_E_NOMEM ? "out of memory" : strerror(e));
+}
+
+/* Small files, read whole into the stack by one read() when their type is known */
+#define READ_FIRST 16384
+
+/* Reads the open file fd to its end and closes it. `regular`: the caller knows it is a
+ * regular file (a folder listing said so). */
+static llmt_status read_fd(int fd, bool regular, const char *dir, const char *name, char **out,
+                           size_t *len, llmt_error *err)
+{
+    char first[READ_FIRST];
+    struct stat sb;
+    size_t cap, n = 0, size = 0;
+    char *buf;
+    if (regular) {
+        /* a regular file that does not fill `first` has been read to its end by this one
+         * read(): no fstat() for its size, no read() returning 0 */
+        ssize_t r;
+        do
+            r = read(fd, first, sizeof first);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            return read_error(err, LLMT_E_IO, dir, name, "read error: ", e);
+        }
+        n = (size_t)r;
+        if (n < sizeof first) {
+            close(fd);
+            buf = malloc(n + 1);
+            if (!buf)
+                return read_error(err, LLMT_E_NOMEM, dir, name, "", 0);
+            memcpy(buf, first, n);
+            buf[n] = '\0';
+            if (len)
+                *len = n;
+            *out = buf;
+            return LLMT_OK;
+        }
+    }
     /* open/fstat/read rather than stdio: a run reads two or three small files per case,
      * and 100,000 cases make the syscalls and stdio buffers show */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    size_t cap, n = 0, regular = 0;
-    char *buf;
-    if (fd < 0)
-        return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
     if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
-        regular = (size_t)sb.st_size;
-    cap = regular ? regular + 1 : 4096;
+        size = (size_t)sb.st_size;
+    cap = size > n ? size : n ? 2 * n : 4096;
     buf = malloc(cap + 1);
+    if (buf && n)
+        memcpy(buf, first, n);
     for (;;) {
         ssize_t r;
         if (!buf) {
             close(fd);
-            return llmt_error_set(err, LLMT_E_NOMEM, "%s: out of memory", path);
+            return read_error(err, LLMT_E_NOMEM, dir, name, "", 0);
         }
+        /* a regular file read to the size fstat gave: done without the read() that
+         * would return 0 (a file growing meanwhile is read as it was) */
+        if (size && n >= size)
+            break;
         if (n == cap) { /* the file grew, or its size was unknown */
             char *nb = realloc(buf, cap * 2 + 1);
             if (!nb)
@@ -163,15 +210,11 @@ llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error
             int e = errno;
             free(buf);
             close(fd);
-            return llmt_error_set(err, LLMT_E_IO, "%s: read error: %s", path, strerror(e));
+            return read_error(err, LLMT_E_IO, dir, name, "read error: ", e);
         }
         if (r == 0)
             break;
         n += (size_t)r;
-        /* a regular file read to the size fstat gave: done without the read() that
-         * would return 0 (a file growing meanwhile is read as it was) */
-        if (regular && n == regular)
-            break;
     }
     close(fd);
     buf[n] = '\0';
@@ -179,6 +222,32 @@ llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error
         *len = n;
     *out = buf;
     return LLMT_OK;
+}
+
+llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return read_error(err, LLMT_E_IO, NULL, path, "", errno);
+    return read_fd(fd, false, NULL, path, out, len, err);
+}
+
+llmt_status llmt_read_file_at(int dirfd, const char *dir, const char *name, bool regular,
+                              char **out, size_t *len, llmt_error *err)
+{
+    int fd;
+    if (dirfd >= 0) {
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    } else {
+        char *path = llmt_path_join(dir, name);
+        if (!path)
+            return read_error(err, LLMT_E_NOMEM, dir, name, "", 0);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        free(path);
+    }
+    if (fd < 0)
+        return read_error(err, LLMT_E_IO, dir, name, "", errno);
+    return read_fd(fd, regular, dir, name, out, len, err);
 }
 
 llmt_status llmt_write_file_atomic(const char *path, const char *data, size_t len, llmt_error *err)

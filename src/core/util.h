@@ -30,6 +30,12 @@ int llmt_strcasecmp(const char *a, const char *b);
 
 /* Reads a whole file. *out is malloc'd and NUL-terminated; *len may be NULL. */
 llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error *err);
+/* llmt_read_file of the file `name` in folder `dir`, opened relative to `dirfd`, an open
+ * handle on `dir` (-1: by the joined path). Errors name the joined path. `regular`: the
+ * caller knows the file is a regular one (its folder's listing said so), which lets a
+ * small file be read without asking its size. */
+llmt_status llmt_read_file_at(int dirfd, const char *dir, const char *name, bool regular,
+                              char **out, size_t *len, llmt_error *err);
 /* Writes a file atomically: temp file in the same directory, fsync, rename. */
 llmt_status llmt_write_file_atomic(const char *path, const char *data, size_t len, llmt_error *err);
 bool llmt_path_exists(const char *path);

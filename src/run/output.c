@@ -1,11 +1,19 @@
+/* O_TMPFILE (an unnamed file that a killed run leaves nothing of), sync_file_range */
+#define _GNU_SOURCE
 #include "run/output.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/util.h"
+
+/* results.json written alongside (see below) */
+static void json_mirror_add(llmt_output *o, const char *data, size_t len);
+static bool json_mirror_yield(llmt_output *o, const char *rest, size_t len);
+static void json_mirror_drop(llmt_output *o);
 
 llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_error *err)
 {
@@ -14,6 +22,8 @@ llmt_status llmt_output_open(llmt_output *o, const char *dir, bool append, llmt_
     st = llmt_mkdirs(dir, err);
     if (st != LLMT_OK)
         return st;
+    o->json_fd = -1;
+    o->appended = append;
     o->dir = llmt_strdup(dir);
     o->jsonl_path = llmt_path_join(dir, "results.jsonl");
     o->jsonl = fopen(o->jsonl_path, append ? "ab" : "wb");
@@ -45,11 +55,17 @@ llmt_status llmt_output_add(llmt_output *o, const llmt_result_input *in, llmt_su
 llmt_status llmt_output_flush(llmt_output *o, llmt_error *err)
 {
     llmt_buf *b = &o->line;
+    size_t done;
     bool bad;
     if (!b->len)
         return LLMT_OK;
     /* one fwrite on an unbuffered stream is one write() of whole lines */
-    bad = fwrite(b->data, 1, b->len, o->jsonl) != b->len || fflush(o->jsonl) != 0;
+    done = fwrite(b->data, 1, b->len, o->jsonl);
+    bad = done != b->len || fflush(o->jsonl) != 0;
+    if (bad)
+        bad = !json_mirror_yield(o, b->data + done, b->len - done);
+    if (!bad)
+        json_mirror_add(o, b->data, b->len);
     b->len = 0;
     b->data[0] = '\0';
     if (bad)
@@ -59,6 +75,8 @@ llmt_status llmt_output_flush(llmt_output *o, llmt_error *err)
 
 void llmt_output_close(llmt_output *o)
 {
+    json_mirror_drop(o); /* unnamed: closing it is deleting it */
+    llmt_buf_free(&o->json_buf);
     if (o->jsonl)
         fclose(o->jsonl);
     free(o->dir);
@@ -72,18 +90,24 @@ void llmt_output_close(llmt_output *o)
  * walk; every reader of results.jsonl goes through here so they agree on that. */
 typedef void (*jsonl_line_fn)(const char *line, size_t len, void *ud);
 
-static llmt_status jsonl_lines(const char *path, jsonl_line_fn fn, void *ud, llmt_error *err)
+static llmt_status jsonl_lines(const char *path, jsonl_line_fn fn, void *ud, bool *torn,
+                               llmt_error *err)
 {
     FILE *f = fopen(path, "rb");
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
+    if (torn)
+        *torn = false;
     if (!f)
         return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
     while ((n = getline(&line, &cap, f)) > 0) {
         size_t len = (size_t)n;
-        if (line[len - 1] != '\n')
+        if (line[len - 1] != '\n') {
+            if (torn)
+                *torn = true;
             break;
+        }
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             len--;
         fn(line, len, ud);
@@ -111,25 +135,84 @@ static void parse_line(const char *line, size_t len, void *ud)
 llmt_status llmt_jsonl_foreach(const char *path, llmt_jsonl_fn fn, void *ud, llmt_error *err)
 {
     parse_ctx p = {fn, ud};
-    return jsonl_lines(path, parse_line, &p, err);
+    return jsonl_lines(path, parse_line, &p, NULL, err);
 }
+
+/* results.json is a header, the lines of results.jsonl as an array, then the summary.
+ * Both ways of writing it (from results.jsonl at the end, or alongside it during the run)
+ * print it with the three functions below, so their bytes are the same. */
+static void json_head(llmt_buf *b, const llmt_run_meta *meta, double finished_at)
+{
+    char started[32], finished[32];
+    llmt_iso_time(meta->started_at, started, sizeof started);
+    llmt_iso_time(finished_at, finished, sizeof finished);
+    llmt_buf_printf(b,
+                    "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"finished_at\": \"%s\",\n"
+                    "  \"results\": [",
+                    meta->run_id, started, finished);
+}
+
+/* Adds one complete line of results.jsonl (without its line end) to the array as it is:
+ * the lines were written by llmt_output_add/flush (compact JSON objects, whole lines per
+ * write), so re-parsing and re-printing 100,000 of them would only cost time. A line that
+ * is not an object is skipped, as llmt_jsonl_foreach skips what does not parse. */
+static void json_item(llmt_buf *b, size_t *n, const char *line, size_t len)
+{
+    if (len < 2 || line[0] != '{' || line[len - 1] != '}')
+        return;
+    llmt_buf_puts(b, (*n)++ ? ",\n    " : "\n    ");
+    llmt_buf_append(b, line, len);
+}
+
+static void json_tail(llmt_buf *b, size_t n, const llmt_summary *s)
+{
+    json_t *summary = llmt_summary_json(s);
+    char *text = json_dumps(summary, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    llmt_buf_puts(b, n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
+    if (!text)
+        b->oom = true;
+    else
+        llmt_buf_puts(b, text);
+    free(text);
+    json_decref(summary);
+    if (llmt_summary_max_repeats(s) > 1) {
+        json_t *cases = llmt_summary_cases_json(s);
+        text = json_dumps(cases, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        llmt_buf_puts(b, ",\n  \"repeat_stats\": ");
+        if (!text)
+            b->oom = true;
+        else
+            llmt_buf_puts(b, text);
+        free(text);
+        json_decref(cases);
+    }
+    llmt_buf_puts(b, "\n}\n");
+}
+
+/* What is printed goes out in pieces of this size. */
+#define JSON_CHUNK (256 * 1024)
 
 typedef struct copy_ctx {
     FILE *out;
+    llmt_buf b;
     size_t n;
+    int write_errno; /* of the first failed write (chunks this big bypass stdio's buffer,
+                        so the final fflush would not report it) */
 } copy_ctx;
 
-/* Copies the complete lines of results.jsonl into results.json as they are: they were
- * written by llmt_output_add/flush (compact JSON objects, whole lines per write), so
- * re-parsing and re-printing 100,000 of them would only cost time. A line that is not an
- * object is skipped, as llmt_jsonl_foreach skips what does not parse. */
+static void copy_out(copy_ctx *c)
+{
+    if (c->b.len && fwrite(c->b.data, 1, c->b.len, c->out) != c->b.len && !c->write_errno)
+        c->write_errno = errno ? errno : EIO;
+    c->b.len = 0;
+}
+
 static void copy_line(const char *line, size_t len, void *ud)
 {
     copy_ctx *c = ud;
-    if (len < 2 || line[0] != '{' || line[len - 1] != '}')
-        return;
-    fputs(c->n++ ? ",\n    " : "\n    ", c->out);
-    fwrite(line, 1, len, c->out);
+    json_item(&c->b, &c->n, line, len);
+    if (c->b.len >= JSON_CHUNK)
+        copy_out(c);
 }
 
 void llmt_output_end(llmt_output *o)
@@ -146,34 +229,23 @@ static llmt_status results_json_write(const char *dir, const char *jsonl_path,
 {
     char *final = llmt_path_join(dir, "results.json");
     char *tmp = llmt_asprintf("%s.tmp.%ld", final, (long)getpid());
-    char started[32], finished[32];
-    copy_ctx c = {NULL, 0};
-    json_t *summary;
+    copy_ctx c;
     llmt_status st = LLMT_OK;
+    memset(&c, 0, sizeof c);
     c.out = fopen(tmp, "wb");
     if (!c.out) {
         st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
         goto done;
     }
-    llmt_iso_time(meta->started_at, started, sizeof started);
-    llmt_iso_time(meta->finished_at, finished, sizeof finished);
-    fprintf(c.out, "{\n  \"run_id\": \"%s\",\n  \"started_at\": \"%s\",\n  \"finished_at\": \"%s\",\n"
-                   "  \"results\": [",
-            meta->run_id, started, finished);
-    st = jsonl_lines(jsonl_path, copy_line, &c, err);
-    fputs(c.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", c.out);
-    summary = llmt_summary_json(s);
-    json_dumpf(summary, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    json_decref(summary);
-    if (llmt_summary_max_repeats(s) > 1) {
-        json_t *cases = llmt_summary_cases_json(s);
-        fputs(",\n  \"repeat_stats\": ", c.out);
-        json_dumpf(cases, c.out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        json_decref(cases);
-    }
-    fputs("\n}\n", c.out);
-    if (fflush(c.out) != 0 || fsync(fileno(c.out)) != 0) {
-        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp, strerror(errno));
+    json_head(&c.b, meta, meta->finished_at);
+    st = jsonl_lines(jsonl_path, copy_line, &c, NULL, err);
+    json_tail(&c.b, c.n, s);
+    if (c.b.oom && st == LLMT_OK)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", final);
+    copy_out(&c);
+    if (c.write_errno || fflush(c.out) != 0 || fsync(fileno(c.out)) != 0) {
+        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", tmp,
+                            strerror(c.write_errno ? c.write_errno : errno));
         fclose(c.out);
         unlink(tmp);
         goto done;
@@ -184,6 +256,172 @@ static llmt_status results_json_write(const char *dir, const char *jsonl_path,
     if (st != LLMT_OK)
         unlink(tmp);
 done:
+    llmt_buf_free(&c.b);
+    free(final);
+    free(tmp);
+    return st;
+}
+
+/* ---------------------------------------------------------------- results.json alongside
+ *
+ * Writing results.json at the end meant reading all of results.jsonl back and writing it
+ * again while the user waits (and 100,000 results are ~80 MB). Instead each batch of
+ * lines also goes, in results.json's form, to an unnamed temporary file in the output
+ * folder (O_TMPFILE: a run killed at any point leaves nothing behind), and the end only
+ * adds the summary, puts the real finished_at into the header (same width as the
+ * stand-in written first), syncs, names the file and renames it over results.json. On
+ * any doubt (no O_TMPFILE, a write error, a results.jsonl that does not end in a whole
+ * line) the mirror is dropped and results.json is written from results.jsonl at the end,
+ * as before. */
+
+static void json_mirror_drop(llmt_output *o)
+{
+    if (o->json_on)
+        close(o->json_fd);
+    o->json_on = false;
+    o->json_fd = -1;
+}
+
+/* Writes the pending part; false on failure. */
+static bool json_mirror_write(llmt_output *o)
+{
+    llmt_buf *b = &o->json_buf;
+    size_t off = 0;
+    if (b->oom)
+        return false;
+    while (off < b->len) {
+        ssize_t w = write(o->json_fd, b->data + off, b->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        off += (size_t)w;
+    }
+    o->json_size += b->len;
+    b->len = 0;
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* have the kernel start writing it to disk a megabyte at a time, so that the fsync
+     * at the end waits for the last megabyte rather than for the whole file */
+    if (o->json_size - o->json_synced >= (1u << 20)) {
+        sync_file_range(o->json_fd, (off_t)o->json_synced, (off_t)(o->json_size - o->json_synced),
+                        SYNC_FILE_RANGE_WRITE);
+        o->json_synced = o->json_size;
+    }
+#endif
+    return true;
+}
+
+static void mirror_line(const char *line, size_t len, void *ud)
+{
+    llmt_output *o = ud;
+    json_item(&o->json_buf, &o->json_n, line, len);
+    if (o->json_buf.len >= JSON_CHUNK && !o->json_bad)
+        o->json_bad = !json_mirror_write(o);
+}
+
+/* A write to results.jsonl failed: when the copy is on, it may hold the space that
+ * results.jsonl needs (a full disk), and results.jsonl comes first: the copy goes (its
+ * space with it; results.json is then written at the end, as before) and the rest of the
+ * batch is written again. false when that was not possible or failed again. */
+static bool json_mirror_yield(llmt_output *o, const char *rest, size_t len)
+{
+    if (!o->json_on)
+        return false;
+    json_mirror_drop(o);
+    clearerr(o->jsonl);
+    return fwrite(rest, 1, len, o->jsonl) == len && fflush(o->jsonl) == 0;
+}
+
+static void json_mirror_add(llmt_output *o, const char *data, size_t len)
+{
+    const char *p = data, *end = data + len;
+    if (!o->json_on)
+        return;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n;
+        if (!nl) { /* not a whole line: results.json is written from results.jsonl */
+            json_mirror_drop(o);
+            return;
+        }
+        n = (size_t)(nl - p);
+        while (n && p[n - 1] == '\r') /* the line end, as jsonl_lines strips it */
+            n--;
+        mirror_line(p, n, o);
+        p = nl + 1;
+    }
+    if (o->json_bad || !json_mirror_write(o))
+        json_mirror_drop(o);
+}
+
+void llmt_output_json_begin(llmt_output *o, const llmt_run_meta *meta)
+{
+#ifdef O_TMPFILE
+    llmt_error ignore;
+    bool torn = false;
+    if (!o->jsonl || o->json_on)
+        return;
+    o->json_fd = open(o->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (o->json_fd < 0)
+        return;
+    o->json_on = true;
+    o->json_bad = false;
+    o->json_n = o->json_size = o->json_synced = 0;
+    o->json_buf.len = 0;
+    /* finished_at is not known yet: started_at stands in for it (same width) */
+    json_head(&o->json_buf, meta, meta->started_at);
+    o->json_head_len = o->json_buf.len;
+    /* a resumed run appends to results.jsonl: the results it keeps come first. After a
+     * torn last line the next line appended is glued to it; what results.json makes of
+     * that is left to the writing from results.jsonl at the end, as before. */
+    if ((o->appended && (jsonl_lines(o->jsonl_path, mirror_line, o, &torn, &ignore) != LLMT_OK ||
+                         torn || o->json_bad)) ||
+        !json_mirror_write(o))
+        json_mirror_drop(o);
+#else
+    (void)o;
+    (void)meta;
+#endif
+}
+
+/* Completes the mirror into results.json; when it cannot, writes results.json from
+ * results.jsonl (whose errors are then the ones reported). */
+static llmt_status results_json_finish(llmt_output *o, const llmt_run_meta *meta,
+                                       const llmt_summary *s, llmt_error *err)
+{
+    llmt_buf head = {0};
+    char *final = NULL, *tmp = NULL;
+    char proc[48];
+    llmt_status st = LLMT_OK;
+    if (!o->json_on)
+        goto fallback;
+    json_tail(&o->json_buf, o->json_n, s);
+    json_head(&head, meta, meta->finished_at);
+    if (head.oom || head.len != o->json_head_len || !json_mirror_write(o) ||
+        pwrite(o->json_fd, head.data, head.len, 0) != (ssize_t)head.len || fsync(o->json_fd) != 0)
+        goto fallback;
+    final = llmt_path_join(o->dir, "results.json");
+    tmp = final ? llmt_asprintf("%s.tmp.%ld", final, (long)getpid()) : NULL;
+    if (!tmp)
+        goto fallback;
+    /* naming an O_TMPFILE file: linkat through /proc needs no privilege (AT_EMPTY_PATH
+     * would); a temp name left by an earlier process with our pid is replaced, as fopen's
+     * "wb" does in results_json_write */
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->json_fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0 &&
+        (errno != EEXIST || unlink(tmp) != 0 ||
+         linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0))
+        goto fallback;
+    if (rename(tmp, final) != 0) {
+        st = llmt_error_set(err, LLMT_E_IO, "%s: %s", final, strerror(errno));
+        unlink(tmp);
+    }
+    goto done;
+fallback:
+    st = results_json_write(o->dir, o->jsonl_path, meta, s, err);
+done:
+    json_mirror_drop(o);
+    llmt_buf_free(&head);
     free(final);
     free(tmp);
     return st;
@@ -217,8 +455,10 @@ bool llmt_formats_parse(const char *list, unsigned *out, char *bad, size_t bad_s
     return true;
 }
 
-llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const llmt_run_meta *meta,
-                               const llmt_summary *s, unsigned formats, llmt_error *err)
+/* The reports other than results.json. */
+static llmt_status other_reports_write(const char *dir, const char *jsonl_path,
+                                       const llmt_run_meta *meta, const llmt_summary *s,
+                                       unsigned formats, llmt_error *err)
 {
     static const struct {
         unsigned bit;
@@ -231,8 +471,6 @@ llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const ll
                    {LLMT_FORMAT_CSV, "results.csv", llmt_report_csv_write}};
     llmt_status st = LLMT_OK;
     size_t i;
-    if (formats & LLMT_FORMAT_JSON)
-        st = results_json_write(dir, jsonl_path, meta, s, err);
     for (i = 0; st == LLMT_OK && i < sizeof writers / sizeof writers[0]; i++) {
         char *path;
         if (!(formats & writers[i].bit))
@@ -242,6 +480,30 @@ llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const ll
                   : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         free(path);
     }
+    return st;
+}
+
+llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const llmt_run_meta *meta,
+                               const llmt_summary *s, unsigned formats, llmt_error *err)
+{
+    llmt_status st = LLMT_OK;
+    if (formats & LLMT_FORMAT_JSON)
+        st = results_json_write(dir, jsonl_path, meta, s, err);
+    if (st == LLMT_OK)
+        st = other_reports_write(dir, jsonl_path, meta, s, formats, err);
+    return st;
+}
+
+llmt_status llmt_output_reports_write(llmt_output *o, const llmt_run_meta *meta,
+                                      const llmt_summary *s, unsigned formats, llmt_error *err)
+{
+    llmt_status st = LLMT_OK;
+    if (formats & LLMT_FORMAT_JSON)
+        st = results_json_finish(o, meta, s, err);
+    else
+        json_mirror_drop(o);
+    if (st == LLMT_OK)
+        st = other_reports_write(o->dir, o->jsonl_path, meta, s, formats, err);
     return st;
 }
 

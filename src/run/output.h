@@ -1,6 +1,7 @@
 /* Run output files: results.jsonl streamed as results arrive (one flushed line per
  * result, so a crash loses at most the line being written), and results.json plus
- * reports written at the end from it, atomically (temp file + rename). */
+ * reports written atomically (temp file + rename) at the end: from results.jsonl, or,
+ * for results.json during a run, completed from a copy kept alongside it. */
 #ifndef LLMT_OUTPUT_H
 #define LLMT_OUTPUT_H
 
@@ -22,6 +23,15 @@ typedef struct llmt_output {
     char *jsonl_path;
     FILE *jsonl;
     llmt_buf line; /* pending lines (llmt_output_add), reused across batches */
+    /* results.json kept alongside results.jsonl (llmt_output_json_begin) */
+    bool appended;         /* results.jsonl was opened for appending: it may hold lines */
+    bool json_on;          /* json_fd is open (an unnamed file in `dir`) */
+    bool json_bad;         /* a write to it failed: dropped at the next check */
+    int json_fd;
+    llmt_buf json_buf;     /* what is not written to it yet */
+    size_t json_n;         /* results in its array */
+    size_t json_head_len;  /* bytes of its header, rewritten at the end */
+    size_t json_size, json_synced; /* bytes written, bytes handed to the disk */
 } llmt_output;
 
 /* Creates `dir` and opens results.jsonl (truncating, or appending when `append`). */
@@ -36,6 +46,12 @@ llmt_status llmt_output_add(llmt_output *o, const llmt_result_input *in, llmt_su
 llmt_status llmt_output_flush(llmt_output *o, llmt_error *err);
 /* Closes results.jsonl (everything is flushed already); the path stays valid. */
 void llmt_output_end(llmt_output *o);
+/* Starts keeping results.json alongside results.jsonl: each flush also appends its lines
+ * there, so that llmt_output_reports_write only has to complete it. Call after
+ * llmt_output_open and before the first result; the lines results.jsonl already has (a
+ * resumed run) are copied first. Silently does nothing when it cannot (results.json is
+ * then written from results.jsonl at the end, as llmt_reports_write does). */
+void llmt_output_json_begin(llmt_output *o, const llmt_run_meta *meta);
 void llmt_output_close(llmt_output *o);
 
 /* Calls fn for each complete line of a results.jsonl (a torn last line is skipped). */
@@ -82,8 +98,12 @@ bool llmt_formats_parse(const char *list, unsigned *out, char *bad, size_t bad_s
 llmt_status llmt_summary_from_jsonl(llmt_summary *s, const char *jsonl_path, llmt_error *err);
 
 /* Writes results.json (when asked) and every report in `formats` into `dir` from
- * `jsonl_path`. Used at the end of a run and by `llm-tester report`. */
+ * `jsonl_path`. Used by `llm-tester report` and `merge`. */
 llmt_status llmt_reports_write(const char *dir, const char *jsonl_path, const llmt_run_meta *meta,
                                const llmt_summary *s, unsigned formats, llmt_error *err);
+/* llmt_reports_write for the run that wrote `o` (after llmt_output_end): the same files
+ * and bytes, results.json completed from the copy kept alongside when there is one. */
+llmt_status llmt_output_reports_write(llmt_output *o, const llmt_run_meta *meta,
+                                      const llmt_summary *s, unsigned formats, llmt_error *err);
 
 #endif

@@ -331,6 +331,7 @@ typedef struct run_ctx {
     unsigned mi;
     int rep;
     case_ref *cur;
+    llmt_case_dirs dirs;       /* the current task's case folders, for whoever loads cases */
     /* output */
     llmt_output *out;
     llmt_summary *summary;
@@ -368,7 +369,21 @@ static llmt_error *error_copy(const llmt_error *e)
     return c;
 }
 
-static case_ref *case_ref_load(const llmt_taskset *ts, size_t ti, size_t ci)
+/* a + sep + b in one allocation (the loader builds two such strings per case, and
+ * llmt_asprintf's formatting showed in its profile) */
+static char *concat3(const char *a, const char *sep, const char *b)
+{
+    size_t na = strlen(a), ns = strlen(sep), nb = strlen(b);
+    char *s = malloc(na + ns + nb + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, a, na);
+    memcpy(s + na, sep, ns);
+    memcpy(s + na + ns, b, nb + 1);
+    return s;
+}
+
+static case_ref *case_ref_load(llmt_case_dirs *dirs, const llmt_taskset *ts, size_t ti, size_t ci)
 {
     const llmt_task *t = &ts->tasks[ti];
     const llmt_case *c = &t->cases[ci];
@@ -381,13 +396,13 @@ static case_ref *case_ref_load(const llmt_taskset *ts, size_t ti, size_t ci)
     atomic_init(&cr->refs, 1u); /* the cursor's */
     cr->n_files = c->n_files;
     llmt_error_clear(&err);
-    cr->load_st = llmt_case_load(t, c, &cr->data, &err);
+    cr->load_st = llmt_case_load_in(dirs, t, c, &cr->data, &err);
     if (cr->load_st == LLMT_OK)
         cr->load_st = load_files(c, &cr->files, &cr->bufs, &err);
     if (cr->load_st == LLMT_OK) {
-        cr->user = cr->data.source[0] ? llmt_asprintf("%s\n\n%s", cr->data.prompt, cr->data.source)
+        cr->user = cr->data.source[0] ? concat3(cr->data.prompt, "\n\n", cr->data.source)
                                       : llmt_strdup(cr->data.prompt);
-        cr->case_id = llmt_asprintf("%s/%s", t->name, c->name);
+        cr->case_id = concat3(t->name, "/", c->name);
         if (!cr->user || !cr->case_id)
             cr->load_st = llmt_error_set(&err, LLMT_E_NOMEM, "out of memory");
     }
@@ -739,8 +754,10 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
         }
         *mi = rc->mi;
         *rep = rc->rep++;
-        if (keyset_has(&rc->done_keys, result_key(t->name, t->cases[rc->ci].name,
-                                                  rc->o->models[*mi], *rep)))
+        /* hashed only with something to find: count_planned walks every job on the
+         * main thread before the first request, and the key costs a snprintf */
+        if (rc->done_keys.n && keyset_has(&rc->done_keys, result_key(t->name, t->cases[rc->ci].name,
+                                                                     rc->o->models[*mi], *rep)))
             continue;
         return true;
     }
@@ -757,7 +774,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
         if (!cursor_next(rc, &mi, &rep))
             return false;
         if (!rc->cur) {
-            rc->cur = case_ref_load(rc->o->tasks, rc->ti, rc->ci);
+            rc->cur = case_ref_load(&rc->dirs, rc->o->tasks, rc->ti, rc->ci);
             if (!rc->cur)
                 return false;
         }
@@ -1027,6 +1044,7 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     size_t i;
     llmt_status st = LLMT_OK;
     memset(rc, 0, sizeof(*rc));
+    llmt_case_dirs_init(&rc->dirs);
     rc->mgr = mgr;
     rc->o = o;
     llmt_error_clear(&rc->werr);
@@ -1066,6 +1084,7 @@ static void ctx_free(run_ctx *rc)
     free(rc->names);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
+    llmt_case_dirs_close(&rc->dirs);
     memset(rc, 0, sizeof(*rc));
 }
 
@@ -1130,6 +1149,9 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
         st = llmt_output_open(&output, dir, o->resume_dir != NULL, err);
         if (st == LLMT_OK)
             out->output_dir = llmt_strdup(dir);
+        /* results.json grows with results.jsonl: the end then only completes it */
+        if (st == LLMT_OK && (o->formats & LLMT_FORMAT_JSON))
+            llmt_output_json_begin(&output, &out->meta);
     }
     if (st != LLMT_OK)
         goto done;
@@ -1158,8 +1180,7 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
     /* the reports are written after an interrupt too: everything finished is in them */
     if (st == LLMT_OK && dir) {
         llmt_output_end(&output);
-        st = llmt_reports_write(dir, output.jsonl_path, &out->meta, &out->summary, o->formats,
-                                err);
+        st = llmt_output_reports_write(&output, &out->meta, &out->summary, o->formats, err);
     }
 done:
     llmt_output_close(&output);
@@ -1194,7 +1215,7 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
         double lo = 0, hi = 0;
         bool known = false;
         long in = 0;
-        if (!rc.cur && !(rc.cur = case_ref_load(o->tasks, rc.ti, rc.ci))) {
+        if (!rc.cur && !(rc.cur = case_ref_load(&rc.dirs, o->tasks, rc.ti, rc.ci))) {
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
             break;
         }

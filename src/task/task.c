@@ -1,7 +1,11 @@
 #include "task/task.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/jcheck.h"
 #include "core/util.h"
@@ -18,75 +22,6 @@ const char *llmt_file_mime_type(const char *path)
         if (llmt_str_ends_with(path, file_exts[i][0]))
             return file_exts[i][1];
     return NULL;
-}
-
-static void case_free(llmt_case *c)
-{
-    free(c->name);
-    free(c->source_path);
-    free(c->prompt_path);
-    free(c->expected_path);
-    llmt_free_strv(c->file_paths, c->n_files);
-}
-
-static void task_free(llmt_task *t)
-{
-    size_t i;
-    for (i = 0; i < t->n_cases; i++)
-        case_free(&t->cases[i]);
-    free(t->cases);
-    free(t->name);
-    free(t->dir);
-    free(t->schema_path);
-    free(t->schema_text);
-    free(t->description);
-    free(t->default_prompt);
-    json_decref(t->scoring);
-    json_decref(t->task_json);
-}
-
-void llmt_taskset_free(llmt_taskset *ts)
-{
-    size_t i;
-    for (i = 0; i < ts->n_tasks; i++)
-        task_free(&ts->tasks[i]);
-    free(ts->tasks);
-    memset(ts, 0, sizeof(*ts));
-}
-
-/* Returns the case with this name, appending it when new (names arrive sorted per dir,
- * but sources and files interleave, so look up). */
-static int cmp_case(const void *a, const void *b)
-{
-    return strcmp(((const llmt_case *)a)->name, ((const llmt_case *)b)->name);
-}
-
-/* The case called `name`, created when new. t->cases stays sorted by name while the
- * sources are scanned (binary search; the folder listing is sorted, so new cases almost
- * always go at the end): discovery stays fast for 100,000 cases. */
-static llmt_case *case_for(llmt_task *t, const char *name)
-{
-    size_t lo = 0, hi = t->n_cases;
-    llmt_case *nc;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(t->cases[mid].name, name);
-        if (c == 0)
-            return &t->cases[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    nc = realloc(t->cases, (t->n_cases + 1) * sizeof(*nc));
-    if (!nc)
-        return NULL;
-    t->cases = nc;
-    memmove(&nc[lo + 1], &nc[lo], (t->n_cases - lo) * sizeof(*nc));
-    memset(&nc[lo], 0, sizeof(*nc));
-    nc[lo].name = llmt_strdup(name);
-    t->n_cases++;
-    return &nc[lo];
 }
 
 static bool load_task_json(llmt_task *t, llmt_diags *diags)
@@ -118,71 +53,401 @@ static bool load_task_json(llmt_task *t, llmt_diags *diags)
     return diags->errors == before;
 }
 
+static void case_free(llmt_case *c)
+{
+    free(c->prompt_path);
+    llmt_free_strv(c->file_paths, c->n_files);
+}
+
+static void task_free(llmt_task *t)
+{
+    size_t i;
+    for (i = 0; i < t->n_cases; i++)
+        case_free(&t->cases[i]);
+    free(t->cases);
+    free(t->name);
+    free(t->dir);
+    free(t->schema_path);
+    free(t->schema_text);
+    free(t->description);
+    free(t->default_prompt);
+    free(t->sources_dir);
+    free(t->expected_dir);
+    free(t->prompts_dir);
+    free(t->names);
+    json_decref(t->scoring);
+    json_decref(t->task_json);
+}
+
+void llmt_taskset_free(llmt_taskset *ts)
+{
+    size_t i;
+    for (i = 0; i < ts->n_tasks; i++)
+        task_free(&ts->tasks[i]);
+    free(ts->tasks);
+    memset(ts, 0, sizeof(*ts));
+}
+
+/* `dir`/`base``ext` as llmt_path_join(dir, base + ext) spells it, in one allocation. */
+static char *path_of(const char *dir, const char *base, const char *ext)
+{
+    size_t d = strlen(dir), b = strlen(base), e = strlen(ext);
+    bool slash = !(d && dir[d - 1] == '/');
+    char *p = malloc(d + slash + b + e + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, d);
+    if (slash)
+        p[d] = '/';
+    memcpy(p + d + slash, base, b);
+    memcpy(p + d + slash + b, ext, e + 1);
+    return p;
+}
+
+/* ---------------------------------------------------------------- folder listings */
+
+/* One entry of a folder listing (16 bytes: sorting 100,000 of them moves them often). */
+typedef struct entry {
+    const char *name;
+    unsigned len;    /* a name has at most NAME_MAX bytes */
+    bool regular;    /* the listing says it is a regular file (not a link, folder, FIFO) */
+} entry;
+
+typedef struct listing {
+    char *block; /* every name, NUL-terminated, one after the other */
+    size_t bytes;
+    entry *v;
+    size_t n;
+} listing;
+
+static void listing_free(listing *l)
+{
+    free(l->block);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+static void swap_entries(entry *a, entry *b)
+{
+    entry t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Sorts v[0..n) by name (strcmp's order), given that their first d bytes are equal:
+ * Bentley and Sedgewick's multikey quicksort, which reads each byte of a prefix the names
+ * share once, where qsort with strcmp reads it again in every comparison (sorting
+ * 100,000 names like "c012345.txt" was a third of discovery). The smaller of the parts
+ * below and above the pivot is sorted by a call and the larger by the loop, so the
+ * depth stays under the longest name plus log2(n). */
+static void sort_entries(entry *v, size_t n, size_t d)
+{
+    while (n > 1) {
+        size_t lt = 0, i = 0, gt = n;
+        unsigned char pivot;
+        if (n < 10) { /* insertion sort */
+            size_t k, j;
+            for (k = 1; k < n; k++)
+                for (j = k; j > 0 && strcmp(v[j - 1].name + d, v[j].name + d) > 0; j--)
+                    swap_entries(&v[j - 1], &v[j]);
+            return;
+        }
+        pivot = (unsigned char)v[n / 2].name[d];
+        while (i < gt) { /* [0,lt) below the pivot, [lt,i) equal, [gt,n) above */
+            unsigned char c = (unsigned char)v[i].name[d];
+            if (c < pivot)
+                swap_entries(&v[lt++], &v[i++]);
+            else if (c > pivot)
+                swap_entries(&v[i], &v[--gt]);
+            else
+                i++;
+        }
+        if (pivot) /* the names that go on past this byte */
+            sort_entries(v + lt, gt - lt, d + 1);
+        if (lt < n - gt) {
+            sort_entries(v, lt, d);
+            v += gt;
+            n -= gt;
+        } else {
+            sort_entries(v + gt, n - gt, d);
+            n = lt;
+        }
+    }
+}
+
+/* Lists a folder as llmt_list_dir does (no hidden entries; sorted when `sort`), but with
+ * the names in one block instead of one allocation each, and with each entry's type as
+ * readdir gives it. false (errno set) when the folder cannot be read. */
+static bool list_folder(const char *path, listing *l, bool sort)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    size_t cap = 0, vcap = 0, i, off = 0;
+    memset(l, 0, sizeof(*l));
+    if (!d)
+        return false;
+    while ((e = readdir(d)) != NULL) {
+        size_t len;
+        if (e->d_name[0] == '.')
+            continue; /* skip ".", ".." and hidden files alike */
+        len = strlen(e->d_name);
+        if (l->bytes + len + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            char *nb;
+            while (ncap < l->bytes + len + 1)
+                ncap *= 2;
+            nb = realloc(l->block, ncap);
+            if (!nb)
+                goto oom;
+            l->block = nb;
+            cap = ncap;
+        }
+        if (l->n == vcap) {
+            size_t nvcap = vcap ? vcap * 2 : 64;
+            entry *nv = realloc(l->v, nvcap * sizeof(*nv));
+            if (!nv)
+                goto oom;
+            l->v = nv;
+            vcap = nvcap;
+        }
+        memcpy(l->block + l->bytes, e->d_name, len + 1);
+        l->v[l->n].len = (unsigned)len;
+#ifdef _DIRENT_HAVE_D_TYPE
+        l->v[l->n].regular = e->d_type == DT_REG;
+#else
+        l->v[l->n].regular = false;
+#endif
+        l->bytes += len + 1;
+        l->n++;
+    }
+    closedir(d);
+    for (i = 0; i < l->n; i++) { /* the block has stopped moving */
+        l->v[i].name = l->block + off;
+        off += l->v[i].len + 1;
+    }
+    if (sort)
+        sort_entries(l->v, l->n, 0);
+    return true;
+oom:
+    closedir(d);
+    listing_free(l);
+    errno = ENOMEM;
+    return false;
+}
+
+/* Keeps the entries of an unsorted listing whose name ends in `ext`, cut to the part
+ * before it, sorted by that base name: the order of the task's cases, so that the two
+ * meet in one walk. */
+static void listing_bases(listing *l, const char *ext)
+{
+    size_t i, k = 0, e = strlen(ext);
+    for (i = 0; i < l->n; i++) {
+        entry *x = &l->v[i];
+        if (x->len < e || memcmp(x->name + x->len - e, ext, e) != 0)
+            continue;
+        x->len -= (unsigned)e;
+        l->block[(size_t)(x->name - l->block) + x->len] = '\0'; /* cut the extension */
+        l->v[k++] = *x;
+    }
+    l->n = k;
+    sort_entries(l->v, k, 0);
+}
+
+/* ---------------------------------------------------------------- cases */
+
+/* strcmp(s, key) for a key of `len` bytes that is not NUL-terminated. */
+static int cmp_key(const char *s, const char *key, size_t len)
+{
+    int c = strncmp(s, key, len);
+    return c ? c : s[len] != '\0';
+}
+
+/* Cases being collected from the sources listing. */
+typedef struct case_builder {
+    llmt_task *t;
+    size_t cap;        /* of t->cases */
+    size_t names_used; /* of t->names, sized for every name of the listing */
+} case_builder;
+
+/* The case called `key` (`len` bytes), created when new. t->cases stays sorted by name.
+ * The listing is sorted by file name, so a new case almost always goes at the end and
+ * the files of one case follow each other: the last case is tried first. */
+static llmt_case *case_for(case_builder *cb, const char *key, size_t len)
+{
+    llmt_task *t = cb->t;
+    size_t lo = 0, hi = t->n_cases;
+    llmt_case *nc;
+    char *name;
+    if (hi) {
+        int c = cmp_key(t->cases[hi - 1].name, key, len);
+        if (c == 0)
+            return &t->cases[hi - 1];
+        if (c < 0)
+            lo = hi;
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_key(t->cases[mid].name, key, len);
+        if (c == 0)
+            return &t->cases[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (t->n_cases == cb->cap) {
+        size_t cap = cb->cap ? cb->cap * 2 : 16;
+        nc = realloc(t->cases, cap * sizeof(*nc));
+        if (!nc)
+            return NULL;
+        t->cases = nc;
+        cb->cap = cap;
+    }
+    nc = t->cases;
+    memmove(&nc[lo + 1], &nc[lo], (t->n_cases - lo) * sizeof(*nc));
+    memset(&nc[lo], 0, sizeof(*nc));
+    name = t->names + cb->names_used;
+    memcpy(name, key, len);
+    name[len] = '\0';
+    cb->names_used += len + 1;
+    nc[lo].name = name;
+    t->n_cases++;
+    return &nc[lo];
+}
+
+static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
+{
+    case_builder cb = {t, 0, 0};
+    size_t i;
+    /* a case name is a file name cut short: the listing's block bounds them all */
+    t->names = malloc(src->bytes ? src->bytes : 1);
+    if (!t->names) {
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, t->sources_dir, "", "cannot read the sources folder");
+        return false;
+    }
+    for (i = 0; i < src->n; i++) {
+        const entry *e = &src->v[i];
+        const char *dot = strrchr(e->name, '.');
+        llmt_case *c = dot ? case_for(&cb, e->name, (size_t)(dot - e->name)) : NULL;
+        if (c && strcmp(dot, ".txt") == 0) {
+            c->has_source = true;
+            c->source_regular = e->regular;
+        } else if (c && llmt_file_mime_type(e->name)) {
+            char *full = llmt_path_join(t->sources_dir, e->name);
+            char **fp = full ? realloc(c->file_paths, (c->n_files + 1) * sizeof(*fp)) : NULL;
+            if (fp) {
+                c->file_paths = fp;
+                fp[c->n_files++] = full;
+            } else {
+                free(full);
+            }
+        } else {
+            char *full = llmt_path_join(t->sources_dir, e->name);
+            if (!c)
+                llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "", "ignored: no file extension");
+            else
+                llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "",
+                               "ignored: not .txt, .png, .jpg, .gif, .webp or .pdf");
+            free(full);
+        }
+    }
+    return true;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Whether `name` is in a sorted llmt_list_dir listing. */
-static bool listed(char **names, size_t n, const char *name)
+/* Keeps "<base>.json", an expected answer without a case (rare: one allocation each). */
+static void add_orphan(char **orphans, size_t *n, const char *base)
 {
-    return n && bsearch(&name, names, n, sizeof(*names), cmp_name) != NULL;
+    char *o = orphans ? llmt_asprintf("%s.json", base) : NULL;
+    if (o)
+        orphans[(*n)++] = o;
 }
 
-static bool scan_sources(llmt_task *t, const char *dir, llmt_diags *diags, llmt_error *err)
+/* Pairs the cases with tests/expected/ and tests/prompts/ (one listing of each, walked
+ * alongside the cases, instead of two stat() calls per case), drops the cases without an
+ * expected answer and reports expected answers without a case. */
+static void pair_cases(llmt_task *t, const char *name, llmt_diags *diags)
 {
-    char **names = NULL;
-    size_t n = 0, i;
-    if (llmt_list_dir(dir, &names, &n, err) != LLMT_OK) {
-        llmt_diags_add(diags, LLMT_DIAG_ERROR, dir, "", "cannot read the sources folder");
-        return false;
-    }
-    for (i = 0; i < n; i++) {
-        char *full = llmt_path_join(dir, names[i]);
-        const char *dot = strrchr(names[i], '.');
-        char *base = dot ? llmt_strndup(names[i], (size_t)(dot - names[i])) : NULL;
-        llmt_case *c = base ? case_for(t, base) : NULL;
-        if (!dot || !c) {
-            llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "", "ignored: no file extension");
-        } else if (strcmp(dot, ".txt") == 0) {
-            c->source_path = full;
-            full = NULL;
-        } else if (llmt_file_mime_type(names[i])) {
-            char **fp = realloc(c->file_paths, (c->n_files + 1) * sizeof(*fp));
-            if (fp) {
-                c->file_paths = fp;
-                fp[c->n_files++] = full;
-                full = NULL;
-            }
-        } else {
-            llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "",
-                           "ignored: not .txt, .png, .jpg, .gif, .webp or .pdf");
+    listing exp, prm;
+    size_t i, j = 0, k = 0, kept = 0, n_orphans = 0;
+    char **orphans = NULL;
+    if (!list_folder(t->expected_dir, &exp, false))
+        memset(&exp, 0, sizeof exp);
+    if (!list_folder(t->prompts_dir, &prm, false))
+        memset(&prm, 0, sizeof prm);
+    listing_bases(&exp, ".json");
+    listing_bases(&prm, ".txt");
+    if (exp.n)
+        orphans = malloc(exp.n * sizeof(*orphans));
+    for (i = 0; i < t->n_cases; i++) {
+        llmt_case *c = &t->cases[i];
+        bool has_expected = false;
+        int cmp = 1;
+        for (; j < exp.n && (cmp = strcmp(exp.v[j].name, c->name)) < 0; j++)
+            add_orphan(orphans, &n_orphans, exp.v[j].name);
+        if (j < exp.n && cmp == 0) {
+            has_expected = true;
+            c->expected_regular = exp.v[j++].regular;
         }
-        free(base);
+        for (cmp = 1; k < prm.n && (cmp = strcmp(prm.v[k].name, c->name)) < 0; k++)
+            ;
+        if (k < prm.n && cmp == 0) {
+            c->prompt_path = path_of(t->prompts_dir, c->name, ".txt");
+            c->prompt_regular = prm.v[k++].regular;
+        }
+        if (!has_expected) {
+            char *expected = path_of(t->expected_dir, c->name, ".json");
+            char *source = c->has_source ? path_of(t->sources_dir, c->name, ".txt") : NULL;
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, source ? source : t->sources_dir, "",
+                           "case '%s/%s' has no expected answer (%s is missing)", name, c->name,
+                           expected);
+            free(expected);
+            free(source);
+            case_free(c);
+            continue;
+        }
+        t->cases[kept++] = *c;
+    }
+    t->n_cases = kept;
+    for (; j < exp.n; j++)
+        add_orphan(orphans, &n_orphans, exp.v[j].name);
+    /* reported in the order of the folder's listing, as every other problem */
+    if (n_orphans)
+        qsort(orphans, n_orphans, sizeof(*orphans), cmp_name);
+    for (i = 0; i < n_orphans; i++) {
+        char *full = llmt_path_join(t->expected_dir, orphans[i]);
+        orphans[i][strlen(orphans[i]) - 5] = '\0'; /* the case name: cut ".json" */
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, full, "",
+                       "expected answer without a source (tests/sources/%s.txt)", orphans[i]);
         free(full);
     }
-    llmt_free_strv(names, n);
-    return true;
+    llmt_free_strv(orphans, n_orphans);
+    listing_free(&exp);
+    listing_free(&prm);
 }
 
 static llmt_status discover_task(const char *dir, const char *name, llmt_taskset *ts,
                                  llmt_diags *diags, llmt_error *err)
 {
     llmt_task t;
-    char *tests = NULL, *sources = NULL, *expected_dir = NULL, *prompts = NULL;
-    char **exp_names = NULL, **prompt_names = NULL;
-    size_t i, kept, n_exp = 0, n_prompt = 0;
+    listing src;
     llmt_task *grown;
+    char *tests = NULL;
     memset(&t, 0, sizeof t);
+    memset(&src, 0, sizeof src);
     t.name = llmt_strdup(name);
     t.dir = llmt_strdup(dir);
     t.schema_path = llmt_path_join(dir, "schema.json");
-    if (!llmt_path_exists(t.schema_path)) {
-        llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "missing: every task needs a schema.json");
-        goto skip;
-    }
+    /* read first, look why only when that fails: one syscall less per task */
     if (llmt_read_file(t.schema_path, &t.schema_text, NULL, err) != LLMT_OK) {
-        llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "cannot read");
+        if (!llmt_path_exists(t.schema_path))
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "missing: every task needs a schema.json");
+        else
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "cannot read");
         goto skip;
     }
     {
@@ -198,85 +463,31 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
     if (!load_task_json(&t, diags))
         goto skip;
     tests = llmt_path_join(dir, "tests");
-    sources = llmt_path_join(tests, "sources");
-    expected_dir = llmt_path_join(tests, "expected");
-    prompts = llmt_path_join(tests, "prompts");
-    if (!llmt_is_dir(sources)) {
-        llmt_diags_add(diags, LLMT_DIAG_ERROR, sources, "", "missing: a task keeps its cases in tests/sources/");
+    t.sources_dir = llmt_path_join(tests, "sources");
+    t.expected_dir = llmt_path_join(tests, "expected");
+    t.prompts_dir = llmt_path_join(tests, "prompts");
+    if (!list_folder(t.sources_dir, &src, true)) {
+        if (!llmt_is_dir(t.sources_dir))
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, t.sources_dir, "", "missing: a task keeps its cases in tests/sources/");
+        else
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, t.sources_dir, "", "cannot read the sources folder");
         goto skip;
     }
-    if (!scan_sources(&t, sources, diags, err))
+    if (!scan_sources(&t, &src, diags))
         goto skip;
-    /* which cases have an expected answer and an own prompt: one listing of each folder
-     * instead of two stat() calls per case (100,000 cases made those show) */
-    {
-        llmt_error ignore;
-        if (llmt_is_dir(expected_dir))
-            llmt_list_dir(expected_dir, &exp_names, &n_exp, &ignore);
-        if (llmt_is_dir(prompts))
-            llmt_list_dir(prompts, &prompt_names, &n_prompt, &ignore);
-    }
-    for (i = 0, kept = 0; i < t.n_cases; i++) {
-        llmt_case *c = &t.cases[i];
-        char *fname = llmt_asprintf("%s.json", c->name);
-        char *pname = llmt_asprintf("%s.txt", c->name);
-        bool has_prompt = pname && listed(prompt_names, n_prompt, pname);
-        bool has_expected = fname && listed(exp_names, n_exp, fname);
-        c->expected_path = llmt_path_join(expected_dir, fname);
-        c->prompt_path = has_prompt ? llmt_path_join(prompts, pname) : NULL;
-        free(fname);
-        free(pname);
-        if (!has_expected) {
-            llmt_diags_add(diags, LLMT_DIAG_ERROR, c->source_path ? c->source_path : sources, "",
-                           "case '%s/%s' has no expected answer (%s is missing)", name, c->name,
-                           c->expected_path);
-            case_free(c);
-            continue;
-        }
-        t.cases[kept++] = *c;
-    }
-    t.n_cases = kept;
-    if (t.n_cases) /* sorted now: the check below looks cases up by binary search */
-        qsort(t.cases, t.n_cases, sizeof(*t.cases), cmp_case);
-    /* expected files without a source are mistakes too */
-    for (i = 0; i < n_exp; i++) {
-        char *base = llmt_str_ends_with(exp_names[i], ".json")
-                         ? llmt_strndup(exp_names[i], strlen(exp_names[i]) - 5)
-                         : NULL;
-        llmt_case key;
-        bool found;
-        memset(&key, 0, sizeof key);
-        key.name = base;
-        found = base && t.n_cases &&
-                bsearch(&key, t.cases, t.n_cases, sizeof(*t.cases), cmp_case) != NULL;
-        if (base && !found) {
-            char *full = llmt_path_join(expected_dir, exp_names[i]);
-            llmt_diags_add(diags, LLMT_DIAG_ERROR, full, "",
-                           "expected answer without a source (tests/sources/%s.txt)", base);
-            free(full);
-        }
-        free(base);
-    }
+    pair_cases(&t, name, diags);
     grown = realloc(ts->tasks, (ts->n_tasks + 1) * sizeof(*grown));
     if (!grown)
         goto skip;
     ts->tasks = grown;
     ts->tasks[ts->n_tasks++] = t;
-    llmt_free_strv(exp_names, n_exp);
-    llmt_free_strv(prompt_names, n_prompt);
+    listing_free(&src);
     free(tests);
-    free(sources);
-    free(expected_dir);
-    free(prompts);
     return LLMT_OK;
 skip:
     task_free(&t);
-    llmt_free_strv(exp_names, n_exp);
-    llmt_free_strv(prompt_names, n_prompt);
+    listing_free(&src);
     free(tests);
-    free(sources);
-    free(expected_dir);
-    free(prompts);
     return LLMT_OK;
 }
 
@@ -320,34 +531,103 @@ llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *
     return st;
 }
 
-llmt_status llmt_case_load(const llmt_task *task, const llmt_case *c, llmt_case_data *out,
-                           llmt_error *err)
+/* Reads the case file `base``ext` of folder `dir`, through `fd` (an open handle on it)
+ * when >= 0. */
+static llmt_status read_case_file(int fd, const char *dir, const char *base, const char *ext,
+                                  bool regular, char **out, llmt_error *err)
+{
+    char name[512];
+    size_t b = strlen(base), e = strlen(ext);
+    if (b + e >= sizeof name) { /* cannot be a file's name: let the system say so */
+        char *path = path_of(dir, base, ext);
+        llmt_status st = path ? llmt_read_file(path, out, NULL, err)
+                              : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        free(path);
+        return st;
+    }
+    memcpy(name, base, b);
+    memcpy(name + b, ext, e + 1);
+    return llmt_read_file_at(fd, dir, name, regular, out, NULL, err);
+}
+
+void llmt_case_dirs_init(llmt_case_dirs *d)
+{
+    d->task = NULL;
+    d->sources = d->expected = d->prompts = -1;
+}
+
+void llmt_case_dirs_close(llmt_case_dirs *d)
+{
+    if (d->sources >= 0)
+        close(d->sources);
+    if (d->expected >= 0)
+        close(d->expected);
+    if (d->prompts >= 0)
+        close(d->prompts);
+    llmt_case_dirs_init(d);
+}
+
+static int open_dir(const char *path)
+{
+    return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const llmt_case *c,
+                              llmt_case_data *out, llmt_error *err)
 {
     llmt_status st = LLMT_OK;
     json_error_t je;
+    int src = -1, exp = -1, prm = -1;
     memset(out, 0, sizeof(*out));
-    if (c->source_path)
-        st = llmt_read_file(c->source_path, &out->source, NULL, err);
+    if (dirs) {
+        if (dirs->task != task) {
+            /* a folder that cannot be opened stays -1: its files then go by full path and
+             * fail, if they do, with the message they always had */
+            llmt_case_dirs_close(dirs);
+            dirs->task = task;
+            dirs->sources = open_dir(task->sources_dir);
+            dirs->expected = open_dir(task->expected_dir);
+        }
+        if (c->prompt_path && dirs->prompts < 0)
+            dirs->prompts = open_dir(task->prompts_dir);
+        src = dirs->sources;
+        exp = dirs->expected;
+        prm = dirs->prompts;
+    }
+    if (c->has_source)
+        st = read_case_file(src, task->sources_dir, c->name, ".txt", c->source_regular,
+                            &out->source, err);
     else
         out->source = llmt_strdup("");
     if (st == LLMT_OK && c->prompt_path)
-        st = llmt_read_file(c->prompt_path, &out->prompt, NULL, err);
+        st = read_case_file(prm, task->prompts_dir, c->name, ".txt", c->prompt_regular,
+                            &out->prompt, err);
     else if (st == LLMT_OK)
         out->prompt = llmt_strdup(task->default_prompt
                                       ? task->default_prompt
                                       : "Extract the information from the text below into JSON "
                                         "that matches the schema.");
     if (st == LLMT_OK)
-        st = llmt_read_file(c->expected_path, &out->expected_text, NULL, err);
+        st = read_case_file(exp, task->expected_dir, c->name, ".json", c->expected_regular,
+                            &out->expected_text, err);
     if (st == LLMT_OK) {
         out->expected = json_loads(out->expected_text, JSON_DECODE_ANY, &je);
-        if (!out->expected)
+        if (!out->expected) {
+            char *path = path_of(task->expected_dir, c->name, ".json");
             st = llmt_error_set(err, LLMT_E_PARSE, "%s: invalid JSON at line %d, column %d: %s",
-                                c->expected_path, je.line, je.column, je.text);
+                                path ? path : c->name, je.line, je.column, je.text);
+            free(path);
+        }
     }
     if (st != LLMT_OK)
         llmt_case_data_free(out);
     return st;
+}
+
+llmt_status llmt_case_load(const llmt_task *task, const llmt_case *c, llmt_case_data *out,
+                           llmt_error *err)
+{
+    return llmt_case_load_in(NULL, task, c, out, err);
 }
 
 void llmt_case_data_free(llmt_case_data *d)

@@ -1,5 +1,6 @@
-/* Tasks and cases on disk (SPEC §4). Discovery keeps only names and paths, so a run
- * over 100,000 cases does not hold every text in memory; llmt_case_load() reads one. */
+/* Tasks and cases on disk (SPEC §4). Discovery keeps only names (and the few paths that
+ * are not the task's folder + name + extension), so a run over 100,000 cases does not
+ * hold every text in memory; llmt_case_load() reads one. */
 #ifndef LLMT_TASK_H
 #define LLMT_TASK_H
 
@@ -7,12 +8,17 @@
 #include "core/diag.h"
 
 typedef struct llmt_case {
-    char *name;             /* base name shared by source/prompt/expected */
-    char *source_path;      /* tests/sources/<name>.txt, or NULL when only files exist */
+    const char *name;       /* base name shared by source/prompt/expected (in the task's
+                               name block) */
     char *prompt_path;      /* tests/prompts/<name>.txt, or NULL (task prompt applies) */
-    char *expected_path;    /* tests/expected/<name>.json */
     char **file_paths;      /* tests/sources/<name>.<png|jpg|gif|webp|pdf> */
     size_t n_files;
+    /* tests/sources/<name>.txt exists (else the case has only files); the paths of the
+     * source and of tests/expected/<name>.json are the task's folder + name + extension,
+     * built when needed rather than kept (100,000 cases made them most of the memory) */
+    bool has_source;
+    /* the folder listings said these are regular files: read without asking their size */
+    bool source_regular, expected_regular, prompt_regular;
 } llmt_case;
 
 typedef struct llmt_task {
@@ -26,6 +32,10 @@ typedef struct llmt_task {
     json_t *task_json;      /* the whole task.json (owned), or NULL */
     llmt_case *cases;       /* sorted by name */
     size_t n_cases;
+    char *sources_dir;      /* <dir>/tests/sources */
+    char *expected_dir;     /* <dir>/tests/expected */
+    char *prompts_dir;      /* <dir>/tests/prompts */
+    char *names;            /* one block holding every case's name */
 } llmt_task;
 
 typedef struct llmt_taskset {
@@ -51,6 +61,21 @@ void llmt_taskset_free(llmt_taskset *ts);
 
 llmt_status llmt_case_load(const llmt_task *task, const llmt_case *c, llmt_case_data *out,
                            llmt_error *err);
+
+/* Open handles on one task's case folders, for whoever loads many cases in a row (the
+ * run's loader): each file is then opened relative to its folder, a one-name path walk
+ * instead of the whole path's. One thread at a time. */
+typedef struct llmt_case_dirs {
+    const llmt_task *task;          /* whose folders are open; NULL: none yet */
+    int sources, expected, prompts; /* -1: not open (that folder's files go by full path) */
+} llmt_case_dirs;
+
+void llmt_case_dirs_init(llmt_case_dirs *d);
+void llmt_case_dirs_close(llmt_case_dirs *d);
+/* llmt_case_load through `dirs`, which are (re)opened for `task` when they hold another
+ * task's folders. Same results and error messages (naming full paths). */
+llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const llmt_case *c,
+                              llmt_case_data *out, llmt_error *err);
 void llmt_case_data_free(llmt_case_data *d);
 
 /* MIME type of a case file from its extension; NULL when not supported. */

@@ -26,6 +26,10 @@ for k in 1 2 3; do
     run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 5 --shard "$k/3" --output "$WORK/sh$k"
 done
 check "shards split 8 cases as 3+3+2" test "$(cat "$WORK"/sh1/results.jsonl "$WORK"/sh2/results.jsonl "$WORK"/sh3/results.jsonl | wc -l)" -eq 16
+for k in 1 2 3; do
+    check "shard $k: results.json holds the lines of its results.jsonl" test \
+        "$(jq -c '.results[]' "$WORK/sh$k/results.json")" = "$(jq -c . "$WORK/sh$k/results.jsonl")"
+done
 check "shards are disjoint" test "$(cat "$WORK"/sh*/results.jsonl | jq -r '.task + "/" + .case + " " + .model' | sort | uniq -d | wc -l)" -eq 0
 run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 5 --shard 2/3 --output "$WORK/sh2b"
 check "a shard is deterministic" test \

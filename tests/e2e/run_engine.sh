@@ -11,6 +11,14 @@ valid_jsonl() {
         [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ]
 }
 distinct_keys() { jq -r '"\(.task)/\(.case)/\(.provider):\(.model)/\(.repeat)"' "$1" | sort -u | wc -l | tr -d ' '; }
+# results.json's array is the lines of results.jsonl, byte for byte and in order (it is
+# written alongside results.jsonl during the run and completed at the end)
+same_results() {
+    awk 'f && /^  \],?$/ { exit } f { sub(/^    /, ""); sub(/,$/, ""); print } /"results": \[$/ { f = 1 }' \
+        "$1/results.json" >"$WORK/results.lines" && cmp -s "$WORK/results.lines" "$1/results.jsonl"
+}
+# nothing left of the temporary files of an atomic write
+no_temp_files() { [ -z "$(ls -a "$1" | grep -F .tmp.)" ]; }
 
 # --- Ctrl-C mid-run: 16,000 mock calls take seconds; interrupt after 0.5 s
 TOTAL=$((CASES * 2 * 1000))
@@ -28,6 +36,8 @@ check "some but not all results ($done_n of $TOTAL)" test "$done_n" -gt 0 -a "$d
 check "results.json written with every finished result" \
     test "$(jq '.results | length' "$WORK/int/results.json")" -eq "$done_n"
 check "report.md written" test -s "$WORK/int/report.md"
+check "interrupted: results.json holds the lines of results.jsonl" same_results "$WORK/int"
+check "interrupted: no temporary files" no_temp_files "$WORK/int"
 check "stderr says how to continue" contains "$WORK/err" "--resume $WORK/int"
 
 # --- resume: only the rest is run, and the file ends with one line per call
@@ -36,9 +46,12 @@ check "after resume: one line per call" test "$(lines "$WORK/int/results.jsonl")
 check "after resume: no duplicates" test "$(distinct_keys "$WORK/int/results.jsonl")" -eq "$TOTAL"
 check "after resume: valid" valid_jsonl "$WORK/int/results.jsonl"
 check "after resume: results.json complete" test "$(jq '.results | length' "$WORK/int/results.json")" -eq "$TOTAL"
+check "after resume: results.json holds the lines of results.jsonl" same_results "$WORK/int"
+check "after resume: no temporary files" no_temp_files "$WORK/int"
 run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --repeat 1000 --no-history --resume "$WORK/int"
 check "resuming a complete run runs nothing" contains "$WORK/out" "Nothing left to run"
 check "and leaves the file alone" test "$(lines "$WORK/int/results.jsonl")" -eq "$TOTAL"
+check "and results.json still holds its lines" same_results "$WORK/int"
 
 # --- a second Ctrl-C exits at once, the file still valid
 "$LLMT_BIN" run --tasks "$T" --models mock:oracle,mock:noisy --repeat 1000 --no-history \
@@ -51,6 +64,7 @@ wait "$pid"
 code=$?
 check "second Ctrl-C exits 130 (got $code)" test "$code" -eq 130
 check "results.jsonl still valid after the second Ctrl-C" valid_jsonl "$WORK/int2/results.jsonl"
+check "second Ctrl-C: no temporary files" no_temp_files "$WORK/int2"
 
 # --- SIGTERM behaves like the first Ctrl-C
 "$LLMT_BIN" run --tasks "$T" --models mock:oracle,mock:noisy --repeat 1000 --no-history \
@@ -60,6 +74,7 @@ sleep 0.4
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM: exit 130 and reports written" test "$?" -eq 130 -a -s "$WORK/term/results.json"
+check "SIGTERM: results.json holds the lines of results.jsonl" same_results "$WORK/term"
 
 # --- budget: nothing that could pass it is started
 run_cli 3 run --tasks "$T" --models mock:oracle --budget 0 --no-history --output "$WORK/b0"

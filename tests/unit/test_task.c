@@ -162,6 +162,225 @@ static void test_examples_are_clean(void **state)
     llmt_diags_free(&d);
 }
 
+/* Problems come in the folders' listing order: expected answers without a source sorted
+ * by file name ("a-b.json" < "a.b.json" < "a.json", though the case names sort "a" <
+ * "a-b" < "a.b"); a source of an unknown type still makes a case, which then needs an
+ * expected answer. */
+static void test_discovery_problem_order(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl));
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    char *f[6];
+    size_t i;
+    (void)state;
+    put(dir, "t/schema.json", "{\"type\":\"object\"}");
+    put(dir, "t/tests/sources/s.txt", "s");
+    put(dir, "t/tests/expected/s.json", "{}");
+    put(dir, "t/tests/expected/a.json", "{}");
+    put(dir, "t/tests/expected/a-b.json", "{}");
+    put(dir, "t/tests/expected/a.b.json", "{}");
+    put(dir, "t/tests/expected/notes.md", "not an answer");
+    put(dir, "t/tests/sources/noext", "x");
+    put(dir, "t/tests/sources/w.doc", "x");
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.n_tasks, 1);
+    assert_int_equal(ts.tasks[0].n_cases, 1);
+    assert_string_equal(ts.tasks[0].cases[0].name, "s");
+    assert_int_equal(d.count, 6);
+    assert_int_equal(d.errors, 4);
+    for (i = 0; i < 6; i++)
+        f[i] = llmt_diag_format(&d.items[i]);
+    assert_non_null(strstr(f[0], "/t/tests/sources/noext"));
+    assert_non_null(strstr(f[0], "ignored: no file extension"));
+    assert_non_null(strstr(f[1], "/t/tests/sources/w.doc"));
+    assert_non_null(strstr(f[1], "ignored: not .txt"));
+    assert_non_null(strstr(f[2], "case 't/w' has no expected answer"));
+    assert_non_null(strstr(f[2], "/t/tests/expected/w.json is missing"));
+    assert_non_null(strstr(f[3], "/t/tests/expected/a-b.json"));
+    assert_non_null(strstr(f[3], "(tests/sources/a-b.txt)"));
+    assert_non_null(strstr(f[4], "/t/tests/expected/a.b.json"));
+    assert_non_null(strstr(f[5], "/t/tests/expected/a.json"));
+    for (i = 0; i < 6; i++)
+        free(f[i]);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
+static void assert_same_data(const llmt_case_data *a, const llmt_case_data *b)
+{
+    assert_string_equal(a->source, b->source);
+    assert_string_equal(a->prompt, b->prompt);
+    assert_string_equal(a->expected_text, b->expected_text);
+    assert_true(json_equal(a->expected, b->expected));
+}
+
+/* Loading through open folder handles gives what loading by full path gives, for every
+ * kind of file (small, exactly the first read's size, large, empty, a link, own prompt),
+ * across tasks; and a file gone since discovery fails with its full path named. */
+static void test_case_load_in_folders(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl));
+    char *big = malloc(40001), *exact = malloc(16385), *gone;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err, err2;
+    llmt_case_dirs cd;
+    size_t i, j;
+    (void)state;
+    memset(big, 'b', 40000);
+    big[40000] = '\0';
+    memset(exact, 'e', 16384);
+    exact[16384] = '\0';
+    put(dir, "one/schema.json", "{\"type\":\"object\"}");
+    put(dir, "one/task.json", "{\"prompt\":\"task prompt\"}");
+    put(dir, "one/tests/sources/big.txt", big);
+    put(dir, "one/tests/expected/big.json", "{\"n\":1}");
+    put(dir, "one/tests/sources/exact.txt", exact);
+    put(dir, "one/tests/expected/exact.json", "[1,2]");
+    put(dir, "one/tests/sources/empty.txt", "");
+    put(dir, "one/tests/expected/empty.json", "\"s\"");
+    put(dir, "one/tests/sources/small.txt", "small source");
+    put(dir, "one/tests/prompts/small.txt", "own prompt");
+    put(dir, "one/tests/expected/small.json", "{\"a\":[1,{\"b\":null}]}");
+    put(dir, "two/schema.json", "{\"type\":\"object\"}");
+    put(dir, "two/tests/sources/target.txt", "through a link");
+    put(dir, "two/tests/expected/target.json", "{}");
+    put(dir, "two/tests/expected/link.json", "{\"l\":true}");
+    {
+        char *target = llmt_path_join(dir, "two/tests/sources/target.txt");
+        char *link = llmt_path_join(dir, "two/tests/sources/link.txt");
+        assert_int_equal(symlink(target, link), 0);
+        free(target);
+        free(link);
+    }
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(d.count, 0);
+    assert_int_equal(ts.n_tasks, 2);
+    llmt_case_dirs_init(&cd);
+    for (i = 0; i < ts.n_tasks; i++) {
+        for (j = 0; j < ts.tasks[i].n_cases; j++) {
+            llmt_case_data a, b;
+            assert_int_equal(llmt_case_load(&ts.tasks[i], &ts.tasks[i].cases[j], &a, &err), LLMT_OK);
+            assert_int_equal(llmt_case_load_in(&cd, &ts.tasks[i], &ts.tasks[i].cases[j], &b, &err), LLMT_OK);
+            assert_ptr_equal(cd.task, &ts.tasks[i]);
+            assert_true(cd.sources >= 0 && cd.expected >= 0);
+            assert_same_data(&a, &b);
+            llmt_case_data_free(&a);
+            llmt_case_data_free(&b);
+        }
+    }
+    assert_string_equal(ts.tasks[0].cases[0].name, "big");
+    /* a source removed after discovery: the same error by either way, naming the path */
+    gone = llmt_path_join(dir, "one/tests/sources/small.txt");
+    assert_int_equal(unlink(gone), 0);
+    {
+        llmt_case_data a, b;
+        const llmt_case *c = &ts.tasks[0].cases[3];
+        assert_string_equal(c->name, "small");
+        assert_int_equal(llmt_case_load(&ts.tasks[0], c, &a, &err), LLMT_E_IO);
+        assert_int_equal(llmt_case_load_in(&cd, &ts.tasks[0], c, &b, &err2), LLMT_E_IO);
+        assert_string_equal(err.message, err2.message);
+        assert_non_null(strstr(err2.message, gone));
+        assert_non_null(strstr(err2.message, "No such file"));
+    }
+    llmt_case_dirs_close(&cd);
+    assert_int_equal(cd.sources, -1);
+    free(gone);
+    free(big);
+    free(exact);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
+/* An expected answer that does not parse names its full path. */
+static void test_case_load_bad_expected(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl)), *want;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    llmt_case_data cd;
+    llmt_case_dirs dirs;
+    (void)state;
+    put(dir, "t/schema.json", "{\"type\":\"object\"}");
+    put(dir, "t/tests/sources/x.txt", "x");
+    put(dir, "t/tests/expected/x.json", "{\"a\":");
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    llmt_case_dirs_init(&dirs);
+    assert_int_equal(llmt_case_load_in(&dirs, &ts.tasks[0], &ts.tasks[0].cases[0], &cd, &err), LLMT_E_PARSE);
+    want = llmt_asprintf("%s/t/tests/expected/x.json: invalid JSON at line 1", dir);
+    assert_non_null(strstr(err.message, want));
+    free(want);
+    llmt_case_dirs_close(&dirs);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
+/* Cases come sorted by name in strcmp's order, and problems in the listing's order, for
+ * names that share prefixes, contain bytes above 0x7f, '-', ' ', '~' and so on (random
+ * names, fixed seed). */
+static void test_discovery_order_random_names(void **state)
+{
+    static const char alphabet[] = "ab-_~0Z \xc3\xa9\xff";
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl));
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    llmt_rng rng;
+    size_t i, n_files = 0, warnings = 0;
+    (void)state;
+    llmt_rng_seed(&rng, 20251125);
+    put(dir, "t/schema.json", "{\"type\":\"object\"}");
+    for (i = 0; i < 600; i++) {
+        char base[16], *rel;
+        size_t len = 1 + llmt_rng_next(&rng) % 10, k;
+        for (k = 0; k < len; k++)
+            base[k] = alphabet[llmt_rng_next(&rng) % (sizeof alphabet - 1)];
+        base[len] = '\0';
+        if (i % 10 == 0) { /* no extension: a warning, in the listing's order */
+            rel = llmt_asprintf("t/tests/sources/n%s", base);
+            put(dir, rel, "x");
+            free(rel);
+            continue;
+        }
+        rel = llmt_asprintf("t/tests/sources/%s.txt", base);
+        put(dir, rel, "x");
+        free(rel);
+        rel = llmt_asprintf("t/tests/expected/%s.json", base);
+        put(dir, rel, "{}");
+        free(rel);
+        n_files++;
+    }
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(ts.n_tasks, 1);
+    assert_true(ts.tasks[0].n_cases > n_files / 2); /* a few random names repeat */
+    for (i = 1; i < ts.tasks[0].n_cases; i++)
+        assert_true(strcmp(ts.tasks[0].cases[i - 1].name, ts.tasks[0].cases[i].name) < 0);
+    for (i = 1; i < d.count; i++)
+        assert_true(strcmp(d.items[i - 1].file, d.items[i].file) < 0);
+    for (i = 0; i < d.count; i++)
+        warnings += strstr(d.items[i].message, "no file extension") != NULL;
+    assert_int_equal(warnings, d.count);
+    assert_true(warnings > 30);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +388,10 @@ int main(void)
         cmocka_unit_test(test_case_load_prompt_fallback),
         cmocka_unit_test(test_single_task_folder_and_missing_dir),
         cmocka_unit_test(test_examples_are_clean),
+        cmocka_unit_test(test_discovery_problem_order),
+        cmocka_unit_test(test_discovery_order_random_names),
+        cmocka_unit_test(test_case_load_in_folders),
+        cmocka_unit_test(test_case_load_bad_expected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
