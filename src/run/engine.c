@@ -55,7 +55,7 @@ struct ejob {
     unsigned n_attempts;
     int retries;
     double first_start_ms, attempt_start_ms, due_ms;
-    json_t *attempts;
+    llmt_attempts attempts;
     llmt_usage usage;
     double cost;
     bool cost_known;
@@ -242,13 +242,13 @@ static void progress_maybe(engine *E, bool force)
     E->cb->progress(E->cb->ud, &E->stats);
 }
 
-static void json_set_usage(json_t *o, const llmt_usage *u, bool cost_known, double cost)
+void llmt_attempts_free(llmt_attempts *a)
 {
-    json_t *usage = json_object();
-    json_object_set_new(usage, "input_tokens", json_integer(u->input_tokens));
-    json_object_set_new(usage, "output_tokens", json_integer(u->output_tokens));
-    json_object_set_new(usage, "cost_usd", cost_known ? json_real(cost) : json_null());
-    json_object_set_new(o, "usage", usage);
+    unsigned i;
+    for (i = 0; i < a->n; i++)
+        free(a->v[i].message);
+    free(a->v);
+    memset(a, 0, sizeof(*a));
 }
 
 /* ---------------------------------------------------------------- finishing */
@@ -281,6 +281,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     oc.response = st == LLMT_OK ? &j->resp : NULL;
     oc.answered_by = st == LLMT_OK ? j->job->chain[j->chain_idx] : NULL;
     oc.attempts = j->attempts;
+    memset(&j->attempts, 0, sizeof j->attempts); /* the outcome holds them now */
     oc.n_attempts = j->n_attempts;
     oc.usage = j->usage;
     oc.cost_usd = j->cost;
@@ -297,7 +298,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     release_transfer(E, j);
     llmt_response_clear(&j->resp); /* zeroed when done() moved it out */
     llmt_call_clear(&j->call);
-    json_decref(oc.attempts);      /* NULL when done() took it */
+    llmt_attempts_free(&oc.attempts); /* empty when done() took them */
     j->next = E->spare;
     E->spare = j;
     E->active--;
@@ -310,20 +311,38 @@ static void fail_now(engine *E, ejob *j, llmt_status st, const char *msg)
     finish(E, j, st);
 }
 
-static void record_attempt(ejob *j, llmt_status st, double latency, bool has_usage)
+/* Appends the attempt that just ended; the last one when out of memory (its count
+ * still shows in n_attempts). */
+static llmt_attempt *record_attempt(ejob *j, llmt_status st, double latency, bool has_usage)
 {
-    json_t *a = json_object();
-    json_object_set_new(a, "model", json_string(j->job->chain[j->chain_idx]));
-    json_object_set_new(a, "class", json_string(st == LLMT_OK ? "ok" : llmt_status_name(st)));
-    json_object_set_new(a, "latency_ms", json_real(latency));
-    json_object_set_new(a, "http_status",
-                        st != LLMT_OK && j->err.http_status ? json_integer(j->err.http_status)
-                                                            : json_null());
-    if (st != LLMT_OK)
-        json_object_set_new(a, "message", json_string(j->err.message));
-    json_set_usage(a, has_usage ? &j->resp.usage : &(llmt_usage){0, 0, -1, -1},
-                   !has_usage || j->resp.cost_known, has_usage ? j->resp.cost_usd : 0);
-    json_array_append_new(j->attempts, a);
+    llmt_attempts *as = &j->attempts;
+    llmt_attempt *a;
+    if (as->n == as->cap) {
+        unsigned cap = as->cap ? as->cap * 2 : 2;
+        llmt_attempt *v = realloc(as->v, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        as->v = v;
+        as->cap = cap;
+    }
+    a = &as->v[as->n++];
+    memset(a, 0, sizeof(*a));
+    a->model = j->job->chain[j->chain_idx];
+    a->status = st;
+    a->latency_ms = latency;
+    if (st != LLMT_OK) {
+        a->http_status = j->err.http_status;
+        a->message = llmt_strdup(j->err.message);
+    }
+    /* a failed attempt is recorded as billed nothing (known: $0) */
+    a->cost_known = true;
+    if (has_usage) {
+        a->input_tokens = j->resp.usage.input_tokens;
+        a->output_tokens = j->resp.usage.output_tokens;
+        a->cost_known = j->resp.cost_known;
+        a->cost_usd = j->resp.cost_known ? j->resp.cost_usd : 0;
+    }
+    return a;
 }
 
 static void cache_store(engine *E, ejob *j)
@@ -376,9 +395,11 @@ static bool cache_answer(engine *E, ejob *j)
         j->cost += j->resp.cost_usd;
     else
         j->cost_known = false;
-    record_attempt(j, LLMT_OK, 0, true);
-    json_object_set_new(json_array_get(j->attempts, json_array_size(j->attempts) - 1), "cached",
-                        json_true());
+    {
+        llmt_attempt *a = record_attempt(j, LLMT_OK, 0, true);
+        if (a)
+            a->cached = true;
+    }
     list_remove(j);
     finish(E, j, LLMT_OK);
     return true;
@@ -690,7 +711,6 @@ static void dispatch(engine *E)
         n->job = job;
         n->prepared_idx = SIZE_MAX;
         n->cache_checked_idx = SIZE_MAX;
-        n->attempts = json_array();
         n->cost_known = true;
         n->state = JS_READY;
         llmt_error_clear(&n->err);

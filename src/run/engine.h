@@ -37,15 +37,37 @@ typedef struct llmt_engine_job {
     void *user;                  /* for the producer */
 } llmt_engine_job;
 
+/* One attempt of a job, as results.jsonl's "attempts" records it. A plain struct, not
+ * a JSON object: attempts are recorded on the event-loop thread for every request. */
+typedef struct llmt_attempt {
+    const char *model;       /* the chain entry tried; borrowed from the job's chain */
+    llmt_status status;      /* LLMT_OK, or the failure's class */
+    double latency_ms;
+    int http_status;         /* of a failure; 0 = none */
+    char *message;           /* a failure's message (owned); NULL for a success */
+    long input_tokens;       /* billed for this attempt (0 for a failure) */
+    long output_tokens;
+    bool cost_known;         /* false: the answering model has no price */
+    double cost_usd;
+    bool cached;             /* answered from the response cache */
+} llmt_attempt;
+
+/* A job's attempts in order; owned by its holder, freed with llmt_attempts_free. */
+typedef struct llmt_attempts {
+    llmt_attempt *v;
+    unsigned n, cap;
+} llmt_attempts;
+void llmt_attempts_free(llmt_attempts *a);
+
 /* How a job ended; valid only during done(). done() may move `response` and `attempts`
  * out to keep them longer (e.g. to score on another thread): copy *response and zero
- * it, take `attempts` and set the pointer to NULL; the engine then frees nothing. */
+ * it, copy `attempts` and zero it; the engine then frees nothing. */
 typedef struct llmt_engine_outcome {
     llmt_status status;              /* LLMT_OK, or the class of the last failure */
     const llmt_error *error;         /* when status != LLMT_OK */
     llmt_response *response;         /* when LLMT_OK: latency_ms is the answering attempt's */
     const char *answered_by;         /* the chain entry that answered, or NULL */
-    json_t *attempts;                /* [{model, class, latency_ms, http_status, usage}] */
+    llmt_attempts attempts;          /* every attempt, in order */
     unsigned n_attempts;
     llmt_usage usage;                /* summed over every attempt that reported usage */
     double cost_usd;                 /* likewise */

@@ -180,6 +180,43 @@ static void put_default_answerer(obj *o, const llmt_result_input *in, llmt_summa
     free(ref);
 }
 
+/* "attempts":[{model, class, latency_ms, http_status, [message], usage, [cached]}], as
+ * the engine once built them as JSON objects: a string jansson would refuse (a message
+ * cut inside a character) leaves its member out, as json_object_set_new(.., NULL) did. */
+static void put_attempts(obj *o, const llmt_attempts *as)
+{
+    unsigned i;
+    KEY(o, "attempts");
+    llmt_json_put_raw(o->b, "[", 1);
+    for (i = 0; i < as->n; i++) {
+        const llmt_attempt *a = &as->v[i];
+        obj ao = {o->b, true}, uo = {o->b, true};
+        llmt_json_put_raw(o->b, i ? ",{" : "{", i ? 2 : 1);
+        STR(&ao, "model", a->model);
+        STR(&ao, "class", a->status == LLMT_OK ? "ok" : llmt_status_name(a->status));
+        REAL(&ao, "latency_ms", a->latency_ms);
+        if (a->status != LLMT_OK && a->http_status)
+            INT(&ao, "http_status", a->http_status);
+        else
+            RAW(&ao, "http_status", "null");
+        if (a->status != LLMT_OK)
+            STR(&ao, "message", a->message ? a->message : "");
+        KEY(&ao, "usage");
+        llmt_json_put_raw(o->b, "{", 1);
+        INT(&uo, "input_tokens", a->input_tokens);
+        INT(&uo, "output_tokens", a->output_tokens);
+        if (a->cost_known)
+            REAL(&uo, "cost_usd", a->cost_usd);
+        else
+            RAW(&uo, "cost_usd", "null");
+        llmt_json_put_raw(o->b, "}", 1);
+        if (a->cached)
+            RAW(&ao, "cached", "true");
+        llmt_json_put_raw(o->b, "}", 1);
+    }
+    llmt_json_put_raw(o->b, "]", 1);
+}
+
 bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e)
 {
     const llmt_response *resp = in->response;
@@ -196,7 +233,7 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
 
     memset(e, 0, sizeof(*e));
     e->repeat = in->repeat;
-    e->attempts = json_is_array(in->attempts) ? json_array_size(in->attempts) : 1;
+    e->attempts = in->attempts ? in->attempts->n : 1;
     llmt_json_put_raw(b, "{", 1);
     STR(&o, "task", in->task);
     STR(&o, "case", in->case_name);
@@ -276,7 +313,7 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
     else
         RAW(&o, "answer", "null");
     if (in->attempts)
-        ok = TREE(&o, "attempts", in->attempts) && ok;
+        put_attempts(&o, in->attempts);
     llmt_json_put_raw(b, "}", 1);
     if (!ok) {
         obj_mark m = {start, true};

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include "core/util.h"
 #include "llmt/provider.h"
+#include "run/engine.h"
 #include "run/summary.h"
 #include "score/score.h"
 #include "score/validate.h"
@@ -24,7 +25,7 @@ typedef struct llmt_result_input {
     const llmt_error *error;           /* when the call failed */
     double latency_ms;                 /* when the call failed: time spent */
     /* from the engine (all optional: NULL/false means a single attempt) */
-    const json_t *attempts;            /* every attempt, borrowed */
+    const llmt_attempts *attempts;     /* every attempt, borrowed */
     const char *answered_by;           /* "provider:model" that answered */
     bool has_totals;                   /* usage_total/cost_total cover every attempt */
     llmt_usage usage_total;

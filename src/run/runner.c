@@ -285,7 +285,7 @@ typedef struct done_item {
      * made it too big for malloc's per-thread cache */
     llmt_error *err;
     llmt_response resp;        /* when LLMT_OK (moved out of the engine) */
-    json_t *attempts;
+    llmt_attempts attempts;    /* moved out of the engine */
     const char *answered_by;   /* points into the run's chains */
     llmt_usage usage;
     double cost, elapsed_ms;
@@ -517,7 +517,7 @@ static void process_item(run_ctx *rc, done_item *it)
     in.response = it->status == LLMT_OK ? &it->resp : NULL;
     in.error = it->status == LLMT_OK ? NULL : it->err;
     in.latency_ms = it->elapsed_ms;
-    in.attempts = it->attempts;
+    in.attempts = &it->attempts;
     in.answered_by = it->answered_by;
     in.has_totals = it->has_totals;
     in.usage_total = it->usage;
@@ -536,7 +536,7 @@ static void process_item(run_ctx *rc, done_item *it)
 static void done_item_free(done_item *it)
 {
     llmt_response_clear(&it->resp);
-    json_decref(it->attempts);
+    llmt_attempts_free(&it->attempts);
     free(it->err);
     free(it);
 }
@@ -708,7 +708,7 @@ static void job_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *oc)
         memset(oc->response, 0, sizeof(*oc->response));
     }
     it->attempts = oc->attempts;
-    oc->attempts = NULL;
+    memset(&oc->attempts, 0, sizeof oc->attempts);
     it->answered_by = oc->answered_by;
     it->has_totals = true;
     it->usage = oc->usage;

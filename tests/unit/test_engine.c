@@ -250,10 +250,12 @@ static void p_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
     f->answered_by[i] = llmt_strdup(o->answered_by);
     f->n_attempts[i] = o->n_attempts;
     f->cost[i] = o->cost_usd;
-    assert_int_equal(json_array_size(o->attempts), o->n_attempts);
-    for (k = 0; k < json_array_size(o->attempts); k++)
+    assert_int_equal(o->attempts.n, o->n_attempts);
+    for (k = 0; k < o->attempts.n; k++)
         llmt_buf_printf(&b, "%s%s", k ? "," : "",
-                        json_string_value(json_object_get(json_array_get(o->attempts, k), "class")));
+                        o->attempts.v[k].status == LLMT_OK
+                            ? "ok"
+                            : llmt_status_name(o->attempts.v[k].status));
     f->attempt_classes[i] = llmt_buf_steal(&b);
     f->done++;
     if (f->stop_after_done && f->done >= f->stop_after_done)

@@ -44,6 +44,34 @@ static json_t *ref_error_json(const llmt_error *e)
     return o;
 }
 
+/* The attempts as the engine built them before they became structs (record_attempt
+ * and json_set_usage, kept here as the reference). */
+static json_t *ref_attempts_json(const llmt_attempts *as)
+{
+    json_t *arr = json_array();
+    unsigned i;
+    for (i = 0; i < as->n; i++) {
+        const llmt_attempt *at = &as->v[i];
+        json_t *a = json_object(), *usage = json_object();
+        json_object_set_new(a, "model", json_string(at->model));
+        json_object_set_new(a, "class", json_string(at->status == LLMT_OK ? "ok" : llmt_status_name(at->status)));
+        json_object_set_new(a, "latency_ms", json_real(at->latency_ms));
+        json_object_set_new(a, "http_status", at->status != LLMT_OK && at->http_status
+                                                  ? json_integer(at->http_status)
+                                                  : json_null());
+        if (at->status != LLMT_OK)
+            json_object_set_new(a, "message", json_string(at->message));
+        json_object_set_new(usage, "input_tokens", json_integer(at->input_tokens));
+        json_object_set_new(usage, "output_tokens", json_integer(at->output_tokens));
+        json_object_set_new(usage, "cost_usd", at->cost_known ? json_real(at->cost_usd) : json_null());
+        json_object_set_new(a, "usage", usage);
+        if (at->cached)
+            json_object_set_new(a, "cached", json_true());
+        json_array_append_new(arr, a);
+    }
+    return arr;
+}
+
 static json_t *ref_build(const llmt_result_input *in)
 {
     json_t *r = json_object(), *usage = json_object(), *violations = json_array();
@@ -121,7 +149,7 @@ static json_t *ref_build(const llmt_result_input *in)
     json_object_set_new(r, "fields", sr.fields ? json_incref(sr.fields) : json_array());
     json_object_set_new(r, "answer", answer ? answer : json_null());
     if (in->attempts)
-        json_object_set(r, "attempts", (json_t *)in->attempts);
+        json_object_set_new(r, "attempts", ref_attempts_json(in->attempts));
     llmt_score_result_free(&sr);
     return r;
 }
@@ -243,7 +271,9 @@ static json_t *J(const char *text)
 }
 
 typedef struct fixture {
-    json_t *schema_json, *expected, *attempts1, *attempts3, *not_array;
+    json_t *schema_json, *expected;
+    llmt_attempt one[1], three[3], odd[2];
+    llmt_attempts attempts1, attempts3, attempts_odd;
     llmt_schema *schema;
     llmt_score_options scoring;
     llmt_diags diags;
@@ -259,13 +289,18 @@ static void fixture_init(fixture *f)
     f->schema = llmt_schema_compile(f->schema_json, "schema.json", &f->diags);
     assert_non_null(f->schema);
     f->expected = J("{\"name\":\"bench\",\"value\":1,\"tags\":[\"a\",\"caf\\u00e9\"]}");
-    f->attempts1 = J("[{\"model\":\"openai:gpt-4o-mini\",\"class\":\"ok\",\"latency_ms\":1.5,"
-                     "\"http_status\":null,\"usage\":{\"input_tokens\":3,\"output_tokens\":4,"
-                     "\"cost_usd\":1.0000000000000001e-05}}]");
-    f->attempts3 = J("[{\"model\":\"p:m\",\"class\":\"rate_limit\",\"message\":\"slow \\u00e9\"},"
-                     "{\"model\":\"p:m\",\"class\":\"server\"},{\"model\":\"q:n\",\"class\":\"ok\","
-                     "\"cached\":true}]");
-    f->not_array = J("{\"odd\":true}");
+    /* a success; a rate limit, a server error and a cached answer; a message that is not
+     * UTF-8 and a latency that is not finite (members the tree builder left out), with
+     * an unknown cost */
+    f->one[0] = (llmt_attempt){"openai:gpt-4o-mini", LLMT_OK, 1.5, 0, NULL, 3, 4, true, 1e-5, false};
+    f->three[0] = (llmt_attempt){"p:m", LLMT_E_RATE_LIMIT, 0.25, 429, "slow \xc3\xa9", 0, 0, true, 0, false};
+    f->three[1] = (llmt_attempt){"p:m", LLMT_E_SERVER, 12, 0, "boom", 0, 0, true, 0, false};
+    f->three[2] = (llmt_attempt){"q:n", LLMT_OK, 0, 0, NULL, 7, 8, true, 0.5, true};
+    f->odd[0] = (llmt_attempt){"p:m", LLMT_E_NETWORK, 1.0 / 0.0, 0, "cut \xe2\x82", 0, 0, true, 0, false};
+    f->odd[1] = (llmt_attempt){"p:m", LLMT_OK, 2, 0, NULL, 1, 2, false, 0, false};
+    f->attempts1 = (llmt_attempts){f->one, 1, 1};
+    f->attempts3 = (llmt_attempts){f->three, 3, 3};
+    f->attempts_odd = (llmt_attempts){f->odd, 2, 2};
     llmt_score_options_init(&f->scoring);
 }
 
@@ -274,9 +309,6 @@ static void fixture_free(fixture *f)
     llmt_schema_free(f->schema);
     json_decref(f->schema_json);
     json_decref(f->expected);
-    json_decref(f->attempts1);
-    json_decref(f->attempts3);
-    json_decref(f->not_array);
     llmt_score_options_free(&f->scoring);
     llmt_diags_free(&f->diags);
 }
@@ -348,8 +380,8 @@ static void random_input(uint64_t *x, const fixture *f, llmt_result_input *in,
     in->schema = next(x) % 3 ? f->schema : NULL;
     in->scoring = &f->scoring;
     in->latency_ms = REALS[next(x) % N_REALS];
-    in->attempts = next(x) % 3 == 0 ? NULL : next(x) % 2 ? f->attempts1
-                                       : next(x) % 4 ? f->attempts3 : f->not_array;
+    in->attempts = next(x) % 3 == 0 ? NULL : next(x) % 2 ? &f->attempts1
+                                       : next(x) % 4 ? &f->attempts3 : &f->attempts_odd;
     in->answered_by = answerers[next(x) % 5];
     in->has_totals = next(x) % 2;
     in->usage_total.input_tokens = (long)(next(x) % 100000);
@@ -422,7 +454,7 @@ static void result_texts_match_tree(void **state)
             in.schema = s ? f.schema : NULL;
             in.scoring = &f.scoring;
             in.response = &resp;
-            in.attempts = f.attempts1;
+            in.attempts = &f.attempts1;
             in.answered_by = "openai:gpt-4o-mini";
             in.has_totals = true;
             in.usage_total = resp.usage;
@@ -472,7 +504,7 @@ static void result_errors_match_tree(void **state)
             in.scoring = &f.scoring;
             in.error = &err;
             in.latency_ms = REALS[(bits + k) % N_REALS];
-            in.attempts = bits & 1 ? f.attempts3 : NULL;
+            in.attempts = bits & 1 ? &f.attempts3 : NULL;
             in.has_totals = bits & 2;
             in.usage_total.input_tokens = 10;
             in.usage_total.output_tokens = 5;
@@ -536,7 +568,7 @@ static void result_entry_values(void **state)
     in.schema = f.schema;
     in.scoring = &f.scoring;
     in.response = &resp;
-    in.attempts = f.attempts3;
+    in.attempts = &f.attempts3;
     in.answered_by = "q:n";
     in.has_totals = true;
     in.usage_total.input_tokens = 7;
@@ -577,28 +609,36 @@ static void result_entry_values(void **state)
     fixture_free(&f);
 }
 
-/* A sub-tree that cannot be printed fails the line and leaves the buffer as it was. */
+/* A sub-tree that cannot be printed fails the line and leaves the buffer as it was: here
+ * the scorer's fields, which carry an expected value that is not UTF-8. */
 static void result_unprintable_rewinds(void **state)
 {
     fixture f;
     llmt_result_input in;
     llmt_summary_entry e;
+    llmt_response resp;
     llmt_buf b = {0};
-    json_t *bad = json_array();
+    json_t *bad = json_object();
     (void)state;
     fixture_init(&f);
-    assert_int_equal(json_array_append_new(bad, json_stringn_nocheck("a\xff", 2)), 0);
+    assert_int_equal(json_object_set_new(bad, "name", json_stringn_nocheck("a\xff", 2)), 0);
     memset(&in, 0, sizeof in);
+    memset(&resp, 0, sizeof resp);
+    resp.text = (char *)"{\"name\":\"b\"}";
+    resp.usage.cached_input_tokens = resp.usage.reasoning_tokens = -1;
     in.task = "t";
     in.case_name = "c";
     in.provider = "p";
     in.model = "m";
-    in.attempts = bad;
+    in.expected = bad;
+    in.scoring = &f.scoring;
+    in.response = &resp;
+    in.attempts = &f.attempts3;
     llmt_buf_puts(&b, "kept\n");
     assert_false(llmt_result_write(&in, &b, &e));
     assert_string_equal(b.data, "kept\n");
     assert_int_equal(b.len, 5);
-    assert_int_equal(e.attempts, 1); /* the entry is still filled */
+    assert_int_equal(e.attempts, 3); /* the entry is still filled */
     json_decref(bad);
     llmt_buf_free(&b);
     fixture_free(&f);
