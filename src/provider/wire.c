@@ -892,6 +892,17 @@ llmt_status llmt_chat_compat_body(const llmt_request *req, const llmt_chat_compa
     } else if (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT) {
         json_object_set_new(body, "response_format", json_pack("{s:s}", "type", "json_object"));
     }
+    if (o->members_with_format && json_object_get(body, "response_format")) {
+        char *text = llmt_asprintf("{%s}", o->members_with_format);
+        json_t *extra = text ? json_loads(text, 0, NULL) : NULL;
+        free(text);
+        if (!json_is_object(extra) || json_object_update(body, extra) != 0) {
+            json_decref(extra);
+            st = llmt_error_set(err, LLMT_E_INTERNAL, "bad members_with_format option");
+            goto done;
+        }
+        json_decref(extra);
+    }
     *out = body;
     body = NULL;
 done:
@@ -972,6 +983,12 @@ static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_cha
         llmt_buf_puts(b, "}}");
     } else if (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT) {
         llmt_buf_puts(b, ",\"response_format\":{\"type\":\"json_object\"}");
+    }
+    if (o->members_with_format && (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT ||
+                                   (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA &&
+                                    req->json_schema))) {
+        llmt_buf_puts(b, ",");
+        llmt_buf_puts(b, o->members_with_format);
     }
     llmt_buf_puts(b, "}");
     if (b->oom)

@@ -166,6 +166,9 @@ typedef struct llmt_chat_compat_opts {
                                       {"image_url": {"url": "data:..."}} */
     struct llmt_wire_schema_cache *schema_cache; /* NULL: parse the schema every time;
                                       set by llmt_chat_compat_prepare from the state */
+    const char *members_with_format; /* JSON object members (text without the braces)
+                                      added last when the body has a response_format,
+                                      e.g. "\"provider\":{\"require_parameters\":true}" */
 } llmt_chat_compat_opts;
 
 /* Builds the request body: model, messages (system prompt first, files as image parts

@@ -224,6 +224,7 @@ static void test_chat_compat_text_body(void **state)
                 o.max_tokens_field = variant & 1 ? "max_completion_tokens" : NULL;
                 o.strict_schema = variant != 1;
                 o.omit_temperature = variant == 3;
+                o.members_with_format = round ? "\"provider\":{\"require_parameters\":true}" : NULL;
                 assert_int_equal(llmt_chat_compat_prepare(bstate, &req, &o, &tree, &err), LLMT_OK);
                 want = json_dumps(tree, JSON_COMPACT);
                 assert_int_equal(llmt_chat_compat_bearer_request(bstate, &req, &o, "chat/completions",

@@ -40,20 +40,16 @@ static llmt_status openrouter_build(void *state, const llmt_request *req, llmt_h
 {
     const llmt_wire_basic *b = state;
     llmt_chat_compat_opts o;
-    json_t *body = NULL;
     llmt_status st;
     memset(&o, 0, sizeof o);
     o.max_tokens_field = "max_tokens";
     o.omit_temperature = req->model_info && req->model_info->reasoning;
     o.strict_schema = true;
-    st = llmt_chat_compat_prepare(b, req, &o, &body, err);
-    if (st == LLMT_OK && json_object_get(body, "response_format"))
-        json_object_set_new(body, "provider", json_pack("{s:b}", "require_parameters", 1));
-    if (st == LLMT_OK)
-        st = llmt_wire_bearer_request(b, "POST", "chat/completions", body, out, err);
+    /* route only to upstreams that honour response_format */
+    o.members_with_format = "\"provider\":{\"require_parameters\":true}";
+    st = llmt_chat_compat_bearer_request(b, req, &o, "chat/completions", out, err);
     if (st == LLMT_OK)
         st = add_attribution_headers(b, out, err);
-    json_decref(body);
     return st;
 }
 
