@@ -14,14 +14,14 @@ static const char *const provider_keys[] = {
 
 static const char *const model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
-    "max_input_tokens", "max_output_tokens", "capabilities", "fallbacks", "catalog_id",
-    "description", NULL};
+    "max_input_tokens", "max_output_tokens", "image_input_tokens", "capabilities", "fallbacks",
+    "catalog_id", "description", NULL};
 
 /* An override file's model entry may also say "removed": true. */
 static const char *const override_model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
-    "max_input_tokens", "max_output_tokens", "capabilities", "fallbacks", "catalog_id",
-    "description", "removed", NULL};
+    "max_input_tokens", "max_output_tokens", "image_input_tokens", "capabilities", "fallbacks",
+    "catalog_id", "description", "removed", NULL};
 
 static const char *const categories[] = {"free", "cheap", "standard", "expensive", "premium", NULL};
 
@@ -101,6 +101,7 @@ static void parse_model(llmt_jcheck *c, json_t *m, const char *mpath, bool parti
     out->cost_category = llmt_strdup(cat);
     out->info.max_input_tokens = llmt_jc_int(c, m, path, "max_input_tokens", false, 0, 0);
     out->info.max_output_tokens = llmt_jc_int(c, m, path, "max_output_tokens", false, 0, 0);
+    out->image_input_tokens = llmt_jc_int(c, m, path, "image_input_tokens", false, 0, 0);
     caps = llmt_jc_object(c, m, path, "capabilities", false);
     if (caps) {
         static const char *const cap_keys[] = {"json_schema", "json_object", "images",

@@ -19,6 +19,8 @@ typedef struct llmt_model_config {
     double cost_output;     /* USD per 1M output tokens */
     char *cost_category;    /* free/cheap/standard/expensive/premium */
     llmt_model_info info;   /* name, token limits, capability flags (info.name aliases name) */
+    long image_input_tokens; /* upper bound of the input tokens one image costs, for
+                                budget and tpm estimates; 0 = LLMT_DEFAULT_IMAGE_TOKENS */
     char **fallbacks;       /* "provider:model" */
     size_t n_fallbacks;
     char *catalog_id;       /* the model's id in a price catalog ("<provider>/<model>" there),
@@ -26,6 +28,12 @@ typedef struct llmt_model_config {
     char *origin;           /* file(s) its settings came from, set by the override loader;
                                NULL = the provider's config file */
 } llmt_model_config;
+
+/* Input tokens counted per image when a model states no image_input_tokens: above what
+ * one image costs on most vision models (their documented per-image maxima are mostly
+ * 1,400-3,800 tokens), so that --budget stays an upper bound. Models that bill images
+ * far higher state their own in config.json (docs/configuration.md). */
+#define LLMT_DEFAULT_IMAGE_TOKENS 4000
 
 typedef struct llmt_rate_limit {
     long rpm;               /* 0 = unlimited */

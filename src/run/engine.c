@@ -160,14 +160,20 @@ void llmt_engine_options_init(llmt_engine_options *o)
     o->grace_ms = 3000;
 }
 
-static long input_tokens_of(const llmt_request *r)
+/* Input tokens of a call, estimated before sending: the text's, plus an upper bound per
+ * image (the model's image_input_tokens, else LLMT_DEFAULT_IMAGE_TOKENS). */
+static long input_tokens_of(const llmt_call *c)
 {
-    long n = 0;
+    const llmt_request *r = &c->req;
+    long n = 0, per_image;
     size_t i;
     if (r->system_prompt)
         n += llmt_estimate_tokens(r->system_prompt);
     for (i = 0; i < r->n_messages; i++)
         n += llmt_estimate_tokens(r->messages[i].content) + 4; /* role framing */
+    per_image = c->model->image_input_tokens > 0 ? c->model->image_input_tokens
+                                                 : LLMT_DEFAULT_IMAGE_TOKENS;
+    n += (long)r->n_files * per_image;
     return n;
 }
 
@@ -192,7 +198,7 @@ llmt_status llmt_engine_estimate(llmt_manager *mgr, const char *model_ref,
     if (st != LLMT_OK)
         return st;
     llmt_call_prepare(&call, e, m, req);
-    in = input_tokens_of(&call.req);
+    in = input_tokens_of(&call);
     out = output_bound_of(&call);
     *known = m->has_cost;
     *min_usd = m->has_cost ? (double)in / 1e6 * m->cost_input : 0;
@@ -523,7 +529,7 @@ static bool prepare(engine *E, ejob *j)
     llmt_call_prepare(&j->call, e, m, &j->job->req);
     j->prepared_idx = j->chain_idx;
     /* the estimate costs a pass over the prompt: only when a budget or tpm needs it */
-    in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? input_tokens_of(&j->call.req) : 0;
+    in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? input_tokens_of(&j->call) : 0;
     j->est_tokens = (double)in + (double)(j->job->req.max_tokens > 0 ? j->job->req.max_tokens : 0);
     j->cost_bounded = m->has_cost;
     j->est_cost = m->has_cost ? (double)in / 1e6 * m->cost_input +

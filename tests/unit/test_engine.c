@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -176,7 +177,8 @@ static void fx_setup(fx *f, const char *rate_limit_json, const char *model_a_fal
         " \"base_url\": \"%s\", \"system_prompt\": \"\", \"rate_limit\": %s, \"llm_models\": ["
         " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100%s%s},"
         " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100},"
-        " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100}]}",
+        " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100,"
+        "  \"image_input_tokens\": 50000}]}",
         fake_http_url(f->srv), rate_limit_json ? rate_limit_json : "{}",
         model_a_fallbacks ? ", \"fallbacks\": " : "", model_a_fallbacks ? model_a_fallbacks : "");
     add_provider(f->mgr, &tjson_ops, json);
@@ -652,6 +654,40 @@ static void engine_budget_is_never_exceeded(void **state)
     fx_teardown(&f);
 }
 
+/* Images count in the estimate that --budget and tpm limits use: the model's
+ * image_input_tokens per image, else LLMT_DEFAULT_IMAGE_TOKENS. */
+static void engine_estimate_counts_images(void **state)
+{
+    fx f;
+    llmt_request req;
+    llmt_message msg = {"user", "Extract."};
+    llmt_file files[2];
+    double lo_text, hi_text, lo, hi;
+    bool known;
+    long in_text, in;
+    llmt_error err;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    memset(&req, 0, sizeof req);
+    memset(files, 0, sizeof files);
+    req.version = LLMT_REQUEST_VERSION;
+    req.messages = &msg;
+    req.n_messages = 1;
+    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:a", &req, &lo_text, &hi_text, &known,
+                                          &in_text, &err), LLMT_OK);
+    req.files = files;
+    req.n_files = 2;
+    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:a", &req, &lo, &hi, &known, &in, &err),
+                     LLMT_OK);
+    assert_int_equal(in, in_text + 2 * LLMT_DEFAULT_IMAGE_TOKENS);
+    assert_true(fabs((lo - lo_text) - 2.0 * LLMT_DEFAULT_IMAGE_TOKENS / 1e6) < 1e-12);
+    assert_true(fabs((hi - hi_text) - 2.0 * LLMT_DEFAULT_IMAGE_TOKENS / 1e6) < 1e-12);
+    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:c", &req, &lo, &hi, &known, &in, &err),
+                     LLMT_OK);
+    assert_int_equal(in, in_text + 2 * 50000);
+    fx_teardown(&f);
+}
+
 static void engine_budget_with_exact_estimate_holds_strictly(void **state)
 {
     fx f;
@@ -801,6 +837,7 @@ int main(void)
         cmocka_unit_test(engine_fallback_from_model_config_via_unknown_model),
         cmocka_unit_test(engine_budget_is_never_exceeded),
         cmocka_unit_test(engine_budget_with_exact_estimate_holds_strictly),
+        cmocka_unit_test(engine_estimate_counts_images),
         cmocka_unit_test(engine_timeout_is_a_timeout),
         cmocka_unit_test(engine_local_latency_does_not_block),
         cmocka_unit_test(engine_interrupt_stops_dispatch_and_cancels_the_rest),
