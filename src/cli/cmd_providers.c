@@ -35,6 +35,9 @@ static void providers_list(const cli_ctx *ctx, llmt_manager *mgr, bool as_json)
     llmt_registry *reg = llmt_manager_registry(mgr);
     size_t i;
     if (as_json) {
+        /* loaded providers ("status": "loaded"), then refused plugins ("status":
+         * "refused", with the reason): a script sees why an expected plugin is missing */
+        const llmt_plugin_refusals *r = llmt_manager_refused_plugins(mgr);
         json_t *arr = json_array();
         for (i = 0; i < llmt_registry_count(reg); i++) {
             llmt_provider_entry *e = llmt_registry_at(reg, i);
@@ -49,8 +52,13 @@ static void providers_list(const cli_ctx *ctx, llmt_manager *mgr, bool as_json)
             json_object_set_new(o, "override", e->config->override_path
                                                    ? json_string(e->config->override_path)
                                                    : json_null());
+            json_object_set_new(o, "status", json_string("loaded"));
             json_array_append_new(arr, o);
         }
+        for (i = 0; i < r->count; i++)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "name", r->items[i].name,
+                                                 "origin", r->items[i].origin, "status", "refused",
+                                                 "reason", r->items[i].reason));
         json_dumpf(arr, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(arr);

@@ -79,6 +79,11 @@ check "bad config refusal names file and path" 'grep -q "bad/example/config.json
 check "missing .so refusal" 'grep -q "no nosofile.so (build the plugin first)" "$T/bad.out"'
 check "name mismatch refusal" "grep -q \"calls itself 'example' but its folder is 'wrongname'\" \"\$T/bad.out\""
 check "refusals are logged on stderr" 'grep -q "warning: refused plugin" "$T/bad.err"'
+LLMT_PLUGIN_PATH="$T/bad:$PLUGINS" "$LLMT_BIN" providers list --json >"$T/bad.json" 2>/dev/null
+check "json lists the 4 refusals with reasons" \
+  '[ "$(jq "[.[] | select(.status == \"refused\" and (.reason | length) > 0)] | length" "$T/bad.json")" -eq 4 ]'
+check "json lists the good plugin as loaded" \
+  '[ "$(jq -r ".[] | select(.name == \"example\" and .status == \"loaded\") | .kind" "$T/bad.json")" = http ]'
 LLMT_PLUGIN_PATH="$T/bad" "$LLMT_BIN" providers list >"$T/bad2.out" 2>/dev/null
 check "without -v the refusals are counted" 'grep -q "4 plugin(s) refused" "$T/bad2.out"'
 
