@@ -116,6 +116,22 @@ int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
     d->output_dir = llmt_project_path_setting(p, "output_dir");
     models = llmt_project_get(p, "models");
     d->task_settings = json_incref(llmt_project_get(p, "tasks"));
+    d->project_file = p->path ? llmt_strdup(p->path) : NULL;
+    {
+        /* tasks kept outside the tasks folder: tasks.<name>.path, against the project */
+        size_t n = json_object_size(d->task_settings);
+        const char *tk;
+        json_t *tv;
+        d->task_paths = n ? calloc(n, sizeof(*d->task_paths)) : NULL;
+        d->task_path_names = n ? calloc(n, sizeof(*d->task_path_names)) : NULL;
+        json_object_foreach(d->task_settings, tk, tv) {
+            const char *v = json_string_value(json_object_get(tv, "path"));
+            if (!v || !d->task_paths || !d->task_path_names)
+                continue;
+            d->task_paths[d->n_task_paths] = v[0] == '/' ? llmt_strdup(v) : llmt_path_join(p->dir, v);
+            d->task_path_names[d->n_task_paths++] = llmt_strdup(tk);
+        }
+    }
     {
         /* room for the defaults and every per-task model */
         size_t cap = json_array_size(models);
@@ -182,7 +198,26 @@ void cli_project_defaults_free(cli_project_defaults *d)
     llmt_free_strv(d->models, d->n_models);
     llmt_free_strv(d->formats, d->n_formats);
     json_decref(d->task_settings);
+    llmt_free_strv(d->task_paths, d->n_task_paths);
+    llmt_free_strv(d->task_path_names, d->n_task_paths);
+    free(d->project_file);
     free(d->cache_mode);
     free(d->cache_path);
     memset(d, 0, sizeof(*d));
+}
+
+void cli_project_add_task_paths(const cli_project_defaults *d, llmt_taskset *ts,
+                                llmt_diags *diags)
+{
+    const char *file = d->project_file ? d->project_file : "llm-tester.json";
+    size_t i;
+    for (i = 0; i < d->n_task_paths; i++) {
+        char *where = llmt_asprintf("/tasks/%s/path", d->task_path_names[i]);
+        llmt_error err;
+        if (where && d->task_paths[i] && d->task_path_names[i] &&
+            llmt_tasks_add(d->task_paths[i], d->task_path_names[i], file, where, ts, diags,
+                           &err) != LLMT_OK)
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, file, where, "%s", err.message);
+        free(where);
+    }
 }

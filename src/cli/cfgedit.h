@@ -9,6 +9,7 @@
 #include "config/overrides.h"
 #include "config/project_config.h"
 #include "provider/registry.h"
+#include "task/task.h"
 
 /* Opens the project (--config, or found upward, or none: the current directory).
  * Prints errors; returns 0 or an exit code. */
@@ -35,6 +36,10 @@ typedef struct cli_project_defaults {
     size_t n_models;
     size_t n_default_models; /* the first n_default_models of models are "models" */
     json_t *task_settings;   /* the project's "tasks" object (owned reference), or NULL */
+    char **task_paths;       /* tasks.<name>.path resolved against the project folder... */
+    char **task_path_names;  /* ...and the <name> of each */
+    size_t n_task_paths;
+    char *project_file;      /* llm-tester.json in effect (for messages), or NULL */
     long repeat;
     char *cache_mode;    /* cache.mode, or NULL */
     char *cache_path;    /* cache.path resolved, or NULL */
@@ -50,6 +55,9 @@ typedef struct cli_project_defaults {
 } cli_project_defaults;
 int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d);
 void cli_project_defaults_free(cli_project_defaults *d);
+/* Adds the project's tasks kept outside the tasks folder (tasks.<name>.path) to ts. */
+void cli_project_add_task_paths(const cli_project_defaults *d, llmt_taskset *ts,
+                                llmt_diags *diags);
 
 /* "yes"/"no"/"true"/"false" into *out; false when neither. */
 bool cli_parse_bool(const char *s, bool *out);

@@ -11,6 +11,7 @@
 
 int cmd_list(cli_ctx *ctx, int argc, char **argv)
 {
+    bool from_project;
     const char *tasks_dir = NULL, *filter = NULL;
     cli_strings models = {0};
     const cli_option opts[] = {
@@ -35,6 +36,7 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
     if (rc)
         goto done;
     rc = CLI_EXIT_USAGE;
+    from_project = !tasks_dir;
     if (!tasks_dir)
         tasks_dir = pd.tasks_dir;
     if (models.n == 0 && pd.n_models) {
@@ -64,6 +66,10 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
         cli_error("list: %s", err.message);
         goto done;
     }
+    /* tasks kept elsewhere (tasks.<name>.path) belong to the project's tasks, not to a
+     * folder given with --tasks */
+    if (from_project)
+        cli_project_add_task_paths(&pd, &ts, &diags);
     cli_print_diags(ctx, &diags, true);
     printf("Tasks in %s:\n", tasks_dir);
     for (i = 0; i < ts.n_tasks; i++) {

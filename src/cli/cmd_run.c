@@ -253,6 +253,7 @@ static void record_history(const char *path_opt, const char *label, const llmt_r
 
 int cmd_run(cli_ctx *ctx, int argc, char **argv)
 {
+    bool from_project;
     const char *tasks_dir = NULL, *filter = NULL, *output = NULL, *mock_rules = NULL;
     const char *shard = NULL;
     bool models_from_cli = false;
@@ -327,6 +328,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     if (rc)
         goto done;
     rc = CLI_EXIT_USAGE;
+    from_project = !tasks_dir;
     if (!tasks_dir)
         tasks_dir = pd.tasks_dir;
     if (!output)
@@ -473,6 +475,10 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto done;
     }
+    /* tasks kept elsewhere (tasks.<name>.path) belong to the project's tasks, not to a
+     * folder given with --tasks */
+    if (from_project)
+        cli_project_add_task_paths(&pd, &ts, &diags);
     cli_print_diags(ctx, &diags, false);
     if (diags.errors) {
         cli_error("run: %zu problem(s) in the tasks under %s; fix them or run 'llm-tester list' to see them",
@@ -573,7 +579,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     rc = CLI_EXIT_OK;
     for (i = 0; i < rr.summary.n_models; i++) {
         const llmt_model_summary *m = &rr.summary.models[i];
-        if (m->errors == m->results) {
+        /* a model no task ran (its tasks are elsewhere or disabled) made no call */
+        if (m->results > 0 && m->errors == m->results) {
             cli_error("run: every call to %s failed", m->model_ref);
             rc = CLI_EXIT_PROVIDER;
         }

@@ -531,6 +531,27 @@ llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *
     return st;
 }
 
+llmt_status llmt_tasks_add(const char *dir, const char *name, const char *file,
+                           const char *json_path, llmt_taskset *ts, llmt_diags *diags,
+                           llmt_error *err)
+{
+    size_t i;
+    for (i = 0; i < ts->n_tasks; i++) {
+        if (strcmp(ts->tasks[i].name, name) == 0) {
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, file, json_path,
+                           "task '%s' is also a folder of the tasks folder (%s); rename one",
+                           name, ts->tasks[i].dir);
+            return LLMT_OK;
+        }
+    }
+    if (!llmt_is_dir(dir)) {
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, file, json_path, "task folder '%s' does not exist",
+                       dir);
+        return LLMT_OK;
+    }
+    return discover_task(dir, name, ts, diags, err);
+}
+
 /* Reads the case file `base``ext` of folder `dir`, through `fd` (an open handle on it)
  * when >= 0. */
 static llmt_status read_case_file(int fd, const char *dir, const char *base, const char *ext,

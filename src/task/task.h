@@ -57,6 +57,13 @@ typedef struct llmt_case_data {
  * LLMT_E_IO when `dir` cannot be read. */
 llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *diags,
                                 llmt_error *err);
+/* Adds the task folder `dir` to ts under `name` (a task kept outside the tasks folder:
+ * the project config's tasks.<name>.path; `file` and `json_path` name that setting in
+ * messages). A name already in ts, a missing folder or a broken task are diagnostics,
+ * as in discovery. */
+llmt_status llmt_tasks_add(const char *dir, const char *name, const char *file,
+                           const char *json_path, llmt_taskset *ts, llmt_diags *diags,
+                           llmt_error *err);
 void llmt_taskset_free(llmt_taskset *ts);
 
 llmt_status llmt_case_load(const llmt_task *task, const llmt_case *c, llmt_case_data *out,
