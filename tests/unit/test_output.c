@@ -141,25 +141,46 @@ static char *finish_and_compare(llmt_output *o, const char *dir, const llmt_run_
     return mine;
 }
 
-static void test_output_json_alongside_equals_rewrite(void **state)
-{
-    const char *const models[] = {"mock:oracle"};
-    char *dir = make_dir(), *text;
+/* What every results.json test starts from: an empty output folder, a run's meta and
+ * an empty summary of one model. */
+static const char *const FX_MODELS[] = {"mock:oracle"};
+typedef struct run_fx {
+    char *dir;
     llmt_output o;
     llmt_summary s;
     llmt_run_meta meta;
     llmt_error err;
+} run_fx;
+
+static void fx_begin(run_fx *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->dir = make_dir();
+    meta_init(&f->meta);
+    llmt_summary_init(&f->s, FX_MODELS, 1);
+}
+
+static void fx_end(run_fx *f)
+{
+    llmt_summary_free(&f->s);
+    rm_tree(f->dir);
+    free(f->dir);
+}
+
+static void test_output_json_alongside_equals_rewrite(void **state)
+{
+    char *text;
+    run_fx F;
     json_t *root;
     (void)state;
-    meta_init(&meta);
-    llmt_summary_init(&s, models, 1);
-    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
-    llmt_output_json_begin(&o, &meta);
-    assert_true(o.json_on); /* the path under test (this system has O_TMPFILE) */
-    add_results(&o, &s, 0, 40, 2);
-    add_array_line(&o);
-    add_results(&o, &s, 40, 45, 2);
-    text = finish_and_compare(&o, dir, &meta, &s);
+    fx_begin(&F);
+    assert_int_equal(llmt_output_open(&F.o, F.dir, false, &F.err), LLMT_OK);
+    llmt_output_json_begin(&F.o, &F.meta);
+    assert_true(F.o.json_on); /* the path under test (this system has O_TMPFILE) */
+    add_results(&F.o, &F.s, 0, 40, 2);
+    add_array_line(&F.o);
+    add_results(&F.o, &F.s, 40, 45, 2);
+    text = finish_and_compare(&F.o, F.dir, &F.meta, &F.s);
     root = json_loads(text, 0, NULL);
     assert_non_null(root);
     assert_int_equal(json_array_size(json_object_get(root, "results")), 90);
@@ -167,123 +188,93 @@ static void test_output_json_alongside_equals_rewrite(void **state)
     assert_non_null(json_object_get(root, "repeat_stats"));
     json_decref(root);
     free(text);
-    llmt_summary_free(&s);
-    rm_tree(dir);
-    free(dir);
+    fx_end(&F);
 }
 
 static void test_output_json_alongside_empty_run(void **state)
 {
-    const char *const models[] = {"mock:oracle"};
-    char *dir = make_dir();
-    llmt_output o;
-    llmt_summary s;
-    llmt_run_meta meta;
-    llmt_error err;
+    run_fx F;
     (void)state;
-    meta_init(&meta);
-    llmt_summary_init(&s, models, 1);
-    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
-    llmt_output_json_begin(&o, &meta);
-    free(finish_and_compare(&o, dir, &meta, &s));
-    llmt_summary_free(&s);
-    rm_tree(dir);
-    free(dir);
+    fx_begin(&F);
+    assert_int_equal(llmt_output_open(&F.o, F.dir, false, &F.err), LLMT_OK);
+    llmt_output_json_begin(&F.o, &F.meta);
+    free(finish_and_compare(&F.o, F.dir, &F.meta, &F.s));
+    fx_end(&F);
 }
 
 /* --resume appends to results.jsonl: the lines already there come first. */
 static void test_output_json_alongside_resumed(void **state)
 {
-    const char *const models[] = {"mock:oracle"};
-    char *dir = make_dir(), *text;
-    llmt_output o;
-    llmt_summary s;
-    llmt_run_meta meta;
-    llmt_error err;
+    char *text;
+    run_fx F;
     (void)state;
-    meta_init(&meta);
-    llmt_summary_init(&s, models, 1);
-    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
-    add_results(&o, &s, 0, 12, 1);
-    add_array_line(&o);
-    llmt_output_close(&o);
-    assert_int_equal(llmt_output_open(&o, dir, true, &err), LLMT_OK);
-    llmt_output_json_begin(&o, &meta);
-    assert_true(o.json_on);
-    add_results(&o, &s, 12, 30, 1);
-    text = finish_and_compare(&o, dir, &meta, &s);
+    fx_begin(&F);
+    assert_int_equal(llmt_output_open(&F.o, F.dir, false, &F.err), LLMT_OK);
+    add_results(&F.o, &F.s, 0, 12, 1);
+    add_array_line(&F.o);
+    llmt_output_close(&F.o);
+    assert_int_equal(llmt_output_open(&F.o, F.dir, true, &F.err), LLMT_OK);
+    llmt_output_json_begin(&F.o, &F.meta);
+    assert_true(F.o.json_on);
+    add_results(&F.o, &F.s, 12, 30, 1);
+    text = finish_and_compare(&F.o, F.dir, &F.meta, &F.s);
     assert_non_null(strstr(text, "\"case\":\"c000\""));
     assert_non_null(strstr(text, "\"case\":\"c029\""));
     free(text);
-    llmt_summary_free(&s);
-    rm_tree(dir);
-    free(dir);
+    fx_end(&F);
 }
 
 /* A results.jsonl ending in a torn line (the writer was killed mid-line): appending glues
  * the next line to it. Whatever results.json makes of that, both ways agree. */
 static void test_output_json_alongside_torn_tail(void **state)
 {
-    const char *const models[] = {"mock:oracle"};
-    char *dir = make_dir(), *path = llmt_path_join(dir, "results.jsonl");
-    llmt_output o;
-    llmt_summary s;
-    llmt_run_meta meta;
-    llmt_error err;
+    char *path;
+    run_fx F;
     FILE *f;
     (void)state;
-    meta_init(&meta);
-    llmt_summary_init(&s, models, 1);
-    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
-    add_results(&o, &s, 0, 3, 1);
-    llmt_output_close(&o);
+    fx_begin(&F);
+    path = llmt_path_join(F.dir, "results.jsonl");
+    assert_int_equal(llmt_output_open(&F.o, F.dir, false, &F.err), LLMT_OK);
+    add_results(&F.o, &F.s, 0, 3, 1);
+    llmt_output_close(&F.o);
     f = fopen(path, "ab");
     assert_non_null(f);
     fputs("{\"task\":\"t\",\"case\":\"torn", f);
     fclose(f);
-    assert_int_equal(llmt_output_open(&o, dir, true, &err), LLMT_OK);
-    llmt_output_json_begin(&o, &meta);
-    assert_false(o.json_on); /* written from results.jsonl at the end instead */
-    add_results(&o, &s, 3, 6, 1);
-    free(finish_and_compare(&o, dir, &meta, &s));
-    llmt_summary_free(&s);
+    assert_int_equal(llmt_output_open(&F.o, F.dir, true, &F.err), LLMT_OK);
+    llmt_output_json_begin(&F.o, &F.meta);
+    assert_false(F.o.json_on); /* written from results.jsonl at the end instead */
+    add_results(&F.o, &F.s, 3, 6, 1);
+    free(finish_and_compare(&F.o, F.dir, &F.meta, &F.s));
     free(path);
-    rm_tree(dir);
-    free(dir);
+    fx_end(&F);
 }
 
 /* A run that fails (or is killed) before the end: no results.json, no temporary file. */
 static void test_output_json_alongside_abandoned(void **state)
 {
-    const char *const models[] = {"mock:oracle"};
-    char *dir = make_dir(), *names;
-    llmt_output o;
-    llmt_summary s;
-    llmt_run_meta meta;
-    llmt_error err;
+    char *names;
+    run_fx F;
     (void)state;
-    meta_init(&meta);
-    llmt_summary_init(&s, models, 1);
-    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
-    llmt_output_json_begin(&o, &meta);
-    add_results(&o, &s, 0, 20, 1);
-    llmt_output_close(&o);
-    names = listing(dir);
+    fx_begin(&F);
+    assert_int_equal(llmt_output_open(&F.o, F.dir, false, &F.err), LLMT_OK);
+    llmt_output_json_begin(&F.o, &F.meta);
+    add_results(&F.o, &F.s, 0, 20, 1);
+    llmt_output_close(&F.o);
+    names = listing(F.dir);
     assert_string_equal(names, "results.jsonl");
     free(names);
     /* without json among the formats, no results.json either */
-    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
-    llmt_output_json_begin(&o, &meta);
-    add_results(&o, &s, 0, 5, 1);
-    llmt_output_end(&o);
-    assert_int_equal(llmt_output_reports_write(&o, &meta, &s, 0, &err), LLMT_OK);
-    llmt_output_close(&o);
-    names = listing(dir);
+    assert_int_equal(llmt_output_open(&F.o, F.dir, false, &F.err), LLMT_OK);
+    llmt_output_json_begin(&F.o, &F.meta);
+    add_results(&F.o, &F.s, 0, 5, 1);
+    llmt_output_end(&F.o);
+    assert_int_equal(llmt_output_reports_write(&F.o, &F.meta, &F.s, 0, &F.err), LLMT_OK);
+    llmt_output_close(&F.o);
+    names = listing(F.dir);
     assert_string_equal(names, "results.jsonl");
     free(names);
-    llmt_summary_free(&s);
-    rm_tree(dir);
-    free(dir);
+    fx_end(&F);
 }
 
 /* A write that fails (here: a file-size limit that results.jsonl stays under and
@@ -291,45 +282,40 @@ static void test_output_json_alongside_abandoned(void **state)
  * results.json, truncated or not; results.jsonl keeps every result. */
 static void test_output_json_write_error_reported(void **state)
 {
-    const char *const models[] = {"mock:oracle"};
-    char *dir = make_dir(), *free_dir = make_dir(), *names;
-    llmt_output o;
-    llmt_summary s;
-    llmt_run_meta meta;
-    llmt_error err;
+    char *free_dir = make_dir(), *names;
+    run_fx F;
     struct rlimit old, lim;
     struct stat sb;
     char *jsonl;
     void (*old_handler)(int);
     (void)state;
-    meta_init(&meta);
-    llmt_summary_init(&s, models, 1);
+    fx_begin(&F);
     /* the size results.jsonl will have */
-    assert_int_equal(llmt_output_open(&o, free_dir, false, &err), LLMT_OK);
-    add_results(&o, &s, 0, 300, 1);
-    llmt_output_close(&o);
+    assert_int_equal(llmt_output_open(&F.o, free_dir, false, &F.err), LLMT_OK);
+    add_results(&F.o, &F.s, 0, 300, 1);
+    llmt_output_close(&F.o);
     jsonl = llmt_path_join(free_dir, "results.jsonl");
     assert_int_equal(stat(jsonl, &sb), 0);
     free(jsonl);
-    llmt_summary_free(&s);
-    llmt_summary_init(&s, models, 1);
+    llmt_summary_free(&F.s);
+    llmt_summary_init(&F.s, FX_MODELS, 1);
     old_handler = signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG */
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     lim = old;
     lim.rlim_cur = (rlim_t)sb.st_size + 64; /* results.json needs ~1.2 KB more */
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
-    llmt_output_json_begin(&o, &meta);
-    add_results(&o, &s, 0, 300, 1);
-    llmt_output_end(&o);
-    assert_int_equal(llmt_output_reports_write(&o, &meta, &s, LLMT_FORMAT_JSON, &err), LLMT_E_IO);
-    llmt_output_close(&o);
-    assert_non_null(strstr(err.message, "results.json.tmp."));
-    assert_non_null(strstr(err.message, strerror(EFBIG)));
-    names = listing(dir);
+    assert_int_equal(llmt_output_open(&F.o, F.dir, false, &F.err), LLMT_OK);
+    llmt_output_json_begin(&F.o, &F.meta);
+    add_results(&F.o, &F.s, 0, 300, 1);
+    llmt_output_end(&F.o);
+    assert_int_equal(llmt_output_reports_write(&F.o, &F.meta, &F.s, LLMT_FORMAT_JSON, &F.err), LLMT_E_IO);
+    llmt_output_close(&F.o);
+    assert_non_null(strstr(F.err.message, "results.json.tmp."));
+    assert_non_null(strstr(F.err.message, strerror(EFBIG)));
+    names = listing(F.dir);
     assert_string_equal(names, "results.jsonl");
     free(names);
-    jsonl = llmt_path_join(dir, "results.jsonl");
+    jsonl = llmt_path_join(F.dir, "results.jsonl");
     {
         struct stat now;
         assert_int_equal(stat(jsonl, &now), 0);
@@ -337,21 +323,19 @@ static void test_output_json_write_error_reported(void **state)
     }
     free(jsonl);
     /* the same from results.jsonl alone (llm-tester report) */
-    assert_int_equal(llmt_reports_write(dir, jsonl = llmt_path_join(dir, "results.jsonl"), &meta, &s,
-                                        LLMT_FORMAT_JSON, &err),
+    assert_int_equal(llmt_reports_write(F.dir, jsonl = llmt_path_join(F.dir, "results.jsonl"), &F.meta, &F.s,
+                                        LLMT_FORMAT_JSON, &F.err),
                      LLMT_E_IO);
     free(jsonl);
-    assert_non_null(strstr(err.message, strerror(EFBIG)));
-    names = listing(dir);
+    assert_non_null(strstr(F.err.message, strerror(EFBIG)));
+    names = listing(F.dir);
     assert_string_equal(names, "results.jsonl");
     free(names);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     signal(SIGXFSZ, old_handler);
-    llmt_summary_free(&s);
-    rm_tree(dir);
     rm_tree(free_dir);
-    free(dir);
     free(free_dir);
+    fx_end(&F);
 }
 
 int main(void)
