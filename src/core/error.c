@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "llmt/error.h"
+
+#include "core/jscan.h"
 #include "llmt/provider.h"
 
 static const struct {
@@ -89,6 +91,9 @@ llmt_status llmt_error_set(llmt_error *err, llmt_status st, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
+    /* a message cut inside a character by the buffer, or quoting a provider's raw bytes,
+     * must still be writable to results files (JSON strings are UTF-8) */
+    llmt_utf8_scrub(err->message);
     return st;
 }
 

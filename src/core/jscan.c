@@ -60,6 +60,31 @@ size_t llmt_utf8_decode(const unsigned char *p, size_t avail, unsigned *cp)
     return len;
 }
 
+void llmt_utf8_scrub(char *s)
+{
+    size_t len = s ? strlen(s) : 0, i = 0;
+    while (i < len) {
+        unsigned cp;
+        size_t n = llmt_utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        if (n) {
+            i += n;
+            continue;
+        }
+        /* cut at the end: drop the partial character; elsewhere: mark the byte */
+        if ((unsigned char)s[i] >= 0xC2 && (unsigned char)s[i] <= 0xF4) {
+            size_t want = (unsigned char)s[i] >= 0xF0 ? 4 : (unsigned char)s[i] >= 0xE0 ? 3 : 2, k;
+            bool tail_ok = len - i < want;
+            for (k = 1; tail_ok && k < len - i; k++)
+                tail_ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+            if (tail_ok) {
+                s[i] = '\0';
+                return;
+            }
+        }
+        s[i++] = '?';
+    }
+}
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')

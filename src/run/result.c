@@ -104,10 +104,10 @@ static bool put_tree(obj *o, const char *lit, size_t n, const json_t *v)
 #define TREE(o, name, v) put_tree(o, KEYLIT(name), v)
 
 /* "error":{class, message, http_status, [provider, code, request_id, retry_after_s]}.
- * The old json_pack("{s:s, s:s}") refused a message that is not UTF-8 (an error
- * message cut inside a character by its fixed-size buffer), and the whole "error" was
- * then left out: so it is here, and the summary then sees no failure, as it did.
- * `provider` is the result's "provider" as printed (NULL if it was left out). */
+ * llmt_error_set makes messages valid UTF-8; one that still is not (filled in by other
+ * means) cannot be printed, and the whole "error" is then left out as the tree printer
+ * left it out. `provider` is the result's "provider" as printed (NULL if it was left
+ * out). */
 static void put_error(obj *o, const llmt_error *err, const char *provider, llmt_summary_entry *e)
 {
     obj_mark m = mark_of(o);

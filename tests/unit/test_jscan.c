@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/jscan.h"
+#include "llmt/error.h"
 
 static bool jansson_ok(const char *s, size_t n)
 {
@@ -244,12 +245,52 @@ static void test_fuzz(void **state)
     }
 }
 
+/* Messages become valid UTF-8: a character cut by a buffer is dropped, other invalid
+ * bytes are marked; llmt_error_set does it to every message. */
+static void test_utf8_scrub(void **state)
+{
+    static const char *const cases[][2] = {
+        {"plain caf\xc3\xa9 \xf0\x9f\x98\x80", "plain caf\xc3\xa9 \xf0\x9f\x98\x80"},
+        {"abc\xff", "abc?"},
+        {"caf\xc3", "caf"},
+        {"euro \xe2\x82", "euro "},
+        {"a\xe2\x82" "b", "a??b"},
+        {"\xc0\xaf overlong", "?? overlong"},
+        {"\xed\xa0\x80 surrogate", "??? surrogate"},
+        {"", ""},
+    };
+    size_t i;
+    llmt_error err;
+    char big[2000];
+    llmt_jval root;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", cases[i][0]);
+        llmt_utf8_scrub(buf);
+        assert_string_equal(buf, cases[i][1]);
+    }
+    /* a 3-byte character across the end of the 1 KB message buffer */
+    memset(big, 'x', sizeof big);
+    for (i = 1000; i + 3 < sizeof big; i += 3)
+        memcpy(big + i, "\xe2\x82\xac", 3);
+    big[sizeof big - 1] = '\0';
+    for (i = 0; i < 3; i++) {
+        char quoted[sizeof err.message + 8];
+        llmt_error_set(&err, LLMT_E_SERVER, "%.*s%s", (int)i, "yy", big);
+        assert_true(strlen(err.message) < sizeof err.message);
+        snprintf(quoted, sizeof quoted, "[\"%s\"]", err.message);
+        assert_true(llmt_jscan_parse(quoted, strlen(quoted), &root, NULL, 0)); /* valid UTF-8 */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edge_cases),
         cmocka_unit_test(test_accessors),
         cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_utf8_scrub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
