@@ -317,8 +317,8 @@ static void fail_now(engine *E, ejob *j, llmt_status st, const char *msg)
     finish(E, j, st);
 }
 
-/* Appends the attempt that just ended; the last one when out of memory (its count
- * still shows in n_attempts). */
+/* Appends the attempt that just ended and returns it; NULL when out of memory (the
+ * attempt is then missing from the list, though n_attempts counts it). */
 static llmt_attempt *record_attempt(ejob *j, llmt_status st, double latency, bool has_usage)
 {
     llmt_attempts *as = &j->attempts;
