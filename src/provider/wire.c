@@ -813,125 +813,59 @@ const char *llmt_wire_option(const llmt_wire_basic *b, const char *key, const ch
 
 /* ---- chat_compat ---------------------------------------------------------------- */
 
-static json_t *image_part(const llmt_file *f, bool as_string, llmt_error *err, llmt_status *st)
-{
-    char *b64 = llmt_wire_base64(f->data, f->size);
-    char *url = b64 ? llmt_asprintf("data:%s;base64,%s", f->mime_type, b64) : NULL;
-    json_t *part = NULL;
-    free(b64);
-    if (!url) {
-        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory encoding %s", f->path ? f->path : "a file");
-        return NULL;
-    }
-    if (as_string)
-        part = json_pack("{s:s, s:s}", "type", "image_url", "image_url", url);
-    else
-        part = json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url", "url", url);
-    free(url);
-    if (!part)
-        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    return part;
-}
-
-llmt_status llmt_chat_compat_body(const llmt_request *req, const llmt_chat_compat_opts *o,
-                                  json_t **out, llmt_error *err)
-{
-    json_t *body = json_object(), *msgs = json_array(), *schema = NULL;
-    size_t i, last_user = llmt_wire_last_user(req);
-    llmt_status st = LLMT_OK;
-    *out = NULL;
-    if (!body || !msgs) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-        goto done;
-    }
-    json_object_set_new(body, "model", json_string(req->model));
-    if (req->system_prompt && req->system_prompt[0])
-        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "system", "content",
-                                              req->system_prompt));
-    for (i = 0; i < req->n_messages; i++) {
-        const llmt_message *m = &req->messages[i];
-        if (i == last_user && req->n_files) {
-            json_t *parts = json_array();
-            size_t j;
-            json_array_append_new(parts, json_pack("{s:s, s:s}", "type", "text", "text",
-                                                   m->content ? m->content : ""));
-            for (j = 0; j < req->n_files; j++) {
-                json_t *p = image_part(&req->files[j], o->image_url_string, err, &st);
-                if (!p) {
-                    json_decref(parts);
-                    goto done;
-                }
-                json_array_append_new(parts, p);
-            }
-            json_array_append_new(msgs, json_pack("{s:s, s:o}", "role", m->role ? m->role : "user",
-                                                  "content", parts));
-        } else {
-            json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", m->role ? m->role : "user",
-                                                  "content", m->content ? m->content : ""));
-        }
-    }
-    json_object_set(body, "messages", msgs);
-    if (req->temperature >= 0 && !o->omit_temperature)
-        json_object_set_new(body, "temperature", json_real(req->temperature));
-    if (req->max_tokens > 0)
-        json_object_set_new(body, o->max_tokens_field ? o->max_tokens_field : "max_tokens",
-                            json_integer(req->max_tokens));
-    if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
-        char name[80];
-        json_t *js;
-        bool strict_ok = false;
-        st = schema_cached(o->schema_cache, req, &schema, &strict_ok, err);
-        if (st != LLMT_OK)
-            goto done;
-        llmt_wire_schema_name(req->schema_name, name, sizeof name);
-        js = json_pack("{s:s, s:O}", "name", name, "schema", schema);
-        if (js && o->strict_schema)
-            json_object_set_new(js, "strict", json_boolean(strict_ok));
-        json_object_set_new(body, "response_format",
-                            json_pack("{s:s, s:o}", "type", "json_schema", "json_schema", js));
-    } else if (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT) {
-        json_object_set_new(body, "response_format", json_pack("{s:s}", "type", "json_object"));
-    }
-    if (o->members_with_format && json_object_get(body, "response_format")) {
-        char *text = llmt_asprintf("{%s}", o->members_with_format);
-        json_t *extra = text ? json_loads(text, 0, NULL) : NULL;
-        free(text);
-        if (!json_is_object(extra) || json_object_update(body, extra) != 0) {
-            json_decref(extra);
-            st = llmt_error_set(err, LLMT_E_INTERNAL, "bad members_with_format option");
-            goto done;
-        }
-        json_decref(extra);
-    }
-    *out = body;
-    body = NULL;
-done:
-    json_decref(schema);
-    json_decref(msgs);
-    json_decref(body);
-    return st;
-}
-
 static bool put_member_string(llmt_buf *b, const char *key, const char *value)
 {
     llmt_buf_puts(b, key); /* `"name":` spelled by the caller */
     return llmt_json_put_string(b, value, strlen(value), false);
 }
 
-/* The body llmt_chat_compat_body builds, byte for byte, written straight into a
- * buffer: requests are built on the engine's event-loop thread, where the jansson tree
- * and its printing cost more than the rest of starting a transfer. Requests with images
- * (rare, and large) still go through the tree. */
+/* `,"content":[{"type":"text","text":...}, image parts]` of the message that carries the
+ * request's files (the last user message), each image a data: URL. *ok turns false when
+ * a text is not UTF-8. */
+static llmt_status content_with_images(const llmt_request *req, const llmt_message *m,
+                                       const llmt_chat_compat_opts *o, llmt_buf *b, bool *ok,
+                                       llmt_error *err)
+{
+    size_t j;
+    *ok = *ok && put_member_string(b, ",\"content\":[{\"type\":\"text\",\"text\":",
+                                   m->content ? m->content : "");
+    llmt_buf_puts(b, "}");
+    for (j = 0; j < req->n_files && *ok; j++) {
+        const llmt_file *f = &req->files[j];
+        char *b64 = llmt_wire_base64(f->data, f->size);
+        char *url = b64 ? llmt_asprintf("data:%s;base64,%s", f->mime_type ? f->mime_type : "", b64)
+                        : NULL;
+        free(b64);
+        if (!url)
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory encoding %s",
+                                  f->path ? f->path : "a file");
+        *ok = put_member_string(b, o->image_url_string
+                                       ? ",{\"type\":\"image_url\",\"image_url\":"
+                                       : ",{\"type\":\"image_url\",\"image_url\":{\"url\":",
+                                url);
+        llmt_buf_puts(b, o->image_url_string ? "}" : "}}");
+        free(url);
+    }
+    llmt_buf_puts(b, "]");
+    return LLMT_OK;
+}
+
+/* The chat_compat body written straight into a buffer, without a jansson tree: requests
+ * are built on the engine's event-loop thread, where building and printing a tree cost
+ * more than the rest of starting a transfer. */
 static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_chat_compat_opts *o,
                                          llmt_buf *b, llmt_error *err)
 {
-    size_t i, est = 256 + (req->model ? strlen(req->model) : 0) +
+    size_t i, last_user = llmt_wire_last_user(req),
+              est = 256 + (req->model ? strlen(req->model) : 0) +
                     (req->system_prompt ? strlen(req->system_prompt) : 0) +
                     (req->json_schema ? strlen(req->json_schema) : 0);
     bool ok;
     llmt_status st;
     for (i = 0; i < req->n_messages; i++)
         est += 32 + (req->messages[i].content ? strlen(req->messages[i].content) : 0);
+    for (i = 0; i < req->n_files; i++)
+        est += 96 + req->files[i].size / 3 * 4 + (req->files[i].mime_type ? strlen(req->files[i].mime_type) : 0);
     if (!b->data) {
         /* one allocation of about the final size instead of doubling from 64 bytes */
         b->data = malloc(est);
@@ -947,8 +881,14 @@ static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_cha
         const llmt_message *m = &req->messages[i];
         if (i || (req->system_prompt && req->system_prompt[0]))
             llmt_buf_puts(b, ",");
-        ok = put_member_string(b, "{\"role\":", m->role ? m->role : "user") &&
-             put_member_string(b, ",\"content\":", m->content ? m->content : "");
+        ok = put_member_string(b, "{\"role\":", m->role ? m->role : "user");
+        if (i == last_user && req->n_files) {
+            st = content_with_images(req, m, o, b, &ok, err);
+            if (st != LLMT_OK)
+                return st;
+        } else {
+            ok = ok && put_member_string(b, ",\"content\":", m->content ? m->content : "");
+        }
         llmt_buf_puts(b, "}");
     }
     if (!ok)
@@ -1118,20 +1058,6 @@ llmt_status llmt_chat_compat_parse_op(void *state, const llmt_request *req,
     return llmt_chat_compat_parse(http, out, err);
 }
 
-llmt_status llmt_chat_compat_prepare(const llmt_wire_basic *b, const llmt_request *req,
-                                     const llmt_chat_compat_opts *o, json_t **body,
-                                     llmt_error *err)
-{
-    llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
-    llmt_chat_compat_opts oc = *o;
-    *body = NULL;
-    if (st != LLMT_OK)
-        return st;
-    if (!oc.schema_cache)
-        oc.schema_cache = b->schema_cache;
-    return llmt_chat_compat_body(req, &oc, body, err);
-}
-
 /* Sets METHOD {base_url}/{path}, the body (taken over: *body is freed or kept by out)
  * and the bearer header. */
 static llmt_status bearer_request_text(const llmt_wire_basic *b, const char *method,
@@ -1178,16 +1104,10 @@ llmt_status llmt_chat_compat_bearer_request(const llmt_wire_basic *b, const llmt
 {
     llmt_chat_compat_opts oc = *o;
     llmt_buf body = {0};
-    json_t *tree = NULL;
-    llmt_status st;
+    llmt_status st = llmt_wire_check_images(req, b->name, NULL, err);
     size_t len;
-    if (req->n_files) {
-        st = llmt_chat_compat_prepare(b, req, o, &tree, err);
-        if (st == LLMT_OK)
-            st = llmt_wire_bearer_request(b, "POST", path, tree, out, err);
-        json_decref(tree);
+    if (st != LLMT_OK)
         return st;
-    }
     if (!oc.schema_cache)
         oc.schema_cache = b->schema_cache;
     st = chat_compat_body_text(req, &oc, &body, err);

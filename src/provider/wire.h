@@ -164,18 +164,12 @@ typedef struct llmt_chat_compat_opts {
                                       false: the strict key is not sent */
     bool image_url_string;         /* image part {"image_url": "data:..."} instead of
                                       {"image_url": {"url": "data:..."}} */
-    struct llmt_wire_schema_cache *schema_cache; /* NULL: parse the schema every time;
-                                      set by llmt_chat_compat_prepare from the state */
+    struct llmt_wire_schema_cache *schema_cache; /* NULL: the provider state's cache
+                                      (set by llmt_chat_compat_bearer_request) */
     const char *members_with_format; /* JSON object members (text without the braces)
                                       added last when the body has a response_format,
                                       e.g. "\"provider\":{\"require_parameters\":true}" */
 } llmt_chat_compat_opts;
-
-/* Builds the request body: model, messages (system prompt first, files as image parts
- * of the last user message), temperature, the output cap and response_format for
- * req->structured_mode. *out is owned by the caller. */
-llmt_status llmt_chat_compat_body(const llmt_request *req, const llmt_chat_compat_opts *o,
-                                  json_t **out, llmt_error *err);
 
 /* Parses a chat-completions reply: choices[0].message.content (string or array of text
  * parts), finish_reason, model, usage (prompt/completion tokens, cached and reasoning
@@ -191,22 +185,17 @@ llmt_status llmt_chat_compat_parse_op(void *state, const llmt_request *req,
                                       const llmt_http_response *http, llmt_response *out,
                                       llmt_error *err);
 
-/* Checks the request's images against the provider, then builds the chat_compat body
- * (*body owned by the caller, NULL on failure). */
-llmt_status llmt_chat_compat_prepare(const llmt_wire_basic *b, const llmt_request *req,
-                                     const llmt_chat_compat_opts *o, json_t **body,
-                                     llmt_error *err);
-
 /* METHOD {base_url}/{path} with a JSON body (or none) and "Authorization: Bearer <key>"
  * when the provider has a key (the temporary header text is wiped after use). */
 llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *method, const char *path,
                                      const json_t *body, llmt_http_request *out,
                                      llmt_error *err);
 
-/* POST {base_url}/{path} with the chat_compat body of req, written as text without a
- * jansson tree (requests with images go through llmt_chat_compat_prepare), and the
- * bearer header: llmt_chat_compat_prepare + llmt_wire_bearer_request in one, and the
- * same bytes. */
+/* POST {base_url}/{path} with the chat_compat body of req and the bearer header. The
+ * body: model, messages (system prompt first, files as image parts of the last user
+ * message, after checking the model takes images), temperature, the output cap, and
+ * response_format for req->structured_mode (then o->members_with_format), written as
+ * text without a jansson tree. */
 llmt_status llmt_chat_compat_bearer_request(const llmt_wire_basic *b, const llmt_request *req,
                                             const llmt_chat_compat_opts *o, const char *path,
                                             llmt_http_request *out, llmt_error *err);

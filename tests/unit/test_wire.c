@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/util.h"
 #include "provider/wire.h"
 
 static void test_http_date(void **state)
@@ -173,9 +174,69 @@ static const char *req_header(const llmt_http_request *r, const char *name)
     return "(absent)";
 }
 
-/* The text body of llmt_chat_compat_bearer_request is byte for byte the printed tree of
- * llmt_chat_compat_body, for every option and mode, twice (the second time the schema
- * comes from the state's cache). */
+/* The body as the provider code once built it, as a jansson tree (kept here as the
+ * reference the text body is compared with). */
+static json_t *ref_image_part(const llmt_file *f, bool as_string)
+{
+    char *b64 = llmt_wire_base64(f->data, f->size);
+    char *url = llmt_asprintf("data:%s;base64,%s", f->mime_type, b64);
+    json_t *part = as_string ? json_pack("{s:s, s:s}", "type", "image_url", "image_url", url)
+                             : json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url",
+                                         "url", url);
+    free(b64);
+    free(url);
+    return part;
+}
+
+static json_t *ref_body(const llmt_request *req, const llmt_chat_compat_opts *o)
+{
+    json_t *body = json_object(), *msgs = json_array();
+    size_t i, last_user = llmt_wire_last_user(req);
+    json_object_set_new(body, "model", json_string(req->model));
+    if (req->system_prompt && req->system_prompt[0])
+        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "system", "content",
+                                              req->system_prompt));
+    for (i = 0; i < req->n_messages; i++) {
+        const llmt_message *m = &req->messages[i];
+        if (i == last_user && req->n_files) {
+            json_t *parts = json_array();
+            size_t j;
+            json_array_append_new(parts, json_pack("{s:s, s:s}", "type", "text", "text", m->content));
+            for (j = 0; j < req->n_files; j++)
+                json_array_append_new(parts, ref_image_part(&req->files[j], o->image_url_string));
+            json_array_append_new(msgs, json_pack("{s:s, s:o}", "role", m->role, "content", parts));
+        } else {
+            json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", m->role, "content",
+                                                  m->content));
+        }
+    }
+    json_object_set_new(body, "messages", msgs);
+    if (req->temperature >= 0 && !o->omit_temperature)
+        json_object_set_new(body, "temperature", json_real(req->temperature));
+    if (req->max_tokens > 0)
+        json_object_set_new(body, o->max_tokens_field ? o->max_tokens_field : "max_tokens",
+                            json_integer(req->max_tokens));
+    if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
+        char name[80];
+        json_t *schema = json_loads(req->json_schema, 0, NULL), *js;
+        llmt_wire_schema_name(req->schema_name, name, sizeof name);
+        js = json_pack("{s:s, s:O}", "name", name, "schema", schema);
+        if (o->strict_schema)
+            json_object_set_new(js, "strict", json_boolean(llmt_wire_schema_strict_ok(schema)));
+        json_object_set_new(body, "response_format",
+                            json_pack("{s:s, s:o}", "type", "json_schema", "json_schema", js));
+        json_decref(schema);
+    } else if (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT) {
+        json_object_set_new(body, "response_format", json_pack("{s:s}", "type", "json_object"));
+    }
+    if (o->members_with_format && json_object_get(body, "response_format"))
+        json_object_set_new(body, "provider", json_pack("{s:b}", "require_parameters", 1));
+    return body;
+}
+
+/* The text body of llmt_chat_compat_bearer_request is byte for byte the printed tree
+ * built the old way, for every option and mode, with and without images, twice (the
+ * second time the schema comes from the state's cache). */
 static void test_chat_compat_text_body(void **state)
 {
     static const char *schema =
@@ -184,11 +245,15 @@ static void test_chat_compat_text_body(void **state)
     llmt_model_info info;
     llmt_message msgs[2] = {{"user", "Extract.\n\tText: \"caf\xc3\xa9\" \x01 \xf0\x9f\x98\x80 </x>"},
                             {"assistant", "{}"}};
+    static const unsigned char pixels[] = {0x89, 'P', 'N', 'G', 0, 1, 2, 0xff, 0xfe, 7};
+    llmt_file files[2] = {{"a.png", "image/png", pixels, sizeof pixels},
+                          {"b.jpg", "image/jpeg", pixels, 5}};
     llmt_provider_settings ps;
     void *bstate = NULL;
     int mode, variant, round;
     (void)state;
     memset(&info, 0, sizeof info);
+    info.images = true;
     memset(&ps, 0, sizeof ps);
     ps.version = LLMT_PROVIDER_SETTINGS_VERSION;
     ps.name = "fake";
@@ -225,7 +290,11 @@ static void test_chat_compat_text_body(void **state)
                 o.strict_schema = variant != 1;
                 o.omit_temperature = variant == 3;
                 o.members_with_format = round ? "\"provider\":{\"require_parameters\":true}" : NULL;
-                assert_int_equal(llmt_chat_compat_prepare(bstate, &req, &o, &tree, &err), LLMT_OK);
+                /* images on the last user message: none, one, two (as strings or objects) */
+                req.files = files;
+                req.n_files = (size_t)((variant + mode) % 3);
+                o.image_url_string = variant & 2;
+                tree = ref_body(&req, &o);
                 want = json_dumps(tree, JSON_COMPACT);
                 assert_int_equal(llmt_chat_compat_bearer_request(bstate, &req, &o, "chat/completions",
                                                                  &hr, &err),
