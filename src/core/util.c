@@ -332,12 +332,22 @@ llmt_status llmt_mkdirs(const char *path, llmt_error *err)
     return LLMT_OK;
 }
 
+char *llmt_concat3(const char *a, const char *b, const char *c)
+{
+    size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
+    char *s = malloc(na + nb + nc + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, a, na);
+    memcpy(s + na, b, nb);
+    memcpy(s + na + nb, c, nc + 1);
+    return s;
+}
+
 char *llmt_path_join(const char *a, const char *b)
 {
     size_t n = strlen(a);
-    if (n && a[n - 1] == '/')
-        return llmt_asprintf("%s%s", a, b);
-    return llmt_asprintf("%s/%s", a, b);
+    return llmt_concat3(a, n && a[n - 1] == '/' ? "" : "/", b);
 }
 
 char *llmt_path_dirname(const char *path)

@@ -25,6 +25,8 @@ void llmt_buf_free(llmt_buf *b);
 char *llmt_strdup(const char *s);            /* NULL-safe */
 char *llmt_strndup(const char *s, size_t n);
 char *llmt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* a + b + c in one allocation (no format parsing: used per case and per path), or NULL. */
+char *llmt_concat3(const char *a, const char *b, const char *c);
 bool llmt_str_ends_with(const char *s, const char *suffix);
 int llmt_strcasecmp(const char *a, const char *b);
 

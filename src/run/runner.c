@@ -369,20 +369,6 @@ static llmt_error *error_copy(const llmt_error *e)
     return c;
 }
 
-/* a + sep + b in one allocation (the loader builds two such strings per case, and
- * llmt_asprintf's formatting showed in its profile) */
-static char *concat3(const char *a, const char *sep, const char *b)
-{
-    size_t na = strlen(a), ns = strlen(sep), nb = strlen(b);
-    char *s = malloc(na + ns + nb + 1);
-    if (!s)
-        return NULL;
-    memcpy(s, a, na);
-    memcpy(s + na, sep, ns);
-    memcpy(s + na + ns, b, nb + 1);
-    return s;
-}
-
 static case_ref *case_ref_load(llmt_case_dirs *dirs, const llmt_taskset *ts, size_t ti, size_t ci)
 {
     const llmt_task *t = &ts->tasks[ti];
@@ -400,9 +386,9 @@ static case_ref *case_ref_load(llmt_case_dirs *dirs, const llmt_taskset *ts, siz
     if (cr->load_st == LLMT_OK)
         cr->load_st = load_files(c, &cr->files, &cr->bufs, &err);
     if (cr->load_st == LLMT_OK) {
-        cr->user = cr->data.source[0] ? concat3(cr->data.prompt, "\n\n", cr->data.source)
+        cr->user = cr->data.source[0] ? llmt_concat3(cr->data.prompt, "\n\n", cr->data.source)
                                       : llmt_strdup(cr->data.prompt);
-        cr->case_id = concat3(t->name, "/", c->name);
+        cr->case_id = llmt_concat3(t->name, "/", c->name);
         if (!cr->user || !cr->case_id)
             cr->load_st = llmt_error_set(&err, LLMT_E_NOMEM, "out of memory");
     }

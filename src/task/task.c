@@ -88,19 +88,11 @@ void llmt_taskset_free(llmt_taskset *ts)
     memset(ts, 0, sizeof(*ts));
 }
 
-/* `dir`/`base``ext` as llmt_path_join(dir, base + ext) spells it, in one allocation. */
+/* `dir`/`base``ext`, spelled as llmt_path_join spells it (built for messages only). */
 static char *path_of(const char *dir, const char *base, const char *ext)
 {
-    size_t d = strlen(dir), b = strlen(base), e = strlen(ext);
-    bool slash = !(d && dir[d - 1] == '/');
-    char *p = malloc(d + slash + b + e + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, d);
-    if (slash)
-        p[d] = '/';
-    memcpy(p + d + slash, base, b);
-    memcpy(p + d + slash + b, ext, e + 1);
+    char *name = llmt_concat3(base, ext, ""), *p = name ? llmt_path_join(dir, name) : NULL;
+    free(name);
     return p;
 }
 
