@@ -5,7 +5,7 @@
 
 #include "llmt/error.h"
 
-#include "core/jscan.h"
+#include "core/utf8.h"
 #include "llmt/provider.h"
 
 static const struct {

@@ -1,5 +1,7 @@
 #include "core/jscan.h"
 
+#include "core/utf8.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,61 +30,6 @@ static const char *skip_ws(const char *p, const char *end)
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
-}
-
-size_t llmt_utf8_decode(const unsigned char *p, size_t avail, unsigned *cp)
-{
-    unsigned c = p[0], v, min;
-    size_t len, i;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (avail < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
-
-void llmt_utf8_scrub(char *s)
-{
-    size_t len = s ? strlen(s) : 0, i = 0;
-    while (i < len) {
-        unsigned cp;
-        size_t n = llmt_utf8_decode((const unsigned char *)s + i, len - i, &cp);
-        if (n) {
-            i += n;
-            continue;
-        }
-        /* cut at the end: drop the partial character; elsewhere: mark the byte */
-        if ((unsigned char)s[i] >= 0xC2 && (unsigned char)s[i] <= 0xF4) {
-            size_t want = (unsigned char)s[i] >= 0xF0 ? 4 : (unsigned char)s[i] >= 0xE0 ? 3 : 2, k;
-            bool tail_ok = len - i < want;
-            for (k = 1; tail_ok && k < len - i; k++)
-                tail_ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-            if (tail_ok) {
-                s[i] = '\0';
-                return;
-            }
-        }
-        s[i++] = '?';
-    }
 }
 
 static int hexval(char c)
@@ -417,7 +364,7 @@ static bool string_equals(const char *p, const char *q, const char *key)
     q--;     /* closing quote */
     while (p < q) {
         unsigned cp;
-        unsigned char enc[4];
+        char enc[4];
         size_t n, i;
         if (*p != '\\') {
             if (*k != (unsigned char)*p)
@@ -437,23 +384,8 @@ static bool string_equals(const char *p, const char *q, const char *key)
         if (!n)
             return false;
         p += n;
-        /* compare the code point's UTF-8 bytes */
-        if (cp < 0x80) {
-            enc[0] = (unsigned char)cp, i = 1;
-        } else if (cp < 0x800) {
-            enc[0] = (unsigned char)(0xC0 | (cp >> 6));
-            enc[1] = (unsigned char)(0x80 | (cp & 0x3F)), i = 2;
-        } else if (cp < 0x10000) {
-            enc[0] = (unsigned char)(0xE0 | (cp >> 12));
-            enc[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-            enc[2] = (unsigned char)(0x80 | (cp & 0x3F)), i = 3;
-        } else {
-            enc[0] = (unsigned char)(0xF0 | (cp >> 18));
-            enc[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-            enc[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-            enc[3] = (unsigned char)(0x80 | (cp & 0x3F)), i = 4;
-        }
-        if (strncmp((const char *)k, (const char *)enc, i) != 0)
+        i = llmt_utf8_encode(enc, cp); /* compare the code point's UTF-8 bytes */
+        if (strncmp((const char *)k, enc, i) != 0)
             return false;
         k += i;
     }
@@ -527,30 +459,6 @@ size_t llmt_jval_size(llmt_jval v)
     return k;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 char *llmt_jval_strdup(llmt_jval v, size_t *len)
 {
     const char *p, *q;
@@ -586,7 +494,7 @@ char *llmt_jval_strdup(llmt_jval v, size_t *len)
                 free(out);
                 return NULL;
             }
-            o += put_utf8(o, cp);
+            o += llmt_utf8_encode(o, cp);
             p += n;
             continue;
         default: *o++ = p[1]; p += 2; continue;

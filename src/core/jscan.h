@@ -66,14 +66,4 @@ bool llmt_jval_streq(llmt_jval v, const char *s);
  * returns dflt when v is not a number. */
 long long llmt_jval_integer_or(llmt_jval v, long long dflt);
 
-/* Length of the UTF-8 sequence at p (avail bytes readable) that jansson accepts: no
- * overlong forms, no surrogates, nothing above U+10FFFF. 0 when invalid; *cp gets the
- * code point. */
-size_t llmt_utf8_decode(const unsigned char *p, size_t avail, unsigned *cp);
-
-/* Makes the NUL-terminated s valid UTF-8 in place: a sequence cut short at the end (a
- * message truncated by a fixed-size buffer) is removed, any other invalid byte becomes
- * '?'. Messages go into JSON files, where a string that is not UTF-8 cannot be written. */
-void llmt_utf8_scrub(char *s);
-
 #endif

@@ -1,48 +1,13 @@
 #include "core/jsonw.h"
 
+#include "core/utf8.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #define JSONW_MAX_DEPTH 2048 /* jansson's own limit is its loop check; this bounds recursion */
-
-/* Decodes one UTF-8 sequence at s (n bytes left) into *cp; returns its length, 0 if
- * invalid (jansson's dump fails on such strings, and so do we). */
-static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned c = s[0], v;
-    size_t len, i;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        v = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        v = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    /* overlong forms, surrogates and values past U+10FFFF are invalid */
-    if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-        (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
 
 /* Decimal digits of v into buf (>= 21 bytes); returns the length. printf-free: integers
  * are most of the numbers in a result line. */
@@ -112,7 +77,7 @@ static bool dump_string(const char *str, size_t len, llmt_buf *b, bool ascii)
             break;
         c = s[i];
         if (c >= 0x80) {
-            n = utf8_next(s + i, len - i, &cp);
+            n = llmt_utf8_decode(s + i, len - i, &cp); /* 0: jansson refuses the string */
             if (!n)
                 return false;
             if (!ascii) {

@@ -8,6 +8,8 @@
 #include "config/jcheck.h"
 #include "score/score.h"
 
+#include "core/utf8.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -201,53 +203,14 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *out)
 {
     size_t i = 0, k = 0;
     while (i < n) {
-        unsigned c = s[i];
-        uint32_t cp;
-        size_t len;
-        if (c < 0x80) {
-            out[k++] = c;
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
+        unsigned cp;
+        size_t len = llmt_utf8_decode(s + i, n - i, &cp);
+        if (len) {
+            out[k++] = cp;
+            i += len;
         } else {
-            out[k++] = 0xDC00u + c;
-            i++;
-            continue;
+            out[k++] = 0xDC00u + s[i++];
         }
-        if (i + len > n) {
-            out[k++] = 0xDC00u + c;
-            i++;
-            continue;
-        } else {
-            size_t j;
-            bool ok = true;
-            for (j = 1; j < len; j++) {
-                if ((s[i + j] & 0xC0) != 0x80) {
-                    ok = false;
-                    break;
-                }
-                cp = (cp << 6) | (s[i + j] & 0x3Fu);
-            }
-            if (ok && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-                       (cp >= 0xD800 && cp <= 0xDFFF)))
-                ok = false;
-            if (!ok) {
-                out[k++] = 0xDC00u + c;
-                i++;
-                continue;
-            }
-        }
-        out[k++] = cp;
-        i += len;
     }
     return k;
 }

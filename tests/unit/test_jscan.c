@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/jscan.h"
+#include "core/utf8.h"
 #include "llmt/error.h"
 
 static bool jansson_ok(const char *s, size_t n)
