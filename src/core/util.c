@@ -133,10 +133,11 @@ int llmt_strcasecmp(const char *a, const char *b)
 static llmt_status read_error(llmt_error *err, llmt_status st, const char *dir, const char *name,
                               const char *what, int e)
 {
-    size_t n = dir ? strlen(dir) : 0;
-    const char *sep = dir && !(n && dir[n - 1] == '/') ? "/" : "";
-    return llmt_error_set(err, st, "%s%s%s: %s%s", dir ? dir : "", sep, name, what,
-                          st == LLMT_E_NOMEM ? "out of memory" : strerror(e));
+    char *path = dir ? llmt_path_join(dir, name) : NULL;
+    st = llmt_error_set(err, st, "%s: %s%s", path ? path : name, what,
+                        st == LLMT_E_NOMEM ? "out of memory" : strerror(e));
+    free(path);
+    return st;
 }
 
 /* Small files, read whole into the stack by one read() when their type is known */
