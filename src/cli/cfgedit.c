@@ -128,7 +128,7 @@ int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
             const char *v = json_string_value(json_object_get(tv, "path"));
             if (!v || !d->task_paths || !d->task_path_names)
                 continue;
-            d->task_paths[d->n_task_paths] = v[0] == '/' ? llmt_strdup(v) : llmt_path_join(p->dir, v);
+            d->task_paths[d->n_task_paths] = llmt_path_resolve(p->dir, v);
             d->task_path_names[d->n_task_paths++] = llmt_strdup(tk);
         }
     }

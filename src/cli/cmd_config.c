@@ -143,7 +143,7 @@ static void validate_all(cli_ctx *ctx, llmt_diags *diags, size_t *checked, char 
         json_object_foreach(tl, k, t) {
             const char *tp = json_string_value(json_object_get(t, "path"));
             if (tp) {
-                char *full = tp[0] == '/' ? llmt_strdup(tp) : llmt_path_join(p->dir, tp);
+                char *full = llmt_path_resolve(p->dir, tp);
                 if (full && llmt_is_dir(full))
                     validate_tasks(full, diags, checked);
                 else

@@ -292,7 +292,7 @@ char *llmt_project_path_setting(const llmt_project *p, const char *key)
     const char *v = json_string_value(llmt_project_get(p, key));
     if (!v)
         return NULL;
-    return v[0] == '/' ? llmt_strdup(v) : llmt_path_join(p->dir, v);
+    return llmt_path_resolve(p->dir, v);
 }
 
 /* The defaults of project settings: what commands use when llm-tester.json does not

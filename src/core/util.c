@@ -351,6 +351,11 @@ char *llmt_path_join(const char *a, const char *b)
     return llmt_concat3(a, n && a[n - 1] == '/' ? "" : "/", b);
 }
 
+char *llmt_path_resolve(const char *dir, const char *path)
+{
+    return path[0] == '/' ? llmt_strdup(path) : llmt_path_join(dir, path);
+}
+
 char *llmt_path_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');

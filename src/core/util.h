@@ -47,6 +47,9 @@ bool llmt_same_file(const char *a, const char *b);
 /* mkdir -p */
 llmt_status llmt_mkdirs(const char *path, llmt_error *err);
 char *llmt_path_join(const char *a, const char *b);
+/* `path` as a file beside `dir` means it: relative paths joined to dir, absolute ones as
+ * they are. malloc'd. */
+char *llmt_path_resolve(const char *dir, const char *path);
 /* mkdir -p of the folder that will hold `file` (nothing to do for a bare name). */
 llmt_status llmt_mkdirs_for_file(const char *file, llmt_error *err);
 /* The folder part of a path: "a/b" -> "a", "b" -> ".", "/b" -> "/". Caller frees. */

@@ -202,7 +202,7 @@ static llmt_status load_reply(json_t *rule, const char *file, const char *dir, c
         *out = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
     } else if (json_is_string(rf)) {
         const char *p = json_string_value(rf);
-        char *full = p[0] == '/' ? llmt_strdup(p) : llmt_path_join(dir, p);
+        char *full = llmt_path_resolve(dir, p);
         llmt_status st = llmt_read_file(full, out, NULL, err);
         free(full);
         if (st != LLMT_OK)
