@@ -2,8 +2,11 @@
 
 #include <curl/curl.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -18,6 +21,10 @@
  * is seen quickly without any file descriptor shared with the handler. */
 #define POLL_CAP_MS 100.0
 #define DEFAULT_OUTPUT_BOUND 4096
+/* Automatic lanes: one per online CPU, at most MAX_AUTO_LANES, each with at least
+ * MIN_LANE_SLOTS of the global concurrency. Below that one loop keeps up. */
+#define MAX_AUTO_LANES 4
+#define MIN_LANE_SLOTS 16
 
 typedef enum {
     JS_READY,      /* waiting for a slot, the provider's limiter or the budget */
@@ -34,13 +41,17 @@ typedef struct prov {
 } prov;
 
 typedef struct ejob ejob;
+typedef struct engine engine;
 typedef struct jlist {
     ejob *head, *tail;
     size_t n;
 } jlist;
 
+typedef struct lane lane;
+
 struct ejob {
     llmt_engine_job *job;
+    lane *lane;                /* the lane whose slot (and transfer) the attempt holds */
     ejob *prev, *next;
     jlist *list;
     job_state state;
@@ -70,25 +81,44 @@ struct ejob {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-typedef struct engine {
+/* One event loop: a curl multi handle and the transfers it drives, on its own thread.
+ * Only its own thread touches its multi handle, pool and http list; everything else
+ * the lanes share lives in the engine, under the engine's lock. */
+struct lane {
+    engine *E;
+    CURLM *multi;
+    CURL **pool;               /* idle easy handles (keep their connection state) */
+    size_t n_pool, cap_pool;
+    jlist http;                /* its transfers */
+    long slots, cap;           /* attempts it holds; its share of the global concurrency */
+    long share;                /* its cap once every lane runs (lane 0 has them all before) */
+    double next_wake_ms;       /* earliest limiter wake-up found during its last pass */
+    pthread_t thread;
+    bool threaded;
+};
+
+struct engine {
     llmt_manager *mgr;
     llmt_registry *reg;
     const llmt_engine_options *o;
     const llmt_engine_callbacks *cb;
-    CURLM *multi;
-    CURL **pool;               /* idle easy handles (keep their connection state) */
-    size_t n_pool, cap_pool;
+    /* Held by a lane for everything but curl_multi_perform and curl_multi_poll, the
+     * socket work that the lanes do in parallel. Provider code, the callbacks and the
+     * shared limiters, budget and lists therefore run one lane at a time. */
+    pthread_mutex_t mu;
+    lane *lanes;
+    unsigned n_lanes;
+    bool lanes_started;        /* lanes 1.. run (from the first HTTP transfer on) */
     prov *provs;
     size_t n_provs, cap_provs;
-    jlist ready, waiting, http;
+    jlist ready, waiting;
     size_t active;             /* jobs handed out and not yet done */
     size_t window;             /* max active jobs */
-    long slots;                /* attempts occupying a concurrency slot */
+    long slots;                /* attempts occupying a concurrency slot, all lanes */
     bool exhausted;            /* the producer has nothing more */
     bool stopping;
     double stop_deadline_ms;
     double reserved_usd, spent_usd;
-    double next_wake_ms;       /* earliest limiter wake-up found during a pass */
     bool kick;                 /* a job became ready outside a scan: scan again soon */
     unsigned long pass;
     double started_ms, last_progress_ms;
@@ -97,7 +127,7 @@ typedef struct engine {
     bool oom;
     ejob *spare;               /* finished ejobs kept for reuse (at most `window`): a
                                   2 KB calloc/free per job showed in the profile */
-} engine;
+};
 
 /* ---------------------------------------------------------------- lists */
 
@@ -259,13 +289,24 @@ void llmt_attempts_free(llmt_attempts *a)
 
 /* ---------------------------------------------------------------- finishing */
 
+/* The attempt gives back the concurrency slot it took on its lane. */
+static void slot_release(engine *E, ejob *j)
+{
+    j->lane->slots--;
+    E->slots--;
+}
+
+
+/* Only on the lane that holds the transfer: its multi handle is not shared. */
 static void release_transfer(engine *E, ejob *j)
 {
+    (void)E;
     if (j->easy) {
-        curl_multi_remove_handle(E->multi, j->easy);
+        lane *L = j->lane;
+        curl_multi_remove_handle(L->multi, j->easy);
         curl_easy_reset(j->easy);
-        if (E->n_pool < E->cap_pool)
-            E->pool[E->n_pool++] = j->easy;
+        if (L->n_pool < L->cap_pool)
+            L->pool[L->n_pool++] = j->easy;
         else
             curl_easy_cleanup(j->easy);
         j->easy = NULL;
@@ -563,9 +604,11 @@ static void start_local(engine *E, ejob *j, double now)
         list_push(&E->waiting, j);
         return;
     }
-    E->slots--;
+    slot_release(E, j);
     attempt_ended(E, j, st, llmt_now_ms());
 }
+
+static void start_lane_threads(engine *E);
 
 static void start_http(engine *E, ejob *j)
 {
@@ -573,11 +616,16 @@ static void start_http(engine *E, ejob *j)
     const llmt_manager_options *mo = llmt_manager_opts(E->mgr);
     llmt_http_options hopt;
     llmt_status st;
+    /* Lanes split curl's socket work; a run of local providers has none, and would
+     * only contend for the lock: the other lanes start with the first transfer. */
+    if (!E->lanes_started)
+        start_lane_threads(E);
     llmt_error_clear(&j->err);
     memset(&j->hreq, 0, sizeof j->hreq);
     st = ops->build_request(j->call.entry->state, &j->call.req, &j->hreq, &j->err);
     if (st == LLMT_OK) {
-        j->easy = E->n_pool ? E->pool[--E->n_pool] : curl_easy_init();
+        lane *L = j->lane;
+        j->easy = L->n_pool ? L->pool[--L->n_pool] : curl_easy_init();
         if (!j->easy)
             st = llmt_error_set(&j->err, LLMT_E_NOMEM, "curl_easy_init failed");
     }
@@ -592,7 +640,7 @@ static void start_http(engine *E, ejob *j)
     }
     if (st == LLMT_OK) {
         curl_easy_setopt(j->easy, CURLOPT_PRIVATE, (void *)j);
-        if (curl_multi_add_handle(E->multi, j->easy) != CURLM_OK) {
+        if (curl_multi_add_handle(j->lane->multi, j->easy) != CURLM_OK) {
             curl_easy_cleanup(j->easy); /* not in the multi: release_transfer must skip it */
             j->easy = NULL;
             st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "curl_multi_add_handle failed");
@@ -602,12 +650,12 @@ static void start_http(engine *E, ejob *j)
         if (!j->err.provider[0])
             snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
         release_transfer(E, j);
-        E->slots--;
+        slot_release(E, j);
         attempt_ended(E, j, st, llmt_now_ms());
         return;
     }
     j->state = JS_HTTP;
-    list_push(&E->http, j);
+    list_push(&j->lane->http, j);
 }
 
 static void park(engine *E, ejob *j)
@@ -617,9 +665,9 @@ static void park(engine *E, ejob *j)
         list_push(&E->ready, j);
 }
 
-/* Tries to start the job's next attempt now. The job is new (on no list) or on the
- * ready list. A blocked job ends up on the ready list. */
-static start_result try_start(engine *E, ejob *j)
+/* Tries to start the job's next attempt now, on lane L. The job is new (on no list) or
+ * on the ready list. A blocked job ends up on the ready list. */
+static start_result try_start(engine *E, lane *L, ejob *j)
 {
     double now = llmt_now_ms(), wait;
     if (!prepare(E, j))
@@ -650,14 +698,16 @@ static start_result try_start(engine *E, ejob *j)
     wait = llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now);
     if (wait != 0) {
         j->pv->blocked_pass = E->pass;
-        if (wait > 0 && now + wait < E->next_wake_ms)
-            E->next_wake_ms = now + wait;
+        if (wait > 0 && now + wait < L->next_wake_ms)
+            L->next_wake_ms = now + wait;
         park(E, j);
         return START_BLOCKED;
     }
     list_remove(j);
     llmt_limiter_start(&j->pv->lim, j->est_tokens, now);
     E->reserved_usd += j->est_cost;
+    j->lane = L;
+    L->slots++;
     E->slots++;
     j->n_attempts++;
     E->stats.attempts++;
@@ -678,17 +728,18 @@ static bool interrupted(const engine *E)
     return E->o->interrupted && *E->o->interrupted;
 }
 
-static void dispatch(engine *E)
+/* Starts what lane L has room for: ready jobs first, then new ones. */
+static void dispatch(engine *E, lane *L)
 {
     ejob *j, *nx;
     E->pass++;
-    E->next_wake_ms = INFINITY;
+    L->next_wake_ms = INFINITY;
     E->kick = false;
-    for (j = E->ready.head; j && E->slots < E->o->concurrency && !E->stopping; j = nx) {
+    for (j = E->ready.head; j && L->slots < L->cap && !E->stopping; j = nx) {
         nx = j->next;
-        try_start(E, j);
+        try_start(E, L, j);
     }
-    while (!E->stopping && !E->exhausted && E->slots < E->o->concurrency &&
+    while (!E->stopping && !E->exhausted && L->slots < L->cap &&
            E->active < E->window && !interrupted(E) && !E->oom) {
         llmt_engine_job *job = NULL;
         ejob *n;
@@ -721,7 +772,7 @@ static void dispatch(engine *E)
         n->state = JS_READY;
         llmt_error_clear(&n->err);
         E->active++;
-        try_start(E, n);
+        try_start(E, L, n);
         progress_maybe(E, false);
     }
 }
@@ -750,15 +801,15 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
         }
     }
     release_transfer(E, j);
-    E->slots--;
+    slot_release(E, j);
     attempt_ended(E, j, st, llmt_now_ms());
 }
 
-static void drain(engine *E)
+static void drain(engine *E, lane *L)
 {
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(E->multi, &left)) != NULL) {
+    while ((msg = curl_multi_info_read(L->multi, &left)) != NULL) {
         CURL *easy;
         CURLcode rc;
         char *priv = NULL;
@@ -790,7 +841,7 @@ static double fire_timers(engine *E, double now)
         }
         list_remove(j);
         if (j->state == JS_SIMLAT) {
-            E->slots--;
+            slot_release(E, j);
             attempt_ended(E, j, j->pending_st, now);
         } else {
             j->state = JS_READY;
@@ -810,7 +861,7 @@ static void cancel_list(engine *E, jlist *l, bool held_slot, const char *why)
         if (slot) {
             llmt_error_set(&j->err, LLMT_E_CANCELLED, "%s", why);
             record_attempt(j, LLMT_E_CANCELLED, llmt_now_ms() - j->attempt_start_ms, false);
-            E->slots--;
+            slot_release(E, j);
             if (j->pv)
                 llmt_limiter_finish(&j->pv->lim, j->est_tokens, -1, false, false, -1,
                                     llmt_now_ms());
@@ -821,39 +872,59 @@ static void cancel_list(engine *E, jlist *l, bool held_slot, const char *why)
     }
 }
 
-static void loop(engine *E)
+/* Lane L leaves its poll early: there is something it must see now. */
+static void wake_other_lanes(engine *E, const lane *L)
+{
+    unsigned i;
+    for (i = 0; i < E->n_lanes; i++)
+        if (&E->lanes[i] != L)
+            curl_multi_wakeup(E->lanes[i].multi);
+}
+
+/* With the lock held. The first lane to see the interrupt cancels what was not sent;
+ * after the grace period each lane cancels its own transfers. */
+static void handle_stop(engine *E, lane *L, double now)
+{
+    if (!E->stopping && interrupted(E)) {
+        ejob *j, *nx;
+        E->stopping = true;
+        E->stats.interrupted = true;
+        E->stop_deadline_ms = now + E->o->grace_ms;
+        cancel_list(E, &E->ready, false, "interrupted before it was sent");
+        /* retry waits are cancelled; simulated latencies are in flight: they get grace */
+        for (j = E->waiting.head; j; j = nx) {
+            nx = j->next;
+            if (j->state == JS_RETRY_WAIT) {
+                list_remove(j);
+                fail_now(E, j, LLMT_E_CANCELLED, "interrupted while waiting to retry");
+            }
+        }
+    }
+    if (E->stopping && now >= E->stop_deadline_ms) {
+        cancel_list(E, &L->http, true, "interrupted: no reply within the grace period");
+        cancel_list(E, &E->waiting, false, "interrupted: no reply within the grace period");
+    }
+}
+
+/* One lane's event loop. The socket work (curl_multi_perform, curl_multi_poll) runs
+ * without the lock; reading replies, deciding and dispatching run under it. */
+static void loop(engine *E, lane *L)
 {
     int running = 0;
     for (;;) {
-        double now = llmt_now_ms(), next_due, timeout;
-        if (!E->stopping && interrupted(E)) {
-            E->stopping = true;
-            E->stats.interrupted = true;
-            E->stop_deadline_ms = now + E->o->grace_ms;
-            cancel_list(E, &E->ready, false, "interrupted before it was sent");
-            /* retry waits are cancelled; simulated latencies are in flight: they get grace */
-            {
-                ejob *j, *nx;
-                for (j = E->waiting.head; j; j = nx) {
-                    nx = j->next;
-                    if (j->state == JS_RETRY_WAIT) {
-                        list_remove(j);
-                        fail_now(E, j, LLMT_E_CANCELLED, "interrupted while waiting to retry");
-                    }
-                }
-            }
-        }
-        if (E->stopping && now >= E->stop_deadline_ms) {
-            cancel_list(E, &E->http, true, "interrupted: no reply within the grace period");
-            cancel_list(E, &E->waiting, false, "interrupted: no reply within the grace period");
-        }
-        curl_multi_perform(E->multi, &running);
-        drain(E);
-        next_due = fire_timers(E, llmt_now_ms());
-        dispatch(E);
+        double now, next_due, timeout;
+        curl_multi_perform(L->multi, &running);
+        pthread_mutex_lock(&E->mu);
+        handle_stop(E, L, llmt_now_ms());
+        drain(E, L);
+        fire_timers(E, llmt_now_ms());
+        dispatch(E, L);
         progress_maybe(E, false);
-        if (E->active == 0 && (E->exhausted || E->stopping || E->oom))
+        if (E->active == 0 && (E->exhausted || E->stopping || E->oom)) {
+            wake_other_lanes(E, L); /* they may sleep up to POLL_CAP_MS otherwise */
+            pthread_mutex_unlock(&E->mu);
             break;
+        }
         now = llmt_now_ms();
         timeout = POLL_CAP_MS;
         if (E->waiting.head) {
@@ -861,16 +932,99 @@ static void loop(engine *E)
             if (next_due - now < timeout)
                 timeout = next_due - now;
         }
-        if (E->next_wake_ms - now < timeout)
-            timeout = E->next_wake_ms - now;
+        if (L->next_wake_ms - now < timeout)
+            timeout = L->next_wake_ms - now;
         if (E->stopping && E->stop_deadline_ms - now < timeout)
             timeout = E->stop_deadline_ms - now;
-        if (E->kick && E->slots < E->o->concurrency)
+        if (E->kick && L->slots < L->cap)
             timeout = 0;
         if (timeout < 0)
             timeout = 0;
-        curl_multi_poll(E->multi, NULL, 0, (int)ceil(timeout), NULL);
+        pthread_mutex_unlock(&E->mu);
+        curl_multi_poll(L->multi, NULL, 0, (int)ceil(timeout), NULL);
     }
+}
+
+static void *lane_thread(void *arg)
+{
+    lane *L = arg;
+    loop(L->E, L);
+    return NULL;
+}
+
+/* How many lanes: the caller's choice, else one per online CPU (at most
+ * MAX_AUTO_LANES) while each keeps MIN_LANE_SLOTS of the concurrency. One loop is
+ * bound by curl's socket work at about 50,000 requests a second on loopback. */
+static unsigned lanes_for(const llmt_engine_options *o)
+{
+    long n = o->lanes;
+    if (n <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus > MAX_AUTO_LANES ? MAX_AUTO_LANES : cpus;
+        while (n > 1 && o->concurrency / n < MIN_LANE_SLOTS)
+            n--;
+    }
+    if (n > o->concurrency)
+        n = o->concurrency;
+    if (n > LLMT_ENGINE_MAX_LANES)
+        n = LLMT_ENGINE_MAX_LANES;
+    return n < 1 ? 1 : (unsigned)n;
+}
+
+/* `cap`: what the lane may hold before the other lanes start (all for lane 0, none
+ * for the others); `share`: after. */
+static bool lane_init(engine *E, lane *L, long cap, long share)
+{
+    L->E = E;
+    L->cap = cap;
+    L->share = share;
+    L->cap_pool = (size_t)share + 4;
+    L->pool = calloc(L->cap_pool, sizeof(*L->pool));
+    L->multi = curl_multi_init();
+    if (!L->pool || !L->multi)
+        return false;
+    /* one connection per transfer at most: keep the cache big enough for all of them
+     * (lane 0 may briefly hold more than its share: those just are not kept) */
+    curl_multi_setopt(L->multi, CURLMOPT_MAXCONNECTS, cap > share ? cap + 4 : share + 4);
+    return true;
+}
+
+static void lane_free(lane *L)
+{
+    size_t i;
+    for (i = 0; i < L->n_pool; i++)
+        curl_easy_cleanup(L->pool[i]);
+    free(L->pool);
+    if (L->multi)
+        curl_multi_cleanup(L->multi);
+}
+
+/* Lanes 1.. on their own threads, which leave SIGINT/SIGTERM to the caller's thread.
+ * Called on lane 0 (the only one running until then). Lane 0 then keeps only its own
+ * share, plus that of a lane whose thread cannot start; until its transfers drop under
+ * it, it just starts nothing new. */
+static void start_lane_threads(engine *E)
+{
+    sigset_t block, old;
+    unsigned i;
+    E->lanes_started = true;
+    if (E->n_lanes < 2)
+        return;
+    E->lanes[0].cap = E->lanes[0].share;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (i = 1; i < E->n_lanes; i++) {
+        lane *L = &E->lanes[i];
+        L->cap = L->share;
+        L->threaded = pthread_create(&L->thread, NULL, lane_thread, L) == 0;
+        if (!L->threaded) {
+            E->lanes[0].cap += L->cap;
+            L->cap = 0;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 llmt_status llmt_engine_run(llmt_manager *mgr, const llmt_engine_options *o,
@@ -879,6 +1033,7 @@ llmt_status llmt_engine_run(llmt_manager *mgr, const llmt_engine_options *o,
 {
     engine E;
     llmt_status st = LLMT_OK;
+    bool locked = false;
     size_t i;
     memset(&E, 0, sizeof E);
     if (!mgr || !o || !cb || !cb->next || !cb->done || o->concurrency < 1)
@@ -890,18 +1045,31 @@ llmt_status llmt_engine_run(llmt_manager *mgr, const llmt_engine_options *o,
     E.window = (size_t)o->concurrency * 2 + 8;
     E.cap_provs = llmt_registry_count(E.reg) + 1;
     E.provs = calloc(E.cap_provs, sizeof(*E.provs));
-    E.cap_pool = (size_t)o->concurrency + 4;
-    E.pool = calloc(E.cap_pool, sizeof(*E.pool));
-    E.multi = curl_multi_init();
-    if (!E.provs || !E.pool || !E.multi) {
+    E.n_lanes = lanes_for(o);
+    E.lanes = calloc(E.n_lanes, sizeof(*E.lanes));
+    if (!E.provs || !E.lanes) {
         st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory starting the engine");
         goto done;
     }
-    /* one connection per transfer at most: keep the cache big enough for all of them */
-    curl_multi_setopt(E.multi, CURLMOPT_MAXCONNECTS, (long)o->concurrency + 4);
+    for (i = 0; i < E.n_lanes; i++) {
+        /* the global concurrency, dealt out: the lanes' shares add up to it */
+        long share = o->concurrency / (long)E.n_lanes + ((long)i < o->concurrency % (long)E.n_lanes);
+        if (!lane_init(&E, &E.lanes[i], i == 0 ? o->concurrency : 0, share)) {
+            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory starting the engine");
+            goto done;
+        }
+    }
+    if (pthread_mutex_init(&E.mu, NULL) != 0) {
+        st = llmt_error_set(err, LLMT_E_INTERNAL, "cannot create the engine's lock");
+        goto done;
+    }
+    locked = true;
     llmt_rng_seed(&E.rng, o->seed ^ 0x9e3779b97f4a7c15ull);
     E.started_ms = E.last_progress_ms = llmt_now_ms();
-    loop(&E);
+    loop(&E, &E.lanes[0]);
+    for (i = 1; i < E.n_lanes; i++)
+        if (E.lanes[i].threaded)
+            pthread_join(E.lanes[i].thread, NULL);
     progress_maybe(&E, true);
     if (E.oom)
         st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory during the run");
@@ -911,14 +1079,14 @@ done:
         free(E.spare);
         E.spare = nx;
     }
-    for (i = 0; i < E.n_pool; i++)
-        curl_easy_cleanup(E.pool[i]);
-    free(E.pool);
+    for (i = 0; E.lanes && i < E.n_lanes; i++)
+        lane_free(&E.lanes[i]);
+    free(E.lanes);
     for (i = 0; i < E.n_provs; i++)
         llmt_http_header_cache_free(&E.provs[i].headers);
     free(E.provs);
-    if (E.multi)
-        curl_multi_cleanup(E.multi);
+    if (locked)
+        pthread_mutex_destroy(&E.mu);
     if (stats) {
         *stats = E.stats;
         stats->spent_usd = E.spent_usd;

@@ -1,6 +1,10 @@
 /*
- * The run engine: one event loop over the curl multi interface that drives every
- * request of a run (no thread per request).
+ * The run engine: event loops over the curl multi interface that drive every request
+ * of a run (no thread per request). Usually one loop; at high concurrency on several
+ * CPUs a few "lanes", each a loop with its own multi handle on its own thread and a
+ * share of the global concurrency, because one loop is then bound by curl's socket
+ * work. The lanes share one lock for everything except that socket work, so the
+ * limiters, the budget, provider code and the callbacks below see one lane at a time.
  *
  * Jobs come from a producer callback, lazily, so a run of 100,000 cases holds only
  * the jobs in its dispatch window. Each job is one request with a chain of models
@@ -84,6 +88,8 @@ typedef struct llmt_engine_stats {
     bool interrupted;
 } llmt_engine_stats;
 
+/* The callbacks are called one at a time, but not always on the thread that called
+ * llmt_engine_run: with several lanes, on any lane's thread. */
 typedef struct llmt_engine_callbacks {
     /* Hands out the next job (*job stays the producer's), or returns false when none is
      * left. Called only while the engine has room for it. */
@@ -95,8 +101,14 @@ typedef struct llmt_engine_callbacks {
     void *ud;
 } llmt_engine_callbacks;
 
+/* Most event loops one run uses (llmt_engine_options.lanes). */
+#define LLMT_ENGINE_MAX_LANES 16
+
 typedef struct llmt_engine_options {
     long concurrency;            /* requests in flight at once, all providers; >= 1 */
+    long lanes;                  /* event loops sharing the concurrency, each on its own
+                                    thread; 0 = automatic (one per CPU while each gets
+                                    16 slots: 1 below concurrency 32) */
     long timeout_ms;             /* total per HTTP request; 0 = manager's/120 s */
     long connect_timeout_ms;     /* 0 = manager's/10 s */
     llmt_retry_policy retry;

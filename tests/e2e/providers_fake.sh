@@ -85,6 +85,25 @@ check "-vv redacts keys" contains "$WORK/err" "[REDACTED]"
 check "key never in logs" sh -c "! grep -q VERYSECRET '$WORK/err'"
 check "key never in results" sh -c "! grep -rq VERYSECRET '$WORK/o'"
 
+# high concurrency: on a machine with 2+ CPUs the engine splits -j 64 over two event
+# loops (lanes). Every call is sent once and answered once, whatever lane it took.
+# The providers' own rpm limits are lifted, or they would pace this to minutes.
+n_before=$(wc -l <"$WORK/requests.jsonl")
+CALLS=$((8 * 6 * 20))
+run_cli 0 run --tasks "$T" --models openai:gpt-4.1-mini --models anthropic:claude-haiku-4-5 \
+    --models gemini:gemini-2.5-flash --models mistral:mistral-small-latest \
+    --models openrouter:openai/gpt-4.1-mini --models ollama:llama3.1:8b \
+    --repeat 20 --concurrency 64 --no-history --output "$WORK/lanes" \
+    $(for p in openai anthropic gemini mistral openrouter ollama; do printf ' --provider-limit %s:concurrency=0,rpm=0,tpm=0' $p; done)
+L="$WORK/lanes/results.jsonl"
+check "-j 64: one result per call" test "$(wc -l <"$L")" -eq "$CALLS"
+check "-j 64: every call answered" test "$(jq -s '[.[] | select(.error == null and .answered_by != null)] | length' "$L")" -eq "$CALLS"
+check "-j 64: no call twice" test "$(jq -r '"\(.task)/\(.case)/\(.provider):\(.model)/\(.repeat)"' "$L" | sort -u | wc -l)" -eq "$CALLS"
+check "-j 64: one request per call" test "$(($(wc -l <"$WORK/requests.jsonl") - n_before))" -eq "$CALLS"
+check "-j 64: the nurse answers still score 100" \
+    test "$(jq -s '[.[] | select(.case == "nurse_part_time" and (.provider | IN("openai", "anthropic", "gemini", "ollama")))
+                     | .accuracy == 100] | length == 80 and all' "$L")" = true
+
 # quota is reported as such, not retried as a rate limit; exit 3
 export LLMT_OPENAI_BASE_URL="$base/quota/v1"
 run_cli 3 run --tasks "$T" --models openai:gpt-4.1-mini --filter job_ads/nurse --output "$WORK/q"

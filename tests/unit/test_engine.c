@@ -264,12 +264,17 @@ static void p_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
         f->stop = 1;
 }
 
+/* Event loops each test's engine runs: `test_engine --lanes N` (ctest runs 1 and 2).
+ * Set once by main before any test runs. */
+static long test_lanes = 1;
+
 static llmt_status fx_run(fx *f, llmt_engine_options *eo, llmt_engine_stats *stats)
 {
     llmt_engine_callbacks cb = {p_next, p_done, NULL, f};
     llmt_error err;
     llmt_status st;
     eo->interrupted = &f->stop;
+    eo->lanes = test_lanes;
     st = llmt_engine_run(f->mgr, eo, &cb, stats, &err);
     return st;
 }
@@ -826,8 +831,9 @@ static void engine_interrupt_grace_expires(void **state)
     fx_teardown(&f);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    char name[64];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(engine_runs_concurrently_within_limit),
         cmocka_unit_test(engine_honours_retry_after_seconds),
@@ -849,5 +855,8 @@ int main(void)
         cmocka_unit_test(engine_interrupt_stops_dispatch_and_cancels_the_rest),
         cmocka_unit_test(engine_interrupt_grace_expires),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    if (argc == 3 && strcmp(argv[1], "--lanes") == 0)
+        test_lanes = strtol(argv[2], NULL, 10);
+    snprintf(name, sizeof name, "engine, %ld lane(s)", test_lanes);
+    return cmocka_run_group_tests_name(name, tests, NULL, NULL);
 }
