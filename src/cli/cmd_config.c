@@ -17,6 +17,7 @@
 #include "provider/manager_internal.h"
 #include "provider/plugin.h"
 #include "provider/secrets.h"
+#include "providers/mock/mock.h"
 #include "task/task.h"
 
 static const llmt_builtin_provider *builtin(const char *name)
@@ -54,21 +55,51 @@ static const llmt_builtin_provider *override_target(const char *path)
     return b;
 }
 
+/* The tasks under dir, and each task's mock_rules.json (read by the mock provider on
+ * the task's first request: checked here by the same parser). */
 static void validate_tasks(const char *dir, llmt_diags *diags, size_t *checked)
 {
     llmt_taskset ts;
     llmt_error err;
+    size_t i;
     memset(&ts, 0, sizeof ts);
     if (llmt_tasks_discover(dir, &ts, diags, &err) != LLMT_OK)
         llmt_diags_add(diags, LLMT_DIAG_ERROR, dir, "", "cannot read the tasks folder: %s",
                        err.message);
     else
         *checked += ts.n_tasks;
+    for (i = 0; i < ts.n_tasks; i++) {
+        char *rules = llmt_path_join(ts.tasks[i].dir, LLMT_MOCK_RULES_NAME);
+        if (rules && llmt_path_exists(rules)) {
+            llmt_mock_rules_validate(rules, diags);
+            (*checked)++;
+        }
+        free(rules);
+    }
     llmt_taskset_free(&ts);
 }
 
-/* Validates one named file by what it is: task.json, an override, a provider config or
- * a project config. */
+/* A mock rules file: named like a task's, or an object with a top-level key of the rules
+ * format that no provider or project config has at the top level. */
+static bool is_mock_rules(const char *base, json_t *probe)
+{
+    static const char *const keys[] = {"rules", "errors", "default", "latency", NULL};
+    size_t i;
+    if (base && strcmp(base, LLMT_MOCK_RULES_NAME) == 0)
+        return true;
+    if (!json_is_object(probe) || json_object_get(probe, "env_key") ||
+        json_object_get(probe, "llm_models") || json_object_get(probe, "provider_type") ||
+        (base && (strcmp(base, LLMT_PROJECT_CONFIG_NAME) == 0 ||
+                  strcmp(base, LLMT_PROJECT_CONFIG_V1_NAME) == 0)))
+        return false;
+    for (i = 0; keys[i]; i++)
+        if (json_object_get(probe, keys[i]))
+            return true;
+    return false;
+}
+
+/* Validates one named file by what it is: task.json, an override, a mock rules file, a
+ * provider config or a project config. */
 static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
 {
     char *text = NULL, *base = basename_of(path);
@@ -90,6 +121,8 @@ static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
     } else if (b) {
         llmt_provider_config_free(llmt_provider_config_layered(b->config_json, b->config_path,
                                                                path, diags));
+    } else if (is_mock_rules(base, probe)) {
+        llmt_mock_rules_validate(path, diags);
     } else if (json_is_object(probe) && (json_object_get(probe, "env_key") ||
                                          json_object_get(probe, "llm_models") ||
                                          json_object_get(probe, "provider_type"))) {
@@ -103,7 +136,7 @@ static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
 }
 
 /* Everything the project uses: shipped provider configs, overrides, the project config,
- * and the tasks under tasks_dir (their task.json, schemas, cases). */
+ * and the tasks under tasks_dir (their task.json, schemas, cases, mock_rules.json). */
 static void validate_all(cli_ctx *ctx, llmt_diags *diags, size_t *checked, char **project_out)
 {
     const llmt_builtin_provider *b;

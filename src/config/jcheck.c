@@ -164,6 +164,20 @@ size_t llmt_edit_distance(const char *a, const char *b)
     return result;
 }
 
+const char *llmt_jc_suggest(const char *key, const char *const *known)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1, i, d;
+    for (i = 0; known[i]; i++) {
+        d = llmt_edit_distance(known[i], key);
+        if (d < best_d) {
+            best_d = d;
+            best = known[i];
+        }
+    }
+    return best && best_d <= 2 + strlen(key) / 6 ? best : NULL;
+}
+
 void llmt_jc_unknown_keys(llmt_jcheck *c, json_t *obj, const char *path, const char *const *known)
 {
     const char *key;
@@ -171,8 +185,8 @@ void llmt_jc_unknown_keys(llmt_jcheck *c, json_t *obj, const char *path, const c
     if (!json_is_object(obj))
         return;
     json_object_foreach(obj, key, v) {
-        const char *best = NULL;
-        size_t best_d = (size_t)-1, i;
+        const char *best;
+        size_t i;
         char *p;
         /* known keys first: distances are for suggestions only, and computing them for
          * every key of every built-in provider config showed in the start-up profile */
@@ -180,15 +194,9 @@ void llmt_jc_unknown_keys(llmt_jcheck *c, json_t *obj, const char *path, const c
             ;
         if (known[i])
             continue;
-        for (i = 0; known[i]; i++) {
-            size_t d = llmt_edit_distance(known[i], key);
-            if (d < best_d) {
-                best_d = d;
-                best = known[i];
-            }
-        }
+        best = llmt_jc_suggest(key, known);
         p = child_path(path, key);
-        if (best && best_d <= 2 + strlen(key) / 6)
+        if (best)
             llmt_diags_add(c->diags, LLMT_DIAG_WARNING, c->file, p,
                            "unknown key '%s' (did you mean '%s'?)", key, best);
         else

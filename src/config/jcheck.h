@@ -31,6 +31,9 @@ json_t *llmt_jc_object(llmt_jcheck *c, json_t *obj, const char *path, const char
 /* Warns about keys of obj not in the NULL-terminated list `known`, with a
  * "did you mean" suggestion for near misses. */
 void llmt_jc_unknown_keys(llmt_jcheck *c, json_t *obj, const char *path, const char *const *known);
+/* The key of the NULL-terminated list `known` closest to `key`, when it is close enough
+ * to suggest ("did you mean"); else NULL. Borrowed from `known`. */
+const char *llmt_jc_suggest(const char *key, const char *const *known);
 
 /* Loads a JSON file; a parse error becomes a diagnostic naming file, line and column. */
 json_t *llmt_jc_load_file(llmt_diags *diags, const char *file);

@@ -136,6 +136,46 @@ LLMT_PLUGIN_PATH=pl "$BIN" config validate >out 2>err; echo $? >rc
 check "validate reports a refused plugin" test "$(rc)" = 2
 check "refused plugin named" grep -q "plugin 'broken' refused" err
 rm -r pl
+# mock rules: a task's mock_rules.json, and a rules file named on the command line
+"$BIN" scaffold task rt --dir tasks >/dev/null 2>&1
+printf '{"config_version": 2, "tasks_dir": "tasks"}\n' > llm-tester.json
+T config validate
+files_before=$(sed -n 's/^OK: \([0-9]*\) file.*/\1/p' out)
+printf '{"rules": [{"regex": "^a+$", "in": "source", "reply": {"v": 1}}], "default": "{}"}\n' > tasks/rt/mock_rules.json
+T config validate
+check "validate accepts good task rules" test "$(rc)" = 0
+check "task rules are checked" test "$(sed -n 's/^OK: \([0-9]*\) file.*/\1/p' out)" = "$((files_before + 1))"
+printf '{"rules": [{"reply": "x", "probabilty": 0.5}, {"regex": "(", "reply": "y"}], "latency": 5}\n' > tasks/rt/mock_rules.json
+T config validate
+check "broken task rules: exit 2" test "$(rc)" = 2
+check "broken task rules: unknown field named" grep -q "tasks/rt/mock_rules.json: /rules/0/probabilty: unknown field (did you mean 'probability'?)" err
+check "broken task rules: bad regex named" grep -q "tasks/rt/mock_rules.json: /rules/1/regex: invalid regular expression" err
+check "broken task rules: every problem" grep -q "tasks/rt/mock_rules.json: /latency: expected an object, got number" err
+check "broken task rules: counted" grep -q "3 error(s)" err
+T config validate tasks/rt/mock_rules.json
+check "named task rules: exit 2" test "$(rc)" = 2
+check "named task rules: bad regex named" grep -q "tasks/rt/mock_rules.json: /rules/1/regex: invalid regular expression" err
+printf '[{"rules": []}]\n' > tasks/rt/mock_rules.json
+T config validate tasks/rt/mock_rules.json
+check "non-object rules: exit 2" test "$(rc)" = 2
+check "non-object rules: named" grep -q "tasks/rt/mock_rules.json: expected an object at the top level, got array" err
+: > tasks/rt/mock_rules.json
+T config validate
+check "empty task rules: exit 2" test "$(rc)" = 2
+check "empty task rules: named" grep -q "tasks/rt/mock_rules.json: invalid JSON" err
+rm -r tasks/rt
+printf '{"config_version": 2}\n' > llm-tester.json
+printf '{"errors": [{"error": {"class": "rate_limit"}, "every": 3}], "latency": {"fixed_ms": 5}}\n' > my-rules.json
+T config validate my-rules.json
+check "a rules file by content: ok" test "$(rc)" = 0
+check "a rules file by content: no warnings" test ! -s err
+printf '{"rules": [{"regex": "(", "reply": "x"}]}\n' > my-rules.json
+T config validate my-rules.json
+check "a rules file by content: bad regex exit 2" test "$(rc)" = 2
+check "a rules file by content: bad regex named" grep -q "my-rules.json: /rules/0/regex: invalid regular expression" err
+T run --tasks "$SRC/examples/tasks" --models mock:rules --mock-rules my-rules.json
+check "run refuses the file validate refuses" grep -q "my-rules.json: /rules/0/regex: invalid regular expression" err
+rm my-rules.json
 
 # --- migrate ---
 mkdir old && cp "$FIX/pyllm_config.json" old/ && cd old

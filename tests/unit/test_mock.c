@@ -12,9 +12,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "core/diag.h"
 #include "core/util.h"
 #include "llmt/manager.h"
 #include "provider/tokens.h"
+#include "providers/mock/mock.h"
 
 static const char *reference =
     "{\"title\":\"Senior Backend Engineer\",\"company\":\"Acme GmbH\",\"salary\":{\"min\":85000,"
@@ -605,7 +607,78 @@ static void test_mock_invalid_rules_name_file_and_path(void **state)
     expect_invalid(f, "{\"errors\": [{\"error\": {}}]}", "expected \"class\"");
     expect_invalid(f, "{\"rules\": [{\"reply_file\": \"missing.json\"}]}", "/rules/0/reply_file:");
     expect_invalid(f, "{\"latency\": {\"distribution\": \"lognormal\", \"median_ms\": 10, \"p95_ms\": 5}}", "p95_ms >= median_ms");
-    expect_invalid(f, "{\"latency\": {\"distribution\": \"gamma\"}}", "/latency: expected");
+    expect_invalid(f, "{\"latency\": {\"distribution\": \"gamma\"}}", "/latency/distribution: expected \"uniform\" or \"lognormal\"");
+    expect_invalid(f, "{\"latency\": {\"median_ms\": 5}}", "/latency: expected \"fixed_ms\"");
+}
+
+/* diags holds an error at exactly "<file>: <path>: ..." */
+static bool has_diag(const llmt_diags *d, const char *file, const char *path, const char *needle)
+{
+    size_t i;
+    for (i = 0; i < d->count; i++)
+        if (d->items[i].severity == LLMT_DIAG_ERROR && strcmp(d->items[i].file, file) == 0 &&
+            strcmp(d->items[i].path, path) == 0 && strstr(d->items[i].message, needle))
+            return true;
+    return false;
+}
+
+static void test_mock_rules_validate_reports_every_problem(void **state)
+{
+    fx *f = *state;
+    llmt_diags d = {0};
+    write_file(f->dir, "rules.json",
+               "{\"config_version\": 2, \"rulez\": [],"
+               " \"rules\": [{\"regex\": \"(\", \"reply\": \"x\"},"
+               "            {\"reply\": \"x\", \"probability\": 2, \"every\": 0, \"in\": 3},"
+               "            \"not a rule\", {\"contains\": \"q\", \"models\": [\"oracle\", 1]}],"
+               " \"errors\": [{\"error\": {\"class\": \"slow\", \"retryable\": \"yes\"}}],"
+               " \"default\": {\"reply\": \"z\", \"replay\": 1},"
+               " \"latency\": {\"fixed_ms\": -1}}");
+    assert_false(llmt_mock_rules_validate(f->rules_path, &d));
+    assert_true(has_diag(&d, f->rules_path, "/config_version", "expected 1"));
+    assert_true(has_diag(&d, f->rules_path, "/rulez", "did you mean 'rules'"));
+    assert_true(has_diag(&d, f->rules_path, "/rules/0/regex", "invalid regular expression"));
+    assert_true(has_diag(&d, f->rules_path, "/rules/1/probability", "between 0 and 1"));
+    assert_true(has_diag(&d, f->rules_path, "/rules/1/every", "integer >= 1"));
+    assert_true(has_diag(&d, f->rules_path, "/rules/1/in", "\"prompt\""));
+    assert_true(has_diag(&d, f->rules_path, "/rules/2", "expected an object, got string"));
+    assert_true(has_diag(&d, f->rules_path, "/rules/3/models/1", "expected a string"));
+    assert_true(has_diag(&d, f->rules_path, "/rules/3", "expected \"reply\""));
+    assert_true(has_diag(&d, f->rules_path, "/errors/0/error/class", "error class"));
+    assert_true(has_diag(&d, f->rules_path, "/errors/0/error/retryable", "boolean"));
+    assert_true(has_diag(&d, f->rules_path, "/default/replay", "did you mean 'reply'"));
+    assert_true(has_diag(&d, f->rules_path, "/latency/fixed_ms", ">= 0"));
+    assert_int_equal(d.errors, 13);
+    assert_int_equal(d.count, 13);
+    llmt_diags_free(&d);
+
+    /* a good file: nothing, and it loads */
+    write_file(f->dir, "rules.json",
+               "{\"config_version\": 1, \"description\": \"ok\","
+               " \"errors\": [{\"error\": {\"http_status\": 429}, \"times\": 1}],"
+               " \"rules\": [{\"regex\": \"^a+$\", \"in\": \"source\", \"reply\": {\"v\": 1}}],"
+               " \"default\": \"{}\", \"latency\": {\"fixed_ms\": 5}}");
+    assert_true(llmt_mock_rules_validate(f->rules_path, &d));
+    assert_int_equal(d.count, 0);
+
+    /* whatever the input, one diagnostic naming the file, never a crash */
+    write_file(f->dir, "rules.json", "[1, 2]");
+    assert_false(llmt_mock_rules_validate(f->rules_path, &d));
+    assert_true(has_diag(&d, f->rules_path, "", "expected an object at the top level, got array"));
+    llmt_diags_free(&d);
+    write_file(f->dir, "rules.json", "");
+    assert_false(llmt_mock_rules_validate(f->rules_path, &d));
+    assert_true(has_diag(&d, f->rules_path, "", "invalid JSON"));
+    llmt_diags_free(&d);
+    write_file(f->dir, "rules.json", "{\"rules\": [], \"rules\": []}");
+    assert_false(llmt_mock_rules_validate(f->rules_path, &d));
+    assert_true(has_diag(&d, f->rules_path, "", "duplicate"));
+    llmt_diags_free(&d);
+    assert_int_equal(unlink(f->rules_path), 0);
+    assert_false(llmt_mock_rules_validate(f->rules_path, &d));
+    assert_true(has_diag(&d, f->rules_path, "", "cannot read"));
+    assert_int_equal(d.count, 1);
+    llmt_diags_free(&d);
 }
 
 static void test_mock_token_counts_scale_with_text(void **state)
@@ -677,6 +750,7 @@ static void test_mock_rules_parser_survives_mutations(void **state)
     static const char alphabet[] = "{}[]\":,0123456789.-eatrulsn \\^$*(";
     llmt_rng rng;
     llmt_error err;
+    llmt_diags d = {0};
     size_t len = strlen(valid);
     int i, ok = 0, refused = 0;
     llmt_rng_seed(&rng, 20261125);
@@ -711,13 +785,21 @@ static void test_mock_rules_parser_survives_mutations(void **state)
         }
         m[n] = '\0';
         st = init_mock(f, m, 1, &err);
+        /* config validate checks the same file with the same parser: same verdict, and
+         * its first diagnostic is the run's error */
+        assert_int_equal(llmt_mock_rules_validate(f->rules_path, &d), st == LLMT_OK);
         if (st == LLMT_OK) {
+            assert_int_equal(d.count, 0);
             ok++;
         } else {
+            char *first = llmt_diag_format(&d.items[0]);
             assert_int_equal(st, LLMT_E_CONFIG);
             assert_non_null(strstr(err.message, "rules.json"));
+            assert_string_equal(first, err.message);
+            free(first);
             refused++;
         }
+        llmt_diags_free(&d);
         free(m);
     }
     /* both outcomes happen: the mutations are neither all harmless nor all fatal */
@@ -744,6 +826,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mock_latency_fixed_uniform_lognormal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_task_local_rules_come_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_invalid_rules_name_file_and_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mock_rules_validate_reports_every_problem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_token_counts_scale_with_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_blocking_path_waits_latency_and_prices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_rules_parser_survives_mutations, setup, teardown),

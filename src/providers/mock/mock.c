@@ -17,10 +17,15 @@
 #include <jansson.h>
 #include <math.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "providers/mock/mock.h"
+
+#include "config/jcheck.h"
+#include "core/diag.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/tokens.h"
@@ -166,32 +171,71 @@ static unsigned attempts_bump(mock_attempts *a, uint64_t key)
     return a->counts[i]++;
 }
 
-static bool known_key(const char *key, const char *const *keys)
+/* ---- loading a rules file --------------------------------------------------------------
+ * One parser for the run and for `config validate` (llmt_mock_rules_validate): every
+ * problem becomes a diagnostic naming the file and the JSON path, and loading goes on
+ * after it so that validate lists them all; at run time the first one is the error. A
+ * file is usable exactly when it produced no error, so the two cannot disagree. */
+
+typedef struct rules_ctx {
+    llmt_diags *diags;
+    const char *file;
+    const char *dir; /* the file's folder: reply_file is relative to it */
+    bool nomem;
+} rules_ctx;
+
+/* An error at `path` + `sub` (JSON pointers; `sub` "" or "/field"). */
+static void bad(rules_ctx *c, const char *path, const char *sub, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void bad(rules_ctx *c, const char *path, const char *sub, const char *fmt, ...)
 {
-    for (; *keys; keys++)
-        if (strcmp(key, *keys) == 0)
-            return true;
-    return false;
+    llmt_buf msg = {0};
+    char *at = llmt_asprintf("%s%s", path, sub);
+    va_list ap;
+    va_start(ap, fmt);
+    llmt_buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (!at || !msg.data)
+        c->nomem = true;
+    else
+        llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, at, "%s", msg.data);
+    free(at);
+    llmt_buf_free(&msg);
 }
 
-/* Unknown keys are errors so that a typo ("probabilty") does not silently do nothing. */
-static llmt_status check_keys(json_t *obj, const char *file, const char *path,
-                              const char *const *keys, llmt_error *err)
+/* Unknown keys are errors (not warnings as in the other config files) so that a typo
+ * ("probabilty") does not silently do nothing. */
+static bool check_keys(rules_ctx *c, json_t *obj, const char *path, const char *const *keys)
 {
     const char *k;
     json_t *v;
+    bool ok = true;
     json_object_foreach(obj, k, v)
     {
-        if (!known_key(k, keys))
-            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/%s: unknown field", file, path, k);
+        const char *best;
+        char *at;
+        size_t i;
+        for (i = 0; keys[i] && strcmp(keys[i], k) != 0; i++)
+            ;
+        if (keys[i])
+            continue;
+        best = llmt_jc_suggest(k, keys);
+        at = llmt_asprintf("/%s", k);
+        if (!at)
+            c->nomem = true;
+        else if (best)
+            bad(c, path, at, "unknown field (did you mean '%s'?)", best);
+        else
+            bad(c, path, at, "unknown field");
+        free(at);
+        ok = false;
     }
-    return LLMT_OK;
+    return ok;
 }
 
 /* A reply is "reply" (string or any JSON value, serialised) or "reply_file" (relative to
  * the rules file). */
-static llmt_status load_reply(json_t *rule, const char *file, const char *dir, const char *path,
-                              char **out, llmt_error *err)
+static bool load_reply(rules_ctx *c, json_t *rule, const char *path, char **out)
 {
     json_t *r = json_object_get(rule, "reply");
     json_t *rf = json_object_get(rule, "reply_file");
@@ -201,22 +245,28 @@ static llmt_status load_reply(json_t *rule, const char *file, const char *dir, c
     } else if (r) {
         *out = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
     } else if (json_is_string(rf)) {
-        const char *p = json_string_value(rf);
-        char *full = llmt_path_resolve(dir, p);
-        llmt_status st = llmt_read_file(full, out, NULL, err);
+        char *full = llmt_path_resolve(c->dir, json_string_value(rf));
+        llmt_error err;
+        if (!full) {
+            c->nomem = true;
+            return false;
+        }
+        if (llmt_read_file(full, out, NULL, &err) != LLMT_OK) {
+            free(full);
+            bad(c, path, "/reply_file", "%s", err.message);
+            return false;
+        }
         free(full);
-        if (st != LLMT_OK)
-            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/reply_file: %s", file, path,
-                                  err ? err->message : "cannot read");
     } else if (rf) {
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/reply_file: expected a string", file,
-                              path);
+        bad(c, path, "/reply_file", "expected a string");
+        return false;
     } else {
-        return llmt_error_set(err, LLMT_E_CONFIG,
-                              "%s: %s: expected \"reply\", \"reply_file\" or \"error\"", file,
-                              path);
+        bad(c, path, "", "expected \"reply\", \"reply_file\" or \"error\"");
+        return false;
     }
-    return *out ? LLMT_OK : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (!*out)
+        c->nomem = true;
+    return *out != NULL;
 }
 
 /* The HTTP status a real provider would send with this class (0: no HTTP exchange). */
@@ -255,266 +305,289 @@ static llmt_status class_of_http_status(long s)
     }
 }
 
-static llmt_status load_fault(json_t *e, const char *file, const char *path, mock_fault **out,
-                              llmt_error *err)
+static bool load_fault(rules_ctx *c, json_t *e, const char *path, mock_fault **out)
 {
     static const char *const keys[] = {"class", "http_status", "retry_after", "retryable",
                                        "message", NULL};
-    json_t *cls = json_object_get(e, "class"), *hs = json_object_get(e, "http_status");
-    json_t *ra = json_object_get(e, "retry_after"), *rt = json_object_get(e, "retryable");
-    json_t *msg = json_object_get(e, "message");
+    json_t *cls, *hs, *ra, *rt, *msg;
+    llmt_status status = LLMT_OK;
     mock_fault *f;
-    llmt_status st;
-    if (!json_is_object(e))
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/error: expected an object", file, path);
-    st = check_keys(e, file, path, keys, err);
-    if (st != LLMT_OK)
-        return st;
-    if (!cls && !hs)
-        return llmt_error_set(err, LLMT_E_CONFIG,
-                              "%s: %s/error: expected \"class\" (e.g. \"rate_limit\") or "
-                              "\"http_status\"",
-                              file, path);
-    if (hs && (!json_is_integer(hs) || json_integer_value(hs) < 100 ||
-               json_integer_value(hs) > 599))
-        return llmt_error_set(err, LLMT_E_CONFIG,
-                              "%s: %s/error/http_status: expected an integer 100-599", file, path);
-    if (ra && (!json_is_number(ra) || json_number_value(ra) < 0))
-        return llmt_error_set(err, LLMT_E_CONFIG,
-                              "%s: %s/error/retry_after: expected seconds (a number >= 0)", file,
-                              path);
-    if (rt && !json_is_boolean(rt))
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/error/retryable: expected a boolean",
-                              file, path);
-    if (msg && !json_is_string(msg))
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/error/message: expected a string",
-                              file, path);
-    f = calloc(1, sizeof(*f));
-    if (!f)
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    if (cls) {
-        if (!json_is_string(cls) || !llmt_status_from_name(json_string_value(cls), &f->status) ||
-            f->status == LLMT_OK) {
-            free(f);
-            return llmt_error_set(err, LLMT_E_CONFIG,
-                                  "%s: %s/error/class: expected an error class such as "
-                                  "\"rate_limit\", \"quota\", \"server\", \"timeout\" (see "
-                                  "docs/mock-provider.md)",
-                                  file, path);
-        }
-    } else {
-        f->status = class_of_http_status((long)json_integer_value(hs));
+    bool ok;
+    char *at;
+    if (!json_is_object(e)) {
+        bad(c, path, "/error", "expected an object");
+        return false;
     }
+    at = llmt_asprintf("%s/error", path);
+    if (!at) {
+        c->nomem = true;
+        return false;
+    }
+    ok = check_keys(c, e, at, keys);
+    free(at);
+    cls = json_object_get(e, "class");
+    hs = json_object_get(e, "http_status");
+    ra = json_object_get(e, "retry_after");
+    rt = json_object_get(e, "retryable");
+    msg = json_object_get(e, "message");
+    if (!cls && !hs) {
+        bad(c, path, "/error", "expected \"class\" (e.g. \"rate_limit\") or \"http_status\"");
+        ok = false;
+    }
+    if (cls && (!json_is_string(cls) || !llmt_status_from_name(json_string_value(cls), &status) ||
+                status == LLMT_OK)) {
+        bad(c, path, "/error/class",
+            "expected an error class such as \"rate_limit\", \"quota\", \"server\", "
+            "\"timeout\" (see docs/mock-provider.md)");
+        ok = false;
+    }
+    if (hs && (!json_is_integer(hs) || json_integer_value(hs) < 100 ||
+               json_integer_value(hs) > 599)) {
+        bad(c, path, "/error/http_status", "expected an integer 100-599");
+        ok = false;
+    }
+    if (ra && (!json_is_number(ra) || json_number_value(ra) < 0)) {
+        bad(c, path, "/error/retry_after", "expected seconds (a number >= 0)");
+        ok = false;
+    }
+    if (rt && !json_is_boolean(rt)) {
+        bad(c, path, "/error/retryable", "expected a boolean");
+        ok = false;
+    }
+    if (msg && !json_is_string(msg)) {
+        bad(c, path, "/error/message", "expected a string");
+        ok = false;
+    }
+    if (!ok)
+        return false;
+    f = calloc(1, sizeof(*f));
+    if (!f) {
+        c->nomem = true;
+        return false;
+    }
+    f->status = cls ? status : class_of_http_status((long)json_integer_value(hs));
     f->http_status = hs ? (int)json_integer_value(hs) : default_http_status(f->status);
     f->retry_after_s = ra ? json_number_value(ra) : -1;
     f->retryable = rt ? json_is_true(rt) : llmt_status_retryable(f->status);
     f->message = msg ? llmt_strdup(json_string_value(msg)) : NULL;
     *out = f;
-    return LLMT_OK;
+    if (msg && !f->message)
+        c->nomem = true;
+    return true;
 }
 
-static llmt_status load_gate(json_t *r, const char *file, const char *path, mock_gate *g,
-                             llmt_error *err)
+static bool load_gate(rules_ctx *c, json_t *r, const char *path, mock_gate *g)
 {
     json_t *p = json_object_get(r, "probability"), *ev = json_object_get(r, "every");
     json_t *af = json_object_get(r, "after"), *tm = json_object_get(r, "times");
+    bool ok = true;
     g->probability = 1;
-    if (tm) {
-        if (!json_is_integer(tm) || json_integer_value(tm) < 1)
-            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/times: expected an integer >= 1",
-                                  file, path);
+    if (tm && (!json_is_integer(tm) || json_integer_value(tm) < 1)) {
+        bad(c, path, "/times", "expected an integer >= 1");
+        ok = false;
+    } else if (tm) {
         g->times = (long)json_integer_value(tm);
     }
-    if (p) {
-        if (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1)
-            return llmt_error_set(err, LLMT_E_CONFIG,
-                                  "%s: %s/probability: expected a number between 0 and 1", file,
-                                  path);
+    if (p && (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1)) {
+        bad(c, path, "/probability", "expected a number between 0 and 1");
+        ok = false;
+    } else if (p) {
         g->probability = json_number_value(p);
     }
-    if (ev) {
-        if (!json_is_integer(ev) || json_integer_value(ev) < 1)
-            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/every: expected an integer >= 1",
-                                  file, path);
+    if (ev && (!json_is_integer(ev) || json_integer_value(ev) < 1)) {
+        bad(c, path, "/every", "expected an integer >= 1");
+        ok = false;
+    } else if (ev) {
         g->every = (long)json_integer_value(ev);
     }
-    if (af) {
-        if (!json_is_integer(af) || json_integer_value(af) < 0)
-            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/after: expected an integer >= 0",
-                                  file, path);
+    if (af && (!json_is_integer(af) || json_integer_value(af) < 0)) {
+        bad(c, path, "/after", "expected an integer >= 0");
+        ok = false;
+    } else if (af) {
         g->after = (long)json_integer_value(af);
     }
-    return LLMT_OK;
+    return ok;
 }
 
-static llmt_status load_rule(json_t *r, const char *file, const char *dir, const char *path,
-                             bool error_only, mock_rule *mr, llmt_error *err)
+/* Loads one entry of "rules" or (error_only) "errors" into mr, reporting every problem;
+ * mr holds only what free_ruleset frees, whatever the outcome. */
+static bool load_rule(rules_ctx *c, json_t *r, const char *path, bool error_only, mock_rule *mr)
 {
     static const char *const keys[] = {"contains", "regex", "in", "reply", "reply_file",
                                        "error", "probability", "every", "after", "times",
                                        "models",
                                        "description", NULL};
-    const char *where, *regex;
-    json_t *contains, *models, *e;
-    llmt_status st;
+    json_t *in, *contains, *regex, *models, *e;
+    bool ok;
     size_t i;
     snprintf(mr->path, sizeof mr->path, "%s", path);
-    if (!json_is_object(r))
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s: expected an object", file, path);
-    st = check_keys(r, file, path, keys, err);
-    if (st != LLMT_OK)
-        return st;
-    where = json_string_value(json_object_get(r, "in"));
+    if (!json_is_object(r)) {
+        bad(c, path, "", "expected an object, got %s", llmt_json_type_name(r));
+        return false;
+    }
+    ok = check_keys(c, r, path, keys);
+    in = json_object_get(r, "in");
     contains = json_object_get(r, "contains");
-    regex = json_string_value(json_object_get(r, "regex"));
-    if (contains && !json_is_string(contains))
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/contains: expected a string", file,
-                              path);
-    if (json_object_get(r, "regex") && !regex)
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/regex: expected a string", file, path);
-    mr->where = !where || strcmp(where, "any") == 0      ? 0
-                : strcmp(where, "prompt") == 0 ? 1
-                : strcmp(where, "source") == 0 ? 2
-                                               : -1;
-    if (mr->where < 0 || (json_object_get(r, "in") && !where))
-        return llmt_error_set(err, LLMT_E_CONFIG,
-                              "%s: %s/in: expected \"prompt\", \"source\" or \"any\"", file, path);
-    mr->contains = contains ? llmt_strdup(json_string_value(contains)) : NULL;
-    if (regex) {
-        int rc = regcomp(&mr->regex, regex, REG_EXTENDED | REG_NOSUB);
+    regex = json_object_get(r, "regex");
+    if (contains && !json_is_string(contains)) {
+        bad(c, path, "/contains", "expected a string");
+        ok = false;
+    } else if (contains && !(mr->contains = llmt_strdup(json_string_value(contains)))) {
+        c->nomem = true;
+    }
+    if (regex && !json_is_string(regex)) {
+        bad(c, path, "/regex", "expected a string");
+        ok = false;
+    } else if (regex) {
+        int rc = regcomp(&mr->regex, json_string_value(regex), REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             char msg[256];
             regerror(rc, &mr->regex, msg, sizeof msg);
-            return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/regex: %s", file, path, msg);
+            bad(c, path, "/regex", "invalid regular expression: %s", msg);
+            ok = false;
+        } else {
+            mr->has_regex = true;
         }
-        mr->has_regex = true;
     }
-    st = load_gate(r, file, path, &mr->gate, err);
-    if (st != LLMT_OK)
-        return st;
+    mr->where = !in                                           ? 0
+                : !json_is_string(in)                         ? -1
+                : strcmp(json_string_value(in), "any") == 0    ? 0
+                : strcmp(json_string_value(in), "prompt") == 0 ? 1
+                : strcmp(json_string_value(in), "source") == 0 ? 2
+                                                               : -1;
+    if (mr->where < 0) {
+        bad(c, path, "/in", "expected \"prompt\", \"source\" or \"any\"");
+        ok = false;
+    }
+    ok = load_gate(c, r, path, &mr->gate) && ok;
     models = json_object_get(r, "models");
-    if (models) {
-        if (!json_is_array(models) || json_array_size(models) == 0)
-            return llmt_error_set(err, LLMT_E_CONFIG,
-                                  "%s: %s/models: expected a non-empty array of mock model names",
-                                  file, path);
+    if (models && (!json_is_array(models) || json_array_size(models) == 0)) {
+        bad(c, path, "/models", "expected a non-empty array of mock model names");
+        ok = false;
+    } else if (models) {
         mr->models = calloc(json_array_size(models), sizeof(*mr->models));
-        if (!mr->models)
-            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        if (!mr->models) {
+            c->nomem = true;
+            return false;
+        }
+        mr->n_models = json_array_size(models);
         json_array_foreach(models, i, e)
         {
-            if (!json_is_string(e))
-                return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/models/%zu: expected a string",
-                                      file, path, i);
-            mr->models[i] = llmt_strdup(json_string_value(e));
-            mr->n_models = i + 1;
+            char sub[48];
+            if (!json_is_string(e)) {
+                snprintf(sub, sizeof sub, "/models/%zu", i);
+                bad(c, path, sub, "expected a string");
+                ok = false;
+            } else if (!(mr->models[i] = llmt_strdup(json_string_value(e)))) {
+                c->nomem = true;
+            }
         }
     }
     e = json_object_get(r, "error");
     if (e) {
-        if (json_object_get(r, "reply") || json_object_get(r, "reply_file"))
-            return llmt_error_set(err, LLMT_E_CONFIG,
-                                  "%s: %s: give either \"error\" or a reply, not both", file,
-                                  path);
-        return load_fault(e, file, path, &mr->fault, err);
+        if (json_object_get(r, "reply") || json_object_get(r, "reply_file")) {
+            bad(c, path, "", "give either \"error\" or a reply, not both");
+            ok = false;
+        }
+        return load_fault(c, e, path, &mr->fault) && ok;
     }
-    if (error_only)
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: %s/error: required in \"errors\" entries",
-                              file, path);
-    return load_reply(r, file, dir, path, &mr->reply, err);
+    if (error_only) {
+        bad(c, path, "/error", "required in \"errors\" entries");
+        return false;
+    }
+    return load_reply(c, r, path, &mr->reply) && ok;
 }
 
-static llmt_status load_latency(json_t *l, const char *file, mock_latency *out, llmt_error *err)
+static bool load_latency(rules_ctx *c, json_t *l, mock_latency *out)
 {
     static const char *const keys[] = {"fixed_ms", "distribution", "min_ms", "max_ms",
                                        "median_ms", "p95_ms", NULL};
-    const char *dist = json_string_value(json_object_get(l, "distribution"));
-    json_t *fixed = json_object_get(l, "fixed_ms");
-    llmt_status st;
+    json_t *fixed, *dist;
     double a, b;
-    if (!json_is_object(l))
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: /latency: expected an object", file);
-    st = check_keys(l, file, "/latency", keys, err);
-    if (st != LLMT_OK)
-        return st;
+    if (!json_is_object(l)) {
+        bad(c, "/latency", "", "expected an object, got %s", llmt_json_type_name(l));
+        return false;
+    }
+    if (!check_keys(c, l, "/latency", keys))
+        return false;
+    fixed = json_object_get(l, "fixed_ms");
+    dist = json_object_get(l, "distribution");
     if (fixed) {
-        if (!json_is_number(fixed) || json_number_value(fixed) < 0 || dist)
-            return llmt_error_set(err, LLMT_E_CONFIG,
-                                  "%s: /latency/fixed_ms: expected a number >= 0 (and no "
-                                  "\"distribution\")",
-                                  file);
+        if (!json_is_number(fixed) || json_number_value(fixed) < 0 || dist) {
+            bad(c, "/latency", "/fixed_ms", "expected a number >= 0 (and no \"distribution\")");
+            return false;
+        }
         out->kind = LAT_FIXED;
         out->a = json_number_value(fixed);
-        return LLMT_OK;
+        return true;
     }
-    if (dist && strcmp(dist, "uniform") == 0) {
+    if (json_is_string(dist) && strcmp(json_string_value(dist), "uniform") == 0) {
         a = json_number_value(json_object_get(l, "min_ms"));
         b = json_number_value(json_object_get(l, "max_ms"));
         if (!json_is_number(json_object_get(l, "min_ms")) ||
-            !json_is_number(json_object_get(l, "max_ms")) || a < 0 || b < a)
-            return llmt_error_set(err, LLMT_E_CONFIG,
-                                  "%s: /latency: uniform needs min_ms and max_ms with 0 <= "
-                                  "min_ms <= max_ms",
-                                  file);
+            !json_is_number(json_object_get(l, "max_ms")) || a < 0 || b < a) {
+            bad(c, "/latency", "", "uniform needs min_ms and max_ms with 0 <= min_ms <= max_ms");
+            return false;
+        }
         out->kind = LAT_UNIFORM;
         out->a = a;
         out->b = b;
-        return LLMT_OK;
+        return true;
     }
-    if (dist && strcmp(dist, "lognormal") == 0) {
+    if (json_is_string(dist) && strcmp(json_string_value(dist), "lognormal") == 0) {
         a = json_number_value(json_object_get(l, "median_ms"));
         b = json_number_value(json_object_get(l, "p95_ms"));
         if (!json_is_number(json_object_get(l, "median_ms")) ||
-            !json_is_number(json_object_get(l, "p95_ms")) || a <= 0 || b < a)
-            return llmt_error_set(err, LLMT_E_CONFIG,
-                                  "%s: /latency: lognormal needs median_ms > 0 and p95_ms >= "
-                                  "median_ms",
-                                  file);
+            !json_is_number(json_object_get(l, "p95_ms")) || a <= 0 || b < a) {
+            bad(c, "/latency", "", "lognormal needs median_ms > 0 and p95_ms >= median_ms");
+            return false;
+        }
         /* ln(latency) ~ N(mu, sigma): the median is e^mu, the 95th percentile e^(mu +
          * 1.6449 sigma) */
         out->kind = LAT_LOGNORMAL;
         out->a = log(a);
         out->b = (log(b) - out->a) / 1.6448536269514722;
-        return LLMT_OK;
+        return true;
     }
-    return llmt_error_set(err, LLMT_E_CONFIG,
-                          "%s: /latency: expected \"fixed_ms\", or \"distribution\": \"uniform\" "
-                          "or \"lognormal\"",
-                          file);
+    if (dist)
+        bad(c, "/latency", "/distribution", "expected \"uniform\" or \"lognormal\"");
+    else
+        bad(c, "/latency", "",
+            "expected \"fixed_ms\", or \"distribution\": \"uniform\" or \"lognormal\"");
+    return false;
 }
 
-static llmt_status load_rules(const char *file, mock_ruleset **out, llmt_error *err)
+/* The whole file into *out (NULL unless it loaded with no error). Problems go to
+ * diags. Returns LLMT_OK, LLMT_E_CONFIG (see diags) or LLMT_E_NOMEM. */
+static llmt_status parse_rules(const char *file, mock_ruleset **out, llmt_diags *diags)
 {
     static const char *const keys[] = {"config_version", "rules", "errors", "default", "latency",
                                        "description", NULL};
-    json_error_t je;
-    json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &je), *rules, *errors, *dflt;
-    json_t *lat;
+    rules_ctx c = {diags, file, NULL, false};
+    size_t errors_before = diags->errors, i, n_err, n_rules;
+    json_t *root = llmt_jc_load_file(diags, file), *rules, *errors, *dflt, *ver, *lat;
     mock_ruleset *rs = NULL;
     char *dir = NULL;
-    llmt_status rc = LLMT_OK;
-    size_t i, n_err, n_rules;
+    llmt_status rc;
     *out = NULL;
     if (!root)
-        return llmt_error_set(err, LLMT_E_CONFIG, "%s: line %d, column %d: %s", file, je.line,
-                              je.column, je.text);
+        goto done;
     if (!json_is_object(root)) {
-        rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: expected an object at the top level", file);
+        bad(&c, "", "", "expected an object at the top level, got %s",
+            llmt_json_type_name(root));
         goto done;
     }
-    rc = check_keys(root, file, "", keys, err);
-    if (rc != LLMT_OK)
-        goto done;
+    check_keys(&c, root, "", keys);
+    /* the format has one version so far; a newer one would mean a newer llm-tester */
+    ver = json_object_get(root, "config_version");
+    if (ver && !(json_is_integer(ver) && json_integer_value(ver) == 1))
+        bad(&c, "/config_version", "", "expected 1 (the only version of the rules format)");
     rules = json_object_get(root, "rules");
     errors = json_object_get(root, "errors");
-    if (rules && !json_is_array(rules)) {
-        rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: /rules: expected an array", file);
-        goto done;
-    }
-    if (errors && !json_is_array(errors)) {
-        rc = llmt_error_set(err, LLMT_E_CONFIG, "%s: /errors: expected an array", file);
-        goto done;
-    }
+    if (rules && !json_is_array(rules))
+        bad(&c, "/rules", "", "expected an array, got %s", llmt_json_type_name(rules));
+    if (errors && !json_is_array(errors))
+        bad(&c, "/errors", "", "expected an array, got %s", llmt_json_type_name(errors));
     n_err = json_array_size(errors);
     n_rules = json_array_size(rules);
     dir = llmt_path_dirname(file);
@@ -524,32 +597,36 @@ static llmt_status load_rules(const char *file, mock_ruleset **out, llmt_error *
         rs->rules = calloc(n_err + n_rules + 1, sizeof(*rs->rules));
     }
     if (!dir || !rs || !rs->rules || !rs->file) {
-        rc = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        c.nomem = true;
         goto done;
     }
-    for (i = 0; i < n_err + n_rules && rc == LLMT_OK; i++) {
+    c.dir = dir;
+    /* "errors" first: they are tried before "rules" */
+    for (i = 0; i < n_err + n_rules; i++) {
         bool is_err = i < n_err;
         size_t k = is_err ? i : i - n_err;
         char path[48];
         snprintf(path, sizeof path, "/%s/%zu", is_err ? "errors" : "rules", k);
         rs->n_rules = i + 1;
-        rc = load_rule(json_array_get(is_err ? errors : rules, k), file, dir, path, is_err,
-                       &rs->rules[i], err);
+        load_rule(&c, json_array_get(is_err ? errors : rules, k), path, is_err, &rs->rules[i]);
     }
-    if (rc != LLMT_OK)
-        goto done;
     dflt = json_object_get(root, "default");
-    if (json_is_string(dflt))
-        rs->default_reply = llmt_strdup(json_string_value(dflt));
-    else if (json_is_object(dflt))
-        rc = load_reply(dflt, file, dir, "/default", &rs->default_reply, err);
-    else if (dflt)
-        rc = llmt_error_set(err, LLMT_E_CONFIG,
-                            "%s: /default: expected a string or {\"reply\": ...}", file);
+    if (json_is_string(dflt)) {
+        if (!(rs->default_reply = llmt_strdup(json_string_value(dflt))))
+            c.nomem = true;
+    } else if (json_is_object(dflt)) {
+        static const char *const dflt_keys[] = {"reply", "reply_file", "description", NULL};
+        if (check_keys(&c, dflt, "/default", dflt_keys))
+            load_reply(&c, dflt, "/default", &rs->default_reply);
+    } else if (dflt) {
+        bad(&c, "/default", "", "expected a string or {\"reply\": ...}, got %s",
+            llmt_json_type_name(dflt));
+    }
     lat = json_object_get(root, "latency");
-    if (rc == LLMT_OK && lat)
-        rc = load_latency(lat, file, &rs->latency, err);
+    if (lat)
+        load_latency(&c, lat, &rs->latency);
 done:
+    rc = c.nomem ? LLMT_E_NOMEM : diags->errors > errors_before ? LLMT_E_CONFIG : LLMT_OK;
     if (rc == LLMT_OK) {
         *out = rs;
         rs = NULL;
@@ -558,6 +635,29 @@ done:
     free(dir);
     json_decref(root);
     return rc;
+}
+
+/* The run's entry: the first problem becomes the error. */
+static llmt_status load_rules(const char *file, mock_ruleset **out, llmt_error *err)
+{
+    llmt_diags diags = {0};
+    llmt_status rc = parse_rules(file, out, &diags);
+    if (rc == LLMT_E_NOMEM)
+        llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    else if (rc != LLMT_OK && llmt_diags_to_error(&diags, err) == LLMT_OK)
+        rc = llmt_error_set(err, LLMT_E_NOMEM, "out of memory"); /* the diagnostic was lost */
+    llmt_diags_free(&diags);
+    return rc;
+}
+
+bool llmt_mock_rules_validate(const char *file, llmt_diags *diags)
+{
+    mock_ruleset *rs = NULL;
+    llmt_status rc = parse_rules(file, &rs, diags);
+    free_ruleset(rs);
+    if (rc == LLMT_E_NOMEM)
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, file, "", "out of memory");
+    return rc == LLMT_OK;
 }
 
 static void mock_destroy(void *state)
@@ -624,7 +724,7 @@ static llmt_status task_rules(mock_state *st, const char *task_dir, mock_ruleset
         if (!t->dir)
             return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         st->n_tasks++;
-        file = llmt_path_join(task_dir, "mock_rules.json");
+        file = llmt_path_join(task_dir, LLMT_MOCK_RULES_NAME);
         if (file && llmt_path_exists(file))
             load_rules(file, &t->rs, &t->error);
         free(file);
