@@ -49,6 +49,17 @@ check "result is 100% accurate" 'grep -Eq "\"accuracy\": *100" "$T/out/results.j
 check "usage from the reply is recorded" 'grep -Eq "\"input_tokens\": *42" "$T/out/results.json"'
 check "result names the plugin provider" 'grep -Eq "\"provider\": *\"example\"" "$T/out/results.json"'
 
+# 2b. at -j 64 (two event loops on 2+ CPUs) the plugin's functions are called from
+# more than one thread, one at a time: every call still answered once, and correctly
+n_before=$(wc -l <"$T/req.jsonl")
+LLMT_PLUGIN_PATH="$PLUGINS" LLMT_EXAMPLE_BASE_URL="http://127.0.0.1:$PORT/v1" \
+  "$LLMT_BIN" run --tasks "$T/tasks" --models example:example-model --repeat 200 --concurrency 64 \
+  --provider-limit example:concurrency=0,rpm=0,tpm=0 --no-history --output "$T/outj" >"$T/runj.out" 2>"$T/runj.err"
+check "-j 64 through the plugin exits 0" '[ $? -eq 0 ]'
+check "-j 64: 200 results, all 100% accurate" \
+  '[ "$(grep -Ec "\"accuracy\": *100(\.0+)?[,}]" "$T/outj/results.jsonl")" -eq 200 ]'
+check "-j 64: 200 requests sent" '[ $(($(wc -l <"$T/req.jsonl") - n_before)) -eq 200 ]'
+
 # 3. an HTTP error is classified by the plugin (429 insufficient_quota -> quota)
 kill "$SRV"; wait "$SRV" 2>/dev/null; rm -f "$T/port"
 cat >"$T/script429.json" <<'JSON'
