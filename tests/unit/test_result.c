@@ -19,6 +19,7 @@
 #include "run/result.h"
 #include "run/summary.h"
 #include "score/extract.h"
+#include "test_json.h"
 
 /* ------------------------------------------------------------ the old tree builder */
 
@@ -260,15 +261,6 @@ static void checker_done(checker *c)
 }
 
 /* ------------------------------------------------------------ inputs */
-
-static json_t *J(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-    if (!v)
-        fail_msg("bad test JSON %s: %s", text, je.text);
-    return v;
-}
 
 typedef struct fixture {
     json_t *schema_json, *expected;

@@ -12,15 +12,7 @@
 
 #include "core/util.h"
 #include "score/score.h"
-
-static json_t *J(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-    if (!v)
-        fail_msg("bad test JSON %s: %s", text, je.text);
-    return v;
-}
+#include "test_json.h"
 
 /* Scores two JSON texts with options; returns the accuracy, keeps the details in *fields
  * when asked (caller decrefs). */

@@ -9,15 +9,7 @@
 #include <string.h>
 
 #include "score/validate.h"
-
-static json_t *J(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-    if (!v)
-        fail_msg("bad test JSON %s: %s", text, je.text);
-    return v;
-}
+#include "test_json.h"
 
 /* A schema as Pydantic v2's model_json_schema() writes it (Optional = anyOf with null,
  * nested models under $defs). */
