@@ -296,11 +296,9 @@ static void slot_release(engine *E, ejob *j)
     E->slots--;
 }
 
-
 /* Only on the lane that holds the transfer: its multi handle is not shared. */
-static void release_transfer(engine *E, ejob *j)
+static void release_transfer(ejob *j)
 {
-    (void)E;
     if (j->easy) {
         lane *L = j->lane;
         curl_multi_remove_handle(L->multi, j->easy);
@@ -342,7 +340,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     else if (st != LLMT_OK)
         E->stats.failed++;
     E->cb->done(E->cb->ud, j->job, &oc);
-    release_transfer(E, j);
+    release_transfer(j);
     llmt_response_clear(&j->resp); /* zeroed when done() moved it out */
     llmt_call_clear(&j->call);
     llmt_attempts_free(&oc.attempts); /* empty when done() took them */
@@ -649,7 +647,7 @@ static void start_http(engine *E, ejob *j)
     if (st != LLMT_OK) {
         if (!j->err.provider[0])
             snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
-        release_transfer(E, j);
+        release_transfer(j);
         slot_release(E, j);
         attempt_ended(E, j, st, llmt_now_ms());
         return;
@@ -800,7 +798,7 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
                 j->err.retry_after_s = hint;
         }
     }
-    release_transfer(E, j);
+    release_transfer(j);
     slot_release(E, j);
     attempt_ended(E, j, st, llmt_now_ms());
 }
