@@ -101,6 +101,8 @@ void llmt_summary_add_entry(llmt_summary *s, unsigned task, unsigned kase, unsig
     row->kase = kase;
     row->model = model;
     row->repeat = e->repeat;
+    if (e->repeat > s->max_repeat)
+        s->max_repeat = e->repeat;
     row->accuracy = acc;
     row->latency_ms = lat;
     row->cost_usd = e->cost_known ? e->cost_usd : 0;
@@ -280,6 +282,8 @@ size_t llmt_summary_max_repeats(const llmt_summary *s)
 {
     llmt_case_stats *st;
     size_t n, i, best = 0;
+    if (s->max_repeat <= 0)
+        return s->n_rows ? 1 : 0;
     if (!llmt_summary_case_stats(s, &st, &n))
         return 1;
     for (i = 0; i < n; i++)

@@ -54,6 +54,7 @@ typedef struct llmt_summary {
     llmt_result_row *rows;
     size_t n_rows, cap_rows;
     double total_cost;
+    int max_repeat;                    /* largest repeat index of the rows (0 without --repeat) */
     llmt_error_group *errors;
     size_t n_errors;
     const llmt_taskset *tasks;         /* borrowed, optional: names for per-case stats */
@@ -93,7 +94,11 @@ json_t *llmt_summary_json(const llmt_summary *s);
 /* Groups the rows by case × model (rows of one group are the repeats) into a malloc'd
  * array (*out, *n); order: task, case, model. Returns false on allocation failure. */
 bool llmt_summary_case_stats(const llmt_summary *s, llmt_case_stats **out, size_t *n);
-/* The largest number of results of one case × model (1 without --repeat). */
+/* The largest number of results of one case × model (1 without --repeat, 0 without
+ * rows). Rows are unique per case × model × repeat (the runner and --resume keep them
+ * so), so when every row is repeat 0 this is 1 without grouping the rows: grouping
+ * sorts them, which at the end of a 10,000-case run took longer than writing
+ * results.json. */
 size_t llmt_summary_max_repeats(const llmt_summary *s);
 /* Per case × model repeat statistics for results.json ("repeat_stats"). New reference. */
 json_t *llmt_summary_cases_json(const llmt_summary *s);

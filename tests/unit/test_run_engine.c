@@ -361,15 +361,21 @@ static void summary_case_stats_known_values(void **state)
     size_t n = 0, i;
     (void)state;
     llmt_summary_init(&s, models, 1);
+    assert_int_equal(llmt_summary_max_repeats(&s), 0);
     for (i = 0; i < 3; i++) {
         json_t *r = json_pack("{s:i, s:f, s:f, s:b, s:n, s:{s:i, s:i, s:f}}", "repeat", (int)i,
                               "accuracy", acc[i], "latency_ms", lat[i], "valid", 1, "error",
                               "usage", "input_tokens", 1, "output_tokens", 1, "cost_usd", 0.5);
         llmt_summary_add(&s, 0, 0, 0, r);
+        /* two cases without --repeat (repeat 0 each): one result per case */
+        if (i == 0) {
+            llmt_summary_add(&s, 0, 1, 0, r);
+            assert_int_equal(llmt_summary_max_repeats(&s), 1);
+        }
         json_decref(r);
     }
     assert_true(llmt_summary_case_stats(&s, &cs, &n));
-    assert_int_equal(n, 1);
+    assert_int_equal(n, 2);
     assert_true(fabs(cs[0].acc_mean - 75) < 1e-9);
     assert_true(fabs(cs[0].acc_stddev - 25) < 1e-9); /* sample standard deviation */
     assert_true(cs[0].acc_min == 50 && cs[0].acc_max == 100);
@@ -377,7 +383,7 @@ static void summary_case_stats_known_values(void **state)
     assert_true(fabs(cs[0].lat_stddev - 100) < 1e-9);
     assert_true(cs[0].lat_min == 100 && cs[0].lat_max == 300);
     assert_int_equal(llmt_summary_max_repeats(&s), 3);
-    assert_int_equal(s.models[0].first_attempt_valid, 3);
+    assert_int_equal(s.models[0].first_attempt_valid, 4);
     free(cs);
     llmt_summary_free(&s);
 }
