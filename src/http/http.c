@@ -289,13 +289,20 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     if (req->method && strcmp(req->method, "GET") == 0) {
+        /* forget a reused handle's body (it points to freed memory), then GET: setting
+         * POSTFIELDS selects POST, HTTPGET after it selects GET again */
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        if (req->method && strcmp(req->method, "POST") != 0)
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
     }
+    /* NULL puts back the method the request type implies (a reused handle may carry
+     * the previous request's) */
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
+                     req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0
+                         ? req->method
+                         : NULL);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

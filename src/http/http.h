@@ -57,7 +57,11 @@ typedef struct llmt_http_header_cache {
 } llmt_http_header_cache;
 void llmt_http_header_cache_free(llmt_http_header_cache *c);
 
-/* Configures a fresh or reset easy handle to perform `req` into `out` (zeroed first).
+/* Configures an easy handle to perform `req` into `out` (zeroed first): a fresh handle,
+ * or one that last ran a transfer set up by this function (every option it sets is set
+ * again, so nothing of the previous request carries over; the engine's pool reuses
+ * handles this way without curl_easy_reset, which freed and re-made every option string
+ * for each request).
  * *hdrs receives a header list the caller must free with curl_slist_free_all after the
  * transfer, or NULL when the list came from `cache` (optional; it must outlive the
  * transfer). `errbuf` (CURL_ERROR_SIZE bytes) must live as long as the transfer. The

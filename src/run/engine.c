@@ -302,7 +302,7 @@ static void release_transfer(ejob *j)
     if (j->easy) {
         lane *L = j->lane;
         curl_multi_remove_handle(L->multi, j->easy);
-        curl_easy_reset(j->easy);
+        /* no curl_easy_reset: llmt_http_setup_easy sets every option again */
         if (L->n_pool < L->cap_pool)
             L->pool[L->n_pool++] = j->easy;
         else

@@ -1,6 +1,7 @@
 /* http/http.c against the fake server: the reply's header lines are split into
- * lower-cased, trimmed name/value pairs (one buffer per reply), and requests with the
- * same headers share one cached curl header list while others get their own. */
+ * lower-cased, trimmed name/value pairs (one buffer per reply), requests with the
+ * same headers share one cached curl header list while others get their own, and a
+ * reused handle carries nothing of its previous request. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,11 +117,63 @@ static void test_header_cache(void **state)
     llmt_http_request_clear(&b);
 }
 
+/* One easy handle runs POST, GET, PUT and POST again with no curl_easy_reset between
+ * them (as the engine's pool reuses handles): each request goes out with its own method
+ * and body, nothing of the one before. */
+static void test_reused_handle(void **state)
+{
+    static const char *const methods[] = {"POST", "GET", "PUT", NULL};
+    static const char *const bodies[] = {"{\"a\":1}", NULL, "{\"put\":true}", "{\"b\":2}"};
+    static const char *const seen_methods[] = {"POST", "GET", "PUT", "POST"};
+    fake_http_server *srv;
+    llmt_http_options o;
+    llmt_error err;
+    char errbuf[CURL_ERROR_SIZE], url[128];
+    CURL *easy = curl_easy_init();
+    size_t i;
+    (void)state;
+    assert_non_null(easy);
+    assert_int_equal(fake_http_start(&srv), 0);
+    memset(&o, 0, sizeof o);
+    o.timeout_ms = 5000;
+    for (i = 0; i < 4; i++) {
+        llmt_http_request req;
+        llmt_http_result res;
+        void *own = NULL;
+        memset(&req, 0, sizeof req);
+        snprintf(url, sizeof url, "%s/v1/r%zu", fake_http_url(srv), i);
+        req.method = methods[i] ? strdup(methods[i]) : NULL;
+        req.url = strdup(url);
+        if (bodies[i]) {
+            req.body = strdup(bodies[i]);
+            req.body_len = strlen(bodies[i]);
+        }
+        add_header(&req, "Content-Type", "application/json");
+        assert_int_equal(llmt_http_setup_easy(easy, &req, &o, &res, NULL, &own, errbuf, &err), LLMT_OK);
+        assert_int_equal(curl_easy_perform(easy), CURLE_OK);
+        curl_slist_free_all(own);
+        llmt_http_result_free(&res);
+        llmt_http_request_clear(&req);
+    }
+    assert_int_equal(fake_http_request_count(srv), 4);
+    for (i = 0; i < 4; i++) {
+        const fake_http_request *r = fake_http_request_at(srv, i);
+        char path[32];
+        snprintf(path, sizeof path, "/v1/r%zu", i);
+        assert_string_equal(r->method, seen_methods[i]);
+        assert_string_equal(r->path, path);
+        assert_string_equal(r->body, bodies[i] ? bodies[i] : "");
+    }
+    curl_easy_cleanup(easy);
+    fake_http_stop(srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reply_headers),
         cmocka_unit_test(test_header_cache),
+        cmocka_unit_test(test_reused_handle),
     };
     int rc;
     curl_global_init(CURL_GLOBAL_DEFAULT);
