@@ -2,6 +2,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "config/project_config.h"
 #include "core/util.h"
@@ -231,6 +234,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("llm-tester %s\n", LLMT_VERSION);
+        /* what it was built with: a bug report wants these */
+        printf("libcurl %s, jansson %s, allocator %s\n", curl_version_info(CURLVERSION_NOW)->version,
+               jansson_version_str(), LLMT_MALLOC_NAME);
         return CLI_EXIT_OK;
     }
     cmd = cli_find_command(argv[1]);
