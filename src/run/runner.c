@@ -749,6 +749,22 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
     }
 }
 
+/* Reads ahead, in one batch, the files of the next cases the cursor will load (from case
+ * rc->ci of task rc->ti on, those this invocation runs), unless they are read already. */
+static void read_ahead(run_ctx *rc)
+{
+    const llmt_task *t = &rc->o->tasks->tasks[rc->ti];
+    size_t idx[LLMT_CASE_PREFETCH], n = 0, ci, scanned = 0;
+    if (!llmt_case_prefetch_wanted(&rc->dirs, &t->cases[rc->ci]))
+        return;
+    /* the scan is bounded: with --filter or --shard most cases may be skipped */
+    for (ci = rc->ci; ci < t->n_cases && n < LLMT_CASE_PREFETCH && scanned < 16 * LLMT_CASE_PREFETCH;
+         ci++, scanned++)
+        if (ci == rc->ci || case_selected(rc->o, rc->ti, ci))
+            idx[n++] = ci;
+    llmt_case_prefetch(&rc->dirs, t, idx, n);
+}
+
 /* Produces the next job: advances the cursor and loads case files (on the loader
  * thread when there is one). */
 static bool produce_job(run_ctx *rc, run_job **out)
@@ -760,6 +776,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
         if (!cursor_next(rc, &mi, &rep))
             return false;
         if (!rc->cur) {
+            read_ahead(rc);
             rc->cur = case_ref_load(&rc->dirs, rc->o->tasks, rc->ti, rc->ci);
             if (!rc->cur)
                 return false;
@@ -1201,6 +1218,8 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
         double lo = 0, hi = 0;
         bool known = false;
         long in = 0;
+        if (!rc.cur)
+            read_ahead(&rc);
         if (!rc.cur && !(rc.cur = case_ref_load(&rc.dirs, o->tasks, rc.ti, rc.ci))) {
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
             break;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config/jcheck.h"
+#include "core/batchread.h"
 #include "core/util.h"
 
 static const char *const file_exts[][2] = {
@@ -545,12 +546,17 @@ llmt_status llmt_tasks_add(const char *dir, const char *name, const char *file,
 }
 
 /* Reads the case file `base``ext` of folder `dir`, through `fd` (an open handle on it)
- * when >= 0. */
+ * when >= 0; or takes *ahead, its contents read ahead, when there are some. */
 static llmt_status read_case_file(int fd, const char *dir, const char *base, const char *ext,
-                                  bool regular, char **out, llmt_error *err)
+                                  bool regular, char **ahead, char **out, llmt_error *err)
 {
     char name[512];
     size_t b = strlen(base), e = strlen(ext);
+    if (ahead && *ahead) {
+        *out = *ahead;
+        *ahead = NULL;
+        return LLMT_OK;
+    }
     if (b + e >= sizeof name) { /* cannot be a file's name: let the system say so */
         char *path = path_of(dir, base, ext);
         llmt_status st = path ? llmt_read_file(path, out, NULL, err)
@@ -565,18 +571,38 @@ static llmt_status read_case_file(int fd, const char *dir, const char *base, con
 
 void llmt_case_dirs_init(llmt_case_dirs *d)
 {
-    d->task = NULL;
+    memset(d, 0, sizeof(*d));
     d->sources = d->expected = d->prompts = -1;
 }
 
-void llmt_case_dirs_close(llmt_case_dirs *d)
+static void drop_ahead(llmt_case_dirs *d)
 {
+    size_t i;
+    for (i = 0; i < d->n_ahead; i++) {
+        free(d->ahead[i].source);
+        free(d->ahead[i].prompt);
+        free(d->ahead[i].expected);
+    }
+    d->n_ahead = 0;
+}
+
+static void close_folders(llmt_case_dirs *d)
+{
+    drop_ahead(d);
     if (d->sources >= 0)
         close(d->sources);
     if (d->expected >= 0)
         close(d->expected);
     if (d->prompts >= 0)
         close(d->prompts);
+    d->task = NULL;
+    d->sources = d->expected = d->prompts = -1;
+}
+
+void llmt_case_dirs_close(llmt_case_dirs *d)
+{
+    close_folders(d);
+    llmt_batch_reader_free(d->reader);
     llmt_case_dirs_init(d);
 }
 
@@ -585,36 +611,121 @@ static int open_dir(const char *path)
     return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* Opens task's folders when dirs hold another task's (the prompts folder once a case
+ * needs it). A folder that cannot be opened stays -1: its files then go by full path
+ * and fail, if they do, with the message they always had. */
+static void dirs_for(llmt_case_dirs *dirs, const llmt_task *task, bool prompts)
+{
+    if (dirs->task != task) {
+        close_folders(dirs);
+        dirs->task = task;
+        dirs->sources = open_dir(task->sources_dir);
+        dirs->expected = open_dir(task->expected_dir);
+    }
+    if (prompts && dirs->prompts < 0)
+        dirs->prompts = open_dir(task->prompts_dir);
+}
+
+static llmt_case_ahead *ahead_of(llmt_case_dirs *dirs, const llmt_case *c)
+{
+    size_t i;
+    for (i = 0; i < dirs->n_ahead; i++)
+        if (dirs->ahead[i].c == c)
+            return &dirs->ahead[i];
+    return NULL;
+}
+
+bool llmt_case_prefetch_wanted(llmt_case_dirs *dirs, const llmt_case *c)
+{
+    if (!dirs->reader_tried) {
+        dirs->reader_tried = true;
+        dirs->reader = llmt_batch_reader_new();
+    }
+    return dirs->reader && !ahead_of(dirs, c);
+}
+
+/* Adds `base``ext` in folder fd to the batch (when the listing saw a regular file and
+ * the name fits); *slot says where its contents go. */
+static void batch_add(llmt_batch_file *files, char **slots[], size_t *n, char *names,
+                      size_t *used, int fd, const char *base, const char *ext, bool regular,
+                      char **slot)
+{
+    size_t b = strlen(base), e = strlen(ext);
+    if (fd < 0 || !regular || b + e >= 512)
+        return;
+    memcpy(names + *used, base, b);
+    memcpy(names + *used + b, ext, e + 1);
+    files[*n].dirfd = fd;
+    files[*n].name = names + *used;
+    slots[*n] = slot;
+    *used += b + e + 1;
+    (*n)++;
+}
+
+void llmt_case_prefetch(llmt_case_dirs *dirs, const llmt_task *task, const size_t *idx, size_t n)
+{
+    llmt_batch_file files[3 * LLMT_CASE_PREFETCH];
+    char **slots[3 * LLMT_CASE_PREFETCH];
+    size_t i, nf = 0, used = 0, bytes = 0;
+    bool prompts = false;
+    char *names;
+    if (n > LLMT_CASE_PREFETCH)
+        n = LLMT_CASE_PREFETCH;
+    for (i = 0; i < n; i++) {
+        const llmt_case *c = &task->cases[idx[i]];
+        bytes += 3 * (strlen(c->name) + 6);
+        prompts = prompts || c->prompt_path;
+    }
+    dirs_for(dirs, task, prompts);
+    drop_ahead(dirs);
+    names = malloc(bytes ? bytes : 1);
+    if (!dirs->reader || !names) {
+        free(names);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        const llmt_case *c = &task->cases[idx[i]];
+        llmt_case_ahead *a = &dirs->ahead[dirs->n_ahead++];
+        memset(a, 0, sizeof(*a));
+        a->c = c;
+        if (c->has_source)
+            batch_add(files, slots, &nf, names, &used, dirs->sources, c->name, ".txt",
+                      c->source_regular, &a->source);
+        if (c->prompt_path)
+            batch_add(files, slots, &nf, names, &used, dirs->prompts, c->name, ".txt",
+                      c->prompt_regular, &a->prompt);
+        batch_add(files, slots, &nf, names, &used, dirs->expected, c->name, ".json",
+                  c->expected_regular, &a->expected);
+    }
+    llmt_batch_read(dirs->reader, files, nf);
+    for (i = 0; i < nf; i++)
+        *slots[i] = files[i].data;
+    free(names);
+}
+
 llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const llmt_case *c,
                               llmt_case_data *out, llmt_error *err)
 {
     llmt_status st = LLMT_OK;
     json_error_t je;
     int src = -1, exp = -1, prm = -1;
+    llmt_case_ahead *a = NULL;
     memset(out, 0, sizeof(*out));
     if (dirs) {
-        if (dirs->task != task) {
-            /* a folder that cannot be opened stays -1: its files then go by full path and
-             * fail, if they do, with the message they always had */
-            llmt_case_dirs_close(dirs);
-            dirs->task = task;
-            dirs->sources = open_dir(task->sources_dir);
-            dirs->expected = open_dir(task->expected_dir);
-        }
-        if (c->prompt_path && dirs->prompts < 0)
-            dirs->prompts = open_dir(task->prompts_dir);
+        dirs_for(dirs, task, c->prompt_path != NULL);
         src = dirs->sources;
         exp = dirs->expected;
         prm = dirs->prompts;
+        a = ahead_of(dirs, c);
     }
     if (c->has_source)
         st = read_case_file(src, task->sources_dir, c->name, ".txt", c->source_regular,
-                            &out->source, err);
+                            a ? &a->source : NULL, &out->source, err);
     else
         out->source = llmt_strdup("");
     if (st == LLMT_OK && c->prompt_path)
         st = read_case_file(prm, task->prompts_dir, c->name, ".txt", c->prompt_regular,
-                            &out->prompt, err);
+                            a ? &a->prompt : NULL, &out->prompt, err);
     else if (st == LLMT_OK)
         out->prompt = llmt_strdup(task->default_prompt
                                       ? task->default_prompt
@@ -622,7 +733,7 @@ llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const
                                         "that matches the schema.");
     if (st == LLMT_OK)
         st = read_case_file(exp, task->expected_dir, c->name, ".json", c->expected_regular,
-                            &out->expected_text, err);
+                            a ? &a->expected : NULL, &out->expected_text, err);
     if (st == LLMT_OK) {
         out->expected = json_loads(out->expected_text, JSON_DECODE_ANY, &je);
         if (!out->expected) {

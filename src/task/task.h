@@ -69,20 +69,44 @@ void llmt_taskset_free(llmt_taskset *ts);
 llmt_status llmt_case_load(const llmt_task *task, const llmt_case *c, llmt_case_data *out,
                            llmt_error *err);
 
+struct llmt_batch_reader;
+/* The files of one case read ahead (see llmt_case_prefetch); NULL: not read ahead. */
+typedef struct llmt_case_ahead {
+    const llmt_case *c;
+    char *source, *prompt, *expected;
+} llmt_case_ahead;
+
+/* How many cases llmt_case_prefetch reads ahead at most. */
+#define LLMT_CASE_PREFETCH 32
+
 /* Open handles on one task's case folders, for whoever loads many cases in a row (the
  * run's loader): each file is then opened relative to its folder, a one-name path walk
- * instead of the whole path's. One thread at a time. */
+ * instead of the whole path's, and the files of the next cases can be read ahead in one
+ * batch. One thread at a time. */
 typedef struct llmt_case_dirs {
     const llmt_task *task;          /* whose folders are open; NULL: none yet */
     int sources, expected, prompts; /* -1: not open (that folder's files go by full path) */
+    struct llmt_batch_reader *reader; /* io_uring batch reads; NULL: none (yet) */
+    bool reader_tried;
+    llmt_case_ahead ahead[LLMT_CASE_PREFETCH]; /* read ahead, not taken yet */
+    size_t n_ahead;
 } llmt_case_dirs;
 
 void llmt_case_dirs_init(llmt_case_dirs *d);
 void llmt_case_dirs_close(llmt_case_dirs *d);
 /* llmt_case_load through `dirs`, which are (re)opened for `task` when they hold another
- * task's folders. Same results and error messages (naming full paths). */
+ * task's folders. Same results and error messages (naming full paths). Takes what
+ * llmt_case_prefetch read ahead for `c`. */
 llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const llmt_case *c,
                               llmt_case_data *out, llmt_error *err);
+/* Whether reading ahead from case `c` on would help: batch reads work here and c's files
+ * have not been read ahead. */
+bool llmt_case_prefetch_wanted(llmt_case_dirs *dirs, const llmt_case *c);
+/* Reads the files of task->cases[idx[0..n)] (n <= LLMT_CASE_PREFETCH; the cases about
+ * to be loaded, in order) in one batch, replacing what was read ahead before. Best
+ * effort: a file it could not read is read by llmt_case_load_in as usual, which reports
+ * any error. */
+void llmt_case_prefetch(llmt_case_dirs *dirs, const llmt_task *task, const size_t *idx, size_t n);
 void llmt_case_data_free(llmt_case_data *d);
 
 /* MIME type of a case file from its extension; NULL when not supported. */

@@ -219,20 +219,13 @@ static void assert_same_data(const llmt_case_data *a, const llmt_case_data *b)
     assert_true(json_equal(a->expected, b->expected));
 }
 
-/* Loading through open folder handles gives what loading by full path gives, for every
- * kind of file (small, exactly the first read's size, large, empty, a link, own prompt),
- * across tasks; and a file gone since discovery fails with its full path named. */
-static void test_case_load_in_folders(void **state)
+/* Two tasks with every kind of case file: small, exactly the first read's size (16384
+ * bytes, which also fills a batch read's buffer), large, empty, a link, an own prompt. */
+static char *make_folder_tree(void)
 {
     char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
     char *dir = llmt_strdup(mkdtemp(tmpl));
-    char *big = malloc(40001), *exact = malloc(16385), *gone;
-    llmt_taskset ts;
-    llmt_diags d = {0};
-    llmt_error err, err2;
-    llmt_case_dirs cd;
-    size_t i, j;
-    (void)state;
+    char *big = malloc(40001), *exact = malloc(16385);
     memset(big, 'b', 40000);
     big[40000] = '\0';
     memset(exact, 'e', 16384);
@@ -259,11 +252,46 @@ static void test_case_load_in_folders(void **state)
         free(target);
         free(link);
     }
+    free(big);
+    free(exact);
+    return dir;
+}
+
+/* Loading through open folder handles gives what loading by full path gives, for every
+ * kind of file, across tasks; and a file gone since discovery fails with its full path
+ * named. With `ahead`, each task's cases are first read ahead in one batch
+ * (llmt_case_prefetch), which must not change any of it. */
+static void check_case_load_in_folders(bool ahead)
+{
+    char *dir = make_folder_tree(), *gone;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err, err2;
+    llmt_case_dirs cd;
+    size_t i, j;
     assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
     assert_int_equal(d.count, 0);
     assert_int_equal(ts.n_tasks, 2);
     llmt_case_dirs_init(&cd);
     for (i = 0; i < ts.n_tasks; i++) {
+        if (ahead && llmt_case_prefetch_wanted(&cd, &ts.tasks[i].cases[0])) {
+            size_t idx[LLMT_CASE_PREFETCH];
+            for (j = 0; j < ts.tasks[i].n_cases; j++)
+                idx[j] = j;
+            llmt_case_prefetch(&cd, &ts.tasks[i], idx, ts.tasks[i].n_cases);
+            assert_int_equal(cd.n_ahead, ts.tasks[i].n_cases);
+            /* what a batch can read whole was read: the small source, not the link */
+            if (i == 0) {
+                assert_string_equal(cd.ahead[3].source, "small source");
+                assert_string_equal(cd.ahead[3].prompt, "own prompt");
+                assert_null(cd.ahead[1].source); /* "empty" sorts second: read the usual way */
+                assert_non_null(cd.ahead[2].expected);
+            } else {
+                assert_null(cd.ahead[0].source); /* a link: read the usual way */
+                assert_non_null(cd.ahead[0].expected);
+            }
+            assert_false(llmt_case_prefetch_wanted(&cd, &ts.tasks[i].cases[0]));
+        }
         for (j = 0; j < ts.tasks[i].n_cases; j++) {
             llmt_case_data a, b;
             assert_int_equal(llmt_case_load(&ts.tasks[i], &ts.tasks[i].cases[j], &a, &err), LLMT_OK);
@@ -283,21 +311,43 @@ static void test_case_load_in_folders(void **state)
         llmt_case_data a, b;
         const llmt_case *c = &ts.tasks[0].cases[3];
         assert_string_equal(c->name, "small");
+        if (ahead && llmt_case_prefetch_wanted(&cd, c)) {
+            size_t idx[] = {3, 2};
+            llmt_case_prefetch(&cd, &ts.tasks[0], idx, 2);
+            assert_null(cd.ahead[0].source); /* gone: not read ahead */
+            assert_non_null(cd.ahead[0].expected);
+        }
         assert_int_equal(llmt_case_load(&ts.tasks[0], c, &a, &err), LLMT_E_IO);
         assert_int_equal(llmt_case_load_in(&cd, &ts.tasks[0], c, &b, &err2), LLMT_E_IO);
         assert_string_equal(err.message, err2.message);
         assert_non_null(strstr(err2.message, gone));
         assert_non_null(strstr(err2.message, "No such file"));
     }
-    llmt_case_dirs_close(&cd);
+    llmt_case_dirs_close(&cd); /* frees what was read ahead and not taken */
     assert_int_equal(cd.sources, -1);
+    assert_int_equal(cd.n_ahead, 0);
     free(gone);
-    free(big);
-    free(exact);
     llmt_taskset_free(&ts);
     llmt_diags_free(&d);
     rm_tree(dir);
     free(dir);
+}
+
+static void test_case_load_in_folders(void **state)
+{
+    (void)state;
+    check_case_load_in_folders(false);
+}
+
+static void test_case_load_read_ahead(void **state)
+{
+    llmt_case_dirs cd;
+    (void)state;
+    llmt_case_dirs_init(&cd);
+    if (!llmt_case_prefetch_wanted(&cd, NULL))
+        print_message("io_uring batch reads are not available here: read-ahead not tested\n");
+    llmt_case_dirs_close(&cd);
+    check_case_load_in_folders(true);
 }
 
 /* An expected answer that does not parse names its full path. */
@@ -391,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_discovery_problem_order),
         cmocka_unit_test(test_discovery_order_random_names),
         cmocka_unit_test(test_case_load_in_folders),
+        cmocka_unit_test(test_case_load_read_ahead),
         cmocka_unit_test(test_case_load_bad_expected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
