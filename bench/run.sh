@@ -72,9 +72,16 @@ now() { date +%s.%N; }
 # about 0.4 s. Cold-cache runs are not what these ratios measure.
 warm() { find "$1" -type f -exec cat {} + >/dev/null; }
 
+# quiesce: writes back what earlier runs left dirty (each llm-tester run leaves ~7 MB of
+# results, and deleting the previous output frees as much), so that the kernel's
+# writeback does not land in the next timed run, whichever it is. Rounds paired this
+# way varied about half as much.
+quiesce() { sync; }
+
 # run_llmt TASKS CONCURRENCY OUT -> wall seconds in $WALL, peak RSS KB in $RSS
 run_llmt() {
     rm -rf "$3"
+    quiesce
     warm "$1"
     t0=$(now)
     if [ "$MODE" = cli ]; then
@@ -112,6 +119,7 @@ start_stub 0
 : >"$WORK/ratios"
 r=0
 while [ $r -lt "$ROUNDS" ]; do
+    quiesce
     "$BASE" "http://127.0.0.1:$PORT/v1/chat/completions" "$N_RATE" 64 >"$WORK/base.out"
     BASE_RATE=$(sed 's/.*rate=//' "$WORK/base.out")
     run_llmt "$WORK/t_rate" 64 "$WORK/o_rate"
