@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/diag.h"
+#include "core/jsonw.h"
 #include "core/util.h"
 #include "score/extract.h"
 #include "score/score.h"
@@ -119,6 +120,36 @@ static double run_score(void *ud)
         return -1;
     acc = r.accuracy;
     llmt_score_result_free(&r);
+    return acc;
+}
+
+/* What a result line needs: the accuracy and the field details as JSON text, by the
+ * tree (llmt_score, then printing its fields) and printed directly (llmt_score_text). */
+static double run_score_tree_printed(void *ud)
+{
+    job *j = ud;
+    llmt_score_result r;
+    llmt_buf b = {0};
+    double acc;
+    if (llmt_score(j->expected, j->actual, j->opts, &r, NULL) != LLMT_OK)
+        return -1;
+    acc = r.accuracy;
+    if (!llmt_json_dump_compact(r.fields, &b, true))
+        acc = -1;
+    llmt_buf_free(&b);
+    llmt_score_result_free(&r);
+    return acc;
+}
+
+static double run_score_text(void *ud)
+{
+    job *j = ud;
+    llmt_buf b = {0};
+    double acc;
+    bool printable;
+    if (llmt_score_text(j->expected, j->actual, j->opts, &acc, &b, &printable, NULL) != LLMT_OK)
+        acc = -1;
+    llmt_buf_free(&b);
     return acc;
 }
 
@@ -255,6 +286,10 @@ int main(int argc, char **argv)
     j.opts = &o;
     ms = time_ms(run_score, &j, repeats, &res);
     row("llmt_score, ordered_exact (default)", ms, base, res);
+    ms = time_ms(run_score_tree_printed, &j, repeats, &res);
+    row("llmt_score + printing its fields (the old result line)", ms, base, res);
+    ms = time_ms(run_score_text, &j, repeats, &res);
+    row("llmt_score_text (fields printed while scoring)", ms, base, res);
     o.list_mode = LLMT_LIST_ORDERED_SIMILARITY;
     ms = time_ms(run_score, &j, repeats, &res);
     row("llmt_score, ordered_similarity", ms, base, res);

@@ -225,11 +225,11 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
     json_t *answer = NULL, *violations = json_array();
     llmt_extract_method method = LLMT_EXTRACT_NONE;
     llmt_error xerr;
-    llmt_score_result sr = {0, NULL};
+    llmt_buf fields = {0}; /* the scorer's details as JSON text */
     usage_vals u;
-    bool valid = false, ok = true;
+    bool valid = false, ok = true, scored = false, fields_ok = true;
     const char *provider;
-    double acc;
+    double acc, accuracy = 0;
 
     memset(e, 0, sizeof(*e));
     e->repeat = in->repeat;
@@ -259,7 +259,10 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
                                           json_sprintf("(root): expected object, got %s",
                                                        json_is_array(answer) ? "array" : "a scalar"));
             }
-            if (llmt_score(in->expected, answer, in->scoring, &sr, &xerr) != LLMT_OK)
+            if (llmt_score_text(in->expected, answer, in->scoring, &accuracy, &fields,
+                                &fields_ok, &xerr) == LLMT_OK)
+                scored = true;
+            else
                 STR(&o, "score_error", xerr.message);
         }
         u.input = in->has_totals ? in->usage_total.input_tokens : resp->usage.input_tokens;
@@ -296,7 +299,7 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         else
             RAW(&o, "error", "null");
     }
-    acc = answer ? sr.accuracy : 0.0;
+    acc = answer ? accuracy : 0.0;
     if (REAL(&o, "accuracy", acc))
         e->accuracy = acc;
     RAW(&o, "valid", valid ? "true" : "false");
@@ -304,9 +307,10 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
     ok = violations && TREE(&o, "violations", violations) && ok;
     STR(&o, "extraction", llmt_extract_method_name(method));
     put_usage(&o, &u, e);
-    if (sr.fields)
-        ok = TREE(&o, "fields", sr.fields) && ok;
-    else
+    if (scored && fields.data) {
+        RAW(&o, "fields", fields.data);
+        ok = fields_ok && ok;
+    } else
         RAW(&o, "fields", "[]");
     if (answer)
         ok = TREE(&o, "answer", answer) && ok;
@@ -321,6 +325,6 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
     }
     json_decref(answer);
     json_decref(violations);
-    llmt_score_result_free(&sr);
+    llmt_buf_free(&fields);
     return ok;
 }

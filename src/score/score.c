@@ -8,6 +8,7 @@
 #include "config/jcheck.h"
 #include "score/score.h"
 
+#include "core/jsonw.h"
 #include "core/utf8.h"
 
 #include <math.h>
@@ -532,7 +533,10 @@ static const char *const reason_names[] = {"match",    "fuzzy",     "missing", "
 typedef struct sctx {
     const llmt_score_options *o;
     llmt_buf path;     /* JSON pointer of the value being scored */
-    json_t *fields;    /* details sink */
+    json_t *fields;    /* details sink (llmt_score) */
+    llmt_buf *text;    /* or details printed as JSON text (llmt_score_text) */
+    size_t n_text;     /* entries printed so far */
+    bool text_bad;     /* an expected/actual value could not be printed */
     scratch s;
     bool oom;
 } sctx;
@@ -672,10 +676,75 @@ static bool skipped(const sctx *c, const char *key)
     return false;
 }
 
+/* One member of a detail printed as text, left out where the tree leaves it out: a
+ * json_string() of invalid UTF-8 and a json_real() of NaN or infinity are NULL, which
+ * json_object_set_new does not store. */
+static void text_member(llmt_buf *b, bool *first, const char *name, const char *str, double num)
+{
+    size_t mark = b->len;
+    bool ok;
+    llmt_json_put_raw(b, *first ? "\"" : ",\"", *first ? 1 : 2);
+    llmt_json_put_raw(b, name, strlen(name));
+    llmt_json_put_raw(b, "\":", 2);
+    ok = str ? llmt_json_put_string(b, str, strlen(str), true) : llmt_json_put_real(b, num);
+    if (!ok && !b->oom) {
+        b->len = mark;
+        b->data[mark] = '\0';
+        return;
+    }
+    *first = false;
+}
+
+static void text_value(sctx *c, bool *first, const char *name, const json_t *v)
+{
+    llmt_buf *b = c->text;
+    llmt_json_put_raw(b, *first ? "\"" : ",\"", *first ? 1 : 2);
+    llmt_json_put_raw(b, name, strlen(name));
+    llmt_json_put_raw(b, "\":", 2);
+    if (!llmt_json_dump_compact(v, b, true))
+        c->text_bad = true; /* printing the tree would have failed the same way */
+    *first = false;
+}
+
+/* record() for llmt_score_text: prints what printing the tree's entry would print. */
+static void record_text(sctx *c, const json_t *exp, const json_t *act, double score,
+                        double weight, reason why, const char *note)
+{
+    llmt_buf *b = c->text;
+    bool first = true;
+    if (c->n_text++)
+        llmt_json_put_raw(b, ",{", 2);
+    else
+        llmt_json_put_raw(b, "{", 1);
+    text_member(b, &first, "path", path_str(c), 0);
+    if (exp)
+        text_value(c, &first, "expected", exp);
+    if (act)
+        text_value(c, &first, "actual", act);
+    if (why == R_EXTRA) {
+        llmt_json_put_raw(b, first ? "\"score\":null" : ",\"score\":null", first ? 12 : 13);
+        first = false;
+    } else {
+        text_member(b, &first, "score", NULL, score);
+    }
+    text_member(b, &first, "weight", NULL, weight);
+    text_member(b, &first, "reason", reason_names[why], 0);
+    if (note)
+        text_member(b, &first, "note", note, 0);
+    llmt_json_put_raw(b, "}", 1);
+}
+
 static void record(sctx *c, const json_t *exp, const json_t *act, double score, double weight,
                    reason why, const char *note)
 {
     json_t *f;
+    if (c->text && !c->oom) {
+        if (c->path.oom)
+            c->oom = true;
+        else
+            record_text(c, exp, act, score, weight, why, note);
+        return;
+    }
     if (!c->fields || c->oom)
         return;
     f = json_object();
@@ -1443,49 +1512,88 @@ static double score_value(sctx *c, const json_t *exp, const json_t *act, double 
     return score;
 }
 
-llmt_status llmt_score(const json_t *expected, const json_t *actual, const llmt_score_options *o,
-                       llmt_score_result *out, llmt_error *err)
+/* llmt_score and llmt_score_text: the details go to c->fields or c->text. */
+static llmt_status score_run(sctx *c, const json_t *expected, const json_t *actual,
+                             const llmt_score_options *o, llmt_score_result *out, llmt_error *err)
 {
     llmt_score_options defaults;
-    sctx c;
-    llmt_status st = LLMT_OK;
-    memset(&c, 0, sizeof c);
     out->accuracy = 0;
     out->fields = NULL;
     if (!o) {
         llmt_score_options_init(&defaults);
         o = &defaults;
     }
-    c.o = o;
+    c->o = o;
+    if (!expected || !actual) {
+        c->oom = false;
+        record(c, expected, actual, 0, 1, R_MISSING, "nothing to compare");
+    } else if (json_is_object(expected)) {
+        if (json_is_object(actual)) {
+            out->accuracy = score_object(c, expected, actual, true);
+        } else if (json_object_size(expected) == 0) {
+            /* Python: `not expected` → 100 iff `not actual`. */
+            out->accuracy = py_falsy(actual) ? 100.0 : 0.0;
+            record(c, expected, actual, out->accuracy / 100, 1,
+                   out->accuracy > 0 ? R_MATCH : R_TYPE_MISMATCH, NULL);
+        } else {
+            char *note = llmt_asprintf("expected an object, got %s", llmt_json_type_name(actual));
+            record(c, expected, actual, 0, 1, R_TYPE_MISMATCH, note);
+            free(note);
+        }
+    } else {
+        /* Not an object at the top (SPEC expects objects, but `score` takes any JSON). */
+        out->accuracy = score_value(c, expected, actual, 1, true) * 100.0;
+    }
+    if (c->oom || c->s.oom || c->path.oom || (c->text && c->text->oom)) {
+        out->accuracy = 0;
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory while scoring");
+    }
+    return LLMT_OK;
+}
+
+llmt_status llmt_score_text(const json_t *expected, const json_t *actual,
+                            const llmt_score_options *o, double *accuracy, llmt_buf *fields_json,
+                            bool *printable, llmt_error *err)
+{
+    sctx c;
+    llmt_score_result r;
+    llmt_status st;
+    size_t mark = fields_json->len;
+    memset(&c, 0, sizeof c);
+    c.text = fields_json;
+    llmt_json_put_raw(fields_json, "[", 1);
+    st = score_run(&c, expected, actual, o, &r, err);
+    llmt_json_put_raw(fields_json, "]", 1);
+    if (st == LLMT_OK && fields_json->oom)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory while scoring");
+    if (st != LLMT_OK && !fields_json->oom) {
+        fields_json->len = mark; /* nothing of a half-printed list */
+        if (fields_json->data)
+            fields_json->data[mark] = '\0';
+    }
+    *accuracy = st == LLMT_OK ? r.accuracy : 0;
+    *printable = !c.text_bad;
+    llmt_buf_free(&c.path);
+    scratch_free(&c.s);
+    return st;
+}
+
+llmt_status llmt_score(const json_t *expected, const json_t *actual, const llmt_score_options *o,
+                       llmt_score_result *out, llmt_error *err)
+{
+    sctx c;
+    llmt_status st = LLMT_OK;
+    memset(&c, 0, sizeof c);
+    out->accuracy = 0;
+    out->fields = NULL;
     c.fields = json_array();
     if (!c.fields) {
         st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         goto done;
     }
-    if (!expected || !actual) {
-        c.oom = false;
-        record(&c, expected, actual, 0, 1, R_MISSING, "nothing to compare");
-    } else if (json_is_object(expected)) {
-        if (json_is_object(actual)) {
-            out->accuracy = score_object(&c, expected, actual, true);
-        } else if (json_object_size(expected) == 0) {
-            /* Python: `not expected` → 100 iff `not actual`. */
-            out->accuracy = py_falsy(actual) ? 100.0 : 0.0;
-            record(&c, expected, actual, out->accuracy / 100, 1,
-                   out->accuracy > 0 ? R_MATCH : R_TYPE_MISMATCH, NULL);
-        } else {
-            char *note = llmt_asprintf("expected an object, got %s", llmt_json_type_name(actual));
-            record(&c, expected, actual, 0, 1, R_TYPE_MISMATCH, note);
-            free(note);
-        }
-    } else {
-        /* Not an object at the top (SPEC expects objects, but `score` takes any JSON). */
-        out->accuracy = score_value(&c, expected, actual, 1, true) * 100.0;
-    }
-    if (c.oom || c.s.oom || c.path.oom) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory while scoring");
+    st = score_run(&c, expected, actual, o, out, err);
+    if (st != LLMT_OK)
         goto done;
-    }
     out->fields = c.fields;
     c.fields = NULL;
 done:

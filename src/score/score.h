@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include "core/util.h"
 #include "llmt/error.h"
 
 typedef enum llmt_list_mode {
@@ -78,6 +79,15 @@ typedef struct llmt_score_result {
 llmt_status llmt_score(const json_t *expected, const json_t *actual, const llmt_score_options *o,
                        llmt_score_result *out, llmt_error *err);
 void llmt_score_result_free(llmt_score_result *r);
+/* llmt_score without the tree: the details are appended to `fields_json` as the compact
+ * JSON text (ASCII only) that printing llmt_score's `fields` with llmt_json_dump_compact
+ * gives, byte for byte; result lines are printed this way, without a JSON object per
+ * field. *printable is false where printing that tree would fail (an expected or actual
+ * value holding invalid UTF-8). On failure (LLMT_E_NOMEM) *accuracy is 0 and nothing
+ * is appended. */
+llmt_status llmt_score_text(const json_t *expected, const json_t *actual,
+                            const llmt_score_options *o, double *accuracy, llmt_buf *fields_json,
+                            bool *printable, llmt_error *err);
 
 /* Indel similarity ratio of two UTF-8 strings, 0-100, on code points and case-sensitive:
  * 100 * (1 - (len a + len b - 2 LCS) / (len a + len b)), 100 for two empty strings

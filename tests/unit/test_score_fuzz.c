@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonw.h"
 #include "core/util.h"
 #include "score/extract.h"
 #include "score/score.h"
@@ -147,6 +148,23 @@ static void test_score_fuzz_random_pairs(void **state)
         assert_int_equal(llmt_score(e, a, &o, &res2, &err), LLMT_OK);
         assert_true(res.accuracy == res2.accuracy);
         assert_int_equal(json_array_size(res.fields), json_array_size(res2.fields));
+        { /* the text form is the tree printed, byte for byte, and the same accuracy */
+            llmt_buf text = {0};
+            double acc = -1;
+            bool printable = false;
+            char *tree = llmt_json_dumps_compact(res.fields, true);
+            llmt_buf_puts(&text, "prefix "); /* appended to what the buffer holds */
+            assert_int_equal(llmt_score_text(e, a, &o, &acc, &text, &printable, &err), LLMT_OK);
+            assert_true(printable);
+            assert_true(acc == res.accuracy);
+            assert_non_null(tree);
+            assert_int_equal(strncmp(text.data, "prefix ", 7), 0);
+            if (strcmp(text.data + 7, tree) != 0)
+                fail_msg("round %d: text details differ from the tree:\n%s\n%s", round,
+                         text.data + 7, tree);
+            free(tree);
+            llmt_buf_free(&text);
+        }
         assert_int_equal(llmt_score(e, e, &o, &self, &err), LLMT_OK);
         if (fabs(self.accuracy - 100.0) > 1e-9) {
             char *s = json_dumps(e, JSON_ENCODE_ANY);
