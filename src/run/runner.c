@@ -749,18 +749,39 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
     }
 }
 
+/* Whether case ci of task ti still has a result to produce: with --resume most cases
+ * may have all of theirs (a model the task does not run has none). */
+static bool case_pending(const run_ctx *rc, size_t ti, size_t ci)
+{
+    const llmt_task *t = &rc->o->tasks->tasks[ti];
+    unsigned mi;
+    int rep;
+    for (mi = 0; mi < rc->o->n_models; mi++) {
+        if (rc->o->task_model_mask && !rc->o->task_model_mask[ti * rc->o->n_models + mi])
+            continue;
+        if (!rc->done_keys.n)
+            return true;
+        for (rep = 0; rep < rc->o->repeat; rep++)
+            if (!keyset_has(&rc->done_keys,
+                            result_key(t->name, t->cases[ci].name, rc->o->models[mi], rep)))
+                return true;
+    }
+    return false;
+}
+
 /* Reads ahead, in one batch, the files of the next cases the cursor will load (from case
- * rc->ci of task rc->ti on, those this invocation runs), unless they are read already. */
+ * rc->ci of task rc->ti on, those this invocation still runs), unless they are read
+ * already. */
 static void read_ahead(run_ctx *rc)
 {
     const llmt_task *t = &rc->o->tasks->tasks[rc->ti];
     size_t idx[LLMT_CASE_PREFETCH], n = 0, ci, scanned = 0;
     if (!llmt_case_prefetch_wanted(&rc->dirs, &t->cases[rc->ci]))
         return;
-    /* the scan is bounded: with --filter or --shard most cases may be skipped */
+    /* the scan is bounded: with --filter, --shard or --resume most cases may be skipped */
     for (ci = rc->ci; ci < t->n_cases && n < LLMT_CASE_PREFETCH && scanned < 16 * LLMT_CASE_PREFETCH;
          ci++, scanned++)
-        if (ci == rc->ci || case_selected(rc->o, rc->ti, ci))
+        if (ci == rc->ci || (case_selected(rc->o, rc->ti, ci) && case_pending(rc, rc->ti, ci)))
             idx[n++] = ci;
     llmt_case_prefetch(&rc->dirs, t, idx, n);
 }
