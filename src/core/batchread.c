@@ -86,15 +86,24 @@ static void queue_file(llmt_batch_reader *r, const llmt_batch_file *f, unsigned 
 /* Reads one chunk (n <= BATCH_FILES). */
 static void read_chunk(llmt_batch_reader *r, llmt_batch_file *files, unsigned n)
 {
-    int got[BATCH_FILES];
+    int got[BATCH_FILES], sub;
     unsigned k, want = n * 3, seen = 0;
+    bool whole;
     for (k = 0; k < n; k++) {
         got[k] = -ECANCELED;
         queue_file(r, &files[k], k);
     }
-    if (io_uring_submit(&r->ring) < 0) {
+    sub = io_uring_submit(&r->ring);
+    if (sub <= 0) {
         r->off = true; /* nothing was queued to the kernel: the files stay unread */
         return;
+    }
+    /* a kernel short of memory may take only part of the chunk: wait for that part,
+     * leave every file to the caller and read nothing more this way */
+    whole = (unsigned)sub == want;
+    if (!whole) {
+        r->off = true;
+        want = (unsigned)sub;
     }
     while (seen < want) {
         struct io_uring_cqe *cqe;
@@ -118,7 +127,7 @@ static void read_chunk(llmt_batch_reader *r, llmt_batch_file *files, unsigned n)
         io_uring_cqe_seen(&r->ring, cqe);
         seen++;
     }
-    for (k = 0; k < n; k++) {
+    for (k = 0; whole && k < n; k++) {
         llmt_batch_file *f = &files[k];
         size_t len;
         /* failed, perhaps cut short by the buffer, or nothing read: the caller reads it
