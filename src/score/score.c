@@ -676,6 +676,14 @@ static bool skipped(const sctx *c, const char *key)
     return false;
 }
 
+/* `"name":`, after a comma unless it is the entry's first member. */
+static void text_key(llmt_buf *b, bool first, const char *name)
+{
+    llmt_json_put_raw(b, first ? "\"" : ",\"", first ? 1 : 2);
+    llmt_json_put_raw(b, name, strlen(name));
+    llmt_json_put_raw(b, "\":", 2);
+}
+
 /* One member of a detail printed as text, left out where the tree leaves it out: a
  * json_string() of invalid UTF-8 and a json_real() of NaN or infinity are NULL, which
  * json_object_set_new does not store. */
@@ -683,9 +691,7 @@ static void text_member(llmt_buf *b, bool *first, const char *name, const char *
 {
     size_t mark = b->len;
     bool ok;
-    llmt_json_put_raw(b, *first ? "\"" : ",\"", *first ? 1 : 2);
-    llmt_json_put_raw(b, name, strlen(name));
-    llmt_json_put_raw(b, "\":", 2);
+    text_key(b, *first, name);
     ok = str ? llmt_json_put_string(b, str, strlen(str), true) : llmt_json_put_real(b, num);
     if (!ok && !b->oom) {
         b->len = mark;
@@ -698,9 +704,7 @@ static void text_member(llmt_buf *b, bool *first, const char *name, const char *
 static void text_value(sctx *c, bool *first, const char *name, const json_t *v)
 {
     llmt_buf *b = c->text;
-    llmt_json_put_raw(b, *first ? "\"" : ",\"", *first ? 1 : 2);
-    llmt_json_put_raw(b, name, strlen(name));
-    llmt_json_put_raw(b, "\":", 2);
+    text_key(b, *first, name);
     if (!llmt_json_dump_compact(v, b, true))
         c->text_bad = true; /* printing the tree would have failed the same way */
     *first = false;
@@ -722,7 +726,8 @@ static void record_text(sctx *c, const json_t *exp, const json_t *act, double sc
     if (act)
         text_value(c, &first, "actual", act);
     if (why == R_EXTRA) {
-        llmt_json_put_raw(b, first ? "\"score\":null" : ",\"score\":null", first ? 12 : 13);
+        text_key(b, first, "score");
+        llmt_json_put_raw(b, "null", 4);
         first = false;
     } else {
         text_member(b, &first, "score", NULL, score);
