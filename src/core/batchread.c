@@ -4,6 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every entry starts unread. */
+static void clear_files(llmt_batch_file *files, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        files[i].data = NULL;
+        files[i].len = 0;
+    }
+}
+
 #ifdef LLMT_HAVE_IO_URING
 
 #include <errno.h>
@@ -48,9 +58,7 @@ llmt_batch_reader *llmt_batch_reader_new(void)
     /* the files are opened into the ring's own table (slot k for file k of a chunk): no
      * descriptor of the process is taken, and read and close can be linked to the open */
     if (io_uring_register_files_sparse(&r->ring, BATCH_FILES) != 0) {
-        io_uring_queue_exit(&r->ring);
-        free(r->bufs);
-        free(r);
+        llmt_batch_reader_free(r);
         return NULL;
     }
     return r;
@@ -147,10 +155,7 @@ static void read_chunk(llmt_batch_reader *r, llmt_batch_file *files, unsigned n)
 void llmt_batch_read(llmt_batch_reader *r, llmt_batch_file *files, size_t n)
 {
     size_t i;
-    for (i = 0; i < n; i++) {
-        files[i].data = NULL;
-        files[i].len = 0;
-    }
+    clear_files(files, n);
     for (i = 0; r && i < n && !r->off; i += BATCH_FILES)
         read_chunk(r, files + i, (unsigned)(n - i < BATCH_FILES ? n - i : BATCH_FILES));
 }
@@ -169,12 +174,8 @@ void llmt_batch_reader_free(llmt_batch_reader *r)
 
 void llmt_batch_read(llmt_batch_reader *r, llmt_batch_file *files, size_t n)
 {
-    size_t i;
     (void)r;
-    for (i = 0; i < n; i++) {
-        files[i].data = NULL;
-        files[i].len = 0;
-    }
+    clear_files(files, n);
 }
 
 #endif

@@ -705,6 +705,22 @@ static void job_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *oc)
 }
 
 /* Advances the cursor to the next (case, model, repeat) not yet done; false at the end. */
+/* Whether model mi runs for task ti (a task's own model list may leave it out). */
+static bool model_runs(const llmt_run_options *o, size_t ti, unsigned mi)
+{
+    return !o->task_model_mask || o->task_model_mask[ti * o->n_models + mi];
+}
+
+/* Whether the result of case ci of task ti for model mi, repeat rep came with --resume.
+ * Hashed only with something to find: count_planned walks every job on the main thread
+ * before the first request, and the key costs a snprintf. */
+static bool result_done(const run_ctx *rc, size_t ti, size_t ci, unsigned mi, int rep)
+{
+    const llmt_task *t = &rc->o->tasks->tasks[ti];
+    return rc->done_keys.n &&
+           keyset_has(&rc->done_keys, result_key(t->name, t->cases[ci].name, rc->o->models[mi], rep));
+}
+
 static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
 {
     const llmt_taskset *ts = rc->o->tasks;
@@ -733,17 +749,13 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
             rc->cur = NULL;
             continue;
         }
-        if (rc->o->task_model_mask &&
-            !rc->o->task_model_mask[rc->ti * rc->o->n_models + rc->mi]) {
+        if (!model_runs(rc->o, rc->ti, rc->mi)) {
             rc->rep = rc->o->repeat; /* this model does not run for this task */
             continue;
         }
         *mi = rc->mi;
         *rep = rc->rep++;
-        /* hashed only with something to find: count_planned walks every job on the
-         * main thread before the first request, and the key costs a snprintf */
-        if (rc->done_keys.n && keyset_has(&rc->done_keys, result_key(t->name, t->cases[rc->ci].name,
-                                                                     rc->o->models[*mi], *rep)))
+        if (result_done(rc, rc->ti, rc->ci, *mi, *rep))
             continue;
         return true;
     }
@@ -753,19 +765,12 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
  * may have all of theirs (a model the task does not run has none). */
 static bool case_pending(const run_ctx *rc, size_t ti, size_t ci)
 {
-    const llmt_task *t = &rc->o->tasks->tasks[ti];
     unsigned mi;
     int rep;
-    for (mi = 0; mi < rc->o->n_models; mi++) {
-        if (rc->o->task_model_mask && !rc->o->task_model_mask[ti * rc->o->n_models + mi])
-            continue;
-        if (!rc->done_keys.n)
-            return true;
-        for (rep = 0; rep < rc->o->repeat; rep++)
-            if (!keyset_has(&rc->done_keys,
-                            result_key(t->name, t->cases[ci].name, rc->o->models[mi], rep)))
+    for (mi = 0; mi < rc->o->n_models; mi++)
+        for (rep = 0; model_runs(rc->o, ti, mi) && rep < rc->o->repeat; rep++)
+            if (!result_done(rc, ti, ci, mi, rep))
                 return true;
-    }
     return false;
 }
 

@@ -545,12 +545,16 @@ llmt_status llmt_tasks_add(const char *dir, const char *name, const char *file,
     return discover_task(dir, name, ts, diags, err);
 }
 
+/* Longest case file name (with its extension and NUL) read relative to its folder; a
+ * longer one cannot be a file's name and is left to the system to refuse by full path. */
+#define CASE_FILE_NAME_MAX 512
+
 /* Reads the case file `base``ext` of folder `dir`, through `fd` (an open handle on it)
  * when >= 0; or takes *ahead, its contents read ahead, when there are some. */
 static llmt_status read_case_file(int fd, const char *dir, const char *base, const char *ext,
                                   bool regular, char **ahead, char **out, llmt_error *err)
 {
-    char name[512];
+    char name[CASE_FILE_NAME_MAX];
     size_t b = strlen(base), e = strlen(ext);
     if (ahead && *ahead) {
         *out = *ahead;
@@ -651,7 +655,7 @@ static void batch_add(llmt_batch_file *files, char **slots[], size_t *n, char *n
                       char **slot)
 {
     size_t b = strlen(base), e = strlen(ext);
-    if (fd < 0 || !regular || b + e >= 512)
+    if (fd < 0 || !regular || b + e >= CASE_FILE_NAME_MAX)
         return;
     memcpy(names + *used, base, b);
     memcpy(names + *used + b, ext, e + 1);
