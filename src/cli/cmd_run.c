@@ -73,6 +73,26 @@ static void print_error_summary(const llmt_run_result *r)
     }
 }
 
+/* --shard K/N, or auto: from the scheduler's environment (run/shard.h). */
+static int parse_shard(const char *arg, bool quiet, int *k, int *n)
+{
+    const char *source = NULL;
+    char why[512];
+    if (strcmp(arg, "auto") != 0) {
+        if (llmt_shard_parse(arg, k, n))
+            return 0;
+        cli_error("run: --shard must be K/N with 1 <= K <= N, or auto, got '%s'", arg);
+        return -1;
+    }
+    if (!llmt_shard_auto(llmt_env_getenv, NULL, k, n, &source, why, sizeof why)) {
+        cli_error("run: --shard auto: %s", why);
+        return -1;
+    }
+    if (!quiet)
+        fprintf(stderr, "llm-tester: shard %d/%d (from %s)\n", *k, *n, source);
+    return 0;
+}
+
 /* --provider-limit NAME:concurrency=N,rpm=N,tpm=N (0 = unlimited): replaces fields of a
  * provider's configured rate_limit for this run (a higher account tier, a local server). */
 static int apply_provider_limits(llmt_manager *mgr, const cli_strings *limits)
@@ -274,7 +294,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
-        {"shard", 0, OPT_STRING, "K/N", "run only shard K of N (cases dealt round-robin; join with 'merge')", &shard, NULL},
+        {"shard", 0, OPT_STRING, "K/N|auto", "run only shard K of N (cases dealt round-robin; join with 'merge'); auto: from Kubernetes, Slurm, GNU parallel or LLMT_SHARD (docs/scale-out.md)", &shard, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
         {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,json)", &formats, NULL},
         {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, &repeat_seen},
@@ -502,8 +522,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         ro.task_model_mask = task_mask;
     }
     ro.filter = filter;
-    if (shard && !llmt_shard_parse(shard, &ro.shard_k, &ro.shard_n)) {
-        cli_error("run: --shard must be K/N with 1 <= K <= N, got '%s'", shard);
+    if (shard && parse_shard(shard, ctx->common.quiet, &ro.shard_k, &ro.shard_n) != 0) {
         rc = CLI_EXIT_USAGE;
         goto done;
     }

@@ -121,22 +121,6 @@ static void task_ctx_free(task_ctx *tc)
     memset(tc, 0, sizeof(*tc));
 }
 
-bool llmt_shard_parse(const char *s, int *k, int *n)
-{
-    char *end = NULL;
-    long a, b;
-    a = strtol(s, &end, 10);
-    if (end == s || *end != '/')
-        return false;
-    s = end + 1;
-    b = strtol(s, &end, 10);
-    if (end == s || *end || a < 1 || b < 1 || a > b || b > 100000)
-        return false;
-    *k = (int)a;
-    *n = (int)b;
-    return true;
-}
-
 /* Whether case ci of task ti runs in this invocation: --filter, then --shard. */
 static bool case_selected(const llmt_run_options *o, size_t ti, size_t ci)
 {

@@ -7,6 +7,7 @@
 #include "core/diag.h"
 #include "llmt/manager.h"
 #include "run/output.h"
+#include "run/shard.h"
 #include "run/summary.h"
 #include "score/score.h"
 #include "task/task.h"
@@ -46,9 +47,6 @@ typedef struct llmt_run_options {
      * model for every task (the project config's per-task model lists) */
     const unsigned char *task_model_mask;
 } llmt_run_options;
-
-/* Parses "K/N" (1 <= K <= N); false when malformed. */
-bool llmt_shard_parse(const char *s, int *k, int *n);
 
 /* Zeroes o and sets the defaults (budget none, repeat 1, retries default). */
 void llmt_run_options_init(llmt_run_options *o);

@@ -57,6 +57,13 @@ static bool answered_by_is(const llmt_summary_entry *e, const char *model_ref)
            strcmp(model_ref + n + 1, e->answered_by_model) == 0;
 }
 
+/* Adds x to an exact sum and stores the sum's rounded value where readers look. */
+static void add_exact(llmt_fsum *f, double *value, double x)
+{
+    llmt_fsum_add(f, x);
+    *value = llmt_fsum_value(f);
+}
+
 void llmt_summary_add_entry(llmt_summary *s, unsigned task, unsigned kase, unsigned model,
                             const llmt_summary_entry *e)
 {
@@ -71,19 +78,19 @@ void llmt_summary_add_entry(llmt_summary *s, unsigned task, unsigned kase, unsig
     m->by_fallback += e->answered_by && !answered_by_is(e, m->model_ref);
     if (e->failed)
         add_error(s, e);
-    m->acc_sum += acc;
-    m->acc_sq_sum += acc * acc;
+    add_exact(&m->acc_f, &m->acc_sum, acc);
+    add_exact(&m->acc_sq_f, &m->acc_sq_sum, acc * acc);
     if (acc < m->acc_min) m->acc_min = acc;
     if (acc > m->acc_max) m->acc_max = acc;
-    m->latency_sum += lat;
-    m->latency_sq_sum += lat * lat;
+    add_exact(&m->latency_f, &m->latency_sum, lat);
+    add_exact(&m->latency_sq_f, &m->latency_sq_sum, lat * lat);
     if (lat < m->latency_min) m->latency_min = lat;
     if (lat > m->latency_max) m->latency_max = lat;
     m->input_tokens += e->input_tokens;
     m->output_tokens += e->output_tokens;
     if (e->cost_known) {
-        m->cost_usd += e->cost_usd;
-        s->total_cost += e->cost_usd;
+        add_exact(&m->cost_f, &m->cost_usd, e->cost_usd);
+        add_exact(&s->total_cost_f, &s->total_cost, e->cost_usd);
     } else {
         m->cost_unknown = true;
     }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include "core/fsum.h"
 #include "task/task.h"
 
 typedef struct llmt_model_summary {
@@ -21,6 +22,10 @@ typedef struct llmt_model_summary {
     size_t first_attempt_valid; /* valid answer from the very first attempt */
     size_t attempts;          /* requests made, retries and fallbacks included */
     size_t by_fallback;       /* answered by a fallback model */
+    /* the exact sums behind acc_sum, acc_sq_sum, latency_sum, latency_sq_sum and cost_usd,
+     * which hold their rounded values: the same in any order of the results, so that
+     * merged shards total exactly what one run does */
+    llmt_fsum acc_f, acc_sq_f, latency_f, latency_sq_f, cost_f;
 } llmt_model_summary;
 
 /* Failures grouped by provider and class, with one example message (console summary). */
@@ -54,6 +59,7 @@ typedef struct llmt_summary {
     llmt_result_row *rows;
     size_t n_rows, cap_rows;
     double total_cost;
+    llmt_fsum total_cost_f;            /* the exact sum behind total_cost */
     int max_repeat;                    /* largest repeat index of the rows (0 without --repeat) */
     llmt_error_group *errors;
     size_t n_errors;
