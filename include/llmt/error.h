@@ -46,6 +46,7 @@ typedef enum llmt_status {
     LLMT_E_IO = 21,            /* file could not be read or written */
     LLMT_E_PARSE = 22,         /* malformed JSON or other input */
     LLMT_E_PLUGIN = 23,        /* a plugin was refused (ABI, ops, config) */
+    LLMT_E_NOT_RECORDED = 24,  /* --replay: the request is not in the cassette */
     LLMT_STATUS_COUNT_         /* not a status; keep last */
 } llmt_status;
 

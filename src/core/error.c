@@ -37,6 +37,7 @@ static const struct {
     [LLMT_E_IO] = {"io", "input/output error", false},
     [LLMT_E_PARSE] = {"parse", "malformed input", false},
     [LLMT_E_PLUGIN] = {"plugin", "plugin refused", false},
+    [LLMT_E_NOT_RECORDED] = {"not_recorded", "not in the replay cassette", false},
 };
 
 const char *llmt_status_name(llmt_status st)
