@@ -515,7 +515,12 @@ llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *
     if (st != LLMT_OK)
         return st;
     for (i = 0; i < n && st == LLMT_OK; i++) {
-        char *sub = llmt_path_join(dir, names[i]);
+        char *sub;
+        /* Python leaves a bytecode cache beside the tasks of a tree that held model.py
+         * files (pydantic-llm-tester's py_models): never a task */
+        if (strcmp(names[i], "__pycache__") == 0)
+            continue;
+        sub = llmt_path_join(dir, names[i]);
         if (llmt_is_dir(sub))
             st = discover_task(sub, names[i], out, diags, err);
         free(sub);
