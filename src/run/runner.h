@@ -45,6 +45,9 @@ typedef struct llmt_run_options {
     /* per task × model (index ti * n_models + mi): nonzero = run it; NULL = every
      * model for every task (the project config's per-task model lists) */
     const unsigned char *task_model_mask;
+    /* written into every result line as "prompt" (run --optimize: "original" for the run,
+     * "optimized" for the re-run with amended prompts); NULL: no such member */
+    const char *prompt_label;
 } llmt_run_options;
 
 /* Parses "K/N" (1 <= K <= N); false when malformed. */
