@@ -69,4 +69,15 @@ check "broken model.py: exit 2" test $? -eq 2
 check "broken model.py named" contains e "bad/broken/model.py: importing model.py failed: ModuleNotFoundError"
 check "ambiguous class explained" contains e "cannot tell the main model class among A, B"
 run_cli 2 import --output x
+
+# the README's walk-through in a Python project: migrate the settings, import, run
+mkdir -p walk && cp -r py_models walk/ && cp "$LLMT_SOURCE_DIR/tests/fixtures/config/pyllm_config.json" walk/
+cd walk || exit 1
+run_cli 0 config migrate pyllm_config.json --write
+check "walk-through: default models kept" sh -c 'tr -d " \n" <llm-tester.json | grep -q "\"models\":\[\"openai:gpt-4o-mini\",\"anthropic:claude-3-haiku\"\]"'
+run_cli 0 providers enable mock
+run_cli 0 import py_models --output tasks
+run_cli 0 run --tasks tasks --models mock:oracle
+check "walk-through: every case at 100 %" test "$(grep -Ec "100\.00% +yes" "$WORK/out")" -eq 4
+cd "$WORK" || exit 1
 finish
