@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/pyhelper.h"
+#include "config/cfgfile.h"
 #include "core/util.h"
 #include "task/task.h"
 
@@ -124,20 +125,14 @@ static llmt_status copy_file(const char *from, const char *to, llmt_error *err)
     return st;
 }
 
-static llmt_status write_json(const char *path, json_t *doc, llmt_error *err)
+/* In the canonical format of the tool's JSON files (two-space indent, final newline). */
+static llmt_status write_json(const char *path, const json_t *doc, llmt_error *err)
 {
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    llmt_status st;
-    if (!text)
-        return llmt_error_set(err, LLMT_E_INTERNAL, "cannot serialise %s", path);
-    st = llmt_mkdirs_for_file(path, err);
-    if (st == LLMT_OK) {
-        size_t n = strlen(text);
-        char *with_nl = llmt_asprintf("%s\n", text);
-        st = with_nl ? llmt_write_file_atomic(path, with_nl, n + 1, err)
-                     : llmt_error_set(err, LLMT_E_INTERNAL, "out of memory");
-        free(with_nl);
-    }
+    char *text = llmt_cfg_dump(doc);
+    llmt_status st = text ? llmt_mkdirs_for_file(path, err)
+                          : llmt_error_set(err, LLMT_E_INTERNAL, "cannot serialise %s", path);
+    if (st == LLMT_OK)
+        st = llmt_write_file_atomic(path, text, strlen(text), err);
     free(text);
     return st;
 }

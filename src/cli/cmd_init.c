@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "config/cfgfile.h"
 #include "config/project_config.h"
 #include "core/util.h"
 #include "provider/manager_internal.h"
@@ -59,18 +60,14 @@ static int write_project(cli_ctx *ctx)
     json_object_set_new(root, "tasks_dir", json_string(INIT_TASKS));
     json_object_set_new(root, "output_dir", json_string(INIT_OUTPUT));
     json_object_set_new(root, "models", default_models(ctx));
-    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    text = llmt_cfg_dump(root);
     json_decref(root);
-    if (text) {
-        char *with_nl = llmt_asprintf("%s\n", text);
-        if (!with_nl ||
-            llmt_write_file_atomic(LLMT_PROJECT_CONFIG_NAME, with_nl, strlen(with_nl), &err) != LLMT_OK) {
-            cli_error("init: %s", with_nl ? err.message : "out of memory");
-            rc = CLI_EXIT_USAGE;
-        }
-        free(with_nl);
-        free(text);
+    if (!text ||
+        llmt_write_file_atomic(LLMT_PROJECT_CONFIG_NAME, text, strlen(text), &err) != LLMT_OK) {
+        cli_error("init: %s", text ? err.message : "out of memory");
+        rc = CLI_EXIT_USAGE;
     }
+    free(text);
     if (rc == 0)
         printf("  created %s\n", LLMT_PROJECT_CONFIG_NAME);
     return rc;

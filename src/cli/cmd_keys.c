@@ -93,23 +93,6 @@ static char *env_line(const char *name, const char *value)
     return llmt_asprintf(strchr(value, '\'') ? "%s=\"%s\"\n" : "%s='%s'\n", name, value);
 }
 
-/* Whether `line` assigns `name` (as the .env loader reads it: optional "export "). */
-static bool assigns(const char *line, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    while (len && (*line == ' ' || *line == '\t'))
-        line++, len--;
-    if (len >= 7 && strncmp(line, "export ", 7) == 0)
-        line += 7, len -= 7;
-    if (len < n || strncmp(line, name, n) != 0)
-        return false;
-    line += n;
-    len -= n;
-    while (len && (*line == ' ' || *line == '\t'))
-        line++, len--;
-    return len && *line == '=';
-}
-
 /* The .env text with every assignment of `name` replaced by `line` (at the first one's
  * place; appended when there was none), or removed when line is NULL. *found: there
  * was one. */
@@ -121,7 +104,7 @@ static char *env_edit(const char *text, const char *name, const char *line, bool
     while (*p) {
         const char *end = strchr(p, '\n');
         size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (assigns(p, len, name)) {
+        if (llmt_dotenv_value_of(p, len, name)) {
             if (line && !*found)
                 llmt_buf_puts(&b, line);
             *found = true;
