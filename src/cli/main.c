@@ -24,7 +24,8 @@ const cli_command cli_commands[] = {
      "error; 3 provider errors prevented completion.",
      "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
-     "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n",
+     "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n"
+     "  llm-tester run --tasks examples/tasks --models mock:noisy --output out --optimize\n",
      cmd_run},
     {"list", "List the tasks and cases that would run, and the models.",
      "list --tasks DIR [--models PROVIDER:MODEL ...] [--filter S]", NULL,
