@@ -13,6 +13,8 @@ run_cli 0 import py_models --output tasks
 cp "$WORK/out" import.out
 check "both tasks imported" contains import.out "imported job_ads -> tasks/job_ads: class JobAd (named after the task)"
 check "product task's class" contains import.out "class ProductDescription"
+check "scaffold-style model: the class the others hang from" contains import.out "imported events -> tasks/events: class EventsModel (the class the others hang from)"
+check "scaffold-style get_test_cases() without arguments" test -f tasks/events/tests/expected/conference.json
 check "standard cases copied" test -f tasks/job_ads/tests/sources/simple.txt -a -f tasks/job_ads/tests/prompts/simple.txt -a -f tasks/job_ads/tests/expected/simple.json
 check "image case: source renamed" cmp -s py_models/job_ads/tests/sources/job_ad_from_image_source.txt tasks/job_ads/tests/sources/job_ad_from_image.txt
 check "image case: prompt renamed" cmp -s py_models/job_ads/tests/prompts/job_ad_from_image_prompt.txt tasks/job_ads/tests/prompts/job_ad_from_image.txt
@@ -36,8 +38,8 @@ check "no new bytecode in the user's tree" cmp -s pyc.before pyc.after
 # the imported tasks run at once, a leftover __pycache__ in the tasks folder included
 mkdir -p tasks/__pycache__ && : >tasks/__pycache__/x.pyc
 run_cli 0 run --tasks tasks --models mock:oracle --output res
-check "four cases ran" test "$(lines res/results.jsonl)" -eq 4
-check "every imported case at 100 %" sh -c '[ "$(grep -c "\"accuracy\":100" res/results.jsonl)" -eq 4 ]'
+check "five cases ran" test "$(lines res/results.jsonl)" -eq 5
+check "every imported case at 100 %" sh -c '[ "$(grep -c "\"accuracy\":100" res/results.jsonl)" -eq 5 ]'
 check "the image went with its case" sh -c 'grep "job_ad_from_image" res/results.jsonl | grep -q "\"valid\":true"'
 
 # never overwrite
@@ -78,6 +80,6 @@ check "walk-through: default models kept" sh -c 'tr -d " \n" <llm-tester.json | 
 run_cli 0 providers enable mock
 run_cli 0 import py_models --output tasks
 run_cli 0 run --tasks tasks --models mock:oracle
-check "walk-through: every case at 100 %" test "$(grep -Ec "100\.00% +yes" "$WORK/out")" -eq 4
+check "walk-through: every case at 100 %" test "$(grep -Ec "100\.00% +yes" "$WORK/out")" -eq 5
 cd "$WORK" || exit 1
 finish
