@@ -84,6 +84,9 @@ int cli_optimize_after(cli_ctx *ctx, const cli_optimize_opts *o, llmt_manager *m
             else
                 printf("Optimizer: %zu call(s), cost unknown\n", r.optimizer_calls);
         }
+        printf("Re-run cost: $%.6f; optimization in all: $%.6f%s\n", r.rerun.summary.total_cost,
+               r.rerun.summary.total_cost + r.optimizer_cost_usd,
+               r.optimizer_cost_known ? "" : " and the optimizer's unknown cost");
         printf("Optimized prompts in %s/optimized_prompts/%s; re-run results in %s/optimized/; "
                "comparison in %s/optimize.json\n",
                output_dir, o->save_optimized ? " (and tests/prompts/optimized/ of each task)" : "",

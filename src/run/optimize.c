@@ -336,7 +336,16 @@ static char *ask_optimizer(llmt_manager *mgr, const char *model_ref, const char 
             out->optimizer_cost_known = false;
         while (*r && isspace((unsigned char)*r))
             r++;
+        if (strncmp(r, "```", 3) == 0) {
+            /* a prompt sent back inside a fence: the fence is not part of it */
+            const char *nl = strchr(r, '\n');
+            r = nl ? nl + 1 : r + strlen(r);
+        }
         n = strlen(r);
+        while (n && isspace((unsigned char)r[n - 1]))
+            n--;
+        if (n >= 3 && strncmp(r + n - 3, "```", 3) == 0)
+            n -= 3;
         while (n && isspace((unsigned char)r[n - 1]))
             n--;
         if (n)

@@ -51,14 +51,16 @@ rm -rf tasks/people/tests/prompts
 # an optimizer model rewrites the prompt from the same problems; its call is counted
 cat >r3.json <<JSON
 {"rules": [{"contains": "You improve prompts", "in": "prompt",
-            "reply": "Extract the person as JSON. The field 'email' must be included in your response."},
+            "reply": "\`\`\`text\\nExtract the person as JSON. The field 'email' must be included in your response.\\n\`\`\`\\n"},
            {"contains": "'email' must be included", "in": "prompt", "reply": $FULL}],
  "default": {"reply": {"name": "Maria Lopez", "skills": ["Python", "SQL", "Airflow"]}}}
 JSON
 run_cli 0 run --tasks tasks --models mock:rules --mock-rules r3.json --output o4 --optimize --optimizer-model mock:rules
 check "rewritten prompt is the model's reply" grep -qx "Extract the person as JSON. The field 'email' must be included in your response." o4/optimized_prompts/people/example.txt
+check "the fence around the reply is dropped" sh -c '! grep -q "\`\`\`" o4/optimized_prompts/people/example.txt'
 check "rewritten prompt reaches 100" grep -Eq "^people +example +mock:rules +75\.00% +100\.00%" "$WORK/out"
 check "optimizer call counted" grep -Eq "^Optimizer: 1 call\(s\), \\$[0-9.]+" "$WORK/out"
+check "re-run and optimizer cost said" grep -Eq "^Re-run cost: \\$[0-9.]+; optimization in all: \\$[0-9.]+$" "$WORK/out"
 check "optimizer in the comparison" sh -c 'tr -d " \n" <o4/optimize.json | grep -q "\"optimizer\":\"mock:rules\",\"cases\":1,\"optimizer_calls\":1"'
 
 # nothing to optimize; refused combinations
