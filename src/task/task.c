@@ -437,10 +437,17 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
     t.schema_path = llmt_path_join(dir, "schema.json");
     /* read first, look why only when that fails: one syscall less per task */
     if (llmt_read_file(t.schema_path, &t.schema_text, NULL, err) != LLMT_OK) {
-        if (!llmt_path_exists(t.schema_path))
+        char *model_py = llmt_path_join(dir, "model.py");
+        if (!llmt_path_exists(t.schema_path) && model_py && llmt_path_exists(model_py))
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "",
+                           "missing: every task needs a schema.json (%s is a pydantic-llm-tester "
+                           "task: convert it with 'llm-tester import %s --output TASKS_DIR')",
+                           dir, dir);
+        else if (!llmt_path_exists(t.schema_path))
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "missing: every task needs a schema.json");
         else
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "cannot read");
+        free(model_py);
         goto skip;
     }
     {

@@ -9,6 +9,8 @@ cd "$WORK" || exit 1
 cp -r "$LLMT_SOURCE_DIR/tests/fixtures/py_models" py_models
 find py_models -name '*.pyc' >pyc.before
 
+run_cli 2 run --tasks py_models --models mock:oracle
+check "running the Python tree points to import" contains "$WORK/err" "is a pydantic-llm-tester task: convert it with 'llm-tester import"
 run_cli 0 import py_models --output tasks
 cp "$WORK/out" import.out
 check "both tasks imported" contains import.out "imported job_ads -> tasks/job_ads: class JobAd (named after the task)"
