@@ -101,9 +101,19 @@ def install_stand_in():
     sys.modules["pydantic_llm_tester.py_models"].BasePyModel = BasePyModel
 
 
+# The answer goes to the real standard output; whatever model.py prints (the Python
+# tool's models print warnings) goes to standard error, so it cannot corrupt the JSON.
+ANSWER = sys.stdout
+
+
+def answer(obj):
+    json.dump(obj, ANSWER)
+    ANSWER.write("\n")
+    ANSWER.flush()
+
+
 def fail(msg):
-    json.dump({"error": msg}, sys.stdout)
-    sys.stdout.write("\n")
+    answer({"error": msg})
     sys.exit(1)
 
 
@@ -154,7 +164,7 @@ def cases_of(cls, module_dir, module_name):
     try:
         params = inspect.signature(getter).parameters
         cases = getter(module_dir) if len(params) else getter()
-    except Exception as e:
+    except (Exception, SystemExit) as e:
         fail("%s.get_test_cases failed: %s: %s" % (cls.__name__, type(e).__name__, e))
     out = []
     for c in cases or []:
@@ -172,6 +182,7 @@ def main():
     if len(sys.argv) != 3:
         sys.stderr.write("usage: llmt_pyimport.py TASK_DIR TASK_NAME\n")
         return 2
+    sys.stdout = sys.stderr
     module_dir = os.path.abspath(sys.argv[1])
     module_name = sys.argv[2]
     install_stand_in()
@@ -182,7 +193,7 @@ def main():
     sys.modules[spec.name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as e:
+    except (Exception, SystemExit) as e:
         fail("importing model.py failed: %s: %s" % (type(e).__name__, e))
     cls, why = main_class(module, module_name)
     try:
@@ -198,10 +209,8 @@ def main():
     doc = inspect.getdoc(cls) or ""
     if doc == inspect.getdoc(BasePyModel) or doc == inspect.getdoc(BaseModel):
         doc = ""
-    json.dump({"class": cls.__name__, "chosen": why, "schema": schema, "skip_fields": skip,
-               "description": doc.strip(),
-               "cases": cases_of(cls, module_dir, module_name)}, sys.stdout)
-    sys.stdout.write("\n")
+    answer({"class": cls.__name__, "chosen": why, "schema": schema, "skip_fields": skip,
+            "description": doc.strip(), "cases": cases_of(cls, module_dir, module_name)})
     return 0
 
 
