@@ -99,6 +99,12 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_merge(cli_ctx *ctx, int argc, char **argv);
 int cmd_cache(cli_ctx *ctx, int argc, char **argv);
+int cmd_import(cli_ctx *ctx, int argc, char **argv);
+int cmd_init(cli_ctx *ctx, int argc, char **argv);
+/* Writes the scaffolded example task (schema, task.json, one case) into `folder`, which
+ * must not exist; prints each file created. 0 or an exit code (error printed). */
+int cli_scaffold_task(const char *folder, const char *name);
+int cmd_keys(cli_ctx *ctx, int argc, char **argv);
 /* The response cache path: explicit, else $LLMT_CACHE_DB, else the default. */
 char *cli_cache_path(const char *explicit_path);
 int cmd_recommend(cli_ctx *ctx, int argc, char **argv);

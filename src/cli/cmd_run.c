@@ -7,6 +7,7 @@
 #include "cli/cfgedit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/run_optimize.h"
 #include "core/util.h"
 #include "provider/manager_internal.h"
 #include "run/runner.h"
@@ -290,6 +291,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     double tolerance = 0, threshold = 80, min_accuracy = -1;
     bool tol_seen = false, thr_seen = false, repeat_seen = false;
     cli_project_defaults pd;
+    cli_optimize_opts optimize = {false, NULL, false};
     const cli_option opts[] = {
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
@@ -319,6 +321,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
         {"resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &resume, NULL},
         {"provider-limit", 0, OPT_STRINGS, "P:K=N,..", "override a provider's rate_limit: concurrency, rpm, tpm (0 = none)", &provider_limits, NULL},
+        CLI_OPTIMIZE_OPTIONS(optimize),
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;
     llmt_taskset ts;
@@ -484,6 +487,11 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     }
     if (apply_provider_limits(mgr, &provider_limits) != 0)
         goto done;
+    if ((rc = cli_optimize_check(&optimize, mgr, output)) != 0)
+        goto done;
+    rc = CLI_EXIT_USAGE;
+    if (optimize.on)
+        ro.prompt_label = "original";
     if (llmt_run_check_models(mgr, (const char *const *)model_list, n_models, &err) != LLMT_OK ||
         llmt_run_check_models(mgr, (const char *const *)fallback_list, n_fallbacks, &err) != LLMT_OK) {
         cli_error("run: %s", err.message);
@@ -595,6 +603,9 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         record_history(history, label, &rr);
     if (rr.output_dir)
         printf("Results written to %s/\n", rr.output_dir);
+    if (optimize.on && !rr.interrupted && rr.output_dir &&
+        (rc = cli_optimize_after(ctx, &optimize, mgr, &ro, rr.output_dir)) != 0)
+        goto done;
     rc = CLI_EXIT_OK;
     for (i = 0; i < rr.summary.n_models; i++) {
         const llmt_model_summary *m = &rr.summary.models[i];

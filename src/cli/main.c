@@ -24,7 +24,8 @@ const cli_command cli_commands[] = {
      "error; 3 provider errors prevented completion.",
      "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
-     "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n",
+     "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n"
+     "  llm-tester run --tasks examples/tasks --models mock:noisy --output out --optimize\n",
      cmd_run},
     {"list", "List the tasks and cases that would run, and the models.",
      "list --tasks DIR [--models PROVIDER:MODEL ...] [--filter S]", NULL,
@@ -131,6 +132,45 @@ const cli_command cli_commands[] = {
      "Exit status: 0; 3 when --ping found an unreachable provider.",
      "  llm-tester doctor\n  llm-tester doctor --ping\n  llm-tester doctor --json\n",
      cmd_doctor},
+    {"init", "Start a project here: llm-tester.json, an example task, .gitignore.",
+     "init",
+     "In the current folder: llm-tester.json (current config_version; tasks_dir \"tasks\",\n"
+     "output_dir \"out\", default models: the mock, or each provider whose API key is set),\n"
+     "tasks/example/ (a task that runs at once), out/, and a .gitignore holding .env and\n"
+     ".llm-tester/. Never overwrites: when any of them exists, nothing is written (exit 2).\n"
+     "Right after it, 'llm-tester run --models mock:oracle' needs no other option.",
+     "  llm-tester init\n  llm-tester init && llm-tester run --models mock:oracle\n", cmd_init},
+    {"keys", "Set, list or remove API keys in the project's .env.",
+     "keys set [NAME] | keys list [--json] | keys remove NAME",
+     "set NAME: reads the value without echo from the terminal (or from standard input when\n"
+     "  it is not one) and writes NAME=value to the project's .env (created with mode 0600;\n"
+     "  a warning when an existing .env is readable by others). The value is never printed.\n"
+     "  Without NAME, offers the key variable of every enabled provider in turn (an empty\n"
+     "  answer keeps the current value).\n"
+     "list: every enabled provider's key variable, where its value comes from (environment\n"
+     "  or .env) and the value redacted (sk-...abcd). The environment wins over .env.\n"
+     "remove NAME: deletes NAME from .env.",
+     "  llm-tester keys set OPENAI_API_KEY\n  printf '%s' \"$KEY\" | llm-tester keys set ANTHROPIC_API_KEY\n"
+     "  llm-tester keys set\n  llm-tester keys list\n  llm-tester keys remove OPENAI_API_KEY\n",
+     cmd_keys},
+    {"import", "Import pydantic-llm-tester tasks (py_models) as llm-tester tasks.",
+     "import DIR --output TASKS_DIR",
+     "DIR is a pydantic-llm-tester py_models folder or one task folder in it. For each task,\n"
+     "model.py is imported (with a stand-in for the old pydantic_llm_tester package), the main\n"
+     "model class is chosen as the Python tool did (named after the task in singular\n"
+     "CamelCase, else Model, else the only one; else the only BasePyModel subclass, else the\n"
+     "class the others hang from), its model_json_schema() becomes schema.json and its\n"
+     "get_skip_fields() task.json skip_fields. Cases are those the class's get_test_cases\n"
+     "pairs (sources/<case>.txt + prompts/<case>.txt + expected/<case>.json, plus a task's\n"
+     "own cases such as job_ads' image case); their files are copied to\n"
+     "TASKS_DIR/<task>/tests/. __init__.py, __pycache__, reports/, prompts/optimized/ and\n"
+     "leftovers are listed as skipped, with the reason. Existing task folders are never\n"
+     "overwritten.\n\n"
+     "Needs python3 with pydantic 2 (LLMT_PYTHON names another interpreter); without them,\n"
+     "exit 2 saying what to install. Nothing else in llm-tester uses Python.",
+     "  llm-tester import ~/project/py_models --output tasks\n"
+     "  llm-tester import py_models/job_ads --output tasks && llm-tester run --tasks tasks --models mock:oracle\n",
+     cmd_import},
     {"config", "Validate, show or migrate configuration.",
      "config validate [FILE...] | config show [--json] | config migrate [FILE...] [--write]",
      "validate: checks the shipped provider configs, the project's llm-tester.json, its\n"

@@ -240,6 +240,8 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
     provider = STR(&o, "provider", in->provider) ? in->provider : NULL;
     STR(&o, "model", in->model);
     INT(&o, "repeat", in->repeat);
+    if (in->prompt_label)
+        STR(&o, "prompt", in->prompt_label);
     if (resp) {
         if (llmt_extract_json(resp->text, &answer, &method, &xerr) != LLMT_OK) {
             /* no answer at all: invalid, accuracy 0, and the reason in both places */

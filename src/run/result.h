@@ -18,6 +18,7 @@ typedef struct llmt_result_input {
     const char *provider;
     const char *model;
     int repeat;                        /* 0-based */
+    const char *prompt_label;          /* "original"/"optimized" (run --optimize), or NULL */
     const json_t *expected;
     const llmt_schema *schema;         /* may be NULL */
     const llmt_score_options *scoring;

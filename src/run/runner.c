@@ -473,6 +473,7 @@ static void base_input(llmt_result_input *in, const run_ctx *rc, const case_ref 
     in->provider = rc->names[mi].provider ? rc->names[mi].provider : "";
     in->model = rc->names[mi].model ? rc->names[mi].model : "";
     in->repeat = rep;
+    in->prompt_label = rc->o->prompt_label;
     in->expected = cr->data.expected;
     in->schema = rc->tcs[cr->ti].schema;
     in->scoring = &rc->tcs[cr->ti].scoring;

@@ -46,6 +46,9 @@ typedef struct llmt_run_options {
     /* per task × model (index ti * n_models + mi): nonzero = run it; NULL = every
      * model for every task (the project config's per-task model lists) */
     const unsigned char *task_model_mask;
+    /* written into every result line as "prompt" (run --optimize: "original" for the run,
+     * "optimized" for the re-run with amended prompts); NULL: no such member */
+    const char *prompt_label;
 } llmt_run_options;
 
 /* Zeroes o and sets the defaults (budget none, repeat 1, retries default). */

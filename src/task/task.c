@@ -437,10 +437,17 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
     t.schema_path = llmt_path_join(dir, "schema.json");
     /* read first, look why only when that fails: one syscall less per task */
     if (llmt_read_file(t.schema_path, &t.schema_text, NULL, err) != LLMT_OK) {
-        if (!llmt_path_exists(t.schema_path))
+        char *model_py = llmt_path_join(dir, "model.py");
+        if (!llmt_path_exists(t.schema_path) && model_py && llmt_path_exists(model_py))
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "",
+                           "missing: every task needs a schema.json (%s is a pydantic-llm-tester "
+                           "task: convert it with 'llm-tester import %s --output TASKS_DIR')",
+                           dir, dir);
+        else if (!llmt_path_exists(t.schema_path))
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "missing: every task needs a schema.json");
         else
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "cannot read");
+        free(model_py);
         goto skip;
     }
     {
@@ -515,7 +522,12 @@ llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *
     if (st != LLMT_OK)
         return st;
     for (i = 0; i < n && st == LLMT_OK; i++) {
-        char *sub = llmt_path_join(dir, names[i]);
+        char *sub;
+        /* Python leaves a bytecode cache beside the tasks of a tree that held model.py
+         * files (pydantic-llm-tester's py_models): never a task */
+        if (strcmp(names[i], "__pycache__") == 0)
+            continue;
+        sub = llmt_path_join(dir, names[i]);
         if (llmt_is_dir(sub))
             st = discover_task(sub, names[i], out, diags, err);
         free(sub);
