@@ -275,6 +275,9 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
             e->latency_ms = resp->latency_ms;
         RAW(&o, "error", "null");
         STR(&o, "structured_mode", structured_mode_name(resp->structured_mode));
+        RAW(&o, "strict", resp->schema_strict ? "true" : "false");
+        if (resp->schema_relaxed)
+            RAW(&o, "schema_relaxed", resp->schema_relaxed);
         if (!in->answered_by)
             put_default_answerer(&o, in, e);
         else if (STR(&o, "answered_by", in->answered_by))
