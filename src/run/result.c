@@ -274,8 +274,11 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         if (REAL(&o, "latency_ms", resp->latency_ms))
             e->latency_ms = resp->latency_ms;
         RAW(&o, "error", "null");
-        STR(&o, "structured_mode", structured_mode_name(resp->structured_mode));
+        e->structured_mode = structured_mode_name(resp->structured_mode);
+        STR(&o, "structured_mode", e->structured_mode);
+        e->strict = resp->schema_strict;
         RAW(&o, "strict", resp->schema_strict ? "true" : "false");
+        e->schema_relaxed = resp->schema_relaxed;
         if (resp->schema_relaxed)
             RAW(&o, "schema_relaxed", resp->schema_relaxed);
         if (!in->answered_by)

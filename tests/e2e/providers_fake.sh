@@ -85,6 +85,38 @@ check "-vv redacts keys" contains "$WORK/err" "[REDACTED]"
 check "key never in logs" sh -c "! grep -q VERYSECRET '$WORK/err'"
 check "key never in results" sh -c "! grep -rq VERYSECRET '$WORK/o'"
 
+# schemas each provider's rules rewrite: a recursive model cannot go to anthropic's schema
+# mode (the schema goes into the prompt, said once per model on stderr); constrained
+# fields reach anthropic with their keywords moved out (recorded as schema_relaxed);
+# openai gets the strict form. Answers are still validated against the task's schema.
+FX="$LLMT_SOURCE_DIR/tests/fixtures/schemas/pydantic"
+for t in recursive constrained; do
+    mkdir -p "$WORK/st/$t/tests/sources" "$WORK/st/$t/tests/expected"
+    cp "$FX/$t.json" "$WORK/st/$t/schema.json"
+    printf '{"prompt": "Extract."}\n' >"$WORK/st/$t/task.json"
+    for c in one two; do
+        echo "text $c" >"$WORK/st/$t/tests/sources/$c.txt"
+        echo '{"title": "x"}' >"$WORK/st/$t/tests/expected/$c.json"
+    done
+done
+run_cli 0 run --tasks "$WORK/st" --models anthropic:claude-haiku-4-5 --models openai:gpt-4.1-mini \
+    --no-history --output "$WORK/st_o"
+S="$WORK/st_o/results.json"
+check "recursive schema: anthropic falls back to the prompt" \
+    test "$(jq -c '[.results[] | select(.provider == "anthropic" and .task == "recursive") | [.structured_mode, .strict]] | unique' "$S")" = '[["prompt_only",false]]'
+check "recursive schema: said once per model" \
+    test "$(grep -c 'anthropic:claude-haiku-4-5: the task schema cannot be sent as a schema' "$WORK/err")" -eq 1
+check "recursive schema: openai sends it strict" \
+    test "$(jq -c '[.results[] | select(.provider == "openai") | [.structured_mode, .strict]] | unique' "$S")" = '[["json_schema",true]]'
+check "constrained schema: anthropic records the keywords moved out" \
+    test "$(jq -c '[.results[] | select(.provider == "anthropic" and .task == "constrained") | .schema_relaxed] | unique | .[0] | index("pattern") != null' "$S")" = true
+check "results.json summary: anthropic not enforced twice" \
+    test "$(jq '.summary[] | select(.model == "anthropic:claude-haiku-4-5") | .schema_not_enforced' "$S")" -eq 2
+check "report.md shows the models without enforcement" \
+    grep -q '^| anthropic:claude-haiku-4-5 | 2 | prompt_only, json_schema | .*pattern' "$WORK/st_o/report.md"
+check "the recursive schema went into anthropic's system prompt" \
+    grep -q 'matching this JSON Schema' "$WORK/requests.jsonl"
+
 # high concurrency: on a machine with 2+ CPUs the engine splits -j 64 over two event
 # loops (lanes). Every call is sent once and answered once, whatever lane it took.
 # The providers' own rpm limits are lifted, or they would pace this to minutes.

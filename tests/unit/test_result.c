@@ -182,6 +182,10 @@ static void summaries_equal(const llmt_summary *a, const llmt_summary *b)
         assert_int_equal(x->first_attempt_valid, y->first_attempt_valid);
         assert_int_equal(x->attempts, y->attempts);
         assert_int_equal(x->by_fallback, y->by_fallback);
+        assert_int_equal(x->schema_unenforced, y->schema_unenforced);
+        assert_int_equal(x->modes, y->modes);
+        assert_true(json_equal(x->schema_relaxed, y->schema_relaxed) ||
+                    (!x->schema_relaxed && !y->schema_relaxed));
     }
     assert_true(a->total_cost == b->total_cost);
     assert_int_equal(a->n_rows, b->n_rows);
