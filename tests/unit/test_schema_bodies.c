@@ -131,48 +131,20 @@ static void check_provider(const prov *p)
     ph_stop(h);
 }
 
-static void test_openai(void **state)
+static void test_provider(void **state)
 {
-    (void)state;
-    check_provider(&provs[0]);
-}
-
-static void test_openrouter(void **state)
-{
-    (void)state;
-    check_provider(&provs[1]);
-}
-
-static void test_mistral(void **state)
-{
-    (void)state;
-    check_provider(&provs[2]);
-}
-
-static void test_anthropic(void **state)
-{
-    (void)state;
-    check_provider(&provs[3]);
-}
-
-static void test_gemini(void **state)
-{
-    (void)state;
-    check_provider(&provs[4]);
-}
-
-static void test_ollama(void **state)
-{
-    (void)state;
-    check_provider(&provs[5]);
+    check_provider(*state);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_openai),    cmocka_unit_test(test_openrouter),
-        cmocka_unit_test(test_mistral),   cmocka_unit_test(test_anthropic),
-        cmocka_unit_test(test_gemini),    cmocka_unit_test(test_ollama),
+        cmocka_unit_test_prestate(test_provider, (void *)&provs[0]),
+        cmocka_unit_test_prestate(test_provider, (void *)&provs[1]),
+        cmocka_unit_test_prestate(test_provider, (void *)&provs[2]),
+        cmocka_unit_test_prestate(test_provider, (void *)&provs[3]),
+        cmocka_unit_test_prestate(test_provider, (void *)&provs[4]),
+        cmocka_unit_test_prestate(test_provider, (void *)&provs[5]),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
