@@ -98,10 +98,17 @@ void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
     call->req.schema_strict = false;
     if (in->json_schema) {
         bool json_object = (caps & LLMT_CAP_JSON_OBJECT) && model->info.json_object;
-        if ((caps & LLMT_CAP_JSON_SCHEMA) && model->info.json_schema)
+        if ((caps & LLMT_CAP_JSON_SCHEMA) && model->info.json_schema) {
             prepare_schema(call, in->json_schema, json_object);
-        else if (json_object)
-            call->req.structured_mode = LLMT_STRUCTURED_JSON_OBJECT;
+        } else {
+            if (json_object)
+                call->req.structured_mode = LLMT_STRUCTURED_JSON_OBJECT;
+            if (entry->schema_plans)
+                llmt_schema_plans_warn_once(entry->schema_plans, model->name,
+                                            "no schema-constrained output (capabilities)",
+                                            json_object ? "json_object"
+                                                        : "prompt_only (schema in the prompt)");
+        }
     }
     /* The system prompt: the caller's, else the provider's configured one; plus the schema
      * when the provider does not enforce it itself. */

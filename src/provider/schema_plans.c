@@ -128,7 +128,7 @@ bool llmt_schema_plans_get(llmt_schema_plans *p, llmt_schema_rules rules, const 
                            const char *model, const char *fallback_mode, llmt_schema_plan *out)
 {
     size_t i;
-    bool ok = false, found = false, warn;
+    bool ok = false, found = false;
     llmt_schema_plan made;
     pthread_mutex_lock(&p->mu);
     for (i = 0; i < p->n && !found; i++)
@@ -158,13 +158,23 @@ bool llmt_schema_plans_get(llmt_schema_plans *p, llmt_schema_rules rules, const 
         pthread_mutex_unlock(&p->mu);
     }
     if (ok && !out->sent) {
-        pthread_mutex_lock(&p->mu);
-        warn = !warned_before(p, model ? model : "?");
-        pthread_mutex_unlock(&p->mu);
-        if (warn)
-            llmt_logf(&p->lg, LLMT_LOG_WARN,
-                      "%s:%s: the task schema cannot be sent as a schema (%s); using %s", p->provider,
-                      model ? model : "?", out->why_not ? out->why_not : "?", fallback_mode);
+        char *why = llmt_asprintf("the task schema cannot be sent as a schema (%s)",
+                                  out->why_not ? out->why_not : "?");
+        llmt_schema_plans_warn_once(p, model, why ? why : "the task schema cannot be sent",
+                                    fallback_mode);
+        free(why);
     }
     return ok;
+}
+
+void llmt_schema_plans_warn_once(llmt_schema_plans *p, const char *model, const char *why,
+                                 const char *mode)
+{
+    bool warn;
+    pthread_mutex_lock(&p->mu);
+    warn = !warned_before(p, model ? model : "?");
+    pthread_mutex_unlock(&p->mu);
+    if (warn)
+        llmt_logf(&p->lg, LLMT_LOG_WARN, "%s:%s: %s; using %s", p->provider, model ? model : "?",
+                  why, mode);
 }

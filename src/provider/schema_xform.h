@@ -50,4 +50,9 @@ bool llmt_schema_plans_get(llmt_schema_plans *p, llmt_schema_rules rules, const 
                            const char *model, const char *fallback_mode, llmt_schema_plan *out);
 void llmt_schema_plan_clear(llmt_schema_plan *plan);
 
+/* Warns once per model of this provider (whatever the reason), at warning level:
+ * "<provider>:<model>: <why>; using <mode>". */
+void llmt_schema_plans_warn_once(llmt_schema_plans *p, const char *model, const char *why,
+                                 const char *mode);
+
 #endif

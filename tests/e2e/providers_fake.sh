@@ -116,6 +116,12 @@ check "report.md shows the models without enforcement" \
     grep -q '^| anthropic:claude-haiku-4-5 | 2 | prompt_only, json_schema | .*pattern' "$WORK/st_o/report.md"
 check "the recursive schema went into anthropic's system prompt" \
     grep -q 'matching this JSON Schema' "$WORK/requests.jsonl"
+# a model without a schema mode: the prompt, said once for its four calls
+run_cli 0 run --tasks "$WORK/st" --models anthropic:claude-opus-4-1 --no-history --output "$WORK/st_p"
+check "no schema mode: prompt_only, not strict" \
+    test "$(jq -c '[.results[] | [.structured_mode, .strict]] | unique' "$WORK/st_p/results.json")" = '[["prompt_only",false]]'
+check "no schema mode: said once" \
+    test "$(grep -c 'anthropic:claude-opus-4-1: no schema-constrained output (capabilities); using prompt_only' "$WORK/err")" -eq 1
 
 # high concurrency: on a machine with 2+ CPUs the engine splits -j 64 over two event
 # loops (lanes). Every call is sent once and answered once, whatever lane it took.
