@@ -309,7 +309,38 @@ static void test_plans(void **state)
     llmt_buf_free(&log);
 }
 
-int main(void)
+/* --lines: for tests/fixtures/schemas/diff_fuzz.py, reads "<rules>\t<schema>" lines and
+ * prints "OK\t<sent>\t<strict 0|1>\t<relaxed or []>" or "REFUSED\t<status>" for each. */
+static int filter_lines(void)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        char *tab = strchr(line, '\t');
+        llmt_schema_rules rules;
+        llmt_schema_sent s;
+        llmt_error err;
+        llmt_status st;
+        if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        if (!tab)
+            break;
+        *tab = '\0';
+        if (!llmt_schema_rules_parse(line, &rules))
+            break;
+        st = llmt_schema_transform(tab + 1, rules, &s, &err);
+        if (st == LLMT_OK)
+            printf("OK\t%s\t%d\t%s\n", s.schema, s.strict, s.relaxed ? s.relaxed : "[]");
+        else
+            printf("REFUSED\t%d\n", (int)st);
+        llmt_schema_sent_clear(&s);
+    }
+    free(line);
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures_none),    cmocka_unit_test(test_fixtures_strict),
@@ -318,5 +349,7 @@ int main(void)
         cmocka_unit_test(test_subset_corners),   cmocka_unit_test(test_errors_and_names),
         cmocka_unit_test(test_plans),
     };
+    if (argc > 1 && strcmp(argv[1], "--lines") == 0)
+        return filter_lines();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
