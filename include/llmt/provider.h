@@ -107,8 +107,13 @@ typedef struct llmt_request {
     /* version 2: */
     const char *task_dir;          /* the case's task folder, or NULL; simulating providers
                                       read task-local files there (mock_rules.json) */
+    /* version 3: */
+    bool schema_strict;            /* in JSON-schema mode: json_schema is already rewritten by
+                                      the provider's "schema_transform" rules
+                                      (llmt/schema_xform.h) and may be sent with the
+                                      provider's strict flag set; false: send it unenforced */
 } llmt_request;
-#define LLMT_REQUEST_VERSION 2u
+#define LLMT_REQUEST_VERSION 3u
 
 typedef struct llmt_usage {
     long input_tokens;
@@ -131,6 +136,9 @@ typedef struct llmt_response {
     bool cost_known;            /* false when the model has no price: cost is "null" */
     llmt_structured_mode structured_mode; /* set by the library */
     bool from_cache;            /* set by the library: answered from the response cache */
+    bool schema_strict;         /* set by the library: the schema was sent to be enforced */
+    char *schema_relaxed;       /* set by the library: JSON array of the schema keywords the
+                                   provider's rules moved out of what was sent, or NULL */
 } llmt_response;
 
 typedef struct llmt_http_header {

@@ -263,7 +263,7 @@ static void show(shower *s, const char *key, json_t *value, const char *from)
 static void show_provider(shower *s, llmt_provider_entry *e, const llmt_project *p)
 {
     static const char *const fields[] = {"base_url", "env_key", "system_prompt",
-                                         "supports_file_upload", "rate_limit", "fallbacks", NULL};
+                                         "supports_file_upload", "schema_transform", "rate_limit", "fallbacks", NULL};
     json_t *doc = json_loads(e->config->text, 0, NULL);
     json_t *base = e->config->base_text ? json_loads(e->config->base_text, 0, NULL) : NULL;
     json_t *ovr = e->config->override_path ? json_load_file(e->config->override_path, 0, NULL) : NULL;

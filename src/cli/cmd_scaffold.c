@@ -272,6 +272,7 @@ static const char *const plugin_config[] = {
     "  \"base_url\": \"http://127.0.0.1:8080/v1\",\n"
     "  \"system_prompt\": \"You are a precise data extraction assistant. Answer with JSON only.\",\n"
     "  \"supports_file_upload\": false,\n"
+    "  \"schema_transform\": \"none\",\n"
     "  \"llm_models\": [\n"
     "    {\n"
     "      \"name\": \"@NAME@-model\",\n"

@@ -194,7 +194,7 @@ llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
         /* nothing sent */
     } else if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
         out->from_cache = true;
-        out->structured_mode = call.req.structured_mode;
+        llmt_call_stamp(&call, out);
         llmt_call_price(model, out);
         st = LLMT_OK;
     } else {

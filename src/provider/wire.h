@@ -71,16 +71,6 @@ llmt_status llmt_wire_add_header(llmt_http_request *out, const char *name, const
  * Invalid JSON: LLMT_E_INVALID_ARG. */
 llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *err);
 
-/* Whether a schema is usable in a "strict" schema mode: every object schema (anywhere,
- * including $defs) has additionalProperties:false and lists all its properties in
- * required. */
-bool llmt_wire_schema_strict_ok(const json_t *schema);
-
-/* Sets "additionalProperties": false on every object schema (anywhere, including $defs)
- * that does not say otherwise, in place: for schema modes that insist on closed objects.
- * Extraction answers never need extra keys, so this narrows nothing that matters. */
-void llmt_wire_schema_close_objects(json_t *schema);
-
 /* A name for the schema made of [A-Za-z0-9_-], at most 64 characters ("schema" when
  * empty). Writes into buf. */
 void llmt_wire_schema_name(const char *name, char *buf, size_t n);
@@ -160,7 +150,8 @@ const char *llmt_wire_option(const llmt_wire_basic *b, const char *key, const ch
 typedef struct llmt_chat_compat_opts {
     const char *max_tokens_field;  /* "max_tokens" (default) or "max_completion_tokens" */
     bool omit_temperature;         /* models that only accept their default */
-    bool strict_schema;            /* json_schema.strict = whether the schema allows it;
+    bool strict_schema;            /* json_schema.strict = req->schema_strict (the schema
+                                      is already rewritten by the provider's rules);
                                       false: the strict key is not sent */
     bool image_url_string;         /* image part {"image_url": "data:..."} instead of
                                       {"image_url": {"url": "data:..."}} */

@@ -432,7 +432,7 @@ static bool cache_answer(engine *E, ejob *j)
     E->stats.attempts++;
     j->resp.from_cache = true;
     j->resp.latency_ms = 0;
-    j->resp.structured_mode = j->call.req.structured_mode;
+    llmt_call_stamp(&j->call, &j->resp);
     llmt_call_price(j->call.model, &j->resp);
     j->usage.input_tokens += j->resp.usage.input_tokens;
     j->usage.output_tokens += j->resp.usage.output_tokens;
@@ -464,7 +464,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
         E->reserved_usd = 0;
     if (st == LLMT_OK) {
         j->resp.latency_ms = latency;
-        j->resp.structured_mode = j->call.req.structured_mode;
+        llmt_call_stamp(&j->call, &j->resp);
         llmt_call_price(j->call.model, &j->resp);
         actual_tokens = (double)(j->resp.usage.input_tokens + j->resp.usage.output_tokens);
         j->usage.input_tokens += j->resp.usage.input_tokens;

@@ -138,6 +138,37 @@ typedef struct md_sections {
     llmt_buf lost;   /* "fields that lost points", appended after the table */
 } md_sections;
 
+/* Models whose answers came without an enforced schema, or with keywords the provider's
+ * schema mode does not take: their validity is not the provider's guarantee. Nothing
+ * when every answer was schema-enforced as written. */
+static void schema_section(llmt_buf *b, const llmt_summary *s)
+{
+    static const char *const modes[] = {"prompt_only", "json_object", "json_schema"};
+    size_t i, k, n = 0;
+    json_t *v;
+    for (i = 0; i < s->n_models; i++) {
+        const llmt_model_summary *m = &s->models[i];
+        if (!m->schema_unenforced && !json_array_size(m->schema_relaxed))
+            continue;
+        if (!n++)
+            llmt_buf_puts(b, "\n## Schema enforcement\n\nAnswers are always validated against the "
+                             "task's schema; these models were not held to all of it by the "
+                             "provider.\n\n| model | answers without an enforced schema | modes "
+                             "| keywords left out of the sent schema |\n|---|---|---|---|\n");
+        llmt_buf_printf(b, "| %s | %zu | ", m->model_ref, m->schema_unenforced);
+        for (k = 0; k < 3; k++)
+            if (m->modes & (1u << k))
+                llmt_buf_printf(b, "%s%s", (m->modes & ((1u << k) - 1)) ? ", " : "", modes[k]);
+        llmt_buf_puts(b, " | ");
+        json_array_foreach(m->schema_relaxed, k, v)
+        {
+            llmt_buf_puts(b, k ? ", " : "");
+            md_escape(b, json_string_value(v), 64);
+        }
+        llmt_buf_puts(b, " |\n");
+    }
+}
+
 static void both_sections(json_t *r, void *ud)
 {
     md_sections *sec = ud;
@@ -171,6 +202,7 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
                         m->input_tokens + m->output_tokens, m->cost_unknown ? "≥ " : "",
                         m->cost_usd, llmt_summary_mean(m->latency_sum, m->results), m->attempts);
     }
+    schema_section(&b, s);
     if (llmt_summary_max_repeats(s) > 1) {
         llmt_case_stats *cs = NULL;
         size_t n = 0, k;

@@ -276,7 +276,13 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         if (REAL(&o, "latency_ms", resp->latency_ms))
             e->latency_ms = resp->latency_ms;
         RAW(&o, "error", "null");
-        STR(&o, "structured_mode", structured_mode_name(resp->structured_mode));
+        e->structured_mode = structured_mode_name(resp->structured_mode);
+        STR(&o, "structured_mode", e->structured_mode);
+        e->strict = resp->schema_strict;
+        RAW(&o, "strict", resp->schema_strict ? "true" : "false");
+        e->schema_relaxed = resp->schema_relaxed;
+        if (resp->schema_relaxed)
+            RAW(&o, "schema_relaxed", resp->schema_relaxed);
         if (!in->answered_by)
             put_default_answerer(&o, in, e);
         else if (STR(&o, "answered_by", in->answered_by))

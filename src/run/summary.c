@@ -47,6 +47,32 @@ static void add_error(llmt_summary *s, const llmt_summary_entry *e)
 }
 
 /* Whether the entry's answerer is model_ref. */
+/* How an answer's schema was sent: mode, enforcement, keywords left out. */
+static void add_schema_use(llmt_model_summary *m, const llmt_summary_entry *e)
+{
+    static const char *const modes[] = {"prompt_only", "json_object", "json_schema"};
+    json_t *kw, *v, *w;
+    size_t i, j;
+    bool seen;
+    for (i = 0; i < 3; i++)
+        if (strcmp(e->structured_mode, modes[i]) == 0)
+            m->modes |= 1u << i;
+    m->schema_unenforced += !e->strict;
+    if (!e->schema_relaxed)
+        return;
+    kw = json_loads(e->schema_relaxed, 0, NULL);
+    if (!m->schema_relaxed)
+        m->schema_relaxed = json_array();
+    json_array_foreach(kw, i, v)
+    {
+        seen = false;
+        json_array_foreach(m->schema_relaxed, j, w) seen = seen || json_equal(v, w);
+        if (!seen && json_is_string(v))
+            json_array_append(m->schema_relaxed, v);
+    }
+    json_decref(kw);
+}
+
 static bool answered_by_is(const llmt_summary_entry *e, const char *model_ref)
 {
     size_t n;
@@ -78,6 +104,8 @@ void llmt_summary_add_entry(llmt_summary *s, unsigned task, unsigned kase, unsig
     m->by_fallback += e->answered_by && !answered_by_is(e, m->model_ref);
     if (e->failed)
         add_error(s, e);
+    if (e->structured_mode)
+        add_schema_use(m, e);
     add_exact(&m->acc_f, &m->acc_sum, acc);
     add_exact(&m->acc_sq_f, &m->acc_sq_sum, acc * acc);
     if (acc < m->acc_min) m->acc_min = acc;
@@ -128,7 +156,8 @@ void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned mo
     json_t *usage = json_object_get(result, "usage");
     json_t *cost = json_object_get(usage, "cost_usd");
     json_t *error = json_object_get(result, "error");
-    json_t *attempts = json_object_get(result, "attempts");
+    json_t *attempts = json_object_get(result, "attempts"), *relaxed;
+    char *relaxed_text;
     llmt_summary_entry e;
     memset(&e, 0, sizeof e);
     e.repeat = (int)json_integer_value(json_object_get(result, "repeat"));
@@ -149,14 +178,22 @@ void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned mo
     }
     e.attempts = json_is_array(attempts) ? json_array_size(attempts) : 1;
     e.answered_by = json_string_value(json_object_get(result, "answered_by"));
+    e.structured_mode = e.failed ? NULL : json_string_value(json_object_get(result, "structured_mode"));
+    e.strict = json_is_true(json_object_get(result, "strict"));
+    relaxed = json_object_get(result, "schema_relaxed");
+    relaxed_text = json_is_array(relaxed) ? json_dumps(relaxed, JSON_COMPACT) : NULL;
+    e.schema_relaxed = relaxed_text;
     llmt_summary_add_entry(s, task, kase, model, &e);
+    free(relaxed_text);
 }
 
 void llmt_summary_free(llmt_summary *s)
 {
     size_t i;
-    for (i = 0; i < s->n_models; i++)
+    for (i = 0; i < s->n_models; i++) {
         free(s->models[i].model_ref);
+        json_decref(s->models[i].schema_relaxed);
+    }
     free(s->models);
     free(s->rows);
     for (i = 0; i < s->n_errors; i++)
@@ -203,6 +240,18 @@ json_t *llmt_summary_json(const llmt_summary *s)
                             json_real(m->results ? (double)m->first_attempt_valid / (double)m->results : 0));
         json_object_set_new(o, "attempts", json_integer((json_int_t)m->attempts));
         json_object_set_new(o, "answered_by_fallback", json_integer((json_int_t)m->by_fallback));
+        {
+            static const char *const modes[] = {"prompt_only", "json_object", "json_schema"};
+            json_t *ms = json_array();
+            size_t k;
+            for (k = 0; k < 3; k++)
+                if (m->modes & (1u << k))
+                    json_array_append_new(ms, json_string(modes[k]));
+            json_object_set_new(o, "structured_modes", ms);
+        }
+        json_object_set_new(o, "schema_not_enforced", json_integer((json_int_t)m->schema_unenforced));
+        json_object_set_new(o, "schema_relaxed",
+                            m->schema_relaxed ? json_copy(m->schema_relaxed) : json_array());
         json_object_set_new(o, "mean_latency_ms", json_real(llmt_summary_mean(m->latency_sum, m->results)));
         json_object_set_new(o, "stddev_latency_ms",
                             json_real(llmt_summary_stddev(m->latency_sum, m->latency_sq_sum, m->results)));

@@ -26,6 +26,11 @@ typedef struct llmt_model_summary {
      * which hold their rounded values: the same in any order of the results, so that
      * merged shards total exactly what one run does */
     llmt_fsum acc_f, acc_sq_f, latency_f, latency_sq_f, cost_f;
+    size_t schema_unenforced; /* answers whose schema the provider was not asked to enforce
+                                 (json_object, prompt_only or "strict": false) */
+    unsigned modes;           /* structured modes seen: 1 << llmt_structured_mode */
+    json_t *schema_relaxed;   /* keywords moved out of what was sent, each once (array,
+                                 owned), or NULL */
 } llmt_model_summary;
 
 /* Failures grouped by provider and class, with one example message (console summary). */
@@ -83,6 +88,9 @@ typedef struct llmt_summary_entry {
     const char *answered_by;   /* NULL when not a string */
     const char *answered_by_model; /* when set, the answerer is answered_by ":" this (a
                                       result writer's default, spared a copy) */
+    const char *structured_mode; /* of an answer: "json_schema", ...; NULL for failures */
+    bool strict;               /* the answer's schema was sent to be enforced */
+    const char *schema_relaxed; /* JSON array text of the keywords moved out, or NULL */
 } llmt_summary_entry;
 
 void llmt_summary_init(llmt_summary *s, const char *const *model_refs, size_t n_models);

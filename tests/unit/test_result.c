@@ -124,6 +124,9 @@ static json_t *ref_build(const llmt_result_input *in)
         json_object_set_new(r, "latency_ms", json_real(resp->latency_ms));
         json_object_set_new(r, "error", json_null());
         json_object_set_new(r, "structured_mode", json_string(ref_structured_mode_name(resp->structured_mode)));
+        json_object_set_new(r, "strict", json_boolean(resp->schema_strict));
+        if (resp->schema_relaxed)
+            json_object_set_new(r, "schema_relaxed", json_loads(resp->schema_relaxed, 0, NULL));
         if (in->answered_by)
             json_object_set_new(r, "answered_by", json_string(in->answered_by));
         else
@@ -179,6 +182,10 @@ static void summaries_equal(const llmt_summary *a, const llmt_summary *b)
         assert_int_equal(x->first_attempt_valid, y->first_attempt_valid);
         assert_int_equal(x->attempts, y->attempts);
         assert_int_equal(x->by_fallback, y->by_fallback);
+        assert_int_equal(x->schema_unenforced, y->schema_unenforced);
+        assert_int_equal(x->modes, y->modes);
+        assert_true(json_equal(x->schema_relaxed, y->schema_relaxed) ||
+                    (!x->schema_relaxed && !y->schema_relaxed));
     }
     assert_true(a->total_cost == b->total_cost);
     assert_int_equal(a->n_rows, b->n_rows);
@@ -392,6 +399,8 @@ static void random_input(uint64_t *x, const fixture *f, llmt_result_input *in,
         resp->cost_usd = REALS[next(x) % N_REALS];
         resp->cost_known = next(x) % 3;
         resp->structured_mode = (llmt_structured_mode)(next(x) % 3);
+        resp->schema_strict = next(x) % 2;
+        resp->schema_relaxed = next(x) % 3 ? NULL : (char *)"[\"pattern\",\"caf\\u00E9\"]";
         resp->from_cache = next(x) % 4 == 0;
         in->response = resp;
     } else if (next(x) % 6) {

@@ -7,9 +7,10 @@
  *   - the system prompt is the top-level "system" field; max_tokens is required (4096
  *     when neither the caller nor the model config gives one);
  *   - structured output is output_config.format {type: json_schema, schema} on the
- *     models that support it; the API insists on closed objects, so object schemas
- *     without additionalProperties get additionalProperties:false. There is no plain
- *     JSON mode: other models get the schema in the system prompt;
+ *     models that support it, with the schema rewritten by the library under config.json's
+ *     "schema_transform": "subset" (the SDK's rules: closed objects, unsupported keywords
+ *     moved into descriptions; a recursive schema falls back to the prompt). There is no
+ *     plain JSON mode: other models get the schema in the system prompt;
  *   - models flagged "reasoning" (Opus 4.7 and later reject non-default sampling) get
  *     no temperature;
  *   - images are base64 "image" blocks placed before the text, as the docs advise;
@@ -84,10 +85,10 @@ static llmt_status anthropic_build(void *state, const llmt_request *req, llmt_ht
     if (req->temperature >= 0 && !(req->model_info && req->model_info->reasoning))
         json_object_set_new(body, "temperature", json_real(req->temperature > 1 ? 1 : req->temperature));
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
+        /* already rewritten by the "subset" rules of config.json (closed objects incl.) */
         st = llmt_wire_schema(req, &schema, err);
         if (st != LLMT_OK)
             goto done;
-        llmt_wire_schema_close_objects(schema);
         json_object_set_new(body, "output_config",
                             json_pack("{s:{s:s, s:O}}", "format", "type", "json_schema", "schema",
                                       schema));

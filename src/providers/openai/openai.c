@@ -5,10 +5,10 @@
  *   - the output cap is max_completion_tokens (max_tokens is deprecated and rejected by
  *     reasoning models); reasoning models (capabilities.reasoning) get no temperature,
  *     since they accept only the default;
- *   - structured output is response_format json_schema with strict:true only when the
- *     task schema satisfies the strict rules (every object additionalProperties:false
- *     and all properties required); otherwise strict:false: the schema is still sent
- *     and followed, without the strict guarantee (a 400 would be the alternative);
+ *   - structured output is response_format json_schema with the schema rewritten by the
+ *     library under config.json's "schema_transform": "strict" (the SDK's rules: closed
+ *     objects, every property required, optional ones nullable) and strict:true; false
+ *     only when the rewritten schema keeps an open map (dict[str, int]);
  *   - 429 with code/type insufficient_quota is quota (never retried), not a rate limit.
  */
 #include <stdlib.h>
