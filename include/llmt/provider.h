@@ -40,9 +40,23 @@
 LLMT_BEGIN_DECLS
 
 #define LLMT_PROVIDER_ABI_MAJOR 1u
-#define LLMT_PROVIDER_ABI_MINOR 0u
+#define LLMT_PROVIDER_ABI_MINOR 2u
 #define LLMT_PROVIDER_ABI_VERSION ((LLMT_PROVIDER_ABI_MAJOR << 16) | LLMT_PROVIDER_ABI_MINOR)
 #define LLMT_PROVIDER_ENTRY_SYMBOL "llmt_provider_entry"
+/* The minor ABI version that added each optional trailing slot of llmt_provider_ops. */
+#define LLMT_OPS_MINOR_read_rate_limits 1u
+#define LLMT_OPS_MINOR_batch_limits 2u
+#define LLMT_OPS_MINOR_batch_line 2u
+#define LLMT_OPS_MINOR_batch_submit 2u
+#define LLMT_OPS_MINOR_batch_poll 2u
+#define LLMT_OPS_MINOR_batch_status 2u
+#define LLMT_OPS_MINOR_batch_results 2u
+#define LLMT_OPS_MINOR_batch_result_line 2u
+#define LLMT_OPS_MINOR_batch_cancel 2u
+/* Whether `ops` is new enough to have `slot` (the library never reads a slot past the
+ * end of an older plugin's struct) and fills it. */
+#define LLMT_OPS_HAS(ops, slot) \
+    (((ops)->abi_version & 0xffffu) >= LLMT_OPS_MINOR_##slot && (ops)->slot != NULL)
 
 /* Capability flags of a provider (llmt_provider_ops.capabilities). */
 enum {
@@ -139,6 +153,7 @@ typedef struct llmt_response {
     bool schema_strict;         /* set by the library: the schema was sent to be enforced */
     char *schema_relaxed;       /* set by the library: JSON array of the schema keywords the
                                    provider's rules moved out of what was sent, or NULL */
+    bool from_batch;            /* set by the library: answered through the batch API */
 } llmt_response;
 
 typedef struct llmt_http_header {
@@ -177,6 +192,86 @@ typedef struct llmt_catalog_entry {
     long context_length;        /* 0 when unknown */
     long max_output_tokens;     /* 0 when unknown */
 } llmt_catalog_entry;
+
+/* What a reply's rate-limit headers say about the account (read_rate_limits). Every
+ * field is < 0 when the reply does not say; llmt_rate_info_init sets them so. */
+typedef struct llmt_rate_info {
+    double requests_limit;      /* requests allowed per window */
+    double requests_remaining;  /* left in the current window */
+    double requests_reset_s;    /* seconds until the window's requests refill */
+    double tokens_limit;        /* tokens allowed per window (input + output) */
+    double tokens_remaining;
+    double tokens_reset_s;
+    double window_s;            /* the window the limits count over; < 0 = a minute */
+} llmt_rate_info;
+
+static inline void llmt_rate_info_init(llmt_rate_info *ri)
+{
+    ri->requests_limit = ri->requests_remaining = ri->requests_reset_s = -1;
+    ri->tokens_limit = ri->tokens_remaining = ri->tokens_reset_s = -1;
+    ri->window_s = -1;
+}
+
+/* ---- batch APIs (ops minor 2) ----
+ * A provider with a batch API turns prepared requests into lines of its batch input,
+ * builds the HTTP requests that submit, poll, fetch and cancel a batch, and turns each
+ * result line back into the HTTP status and body the interactive call would have had,
+ * so that parse_response/classify_error read it exactly as they read a live reply. The
+ * library performs every exchange; the provider never does I/O. */
+
+/* What one batch may hold (batch_limits); 0 = no documented limit. */
+typedef struct llmt_batch_limits {
+    long max_requests;          /* lines per batch */
+    long long max_bytes;        /* bytes of the batch input (the JSONL file or the body) */
+} llmt_batch_limits;
+
+/* The submit state machine (batch_submit). The library zeroes it, sets the inputs and
+ * calls batch_submit with step 0; the provider fills the request of that step; the
+ * library performs it and calls again with step + 1 and `reply` set to the 2xx answer
+ * (a non-2xx answer goes to classify_error and ends the submit). The provider sets
+ * batch_id (malloc'd) when a reply names the batch, then done = true. */
+typedef struct llmt_batch_submit {
+    /* inputs, borrowed */
+    const char *lines;          /* batch_line outputs, each ending with '\n' */
+    size_t lines_len;
+    size_t n_lines;
+    const char *model;          /* the API model name every line uses */
+    const char *label;          /* a display name/metadata for the batch (run id) */
+    unsigned step;              /* 0, 1, ... */
+    const llmt_http_response *reply; /* the previous step's 2xx reply; NULL at step 0 */
+    /* outputs, malloc'd, owned by the library once set */
+    char *scratch;              /* what a step needs from an earlier one (a file id) */
+    char *batch_id;
+    bool done;
+} llmt_batch_submit;
+
+/* Where a batch is (batch_status). */
+typedef enum llmt_batch_state {
+    LLMT_BATCH_RUNNING = 0,     /* validating, queued, in progress, finalizing */
+    LLMT_BATCH_CANCELLING = 1,
+    LLMT_BATCH_ENDED = 2,       /* completed, expired, cancelled, failed: results final */
+    LLMT_BATCH_FAILED = 3       /* ended without results (the whole batch was refused) */
+} llmt_batch_state;
+
+typedef struct llmt_batch_status {
+    llmt_batch_state state;
+    char *state_text;           /* the provider's own word ("in_progress"), malloc'd */
+    long total, succeeded, failed; /* request counts; < 0 when not said */
+    char *results[2];           /* where results are (file ids, URLs), malloc'd or NULL */
+    char *message;              /* why a batch failed, malloc'd or NULL */
+} llmt_batch_status;
+
+/* One result line read back (batch_result_line). Exactly one of the two shapes:
+ * a reply (http_status > 0 and body: what the interactive call would have received),
+ * or a failure without a reply (http_status 0, `failure` its class and message). */
+typedef struct llmt_batch_result {
+    char *custom_id;            /* malloc'd */
+    long http_status;
+    char *body;                 /* malloc'd */
+    size_t body_len;
+    llmt_status failure;        /* e.g. LLMT_E_TIMEOUT for an expired line */
+    char *message;              /* malloc'd or NULL */
+} llmt_batch_result;
 
 /* What a provider instance is created with. Borrowed during init; copy what you keep. */
 typedef struct llmt_provider_settings {
@@ -220,6 +315,40 @@ typedef struct llmt_provider_ops {
     llmt_status (*build_catalog_request)(void *state, llmt_http_request *out, llmt_error *err);
     llmt_status (*parse_catalog)(void *state, const llmt_http_response *http,
                                  llmt_catalog_entry **entries, size_t *n, llmt_error *err);
+
+    /* ---- minor 1 ---- */
+    /* Optional (HTTP providers): what a reply's rate-limit headers say about the account,
+     * for every reply, success or not. `out` comes initialised (nothing said); fill what
+     * the headers give. The engine paces the provider by it unless the user set limits. */
+    void (*read_rate_limits)(void *state, const llmt_http_response *http, llmt_rate_info *out);
+
+    /* ---- minor 2: batch API (all or none; see llmt_batch_submit) ---- */
+    /* The documented limits of one batch. */
+    void (*batch_limits)(void *state, llmt_batch_limits *out);
+    /* One batch input line (no newline, malloc'd into *line) carrying exactly the body
+     * build_request makes for `req`, tagged with custom_id ([A-Za-z0-9_-], <= 64). */
+    llmt_status (*batch_line)(void *state, const llmt_request *req, const char *custom_id,
+                              char **line, size_t *len, llmt_error *err);
+    /* The request of submit step s->step (see llmt_batch_submit). */
+    llmt_status (*batch_submit)(void *state, llmt_batch_submit *s, llmt_http_request *out,
+                                llmt_error *err);
+    /* The GET that polls batch_id. */
+    llmt_status (*batch_poll)(void *state, const char *batch_id, llmt_http_request *out,
+                              llmt_error *err);
+    /* Parses a 2xx reply of batch_poll (or of the submit's last step) into *st (zeroed
+     * by the library; free with llmt_batch_status_clear). */
+    llmt_status (*batch_status)(void *state, const llmt_http_response *http,
+                                llmt_batch_status *st, llmt_error *err);
+    /* The GET of results part `part` of an ended batch (st->results[part]); LLMT_E_NOT_FOUND
+     * when the batch has no such part. The reply is JSON Lines for batch_result_line. */
+    llmt_status (*batch_results)(void *state, const llmt_batch_status *st, unsigned part,
+                                 llmt_http_request *out, llmt_error *err);
+    /* Reads one result line into *out (zeroed by the library). */
+    llmt_status (*batch_result_line)(void *state, const char *line, size_t len,
+                                     llmt_batch_result *out, llmt_error *err);
+    /* The request that cancels batch_id. */
+    llmt_status (*batch_cancel)(void *state, const char *batch_id, llmt_http_request *out,
+                                llmt_error *err);
 } llmt_provider_ops;
 
 /* The entry point a plugin exports under LLMT_PROVIDER_ENTRY_SYMBOL. */
@@ -285,6 +414,9 @@ LLMT_API void llmt_http_request_clear(llmt_http_request *r);
 LLMT_API void llmt_catalog_entries_free(llmt_catalog_entry *entries, size_t n);
 /* Frees the strings of a response and zeroes it. */
 LLMT_API void llmt_response_clear(llmt_response *r);
+/* Free the strings of a batch status / result and zero it. */
+LLMT_API void llmt_batch_status_clear(llmt_batch_status *s);
+LLMT_API void llmt_batch_result_clear(llmt_batch_result *r);
 
 LLMT_END_DECLS
 

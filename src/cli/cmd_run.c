@@ -10,6 +10,7 @@
 #include "cli/run_optimize.h"
 #include "core/util.h"
 #include "provider/manager_internal.h"
+#include "run/batch.h"
 #include "run/runner.h"
 #include "store/cache.h"
 #include "store/history.h"
@@ -47,6 +48,8 @@ static void install_signals(struct sigaction *old_int, struct sigaction *old_ter
 typedef struct progress_ui {
     bool on;
     bool shown;
+    bool quiet;
+    char last[200];            /* the batch progress line shown last */
 } progress_ui;
 
 static void show_progress(void *ud, const llmt_run_progress *p)
@@ -59,6 +62,24 @@ static void show_progress(void *ud, const llmt_run_progress *p)
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
     ui->shown = true;
+}
+
+/* Batch states while polling: on a terminal one line redrawn, else a line per change. */
+static void show_batch_progress(void *ud, const llmt_batch_progress *p)
+{
+    progress_ui *ui = ud;
+    char line[200];
+    snprintf(line, sizeof line, "batches: %zu of %zu ended; requests: %ld, %ld succeeded, %ld failed%s%s%s",
+             p->ended, p->batches, p->total, p->succeeded, p->failed, p->last_state ? " (" : "",
+             p->last_state ? p->last_state : "", p->last_state ? ")" : "");
+    if (ui->on) {
+        fprintf(stderr, "\r\033[K%s", line);
+        ui->shown = true;
+    } else if (!ui->quiet && strcmp(line, ui->last) != 0) {
+        fprintf(stderr, "llm-tester: %s\n", line);
+    }
+    snprintf(ui->last, sizeof ui->last, "%s", line);
+    fflush(stderr);
 }
 
 static void print_error_summary(const llmt_run_result *r)
@@ -287,6 +308,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0}, weights = {0};
     long repeat = 1, concurrency = 8, max_retries = 3;
     double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
+    bool batch = false;
+    double batch_poll_s = 0;
     bool budget_seen = false, dry_run = false, conc_seen = false, retries_seen = false;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
     bool tol_seen = false, thr_seen = false, repeat_seen = false;
@@ -320,6 +343,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
         {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
         {"resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &resume, NULL},
+        {"batch", 0, OPT_FLAG, NULL, "send each batch-capable provider's share through its batch API (about half price, results within 24 h); the others run interactively", &batch, NULL},
+        {"batch-poll", 0, OPT_DOUBLE, "SECONDS", "first interval between batch polls (default 5; backs off to 300)", &batch_poll_s, NULL},
         {"provider-limit", 0, OPT_STRINGS, "P:K=N,..", "override a provider's rate_limit: concurrency, rpm, tpm (0 = none)", &provider_limits, NULL},
         CLI_OPTIMIZE_OPTIONS(optimize),
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
@@ -335,7 +360,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     llmt_run_estimate *estimate = NULL;
     struct sigaction old_int, old_term;
     bool signals_installed = false;
-    progress_ui ui = {false, false};
+    progress_ui ui = {0};
     unsigned fmt = 0;
     int npos, rc;
     memset(&ts, 0, sizeof ts);
@@ -547,6 +572,17 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.n_fallbacks = n_fallbacks;
     ro.budget_usd = budget_seen ? budget : -1;
     ro.resume_dir = resume;
+    ro.batch = batch;
+    ro.batch_poll_ms = batch_poll_s * 1000.0;
+    ro.batch_progress = show_batch_progress;
+    if (batch && !output && !resume) {
+        cli_error("run: --batch needs --output DIR (the batch ids are recorded there, for --resume)");
+        goto done;
+    }
+    if (batch_poll_s < 0) {
+        cli_error("run: --batch-poll must be a number of seconds > 0");
+        goto done;
+    }
     if (dry_run) {
         if (llmt_run_estimate_cost(mgr, &ro, &estimate, &diags, &err) != LLMT_OK) {
             cli_error("run: %s", err.message);
@@ -558,6 +594,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     ui.on = !ctx->common.quiet && isatty(STDERR_FILENO);
+    ui.quiet = ctx->common.quiet;
     ro.progress = show_progress;
     ro.progress_ud = &ui;
     run_interrupts = 0;

@@ -61,6 +61,12 @@ const cli_command cli_commands[] = {
      "'run --cache readwrite' answers repeated identical requests from the cache\n"
      "(.llm-tester/cache.db or $LLMT_CACHE_DB) instead of calling the provider again.",
      "  llm-tester cache stats\n  llm-tester cache clear --older-than 30\n", cmd_cache},
+    {"batches", "List or cancel the provider batches of a 'run --batch'.",
+     "batches list|cancel DIR",
+     "'run --batch' records each batch it submits in DIR/batches.jsonl. 'list' polls them\n"
+     "and prints provider, model, batch id, state and request counts; 'cancel' asks the\n"
+     "provider to cancel those still running (their finished lines are still billed).",
+     "  llm-tester batches list results/\n  llm-tester batches cancel results/\n", cmd_batches},
     {"history", "List, show and compare recorded runs.",
      "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
      "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"

@@ -10,18 +10,18 @@
 static const char *const provider_keys[] = {
     "config_version", "name", "provider_type", "env_key", "base_url", "system_prompt",
     "supports_file_upload", "enabled", "llm_models", "rate_limit", "fallbacks", "options",
-    "override_builtin", "schema_transform", NULL};
+    "override_builtin", "schema_transform", "batch_discount", NULL};
 
 static const char *const model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
     "max_input_tokens", "max_output_tokens", "image_input_tokens", "capabilities", "fallbacks",
-    "catalog_id", "description", NULL};
+    "catalog_id", "description", "batch_cost_input", "batch_cost_output", NULL};
 
 /* An override file's model entry may also say "removed": true. */
 static const char *const override_model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
     "max_input_tokens", "max_output_tokens", "image_input_tokens", "capabilities", "fallbacks",
-    "catalog_id", "description", "removed", NULL};
+    "catalog_id", "description", "removed", "batch_cost_input", "batch_cost_output", NULL};
 
 static const char *const categories[] = {"free", "cheap", "standard", "expensive", "premium", NULL};
 
@@ -94,6 +94,14 @@ static void parse_model(llmt_jcheck *c, json_t *m, const char *mpath, bool parti
     out->cost_input = llmt_jc_number(c, m, path, "cost_input", false, 0, 0);
     out->cost_output = llmt_jc_number(c, m, path, "cost_output", false, 0, 0);
     out->has_cost = has_in && has_out;
+    has_in = json_object_get(m, "batch_cost_input") != NULL;
+    has_out = json_object_get(m, "batch_cost_output") != NULL;
+    out->batch_cost_input = llmt_jc_number(c, m, path, "batch_cost_input", false, 0, 0);
+    out->batch_cost_output = llmt_jc_number(c, m, path, "batch_cost_output", false, 0, 0);
+    out->has_batch_cost = has_in && has_out;
+    if (has_in != has_out)
+        llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, path,
+                       "batch_cost_input and batch_cost_output must be given together");
     if (has_in != has_out && !partial)
         llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, path,
                        "cost_input and cost_output must be given together");
@@ -188,6 +196,11 @@ llmt_provider_config *llmt_provider_config_parse(const char *text, const char *p
     cfg->supports_file_upload = llmt_jc_bool(&c, root, "", "supports_file_upload", false);
     parse_schema_transform(&c, root, path, diags, &cfg->schema_transform);
     cfg->enabled = llmt_jc_bool(&c, root, "", "enabled", true);
+    cfg->batch_discount = llmt_jc_number(&c, root, "", "batch_discount", false, 0, 0);
+    if (cfg->batch_discount > 1)
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "/batch_discount",
+                       "expected a fraction from 0 to 1 (0.5 = half price), got %g",
+                       cfg->batch_discount);
     cfg->fallbacks = parse_fallbacks(&c, root, "", &cfg->n_fallbacks);
     rl = llmt_jc_object(&c, root, "", "rate_limit", false);
     if (rl) {

@@ -19,6 +19,9 @@ typedef struct llmt_model_config {
     double cost_input;      /* USD per 1M input tokens */
     double cost_output;     /* USD per 1M output tokens */
     char *cost_category;    /* free/cheap/standard/expensive/premium */
+    bool has_batch_cost;    /* batch_cost_input/batch_cost_output given (run --batch) */
+    double batch_cost_input;
+    double batch_cost_output;
     llmt_model_info info;   /* name, token limits, capability flags (info.name aliases name) */
     long image_input_tokens; /* upper bound of the input tokens one image costs, for
                                 budget and tpm estimates; 0 = LLMT_DEFAULT_IMAGE_TOKENS */
@@ -51,6 +54,7 @@ typedef struct llmt_provider_config {
     char *system_prompt;
     bool supports_file_upload;
     llmt_schema_rules schema_transform; /* how the task schema is rewritten before sending */
+    double batch_discount;  /* run --batch: fraction off the interactive prices (0..1) */
     bool enabled;
     llmt_model_config *models;
     size_t n_models;

@@ -137,3 +137,24 @@ void llmt_catalog_entries_free(llmt_catalog_entry *entries, size_t n)
     }
     free(entries);
 }
+
+void llmt_batch_status_clear(llmt_batch_status *s)
+{
+    if (!s)
+        return;
+    free(s->state_text);
+    free(s->results[0]);
+    free(s->results[1]);
+    free(s->message);
+    memset(s, 0, sizeof(*s));
+}
+
+void llmt_batch_result_clear(llmt_batch_result *r)
+{
+    if (!r)
+        return;
+    free(r->custom_id);
+    free(r->body);
+    free(r->message);
+    memset(r, 0, sizeof(*r));
+}

@@ -189,6 +189,29 @@ void llmt_call_price(const llmt_model_config *model, llmt_response *resp)
                      (double)resp->usage.output_tokens / 1e6 * model->cost_output;
 }
 
+void llmt_call_price_batch(const llmt_provider_config *p, const llmt_model_config *model,
+                           llmt_response *resp)
+{
+    if (model->has_batch_cost) {
+        resp->cost_known = true;
+        resp->cost_usd = (double)resp->usage.input_tokens / 1e6 * model->batch_cost_input +
+                         (double)resp->usage.output_tokens / 1e6 * model->batch_cost_output;
+        return;
+    }
+    llmt_call_price(model, resp);
+    resp->cost_usd *= 1.0 - p->batch_discount;
+}
+
+double llmt_call_batch_factor(const llmt_provider_config *p, const llmt_model_config *model)
+{
+    double fi, fo;
+    if (!model->has_batch_cost || !model->has_cost)
+        return 1.0 - p->batch_discount;
+    fi = model->cost_input > 0 ? model->batch_cost_input / model->cost_input : 0;
+    fo = model->cost_output > 0 ? model->batch_cost_output / model->cost_output : 0;
+    return fi > fo ? fi : fo;
+}
+
 /* Replaces every occurrence of the key in a message with [REDACTED]: a provider may
  * echo what it was sent (e.g. "invalid key sk-...") and messages reach results files. */
 static void scrub_secret(char *msg, size_t cap, const char *secret)

@@ -43,6 +43,14 @@ void llmt_call_stamp(const llmt_call *call, llmt_response *resp);
 /* Sets resp->cost_usd / cost_known from the model's rates: tokens / 1e6 × rate. */
 void llmt_call_price(const llmt_model_config *model, llmt_response *resp);
 
+/* Prices a batch answer: the model's batch_cost_input/batch_cost_output when given,
+ * else its interactive rates less the provider's batch_discount. */
+void llmt_call_price_batch(const llmt_provider_config *p, const llmt_model_config *model,
+                           llmt_response *resp);
+/* What a batch request costs relative to the interactive one, for estimates and the
+ * budget (the larger of the input and output ratios when batch prices are explicit). */
+double llmt_call_batch_factor(const llmt_provider_config *p, const llmt_model_config *model);
+
 /* Performs a prepared call synchronously (local call or blocking HTTP). */
 llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long connect_timeout_ms,
                                        const llmt_logger *lg, llmt_response *out, llmt_error *err);

@@ -70,6 +70,7 @@ struct ejob {
     llmt_usage usage;
     double cost;
     bool cost_known;
+    bool preanswered;          /* answered by E->o->preanswer */
     llmt_response resp;
     llmt_status pending_st;    /* JS_SIMLAT: the local call's result */
     llmt_error err;
@@ -332,6 +333,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     oc.cost_usd = j->cost;
     oc.cost_known = j->cost_known;
     oc.elapsed_ms = j->first_start_ms > 0 ? now - j->first_start_ms : 0;
+    oc.preanswered = j->preanswered;
     E->stats.done++;
     if (st == LLMT_E_CANCELLED)
         E->stats.cancelled++;
@@ -447,6 +449,41 @@ static bool cache_answer(engine *E, ejob *j)
     }
     list_remove(j);
     finish(E, j, LLMT_OK);
+    return true;
+}
+
+/* Answers the job through the options' preanswer hook (run --batch): the first model
+ * only; the hook prices the answer. Counts like a sent attempt for the spend. */
+static bool pre_answer(engine *E, ejob *j)
+{
+    llmt_status st = LLMT_OK;
+    if (!E->o->preanswer || j->chain_idx != 0 || j->preanswered)
+        return false;
+    memset(&j->resp, 0, sizeof j->resp);
+    llmt_error_clear(&j->err);
+    if (!E->o->preanswer(E->o->preanswer_ud, j->job, &j->call, &j->resp, &st, &j->err))
+        return false;
+    j->preanswered = true;
+    if (j->first_start_ms <= 0)
+        j->first_start_ms = llmt_now_ms();
+    j->n_attempts++;
+    E->stats.attempts++;
+    if (st == LLMT_OK) {
+        j->usage.input_tokens += j->resp.usage.input_tokens;
+        j->usage.output_tokens += j->resp.usage.output_tokens;
+        if (j->resp.cost_known) {
+            j->cost += j->resp.cost_usd;
+            E->spent_usd += j->resp.cost_usd;
+        } else {
+            j->cost_known = false;
+        }
+    } else {
+        llmt_response_clear(&j->resp);
+    }
+    if (st != LLMT_E_CANCELLED)
+        record_attempt(j, st, 0, st == LLMT_OK);
+    list_remove(j);
+    finish(E, j, st);
     return true;
 }
 
@@ -670,7 +707,7 @@ static start_result try_start(engine *E, lane *L, ejob *j)
     double now = llmt_now_ms(), wait;
     if (!prepare(E, j))
         return START_ENDED;
-    if (cache_answer(E, j))
+    if (pre_answer(E, j) || cache_answer(E, j))
         return START_ENDED;
     if (E->o->budget_usd >= 0 && j->cost_bounded) {
         /* the worst case of this attempt on top of what is spent and what the attempts

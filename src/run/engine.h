@@ -33,6 +33,8 @@
 #include "llmt/manager.h"
 #include "run/retry.h"
 
+struct llmt_call;
+
 /* One unit of work, owned by the producer from next() until done() returns. */
 typedef struct llmt_engine_job {
     llmt_request req;            /* contents borrowed until done(); model fields ignored */
@@ -77,6 +79,7 @@ typedef struct llmt_engine_outcome {
     double cost_usd;                 /* likewise */
     bool cost_known;                 /* false when an attempt with usage had no price */
     double elapsed_ms;               /* first dispatch to the end */
+    bool preanswered;                /* answered by llmt_engine_options.preanswer */
 } llmt_engine_outcome;
 
 typedef struct llmt_engine_stats {
@@ -116,6 +119,13 @@ typedef struct llmt_engine_options {
     double grace_ms;             /* in-flight time allowed after an interrupt */
     const volatile sig_atomic_t *interrupted; /* non-zero: stop; NULL = never */
     uint64_t seed;               /* for backoff jitter */
+    /* Optional (run --batch): answers a job's first model without sending anything.
+     * Called once the call is prepared; returns false to send it as usual, true when it
+     * answered: *st LLMT_OK with *resp filled and priced, or a failure class with err
+     * filled (the job ends with it; no fallback, no retry). */
+    bool (*preanswer)(void *ud, const llmt_engine_job *job, struct llmt_call *call,
+                      llmt_response *resp, llmt_status *st, llmt_error *err);
+    void *preanswer_ud;
 } llmt_engine_options;
 
 /* Defaults: concurrency 8, 3 retries, backoff 500 ms doubling up to 30 s, 300 s per

@@ -326,6 +326,8 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         RAW(&o, "answer", "null");
     if (in->attempts)
         put_attempts(&o, in->attempts);
+    if (in->batch)
+        RAW(&o, "batch", "true");
     llmt_json_put_raw(b, "}", 1);
     if (!ok) {
         obj_mark m = {start, true};

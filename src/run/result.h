@@ -32,6 +32,7 @@ typedef struct llmt_result_input {
     llmt_usage usage_total;
     double cost_total;
     bool cost_total_known;
+    bool batch;                        /* went through a batch API: "batch": true */
 } llmt_result_input;
 
 /* Appends the result line of `in` (one compact JSON object, ASCII only, no line end) to

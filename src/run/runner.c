@@ -1,4 +1,5 @@
 #include "run/runner.h"
+#include "run/batch.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -274,6 +275,7 @@ typedef struct done_item {
     llmt_usage usage;
     double cost, elapsed_ms;
     bool cost_known, has_totals;
+    bool batch;                /* answered (or failed) through a batch API */
 } done_item;
 
 /* Results are scored, built and written on one thread of their own so that the CPU
@@ -325,6 +327,8 @@ typedef struct run_ctx {
     size_t total, failed;
     result_queue q;
     job_queue jq;
+    llmt_batch_set *batches;   /* run --batch: what the batch APIs answered */
+    bool collecting;           /* walking the jobs for the batches: produce no results */
 } run_ctx;
 
 static void case_ref_release(case_ref *cr)
@@ -494,6 +498,7 @@ static void process_item(run_ctx *rc, done_item *it)
     in.usage_total = it->usage;
     in.cost_total = it->cost;
     in.cost_total_known = it->cost_known;
+    in.batch = it->batch;
     emit(rc, &in, cr->ti, cr->ci, it->mi);
     if (it->status != LLMT_OK)
         rc->failed++;
@@ -685,6 +690,7 @@ static void job_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *oc)
     it->usage = oc->usage;
     it->cost = oc->cost_usd;
     it->cost_known = oc->cost_known;
+    it->batch = oc->preanswered;
     it->elapsed_ms = oc->elapsed_ms;
     queue_push(rc, it, true);
 }
@@ -792,6 +798,8 @@ static bool produce_job(run_ctx *rc, run_job **out)
             if (!rc->cur)
                 return false;
         }
+        if (rc->cur->load_st != LLMT_OK && rc->collecting)
+            continue; /* its result is written when the jobs run */
         if (rc->cur->load_st != LLMT_OK) {
             /* the case cannot be sent (unreadable file): its result is the error */
             done_item *it = calloc(1, sizeof(*it));
@@ -989,6 +997,9 @@ static void resume_line(json_t *r, void *ud)
     /* a case skipped for the budget or cut by an interrupt was never answered: send it */
     if (cls && (strcmp(cls, "budget") == 0 || strcmp(cls, "cancelled") == 0))
         return;
+    /* a batch line that failed or expired runs again, interactively, without --batch */
+    if (cls && !x->rc->o->batch && json_is_true(json_object_get(r, "batch")))
+        return;
     ref = llmt_asprintf("%s:%s", prov, model);
     if (!ref)
         return;
@@ -1117,6 +1128,105 @@ static size_t count_planned(run_ctx *rc)
     return n;
 }
 
+/* ---------------------------------------------------------------- run --batch */
+
+static void batch_job_id(const run_ctx *rc, const run_job *rj, char *buf, size_t n)
+{
+    const llmt_task *t = &rc->o->tasks->tasks[rj->cr->ti];
+    llmt_batch_custom_id(t->name, t->cases[rj->cr->ci].name, rj->job.chain[0], rj->rep, buf, n);
+}
+
+/* What run --batch pays for a request to model_ref relative to an interactive one (1
+ * for a provider without a batch API). */
+static double batch_factor(llmt_manager *mgr, const char *model_ref)
+{
+    llmt_provider_entry *e;
+    const llmt_model_config *m;
+    llmt_error err;
+    if (llmt_call_resolve(llmt_manager_registry(mgr), model_ref, &e, &m, &err) != LLMT_OK ||
+        !llmt_batch_capable(e))
+        return 1.0;
+    return llmt_call_batch_factor(e->config, m);
+}
+
+/* Hands every pending job of a batch-capable provider to the batch set, then submits
+ * and polls the batches until they end. The cursor is back at the start afterwards. */
+static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta *meta,
+                               llmt_error *err)
+{
+    llmt_batch_options bo;
+    llmt_registry *reg = llmt_manager_registry(rc->mgr);
+    size_t ti = rc->ti, ci = rc->ci;
+    run_job *rj;
+    llmt_status st;
+    memset(&bo, 0, sizeof bo);
+    bo.dir = dir;
+    bo.label = meta->run_id;
+    bo.poll_ms = rc->o->batch_poll_ms;
+    bo.poll_max_ms = rc->o->batch_poll_max_ms;
+    bo.budget_usd = rc->o->budget_usd >= 0 ? rc->o->budget_usd : -1;
+    bo.interrupted = rc->o->interrupted;
+    bo.progress = rc->o->batch_progress;
+    bo.progress_ud = rc->o->progress_ud;
+    st = llmt_batch_set_new(rc->mgr, &bo, &rc->batches, err);
+    rc->collecting = true;
+    while (st == LLMT_OK && produce_job(rc, &rj)) {
+        llmt_provider_entry *e = NULL;
+        const llmt_model_config *m = NULL;
+        llmt_error cerr;
+        /* a provider that cannot start (no key) fails its jobs when they run */
+        if (llmt_call_resolve(reg, rj->job.chain[0], &e, &m, &cerr) == LLMT_OK &&
+            llmt_batch_capable(e) && llmt_manager_instance(rc->mgr, e, &cerr) == LLMT_OK) {
+            llmt_call call;
+            char id[32];
+            double lo = 0, hi = -1;
+            bool known = false;
+            long in = 0;
+            llmt_call_prepare(&call, e, m, &rj->job.req);
+            batch_job_id(rc, rj, id, sizeof id);
+            if (llmt_engine_estimate(rc->mgr, rj->job.chain[0], &rj->job.req, &lo, &hi, &known,
+                                     &in, &cerr) != LLMT_OK || !known)
+                hi = -1;
+            else
+                hi *= batch_factor(rc->mgr, rj->job.chain[0]);
+            if (llmt_call_check_files(&call, 0, &cerr) == LLMT_OK)
+                st = llmt_batch_add(rc->batches, &call, id, hi, err);
+            llmt_call_clear(&call);
+        }
+        run_job_drop(rj);
+    }
+    rc->collecting = false;
+    case_ref_release(rc->cur);
+    rc->cur = NULL;
+    rc->ti = ti;
+    rc->ci = ci;
+    rc->mi = 0;
+    rc->rep = 0;
+    return st == LLMT_OK ? llmt_batch_run(rc->batches, err) : st;
+}
+
+/* The engine's preanswer hook: a job of a batch provider is answered by its batch line,
+ * parsed as the interactive reply would be and priced at the batch rate. */
+static bool batch_preanswer(void *ud, const llmt_engine_job *job, llmt_call *call,
+                            llmt_response *resp, llmt_status *st, llmt_error *err)
+{
+    run_ctx *rc = ud;
+    llmt_http_response http;
+    char id[32];
+    batch_job_id(rc, job->user, id, sizeof id);
+    *st = llmt_batch_answer(rc->batches, id, &http, err);
+    if (*st == LLMT_E_NOT_FOUND)
+        return false;
+    if (*st == LLMT_OK)
+        *st = llmt_call_handle_http(call, &http, resp, err);
+    if (*st == LLMT_OK) {
+        llmt_call_stamp(call, resp);
+        llmt_call_price_batch(call->entry->config, call->model, resp);
+        resp->from_batch = true;
+    }
+    return true;
+}
+
 static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
 {
     llmt_engine_options eo;
@@ -1171,6 +1281,13 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
         goto done;
     rc.total = out->planned = count_planned(&rc);
     eo = engine_options(o, mgr);
+    if (o->batch) {
+        st = batch_phase(&rc, dir, &out->meta, err);
+        eo.preanswer = batch_preanswer;
+        eo.preanswer_ud = &rc;
+        if (st != LLMT_OK)
+            goto done;
+    }
     cb.next = job_next;
     cb.done = job_done;
     cb.progress = job_progress;
@@ -1198,6 +1315,7 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
     }
 done:
     llmt_output_close(&output);
+    llmt_batch_set_free(rc.batches);
     ctx_free(&rc);
     return st;
 }
@@ -1240,6 +1358,11 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
             continue;
         fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep);
         st = llmt_engine_estimate(mgr, o->models[mi], &req, &lo, &hi, &known, &in, err);
+        if (st == LLMT_OK && o->batch) {
+            double f = batch_factor(mgr, o->models[mi]);
+            lo *= f;
+            hi *= f;
+        }
         est[mi].input_tokens += in;
         est[mi].min_usd += lo;
         est[mi].max_usd += hi;

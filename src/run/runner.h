@@ -13,6 +13,7 @@
 #include "task/task.h"
 
 struct llmt_run_progress;
+struct llmt_batch_progress;
 
 typedef struct llmt_run_options {
     const llmt_taskset *tasks;
@@ -49,6 +50,12 @@ typedef struct llmt_run_options {
     /* written into every result line as "prompt" (run --optimize: "original" for the run,
      * "optimized" for the re-run with amended prompts); NULL: no such member */
     const char *prompt_label;
+    /* ---- run --batch (run/batch.h): jobs of providers with a batch API go through it;
+     * the others run interactively */
+    bool batch;
+    double batch_poll_ms;          /* first poll interval; 0 = 5 s */
+    double batch_poll_max_ms;      /* backoff cap; 0 = 5 min */
+    void (*batch_progress)(void *ud, const struct llmt_batch_progress *p); /* progress_ud */
 } llmt_run_options;
 
 /* Zeroes o and sets the defaults (budget none, repeat 1, retries default). */

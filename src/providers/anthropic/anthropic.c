@@ -232,15 +232,12 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
 }
 
 const llmt_provider_ops llmt_provider_anthropic = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "anthropic",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    anthropic_build,
-    anthropic_parse,
-    anthropic_classify,
-    NULL,
-    NULL,
-    NULL,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "anthropic",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = anthropic_build,
+    .parse_response = anthropic_parse,
+    .classify_error = anthropic_classify,
 };

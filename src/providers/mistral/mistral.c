@@ -66,15 +66,12 @@ static llmt_status mistral_classify(void *state, const llmt_http_response *http,
 }
 
 const llmt_provider_ops llmt_provider_mistral = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "mistral",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    mistral_build,
-    llmt_chat_compat_parse_op,
-    mistral_classify,
-    NULL,
-    NULL,
-    NULL,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "mistral",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = mistral_build,
+    .parse_response = llmt_chat_compat_parse_op,
+    .classify_error = mistral_classify,
 };

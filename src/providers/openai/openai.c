@@ -17,8 +17,9 @@
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
+#include "providers/openai/batch.h"
 
-static llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request *out,
+llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request *out,
                                 llmt_error *err)
 {
     const llmt_wire_basic *b = state;
@@ -44,15 +45,20 @@ static llmt_status openai_classify(void *state, const llmt_http_response *http, 
 }
 
 const llmt_provider_ops llmt_provider_openai = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "openai",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    openai_build,
-    llmt_chat_compat_parse_op,
-    openai_classify,
-    NULL,
-    NULL,
-    NULL,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "openai",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = openai_build,
+    .parse_response = llmt_chat_compat_parse_op,
+    .classify_error = openai_classify,
+    .batch_limits = openai_batch_limits,
+    .batch_line = openai_batch_line,
+    .batch_submit = openai_batch_submit,
+    .batch_poll = openai_batch_poll,
+    .batch_status = openai_batch_status,
+    .batch_results = openai_batch_results,
+    .batch_result_line = openai_batch_result_line,
+    .batch_cancel = openai_batch_cancel,
 };

@@ -168,15 +168,14 @@ done:
 }
 
 const llmt_provider_ops llmt_provider_openrouter = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "openrouter",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    openrouter_build,
-    llmt_chat_compat_parse_op,
-    openrouter_classify,
-    NULL,
-    openrouter_catalog_request,
-    openrouter_parse_catalog,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "openrouter",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = openrouter_build,
+    .parse_response = llmt_chat_compat_parse_op,
+    .classify_error = openrouter_classify,
+    .build_catalog_request = openrouter_catalog_request,
+    .parse_catalog = openrouter_parse_catalog,
 };

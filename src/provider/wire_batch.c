@@ -1,0 +1,140 @@
+#include "provider/wire_batch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/jsonw.h"
+#include "core/util.h"
+
+llmt_status llmt_wire_batch_line(const char *custom_id, const char *members, const char *body_key,
+                                 const char *body, size_t body_len, char **line, size_t *len,
+                                 llmt_error *err)
+{
+    llmt_buf b = {0};
+    llmt_buf_puts(&b, "{\"custom_id\":");
+    llmt_json_put_string(&b, custom_id, strlen(custom_id), false);
+    if (members) {
+        llmt_buf_puts(&b, ",");
+        llmt_buf_puts(&b, members);
+    }
+    llmt_buf_puts(&b, ",");
+    llmt_json_put_string(&b, body_key, strlen(body_key), false);
+    llmt_buf_puts(&b, ":");
+    llmt_buf_append(&b, body, body_len);
+    llmt_buf_puts(&b, "}");
+    if (b.oom) {
+        llmt_buf_free(&b);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    *len = b.len;
+    *line = llmt_buf_steal(&b);
+    return LLMT_OK;
+}
+
+llmt_status llmt_wire_batch_line_from(
+    llmt_status (*build)(void *, const llmt_request *, llmt_http_request *, llmt_error *),
+    void *state, const llmt_request *req, const char *custom_id, const char *members,
+    const char *body_key, char **line, size_t *len, llmt_error *err)
+{
+    llmt_http_request hr;
+    llmt_status st;
+    memset(&hr, 0, sizeof hr);
+    st = build(state, req, &hr, err);
+    if (st == LLMT_OK && !hr.body)
+        st = llmt_error_set(err, LLMT_E_INTERNAL, "the request has no body to batch");
+    if (st == LLMT_OK)
+        st = llmt_wire_batch_line(custom_id, members, body_key, hr.body, hr.body_len, line, len,
+                                  err);
+    llmt_http_request_clear(&hr);
+    return st;
+}
+
+llmt_status llmt_wire_upload_jsonl(const llmt_wire_basic *b, const char *path, const char *purpose,
+                                   const char *filename, const char *data, size_t len,
+                                   llmt_http_request *out, llmt_error *err)
+{
+    /* a boundary that cannot occur in JSON Lines text: JSON strings escape control
+     * characters, and the boundary line starts with CR LF */
+    static const char boundary[] = "llmt-batch-5f3c9a1e7d2b4086";
+    llmt_buf body = {0};
+    char ctype[96];
+    llmt_status st = llmt_wire_bearer_request(b, "POST", path, NULL, out, err);
+    if (st != LLMT_OK)
+        return st;
+    llmt_buf_printf(&body,
+                    "--%s\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n%s\r\n"
+                    "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                    "Content-Type: application/jsonl\r\n\r\n",
+                    boundary, purpose, boundary, filename);
+    llmt_buf_append(&body, data, len);
+    llmt_buf_printf(&body, "\r\n--%s--\r\n", boundary);
+    if (body.oom) {
+        llmt_buf_free(&body);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    out->body_len = body.len;
+    out->body = llmt_buf_steal(&body);
+    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", boundary);
+    return llmt_wire_add_header(out, "Content-Type", ctype, err);
+}
+
+llmt_status llmt_wire_reply_string(const llmt_http_response *http, const char *key, char **out,
+                                   llmt_error *err)
+{
+    json_t *root = NULL;
+    llmt_status st = llmt_wire_parse_body(http, &root, err);
+    *out = NULL;
+    if (st != LLMT_OK)
+        return st;
+    *out = llmt_strdup(json_string_value(json_object_get(root, key)));
+    json_decref(root);
+    return LLMT_OK;
+}
+
+long llmt_wire_json_long(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v))
+        return (long)json_integer_value(v);
+    if (json_is_real(v))
+        return (long)json_real_value(v);
+    return -1;
+}
+
+llmt_status llmt_wire_batch_compat_result(const char *line, size_t len, llmt_batch_result *out,
+                                          llmt_error *err)
+{
+    json_error_t je;
+    json_t *root = json_loadb(line, len, 0, &je), *resp, *body, *e;
+    const char *code;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line is not a JSON object");
+    }
+    out->custom_id = llmt_strdup(json_string_value(json_object_get(root, "custom_id")));
+    resp = json_object_get(root, "response");
+    body = json_object_get(resp, "body");
+    e = json_object_get(root, "error");
+    if (json_is_object(resp) && body && llmt_wire_json_long(resp, "status_code") > 0) {
+        out->http_status = llmt_wire_json_long(resp, "status_code");
+        out->body = json_is_string(body) ? llmt_strdup(json_string_value(body))
+                                         : llmt_json_dumps_compact(body, false);
+        out->body_len = out->body ? strlen(out->body) : 0;
+    } else {
+        code = json_string_value(json_object_get(e, "code"));
+        out->failure = LLMT_E_SERVER;
+        if (code && strstr(code, "expired"))
+            out->failure = LLMT_E_TIMEOUT;
+        else if (code && strstr(code, "cancel"))
+            out->failure = LLMT_E_CANCELLED;
+        out->message = llmt_asprintf("batch line failed: %s%s%s", code ? code : "no response",
+                                     json_string_value(json_object_get(e, "message")) ? ": " : "",
+                                     json_string_value(json_object_get(e, "message"))
+                                         ? json_string_value(json_object_get(e, "message"))
+                                         : "");
+    }
+    json_decref(root);
+    if (!out->custom_id)
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line has no custom_id");
+    return LLMT_OK;
+}

@@ -1,0 +1,49 @@
+/*
+ * Wire helpers for batch APIs, shared by the providers whose batch endpoints follow
+ * the de-facto "files + batches" shape (a JSONL file uploaded with purpose=batch, result
+ * lines {custom_id, response: {status_code, body}, error}). Names no provider.
+ */
+#ifndef LLMT_WIRE_BATCH_H
+#define LLMT_WIRE_BATCH_H
+
+#include <jansson.h>
+#include "provider/wire.h"
+
+/* One batch input line: {"custom_id":ID,<members>,"<body_key>":BODY} where `members` is
+ * JSON object text without braces (or NULL) and BODY the request body as built (JSON
+ * text, copied verbatim). *line is malloc'd, without a newline. */
+llmt_status llmt_wire_batch_line(const char *custom_id, const char *members, const char *body_key,
+                                 const char *body, size_t body_len, char **line, size_t *len,
+                                 llmt_error *err);
+
+/* Builds an interactive request with `build` and wraps its body as llmt_wire_batch_line
+ * does: the batch line carries exactly the body the interactive call would send. */
+llmt_status llmt_wire_batch_line_from(
+    llmt_status (*build)(void *, const llmt_request *, llmt_http_request *, llmt_error *),
+    void *state, const llmt_request *req, const char *custom_id, const char *members,
+    const char *body_key, char **line, size_t *len, llmt_error *err);
+
+/* POST {base_url}/{path} as multipart/form-data with a "purpose" field and a "file" part
+ * (filename, application/jsonl) holding data; bearer auth as llmt_wire_bearer_request. */
+llmt_status llmt_wire_upload_jsonl(const llmt_wire_basic *b, const char *path, const char *purpose,
+                                   const char *filename, const char *data, size_t len,
+                                   llmt_http_request *out, llmt_error *err);
+
+/* A string member of a 2xx JSON reply's top-level object, malloc'd into *out (NULL
+ * when absent or null). A reply that is not a JSON object is LLMT_E_BAD_RESPONSE. */
+llmt_status llmt_wire_reply_string(const llmt_http_response *http, const char *key, char **out,
+                                   llmt_error *err);
+
+/* Reads a result line of the files + batches shape:
+ *   {"custom_id": ..., "response": {"status_code": 200, "body": {...}}, "error": null}
+ *   {"custom_id": ..., "response": null, "error": {"code": "batch_expired", "message": ...}}
+ * A line without a response is a failure: an error code speaking of expiry is
+ * LLMT_E_TIMEOUT, of cancelling LLMT_E_CANCELLED (left out of the results, so that
+ * --resume sends it again), anything else LLMT_E_SERVER; the message is the provider's. */
+llmt_status llmt_wire_batch_compat_result(const char *line, size_t len, llmt_batch_result *out,
+                                          llmt_error *err);
+
+/* An integer member of obj as long; -1 when absent or not a number. */
+long llmt_wire_json_long(const json_t *obj, const char *key);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * OpenAI Batch API: the JSONL input (one {"custom_id","method":"POST",
+ * "url":"/v1/chat/completions","body"} per line) is uploaded with POST /files
+ * (multipart, purpose=batch), then POST /batches {input_file_id, endpoint,
+ * completion_window "24h"} creates the batch; GET /batches/{id} polls it; the output and
+ * error files are read with GET /files/{id}/content; POST /batches/{id}/cancel cancels.
+ * Limits: 50,000 requests and 200 MB per input file. Wire notes: docs/providers.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonw.h"
+#include "core/util.h"
+#include "llmt/provider.h"
+#include "provider/wire.h"
+#include "provider/wire_batch.h"
+#include "providers/openai/batch.h"
+
+void openai_batch_limits(void *state, llmt_batch_limits *out)
+{
+    (void)state;
+    out->max_requests = 50000;
+    out->max_bytes = 200LL * 1000 * 1000;
+}
+
+llmt_status openai_batch_line(void *state, const llmt_request *req, const char *custom_id,
+                              char **line, size_t *len, llmt_error *err)
+{
+    return llmt_wire_batch_line_from(openai_build, state, req, custom_id,
+                                     "\"method\":\"POST\",\"url\":\"/v1/chat/completions\"",
+                                     "body", line, len, err);
+}
+
+llmt_status openai_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
+                                llmt_error *err)
+{
+    const llmt_wire_basic *b = state;
+    llmt_status st;
+    json_t *body;
+    switch (s->step) {
+    case 0:
+        return llmt_wire_upload_jsonl(b, "files", "batch", "llm-tester-batch.jsonl", s->lines,
+                                      s->lines_len, out, err);
+    case 1:
+        st = llmt_wire_reply_string(s->reply, "id", &s->scratch, err);
+        if (st == LLMT_OK && !s->scratch)
+            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the file upload reply has no id");
+        if (st != LLMT_OK)
+            return st;
+        body = json_pack("{s:s, s:s, s:s, s:{s:s}}", "input_file_id", s->scratch, "endpoint",
+                         "/v1/chat/completions", "completion_window", "24h", "metadata",
+                         "llm_tester", s->label ? s->label : "run");
+        if (!body)
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st = llmt_wire_bearer_request(b, "POST", "batches", body, out, err);
+        json_decref(body);
+        return st;
+    default:
+        st = llmt_wire_reply_string(s->reply, "id", &s->batch_id, err);
+        if (st == LLMT_OK && !s->batch_id)
+            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch creation reply has no id");
+        s->done = st == LLMT_OK;
+        return st;
+    }
+}
+
+llmt_status openai_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
+                              llmt_error *err)
+{
+    char *path = llmt_asprintf("batches/%s", batch_id);
+    llmt_status st = path ? llmt_wire_bearer_request(state, "GET", path, NULL, out, err)
+                          : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    free(path);
+    return st;
+}
+
+llmt_status openai_batch_status(void *state, const llmt_http_response *http,
+                                llmt_batch_status *st, llmt_error *err)
+{
+    json_t *root = NULL, *counts;
+    const char *s, *msg;
+    llmt_status rc = llmt_wire_parse_body(http, &root, err);
+    (void)state;
+    if (rc != LLMT_OK)
+        return rc;
+    s = json_string_value(json_object_get(root, "status"));
+    if (!s) {
+        json_decref(root);
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch object has no status");
+    }
+    st->state_text = llmt_strdup(s);
+    if (strcmp(s, "completed") == 0 || strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0)
+        st->state = LLMT_BATCH_ENDED;
+    else if (strcmp(s, "failed") == 0)
+        st->state = LLMT_BATCH_FAILED;
+    else if (strcmp(s, "cancelling") == 0)
+        st->state = LLMT_BATCH_CANCELLING;
+    else
+        st->state = LLMT_BATCH_RUNNING; /* validating, in_progress, finalizing */
+    counts = json_object_get(root, "request_counts");
+    st->total = llmt_wire_json_long(counts, "total");
+    st->failed = llmt_wire_json_long(counts, "failed");
+    st->succeeded = llmt_wire_json_long(counts, "completed");
+    if (st->succeeded >= 0 && st->failed >= 0)
+        st->succeeded -= st->failed; /* "completed" counts every finished request */
+    if (st->succeeded < 0 && st->total >= 0)
+        st->succeeded = 0;
+    st->results[0] = llmt_strdup(json_string_value(json_object_get(root, "output_file_id")));
+    st->results[1] = llmt_strdup(json_string_value(json_object_get(root, "error_file_id")));
+    msg = json_string_value(
+        json_object_get(json_array_get(json_object_get(json_object_get(root, "errors"), "data"), 0),
+                        "message"));
+    st->message = llmt_strdup(msg);
+    json_decref(root);
+    return LLMT_OK;
+}
+
+llmt_status openai_batch_results(void *state, const llmt_batch_status *st, unsigned part,
+                                 llmt_http_request *out, llmt_error *err)
+{
+    char *path;
+    llmt_status rc;
+    if (part > 1 || !st->results[part])
+        return llmt_error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
+    path = llmt_asprintf("files/%s/content", st->results[part]);
+    rc = path ? llmt_wire_bearer_request(state, "GET", path, NULL, out, err)
+              : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    free(path);
+    return rc;
+}
+
+llmt_status openai_batch_result_line(void *state, const char *line, size_t len,
+                                     llmt_batch_result *out, llmt_error *err)
+{
+    (void)state;
+    return llmt_wire_batch_compat_result(line, len, out, err);
+}
+
+llmt_status openai_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
+                                llmt_error *err)
+{
+    char *path = llmt_asprintf("batches/%s/cancel", batch_id);
+    llmt_status st = path ? llmt_wire_bearer_request(state, "POST", path, NULL, out, err)
+                          : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    free(path);
+    return st;
+}

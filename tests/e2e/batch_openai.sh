@@ -1,0 +1,198 @@
+# End to end: `run --batch` with OpenAI's Batch API against fake-http-server, speaking
+# its wire format (POST /files multipart purpose=batch, POST /batches, GET /batches/ID,
+# GET /files/ID/content, POST /batches/ID/cancel). Checks: one upload and one batch for
+# 3 cases, no chat-completions call, the lines carry exactly the interactive bodies,
+# half the interactive cost, "batch": true; partial failures and expired lines recorded
+# with their class and re-run interactively by --resume without --batch; a run killed
+# between submit and completion resumed by polling the same batch; a finished run
+# resumed sends nothing; batches list / cancel.
+. "$(dirname "$0")/lib/common.sh"
+: "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
+IDS="python3 $LLMT_SOURCE_DIR/tests/e2e/lib/batch_ids.py"
+M=openai:gpt-4.1-mini
+
+# three cases of job_ads
+T="$WORK/tasks"
+mkdir -p "$T"
+cp -R "$LLMT_SOURCE_DIR/examples/tasks/job_ads" "$T/"
+rm -f "$T"/job_ads/tests/*/senior_backend_engineer.*
+CASES="data_analyst_internship ml_engineer_remote nurse_part_time"
+
+KEY="sk-e2e-VERYSECRET-batch"
+export OPENAI_API_KEY="$KEY"
+unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
+
+chat() { jq -nc --arg c "$1" '{id:"chatcmpl-1",object:"chat.completion",model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
+ANS='{"title":"x"}'
+batch_obj() { # STATUS [OUTPUT_FILE ERROR_FILE COMPLETED FAILED]
+    jq -nc --arg s "$1" --arg o "${2:-}" --arg e "${3:-}" --argjson c "${4:-0}" --argjson f "${5:-0}" \
+        '{id:"batch_1",object:"batch",endpoint:"/v1/chat/completions",errors:null,input_file_id:"file-in1",
+          completion_window:"24h",status:$s,output_file_id:(if $o == "" then null else $o end),
+          error_file_id:(if $e == "" then null else $e end),created_at:1,
+          request_counts:{total:3,completed:$c,failed:$f},metadata:{}}'
+}
+
+# start_server SCRIPT LOG: sets $pid and $base
+start_server() {
+    rm -f "$WORK/port"
+    "$FAKE_HTTP_SERVER" --script "$1" --log "$2" --port-file "$WORK/port" >/dev/null &
+    pid=$!
+    i=0
+    while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    base="http://127.0.0.1:$(cat "$WORK/port")"
+    export LLMT_OPENAI_BASE_URL="$base/v1"
+}
+stop_server() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+count() { jq -r --arg m "$2" --arg p "$3" 'select(.method == $m and (.path | test($p)))' "$1" | jq -s length; }
+
+# output file: every case answered (custom_ids as the tool makes them)
+: >"$WORK/out.jsonl"
+for c in $CASES; do
+    id=$($IDS job_ads "$c" "$M" 0)
+    jq -nc --arg id "$id" --argjson b "$(chat "$ANS")" \
+        '{id:("batch_req_" + $id),custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}' >>"$WORK/out.jsonl"
+done
+
+script_ok() { # the whole lifecycle: validating, in_progress twice, completed
+    jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progress "" "" 1 0)" \
+          --argjson done "$(batch_obj completed file-out1 "" 3 0)" --arg out "$WORK/out.jsonl" \
+          --argjson chat "$(chat "$ANS")" '
+    {match: [
+      {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in1", object: "file", bytes: 10, created_at: 1, filename: "llm-tester-batch.jsonl", purpose: "batch"}}},
+      {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
+      {method: "GET", path_contains: "/v1/batches/batch_1", times: 2, reply: {body: $ip}},
+      {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $done}},
+      {method: "GET", path_contains: "/v1/files/file-out1/content", reply: {headers: {"Content-Type": "application/octet-stream"}, body_file: $out}},
+      {method: "POST", path_contains: "/v1/chat/completions", reply: {body: $chat}}
+    ]}'
+}
+script_ok >"$WORK/s1.json"
+start_server "$WORK/s1.json" "$WORK/r1.jsonl"
+
+# ---- interactive reference run, then the batch run
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/live"
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/b" --batch --batch-poll 0.02
+R="$WORK/b/results.json"
+check "3 results" test "$(jq '.results | length' "$R")" -eq 3
+check "every result says batch: true" test "$(jq '[.results[] | select(.batch == true)] | length' "$R")" -eq 3
+check "no errors" test "$(jq '[.results[] | select(.error != null)] | length' "$R")" -eq 0
+check "usage as interactively" test "$(jq '[.results[] | select(.usage.input_tokens == 1000 and .usage.output_tokens == 100)] | length' "$R")" -eq 3
+live=$(jq '[.results[].usage.cost_usd] | add' "$WORK/live/results.json")
+bat=$(jq '[.results[].usage.cost_usd] | add' "$R")
+check "batch costs half the interactive run ($bat vs $live)" \
+    test "$(jq -n --argjson a "$live" --argjson b "$bat" '(($a / 2) - $b | fabs) < 1e-12 and $b > 0')" = true
+jq -c 'select(.t != null)' "$WORK/r1.jsonl" >/dev/null
+n_chat=$(count "$WORK/r1.jsonl" POST '/chat/completions$')
+check "3 chat calls were the interactive run's only" test "$n_chat" -eq 3
+check "one upload" test "$(count "$WORK/r1.jsonl" POST '/v1/files$')" -eq 1
+check "one batch" test "$(count "$WORK/r1.jsonl" POST '/v1/batches$')" -eq 1
+check "the batch names the endpoint and the window" \
+    test "$(jq -r 'select(.method == "POST" and (.path | test("/v1/batches$"))) | .body | fromjson | "\(.input_file_id) \(.endpoint) \(.completion_window)"' "$WORK/r1.jsonl")" = "file-in1 /v1/chat/completions 24h"
+up=$(jq -r 'select(.method == "POST" and (.path | test("/v1/files$"))) | .body' "$WORK/r1.jsonl")
+check "the upload is multipart with purpose=batch" sh -c 'printf "%s" "$1" | grep -q "name=\"purpose\"" && printf "%s" "$1" | grep -q "^batch"' _ "$up"
+printf '%s\n' "$up" | grep '^{"custom_id"' | tr -d '\r' >"$WORK/lines.jsonl"
+check "the upload holds 3 lines" test "$(lines "$WORK/lines.jsonl")" -eq 3
+check "each line is POST /v1/chat/completions" \
+    test "$(jq -r '"\(.method) \(.url)"' "$WORK/lines.jsonl" | sort -u)" = "POST /v1/chat/completions"
+# the line bodies are the interactive bodies, byte for byte
+jq -r 'select(.method == "POST" and (.path | test("/chat/completions$"))) | .body' "$WORK/r1.jsonl" | jq -cS . | sort >"$WORK/live_bodies"
+jq -cS '.body' "$WORK/lines.jsonl" | sort >"$WORK/batch_bodies"
+check "batch line bodies equal the interactive bodies" cmp -s "$WORK/live_bodies" "$WORK/batch_bodies"
+check "batches.jsonl records the batch and its lines" \
+    test "$(jq -r '"\(.provider) \(.model) \(.batch_id) \(.custom_ids | length)"' "$WORK/b/batches.jsonl")" = "openai gpt-4.1-mini batch_1 3"
+check "the key is in no output file" sh -c '! grep -rq "$1" "$2"' _ "$KEY" "$WORK/b"
+
+# ---- resuming a finished batch run sends nothing
+before=$(lines "$WORK/r1.jsonl")
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
+check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
+stop_server
+
+# ---- dry run prices at the batch rate
+run_cli 0 run --no-history --tasks "$T" --models "$M" --dry-run
+live_max=$(grep -o '\$[0-9.]*' "$WORK/out" | tail -1)
+run_cli 0 run --no-history --tasks "$T" --models "$M" --dry-run --batch --output "$WORK/dry"
+bat_max=$(grep -o '\$[0-9.]*' "$WORK/out" | tail -1)
+check "dry run: batch estimate is half ($bat_max vs $live_max)" \
+    test "$(jq -n --arg a "${live_max#\$}" --arg b "${bat_max#\$}" '(($a | tonumber) / 2 - ($b | tonumber) | fabs) < 1e-5')" = true
+
+# ---- partial failures and expired lines
+set -- $CASES
+: >"$WORK/out2.jsonl"
+jq -nc --arg id "$($IDS job_ads "$1" "$M" 0)" --argjson b "$(chat "$ANS")" \
+    '{id:"r1",custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}' >>"$WORK/out2.jsonl"
+jq -nc --arg id "$($IDS job_ads "$2" "$M" 0)" \
+    '{id:"r2",custom_id:$id,response:{status_code:400,request_id:"req_2",body:{error:{message:"Invalid schema for response_format",type:"invalid_request_error",code:null}}},error:null}' >"$WORK/err2.jsonl"
+jq -nc --arg id "$($IDS job_ads "$3" "$M" 0)" \
+    '{id:"r3",custom_id:$id,response:null,error:{code:"batch_expired",message:"This request could not be executed before the completion window expired."}}' >>"$WORK/err2.jsonl"
+jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj expired file-out2 file-err2 1 2)" \
+      --arg out "$WORK/out2.jsonl" --arg err "$WORK/err2.jsonl" --argjson chat "$(chat "$ANS")" '
+{match: [
+  {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in2", object: "file", purpose: "batch"}}},
+  {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
+  {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $done}},
+  {method: "GET", path_contains: "/v1/files/file-out2/content", reply: {body_file: $out}},
+  {method: "GET", path_contains: "/v1/files/file-err2/content", reply: {body_file: $err}},
+  {method: "POST", path_contains: "/v1/chat/completions", reply: {body: $chat}}
+]}' >"$WORK/s2.json"
+start_server "$WORK/s2.json" "$WORK/r2.jsonl"
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
+R="$WORK/p/results.jsonl"
+check "partial: 3 result lines" test "$(lines "$R")" -eq 3
+cls() { jq -r --arg c "$1" 'select(.case == $c) | (.error.class // "ok")' "$R"; }
+check "partial: the answered line is ok" test "$(cls "$1")" = ok
+check "partial: the refused line is bad_request" test "$(cls "$2")" = bad_request
+check "partial: the expired line is timeout" test "$(cls "$3")" = timeout
+check "partial: failures are marked batch" test "$(jq -s '[.[] | select(.batch == true)] | length' "$R")" -eq 3
+check "partial: expiry message kept" contains "$R" "completion window expired"
+# without --batch, --resume re-runs the failed and expired lines interactively
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/p"
+check "resume without --batch: 2 chat calls" test "$(count "$WORK/r2.jsonl" POST '/chat/completions$')" -eq 2
+check "resume without --batch: all ok now" \
+    test "$(jq -s '[.[] | select(.error == null)] | length' "$R")" -eq 3
+stop_server
+
+# ---- killed between submit and completion, then --resume polls the same batch
+jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progress "" "" 0 0)" '
+{match: [
+  {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in3", object: "file", purpose: "batch"}}},
+  {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
+  {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $ip}}
+]}' >"$WORK/s3.json"
+start_server "$WORK/s3.json" "$WORK/r3.jsonl"
+"$LLMT_BIN" run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02 >/dev/null 2>&1 &
+runner=$!
+i=0
+while ! grep -q batch_1 "$WORK/k/batches.jsonl" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -9 "$runner" 2>/dev/null
+wait "$runner" 2>/dev/null
+check "the batch id was recorded before the kill" contains "$WORK/k/batches.jsonl" batch_1
+stop_server
+script_ok >"$WORK/s4.json"
+start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --batch --batch-poll 0.02
+check "resume after a kill: no new upload" test "$(count "$WORK/r4.jsonl" POST '/v1/files$')" -eq 0
+check "resume after a kill: no new batch" test "$(count "$WORK/r4.jsonl" POST '/v1/batches$')" -eq 0
+check "resume after a kill: polled batch_1" test "$(count "$WORK/r4.jsonl" GET '/v1/batches/batch_1$')" -ge 1
+check "resume after a kill: 3 batch results" \
+    test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
+
+# ---- batches list / cancel
+run_cli 0 batches list "$WORK/k"
+check "list shows the batch and its state" contains "$WORK/out" "batch_1"
+check "list shows the completed state" contains "$WORK/out" "completed"
+stop_server
+jq -n --argjson ip "$(batch_obj in_progress "" "" 1 0)" --argjson c "$(batch_obj cancelling "" "" 1 0)" '
+{match: [
+  {method: "POST", path_contains: "/v1/batches/batch_1/cancel", reply: {body: $c}},
+  {method: "GET", path_contains: "/v1/batches/batch_1", times: 1, reply: {body: $ip}},
+  {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $c}}
+]}' >"$WORK/s5.json"
+start_server "$WORK/s5.json" "$WORK/r5.jsonl"
+run_cli 0 batches cancel "$WORK/k"
+check "cancel posted /batches/batch_1/cancel" test "$(count "$WORK/r5.jsonl" POST '/v1/batches/batch_1/cancel$')" -eq 1
+check "cancel shows cancelling" contains "$WORK/out" "cancelling"
+run_cli 2 batches list "$WORK/live"
+check "list of a folder without batches says so" contains "$WORK/err" "batches.jsonl"
+stop_server
+finish
