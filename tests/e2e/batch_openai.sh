@@ -7,20 +7,11 @@
 # between submit and completion resumed by polling the same batch; a finished run
 # resumed sends nothing; batches list / cancel.
 . "$(dirname "$0")/lib/common.sh"
-: "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
-IDS="python3 $LLMT_SOURCE_DIR/tests/e2e/lib/batch_ids.py"
+. "$(dirname "$0")/lib/batch.sh"
 M=openai:gpt-4.1-mini
-
-# three cases of job_ads
-T="$WORK/tasks"
-mkdir -p "$T"
-cp -R "$LLMT_SOURCE_DIR/examples/tasks/job_ads" "$T/"
-rm -f "$T"/job_ads/tests/*/senior_backend_engineer.*
-CASES="data_analyst_internship ml_engineer_remote nurse_part_time"
 
 KEY="sk-e2e-VERYSECRET-batch"
 export OPENAI_API_KEY="$KEY"
-unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 
 chat() { jq -nc --arg c "$1" '{id:"chatcmpl-1",object:"chat.completion",model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 ANS='{"title":"x"}'
@@ -31,19 +22,6 @@ batch_obj() { # STATUS [OUTPUT_FILE ERROR_FILE COMPLETED FAILED]
           error_file_id:(if $e == "" then null else $e end),created_at:1,
           request_counts:{total:3,completed:$c,failed:$f},metadata:{}}'
 }
-
-# start_server SCRIPT LOG: sets $pid and $base
-start_server() {
-    rm -f "$WORK/port"
-    "$FAKE_HTTP_SERVER" --script "$1" --log "$2" --port-file "$WORK/port" >/dev/null &
-    pid=$!
-    i=0
-    while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    base="http://127.0.0.1:$(cat "$WORK/port")"
-    export LLMT_OPENAI_BASE_URL="$base/v1"
-}
-stop_server() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
-count() { jq -r --arg m "$2" --arg p "$3" 'select(.method == $m and (.path | test($p)))' "$1" | jq -s length; }
 
 # output file: every case answered (custom_ids as the tool makes them)
 : >"$WORK/out.jsonl"
@@ -68,6 +46,7 @@ script_ok() { # the whole lifecycle: validating, in_progress twice, completed
 }
 script_ok >"$WORK/s1.json"
 start_server "$WORK/s1.json" "$WORK/r1.jsonl"
+export LLMT_OPENAI_BASE_URL="$base/v1"
 
 # ---- interactive reference run, then the batch run
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/live"
@@ -77,11 +56,9 @@ check "3 results" test "$(jq '.results | length' "$R")" -eq 3
 check "every result says batch: true" test "$(jq '[.results[] | select(.batch == true)] | length' "$R")" -eq 3
 check "no errors" test "$(jq '[.results[] | select(.error != null)] | length' "$R")" -eq 0
 check "usage as interactively" test "$(jq '[.results[] | select(.usage.input_tokens == 1000 and .usage.output_tokens == 100)] | length' "$R")" -eq 3
-live=$(jq '[.results[].usage.cost_usd] | add' "$WORK/live/results.json")
-bat=$(jq '[.results[].usage.cost_usd] | add' "$R")
-check "batch costs half the interactive run ($bat vs $live)" \
-    test "$(jq -n --argjson a "$live" --argjson b "$bat" '(($a / 2) - $b | fabs) < 1e-12 and $b > 0')" = true
-jq -c 'select(.t != null)' "$WORK/r1.jsonl" >/dev/null
+live=$(sum_cost "$WORK/live")
+bat=$(sum_cost "$WORK/b")
+check "batch costs half the interactive run ($bat vs $live)" half "$live" "$bat"
 n_chat=$(count "$WORK/r1.jsonl" POST '/chat/completions$')
 check "3 chat calls were the interactive run's only" test "$n_chat" -eq 3
 check "one upload" test "$(count "$WORK/r1.jsonl" POST '/v1/files$')" -eq 1
@@ -136,6 +113,7 @@ jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj expired 
   {method: "POST", path_contains: "/v1/chat/completions", reply: {body: $chat}}
 ]}' >"$WORK/s2.json"
 start_server "$WORK/s2.json" "$WORK/r2.jsonl"
+export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 R="$WORK/p/results.jsonl"
 check "partial: 3 result lines" test "$(lines "$R")" -eq 3
@@ -160,16 +138,13 @@ jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progres
   {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $ip}}
 ]}' >"$WORK/s3.json"
 start_server "$WORK/s3.json" "$WORK/r3.jsonl"
-"$LLMT_BIN" run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02 >/dev/null 2>&1 &
-runner=$!
-i=0
-while ! grep -q batch_1 "$WORK/k/batches.jsonl" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-kill -9 "$runner" 2>/dev/null
-wait "$runner" 2>/dev/null
+export LLMT_OPENAI_BASE_URL="$base/v1"
+kill_after_submit "$WORK/k" batch_1 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02
 check "the batch id was recorded before the kill" contains "$WORK/k/batches.jsonl" batch_1
 stop_server
 script_ok >"$WORK/s4.json"
 start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --batch --batch-poll 0.02
 check "resume after a kill: no new upload" test "$(count "$WORK/r4.jsonl" POST '/v1/files$')" -eq 0
 check "resume after a kill: no new batch" test "$(count "$WORK/r4.jsonl" POST '/v1/batches$')" -eq 0
@@ -189,6 +164,7 @@ jq -n --argjson ip "$(batch_obj in_progress "" "" 1 0)" --argjson c "$(batch_obj
   {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $c}}
 ]}' >"$WORK/s5.json"
 start_server "$WORK/s5.json" "$WORK/r5.jsonl"
+export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 batches cancel "$WORK/k"
 check "cancel posted /batches/batch_1/cancel" test "$(count "$WORK/r5.jsonl" POST '/v1/batches/batch_1/cancel$')" -eq 1
 check "cancel shows cancelling" contains "$WORK/out" "cancelling"

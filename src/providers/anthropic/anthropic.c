@@ -27,6 +27,7 @@
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
+#include "providers/anthropic/batch.h"
 
 static const char *const anthropic_images[] = {"image/png", "image/jpeg", "image/gif",
                                                "image/webp", NULL};
@@ -57,7 +58,7 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
     return blocks;
 }
 
-static llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_request *out,
+llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_request *out,
                                    llmt_error *err)
 {
     llmt_wire_basic *b = state;
@@ -240,4 +241,12 @@ const llmt_provider_ops llmt_provider_anthropic = {
     .build_request = anthropic_build,
     .parse_response = anthropic_parse,
     .classify_error = anthropic_classify,
+    .batch_limits = anthropic_batch_limits,
+    .batch_line = anthropic_batch_line,
+    .batch_submit = anthropic_batch_submit,
+    .batch_poll = anthropic_batch_poll,
+    .batch_status = anthropic_batch_status,
+    .batch_results = anthropic_batch_results,
+    .batch_result_line = anthropic_batch_result_line,
+    .batch_cancel = anthropic_batch_cancel,
 };
