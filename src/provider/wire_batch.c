@@ -1,6 +1,7 @@
 #include "provider/wire_batch.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/jsonw.h"
@@ -89,6 +90,25 @@ llmt_status llmt_wire_reply_string(const llmt_http_response *http, const char *k
     *out = llmt_strdup(json_string_value(json_object_get(root, key)));
     json_decref(root);
     return LLMT_OK;
+}
+
+llmt_status llmt_wire_bearer_id_request(const llmt_wire_basic *b, const char *method,
+                                        const char *fmt, const char *id, llmt_http_request *out,
+                                        llmt_error *err)
+{
+    char *path = llmt_asprintf(fmt, id);
+    llmt_status st = path ? llmt_wire_bearer_request(b, method, path, NULL, out, err)
+                          : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    free(path);
+    return st;
+}
+
+llmt_status llmt_wire_batch_file_content(const llmt_wire_basic *b, const llmt_batch_status *st,
+                                         unsigned part, llmt_http_request *out, llmt_error *err)
+{
+    if (part > 1 || !st->results[part])
+        return llmt_error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
+    return llmt_wire_bearer_id_request(b, "GET", "files/%s/content", st->results[part], out, err);
 }
 
 long llmt_wire_json_long(const json_t *obj, const char *key)

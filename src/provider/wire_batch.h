@@ -43,6 +43,16 @@ llmt_status llmt_wire_reply_string(const llmt_http_response *http, const char *k
 llmt_status llmt_wire_batch_compat_result(const char *line, size_t len, llmt_batch_result *out,
                                           llmt_error *err);
 
+/* METHOD {base_url}/<fmt with %s = id>, no body, bearer auth (polls, cancels). */
+llmt_status llmt_wire_bearer_id_request(const llmt_wire_basic *b, const char *method,
+                                        const char *fmt, const char *id, llmt_http_request *out,
+                                        llmt_error *err);
+
+/* GET {base_url}/files/<st->results[part]>/content: a results file of the files +
+ * batches shape (part 0 output, part 1 errors); LLMT_E_NOT_FOUND when there is none. */
+llmt_status llmt_wire_batch_file_content(const llmt_wire_basic *b, const llmt_batch_status *st,
+                                         unsigned part, llmt_http_request *out, llmt_error *err);
+
 /* An integer member of obj as long; -1 when absent or not a number. */
 long llmt_wire_json_long(const json_t *obj, const char *key);
 

@@ -22,8 +22,9 @@
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
+#include "providers/mistral/batch.h"
 
-static llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_request *out,
+llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_request *out,
                                  llmt_error *err)
 {
     const llmt_wire_basic *b = state;
@@ -74,4 +75,12 @@ const llmt_provider_ops llmt_provider_mistral = {
     .build_request = mistral_build,
     .parse_response = llmt_chat_compat_parse_op,
     .classify_error = mistral_classify,
+    .batch_limits = mistral_batch_limits,
+    .batch_line = mistral_batch_line,
+    .batch_submit = mistral_batch_submit,
+    .batch_poll = mistral_batch_poll,
+    .batch_status = mistral_batch_status,
+    .batch_results = mistral_batch_results,
+    .batch_result_line = mistral_batch_result_line,
+    .batch_cancel = mistral_batch_cancel,
 };

@@ -67,11 +67,7 @@ llmt_status openai_batch_submit(void *state, llmt_batch_submit *s, llmt_http_req
 llmt_status openai_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
                               llmt_error *err)
 {
-    char *path = llmt_asprintf("batches/%s", batch_id);
-    llmt_status st = path ? llmt_wire_bearer_request(state, "GET", path, NULL, out, err)
-                          : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    free(path);
-    return st;
+    return llmt_wire_bearer_id_request(state, "GET", "batches/%s", batch_id, out, err);
 }
 
 llmt_status openai_batch_status(void *state, const llmt_http_response *http,
@@ -118,15 +114,7 @@ llmt_status openai_batch_status(void *state, const llmt_http_response *http,
 llmt_status openai_batch_results(void *state, const llmt_batch_status *st, unsigned part,
                                  llmt_http_request *out, llmt_error *err)
 {
-    char *path;
-    llmt_status rc;
-    if (part > 1 || !st->results[part])
-        return llmt_error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
-    path = llmt_asprintf("files/%s/content", st->results[part]);
-    rc = path ? llmt_wire_bearer_request(state, "GET", path, NULL, out, err)
-              : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    free(path);
-    return rc;
+    return llmt_wire_batch_file_content(state, st, part, out, err);
 }
 
 llmt_status openai_batch_result_line(void *state, const char *line, size_t len,
@@ -139,9 +127,5 @@ llmt_status openai_batch_result_line(void *state, const char *line, size_t len,
 llmt_status openai_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
                                 llmt_error *err)
 {
-    char *path = llmt_asprintf("batches/%s/cancel", batch_id);
-    llmt_status st = path ? llmt_wire_bearer_request(state, "POST", path, NULL, out, err)
-                          : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    free(path);
-    return st;
+    return llmt_wire_bearer_id_request(state, "POST", "batches/%s/cancel", batch_id, out, err);
 }
