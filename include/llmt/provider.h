@@ -259,6 +259,9 @@ typedef struct llmt_batch_status {
     long total, succeeded, failed; /* request counts; < 0 when not said */
     char *results[2];           /* where results are (file ids, URLs), malloc'd or NULL */
     char *message;              /* why a batch failed, malloc'd or NULL */
+    char *inline_results;       /* results the status reply carried itself (a provider
+                                   that returns them inline), rewritten by the provider as
+                                   JSON Lines for batch_result_line; malloc'd or NULL */
 } llmt_batch_status;
 
 /* One result line read back (batch_result_line). Exactly one of the two shapes:

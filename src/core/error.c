@@ -146,6 +146,7 @@ void llmt_batch_status_clear(llmt_batch_status *s)
     free(s->results[0]);
     free(s->results[1]);
     free(s->message);
+    free(s->inline_results);
     memset(s, 0, sizeof(*s));
 }
 

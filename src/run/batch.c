@@ -452,14 +452,38 @@ static llmt_status poll_one(llmt_batch_set *s, batch *b, llmt_error *err)
     return st;
 }
 
+/* Takes the result lines of `text` that belong to batch b. */
+static void read_lines(llmt_batch_set *s, batch *b, const char *p, size_t len)
+{
+    const char *end = p + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        llmt_batch_result r;
+        llmt_error lerr;
+        long li;
+        memset(&r, 0, sizeof r);
+        if (n && b->entry->ops->batch_result_line(b->entry->state, p, n, &r, &lerr) == LLMT_OK &&
+            (li = find_line(s, r.custom_id)) >= 0 && s->l[li].batch == b - s->b &&
+            !s->l[li].has_result) {
+            s->l[li].res = r;
+            s->l[li].has_result = true;
+        } else {
+            llmt_batch_result_clear(&r);
+        }
+        p += n + 1;
+    }
+}
+
 /* Reads every results part of an ended batch into its lines. */
 static llmt_status fetch_results(llmt_batch_set *s, batch *b, llmt_error *err)
 {
     unsigned part;
+    if (b->st.inline_results)
+        read_lines(s, b, b->st.inline_results, strlen(b->st.inline_results));
     for (part = 0; part < 8; part++) {
         llmt_http_request req;
         llmt_http_result res;
-        const char *p, *end;
         llmt_status st;
         memset(&req, 0, sizeof req);
         st = b->entry->ops->batch_results(b->entry->state, &b->st, part, &req, err);
@@ -473,25 +497,7 @@ static llmt_status fetch_results(llmt_batch_set *s, batch *b, llmt_error *err)
             llmt_http_request_clear(&req);
         if (st != LLMT_OK)
             return st;
-        p = res.body.data ? res.body.data : "";
-        end = p + res.body.len;
-        while (p < end) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-            llmt_batch_result r;
-            llmt_error lerr;
-            long li;
-            memset(&r, 0, sizeof r);
-            if (n && b->entry->ops->batch_result_line(b->entry->state, p, n, &r, &lerr) == LLMT_OK &&
-                (li = find_line(s, r.custom_id)) >= 0 && s->l[li].batch == b - s->b &&
-                !s->l[li].has_result) {
-                s->l[li].res = r;
-                s->l[li].has_result = true;
-            } else {
-                llmt_batch_result_clear(&r);
-            }
-            p += n + 1;
-        }
+        read_lines(s, b, res.body.data ? res.body.data : "", res.body.len);
         llmt_http_result_free(&res);
     }
     return LLMT_OK;
@@ -607,6 +613,20 @@ llmt_status llmt_batch_run(llmt_batch_set *s, llmt_error *err)
     return LLMT_OK;
 }
 
+/* Whether a provider's state word contains `part` (lower case), whatever its case:
+ * "expire" matches expired and BATCH_STATE_EXPIRED. */
+static bool says(const char *state, const char *part)
+{
+    size_t n = strlen(part), i;
+    for (; *state; state++) {
+        for (i = 0; i < n && state[i] && (state[i] | 0x20) == part[i]; i++)
+            ;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
 llmt_status llmt_batch_answer(llmt_batch_set *s, const char *custom_id,
                               llmt_http_response *http, llmt_error *err)
 {
@@ -636,8 +656,10 @@ llmt_status llmt_batch_answer(llmt_batch_set *s, const char *custom_id,
     }
     if (b->fail != LLMT_OK)
         return llmt_error_set(err, b->fail, "%s", b->fail_msg ? b->fail_msg : "the batch failed");
-    if (b->ended && b->st.state_text && strcmp(b->st.state_text, "cancelled") != 0 &&
-        strcmp(b->st.state_text, "canceled") != 0 && strcmp(b->st.state_text, "CANCELLED") != 0)
+    if (b->ended && b->st.state_text && says(b->st.state_text, "expire"))
+        return llmt_error_set(err, LLMT_E_TIMEOUT, "batch %s %s before answering %s", b->id,
+                              b->st.state_text, custom_id);
+    if (b->ended && b->st.state_text && !says(b->st.state_text, "cancel"))
         return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "batch %s (%s) has no result for %s",
                               b->id, b->st.state_text, custom_id);
     return llmt_error_set(err, LLMT_E_CANCELLED, "batch %s has not answered %s yet",

@@ -25,10 +25,11 @@
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
+#include "providers/gemini/batch.h"
 
 static const char *const gemini_images[] = {"image/png", "image/jpeg", "image/webp", NULL};
 
-static llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request *out,
+llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request *out,
                                 llmt_error *err)
 {
     llmt_wire_basic *b = state;
@@ -259,4 +260,12 @@ const llmt_provider_ops llmt_provider_gemini = {
     .build_request = gemini_build,
     .parse_response = gemini_parse,
     .classify_error = gemini_classify,
+    .batch_limits = gemini_batch_limits,
+    .batch_line = gemini_batch_line,
+    .batch_submit = gemini_batch_submit,
+    .batch_poll = gemini_batch_poll,
+    .batch_status = gemini_batch_status,
+    .batch_results = gemini_batch_results,
+    .batch_result_line = gemini_batch_result_line,
+    .batch_cancel = gemini_batch_cancel,
 };

@@ -1,0 +1,108 @@
+# End to end: `run --batch` with Gemini's Batch API (inline requests) against
+# fake-http-server: POST /v1beta/models/M:batchGenerateContent, GET /v1beta/batches/ID
+# (an operation) through PENDING and RUNNING to SUCCEEDED with inlined responses, POST
+# /v1beta/batches/ID:cancel. Checks: one batch for 3 cases, no generateContent call, the
+# requests equal the interactive bodies, half the cost, a per-request error with its
+# class, an expired batch's lines as timeout, resume after a kill, cancel.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/batch.sh"
+M=gemini:gemini-2.5-flash
+export GEMINI_API_KEY="AIza-e2e-VERYSECRET"
+
+gen() { jq -nc --arg c "$1" '{candidates:[{content:{role:"model",parts:[{text:$c}]},finishReason:"STOP"}],usageMetadata:{promptTokenCount:1000,candidatesTokenCount:100},modelVersion:"gemini-2.5-flash"}'; }
+ANS='{"title":"x"}'
+set -- $CASES
+id1=$($IDS job_ads "$1" "$M" 0)
+id2=$($IDS job_ads "$2" "$M" 0)
+id3=$($IDS job_ads "$3" "$M" 0)
+op() { # STATE [INLINED_RESPONSES_JSON]
+    jq -nc --arg s "$1" --argjson r "${2:-null}" \
+        '{name:"batches/b1",metadata:{"@type":"type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
+          model:"models/gemini-2.5-flash",displayName:"x",state:$s,name:"batches/b1",
+          batchStats:{requestCount:"3",pendingRequestCount:"3"}}}
+         + (if $r == null then {} else {done:true,response:{"@type":"type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput",inlinedResponses:{inlinedResponses:$r}}} end)'
+}
+ok_resp() { jq -nc --arg k "$1" --argjson g "$(gen "$ANS")" '{response:$g,metadata:{key:$k}}'; }
+all_ok=$(jq -sc . <<EOF2
+$(ok_resp "$id1")
+$(ok_resp "$id2")
+$(ok_resp "$id3")
+EOF2
+)
+mixed=$(jq -sc . <<EOF2
+$(ok_resp "$id1")
+$(jq -nc --arg k "$id2" '{error:{code:400,message:"Invalid JSON payload received.",status:"INVALID_ARGUMENT"},metadata:{key:$k}}')
+$(ok_resp "$id3")
+EOF2
+)
+script() { # FINAL_OPERATION
+    jq -n --argjson p "$(op BATCH_STATE_PENDING)" --argjson r "$(op BATCH_STATE_RUNNING)" --argjson done "$1" \
+          --argjson g "$(gen "$ANS")" '
+    {match: [
+      {method: "POST", path_contains: ":batchGenerateContent", reply: {body: $p}},
+      {method: "POST", path_contains: "/batches/b1:cancel", reply: {body: {}}},
+      {method: "GET", path_contains: "/v1beta/batches/b1", times: 1, reply: {body: $p}},
+      {method: "GET", path_contains: "/v1beta/batches/b1", times: 1, reply: {body: $r}},
+      {method: "GET", path_contains: "/v1beta/batches/b1", reply: {body: $done}},
+      {method: "POST", path_contains: ":generateContent", reply: {body: $g}}
+    ]}'
+}
+script "$(op BATCH_STATE_SUCCEEDED "$all_ok")" >"$WORK/s1.json"
+start_server "$WORK/s1.json" "$WORK/r1.jsonl"
+export LLMT_GEMINI_BASE_URL="$base/v1beta"
+
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/live"
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/b" --batch --batch-poll 0.02
+check "3 batch results without errors" \
+    test "$(jq '[.results[] | select(.batch == true and .error == null)] | length' "$WORK/b/results.json")" -eq 3
+check "batch costs half the interactive run" half "$(sum_cost "$WORK/live")" "$(sum_cost "$WORK/b")"
+check "one batch" test "$(count "$WORK/r1.jsonl" POST ':batchGenerateContent$')" -eq 1
+check "only the interactive run called generateContent" test "$(count "$WORK/r1.jsonl" POST ':generateContent$')" -eq 3
+check "the key header is sent" test "$(jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | .headers["x-goog-api-key"]' "$WORK/r1.jsonl")" = "$GEMINI_API_KEY"
+jq -r 'select(.method == "POST" and (.path | test(":generateContent$"))) | .body' "$WORK/r1.jsonl" | jq -cS . | sort >"$WORK/live_bodies"
+jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | .body' "$WORK/r1.jsonl" |
+    jq -cS '.batch.input_config.requests.requests[].request' | sort >"$WORK/batch_bodies"
+check "inline requests equal the interactive bodies" cmp -s "$WORK/live_bodies" "$WORK/batch_bodies"
+check "metadata keys are the custom_ids" test "$(jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | .body' "$WORK/r1.jsonl" | jq -r '.batch.input_config.requests.requests[].metadata.key' | sort | tr '\n' ' ')" = "$(printf '%s\n' "$id1" "$id2" "$id3" | sort | tr '\n' ' ')"
+stop_server
+
+# ---- a request error, then an expired batch
+script "$(op BATCH_STATE_SUCCEEDED "$mixed")" >"$WORK/s2.json"
+start_server "$WORK/s2.json" "$WORK/r2.jsonl"
+export LLMT_GEMINI_BASE_URL="$base/v1beta"
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
+check "the INVALID_ARGUMENT line is bad_request" \
+    test "$(jq -r --arg c "$2" 'select(.case == $c) | .error.class' "$WORK/p/results.jsonl")" = bad_request
+check "the others are answered" test "$(jq -s '[.[] | select(.error == null)] | length' "$WORK/p/results.jsonl")" -eq 2
+stop_server
+script "$(op BATCH_STATE_EXPIRED)" >"$WORK/s3.json"
+start_server "$WORK/s3.json" "$WORK/r3.jsonl"
+export LLMT_GEMINI_BASE_URL="$base/v1beta"
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/x" --batch --batch-poll 0.02
+check "an expired batch's lines are timeout" \
+    test "$(jq -s '[.[] | select(.error.class == "timeout" and .batch == true)] | length' "$WORK/x/results.jsonl")" -eq 3
+stop_server
+
+# ---- killed between submit and completion; cancel; resume
+jq -n --argjson p "$(op BATCH_STATE_PENDING)" '
+{match: [
+  {method: "POST", path_contains: ":batchGenerateContent", reply: {body: $p}},
+  {method: "POST", path_contains: "/batches/b1:cancel", reply: {body: {}}},
+  {method: "GET", path_contains: "/v1beta/batches/b1", reply: {body: $p}}
+]}' >"$WORK/s4.json"
+start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+export LLMT_GEMINI_BASE_URL="$base/v1beta"
+kill_after_submit "$WORK/k" batches/b1 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02
+check "the batch name was recorded before the kill" contains "$WORK/k/batches.jsonl" batches/b1
+run_cli 0 batches cancel "$WORK/k"
+check "cancel posted batches/b1:cancel" test "$(count "$WORK/r4.jsonl" POST '/v1beta/batches/b1:cancel$')" -eq 1
+stop_server
+script "$(op BATCH_STATE_SUCCEEDED "$all_ok")" >"$WORK/s5.json"
+start_server "$WORK/s5.json" "$WORK/r5.jsonl"
+export LLMT_GEMINI_BASE_URL="$base/v1beta"
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --batch --batch-poll 0.02
+check "resume after a kill: no new batch" test "$(count "$WORK/r5.jsonl" POST ':batchGenerateContent$')" -eq 0
+check "resume after a kill: 3 batch results" \
+    test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
+stop_server
+finish
