@@ -1,0 +1,385 @@
+/* run --batch in the library: lines split at the provider's limits (3 requests per
+ * batch here), one batches.jsonl record per batch, every job answered from its batch
+ * line through the interactive parse path at the batch price, the --budget reservation
+ * made before submitting, and interactive providers untouched. Uses a test-only provider
+ * ("tbatch") whose batch protocol the fake server below speaks, and the mock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "core/util.h"
+#include "fake_http.h"
+#include "provider/manager_internal.h"
+#include "provider/registry.h"
+#include "provider/wire.h"
+#include "provider/wire_batch.h"
+#include "run/runner.h"
+
+/* ------------------------------------------------------------ provider "tbatch" */
+
+static llmt_status t_build(void *state, const llmt_request *req, llmt_http_request *out,
+                           llmt_error *err)
+{
+    json_t *body = json_pack("{s:s, s:s}", "model", req->model, "case", req->case_id);
+    llmt_status st = llmt_wire_bearer_request(state, "POST", "gen", body, out, err);
+    json_decref(body);
+    return st;
+}
+
+static llmt_status t_parse(void *state, const llmt_request *req, const llmt_http_response *http,
+                           llmt_response *out, llmt_error *err)
+{
+    (void)state;
+    (void)http;
+    (void)err;
+    out->text = llmt_strdup(req->reference ? req->reference : "{}");
+    out->usage.input_tokens = 1000;
+    out->usage.output_tokens = 100;
+    out->usage.cached_input_tokens = -1;
+    out->usage.reasoning_tokens = -1;
+    return LLMT_OK;
+}
+
+static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_error *err)
+{
+    (void)state;
+    return llmt_error_set(err, LLMT_E_SERVER, "server error %ld", http->status);
+}
+
+static void t_limits(void *state, llmt_batch_limits *out)
+{
+    (void)state;
+    out->max_requests = 3;
+    out->max_bytes = 0;
+}
+
+static llmt_status t_line(void *state, const llmt_request *req, const char *id, char **line,
+                          size_t *len, llmt_error *err)
+{
+    return llmt_wire_batch_line_from(t_build, state, req, id, NULL, "body", line, len, err);
+}
+
+/* one step: POST /batches with the JSONL as body; the reply names the batch */
+static llmt_status t_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
+                            llmt_error *err)
+{
+    llmt_status st;
+    if (s->step == 1) {
+        st = llmt_wire_reply_string(s->reply, "id", &s->batch_id, err);
+        s->done = st == LLMT_OK && s->batch_id;
+        return st;
+    }
+    st = llmt_wire_bearer_request(state, "POST", "batches", NULL, out, err);
+    out->body = llmt_strndup(s->lines, s->lines_len);
+    out->body_len = s->lines_len;
+    return st;
+}
+
+static llmt_status t_poll(void *state, const char *id, llmt_http_request *out, llmt_error *err)
+{
+    return llmt_wire_bearer_id_request(state, "GET", "batches/%s", id, out, err);
+}
+
+static llmt_status t_status(void *state, const llmt_http_response *http, llmt_batch_status *st,
+                            llmt_error *err)
+{
+    json_t *root = NULL;
+    llmt_status rc = llmt_wire_parse_body(http, &root, err);
+    (void)state;
+    if (rc != LLMT_OK)
+        return rc;
+    st->state_text = llmt_strdup(json_string_value(json_object_get(root, "status")));
+    st->state = strcmp(st->state_text, "done") == 0 ? LLMT_BATCH_ENDED : LLMT_BATCH_RUNNING;
+    st->total = st->succeeded = st->failed = -1;
+    st->results[0] = llmt_strdup(json_string_value(json_object_get(root, "id")));
+    json_decref(root);
+    return LLMT_OK;
+}
+
+static llmt_status t_results(void *state, const llmt_batch_status *st, unsigned part,
+                             llmt_http_request *out, llmt_error *err)
+{
+    if (part > 0)
+        return llmt_error_set(err, LLMT_E_NOT_FOUND, "none");
+    return llmt_wire_bearer_id_request(state, "GET", "results/%s", st->results[0], out, err);
+}
+
+static llmt_status t_result_line(void *state, const char *line, size_t len, llmt_batch_result *out,
+                                 llmt_error *err)
+{
+    (void)state;
+    return llmt_wire_batch_compat_result(line, len, out, err);
+}
+
+static llmt_status t_cancel(void *state, const char *id, llmt_http_request *out, llmt_error *err)
+{
+    return llmt_wire_bearer_id_request(state, "POST", "batches/%s/cancel", id, out, err);
+}
+
+static const llmt_provider_ops tbatch_ops = {
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "tbatch",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = t_build,
+    .parse_response = t_parse,
+    .classify_error = t_classify,
+    .batch_limits = t_limits,
+    .batch_line = t_line,
+    .batch_submit = t_submit,
+    .batch_poll = t_poll,
+    .batch_status = t_status,
+    .batch_results = t_results,
+    .batch_result_line = t_result_line,
+    .batch_cancel = t_cancel,
+};
+
+/* ------------------------------------------------------------ the fake batch server */
+
+#define MAX_BATCHES 16
+typedef struct server {
+    pthread_mutex_t mu;
+    char *lines[MAX_BATCHES];  /* the uploaded JSONL of each batch */
+    size_t n, polls, gens;
+} server;
+
+/* POST /batches stores the lines; GET /batches/N is "running" once, then "done"; GET
+ * /results/N answers every line with a 200 (the body is read by t_parse). */
+static void handler(const fake_http_request *req, fake_http_reply *out, void *ud)
+{
+    server *sv = ud;
+    unsigned long k;
+    pthread_mutex_lock(&sv->mu);
+    if (strcmp(req->method, "POST") == 0 && strstr(req->path, "/batches") &&
+        sv->n < MAX_BATCHES) {
+        sv->lines[sv->n] = llmt_strndup(req->body, req->body_len);
+        out->body = fake_http_printf(req, "{\"id\":\"%zu\",\"status\":\"running\"}", sv->n++);
+    } else if (sscanf(req->path, "/batches/%lu", &k) == 1) {
+        out->body = fake_http_printf(req, "{\"id\":\"%lu\",\"status\":\"%s\"}", k,
+                                     sv->polls++ % 2 ? "done" : "running");
+    } else if (sscanf(req->path, "/results/%lu", &k) == 1 && k < sv->n) {
+        llmt_buf b = {0};
+        const char *p = sv->lines[k], *nl;
+        for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+            json_error_t je;
+            json_t *l = json_loadb(p, (size_t)(nl - p), 0, &je);
+            llmt_buf_printf(&b, "{\"custom_id\":\"%s\",\"response\":{\"status_code\":200,\"body\":{}}}\n",
+                            json_string_value(json_object_get(l, "custom_id")));
+            json_decref(l);
+        }
+        out->body = fake_http_printf(req, "%s", b.data ? b.data : "");
+        llmt_buf_free(&b);
+    } else {
+        sv->gens++; /* an interactive call: none may come from a batch job */
+        out->status = 500;
+        out->body = "{}";
+    }
+    pthread_mutex_unlock(&sv->mu);
+}
+
+/* ------------------------------------------------------------ tests */
+
+typedef struct fx {
+    fake_http_server *srv;
+    server sv;
+    llmt_manager *mgr;
+    llmt_taskset ts;
+    char dir[128];
+    volatile sig_atomic_t stop;
+} fx;
+
+static void fx_setup(fx *f)
+{
+    llmt_manager_options mo;
+    llmt_error err;
+    llmt_diags d = {0};
+    char *json, *tasks;
+    llmt_provider_config *cfg;
+    memset(f, 0, sizeof(*f));
+    pthread_mutex_init(&f->sv.mu, NULL);
+    assert_int_equal(fake_http_start(&f->srv), 0);
+    fake_http_set_handler(f->srv, handler, &f->sv);
+    llmt_manager_options_init(&mo);
+    assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
+    json = llmt_asprintf(
+        "{\"config_version\": 2, \"name\": \"tbatch\", \"env_key\": \"\", \"base_url\": \"%s\","
+        " \"batch_discount\": 0.5, \"llm_models\": ["
+        " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000},"
+        " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000,"
+        "  \"batch_cost_input\": 0.1, \"batch_cost_output\": 0.2}]}",
+        fake_http_url(f->srv));
+    cfg = llmt_provider_config_parse(json, "test-config.json", &d);
+    free(json);
+    assert_non_null(cfg);
+    assert_int_equal(llmt_registry_add(llmt_manager_registry(f->mgr), &tbatch_ops, cfg, "test",
+                                       NULL, true, &err), LLMT_OK);
+    tasks = llmt_path_join(LLMT_SOURCE_DIR, "examples/tasks");
+    assert_int_equal(llmt_tasks_discover(tasks, &f->ts, &d, &err), LLMT_OK);
+    free(tasks);
+    llmt_diags_free(&d);
+    snprintf(f->dir, sizeof f->dir, "/tmp/llmt-test-batch-%ld", (long)getpid());
+}
+
+static void fx_teardown(fx *f)
+{
+    char *cmd = llmt_asprintf("rm -rf '%s'", f->dir);
+    size_t i;
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    fake_http_stop(f->srv);
+    for (i = 0; i < f->sv.n; i++)
+        free(f->sv.lines[i]);
+    pthread_mutex_destroy(&f->sv.mu);
+    llmt_manager_free(f->mgr);
+    llmt_taskset_free(&f->ts);
+}
+
+static void opts(fx *f, llmt_run_options *o, const char *const *models, size_t n)
+{
+    llmt_run_options_init(o);
+    o->tasks = &f->ts;
+    o->models = models;
+    o->n_models = n;
+    o->output_dir = f->dir;
+    o->formats = LLMT_FORMAT_JSON;
+    o->interrupted = &f->stop;
+    o->batch = true;
+    o->batch_poll_ms = 1;
+}
+
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (; text && *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+static json_t *results(const fx *f)
+{
+    char *path = llmt_path_join(f->dir, "results.json");
+    json_error_t je;
+    json_t *r = json_load_file(path, 0, &je);
+    free(path);
+    assert_non_null(r);
+    return r;
+}
+
+static void batches_split_at_the_limit_and_answer_every_job(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tbatch:a", "tbatch:b", "mock:oracle"};
+    json_t *all, *r;
+    size_t i, cases = 0, n_lines = 0, from_batch = 0;
+    char *path, *rec = NULL;
+    size_t rec_len = 0;
+    (void)state;
+    fx_setup(&f);
+    for (i = 0; i < f.ts.n_tasks; i++)
+        cases += f.ts.tasks[i].n_cases;
+    opts(&f, &o, models, 3);
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    /* per model ceil(cases / 3) batches, none above 3 lines, every job in one of them */
+    assert_int_equal(f.sv.n, 2 * ((cases + 2) / 3));
+    for (i = 0; i < f.sv.n; i++) {
+        assert_true(count_lines(f.sv.lines[i]) <= 3);
+        n_lines += count_lines(f.sv.lines[i]);
+    }
+    assert_int_equal(n_lines, 2 * cases);
+    assert_int_equal(f.sv.gens, 0);
+    path = llmt_path_join(f.dir, "batches.jsonl");
+    assert_int_equal(llmt_read_file(path, &rec, &rec_len, &err), LLMT_OK);
+    assert_int_equal(count_lines(rec), f.sv.n);
+    free(rec);
+    free(path);
+    all = results(&f);
+    json_array_foreach(json_object_get(all, "results"), i, r) {
+        const char *prov = json_string_value(json_object_get(r, "provider"));
+        const char *model = json_string_value(json_object_get(r, "model"));
+        double cost = json_real_value(json_object_get(json_object_get(r, "usage"), "cost_usd"));
+        bool batch = json_is_true(json_object_get(r, "batch"));
+        if (strcmp(prov, "mock") == 0) {
+            assert_false(batch); /* no batch API: interactive */
+            continue;
+        }
+        assert_true(batch);
+        assert_true(json_is_null(json_object_get(r, "error")));
+        from_batch++;
+        /* 1000 in, 100 out: a at half of 1/2 per 1M; b at its explicit 0.1/0.2 */
+        if (strcmp(model, "a") == 0)
+            assert_true(cost > 0.0006 - 1e-12 && cost < 0.0006 + 1e-12);
+        else
+            assert_true(cost > 0.00012 - 1e-12 && cost < 0.00012 + 1e-12);
+    }
+    assert_int_equal(from_batch, 2 * cases);
+    assert_int_equal(json_array_size(json_object_get(all, "results")), 3 * cases);
+    json_decref(all);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+static void the_budget_is_reserved_before_submitting(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tbatch:a"};
+    json_t *all, *r;
+    size_t i, budget = 0, ok = 0;
+    llmt_run_estimate *est = NULL;
+    (void)state;
+    fx_setup(&f);
+    opts(&f, &o, models, 1);
+    o.filter = "job_ads/";
+    /* half of the run's worst case at the batch price (what --dry-run --batch shows): some
+     * lines fit, not all */
+    assert_int_equal(llmt_run_estimate_cost(f.mgr, &o, &est, &d, &err), LLMT_OK);
+    assert_int_equal(est[0].calls, 4);
+    o.budget_usd = est[0].max_usd / 2;
+    free(est);
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    all = results(&f);
+    json_array_foreach(json_object_get(all, "results"), i, r) {
+        const char *cls = json_string_value(json_object_get(json_object_get(r, "error"), "class"));
+        if (!cls)
+            ok++;
+        else if (strcmp(cls, "budget") == 0)
+            budget++;
+    }
+    assert_true(ok >= 1 && budget >= 1);
+    assert_int_equal(ok + budget, 4);
+    /* only what fits was submitted, and every submitted line was answered */
+    assert_int_equal(f.sv.n, 1);
+    assert_int_equal(count_lines(f.sv.lines[0]), ok);
+    assert_int_equal(f.sv.gens, 0);
+    json_decref(all);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(batches_split_at_the_limit_and_answer_every_job),
+        cmocka_unit_test(the_budget_is_reserved_before_submitting),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
