@@ -158,3 +158,82 @@ llmt_status llmt_wire_batch_compat_result(const char *line, size_t len, llmt_bat
         return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line has no custom_id");
     return LLMT_OK;
 }
+
+llmt_status llmt_wire_batch_take_id(llmt_batch_submit *s, const char *key, llmt_error *err)
+{
+    llmt_status st = llmt_wire_reply_string(s->reply, key, &s->batch_id, err);
+    if (st == LLMT_OK && !s->batch_id)
+        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch creation reply has no %s", key);
+    s->done = st == LLMT_OK;
+    return st;
+}
+
+llmt_status llmt_wire_files_batch_submit(const llmt_wire_basic *b, llmt_batch_submit *s,
+                                         const char *create_path,
+                                         json_t *(*create_body)(const llmt_batch_submit *s),
+                                         llmt_http_request *out, llmt_error *err)
+{
+    llmt_status st;
+    json_t *body;
+    if (s->step == 0)
+        return llmt_wire_upload_jsonl(b, "files", "batch", "llm-tester-batch.jsonl", s->lines,
+                                      s->lines_len, out, err);
+    if (s->step > 1)
+        return llmt_wire_batch_take_id(s, "id", err);
+    st = llmt_wire_reply_string(s->reply, "id", &s->scratch, err);
+    if (st == LLMT_OK && !s->scratch)
+        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the file upload reply has no id");
+    if (st != LLMT_OK)
+        return st;
+    body = create_body(s);
+    if (!body)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    st = llmt_wire_bearer_request(b, "POST", create_path, body, out, err);
+    json_decref(body);
+    return st;
+}
+
+llmt_status llmt_wire_batch_join(const llmt_batch_submit *s, const char *prefix, const char *suffix,
+                                 char **body, size_t *len, llmt_error *err)
+{
+    llmt_buf b = {0};
+    const char *p = s->lines, *end = s->lines + s->lines_len;
+    bool first = true;
+    llmt_buf_puts(&b, prefix);
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n) {
+            if (!first)
+                llmt_buf_puts(&b, ",");
+            llmt_buf_append(&b, p, n);
+            first = false;
+        }
+        p += n + 1;
+    }
+    llmt_buf_puts(&b, suffix);
+    if (b.oom) {
+        llmt_buf_free(&b);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    *len = b.len;
+    *body = llmt_buf_steal(&b);
+    return LLMT_OK;
+}
+
+llmt_status llmt_wire_keyed_request(const llmt_wire_basic *b, const char *method, const char *path,
+                                    char *body, size_t body_len, const char *key_header,
+                                    llmt_http_request *out, llmt_error *err)
+{
+    char *url = llmt_wire_url(b->base_url, path);
+    llmt_status st = url ? llmt_wire_set_json_request(out, method, url, NULL, err)
+                         : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    free(url);
+    out->body = body;
+    out->body_len = body ? body_len : 0;
+    if (st == LLMT_OK && body)
+        st = llmt_wire_add_header(out, "Content-Type", "application/json", err);
+    if (st == LLMT_OK && b->api_key)
+        st = llmt_wire_add_header(out, key_header, b->api_key, err);
+    return st;
+}

@@ -38,15 +38,7 @@ llmt_status anthropic_batch_line(void *state, const llmt_request *req, const cha
 static llmt_status request(const llmt_wire_basic *b, const char *method, const char *path,
                            char *body, size_t body_len, llmt_http_request *out, llmt_error *err)
 {
-    char *url = llmt_wire_url(b->base_url, path);
-    llmt_status st = llmt_wire_set_json_request(out, method, url, NULL, err);
-    free(url);
-    out->body = body;
-    out->body_len = body ? body_len : 0;
-    if (st == LLMT_OK && body)
-        st = llmt_wire_add_header(out, "Content-Type", "application/json", err);
-    if (st == LLMT_OK && b->api_key)
-        st = llmt_wire_add_header(out, "x-api-key", b->api_key, err);
+    llmt_status st = llmt_wire_keyed_request(b, method, path, body, body_len, "x-api-key", out, err);
     if (st == LLMT_OK)
         st = llmt_wire_add_header(out, "anthropic-version",
                                   llmt_wire_option(b, "anthropic_version", "2023-06-01"), err);
@@ -66,38 +58,13 @@ static llmt_status batch_path_request(void *state, const char *method, const cha
 llmt_status anthropic_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                    llmt_error *err)
 {
-    llmt_buf body = {0};
-    const char *p = s->lines, *end = s->lines + s->lines_len;
-    bool first = true;
+    char *body;
+    size_t len;
     llmt_status st;
-    if (s->step > 0) {
-        st = llmt_wire_reply_string(s->reply, "id", &s->batch_id, err);
-        if (st == LLMT_OK && !s->batch_id)
-            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch creation reply has no id");
-        s->done = st == LLMT_OK;
-        return st;
-    }
-    llmt_buf_puts(&body, "{\"requests\":[");
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (n) {
-            if (!first)
-                llmt_buf_puts(&body, ",");
-            llmt_buf_append(&body, p, n);
-            first = false;
-        }
-        p += n + 1;
-    }
-    llmt_buf_puts(&body, "]}");
-    if (body.oom) {
-        llmt_buf_free(&body);
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    }
-    {
-        size_t n = body.len;
-        return request(state, "POST", "v1/messages/batches", llmt_buf_steal(&body), n, out, err);
-    }
+    if (s->step > 0)
+        return llmt_wire_batch_take_id(s, "id", err);
+    st = llmt_wire_batch_join(s, "{\"requests\":[", "]}", &body, &len, err);
+    return st == LLMT_OK ? request(state, "POST", "v1/messages/batches", body, len, out, err) : st;
 }
 
 llmt_status anthropic_batch_poll(void *state, const char *batch_id, llmt_http_request *out,

@@ -56,67 +56,39 @@ llmt_status gemini_batch_line(void *state, const llmt_request *req, const char *
     return LLMT_OK;
 }
 
-/* METHOD {base_url}/{path} with the API key header and an optional JSON text body. */
 static llmt_status request(const llmt_wire_basic *b, const char *method, const char *path,
                            char *body, size_t body_len, llmt_http_request *out, llmt_error *err)
 {
-    char *url = llmt_wire_url(b->base_url, path);
-    llmt_status st = url ? llmt_wire_set_json_request(out, method, url, NULL, err)
-                         : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    free(url);
-    out->body = body;
-    out->body_len = body ? body_len : 0;
-    if (st == LLMT_OK && body)
-        st = llmt_wire_add_header(out, "Content-Type", "application/json", err);
-    if (st == LLMT_OK && b->api_key)
-        st = llmt_wire_add_header(out, "x-goog-api-key", b->api_key, err);
-    return st;
+    return llmt_wire_keyed_request(b, method, path, body, body_len, "x-goog-api-key", out, err);
 }
 
 llmt_status gemini_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                 llmt_error *err)
 {
-    llmt_buf body = {0};
-    const char *p = s->lines, *end = s->lines + s->lines_len;
-    char *path;
-    bool first = true;
+    llmt_buf prefix = {0};
+    char *body = NULL, *path;
+    size_t len = 0;
     llmt_status st;
-    if (s->step > 0) {
-        st = llmt_wire_reply_string(s->reply, "name", &s->batch_id, err);
-        if (st == LLMT_OK && !s->batch_id)
-            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch operation has no name");
-        s->done = st == LLMT_OK;
-        return st;
-    }
-    llmt_buf_puts(&body, "{\"batch\":{\"display_name\":");
+    if (s->step > 0)
+        return llmt_wire_batch_take_id(s, "name", err);
+    llmt_buf_puts(&prefix, "{\"batch\":{\"display_name\":");
     {
         char name[128];
         snprintf(name, sizeof name, "llm-tester %s", s->label ? s->label : "run");
-        llmt_json_put_string(&body, name, strlen(name), false);
+        llmt_json_put_string(&prefix, name, strlen(name), false);
     }
-    llmt_buf_puts(&body, ",\"input_config\":{\"requests\":{\"requests\":[");
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (n) {
-            if (!first)
-                llmt_buf_puts(&body, ",");
-            llmt_buf_append(&body, p, n);
-            first = false;
-        }
-        p += n + 1;
-    }
-    llmt_buf_puts(&body, "]}}}}");
+    llmt_buf_puts(&prefix, ",\"input_config\":{\"requests\":{\"requests\":[");
+    st = prefix.oom ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory")
+                    : llmt_wire_batch_join(s, prefix.data, "]}}}}", &body, &len, err);
+    llmt_buf_free(&prefix);
+    if (st != LLMT_OK)
+        return st;
     path = llmt_asprintf("models/%s:batchGenerateContent", s->model);
-    if (body.oom || !path) {
-        free(path);
-        llmt_buf_free(&body);
+    if (!path) {
+        free(body);
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     }
-    {
-        size_t n = body.len;
-        st = request(state, "POST", path, llmt_buf_steal(&body), n, out, err);
-    }
+    st = request(state, "POST", path, body, len, out, err);
     free(path);
     return st;
 }

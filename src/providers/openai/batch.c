@@ -31,37 +31,17 @@ llmt_status openai_batch_line(void *state, const llmt_request *req, const char *
                                      "body", line, len, err);
 }
 
+static json_t *create_body(const llmt_batch_submit *s)
+{
+    return json_pack("{s:s, s:s, s:s, s:{s:s}}", "input_file_id", s->scratch, "endpoint",
+                     "/v1/chat/completions", "completion_window", "24h", "metadata", "llm_tester",
+                     s->label ? s->label : "run");
+}
+
 llmt_status openai_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                 llmt_error *err)
 {
-    const llmt_wire_basic *b = state;
-    llmt_status st;
-    json_t *body;
-    switch (s->step) {
-    case 0:
-        return llmt_wire_upload_jsonl(b, "files", "batch", "llm-tester-batch.jsonl", s->lines,
-                                      s->lines_len, out, err);
-    case 1:
-        st = llmt_wire_reply_string(s->reply, "id", &s->scratch, err);
-        if (st == LLMT_OK && !s->scratch)
-            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the file upload reply has no id");
-        if (st != LLMT_OK)
-            return st;
-        body = json_pack("{s:s, s:s, s:s, s:{s:s}}", "input_file_id", s->scratch, "endpoint",
-                         "/v1/chat/completions", "completion_window", "24h", "metadata",
-                         "llm_tester", s->label ? s->label : "run");
-        if (!body)
-            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-        st = llmt_wire_bearer_request(b, "POST", "batches", body, out, err);
-        json_decref(body);
-        return st;
-    default:
-        st = llmt_wire_reply_string(s->reply, "id", &s->batch_id, err);
-        if (st == LLMT_OK && !s->batch_id)
-            st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch creation reply has no id");
-        s->done = st == LLMT_OK;
-        return st;
-    }
+    return llmt_wire_files_batch_submit(state, s, "batches", create_body, out, err);
 }
 
 llmt_status openai_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
