@@ -103,12 +103,20 @@ llmt_status llmt_wire_bearer_id_request(const llmt_wire_basic *b, const char *me
     return st;
 }
 
-llmt_status llmt_wire_batch_file_content(const llmt_wire_basic *b, const llmt_batch_status *st,
+llmt_status llmt_wire_batch_file_content(void *state, const llmt_batch_status *st,
                                          unsigned part, llmt_http_request *out, llmt_error *err)
 {
     if (part > 1 || !st->results[part])
         return llmt_error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
-    return llmt_wire_bearer_id_request(b, "GET", "files/%s/content", st->results[part], out, err);
+    return llmt_wire_bearer_id_request(state, "GET", "files/%s/content", st->results[part], out,
+                                       err);
+}
+
+llmt_status llmt_wire_batch_compat_result_op(void *state, const char *line, size_t len,
+                                             llmt_batch_result *out, llmt_error *err)
+{
+    (void)state;
+    return llmt_wire_batch_compat_result(line, len, out, err);
 }
 
 long llmt_wire_json_long(const json_t *obj, const char *key)

@@ -48,10 +48,15 @@ llmt_status llmt_wire_bearer_id_request(const llmt_wire_basic *b, const char *me
                                         const char *fmt, const char *id, llmt_http_request *out,
                                         llmt_error *err);
 
-/* GET {base_url}/files/<st->results[part]>/content: a results file of the files +
- * batches shape (part 0 output, part 1 errors); LLMT_E_NOT_FOUND when there is none. */
-llmt_status llmt_wire_batch_file_content(const llmt_wire_basic *b, const llmt_batch_status *st,
+/* The batch_results op of the files + batches shape (state: an llmt_wire_basic): GET
+ * {base_url}/files/<st->results[part]>/content (part 0 output, part 1 errors);
+ * LLMT_E_NOT_FOUND when there is none. */
+llmt_status llmt_wire_batch_file_content(void *state, const llmt_batch_status *st,
                                          unsigned part, llmt_http_request *out, llmt_error *err);
+
+/* The batch_result_line op of the files + batches shape: llmt_wire_batch_compat_result. */
+llmt_status llmt_wire_batch_compat_result_op(void *state, const char *line, size_t len,
+                                             llmt_batch_result *out, llmt_error *err);
 
 /* The last submit step: the reply's `key` member names the batch (s->batch_id, s->done).
  * A reply without it is LLMT_E_BAD_RESPONSE. */

@@ -84,19 +84,6 @@ llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
     return LLMT_OK;
 }
 
-llmt_status mistral_batch_results(void *state, const llmt_batch_status *st, unsigned part,
-                                  llmt_http_request *out, llmt_error *err)
-{
-    return llmt_wire_batch_file_content(state, st, part, out, err);
-}
-
-llmt_status mistral_batch_result_line(void *state, const char *line, size_t len,
-                                      llmt_batch_result *out, llmt_error *err)
-{
-    (void)state;
-    return llmt_wire_batch_compat_result(line, len, out, err);
-}
-
 llmt_status mistral_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
                                  llmt_error *err)
 {

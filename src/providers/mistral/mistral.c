@@ -22,6 +22,7 @@
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
+#include "provider/wire_batch.h"
 #include "providers/mistral/batch.h"
 
 llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_request *out,
@@ -80,7 +81,7 @@ const llmt_provider_ops llmt_provider_mistral = {
     .batch_submit = mistral_batch_submit,
     .batch_poll = mistral_batch_poll,
     .batch_status = mistral_batch_status,
-    .batch_results = mistral_batch_results,
-    .batch_result_line = mistral_batch_result_line,
+    .batch_results = llmt_wire_batch_file_content,
+    .batch_result_line = llmt_wire_batch_compat_result_op,
     .batch_cancel = mistral_batch_cancel,
 };

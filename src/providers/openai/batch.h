@@ -15,10 +15,6 @@ llmt_status openai_batch_poll(void *state, const char *batch_id, llmt_http_reque
                               llmt_error *err);
 llmt_status openai_batch_status(void *state, const llmt_http_response *http,
                                 llmt_batch_status *st, llmt_error *err);
-llmt_status openai_batch_results(void *state, const llmt_batch_status *st, unsigned part,
-                                 llmt_http_request *out, llmt_error *err);
-llmt_status openai_batch_result_line(void *state, const char *line, size_t len,
-                                     llmt_batch_result *out, llmt_error *err);
 llmt_status openai_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
                                 llmt_error *err);
 

@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
+#include "provider/wire_batch.h"
 #include "providers/openai/batch.h"
 
 llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request *out,
@@ -58,7 +59,7 @@ const llmt_provider_ops llmt_provider_openai = {
     .batch_submit = openai_batch_submit,
     .batch_poll = openai_batch_poll,
     .batch_status = openai_batch_status,
-    .batch_results = openai_batch_results,
-    .batch_result_line = openai_batch_result_line,
+    .batch_results = llmt_wire_batch_file_content,
+    .batch_result_line = llmt_wire_batch_compat_result_op,
     .batch_cancel = openai_batch_cancel,
 };
