@@ -620,9 +620,12 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     }
     print_error_summary(&rr);
     if (rr.interrupted) {
-        cli_warn("run: interrupted: %zu result(s) finished and written, %zu not finished%s%s",
+        /* a batch run continues by polling its batches: without --batch the lines still
+         * running would be sent (and paid) a second time */
+        cli_warn("run: interrupted: %zu result(s) finished and written, %zu not finished%s%s%s",
                  rr.summary.n_rows - rr.resumed, rr.planned - (rr.summary.n_rows - rr.resumed),
-                 rr.output_dir ? "; continue with --resume " : "", rr.output_dir ? rr.output_dir : "");
+                 rr.output_dir ? "; continue with --resume " : "", rr.output_dir ? rr.output_dir : "",
+                 rr.output_dir && batch ? " --batch" : "");
     }
     if (rr.summary.n_rows == 0 && rr.interrupted) {
         rc = CLI_EXIT_INTERRUPTED;
