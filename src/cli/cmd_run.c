@@ -575,7 +575,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.batch = batch;
     ro.batch_poll_ms = batch_poll_s * 1000.0;
     ro.batch_progress = show_batch_progress;
-    if (batch && !output && !resume) {
+    if (batch && !output && !resume && !dry_run) {
         cli_error("run: --batch needs --output DIR (the batch ids are recorded there, for --resume)");
         goto done;
     }

@@ -88,7 +88,7 @@ stop_server
 # ---- dry run prices at the batch rate
 run_cli 0 run --no-history --tasks "$T" --models "$M" --dry-run
 live_max=$(grep -o '\$[0-9.]*' "$WORK/out" | tail -1)
-run_cli 0 run --no-history --tasks "$T" --models "$M" --dry-run --batch --output "$WORK/dry"
+run_cli 0 run --no-history --tasks "$T" --models "$M" --dry-run --batch
 bat_max=$(grep -o '\$[0-9.]*' "$WORK/out" | tail -1)
 check "dry run: batch estimate is half ($bat_max vs $live_max)" \
     test "$(jq -n --arg a "${live_max#\$}" --arg b "${bat_max#\$}" '(($a | tonumber) / 2 - ($b | tonumber) | fabs) < 1e-5')" = true
@@ -152,10 +152,28 @@ check "resume after a kill: polled batch_1" test "$(count "$WORK/r4.jsonl" GET '
 check "resume after a kill: 3 batch results" \
     test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
 
+# ---- Ctrl-C while polling: exit 130, nothing lost, the hint names --batch
+stop_server
+start_server "$WORK/s3.json" "$WORK/r6.jsonl"
+export LLMT_OPENAI_BASE_URL="$base/v1"
+"$LLMT_BIN" run --no-history --tasks "$T" --models "$M" --output "$WORK/i" --batch --batch-poll 0.02 >/dev/null 2>"$WORK/i.err" &
+runner=$!
+i=0
+while ! grep -q batch_1 "$WORK/i/batches.jsonl" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT "$runner"
+wait "$runner"
+check "interrupted batch run exits 130" test $? -eq 130
+check "the hint says --resume ... --batch" contains "$WORK/i.err" "--resume $WORK/i --batch"
+check "no result was written for the running lines" test "$(lines "$WORK/i/results.jsonl")" -eq 0
+stop_server
+start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+export LLMT_OPENAI_BASE_URL="$base/v1"
+
 # ---- batches list / cancel
 run_cli 0 batches list "$WORK/k"
 check "list shows the batch and its state" contains "$WORK/out" "batch_1"
-check "list shows the completed state" contains "$WORK/out" "completed"
+check "list shows the state the provider reports now" contains "$WORK/out" "in_progress"
+check "list shows the counts" contains "$WORK/out" "3 requests, 1 succeeded, 0 failed"
 stop_server
 jq -n --argjson ip "$(batch_obj in_progress "" "" 1 0)" --argjson c "$(batch_obj cancelling "" "" 1 0)" '
 {match: [
