@@ -583,11 +583,8 @@ static size_t poll_pass(llmt_batch_set *s, const char **last)
     return running;
 }
 
-llmt_status llmt_batch_run(llmt_batch_set *s, llmt_error *err)
+llmt_status llmt_batch_submit_all(llmt_batch_set *s, llmt_error *err)
 {
-    double wait = s->o.poll_ms > 0 ? s->o.poll_ms : 5000;
-    double cap = s->o.poll_max_ms > 0 ? s->o.poll_max_ms : 300000;
-    const char *last = NULL;
     size_t i;
     for (i = 0; i < s->nb && !stopped(s); i++) {
         batch *b = &s->b[i];
@@ -604,13 +601,20 @@ llmt_status llmt_batch_run(llmt_batch_set *s, llmt_error *err)
         if (st != LLMT_OK)
             return st;
     }
+    return LLMT_OK;
+}
+
+void llmt_batch_wait(llmt_batch_set *s)
+{
+    double wait = s->o.poll_ms > 0 ? s->o.poll_ms : 5000;
+    double cap = s->o.poll_max_ms > 0 ? s->o.poll_max_ms : 300000;
+    const char *last = NULL;
     while (!stopped(s) && poll_pass(s, &last) > 0) {
         report(s, last);
         nap(s, wait);
         wait = wait * 1.5 < cap ? wait * 1.5 : cap;
     }
     report(s, last);
-    return LLMT_OK;
 }
 
 /* Whether a provider's state word contains `part` (lower case), whatever its case:

@@ -58,9 +58,12 @@ void llmt_batch_custom_id(const char *task, const char *kase, const char *model_
 llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char *custom_id,
                            double max_cost_usd, llmt_error *err);
 
-/* Submits, polls until every needed batch has ended (or *interrupted), reads results.
+/* Submits the new batches, recording each one in batches.jsonl as soon as it is named.
+ * A batch the provider refuses is recorded as the failure of its lines, not returned. */
+llmt_status llmt_batch_submit_all(llmt_batch_set *s, llmt_error *err);
+/* Polls until every needed batch has ended (or *interrupted) and reads their results.
  * Provider failures of one batch are recorded for its lines, not returned. */
-llmt_status llmt_batch_run(llmt_batch_set *s, llmt_error *err);
+void llmt_batch_wait(llmt_batch_set *s);
 
 /* What the batch said for custom_id: LLMT_OK with *http filled (status and body, borrowed
  * from s) for a line with a reply; a failure class with err filled for a failed or

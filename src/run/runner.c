@@ -329,6 +329,8 @@ typedef struct run_ctx {
     job_queue jq;
     llmt_batch_set *batches;   /* run --batch: what the batch APIs answered */
     bool collecting;           /* walking the jobs for the batches: produce no results */
+    unsigned char *batch_models; /* run --batch, per model: its provider has a batch API */
+    const unsigned char *pass_mask; /* per model: this pass runs it; NULL = every model */
 } run_ctx;
 
 static void case_ref_release(case_ref *cr)
@@ -740,8 +742,8 @@ static bool cursor_next(run_ctx *rc, unsigned *mi, int *rep)
             rc->cur = NULL;
             continue;
         }
-        if (!model_runs(rc->o, rc->ti, rc->mi)) {
-            rc->rep = rc->o->repeat; /* this model does not run for this task */
+        if (!model_runs(rc->o, rc->ti, rc->mi) || (rc->pass_mask && !rc->pass_mask[rc->mi])) {
+            rc->rep = rc->o->repeat; /* this model does not run for this task (or pass) */
             continue;
         }
         *mi = rc->mi;
@@ -1149,8 +1151,39 @@ static double batch_factor(llmt_manager *mgr, const char *model_ref)
     return llmt_call_batch_factor(e->config, m);
 }
 
-/* Hands every pending job of a batch-capable provider to the batch set, then submits
- * and polls the batches until they end. The cursor is back at the start afterwards. */
+/* Puts the cursor back at (ti, ci), the start of this invocation's jobs. */
+static void cursor_rewind(run_ctx *rc, size_t ti, size_t ci)
+{
+    case_ref_release(rc->cur);
+    rc->cur = NULL;
+    rc->ti = ti;
+    rc->ci = ci;
+    rc->mi = 0;
+    rc->rep = 0;
+}
+
+/* Which models go through a batch API: the first of their chain is a provider that has
+ * one and starts (one without a key fails its jobs when they run, interactively). */
+static llmt_status batch_models(run_ctx *rc, llmt_error *err)
+{
+    llmt_registry *reg = llmt_manager_registry(rc->mgr);
+    size_t mi;
+    rc->batch_models = calloc(rc->o->n_models ? rc->o->n_models : 1, 1);
+    if (!rc->batch_models)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (mi = 0; mi < rc->o->n_models; mi++) {
+        llmt_provider_entry *e = NULL;
+        const llmt_model_config *m = NULL;
+        llmt_error cerr;
+        rc->batch_models[mi] =
+            llmt_call_resolve(reg, rc->chains[mi][0], &e, &m, &cerr) == LLMT_OK &&
+            llmt_batch_capable(e) && llmt_manager_instance(rc->mgr, e, &cerr) == LLMT_OK;
+    }
+    return LLMT_OK;
+}
+
+/* Hands every pending job of a batch-capable provider to the batch set and submits the
+ * batches. The cursor is back at the start afterwards. */
 static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta *meta,
                                llmt_error *err)
 {
@@ -1169,14 +1202,15 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     bo.progress = rc->o->batch_progress;
     bo.progress_ud = rc->o->progress_ud;
     st = llmt_batch_set_new(rc->mgr, &bo, &rc->batches, err);
+    if (st == LLMT_OK)
+        st = batch_models(rc, err);
+    rc->pass_mask = rc->batch_models;
     rc->collecting = true;
     while (st == LLMT_OK && produce_job(rc, &rj)) {
         llmt_provider_entry *e = NULL;
         const llmt_model_config *m = NULL;
         llmt_error cerr;
-        /* a provider that cannot start (no key) fails its jobs when they run */
-        if (llmt_call_resolve(reg, rj->job.chain[0], &e, &m, &cerr) == LLMT_OK &&
-            llmt_batch_capable(e) && llmt_manager_instance(rc->mgr, e, &cerr) == LLMT_OK) {
+        if (llmt_call_resolve(reg, rj->job.chain[0], &e, &m, &cerr) == LLMT_OK) {
             llmt_call call;
             char id[32];
             double lo = 0, hi = -1;
@@ -1196,13 +1230,9 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
         run_job_drop(rj);
     }
     rc->collecting = false;
-    case_ref_release(rc->cur);
-    rc->cur = NULL;
-    rc->ti = ti;
-    rc->ci = ci;
-    rc->mi = 0;
-    rc->rep = 0;
-    return st == LLMT_OK ? llmt_batch_run(rc->batches, err) : st;
+    rc->pass_mask = NULL;
+    cursor_rewind(rc, ti, ci);
+    return st == LLMT_OK ? llmt_batch_submit_all(rc->batches, err) : st;
 }
 
 /* The engine's preanswer hook: a job of a batch provider is answered by its batch line,
@@ -1247,14 +1277,42 @@ static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manage
     return eo;
 }
 
+/* One engine pass over the jobs the cursor gives (all of them, or one pass_mask's). */
+static llmt_status run_pass(run_ctx *rc, const llmt_engine_options *eo, llmt_run_result *out,
+                            llmt_error *err)
+{
+    llmt_engine_callbacks cb;
+    llmt_engine_stats stats;
+    llmt_status st;
+    size_t ti = rc->ti, ci = rc->ci;
+    rc->total = count_planned(rc);
+    cb.next = job_next;
+    cb.done = job_done;
+    cb.progress = job_progress;
+    cb.ud = rc;
+    memset(&stats, 0, sizeof stats);
+    memset(&rc->q, 0, sizeof rc->q); /* drained and released by the pass before */
+    memset(&rc->jq, 0, sizeof rc->jq);
+    queue_start(rc);
+    loader_start(rc);
+    st = llmt_engine_run(rc->mgr, eo, &cb, &stats, err);
+    loader_finish(rc);
+    queue_finish(rc);
+    cursor_rewind(rc, ti, ci);
+    out->interrupted = out->interrupted || stats.interrupted;
+    out->attempts += stats.attempts;
+    out->retries += stats.retries;
+    out->fallbacks += stats.fallbacks;
+    out->throttled += stats.throttled;
+    return st;
+}
+
 llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_run_result *out,
                              llmt_diags *diags, llmt_error *err)
 {
     llmt_output output;
     run_ctx rc;
     llmt_engine_options eo;
-    llmt_engine_callbacks cb;
-    llmt_engine_stats stats;
     const char *dir = o->resume_dir ? o->resume_dir : o->output_dir;
     llmt_status st;
     memset(out, 0, sizeof(*out));
@@ -1279,30 +1337,34 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
     }
     if (st != LLMT_OK)
         goto done;
-    rc.total = out->planned = count_planned(&rc);
+    out->planned = count_planned(&rc);
     eo = engine_options(o, mgr);
-    if (o->batch) {
-        st = batch_phase(&rc, dir, &out->meta, err);
+    if (!o->batch) {
+        st = run_pass(&rc, &eo, out, err);
+    } else {
+        /* submit, run the other providers interactively while the batches run, wait for
+         * the batches, then answer their jobs from the results */
+        unsigned char *interactive = calloc(o->n_models ? o->n_models : 1, 1);
+        size_t mi;
+        st = interactive ? batch_phase(&rc, dir, &out->meta, err)
+                         : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        for (mi = 0; st == LLMT_OK && mi < o->n_models; mi++)
+            interactive[mi] = !rc.batch_models[mi];
+        rc.pass_mask = interactive;
+        if (st == LLMT_OK)
+            st = run_pass(&rc, &eo, out, err);
+        if (st == LLMT_OK)
+            llmt_batch_wait(rc.batches);
+        rc.pass_mask = rc.batch_models;
         eo.preanswer = batch_preanswer;
         eo.preanswer_ud = &rc;
+        if (st == LLMT_OK)
+            st = run_pass(&rc, &eo, out, err);
+        rc.pass_mask = NULL;
+        free(interactive);
         if (st != LLMT_OK)
             goto done;
     }
-    cb.next = job_next;
-    cb.done = job_done;
-    cb.progress = job_progress;
-    cb.ud = &rc;
-    memset(&stats, 0, sizeof stats);
-    queue_start(&rc);
-    loader_start(&rc);
-    st = llmt_engine_run(mgr, &eo, &cb, &stats, err);
-    loader_finish(&rc);
-    queue_finish(&rc);
-    out->interrupted = stats.interrupted;
-    out->attempts = stats.attempts;
-    out->retries = stats.retries;
-    out->fallbacks = stats.fallbacks;
-    out->throttled = stats.throttled;
     out->meta.finished_at = llmt_wall_time_s();
     if (st == LLMT_OK && rc.write_failed) {
         *err = rc.werr;
@@ -1316,6 +1378,7 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
 done:
     llmt_output_close(&output);
     llmt_batch_set_free(rc.batches);
+    free(rc.batch_models);
     ctx_free(&rc);
     return st;
 }

@@ -327,6 +327,17 @@ static void batches_split_at_the_limit_and_answer_every_job(void **state)
     }
     assert_int_equal(from_batch, 2 * cases);
     assert_int_equal(json_array_size(json_object_get(all, "results")), 3 * cases);
+    {
+        /* the interactive provider ran while the batches were running: its results were
+         * written before any batch result */
+        char *jl = llmt_path_join(f.dir, "results.jsonl"), *text = NULL, *p;
+        size_t tl = 0, k;
+        assert_int_equal(llmt_read_file(jl, &text, &tl, &err), LLMT_OK);
+        for (p = text, k = 0; k < cases; k++, p = strchr(p, '\n') + 1)
+            assert_true(strncmp(strstr(p, "\"provider\":"), "\"provider\":\"mock\"", 17) == 0);
+        free(text);
+        free(jl);
+    }
     json_decref(all);
     llmt_run_result_free(&rr);
     llmt_diags_free(&d);
