@@ -160,6 +160,36 @@ static void test_schema_transform(void **state)
                  "/schema_transform: expected string");
 }
 
+/* run --batch prices: batch_discount (a fraction) and explicit per-model batch prices */
+static void test_batch_prices(void **state)
+{
+    llmt_diags d = {0};
+    llmt_provider_config *c;
+    (void)state;
+    c = llmt_provider_config_parse("{\"name\":\"x\",\"env_key\":\"\",\"batch_discount\":0.5,"
+                                   "\"llm_models\":[{\"name\":\"a\",\"cost_input\":2,\"cost_output\":8,"
+                                   "\"batch_cost_input\":1,\"batch_cost_output\":3},{\"name\":\"b\"}]}",
+                                   "f.json", &d);
+    assert_non_null(c);
+    assert_true(c->batch_discount == 0.5);
+    assert_true(c->models[0].has_batch_cost);
+    assert_true(c->models[0].batch_cost_input == 1 && c->models[0].batch_cost_output == 3);
+    assert_false(c->models[1].has_batch_cost);
+    llmt_provider_config_free(c);
+    c = llmt_provider_config_parse("{\"name\":\"x\",\"env_key\":\"\",\"llm_models\":[{\"name\":\"a\"}]}",
+                                   "f.json", &d);
+    assert_non_null(c);
+    assert_true(c->batch_discount == 0); /* no discount unless the config says so */
+    llmt_provider_config_free(c);
+    llmt_diags_free(&d);
+    EXPECT_ERROR("{\"name\":\"x\",\"env_key\":\"\",\"batch_discount\":1.5,\"llm_models\":[{\"name\":\"a\"}]}",
+                 "/batch_discount: expected a fraction from 0 to 1");
+    EXPECT_ERROR("{\"name\":\"x\",\"env_key\":\"\",\"batch_discount\":-0.1,\"llm_models\":[{\"name\":\"a\"}]}",
+                 "/batch_discount: expected a number >= 0");
+    EXPECT_ERROR("{\"name\":\"x\",\"env_key\":\"\",\"llm_models\":[{\"name\":\"a\",\"batch_cost_input\":1}]}",
+                 "batch_cost_input and batch_cost_output must be given together");
+}
+
 static void test_builtin_configs_are_valid(void **state)
 {
     const llmt_builtin_provider *b;
@@ -192,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_unknown_key_warns_with_suggestion),
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_schema_transform),
+        cmocka_unit_test(test_batch_prices),
         cmocka_unit_test(test_builtin_configs_are_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
