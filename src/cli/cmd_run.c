@@ -579,6 +579,14 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         cli_error("run: --batch needs --output DIR (the batch ids are recorded there, for --resume)");
         goto done;
     }
+    if (resume && !batch && !dry_run) {
+        char *rec = llmt_path_join(resume, "batches.jsonl");
+        if (rec && llmt_path_exists(rec))
+            cli_warn("run: %s holds batches of a --batch run; without --batch, what they have not "
+                     "answered yet is sent interactively (add --batch to wait for them instead)",
+                     resume);
+        free(rec);
+    }
     if (batch_poll_s < 0) {
         cli_error("run: --batch-poll must be a number of seconds > 0");
         goto done;

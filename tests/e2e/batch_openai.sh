@@ -125,6 +125,7 @@ check "partial: failures are marked batch" test "$(jq -s '[.[] | select(.batch =
 check "partial: expiry message kept" contains "$R" "completion window expired"
 # without --batch, --resume re-runs the failed and expired lines interactively
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/p"
+check "resume without --batch warns that batch lines go interactive" contains "$WORK/err" "without --batch"
 check "resume without --batch: 2 chat calls" test "$(count "$WORK/r2.jsonl" POST '/chat/completions$')" -eq 2
 check "resume without --batch: all ok now" \
     test "$(jq -s '[.[] | select(.error == null)] | length' "$R")" -eq 3
