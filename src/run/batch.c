@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "provider/manager_internal.h"
+#include "run/engine.h"
 #include "run/output.h"
 
 #define BATCH_FILE "batches.jsonl"
@@ -668,6 +669,70 @@ llmt_status llmt_batch_answer(llmt_batch_set *s, const char *custom_id,
                               b->id, b->st.state_text, custom_id);
     return llmt_error_set(err, LLMT_E_CANCELLED, "batch %s has not answered %s yet",
                           b->id ? b->id : "(not submitted)", custom_id);
+}
+
+/* ---------------------------------------------------------------- the runner's side */
+
+bool llmt_batch_model(llmt_manager *mgr, const char *model_ref)
+{
+    llmt_provider_entry *e = NULL;
+    const llmt_model_config *m = NULL;
+    llmt_error err;
+    return llmt_call_resolve(llmt_manager_registry(mgr), model_ref, &e, &m, &err) == LLMT_OK &&
+           llmt_batch_capable(e) && llmt_manager_instance(mgr, e, &err) == LLMT_OK;
+}
+
+double llmt_batch_factor(llmt_manager *mgr, const char *model_ref)
+{
+    llmt_provider_entry *e;
+    const llmt_model_config *m;
+    llmt_error err;
+    if (llmt_call_resolve(llmt_manager_registry(mgr), model_ref, &e, &m, &err) != LLMT_OK ||
+        !llmt_batch_capable(e))
+        return 1.0;
+    return llmt_call_batch_factor(e->config, m);
+}
+
+llmt_status llmt_batch_add_job(llmt_batch_set *s, const char *model_ref, const llmt_request *req,
+                               const char *custom_id, llmt_error *err)
+{
+    llmt_provider_entry *e = NULL;
+    const llmt_model_config *m = NULL;
+    llmt_error cerr;
+    llmt_call call;
+    double lo = 0, hi = -1;
+    bool known = false;
+    long in = 0;
+    llmt_status st = LLMT_OK;
+    if (llmt_call_resolve(llmt_manager_registry(s->mgr), model_ref, &e, &m, &cerr) != LLMT_OK)
+        return LLMT_OK;
+    llmt_call_prepare(&call, e, m, req);
+    if (llmt_engine_estimate(s->mgr, model_ref, req, &lo, &hi, &known, &in, &cerr) != LLMT_OK ||
+        !known)
+        hi = -1;
+    else
+        hi *= llmt_call_batch_factor(e->config, m);
+    if (llmt_call_check_files(&call, 0, &cerr) == LLMT_OK)
+        st = llmt_batch_add(s, &call, custom_id, hi, err);
+    llmt_call_clear(&call);
+    return st;
+}
+
+bool llmt_batch_answer_call(llmt_batch_set *s, const char *custom_id, llmt_call *call,
+                            llmt_response *resp, llmt_status *st, llmt_error *err)
+{
+    llmt_http_response http;
+    *st = llmt_batch_answer(s, custom_id, &http, err);
+    if (*st == LLMT_E_NOT_FOUND)
+        return false;
+    if (*st == LLMT_OK)
+        *st = llmt_call_handle_http(call, &http, resp, err);
+    if (*st == LLMT_OK) {
+        llmt_call_stamp(call, resp);
+        llmt_call_price_batch(call->entry->config, call->model, resp);
+        resp->from_batch = true;
+    }
+    return true;
 }
 
 /* ---------------------------------------------------------------- batches list|cancel */

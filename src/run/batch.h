@@ -58,6 +58,28 @@ void llmt_batch_custom_id(const char *task, const char *kase, const char *model_
 llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char *custom_id,
                            double max_cost_usd, llmt_error *err);
 
+/* Whether model_ref ("provider:model") goes through a batch API: its provider has one
+ * and starts (a provider without its key fails its jobs when they run, interactively). */
+bool llmt_batch_model(llmt_manager *mgr, const char *model_ref);
+
+/* What a batch request to model_ref costs relative to an interactive one (1 for a
+ * provider without a batch API). */
+double llmt_batch_factor(llmt_manager *mgr, const char *model_ref);
+
+/* llmt_batch_add for a job's request to model_ref: prepared exactly as the engine
+ * prepares it, its worst-case cost at the batch price counted against the budget. A job
+ * that cannot be prepared or sent (files the model does not take) is left out: it fails
+ * with its class when it runs. */
+llmt_status llmt_batch_add_job(llmt_batch_set *s, const char *model_ref, const llmt_request *req,
+                               const char *custom_id, llmt_error *err);
+
+/* The engine's preanswer for a batch job: false when custom_id is not a batch job;
+ * otherwise *st is how it ended (llmt_batch_answer's classes, or what the provider's
+ * parse_response/classify_error made of its result line) and on success *resp is
+ * stamped and priced at the batch rate, "from_batch". */
+bool llmt_batch_answer_call(llmt_batch_set *s, const char *custom_id, llmt_call *call,
+                            llmt_response *resp, llmt_status *st, llmt_error *err);
+
 /* Submits the new batches, recording each one in batches.jsonl as soon as it is named.
  * A batch the provider refuses is recorded as the failure of its lines, not returned. */
 llmt_status llmt_batch_submit_all(llmt_batch_set *s, llmt_error *err);

@@ -1138,19 +1138,6 @@ static void batch_job_id(const run_ctx *rc, const run_job *rj, char *buf, size_t
     llmt_batch_custom_id(t->name, t->cases[rj->cr->ci].name, rj->job.chain[0], rj->rep, buf, n);
 }
 
-/* What run --batch pays for a request to model_ref relative to an interactive one (1
- * for a provider without a batch API). */
-static double batch_factor(llmt_manager *mgr, const char *model_ref)
-{
-    llmt_provider_entry *e;
-    const llmt_model_config *m;
-    llmt_error err;
-    if (llmt_call_resolve(llmt_manager_registry(mgr), model_ref, &e, &m, &err) != LLMT_OK ||
-        !llmt_batch_capable(e))
-        return 1.0;
-    return llmt_call_batch_factor(e->config, m);
-}
-
 /* Puts the cursor back at (ti, ci), the start of this invocation's jobs. */
 static void cursor_rewind(run_ctx *rc, size_t ti, size_t ci)
 {
@@ -1162,34 +1149,13 @@ static void cursor_rewind(run_ctx *rc, size_t ti, size_t ci)
     rc->rep = 0;
 }
 
-/* Which models go through a batch API: the first of their chain is a provider that has
- * one and starts (one without a key fails its jobs when they run, interactively). */
-static llmt_status batch_models(run_ctx *rc, llmt_error *err)
-{
-    llmt_registry *reg = llmt_manager_registry(rc->mgr);
-    size_t mi;
-    rc->batch_models = calloc(rc->o->n_models ? rc->o->n_models : 1, 1);
-    if (!rc->batch_models)
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    for (mi = 0; mi < rc->o->n_models; mi++) {
-        llmt_provider_entry *e = NULL;
-        const llmt_model_config *m = NULL;
-        llmt_error cerr;
-        rc->batch_models[mi] =
-            llmt_call_resolve(reg, rc->chains[mi][0], &e, &m, &cerr) == LLMT_OK &&
-            llmt_batch_capable(e) && llmt_manager_instance(rc->mgr, e, &cerr) == LLMT_OK;
-    }
-    return LLMT_OK;
-}
-
 /* Hands every pending job of a batch-capable provider to the batch set and submits the
  * batches. The cursor is back at the start afterwards. */
 static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta *meta,
                                llmt_error *err)
 {
     llmt_batch_options bo;
-    llmt_registry *reg = llmt_manager_registry(rc->mgr);
-    size_t ti = rc->ti, ci = rc->ci;
+    size_t ti = rc->ti, ci = rc->ci, mi;
     run_job *rj;
     llmt_status st;
     memset(&bo, 0, sizeof bo);
@@ -1202,31 +1168,17 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     bo.progress = rc->o->batch_progress;
     bo.progress_ud = rc->o->progress_ud;
     st = llmt_batch_set_new(rc->mgr, &bo, &rc->batches, err);
-    if (st == LLMT_OK)
-        st = batch_models(rc, err);
+    rc->batch_models = calloc(rc->o->n_models ? rc->o->n_models : 1, 1);
+    if (st == LLMT_OK && !rc->batch_models)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (mi = 0; st == LLMT_OK && mi < rc->o->n_models; mi++)
+        rc->batch_models[mi] = llmt_batch_model(rc->mgr, rc->chains[mi][0]);
     rc->pass_mask = rc->batch_models;
     rc->collecting = true;
     while (st == LLMT_OK && produce_job(rc, &rj)) {
-        llmt_provider_entry *e = NULL;
-        const llmt_model_config *m = NULL;
-        llmt_error cerr;
-        if (llmt_call_resolve(reg, rj->job.chain[0], &e, &m, &cerr) == LLMT_OK) {
-            llmt_call call;
-            char id[32];
-            double lo = 0, hi = -1;
-            bool known = false;
-            long in = 0;
-            llmt_call_prepare(&call, e, m, &rj->job.req);
-            batch_job_id(rc, rj, id, sizeof id);
-            if (llmt_engine_estimate(rc->mgr, rj->job.chain[0], &rj->job.req, &lo, &hi, &known,
-                                     &in, &cerr) != LLMT_OK || !known)
-                hi = -1;
-            else
-                hi *= batch_factor(rc->mgr, rj->job.chain[0]);
-            if (llmt_call_check_files(&call, 0, &cerr) == LLMT_OK)
-                st = llmt_batch_add(rc->batches, &call, id, hi, err);
-            llmt_call_clear(&call);
-        }
+        char id[32];
+        batch_job_id(rc, rj, id, sizeof id);
+        st = llmt_batch_add_job(rc->batches, rj->job.chain[0], &rj->job.req, id, err);
         run_job_drop(rj);
     }
     rc->collecting = false;
@@ -1235,26 +1187,14 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     return st == LLMT_OK ? llmt_batch_submit_all(rc->batches, err) : st;
 }
 
-/* The engine's preanswer hook: a job of a batch provider is answered by its batch line,
- * parsed as the interactive reply would be and priced at the batch rate. */
+/* The engine's preanswer hook: a job of a batch provider is answered by its batch line. */
 static bool batch_preanswer(void *ud, const llmt_engine_job *job, llmt_call *call,
                             llmt_response *resp, llmt_status *st, llmt_error *err)
 {
     run_ctx *rc = ud;
-    llmt_http_response http;
     char id[32];
     batch_job_id(rc, job->user, id, sizeof id);
-    *st = llmt_batch_answer(rc->batches, id, &http, err);
-    if (*st == LLMT_E_NOT_FOUND)
-        return false;
-    if (*st == LLMT_OK)
-        *st = llmt_call_handle_http(call, &http, resp, err);
-    if (*st == LLMT_OK) {
-        llmt_call_stamp(call, resp);
-        llmt_call_price_batch(call->entry->config, call->model, resp);
-        resp->from_batch = true;
-    }
-    return true;
+    return llmt_batch_answer_call(rc->batches, id, call, resp, st, err);
 }
 
 static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
@@ -1422,7 +1362,7 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
         fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep);
         st = llmt_engine_estimate(mgr, o->models[mi], &req, &lo, &hi, &known, &in, err);
         if (st == LLMT_OK && o->batch) {
-            double f = batch_factor(mgr, o->models[mi]);
+            double f = llmt_batch_factor(mgr, o->models[mi]);
             lo *= f;
             hi *= f;
         }
