@@ -673,6 +673,11 @@ llmt_status llmt_batch_answer(llmt_batch_set *s, const char *custom_id,
 
 /* ---------------------------------------------------------------- the runner's side */
 
+double llmt_batch_reserved(const llmt_batch_set *s)
+{
+    return s->reserved_usd;
+}
+
 bool llmt_batch_model(llmt_manager *mgr, const char *model_ref)
 {
     llmt_provider_entry *e = NULL;

@@ -80,6 +80,9 @@ llmt_status llmt_batch_add_job(llmt_batch_set *s, const char *model_ref, const l
 bool llmt_batch_answer_call(llmt_batch_set *s, const char *custom_id, llmt_call *call,
                             llmt_response *resp, llmt_status *st, llmt_error *err);
 
+/* The worst-case cost of the lines added to new batches (what --budget reserves). */
+double llmt_batch_reserved(const llmt_batch_set *s);
+
 /* Submits the new batches, recording each one in batches.jsonl as soon as it is named.
  * A batch the provider refuses is recorded as the failure of its lines, not returned. */
 llmt_status llmt_batch_submit_all(llmt_batch_set *s, llmt_error *err);

@@ -1291,8 +1291,16 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
         for (mi = 0; st == LLMT_OK && mi < o->n_models; mi++)
             interactive[mi] = !rc.batch_models[mi];
         rc.pass_mask = interactive;
-        if (st == LLMT_OK)
-            st = run_pass(&rc, &eo, out, err);
+        if (st == LLMT_OK) {
+            /* the interactive share spends what the batches did not reserve */
+            llmt_engine_options ei = eo;
+            if (ei.budget_usd >= 0) {
+                ei.budget_usd -= llmt_batch_reserved(rc.batches);
+                if (ei.budget_usd < 0)
+                    ei.budget_usd = 0;
+            }
+            st = run_pass(&rc, &ei, out, err);
+        }
         if (st == LLMT_OK)
             llmt_batch_wait(rc.batches);
         rc.pass_mask = rc.batch_models;

@@ -216,7 +216,8 @@ static void fx_setup(fx *f)
         " \"batch_discount\": 0.5, \"llm_models\": ["
         " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000},"
         " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000,"
-        "  \"batch_cost_input\": 0.1, \"batch_cost_output\": 0.2}]}",
+        "  \"batch_cost_input\": 0.1, \"batch_cost_output\": 0.2},"
+        " {\"name\": \"c\", \"cost_input\": 100, \"cost_output\": 200, \"max_output_tokens\": 1000}]}",
         fake_http_url(f->srv));
     cfg = llmt_provider_config_parse(json, "test-config.json", &d);
     free(json);
@@ -386,11 +387,54 @@ static void the_budget_is_reserved_before_submitting(void **state)
     fx_teardown(&f);
 }
 
+static void interactive_providers_spend_only_what_the_batches_left(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    /* c's batch lines cost far more than the mock's calls: the budget they reserve would
+     * let every mock call run if the interactive share could spend it too */
+    static const char *const batch_only[] = {"tbatch:c"};
+    static const char *const models[] = {"tbatch:c", "mock:oracle"};
+    llmt_run_estimate *est = NULL;
+    json_t *all, *r;
+    size_t i, mock_budget = 0, batch_ok = 0;
+    (void)state;
+    fx_setup(&f);
+    opts(&f, &o, batch_only, 1);
+    o.filter = "job_ads/";
+    assert_int_equal(llmt_run_estimate_cost(f.mgr, &o, &est, &d, &err), LLMT_OK);
+    /* exactly what the batch lines reserve: nothing is left for the mock */
+    opts(&f, &o, models, 2);
+    o.filter = "job_ads/";
+    o.budget_usd = est[0].max_usd;
+    free(est);
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    all = results(&f);
+    json_array_foreach(json_object_get(all, "results"), i, r) {
+        const char *prov = json_string_value(json_object_get(r, "provider"));
+        const char *cls = json_string_value(json_object_get(json_object_get(r, "error"), "class"));
+        if (strcmp(prov, "mock") == 0 && cls && strcmp(cls, "budget") == 0)
+            mock_budget++;
+        else if (strcmp(prov, "tbatch") == 0 && !cls)
+            batch_ok++;
+    }
+    assert_int_equal(batch_ok, 4);
+    assert_int_equal(mock_budget, 4);
+    json_decref(all);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(batches_split_at_the_limit_and_answer_every_job),
         cmocka_unit_test(the_budget_is_reserved_before_submitting),
+        cmocka_unit_test(interactive_providers_spend_only_what_the_batches_left),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
