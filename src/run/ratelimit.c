@@ -1,6 +1,7 @@
 #include "run/ratelimit.h"
 
 #include <math.h>
+#include <string.h>
 
 static void refill(llmt_bucket *b, double now_ms)
 {
@@ -68,6 +69,91 @@ void llmt_limiter_init(llmt_limiter *l, long ceiling, long rpm, long tpm, double
     l->throttled = 0;
     llmt_bucket_init(&l->rpm, (double)rpm, now_ms);
     llmt_bucket_init(&l->tpm, (double)tpm, now_ms);
+    l->rpm_source = rpm > 0 ? LLMT_LIMIT_SHIPPED : LLMT_LIMIT_NONE;
+    l->tpm_source = tpm > 0 ? LLMT_LIMIT_SHIPPED : LLMT_LIMIT_NONE;
+    l->req_left = l->tok_left = -1;
+    l->req_reset_ms = l->tok_reset_ms = 0;
+    l->last_start_ms = -1;
+    memset(l->holds, 0, sizeof l->holds);
+}
+
+void llmt_limiter_set_sources(llmt_limiter *l, llmt_limit_source rpm, llmt_limit_source tpm)
+{
+    l->rpm_source = rpm;
+    l->tpm_source = tpm;
+}
+
+void llmt_rate_info_init(llmt_rate_info *ri)
+{
+    ri->requests_limit = ri->requests_remaining = ri->requests_reset_s = -1;
+    ri->tokens_limit = ri->tokens_remaining = ri->tokens_reset_s = -1;
+    ri->window_s = -1;
+}
+
+/* A bucket takes a learned per-minute rate; its level keeps the same share of capacity,
+ * so a limit learned mid-run neither bursts nor stalls. True when the rate changed. */
+static bool bucket_relearn(llmt_bucket *b, llmt_limit_source *src, double per_minute,
+                           double now_ms)
+{
+    double share;
+    if (*src == LLMT_LIMIT_EXPLICIT || !(per_minute > 0) || !isfinite(per_minute))
+        return false;
+    if (*src == LLMT_LIMIT_LEARNED && fabs(b->rate_per_ms * 60000.0 - per_minute) <= per_minute * 0.01)
+        return false;
+    refill(b, now_ms);
+    share = b->rate_per_ms > 0 && b->capacity > 0 ? b->level / b->capacity : 1.0;
+    llmt_bucket_init(b, per_minute, now_ms);
+    b->level = b->capacity * share;
+    *src = LLMT_LIMIT_LEARNED;
+    return true;
+}
+
+/* What the account has left: the reply's count, less the requests still in flight (the
+ * server may not have counted them yet: assume it did not). */
+static void learn_left(double remaining, double reset_s, double in_flight, double *left,
+                       double *reset_ms, double now_ms)
+{
+    if (!(remaining >= 0) || !(reset_s >= 0) || !isfinite(remaining) || !isfinite(reset_s))
+        return;
+    *left = remaining - in_flight;
+    if (*left < 0)
+        *left = 0;
+    *reset_ms = now_ms + reset_s * 1000.0;
+}
+
+bool llmt_limiter_learn(llmt_limiter *l, const llmt_rate_info *ri, double now_ms)
+{
+    double per_min = 60.0 / (ri->window_s > 0 ? ri->window_s : 60.0);
+    bool changed = false;
+    if (ri->requests_limit > 0)
+        changed |= bucket_relearn(&l->rpm, &l->rpm_source, ri->requests_limit * per_min, now_ms);
+    if (ri->tokens_limit > 0)
+        changed |= bucket_relearn(&l->tpm, &l->tpm_source, ri->tokens_limit * per_min, now_ms);
+    learn_left(ri->requests_remaining, ri->requests_reset_s, (double)l->in_flight, &l->req_left,
+               &l->req_reset_ms, now_ms);
+    learn_left(ri->tokens_remaining, ri->tokens_reset_s, 0, &l->tok_left, &l->tok_reset_ms, now_ms);
+    return changed;
+}
+
+/* How long to hold a start of `amount` given what is left until the reset: nothing while
+ * plenty is left; the rest spread evenly over the time to the reset when little is; until
+ * the reset once it is used up. A window that has reset is unknown again. */
+static double left_wait_ms(double *left, double reset_ms, double amount, double slack,
+                           double last_start_ms, double now_ms)
+{
+    double spacing;
+    if (*left < 0)
+        return 0;
+    if (now_ms >= reset_ms) {
+        *left = -1;
+        return 0;
+    }
+    if (*left < amount)
+        return reset_ms - now_ms;
+    if (*left / amount > slack)
+        return 0;
+    spacing = (reset_ms - now_ms) / (*left / amount);
+    return last_start_ms >= 0 && last_start_ms + spacing > now_ms ? last_start_ms + spacing - now_ms : 0;
 }
 
 long llmt_limiter_window(const llmt_limiter *l)
@@ -78,14 +164,28 @@ long llmt_limiter_window(const llmt_limiter *l)
 
 double llmt_limiter_wait_ms(llmt_limiter *l, double tokens, double now_ms)
 {
-    double w1, w2;
-    if (l->paused_until_ms > now_ms)
+    double w[LLMT_HOLD_COUNT_], slack = (double)llmt_limiter_window(l), most = 0;
+    int i, why = -1;
+    if (l->paused_until_ms > now_ms) {
+        l->holds[LLMT_HOLD_PAUSE]++;
         return l->paused_until_ms - now_ms;
-    if (l->in_flight >= llmt_limiter_window(l))
+    }
+    if (l->in_flight >= llmt_limiter_window(l)) {
+        l->holds[LLMT_HOLD_CONCURRENCY]++;
         return -1;
-    w1 = llmt_bucket_wait_ms(&l->rpm, 1, now_ms);
-    w2 = llmt_bucket_wait_ms(&l->tpm, tokens, now_ms);
-    return w1 > w2 ? w1 : w2;
+    }
+    w[LLMT_HOLD_CONCURRENCY] = w[LLMT_HOLD_PAUSE] = 0;
+    w[LLMT_HOLD_RPM] = llmt_bucket_wait_ms(&l->rpm, 1, now_ms);
+    w[LLMT_HOLD_TPM] = llmt_bucket_wait_ms(&l->tpm, tokens, now_ms);
+    w[LLMT_HOLD_REMAINING] = fmax(
+        left_wait_ms(&l->req_left, l->req_reset_ms, 1, slack, l->last_start_ms, now_ms),
+        tokens > 0 ? left_wait_ms(&l->tok_left, l->tok_reset_ms, tokens, slack, l->last_start_ms, now_ms) : 0);
+    for (i = 0; i < LLMT_HOLD_COUNT_; i++)
+        if (w[i] > most)
+            most = w[i], why = i;
+    if (why >= 0)
+        l->holds[why]++;
+    return most;
 }
 
 void llmt_limiter_start(llmt_limiter *l, double tokens, double now_ms)
@@ -93,6 +193,21 @@ void llmt_limiter_start(llmt_limiter *l, double tokens, double now_ms)
     l->in_flight++;
     llmt_bucket_take(&l->rpm, 1, now_ms);
     llmt_bucket_take(&l->tpm, tokens, now_ms);
+    if (l->req_left > 0)
+        l->req_left -= 1;
+    if (l->tok_left > 0)
+        l->tok_left = l->tok_left > tokens ? l->tok_left - tokens : 0;
+    l->last_start_ms = now_ms;
+}
+
+llmt_hold llmt_limiter_binding(const llmt_limiter *l)
+{
+    int i, best = LLMT_HOLD_COUNT_;
+    unsigned long most = 0;
+    for (i = 0; i < LLMT_HOLD_COUNT_; i++)
+        if (l->holds[i] > most)
+            most = l->holds[i], best = i;
+    return (llmt_hold)best;
 }
 
 void llmt_limiter_finish(llmt_limiter *l, double estimated_tokens, double actual_tokens,

@@ -26,6 +26,39 @@ void llmt_bucket_take(llmt_bucket *b, double amount, double now_ms);
 /* Gives back (amount < 0 takes more) after the real cost is known. */
 void llmt_bucket_adjust(llmt_bucket *b, double amount, double now_ms);
 
+/* What a provider's rate-limit headers said about the account, read by the provider from
+ * a reply (its wire format). Every field < 0 when the reply did not say. */
+typedef struct llmt_rate_info {
+    double requests_limit;      /* requests allowed per window */
+    double requests_remaining;  /* left in the current window */
+    double requests_reset_s;    /* seconds until the window's requests refill */
+    double tokens_limit;        /* tokens allowed per window (input + output) */
+    double tokens_remaining;
+    double tokens_reset_s;
+    double window_s;            /* the window the limits count over; < 0 = a minute */
+} llmt_rate_info;
+
+/* Sets every field of *ri to "not said". */
+void llmt_rate_info_init(llmt_rate_info *ri);
+
+/* Where a limit in force came from, for the run's "what holds it back" line. */
+typedef enum llmt_limit_source {
+    LLMT_LIMIT_NONE = 0,        /* no limit */
+    LLMT_LIMIT_SHIPPED,         /* the provider's shipped config.json */
+    LLMT_LIMIT_EXPLICIT,        /* the user's: --provider-limit or providers/<name>.json */
+    LLMT_LIMIT_LEARNED          /* the account's, from the provider's headers */
+} llmt_limit_source;
+
+/* Why dispatch to a provider was held back (llmt_limiter.holds counts each). */
+typedef enum llmt_hold {
+    LLMT_HOLD_CONCURRENCY = 0,  /* the provider's concurrency window was full */
+    LLMT_HOLD_RPM,              /* requests per minute */
+    LLMT_HOLD_TPM,              /* tokens per minute */
+    LLMT_HOLD_REMAINING,        /* the account's window is (nearly) used up until its reset */
+    LLMT_HOLD_PAUSE,            /* a 429's hint */
+    LLMT_HOLD_COUNT_
+} llmt_hold;
+
 typedef struct llmt_limiter {
     long max_concurrency;   /* configured ceiling; <= 0 = only the global limit */
     double window;          /* adaptive concurrency, 1 ≤ window ≤ ceiling */
@@ -33,6 +66,13 @@ typedef struct llmt_limiter {
     llmt_bucket rpm, tpm;
     double paused_until_ms; /* no dispatch before this (after a 429 with a hint) */
     unsigned long throttled;/* 429s seen */
+    /* learned from the provider's headers (llmt_limiter_learn) */
+    llmt_limit_source rpm_source, tpm_source;
+    double req_left, tok_left;        /* what the account has left in its window, less what
+                                         was started since the reply said so; < 0 unknown */
+    double req_reset_ms, tok_reset_ms;/* when that window refills */
+    double last_start_ms;
+    unsigned long holds[LLMT_HOLD_COUNT_]; /* dispatch passes held back, by reason */
 } llmt_limiter;
 
 /* `ceiling` is min(configured concurrency, global concurrency). */
@@ -47,6 +87,21 @@ void llmt_limiter_start(llmt_limiter *l, double tokens, double now_ms);
  * with retry_after_s >= 0, pauses the provider for that long. */
 void llmt_limiter_finish(llmt_limiter *l, double estimated_tokens, double actual_tokens,
                          bool ok, bool rate_limited, double retry_after_s, double now_ms);
+/* Marks the rpm/tpm limits given at init as shipped defaults or the user's explicit ones
+ * (explicit limits are never replaced by learned ones). */
+void llmt_limiter_set_sources(llmt_limiter *l, llmt_limit_source rpm, llmt_limit_source tpm);
+
+/* What the provider's headers said after a reply: the account's limits replace shipped
+ * ones (raising or lowering them, never explicit ones), and what is left of the window
+ * paces the next starts: when fewer requests (or tokens) are left than the concurrency
+ * window, the rest is spread evenly over the time until the reset, and nothing starts
+ * once it is used up until the reset. Returns true when a limit in force changed (for a
+ * log line). */
+bool llmt_limiter_learn(llmt_limiter *l, const llmt_rate_info *ri, double now_ms);
+
+/* The reason that held dispatch back most often, or LLMT_HOLD_COUNT_ when nothing did. */
+llmt_hold llmt_limiter_binding(const llmt_limiter *l);
+
 /* The current whole window (for tests and progress). */
 long llmt_limiter_window(const llmt_limiter *l);
 
