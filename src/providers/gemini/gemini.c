@@ -202,7 +202,8 @@ static void read_details(const llmt_http_response *http, double *retry, char *re
         if (!type)
             continue;
         if (strstr(type, "RetryInfo"))
-            *retry = llmt_wire_parse_duration(json_string_value(json_object_get(d, "retryDelay")));
+            *retry = llmt_hint_clamp(
+                llmt_parse_duration(json_string_value(json_object_get(d, "retryDelay"))));
         else if (strstr(type, "ErrorInfo") && json_is_string(json_object_get(d, "reason")))
             snprintf(reason, rn, "%s", json_string_value(json_object_get(d, "reason")));
         else if (strstr(type, "QuotaFailure")) {
