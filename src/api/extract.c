@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "llmt/extract.h"
+#include "run/engine.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "score/extract.h"
@@ -144,7 +145,7 @@ llmt_status llmt_extract_structured(llmt_manager *mgr, const char *schema_json,
         if (cst != LLMT_OK) {
             llmt_completion_clear(&c);
             st = cst;
-            if (!llmt_api_fallback_worthy(cst))
+            if (!llmt_engine_fallback_covers(cst))
                 break;
             continue;
         }

@@ -14,7 +14,7 @@
 #include "core/util.h"
 #include "provider/builtin.h"
 #include "provider/factory.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "provider/plugin.h"
 #include "provider/secrets.h"
 #include "providers/mock/mock.h"

@@ -6,7 +6,7 @@
 #include "cli/common.h"
 #include "core/util.h"
 #include "provider/catalog.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 
 static void print_change(const llmt_cost_change *c)
 {

@@ -9,7 +9,7 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "provider/factory.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "provider/secrets.h"
 
 typedef struct doctor_row {
@@ -131,7 +131,7 @@ int cmd_doctor(cli_ctx *ctx, int argc, char **argv)
         doctor_row *r = &rows[i];
         r->name = e->config->name;
         r->enabled = e->config->enabled;
-        r->local = (e->ops->capabilities & LLMT_CAP_LOCAL) != 0;
+        r->local = llmt_entry_is_local(e);
         r->env_key = e->config->env_key;
         key_state(r, llmt_manager_opts(mgr)->project_dir);
         base_url(r, e);

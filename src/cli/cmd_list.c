@@ -5,8 +5,8 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/util.h"
-#include "provider/call.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
+#include "run/engine.h"
 #include "task/task.h"
 
 int cmd_list(cli_ctx *ctx, int argc, char **argv)
@@ -55,9 +55,7 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
         goto done;
     rc = CLI_EXIT_USAGE;
     for (i = 0; i < n_models; i++) {
-        llmt_provider_entry *e;
-        const llmt_model_config *m;
-        if (llmt_call_resolve(llmt_manager_registry(mgr), model_list[i], &e, &m, &err) != LLMT_OK) {
+        if (llmt_engine_check_model(mgr, model_list[i], &err) != LLMT_OK) {
             cli_error("list: %s", err.message);
             goto done;
         }

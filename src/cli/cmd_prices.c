@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/util.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 
 typedef struct price_row {
     const char *provider;

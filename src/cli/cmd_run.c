@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/util.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "run/runner.h"
 #include "store/cache.h"
 #include "store/history.h"

@@ -29,6 +29,8 @@ char *llmt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *llmt_concat3(const char *a, const char *b, const char *c);
 bool llmt_str_ends_with(const char *s, const char *suffix);
 int llmt_strcasecmp(const char *a, const char *b);
+/* Whether `needle` occurs in `hay`, ASCII case ignored. */
+bool llmt_str_contains_ci(const char *hay, const char *needle);
 
 /* Reads a whole file. *out is malloc'd and NUL-terminated; *len may be NULL. */
 llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error *err);

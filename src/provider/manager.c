@@ -11,6 +11,7 @@
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
 #include "provider/plugin.h"
+#include "run/engine.h"
 
 struct llmt_manager {
     llmt_manager_options opts;
@@ -171,42 +172,19 @@ llmt_status llmt_manager_instance(llmt_manager *mgr, llmt_provider_entry *e, llm
 llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
                                   const llmt_request *req, llmt_response *out, llmt_error *err)
 {
-    llmt_provider_entry *e = NULL;
-    const llmt_model_config *model = NULL;
-    llmt_call call;
+    /* one job of the engine with no retry and no fallback: the same checks, cache and
+     * reply handling as a run */
+    llmt_retry_policy once = {0, 0, 0, 0};
+    llmt_job_result r;
     llmt_status st;
-    char *key = NULL;
     if (!mgr || !model_ref || !req || !out)
         return llmt_error_set(err, LLMT_E_INVALID_ARG, "llmt_manager_complete: NULL argument");
     memset(out, 0, sizeof(*out));
-    st = llmt_call_resolve(mgr->registry, model_ref, &e, &model, err);
-    if (st != LLMT_OK)
-        return st;
-    st = llmt_manager_instance(mgr, e, err);
-    if (st != LLMT_OK)
-        return st;
-    llmt_call_prepare(&call, e, model, req);
-    /* files the provider cannot take, or too large, are refused before anything else */
-    st = llmt_call_check_files(&call, mgr->opts.max_file_bytes, err);
-    if (st == LLMT_OK && mgr->cache_mode != LLMT_CACHE_OFF)
-        key = llmt_cache_key(e->config->name, &call.req);
-    if (st != LLMT_OK) {
-        /* nothing sent */
-    } else if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
-        out->from_cache = true;
-        out->structured_mode = call.req.structured_mode;
-        llmt_call_price(model, out);
-        st = LLMT_OK;
-    } else {
-        st = llmt_call_perform_blocking(&call, mgr->opts.timeout_ms, mgr->opts.connect_timeout_ms,
-                                        &mgr->opts.logger, out, err);
-        if (st == LLMT_OK && key && (mgr->cache_mode & LLMT_CACHE_WRITE)) {
-            llmt_error cerr;
-            if (llmt_cache_put(mgr->cache, key, out, &cerr) != LLMT_OK)
-                llmt_logf(&mgr->opts.logger, LLMT_LOG_WARN, "%s", cerr.message);
-        }
+    st = llmt_engine_run_one(mgr, req, &model_ref, 1, &once, &r, err);
+    if (st == LLMT_OK) {
+        *out = r.response;
+        memset(&r.response, 0, sizeof r.response);
     }
-    free(key);
-    llmt_call_clear(&call);
+    llmt_job_result_clear(&r);
     return st;
 }

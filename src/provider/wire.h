@@ -19,21 +19,7 @@
 
 #include "llmt/provider.h"
 #include "core/jscan.h"
-
-/* ---- time and retry hints -------------------------------------------------------- */
-
-/* Parses an HTTP-date (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", the obsolete RFC 850
- * and asctime forms) into seconds since the epoch. Returns false when it is not one. */
-bool llmt_wire_parse_http_date(const char *s, double *epoch_s);
-
-/* Parses a duration such as "37s", "1.5s", "250ms", "1m30s", "6m0s", "1h2m3.5s" or a
- * bare number of seconds. Returns seconds, or -1 when the text is not a duration. */
-double llmt_wire_parse_duration(const char *s);
-
-/* The server's retry hint in seconds from `retry-after-ms` (milliseconds) or
- * `retry-after` (delta-seconds or HTTP-date, relative to now_epoch_s), or -1 when
- * there is none or it cannot be read. A date in the past gives 0. */
-double llmt_wire_retry_after(const llmt_http_response *http, double now_epoch_s);
+#include "http/hint.h"
 
 /* ---- bodies --------------------------------------------------------------------- */
 

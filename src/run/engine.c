@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "http/hint.h"
 #include "http/http.h"
 #include "provider/call.h"
 #include "provider/manager_internal.h"
@@ -73,6 +74,7 @@ struct ejob {
     llmt_response resp;
     llmt_status pending_st;    /* JS_SIMLAT: the local call's result */
     llmt_error err;
+    llmt_error first_err;      /* why chain[0] failed, kept once the job moves on */
     /* HTTP transfer */
     CURL *easy;
     void *hdrs;
@@ -185,7 +187,7 @@ void llmt_engine_options_init(llmt_engine_options *o)
     o->retry.max_retries = 3;
     o->retry.base_ms = 500;
     o->retry.cap_ms = 30000;
-    o->retry.max_time_ms = 300000;
+    o->retry.max_time_ms = LLMT_RETRY_DEFAULT_MAX_TIME_MS;
     o->budget_usd = -1;
     o->grace_ms = 3000;
 }
@@ -325,6 +327,8 @@ static void finish(engine *E, ejob *j, llmt_status st)
     oc.error = st == LLMT_OK ? NULL : &j->err;
     oc.response = st == LLMT_OK ? &j->resp : NULL;
     oc.answered_by = st == LLMT_OK ? j->job->chain[j->chain_idx] : NULL;
+    oc.chain_index = j->chain_idx;
+    oc.first_failure = j->chain_idx > 0 ? &j->first_err : NULL;
     oc.attempts = j->attempts;
     memset(&j->attempts, 0, sizeof j->attempts); /* the outcome holds them now */
     oc.n_attempts = j->n_attempts;
@@ -450,6 +454,35 @@ static bool cache_answer(engine *E, ejob *j)
     return true;
 }
 
+/* Time left at `now` of the job's retry time limit (INFINITY without one); a job not
+ * yet started has all of it. */
+static double time_left_ms(const engine *E, const ejob *j, double now)
+{
+    double start = j->first_start_ms > 0 ? j->first_start_ms : now;
+    if (E->o->retry.max_time_ms <= 0)
+        return INFINITY;
+    return start + E->o->retry.max_time_ms - now;
+}
+
+/* The current model failed for good with `st` (j->err says why): the next model of the
+ * chain when the fallback policy covers st and time is left, else the job ends. */
+static void next_model_or_finish(engine *E, ejob *j, llmt_status st, double now)
+{
+    if (llmt_engine_fallback_covers(st) && j->chain_idx + 1 < j->job->n_chain &&
+        time_left_ms(E, j, now) > 0) {
+        if (j->chain_idx == 0)
+            j->first_err = j->err;
+        j->chain_idx++;
+        E->stats.fallbacks++;
+        j->state = JS_READY;
+        list_remove(j);
+        list_push(&E->ready, j);
+        E->kick = true;
+        return;
+    }
+    finish(E, j, st);
+}
+
 /* Records one attempt and decides what comes next: done, retry later, or the next
  * model of the chain. `st`/j->err/j->resp hold the attempt's result; the attempt no
  * longer holds a slot or a transfer. */
@@ -476,6 +509,8 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
             j->cost_known = false;
         }
     }
+    if (st != LLMT_OK) /* a hint from anywhere (a plugin, the mock) is finite and capped */
+        j->err.retry_after_s = llmt_hint_clamp(j->err.retry_after_s);
     if (j->pv)
         llmt_limiter_finish(&j->pv->lim, j->est_tokens, actual_tokens, st == LLMT_OK,
                             st == LLMT_E_RATE_LIMIT, st == LLMT_OK ? -1 : j->err.retry_after_s,
@@ -502,8 +537,8 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
         double delay = j->err.retry_after_s >= 0
                            ? j->err.retry_after_s * 1000.0
                            : llmt_backoff_ms(&E->o->retry, j->retries, &E->rng);
-        if (E->o->retry.max_time_ms <= 0 ||
-            now + delay - j->first_start_ms <= E->o->retry.max_time_ms) {
+        double left = time_left_ms(E, j, now);
+        if (delay <= left) {
             j->retries++;
             E->stats.retries++;
             j->state = JS_RETRY_WAIT;
@@ -512,18 +547,17 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
             list_push(&E->waiting, j);
             return;
         }
+        if (j->err.retry_after_s >= 0) {
+            /* waiting as asked would outlast the job's time: say so rather than wait */
+            char msg[sizeof j->err.message];
+            snprintf(msg, sizeof msg,
+                     "%.700s (the server asked to wait %.0f s; %.0f s were left of the retry "
+                     "time limit)",
+                     j->err.message, j->err.retry_after_s, left > 0 ? left / 1000.0 : 0);
+            snprintf(j->err.message, sizeof j->err.message, "%s", msg);
+        }
     }
-    if (llmt_engine_fallback_covers(st) && j->chain_idx + 1 < j->job->n_chain &&
-        (E->o->retry.max_time_ms <= 0 || now - j->first_start_ms < E->o->retry.max_time_ms)) {
-        j->chain_idx++;
-        E->stats.fallbacks++;
-        j->state = JS_READY;
-        list_remove(j);
-        list_push(&E->ready, j);
-        E->kick = true;
-        return;
-    }
-    finish(E, j, st);
+    next_model_or_finish(E, j, st, now);
 }
 
 /* ---------------------------------------------------------------- starting */
@@ -550,6 +584,11 @@ static bool prepare(engine *E, ejob *j)
         st = llmt_manager_instance(E->mgr, e, &j->err);
     if (st == LLMT_OK && !(j->pv = prov_for(E, e)))
         st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "too many providers in one run");
+    if (st == LLMT_OK) {
+        llmt_call_prepare(&j->call, e, m, &j->job->req);
+        /* files the provider cannot take, or too large, are refused before anything else */
+        st = llmt_call_check_files(&j->call, llmt_manager_opts(E->mgr)->max_file_bytes, &j->err);
+    }
     if (st != LLMT_OK) {
         double now = llmt_now_ms();
         if (j->first_start_ms <= 0)
@@ -565,7 +604,6 @@ static bool prepare(engine *E, ejob *j)
         attempt_ended(E, j, st, now);
         return false;
     }
-    llmt_call_prepare(&j->call, e, m, &j->job->req);
     j->prepared_idx = j->chain_idx;
     /* the estimate costs a pass over the prompt: only when a budget or tpm needs it */
     in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? input_tokens_of(&j->call) : 0;
@@ -694,6 +732,18 @@ static start_result try_start(engine *E, lane *L, ejob *j)
         return START_BLOCKED;
     }
     wait = llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now);
+    if (wait > 0 && j->pv->lim.paused_until_ms - now > time_left_ms(E, j, now)) {
+        /* the provider's pause outlasts the job's time: it would only wait to fail */
+        llmt_error_set(&j->err, LLMT_E_RATE_LIMIT,
+                       "not sent: %s asked for a pause of %.0f s (its rate-limit hint), more "
+                       "than the %.0f s left of the retry time limit",
+                       j->call.entry->config->name, (j->pv->lim.paused_until_ms - now) / 1000.0,
+                       time_left_ms(E, j, now) / 1000.0);
+        snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+        list_remove(j);
+        next_model_or_finish(E, j, LLMT_E_RATE_LIMIT, now);
+        return START_ENDED;
+    }
     if (wait != 0) {
         j->pv->blocked_pass = E->pass;
         if (wait > 0 && now + wait < L->next_wake_ms)
@@ -792,11 +842,6 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
             st = llmt_error_set(&j->err, LLMT_E_NOMEM, "out of memory reading the reply");
         else
             st = llmt_call_handle_http(&j->call, &view, &j->resp, &j->err);
-        if (st != LLMT_OK && j->err.retry_after_s < 0) {
-            double hint = llmt_retry_after_from_headers(&view, llmt_wall_time_s());
-            if (hint >= 0)
-                j->err.retry_after_s = hint;
-        }
     }
     release_transfer(j);
     slot_release(E, j);

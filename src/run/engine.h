@@ -71,6 +71,9 @@ typedef struct llmt_engine_outcome {
     const llmt_error *error;         /* when status != LLMT_OK */
     llmt_response *response;         /* when LLMT_OK: latency_ms is the answering attempt's */
     const char *answered_by;         /* the chain entry that answered, or NULL */
+    size_t chain_index;              /* the last chain entry tried (answered_by's) */
+    const llmt_error *first_failure; /* why chain[0] failed, once the job moved on to a
+                                        fallback; else NULL */
     llmt_attempts attempts;          /* every attempt, in order */
     unsigned n_attempts;
     llmt_usage usage;                /* summed over every attempt that reported usage */
@@ -140,5 +143,44 @@ llmt_status llmt_engine_estimate(llmt_manager *mgr, const char *model_ref,
 /* Whether the fallback policy moves on to the next model after a failure of class st
  * (every provider-call class except bad_request; never budget/cancelled/internal). */
 bool llmt_engine_fallback_covers(llmt_status st);
+
+/* ---- the job API for callers that are not a run ---------------------------------------
+ * llmt_manager_complete, llmt_complete_with_fallbacks, and the CLI's one-off calls are
+ * one-job runs of the engine: the same retries, fallbacks, cache and checks as a run. */
+
+/* Checks that "provider:model" names a known, enabled model (nothing is sent). */
+llmt_status llmt_engine_check_model(llmt_manager *mgr, const char *model_ref, llmt_error *err);
+
+/* The one fallback chain of a model, each model once: the model; with follow_config its
+ * configured `fallbacks`, then its provider's; then `extra` in order; then, with
+ * follow_config, the configured chains of each fallback in turn (breadth-first), so a
+ * fallback's own fallbacks are tried before giving up. Returns an owned vector of owned
+ * strings (llmt_free_strv(v, *n)), or NULL when out of memory. An unknown model keeps
+ * its place: trying it records why it failed. */
+char **llmt_engine_chain(llmt_manager *mgr, const char *model_ref, const char *const *extra,
+                         size_t n_extra, bool follow_config, size_t *n);
+
+/* How a one-job run ended. Owned by the caller: llmt_job_result_clear(). */
+typedef struct llmt_job_result {
+    llmt_status status;
+    llmt_error error;                /* when status != LLMT_OK */
+    llmt_error first_failure;        /* why chain[0] failed (status LLMT_OK if it did not) */
+    llmt_response response;          /* when LLMT_OK */
+    const char *answered_by;         /* borrowed from the chain; NULL on failure */
+    size_t models_tried;
+    unsigned n_attempts;
+    llmt_usage usage;                /* summed over every attempt */
+    double cost_usd;
+    bool cost_known;
+} llmt_job_result;
+
+/* Runs one job (req sent to chain[0], then the fallbacks) to its end under `retry`,
+ * with the manager's timeouts. Fills *out in every case; the status is out->status, or
+ * the engine's own failure (no memory). */
+llmt_status llmt_engine_run_one(llmt_manager *mgr, const llmt_request *req,
+                                const char *const *chain, size_t n_chain,
+                                const llmt_retry_policy *retry, llmt_job_result *out,
+                                llmt_error *err);
+void llmt_job_result_clear(llmt_job_result *r);
 
 #endif

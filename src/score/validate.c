@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 
 struct llmt_schema {
@@ -43,37 +44,8 @@ static bool known_format(const char *f)
            strcmp(f, "email") == 0;
 }
 
-/* Appends "/" + escaped key to a JSON pointer held in `b`; returns the old length. */
-static size_t ptr_push(llmt_buf *b, const char *key)
-{
-    size_t mark = b->len;
-    const char *p;
-    llmt_buf_append(b, "/", 1);
-    for (p = key; *p; p++) {
-        if (*p == '~')
-            llmt_buf_append(b, "~0", 2);
-        else if (*p == '/')
-            llmt_buf_append(b, "~1", 2);
-        else
-            llmt_buf_append(b, p, 1);
-    }
-    return mark;
-}
 
-static size_t ptr_push_index(llmt_buf *b, size_t i)
-{
-    size_t mark = b->len;
-    llmt_buf_printf(b, "/%zu", i);
-    return mark;
-}
 
-static void ptr_pop(llmt_buf *b, size_t mark)
-{
-    if (b->data && mark <= b->len) {
-        b->len = mark;
-        b->data[mark] = '\0';
-    }
-}
 
 /* Resolves a local reference "#" or "#/a/b~1c" against `root`; NULL when it doesn't. */
 static const json_t *resolve_ref(const json_t *root, const char *ref)
@@ -182,9 +154,9 @@ static void compile_schema_array(cctx *c, const char *kw, const json_t *v, llmt_
         return;
     }
     json_array_foreach((json_t *)v, i, item) {
-        size_t mark = ptr_push_index(path, i);
+        size_t mark = llmt_json_ptr_push_index(path, i);
         compile_node(c, item, path);
-        ptr_pop(path, mark);
+        llmt_json_ptr_pop(path, mark);
     }
 }
 
@@ -197,9 +169,9 @@ static void compile_schema_map(cctx *c, const char *kw, const json_t *v, llmt_bu
         return;
     }
     json_object_foreach((json_t *)v, k, item) {
-        size_t mark = ptr_push(path, k);
+        size_t mark = llmt_json_ptr_push(path, k);
         compile_node(c, item, path);
-        ptr_pop(path, mark);
+        llmt_json_ptr_pop(path, mark);
     }
 }
 
@@ -220,10 +192,10 @@ static void compile_keyword(cctx *c, const char *kw, const json_t *v, llmt_buf *
         } else if (json_is_array(v) && json_array_size(v) > 0) {
             json_array_foreach((json_t *)v, i, item) {
                 if (!json_is_string(item) || !known_type(json_string_value(item))) {
-                    size_t mark = ptr_push_index(path, i);
+                    size_t mark = llmt_json_ptr_push_index(path, i);
                     cerr(c, path, "expected a type name (null, boolean, object, array, number, "
                                   "integer, string)");
-                    ptr_pop(path, mark);
+                    llmt_json_ptr_pop(path, mark);
                 }
             }
         } else {
@@ -245,9 +217,9 @@ static void compile_keyword(cctx *c, const char *kw, const json_t *v, llmt_buf *
         }
         json_array_foreach((json_t *)v, i, item) {
             if (!json_is_string(item)) {
-                size_t mark = ptr_push_index(path, i);
+                size_t mark = llmt_json_ptr_push_index(path, i);
                 cerr(c, path, "expected a property name, got %s", llmt_json_type_name(item));
-                ptr_pop(path, mark);
+                llmt_json_ptr_pop(path, mark);
             }
         }
     } else if (strcmp(kw, "enum") == 0) {
@@ -308,9 +280,9 @@ static void compile_node(cctx *c, const json_t *s, llmt_buf *path)
         return;
     }
     json_object_foreach((json_t *)s, kw, v) {
-        size_t mark = ptr_push(path, kw);
+        size_t mark = llmt_json_ptr_push(path, kw);
         compile_keyword(c, kw, v, path);
-        ptr_pop(path, mark);
+        llmt_json_ptr_pop(path, mark);
     }
     c->depth--;
 }
@@ -532,38 +504,6 @@ static char *brief(const json_t *v)
     return s;
 }
 
-/* JSON Schema equality: numbers by value (1 == 1.0), the rest structurally. */
-static bool schema_equal(const json_t *a, const json_t *b)
-{
-    if (json_is_number(a) && json_is_number(b))
-        return json_number_value(a) == json_number_value(b) &&
-               (!json_is_integer(a) || !json_is_integer(b) ||
-                json_integer_value(a) == json_integer_value(b));
-    if (json_typeof(a) != json_typeof(b))
-        return false;
-    if (json_is_array(a)) {
-        size_t i, n = json_array_size(a);
-        if (n != json_array_size(b))
-            return false;
-        for (i = 0; i < n; i++)
-            if (!schema_equal(json_array_get(a, i), json_array_get(b, i)))
-                return false;
-        return true;
-    }
-    if (json_is_object(a)) {
-        const char *k;
-        json_t *v;
-        if (json_object_size(a) != json_object_size(b))
-            return false;
-        json_object_foreach((json_t *)a, k, v) {
-            json_t *w = json_object_get(b, k);
-            if (!w || !schema_equal(v, w))
-                return false;
-        }
-        return true;
-    }
-    return json_equal((json_t *)a, (json_t *)b);
-}
 
 static bool type_matches(const char *t, const json_t *v)
 {
@@ -704,21 +644,21 @@ static size_t check_object(vctx *c, const json_t *sch, const json_t *inst, json_
     size_t n = 0, i;
     json_array_foreach(req, i, k) {
         if (!json_object_get(inst, json_string_value(k))) {
-            size_t mark = ptr_push(&c->path, json_string_value(k));
+            size_t mark = llmt_json_ptr_push(&c->path, json_string_value(k));
             n += violation(c, out, "required property missing");
-            ptr_pop(&c->path, mark);
+            llmt_json_ptr_pop(&c->path, mark);
         }
     }
     json_object_foreach((json_t *)inst, key, v) {
         json_t *ps = json_object_get(props, key);
-        size_t mark = ptr_push(&c->path, key);
+        size_t mark = llmt_json_ptr_push(&c->path, key);
         if (ps)
             n += check(c, ps, v, out);
         else if (json_is_false(addl))
             n += violation(c, out, "property not allowed (additionalProperties is false)");
         else if (json_is_object(addl))
             n += check(c, addl, v, out);
-        ptr_pop(&c->path, mark);
+        llmt_json_ptr_pop(&c->path, mark);
     }
     if (minp && json_object_size(inst) < (size_t)json_number_value(minp))
         n += violation(c, out, "fewer than %.0f properties (got %zu)", json_number_value(minp),
@@ -736,9 +676,9 @@ static size_t check_array(vctx *c, const json_t *sch, const json_t *inst, json_t
     size_t n = 0, i, size = json_array_size(inst);
     if (items && !json_is_array(items)) {
         json_array_foreach((json_t *)inst, i, v) {
-            size_t mark = ptr_push_index(&c->path, i);
+            size_t mark = llmt_json_ptr_push_index(&c->path, i);
             n += check(c, items, v, out);
-            ptr_pop(&c->path, mark);
+            llmt_json_ptr_pop(&c->path, mark);
             if (!out && n)
                 return n;
         }
@@ -751,7 +691,7 @@ static size_t check_array(vctx *c, const json_t *sch, const json_t *inst, json_t
         size_t j;
         for (i = 0; i < size; i++)
             for (j = i + 1; j < size; j++)
-                if (schema_equal(json_array_get(inst, i), json_array_get(inst, j))) {
+                if (llmt_json_equal(json_array_get(inst, i), json_array_get(inst, j), false)) {
                     n += violation(c, out, "items %zu and %zu are equal (uniqueItems)", i, j);
                     i = j = size; /* one message is enough */
                 }
@@ -887,7 +827,7 @@ static size_t check(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
         json_t *e;
         bool found = false;
         json_array_foreach(k, i, e) {
-            if (schema_equal(e, inst)) {
+            if (llmt_json_equal(e, inst, false)) {
                 found = true;
                 break;
             }
@@ -899,7 +839,7 @@ static size_t check(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
             free(b);
         }
     }
-    if ((k = json_object_get(sch, "const")) && !schema_equal(k, inst)) {
+    if ((k = json_object_get(sch, "const")) && !llmt_json_equal(k, inst, false)) {
         char *b = brief(k);
         n += violation(c, out, "expected the constant %s", b ? b : "value");
         free(b);

@@ -134,6 +134,7 @@ typedef struct fx {
     char **answered_by;
     unsigned *n_attempts;
     char **attempt_classes;  /* "rate_limit,ok" */
+    char **messages;         /* a failure's message */
     double *cost;
     size_t done;
     volatile sig_atomic_t stop;
@@ -199,6 +200,7 @@ static void fx_jobs(fx *f, size_t n, const char *const *chain, size_t n_chain)
     f->answered_by = calloc(n, sizeof(char *));
     f->n_attempts = calloc(n, sizeof(unsigned));
     f->attempt_classes = calloc(n, sizeof(char *));
+    f->messages = calloc(n, sizeof(char *));
     f->cost = calloc(n, sizeof(double));
     for (i = 0; i < n; i++) {
         f->msgs[i].role = "user";
@@ -222,7 +224,9 @@ static void fx_teardown(fx *f)
     for (i = 0; i < f->n_jobs; i++) {
         free(f->answered_by[i]);
         free(f->attempt_classes[i]);
+        free(f->messages[i]);
     }
+    free(f->messages);
     free(f->jobs);
     free(f->msgs);
     free(f->status);
@@ -259,6 +263,7 @@ static void p_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
                             ? "ok"
                             : llmt_status_name(o->attempts.v[k].status));
     f->attempt_classes[i] = llmt_buf_steal(&b);
+    f->messages[i] = o->error ? llmt_strdup(o->error->message) : NULL;
     f->done++;
     if (f->stop_after_done && f->done >= f->stop_after_done)
         f->stop = 1;
@@ -384,6 +389,59 @@ static void engine_honours_retry_after_seconds(void **state)
     assert_int_equal(stats.retries, 1);
     assert_int_equal(stats.throttled, 1);
     fx_teardown(&f);
+}
+
+/* Stops a run that would otherwise never end, so that the test fails instead of hanging. */
+static void *watchdog(void *arg)
+{
+    fx *f = arg;
+    int i;
+    for (i = 0; i < 100 && f->done < f->n_jobs; i++) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    f->stop = 1;
+    return NULL;
+}
+
+/* A rate-limit hint far beyond --retry-max-time (huge, infinite, overflowing) neither
+ * stalls the run nor is waited out: the job that got it and every queued job end with
+ * rate_limit, the hint in the message, and the server sees one request. */
+static void engine_ends_when_a_hint_outlasts_the_time_limit(void **state)
+{
+    static const char *const hints[] = {
+        "Retry-After: 100000\r\n", "Retry-After: inf\r\n", "retry-after-ms: 1e400\r\n",
+        "x-ratelimit-remaining-requests: 0\r\nx-ratelimit-reset-requests: 1e306h\r\n"};
+    size_t h, i;
+    (void)state;
+    for (h = 0; h < sizeof hints / sizeof hints[0]; h++) {
+        fx f;
+        llmt_engine_options eo;
+        llmt_engine_stats stats;
+        pthread_t dog;
+        double t0 = llmt_now_ms();
+        fx_setup(&f, NULL, NULL);
+        fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 429, .headers = hints[h],
+                                                              .body = "{}", .body_len = -1});
+        fx_jobs(&f, 10, CHAIN_A, 1);
+        llmt_engine_options_init(&eo);
+        eo.concurrency = 1;
+        eo.retry.base_ms = 10;
+        eo.retry.max_time_ms = 2000;
+        assert_int_equal(pthread_create(&dog, NULL, watchdog, &f), 0);
+        assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+        pthread_join(dog, NULL);
+        assert_false(stats.interrupted); /* it ended by itself */
+        assert_true(llmt_now_ms() - t0 < 5000);
+        assert_int_equal(fake_http_request_count(f.srv), 1);
+        for (i = 0; i < 10; i++)
+            assert_int_equal(f.status[i], LLMT_E_RATE_LIMIT);
+        assert_string_equal(f.attempt_classes[0], "rate_limit");
+        assert_string_equal(f.attempt_classes[9], ""); /* never sent */
+        assert_non_null(strstr(f.messages[0], "the server asked to wait 86400 s"));
+        assert_non_null(strstr(f.messages[9], "asked for a pause of"));
+        fx_teardown(&f);
+    }
 }
 
 static void engine_honours_reset_header_and_http_date(void **state)
@@ -875,6 +933,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(engine_local_latency_does_not_block),
         cmocka_unit_test(engine_interrupt_stops_dispatch_and_cancels_the_rest),
         cmocka_unit_test(engine_interrupt_grace_expires),
+        cmocka_unit_test(engine_ends_when_a_hint_outlasts_the_time_limit),
     };
     if (argc == 3 && strcmp(argv[1], "--lanes") == 0)
         test_lanes = strtol(argv[2], NULL, 10);

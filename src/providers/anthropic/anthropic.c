@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
@@ -111,11 +112,6 @@ done:
     return st;
 }
 
-static long num(json_t *v, long dflt)
-{
-    return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
-}
-
 static llmt_status anthropic_parse(void *state, const llmt_request *req,
                                    const llmt_http_response *http, llmt_response *out,
                                    llmt_error *err)
@@ -160,9 +156,9 @@ static llmt_status anthropic_parse(void *state, const llmt_request *req,
     usage = json_object_get(root, "usage");
     cr = json_object_get(usage, "cache_read_input_tokens");
     cc = json_object_get(usage, "cache_creation_input_tokens");
-    out->usage.input_tokens = num(json_object_get(usage, "input_tokens"), 0) + num(cr, 0) + num(cc, 0);
-    out->usage.output_tokens = num(json_object_get(usage, "output_tokens"), 0);
-    out->usage.cached_input_tokens = num(cr, -1);
+    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "input_tokens"), 0) + llmt_json_long(cr, 0) + llmt_json_long(cc, 0);
+    out->usage.output_tokens = llmt_json_long(json_object_get(usage, "output_tokens"), 0);
+    out->usage.cached_input_tokens = llmt_json_long(cr, -1);
     out->usage.reasoning_tokens = -1;
     if (!out->text || !out->text[0]) {
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
@@ -102,11 +103,6 @@ done:
     return st;
 }
 
-static long num(json_t *v, long dflt)
-{
-    return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
-}
-
 static bool is_safety_reason(const char *r)
 {
     static const char *const reasons[] = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT",
@@ -166,11 +162,11 @@ static llmt_status gemini_parse(void *state, const llmt_request *req,
     out->model = llmt_strdup(json_string_value(json_object_get(root, "modelVersion")));
     out->request_id = llmt_strdup(json_string_value(json_object_get(root, "responseId")));
     usage = json_object_get(root, "usageMetadata");
-    thoughts = num(json_object_get(usage, "thoughtsTokenCount"), -1);
-    out->usage.input_tokens = num(json_object_get(usage, "promptTokenCount"), 0);
-    out->usage.output_tokens = num(json_object_get(usage, "candidatesTokenCount"), 0) +
+    thoughts = llmt_json_long(json_object_get(usage, "thoughtsTokenCount"), -1);
+    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "promptTokenCount"), 0);
+    out->usage.output_tokens = llmt_json_long(json_object_get(usage, "candidatesTokenCount"), 0) +
                                (thoughts > 0 ? thoughts : 0);
-    out->usage.cached_input_tokens = num(json_object_get(usage, "cachedContentTokenCount"), -1);
+    out->usage.cached_input_tokens = llmt_json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
     out->usage.reasoning_tokens = thoughts;
     if (!out->text || !out->text[0]) {
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
@@ -202,7 +198,8 @@ static void read_details(const llmt_http_response *http, double *retry, char *re
         if (!type)
             continue;
         if (strstr(type, "RetryInfo"))
-            *retry = llmt_wire_parse_duration(json_string_value(json_object_get(d, "retryDelay")));
+            *retry = llmt_hint_clamp(
+                llmt_parse_duration(json_string_value(json_object_get(d, "retryDelay"))));
         else if (strstr(type, "ErrorInfo") && json_is_string(json_object_get(d, "reason")))
             snprintf(reason, rn, "%s", json_string_value(json_object_get(d, "reason")));
         else if (strstr(type, "QuotaFailure")) {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
@@ -102,11 +103,6 @@ done:
     return st;
 }
 
-static long num(json_t *v, long dflt)
-{
-    return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
-}
-
 static llmt_status ollama_parse(void *state, const llmt_request *req,
                                 const llmt_http_response *http, llmt_response *out,
                                 llmt_error *err)
@@ -134,8 +130,8 @@ static llmt_status ollama_parse(void *state, const llmt_request *req,
     out->text = llmt_strdup(json_string_value(json_object_get(msg, "content")));
     out->stop_reason = llmt_strdup(done_reason);
     out->model = llmt_strdup(json_string_value(json_object_get(root, "model")));
-    out->usage.input_tokens = num(json_object_get(root, "prompt_eval_count"), 0);
-    out->usage.output_tokens = num(json_object_get(root, "eval_count"), 0);
+    out->usage.input_tokens = llmt_json_long(json_object_get(root, "prompt_eval_count"), 0);
+    out->usage.output_tokens = llmt_json_long(json_object_get(root, "eval_count"), 0);
     out->usage.cached_input_tokens = -1;
     out->usage.reasoning_tokens = -1;
     if (!out->text || !out->text[0]) {
