@@ -83,8 +83,15 @@ static llmt_status b_classify(void *state, const llmt_http_response *http, llmt_
 }
 
 static const llmt_provider_ops benchai = {
-    LLMT_PROVIDER_ABI_VERSION, "benchai", LLMT_CAP_SYSTEM_PROMPT, b_init, b_destroy,
-    b_build, b_parse, b_classify, NULL, NULL, NULL};
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "benchai",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT,
+    .init = b_init,
+    .destroy = b_destroy,
+    .build_request = b_build,
+    .parse_response = b_parse,
+    .classify_error = b_classify,
+};
 
 int main(int argc, char **argv)
 {

@@ -40,9 +40,15 @@
 LLMT_BEGIN_DECLS
 
 #define LLMT_PROVIDER_ABI_MAJOR 1u
-#define LLMT_PROVIDER_ABI_MINOR 0u
+#define LLMT_PROVIDER_ABI_MINOR 1u
 #define LLMT_PROVIDER_ABI_VERSION ((LLMT_PROVIDER_ABI_MAJOR << 16) | LLMT_PROVIDER_ABI_MINOR)
 #define LLMT_PROVIDER_ENTRY_SYMBOL "llmt_provider_entry"
+/* The minor ABI version that added each optional trailing slot of llmt_provider_ops. */
+#define LLMT_OPS_MINOR_read_rate_limits 1u
+/* Whether `ops` is new enough to have `slot` (the library never reads a slot past the
+ * end of an older plugin's struct) and fills it. */
+#define LLMT_OPS_HAS(ops, slot) \
+    (((ops)->abi_version & 0xffffu) >= LLMT_OPS_MINOR_##slot && (ops)->slot != NULL)
 
 /* Capability flags of a provider (llmt_provider_ops.capabilities). */
 enum {
@@ -170,6 +176,25 @@ typedef struct llmt_catalog_entry {
     long max_output_tokens;     /* 0 when unknown */
 } llmt_catalog_entry;
 
+/* What a reply's rate-limit headers say about the account (read_rate_limits). Every
+ * field is < 0 when the reply does not say; llmt_rate_info_init sets them so. */
+typedef struct llmt_rate_info {
+    double requests_limit;      /* requests allowed per window */
+    double requests_remaining;  /* left in the current window */
+    double requests_reset_s;    /* seconds until the window's requests refill */
+    double tokens_limit;        /* tokens allowed per window (input + output) */
+    double tokens_remaining;
+    double tokens_reset_s;
+    double window_s;            /* the window the limits count over; < 0 = a minute */
+} llmt_rate_info;
+
+static inline void llmt_rate_info_init(llmt_rate_info *ri)
+{
+    ri->requests_limit = ri->requests_remaining = ri->requests_reset_s = -1;
+    ri->tokens_limit = ri->tokens_remaining = ri->tokens_reset_s = -1;
+    ri->window_s = -1;
+}
+
 /* What a provider instance is created with. Borrowed during init; copy what you keep. */
 typedef struct llmt_provider_settings {
     unsigned int version;       /* LLMT_PROVIDER_SETTINGS_VERSION */
@@ -212,6 +237,12 @@ typedef struct llmt_provider_ops {
     llmt_status (*build_catalog_request)(void *state, llmt_http_request *out, llmt_error *err);
     llmt_status (*parse_catalog)(void *state, const llmt_http_response *http,
                                  llmt_catalog_entry **entries, size_t *n, llmt_error *err);
+
+    /* ---- minor 1 ---- */
+    /* Optional (HTTP providers): what a reply's rate-limit headers say about the account,
+     * for every reply, success or not. `out` comes initialised (nothing said); fill what
+     * the headers give. The engine paces the provider by it unless the user set limits. */
+    void (*read_rate_limits)(void *state, const llmt_http_response *http, llmt_rate_info *out);
 } llmt_provider_ops;
 
 /* The entry point a plugin exports under LLMT_PROVIDER_ENTRY_SYMBOL. */

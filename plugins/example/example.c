@@ -219,17 +219,14 @@ static llmt_status example_classify_error(void *state, const llmt_http_response 
 }
 
 static const llmt_provider_ops example_ops = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "example",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT,
-    example_init,
-    example_destroy,
-    example_build_request,
-    example_parse_response,
-    example_classify_error,
-    NULL, /* call: HTTP providers let the library do the exchange */
-    NULL, /* build_catalog_request */
-    NULL, /* parse_catalog */
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "example",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT,
+    .init = example_init,
+    .destroy = example_destroy,
+    .build_request = example_build_request,
+    .parse_response = example_parse_response,
+    .classify_error = example_classify_error,
 };
 
 /* The one exported symbol. Visible even when built with -fvisibility=hidden. */

@@ -128,13 +128,16 @@ static int apply_provider_limits(llmt_manager *mgr, const cli_strings *limits)
                 cli_error("run: --provider-limit %s: '%.*s' needs a whole number >= 0", name, (int)klen, p);
                 return CLI_EXIT_USAGE;
             }
-            if (klen == 11 && strncmp(p, "concurrency", 11) == 0)
+            if (klen == 11 && strncmp(p, "concurrency", 11) == 0) {
                 e->config->rate_limit.concurrency = n;
-            else if (klen == 3 && strncmp(p, "rpm", 3) == 0)
+                e->config->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_CONCURRENCY;
+            } else if (klen == 3 && strncmp(p, "rpm", 3) == 0) {
                 e->config->rate_limit.rpm = n;
-            else if (klen == 3 && strncmp(p, "tpm", 3) == 0)
+                e->config->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_RPM;
+            } else if (klen == 3 && strncmp(p, "tpm", 3) == 0) {
                 e->config->rate_limit.tpm = n;
-            else {
+                e->config->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_TPM;
+            } else {
                 cli_error("run: --provider-limit %s: unknown limit '%.*s' (concurrency, rpm, tpm)", name,
                           (int)klen, p);
                 return CLI_EXIT_USAGE;
@@ -285,15 +288,16 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     bool no_history = false;
     cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0}, weights = {0};
     long repeat = 1, concurrency = 8, max_retries = 3;
-    double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
+    double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1, limit_share = 0;
     bool budget_seen = false, dry_run = false, conc_seen = false, retries_seen = false;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
-    bool tol_seen = false, thr_seen = false, repeat_seen = false;
+    bool tol_seen = false, thr_seen = false, repeat_seen = false, share_seen = false;
     cli_project_defaults pd;
     const cli_option opts[] = {
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
+        {"limit-share", 0, OPT_DOUBLE, "F", "share of every provider's rpm/tpm this run takes, 0 < F <= 1 (default 1/N with --shard K/N)", &limit_share, &share_seen},
         {"shard", 0, OPT_STRING, "K/N|auto", "run only shard K of N (cases dealt round-robin; join with 'merge'); auto: from Kubernetes, Slurm, GNU parallel or LLMT_SHARD (docs/scale-out.md)", &shard, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
         {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,json)", &formats, NULL},
@@ -526,6 +530,12 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto done;
     }
+    if (share_seen && !(limit_share > 0 && limit_share <= 1)) {
+        cli_error("run: --limit-share must be a number above 0 and at most 1, got %g", limit_share);
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    ro.limit_share = limit_share;
     ro.output_dir = output;
     ro.formats = fmt;
     ro.repeat = (int)repeat;

@@ -214,6 +214,18 @@ static char *model_origin(json_t *fields, const char *base_path, const char *ovr
     return llmt_strdup(from_ovr ? ovr_path : base_path);
 }
 
+/* The rate_limit fields a project override sets are the user's: learned limits never
+ * replace them. */
+static void mark_explicit_limits(llmt_provider_config *cfg, json_t *rl)
+{
+    if (json_object_get(rl, "rpm"))
+        cfg->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_RPM;
+    if (json_object_get(rl, "tpm"))
+        cfg->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_TPM;
+    if (json_object_get(rl, "concurrency"))
+        cfg->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_CONCURRENCY;
+}
+
 llmt_provider_config *llmt_provider_config_layered_doc(const char *base_text,
                                                        const char *base_path, json_t *ovr,
                                                        const char *ovr_path, llmt_diags *diags)
@@ -250,6 +262,7 @@ llmt_provider_config *llmt_provider_config_layered_doc(const char *base_text,
     cfg->path = llmt_strdup(base_path);
     cfg->override_path = llmt_strdup(ovr_path);
     cfg->base_text = llmt_strdup(base_text);
+    mark_explicit_limits(cfg, json_object_get(ovr, "rate_limit"));
     origins = llmt_override_origins(base, ovr, base_path, ovr_path);
     for (i = 0; i < cfg->n_models; i++) {
         json_t *f = json_object_get(json_object_get(origins, "llm_models"), cfg->models[i].name);

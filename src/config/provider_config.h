@@ -35,10 +35,15 @@ typedef struct llmt_model_config {
  * far higher state their own in config.json (docs/configuration.md). */
 #define LLMT_DEFAULT_IMAGE_TOKENS 4000
 
+/* Which rate_limit fields the user set (providers/<name>.json, --provider-limit): those
+ * always win over what the provider's headers say. Shipped values are only a start. */
+enum { LLMT_RL_EXPLICIT_RPM = 1, LLMT_RL_EXPLICIT_TPM = 2, LLMT_RL_EXPLICIT_CONCURRENCY = 4 };
+
 typedef struct llmt_rate_limit {
     long rpm;               /* 0 = unlimited */
     long tpm;
     long concurrency;
+    unsigned explicit_mask; /* LLMT_RL_EXPLICIT_* */
 } llmt_rate_limit;
 
 typedef struct llmt_provider_config {

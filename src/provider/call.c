@@ -212,3 +212,15 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
     }
     return st;
 }
+
+bool llmt_call_read_rate_limits(const llmt_call *call, const llmt_http_response *http,
+                                llmt_rate_info *out)
+{
+    const llmt_provider_ops *ops = call->entry->ops;
+    llmt_rate_info_init(out);
+    if (!LLMT_OPS_HAS(ops, read_rate_limits))
+        return false;
+    ops->read_rate_limits(call->entry->state, http, out);
+    return out->requests_limit >= 0 || out->requests_remaining >= 0 || out->tokens_limit >= 0 ||
+           out->tokens_remaining >= 0;
+}

@@ -41,4 +41,9 @@ void llmt_call_price(const llmt_model_config *model, llmt_response *resp);
 llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *http,
                                   llmt_response *out, llmt_error *err);
 
+/* What the reply's rate-limit headers say (the provider's optional read_rate_limits);
+ * false when the provider reads none or the reply said nothing. */
+bool llmt_call_read_rate_limits(const llmt_call *call, const llmt_http_response *http,
+                                llmt_rate_info *out);
+
 #endif

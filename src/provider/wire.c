@@ -4,6 +4,7 @@
 #include "core/jsonw.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -508,6 +509,29 @@ char *llmt_wire_header_dup(const llmt_http_response *http, const char *const *na
             return llmt_strdup(v);
     }
     return NULL;
+}
+
+double llmt_wire_header_number(const llmt_http_response *http, const char *name)
+{
+    const char *v = llmt_http_response_header(http, name);
+    char *end = NULL;
+    double d;
+    if (!v)
+        return -1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    d = strtod(v, &end);
+    if (end == v || !isfinite(d) || d < 0)
+        return -1;
+    while (*end == ' ' || *end == '\t')
+        end++;
+    return *end ? -1 : d;
+}
+
+double llmt_wire_header_reset(const llmt_http_response *http, const char *name)
+{
+    const char *v = llmt_http_response_header(http, name);
+    return v ? llmt_parse_reset(v, llmt_wall_time_s()) : -1;
 }
 
 llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt_status st,

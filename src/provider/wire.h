@@ -118,6 +118,14 @@ llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt
  * NULL when none. */
 char *llmt_wire_header_dup(const llmt_http_response *http, const char *const *names);
 
+/* ---- rate-limit headers (what each provider's read_rate_limits reads) ---- */
+
+/* A header's value as a finite number >= 0; -1 when absent or not one. */
+double llmt_wire_header_number(const llmt_http_response *http, const char *name);
+/* A reset header: a duration ("1.2s", "6m0s", "264ms") or an RFC 3339 time, as seconds
+ * from now (clamped like every hint); -1 when absent or not understood. */
+double llmt_wire_header_reset(const llmt_http_response *http, const char *name);
+
 /* The class of an error reply from its status and the vocabulary common to the
  * chat-completions family: code/type "insufficient_quota" is quota; a 400/413/422 whose
  * text speaks of the context length is context_length; code/type naming a content

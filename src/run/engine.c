@@ -241,8 +241,25 @@ llmt_status llmt_engine_estimate(llmt_manager *mgr, const char *model_ref,
     return LLMT_OK;
 }
 
+/* This process's share of an account limit (--shard, --limit-share): at least 1, and
+ * "unlimited" (<= 0) stays so. */
+static long share_of(long limit, double share)
+{
+    double v;
+    if (limit <= 0 || !(share > 0) || share >= 1)
+        return limit;
+    v = ceil((double)limit * share);
+    return v < 1 ? 1 : (long)v;
+}
+
+static llmt_limit_source source_of(long limit, unsigned explicit_bit)
+{
+    return explicit_bit ? LLMT_LIMIT_EXPLICIT : limit > 0 ? LLMT_LIMIT_SHIPPED : LLMT_LIMIT_NONE;
+}
+
 static prov *prov_for(engine *E, llmt_provider_entry *e)
 {
+    const llmt_rate_limit *rl = &e->config->rate_limit;
     size_t i;
     long ceiling;
     prov *p;
@@ -256,12 +273,19 @@ static prov *prov_for(engine *E, llmt_provider_entry *e)
     p = &E->provs[E->n_provs++];
     memset(p, 0, sizeof(*p));
     p->entry = e;
-    ceiling = e->config->rate_limit.concurrency > 0 &&
-                      e->config->rate_limit.concurrency < E->o->concurrency
-                  ? e->config->rate_limit.concurrency
-                  : E->o->concurrency;
-    llmt_limiter_init(&p->lim, ceiling, e->config->rate_limit.rpm, e->config->rate_limit.tpm,
-                      llmt_now_ms());
+    ceiling = rl->concurrency > 0 && rl->concurrency < E->o->concurrency ? rl->concurrency
+                                                                        : E->o->concurrency;
+    llmt_limiter_init(&p->lim, ceiling, share_of(rl->rpm, E->o->limit_share),
+                      share_of(rl->tpm, E->o->limit_share), llmt_now_ms());
+    llmt_limiter_set_sources(&p->lim, source_of(rl->rpm, rl->explicit_mask & LLMT_RL_EXPLICIT_RPM),
+                             source_of(rl->tpm, rl->explicit_mask & LLMT_RL_EXPLICIT_TPM));
+    p->lim.share = E->o->limit_share;
+    /* a provider that says what the account allows is asked once before the rest is sent,
+     * unless the user's own limits make what it says moot */
+    if (llmt_entry_reads_rate_limits(e) &&
+        (rl->explicit_mask & (LLMT_RL_EXPLICIT_RPM | LLMT_RL_EXPLICIT_TPM)) !=
+            (LLMT_RL_EXPLICIT_RPM | LLMT_RL_EXPLICIT_TPM))
+        llmt_limiter_probe_first(&p->lim);
     return p;
 }
 
@@ -825,6 +849,20 @@ static void dispatch(engine *E, lane *L)
     }
 }
 
+/* Hands the provider's limiter what the reply's rate-limit headers say about the account
+ * (on every reply, errors too), and says so at -v when a limit in force changes. */
+static void learn_limits(engine *E, ejob *j, const llmt_http_response *http)
+{
+    llmt_rate_info ri;
+    llmt_limiter *l = &j->pv->lim;
+    if (!llmt_call_read_rate_limits(&j->call, http, &ri) || !llmt_limiter_learn(l, &ri, llmt_now_ms()))
+        return;
+    llmt_logf(&llmt_manager_opts(E->mgr)->logger, LLMT_LOG_INFO,
+              "%s: the account's limits, from the reply headers: %.0f requests/min, %.0f tokens/min",
+              j->call.entry->config->name, l->rpm.rate_per_ms * 60000.0,
+              l->tpm.rate_per_ms * 60000.0);
+}
+
 static void http_done(engine *E, ejob *j, CURLcode rc)
 {
     llmt_status st;
@@ -842,6 +880,7 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
             st = llmt_error_set(&j->err, LLMT_E_NOMEM, "out of memory reading the reply");
         else
             st = llmt_call_handle_http(&j->call, &view, &j->resp, &j->err);
+        learn_limits(E, j, &view);
     }
     release_transfer(j);
     slot_release(E, j);

@@ -119,6 +119,8 @@ typedef struct llmt_engine_options {
     double grace_ms;             /* in-flight time allowed after an interrupt */
     const volatile sig_atomic_t *interrupted; /* non-zero: stop; NULL = never */
     uint64_t seed;               /* for backoff jitter */
+    double limit_share;          /* this process's share of every provider's rpm/tpm, shipped,
+                                    configured or learned (--shard N: 1/N); 0 or 1 = all */
 } llmt_engine_options;
 
 /* Defaults: concurrency 8, 3 retries, backoff 500 ms doubling up to 30 s, 300 s per

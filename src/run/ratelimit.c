@@ -75,6 +75,13 @@ void llmt_limiter_init(llmt_limiter *l, long ceiling, long rpm, long tpm, double
     l->req_reset_ms = l->tok_reset_ms = 0;
     l->last_start_ms = -1;
     memset(l->holds, 0, sizeof l->holds);
+    l->probing = l->headers_seen = false;
+    l->share = 0;
+}
+
+void llmt_limiter_probe_first(llmt_limiter *l)
+{
+    l->probing = true;
 }
 
 void llmt_limiter_set_sources(llmt_limiter *l, llmt_limit_source rpm, llmt_limit_source tpm)
@@ -83,27 +90,24 @@ void llmt_limiter_set_sources(llmt_limiter *l, llmt_limit_source rpm, llmt_limit
     l->tpm_source = tpm;
 }
 
-void llmt_rate_info_init(llmt_rate_info *ri)
-{
-    ri->requests_limit = ri->requests_remaining = ri->requests_reset_s = -1;
-    ri->tokens_limit = ri->tokens_remaining = ri->tokens_reset_s = -1;
-    ri->window_s = -1;
-}
-
-/* A bucket takes a learned per-minute rate; its level keeps the same share of capacity,
- * so a limit learned mid-run neither bursts nor stalls. True when the rate changed. */
+/* A bucket takes a learned per-minute rate. What was taken from it in the last second
+ * still counts against the new capacity, so a limit learned mid-run neither bursts past
+ * the account's limit nor forgets what was sent (an over-spent bucket goes negative and
+ * waits it out). True when the rate changed. */
 static bool bucket_relearn(llmt_bucket *b, llmt_limit_source *src, double per_minute,
                            double now_ms)
 {
-    double share;
+    double used = 0;
     if (*src == LLMT_LIMIT_EXPLICIT || !(per_minute > 0) || !isfinite(per_minute))
         return false;
     if (*src == LLMT_LIMIT_LEARNED && fabs(b->rate_per_ms * 60000.0 - per_minute) <= per_minute * 0.01)
         return false;
-    refill(b, now_ms);
-    share = b->rate_per_ms > 0 && b->capacity > 0 ? b->level / b->capacity : 1.0;
+    if (b->rate_per_ms > 0) {
+        refill(b, now_ms);
+        used = b->capacity - b->level;
+    }
     llmt_bucket_init(b, per_minute, now_ms);
-    b->level = b->capacity * share;
+    b->level = b->capacity - used;
     *src = LLMT_LIMIT_LEARNED;
     return true;
 }
@@ -123,15 +127,19 @@ static void learn_left(double remaining, double reset_s, double in_flight, doubl
 
 bool llmt_limiter_learn(llmt_limiter *l, const llmt_rate_info *ri, double now_ms)
 {
-    double per_min = 60.0 / (ri->window_s > 0 ? ri->window_s : 60.0);
+    double share = l->share > 0 && l->share < 1 ? l->share : 1;
+    double per_min = 60.0 / (ri->window_s > 0 ? ri->window_s : 60.0) * share;
     bool changed = false;
+    l->headers_seen = true;
     if (ri->requests_limit > 0)
         changed |= bucket_relearn(&l->rpm, &l->rpm_source, ri->requests_limit * per_min, now_ms);
     if (ri->tokens_limit > 0)
         changed |= bucket_relearn(&l->tpm, &l->tpm_source, ri->tokens_limit * per_min, now_ms);
-    learn_left(ri->requests_remaining, ri->requests_reset_s, (double)l->in_flight, &l->req_left,
-               &l->req_reset_ms, now_ms);
-    learn_left(ri->tokens_remaining, ri->tokens_reset_s, 0, &l->tok_left, &l->tok_reset_ms, now_ms);
+    /* shards share what is left of the account's window as they share its limits */
+    learn_left(ri->requests_remaining * share, ri->requests_reset_s, (double)l->in_flight,
+               &l->req_left, &l->req_reset_ms, now_ms);
+    learn_left(ri->tokens_remaining * share, ri->tokens_reset_s, 0, &l->tok_left, &l->tok_reset_ms,
+               now_ms);
     return changed;
 }
 
@@ -170,7 +178,7 @@ double llmt_limiter_wait_ms(llmt_limiter *l, double tokens, double now_ms)
         l->holds[LLMT_HOLD_PAUSE]++;
         return l->paused_until_ms - now_ms;
     }
-    if (l->in_flight >= llmt_limiter_window(l)) {
+    if (l->in_flight >= llmt_limiter_window(l) || (l->probing && l->in_flight > 0)) {
         l->holds[LLMT_HOLD_CONCURRENCY]++;
         return -1;
     }
@@ -215,6 +223,7 @@ void llmt_limiter_finish(llmt_limiter *l, double estimated_tokens, double actual
 {
     if (l->in_flight > 0)
         l->in_flight--;
+    l->probing = false;
     if (actual_tokens >= 0)
         llmt_bucket_adjust(&l->tpm, estimated_tokens - actual_tokens, now_ms);
     if (rate_limited) {

@@ -7,6 +7,7 @@
 #define LLMT_RATELIMIT_H
 
 #include <stdbool.h>
+#include "llmt/provider.h"
 
 typedef struct llmt_bucket {
     double rate_per_ms;   /* refill; 0 = unlimited */
@@ -25,21 +26,6 @@ double llmt_bucket_wait_ms(llmt_bucket *b, double amount, double now_ms);
 void llmt_bucket_take(llmt_bucket *b, double amount, double now_ms);
 /* Gives back (amount < 0 takes more) after the real cost is known. */
 void llmt_bucket_adjust(llmt_bucket *b, double amount, double now_ms);
-
-/* What a provider's rate-limit headers said about the account, read by the provider from
- * a reply (its wire format). Every field < 0 when the reply did not say. */
-typedef struct llmt_rate_info {
-    double requests_limit;      /* requests allowed per window */
-    double requests_remaining;  /* left in the current window */
-    double requests_reset_s;    /* seconds until the window's requests refill */
-    double tokens_limit;        /* tokens allowed per window (input + output) */
-    double tokens_remaining;
-    double tokens_reset_s;
-    double window_s;            /* the window the limits count over; < 0 = a minute */
-} llmt_rate_info;
-
-/* Sets every field of *ri to "not said". */
-void llmt_rate_info_init(llmt_rate_info *ri);
 
 /* Where a limit in force came from, for the run's "what holds it back" line. */
 typedef enum llmt_limit_source {
@@ -73,6 +59,9 @@ typedef struct llmt_limiter {
     double req_reset_ms, tok_reset_ms;/* when that window refills */
     double last_start_ms;
     unsigned long holds[LLMT_HOLD_COUNT_]; /* dispatch passes held back, by reason */
+    double share;                     /* of learned limits and what is left (shards); 0 = all */
+    bool probing;                     /* one request alone until the first reply */
+    bool headers_seen;                /* a reply said something about the account */
 } llmt_limiter;
 
 /* `ceiling` is min(configured concurrency, global concurrency). */
@@ -98,6 +87,11 @@ void llmt_limiter_set_sources(llmt_limiter *l, llmt_limit_source rpm, llmt_limit
  * once it is used up until the reset. Returns true when a limit in force changed (for a
  * log line). */
 bool llmt_limiter_learn(llmt_limiter *l, const llmt_rate_info *ri, double now_ms);
+
+/* Until the first reply arrives, lets one request out at a time: a provider whose replies
+ * say what the account allows is then paced by that from the start, and never sees the
+ * burst the shipped defaults would allow. */
+void llmt_limiter_probe_first(llmt_limiter *l);
 
 /* The reason that held dispatch back most often, or LLMT_HOLD_COUNT_ when nothing did. */
 llmt_hold llmt_limiter_binding(const llmt_limiter *l);

@@ -1096,6 +1096,8 @@ static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manage
         eo.grace_ms = o->grace_ms;
     eo.interrupted = o->interrupted;
     eo.seed = llmt_manager_opts(mgr)->seed;
+    /* N shards share one account: each takes 1/N of every limit unless told otherwise */
+    eo.limit_share = o->limit_share > 0 ? o->limit_share : o->shard_n > 1 ? 1.0 / o->shard_n : 1;
     return eo;
 }
 

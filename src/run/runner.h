@@ -43,6 +43,8 @@ typedef struct llmt_run_options {
      * a deterministic, near-equal share and the shards together cover every case once. */
     int shard_k;                   /* 0 = no sharding */
     int shard_n;
+    double limit_share;            /* share of every provider's rpm/tpm this process takes;
+                                      0 = 1/shard_n (all without sharding) */
     /* per task × model (index ti * n_models + mi): nonzero = run it; NULL = every
      * model for every task (the project config's per-task model lists) */
     const unsigned char *task_model_mask;

@@ -86,8 +86,15 @@ static llmt_status cat_parse(void *state, const llmt_http_response *http,
 }
 
 static const llmt_provider_ops catalog_ops = {
-    LLMT_PROVIDER_ABI_VERSION, "catalogtest", LLMT_CAP_LOCAL, cat_init, cat_destroy,
-    NULL, NULL, NULL, cat_call, cat_build, cat_parse};
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "catalogtest",
+    .capabilities = LLMT_CAP_LOCAL,
+    .init = cat_init,
+    .destroy = cat_destroy,
+    .call = cat_call,
+    .build_catalog_request = cat_build,
+    .parse_catalog = cat_parse,
+};
 
 /* ---- fixture ------------------------------------------------------------------------ */
 

@@ -96,8 +96,15 @@ static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_
 }
 
 static const llmt_provider_ops tjson_ops = {
-    LLMT_PROVIDER_ABI_VERSION, "tjson", LLMT_CAP_SYSTEM_PROMPT, t_init, t_destroy,
-    t_build, t_parse, t_classify, NULL, NULL, NULL};
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "tjson",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT,
+    .init = t_init,
+    .destroy = t_destroy,
+    .build_request = t_build,
+    .parse_response = t_parse,
+    .classify_error = t_classify,
+};
 
 /* ------------------------------------------------------------ test provider "tlocal" */
 /* Answers inline with a simulated latency of 200 ms. */
@@ -117,8 +124,13 @@ static llmt_status l_call(void *state, const llmt_request *req, llmt_response *o
 }
 
 static const llmt_provider_ops tlocal_ops = {
-    LLMT_PROVIDER_ABI_VERSION, "tlocal", LLMT_CAP_LOCAL, t_init, t_destroy,
-    NULL, NULL, NULL, l_call, NULL, NULL};
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "tlocal",
+    .capabilities = LLMT_CAP_LOCAL,
+    .init = t_init,
+    .destroy = t_destroy,
+    .call = l_call,
+};
 
 /* ------------------------------------------------------------ fixture */
 

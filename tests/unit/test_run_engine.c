@@ -76,8 +76,15 @@ static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_
 }
 
 static const llmt_provider_ops tjson_ops = {
-    LLMT_PROVIDER_ABI_VERSION, "tjson", LLMT_CAP_SYSTEM_PROMPT, t_init, t_destroy,
-    t_build, t_parse, t_classify, NULL, NULL, NULL};
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "tjson",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT,
+    .init = t_init,
+    .destroy = t_destroy,
+    .build_request = t_build,
+    .parse_response = t_parse,
+    .classify_error = t_classify,
+};
 
 /* ------------------------------------------------------------ fixture */
 

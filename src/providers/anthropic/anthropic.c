@@ -226,16 +226,34 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
     return st;
 }
 
+/* anthropic-ratelimit-*-{limit,remaining,reset}, per minute, resets as RFC 3339 times.
+ * "tokens" is the most restrictive of the token limits; without it, the input-token limit
+ * (what an extraction mostly spends) stands for it. */
+static void anthropic_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
+{
+    const char *tok = llmt_http_response_header(http, "anthropic-ratelimit-tokens-limit")
+                          ? "anthropic-ratelimit-tokens" : "anthropic-ratelimit-input-tokens";
+    char name[64];
+    (void)state;
+    out->requests_limit = llmt_wire_header_number(http, "anthropic-ratelimit-requests-limit");
+    out->requests_remaining = llmt_wire_header_number(http, "anthropic-ratelimit-requests-remaining");
+    out->requests_reset_s = llmt_wire_header_reset(http, "anthropic-ratelimit-requests-reset");
+    snprintf(name, sizeof name, "%s-limit", tok);
+    out->tokens_limit = llmt_wire_header_number(http, name);
+    snprintf(name, sizeof name, "%s-remaining", tok);
+    out->tokens_remaining = llmt_wire_header_number(http, name);
+    snprintf(name, sizeof name, "%s-reset", tok);
+    out->tokens_reset_s = llmt_wire_header_reset(http, name);
+}
+
 const llmt_provider_ops llmt_provider_anthropic = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "anthropic",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    anthropic_build,
-    anthropic_parse,
-    anthropic_classify,
-    NULL,
-    NULL,
-    NULL,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "anthropic",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = anthropic_build,
+    .parse_response = anthropic_parse,
+    .classify_error = anthropic_classify,
+    .read_rate_limits = anthropic_rate_limits,
 };

@@ -248,15 +248,12 @@ static llmt_status gemini_classify(void *state, const llmt_http_response *http, 
 }
 
 const llmt_provider_ops llmt_provider_gemini = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "gemini",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    gemini_build,
-    gemini_parse,
-    gemini_classify,
-    NULL,
-    NULL,
-    NULL,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "gemini",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = gemini_build,
+    .parse_response = gemini_parse,
+    .classify_error = gemini_classify,
 };

@@ -51,16 +51,28 @@ static llmt_status mistral_classify(void *state, const llmt_http_response *http,
     return llmt_wire_fail(err, http, st, &f, NULL);
 }
 
+/* x-ratelimit-{limit,remaining}-{req,tokens}-minute: per-minute windows with no reset
+ * header, so what is left is assumed to last until the minute is over at the latest. */
+static void mistral_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
+{
+    (void)state;
+    out->requests_limit = llmt_wire_header_number(http, "x-ratelimit-limit-req-minute");
+    out->requests_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-req-minute");
+    out->tokens_limit = llmt_wire_header_number(http, "x-ratelimit-limit-tokens-minute");
+    out->tokens_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-tokens-minute");
+    out->requests_reset_s = out->requests_remaining >= 0 ? 60 : -1;
+    out->tokens_reset_s = out->tokens_remaining >= 0 ? 60 : -1;
+    out->window_s = 60;
+}
+
 const llmt_provider_ops llmt_provider_mistral = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "mistral",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    mistral_build,
-    llmt_chat_compat_parse_op,
-    mistral_classify,
-    NULL,
-    NULL,
-    NULL,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "mistral",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = mistral_build,
+    .parse_response = llmt_chat_compat_parse_op,
+    .classify_error = mistral_classify,
+    .read_rate_limits = mistral_rate_limits,
 };

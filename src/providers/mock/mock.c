@@ -1030,16 +1030,11 @@ done:
 }
 
 const llmt_provider_ops llmt_provider_mock = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "mock",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES |
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "mock",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES |
         LLMT_CAP_LOCAL | LLMT_CAP_NEEDS_REFERENCE,
-    mock_init,
-    mock_destroy,
-    NULL,
-    NULL,
-    NULL,
-    mock_call,
-    NULL,
-    NULL,
+    .init = mock_init,
+    .destroy = mock_destroy,
+    .call = mock_call,
 };

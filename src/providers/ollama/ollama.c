@@ -160,15 +160,12 @@ static llmt_status ollama_classify(void *state, const llmt_http_response *http, 
 }
 
 const llmt_provider_ops llmt_provider_ollama = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "ollama",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    ollama_build,
-    ollama_parse,
-    ollama_classify,
-    NULL,
-    NULL,
-    NULL,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "ollama",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = ollama_build,
+    .parse_response = ollama_parse,
+    .classify_error = ollama_classify,
 };

@@ -43,16 +43,27 @@ static llmt_status openai_classify(void *state, const llmt_http_response *http, 
     return llmt_wire_fail(err, http, llmt_wire_classify(http, &f), &f, NULL);
 }
 
+/* x-ratelimit-{limit,remaining,reset}-{requests,tokens}: per-minute limits, resets as
+ * durations ("1.2s", "6m0s"). */
+static void openai_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
+{
+    (void)state;
+    out->requests_limit = llmt_wire_header_number(http, "x-ratelimit-limit-requests");
+    out->requests_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-requests");
+    out->requests_reset_s = llmt_wire_header_reset(http, "x-ratelimit-reset-requests");
+    out->tokens_limit = llmt_wire_header_number(http, "x-ratelimit-limit-tokens");
+    out->tokens_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-tokens");
+    out->tokens_reset_s = llmt_wire_header_reset(http, "x-ratelimit-reset-tokens");
+}
+
 const llmt_provider_ops llmt_provider_openai = {
-    LLMT_PROVIDER_ABI_VERSION,
-    "openai",
-    LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    llmt_wire_basic_init,
-    llmt_wire_basic_destroy,
-    openai_build,
-    llmt_chat_compat_parse_op,
-    openai_classify,
-    NULL,
-    NULL,
-    NULL,
+    .abi_version = LLMT_PROVIDER_ABI_VERSION,
+    .name = "openai",
+    .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
+    .init = llmt_wire_basic_init,
+    .destroy = llmt_wire_basic_destroy,
+    .build_request = openai_build,
+    .parse_response = llmt_chat_compat_parse_op,
+    .classify_error = openai_classify,
+    .read_rate_limits = openai_rate_limits,
 };
