@@ -51,13 +51,21 @@ typedef struct progress_ui {
 static void show_progress(void *ud, const llmt_run_progress *p)
 {
     progress_ui *ui = ud;
-    char line[200];
+    char line[400];
     if (!ui->on)
         return;
     llmt_progress_format(p, line, sizeof line);
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
     ui->shown = true;
+}
+
+/* What held each provider back: the limit in force and where it came from. */
+static void print_limits(const llmt_run_result *r)
+{
+    size_t i;
+    for (i = 0; i < r->n_limits; i++)
+        printf("%s%s\n", i ? "        " : "Limits: ", r->limits[i]);
 }
 
 static void print_error_summary(const llmt_run_result *r)
@@ -229,6 +237,7 @@ static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt
                llmt_summary_mean(m->latency_sum, m->results));
     }
     printf("\nTotal cost: $%.6f\n", r->summary.total_cost);
+    print_limits(r);
 }
 
 /* Which models run for which task, from the project config's "tasks": a task with

@@ -123,6 +123,7 @@ struct engine {
     double reserved_usd, spent_usd;
     bool kick;                 /* a job became ready outside a scan: scan again soon */
     unsigned long pass;
+    unsigned long held_global;  /* dispatch passes that found every --concurrency slot taken */
     double started_ms, last_progress_ms;
     llmt_rng rng;
     llmt_engine_stats stats;
@@ -289,6 +290,82 @@ static prov *prov_for(engine *E, llmt_provider_entry *e)
     return p;
 }
 
+/* Where a limit in force came from, as the run's summary says it. */
+static const char *source_text(const llmt_limiter *l, llmt_limit_source src)
+{
+    switch (src) {
+    case LLMT_LIMIT_LEARNED:
+        return "learned from its replies";
+    case LLMT_LIMIT_EXPLICIT:
+        return "yours: providers/<name>.json or --provider-limit";
+    case LLMT_LIMIT_SHIPPED:
+        return l->headers_seen ? "shipped default" : "shipped default; its replies named no limit";
+    default:
+        return "none";
+    }
+}
+
+/* One provider's limit of kind `why`, with its value and source, into buf. */
+static void describe_hold(const prov *p, llmt_hold why, long global, char *buf, size_t n)
+{
+    const llmt_limiter *l = &p->lim;
+    const char *name = p->entry->config->name;
+    char share[48] = "";
+    if (l->share > 0 && l->share < 1)
+        snprintf(share, sizeof share, ", this process's %.0f%%", l->share * 100);
+    switch (why) {
+    case LLMT_HOLD_RPM:
+        snprintf(buf, n, "%s: %.0f requests/min (%s%s)", name, l->rpm.rate_per_ms * 60000.0,
+                 source_text(l, l->rpm_source), share);
+        break;
+    case LLMT_HOLD_TPM:
+        snprintf(buf, n, "%s: %.0f tokens/min (%s%s)", name, l->tpm.rate_per_ms * 60000.0,
+                 source_text(l, l->tpm_source), share);
+        break;
+    case LLMT_HOLD_REMAINING:
+        snprintf(buf, n, "%s: what the account has left until its window resets (learned)", name);
+        break;
+    case LLMT_HOLD_PAUSE:
+        snprintf(buf, n, "%s: paused by its rate-limit hints (%lu replies of 429)", name, l->throttled);
+        break;
+    case LLMT_HOLD_CONCURRENCY:
+        if (llmt_limiter_window(l) < l->max_concurrency)
+            snprintf(buf, n, "%s: %ld requests in flight (halved after 429 replies)", name,
+                     llmt_limiter_window(l));
+        else if (l->max_concurrency < global)
+            snprintf(buf, n, "%s: %ld requests in flight (%s)", name, l->max_concurrency,
+                     p->entry->config->rate_limit.explicit_mask & LLMT_RL_EXPLICIT_CONCURRENCY
+                         ? "yours: rate_limit.concurrency" : "the provider's documented cap");
+        else
+            snprintf(buf, n, "%s: --concurrency %ld", name, global);
+        break;
+    default:
+        snprintf(buf, n, "%s: nothing held it back", name);
+    }
+}
+
+/* Fills the stats' binding line (and, at the end, one line per provider). */
+static void describe_limits(engine *E, bool all)
+{
+    size_t i, n = 0;
+    unsigned long most = E->held_global;
+    E->stats.binding[0] = '\0';
+    if (E->held_global)
+        snprintf(E->stats.binding, sizeof E->stats.binding, "--concurrency %ld", E->o->concurrency);
+    for (i = 0; i < E->n_provs; i++) {
+        const prov *p = &E->provs[i];
+        llmt_hold why = llmt_limiter_binding(&p->lim);
+        if (why != LLMT_HOLD_COUNT_ && p->lim.holds[why] > most) {
+            most = p->lim.holds[why];
+            describe_hold(p, why, E->o->concurrency, E->stats.binding, sizeof E->stats.binding);
+        }
+        if (all && n < LLMT_ENGINE_MAX_LIMIT_LINES && !llmt_entry_is_local(p->entry))
+            describe_hold(p, why, E->o->concurrency, E->stats.limits[n++], sizeof E->stats.limits[0]);
+    }
+    if (all)
+        E->stats.n_limits = n;
+}
+
 static void progress_maybe(engine *E, bool force)
 {
     double now;
@@ -301,6 +378,7 @@ static void progress_maybe(engine *E, bool force)
     E->stats.in_flight = (size_t)E->slots;
     E->stats.spent_usd = E->spent_usd;
     E->stats.elapsed_ms = now - E->started_ms;
+    describe_limits(E, force);
     E->cb->progress(E->cb->ud, &E->stats);
 }
 
@@ -847,6 +925,8 @@ static void dispatch(engine *E, lane *L)
         try_start(E, L, n);
         progress_maybe(E, false);
     }
+    if (L->slots >= L->cap && (E->ready.head || !E->exhausted))
+        E->held_global++;
 }
 
 /* Hands the provider's limiter what the reply's rate-limit headers say about the account
@@ -1169,6 +1249,7 @@ done:
     free(E.provs);
     if (locked)
         pthread_mutex_destroy(&E.mu);
+    describe_limits(&E, true);
     if (stats) {
         *stats = E.stats;
         stats->spent_usd = E.spent_usd;

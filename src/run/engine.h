@@ -82,6 +82,9 @@ typedef struct llmt_engine_outcome {
     double elapsed_ms;               /* first dispatch to the end */
 } llmt_engine_outcome;
 
+/* Lines of llmt_engine_stats.limits: one per provider a run sent to, at most. */
+#define LLMT_ENGINE_MAX_LIMIT_LINES 8
+
 typedef struct llmt_engine_stats {
     size_t done, failed, cancelled, budget_skipped;
     size_t attempts, retries, fallbacks, throttled;
@@ -89,6 +92,13 @@ typedef struct llmt_engine_stats {
     double spent_usd;
     double elapsed_ms;
     bool interrupted;
+    /* what holds the run back: the limit that held dispatch back most often so far, e.g.
+     * "openai: 500 rpm (shipped default; its replies named no limit)" or "--concurrency 8";
+     * "" while nothing has */
+    char binding[192];
+    /* at the end: per provider sent to, the limits in force and where they came from */
+    char limits[LLMT_ENGINE_MAX_LIMIT_LINES][192];
+    size_t n_limits;
 } llmt_engine_stats;
 
 /* The callbacks are called one at a time, but not always on the thread that called

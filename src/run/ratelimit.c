@@ -90,10 +90,12 @@ void llmt_limiter_set_sources(llmt_limiter *l, llmt_limit_source rpm, llmt_limit
     l->tpm_source = tpm;
 }
 
-/* A bucket takes a learned per-minute rate. What was taken from it in the last second
- * still counts against the new capacity, so a limit learned mid-run neither bursts past
- * the account's limit nor forgets what was sent (an over-spent bucket goes negative and
- * waits it out). True when the rate changed. */
+/* A bucket takes a learned per-minute rate and holds a minute's worth: the account's
+ * window, whose use the provider's "remaining" headers pace more finely than any guess
+ * (shipped limits hold one second's worth, since nothing is known of the account yet).
+ * What was taken from the bucket still counts against the new capacity, so a limit
+ * learned mid-run neither bursts past the account's limit nor forgets what was sent (an
+ * over-spent bucket goes negative and waits it out). True when the rate changed. */
 static bool bucket_relearn(llmt_bucket *b, llmt_limit_source *src, double per_minute,
                            double now_ms)
 {
@@ -107,6 +109,7 @@ static bool bucket_relearn(llmt_bucket *b, llmt_limit_source *src, double per_mi
         used = b->capacity - b->level;
     }
     llmt_bucket_init(b, per_minute, now_ms);
+    b->capacity = per_minute < 1 ? 1 : per_minute;
     b->level = b->capacity - used;
     *src = LLMT_LIMIT_LEARNED;
     return true;
@@ -125,21 +128,41 @@ static void learn_left(double remaining, double reset_s, double in_flight, doubl
     *reset_ms = now_ms + reset_s * 1000.0;
 }
 
+/* A learned bucket starts each reply where the account is: what the reply says is left,
+ * less what is still in flight (the server may not have counted those yet). Between
+ * replies it refills at the account's rate, as the provider's own window does. */
+static void bucket_sync(llmt_bucket *b, double remaining, double in_flight, double now_ms)
+{
+    b->level = remaining - in_flight;
+    if (b->level > b->capacity)
+        b->level = b->capacity;
+    b->updated_ms = now_ms;
+}
+
 bool llmt_limiter_learn(llmt_limiter *l, const llmt_rate_info *ri, double now_ms)
 {
     double share = l->share > 0 && l->share < 1 ? l->share : 1;
     double per_min = 60.0 / (ri->window_s > 0 ? ri->window_s : 60.0) * share;
+    double busy = (double)l->in_flight;
     bool changed = false;
     l->headers_seen = true;
     if (ri->requests_limit > 0)
         changed |= bucket_relearn(&l->rpm, &l->rpm_source, ri->requests_limit * per_min, now_ms);
     if (ri->tokens_limit > 0)
         changed |= bucket_relearn(&l->tpm, &l->tpm_source, ri->tokens_limit * per_min, now_ms);
-    /* shards share what is left of the account's window as they share its limits */
-    learn_left(ri->requests_remaining * share, ri->requests_reset_s, (double)l->in_flight,
-               &l->req_left, &l->req_reset_ms, now_ms);
-    learn_left(ri->tokens_remaining * share, ri->tokens_reset_s, 0, &l->tok_left, &l->tok_reset_ms,
-               now_ms);
+    /* shards share what is left of the account's window as they share its limits; with a
+     * learned limit the bucket follows the account, without one (or under the user's own
+     * limit) what is left holds dispatch until the reply's reset */
+    if (ri->requests_remaining >= 0 && l->rpm_source == LLMT_LIMIT_LEARNED)
+        bucket_sync(&l->rpm, ri->requests_remaining * share, busy, now_ms);
+    else
+        learn_left(ri->requests_remaining * share, ri->requests_reset_s, busy, &l->req_left,
+                   &l->req_reset_ms, now_ms);
+    if (ri->tokens_remaining >= 0 && l->tpm_source == LLMT_LIMIT_LEARNED)
+        bucket_sync(&l->tpm, ri->tokens_remaining * share, 0, now_ms);
+    else
+        learn_left(ri->tokens_remaining * share, ri->tokens_reset_s, 0, &l->tok_left,
+                   &l->tok_reset_ms, now_ms);
     return changed;
 }
 

@@ -80,12 +80,13 @@ void llmt_limiter_finish(llmt_limiter *l, double estimated_tokens, double actual
  * (explicit limits are never replaced by learned ones). */
 void llmt_limiter_set_sources(llmt_limiter *l, llmt_limit_source rpm, llmt_limit_source tpm);
 
-/* What the provider's headers said after a reply: the account's limits replace shipped
- * ones (raising or lowering them, never explicit ones), and what is left of the window
- * paces the next starts: when fewer requests (or tokens) are left than the concurrency
- * window, the rest is spread evenly over the time until the reset, and nothing starts
- * once it is used up until the reset. Returns true when a limit in force changed (for a
- * log line). */
+/* What the provider's headers said after a reply. The account's limits replace shipped
+ * ones (raising or lowering them, never explicit ones) and its buckets then hold a
+ * window's worth, set to what the reply says is left (less what is in flight) and
+ * refilled at the account's rate. Without a learned limit, what is left paces the next
+ * starts until the reply's reset: spread evenly once fewer are left than the concurrency
+ * window, none once it is used up. Returns true when a limit in force changed (for a log
+ * line). */
 bool llmt_limiter_learn(llmt_limiter *l, const llmt_rate_info *ri, double now_ms);
 
 /* Until the first reply arrives, lets one request out at a time: a provider whose replies

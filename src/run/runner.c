@@ -899,6 +899,7 @@ static void job_progress(void *ud, const llmt_engine_stats *s)
     p.in_flight = s->in_flight;
     p.elapsed_ms = s->elapsed_ms;
     p.spent_usd = s->spent_usd;
+    p.binding = s->binding;
     rc->o->progress(rc->o->progress_ud, &p);
 }
 
@@ -1150,6 +1151,8 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
     out->retries = stats.retries;
     out->fallbacks = stats.fallbacks;
     out->throttled = stats.throttled;
+    memcpy(out->limits, stats.limits, sizeof out->limits);
+    out->n_limits = stats.n_limits;
     out->meta.finished_at = llmt_wall_time_s();
     if (st == LLMT_OK && rc.write_failed) {
         *err = rc.werr;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include "core/diag.h"
 #include "llmt/manager.h"
+#include "run/engine.h"
 #include "run/output.h"
 #include "run/shard.h"
 #include "run/summary.h"
@@ -57,6 +58,7 @@ typedef struct llmt_run_progress {
     size_t total;                  /* calls planned in this invocation */
     size_t done, failed, in_flight;
     double elapsed_ms, spent_usd;
+    const char *binding;           /* what holds the run back ("" = nothing); borrowed */
 } llmt_run_progress;
 
 /* One line "done/total, failures, rate, ETA, spend" (no newline) into buf. */
@@ -72,6 +74,9 @@ typedef struct llmt_run_result {
     size_t cancelled;              /* not finished because of an interrupt */
     bool interrupted;
     size_t attempts, retries, fallbacks, throttled;
+    /* per provider sent to: its limits in force, where they came from, what held it back */
+    char limits[LLMT_ENGINE_MAX_LIMIT_LINES][192];
+    size_t n_limits;
     char *output_dir;              /* where files went, or NULL */
 } llmt_run_result;
 

@@ -36,7 +36,7 @@ static void learned_limits_replace_shipped_ones(void **state)
     assert_int_equal(l.tpm_source, LLMT_LIMIT_LEARNED);
     assert_false(llmt_limiter_learn(&l, &ri, 30));  /* the same again is no change */
     /* what was sent still counts: 8 sent at 500 rpm (capacity 8.3), then 10,000 rpm
-     * learned: 166.7 - 8 left for this second */
+     * learned: a minute's worth less the 8 */
     llmt_limiter_init(&l, 50, 500, 0, 0);
     {
         int i;
@@ -44,11 +44,11 @@ static void learned_limits_replace_shipped_ones(void **state)
             llmt_limiter_start(&l, 0, 0);
     }
     assert_true(llmt_limiter_learn(&l, &ri, 0));
-    assert_true(fabs(l.rpm.level - (10000.0 / 60 - 8)) < 1e-6);
-    ri.requests_limit = 60; /* lowered below what was sent: wait it out */
+    assert_true(fabs(l.rpm.level - (10000.0 - 8)) < 1e-6);
+    ri.requests_limit = 6; /* lowered below what was sent: wait it out */
     assert_true(llmt_limiter_learn(&l, &ri, 0));
     assert_true(l.rpm.level < 0);
-    assert_true(llmt_limiter_wait_ms(&l, 0, 0) > 7000);
+    assert_true(llmt_limiter_wait_ms(&l, 0, 0) > 29000); /* 3 over at 6/min */
     ri.requests_limit = 10000;
     assert_true(llmt_limiter_learn(&l, &ri, 0));
     ri.requests_limit = 60;
