@@ -121,12 +121,20 @@ static json_t *ref_build(const llmt_result_input *in)
             json_object_set_new(usage, "cost_usd", in->cost_total_known ? json_real(in->cost_total) : json_null());
         else
             json_object_set_new(usage, "cost_usd", resp->cost_known ? json_real(resp->cost_usd) : json_null());
+        /* a cached answer: the part of the cost this run did not pay */
+        if (json_is_real(json_object_get(usage, "cost_usd")) && resp->from_cache && resp->cost_known &&
+            resp->cost_usd > 0)
+            json_object_set_new(usage, "saved_usd", json_real(resp->cost_usd));
         json_object_set_new(r, "latency_ms", json_real(resp->latency_ms));
         json_object_set_new(r, "error", json_null());
         json_object_set_new(r, "structured_mode", json_string(ref_structured_mode_name(resp->structured_mode)));
-        if (in->answered_by)
+        if (in->answered_by) {
+            char *own = llmt_asprintf("%s:%s", in->provider, in->model);
             json_object_set_new(r, "answered_by", json_string(in->answered_by));
-        else
+            if (json_object_get(r, "answered_by") && strcmp(own, in->answered_by) != 0)
+                json_object_set_new(r, "fallback", json_true()); /* a fallback answered */
+            free(own);
+        } else
             json_object_set_new(r, "answered_by", json_sprintf("%s:%s", in->provider, in->model));
         if (resp->model)
             json_object_set_new(r, "reply_model", json_string(resp->model));
@@ -179,7 +187,12 @@ static void summaries_equal(const llmt_summary *a, const llmt_summary *b)
         assert_int_equal(x->first_attempt_valid, y->first_attempt_valid);
         assert_int_equal(x->attempts, y->attempts);
         assert_int_equal(x->by_fallback, y->by_fallback);
+        assert_int_equal(x->answered, y->answered);
+        assert_int_equal(x->errors, y->errors);
+        assert_int_equal(x->skipped, y->skipped);
+        assert_true(x->saved_usd == y->saved_usd);
     }
+    assert_int_equal(a->n_fallbacks, b->n_fallbacks);
     assert_true(a->total_cost == b->total_cost);
     assert_int_equal(a->n_rows, b->n_rows);
     for (i = 0; i < a->n_rows; i++) {

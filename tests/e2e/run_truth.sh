@@ -1,0 +1,68 @@
+# End to end: what a model's row, the reports and the exit status mean (issue 13):
+# fallback answers, means over answered cases, errors and skips, exit 3 and 130.
+. "$(dirname "$0")/lib/common.sh"
+T="$LLMT_SOURCE_DIR/examples/tasks"
+
+# --- a fallback's answer is an error of the model under test
+cat >"$WORK/auth.json" <<'JSON'
+{"errors": [{"error": {"class": "auth", "http_status": 401, "message": "bad key"}, "models": ["noisy"]}]}
+JSON
+run_cli 3 run --tasks "$T" --models mock:noisy --fallback mock:oracle --mock-rules "$WORK/auth.json" \
+    --output "$WORK/fb" --format md,json,csv,junit --no-history
+J="$WORK/fb/results.json"
+check "fallback: the model under test has 8 errors" test "$(jq '.summary[0].errors' "$J")" -eq 8
+check "fallback: no mean for the model under test" test "$(jq '.summary[0].mean_accuracy' "$J")" = null
+check "fallback: answered 0" test "$(jq '.summary[0].answered' "$J")" -eq 0
+check "fallback: summarised under the fallback model" \
+    test "$(jq -c '[.fallback_summary[] | [.model, .cases, .mean_accuracy]]' "$J")" = '[["mock:oracle",8,100]]'
+check "fallback: every result says a fallback answered" \
+    test "$(jq '[.results[] | select(.fallback == true and .answered_by == "mock:oracle")] | length' "$J")" -eq 8
+check "fallback: the console row names the answerer" contains "$WORK/out" "FALLBACK"
+check "fallback: the console table shows the fallback" grep -q "mock:oracle" "$WORK/out"
+check "fallback: the class of the last failure is the error" contains "$WORK/err" "auth"
+check "fallback: the summary row shows no mean" grep -qE '^mock:noisy +8 +8 .* -  ' "$WORK/out"
+check "fallback: report.md marks it" contains "$WORK/fb/report.md" "fallback: mock:oracle"
+check "fallback: report.md has the fallback section" contains "$WORK/fb/report.md" "Answered by fallbacks"
+check "fallback: csv has the answered_by column" contains "$WORK/fb/results.csv" "answered_by"
+check "fallback: csv rows name the answerer" contains "$WORK/fb/results.csv" "mock:oracle"
+check "fallback: junit counts the errors" contains "$WORK/fb/junit.xml" 'errors="8"'
+check "fallback: junit names the answerer" contains "$WORK/fb/junit.xml" "answered by fallback mock:oracle"
+
+# --- one case fails after retries: the others are averaged, the failure is an error, exit 3
+cat >"$WORK/one.json" <<'JSON'
+{"errors": [{"contains": "Nurse", "error": {"class": "server", "http_status": 500}, "models": ["oracle"]}]}
+JSON
+run_cli 3 run --tasks "$T" --models mock:oracle --mock-rules "$WORK/one.json" --max-retries 1 \
+    --filter job_ads --output "$WORK/one" --no-history
+J="$WORK/one/results.json"
+check "one error: counted" test "$(jq '.summary[0].errors' "$J")" -eq 1
+check "one error: mean over answered cases only" test "$(jq '.summary[0].mean_accuracy' "$J")" = 100
+check "one error: answered 3" test "$(jq '.summary[0].answered' "$J")" -eq 3
+check "one error: the exit is explained" contains "$WORK/err" "without an answer"
+
+# --- budget skips are SKIPPED, not averaged, and exit 3
+run_cli 3 run --tasks "$T" --models mock:oracle --budget 0 --output "$WORK/bud" --no-history
+J="$WORK/bud/results.json"
+check "budget: skipped counted" test "$(jq '.summary[0].skipped' "$J")" -eq 8
+check "budget: not errors" test "$(jq '.summary[0].errors' "$J")" -eq 0
+check "budget: no mean" test "$(jq '.summary[0].mean_accuracy' "$J")" = null
+check "budget: table shows -" grep -qE '^mock:oracle .* -  ' "$WORK/out"
+check "budget: report.md shows -" grep -qE '^\| mock:oracle \| 8 \| 0 \| 8 \| .*\| - \|' "$WORK/bud/report.md"
+
+# --- a reply that is not JSON is the model's fault: 0 %, averaged in, no error
+cat >"$WORK/junk.json" <<'JSON'
+{"rules": [{"contains": "Nurse", "reply": "I cannot help with that.", "models": ["rules"]}],
+ "default": {"reply": "{}"}}
+JSON
+run_cli 0 run --tasks "$T" --models mock:rules --mock-rules "$WORK/junk.json" --filter nurse \
+    --output "$WORK/junk" --no-history
+J="$WORK/junk/results.json"
+check "not JSON: answered, accuracy 0" test "$(jq -c '[.summary[0].answered, .summary[0].mean_accuracy, .summary[0].errors]' "$J")" = '[1,0,0]'
+
+# --- exit 130 is documented
+run_cli 0 run --help
+check "--help documents 130" contains "$WORK/out" "130"
+check "the man page documents 130" grep -q "130" "$LLMT_SOURCE_DIR"/docs/man/llm-tester.1
+check "README documents 130" grep -q "130" "$LLMT_SOURCE_DIR/README.md"
+
+finish
