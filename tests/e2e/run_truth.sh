@@ -59,6 +59,35 @@ run_cli 0 run --tasks "$T" --models mock:rules --mock-rules "$WORK/junk.json" --
 J="$WORK/junk/results.json"
 check "not JSON: answered, accuracy 0" test "$(jq -c '[.summary[0].answered, .summary[0].mean_accuracy, .summary[0].errors]' "$J")" = '[1,0,0]'
 
+# --- money: cached answers are not money spent
+export LLMT_CACHE_DB="$WORK/cache.db"
+run_cli 0 run --tasks "$T" --models mock:noisy --seed 3 --cache readwrite --output "$WORK/c1" --no-history
+paid1=$(jq '.summary[0].total_cost_usd' "$WORK/c1/results.json")
+check "cache: the first run paid" test "$(jq -n "$paid1 > 0")" = true
+run_cli 0 run --tasks "$T" --models mock:noisy --seed 3 --cache read --budget 0.000001 --output "$WORK/c2" --no-history
+J="$WORK/c2/results.json"
+check "cache: every result cached" test "$(jq '[.results[] | select(.cached == true)] | length' "$J")" -eq 8
+check "cache: the original cost is kept" test "$(jq '[.results[] | .usage.cost_usd > 0] | all' "$J")" = true
+check "cache: saved equals the original cost" test "$(jq '[.results[] | .usage.saved_usd == .usage.cost_usd] | all' "$J")" = true
+check "cache: the run paid nothing" test "$(jq '.summary[0].total_cost_usd' "$J")" = 0
+check "cache: the saving is summarised" test "$(jq -n "$(jq '.summary[0].saved_usd' "$J") == $paid1")" = true
+check "cache: Total cost 0" contains "$WORK/out" 'Total cost: $0.000000 paid by this run'
+check "cache: the budget was not touched" test "$(jq '.summary[0].skipped' "$J")" -eq 0
+unset LLMT_CACHE_DB
+
+# --- costs update: a catalog price of -1 is unknown, not $0
+cat >"$WORK/catalog.json" <<'JSON'
+{"data": [{"id": "router/auto", "name": "Auto", "context_length": 1000,
+           "pricing": {"prompt": "-1", "completion": "-1"}}]}
+JSON
+mkdir -p "$WORK/proj" && echo '{"config_version": 2}' >"$WORK/proj/llm-tester.json"
+cat_provider=$(cd "$WORK/proj" && "$LLMT_BIN" costs update --from "$WORK/catalog.json" --dry-run 2>/dev/null | sed -n 's/^catalog of \([^:]*\):.*/\1/p')
+if [ -n "$cat_provider" ]; then
+    (cd "$WORK/proj" && "$LLMT_BIN" costs update -v --from "$WORK/catalog.json" --dry-run >"$WORK/out" 2>"$WORK/err")
+    check "costs update: -1 is unknown" contains "$WORK/out" "router/auto  price unknown"
+    check "costs update: no \$0 price" sh -c "! grep -q 'router/auto  in 0.0000' '$WORK/out'"
+fi
+
 # --- exit 130 is documented
 run_cli 0 run --help
 check "--help documents 130" contains "$WORK/out" "130"
