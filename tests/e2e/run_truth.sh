@@ -88,6 +88,15 @@ if [ -n "$cat_provider" ]; then
     check "costs update: no \$0 price" sh -c "! grep -q 'router/auto  in 0.0000' '$WORK/out'"
 fi
 
+# --- mock:noisy draws afresh for each --repeat
+run_cli 0 run --tasks "$T" --models mock:noisy --seed 11 --repeat 4 --output "$WORK/rep" --no-history
+check "noisy repeats differ" test "$(jq '[.results[] | {c: .case, a: .answer}] | group_by(.c) | map(map(.a) | unique | length) | max' "$WORK/rep/results.json")" -gt 1
+check "noisy repeats have a spread" test "$(jq '[.repeat_stats[].stddev_accuracy] | max > 0' "$WORK/rep/results.json")" = true
+run_cli 0 run --tasks "$T" --models mock:noisy --seed 11 --output "$WORK/rep1" --no-history
+check "the first repeat is the draw of the run seed" test \
+    "$(jq -c '[.results[] | select(.repeat == 0) | .answer]' "$WORK/rep/results.json")" = \
+    "$(jq -c '[.results[] | .answer]' "$WORK/rep1/results.json")"
+
 # --- exit 130 is documented
 run_cli 0 run --help
 check "--help documents 130" contains "$WORK/out" "130"
