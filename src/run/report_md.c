@@ -75,6 +75,34 @@ static void row(json_t *r, void *ud)
     llmt_buf_puts(b, " |\n");
 }
 
+/* The reply that gave no JSON, as a fenced block (a fence longer than any backtick run
+ * in it, so nothing inside can close it). */
+static void md_raw_reply(llmt_buf *b, const json_t *r)
+{
+    const char *raw = json_string_value(json_object_get(r, "raw_reply")), *p;
+    size_t run = 0, longest = 0, fence;
+    if (!raw)
+        return;
+    for (p = raw; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    fence = longest < 3 ? 3 : longest + 1;
+    llmt_buf_puts(b, "\nThe reply");
+    if (json_is_true(json_object_get(r, "raw_reply_truncated")))
+        llmt_buf_puts(b, " (truncated)");
+    llmt_buf_puts(b, ":\n\n");
+    for (run = 0; run < fence; run++)
+        llmt_buf_puts(b, "`");
+    llmt_buf_puts(b, "text\n");
+    llmt_buf_puts(b, raw);
+    llmt_buf_puts(b, "\n");
+    for (run = 0; run < fence; run++)
+        llmt_buf_puts(b, "`");
+    llmt_buf_puts(b, "\n");
+}
+
 static void lost_points(json_t *r, void *ud)
 {
     llmt_buf *b = ud;
@@ -126,6 +154,7 @@ static void lost_points(json_t *r, void *ud)
         llmt_buf_puts(b, "Every field lost its points: ");
         md_escape(b, json_string_value(json_object_get(r, "extraction_error")), 300);
         llmt_buf_puts(b, "\n");
+        md_raw_reply(b, r);
         return;
     }
     if (json_array_size(violations) && json_is_null(json_object_get(r, "error"))) {

@@ -249,6 +249,37 @@ static void put_attempts(obj *o, const llmt_attempts *as)
     llmt_json_put_raw(o->b, "]", 1);
 }
 
+char *llmt_raw_reply_text(const char *reply, bool *truncated)
+{
+    size_t n = strlen(reply), keep = n;
+    char *out;
+    *truncated = n > LLMT_RAW_REPLY_MAX;
+    if (*truncated) { /* back to the start of a character */
+        keep = LLMT_RAW_REPLY_MAX;
+        while (keep > 0 && ((unsigned char)reply[keep] & 0xC0) == 0x80)
+            keep--;
+    }
+    out = malloc(keep + sizeof LLMT_RAW_REPLY_MARK);
+    if (!out)
+        return NULL;
+    memcpy(out, reply, keep);
+    out[keep] = '\0';
+    llmt_utf8_scrub(out);
+    if (*truncated)
+        memcpy(out + strlen(out), LLMT_RAW_REPLY_MARK, sizeof LLMT_RAW_REPLY_MARK);
+    return out;
+}
+
+/* The reply itself when it gave no JSON: what the user needs to see why. */
+static void put_raw_reply(obj *o, const char *reply)
+{
+    bool truncated;
+    char *raw = llmt_raw_reply_text(reply, &truncated);
+    if (raw && STR(o, "raw_reply", raw) && truncated)
+        RAW(o, "raw_reply_truncated", "true");
+    free(raw);
+}
+
 bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e)
 {
     const llmt_response *resp = in->response;
@@ -319,6 +350,8 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         if (resp->model)
             STR(&o, "reply_model", resp->model);
         INT(&o, "raw_reply_chars", (long long)strlen(resp->text));
+        if (!answer)
+            put_raw_reply(&o, resp->text);
         if (resp->from_cache) {
             RAW(&o, "cached", "true");
             e->cached = true;

@@ -57,6 +57,9 @@ JSON
 run_cli 0 run --tasks "$T" --models mock:rules --mock-rules "$WORK/junk.json" --filter nurse \
     --output "$WORK/junk" --no-history
 J="$WORK/junk/results.json"
+check "not JSON: the raw reply is kept" \
+    test "$(jq -r '.raw_reply' "$WORK/junk/results.jsonl")" = "I cannot help with that."
+check "not JSON: report.md shows the reply" contains "$WORK/junk/report.md" "I cannot help with that."
 check "not JSON: answered, accuracy 0" test "$(jq -c '[.summary[0].answered, .summary[0].mean_accuracy, .summary[0].errors]' "$J")" = '[1,0,0]'
 
 # --- money: cached answers are not money spent

@@ -139,6 +139,14 @@ static json_t *ref_build(const llmt_result_input *in)
         if (resp->model)
             json_object_set_new(r, "reply_model", json_string(resp->model));
         json_object_set_new(r, "raw_reply_chars", json_integer((json_int_t)strlen(resp->text)));
+        if (!answer) {
+            bool cut;
+            char *raw = llmt_raw_reply_text(resp->text, &cut);
+            json_object_set_new(r, "raw_reply", json_string(raw));
+            if (cut && json_object_get(r, "raw_reply"))
+                json_object_set_new(r, "raw_reply_truncated", json_true());
+            free(raw);
+        }
         if (resp->from_cache)
             json_object_set_new(r, "cached", json_true());
     } else {
@@ -614,6 +622,60 @@ static void result_entry_values(void **state)
     fixture_free(&f);
 }
 
+/* A reply that is not JSON is kept (issue 13), cut at LLMT_RAW_REPLY_MAX with a mark. */
+static void result_keeps_raw_reply(void **state)
+{
+    fixture f;
+    llmt_result_input in;
+    llmt_summary_entry e;
+    llmt_response resp;
+    llmt_buf b = {0};
+    json_t *line, *raw;
+    char *big = malloc(LLMT_RAW_REPLY_MAX + 5000);
+    (void)state;
+    assert_non_null(big);
+    fixture_init(&f);
+    memset(&in, 0, sizeof in);
+    memset(&resp, 0, sizeof resp);
+    resp.text = (char *)"Sorry, I can't extract that: the text is \xc3\xa9mpty.";
+    resp.usage.cached_input_tokens = resp.usage.reasoning_tokens = -1;
+    in.task = "t";
+    in.case_name = "c";
+    in.provider = "p";
+    in.model = "m";
+    in.expected = f.expected;
+    in.scoring = &f.scoring;
+    in.response = &resp;
+    assert_true(llmt_result_write(&in, &b, &e));
+    line = J(b.data);
+    assert_string_equal(json_string_value(json_object_get(line, "raw_reply")), resp.text);
+    assert_null(json_object_get(line, "raw_reply_truncated"));
+    json_decref(line);
+
+    /* a long reply: its first LLMT_RAW_REPLY_MAX bytes (whole characters), then the mark */
+    memset(big, 'x', LLMT_RAW_REPLY_MAX + 4999);
+    memcpy(big + LLMT_RAW_REPLY_MAX - 1, "\xc3\xa9", 2); /* a character across the limit */
+    big[LLMT_RAW_REPLY_MAX + 4999] = '\0';
+    resp.text = big;
+    b.len = 0;
+    assert_true(llmt_result_write(&in, &b, &e));
+    line = J(b.data);
+    raw = json_object_get(line, "raw_reply");
+    assert_true(json_is_true(json_object_get(line, "raw_reply_truncated")));
+    assert_int_equal(json_string_length(raw), LLMT_RAW_REPLY_MAX - 1 + strlen(LLMT_RAW_REPLY_MARK));
+    assert_non_null(strstr(json_string_value(raw), LLMT_RAW_REPLY_MARK));
+    json_decref(line);
+
+    /* an answer that parses keeps no copy of the reply */
+    resp.text = (char *)"{\"name\":\"b\"}";
+    b.len = 0;
+    assert_true(llmt_result_write(&in, &b, &e));
+    assert_null(strstr(b.data, "raw_reply\""));
+    free(big);
+    llmt_buf_free(&b);
+    fixture_free(&f);
+}
+
 /* A sub-tree that cannot be printed fails the line and leaves the buffer as it was: here
  * the scorer's fields, which carry an expected value that is not UTF-8. */
 static void result_unprintable_rewinds(void **state)
@@ -707,6 +769,7 @@ int main(void)
         cmocka_unit_test(result_random_inputs_match_tree),
         cmocka_unit_test(result_entry_values),
         cmocka_unit_test(result_unprintable_rewinds),
+        cmocka_unit_test(result_keeps_raw_reply),
         cmocka_unit_test(jsonw_parts_match_dump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
