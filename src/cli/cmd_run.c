@@ -202,7 +202,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     const char *list_mode = NULL, *resume = NULL, *history = NULL, *label = NULL;
     const char *cache_mode_text = NULL, *cache_db = NULL;
     llmt_cache *cache = NULL;
-    bool no_history = false;
+    bool no_history = false, overwrite = false;
     cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0}, weights = {0};
     long repeat = 1, concurrency = 8, max_retries = 3;
     double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
@@ -238,6 +238,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
         {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
         {"resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &resume, NULL},
+        {"overwrite", 0, OPT_FLAG, NULL, "replace the results already in --output DIR (refused otherwise)", &overwrite, NULL},
         {"provider-limit", 0, OPT_STRINGS, "P:K=N,..", "override a provider's rate_limit: concurrency, rpm, tpm (0 = none)", &provider_limits, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;
@@ -468,6 +469,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         }
         print_estimate(estimate, (const char *const *)model_list, n_models);
         rc = CLI_EXIT_OK;
+        goto done;
+    }
+    if (output && !resume && !overwrite && cli_has_results(output)) {
+        cli_error("run: %s already holds results.jsonl; continue it with --resume %s, or replace it "
+                  "with --overwrite",
+                  output, output);
+        rc = CLI_EXIT_USAGE;
         goto done;
     }
     ui.on = !ctx->common.quiet && isatty(STDERR_FILENO);

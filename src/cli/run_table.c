@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "core/util.h"
 #include "llmt/error.h"
 
 #define MAX_ROWS 200
@@ -161,4 +162,12 @@ int cli_run_exit_status(const llmt_run_result *r, double min_accuracy)
     if (r->interrupted)
         rc = CLI_EXIT_INTERRUPTED; /* what a shell expects after Ctrl-C, results written */
     return rc;
+}
+
+bool cli_has_results(const char *dir)
+{
+    char *path = llmt_path_join(dir, "results.jsonl");
+    bool has = path && llmt_path_exists(path);
+    free(path);
+    return has;
 }

@@ -14,4 +14,7 @@ void cli_run_print_table(const llmt_run_result *r, const llmt_taskset *ts);
  * when a model's mean accuracy is below min_accuracy (>= 0); else 0. */
 int cli_run_exit_status(const llmt_run_result *r, double min_accuracy);
 
+/* Whether dir already holds a run's results.jsonl (a new run there would replace it). */
+bool cli_has_results(const char *dir);
+
 #endif

@@ -91,6 +91,25 @@ if [ -n "$cat_provider" ]; then
     check "costs update: no \$0 price" sh -c "! grep -q 'router/auto  in 0.0000' '$WORK/out'"
 fi
 
+# --- an output folder with results is not overwritten by accident
+run_cli 2 run --tasks "$T" --models mock:oracle --filter nurse --output "$WORK/junk" --no-history
+check "existing results: the folder is named" contains "$WORK/err" "$WORK/junk already holds results.jsonl"
+check "existing results: kept" test "$(jq -r '.raw_reply' "$WORK/junk/results.jsonl")" = "I cannot help with that."
+run_cli 0 run --tasks "$T" --models mock:oracle --filter nurse --output "$WORK/junk" --overwrite --no-history
+check "--overwrite replaces them" test "$(jq -r '.model' "$WORK/junk/results.jsonl")" = oracle
+
+# --- a source that is not UTF-8 is refused, naming the file, before the mock sees it
+mkdir -p "$WORK/u8/t/tests/sources" "$WORK/u8/t/tests/expected"
+echo '{"type":"object"}' >"$WORK/u8/t/schema.json"
+printf 'Caf\351 in Z\374rich\n' >"$WORK/u8/t/tests/sources/latin1.txt"
+echo '{"a":1}' >"$WORK/u8/t/tests/expected/latin1.json"
+echo 'fine' >"$WORK/u8/t/tests/sources/ok.txt"
+echo '{"a":1}' >"$WORK/u8/t/tests/expected/ok.json"
+run_cli 2 run --tasks "$WORK/u8" --models mock:oracle --output "$WORK/u8o" --no-history
+check "not UTF-8: the file is named" contains "$WORK/err" "tests/sources/latin1.txt: not valid UTF-8"
+check "not UTF-8: nothing answered it" test "$(jq -s '[.[] | select(.case == "latin1" and .answer != null)] | length' "$WORK/u8o/results.jsonl")" -eq 0
+check "not UTF-8: the other case ran" test "$(jq -s '[.[] | select(.case == "ok" and .accuracy == 100)] | length' "$WORK/u8o/results.jsonl")" -eq 1
+
 # --- mock:noisy draws afresh for each --repeat
 run_cli 0 run --tasks "$T" --models mock:noisy --seed 11 --repeat 4 --output "$WORK/rep" --no-history
 check "noisy repeats differ" test "$(jq '[.results[] | {c: .case, a: .answer}] | group_by(.c) | map(map(.a) | unique | length) | max' "$WORK/rep/results.json")" -gt 1
