@@ -965,15 +965,11 @@ typedef struct resume_ctx {
     bool write_failed;
 } resume_ctx;
 
+/* The task and case indices of a kept result in this run's task set. */
 static bool find_indices(const llmt_run_options *o, const char *task, const char *kase,
-                         const char *model_ref, unsigned *ti, unsigned *ci, unsigned *mi)
+                         unsigned *ti, unsigned *ci)
 {
     size_t i, j;
-    for (i = 0; i < o->n_models && strcmp(o->models[i], model_ref) != 0; i++)
-        ;
-    if (i == o->n_models)
-        return false;
-    *mi = (unsigned)i;
     for (i = 0; i < o->tasks->n_tasks; i++) {
         const llmt_task *t = &o->tasks->tasks[i];
         if (strcmp(t->name, task) != 0)
@@ -1011,7 +1007,10 @@ static void resume_line(json_t *r, void *ud)
     if (x->keep && !x->write_failed &&
         (json_dumpf(r, x->keep, JSON_COMPACT | JSON_ENSURE_ASCII) != 0 || fputc('\n', x->keep) == EOF))
         x->write_failed = true;
-    if (find_indices(x->rc->o, task, kase, ref, &ti, &ci, &mi) && (int)json_integer_value(rep) < x->rc->o->repeat) {
+    /* every kept result is summarised, whatever this invocation's model list or repeat
+     * count: the reports cover everything results.jsonl holds (a model no longer given
+     * gets its row after the others) */
+    if (find_indices(x->rc->o, task, kase, &ti, &ci) && llmt_summary_model_index(x->rc->summary, ref, &mi)) {
         llmt_summary_add(x->rc->summary, ti, ci, mi, r);
         x->rc->res->resumed++;
     }

@@ -110,6 +110,16 @@ check "not UTF-8: the file is named" contains "$WORK/err" "tests/sources/latin1.
 check "not UTF-8: nothing answered it" test "$(jq -s '[.[] | select(.case == "latin1" and .answer != null)] | length' "$WORK/u8o/results.jsonl")" -eq 0
 check "not UTF-8: the other case ran" test "$(jq -s '[.[] | select(.case == "ok" and .accuracy == 100)] | length' "$WORK/u8o/results.jsonl")" -eq 1
 
+# --- --resume with another model list: the summary covers every result
+run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 2 --output "$WORK/res" --no-history
+run_cli 0 run --tasks "$T" --models mock:rules --mock-rules "$WORK/junk.json" --resume "$WORK/res" --no-history
+J="$WORK/res/results.json"
+check "resume: every result in results.json" test "$(jq '.results | length' "$J")" -eq 24
+check "resume: the summary covers every model" \
+    test "$(jq -c '[.summary[] | [.model, .cases]] | sort' "$J")" = '[["mock:noisy",8],["mock:oracle",8],["mock:rules",8]]'
+check "resume: report.md too" test "$(grep -cE '^\| mock:(oracle|noisy|rules) \| 8 \|' "$WORK/res/report.md")" -eq 3
+check "resume: the table too" test "$(grep -cE '^mock:(oracle|noisy|rules) +8 ' "$WORK/out")" -eq 3
+
 # --- mock:noisy draws afresh for each --repeat
 run_cli 0 run --tasks "$T" --models mock:noisy --seed 11 --repeat 4 --output "$WORK/rep" --no-history
 check "noisy repeats differ" test "$(jq '[.results[] | {c: .case, a: .answer}] | group_by(.c) | map(map(.a) | unique | length) | max' "$WORK/rep/results.json")" -gt 1
