@@ -120,6 +120,31 @@ check "resume: the summary covers every model" \
 check "resume: report.md too" test "$(grep -cE '^\| mock:(oracle|noisy|rules) \| 8 \|' "$WORK/res/report.md")" -eq 3
 check "resume: the table too" test "$(grep -cE '^mock:(oracle|noisy|rules) +8 ' "$WORK/out")" -eq 3
 
+# --- history compare names models of one run only; recommend keeps unknown prices apart
+mkdir -p "$WORK/hp" && echo '{"config_version": 2}' >"$WORK/hp/llm-tester.json"
+(
+    cd "$WORK/hp" || exit 1
+    export LLMT_HISTORY_DB="$WORK/hp/h.db"
+    "$LLMT_BIN" models add mock mystery >/dev/null 2>&1 # no price: unknown
+    "$LLMT_BIN" run --tasks "$T" --models mock:oracle,mock:noisy,mock:mystery --seed 1 --output a >/dev/null 2>&1
+    "$LLMT_BIN" run --tasks "$T" --models mock:oracle,mock:rules --mock-rules "$WORK/junk.json" --output b >/dev/null 2>&1
+    "$LLMT_BIN" history compare previous latest --json >compare.json 2>&1
+    "$LLMT_BIN" history compare previous latest >compare.txt 2>&1
+    "$LLMT_BIN" recommend previous --json >rec.json 2>&1
+    "$LLMT_BIN" recommend previous >rec.txt 2>&1
+)
+check "compare: gone models listed" \
+    test "$(jq -c '[.models[] | select(.status == "gone") | .model] | sort' "$WORK/hp/compare.json")" = '["mock:mystery","mock:noisy"]'
+check "compare: new models listed" \
+    test "$(jq -c '[.models[] | select(.status == "new") | .model]' "$WORK/hp/compare.json")" = '["mock:rules"]'
+check "compare: the table says gone" contains "$WORK/hp/compare.txt" "(gone: only in A)"
+check "compare: the table says new" contains "$WORK/hp/compare.txt" "(new: only in B)"
+check "recommend: an unknown price is never on the front" \
+    test "$(jq '.models[] | select(.model == "mock:mystery") | [.pareto, .price_unknown, .cost_per_result_usd]' -c "$WORK/hp/rec.json")" = '[false,true,null]'
+check "recommend: the unknown price comes last" test "$(jq -r '.models[-1].model' "$WORK/hp/rec.json")" = mock:mystery
+check "recommend: oracle is on the front" test "$(jq '.models[] | select(.model == "mock:oracle") | .pareto' "$WORK/hp/rec.json")" = true
+check "recommend: the table says unknown" grep -qE 'mock:mystery .*unknown .*n/a \(price unknown\)' "$WORK/hp/rec.txt"
+
 # --- mock:noisy draws afresh for each --repeat
 run_cli 0 run --tasks "$T" --models mock:noisy --seed 11 --repeat 4 --output "$WORK/rep" --no-history
 check "noisy repeats differ" test "$(jq '[.results[] | {c: .case, a: .answer}] | group_by(.c) | map(map(.a) | unique | length) | max' "$WORK/rep/results.json")" -gt 1
