@@ -144,7 +144,7 @@ static void print_estimate(const llmt_run_estimate *e, const char *const *models
         unknown |= !e[i].cost_known;
     }
     printf("\nTotal: %zu calls, $%.6f - $%.6f%s (without retries and fallbacks; the upper bound "
-           "assumes every answer uses its whole output limit)\n",
+           "assumes every answer uses the whole output bound its request states)\n",
            calls, lo, hi, unknown ? " plus models without a price" : "");
 }
 

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "provider/call.h"
 #include "provider/manager_internal.h"
+#include "provider/tokens.h"
 #include "run/engine.h"
 #include "run/result.h"
 #include "score/validate.h"
@@ -325,6 +326,7 @@ typedef struct run_ctx {
         char *provider, *model; /* per model: its ref split once, not once per result */
     } *names;
     size_t *n_chain;
+    bool *reasoning;           /* per model: a model of its chain reasons (output room) */
     keyset done_keys;          /* results kept from --resume */
     /* cursor over tasks × cases × models × repeats */
     size_t ti, ci;
@@ -399,8 +401,25 @@ static case_ref *case_ref_load(llmt_case_dirs *dirs, const llmt_taskset *ts, siz
     return cr;
 }
 
+/* The output bound a request states (and the budget reserves): task.json's
+ * "max_output_tokens", else derived from the case's expected answer with a generous
+ * margin (four times its token estimate plus 512: an answer may be pretty-printed, carry
+ * extra keys or differ in length), plus room for reasoning when a model of the chain
+ * reasons. The call pipeline caps it at each model's own limit. */
+#define OUTPUT_BOUND_FACTOR 4
+#define OUTPUT_BOUND_SLACK 512
+#define REASONING_ROOM 8192
+
+static long output_bound(const llmt_task *t, const case_ref *cr, bool reasoning)
+{
+    long n = t->max_output_tokens > 0
+                 ? t->max_output_tokens
+                 : OUTPUT_BOUND_FACTOR * llmt_estimate_tokens(cr->data.expected_text) + OUTPUT_BOUND_SLACK;
+    return reasoning ? n + REASONING_ROOM : n;
+}
+
 static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *cr, uint64_t seed,
-                         int rep)
+                         int rep, bool reasoning)
 {
     memset(req, 0, sizeof(*req));
     req->version = LLMT_REQUEST_VERSION;
@@ -417,6 +436,7 @@ static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *
     req->case_id = cr->case_id;
     req->task_dir = t->dir;
     req->seed = seed + (uint64_t)rep * 7919u;
+    req->max_tokens = output_bound(t, cr, reasoning);
 }
 
 /* Chain of a model: itself, the model's `fallbacks`, the provider's, then --fallback;
@@ -452,6 +472,21 @@ static char **build_chain(llmt_manager *mgr, const llmt_run_options *o, const ch
     }
     *n = k;
     return v;
+}
+
+/* Whether a model of the chain is a reasoning model (its output bound needs room). */
+static bool chain_reasons(llmt_manager *mgr, char **chain, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        llmt_provider_entry *e;
+        const llmt_model_config *m;
+        llmt_error err;
+        if (llmt_call_resolve(llmt_manager_registry(mgr), chain[i], &e, &m, &err) == LLMT_OK &&
+            m->info.reasoning)
+            return true;
+    }
+    return false;
 }
 
 /* Scores, prints and summarises one result: printed straight into the pending lines
@@ -829,7 +864,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
         rj->mi = mi;
         rj->rep = rep;
         fill_request(&rj->job.req, &rc->o->tasks->tasks[rc->cur->ti], rc->cur,
-                     llmt_manager_opts(rc->mgr)->seed, rep);
+                     llmt_manager_opts(rc->mgr)->seed, rep, rc->reasoning[mi]);
         rj->job.chain = (const char *const *)rc->chains[mi];
         rj->job.n_chain = rc->n_chain[mi];
         rj->job.user = rj;
@@ -1080,7 +1115,8 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     rc->chains = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->chains));
     rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
     rc->names = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->names));
-    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names)
+    rc->reasoning = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->reasoning));
+    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names || !rc->reasoning)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     for (i = 0; i < o->n_models; i++) /* a ref without ':' leaves both NULL: "" in results */
         llmt_split_model_ref(o->models[i], &rc->names[i].provider, &rc->names[i].model, NULL);
@@ -1090,6 +1126,8 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
         rc->chains[i] = build_chain(mgr, o, o->models[i], &rc->n_chain[i]);
         if (!rc->chains[i])
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        else
+            rc->reasoning[i] = chain_reasons(mgr, rc->chains[i], rc->n_chain[i]);
     }
     return st;
 }
@@ -1110,6 +1148,7 @@ static void ctx_free(run_ctx *rc)
         free(rc->names[i].model);
     }
     free(rc->names);
+    free(rc->reasoning);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
     llmt_case_dirs_close(&rc->dirs);
@@ -1252,7 +1291,7 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
         est[mi].calls++;
         if (rc.cur->load_st != LLMT_OK)
             continue;
-        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep);
+        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep, rc.reasoning[mi]);
         st = llmt_engine_estimate(mgr, o->models[mi], &req, &lo, &hi, &known, &in, err);
         est[mi].input_tokens += in;
         est[mi].min_usd += lo;

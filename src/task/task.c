@@ -29,7 +29,7 @@ const char *llmt_file_mime_type(const char *path)
 static bool load_task_json(llmt_task *t, llmt_diags *diags)
 {
     static const char *const keys[] = {"config_version", "description", "prompt", "scoring",
-                                       "skip_fields", "models", "name", NULL};
+                                       "skip_fields", "models", "name", "max_output_tokens", NULL};
     char *path = llmt_path_join(t->dir, "task.json");
     llmt_jcheck c = {diags, path};
     size_t before = diags->errors;
@@ -47,6 +47,7 @@ static bool load_task_json(llmt_task *t, llmt_diags *diags)
         t->description = llmt_strdup(llmt_jc_string(&c, root, "", "description", false, NULL));
         t->default_prompt = llmt_strdup(llmt_jc_string(&c, root, "", "prompt", false, NULL));
         t->scoring = json_incref(llmt_jc_object(&c, root, "", "scoring", false));
+        t->max_output_tokens = llmt_jc_int(&c, root, "", "max_output_tokens", false, 0, 1);
         llmt_jc_array(&c, root, "", "skip_fields", false);
         t->task_json = json_incref(root);
     }

@@ -49,6 +49,16 @@ check "budget: no mean" test "$(jq '.summary[0].mean_accuracy' "$J")" = null
 check "budget: table shows -" grep -qE '^mock:oracle .* -  ' "$WORK/out"
 check "budget: report.md shows -" grep -qE '^\| mock:oracle \| 8 \| 0 \| 8 \| .*\| - \|' "$WORK/bud/report.md"
 
+# --- the budget reserves the bound each request states, not the model's whole limit:
+# 8 cases at ~$0.0003 each fit in $0.01 (each reserved $0.0099 before)
+run_cli 0 run --tasks "$T" --models mock:oracle --budget 0.01 --output "$WORK/bud2" --no-history
+check "budget 0.01: every case ran" test "$(jq '.summary[0].answered' "$WORK/bud2/results.json")" -eq 8
+mkdir -p "$WORK/mt" && cp -r "$T/job_ads" "$WORK/mt/" && echo '{"max_output_tokens": 100000}' >"$WORK/mt/job_ads/task.json"
+run_cli 0 run --tasks "$WORK/mt" --models mock:oracle --dry-run
+check "task.json max_output_tokens is the bound (capped at the model's 16384)" \
+    contains "$WORK/out" "mock:oracle                         4"
+check "dry run: 4 x 16384 output tokens at \$0.60/M" grep -qE '\$0\.0[0-9]+ - \$0\.0(39|40)' "$WORK/out"
+
 # --- a reply that is not JSON is the model's fault: 0 %, averaged in, no error
 cat >"$WORK/junk.json" <<'JSON'
 {"rules": [{"contains": "Nurse", "reply": "I cannot help with that.", "models": ["rules"]}],
