@@ -16,17 +16,8 @@ jq -n --argjson ans "$(ok "$(cat "$NURSE")")" --argjson small "$(ok '{"title":"x
   {path_contains: "/chat/completions", body_contains: "Sainte", reply: {body: $ans}},
   {path_contains: "/chat/completions", reply: {body: $small}}
 ]}' >"$WORK/script.json"
-"$FAKE_HTTP_SERVER" --script "$WORK/script.json" --log "$WORK/requests.jsonl" --port-file "$WORK/port" >/dev/null &
-pid=$!
+start_fake_http "$WORK/script.json"
 trap 'kill $pid 2>/dev/null; rm -rf "$WORK"' EXIT
-i=0
-while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-if [ ! -s "$WORK/port" ]; then
-    bad "fake-http-server did not start"
-    finish
-    exit 1
-fi
-base="http://127.0.0.1:$(cat "$WORK/port")"
 export OPENAI_API_KEY="sk-e2e-truth-1234"
 unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 requests() { if [ -f "$WORK/requests.jsonl" ]; then wc -l <"$WORK/requests.jsonl" | tr -d ' '; else echo 0; fi; }

@@ -622,6 +622,23 @@ static void result_entry_values(void **state)
     fixture_free(&f);
 }
 
+/* A one-attempt input of task t, case c, model p:m answering `text` (resp is filled). */
+static void simple_input(llmt_result_input *in, llmt_response *resp, const char *text,
+                         const json_t *expected, const llmt_score_options *scoring)
+{
+    memset(in, 0, sizeof(*in));
+    memset(resp, 0, sizeof(*resp));
+    resp->text = (char *)text;
+    resp->usage.cached_input_tokens = resp->usage.reasoning_tokens = -1;
+    in->task = "t";
+    in->case_name = "c";
+    in->provider = "p";
+    in->model = "m";
+    in->expected = expected;
+    in->scoring = scoring;
+    in->response = resp;
+}
+
 /* A reply that is not JSON is kept (issue 13), cut at LLMT_RAW_REPLY_MAX with a mark. */
 static void result_keeps_raw_reply(void **state)
 {
@@ -635,17 +652,7 @@ static void result_keeps_raw_reply(void **state)
     (void)state;
     assert_non_null(big);
     fixture_init(&f);
-    memset(&in, 0, sizeof in);
-    memset(&resp, 0, sizeof resp);
-    resp.text = (char *)"Sorry, I can't extract that: the text is \xc3\xa9mpty.";
-    resp.usage.cached_input_tokens = resp.usage.reasoning_tokens = -1;
-    in.task = "t";
-    in.case_name = "c";
-    in.provider = "p";
-    in.model = "m";
-    in.expected = f.expected;
-    in.scoring = &f.scoring;
-    in.response = &resp;
+    simple_input(&in, &resp, "Sorry, I can't extract that: the text is \xc3\xa9mpty.", f.expected, &f.scoring);
     assert_true(llmt_result_write(&in, &b, &e));
     line = J(b.data);
     assert_string_equal(json_string_value(json_object_get(line, "raw_reply")), resp.text);
@@ -689,17 +696,7 @@ static void result_unprintable_rewinds(void **state)
     (void)state;
     fixture_init(&f);
     assert_int_equal(json_object_set_new(bad, "name", json_stringn_nocheck("a\xff", 2)), 0);
-    memset(&in, 0, sizeof in);
-    memset(&resp, 0, sizeof resp);
-    resp.text = (char *)"{\"name\":\"b\"}";
-    resp.usage.cached_input_tokens = resp.usage.reasoning_tokens = -1;
-    in.task = "t";
-    in.case_name = "c";
-    in.provider = "p";
-    in.model = "m";
-    in.expected = bad;
-    in.scoring = &f.scoring;
-    in.response = &resp;
+    simple_input(&in, &resp, "{\"name\":\"b\"}", bad, &f.scoring);
     in.attempts = &f.attempts3;
     llmt_buf_puts(&b, "kept\n");
     assert_false(llmt_result_write(&in, &b, &e));
