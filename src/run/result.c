@@ -372,9 +372,13 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         else
             RAW(&o, "error", "null");
     }
-    acc = answer ? accuracy : 0.0;
+    /* an answer that breaks the schema is the model's fault: 0 %, like one that is not
+     * JSON; what its fields would have scored is kept beside it */
+    acc = answer && valid ? accuracy : 0.0;
     if (REAL(&o, "accuracy", acc))
         e->accuracy = acc;
+    if (answer && !valid && scored)
+        REAL(&o, "accuracy_if_valid", accuracy);
     RAW(&o, "valid", valid ? "true" : "false");
     e->valid = valid;
     ok = violations && TREE(&o, "violations", violations) && ok;

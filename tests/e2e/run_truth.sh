@@ -164,6 +164,25 @@ check "the first repeat is the draw of the run seed" test \
     "$(jq -c '[.results[] | select(.repeat == 0) | .answer]' "$WORK/rep/results.json")" = \
     "$(jq -c '[.results[] | .answer]' "$WORK/rep1/results.json")"
 
+# --- an answer that breaks the schema is the model's fault: 0 %, averaged in
+mkdir -p "$WORK/inv/t/tests/sources" "$WORK/inv/t/tests/expected"
+echo '{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"]}' \
+    >"$WORK/inv/t/schema.json"
+echo 'Ann is three.' >"$WORK/inv/t/tests/sources/ann.txt"
+echo '{"name":"Ann","age":3}' >"$WORK/inv/t/tests/expected/ann.json"
+echo 'Bob is four.' >"$WORK/inv/t/tests/sources/bob.txt"
+echo '{"name":"Bob","age":4}' >"$WORK/inv/t/tests/expected/bob.json"
+cat >"$WORK/inv.json" <<'JSON'
+{"rules": [{"contains": "Ann", "reply": {"name": "Ann", "age": "three"}},
+           {"contains": "Bob", "reply": {"name": "Bob", "age": 4}}]}
+JSON
+run_cli 0 run --tasks "$WORK/inv" --models mock:rules --mock-rules "$WORK/inv.json" --output "$WORK/invo" --no-history
+J="$WORK/invo/results.json"
+check "invalid answer: 0 %" test "$(jq '.results[] | select(.case == "ann") | .accuracy' "$J")" = 0
+check "invalid answer: what its fields scored is kept" \
+    test "$(jq '.results[] | select(.case == "ann") | .accuracy_if_valid' "$J")" = 50
+check "invalid answer: averaged in as 0" test "$(jq -c '[.summary[0].answered, .summary[0].mean_accuracy]' "$J")" = '[2,50]'
+
 # --- exit 130 is documented
 run_cli 0 run --help
 check "--help documents 130" contains "$WORK/out" "130"

@@ -158,7 +158,9 @@ static json_t *ref_build(const llmt_result_input *in)
         json_object_set_new(r, "latency_ms", json_real(in->latency_ms));
         json_object_set_new(r, "error", in->error ? ref_error_json(in->error) : json_null());
     }
-    json_object_set_new(r, "accuracy", json_real(answer ? sr.accuracy : 0.0));
+    json_object_set_new(r, "accuracy", json_real(answer && valid ? sr.accuracy : 0.0));
+    if (answer && !valid && sr.fields)
+        json_object_set_new(r, "accuracy_if_valid", json_real(sr.accuracy));
     json_object_set_new(r, "valid", json_boolean(valid));
     json_object_set_new(r, "violations", violations);
     json_object_set_new(r, "extraction", json_string(llmt_extract_method_name(method)));
