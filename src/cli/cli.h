@@ -12,7 +12,8 @@ enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_GATE = 1,      /* a --min-accuracy gate failed */
     CLI_EXIT_USAGE = 2,     /* usage or configuration error */
-    CLI_EXIT_PROVIDER = 3   /* provider errors prevented completion */
+    CLI_EXIT_PROVIDER = 3,  /* provider errors prevented completion */
+    CLI_EXIT_INTERRUPTED = 130 /* 128 + SIGINT: the run was interrupted (also after SIGTERM) */
 };
 
 typedef enum { OPT_FLAG, OPT_COUNT, OPT_STRING, OPT_STRINGS, OPT_LONG, OPT_DOUBLE } cli_opt_kind;

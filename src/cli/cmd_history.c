@@ -16,24 +16,49 @@ char *cli_history_path(const char *explicit_path)
     return llmt_history_default_path(".");
 }
 
+/* A percentage, or "-" for a model without answers (null). */
+static const char *pct_cell(char *buf, size_t n, const json_t *v)
+{
+    if (!json_is_number(v))
+        return "-";
+    snprintf(buf, n, "%.2f%%", json_number_value(v));
+    return buf;
+}
+
+static const char *pareto_cell(const json_t *m)
+{
+    if (json_is_true(json_object_get(m, "price_unknown")))
+        return "  n/a (price unknown)";
+    if (!json_is_number(json_object_get(m, "mean_accuracy")))
+        return "  n/a (no answers)";
+    return json_is_true(json_object_get(m, "pareto")) ? "  yes" : "  -";
+}
+
 static void print_models(json_t *models, bool with_pareto)
 {
     json_t *m;
     size_t i;
-    printf("  %-28s %7s %6s %6s %9s %8s %12s %10s%s\n", "MODEL", "RESULTS", "ERRORS", "VALID",
+    printf("  %-28s %7s %6s %6s %9s %8s %14s %10s%s\n", "MODEL", "RESULTS", "ERRORS", "VALID",
            "ACCURACY", "STDDEV", "COST", "LATENCY", with_pareto ? "  PARETO" : "");
     json_array_foreach(models, i, m) {
-        printf("  %-28.28s %7lld %6lld %6lld %8.2f%% %8.2f %s$%.6f %8.0fms%s\n",
+        json_t *mean = json_object_get(m, "mean_accuracy"), *lat = json_object_get(m, "mean_latency_ms");
+        char acc[16], sd[16], cost[32], latency[24];
+        snprintf(sd, sizeof sd, "%.2f", json_number_value(json_object_get(m, "stddev_accuracy")));
+        snprintf(latency, sizeof latency, "%.0fms", json_number_value(lat));
+        /* an unknown price is unknown, never $0: the known part is a lower bound */
+        if (json_is_true(json_object_get(m, "cost_complete")))
+            snprintf(cost, sizeof cost, "$%.6f", json_number_value(json_object_get(m, "cost_usd")));
+        else if (json_number_value(json_object_get(m, "cost_usd")) > 0)
+            snprintf(cost, sizeof cost, ">=$%.6f", json_number_value(json_object_get(m, "cost_usd")));
+        else
+            snprintf(cost, sizeof cost, "unknown");
+        printf("  %-28.28s %7lld %6lld %6lld %9s %8s %14s %10s%s\n",
                json_string_value(json_object_get(m, "model")),
                (long long)json_integer_value(json_object_get(m, "results")),
                (long long)json_integer_value(json_object_get(m, "errors")),
-               (long long)json_integer_value(json_object_get(m, "valid")),
-               json_number_value(json_object_get(m, "mean_accuracy")),
-               json_number_value(json_object_get(m, "stddev_accuracy")),
-               json_is_true(json_object_get(m, "cost_complete")) ? "  " : ">=",
-               json_number_value(json_object_get(m, "cost_usd")),
-               json_number_value(json_object_get(m, "mean_latency_ms")),
-               with_pareto ? (json_is_true(json_object_get(m, "pareto")) ? "  yes" : "  -") : "");
+               (long long)json_integer_value(json_object_get(m, "valid")), pct_cell(acc, sizeof acc, mean),
+               json_is_number(mean) ? sd : "-", cost, json_is_number(lat) ? latency : "-",
+               with_pareto ? pareto_cell(m) : "");
     }
 }
 
@@ -126,14 +151,25 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
                    "COST DELTA");
             json_array_foreach(json_object_get(out, "models"), i, x) {
                 json_t *ma = json_object_get(x, "a"), *mb = json_object_get(x, "b");
-                if (json_is_null(ma))
-                    printf("%-28.28s %10s %9.2f%% %9s %12s\n", json_string_value(json_object_get(x, "model")),
-                           "(new)", json_number_value(json_object_get(mb, "mean_accuracy")), "", "");
-                else
-                    printf("%-28.28s %9.2f%% %9.2f%% %+8.2f %+12.6f\n",
+                const char *status = json_string_value(json_object_get(x, "status"));
+                char acc_a[16], acc_b[16];
+                if (status && strcmp(status, "gone") == 0)
+                    printf("%-28.28s %10s %10s %9s %12s  (gone: only in A)\n",
                            json_string_value(json_object_get(x, "model")),
-                           json_number_value(json_object_get(ma, "mean_accuracy")),
-                           json_number_value(json_object_get(mb, "mean_accuracy")),
+                           pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")), "-", "", "");
+                else if (json_is_null(ma))
+                    printf("%-28.28s %10s %10s %9s %12s  (new: only in B)\n",
+                           json_string_value(json_object_get(x, "model")), "-",
+                           pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")), "", "");
+                else if (!json_is_number(json_object_get(x, "delta_accuracy")))
+                    printf("%-28.28s %10s %10s %9s %+12.6f\n", json_string_value(json_object_get(x, "model")),
+                           pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")),
+                           pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")), "-",
+                           json_number_value(json_object_get(x, "delta_cost")));
+                else
+                    printf("%-28.28s %10s %10s %+8.2f %+12.6f\n", json_string_value(json_object_get(x, "model")),
+                           pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")),
+                           pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")),
                            json_number_value(json_object_get(x, "delta_accuracy")),
                            json_number_value(json_object_get(x, "delta_cost")));
             }
@@ -182,7 +218,8 @@ int cmd_recommend(cli_ctx *ctx, int argc, char **argv)
         print_json(out);
     } else {
         printf("Run %s: models by accuracy; PARETO = no other model is both at least as accurate\n"
-               "and at most as expensive per result.\n\n",
+               "and at most as expensive per result. A model whose price is unknown is listed\n"
+               "after the others and is never on the front.\n\n",
                json_string_value(json_object_get(out, "run_id")));
         print_models(json_object_get(out, "models"), true);
     }

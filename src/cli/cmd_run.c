@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/run_optimize.h"
+#include "cli/run_table.h"
 #include "core/util.h"
 #include "provider/manager_internal.h"
 #include "run/runner.h"
@@ -24,13 +25,11 @@ static const cli_command *self(void)
  * exit at once; results.jsonl is flushed line by line, so it stays valid. */
 static volatile sig_atomic_t run_interrupts;
 
-enum { CLI_EXIT_INTERRUPTED = 130 }; /* 128 + SIGINT, also after SIGTERM */
-
 static void on_signal(int sig)
 {
     (void)sig;
     if (run_interrupts)
-        _exit(130);
+        _exit(CLI_EXIT_INTERRUPTED);
     run_interrupts = 1;
 }
 
@@ -166,67 +165,8 @@ static void print_estimate(const llmt_run_estimate *e, const char *const *models
         unknown |= !e[i].cost_known;
     }
     printf("\nTotal: %zu calls, $%.6f - $%.6f%s (without retries and fallbacks; the upper bound "
-           "assumes every answer uses its whole output limit)\n",
+           "assumes every answer uses the whole output bound its request states)\n",
            calls, lo, hi, unknown ? " plus models without a price" : "");
-}
-
-static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt_taskset *ts,
-                        const char *const *models)
-{
-    size_t i;
-    const size_t max_rows = 200;
-    (void)ctx;
-    if (r->summary.n_rows <= max_rows) {
-        printf("%-22s %-28s %-18s %9s %6s %8s %11s %9s\n", "TASK", "CASE", "MODEL", "ACCURACY",
-               "VALID", "TOKENS", "COST", "LATENCY");
-        for (i = 0; i < r->summary.n_rows; i++) {
-            const llmt_result_row *row = &r->summary.rows[i];
-            const llmt_task *t = &ts->tasks[row->task];
-            char cost[32];
-            if (row->cost_known)
-                snprintf(cost, sizeof cost, "$%.6f", row->cost_usd);
-            else
-                snprintf(cost, sizeof cost, "unknown");
-            printf("%-22.22s %-28.28s %-18.18s %8.2f%% %6s %8ld %11s %7.0fms%s%s\n", t->name,
-                   t->cases[row->kase].name, models[row->model], row->accuracy,
-                   row->valid ? "yes" : "no", row->tokens, cost, row->latency_ms,
-                   row->failed ? "  error: " : "", row->failed ? row->error_class : "");
-        }
-        putchar('\n');
-    } else {
-        printf("(%zu results; per-result rows are in the output files)\n\n", r->summary.n_rows);
-    }
-    if (llmt_summary_max_repeats(&r->summary) > 1) {
-        llmt_case_stats *cs = NULL;
-        size_t n = 0;
-        if (llmt_summary_case_stats(&r->summary, &cs, &n) && n <= max_rows) {
-            printf("%-22s %-22s %-18s %4s %8s %7s %7s %7s %9s %8s\n", "TASK", "CASE", "MODEL", "RUNS",
-                   "ACC MEAN", "STDDEV", "MIN", "MAX", "LAT MEAN", "STDDEV");
-            for (i = 0; i < n; i++) {
-                const llmt_case_stats *c = &cs[i];
-                const llmt_task *t = &ts->tasks[c->task];
-                printf("%-22.22s %-22.22s %-18.18s %4zu %7.2f%% %7.2f %7.2f %7.2f %7.0fms %6.0fms\n",
-                       t->name, t->cases[c->kase].name, models[c->model], c->n, c->acc_mean,
-                       c->acc_stddev, c->acc_min, c->acc_max, c->lat_mean, c->lat_stddev);
-            }
-            putchar('\n');
-        }
-        free(cs);
-    }
-    printf("%-24s %6s %6s %6s %6s %9s %8s %10s %12s %10s\n", "MODEL", "CASES", "ERRORS", "VALID",
-           "1ST-OK", "ACCURACY", "STDDEV", "TOKENS", "COST", "LATENCY");
-    for (i = 0; i < r->summary.n_models; i++) {
-        const llmt_model_summary *m = &r->summary.models[i];
-        printf("%-24.24s %6zu %6zu %5.0f%% %5.0f%% %8.2f%% %8.2f %10ld %s$%.6f %8.0fms\n", m->model_ref,
-               m->results, m->errors,
-               m->results ? 100.0 * (double)m->valid / (double)m->results : 0.0,
-               m->results ? 100.0 * (double)m->first_attempt_valid / (double)m->results : 0.0,
-               llmt_summary_mean(m->acc_sum, m->results),
-               llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->results),
-               m->input_tokens + m->output_tokens, m->cost_unknown ? ">=" : "  ", m->cost_usd,
-               llmt_summary_mean(m->latency_sum, m->results));
-    }
-    printf("\nTotal cost: $%.6f\n", r->summary.total_cost);
 }
 
 /* Which models run for which task, from the project config's "tasks": a task with
@@ -283,7 +223,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     const char *list_mode = NULL, *resume = NULL, *history = NULL, *label = NULL;
     const char *cache_mode_text = NULL, *cache_db = NULL;
     llmt_cache *cache = NULL;
-    bool no_history = false;
+    bool no_history = false, overwrite = false;
     cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0}, weights = {0};
     long repeat = 1, concurrency = 8, max_retries = 3;
     double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
@@ -320,6 +260,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
         {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
         {"resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &resume, NULL},
+        {"overwrite", 0, OPT_FLAG, NULL, "replace the results already in --output DIR (refused otherwise)", &overwrite, NULL},
         {"provider-limit", 0, OPT_STRINGS, "P:K=N,..", "override a provider's rate_limit: concurrency, rpm, tpm (0 = none)", &provider_limits, NULL},
         CLI_OPTIMIZE_OPTIONS(optimize),
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
@@ -557,6 +498,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         rc = CLI_EXIT_OK;
         goto done;
     }
+    if (output && !resume && !overwrite && cli_has_results(output)) {
+        cli_error("run: %s already holds results.jsonl; continue it with --resume %s, or replace it "
+                  "with --overwrite",
+                  output, output);
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
     ui.on = !ctx->common.quiet && isatty(STDERR_FILENO);
     ro.progress = show_progress;
     ro.progress_ud = &ui;
@@ -598,7 +546,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     }
     if (resume && rr.planned == 0)
         printf("Nothing left to run in %s; the reports were rewritten.\n\n", resume);
-    print_table(ctx, &rr, &ts, (const char *const *)model_list);
+    cli_run_print_table(&rr, &ts);
     if (!no_history)
         record_history(history, label, &rr);
     if (rr.output_dir)
@@ -606,45 +554,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     if (optimize.on && !rr.interrupted && rr.output_dir &&
         (rc = cli_optimize_after(ctx, &optimize, mgr, &ro, rr.output_dir)) != 0)
         goto done;
-    rc = CLI_EXIT_OK;
-    for (i = 0; i < rr.summary.n_models; i++) {
-        const llmt_model_summary *m = &rr.summary.models[i];
-        /* a model no task ran (its tasks are elsewhere or disabled) made no call */
-        if (m->results > 0 && m->errors == m->results) {
-            cli_error("run: every call to %s failed", m->model_ref);
-            rc = CLI_EXIT_PROVIDER;
-        }
-    }
-    {
-        /* a case whose files cannot be read or parsed is the user's input to fix, not a
-         * provider failure: exit 2, as for any other bad input */
-        size_t input_errors = 0;
-        for (i = 0; i < rr.summary.n_errors; i++) {
-            llmt_status cls;
-            if (llmt_status_from_name(rr.summary.errors[i].error_class, &cls) &&
-                (cls == LLMT_E_PARSE || cls == LLMT_E_IO))
-                input_errors += rr.summary.errors[i].count;
-        }
-        if (input_errors) {
-            cli_error("run: %zu result(s) failed on unreadable case files (named above); nothing "
-                      "was sent for them",
-                      input_errors);
-            rc = CLI_EXIT_USAGE;
-        }
-    }
-    if (rc == CLI_EXIT_OK && min_accuracy >= 0) {
-        for (i = 0; i < rr.summary.n_models; i++) {
-            const llmt_model_summary *m = &rr.summary.models[i];
-            double mean = llmt_summary_mean(m->acc_sum, m->results);
-            if (mean < min_accuracy) {
-                fprintf(stderr, "llm-tester: gate: %s mean accuracy %.2f%% is below --min-accuracy %.2f%%\n",
-                        m->model_ref, mean, min_accuracy);
-                rc = CLI_EXIT_GATE;
-            }
-        }
-    }
-    if (rr.interrupted)
-        rc = CLI_EXIT_INTERRUPTED; /* what a shell expects after Ctrl-C, results written */
+    rc = cli_run_exit_status(&rr, min_accuracy);
 done:
     if (signals_installed) {
         sigaction(SIGINT, &old_int, NULL);

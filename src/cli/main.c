@@ -21,7 +21,9 @@ const cli_command cli_commands[] = {
      "goes to stdout; with --output DIR, results.jsonl (streamed), results.json and\n"
      "report.md are written there.\n\n"
      "Exit status: 0 all good; 1 a --min-accuracy gate failed; 2 usage or configuration\n"
-     "error; 3 provider errors prevented completion.",
+     "error; 3 a case x model has no answer from the model under test (an error after\n"
+     "retries, an answer only a fallback gave, a --budget skip); 130 interrupted (Ctrl-C\n"
+     "or SIGTERM: what finished is written, --resume DIR continues).",
      "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
      "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n"

@@ -164,28 +164,28 @@ static void json_item(llmt_buf *b, size_t *n, const char *line, size_t len)
     llmt_buf_append(b, line, len);
 }
 
-static void json_tail(llmt_buf *b, size_t n, const llmt_summary *s)
+/* `,\n  "name": ` and v (stolen) printed with indentation. */
+static void json_member(llmt_buf *b, const char *name, json_t *v)
 {
-    json_t *summary = llmt_summary_json(s);
-    char *text = json_dumps(summary, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    llmt_buf_puts(b, n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
+    char *text = v ? json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+    llmt_buf_printf(b, ",\n  \"%s\": ", name);
     if (!text)
         b->oom = true;
     else
         llmt_buf_puts(b, text);
     free(text);
-    json_decref(summary);
-    if (llmt_summary_max_repeats(s) > 1) {
-        json_t *cases = llmt_summary_cases_json(s);
-        text = json_dumps(cases, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        llmt_buf_puts(b, ",\n  \"repeat_stats\": ");
-        if (!text)
-            b->oom = true;
-        else
-            llmt_buf_puts(b, text);
-        free(text);
-        json_decref(cases);
-    }
+    json_decref(v);
+}
+
+static void json_tail(llmt_buf *b, size_t n, const llmt_summary *s)
+{
+    llmt_buf_puts(b, n ? "\n  ]" : "]");
+    json_member(b, "summary", llmt_summary_json(s));
+    /* the answers fallbacks gave, summarised under the model that gave them */
+    if (s->n_fallbacks)
+        json_member(b, "fallback_summary", llmt_summary_fallback_json(s));
+    if (llmt_summary_max_repeats(s) > 1)
+        json_member(b, "repeat_stats", llmt_summary_cases_json(s));
     llmt_buf_puts(b, "\n}\n");
 }
 

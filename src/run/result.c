@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/jsonw.h"
+#include "core/utf8.h"
 #include "score/extract.h"
 
 static const char *structured_mode_name(llmt_structured_mode m)
@@ -145,6 +146,7 @@ typedef struct usage_vals {
     long cached, reasoning; /* < 0: not printed */
     bool cost_null;
     double cost;
+    double saved;           /* > 0: the part of cost taken from the cache, not paid now */
 } usage_vals;
 
 static void put_usage(obj *o, const usage_vals *u, llmt_summary_entry *e)
@@ -163,6 +165,8 @@ static void put_usage(obj *o, const usage_vals *u, llmt_summary_entry *e)
     else if (REAL(&uo, "cost_usd", u->cost)) {
         e->cost_known = true;
         e->cost_usd = u->cost;
+        if (u->saved > 0 && REAL(&uo, "saved_usd", u->saved))
+            e->saved_usd = u->saved;
     }
     llmt_json_put_raw(o->b, "}", 1);
     e->input_tokens = (long)u->input;
@@ -178,6 +182,34 @@ static void put_default_answerer(obj *o, const llmt_result_input *in, llmt_summa
         e->answered_by_model = in->model;
     }
     free(ref);
+}
+
+/* Whether ref is "provider:model". */
+static bool is_ref(const char *ref, const char *provider, const char *model)
+{
+    size_t n = strlen(provider);
+    return strncmp(ref, provider, n) == 0 && ref[n] == ':' && strcmp(ref + n + 1, model) == 0;
+}
+
+/* An answer given by a fallback: "fallback": true, and the last failure of the model
+ * under test goes into *e (the class its row counts the case under). */
+static void put_fallback(obj *o, const llmt_result_input *in, llmt_summary_entry *e)
+{
+    unsigned i;
+    if (!in->answered_by || is_ref(in->answered_by, in->provider, in->model))
+        return;
+    RAW(o, "fallback", "true");
+    for (i = 0; in->attempts && i < in->attempts->n; i++) {
+        const llmt_attempt *a = &in->attempts->v[i];
+        if (a->status != LLMT_OK && a->model && is_ref(a->model, in->provider, in->model)) {
+            e->primary_class = llmt_status_name(a->status);
+            /* as a reader of the line sees it: a message that is not UTF-8 is left out */
+            e->primary_message = a->message && llmt_utf8_invalid_at(a->message, strlen(a->message)) ==
+                                                   strlen(a->message)
+                                     ? a->message
+                                     : NULL;
+        }
+    }
 }
 
 /* "attempts":[{model, class, latency_ms, http_status, [message], usage, [cached]}], as
@@ -215,6 +247,37 @@ static void put_attempts(obj *o, const llmt_attempts *as)
         llmt_json_put_raw(o->b, "}", 1);
     }
     llmt_json_put_raw(o->b, "]", 1);
+}
+
+char *llmt_raw_reply_text(const char *reply, bool *truncated)
+{
+    size_t n = strlen(reply), keep = n;
+    char *out;
+    *truncated = n > LLMT_RAW_REPLY_MAX;
+    if (*truncated) { /* back to the start of a character */
+        keep = LLMT_RAW_REPLY_MAX;
+        while (keep > 0 && ((unsigned char)reply[keep] & 0xC0) == 0x80)
+            keep--;
+    }
+    out = malloc(keep + sizeof LLMT_RAW_REPLY_MARK);
+    if (!out)
+        return NULL;
+    memcpy(out, reply, keep);
+    out[keep] = '\0';
+    llmt_utf8_scrub(out);
+    if (*truncated)
+        memcpy(out + strlen(out), LLMT_RAW_REPLY_MARK, sizeof LLMT_RAW_REPLY_MARK);
+    return out;
+}
+
+/* The reply itself when it gave no JSON: what the user needs to see why. */
+static void put_raw_reply(obj *o, const char *reply)
+{
+    bool truncated;
+    char *raw = llmt_raw_reply_text(reply, &truncated);
+    if (raw && STR(o, "raw_reply", raw) && truncated)
+        RAW(o, "raw_reply_truncated", "true");
+    free(raw);
 }
 
 bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e)
@@ -273,6 +336,9 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         u.reasoning = resp->usage.reasoning_tokens;
         u.cost_null = in->has_totals ? !in->cost_total_known : !resp->cost_known;
         u.cost = in->has_totals ? in->cost_total : resp->cost_usd;
+        /* a cached answer was paid for by the run that first asked: keep its price, and
+         * say how much of it this run did not pay */
+        u.saved = resp->from_cache && resp->cost_known ? resp->cost_usd : 0;
         if (REAL(&o, "latency_ms", resp->latency_ms))
             e->latency_ms = resp->latency_ms;
         RAW(&o, "error", "null");
@@ -285,13 +351,19 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
             RAW(&o, "schema_relaxed", resp->schema_relaxed);
         if (!in->answered_by)
             put_default_answerer(&o, in, e);
-        else if (STR(&o, "answered_by", in->answered_by))
+        else if (STR(&o, "answered_by", in->answered_by)) {
             e->answered_by = in->answered_by;
+            put_fallback(&o, in, e);
+        }
         if (resp->model)
             STR(&o, "reply_model", resp->model);
         INT(&o, "raw_reply_chars", (long long)strlen(resp->text));
-        if (resp->from_cache)
+        if (!answer)
+            put_raw_reply(&o, resp->text);
+        if (resp->from_cache) {
             RAW(&o, "cached", "true");
+            e->cached = true;
+        }
     } else {
         /* failed attempts can still have been billed (a retried reply, a fallback) */
         u.input = in->has_totals ? in->usage_total.input_tokens : 0;
@@ -299,6 +371,7 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         u.cached = u.reasoning = -1;
         u.cost_null = in->has_totals && !in->cost_total_known;
         u.cost = in->has_totals ? in->cost_total : 0;
+        u.saved = 0;
         RAW(&o, "answered_by", "null");
         if (REAL(&o, "latency_ms", in->latency_ms))
             e->latency_ms = in->latency_ms;
@@ -307,9 +380,13 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         else
             RAW(&o, "error", "null");
     }
-    acc = answer ? accuracy : 0.0;
+    /* an answer that breaks the schema is the model's fault: 0 %, like one that is not
+     * JSON; what its fields would have scored is kept beside it */
+    acc = answer && valid ? accuracy : 0.0;
     if (REAL(&o, "accuracy", acc))
         e->accuracy = acc;
+    if (answer && !valid && scored)
+        REAL(&o, "accuracy_if_valid", accuracy);
     RAW(&o, "valid", valid ? "true" : "false");
     e->valid = valid;
     ok = violations && TREE(&o, "violations", violations) && ok;

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "provider/call.h"
 #include "provider/manager_internal.h"
+#include "provider/tokens.h"
 #include "run/engine.h"
 #include "run/result.h"
 #include "score/validate.h"
@@ -309,6 +310,7 @@ typedef struct run_ctx {
         char *provider, *model; /* per model: its ref split once, not once per result */
     } *names;
     size_t *n_chain;
+    bool *reasoning;           /* per model: a model of its chain reasons (output room) */
     keyset done_keys;          /* results kept from --resume */
     /* cursor over tasks × cases × models × repeats */
     size_t ti, ci;
@@ -383,8 +385,25 @@ static case_ref *case_ref_load(llmt_case_dirs *dirs, const llmt_taskset *ts, siz
     return cr;
 }
 
+/* The output bound a request states (and the budget reserves): task.json's
+ * "max_output_tokens", else derived from the case's expected answer with a generous
+ * margin (four times its token estimate plus 512: an answer may be pretty-printed, carry
+ * extra keys or differ in length), plus room for reasoning when a model of the chain
+ * reasons. The call pipeline caps it at each model's own limit. */
+#define OUTPUT_BOUND_FACTOR 4
+#define OUTPUT_BOUND_SLACK 512
+#define REASONING_ROOM 8192
+
+static long output_bound(const llmt_task *t, const case_ref *cr, bool reasoning)
+{
+    long n = t->max_output_tokens > 0
+                 ? t->max_output_tokens
+                 : OUTPUT_BOUND_FACTOR * llmt_estimate_tokens(cr->data.expected_text) + OUTPUT_BOUND_SLACK;
+    return reasoning ? n + REASONING_ROOM : n;
+}
+
 static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *cr, uint64_t seed,
-                         int rep)
+                         int rep, bool reasoning)
 {
     memset(req, 0, sizeof(*req));
     req->version = LLMT_REQUEST_VERSION;
@@ -401,6 +420,7 @@ static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *
     req->case_id = cr->case_id;
     req->task_dir = t->dir;
     req->seed = seed + (uint64_t)rep * 7919u;
+    req->max_tokens = output_bound(t, cr, reasoning);
 }
 
 /* Chain of a model: itself, the model's `fallbacks`, the provider's, then --fallback;
@@ -436,6 +456,21 @@ static char **build_chain(llmt_manager *mgr, const llmt_run_options *o, const ch
     }
     *n = k;
     return v;
+}
+
+/* Whether a model of the chain is a reasoning model (its output bound needs room). */
+static bool chain_reasons(llmt_manager *mgr, char **chain, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        llmt_provider_entry *e;
+        const llmt_model_config *m;
+        llmt_error err;
+        if (llmt_call_resolve(llmt_manager_registry(mgr), chain[i], &e, &m, &err) == LLMT_OK &&
+            m->info.reasoning)
+            return true;
+    }
+    return false;
 }
 
 /* Scores, prints and summarises one result: printed straight into the pending lines
@@ -814,7 +849,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
         rj->mi = mi;
         rj->rep = rep;
         fill_request(&rj->job.req, &rc->o->tasks->tasks[rc->cur->ti], rc->cur,
-                     llmt_manager_opts(rc->mgr)->seed, rep);
+                     llmt_manager_opts(rc->mgr)->seed, rep, rc->reasoning[mi]);
         rj->job.chain = (const char *const *)rc->chains[mi];
         rj->job.n_chain = rc->n_chain[mi];
         rj->job.user = rj;
@@ -950,15 +985,11 @@ typedef struct resume_ctx {
     bool write_failed;
 } resume_ctx;
 
+/* The task and case indices of a kept result in this run's task set. */
 static bool find_indices(const llmt_run_options *o, const char *task, const char *kase,
-                         const char *model_ref, unsigned *ti, unsigned *ci, unsigned *mi)
+                         unsigned *ti, unsigned *ci)
 {
     size_t i, j;
-    for (i = 0; i < o->n_models && strcmp(o->models[i], model_ref) != 0; i++)
-        ;
-    if (i == o->n_models)
-        return false;
-    *mi = (unsigned)i;
     for (i = 0; i < o->tasks->n_tasks; i++) {
         const llmt_task *t = &o->tasks->tasks[i];
         if (strcmp(t->name, task) != 0)
@@ -996,7 +1027,10 @@ static void resume_line(json_t *r, void *ud)
     if (x->keep && !x->write_failed &&
         (json_dumpf(r, x->keep, JSON_COMPACT | JSON_ENSURE_ASCII) != 0 || fputc('\n', x->keep) == EOF))
         x->write_failed = true;
-    if (find_indices(x->rc->o, task, kase, ref, &ti, &ci, &mi) && (int)json_integer_value(rep) < x->rc->o->repeat) {
+    /* every kept result is summarised, whatever this invocation's model list or repeat
+     * count: the reports cover everything results.jsonl holds (a model no longer given
+     * gets its row after the others) */
+    if (find_indices(x->rc->o, task, kase, &ti, &ci) && llmt_summary_model_index(x->rc->summary, ref, &mi)) {
         llmt_summary_add(x->rc->summary, ti, ci, mi, r);
         x->rc->res->resumed++;
     }
@@ -1066,7 +1100,8 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     rc->chains = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->chains));
     rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
     rc->names = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->names));
-    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names)
+    rc->reasoning = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->reasoning));
+    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names || !rc->reasoning)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     for (i = 0; i < o->n_models; i++) /* a ref without ':' leaves both NULL: "" in results */
         llmt_split_model_ref(o->models[i], &rc->names[i].provider, &rc->names[i].model, NULL);
@@ -1076,6 +1111,8 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
         rc->chains[i] = build_chain(mgr, o, o->models[i], &rc->n_chain[i]);
         if (!rc->chains[i])
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        else
+            rc->reasoning[i] = chain_reasons(mgr, rc->chains[i], rc->n_chain[i]);
     }
     return st;
 }
@@ -1096,6 +1133,7 @@ static void ctx_free(run_ctx *rc)
         free(rc->names[i].model);
     }
     free(rc->names);
+    free(rc->reasoning);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
     llmt_case_dirs_close(&rc->dirs);
@@ -1238,7 +1276,7 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
         est[mi].calls++;
         if (rc.cur->load_st != LLMT_OK)
             continue;
-        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep);
+        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep, rc.reasoning[mi]);
         st = llmt_engine_estimate(mgr, o->models[mi], &req, &lo, &hi, &known, &in, err);
         est[mi].input_tokens += in;
         est[mi].min_usd += lo;

@@ -7,6 +7,7 @@
  * does not produce 10,000 entries unless its items lose points. */
 #include "config/jcheck.h"
 #include "score/score.h"
+#include "score/nfc.h"
 
 #include "core/jsonw.h"
 #include "core/utf8.h"
@@ -676,6 +677,57 @@ static bool skipped(const sctx *c, const char *key)
     return false;
 }
 
+/* py_equal(e, a) with skip_fields removed from both sides at any depth (a bare name
+ * anywhere, a pointer where it points, list items included): ordered_exact items. */
+static bool skip_equal(sctx *c, const json_t *e, const json_t *a)
+{
+    const char *k;
+    json_t *v;
+    size_t i, n, left = 0;
+    bool ok = true;
+    if (!c->o->skip_fields || json_typeof(e) != json_typeof(a) ||
+        (!json_is_object(e) && !json_is_array(e)))
+        return py_equal(a, e);
+    if (json_is_array(e)) {
+        n = json_array_size(e);
+        if (n != json_array_size(a))
+            return false;
+        for (i = 0; i < n && ok; i++) {
+            size_t mark = path_push_index(c, i);
+            ok = skip_equal(c, json_array_get(e, i), json_array_get(a, i));
+            path_pop(c, mark);
+        }
+        return ok;
+    }
+    json_object_foreach((json_t *)e, k, v) {
+        size_t mark = path_push_key(c, k);
+        if (!skipped(c, k)) {
+            json_t *w = json_object_get(a, k);
+            ok = w && skip_equal(c, v, w);
+            left++;
+        }
+        path_pop(c, mark);
+        if (!ok)
+            return false;
+    }
+    json_object_foreach((json_t *)a, k, v) { /* nothing more in the answer */
+        size_t mark = path_push_key(c, k);
+        if (!skipped(c, k))
+            left--;
+        path_pop(c, mark);
+    }
+    return left == 0;
+}
+
+/* Whether answer item a equals expected item i (ordered_exact). */
+static bool item_equal(sctx *c, size_t i, const json_t *e, const json_t *a)
+{
+    size_t mark = path_push_index(c, i);
+    bool eq = skip_equal(c, e, a);
+    path_pop(c, mark);
+    return eq;
+}
+
 /* `"name":`, after a comma unless it is the entry's first member. */
 static void text_key(llmt_buf *b, bool first, const char *name)
 {
@@ -982,7 +1034,7 @@ static bool perfect(sctx *c, const json_t *e, const json_t *a)
             return false; /* some expected item would have no partner */
         if (c->o->list_mode == LLMT_LIST_ORDERED_EXACT) {
             for (i = 0; i < ne; i++)
-                if (!py_equal(json_array_get(a, i), json_array_get(e, i)))
+                if (!item_equal(c, i, json_array_get(e, i), json_array_get(a, i)))
                     return false;
             return true;
         }
@@ -1432,7 +1484,7 @@ static double score_list(sctx *c, const json_t *exp, const json_t *act, double w
             pair[i] = i < na ? i : SIZE_MAX;
             if (i < na)
                 item[i] = c->o->list_mode == LLMT_LIST_ORDERED_EXACT
-                              ? (py_equal(json_array_get(act, i), json_array_get(exp, i)) ? 1.0 : 0.0)
+                              ? (item_equal(c, i, json_array_get(exp, i), json_array_get(act, i)) ? 1.0 : 0.0)
                               : item_score(c, i, json_array_get(exp, i), json_array_get(act, i));
             total += item[i];
         }
@@ -1517,9 +1569,27 @@ static double score_value(sctx *c, const json_t *exp, const json_t *act, double 
     return score;
 }
 
-/* llmt_score and llmt_score_text: the details go to c->fields or c->text. */
+static llmt_status score_run_nfc(sctx *c, const json_t *expected, const json_t *actual,
+                                 const llmt_score_options *o, llmt_score_result *out, llmt_error *err);
+
+/* llmt_score and llmt_score_text: the details go to c->fields or c->text. Strings are
+ * compared in Unicode NFC: a precomposed "ü" and "u" + combining diaeresis are equal. */
 static llmt_status score_run(sctx *c, const json_t *expected, const json_t *actual,
                              const llmt_score_options *o, llmt_score_result *out, llmt_error *err)
+{
+    json_t *e = llmt_json_nfc((json_t *)expected), *a = llmt_json_nfc((json_t *)actual);
+    llmt_status st;
+    if ((expected && !e) || (actual && !a))
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory while scoring");
+    else
+        st = score_run_nfc(c, e, a, o, out, err);
+    json_decref(e);
+    json_decref(a);
+    return st;
+}
+
+static llmt_status score_run_nfc(sctx *c, const json_t *expected, const json_t *actual,
+                                 const llmt_score_options *o, llmt_score_result *out, llmt_error *err)
 {
     llmt_score_options defaults;
     out->accuracy = 0;

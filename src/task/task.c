@@ -9,6 +9,7 @@
 
 #include "config/jcheck.h"
 #include "core/batchread.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 static const char *const file_exts[][2] = {
@@ -28,7 +29,7 @@ const char *llmt_file_mime_type(const char *path)
 static bool load_task_json(llmt_task *t, llmt_diags *diags)
 {
     static const char *const keys[] = {"config_version", "description", "prompt", "scoring",
-                                       "skip_fields", "models", "name", NULL};
+                                       "skip_fields", "models", "name", "max_output_tokens", NULL};
     char *path = llmt_path_join(t->dir, "task.json");
     llmt_jcheck c = {diags, path};
     size_t before = diags->errors;
@@ -46,6 +47,7 @@ static bool load_task_json(llmt_task *t, llmt_diags *diags)
         t->description = llmt_strdup(llmt_jc_string(&c, root, "", "description", false, NULL));
         t->default_prompt = llmt_strdup(llmt_jc_string(&c, root, "", "prompt", false, NULL));
         t->scoring = json_incref(llmt_jc_object(&c, root, "", "scoring", false));
+        t->max_output_tokens = llmt_jc_int(&c, root, "", "max_output_tokens", false, 0, 1);
         llmt_jc_array(&c, root, "", "skip_fields", false);
         t->task_json = json_incref(root);
     }
@@ -719,6 +721,22 @@ void llmt_case_prefetch(llmt_case_dirs *dirs, const llmt_task *task, const size_
     free(names);
 }
 
+/* A source or prompt goes into a JSON request: text that is not UTF-8 is refused here,
+ * naming the file, the same for every provider and before any of them sees it. */
+static llmt_status check_text(const char *dir, const char *base, const char *text, llmt_error *err)
+{
+    size_t n = strlen(text), at = llmt_utf8_invalid_at(text, n);
+    char *path;
+    llmt_status st;
+    if (at == n)
+        return LLMT_OK;
+    path = path_of(dir, base, ".txt");
+    st = llmt_error_set(err, LLMT_E_PARSE, "%s: not valid UTF-8 (byte %zu); save it as UTF-8",
+                        path ? path : base, at);
+    free(path);
+    return st;
+}
+
 llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const llmt_case *c,
                               llmt_case_data *out, llmt_error *err)
 {
@@ -737,12 +755,17 @@ llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const
     if (c->has_source)
         st = read_case_file(src, task->sources_dir, c->name, ".txt", c->source_regular,
                             a ? &a->source : NULL, &out->source, err);
-    else
+    if (st == LLMT_OK && c->has_source)
+        st = check_text(task->sources_dir, c->name, out->source, err);
+    else if (!c->has_source)
         out->source = llmt_strdup("");
     if (st == LLMT_OK && c->prompt_path)
+    {
         st = read_case_file(prm, task->prompts_dir, c->name, ".txt", c->prompt_regular,
                             a ? &a->prompt : NULL, &out->prompt, err);
-    else if (st == LLMT_OK)
+        if (st == LLMT_OK)
+            st = check_text(task->prompts_dir, c->name, out->prompt, err);
+    } else if (st == LLMT_OK)
         out->prompt = llmt_strdup(task->default_prompt
                                       ? task->default_prompt
                                       : "Extract the information from the text below into JSON "

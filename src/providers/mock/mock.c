@@ -927,7 +927,11 @@ static char *noisy_reply(const mock_state *st, const llmt_request *req)
     int i, n;
     if (!root)
         return llmt_strdup(req->reference);
-    llmt_rng_seed(&rng, llmt_hash64(req->case_id ? req->case_id : "", st->seed ^ 0x6e6f697379ULL));
+    /* each --repeat draws afresh (the request's seed is the run seed plus a step per
+     * repeat); the first run of a case keeps the draw of the run seed alone */
+    llmt_rng_seed(&rng, llmt_hash64(req->case_id ? req->case_id : "",
+                                    st->seed ^ 0x6e6f697379ULL ^
+                                        (req->seed != st->seed ? mix64(req->seed) : 0)));
     n = 1 + (int)(llmt_rng_next(&rng) % 3);
     for (i = 0; i < n; i++)
         perturb_once(root, &rng);

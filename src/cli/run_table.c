@@ -1,0 +1,173 @@
+#include "cli/run_table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+#include "llmt/error.h"
+
+#define MAX_ROWS 200
+
+/* "12.34%", or "-" for a model without answers. */
+static const char *pct_or_dash(char *buf, size_t n, bool has, double v)
+{
+    if (!has)
+        return "-";
+    snprintf(buf, n, "%.2f%%", v);
+    return buf;
+}
+
+static void print_rows(const llmt_summary *s, const llmt_taskset *ts)
+{
+    size_t i;
+    printf("%-22s %-28s %-18s %9s %6s %8s %11s %9s  %s\n", "TASK", "CASE", "MODEL", "ACCURACY",
+           "VALID", "TOKENS", "COST", "LATENCY", "FALLBACK");
+    for (i = 0; i < s->n_rows; i++) {
+        const llmt_result_row *row = &s->rows[i];
+        const llmt_task *t = &ts->tasks[row->task];
+        bool has_answer = row->answered || row->by_fallback;
+        char cost[32], acc[16];
+        if (row->cached && row->cost_known)
+            snprintf(cost, sizeof cost, "cached");
+        else if (row->cost_known)
+            snprintf(cost, sizeof cost, "$%.6f", row->cost_usd);
+        else
+            snprintf(cost, sizeof cost, "unknown");
+        printf("%-22.22s %-28.28s %-18.18s %9s %6s %8ld %11s %7.0fms  %-8s%s%s\n", t->name,
+               t->cases[row->kase].name, s->models[row->model].model_ref,
+               pct_or_dash(acc, sizeof acc, has_answer, row->accuracy),
+               has_answer ? (row->valid ? "yes" : "no") : "-", row->tokens, cost, row->latency_ms,
+               row->by_fallback ? s->fallbacks[row->answerer].model_ref : "-",
+               row->failed ? (row->skipped ? "  skipped: " : "  error: ") : "",
+               row->failed ? row->error_class : "");
+    }
+    putchar('\n');
+}
+
+static void print_repeat_stats(const llmt_summary *s, const llmt_taskset *ts)
+{
+    llmt_case_stats *cs = NULL;
+    size_t n = 0, i;
+    if (llmt_summary_case_stats(s, &cs, &n) && n <= MAX_ROWS) {
+        printf("%-22s %-22s %-18s %4s %8s %7s %7s %7s %9s %8s\n", "TASK", "CASE", "MODEL", "RUNS",
+               "ACC MEAN", "STDDEV", "MIN", "MAX", "LAT MEAN", "STDDEV");
+        for (i = 0; i < n; i++) {
+            const llmt_case_stats *c = &cs[i];
+            const llmt_task *t = &ts->tasks[c->task];
+            printf("%-22.22s %-22.22s %-18.18s %4zu %7.2f%% %7.2f %7.2f %7.2f %7.0fms %6.0fms\n",
+                   t->name, t->cases[c->kase].name, s->models[c->model].model_ref, c->n, c->acc_mean,
+                   c->acc_stddev, c->acc_min, c->acc_max, c->lat_mean, c->lat_stddev);
+        }
+        putchar('\n');
+    }
+    free(cs);
+}
+
+static void print_models(const llmt_summary *s)
+{
+    size_t i;
+    printf("%-24s %6s %6s %7s %6s %6s %9s %8s %10s %12s %10s\n", "MODEL", "CASES", "ERRORS",
+           "SKIPPED", "VALID", "1ST-OK", "ACCURACY", "STDDEV", "TOKENS", "COST", "LATENCY");
+    for (i = 0; i < s->n_models; i++) {
+        const llmt_model_summary *m = &s->models[i];
+        bool has = m->answered > 0;
+        char acc[16], sd[16], lat[16];
+        snprintf(sd, sizeof sd, "%.2f", llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->answered));
+        snprintf(lat, sizeof lat, "%.0fms", llmt_summary_mean(m->latency_sum, m->answered));
+        printf("%-24.24s %6zu %6zu %7zu %5.0f%% %5.0f%% %9s %8s %10ld %s$%.6f %10s\n", m->model_ref,
+               m->results, m->errors, m->skipped,
+               m->results ? 100.0 * (double)m->valid / (double)m->results : 0.0,
+               m->results ? 100.0 * (double)m->first_attempt_valid / (double)m->results : 0.0,
+               pct_or_dash(acc, sizeof acc, has, llmt_summary_mean(m->acc_sum, m->answered)),
+               has ? sd : "-", m->input_tokens + m->output_tokens, m->cost_unknown ? ">=" : "  ",
+               m->cost_usd, has ? lat : "-");
+    }
+    if (s->n_fallbacks) {
+        printf("\nAnswered by fallbacks (counted above as errors of the model under test):\n");
+        printf("%-24s %6s %6s %9s %10s\n", "FALLBACK", "CASES", "VALID", "ACCURACY", "LATENCY");
+        for (i = 0; i < s->n_fallbacks; i++) {
+            const llmt_model_summary *m = &s->fallbacks[i];
+            char acc[16];
+            printf("%-24.24s %6zu %6zu %9s %8.0fms\n", m->model_ref, m->results, m->valid,
+                   pct_or_dash(acc, sizeof acc, m->answered > 0, llmt_summary_mean(m->acc_sum, m->answered)),
+                   llmt_summary_mean(m->latency_sum, m->answered));
+        }
+    }
+}
+
+void cli_run_print_table(const llmt_run_result *r, const llmt_taskset *ts)
+{
+    const llmt_summary *s = &r->summary;
+    if (s->n_rows <= MAX_ROWS)
+        print_rows(s, ts);
+    else
+        printf("(%zu results; per-result rows are in the output files)\n\n", s->n_rows);
+    if (llmt_summary_max_repeats(s) > 1)
+        print_repeat_stats(s, ts);
+    print_models(s);
+    if (s->total_saved > 0)
+        printf("\nTotal cost: $%.6f paid by this run ($%.6f of cached answers not paid again)\n",
+               s->total_cost, s->total_saved);
+    else
+        printf("\nTotal cost: $%.6f\n", s->total_cost);
+}
+
+/* Results that failed on the user's case files (unreadable, not JSON, not UTF-8): input
+ * to fix, not a provider failure. */
+static size_t input_errors(const llmt_summary *s)
+{
+    size_t i, n = 0;
+    for (i = 0; i < s->n_errors; i++) {
+        llmt_status cls;
+        if (llmt_status_from_name(s->errors[i].error_class, &cls) &&
+            (cls == LLMT_E_PARSE || cls == LLMT_E_IO))
+            n += s->errors[i].count;
+    }
+    return n;
+}
+
+int cli_run_exit_status(const llmt_run_result *r, double min_accuracy)
+{
+    const llmt_summary *s = &r->summary;
+    size_t i, errors = 0, skipped = 0, by_fallback = 0, bad_input = input_errors(s);
+    int rc = CLI_EXIT_OK;
+    for (i = 0; i < s->n_models; i++) {
+        errors += s->models[i].errors;
+        skipped += s->models[i].skipped;
+        by_fallback += s->models[i].by_fallback;
+    }
+    if (bad_input) {
+        cli_error("run: %zu result(s) failed on unreadable case files (named above); nothing "
+                  "was sent for them",
+                  bad_input);
+        rc = CLI_EXIT_USAGE;
+    } else if (errors + skipped) {
+        cli_error("run: %zu result(s) without an answer from the model under test (%zu error(s), "
+                  "%zu of them answered only by a fallback; %zu skipped by the budget)",
+                  errors + skipped, errors, by_fallback, skipped);
+        rc = CLI_EXIT_PROVIDER;
+    }
+    if (rc == CLI_EXIT_OK && min_accuracy >= 0) {
+        for (i = 0; i < s->n_models; i++) {
+            double mean;
+            /* a model without answers has no mean: it failed above already */
+            if (!llmt_summary_model_mean(&s->models[i], &mean) || mean >= min_accuracy)
+                continue;
+            fprintf(stderr, "llm-tester: gate: %s mean accuracy %.2f%% is below --min-accuracy %.2f%%\n",
+                    s->models[i].model_ref, mean, min_accuracy);
+            rc = CLI_EXIT_GATE;
+        }
+    }
+    if (r->interrupted)
+        rc = CLI_EXIT_INTERRUPTED; /* what a shell expects after Ctrl-C, results written */
+    return rc;
+}
+
+bool cli_has_results(const char *dir)
+{
+    char *path = llmt_path_join(dir, "results.jsonl");
+    bool has = path && llmt_path_exists(path);
+    free(path);
+    return has;
+}
