@@ -203,7 +203,14 @@ static void test_validate_formats(void **state)
         {"date", "2024-13-01", false},       {"date", "2024-1-01", false},
         {"date", "2024-01-01T00:00:00Z", false},
         {"date-time", "2024-01-01T00:00:00Z", true},
-        {"date-time", "2024-01-01t23:59:60.123-05:30", true},
+        {"date-time", "1998-12-31t18:59:60.123-05:00", true}, /* 23:59:60 UTC */
+        {"date-time", "2024-01-01t23:59:60.123-05:30", false}, /* a leap second at 05:29 UTC */
+        {"time", "23:59:60Z", true},         {"time", "12:00:00", false},
+        {"duration", "P1Y2M3DT4H5M6S", true}, {"duration", "PT", false},
+        {"uuid", "123e4567-e89b-12d3-a456-426614174000", true}, {"uuid", "123e4567e89b", false},
+        {"ipv4", "192.168.0.1", true},       {"ipv4", "256.1.1.1", false},
+        {"ipv6", "::ffff:192.168.0.1", true}, {"ipv6", "1::2::3", false},
+        {"hostname", "example.com", true},   {"hostname", "-bad.example", false},
         {"date-time", "2024-01-01T00:00:00", false}, /* RFC 3339 needs an offset */
         {"date-time", "2024-01-01T24:00:00Z", false},
         {"uri", "https://a.b/c?d=e#f", true}, {"uri", "mailto:x@y.z", true},
@@ -336,18 +343,19 @@ static void test_validate_unsupported_warned_once(void **state)
     llmt_schema *s;
     (void)state;
     s = compile("{\"type\": \"object\", \"properties\": {"
-                "\"a\": {\"type\": \"string\", \"pattern\": \"^a\"},"
-                "\"b\": {\"type\": \"string\", \"pattern\": \"^b\"},"
-                "\"c\": {\"type\": \"string\", \"format\": \"uuid\"}}}",
+                "\"a\": {\"type\": \"string\", \"frobnicate\": \"^a\"},"
+                "\"b\": {\"type\": \"string\", \"frobnicate\": \"^b\"},"
+                "\"c\": {\"type\": \"string\", \"format\": \"iri\"},"
+                "\"d\": {\"type\": \"string\", \"format\": \"iri\"}}}",
                 &d);
     assert_non_null(s); /* warnings don't stop compilation */
     assert_int_equal(d.errors, 0);
-    assert_int_equal(d.count, 2); /* pattern once, format uuid once */
+    assert_int_equal(d.count, 2); /* the unknown keyword once, format iri once */
     assert_int_equal(d.items[0].severity, LLMT_DIAG_WARNING);
     assert_string_equal(d.items[0].file, "schema.json");
-    assert_string_equal(d.items[0].path, "/properties/a/pattern");
-    assert_non_null(strstr(d.items[0].message, "'pattern'"));
-    assert_non_null(strstr(d.items[1].message, "'uuid'"));
+    assert_string_equal(d.items[0].path, "/properties/a/frobnicate");
+    assert_non_null(strstr(d.items[0].message, "'frobnicate'"));
+    assert_non_null(strstr(d.items[1].message, "'iri'"));
     llmt_schema_free(s);
     llmt_diags_free(&d);
 }
@@ -361,7 +369,8 @@ static void test_validate_invalid_schemas(void **state)
         {"{\"properties\": {\"a\": {\"type\": \"text\"}}}", "/properties/a/type", "unknown type"},
         {"{\"properties\": {\"a\": {\"$ref\": \"#/$defs/Missing\"}}}", "/properties/a/$ref",
          "does not resolve"},
-        {"{\"$ref\": \"https://example.com/s.json\"}", "/$ref", "only local"},
+        {"{\"$ref\": \"https://example.com/s.json\"}", "/$ref", "nothing is fetched"},
+        {"{\"pattern\": \"(unclosed\"}", "/pattern", "not a valid regular expression"},
         {"{\"required\": \"a\"}", "/required", "array of property names"},
         {"{\"required\": [\"a\", 1]}", "/required/1", "property name"},
         {"{\"minLength\": -1}", "/minLength", "integer >= 0"},
