@@ -13,6 +13,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "score/regex.h"
 
+#include <ctype.h>
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,31 +33,20 @@ struct llmt_regex {
 static const char UNICODE_SPACES[] =
     "\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}";
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads 4 hex digits at p (within end); -1 when they aren't there. */
 static long hex4(const char *p, const char *end)
 {
-    long v = 0;
+    char digits[5];
     int i;
     if (end - p < 4)
         return -1;
     for (i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
+        if (!isxdigit((unsigned char)p[i]))
             return -1;
-        v = v * 16 + h;
+        digits[i] = p[i];
     }
-    return v;
+    digits[4] = '\0';
+    return strtol(digits, NULL, 16);
 }
 
 /* ECMA-262's long General_Category names that PCRE2 only knows by their short form. */

@@ -118,24 +118,16 @@ char *llmt_uri_resolve(const char *base, const char *ref)
     llmt_buf out = {0};
     split(base ? base : "", &b);
     split(ref ? ref : "", &r);
-    if (r.has_scheme) {
-        llmt_buf_append(&out, r.scheme, r.scheme_n);
+    if (r.has_scheme || b.has_scheme) {
+        const uri_parts *sch = r.has_scheme ? &r : &b;
+        llmt_buf_append(&out, sch->scheme, sch->scheme_n);
         llmt_buf_append(&out, ":", 1);
+    }
+    if (r.has_scheme || r.has_auth) { /* the reference brings its own authority and path */
         if (r.has_auth) {
             llmt_buf_append(&out, "//", 2);
             llmt_buf_append(&out, r.auth, r.auth_n);
         }
-        remove_dots(&out, r.path, r.path_n);
-        put_tail(&out, &r, true, &b);
-        goto done;
-    }
-    if (b.has_scheme) {
-        llmt_buf_append(&out, b.scheme, b.scheme_n);
-        llmt_buf_append(&out, ":", 1);
-    }
-    if (r.has_auth) {
-        llmt_buf_append(&out, "//", 2);
-        llmt_buf_append(&out, r.auth, r.auth_n);
         remove_dots(&out, r.path, r.path_n);
         put_tail(&out, &r, true, &b);
         goto done;

@@ -344,10 +344,11 @@ static const char *index_ids(cctx *c, snode *n, const json_t *j, const char *bas
     return base;
 }
 
-static void index_child(cctx *c, const json_t *v, const char *base, int draft, bool validation,
-                        llmt_buf *where, const char *key, size_t index, bool by_index)
+/* Indexes `v` (when it is a schema) at the pointer `where`, which the caller extended
+ * from length `mark`, and cuts `where` back. */
+static void index_sub(cctx *c, const json_t *v, const char *base, int draft, bool validation,
+                      llmt_buf *where, size_t mark)
 {
-    size_t mark = by_index ? llmt_jptr_push_index(where, index) : llmt_jptr_push(where, key, strlen(key));
     if (json_is_object(v) || json_is_boolean(v))
         index_node(c, v, base, draft, validation, where);
     llmt_jptr_pop(where, mark);
@@ -365,12 +366,8 @@ static void index_children(cctx *c, const json_t *j, const char *base, int draft
     size_t i, k;
     for (i = 0; single[i]; i++) {
         json_t *v = json_object_get(j, single[i]);
-        if (v) {
-            size_t mark = llmt_jptr_push(where, single[i], strlen(single[i]));
-            if (json_is_object(v) || json_is_boolean(v))
-                index_node(c, v, base, draft, validation, where);
-            llmt_jptr_pop(where, mark);
-        }
+        if (v)
+            index_sub(c, v, base, draft, validation, where, llmt_jptr_push(where, single[i], strlen(single[i])));
     }
     for (i = 0; arrays[i]; i++) {
         json_t *v = json_object_get(j, arrays[i]), *item;
@@ -378,17 +375,19 @@ static void index_children(cctx *c, const json_t *j, const char *base, int draft
         if (!json_is_array(v))
             continue;
         mark = llmt_jptr_push(where, arrays[i], strlen(arrays[i]));
-        json_array_foreach(v, k, item) index_child(c, item, base, draft, validation, where, NULL, k, true);
+        json_array_foreach(v, k, item) index_sub(c, item, base, draft, validation, where, llmt_jptr_push_index(where, k));
         llmt_jptr_pop(where, mark);
     }
     for (i = 0; maps[i]; i++) {
         json_t *v = json_object_get(j, maps[i]), *item;
         const char *key;
-        size_t mark;
+        size_t mark, klen;
         if (!json_is_object(v))
             continue;
         mark = llmt_jptr_push(where, maps[i], strlen(maps[i]));
-        json_object_foreach(v, key, item) index_child(c, item, base, draft, validation, where, key, 0, false);
+        json_object_keylen_foreach(v, key, klen, item) {
+            index_sub(c, item, base, draft, validation, where, llmt_jptr_push(where, key, klen));
+        }
         llmt_jptr_pop(where, mark);
     }
 }
