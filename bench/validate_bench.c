@@ -72,7 +72,9 @@ static json_t *make_paper(size_t i, bool broken)
                      "apc", "1234.50", "location", 48.8566, 2.3522, "kind", "article");
 }
 
-static void run(const char *label, int rounds, double base, void (*fn)(void *), void *arg)
+/* Times `fn` ROUNDS times and prints a row; returns the median. `base` 0: this is the
+ * baseline. */
+static double run(const char *label, int rounds, double base, void (*fn)(void *), void *arg)
 {
     double *t = calloc((size_t)rounds, sizeof(*t));
     stats s;
@@ -85,6 +87,7 @@ static void run(const char *label, int rounds, double base, void (*fn)(void *), 
     s = summarize(t, rounds);
     printf("| %s | %.1f | %.1f–%.1f | %.2f× |\n", label, s.median, s.min, s.max, base > 0 ? s.median / base : 1.0);
     free(t);
+    return s.median;
 }
 
 typedef struct job {
@@ -128,7 +131,7 @@ int main(int argc, char **argv)
     llmt_diags d = {0};
     llmt_schema *s;
     job g, b;
-    double t[64], base;
+    double base;
     char *text;
     if (!model || rounds < 1 || rounds > 64) {
         fprintf(stderr, "bench_validate: cannot read the Paper schema (%s) or bad ROUNDS\n", je.text);
@@ -152,13 +155,7 @@ int main(int argc, char **argv)
     b.doc = bdoc, b.want_valid = false;
     printf("Answer: %.2f MB of JSON, %zu papers; %d rounds.\n\n", g.len / 1e6, papers, rounds);
     printf("| operation | median ms | range ms | vs json_equal |\n|---|---:|---:|---:|\n");
-    for (i = 0; i < (size_t)rounds; i++) {
-        double t0 = now_ms();
-        do_equal(&g);
-        t[i] = now_ms() - t0;
-    }
-    base = summarize(t, rounds).median;
-    run("json_equal(answer, identical copy) — baseline", rounds, base, do_equal, &g);
+    base = run("json_equal(answer, identical copy) — baseline", rounds, 0, do_equal, &g);
     run("json_loads of the answer (for scale)", rounds, base, do_load, &g);
     run("llmt_schema_validate, valid answer", rounds, base, do_validate, &g);
     run("llmt_schema_validate, bad ORCID in every 10th paper", rounds, base, do_validate, &b);

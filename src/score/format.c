@@ -2,7 +2,10 @@
  * value invalid for every format, since none of the grammars allow it. */
 #include "score/format.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "score/regex.h"
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -237,9 +240,148 @@ static bool fmt_ipv6(const char *s, size_t len)
     return dcolon ? groups < 8 : groups == 8;
 }
 
+/* ---- IDNA A-labels ("xn--..."): RFC 3492 Punycode, RFC 5891/5892 rules ------------ */
+
+#define PUNY_MAX 64 /* a label has at most 63 octets, so fewer code points */
+
+static int puny_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0' + 26;
+    if (c >= 'a' && c <= 'z')
+        return c - 'a';
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    return 36;
+}
+
+static unsigned long puny_adapt(unsigned long delta, unsigned long points, bool first)
+{
+    unsigned long k = 0;
+    delta = first ? delta / 700 : delta / 2;
+    delta += delta / points;
+    while (delta > ((36 - 1) * 26) / 2) {
+        delta /= 36 - 1;
+        k += 36;
+    }
+    return k + (36 - 1 + 1) * delta / (delta + 38);
+}
+
+/* Decodes the Punycode of `s` (after "xn--") into code points; -1 when it is not valid. */
+static int puny_decode(const char *s, size_t len, unsigned long *out)
+{
+    unsigned long n = 128, i = 0, bias = 72;
+    size_t b = 0, in, j, count = 0;
+    for (j = 0; j < len; j++)
+        if (s[j] == '-')
+            b = j;
+    for (j = 0; j < b; j++) {
+        if ((unsigned char)s[j] >= 0x80 || count >= PUNY_MAX)
+            return -1;
+        out[count++] = (unsigned char)s[j];
+    }
+    for (in = b > 0 ? b + 1 : 0; in < len;) {
+        unsigned long oldi = i, w = 1, k;
+        for (k = 36;; k += 36) {
+            int digit;
+            unsigned long t;
+            if (in >= len || (digit = puny_digit(s[in++])) >= 36 || (unsigned long)digit > (0x7FFFFFFFul - i) / w)
+                return -1;
+            i += (unsigned long)digit * w;
+            t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+            if ((unsigned long)digit < t)
+                break;
+            w *= 36 - t;
+        }
+        bias = puny_adapt(i - oldi, count + 1, oldi == 0);
+        n += i / (count + 1);
+        i %= count + 1;
+        if (count >= PUNY_MAX || n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF))
+            return -1;
+        memmove(out + i + 1, out + i, (count - i) * sizeof(*out));
+        out[i++] = n;
+        count++;
+    }
+    return (int)count;
+}
+
+static void put_utf8(char *buf, size_t *at, unsigned long cp)
+{
+    if (cp < 0x80) {
+        buf[(*at)++] = (char)cp;
+    } else if (cp < 0x800) {
+        buf[(*at)++] = (char)(0xC0 | (cp >> 6));
+        buf[(*at)++] = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        buf[(*at)++] = (char)(0xE0 | (cp >> 12));
+        buf[(*at)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[(*at)++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        buf[(*at)++] = (char)(0xF0 | (cp >> 18));
+        buf[(*at)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        buf[(*at)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[(*at)++] = (char)(0x80 | (cp & 0x3F));
+    }
+}
+
+/* 1 when the ECMA-262 expression matches the UTF-8 text, 0 when not, -1 on error. */
+static int search(const char *re_text, const char *s, size_t len)
+{
+    char *err = NULL;
+    llmt_regex *re = llmt_regex_compile(re_text, strlen(re_text), &err);
+    int m = re ? llmt_regex_search(re, s, len) : -1;
+    llmt_regex_free(re);
+    free(err);
+    return m;
+}
+
+/* RFC 5891 4.2.3 and RFC 5892's exceptions and contextual rules that can be told from
+ * Unicode properties: each expression describes a way to be invalid. Virama (for the
+ * ZERO WIDTH JOINER rule) are the canonical combining class 9 marks of the main Indic
+ * and South-East Asian scripts. */
+static bool u_label_ok(const char *u, size_t len)
+{
+    static const char *const invalid[] = {
+        "^\\p{M}",                                                          /* leading mark */
+        "^..--",                                                            /* hyphens at 3-4 */
+        "[\\u0640\\u07FA\\u302E\\u302F\\u3031-\\u3035\\u303B]",             /* DISALLOWED exceptions */
+        "(?<!l)\\u00B7|\\u00B7(?!l)",                                       /* MIDDLE DOT */
+        "\\u0375(?!\\p{Script=Greek})",                                     /* KERAIA */
+        "(?<!\\p{Script=Hebrew})[\\u05F3\\u05F4]",                          /* GERESH, GERSHAYIM */
+        "[\\u0660-\\u0669][^]*[\\u06F0-\\u06F9]|[\\u06F0-\\u06F9][^]*[\\u0660-\\u0669]",
+        "(?<![\\u094D\\u09CD\\u0A4D\\u0ACD\\u0B4D\\u0BCD\\u0C4D\\u0CCD\\u0D4D\\u0DCA\\u0E3A"
+        "\\u0F84\\u1039\\u103A\\u1714\\u1734\\u17D2\\u1A60\\u1B44\\u1BAA\\u1BAB\\u1BF2\\u1BF3"
+        "\\uA806\\uA8C4\\uA953\\uA9C0\\uAAF6\\uABED])\\u200D",                /* ZWJ after virama */
+        NULL};
+    size_t i;
+    for (i = 0; invalid[i]; i++)
+        if (search(invalid[i], u, len) != 0)
+            return false;
+    /* KATAKANA MIDDLE DOT needs a Hiragana, Katakana or Han character in the label */
+    if (search("\\u30FB", u, len) != 0 &&
+        search("[\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Han}]", u, len) != 1)
+        return false;
+    return true;
+}
+
+/* An "xn--" label (len bytes from s): valid Punycode whose U-label passes the rules. */
+static bool a_label_ok(const char *s, size_t len)
+{
+    unsigned long cps[PUNY_MAX];
+    char u[PUNY_MAX * 4];
+    size_t at = 0;
+    int n = puny_decode(s + 4, len - 4, cps), i;
+    if (n <= 0)
+        return false;
+    for (i = 0; i < n; i++)
+        put_utf8(u, &at, cps[i]);
+    return u_label_ok(u, at);
+}
+
 /* RFC 1123 host name: dot-separated labels of letters, digits and hyphens (not at
- * either end of a label), each 1-63 characters, 253 in all. A-labels ("xn--") must at least not have hyphens at 3-4 other
- * than that prefix (RFC 5891 4.2.3.1). */
+ * either end of a label), each 1-63 characters, 253 in all. Hyphens at 3-4 mark an
+ * A-label, only "xn--" is one (RFC 5891 4.2.3.1), and it must be valid Punycode whose
+ * Unicode form passes the rules a_label_ok() checks. */
 static bool fmt_hostname(const char *s, size_t len)
 {
     size_t p = 0;
@@ -254,9 +396,11 @@ static bool fmt_hostname(const char *s, size_t len)
         }
         if (p == start || p - start > 63 || s[start] == '-' || s[p - 1] == '-')
             return false;
-        if (p - start >= 4 && s[start + 2] == '-' && s[start + 3] == '-' &&
-            !((s[start] == 'x' || s[start] == 'X') && (s[start + 1] == 'n' || s[start + 1] == 'N')))
-            return false;
+        if (p - start >= 4 && s[start + 2] == '-' && s[start + 3] == '-') {
+            bool xn = (s[start] == 'x' || s[start] == 'X') && (s[start + 1] == 'n' || s[start + 1] == 'N');
+            if (!xn || !a_label_ok(s + start, p - start))
+                return false;
+        }
         p++;
     }
     return true;

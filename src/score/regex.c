@@ -87,9 +87,12 @@ static void translate_property(llmt_buf *out, char pn, const char *body, size_t 
         size_t kl = (size_t)(eq - body);
         const char *val = eq + 1;
         size_t vl = n - kl - 1;
+        /* PCRE2's bare \p{Greek} means Script_Extensions; ECMA-262 names the property */
         if ((kl == 17 && memcmp(body, "Script_Extensions", 17) == 0) ||
             (kl == 3 && memcmp(body, "scx", 3) == 0))
             llmt_buf_puts(out, "scx:");
+        else if ((kl == 6 && memcmp(body, "Script", 6) == 0) || (kl == 2 && memcmp(body, "sc", 2) == 0))
+            llmt_buf_puts(out, "sc:");
         llmt_buf_append(out, val, vl);
     } else {
         llmt_buf_append(out, body, n);
