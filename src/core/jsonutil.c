@@ -21,8 +21,14 @@ size_t llmt_jptr_push(llmt_buf *b, const char *key, size_t len)
 
 size_t llmt_jptr_push_index(llmt_buf *b, size_t index)
 {
-    size_t mark = b->len;
-    llmt_buf_printf(b, "/%zu", index);
+    char digits[24];
+    size_t mark = b->len, at = sizeof digits;
+    do { /* by hand: this runs for every array item validated */
+        digits[--at] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index);
+    digits[--at] = '/';
+    llmt_buf_append(b, digits + at, sizeof digits - at);
     return mark;
 }
 

@@ -225,36 +225,43 @@ static size_t explain_none(vctx *c, const char *kw, const snode_list *alts, cons
     return added;
 }
 
+/* anyOf / oneOf. The verdict comes from a run without messages (the usual case is
+ * that an alternative fits, and failing alternatives' messages cost more than the
+ * checks); only when the keyword fails are the alternatives run again for messages. */
 static size_t check_alternatives(vctx *c, const char *kw, const snode_list *alts, const json_t *inst,
                                  json_t *out, evalset *ev)
 {
     bool one = kw[0] == 'o';
-    size_t i, matches = 0, added = 0;
-    json_t **branch = out ? calloc(alts->n + 1, sizeof(*branch)) : NULL;
-    if (out && !branch)
-        return violation(c, out, "out of memory while validating");
+    size_t i, matches = 0, added;
+    json_t **branch;
     for (i = 0; i < alts->n; i++) {
         evalset mine = {0};
-        size_t nv;
         if (ev && !ev_init(&mine, inst))
             ev = NULL;
-        if (branch)
-            branch[i] = json_array();
-        nv = check(c, alts->v[i], inst, branch ? branch[i] : NULL, ev ? &mine : NULL);
-        if (nv == 0) {
+        if (check(c, alts->v[i], inst, NULL, ev ? &mine : NULL) == 0) {
             matches++;
             ev_merge(ev, &mine);
         }
         free(mine.m);
-        /* without messages or annotations to collect, the verdict is known early */
-        if (!out && !ev && ((!one && matches) || (one && matches > 1)))
+        /* without annotations to collect, the verdict is known early */
+        if (!ev && ((!one && matches) || (one && matches > 1)))
             break;
     }
+    if (one ? matches == 1 : matches > 0)
+        return 0;
     if (one && matches > 1)
-        added = violation(c, out, "matches %zu of the oneOf alternatives; exactly one is allowed", matches);
-    else if (matches == 0)
-        added = out ? explain_none(c, kw, alts, inst, branch, out) : 1;
-    for (i = 0; branch && i < alts->n; i++)
+        return violation(c, out, "matches %zu of the oneOf alternatives; exactly one is allowed", matches);
+    if (!out)
+        return 1;
+    branch = calloc(alts->n + 1, sizeof(*branch));
+    if (!branch)
+        return violation(c, out, "out of memory while validating");
+    for (i = 0; i < alts->n; i++) {
+        branch[i] = json_array();
+        check(c, alts->v[i], inst, branch[i], NULL);
+    }
+    added = explain_none(c, kw, alts, inst, branch, out);
+    for (i = 0; i < alts->n; i++)
         json_decref(branch[i]);
     free(branch);
     return added;
@@ -656,7 +663,8 @@ static size_t check(vctx *c, const snode *sch, const json_t *inst, json_t *out, 
     if (track && !ev_init(&mine, inst))
         return violation(c, out, "out of memory while validating");
     /* entering another resource, by $id or by a $ref into the middle of one */
-    if (c->n_scope == 0 || strcmp(c->scope[c->n_scope - 1], sch->base) != 0) {
+    if (c->n_scope == 0 ||
+        (c->scope[c->n_scope - 1] != sch->base && strcmp(c->scope[c->n_scope - 1], sch->base) != 0)) {
         if (!scope_push(c, sch->base)) {
             free(mine.m);
             return violation(c, out, "out of memory while validating");
