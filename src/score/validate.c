@@ -495,6 +495,13 @@ static size_t check_unevaluated(vctx *c, const snode *sch, const json_t *inst, j
 static const snode *dynamic_target(vctx *c, const snode *sch)
 {
     size_t i;
+    if (sch->recursive_ref) { /* the outermost resource that is a $recursiveAnchor too */
+        for (i = 0; i < c->n_scope; i++) {
+            json_t *j = json_object_get(c->s->anchors, c->scope[i]);
+            if (json_is_true(json_object_get(j, "$recursiveAnchor")))
+                return llmt_node_find(&c->s->map, j);
+        }
+    }
     if (!sch->dynref_anchor)
         return sch->dynref;
     for (i = 0; i < c->n_scope; i++) {

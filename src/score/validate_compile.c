@@ -805,7 +805,7 @@ static bool known_keyword(const char *kw)
         "maxProperties", "items", "prefixItems", "additionalItems", "unevaluatedItems", "contains",
         "minContains", "maxContains", "minItems", "maxItems", "uniqueItems", "minimum", "maximum",
         "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern",
-        "format", "discriminator", NULL};
+        "format", "discriminator", "$recursiveRef", "$recursiveAnchor", NULL};
     size_t i;
     for (i = 0; known[i]; i++)
         if (strcmp(kw, known[i]) == 0)
@@ -837,6 +837,16 @@ static void compile_refs(cctx *c, snode *n, const json_t *j)
             n->dynref_anchor = hash + 1;
         if (n->dynref && !n->ref_text)
             n->ref_text = ref;
+    }
+    if ((v = json_object_get(j, "$recursiveRef"))) { /* draft 2019-09, met in the wild */
+        if (!json_is_string(v)) {
+            cerr(c, n, "$recursiveRef", "$recursiveRef must be a string, got %s", llmt_json_type_name(v));
+            return;
+        }
+        n->dynref = resolve(c, n, json_string_value(v));
+        n->recursive_ref = n->dynref && json_is_true(json_object_get(n->dynref->json, "$recursiveAnchor"));
+        if (n->dynref && !n->ref_text)
+            n->ref_text = json_string_value(v);
     }
 }
 

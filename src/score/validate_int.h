@@ -61,6 +61,7 @@ struct snode {
     const char *ref_text; /* for messages */
     snode *dynref;        /* $dynamicRef's static target */
     const char *dynref_anchor; /* its anchor name when the target has that $dynamicAnchor */
+    bool recursive_ref;        /* draft 2019-09 $recursiveRef to a $recursiveAnchor: true */
     const char *resource;      /* the resource URI this node starts ($id), NULL if none */
 
     unsigned types; /* T_* mask; 0: no type keyword */

@@ -529,6 +529,30 @@ static void test_validate_refs_ids_and_registry(void **state)
     llmt_diags_free(&d);
 }
 
+/* $dynamicRef (2020-12) and $recursiveRef (2019-09): an extended tree's nodes follow
+ * the outermost schema's anchor, so a "strict tree" refuses unknown members deep down. */
+static void test_validate_dynamic_and_recursive_refs(void **state)
+{
+    static const char *dyn =
+        "{\"$id\": \"https://example.com/strict\", \"$dynamicAnchor\": \"node\","
+        " \"$ref\": \"tree\", \"unevaluatedProperties\": false,"
+        " \"$defs\": {\"tree\": {\"$id\": \"tree\", \"$dynamicAnchor\": \"node\", \"type\": \"object\","
+        "  \"properties\": {\"data\": true, \"children\": {\"type\": \"array\","
+        "  \"items\": {\"$dynamicRef\": \"#node\"}}}}}}";
+    static const char *rec =
+        "{\"$schema\": \"https://json-schema.org/draft/2019-09/schema\","
+        " \"$id\": \"https://example.com/strict2\", \"$recursiveAnchor\": true,"
+        " \"$ref\": \"tree2\", \"unevaluatedProperties\": false,"
+        " \"$defs\": {\"tree2\": {\"$id\": \"tree2\", \"$recursiveAnchor\": true, \"type\": \"object\","
+        "  \"properties\": {\"data\": true, \"children\": {\"type\": \"array\","
+        "  \"items\": {\"$recursiveRef\": \"#\"}}}}}}";
+    (void)state;
+    assert_true(verdict(dyn, "{\"children\": [{\"data\": 1}]}"));
+    assert_false(verdict(dyn, "{\"children\": [{\"daat\": 1}]}"));
+    assert_true(verdict(rec, "{\"children\": [{\"data\": 1}]}"));
+    assert_false(verdict(rec, "{\"children\": [{\"daat\": 1}]}"));
+}
+
 static void test_validate_values_the_parser_used_to_refuse(void **state)
 {
     json_error_t je;
@@ -576,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_validate_arrays_and_objects),
         cmocka_unit_test(test_validate_alternatives_explained),
         cmocka_unit_test(test_validate_refs_ids_and_registry),
+        cmocka_unit_test(test_validate_dynamic_and_recursive_refs),
         cmocka_unit_test(test_validate_values_the_parser_used_to_refuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
