@@ -943,6 +943,11 @@ llmt_schema *llmt_schema_compile_opts(const json_t *schema, const char *file,
     c.opts = opts ? opts : &defaults;
     c.file = file ? file : "schema";
     c.diags = diags;
+    if (c.opts->version != LLMT_SCHEMA_OPTIONS_VERSION) {
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, c.file, "", "schema options version %u is not %u",
+                       c.opts->version, LLMT_SCHEMA_OPTIONS_VERSION);
+        return NULL;
+    }
     if (!schema || (!json_is_object(schema) && !json_is_boolean(schema))) {
         llmt_diags_add(diags, LLMT_DIAG_ERROR, c.file, "", "a schema must be an object (or true/false), got %s",
                        schema ? llmt_json_type_name(schema) : "nothing");

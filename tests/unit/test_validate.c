@@ -513,6 +513,11 @@ static void test_validate_refs_ids_and_registry(void **state)
     assert_non_null(strstr(d.items[0].message, "shared.json"));
     llmt_diags_free(&d);
     assert_true(llmt_schema_registry_add(reg, "https://example.com/shared.json", shared));
+    o.version = 99; /* options of a version this library does not know are refused */
+    assert_null(llmt_schema_compile_opts(schema, "s.json", &o, &d));
+    assert_non_null(strstr(d.items[0].message, "version 99"));
+    llmt_diags_free(&d);
+    o.version = LLMT_SCHEMA_OPTIONS_VERSION;
     o.registry = reg;
     s = llmt_schema_compile_opts(schema, "s.json", &o, &d);
     llmt_schema_registry_free(reg); /* the compiled schema keeps what it uses */
