@@ -405,8 +405,8 @@ static bool is_multiple(const json_t *x, const json_t *m)
     if (json_is_integer(x) && json_is_integer(m))
         return json_integer_value(x) % json_integer_value(m) == 0;
     q = json_number_value(x) / json_number_value(m);
-    if (!isfinite(q))
-        return false;
+    if (!isfinite(q)) /* the quotient overflows: the remainder still says it exactly */
+        return fmod(json_number_value(x), json_number_value(m)) == 0;
     return fabs(q - nearbyint(q)) <= 1e-9 * fmax(1.0, fabs(q));
 }
 

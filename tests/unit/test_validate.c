@@ -470,6 +470,7 @@ static void test_validate_arrays_and_objects(void **state)
     assert_true(verdict("{\"type\": \"integer\", \"enum\": [1]}", "1.0"));
     assert_true(verdict("{\"multipleOf\": 0.01}", "19.99"));
     assert_false(verdict("{\"type\": \"integer\", \"multipleOf\": 0.123456789}", "1e308"));
+    assert_true(verdict("{\"type\": \"integer\", \"multipleOf\": 0.5}", "1e308")); /* quotient overflows */
 }
 
 static void test_validate_alternatives_explained(void **state)
