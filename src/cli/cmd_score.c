@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "score/extract.h"
 #include "score/score.h"
+#include "core/jsonutil.h"
 #include "score/validate.h"
 
 /* Reads a file, or stdin for "-". */
@@ -193,7 +194,7 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
         }
     }
     if (schema_path) {
-        schema_json = json_load_file(schema_path, JSON_DECODE_ANY, &je);
+        schema_json = llmt_json_load_file(schema_path, JSON_DECODE_ANY, &je);
         if (!schema_json) {
             cli_error("score: %s: line %d, column %d: %s", schema_path, je.line, je.column, je.text);
             goto done;
@@ -205,7 +206,7 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
             goto done;
         }
     }
-    expected = json_load_file(argv[0], JSON_DECODE_ANY, &je);
+    expected = llmt_json_load_file(argv[0], JSON_DECODE_ANY, &je);
     if (!expected) {
         if (je.line <= 0)
             cli_error("score: %s", je.text);
