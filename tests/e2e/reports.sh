@@ -9,7 +9,8 @@ done
 check "csv: header + one row per result" test "$(lines "$WORK/o/results.csv")" -eq 17
 check "junit: one testcase per result" test "$(grep -c '<testcase ' "$WORK/o/junit.xml")" -eq 16
 check "junit: one suite per model" test "$(grep -c '<testsuite ' "$WORK/o/junit.xml")" -eq 2
-check "html: summary and results tables" test "$(grep -c '<table class="sortable"' "$WORK/o/report.html")" -eq 2
+check "html: one embedded data block" test "$(grep -c '<script type="application/json" id="llmt-data">' "$WORK/o/report.html")" -eq 1
+check "html: nothing loaded from outside" sh -c "! grep -Eq '(src|href)=\"(https?:)?//' '$WORK/o/report.html'"
 check "md: lost points listed for noisy" contains "$WORK/o/report.md" "mock:noisy"
 
 # an answer with markup must be escaped in HTML and XML
@@ -22,7 +23,7 @@ cat >"$WORK/rules.json" <<'JSON'
 JSON
 run_cli 0 run --tasks "$WORK/t" --models mock:rules --mock-rules "$WORK/rules.json" --output "$WORK/x" --format html,junit,md,json
 check "html escapes answers" sh -c "! grep -q '<script>alert' '$WORK/x/report.html'"
-check "html shows the escaped answer" grep -q '&lt;script&gt;alert' "$WORK/x/report.html"
+check "html embeds the answer escaped" grep -q '\\u003cscript\\u003ealert' "$WORK/x/report.html"
 check "junit has no raw markup" sh -c "! grep -q '<script>' '$WORK/x/junit.xml'"
 
 # report re-renders from results.json and from results.jsonl
