@@ -601,7 +601,7 @@
     var sa = {}, sb = {}, marksA = {}, marksB = {}, rows = [];
     function scores(r, into) {
       (r && r.ok || []).forEach(function (p) { into[D.paths[p]] = 1; });
-      (r && r.lo || []).forEach(function (l) { if (l.sc !== null) into[D.paths[l.p]] = l.sc; });
+      (r && r.lo || []).forEach(function (l) { if (l.sc !== null && D.reasons[l.re] !== 'list_item') into[D.paths[l.p]] = l.sc; });
     }
     scores(ra, sa); scores(rb, sb);
     Object.keys(sa).concat(Object.keys(sb)).forEach(function (p) {
@@ -615,8 +615,8 @@
       el('div', null, [el('h3', { text: 'New answer (' + D.runs[1].id + ')' + (rb ? ': ' + pct(rb.a) : '') }), rb ? jsonView(rb.x, marksB) : el('p', { text: 'not in the new run' })])]),
       rows.length ? table('changedfields', [
         { id: 'path', label: 'field whose score changed', value: function (x) { return x.p || '(root)'; }, cell: function (x) { return el('code', { text: x.p || '(root)' }); } },
-        { id: 'old', label: 'old score', num: true, value: function (x) { return x.a; } },
-        { id: 'new', label: 'new score', num: true, value: function (x) { return x.b; } }], rows) : el('p', { class: 'muted', text: 'No field score changed.' })];
+        { id: 'old', label: 'old score', num: true, value: function (x) { return x.a; }, cell: function (x) { return x.a === null ? '-' : x.a.toFixed(2); } },
+        { id: 'new', label: 'new score', num: true, value: function (x) { return x.b; }, cell: function (x) { return x.b === null ? '-' : x.b.toFixed(2); } }], rows) : el('p', { class: 'muted', text: 'No field score changed.' })];
   }
   function casePanel() {
     var p = S.open.split('.'), c = +p[0], m = +p[1], rep = p.length > 2 ? +p[2] : 0;
