@@ -561,7 +561,7 @@
       { id: 'weight', label: 'weight', num: true, value: function (l) { return l.w; } },
       { id: 'expected', label: 'expected', value: function (l) { return l.ex === undefined ? '(absent)' : JSON.stringify(l.ex); }, cell: function (l) { return el('code', { text: l.ex === undefined ? '(absent)' : JSON.stringify(l.ex) }); } },
       { id: 'actual', label: 'actual', value: function (l) { return l.ac === undefined ? '(missing)' : JSON.stringify(l.ac); }, cell: function (l) { return el('code', { text: l.ac === undefined ? '(missing)' : JSON.stringify(l.ac) }); } },
-      { id: 'note', label: 'note', value: function (l) { return l.no || ''; } }
+      { id: 'note', label: 'note', value: function (l) { return l.no === undefined ? null : l.no; } }
     ], lo);
   }
   function resultDetails(kase, r) {
