@@ -79,6 +79,7 @@
   /* cells[c * NM + m] = [results of the new side by repeat, results of the old side] */
   var cells = new Array(D.cases.length * NM);
   D.results.forEach(function (r) {
+    if (r.sx) r.x = D.cases[r.c].x;   /* the answer was the expected one */
     var k = r.c * NM + r.m, cell = cells[k] || (cells[k] = [[], []]);
     cell[DIFF ? (r.s ? 0 : 1) : 0].push(r);
   });

@@ -331,7 +331,9 @@ static void add_result(json_t *r, void *ud)
     const char *model = json_string_value(json_object_get(r, "model"));
     json_t *usage = json_object_get(r, "usage"), *fields = json_object_get(r, "fields");
     json_t *o, *cost = json_object_get(usage, "cost_usd"), *att = json_object_get(r, "attempts");
+    json_t *answer = json_object_get(r, "answer"), *expected;
     char *ref;
+    json_int_t c;
     int fl;
     if (!task || !name || !prov || !model)
         return;
@@ -343,7 +345,8 @@ static void add_result(json_t *r, void *ud)
         json_decref(o);
         return;
     }
-    set_new(d, o, "c", json_integer(case_index(d, task, name, fields)));
+    c = case_index(d, task, name, fields);
+    set_new(d, o, "c", json_integer(c));
     set_new(d, o, "m", json_integer(llmt_html_data_model(d, ref)));
     set_new(d, o, "r", json_integer(json_integer_value(json_object_get(r, "repeat"))));
     if (d->side)
@@ -361,7 +364,12 @@ static void add_result(json_t *r, void *ud)
         set_new(d, o, "at", json_incref(att));
     if (json_array_size(json_object_get(r, "violations")) && !(fl & F_ERROR))
         copy_member(d, o, "vi", r, "violations");
-    copy_member(d, o, "x", r, "answer");
+    /* an answer equal to the expected one (most of a good model's) is not repeated */
+    expected = json_object_get(json_array_get(d->cases, (size_t)c), "x");
+    if (expected && answer && json_equal(expected, answer))
+        set_new(d, o, "sx", json_true());
+    else
+        copy_member(d, o, "x", r, "answer");
     copy_member(d, o, "raw", r, "raw_reply");
     copy_member(d, o, "xe", r, "extraction_error");
     copy_member(d, o, "sm", r, "structured_mode");
