@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "provider/manager_internal.h"
 #include "run/runner.h"
+#include "run/report_stats.h"
 #include "store/cache.h"
 #include "store/history.h"
 
@@ -149,6 +150,21 @@ static void print_estimate(const llmt_run_estimate *e, const char *const *models
            calls, lo, hi, unknown ? " plus models without a price" : "");
 }
 
+/* Per model, the fields that lost points in most answers (from results.jsonl). */
+static void print_most_lost(const char *output_dir)
+{
+    char *jsonl = output_dir ? llmt_path_join(output_dir, "results.jsonl") : NULL;
+    llmt_report_stats rs;
+    llmt_error err;
+    llmt_report_stats_init(&rs);
+    if (jsonl && llmt_report_stats_from_jsonl(&rs, jsonl, &err) == LLMT_OK && rs.n_fields) {
+        putchar('\n');
+        llmt_report_stats_print_most_lost(stdout, &rs, 3);
+    }
+    llmt_report_stats_free(&rs);
+    free(jsonl);
+}
+
 static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt_taskset *ts,
                         const char *const *models)
 {
@@ -205,6 +221,7 @@ static void print_table(const cli_ctx *ctx, const llmt_run_result *r, const llmt
                m->input_tokens + m->output_tokens, m->cost_unknown ? ">=" : "  ", m->cost_usd,
                llmt_summary_mean(m->latency_sum, m->results));
     }
+    print_most_lost(r->output_dir);
     printf("\nTotal cost: $%.6f\n", r->summary.total_cost);
 }
 

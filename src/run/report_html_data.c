@@ -360,7 +360,7 @@ static void add_result(json_t *r, void *ud)
     set_new(d, o, "ti", json_integer(json_integer_value(json_object_get(usage, "input_tokens"))));
     set_new(d, o, "to", json_integer(json_integer_value(json_object_get(usage, "output_tokens"))));
     set_new(d, o, "n", json_integer(json_is_array(att) ? (json_int_t)json_array_size(att) : 1));
-    if (json_array_size(att) > 1 || (fl & F_FALLBACK))
+    if (json_array_size(att) > 1 || (json_is_array(att) && (fl & F_FALLBACK)))
         set_new(d, o, "at", json_incref(att));
     if (json_array_size(json_object_get(r, "violations")) && !(fl & F_ERROR))
         copy_member(d, o, "vi", r, "violations");

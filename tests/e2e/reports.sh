@@ -12,6 +12,10 @@ check "junit: one suite per model" test "$(grep -c '<testsuite ' "$WORK/o/junit.
 check "html: one embedded data block" test "$(grep -c '<script type="application/json" id="llmt-data">' "$WORK/o/report.html")" -eq 1
 check "html: nothing loaded from outside" sh -c "! grep -Eq '(src|href)=\"(https?:)?//' '$WORK/o/report.html'"
 check "md: lost points listed for noisy" contains "$WORK/o/report.md" "mock:noisy"
+check "md: per-task table" contains "$WORK/o/report.md" "| job_ads | mock:noisy | 4 | 0 |"
+check "md: fields lost most often" contains "$WORK/o/report.md" "## Fields lost most often"
+check "console: most lost fields of noisy" grep -Eq '^Most lost mock:noisy +/[a-z_/]+ [0-9]+/[0-9]+' "$WORK/out"
+check "console: nothing lost by the oracle" sh -c "! grep -q '^Most lost mock:oracle' '$WORK/out'"
 
 # an answer with markup must be escaped in HTML and XML
 mkdir -p "$WORK/t/x/tests/sources" "$WORK/t/x/tests/expected"
