@@ -180,8 +180,8 @@
         keyed.sort(function (a, b) {
           var x = a[0], y = b[0], r;
           if (x === y) r = 0;
-          else if (x === null || x === undefined) return 1;   /* empty values last either way */
-          else if (y === null || y === undefined) return -1;
+          else if (x === null || x === undefined || x === '') return 1;   /* empty values last either way */
+          else if (y === null || y === undefined || y === '') return -1;
           else r = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
           return r * st.dir || a[1] - b[1];
         });
@@ -630,6 +630,20 @@
     if (list.length > 1) body.push(el('div', { class: 'tabs' }, list.map(function (x) {
       return el('button', { 'aria-pressed': String(x === r), text: 'run ' + (x.r + 1) + ': ' + pct(x.a), on: { click: function () { S.open = c + '.' + m + '.' + x.r; render(); } } });
     })));
+    if (list.length > 1) {   /* --repeat: the fields whose score differs between repeats */
+      var per = {};
+      list.forEach(function (x, i) {
+        (x.ok || []).forEach(function (p2) { (per[D.paths[p2]] = per[D.paths[p2]] || [])[i] = 1; });
+        (x.lo || []).forEach(function (l) { if (l.sc !== null && D.reasons[l.re] !== 'list_item') (per[D.paths[l.p]] = per[D.paths[l.p]] || [])[i] = l.sc; });
+      });
+      var flaky = Object.keys(per).filter(function (p2) {
+        for (var i = 0; i < list.length; i++) if (per[p2][i] !== per[p2][0]) return true;
+        return false;
+      });
+      body.push(el('p', { id: 'flaky', class: flaky.length ? 'warn' : 'muted' }, flaky.length ? ['Fields whose score varies between repeats: '].concat(flaky.map(function (p2, i) {
+        return el('span', null, [i ? ', ' : '', el('code', { text: p2 || '(root)' }), ' (' + list.map(function (x, j) { return per[p2][j] === undefined ? '-' : per[p2][j].toFixed(2); }).join(' / ') + ')']);
+      })) : ['Every field scored the same in each repeat.']));
+    }
     if (DIFF) {
       var ra = cell[1].filter(function (x) { return x.r === rep; })[0] || cell[1][0], rb = cell[0].filter(function (x) { return x.r === rep; })[0] || cell[0][0];
       body = body.concat(diffPanes(kase, ra, rb));

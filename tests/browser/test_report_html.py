@@ -105,7 +105,7 @@ def hostile_task(root):
             json.dump({"name": "Bob", "note": "plain", "items": [{"k": "a"}, {"k": "b"}]}, f)
     long_value = "x" * 10240
     rules = {
-        "errors": [{"contains": "teapot", "error": {"http_status": 418, "message": "I am a teapot <b>"}, "models": ["rules"]}],
+        "errors": [{"contains": "teapot", "error": {"class": "quota", "message": "I am a teapot <b>"}, "models": ["rules"]}],
         "rules": [
             {"contains": "hostile", "reply": json.dumps({"name": "</script><script>window.pwned=2</script><!--",
                                                          "note": "'\"&amp; <i>x</i>", "items": [{"k": "a"}, {"k": "<b onmouseover=x>"}]})},
@@ -153,7 +153,7 @@ def main():
         click(b, "#tab-matrix")
         check("matrix: one row per case", matrix_rows(b) == 8, matrix_rows(b))
         check("matrix: cells coloured", b.eval("document.querySelector('td.cell').getAttribute('style') || ''").startswith("background:hsl"))
-        check("matrix: invalid answers marked", b.eval("document.querySelectorAll('.mk.i').length") >= 8)
+        check("matrix: invalid answers marked", b.eval("document.querySelectorAll('td .mk.i').length") >= 8)
         sort_all(b, "matrix", "matrix")
         click(b, "th[data-col=case]")  # back to name order
         b.eval("document.querySelector('td.cell[data-model=\"1\"]').click()")
@@ -221,14 +221,44 @@ def main():
         cases = b.eval("Array.prototype.map.call(document.querySelectorAll('#matrix tbody td:nth-child(2)'), function (t) { return t.textContent; })")
         check("hostile: names shown as text", "q\"'<img src=x onerror=window.pwned=1>" in cases
               and "\u05e9\u05dc\u05d5\u05dd \u202eRTL \u0645\u0631\u062d\u0628\u0627" in cases, cases)
-        check("hostile: fallback marked", b.eval("document.querySelectorAll('.mk.fb').length") == 1)
-        check("hostile: invalid reply marked", b.eval("document.querySelectorAll('.mk.i').length") >= 1)
+        check("hostile: fallback marked", b.eval("document.querySelectorAll('td .mk.fb').length") == 1)
+        check("hostile: invalid reply marked", b.eval("document.querySelectorAll('td .mk.i').length") >= 1)
         b.eval("Array.prototype.filter.call(document.querySelectorAll('#matrix tbody tr'), function (tr) { return tr.children[1] && tr.children[1].textContent === 'long'; })[0].children[2].click()")
         check("hostile: a 10 kB value shown whole", b.eval("document.querySelector('#case').textContent.indexOf(%s) >= 0" % json.dumps(long_value)))
         click(b, "#close")
         b.eval("Array.prototype.filter.call(document.querySelectorAll('#matrix tbody tr'), function (tr) { return tr.children[1] && tr.children[1].textContent.indexOf('<img') >= 0; })[0].children[2].click()")
         check("hostile: value shown as text", b.eval("document.querySelector('#case').textContent.indexOf('</script><script>window.pwned=2</script><!--') >= 0"))
+        click(b, "#close")
+        click(b, "td .mk.fb")
+        check("fallback: the case says who answered", b.eval("document.querySelector('#case').textContent.indexOf('answered by mock:oracle') >= 0"))
+        check("fallback: attempts listed with the error as text", b.eval("document.querySelector('#attempts').textContent.indexOf('I am a teapot <b>') >= 0"))
+        sort_all(b, "attempts", "case")
         check("hostile: still nothing ran", b.eval("typeof window.pwned") == "undefined" and not b.problems(), b.problems())
+
+        # -- repeats whose answers differ ----------------------------------------
+        flaky = os.path.join(work, "flaky")
+        os.makedirs(flaky)
+        with open(os.path.join(flaky, "results.jsonl"), "w") as f:
+            for rep, (val, score) in enumerate([("Bob", 1.0), ("Rob", 0.5)]):
+                f.write(json.dumps({"task": "t", "case": "c", "provider": "mock", "model": "m", "repeat": rep,
+                                    "error": None, "answered_by": "mock:m", "accuracy": 50 + 50 * score, "valid": True,
+                                    "usage": {"input_tokens": 1, "output_tokens": 1, "cost_usd": 0.1}, "latency_ms": 5,
+                                    "fields": [{"path": "/name", "expected": "Bob", "actual": val, "score": score, "weight": 1,
+                                                "reason": "match" if score == 1 else "fuzzy"},
+                                               {"path": "/n", "expected": 1, "actual": 1, "score": 1, "weight": 1, "reason": "match"}],
+                                    "answer": {"name": val, "n": 1}}) + "\n")
+        run("report", os.path.join(flaky, "results.jsonl"), "--format", "html", "--output", flaky)
+        b.events.clear()
+        b.navigate("file://" + os.path.join(flaky, "report.html") + "#view=matrix")
+        check("repeats: mean and spread in the cell", b.eval("document.querySelector('td.cell').textContent").startswith("87.5 \u00b112.5"),
+              b.eval("document.querySelector('td.cell').textContent"))
+        check("repeats: flaky case marked", b.eval("document.querySelectorAll('td .mk.fl').length") == 1)
+        set_filter(b, "f-only", "changed")
+        check("repeats: 'only flaky' keeps it", matrix_rows(b) == 1)
+        click(b, "td.cell")
+        check("repeats: the varying field named", b.eval("document.getElementById('flaky').textContent").find("/name (1.00 / 0.50)") >= 0,
+              b.eval("document.getElementById('flaky').textContent"))
+        check("repeats: the steady field not named", "/n " not in b.eval("document.getElementById('flaky').textContent"))
 
         # -- comparison pages ---------------------------------------------------
         p = run("report", "--compare", run_a, run_b, "--output", os.path.join(work, "cmp"))
