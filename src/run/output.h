@@ -54,6 +54,10 @@ void llmt_output_end(llmt_output *o);
 void llmt_output_json_begin(llmt_output *o, const llmt_run_meta *meta);
 void llmt_output_close(llmt_output *o);
 
+/* Calls fn for each complete line of a results.jsonl, as text without its line end (a
+ * torn last line is skipped). */
+typedef void (*llmt_jsonl_line_fn)(const char *line, size_t len, void *ud);
+llmt_status llmt_jsonl_lines(const char *path, llmt_jsonl_line_fn fn, void *ud, llmt_error *err);
 /* Calls fn for each complete line of a results.jsonl (a torn last line is skipped). */
 typedef void (*llmt_jsonl_fn)(json_t *result, void *ud);
 llmt_status llmt_jsonl_foreach(const char *path, llmt_jsonl_fn fn, void *ud, llmt_error *err);

@@ -1,10 +1,10 @@
 #include "run/report_stats.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/jscan.h"
+#include "run/output.h"
 
 void llmt_report_stats_init(llmt_report_stats *s)
 {
@@ -202,21 +202,17 @@ done:
     free(ref);
 }
 
+static void add_line(const char *line, size_t len, void *ud)
+{
+    llmt_report_stats_add_line(ud, line, len);
+}
+
 llmt_status llmt_report_stats_from_jsonl(llmt_report_stats *s, const char *path, llmt_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    if (!f)
-        return llmt_error_set(err, LLMT_E_IO, "%s: %s", path, strerror(errno));
-    /* a torn last line (no line end) is skipped, as every reader of results.jsonl does */
-    while ((n = getline(&line, &cap, f)) > 0)
-        if (line[n - 1] == '\n')
-            llmt_report_stats_add_line(s, line, (size_t)n - 1);
-    free(line);
-    fclose(f);
-    return s->oom ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory reading %s", path) : LLMT_OK;
+    llmt_status st = llmt_jsonl_lines(path, add_line, s, err);
+    if (st == LLMT_OK && s->oom)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory reading %s", path);
+    return st;
 }
 
 size_t llmt_report_stats_top_lost(const llmt_report_stats *s, const char *model,
