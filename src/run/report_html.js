@@ -660,7 +660,10 @@
 
   /* ---- the page -------------------------------------------------------------------------- */
   var printing = false;
-  var VIEWS = DIFF ? [['changes', 'Changes', viewChanges], ['overview', 'Overview (new run)', viewOverview], ['matrix', 'Matrix (new run)', viewMatrix], ['fields', 'Field heat map', viewFields]]
+  /* from the history (model_stats): only the changed cases are in the data, so only the
+   * comparison itself is shown */
+  var VIEWS = D.model_stats ? [['changes', 'Changes', viewChanges]]
+    : DIFF ? [['changes', 'Changes', viewChanges], ['overview', 'Overview (new run)', viewOverview], ['matrix', 'Matrix (new run)', viewMatrix], ['fields', 'Field heat map (new run)', viewFields]]
     : [['overview', 'Overview', viewOverview], ['matrix', 'Matrix', viewMatrix], ['fields', 'Field heat map', viewFields]];
   function render() {
     var view = VIEWS.filter(function (v) { return v[0] === S.view; })[0] || VIEWS[0];

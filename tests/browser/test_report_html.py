@@ -145,6 +145,8 @@ def main():
               and b.eval("document.querySelectorAll('svg.chart circle.on').length") >= 2)
         b.screenshot(os.path.join(BUILD, "report-overview.png"))
         check("screenshot kept", os.path.getsize(os.path.join(BUILD, "report-overview.png")) > 1000)
+        pdf = b.call("Page.printToPDF", {})
+        check("overview prints", len(pdf.get("data", "")) > 1000 and not b.problems(), b.problems())
         sort_all(b, "models", "overview")
         sort_all(b, "tasks", "overview")
         check("sort state in the URL hash", "sort=" in b.eval("location.hash"))
@@ -279,6 +281,7 @@ def main():
         b.events.clear()
         b.navigate("file://" + hist)
         check("history compare html: loads without error", not b.problems(), b.problems())
+        check("history compare html: only the comparison view", b.eval("document.querySelectorAll('nav button').length") == 1)
         check("history compare html: says where answers are", b.eval("document.querySelector('.banner').textContent.indexOf('report --compare') >= 0"))
     finally:
         if b:
