@@ -20,6 +20,7 @@ typedef struct llmt_html_data {
     json_t *idx;                  /* string -> index maps of the interned lists (owned) */
     const llmt_taskset *ts;       /* borrowed, optional: prompts, sources, expected answers */
     int side;                     /* 0, or 1 for the newer run of a comparison */
+    size_t source_max;            /* bytes of a case's source shown */
     bool oom;
 } llmt_html_data;
 

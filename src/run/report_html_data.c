@@ -8,8 +8,11 @@
 
 #include "run/report_html.h"
 
-/* What the page shows of a case's source (the rest is cut with a mark). */
+/* What the page shows of a case's source (the rest is cut with a mark): up to 4,000
+ * bytes, less when there are many cases, so that sources add at most about 8 MB. */
 #define SOURCE_MAX 4000
+#define SOURCE_MIN 500
+#define SOURCES_TOTAL 8000000
 
 /* Result flags ("f"); the page's script reads the same bits. */
 enum {
@@ -50,6 +53,14 @@ llmt_status llmt_html_data_init(llmt_html_data *d, const char *mode, const llmt_
 {
     memset(d, 0, sizeof *d);
     d->ts = ts;
+    d->source_max = SOURCE_MAX;
+    if (ts) {
+        size_t i, cases = 0;
+        for (i = 0; i < ts->n_tasks; i++)
+            cases += ts->tasks[i].n_cases;
+        if (cases && SOURCES_TOTAL / cases < SOURCE_MAX)
+            d->source_max = SOURCES_TOTAL / cases < SOURCE_MIN ? SOURCE_MIN : SOURCES_TOTAL / cases;
+    }
     d->root = json_object();
     d->idx = json_object();
     if (!d->root || !d->idx)
@@ -202,8 +213,8 @@ static void case_from_task(llmt_html_data *d, json_t *kase, const char *task, co
         set_new(d, kase, "p", json_integer(intern(d, d->texts, json_object_get(d->idx, "x"), cd.prompt)));
     if (cd.source && *cd.source) {
         size_t n = strlen(cd.source);
-        if (n > SOURCE_MAX) {
-            n = SOURCE_MAX;
+        if (n > d->source_max) {
+            n = d->source_max;
             while (n && ((unsigned char)cd.source[n] & 0xC0) == 0x80) /* not inside a character */
                 n--;
         }
