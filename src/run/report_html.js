@@ -9,7 +9,7 @@
   var DIFF = D.mode === 'diff';
   var NEW = DIFF ? 1 : 0;       /* the side whose results the run views show */
   var NM = D.models.length;
-  var ROW_H = 26;               /* matrix row height, px (the CSS sets the same) */
+  var ROW_H = 26;               /* a table row's height, px, until one is measured */
   var app = document.getElementById('app');
 
   /* ---- small helpers ---------------------------------------------------------- */
@@ -216,17 +216,20 @@
       return opts.virtual ? el('div', { class: 'scroll' }, [t]) : t;
     }
     var box = el('div', { class: 'scroll', id: id + '-scroll' }, [t]);
-    var drawn = [-1, -1];
+    var drawn = [-1, -1], rowH = ROW_H, measured = false;
     function draw() {
       var top = box.scrollTop, h = box.clientHeight || 600;
-      var first = Math.max(0, Math.floor(top / ROW_H) - 10), last = Math.min(rows.length, Math.ceil((top + h) / ROW_H) + 10);
+      var first = Math.max(0, Math.floor(top / rowH) - 10), last = Math.min(rows.length, Math.ceil((top + h) / rowH) + 10);
       if (first === drawn[0] && last === drawn[1]) return;
       drawn = [first, last];
       body.textContent = '';
       var span = cols.length;
-      if (first > 0) body.appendChild(el('tr', { 'aria-hidden': 'true', style: 'height:' + first * ROW_H + 'px' }, [el('td', { colspan: span, style: 'padding:0;border:0' })]));
+      if (first > 0) body.appendChild(el('tr', { 'aria-hidden': 'true', style: 'height:' + first * rowH + 'px' }, [el('td', { colspan: span, style: 'padding:0;border:0' })]));
       for (var i = first; i < last; i++) body.appendChild(row(rows[i]));
-      if (last < rows.length) body.appendChild(el('tr', { 'aria-hidden': 'true', style: 'height:' + (rows.length - last) * ROW_H + 'px' }, [el('td', { colspan: span, style: 'padding:0;border:0' })]));
+      if (last < rows.length) body.appendChild(el('tr', { 'aria-hidden': 'true', style: 'height:' + (rows.length - last) * rowH + 'px' }, [el('td', { colspan: span, style: 'padding:0;border:0' })]));
+      /* the spacers assume every row is as high as the first one drawn */
+      var tr = box.isConnected && body.querySelector('tr:not([aria-hidden])');
+      if (!measured && tr && tr.offsetHeight) { measured = true; if (tr.offsetHeight !== rowH) { rowH = tr.offsetHeight; drawn = [-1, -1]; draw(); } }
     }
     box.addEventListener('scroll', function () { requestAnimationFrame(draw); });
     box.draw_ = draw;

@@ -262,6 +262,30 @@ def main():
               b.eval("document.getElementById('flaky').textContent"))
         check("repeats: the steady field not named", "/n " not in b.eval("document.getElementById('flaky').textContent"))
 
+        # -- a big matrix draws the rows in view, wherever it is scrolled ----------
+        big = os.path.join(work, "big")
+        os.makedirs(big)
+        with open(os.path.join(big, "results.jsonl"), "w") as f:
+            for i in range(3000):
+                f.write(json.dumps({"task": "t", "case": "c%05d" % i, "provider": "mock", "model": "m", "repeat": 0,
+                                    "error": None, "accuracy": i % 101, "valid": True, "latency_ms": 1,
+                                    "usage": {"input_tokens": 1, "output_tokens": 1, "cost_usd": 0.1},
+                                    "fields": [], "answer": {"i": i}}) + "\n")
+        run("report", os.path.join(big, "results.jsonl"), "--format", "html", "--output", big)
+        b.navigate("about:blank", ready="true")
+        b.navigate("file://" + os.path.join(big, "report.html") + "#view=matrix")
+        check("big matrix: only some rows drawn", 0 < matrix_rows(b) < 200, matrix_rows(b))
+        for target in (1500, 2500, 10, 99999):
+            b.eval("(function(){var s=document.getElementById('matrix-scroll'), h=document.querySelector('#matrix tbody tr:not([aria-hidden])').offsetHeight; s.scrollTop=%d*h; s.dispatchEvent(new Event('scroll'));})()" % target)
+            b.wait("new Promise(function(r){requestAnimationFrame(function(){requestAnimationFrame(function(){r(true)})})})")
+            seen = b.eval("""(function(){var s=document.getElementById('matrix-scroll').getBoundingClientRect(), head=document.querySelector('#matrix th').getBoundingClientRect().bottom;
+              return Array.prototype.filter.call(document.querySelectorAll('#matrix tbody tr:not([aria-hidden])'), function(tr){var q=tr.getBoundingClientRect(); return q.top>=head-2 && q.bottom<=s.bottom+2;})
+              .map(function(tr){return tr.children[1].textContent;});})()""")
+            if target == 99999:  # the bottom: the last case in view
+                check("big matrix: the last rows in view at the bottom", len(seen) > 10 and seen[-1] == "c02999", seen[-3:])
+            else:
+                check("big matrix: rows in view after scrolling to %d" % target, len(seen) > 10 and abs(int(seen[0][1:]) - target) <= 2, seen[:3])
+
         # -- comparison pages ---------------------------------------------------
         p = run("report", "--compare", run_a, run_b, "--output", os.path.join(work, "cmp"))
         check("report --compare says where", "compare.html" in p.stdout, p.stdout)
