@@ -519,7 +519,7 @@
   /* ---- one case: expected and actual side by side --------------------------------------- */
   /* JSON drawn as text, with the values at the pointers in `marks` ({ptr: [cls, note]})
    * wrapped in a highlighted span and annotated. */
-  function jsonView(v, marks2) {
+  function jsonView(v, marks2, none) {
     var pre = el('pre');
     function put(parent, val, ptr, indent) {
       var mk = marks2[ptr], target = parent;
@@ -539,7 +539,7 @@
       } else target.appendChild(document.createTextNode(JSON.stringify(val)));
       if (mk && mk[1]) parent.appendChild(el('span', { class: 'note', text: '\u2190 ' + mk[1] }));
     }
-    if (v === undefined) pre.appendChild(document.createTextNode('(no answer)'));
+    if (v === undefined) pre.appendChild(document.createTextNode(none || '(no answer)'));
     else put(pre, v, '', '');
     return pre;
   }
@@ -552,7 +552,7 @@
       else { em[p] = ['j-lost', lostNote(l)]; if (l.ac !== undefined) am[p] = ['j-lost', lostNote(l)]; }
     });
     return el('div', { class: 'sbs' }, [
-      el('div', null, [el('h3', { text: 'Expected' }), jsonView(kase.x === undefined ? undefined : kase.x, em)]),
+      el('div', null, [el('h3', { text: 'Expected' }), jsonView(kase.x, em, '(not known: no answer of this case was scored)')]),
       el('div', null, [el('h3', { text: 'Actual (' + (r.ab || D.models[r.m]) + ')' }), jsonView(r.x, am)])]);
   }
   function lostTable(r) {
@@ -570,7 +570,7 @@
   }
   function resultDetails(kase, r) {
     var out = [];
-    var badges = ['accuracy ' + (r.a === null ? 'none (no answer)' : pct(r.a)), r.v ? 'valid' : 'invalid', 'tokens ' + (r.ti || 0) + ' in / ' + (r.to || 0) + ' out',
+    var badges = ['accuracy ' + (r.a === null ? 'none (no answer)' : pct(r.a)), r.f & F_ERROR ? 'no answer' : r.v ? 'valid' : 'invalid', 'tokens ' + (r.ti || 0) + ' in / ' + (r.to || 0) + ' out',
       'cost ' + money(r.k), 'latency ' + ms(r.l), 'attempts ' + (r.n || 1)];
     if (r.sm) badges.push('structured mode ' + r.sm);
     if (r.pv) badges.push('prompt ' + r.pv);
