@@ -36,7 +36,7 @@
   }
   function pct(v) { return v === null || v === undefined || isNaN(v) ? '-' : v.toFixed(2) + '%'; }
   function money(v, unknown) { return v === null || v === undefined ? 'unknown' : (unknown ? '\u2265 ' : '') + '$' + v.toFixed(6); }
-  function ms(v) { return v === null || v === undefined || isNaN(v) ? '-' : Math.round(v) + ' ms'; }
+  function ms(v) { return v === null || v === undefined || isNaN(v) ? '-' : (v < 10 ? v.toFixed(2) : Math.round(v)) + ' ms'; }
   function signed(v, digits, unit) { return v === null || isNaN(v) ? '-' : (v > 0 ? '+' : '') + v.toFixed(digits) + (unit || ''); }
   function mean(a) { if (!a.length) return null; var s = 0; a.forEach(function (x) { s += x; }); return s / a.length; }
   function quantile(sorted, q) {
@@ -286,7 +286,7 @@
   /* Accuracy against cost or latency, with the Pareto front (no other model both at
    * least as accurate and at most as costly, better in one). */
   function chart(title, figs, xOf, xLabel, xFmt) {
-    var W = 440, H = 280, L = 56, B = 40, T = 24, R = 20;
+    var W = 440, H = 290, L = 56, B = 40, T = 40, R = 20;
     var pts = figs.filter(function (f) { return f.mean !== null && xOf(f) !== null; });
     var unknown = figs.filter(function (f) { return f.mean !== null && xOf(f) === null; });
     var s = svg('svg', { class: 'chart', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': title });
@@ -341,7 +341,7 @@
     var own = figs.filter(function (f) { return f.m >= 0; });
     out.push(el('div', { class: 'charts' }, [
       chart('Accuracy vs cost per result', own, function (f) { return f.perResult; }, 'cost per result (USD)', function (v) { return '$' + v.toPrecision(2); }),
-      chart('Accuracy vs latency (p50)', own, function (f) { return f.p50; }, 'latency p50 (ms)', function (v) { return Math.round(v) + 'ms'; })]));
+      chart('Accuracy vs latency (p50)', own, function (f) { return f.p50; }, 'latency p50 (ms)', function (v) { return ms(v).replace(' ', ''); })]));
     out.push(el('h2', { text: 'Per task' }));
     var per = {}, rows = [];
     D.results.forEach(function (r) {
