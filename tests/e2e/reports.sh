@@ -44,4 +44,27 @@ check "bad results file named with path" contains "$WORK/err" "/results: expecte
 run_cli 2 run --tasks "$T" --models mock:oracle --format pdf
 check "unknown format named" contains "$WORK/err" "'pdf'"
 
+# the comparison page: from two output folders (results.jsonl, or results.json only)
+run_cli 0 run --tasks "$T" --models mock:oracle,mock:noisy --seed 4 --output "$WORK/o2" --format json
+rm "$WORK/o2/results.jsonl"
+run_cli 0 report --compare "$WORK/o" "$WORK/o2" --output "$WORK/cmp"
+check "compare.html written" test -s "$WORK/cmp/compare.html"
+check "compare.html in diff mode" grep -q '"mode":"diff"' "$WORK/cmp/compare.html"
+check "compare: no temporary file left" test "$(ls -A "$WORK/cmp" | grep -c '^\.')" -eq 0
+run_cli 2 report --compare "$WORK/o"
+check "compare: two folders asked for" contains "$WORK/err" "OLD_DIR NEW_DIR"
+run_cli 2 report --compare "$WORK/o" "$WORK/nowhere"
+check "compare: a folder without results named" contains "$WORK/err" "nowhere: no results.jsonl or results.json"
+# and from the history, on stdout or into a file
+export LLMT_HISTORY_DB="$WORK/history.db"
+run_cli 0 run --tasks "$T" --models mock:noisy --seed 5 --output "$WORK/h1" --format json
+run_cli 0 run --tasks "$T" --models mock:noisy --seed 6 --output "$WORK/h2" --format json
+run_cli 0 history compare previous latest --format html
+check "history compare html on stdout" grep -q '"model_stats"' "$WORK/out"
+run_cli 0 history compare previous latest --format html --output "$WORK/hist.html"
+check "history compare html into a file" grep -q '<script type="application/json" id="llmt-data">' "$WORK/hist.html"
+run_cli 2 history list --format html
+check "history: --format only for compare" contains "$WORK/err" "only 'compare --format html'"
+unset LLMT_HISTORY_DB
+
 finish
