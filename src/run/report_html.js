@@ -318,7 +318,7 @@
   }
 
   function viewOverview() {
-    var figs = modelFigures(NEW);
+    var figs = modelFigures(NEW).filter(function (f) { return !S.model || f.m < 0 || D.models[f.m] === S.model; });
     var maxCost = Math.max.apply(null, figs.map(function (f) { return f.cost; }).concat([0]));
     var maxLat = Math.max.apply(null, figs.map(function (f) { return f.p95 || f.p50 || 0; }).concat([0]));
     var total = 0, unknown = false;
@@ -346,7 +346,7 @@
     var per = {}, rows = [];
     D.results.forEach(function (r) {
       var ti = D.cases[r.c].t, k = ti * NM + r.m;
-      if ((S.task && S.task !== D.tasks[ti]) || (DIFF && (r.s ? 1 : 0) !== NEW)) return;
+      if ((S.task && S.task !== D.tasks[ti]) || (S.model && S.model !== D.models[r.m]) || (DIFF && (r.s ? 1 : 0) !== NEW)) return;
       var g = per[k] || (per[k] = { k: k, task: D.tasks[ti], model: D.models[r.m], accs: [], n: 0, valid: 0, errors: 0, cost: 0, cases: {} });
       g.n++; g.cases[r.c] = 1;
       if (answered(r)) g.accs.push(r.a);

@@ -150,6 +150,10 @@ def main():
         sort_all(b, "models", "overview")
         sort_all(b, "tasks", "overview")
         check("sort state in the URL hash", "sort=" in b.eval("location.hash"))
+        set_filter(b, "f-model", "mock:noisy")
+        check("overview: model filter", b.eval("document.querySelectorAll('#models tbody tr').length") == 1
+              and b.eval("document.querySelectorAll('#tasks tbody tr').length") == 2)
+        set_filter(b, "f-model", "")
 
         # -- matrix -------------------------------------------------------------
         click(b, "#tab-matrix")
