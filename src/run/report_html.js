@@ -655,6 +655,8 @@
     if (kase.p !== undefined || kase.src !== undefined) {
       body.push(el('h3', { text: 'Prompt sent' }));
       if (kase.p !== undefined) body.push(el('pre', { text: D.texts[kase.p] }));
+      if (r && r.sm) body.push(el('p', { class: 'muted', text: r.sm === 'json_schema' ? 'With the provider\'s system prompt; the schema went as its structured-output format.'
+        : 'With the provider\'s system prompt and, after it, the task\'s schema (structured mode ' + r.sm + ').' }));
       if (kase.src !== undefined) { body.push(el('h3', { text: 'Source' + (kase.cut ? ' (first part)' : '') })); body.push(el('pre', { text: kase.src })); }
     } else body.push(el('p', { class: 'muted', text: 'The prompt is shown when the report is written by the run (the task folders are at hand).' }));
     var ov = el('div', { class: 'overlay', id: 'case', on: { click: function (e) { if (e.target === ov) { S.open = ''; render(); } } } }, [el('div', { class: 'panel', role: 'dialog', 'aria-modal': 'true' }, body)]);
