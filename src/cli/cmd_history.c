@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "core/util.h"
+#include "run/output.h"
 #include "store/history.h"
 
 char *cli_history_path(const char *explicit_path)
@@ -91,8 +92,11 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     const char *db = NULL;
     long limit = 20;
     bool as_json = false;
+    const char *format = NULL, *output = NULL;
     const cli_option opts[] = {
         {"db", 0, OPT_STRING, "FILE", "history database (default .llm-tester/history.db or $LLMT_HISTORY_DB)", &db, NULL},
+        {"format", 0, OPT_STRING, "html", "compare: write the comparison page instead of the table", &format, NULL},
+        {"output", 'o', OPT_STRING, "FILE", "compare --format html: the page's file (default: stdout)", &output, NULL},
         {"limit", 'n', OPT_LONG, "N", "list: at most N runs (default 20, 0 = all)", &limit, NULL},
         {"json", 0, OPT_FLAG, NULL, "machine-readable output", &as_json, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
@@ -109,6 +113,10 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     }
     if (strcmp(argv[0], "compare") == 0 && npos != 3 && npos != 1) {
         cli_error("history compare: expected two runs (ids, id prefixes, 'latest' or 'previous')");
+        return CLI_EXIT_USAGE;
+    }
+    if (format && (strcmp(format, "html") != 0 || strcmp(argv[0], "compare") != 0)) {
+        cli_error("history: --format: only 'compare --format html' is known");
         return CLI_EXIT_USAGE;
     }
     if ((rc = open_db(db, &h)) != 0)
@@ -142,6 +150,13 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         if (llmt_history_compare(h, a, b, &out, &err) != LLMT_OK) {
             cli_error("history compare: %s", err.message);
             rc = CLI_EXIT_USAGE;
+        } else if (format) {
+            if (llmt_report_html_history_write(output ? output : "-", out, &err) != LLMT_OK) {
+                cli_error("history compare: %s", err.message);
+                rc = CLI_EXIT_USAGE;
+            } else if (output) {
+                fprintf(stderr, "Comparison page written to %s\n", output);
+            }
         } else if (as_json) {
             print_json(out);
         } else {

@@ -48,11 +48,15 @@ const cli_command cli_commands[] = {
      "  llm-tester score expected.json answer.json --list-mode set_similarity --weight title=3 --json\n",
      cmd_score},
     {"report", "Re-render reports from a results file.",
-     "report RESULTS [--format md,html,junit,csv,json] [--output DIR]",
+     "report RESULTS [--format md,html,junit,csv,json] [--output DIR]\n"
+     "  or:  llm-tester report --compare OLD_DIR NEW_DIR [--output DIR]",
      "RESULTS is a results.json or results.jsonl written by 'run'. Reports go beside it\n"
-     "unless --output is given.",
+     "unless --output is given. --compare writes compare.html: report.html in diff mode\n"
+     "for two output folders (per model deltas, the cases that got worse first, the two\n"
+     "answers side by side).",
      "  llm-tester report out/results.json --format html,junit\n"
-     "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n",
+     "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n"
+     "  llm-tester report --compare runs/before runs/after\n",
      cmd_report},
     {"merge", "Join the outputs of several runs (e.g. shards) into one.",
      "merge DIR|results.jsonl ... --output DIR [--format LIST]",
@@ -64,11 +68,14 @@ const cli_command cli_commands[] = {
      "(.llm-tester/cache.db or $LLMT_CACHE_DB) instead of calling the provider again.",
      "  llm-tester cache stats\n  llm-tester cache clear --older-than 30\n", cmd_cache},
     {"history", "List, show and compare recorded runs.",
-     "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
+     "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--format html [--output FILE]] [--db FILE]",
      "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"
      "run). RUN is a run id, a unique prefix of one, 'latest' or 'previous'; compare\n"
-     "defaults to previous vs latest and lists the cases whose accuracy changed.",
+     "defaults to previous vs latest and lists the cases whose accuracy changed.\n"
+     "compare --format html writes the comparison page (stdout, or --output FILE); the\n"
+     "history keeps figures, not answers: 'report --compare OLD_DIR NEW_DIR' shows those.",
      "  llm-tester history list\n  llm-tester history compare previous latest\n"
+     "  llm-tester history compare previous latest --format html --output compare.html\n"
      "  llm-tester history show latest --json\n",
      cmd_history},
     {"recommend", "Models of a recorded run on the accuracy/cost Pareto front.",

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "core/util.h"
 #include "llmt/error.h"
+#include "run/report_stats.h"
 
 #define MAX_ROWS 200
 
@@ -96,6 +97,21 @@ static void print_models(const llmt_summary *s)
     }
 }
 
+/* Per model, the fields that lost points in most answers (from results.jsonl). */
+static void print_most_lost(const char *output_dir)
+{
+    char *jsonl = output_dir ? llmt_path_join(output_dir, "results.jsonl") : NULL;
+    llmt_report_stats rs;
+    llmt_error err;
+    llmt_report_stats_init(&rs);
+    if (jsonl && llmt_report_stats_from_jsonl(&rs, jsonl, &err) == LLMT_OK && rs.n_fields) {
+        putchar('\n');
+        llmt_report_stats_print_most_lost(stdout, &rs, 3);
+    }
+    llmt_report_stats_free(&rs);
+    free(jsonl);
+}
+
 void cli_run_print_table(const llmt_run_result *r, const llmt_taskset *ts)
 {
     const llmt_summary *s = &r->summary;
@@ -106,6 +122,7 @@ void cli_run_print_table(const llmt_run_result *r, const llmt_taskset *ts)
     if (llmt_summary_max_repeats(s) > 1)
         print_repeat_stats(s, ts);
     print_models(s);
+    print_most_lost(r->output_dir);
     if (s->total_saved > 0)
         printf("\nTotal cost: $%.6f paid by this run ($%.6f of cached answers not paid again)\n",
                s->total_cost, s->total_saved);

@@ -117,6 +117,11 @@ static llmt_status jsonl_lines(const char *path, jsonl_line_fn fn, void *ud, boo
     return LLMT_OK;
 }
 
+llmt_status llmt_jsonl_lines(const char *path, llmt_jsonl_line_fn fn, void *ud, llmt_error *err)
+{
+    return jsonl_lines(path, fn, ud, NULL, err);
+}
+
 typedef struct parse_ctx {
     llmt_jsonl_fn fn;
     void *ud;

@@ -4,6 +4,7 @@
 
 #include "core/util.h"
 #include "run/output.h"
+#include "run/report_stats.h"
 
 static const char *str_or(const char *s)
 {
@@ -230,6 +231,51 @@ static void both_sections(json_t *r, void *ud)
     lost_points(r, &sec->lost);
 }
 
+/* Per task x model: what the run summary gives per model, split by task. */
+static void per_task(llmt_buf *b, const llmt_report_stats *rs)
+{
+    size_t i;
+    llmt_buf_puts(b, "\n## Per task\n\n| task | model | results | errors | valid | mean accuracy | cost (USD) |\n"
+                     "|---|---|---|---|---|---|---|\n");
+    for (i = 0; i < rs->n_tasks; i++) {
+        const llmt_task_figures *t = &rs->tasks[i];
+        llmt_buf_puts(b, "| ");
+        md_escape(b, t->task, 80);
+        llmt_buf_puts(b, " | ");
+        md_escape(b, t->model, 80);
+        llmt_buf_printf(b, " | %zu | %zu | %.0f%% | ", t->results, t->errors,
+                        t->results ? 100.0 * (double)t->valid / (double)t->results : 0.0);
+        if (t->answered)
+            llmt_buf_printf(b, "%.2f", t->acc_sum / (double)t->answered);
+        else
+            llmt_buf_puts(b, "-");
+        llmt_buf_printf(b, " | %s%.6f |\n", t->cost_unknown ? "≥ " : "", t->cost_usd);
+    }
+}
+
+/* The field heat map as a table: per model, the fields that lost points most often. */
+static void fields_lost(llmt_buf *b, const llmt_report_stats *rs)
+{
+    const llmt_field_figures *top[5];
+    size_t i, k, n, rows = 0;
+    llmt_buf_puts(b, "\n## Fields lost most often\n\nPer model (the one that answered), the fields "
+                     "that lost points in most answers; list items folded to `[]`.\n\n"
+                     "| model | field | lost in | mean score |\n|---|---|---|---|\n");
+    for (i = 0; i < rs->n_models; i++) {
+        n = llmt_report_stats_top_lost(rs, rs->models[i], top, 5);
+        for (k = 0; k < n; k++, rows++) {
+            llmt_buf_puts(b, "| ");
+            md_escape(b, rs->models[i], 80);
+            llmt_buf_puts(b, " | `");
+            md_escape(b, top[k]->path, 80);
+            llmt_buf_printf(b, "` | %zu of %zu | %.2f |\n", top[k]->lost, top[k]->scored,
+                            top[k]->score_sum / (double)top[k]->scored);
+        }
+    }
+    if (!rows)
+        llmt_buf_puts(b, "| (none) | | | |\n");
+}
+
 llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
                                  const llmt_run_meta *meta, const llmt_summary *s,
                                  llmt_error *err)
@@ -276,6 +322,19 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
         }
     }
     schema_section(&b, s);
+    {
+        llmt_report_stats rs;
+        llmt_report_stats_init(&rs);
+        st = llmt_report_stats_from_jsonl(&rs, jsonl_path, err);
+        if (st != LLMT_OK) {
+            llmt_report_stats_free(&rs);
+            llmt_buf_free(&b);
+            return st;
+        }
+        per_task(&b, &rs);
+        fields_lost(&b, &rs);
+        llmt_report_stats_free(&rs);
+    }
     if (llmt_summary_max_repeats(s) > 1) {
         llmt_case_stats *cs = NULL;
         size_t n = 0, k;
