@@ -159,13 +159,19 @@ def main():
         click(b, "#tab-matrix")
         check("matrix: one row per case", matrix_rows(b) == 8, matrix_rows(b))
         check("matrix: cells coloured", b.eval("document.querySelector('td.cell').getAttribute('style') || ''").startswith("background:hsl"))
-        check("matrix: invalid answers marked", b.eval("document.querySelectorAll('td .mk.i').length") >= 8)
+        # mock:noisy keeps three answers in four to the schema (strict output); the rest break it
+        check("matrix: invalid answers marked", b.eval("document.querySelectorAll('td .mk.i').length") >= 2)
         sort_all(b, "matrix", "matrix")
         click(b, "th[data-col=case]")  # back to name order
-        b.eval("document.querySelector('td.cell[data-model=\"1\"]').click()")
+        b.eval("document.querySelector('td.cell[data-model=\"1\"] .mk.i').closest('td').click()")
         check("cell opens its case", b.eval("!!document.getElementById('case')"))
         check("case: lost fields highlighted", b.eval("document.querySelectorAll('#case .j-lost').length") > 0)
-        check("case: schema violations listed", b.eval("document.querySelector('#case').textContent.indexOf('Schema violations') >= 0"))
+        # the cell is marked for one repeat at least: one of the repeat tabs lists the violations
+        check("case: schema violations listed", b.eval(
+            "(() => { const c = document.getElementById('case'); if (c.textContent.indexOf('Schema violations') >= 0) return true;"
+            " for (const t of c.querySelectorAll('.tabs button')) { t.click();"
+            " if (document.getElementById('case').textContent.indexOf('Schema violations') >= 0) return true; }"
+            " return false; })()"))
         check("case: prompt and source shown", b.eval("document.querySelector('#case').textContent.indexOf('Prompt sent') >= 0"))
         check("case: repeats as tabs", b.eval("document.querySelectorAll('#case .tabs button').length") == 2)
         sort_all(b, "lost", "case")

@@ -29,6 +29,7 @@
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/tokens.h"
+#include "score/validate.h"
 
 /* When a rule (or global error entry) fires, beyond matching: all given conditions must
  * hold. `count` is the number of requests that matched so far, this one included. */
@@ -91,12 +92,22 @@ typedef struct mock_attempts {
     size_t cap, n;
 } mock_attempts;
 
+/* A task's schema compiled for mock:noisy, found again by the hash of its text. */
+typedef struct noisy_schema {
+    uint64_t hash;
+    llmt_schema *schema; /* NULL: it did not compile (noise is then unchecked) */
+} noisy_schema;
+
+#define NOISY_SCHEMAS 16
+
 typedef struct mock_state {
     uint64_t seed;
     mock_ruleset *global;
     mock_task_rules *tasks;
     size_t n_tasks;
     mock_attempts attempts;
+    noisy_schema schemas[NOISY_SCHEMAS]; /* provider code runs under the engine's lock */
+    size_t n_schemas;
 } mock_state;
 
 static void free_ruleset(mock_ruleset *rs)
@@ -672,6 +683,8 @@ static void mock_destroy(void *state)
         free_ruleset(st->tasks[i].rs);
     }
     free(st->tasks);
+    for (i = 0; i < st->n_schemas; i++)
+        llmt_schema_free(st->schemas[i].schema);
     free(st->attempts.keys);
     free(st->attempts.counts);
     free(st);
@@ -919,22 +932,76 @@ static bool perturb_once(json_t *root, llmt_rng *rng)
     return done;
 }
 
-static char *noisy_reply(const mock_state *st, const llmt_request *req)
+/* The request's schema, compiled once per distinct text; NULL when the answer need not
+ * fit one (no schema-constrained output) or it does not compile. */
+static const llmt_schema *noisy_schema_for(mock_state *st, const llmt_request *req)
+{
+    uint64_t h;
+    size_t i;
+    json_t *doc;
+    llmt_diags scratch = {0};
+    noisy_schema *slot;
+    if (req->structured_mode != LLMT_STRUCTURED_JSON_SCHEMA || !req->json_schema)
+        return NULL;
+    h = llmt_hash64(req->json_schema, 0x736368656d61ULL);
+    for (i = 0; i < st->n_schemas; i++)
+        if (st->schemas[i].hash == h)
+            return st->schemas[i].schema;
+    slot = &st->schemas[st->n_schemas < NOISY_SCHEMAS ? st->n_schemas++ : h % NOISY_SCHEMAS];
+    llmt_schema_free(slot->schema);
+    doc = json_loads(req->json_schema, 0, NULL);
+    slot->hash = h;
+    slot->schema = doc ? llmt_schema_compile(doc, "schema", &scratch) : NULL;
+    llmt_diags_free(&scratch);
+    json_decref(doc);
+    return slot->schema;
+}
+
+/* One perturbation; under schema-constrained output (`schema` given) one that keeps the
+ * answer valid, as a provider that enforces the schema would: a model there gets values
+ * wrong, not the shape. A draw that breaks the schema is drawn again, a few times. */
+static void noisy_step(json_t **root, const llmt_schema *schema, llmt_rng *rng)
+{
+    int tries;
+    if (!schema) {
+        perturb_once(*root, rng);
+        return;
+    }
+    for (tries = 0; tries < 8; tries++) {
+        json_t *copy = json_deep_copy(*root);
+        if (copy && perturb_once(copy, rng) && llmt_schema_validate(schema, copy, NULL)) {
+            json_decref(*root);
+            *root = copy;
+            return;
+        }
+        json_decref(copy);
+    }
+}
+
+static char *noisy_reply(mock_state *st, const llmt_request *req)
 {
     json_t *root = json_loads(req->reference, JSON_DECODE_ANY, NULL);
+    const llmt_schema *schema = noisy_schema_for(st, req);
     llmt_rng rng;
     char *out;
     int i, n;
     if (!root)
         return llmt_strdup(req->reference);
+    /* the reference itself must fit for the check to mean anything */
+    if (schema && !llmt_schema_validate(schema, root, NULL))
+        schema = NULL;
     /* each --repeat draws afresh (the request's seed is the run seed plus a step per
      * repeat); the first run of a case keeps the draw of the run seed alone */
     llmt_rng_seed(&rng, llmt_hash64(req->case_id ? req->case_id : "",
                                     st->seed ^ 0x6e6f697379ULL ^
                                         (req->seed != st->seed ? mix64(req->seed) : 0)));
     n = 1 + (int)(llmt_rng_next(&rng) % 3);
+    /* one answer in four ignores the schema anyway, as a truncated or refused answer
+     * would: the demo shows both kinds of mistake */
+    if (llmt_rng_next(&rng) % 4 == 0)
+        schema = NULL;
     for (i = 0; i < n; i++)
-        perturb_once(root, &rng);
+        noisy_step(&root, schema, &rng);
     out = json_dumps(root, JSON_INDENT(2) | JSON_ENCODE_ANY);
     json_decref(root);
     return out;
