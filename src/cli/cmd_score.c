@@ -121,6 +121,22 @@ static void print_text(const llmt_score_result *sr, const llmt_schema *schema, b
         printf("\nNo field lost points.\n");
 }
 
+/* json_load_file, but a leading UTF-8 byte-order mark is accepted. */
+static json_t *load_json(const char *path, json_error_t *je)
+{
+    char *text = NULL;
+    llmt_error err;
+    json_t *v;
+    if (llmt_read_file(path, &text, NULL, &err) != LLMT_OK) {
+        je->line = -1;
+        snprintf(je->text, sizeof je->text, "%.150s", err.message);
+        return NULL;
+    }
+    v = json_loads(llmt_skip_bom(text), JSON_DECODE_ANY, je);
+    free(text);
+    return v;
+}
+
 int cmd_score(cli_ctx *ctx, int argc, char **argv)
 {
     bool as_json = false, tol_seen = false, thr_seen = false;
@@ -193,9 +209,12 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
         }
     }
     if (schema_path) {
-        schema_json = json_load_file(schema_path, JSON_DECODE_ANY, &je);
+        schema_json = load_json(schema_path, &je);
         if (!schema_json) {
-            cli_error("score: %s: line %d, column %d: %s", schema_path, je.line, je.column, je.text);
+            if (je.line <= 0)
+                cli_error("score: %s", je.text);
+            else
+                cli_error("score: %s: line %d, column %d: %s", schema_path, je.line, je.column, je.text);
             goto done;
         }
         schema = llmt_schema_compile(schema_json, schema_path, &diags);
@@ -205,7 +224,7 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
             goto done;
         }
     }
-    expected = json_load_file(argv[0], JSON_DECODE_ANY, &je);
+    expected = load_json(argv[0], &je);
     if (!expected) {
         if (je.line <= 0)
             cli_error("score: %s", je.text);

