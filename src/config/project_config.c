@@ -9,6 +9,25 @@
 #include "config/migrate.h"
 #include "core/util.h"
 
+/* Whether `dir` is one of the folders of $LLMT_CEILING_DIRS (colon-separated), above
+ * which the search for a project config does not go. */
+static bool is_ceiling(const char *dir)
+{
+    const char *list = getenv("LLMT_CEILING_DIRS"), *p;
+    bool hit = false;
+    for (p = list; p && *p && !hit;) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        char *entry = n ? llmt_strndup(p, n) : NULL;
+        char *real = entry ? realpath(entry, NULL) : NULL;
+        hit = (real && strcmp(real, dir) == 0) || (entry && strcmp(entry, dir) == 0);
+        free(real);
+        free(entry);
+        p += n + (colon ? 1 : 0);
+    }
+    return hit;
+}
+
 char *llmt_project_config_find(const char *start_dir)
 {
     char *dir = realpath(start_dir ? start_dir : ".", NULL);
@@ -31,6 +50,8 @@ char *llmt_project_config_find(const char *start_dir)
             dir[1] = '\0';
         else
             *slash = '\0';
+        if (is_ceiling(dir))
+            break; /* the parent is a ceiling: neither it nor what is above it is searched */
     }
     free(dir);
     return NULL;

@@ -13,7 +13,10 @@
 #define LLMT_PROJECT_CONFIG_V1_NAME "pyllm_config.json"
 
 /* Finds llm-tester.json from `start_dir` (NULL = ".") upward; malloc'd absolute path or
- * NULL. A pyllm_config.json is found too, when a folder has it and no llm-tester.json. */
+ * NULL. A pyllm_config.json is found too, when a folder has it and no llm-tester.json.
+ * The search never enters a folder listed in $LLMT_CEILING_DIRS (colon-separated, as
+ * git's GIT_CEILING_DIRECTORIES), so tests and CI jobs are not affected by whatever
+ * llm-tester.json or .env sits above them. */
 char *llmt_project_config_find(const char *start_dir);
 
 /* Loads, migrates (in memory) and validates a project config; problems go to diags.

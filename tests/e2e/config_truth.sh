@@ -34,4 +34,20 @@ check "BOM: oracle scores 100" test "$(jq '.results[0].accuracy' "$WORK/bom-out/
 run_cli 0 config validate --config "$WORK/bom/llm-tester.json"
 run_cli 0 score "$WORK/bom/t/tests/expected/c1.json" "$WORK/bom/t/tests/expected/c1.json" --schema "$WORK/bom/t/schema.json"
 
+# --- a project file and .env above the project do not leak in when a ceiling is set ---
+mkdir -p "$WORK/up/proj"
+make_task "$WORK/up/proj" t
+printf '{"config_version":2,"providers":{"mock":{"enabled":false}}}\n' >"$WORK/up/llm-tester.json"
+echo 'OPENAI_API_KEY=sk-planted-above-0000' >"$WORK/up/.env"
+(cd "$WORK/up/proj" && LLMT_CEILING_DIRS="$WORK/up" "$LLMT_BIN" run --tasks t --models mock:oracle --no-history) >"$WORK/out" 2>"$WORK/err"
+check "a ceiling keeps the planted llm-tester.json out" test $? -eq 0
+(cd "$WORK/up/proj" && LLMT_CEILING_DIRS="$WORK/up" "$LLMT_BIN" config show) >"$WORK/out" 2>"$WORK/err"
+check "config show: no project config below the ceiling" contains "$WORK/out" "project config: (none"
+check "config show: the planted key is not used" sh -c "! grep -q 'sk-...0000' '$WORK/out'"
+# and without the ceiling the planted file is what the search finds (so the test means something)
+(cd "$WORK/up/proj" && LLMT_CEILING_DIRS= "$LLMT_BIN" run --tasks t --models mock:oracle --no-history) >"$WORK/out" 2>"$WORK/err"
+check "without a ceiling the parent's config applies" test $? -eq 2
+# the suite itself runs with a ceiling above the checkout and the temporary folder
+check "ctest sets LLMT_CEILING_DIRS" test -n "${LLMT_CEILING_DIRS:-}"
+
 finish
