@@ -78,6 +78,10 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     int npos, rc = cli_parse(ctx, cli_find_command("history"), opts, argc, argv, &npos);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (limit < 0) {
+        cli_error("history: --limit must be a whole number >= 0 (0 = all), got %ld", limit);
+        return CLI_EXIT_USAGE;
+    }
     if (npos < 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "show") && strcmp(argv[0], "compare"))) {
         cli_error("history: expected list, show RUN or compare RUN_A RUN_B (see: llm-tester history --help)");
         return CLI_EXIT_USAGE;

@@ -92,6 +92,10 @@ int cmd_prices(cli_ctx *ctx, int argc, char **argv)
         cli_error("prices: expected 'list' (see: llm-tester prices --help)");
         goto done;
     }
+    if ((max_seen && max_cost < 0) || min_context < 0) {
+        cli_error("prices list: --max-cost and --min-context must be >= 0");
+        goto done;
+    }
     for (i = 0; sort_names[i] && strcmp(sort_names[i], sort) != 0; i++)
         ;
     if (!sort_names[i]) {

@@ -268,7 +268,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
     bool budget_seen = false, dry_run = false, conc_seen = false, retries_seen = false;
     double tolerance = 0, threshold = 80, min_accuracy = -1;
-    bool tol_seen = false, thr_seen = false, repeat_seen = false;
+    bool tol_seen = false, thr_seen = false, repeat_seen = false, min_accuracy_seen = false;
+    bool timeout_seen = false, connect_seen = false, retry_time_seen = false;
     cli_project_defaults pd;
     const cli_option opts[] = {
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
@@ -288,12 +289,12 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"history", 0, OPT_STRING, "FILE", "record the run in this history database (default .llm-tester/history.db)", &history, NULL},
         {"no-history", 0, OPT_FLAG, NULL, "do not record the run in the history", &no_history, NULL},
         {"label", 0, OPT_STRING, "TEXT", "a label for this run in the history (e.g. a commit or prompt version)", &label, NULL},
-        {"min-accuracy", 0, OPT_DOUBLE, "PCT", "exit 1 when a model's mean accuracy is below PCT", &min_accuracy, NULL},
+        {"min-accuracy", 0, OPT_DOUBLE, "PCT", "exit 1 when a model's mean accuracy is below PCT (0-100)", &min_accuracy, &min_accuracy_seen},
         {"concurrency", 'j', OPT_LONG, "N", "requests in flight at once, all providers (default 8)", &concurrency, &conc_seen},
-        {"timeout", 0, OPT_DOUBLE, "SECONDS", "total time allowed per request (default 120)", &timeout_s, NULL},
-        {"connect-timeout", 0, OPT_DOUBLE, "SECONDS", "time allowed to connect (default 10)", &connect_timeout_s, NULL},
+        {"timeout", 0, OPT_DOUBLE, "SECONDS", "total time allowed per request, > 0 (default 120)", &timeout_s, &timeout_seen},
+        {"connect-timeout", 0, OPT_DOUBLE, "SECONDS", "time allowed to connect, > 0 (default 10)", &connect_timeout_s, &connect_seen},
         {"max-retries", 0, OPT_LONG, "N", "retries of retryable failures per case, fallbacks included (default 3; 0 = none)", &max_retries, &retries_seen},
-        {"retry-max-time", 0, OPT_DOUBLE, "SECONDS", "no new attempt for a case after this long (default 300)", &retry_max_time_s, NULL},
+        {"retry-max-time", 0, OPT_DOUBLE, "SECONDS", "no new attempt for a case after this long, > 0 (default 300)", &retry_max_time_s, &retry_time_seen},
         {"fallback", 0, OPT_STRINGS, "P:M", "model to try when a model fails (repeatable; after config fallbacks)", &fallbacks, NULL},
         {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
         {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
@@ -392,8 +393,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         cli_error("run: --max-retries must be between 0 and 100, got %ld", max_retries);
         goto done;
     }
-    if (timeout_s < 0 || connect_timeout_s < 0 || retry_max_time_s < 0) {
-        cli_error("run: --timeout, --connect-timeout and --retry-max-time must be >= 0 seconds");
+    if ((timeout_seen && !(timeout_s > 0)) || (connect_seen && !(connect_timeout_s > 0)) ||
+        (retry_time_seen && !(retry_max_time_s > 0))) {
+        cli_error("run: --timeout, --connect-timeout and --retry-max-time must be > 0 seconds");
+        goto done;
+    }
+    if (min_accuracy_seen && !(min_accuracy >= 0 && min_accuracy <= 100)) {
+        cli_error("run: --min-accuracy must be a percentage between 0 and 100, got %g", min_accuracy);
         goto done;
     }
     if (budget_seen && !(budget >= 0)) {

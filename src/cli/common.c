@@ -51,6 +51,10 @@ int cli_parse_formats(const cli_strings *in, unsigned *out)
     *out = 0;
     for (i = 0; i < in->n; i++) {
         char bad[64];
+        if (!in->v[i][0] || strspn(in->v[i], ", ") == strlen(in->v[i])) {
+            cli_error("--format needs at least one format (md, json, html, junit, csv)");
+            return CLI_EXIT_USAGE;
+        }
         if (!llmt_formats_parse(in->v[i], out, bad, sizeof bad)) {
             cli_error("unknown format '%s' (known: md, json, html, junit, csv)", bad);
             return CLI_EXIT_USAGE;

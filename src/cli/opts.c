@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +124,8 @@ static int store(const cli_option *o, const char *val, const char *shown)
     case OPT_DOUBLE:
         errno = 0;
         *(double *)o->target = strtod(val, &end);
-        if (errno || !end || *end || end == val) {
+        /* "nan" and "inf" parse, but no option means them */
+        if (errno || !end || *end || end == val || !isfinite(*(double *)o->target)) {
             cli_error("option %s expects a number, got '%s'", shown, val);
             return CLI_EXIT_USAGE;
         }
@@ -135,6 +137,19 @@ static int store(const cli_option *o, const char *val, const char *shown)
 static bool takes_value(const cli_option *o)
 {
     return o->kind != OPT_FLAG && o->kind != OPT_COUNT;
+}
+
+/* --seed: decimal digits that fit 64 bits (strtoull would take "-5" as a huge number). */
+static bool valid_seed(const char *s)
+{
+    char *end = NULL;
+    const char *p;
+    for (p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    errno = 0;
+    (void)strtoull(s, &end, 10);
+    return *s && !errno;
 }
 
 int cli_parse(cli_ctx *ctx, const cli_command *cmd, const cli_option *opts, int argc, char **argv,
@@ -211,6 +226,10 @@ int cli_parse(cli_ctx *ctx, const cli_command *cmd, const cli_option *opts, int 
         }
     }
     *npos = n;
+    if (ctx->common.seed_text && !valid_seed(ctx->common.seed_text)) {
+        cli_error("option --seed expects a whole number >= 0, got '%s'", ctx->common.seed_text);
+        return CLI_EXIT_USAGE;
+    }
     if (ctx->common.help) {
         cli_print_help(cmd, opts, stdout);
         return -1;

@@ -50,4 +50,29 @@ check "without a ceiling the parent's config applies" test $? -eq 2
 # the suite itself runs with a ceiling above the checkout and the temporary folder
 check "ctest sets LLMT_CEILING_DIRS" test -n "${LLMT_CEILING_DIRS:-}"
 
+# --- every numeric option is range-checked ---
+make_task "$WORK/rng" t
+R="$WORK/rng"
+for bad in "cache clear --older-than -5" "cache clear --older-than abc" \
+    "run --tasks $R --models mock:oracle --no-history --min-accuracy 101" \
+    "run --tasks $R --models mock:oracle --no-history --min-accuracy -1" \
+    "run --tasks $R --models mock:oracle --no-history --min-accuracy nan" \
+    "run --tasks $R --models mock:oracle --no-history --seed -5" \
+    "run --tasks $R --models mock:oracle --no-history --seed 1x" \
+    "run --tasks $R --models mock:oracle --no-history --timeout 0" \
+    "run --tasks $R --models mock:oracle --no-history --timeout -1" \
+    "run --tasks $R --models mock:oracle --no-history --connect-timeout 0" \
+    "run --tasks $R --models mock:oracle --no-history --retry-max-time inf" \
+    "history list --limit -1" "prices list --max-cost -1" "prices list --min-context -3"; do
+    # shellcheck disable=SC2086
+    run_cli 2 $bad || true
+    check "$bad: the option is named" grep -q -- "--[a-z]" "$WORK/err"
+done
+run_cli 2 run --tasks "$R" --models mock:oracle --format ''
+check "--format '' explained" contains "$WORK/err" "at least one format"
+mkdir -p "$WORK/cachedir" && echo x >"$WORK/cachedir/keep"
+run_cli 2 cache clear --older-than -5 --db "$WORK/cachedir/cache.db"
+check "--older-than -5 named" contains "$WORK/err" "--older-than"
+run_cli 0 run --tasks "$R" --models mock:oracle --min-accuracy 100 --seed 3 --timeout 30 --no-history
+
 finish
