@@ -273,7 +273,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     cli_project_defaults pd;
     const cli_option opts[] = {
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
-        {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model (comma-separated ok)", &models, NULL},
+        {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model, or a provider for its default model (comma-separated ok; default: llm-tester.json \"models\", else the default model of each provider whose API key is set)", &models, NULL},
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
         {"shard", 0, OPT_STRING, "K/N", "run only shard K of N (cases dealt round-robin; join with 'merge')", &shard, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
@@ -308,8 +308,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     llmt_run_result rr;
     llmt_score_options so;
     llmt_error err;
-    char **model_list = NULL, **fallback_list = NULL;
-    size_t n_models = 0, n_fallbacks = 0, i;
+    char **model_list = NULL, **fallback_list = NULL, **run_models = NULL, **run_fallbacks = NULL;
+    size_t n_models = 0, n_fallbacks = 0, n_run_models = 0, i;
     llmt_run_estimate *estimate = NULL;
     struct sigaction old_int, old_term;
     bool signals_installed = false;
@@ -375,10 +375,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         cli_error("run: --tasks DIR is required, or tasks_dir in llm-tester.json (see: llm-tester run --help)");
         goto done;
     }
-    if (cli_split_list(&models, &model_list, &n_models) != 0 || n_models == 0) {
-        cli_error("run: give at least one --models provider:model (see: llm-tester models list mock)");
+    if (cli_split_list(&models, &model_list, &n_models) != 0)
         goto done;
-    }
     if (cli_parse_formats(&formats, &fmt) != 0)
         goto done;
     if (repeat < 1 || repeat > 1000) {
@@ -470,12 +468,18 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     }
     if (apply_provider_limits(mgr, &provider_limits) != 0)
         goto done;
-    if (llmt_run_check_models(mgr, (const char *const *)model_list, n_models, &err) != LLMT_OK ||
-        llmt_run_check_models(mgr, (const char *const *)fallback_list, n_fallbacks, &err) != LLMT_OK) {
-        cli_error("run: %s", err.message);
-        rc = CLI_EXIT_USAGE;
+    if (n_models ? cli_models_resolve(mgr, "run", model_list, n_models, &run_models) != 0
+                 : cli_models_default(mgr, &run_models, &n_models) != 0)
+        goto done;
+    n_run_models = n_models;
+    if (n_models == 0) {
+        cli_error("run: no models: give --models provider:model, or \"models\" in llm-tester.json; "
+                  "without either, each provider whose API key is set runs its default model "
+                  "(see: llm-tester models list mock)");
         goto done;
     }
+    if (cli_models_resolve(mgr, "run: --fallback", fallback_list, n_fallbacks, &run_fallbacks) != 0)
+        goto done;
     if (llmt_tasks_discover(tasks_dir, &ts, &diags, &err) != LLMT_OK) {
         cli_error("run: %s", err.message);
         rc = CLI_EXIT_USAGE;
@@ -498,11 +502,11 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     ro.tasks = &ts;
-    ro.models = (const char *const *)model_list;
+    ro.models = (const char *const *)run_models;
     ro.n_models = n_models;
     if (!models_from_cli && pd.task_settings) {
         task_mask = task_model_mask(&ts, pd.task_settings, pd.n_default_models,
-                                    (const char *const *)model_list, n_models);
+                                    (const char *const *)run_models, n_models);
         if (!task_mask)
             goto done;
         ro.task_model_mask = task_mask;
@@ -522,7 +526,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.connect_timeout_ms = (long)(connect_timeout_s * 1000.0);
     ro.max_retries = (int)max_retries;
     ro.retry_max_time_ms = retry_max_time_s * 1000.0;
-    ro.fallbacks = (const char *const *)fallback_list;
+    ro.fallbacks = (const char *const *)run_fallbacks;
     ro.n_fallbacks = n_fallbacks;
     ro.budget_usd = budget_seen ? budget : -1;
     ro.resume_dir = resume;
@@ -532,7 +536,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
             rc = cli_exit_for(err.status);
             goto done;
         }
-        print_estimate(estimate, (const char *const *)model_list, n_models);
+        print_estimate(estimate, (const char *const *)run_models, n_models);
         rc = CLI_EXIT_OK;
         goto done;
     }
@@ -577,7 +581,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     }
     if (resume && rr.planned == 0)
         printf("Nothing left to run in %s; the reports were rewritten.\n\n", resume);
-    print_table(ctx, &rr, &ts, (const char *const *)model_list);
+    print_table(ctx, &rr, &ts, (const char *const *)run_models);
     if (!no_history)
         record_history(history, label, &rr);
     if (rr.output_dir)
@@ -636,6 +640,8 @@ done:
     llmt_manager_free(mgr);
     llmt_cache_close(cache);
     free(model_list);
+    llmt_free_strv(run_models, n_run_models);
+    llmt_free_strv(run_fallbacks, n_fallbacks);
     if (pd.n_models && !pd.models) {
         llmt_free_strv(models.v, models.n);
         models.v = NULL;

@@ -10,4 +10,16 @@ int cli_split_list(const cli_strings *in, char ***out, size_t *n);
 /* Parses --format values into LLMT_FORMAT_* bits (default: json and md). */
 int cli_parse_formats(const cli_strings *in, unsigned *out);
 
+/* Checks the models named on the command line or in llm-tester.json and expands a bare
+ * provider name to its default model. An unknown or disabled provider or model is an
+ * error that names the command fixing it (printed, prefixed by `cmd`). On success *out
+ * is a malloc'd array of n malloc'd "provider:model" strings (llmt_free_strv). */
+int cli_models_resolve(llmt_manager *mgr, const char *cmd, char *const *in, size_t n, char ***out);
+/* The models a run uses when neither --models nor llm-tester.json's "models" names any:
+ * the default model of each enabled provider whose API key is set (environment or the
+ * project's .env). Providers without a key variable (local servers, simulators) are
+ * never implied.
+ * *out: malloc'd array of *n malloc'd strings, possibly none. */
+int cli_models_default(llmt_manager *mgr, char ***out, size_t *n);
+
 #endif

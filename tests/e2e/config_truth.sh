@@ -75,4 +75,44 @@ run_cli 2 cache clear --older-than -5 --db "$WORK/cachedir/cache.db"
 check "--older-than -5 named" contains "$WORK/err" "--older-than"
 run_cli 0 run --tasks "$R" --models mock:oracle --min-accuracy 100 --seed 3 --timeout 30 --no-history
 
+# --- a disabled model is refused like a disabled provider, with the command that fixes it ---
+mkdir -p "$WORK/dis" && make_task "$WORK/dis" t
+(cd "$WORK/dis" && "$LLMT_BIN" models edit mock noisy --enabled no) >/dev/null 2>&1
+(cd "$WORK/dis" && "$LLMT_BIN" run --tasks t --models mock:noisy --no-history) >"$WORK/out" 2>"$WORK/err"
+check "disabled model: exit 2" test $? -eq 2
+check "disabled model: the re-enable command" contains "$WORK/err" "llm-tester models edit mock noisy --enabled yes"
+(cd "$WORK/dis" && "$LLMT_BIN" run --tasks t --models mock:oracle --fallback mock:noisy --no-history) >"$WORK/out" 2>"$WORK/err"
+check "disabled fallback: exit 2" test $? -eq 2
+(cd "$WORK/dis" && "$LLMT_BIN" providers disable mock) >/dev/null 2>&1
+(cd "$WORK/dis" && "$LLMT_BIN" run --tasks t --models mock:oracle --no-history) >"$WORK/out" 2>"$WORK/err"
+check "disabled provider: the enable command" contains "$WORK/err" "llm-tester providers enable mock"
+
+# --- default models: llm-tester.json "models", else each provider with a key; "P" = P's default ---
+mkdir -p "$WORK/dm" && make_task "$WORK/dm" t
+(cd "$WORK/dm" && env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GEMINI_API_KEY -u MISTRAL_API_KEY -u OPENROUTER_API_KEY \
+    "$LLMT_BIN" run --tasks t --no-history) >"$WORK/out" 2>"$WORK/err"
+check "no models, no keys: exit 2" test $? -eq 2
+check "no models: explained" contains "$WORK/err" "API key is set"
+echo 'OPENAI_API_KEY=sk-test-dotenv-1234' >"$WORK/dm/.env"
+echo '{"config_version":2}' >"$WORK/dm/llm-tester.json"
+(cd "$WORK/dm" && env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GEMINI_API_KEY -u MISTRAL_API_KEY -u OPENROUTER_API_KEY \
+    "$LLMT_BIN" run --tasks t --dry-run) >"$WORK/out" 2>"$WORK/err"
+check "no models: the keyed provider's default runs" contains "$WORK/out" "openai:gpt-4.1-mini"
+check "no models: keyless providers are not implied" sh -c "! grep -q 'mock:\|ollama:' '$WORK/out'"
+(cd "$WORK/dm" && env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GEMINI_API_KEY -u MISTRAL_API_KEY -u OPENROUTER_API_KEY \
+    "$LLMT_BIN" list --tasks t) >"$WORK/out" 2>"$WORK/err"
+check "list shows the same default" contains "$WORK/out" "openai:gpt-4.1-mini"
+run_cli 0 run --tasks "$WORK/dm/t" --models openai --dry-run
+check "--models openai is openai's default model" contains "$WORK/out" "openai:gpt-4.1-mini"
+run_cli 0 run --tasks "$WORK/dm/t" --models mock --no-history
+check "--models mock runs mock's default" contains "$WORK/out" "mock:oracle"
+printf '{"config_version":2,"models":["mock:noisy"]}\n' >"$WORK/dm/llm-tester.json"
+(cd "$WORK/dm" && "$LLMT_BIN" run --tasks t --no-history) >"$WORK/out" 2>"$WORK/err"
+check "project models win over keyed providers" sh -c "grep -q 'mock:noisy' '$WORK/out' && ! grep -q 'openai:' '$WORK/out'"
+
+# --- list prints each task's description ---
+printf '{"description":"People named in a line of text"}\n' >"$WORK/dm/t/task.json"
+run_cli 0 list --tasks "$WORK/dm/t" --models mock:oracle
+check "list shows the description" contains "$WORK/out" "People named in a line of text"
+
 finish
