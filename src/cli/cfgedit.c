@@ -14,7 +14,8 @@ int cli_open_project(cli_ctx *ctx, llmt_project **out)
     llmt_status st = llmt_project_open(path, out, &d, &err);
     free(path);
     int rc = 0;
-    cli_print_diags(ctx, &d, false);
+    /* the project's own file: an unknown (mistyped) key is worth seeing without -v */
+    cli_print_diags(ctx, &d, true);
     if (st != LLMT_OK) {
         if (!d.errors)
             cli_error("%s", err.message);

@@ -115,4 +115,11 @@ printf '{"description":"People named in a line of text"}\n' >"$WORK/dm/t/task.js
 run_cli 0 list --tasks "$WORK/dm/t" --models mock:oracle
 check "list shows the description" contains "$WORK/out" "People named in a line of text"
 
+# --- unknown keys in llm-tester.json are reported by run without -v ---
+printf '{"config_version":2,"models":["mock:oracle"],"run":{"concurency":4}}\n' >"$WORK/dm/llm-tester.json"
+(cd "$WORK/dm" && "$LLMT_BIN" run --tasks t --no-history) >"$WORK/out" 2>"$WORK/err"
+check "unknown key: run still runs" test $? -eq 0
+check "unknown key: named on stderr" contains "$WORK/err" "unknown key 'concurency' (did you mean 'concurrency'?)"
+check "unknown key: once" test "$(grep -c concurency "$WORK/err")" -eq 1
+
 finish
