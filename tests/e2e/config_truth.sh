@@ -122,4 +122,36 @@ check "unknown key: run still runs" test $? -eq 0
 check "unknown key: named on stderr" contains "$WORK/err" "unknown key 'concurency' (did you mean 'concurrency'?)"
 check "unknown key: once" test "$(grep -c concurency "$WORK/err")" -eq 1
 
+# --- config validate checks what run refuses ---
+V="$WORK/val"
+make_task "$V/tasks" good
+make_task "$V/tasks" badschema
+echo '{"type":"object","properties":{"name":{"type":"strin"}}}' >"$V/tasks/badschema/schema.json"
+make_task "$V/tasks" badexp
+echo '{"name": ' >"$V/tasks/badexp/tests/expected/c1.json"
+make_task "$V/tasks" offschema
+echo '{"name": 42}' >"$V/tasks/offschema/tests/expected/c1.json"
+make_task "$V/tasks" strayprompt
+mkdir -p "$V/tasks/strayprompt/tests/prompts"
+echo 'Extract.' >"$V/tasks/strayprompt/tests/prompts/c2.txt"
+printf '{"config_version":2,"tasks_dir":"tasks","tasks":{"goood":{"models":["mock:oracle"]}}}\n' >"$V/llm-tester.json"
+(cd "$V" && "$LLMT_BIN" config validate) >"$WORK/out" 2>"$WORK/err"
+check "validate: exit 2" test $? -eq 2
+check "validate: schema that does not compile" contains "$WORK/err" "badschema/schema.json"
+check "validate: expected answer that is not JSON" contains "$WORK/err" "badexp/tests/expected/c1.json"
+check "validate: expected answer off its schema is a warning" grep -q "warning.*offschema/tests/expected/c1.json\|offschema/tests/expected/c1.json: warning" "$WORK/err"
+check "validate: prompt without a case" contains "$WORK/err" "strayprompt/tests/prompts/c2.txt"
+check "validate: task entry naming no task" contains "$WORK/err" "no task 'goood'"
+check "validate: the good task is not blamed" sh -c "! grep -q '/good/' '$WORK/err'"
+# a named file is checked as what it is
+run_cli 0 config validate "$V/tasks/good/schema.json"
+run_cli 2 config validate "$V/tasks/badschema/schema.json"
+check "validate FILE: a schema is not a project config" sh -c "! grep -q config_version '$WORK/err'"
+cp "$V/tasks/badschema/schema.json" "$WORK/person.json"
+run_cli 2 config validate "$WORK/person.json"
+check "validate FILE: a schema by content" sh -c "! grep -q config_version '$WORK/err'"
+run_cli 0 config validate "$V/tasks/offschema/tests/expected/c1.json"
+check "validate FILE: expected answer checked against its schema" contains "$WORK/err" "schema.json"
+run_cli 2 config validate "$V/tasks/badexp/tests/expected/c1.json"
+
 finish
