@@ -154,4 +154,23 @@ run_cli 0 config validate "$V/tasks/offschema/tests/expected/c1.json"
 check "validate FILE: expected answer checked against its schema" contains "$WORK/err" "schema.json"
 run_cli 2 config validate "$V/tasks/badexp/tests/expected/c1.json"
 
+# --- config migrate --write of a version-1 provider file whose default clashes with the shipped one ---
+M="$WORK/mig"
+mkdir -p "$M/providers" && make_task "$M" t
+echo '{"config_version":2}' >"$M/llm-tester.json"
+echo '{"name":"mock","provider_type":"mock","env_key":"","models":[{"name":"noisy","default":true,"cost_input":0.1,"cost_output":0.2}]}' >"$M/providers/mock.json"
+(cd "$M" && "$LLMT_BIN" config migrate --write) >"$WORK/out" 2>"$WORK/err"
+check "migrate --write: exit 0" test $? -eq 0
+(cd "$M" && "$LLMT_BIN" models list mock --json) >"$WORK/out" 2>"$WORK/err"
+check "migrated project works" test $? -eq 0
+check "the override's default wins" test "$(jq -c '[.[] | select(.default) | .name]' "$WORK/out")" = '["noisy"]'
+(cd "$M" && "$LLMT_BIN" run --tasks t --models mock --no-history) >"$WORK/out" 2>"$WORK/err"
+check "--models mock runs the new default" contains "$WORK/out" "mock:noisy"
+(cd "$M" && "$LLMT_BIN" config validate) >"$WORK/out" 2>"$WORK/err"
+check "migrated project validates" test $? -eq 0
+# two defaults inside one override stay an error
+echo '{"config_version":2,"llm_models":[{"name":"noisy","default":true},{"name":"oracle","default":true}]}' >"$M/providers/mock.json"
+(cd "$M" && "$LLMT_BIN" models list mock) >"$WORK/out" 2>"$WORK/err"
+check "two defaults in one override: exit 2" test $? -eq 2
+
 finish
