@@ -22,4 +22,12 @@ int cli_models_resolve(llmt_manager *mgr, const char *cmd, char *const *in, size
  * *out: malloc'd array of *n malloc'd strings, possibly none. */
 int cli_models_default(llmt_manager *mgr, char ***out, size_t *n);
 
+/* Columns the UTF-8 text s takes on a terminal (combining marks 0, East Asian wide 2). */
+size_t cli_display_width(const char *s);
+/* Prints s left-aligned in `width` columns: padded, or shortened in the middle with "…"
+ * when longer, so that names differing only at the end stay distinct. */
+void cli_put_cell(FILE *f, const char *s, size_t width);
+/* max(current, width of s), the width of s counted at most `cap`. */
+size_t cli_column_width(size_t current, const char *s, size_t cap);
+
 #endif

@@ -1,0 +1,64 @@
+# Text a user reads (issue 13, item 6): the run table (model names never cut alike,
+# columns aligned with non-ASCII names, rows in task/case order), --help texts.
+. "$(dirname "$0")/lib/common.sh"
+cd "$WORK" || exit 1
+
+# column (in characters on screen) where TEXT starts on each line of FILE that has it
+cols_of() {
+    python3 -c '
+import sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    i = line.find(sys.argv[2])
+    if i >= 0:
+        import unicodedata
+        w = sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in line[:i])
+        print(w)' "$1" "$2" | sort -u
+}
+
+# --- two long model names that differ only at the end stay distinct ---
+mkdir -p proj/t/tests/sources proj/t/tests/expected
+echo '{"type":"object","properties":{"name":{"type":"string"}}}' >proj/t/schema.json
+echo 'Name: Ada' >proj/t/tests/sources/c1.txt
+echo '{"name":"Ada"}' >proj/t/tests/expected/c1.json
+cd proj || exit 1
+"$LLMT_BIN" models add mock very-long-extraction-model-name-preview-2024-08-06 --cost-input 0.1 --cost-output 0.1 >/dev/null 2>&1
+"$LLMT_BIN" models add mock very-long-extraction-model-name-preview-2024-11-20 --cost-input 0.1 --cost-output 0.1 >/dev/null 2>&1
+run_cli 0 run --tasks t --models mock:very-long-extraction-model-name-preview-2024-08-06,mock:very-long-extraction-model-name-preview-2024-11-20 --no-history
+check "first long model name whole" contains "$WORK/out" "mock:very-long-extraction-model-name-preview-2024-08-06"
+check "second long model name whole" contains "$WORK/out" "mock:very-long-extraction-model-name-preview-2024-11-20"
+check "summary rows differ" test "$(grep -c 'preview-2024-' "$WORK/out")" -eq 4
+check "accuracy column aligned" test "$(cols_of "$WORK/out" "%" | grep -c .)" -le 2
+cd "$WORK" || exit 1
+
+# --- non-ASCII case names: the columns after them stay aligned ---
+mkdir -p u/t/tests/sources u/t/tests/expected
+echo '{"type":"object","properties":{"name":{"type":"string"}}}' >u/t/schema.json
+for c in plain zürich_straße 東京の住所 e_accent_é; do
+    echo 'Name: Ada' >"u/t/tests/sources/$c.txt"
+    echo '{"name":"Ada"}' >"u/t/tests/expected/$c.json"
+done
+run_cli 0 run --tasks u --models mock:oracle --no-history
+grep '^t ' "$WORK/out" >"$WORK/rows"
+check "model column aligned after non-ASCII names" test "$(cols_of "$WORK/rows" "mock:oracle" | grep -c .)" -eq 1
+check "accuracy column aligned after non-ASCII names" test "$(cols_of "$WORK/rows" "100.00%" | grep -c .)" -eq 1
+check "four rows" test "$(grep -c 'mock:oracle  ' "$WORK/out")" -ge 4
+
+# --- rows in task/case order, not in the order the answers came back ---
+mkdir -p o
+for t in a_slow b_fast; do
+    mkdir -p "o/$t/tests/sources" "o/$t/tests/expected"
+    echo '{"type":"object","properties":{"name":{"type":"string"}}}' >"o/$t/schema.json"
+    for c in c1 c2 c3; do
+        echo 'Name: Ada' >"o/$t/tests/sources/$c.txt"
+        echo '{"name":"Ada"}' >"o/$t/tests/expected/$c.json"
+    done
+done
+echo '{"latency": {"fixed_ms": 400}}' >o/a_slow/mock_rules.json
+echo '{"latency": {"fixed_ms": 0}}' >o/b_fast/mock_rules.json
+run_cli 0 run --tasks o --models mock:oracle --no-history --concurrency 8 --output "$WORK/o-out"
+grep -E '^(a_slow|b_fast) ' "$WORK/out" | awk '{print $1 "/" $2}' >"$WORK/order"
+printf 'a_slow/c1\na_slow/c2\na_slow/c3\nb_fast/c1\nb_fast/c2\nb_fast/c3\n' >"$WORK/want"
+check "rows in task/case order" cmp -s "$WORK/order" "$WORK/want"
+check "the fast task did finish first" test "$(head -1 "$WORK/o-out/results.jsonl" | jq -r .task)" = b_fast
+
+finish
