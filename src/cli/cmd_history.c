@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "core/util.h"
 #include "store/history.h"
 
@@ -19,12 +20,17 @@ char *cli_history_path(const char *explicit_path)
 static void print_models(json_t *models, bool with_pareto)
 {
     json_t *m;
-    size_t i;
-    printf("  %-28s %7s %6s %6s %9s %8s %12s %10s%s\n", "MODEL", "RESULTS", "ERRORS", "VALID",
-           "ACCURACY", "STDDEV", "COST", "LATENCY", with_pareto ? "  PARETO" : "");
+    size_t i, w = 5;
+    json_array_foreach(models, i, m) /* model names are never cut: two would look alike */
+        w = cli_column_width(w, json_string_value(json_object_get(m, "model")), (size_t)-1);
+    fputs("  ", stdout);
+    cli_put_cell(stdout, "MODEL", w);
+    printf(" %7s %6s %6s %9s %8s %12s %10s%s\n", "RESULTS", "ERRORS", "VALID", "ACCURACY",
+           "STDDEV", "COST", "LATENCY", with_pareto ? "  PARETO" : "");
     json_array_foreach(models, i, m) {
-        printf("  %-28.28s %7lld %6lld %6lld %8.2f%% %8.2f %s$%.6f %8.0fms%s\n",
-               json_string_value(json_object_get(m, "model")),
+        fputs("  ", stdout);
+        cli_put_cell(stdout, json_string_value(json_object_get(m, "model")), w);
+        printf(" %7lld %6lld %6lld %8.2f%% %8.2f %s$%.6f %8.0fms%s\n",
                (long long)json_integer_value(json_object_get(m, "results")),
                (long long)json_integer_value(json_object_get(m, "errors")),
                (long long)json_integer_value(json_object_get(m, "valid")),
@@ -112,8 +118,12 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         } else if (as_json) {
             print_json(out);
         } else {
-            printf("%s  %s\n", json_string_value(json_object_get(out, "run_id")),
-                   json_string_value(json_object_get(out, "started_at")));
+            json_t *label = json_object_get(out, "label"), *seed = json_object_get(out, "seed");
+            printf("run:     %s\nstarted: %s\nlabel:   %s\nseed:    %s\n\n",
+                   json_string_value(json_object_get(out, "run_id")),
+                   json_string_value(json_object_get(out, "started_at")),
+                   json_is_string(label) ? json_string_value(label) : "(none)",
+                   json_is_string(seed) ? json_string_value(seed) : "(not recorded)");
             print_models(json_object_get(out, "models"), false);
         }
     } else {

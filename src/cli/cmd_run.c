@@ -313,14 +313,16 @@ static unsigned char *task_model_mask(const llmt_taskset *ts, const json_t *sett
 }
 
 /* Records the run in the history database; a failure there is a warning, never a lost run. */
-static void record_history(const char *path_opt, const char *label, const llmt_run_result *rr)
+static void record_history(const char *path_opt, const char *label, uint64_t seed,
+                           const llmt_run_result *rr)
 {
     llmt_history *h = NULL;
     llmt_error err;
     char *path = cli_history_path(path_opt);
     char *jsonl = rr->output_dir ? llmt_path_join(rr->output_dir, "results.jsonl") : NULL;
     if (llmt_history_open(&h, path, &err) != LLMT_OK ||
-        llmt_history_record(h, &rr->meta, label, &rr->summary, jsonl, &err) != LLMT_OK)
+        llmt_history_record(h, &rr->meta, label, &rr->summary, jsonl, &err) != LLMT_OK ||
+        llmt_history_set_seed(h, rr->meta.run_id, seed, &err) != LLMT_OK)
         cli_warn("run not recorded in the history: %s", err.message);
     llmt_history_close(h);
     free(jsonl);
@@ -659,7 +661,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         printf("Nothing left to run in %s; the reports were rewritten.\n\n", resume);
     print_table(&rr, &ts, (const char *const *)run_models);
     if (!no_history)
-        record_history(history, label, &rr);
+        record_history(history, label, cli_seed(ctx), &rr);
     if (rr.output_dir)
         printf("Results written to %s/\n", rr.output_dir);
     rc = CLI_EXIT_OK;

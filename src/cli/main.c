@@ -63,7 +63,8 @@ const cli_command cli_commands[] = {
     {"history", "List, show and compare recorded runs.",
      "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
      "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"
-     "run). RUN is a run id, a unique prefix of one, 'latest' or 'previous'; compare\n"
+     "run). RUN is a run id, a unique prefix of one, a --label given to run (its newest\n"
+     "run), 'latest' or 'previous'; show prints the label and --seed of the run; compare\n"
      "defaults to previous vs latest and lists the cases whose accuracy changed.",
      "  llm-tester history list\n  llm-tester history compare previous latest\n"
      "  llm-tester history show latest --json\n",

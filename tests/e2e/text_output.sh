@@ -61,4 +61,17 @@ printf 'a_slow/c1\na_slow/c2\na_slow/c3\nb_fast/c1\nb_fast/c2\nb_fast/c3\n' >"$W
 check "rows in task/case order" cmp -s "$WORK/order" "$WORK/want"
 check "the fast task did finish first" test "$(head -1 "$WORK/o-out/results.jsonl" | jq -r .task)" = b_fast
 
+# --- history show: label and seed; a label names a run ---
+H="$WORK/h.db"
+run_cli 0 run --tasks "$WORK/u" --models mock:noisy --seed 17 --label prompt-v2 --history "$H"
+run_cli 0 run --tasks "$WORK/u" --models mock:oracle --history "$H"
+run_cli 0 history show prompt-v2 --db "$H"
+check "show by label: the labelled run" contains "$WORK/out" "mock:noisy"
+check "show prints the label" contains "$WORK/out" "prompt-v2"
+check "show prints the seed" grep -q "seed: *17" "$WORK/out"
+run_cli 0 history show latest --db "$H" --json
+check "show --json: label null, seed" test "$(jq -c '[.label, .seed]' "$WORK/out")" = '[null,"0"]'
+run_cli 0 history compare prompt-v2 latest --db "$H"
+run_cli 2 history show no-such-label --db "$H"
+
 finish
