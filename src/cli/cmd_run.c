@@ -373,9 +373,9 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"connect-timeout", 0, OPT_DOUBLE, "SECONDS", "time allowed to connect, > 0 (default 10)", &connect_timeout_s, &connect_seen},
         {"max-retries", 0, OPT_LONG, "N", "retries of retryable failures per case, fallbacks included (default 3; 0 = none)", &max_retries, &retries_seen},
         {"retry-max-time", 0, OPT_DOUBLE, "SECONDS", "no new attempt for a case after this long, > 0 (default 300)", &retry_max_time_s, &retry_time_seen},
-        {"fallback", 0, OPT_STRINGS, "P:M", "model to try when a model fails (repeatable; after config fallbacks)", &fallbacks, NULL},
+        {"fallback", 0, OPT_STRINGS, "P:M", "model to try when a model fails, after the model's and provider's configured fallbacks", &fallbacks, NULL},
         {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
-        {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
+        {"dry-run", 0, OPT_FLAG, NULL, "send nothing: print per model the number of calls, the input tokens and the cost range (and warn about missing API keys)", &dry_run, NULL},
         {"resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &resume, NULL},
         {"provider-limit", 0, OPT_STRINGS, "P:K=N,..", "override a provider's rate_limit: concurrency, rpm, tpm (0 = none)", &provider_limits, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
@@ -615,6 +615,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
             goto done;
         }
         print_estimate(estimate, (const char *const *)run_models, n_models);
+        cli_warn_missing_keys(mgr, "run --dry-run", run_models, n_models);
+        cli_warn_missing_keys(mgr, "run --dry-run", run_fallbacks, n_fallbacks);
         rc = CLI_EXIT_OK;
         goto done;
     }

@@ -21,6 +21,8 @@ int cli_models_resolve(llmt_manager *mgr, const char *cmd, char *const *in, size
  * never implied.
  * *out: malloc'd array of *n malloc'd strings, possibly none. */
 int cli_models_default(llmt_manager *mgr, char ***out, size_t *n);
+/* A warning on stderr for each model whose provider needs an API key that is not set. */
+void cli_warn_missing_keys(llmt_manager *mgr, const char *cmd, char *const *models, size_t n);
 
 /* Columns the UTF-8 text s takes on a terminal (combining marks 0, East Asian wide 2). */
 size_t cli_display_width(const char *s);

@@ -15,14 +15,18 @@
 
 const cli_command cli_commands[] = {
     {"run", "Run tasks against models and score the answers.",
-     "run --tasks DIR --models PROVIDER:MODEL [--models ...] [options]",
+     "run [--tasks DIR] [--models PROVIDER[:MODEL] ...] [options]",
      "Every case × model (× --repeat) is sent, the JSON answer is extracted, validated\n"
      "against the task's schema and scored against the expected answer. A summary table\n"
      "goes to stdout; with --output DIR, results.jsonl (streamed), results.json and\n"
      "report.md are written there.\n\n"
+     "Without --tasks, tasks_dir of llm-tester.json is used; without --models, its\n"
+     "\"models\", else the default model of each enabled provider whose API key is set.\n\n"
      "Exit status: 0 all good; 1 a --min-accuracy gate failed; 2 usage or configuration\n"
-     "error; 3 provider errors prevented completion.",
+     "error; 3 provider errors prevented completion; 130 interrupted (Ctrl-C or SIGTERM:\n"
+     "what finished is written, --resume DIR continues).",
      "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
+     "  llm-tester run --tasks examples/tasks --models openai --dry-run\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
      "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n",
      cmd_run},

@@ -110,3 +110,22 @@ int cli_models_default(llmt_manager *mgr, char ***out, size_t *n)
     *out = v;
     return 0;
 }
+
+void cli_warn_missing_keys(llmt_manager *mgr, const char *cmd, char *const *models, size_t n)
+{
+    llmt_registry *reg = llmt_manager_registry(mgr);
+    const char *dir = llmt_manager_opts(mgr)->project_dir;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const char *colon = strchr(models[i], ':');
+        char *pname = colon ? llmt_strndup(models[i], (size_t)(colon - models[i])) : NULL;
+        const llmt_provider_entry *e = pname ? llmt_registry_find(reg, pname) : NULL;
+        char *key = e && e->config->env_key[0] ? llmt_secret_lookup(e->config->env_key, dir) : NULL;
+        if (e && e->config->env_key[0] && !key)
+            cli_warn("%s: no API key for %s: set %s in the environment or in %s/.env, or the "
+                     "real run fails with an auth error",
+                     cmd, models[i], e->config->env_key, dir ? dir : ".");
+        free(key);
+        free(pname);
+    }
+}

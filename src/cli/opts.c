@@ -68,7 +68,10 @@ static void common_options(cli_option t[6], cli_common *c)
     const cli_option tbl[6] = {
         {"verbose", 'v', OPT_COUNT, NULL,
          "more diagnostics on stderr (-vv: HTTP traffic, secrets redacted)", &c->verbose, NULL},
-        {"quiet", 'q', OPT_FLAG, NULL, "no progress output", &c->quiet, NULL},
+        {"quiet", 'q', OPT_FLAG, NULL,
+         "run: no progress line on stderr (shown only on a terminal anyway); results, "
+         "warnings and errors are still printed",
+         &c->quiet, NULL},
         {"config", 0, OPT_STRING, "FILE",
          "project config file (default: llm-tester.json found upward)", &c->config_path, NULL},
         {"seed", 0, OPT_STRING, "N", "seed for simulated providers (default 0)", &c->seed_text,
@@ -252,7 +255,7 @@ static void print_opts(const cli_option *o, FILE *f)
             snprintf(left, sizeof left, "    --%s%s%s", o->name, o->metavar ? " " : "",
                      o->metavar ? o->metavar : "");
         fprintf(f, "  %-28s %s%s\n", left, o->help,
-                o->kind == OPT_STRINGS ? " (repeatable)" : "");
+                o->kind == OPT_STRINGS && !strstr(o->help, "repeatable") ? " (repeatable)" : "");
     }
 }
 

@@ -74,4 +74,18 @@ check "show --json: label null, seed" test "$(jq -c '[.label, .seed]' "$WORK/out
 run_cli 0 history compare prompt-v2 latest --db "$H"
 run_cli 2 history show no-such-label --db "$H"
 
+# --- --help texts ---
+run_cli 0 run --help
+check "--fallback says repeatable once" test "$(grep -- '--fallback' "$WORK/out" | grep -o repeatable | wc -l)" -eq 1
+check "--dry-run says what it prints" sh -c "grep -- '--dry-run' '$WORK/out' | grep -q 'cost range'"
+check "-q says what it does" sh -c "grep -- '--quiet' '$WORK/out' | grep -q 'progress line'"
+check "run --help documents exit 130" contains "$WORK/out" "130"
+# --dry-run warns about a missing API key of a model it would call
+(cd "$WORK" && env -u OPENAI_API_KEY "$LLMT_BIN" run --tasks u --models openai:gpt-4.1-mini --dry-run) >"$WORK/out" 2>"$WORK/err"
+check "dry run: exit 0" test $? -eq 0
+check "dry run: missing key warned" contains "$WORK/err" "no API key for openai:gpt-4.1-mini: set OPENAI_API_KEY"
+(cd "$WORK" && OPENAI_API_KEY=sk-test-0000000000001 "$LLMT_BIN" run --tasks u --models openai:gpt-4.1-mini --dry-run) >"$WORK/out" 2>"$WORK/err"
+check "dry run: no warning with a key" sh -c "! grep -q 'no API key' '$WORK/err'"
+check "dry run: the key is not printed" sh -c "! grep -q 'sk-test' '$WORK/out' '$WORK/err'"
+
 finish
