@@ -88,4 +88,16 @@ check "dry run: missing key warned" contains "$WORK/err" "no API key for openai:
 check "dry run: no warning with a key" sh -c "! grep -q 'no API key' '$WORK/err'"
 check "dry run: the key is not printed" sh -c "! grep -q 'sk-test' '$WORK/out' '$WORK/err'"
 
+# --- the man page covers every command of --help, and exit status 130 ---
+MAN="$LLMT_SOURCE_DIR/docs/man/llm-tester.1"
+"$LLMT_BIN" --help | awk '/^Commands:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{on=0}' >"$WORK/cmds"
+check "command list read from --help" test "$(wc -l <"$WORK/cmds")" -ge 15
+while read -r c; do
+    check "man page covers '$c'" grep -q "^\.B $c\( \|$\)" "$MAN"
+done <"$WORK/cmds"
+for sub in "config show" "config migrate" "providers enable" "models add" "costs update" "cache stats"; do
+    check "man page covers '$sub'" sh -c "sed 's/\\\\f[BRI]//g' '$MAN' | grep -q '$sub'"
+done
+check "man page: exit 130" grep -q '^\.B 130' "$MAN"
+
 finish
