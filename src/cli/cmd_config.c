@@ -11,6 +11,7 @@
 #include "config/overrides.h"
 #include "config/project_config.h"
 #include "config/provider_config.h"
+#include "config/shipped.h"
 #include "core/util.h"
 #include "provider/builtin.h"
 #include "provider/factory.h"
@@ -176,8 +177,9 @@ static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
         validate_tasks(dir && *dir ? dir : ".", diags, &n);
         free(dir);
     } else if (b) {
-        llmt_provider_config_free(llmt_provider_config_layered(b->config_json, b->config_path,
-                                                               path, diags));
+        char *shown = llmt_shipped_config_path(b->name, b->config_path);
+        llmt_provider_config_free(llmt_provider_config_layered(b->config_json, shown, path, diags));
+        free(shown);
     } else if (is_mock_rules(base, probe)) {
         llmt_mock_rules_validate(path, diags);
     } else if (json_is_object(probe) && (json_object_get(probe, "env_key") ||
@@ -219,8 +221,11 @@ static void validate_all(cli_ctx *ctx, llmt_diags *diags, size_t *checked, char 
     char *project = cli_project_config_path(ctx);
     llmt_project *p = NULL;
     llmt_error err;
-    for (b = llmt_builtin_providers; b->name; b++, (*checked)++)
-        llmt_provider_config_free(llmt_provider_config_parse(b->config_json, b->config_path, diags));
+    for (b = llmt_builtin_providers; b->name; b++, (*checked)++) {
+        char *shown = llmt_shipped_config_path(b->name, b->config_path);
+        llmt_provider_config_free(llmt_provider_config_parse(b->config_json, shown, diags));
+        free(shown);
+    }
     if (llmt_project_open(project, &p, diags, &err) != LLMT_OK) {
         if (project && !llmt_path_exists(project))
             llmt_diags_add(diags, LLMT_DIAG_ERROR, project, "", "no such file");
