@@ -349,13 +349,14 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     bool tol_seen = false, thr_seen = false, repeat_seen = false, min_accuracy_seen = false;
     bool timeout_seen = false, connect_seen = false, retry_time_seen = false;
     cli_project_defaults pd;
+    char fhelp[160];
     const cli_option opts[] = {
         {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
         {"models", 'm', OPT_STRINGS, "P:M", "model to run, as provider:model, or a provider for its default model (comma-separated ok; default: llm-tester.json \"models\", else the default model of each provider whose API key is set)", &models, NULL},
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
         {"shard", 0, OPT_STRING, "K/N", "run only shard K of N (cases dealt round-robin; join with 'merge')", &shard, NULL},
         {"output", 'o', OPT_STRING, "DIR", "write results.jsonl, results.json and reports here", &output, NULL},
-        {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,json)", &formats, NULL},
+        {"format", 0, OPT_STRINGS, "LIST", cli_format_help(fhelp, sizeof fhelp, LLMT_FORMAT_JSON | LLMT_FORMAT_MD), &formats, NULL},
         {"repeat", 'n', OPT_LONG, "N", "run each case × model N times (default 1)", &repeat, &repeat_seen},
         {"mock-rules", 0, OPT_STRING, "FILE", "rules file for mock:rules", &mock_rules, NULL},
         {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
@@ -455,7 +456,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     }
     if (cli_split_list(&models, &model_list, &n_models) != 0)
         goto done;
-    if (cli_parse_formats(&formats, &fmt) != 0)
+    if (cli_parse_formats(&formats, &fmt, LLMT_FORMAT_JSON | LLMT_FORMAT_MD) != 0)
         goto done;
     if (repeat < 1 || repeat > 1000) {
         cli_error("run: --repeat must be between 1 and 1000, got %ld", repeat);

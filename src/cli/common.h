@@ -7,8 +7,10 @@
 /* Splits every comma-separated value of `in` into a flat list (pointers into a single
  * allocation owned by *out). Returns 0 or prints an error. */
 int cli_split_list(const cli_strings *in, char ***out, size_t *n);
-/* Parses --format values into LLMT_FORMAT_* bits (default: json and md). */
-int cli_parse_formats(const cli_strings *in, unsigned *out);
+/* Parses --format values into LLMT_FORMAT_* bits (`dflt` when none is given). */
+int cli_parse_formats(const cli_strings *in, unsigned *out, unsigned dflt);
+/* The help text of a --format option, from the table of formats, into buf; returns buf. */
+const char *cli_format_help(char *buf, size_t n, unsigned dflt);
 
 /* Checks the models named on the command line or in llm-tester.json and expands a bare
  * provider name to its default model. An unknown or disabled provider or model is an

@@ -49,7 +49,7 @@ const cli_command cli_commands[] = {
      "  llm-tester score expected.json answer.json --list-mode set_similarity --weight title=3 --json\n",
      cmd_score},
     {"report", "Re-render reports from a results file.",
-     "report RESULTS [--format md,html,junit,csv,json] [--output DIR]",
+     "report RESULTS [--format LIST] [--output DIR]",
      "RESULTS is a results.json or results.jsonl written by 'run'. Reports go beside it\n"
      "unless --output is given.",
      "  llm-tester report out/results.json --format html,junit\n"
