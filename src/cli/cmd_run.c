@@ -419,10 +419,6 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         concurrency = pd.concurrency;
     if (!retries_seen && pd.max_retries >= 0)
         max_retries = pd.max_retries;
-    if (timeout_s == 0 && pd.timeout_ms > 0)
-        timeout_s = (double)pd.timeout_ms / 1000.0;
-    if (connect_timeout_s == 0 && pd.connect_timeout_ms > 0)
-        connect_timeout_s = (double)pd.connect_timeout_ms / 1000.0;
     if (!budget_seen && pd.budget_usd >= 0) {
         budget = pd.budget_usd;
         budget_seen = true;
@@ -600,14 +596,16 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.formats = fmt;
     ro.repeat = (int)repeat;
     ro.scoring_override = &so;
-    ro.concurrency = concurrency;
-    ro.timeout_ms = (long)(timeout_s * 1000.0);
-    ro.connect_timeout_ms = (long)(connect_timeout_s * 1000.0);
-    ro.max_retries = (int)max_retries;
-    ro.retry_max_time_ms = retry_max_time_s * 1000.0;
+    ro.engine.concurrency = concurrency;
+    /* 0: the manager's, which has the project's run.timeout_ms applied already */
+    ro.engine.timeout_ms = (long)(timeout_s * 1000.0);
+    ro.engine.connect_timeout_ms = (long)(connect_timeout_s * 1000.0);
+    ro.engine.retry.max_retries = (int)max_retries;
+    if (retry_max_time_s > 0)
+        ro.engine.retry.max_time_ms = retry_max_time_s * 1000.0;
     ro.fallbacks = (const char *const *)run_fallbacks;
     ro.n_fallbacks = n_fallbacks;
-    ro.budget_usd = budget_seen ? budget : -1;
+    ro.engine.budget_usd = budget_seen ? budget : -1;
     ro.resume_dir = resume;
     if (dry_run) {
         if (llmt_run_estimate_cost(mgr, &ro, &estimate, &diags, &err) != LLMT_OK) {
@@ -625,7 +623,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     ro.progress = show_progress;
     ro.progress_ud = &ui;
     run_interrupts = 0;
-    ro.interrupted = &run_interrupts;
+    ro.engine.interrupted = &run_interrupts;
     install_signals(&old_int, &old_term);
     signals_installed = true;
     diags_shown = diags.count;

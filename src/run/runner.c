@@ -198,8 +198,7 @@ void llmt_run_options_init(llmt_run_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->repeat = 1;
-    o->max_retries = -1;
-    o->budget_usd = -1;
+    llmt_engine_options_init(&o->engine);
 }
 
 /* ---------------------------------------------------------------- resume keys */
@@ -1134,20 +1133,9 @@ static size_t count_planned(run_ctx *rc)
 
 static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
 {
-    llmt_engine_options eo;
-    llmt_engine_options_init(&eo);
-    if (o->concurrency > 0)
-        eo.concurrency = o->concurrency;
-    eo.timeout_ms = o->timeout_ms;
-    eo.connect_timeout_ms = o->connect_timeout_ms;
-    if (o->max_retries >= 0)
-        eo.retry.max_retries = o->max_retries;
-    if (o->retry_max_time_ms > 0)
-        eo.retry.max_time_ms = o->retry_max_time_ms;
-    eo.budget_usd = o->budget_usd >= 0 ? o->budget_usd : -1; /* NaN compares false: none */
-    if (o->grace_ms > 0)
-        eo.grace_ms = o->grace_ms;
-    eo.interrupted = o->interrupted;
+    llmt_engine_options eo = o->engine;
+    if (!(eo.budget_usd >= 0))
+        eo.budget_usd = -1; /* NaN: none */
     eo.seed = llmt_manager_opts(mgr)->seed;
     return eo;
 }
