@@ -11,6 +11,7 @@
 #include "config/overrides.h"
 #include "config/project_config.h"
 #include "config/provider_config.h"
+#include "config/settings.h"
 #include "config/shipped.h"
 #include "core/util.h"
 #include "provider/builtin.h"
@@ -446,8 +447,8 @@ static int config_show(cli_ctx *ctx, bool as_json)
     } else {
         json_object_set_new(s.out, "project_config", p ? json_string(p->path) : json_null());
     }
-    for (i = 0; llmt_project_setting_names[i]; i++) {
-        const char *name = llmt_project_setting_names[i];
+    for (i = 0; llmt_settings[i].key; i++) {
+        const char *name = llmt_settings[i].key;
         json_t *v = p ? llmt_project_get(p, name) : NULL;
         char *key = llmt_strdup(name), *c;
         for (c = key; c && *c; c++)

@@ -3,6 +3,8 @@
 #define LLMT_CLI_COMMON_H
 
 #include "cli/cli.h"
+#include "config/project_config.h"
+#include "config/settings.h"
 
 /* Splits every comma-separated value of `in` into a flat list (pointers into a single
  * allocation owned by *out). Returns 0 or prints an error. */
@@ -33,5 +35,20 @@ size_t cli_display_width(const char *s);
 void cli_put_cell(FILE *f, const char *s, size_t width);
 /* max(current, width of s), the width of s counted at most `cap`. */
 size_t cli_column_width(size_t current, const char *s, size_t cap);
+
+/* The option of `run` that overrides the setting `key` (config/settings.h), bound to
+ * target/seen: its name, kind and help (with the default and the llm-tester.json key,
+ * written into help[n]) come from the settings table. */
+cli_option cli_setting_option(const char *key, char short_name, const char *metavar, void *target,
+                              bool *seen, char *help, size_t n);
+/* The value of a numeric setting for this command, in the option's unit: the command
+ * line's (`given`; range-checked against the table, error printed with `cmd`), else the
+ * project's (checked when loaded), else the default. *set tells whether there is one
+ * (a setting without default, such as the budget). Returns 0 or an exit code. */
+int cli_setting_number(const char *cmd, const llmt_project *p, const char *key, bool given,
+                       double *v, bool *set);
+int cli_setting_long(const char *cmd, const llmt_project *p, const char *key, bool given, long *v);
+/* A string setting: `given` if not NULL, else the project's (borrowed), else NULL. */
+const char *cli_setting_string(const llmt_project *p, const char *key, const char *given);
 
 #endif

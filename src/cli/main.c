@@ -26,7 +26,7 @@ const cli_command cli_commands[] = {
      "error; 3 provider errors prevented completion; 130 interrupted (Ctrl-C or SIGTERM:\n"
      "what finished is written, --resume DIR continues).",
      "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
-     "  llm-tester run --tasks examples/tasks --models openai --dry-run\n"
+     "  llm-tester run --tasks examples/tasks --models mock --dry-run\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
      "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n",
      cmd_run},

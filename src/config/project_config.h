@@ -54,10 +54,8 @@ int llmt_project_provider_enabled(const llmt_project *p, const char *provider);
 json_t *llmt_project_get(const llmt_project *p, const char *path);
 
 /* The built-in default of a setting ("run/concurrency") as a new reference (caller
- * decrefs), or NULL when it has none (unset). */
+ * decrefs), or NULL when it has none (unset). The settings: config/settings.h. */
 json_t *llmt_project_default(const char *path);
-/* Every setting that has a default, as '/'-separated paths (NULL-terminated, static). */
-extern const char *const llmt_project_setting_names[];
 
 /* A path setting resolved against the project folder (absolute paths as they are).
  * malloc'd, or NULL when unset. */

@@ -173,4 +173,19 @@ echo '{"config_version":2,"llm_models":[{"name":"noisy","default":true},{"name":
 (cd "$M" && "$LLMT_BIN" models list mock) >"$WORK/out" 2>"$WORK/err"
 check "two defaults in one override: exit 2" test $? -eq 2
 
+# --- the settings table: project defaults merged by run, ranges and help from one row ---
+S="$WORK/set"
+mkdir -p "$S" && make_task "$S" t
+printf '{"config_version":2,"run":{"repeat":2,"retry_max_time_ms":60000,"formats":["csv"]}}\n' >"$S/llm-tester.json"
+(cd "$S" && "$LLMT_BIN" run --tasks t --models mock:oracle --no-history --output out) >"$WORK/out" 2>"$WORK/err"
+check "project run.repeat applies" test "$(wc -l <"$S/out/results.jsonl")" -eq 2
+check "project run.formats applies" test -f "$S/out/results.csv"
+(cd "$S" && "$LLMT_BIN" config show) >"$WORK/out" 2>"$WORK/err"
+check "config show lists every table row" contains "$WORK/out" "run.retry_max_time_ms"
+run_cli 2 run --tasks "$S/t" --models mock:oracle --concurrency 0 --no-history
+check "--concurrency range from the table" contains "$WORK/err" "--concurrency must be a whole number between 1 and 10000, got 0"
+run_cli 2 run --tasks "$S/t" --models mock:oracle --repeat 2.5 --no-history
+run_cli 0 run --help
+check "--help names the project key" contains "$WORK/out" "llm-tester.json: run.concurrency"
+
 finish

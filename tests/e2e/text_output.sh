@@ -53,7 +53,7 @@ for t in a_slow b_fast; do
         echo '{"name":"Ada"}' >"o/$t/tests/expected/$c.json"
     done
 done
-echo '{"latency": {"fixed_ms": 400}}' >o/a_slow/mock_rules.json
+echo '{"latency": {"fixed_ms": 1500}}' >o/a_slow/mock_rules.json
 echo '{"latency": {"fixed_ms": 0}}' >o/b_fast/mock_rules.json
 run_cli 0 run --tasks o --models mock:oracle --no-history --concurrency 8 --output "$WORK/o-out"
 grep -E '^(a_slow|b_fast) ' "$WORK/out" | awk '{print $1 "/" $2}' >"$WORK/order"
