@@ -145,6 +145,13 @@ int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
     for (i = 0; d->models && i < json_array_size(models); i++)
         d->models[d->n_models++] = llmt_strdup(json_string_value(json_array_get(models, i)));
     d->n_default_models = d->n_models;
+    if ((json_object_size(d->task_settings) && (!d->task_paths || !d->task_path_names)) ||
+        (json_array_size(models) && !d->models)) {
+        cli_error("out of memory reading %s", p->path ? p->path : "the project settings");
+        d->project = p;
+        cli_project_defaults_free(d);
+        return CLI_EXIT_USAGE;
+    }
     if (d->models) {
         const char *tk;
         json_t *tv, *m;

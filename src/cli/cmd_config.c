@@ -518,6 +518,8 @@ static int migrate_one(cli_ctx *ctx, const char *path, bool write, int kind)
     if (project)
         llmt_project_config_check(out, path, &d);
     text = llmt_cfg_dump(out);
+    if (!text && !d.errors)
+        cli_error("%s: out of memory", path);
     if (!text || d.errors)
         goto done;
     if (from >= (project ? LLMT_PROJECT_CONFIG_VERSION : LLMT_PROVIDER_CONFIG_VERSION)) {
@@ -540,8 +542,10 @@ static int migrate_one(cli_ctx *ctx, const char *path, bool write, int kind)
                                  path, LLMT_PROJECT_CONFIG_NAME)
                  : llmt_strdup(path);
     bak = llmt_asprintf("%s.bak", path);
-    if (!target || !bak)
+    if (!target || !bak) {
+        cli_error("%s: out of memory", path);
         goto done;
+    }
     if (strcmp(target, path) != 0 && llmt_path_exists(target)) {
         cli_error("%s exists already: merge %s into it by hand, or move it away first", target, path);
         goto done;

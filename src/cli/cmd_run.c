@@ -290,6 +290,8 @@ static int resolve_run_shape(cli_ctx *ctx, run_args *a, run_plan *pl, int npos, 
         fs.v = calloc(json_array_size(pf), sizeof(*fs.v));
         for (i = 0; fs.v && i < json_array_size(pf); i++)
             fs.v[fs.n++] = (char *)json_string_value(json_array_get(pf, i)); /* borrowed */
+        if (!fs.v)
+            cli_error("run: out of memory");
         rc = fs.v ? cli_parse_formats(&fs, &pl->ro.formats, 0) : CLI_EXIT_USAGE;
         free(fs.v);
         if (rc)

@@ -20,8 +20,10 @@ int cli_split_list(const cli_strings *in, char ***out, size_t *n)
         bytes += strlen(in->v[i]) + 1;
     }
     v = malloc(total * sizeof(*v) + bytes + 1);
-    if (!v)
+    if (!v) {
+        cli_error("out of memory splitting the list '%s'", in->n ? in->v[0] : "");
         return CLI_EXIT_USAGE;
+    }
     store = (char *)(v + total);
     for (i = 0; i < in->n; i++) {
         char *tok = store, *p;

@@ -110,8 +110,10 @@ static int store(const cli_option *o, const char *val, const char *shown)
         cli_strings *s = o->target;
         /* a comma-separated value counts as several, so --format md,json works */
         char **nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
-        if (!nv)
+        if (!nv) {
+            cli_error("out of memory reading option %s", shown);
             return CLI_EXIT_USAGE;
+        }
         s->v = nv;
         s->v[s->n++] = (char *)val;
         return 0;
