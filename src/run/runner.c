@@ -16,20 +16,6 @@
 #include "run/result.h"
 #include "score/validate.h"
 
-llmt_status llmt_run_check_models(llmt_manager *mgr, const char *const *models, size_t n,
-                                  llmt_error *err)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        llmt_provider_entry *e;
-        const llmt_model_config *m;
-        llmt_status st = llmt_call_resolve(llmt_manager_registry(mgr), models[i], &e, &m, err);
-        if (st != LLMT_OK)
-            return st;
-    }
-    return LLMT_OK;
-}
-
 /* Per-task state prepared once: compiled schema and scoring options. */
 typedef struct task_ctx {
     llmt_schema *schema;

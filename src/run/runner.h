@@ -79,11 +79,6 @@ typedef struct llmt_run_estimate {
     bool cost_known;               /* false when the model has no price */
 } llmt_run_estimate;
 
-/* Validates the model list against the registry before anything is sent (unknown
- * provider/model → LLMT_E_NOT_FOUND naming it). */
-llmt_status llmt_run_check_models(llmt_manager *mgr, const char *const *models, size_t n,
-                                  llmt_error *err);
-
 /* Runs everything. Provider failures are results, not a failed run; the status fails
  * only when the run could not happen (unwritable output, invalid schema...). */
 llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_run_result *out,
