@@ -82,20 +82,6 @@ static void put_names(const table_widths *w, const char *task, const char *kase,
     cli_put_cell(stdout, model, w->model);
 }
 
-/* Rows in task, case, model, repeat order whatever order the answers came back in. */
-static int row_order(const void *pa, const void *pb)
-{
-    const llmt_result_row *a = *(const llmt_result_row *const *)pa;
-    const llmt_result_row *b = *(const llmt_result_row *const *)pb;
-    if (a->task != b->task)
-        return a->task < b->task ? -1 : 1;
-    if (a->kase != b->kase)
-        return a->kase < b->kase ? -1 : 1;
-    if (a->model != b->model)
-        return a->model < b->model ? -1 : 1;
-    return (a->repeat > b->repeat) - (a->repeat < b->repeat);
-}
-
 static void print_rows(const llmt_run_result *r, const llmt_taskset *ts, const char *const *models,
                        const table_widths *w)
 {
@@ -107,7 +93,8 @@ static void print_rows(const llmt_run_result *r, const llmt_taskset *ts, const c
     }
     for (i = 0; i < n; i++)
         order[i] = &r->summary.rows[i];
-    qsort(order, n, sizeof(*order), row_order);
+    /* in task, case, model, repeat order whatever order the answers came back in */
+    qsort(order, n, sizeof(*order), llmt_result_row_cmp);
     put_names(w, "TASK", "CASE", "MODEL");
     printf(" %9s %6s %8s %11s %9s\n", "ACCURACY", "VALID", "TOKENS", "COST", "LATENCY");
     for (i = 0; i < n; i++) {

@@ -211,7 +211,7 @@ json_t *llmt_summary_json(const llmt_summary *s)
     return arr;
 }
 
-static int cmp_row(const void *a, const void *b)
+int llmt_result_row_cmp(const void *a, const void *b)
 {
     const llmt_result_row *x = *(const llmt_result_row *const *)a;
     const llmt_result_row *y = *(const llmt_result_row *const *)b;
@@ -242,7 +242,7 @@ bool llmt_summary_case_stats(const llmt_summary *s, llmt_case_stats **out, size_
     }
     for (i = 0; i < s->n_rows; i++)
         idx[i] = &s->rows[i];
-    qsort(idx, s->n_rows, sizeof(*idx), cmp_row);
+    qsort(idx, s->n_rows, sizeof(*idx), llmt_result_row_cmp);
     for (i = 0; i < s->n_rows;) {
         size_t j = i;
         double as = 0, aq = 0, ls = 0, lq = 0;
