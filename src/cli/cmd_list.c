@@ -13,9 +13,10 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
     bool from_project;
     const char *tasks_dir = NULL, *filter = NULL;
     cli_strings models = {0};
+    char help[2][320];
     const cli_option opts[] = {
-        {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
-        {"models", 'm', OPT_STRINGS, "P:M", "models that would run (default: llm-tester.json \"models\", else the default model of each provider whose API key is set)", &models, NULL},
+        cli_setting_option("tasks_dir", 't', "DIR", &tasks_dir, NULL, help[0], sizeof help[0]),
+        cli_setting_option("models", 'm', "P[:M]", &models, NULL, help[1], sizeof help[1]),
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;

@@ -31,7 +31,7 @@ const cli_command cli_commands[] = {
      "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n",
      cmd_run},
     {"list", "List the tasks and cases that would run, and the models.",
-     "list --tasks DIR [--models PROVIDER:MODEL ...] [--filter S]", NULL,
+     "list [--tasks DIR] [--models PROVIDER[:MODEL] ...] [--filter S]", NULL,
      "  llm-tester list --tasks examples/tasks\n"
      "  llm-tester list --tasks examples/tasks --models mock:oracle --filter job_ads\n",
      cmd_list},
