@@ -129,8 +129,8 @@ int main(int argc, char **argv)
     o.n_models = 1;
     o.output_dir = argv[4];
     o.formats = LLMT_FORMAT_JSON;
-    o.concurrency = strtol(argv[3], NULL, 10);
-    o.max_retries = 0;
+    o.engine.concurrency = strtol(argv[3], NULL, 10);
+    o.engine.retry.max_retries = 0;
     if (llmt_run_execute(mgr, &o, &rr, &d, &err) != LLMT_OK)
         goto fail;
     printf("results=%zu errors=%zu discovery=%.0fms run=%.0fms\n", rr.summary.n_rows,

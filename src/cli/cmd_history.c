@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "core/util.h"
 #include "run/output.h"
 #include "store/history.h"
@@ -38,9 +39,13 @@ static const char *pareto_cell(const json_t *m)
 static void print_models(json_t *models, bool with_pareto)
 {
     json_t *m;
-    size_t i;
-    printf("  %-28s %7s %6s %6s %9s %8s %14s %10s%s\n", "MODEL", "RESULTS", "ERRORS", "VALID",
-           "ACCURACY", "STDDEV", "COST", "LATENCY", with_pareto ? "  PARETO" : "");
+    size_t i, w = 5;
+    json_array_foreach(models, i, m) /* model names are never cut: two would look alike */
+        w = cli_column_width(w, json_string_value(json_object_get(m, "model")), (size_t)-1);
+    fputs("  ", stdout);
+    cli_put_cell(stdout, "MODEL", w);
+    printf(" %7s %6s %6s %9s %8s %14s %10s%s\n", "RESULTS", "ERRORS", "VALID", "ACCURACY",
+           "STDDEV", "COST", "LATENCY", with_pareto ? "  PARETO" : "");
     json_array_foreach(models, i, m) {
         json_t *mean = json_object_get(m, "mean_accuracy"), *lat = json_object_get(m, "mean_latency_ms");
         char acc[16], sd[16], cost[32], latency[24];
@@ -53,8 +58,9 @@ static void print_models(json_t *models, bool with_pareto)
             snprintf(cost, sizeof cost, ">=$%.6f", json_number_value(json_object_get(m, "cost_usd")));
         else
             snprintf(cost, sizeof cost, "unknown");
-        printf("  %-28.28s %7lld %6lld %6lld %9s %8s %14s %10s%s\n",
-               json_string_value(json_object_get(m, "model")),
+        fputs("  ", stdout);
+        cli_put_cell(stdout, json_string_value(json_object_get(m, "model")), w);
+        printf(" %7lld %6lld %6lld %9s %8s %14s %10s%s\n",
                (long long)json_integer_value(json_object_get(m, "results")),
                (long long)json_integer_value(json_object_get(m, "errors")),
                (long long)json_integer_value(json_object_get(m, "valid")), pct_cell(acc, sizeof acc, mean),
@@ -107,6 +113,10 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     int npos, rc = cli_parse(ctx, cli_find_command("history"), opts, argc, argv, &npos);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (limit < 0) {
+        cli_error("history: --limit must be a whole number >= 0 (0 = all), got %ld", limit);
+        return CLI_EXIT_USAGE;
+    }
     if (npos < 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "show") && strcmp(argv[0], "compare"))) {
         cli_error("history: expected list, show RUN or compare RUN_A RUN_B (see: llm-tester history --help)");
         return CLI_EXIT_USAGE;
@@ -141,8 +151,12 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         } else if (as_json) {
             print_json(out);
         } else {
-            printf("%s  %s\n", json_string_value(json_object_get(out, "run_id")),
-                   json_string_value(json_object_get(out, "started_at")));
+            json_t *label = json_object_get(out, "label"), *seed = json_object_get(out, "seed");
+            printf("run:     %s\nstarted: %s\nlabel:   %s\nseed:    %s\n\n",
+                   json_string_value(json_object_get(out, "run_id")),
+                   json_string_value(json_object_get(out, "started_at")),
+                   json_is_string(label) ? json_string_value(label) : "(none)",
+                   json_is_string(seed) ? json_string_value(seed) : "(not recorded)");
             print_models(json_object_get(out, "models"), false);
         }
     } else {

@@ -92,6 +92,10 @@ int cmd_prices(cli_ctx *ctx, int argc, char **argv)
         cli_error("prices: expected 'list' (see: llm-tester prices --help)");
         goto done;
     }
+    if ((max_seen && max_cost < 0) || min_context < 0) {
+        cli_error("prices list: --max-cost and --min-context must be >= 0");
+        goto done;
+    }
     for (i = 0; sort_names[i] && strcmp(sort_names[i], sort) != 0; i++)
         ;
     if (!sort_names[i]) {
@@ -152,8 +156,10 @@ int cmd_prices(cli_ctx *ctx, int argc, char **argv)
             if (r.context < min_context)
                 continue;
             r.ref = llmt_asprintf("%s:%s", r.provider, m->name);
-            if (!r.ref)
+            if (!r.ref) {
+                cli_error("prices: out of memory");
                 goto done;
+            }
             if (have_re && regexec(&re, r.ref, 0, NULL, 0) != 0) {
                 free(r.ref);
                 continue;
@@ -161,6 +167,7 @@ int cmd_prices(cli_ctx *ctx, int argc, char **argv)
             if (n_rows == cap) {
                 price_row *g = realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof(*g));
                 if (!g) {
+                    cli_error("prices: out of memory");
                     free(r.ref);
                     goto done;
                 }
@@ -170,8 +177,10 @@ int cmd_prices(cli_ctx *ctx, int argc, char **argv)
         }
     }
     items = calloc(n_rows + 1, sizeof(*items));
-    if (!items)
+    if (!items) {
+        cli_error("prices: out of memory");
         goto done;
+    }
     for (i = 0; i < n_rows; i++) {
         items[i].row = &rows[i];
         items[i].spec = &spec;

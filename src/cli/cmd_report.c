@@ -132,11 +132,12 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
     const char *output = NULL;
     cli_strings formats = {0};
     bool compare = false;
+    char fhelp[160];
     const cli_option opts[] = {
         {"compare", 0, OPT_FLAG, NULL, "compare two output folders: report --compare OLD_DIR NEW_DIR writes "
                                        "compare.html (into --output DIR, else NEW_DIR)", &compare, NULL},
         {"output", 'o', OPT_STRING, "DIR", "where to write the reports (default: beside the input)", &output, NULL},
-        {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,html)", &formats, NULL},
+        {"format", 0, OPT_STRINGS, "LIST", cli_format_help(fhelp, sizeof fhelp, LLMT_FORMAT_MD | LLMT_FORMAT_HTML), &formats, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_run_meta meta;
     llmt_summary s;
@@ -166,10 +167,8 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
         cli_error("report: %s: no such file", argv[0]);
         goto done;
     }
-    if (cli_parse_formats(&formats, &fmt) != 0)
+    if (cli_parse_formats(&formats, &fmt, LLMT_FORMAT_MD | LLMT_FORMAT_HTML) != 0)
         goto done;
-    if (formats.n == 0)
-        fmt = LLMT_FORMAT_MD | LLMT_FORMAT_HTML;
     if (output) {
         dir = llmt_strdup(output);
     } else {

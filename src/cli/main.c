@@ -15,22 +15,25 @@
 
 const cli_command cli_commands[] = {
     {"run", "Run tasks against models and score the answers.",
-     "run --tasks DIR --models PROVIDER:MODEL [--models ...] [options]",
+     "run [--tasks DIR] [--models PROVIDER[:MODEL] ...] [options]",
      "Every case × model (× --repeat) is sent, the JSON answer is extracted, validated\n"
      "against the task's schema and scored against the expected answer. A summary table\n"
      "goes to stdout; with --output DIR, results.jsonl (streamed), results.json and\n"
      "report.md are written there.\n\n"
+     "Without --tasks, tasks_dir of llm-tester.json is used; without --models, its\n"
+     "\"models\", else the default model of each enabled provider whose API key is set.\n\n"
      "Exit status: 0 all good; 1 a --min-accuracy gate failed; 2 usage or configuration\n"
      "error; 3 a case x model has no answer from the model under test (an error after\n"
      "retries, an answer only a fallback gave, a --budget skip); 130 interrupted (Ctrl-C\n"
      "or SIGTERM: what finished is written, --resume DIR continues).",
      "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
+     "  llm-tester run --tasks examples/tasks --models mock --dry-run\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
      "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --output out --optimize\n",
      cmd_run},
     {"list", "List the tasks and cases that would run, and the models.",
-     "list --tasks DIR [--models PROVIDER:MODEL ...] [--filter S]", NULL,
+     "list [--tasks DIR] [--models PROVIDER[:MODEL] ...] [--filter S]", NULL,
      "  llm-tester list --tasks examples/tasks\n"
      "  llm-tester list --tasks examples/tasks --models mock:oracle --filter job_ads\n",
      cmd_list},
@@ -48,7 +51,7 @@ const cli_command cli_commands[] = {
      "  llm-tester score expected.json answer.json --list-mode set_similarity --weight title=3 --json\n",
      cmd_score},
     {"report", "Re-render reports from a results file.",
-     "report RESULTS [--format md,html,junit,csv,json] [--output DIR]\n"
+     "report RESULTS [--format LIST] [--output DIR]\n"
      "  or:  llm-tester report --compare OLD_DIR NEW_DIR [--output DIR]",
      "RESULTS is a results.json or results.jsonl written by 'run'. Reports go beside it\n"
      "unless --output is given. --compare writes compare.html: report.html in diff mode\n"
@@ -70,7 +73,8 @@ const cli_command cli_commands[] = {
     {"history", "List, show and compare recorded runs.",
      "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--format html [--output FILE]] [--db FILE]",
      "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"
-     "run). RUN is a run id, a unique prefix of one, 'latest' or 'previous'; compare\n"
+     "run). RUN is a run id, a unique prefix of one, a --label given to run (its newest\n"
+     "run), 'latest' or 'previous'; show prints the label and --seed of the run; compare\n"
      "defaults to previous vs latest and lists the cases whose accuracy changed.\n"
      "compare --format html writes the comparison page (stdout, or --output FILE); the\n"
      "history keeps figures, not answers: 'report --compare OLD_DIR NEW_DIR' shows those.",

@@ -117,6 +117,15 @@ json_t *llmt_override_merge(json_t *base, json_t *ovr)
     om = json_object_get(ovr, "llm_models");
     if (!json_is_array(models) || !json_is_array(om))
         return out;
+    /* an override that names a default model replaces the shipped one (a version-1 file
+     * migrated as an override says "default" of its own model only) */
+    for (i = 0; i < json_array_size(om); i++)
+        if (json_is_true(json_object_get(json_array_get(om, i), "default")))
+            break;
+    if (i < json_array_size(om)) {
+        json_array_foreach(models, i, v)
+            json_object_del(v, "default");
+    }
     for (i = 0; i < json_array_size(om); i++) {
         json_t *m = json_array_get(om, i);
         const char *name = json_string_value(json_object_get(m, "name"));

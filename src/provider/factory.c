@@ -6,6 +6,7 @@
 
 #include "config/overrides.h"
 #include "config/project_config.h"
+#include "config/shipped.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/builtin.h"
@@ -56,7 +57,12 @@ llmt_status llmt_factory_load_builtins(llmt_registry *reg, llmt_diags *diags, ll
             llmt_logf(lg, LLMT_LOG_WARN, "refused built-in provider '%s': %s", b->name, e.message);
             continue;
         }
-        cfg = llmt_provider_config_parse(b->config_json, b->config_path, diags);
+        {
+            /* messages name the installed config.json when this is an installed program */
+            char *shown = llmt_shipped_config_path(b->name, b->config_path);
+            cfg = llmt_provider_config_parse(b->config_json, shown ? shown : b->config_path, diags);
+            free(shown);
+        }
         if (!cfg) {
             llmt_logf(lg, LLMT_LOG_WARN, "refused built-in provider '%s': invalid %s", b->name,
                       b->config_path);

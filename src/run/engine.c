@@ -243,6 +243,7 @@ static prov *prov_for(engine *E, llmt_provider_entry *e)
 {
     size_t i;
     long ceiling;
+    llmt_rate_limit rl;
     prov *p;
     for (i = 0; i < E->n_provs; i++)
         if (E->provs[i].entry == e)
@@ -254,12 +255,18 @@ static prov *prov_for(engine *E, llmt_provider_entry *e)
     p = &E->provs[E->n_provs++];
     memset(p, 0, sizeof(*p));
     p->entry = e;
-    ceiling = e->config->rate_limit.concurrency > 0 &&
-                      e->config->rate_limit.concurrency < E->o->concurrency
-                  ? e->config->rate_limit.concurrency
-                  : E->o->concurrency;
-    llmt_limiter_init(&p->lim, ceiling, e->config->rate_limit.rpm, e->config->rate_limit.tpm,
-                      llmt_now_ms());
+    rl = e->config->rate_limit;
+    for (i = 0; i < E->o->n_rate_overrides; i++) {
+        const llmt_rate_override *ov = &E->o->rate_overrides[i];
+        if (strcmp(ov->provider, e->config->name) != 0)
+            continue;
+        rl.concurrency = ov->concurrency >= 0 ? ov->concurrency : rl.concurrency;
+        rl.rpm = ov->rpm >= 0 ? ov->rpm : rl.rpm;
+        rl.tpm = ov->tpm >= 0 ? ov->tpm : rl.tpm;
+    }
+    ceiling = rl.concurrency > 0 && rl.concurrency < E->o->concurrency ? rl.concurrency
+                                                                        : E->o->concurrency;
+    llmt_limiter_init(&p->lim, ceiling, rl.rpm, rl.tpm, llmt_now_ms());
     return p;
 }
 

@@ -104,6 +104,13 @@ typedef struct llmt_engine_callbacks {
 /* Most event loops one run uses (llmt_engine_options.lanes). */
 #define LLMT_ENGINE_MAX_LANES 16
 
+/* A provider's rate limit for one run (run --provider-limit), over its configured
+ * rate_limit; the configuration itself is left alone. */
+typedef struct llmt_rate_override {
+    const char *provider;
+    long concurrency, rpm, tpm;  /* -1 = the configured value; 0 = unlimited */
+} llmt_rate_override;
+
 typedef struct llmt_engine_options {
     long concurrency;            /* requests in flight at once, all providers; >= 1 */
     long lanes;                  /* event loops sharing the concurrency, each on its own
@@ -116,6 +123,8 @@ typedef struct llmt_engine_options {
     double grace_ms;             /* in-flight time allowed after an interrupt */
     const volatile sig_atomic_t *interrupted; /* non-zero: stop; NULL = never */
     uint64_t seed;               /* for backoff jitter */
+    const llmt_rate_override *rate_overrides; /* borrowed for the run; may be NULL */
+    size_t n_rate_overrides;
 } llmt_engine_options;
 
 /* Defaults: concurrency 8, 3 retries, backoff 500 ms doubling up to 30 s, 300 s per

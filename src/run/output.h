@@ -96,7 +96,7 @@ llmt_status llmt_report_save(const char *path, llmt_buf *b, llmt_status st, llmt
  * neither accepts raw control characters, which become spaces). NULL appends nothing. */
 void llmt_markup_escape(llmt_buf *b, const char *s);
 
-/* Report formats (bits). */
+/* Report formats (bits); names, files and writers: run/formats.h. */
 enum {
     LLMT_FORMAT_JSON = 1u << 0,  /* results.json */
     LLMT_FORMAT_MD = 1u << 1,    /* report.md */

@@ -17,20 +17,6 @@
 #include "run/result.h"
 #include "score/validate.h"
 
-llmt_status llmt_run_check_models(llmt_manager *mgr, const char *const *models, size_t n,
-                                  llmt_error *err)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        llmt_provider_entry *e;
-        const llmt_model_config *m;
-        llmt_status st = llmt_call_resolve(llmt_manager_registry(mgr), models[i], &e, &m, err);
-        if (st != LLMT_OK)
-            return st;
-    }
-    return LLMT_OK;
-}
-
 /* Per-task state prepared once: compiled schema and scoring options. */
 typedef struct task_ctx {
     llmt_schema *schema;
@@ -183,8 +169,7 @@ void llmt_run_options_init(llmt_run_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->repeat = 1;
-    o->max_retries = -1;
-    o->budget_usd = -1;
+    llmt_engine_options_init(&o->engine);
 }
 
 /* ---------------------------------------------------------------- resume keys */
@@ -1157,20 +1142,9 @@ static size_t count_planned(run_ctx *rc)
 
 static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
 {
-    llmt_engine_options eo;
-    llmt_engine_options_init(&eo);
-    if (o->concurrency > 0)
-        eo.concurrency = o->concurrency;
-    eo.timeout_ms = o->timeout_ms;
-    eo.connect_timeout_ms = o->connect_timeout_ms;
-    if (o->max_retries >= 0)
-        eo.retry.max_retries = o->max_retries;
-    if (o->retry_max_time_ms > 0)
-        eo.retry.max_time_ms = o->retry_max_time_ms;
-    eo.budget_usd = o->budget_usd >= 0 ? o->budget_usd : -1; /* NaN compares false: none */
-    if (o->grace_ms > 0)
-        eo.grace_ms = o->grace_ms;
-    eo.interrupted = o->interrupted;
+    llmt_engine_options eo = o->engine;
+    if (!(eo.budget_usd >= 0))
+        eo.budget_usd = -1; /* NaN: none */
     eo.seed = llmt_manager_opts(mgr)->seed;
     return eo;
 }

@@ -417,7 +417,7 @@ json_t *llmt_summary_fallback_json(const llmt_summary *s)
     return arr;
 }
 
-static int cmp_row(const void *a, const void *b)
+int llmt_result_row_cmp(const void *a, const void *b)
 {
     const llmt_result_row *x = *(const llmt_result_row *const *)a;
     const llmt_result_row *y = *(const llmt_result_row *const *)b;
@@ -452,7 +452,7 @@ bool llmt_summary_case_stats(const llmt_summary *s, llmt_case_stats **out, size_
             idx[k++] = &s->rows[i];
     n_idx = k;
     k = 0;
-    qsort(idx, n_idx, sizeof(*idx), cmp_row);
+    qsort(idx, n_idx, sizeof(*idx), llmt_result_row_cmp);
     for (i = 0; i < n_idx;) {
         size_t j = i;
         double as = 0, aq = 0, ls = 0, lq = 0;

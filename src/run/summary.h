@@ -73,6 +73,9 @@ typedef struct llmt_result_row {
     char error_class[24];
 } llmt_result_row;
 
+/* qsort order of pointers to rows: task, case, model, repeat (the order of the tables). */
+int llmt_result_row_cmp(const void *a, const void *b);
+
 typedef struct llmt_summary {
     llmt_model_summary *models;
     size_t n_models;

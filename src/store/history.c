@@ -34,6 +34,17 @@ char *llmt_history_default_path(const char *project_dir)
     return llmt_asprintf("%s/.llm-tester/history.db", project_dir ? project_dir : ".");
 }
 
+/* Databases written before the seed was recorded get the column (NULL for their runs). */
+static int add_seed_column(llmt_history *h)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(h->db, "SELECT seed FROM runs LIMIT 0", -1, &q, NULL);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_OK)
+        return SQLITE_OK;
+    return sqlite3_exec(h->db, "ALTER TABLE runs ADD COLUMN seed INTEGER", NULL, NULL, NULL);
+}
+
 llmt_status llmt_history_open(llmt_history **out, const char *path, llmt_error *err)
 {
     llmt_history *h = calloc(1, sizeof(*h));
@@ -52,7 +63,8 @@ llmt_status llmt_history_open(llmt_history **out, const char *path, llmt_error *
         return st;
     }
     sqlite3_busy_timeout(h->db, 5000); /* concurrent runs (shards) append to one database */
-    if (sqlite3_exec(h->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(h->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+        add_seed_column(h) != SQLITE_OK) {
         st = db_error(h, err, path);
         llmt_history_close(h);
         return st;
@@ -120,7 +132,7 @@ llmt_status llmt_history_record(llmt_history *h, const llmt_run_meta *meta, cons
     size_t i;
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return db_error(h, err, "begin");
-    if (sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO runs VALUES (?,?,?,?)", -1, &st_run, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO runs (run_id, started_at, finished_at, label) VALUES (?,?,?,?)", -1, &st_run, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO model_stats VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                            &st_model, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, "INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &st_res, NULL) != SQLITE_OK) {
@@ -181,7 +193,38 @@ done:
     return st;
 }
 
-/* Resolves "latest", "previous" or a unique id prefix to a full run id (malloc'd). */
+static char *latest_with_label(llmt_history *h, const char *label)
+{
+    sqlite3_stmt *q = NULL;
+    char *id = NULL;
+    sqlite3_prepare_v2(h->db, "SELECT run_id FROM runs WHERE label = ? ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                       -1, &q, NULL);
+    sqlite3_bind_text(q, 1, label, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        id = llmt_strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return id;
+}
+
+llmt_status llmt_history_set_seed(llmt_history *h, const char *run_id, uint64_t seed, llmt_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc;
+    if (sqlite3_prepare_v2(h->db, "UPDATE runs SET seed = ? WHERE run_id = ?", -1, &q, NULL) != SQLITE_OK)
+        return db_error(h, err, "record the seed");
+    /* stored as its decimal text: a 64-bit seed does not fit SQLite's signed integer */
+    {
+        char text[32];
+        snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+        sqlite3_bind_text(q, 1, text, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_text(q, 2, run_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? LLMT_OK : db_error(h, err, "record the seed");
+}
+
+/* Resolves "latest", "previous", a label or a unique id prefix to a full run id (malloc'd). */
 static llmt_status resolve_run(llmt_history *h, const char *run, char **out, llmt_error *err)
 {
     sqlite3_stmt *q = NULL;
@@ -192,6 +235,8 @@ static llmt_status resolve_run(llmt_history *h, const char *run, char **out, llm
         sqlite3_prepare_v2(h->db, "SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1 OFFSET ?",
                            -1, &q, NULL);
         sqlite3_bind_int(q, 1, run && strcmp(run, "previous") == 0 ? 1 : 0);
+    } else if ((*out = latest_with_label(h, run)) != NULL) {
+        return LLMT_OK; /* a label names the newest run that carries it */
     } else {
         char *pat = llmt_asprintf("%s%%", run);
         sqlite3_prepare_v2(h->db, "SELECT run_id FROM runs WHERE run_id LIKE ? LIMIT 2", -1, &q, NULL);
@@ -283,10 +328,15 @@ llmt_status llmt_history_show(llmt_history *h, const char *run, json_t **out, ll
     *out = NULL;
     if (st != LLMT_OK)
         return st;
-    sqlite3_prepare_v2(h->db, "SELECT run_id, started_at, label FROM runs WHERE run_id = ?", -1, &q, NULL);
+    sqlite3_prepare_v2(h->db, "SELECT run_id, started_at, label, seed FROM runs WHERE run_id = ?", -1,
+                       &q, NULL);
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW)
+    if (sqlite3_step(q) == SQLITE_ROW) {
         *out = run_object(q, model_rows(h, id));
+        json_object_set_new(*out, "seed", sqlite3_column_type(q, 3) == SQLITE_NULL
+                                              ? json_null()
+                                              : json_string((const char *)sqlite3_column_text(q, 3)));
+    }
     sqlite3_finalize(q);
     free(id);
     return *out ? LLMT_OK : llmt_error_set(err, LLMT_E_NOT_FOUND, "run vanished");

@@ -323,7 +323,9 @@ static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
     for (i = 0; i < src->n; i++) {
         const entry *e = &src->v[i];
         const char *dot = strrchr(e->name, '.');
-        llmt_case *c = dot ? case_for(&cb, e->name, (size_t)(dot - e->name)) : NULL;
+        /* only a source or an attached file makes a case: README.md is no case */
+        bool wanted = dot && (strcmp(dot, ".txt") == 0 || llmt_file_mime_type(e->name));
+        llmt_case *c = wanted ? case_for(&cb, e->name, (size_t)(dot - e->name)) : NULL;
         if (c && strcmp(dot, ".txt") == 0) {
             c->has_source = true;
             c->source_regular = e->regular;
@@ -338,7 +340,7 @@ static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
             }
         } else {
             char *full = llmt_path_join(t->sources_dir, e->name);
-            if (!c)
+            if (!dot)
                 llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "", "ignored: no file extension");
             else
                 llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "",
@@ -453,6 +455,12 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
         goto skip;
     }
     {
+        /* a byte-order mark is dropped once here, so every reader of the text parses it */
+        const char *body = llmt_skip_bom(t.schema_text);
+        if (body != t.schema_text)
+            memmove(t.schema_text, body, strlen(body) + 1);
+    }
+    {
         json_t *s = llmt_jc_load_text(diags, t.schema_text, t.schema_path);
         bool ok = json_is_object(s);
         if (s && !ok)
@@ -524,13 +532,9 @@ llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *
     if (st != LLMT_OK)
         return st;
     for (i = 0; i < n && st == LLMT_OK; i++) {
-        char *sub;
-        /* Python leaves a bytecode cache beside the tasks of a tree that held model.py
-         * files (pydantic-llm-tester's py_models): never a task */
-        if (strcmp(names[i], "__pycache__") == 0)
-            continue;
-        sub = llmt_path_join(dir, names[i]);
-        if (llmt_is_dir(sub))
+        char *sub = llmt_path_join(dir, names[i]);
+        /* "_x" and ".x" are not tasks: __pycache__, _drafts, editor and VCS folders */
+        if (names[i][0] != '_' && names[i][0] != '.' && llmt_is_dir(sub))
             st = discover_task(sub, names[i], out, diags, err);
         free(sub);
     }
@@ -774,7 +778,7 @@ llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const
         st = read_case_file(exp, task->expected_dir, c->name, ".json", c->expected_regular,
                             a ? &a->expected : NULL, &out->expected_text, err);
     if (st == LLMT_OK) {
-        out->expected = json_loads(out->expected_text, JSON_DECODE_ANY, &je);
+        out->expected = json_loads(llmt_skip_bom(out->expected_text), JSON_DECODE_ANY, &je);
         if (!out->expected) {
             char *path = path_of(task->expected_dir, c->name, ".json");
             st = llmt_error_set(err, LLMT_E_PARSE, "%s: invalid JSON at line %d, column %d: %s",

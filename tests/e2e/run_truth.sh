@@ -56,7 +56,7 @@ check "budget 0.01: every case ran" test "$(jq '.summary[0].answered' "$WORK/bud
 mkdir -p "$WORK/mt" && cp -r "$T/job_ads" "$WORK/mt/" && echo '{"max_output_tokens": 100000}' >"$WORK/mt/job_ads/task.json"
 run_cli 0 run --tasks "$WORK/mt" --models mock:oracle --dry-run
 check "task.json max_output_tokens is the bound (capped at the model's 16384)" \
-    contains "$WORK/out" "mock:oracle                         4"
+    grep -qE "^mock:oracle +4 " "$WORK/out"
 check "dry run: 4 x 16384 output tokens at \$0.60/M" grep -qE '\$0\.0[0-9]+ - \$0\.0(39|40)' "$WORK/out"
 
 # --- a reply that is not JSON is the model's fault: 0 %, averaged in, no error
