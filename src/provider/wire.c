@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/util.h"
 #include "http/hint.h"
 
@@ -391,6 +392,41 @@ llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider
     return LLMT_OK;
 }
 
+/* Byte offset of the first sequence jansson would refuse, or -1 when s is fine. */
+static long bad_utf8_at(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, len = s ? strlen(s) : 0, n;
+    unsigned cp;
+    while (i < len) {
+        n = llmt_utf8_decode(p + i, len - i, &cp);
+        if (!n)
+            return (long)i;
+        i += n;
+    }
+    return -1;
+}
+
+llmt_status llmt_wire_check_text(const llmt_request *req, llmt_error *err)
+{
+    long at;
+    size_t i;
+    if ((at = bad_utf8_at(req->model)) >= 0)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG, "the model name is not valid UTF-8 "
+                              "(byte %ld); not sent", at);
+    if ((at = bad_utf8_at(req->system_prompt)) >= 0)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG, "the system prompt is not valid UTF-8 "
+                              "(byte %ld); not sent", at);
+    for (i = 0; i < req->n_messages; i++) {
+        const llmt_message *m = &req->messages[i];
+        if ((at = bad_utf8_at(m->content)) >= 0 || (at = bad_utf8_at(m->role)) >= 0)
+            return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                                  "message %zu of the request is not valid UTF-8 (byte %ld); "
+                                  "not sent", i + 1, at);
+    }
+    return LLMT_OK;
+}
+
 size_t llmt_wire_last_user(const llmt_request *req)
 {
     size_t i = req->n_messages;
@@ -697,9 +733,11 @@ static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_cha
         llmt_buf_puts(b, "}");
     }
     if (!ok)
-        return llmt_error_set(err, LLMT_E_INVALID_ARG,
-                              "the request's text is not valid UTF-8 (model %s)",
-                              req->model ? req->model : "?");
+        return (st = llmt_wire_check_text(req, err)) != LLMT_OK
+                   ? st /* names the text and the byte */
+                   : llmt_error_set(err, LLMT_E_INVALID_ARG,
+                                    "the request's text is not valid UTF-8 (model %s)",
+                                    req->model ? req->model : "?");
     llmt_buf_puts(b, "]");
     if (req->temperature >= 0 && !o->omit_temperature) {
         llmt_buf_puts(b, ",\"temperature\":");

@@ -36,8 +36,12 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
 {
     json_t *blocks;
     size_t j;
-    if (!with_files)
-        return json_string(m->content ? m->content : "");
+    if (!with_files) {
+        json_t *s = json_string(m->content ? m->content : "");
+        if (!s)
+            *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        return s;
+    }
     blocks = json_array();
     for (j = 0; j < req->n_files; j++) {
         const llmt_file *f = &req->files[j];
@@ -54,6 +58,11 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
     }
     json_array_append_new(blocks, json_pack("{s:s, s:s}", "type", "text", "text",
                                             m->content ? m->content : ""));
+    if (json_array_size(blocks) != req->n_files + 1) {
+        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        json_decref(blocks);
+        return NULL;
+    }
     return blocks;
 }
 
@@ -65,6 +74,8 @@ static llmt_status anthropic_build(void *state, const llmt_request *req, llmt_ht
     char *url = NULL;
     size_t i, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, anthropic_images, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_check_text(req, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -80,6 +91,11 @@ static llmt_status anthropic_build(void *state, const llmt_request *req, llmt_ht
             goto done;
         json_array_append_new(msgs, json_pack("{s:s, s:o}", "role",
                                               m->role ? m->role : "user", "content", content));
+    }
+    if (json_array_size(msgs) != req->n_messages ||
+        (req->system_prompt && req->system_prompt[0] && !json_object_get(body, "system"))) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        goto done;
     }
     json_object_set(body, "messages", msgs);
     if (req->temperature >= 0 && !(req->model_info && req->model_info->reasoning))

@@ -37,6 +37,8 @@ static llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_
     char *url = NULL, *path = NULL;
     size_t i, j, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, gemini_images, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_check_text(req, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -65,6 +67,11 @@ static llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_
         json_array_append_new(parts, json_pack("{s:s}", "text", m->content ? m->content : ""));
         json_array_append_new(contents, json_pack("{s:s, s:o}", "role", is_user ? "user" : "model",
                                                   "parts", parts));
+    }
+    if (json_array_size(contents) != req->n_messages ||
+        (req->system_prompt && req->system_prompt[0] && !json_object_get(body, "systemInstruction"))) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        goto done;
     }
     json_object_set(body, "contents", contents);
     if (req->temperature >= 0 && !(req->model_info && req->model_info->reasoning))
