@@ -659,7 +659,7 @@ static void start_http(engine *E, ejob *j)
     llmt_error_clear(&j->err);
     memset(&j->hreq, 0, sizeof j->hreq);
     st = ops->build_request(j->call.entry->state, &j->call.req, &j->hreq, &j->err);
-    if (st == LLMT_OK && (!j->hreq.url || !j->hreq.method)) /* a confused provider: never send */
+    if (st == LLMT_OK && !j->hreq.url) /* a confused provider: never send */
         st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "provider '%s' built no request",
                             j->call.entry->config->name);
     if (st == LLMT_OK) {
