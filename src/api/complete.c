@@ -5,7 +5,7 @@
 
 #include "core/util.h"
 #include "llmt/extract.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 
 void llmt_fallback_options_init(llmt_fallback_options *opts)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "llmt/extract.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "score/extract.h"

@@ -6,7 +6,7 @@
 #include "cli/common.h"
 #include "core/util.h"
 #include "provider/manager_info.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 #include "task/task.h"
 
 int cmd_list(cli_ctx *ctx, int argc, char **argv)

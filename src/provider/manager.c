@@ -11,7 +11,7 @@
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
 #include "provider/plugin.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 
 struct llmt_manager {
     llmt_manager_options opts;

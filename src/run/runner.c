@@ -11,7 +11,7 @@
 #include "config/project_config.h"
 #include "core/util.h"
 #include "provider/manager_info.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 #include "run/result.h"
 #include "score/validate.h"
 

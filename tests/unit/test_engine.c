@@ -19,7 +19,7 @@
 #include "fake_http.h"
 #include "provider/manager_internal.h"
 #include "provider/registry.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 
 /* ------------------------------------------------------------ test provider "tjson" */
 /* Wire format: POST {base}/v1/gen {"model": m, "prompt": text}

@@ -1,4 +1,4 @@
-#include "run/engine.h"
+#include "exec/engine.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -15,7 +15,7 @@
 #include "provider/call.h"
 #include "provider/manager_internal.h"
 #include "provider/tokens.h"
-#include "run/ratelimit.h"
+#include "exec/ratelimit.h"
 
 #define PROGRESS_EVERY_MS 100.0
 /* The poll never sleeps longer than this, so an interrupt flag set by a signal handler

@@ -1,5 +1,5 @@
 /* The engine's job API for callers that are not a run: one job, run to its end. */
-#include "run/engine.h"
+#include "exec/engine.h"
 
 #include <stdlib.h>
 #include <string.h>

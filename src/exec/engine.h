@@ -31,7 +31,7 @@
 #include <signal.h>
 #include <jansson.h>
 #include "llmt/manager.h"
-#include "run/retry.h"
+#include "exec/retry.h"
 
 /* One unit of work, owned by the producer from next() until done() returns. */
 typedef struct llmt_engine_job {

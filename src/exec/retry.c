@@ -1,4 +1,4 @@
-#include "run/retry.h"
+#include "exec/retry.h"
 
 
 double llmt_backoff_ms(const llmt_retry_policy *p, int retry, llmt_rng *rng)
