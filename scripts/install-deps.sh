@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages llm-tester needs, only when something is missing.
 # Uses sudo when not root. Safe to run repeatedly (it is a no-op once all are present).
 set -eu
-PKGS="build-essential cmake pkg-config curl jq libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev libjemalloc-dev liburing-dev cppcheck"
+PKGS="build-essential cmake pkg-config curl jq libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev libjemalloc-dev liburing-dev cppcheck pmccabe"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -24,8 +24,10 @@
  * by the library, which frees it with free(). Inputs (const) are borrowed and
  * stay valid only for the duration of the call.
  *
- * Threading: ops of one provider instance may be called from the engine thread
- * only; `state` needs no locking unless the provider shares it across instances.
+ * Threading: the engine may run several event loops ("lanes") on their own threads,
+ * so the ops of one instance are called from more than one thread, but never two at
+ * once: the engine holds one lock around every provider call. `state` needs no
+ * locking of its own unless the provider shares it across instances.
  *
  * This header is self-sufficient: a plugin compiles against it alone (plus libc).
  */
@@ -146,8 +148,8 @@ typedef struct llmt_http_request {
     size_t n_headers;
     char *body;                 /* may be NULL for GET */
     size_t body_len;
-    /* Names of headers whose values are secrets (e.g. "Authorization"): logs show
-     * them redacted. Header values containing the API key are redacted anyway. */
+    /* Logs (-vv) show the values of Authorization, x-api-key, x-goog-api-key and
+     * api-key redacted, and the API key redacted wherever it appears. */
 } llmt_http_request;
 
 /* What came back; borrowed by the provider during parse_response/classify_error. */

@@ -7,7 +7,7 @@
 #include "core/diag.h"
 #include "llmt/manager.h"
 
-/* Exit codes (SPEC §7). */
+/* Exit codes: documented in docs/architecture.md ("Errors and exit codes"). */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_GATE = 1,      /* a --min-accuracy gate failed */

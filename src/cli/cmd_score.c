@@ -121,6 +121,48 @@ static void print_text(const llmt_score_result *sr, const llmt_schema *schema, b
         printf("\nNo field lost points.\n");
 }
 
+/* The command line's scoring options over the project's (tolerance and threshold NULL:
+ * not given). Returns 0, or -1 after printing what is wrong. */
+static int apply_options(llmt_score_options *so, const char *list_mode, const double *tolerance,
+                         const double *threshold, const cli_strings *weights,
+                         const cli_strings *skips)
+{
+    llmt_error err;
+    size_t i;
+    if (list_mode && !llmt_list_mode_parse(list_mode, &so->list_mode)) {
+        cli_error("score: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
+                  list_mode);
+        return -1;
+    }
+    if (tolerance) {
+        if (*tolerance < 0) {
+            cli_error("score: --tolerance must be >= 0");
+            return -1;
+        }
+        so->tolerance = *tolerance;
+    }
+    if (threshold) {
+        if (*threshold < 0 || *threshold > 100) {
+            cli_error("score: --threshold must be between 0 and 100");
+            return -1;
+        }
+        so->threshold = *threshold;
+    }
+    for (i = 0; i < weights->n; i++) {
+        if (llmt_score_options_parse_weight(so, weights->v[i], &err) != LLMT_OK) {
+            cli_error("score: %s", err.message);
+            return -1;
+        }
+    }
+    for (i = 0; i < skips->n; i++) {
+        if (llmt_score_options_add_skip(so, skips->v[i], &err) != LLMT_OK) {
+            cli_error("score: --skip: %s", err.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int cmd_score(cli_ctx *ctx, int argc, char **argv)
 {
     bool as_json = false, tol_seen = false, thr_seen = false;
@@ -146,7 +188,6 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     llmt_score_result sr = {0, NULL};
     llmt_error err;
     bool valid = false;
-    size_t i;
     int npos, rc;
     llmt_score_options_init(&so);
     rc = cli_parse(ctx, cli_find_command("score"), opts, argc, argv, &npos);
@@ -161,37 +202,9 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     }
     if (project_scoring(ctx, &so) != 0)
         goto done;
-    if (list_mode && !llmt_list_mode_parse(list_mode, &so.list_mode)) {
-        cli_error("score: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
-                  list_mode);
+    if (apply_options(&so, list_mode, tol_seen ? &tolerance : NULL, thr_seen ? &threshold : NULL,
+                      &weights, &skips) != 0)
         goto done;
-    }
-    if (tol_seen) {
-        if (tolerance < 0) {
-            cli_error("score: --tolerance must be >= 0");
-            goto done;
-        }
-        so.tolerance = tolerance;
-    }
-    if (thr_seen) {
-        if (threshold < 0 || threshold > 100) {
-            cli_error("score: --threshold must be between 0 and 100");
-            goto done;
-        }
-        so.threshold = threshold;
-    }
-    for (i = 0; i < weights.n; i++) {
-        if (llmt_score_options_parse_weight(&so, weights.v[i], &err) != LLMT_OK) {
-            cli_error("score: %s", err.message);
-            goto done;
-        }
-    }
-    for (i = 0; i < skips.n; i++) {
-        if (llmt_score_options_add_skip(&so, skips.v[i], &err) != LLMT_OK) {
-            cli_error("score: --skip: %s", err.message);
-            goto done;
-        }
-    }
     if (schema_path) {
         schema_json = json_load_file(schema_path, JSON_DECODE_ANY, &je);
         if (!schema_json) {

@@ -521,6 +521,8 @@ llmt_status llmt_wire_status_class(long status)
 }
 
 
+/* Providers that give no code for an input that is too long say so only in words: the
+ * provider's reply text is the one signal, read here for all of them. */
 bool llmt_wire_says_context_length(const char *text)
 {
     static const char *const hints[] = {"context_length",    "context length",

@@ -2,7 +2,8 @@
  * Wire helpers shared by the HTTP providers: what several provider folders need and
  * what is defined by HTTP or by a protocol rather than by one vendor.
  *
- *   - Retry-After (delta-seconds or HTTP-date), retry-after-ms, duration strings;
+ *   - (server hints — Retry-After and the like — are read by http/hint.h, included here
+ *     for the providers' convenience);
  *   - error-body excerpts and a tolerant reader of the common error envelopes;
  *   - the default mapping of HTTP statuses to llmt_status classes;
  *   - base64 and image checks for request bodies;
@@ -29,10 +30,11 @@ void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n);
 
 /* Parses a reply body as a JSON object. Not JSON (or truncated), or not an object:
  * LLMT_E_BAD_RESPONSE with an excerpt. *out is owned by the caller (json_decref). */
+llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
+
 /* The same check as llmt_wire_parse_body with the scanning reader (core/jscan.h):
  * *root spans the reply's top-level object, borrowed from http->body. */
 llmt_status llmt_wire_scan_body(const llmt_http_response *http, llmt_jval *root, llmt_error *err);
-llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
 
 /* Whether the body contains `needle` (bounded by body_len: bodies need not be
  * NUL-terminated). */

@@ -1,4 +1,4 @@
-/* Registry, factory checks and the manager's call path (SPEC §3). */
+/* Registry, factory checks and the manager's call path. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

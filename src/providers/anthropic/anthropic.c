@@ -189,24 +189,6 @@ done:
     return st;
 }
 
-static bool has(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (; *hay; hay++) {
-        size_t i;
-        for (i = 0; i < n; i++) {
-            char a = hay[i], c = needle[i];
-            if (a >= 'A' && a <= 'Z')
-                a = (char)(a - 'A' + 'a');
-            if (!a || a != c)
-                break;
-        }
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
 static llmt_status anthropic_classify(void *state, const llmt_http_response *http,
                                       llmt_error *err)
 {
@@ -218,8 +200,13 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
     st = llmt_wire_classify(http, &f);
     if (strcmp(f.type, "overloaded_error") == 0)
         st = LLMT_E_OVERLOADED;
-    else if (strcmp(f.type, "billing_error") == 0 || has(f.message, "credit balance") ||
-             has(f.message, "usage limit") || has(f.message, "spend limit") ||
+    /* Anthropic reports an exhausted credit balance or spend limit as a plain 400
+     * invalid_request_error: its wording is the only signal there is (a provider's
+     * reply, not one of our messages), so it is read here and nowhere else */
+    else if (strcmp(f.type, "billing_error") == 0 ||
+             llmt_str_contains_ci(f.message, "credit balance") ||
+             llmt_str_contains_ci(f.message, "usage limit") ||
+             llmt_str_contains_ci(f.message, "spend limit") ||
              llmt_wire_body_has(http, "enforced_spend_limit"))
         st = LLMT_E_QUOTA;
     else if (strcmp(f.type, "authentication_error") == 0)
