@@ -39,6 +39,7 @@ typedef struct cli_common {
     bool help;
     const char *config_path;
     const char *seed_text;
+    cli_strings provider_options; /* --provider-option P.KEY=VALUE, for the manager */
 } cli_common;
 
 typedef struct cli_ctx {

@@ -4,7 +4,8 @@
  *   mock:noisy   the oracle with seeded perturbations (drop a field, typo a string,
  *                change a number, reorder a list), deterministic for a seed and case
  *   mock:rules   the reply of the first rule whose pattern matches the prompt or source
- * Rules files (--mock-rules FILE, and <task>/mock_rules.json, consulted first) also
+ * Rules files (--provider-option mock.rules=FILE or its alias --mock-rules FILE, the
+ * "rules" option of the config, and <task>/mock_rules.json, consulted first) also
  * simulate errors (any class of error.h, with HTTP status and Retry-After; by
  * probability, every Nth matching call, after N matching calls, at most N times) for
  * every mock model,
@@ -684,12 +685,18 @@ static llmt_status mock_init(void **state, const llmt_provider_settings *s, llmt
     if (!st)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     st->seed = s->seed;
-    if (s->options_json) {
-        json_t *o = json_loads(s->options_json, 0, NULL);
-        const char *rules = json_string_value(json_object_get(o, "rules_file"));
+    {
+        /* the rules file: the run's provider option mock.rules, else the "options" of
+         * the config (a project's providers/mock.json may set one) */
+        json_t *o = s->options_json ? json_loads(s->options_json, 0, NULL) : NULL;
+        json_t *cfg = s->config_json ? json_loads(s->config_json, 0, NULL) : NULL;
+        const char *rules = json_string_value(json_object_get(o, "rules"));
+        if (!rules)
+            rules = json_string_value(json_object_get(json_object_get(cfg, "options"), "rules"));
         if (rules)
             rc = load_rules(rules, &st->global, err);
         json_decref(o);
+        json_decref(cfg);
     }
     if (rc != LLMT_OK) {
         mock_destroy(st);
