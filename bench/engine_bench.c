@@ -84,7 +84,7 @@ static llmt_status b_classify(void *state, const llmt_http_response *http, llmt_
 
 static const llmt_provider_ops benchai = {
     LLMT_PROVIDER_ABI_VERSION, "benchai", LLMT_CAP_SYSTEM_PROMPT, b_init, b_destroy,
-    b_build, b_parse, b_classify, NULL, NULL, NULL};
+    b_build, b_parse, b_classify, NULL, NULL, NULL, NULL};
 
 int main(int argc, char **argv)
 {

@@ -42,7 +42,7 @@
 LLMT_BEGIN_DECLS
 
 #define LLMT_PROVIDER_ABI_MAJOR 1u
-#define LLMT_PROVIDER_ABI_MINOR 0u
+#define LLMT_PROVIDER_ABI_MINOR 1u
 #define LLMT_PROVIDER_ABI_VERSION ((LLMT_PROVIDER_ABI_MAJOR << 16) | LLMT_PROVIDER_ABI_MINOR)
 #define LLMT_PROVIDER_ENTRY_SYMBOL "llmt_provider_entry"
 
@@ -185,6 +185,14 @@ typedef struct llmt_provider_settings {
 } llmt_provider_settings;
 #define LLMT_PROVIDER_SETTINGS_VERSION 1u
 
+/* Where a provider's check_files reports problems: one call per problem, `file` the
+ * file at fault, `json_path` a JSON pointer in it ("" for the whole file). */
+typedef struct llmt_check_sink {
+    void (*report)(void *ud, bool error, const char *file, const char *json_path,
+                   const char *message);
+    void *ud;
+} llmt_check_sink;
+
 typedef struct llmt_provider_ops {
     unsigned int abi_version;   /* LLMT_PROVIDER_ABI_VERSION */
     const char *name;           /* must equal the folder/plugin name */
@@ -214,7 +222,22 @@ typedef struct llmt_provider_ops {
     llmt_status (*build_catalog_request)(void *state, llmt_http_request *out, llmt_error *err);
     llmt_status (*parse_catalog)(void *state, const llmt_http_response *http,
                                  llmt_catalog_entry **entries, size_t *n, llmt_error *err);
+
+    /* ---- ABI 1.1 (read only when LLMT_OPS_HAS(ops, check_files)) ---- */
+
+    /* Optional: checks the provider's own files for `config validate`, without an
+     * instance. `path` is a task folder (is_dir: check the files the provider reads
+     * there) or a file the user named (not one of this provider's files: return 0).
+     * Reports problems to `sink`; returns how many files it checked. */
+    size_t (*check_files)(const char *path, bool is_dir, const llmt_check_sink *sink);
 } llmt_provider_ops;
+
+/* The ABI minor version that added each optional trailing slot. */
+#define LLMT_OPS_SLOT_MINOR_check_files 1u
+/* Whether `ops` has the trailing slot `slot` and fills it: a table built against an
+ * older minor version ends before the slot, which must then not be read at all. */
+#define LLMT_OPS_HAS(ops, slot)                                                              \
+    (((ops)->abi_version & 0xffffu) >= LLMT_OPS_SLOT_MINOR_##slot && (ops)->slot != NULL)
 
 /* The entry point a plugin exports under LLMT_PROVIDER_ENTRY_SYMBOL. */
 typedef const llmt_provider_ops *(*llmt_provider_entry_fn)(void);

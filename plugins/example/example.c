@@ -230,6 +230,7 @@ static const llmt_provider_ops example_ops = {
     NULL, /* call: HTTP providers let the library do the exchange */
     NULL, /* build_catalog_request */
     NULL, /* parse_catalog */
+    NULL, /* check_files */
 };
 
 /* The one exported symbol. Visible even when built with -fvisibility=hidden. */

@@ -87,7 +87,7 @@ static llmt_status cat_parse(void *state, const llmt_http_response *http,
 
 static const llmt_provider_ops catalog_ops = {
     LLMT_PROVIDER_ABI_VERSION, "catalogtest", LLMT_CAP_LOCAL, cat_init, cat_destroy,
-    NULL, NULL, NULL, cat_call, cat_build, cat_parse};
+    NULL, NULL, NULL, cat_call, cat_build, cat_parse, NULL};
 
 /* ---- fixture ------------------------------------------------------------------------ */
 

@@ -97,7 +97,7 @@ static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_
 
 static const llmt_provider_ops tjson_ops = {
     LLMT_PROVIDER_ABI_VERSION, "tjson", LLMT_CAP_SYSTEM_PROMPT, t_init, t_destroy,
-    t_build, t_parse, t_classify, NULL, NULL, NULL};
+    t_build, t_parse, t_classify, NULL, NULL, NULL, NULL};
 
 /* ------------------------------------------------------------ test provider "tlocal" */
 /* Answers inline with a simulated latency of 200 ms. */
@@ -118,7 +118,7 @@ static llmt_status l_call(void *state, const llmt_request *req, llmt_response *o
 
 static const llmt_provider_ops tlocal_ops = {
     LLMT_PROVIDER_ABI_VERSION, "tlocal", LLMT_CAP_LOCAL, t_init, t_destroy,
-    NULL, NULL, NULL, l_call, NULL, NULL};
+    NULL, NULL, NULL, l_call, NULL, NULL, NULL};
 
 /* ------------------------------------------------------------ fixture */
 

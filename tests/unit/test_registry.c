@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "config/provider_config.h"
+#include "core/util.h"
 #include "llmt/manager.h"
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
@@ -38,7 +40,7 @@ static llmt_status t_call(void *state, const llmt_request *req, llmt_response *o
 
 static const llmt_provider_ops good_ops = {
     LLMT_PROVIDER_ABI_VERSION, "testlocal", LLMT_CAP_LOCAL, t_init, t_destroy,
-    NULL, NULL, NULL, t_call, NULL, NULL};
+    NULL, NULL, NULL, t_call, NULL, NULL, NULL};
 
 static llmt_provider_config *cfg(const char *text)
 {
@@ -59,7 +61,7 @@ static void test_check_ops(void **state)
     bad.abi_version = (2u << 16);
     assert_int_equal(llmt_factory_check_ops(&bad, "plug.so", &err), LLMT_E_PLUGIN);
     assert_non_null(strstr(err.message, "2.0"));
-    assert_non_null(strstr(err.message, "1.0"));
+    assert_non_null(strstr(err.message, "speaks 1.")); /* this build's ABI */
     bad = good_ops;
     bad.call = NULL;
     assert_int_equal(llmt_factory_check_ops(&bad, "t", &err), LLMT_E_PLUGIN);
@@ -195,10 +197,62 @@ static void test_status_names_round_trip(void **state)
     assert_false(llmt_status_retryable(LLMT_E_BAD_REQUEST));
 }
 
+static size_t never_called(const char *path, bool is_dir, const llmt_check_sink *sink)
+{
+    (void)path;
+    (void)is_dir;
+    (void)sink;
+    fail_msg("a slot beyond the table's ABI minor version was read");
+    return 0;
+}
+
+/* An optional trailing slot is used only when the table's minor version has it. */
+static void test_ops_has_is_gated_by_the_minor_version(void **state)
+{
+    llmt_provider_ops ops;
+    (void)state;
+    memset(&ops, 0, sizeof ops);
+    ops.check_files = never_called;
+    ops.abi_version = LLMT_PROVIDER_ABI_MAJOR << 16; /* 1.0: ends before check_files */
+    assert_false(LLMT_OPS_HAS(&ops, check_files));
+    ops.abi_version = (LLMT_PROVIDER_ABI_MAJOR << 16) | 1u;
+    assert_true(LLMT_OPS_HAS(&ops, check_files));
+    ops.check_files = NULL;
+    assert_false(LLMT_OPS_HAS(&ops, check_files));
+}
+
+/* `config validate` reaches a provider's own files through its check_files slot: the
+ * mock checks a task's mock_rules.json and says no to a file that is not its own. */
+static void test_providers_check_their_own_files(void **state)
+{
+    char dir[] = "/tmp/llmt-check-files-XXXXXX", *rules, *other;
+    llmt_diags d = {0};
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    rules = llmt_path_join(dir, "mock_rules.json");
+    other = llmt_path_join(dir, "notes.json");
+    assert_int_equal(llmt_write_file_atomic(rules, "{\"rules\": 3}", 12, NULL), LLMT_OK);
+    assert_int_equal(llmt_write_file_atomic(other, "{\"title\": 1}", 12, NULL), LLMT_OK);
+    assert_int_equal(llmt_providers_check_files(dir, true, &d), 1);
+    assert_true(d.errors > 0);
+    assert_string_equal(d.items[0].file, rules);
+    llmt_diags_free(&d);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(llmt_providers_check_files(other, false, &d), 0);
+    assert_int_equal(d.count, 0);
+    unlink(rules);
+    unlink(other);
+    rmdir(dir);
+    free(rules);
+    free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_ops),
+        cmocka_unit_test(test_ops_has_is_gated_by_the_minor_version),
+        cmocka_unit_test(test_providers_check_their_own_files),
         cmocka_unit_test(test_registry_add_find_clash),
         cmocka_unit_test(test_manager_prices_by_config),
         cmocka_unit_test(test_manager_unknown_names),

@@ -77,7 +77,7 @@ static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_
 
 static const llmt_provider_ops tjson_ops = {
     LLMT_PROVIDER_ABI_VERSION, "tjson", LLMT_CAP_SYSTEM_PROMPT, t_init, t_destroy,
-    t_build, t_parse, t_classify, NULL, NULL, NULL};
+    t_build, t_parse, t_classify, NULL, NULL, NULL, NULL};
 
 /* ------------------------------------------------------------ fixture */
 

@@ -241,4 +241,5 @@ const llmt_provider_ops llmt_provider_anthropic = {
     NULL,
     NULL,
     NULL,
+    NULL,
 };

@@ -266,4 +266,5 @@ const llmt_provider_ops llmt_provider_gemini = {
     NULL,
     NULL,
     NULL,
+    NULL,
 };

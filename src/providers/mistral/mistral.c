@@ -63,4 +63,5 @@ const llmt_provider_ops llmt_provider_mistral = {
     NULL,
     NULL,
     NULL,
+    NULL,
 };

@@ -26,6 +26,7 @@
 #include "providers/mock/mock.h"
 
 #include "config/jcheck.h"
+#include "config/project_config.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "llmt/provider.h"
@@ -1036,6 +1037,48 @@ done:
     return rc;
 }
 
+/* A mock rules file: named like a task's, or an object with a top-level key of the rules
+ * format that no provider or project config has at the top level. */
+static bool is_rules_file(const char *path)
+{
+    static const char *const keys[] = {"rules", "errors", "default", "latency", NULL};
+    const char *base = strrchr(path, '/');
+    json_t *probe;
+    bool yes = false;
+    size_t i;
+    base = base ? base + 1 : path;
+    if (strcmp(base, LLMT_MOCK_RULES_NAME) == 0)
+        return true;
+    if (strcmp(base, LLMT_PROJECT_CONFIG_NAME) == 0 || strcmp(base, LLMT_PROJECT_CONFIG_V1_NAME) == 0)
+        return false;
+    probe = json_load_file(path, 0, NULL);
+    if (json_is_object(probe) && !json_object_get(probe, "env_key") &&
+        !json_object_get(probe, "llm_models") && !json_object_get(probe, "provider_type"))
+        for (i = 0; keys[i] && !yes; i++)
+            yes = json_object_get(probe, keys[i]) != NULL;
+    json_decref(probe);
+    return yes;
+}
+
+/* The check_files op: a task's mock_rules.json, or a rules file the user named, checked
+ * by the parser mock:rules uses at run time. */
+static size_t mock_check_files(const char *path, bool is_dir, const llmt_check_sink *sink)
+{
+    llmt_diags d = {0};
+    char *file = is_dir ? llmt_path_join(path, LLMT_MOCK_RULES_NAME) : llmt_strdup(path);
+    size_t i, n = 0;
+    if (file && (is_dir ? llmt_path_exists(file) : is_rules_file(file))) {
+        llmt_mock_rules_validate(file, &d);
+        n = 1;
+    }
+    for (i = 0; i < d.count; i++)
+        sink->report(sink->ud, d.items[i].severity == LLMT_DIAG_ERROR, d.items[i].file,
+                     d.items[i].path, d.items[i].message);
+    llmt_diags_free(&d);
+    free(file);
+    return n;
+}
+
 const llmt_provider_ops llmt_provider_mock = {
     LLMT_PROVIDER_ABI_VERSION,
     "mock",
@@ -1049,4 +1092,5 @@ const llmt_provider_ops llmt_provider_mock = {
     mock_call,
     NULL,
     NULL,
+    mock_check_files,
 };

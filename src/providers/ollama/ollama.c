@@ -177,4 +177,5 @@ const llmt_provider_ops llmt_provider_ollama = {
     NULL,
     NULL,
     NULL,
+    NULL,
 };

@@ -55,4 +55,5 @@ const llmt_provider_ops llmt_provider_openai = {
     NULL,
     NULL,
     NULL,
+    NULL,
 };
