@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     }
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     if (llmt_manager_new(&mgr, &mo, &err) != LLMT_OK)
         goto fail;
     json = llmt_asprintf("{\"config_version\": 2, \"name\": \"benchai\", \"provider_type\": \"benchai\","

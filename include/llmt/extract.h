@@ -43,8 +43,10 @@ typedef struct llmt_fallback_options {
 #define LLMT_FALLBACK_OPTIONS_VERSION 1u
 #define LLMT_FALLBACK_OPTIONS_INIT {LLMT_FALLBACK_OPTIONS_VERSION, NULL, 0, false, 0, 0, 0}
 
-/* Fills opts with defaults (same as LLMT_FALLBACK_OPTIONS_INIT). */
-LLMT_API void llmt_fallback_options_init(llmt_fallback_options *opts);
+/* Fills opts with the defaults of `version` (pass LLMT_FALLBACK_OPTIONS_VERSION), as
+ * LLMT_FALLBACK_OPTIONS_INIT does. LLMT_E_INVALID_ARG, opts untouched, for an unknown
+ * version. */
+LLMT_API llmt_status llmt_fallback_options_init(llmt_fallback_options *opts, unsigned int version);
 
 typedef struct llmt_completion {
     llmt_response response;            /* the answer (owned; see llmt_completion_clear) */
@@ -92,8 +94,11 @@ typedef struct llmt_extraction_options {
     {LLMT_EXTRACTION_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, 0.0,                         \
      {LLMT_FALLBACK_OPTIONS_VERSION, NULL, 0, true, 0, 0, 0}}
 
-/* Fills opts with defaults (same as LLMT_EXTRACTION_OPTIONS_INIT). */
-LLMT_API void llmt_extraction_options_init(llmt_extraction_options *opts);
+/* Fills opts with the defaults of `version` (pass LLMT_EXTRACTION_OPTIONS_VERSION), as
+ * LLMT_EXTRACTION_OPTIONS_INIT does. LLMT_E_INVALID_ARG, opts untouched, for an unknown
+ * version. */
+LLMT_API llmt_status llmt_extraction_options_init(llmt_extraction_options *opts,
+                                                  unsigned int version);
 
 typedef struct llmt_extraction {
     char *json;                        /* the validated answer, compact JSON (owned); NULL

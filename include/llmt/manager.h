@@ -55,8 +55,11 @@ typedef struct llmt_manager_options {
 #define LLMT_MANAGER_OPTIONS_VERSION 4u
 #define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, 0, NULL, NULL, NULL, 0}
 
-/* Fills opts with defaults (same as LLMT_MANAGER_OPTIONS_INIT). */
-LLMT_API void llmt_manager_options_init(llmt_manager_options *opts);
+/* Fills opts with the defaults of `version` (pass LLMT_MANAGER_OPTIONS_VERSION: the
+ * version this header describes), as LLMT_MANAGER_OPTIONS_INIT does, writing only the
+ * fields that version has (an older caller's struct is shorter). LLMT_E_INVALID_ARG,
+ * opts untouched, for a version this library does not know. */
+LLMT_API llmt_status llmt_manager_options_init(llmt_manager_options *opts, unsigned int version);
 
 /* Creates a manager with all built-in providers whose configuration is valid, plus the
  * plugins found on opts->plugin_path. A refused plugin (wrong ABI, missing op, invalid

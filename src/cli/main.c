@@ -182,7 +182,7 @@ int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
     llmt_status st;
     char *project = cli_project_config_path(ctx);
     char *plugin_path = cli_plugin_path(ctx);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.logger = ctx->logger;
     o.seed = cli_seed(ctx);
     o.mock_rules_path = mock_rules; /* --mock-rules: an alias of --provider-option mock.rules= */

@@ -38,10 +38,28 @@ llmt_cache *llmt_manager_cache(llmt_manager *mgr, llmt_cache_mode *mode)
     return mgr->cache_mode != LLMT_CACHE_OFF ? mgr->cache : NULL;
 }
 
-void llmt_manager_options_init(llmt_manager_options *opts)
+/* How much of the struct a caller of `version` has: each version only appended fields.
+ * 0 for a version this library does not know. */
+static size_t manager_options_size(unsigned int version)
+{
+    switch (version) {
+    case 1: return offsetof(llmt_manager_options, plugin_path);
+    case 2: return offsetof(llmt_manager_options, project_config_path);
+    case 3: return offsetof(llmt_manager_options, provider_options);
+    case 4: return sizeof(llmt_manager_options);
+    default: return 0;
+    }
+}
+
+llmt_status llmt_manager_options_init(llmt_manager_options *opts, unsigned int version)
 {
     llmt_manager_options d = LLMT_MANAGER_OPTIONS_INIT;
-    *opts = d;
+    size_t n = manager_options_size(version);
+    if (!opts || !n)
+        return LLMT_E_INVALID_ARG;
+    d.version = version;
+    memcpy(opts, &d, n);
+    return LLMT_OK;
 }
 
 /* Adds "provider.key=value" to m->provider_options; `what` names it in errors. */
@@ -103,29 +121,16 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     llmt_status st;
     if (!m)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    /* the defaults, then as much of the caller's struct as its version has */
+    llmt_manager_options_init(&m->opts, LLMT_MANAGER_OPTIONS_VERSION);
     if (opts) {
-        if (opts->version == 0 || opts->version > LLMT_MANAGER_OPTIONS_VERSION) {
+        size_t n = manager_options_size(opts->version);
+        if (!n) {
             free(m);
             return llmt_error_set(err, LLMT_E_INVALID_ARG, "unknown manager options version %u",
                                   opts->version);
         }
-        if (opts->version == 1) {
-            /* a version-1 caller's struct ends before plugin_path: copy only its part */
-            memcpy(&m->opts, opts, offsetof(llmt_manager_options, plugin_path));
-            m->opts.plugin_path = NULL;
-            m->opts.project_config_path = NULL;
-        } else if (opts->version == 2) {
-            /* a version-2 struct ends before project_config_path */
-            memcpy(&m->opts, opts, offsetof(llmt_manager_options, project_config_path));
-            m->opts.project_config_path = NULL;
-        } else if (opts->version == 3) {
-            /* a version-3 struct ends before provider_options */
-            memcpy(&m->opts, opts, offsetof(llmt_manager_options, provider_options));
-        } else {
-            m->opts = *opts;
-        }
-    } else {
-        llmt_manager_options_init(&m->opts);
+        memcpy(&m->opts, opts, n);
     }
     if (m->opts.project_config_path) {
         st = llmt_project_open(m->opts.project_config_path, &m->project, &m->diags, err);

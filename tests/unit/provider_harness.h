@@ -90,7 +90,7 @@ static PH_UNUSED llmt_manager *ph_manager(ph *h, long timeout_ms)
     llmt_error err;
     if (h->mgr)
         return h->mgr;
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.logger.fn = ph_log;
     o.logger.userdata = h;
     o.logger.level = LLMT_LOG_DEBUG;

@@ -144,7 +144,7 @@ static llmt_manager *manager_with_catalog(fixture *f)
                                fake_http_url(f->srv));
     char *ovr = llmt_path_join(f->dir, "providers/catalogtest.json");
     llmt_provider_config *cfg;
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.project_config_path = f->config;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     cfg = llmt_provider_config_layered(text, "test/catalogtest.json", ovr, &d);

@@ -43,7 +43,7 @@ static llmt_manager *manager(uint64_t seed, const char *rules)
     llmt_manager_options o;
     llmt_manager *m = NULL;
     llmt_error err;
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.seed = seed;
     o.mock_rules_path = rules;
     assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_OK);
@@ -119,7 +119,7 @@ static void test_provider_options_go_to_their_provider(void **state)
     llmt_response r;
     llmt_error err;
     (void)state;
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.provider_options = good;
     o.n_provider_options = 1;
     assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_OK);
@@ -752,7 +752,7 @@ static void test_mock_blocking_path_waits_latency_and_prices(void **state)
     llmt_error err;
     double t0;
     write_file(f->dir, "rules.json", "{\"default\": \"{}\", \"latency\": {\"fixed_ms\": 60}}");
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.mock_rules_path = f->rules_path;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     memset(&req, 0, sizeof req);

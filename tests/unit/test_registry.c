@@ -9,6 +9,7 @@
 
 #include "config/provider_config.h"
 #include "core/util.h"
+#include "llmt/extract.h"
 #include "llmt/manager.h"
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
@@ -247,10 +248,40 @@ static void test_providers_check_their_own_files(void **state)
     free(other);
 }
 
+/* *_options_init(opts, version) writes a version's fields and nothing beyond them (an
+ * older caller's struct is shorter), and refuses a version it does not know. */
+static void test_options_init_is_versioned(void **state)
+{
+    llmt_manager_options o;
+    llmt_fallback_options fo;
+    llmt_extraction_options xo;
+    (void)state;
+    memset(&o, 0x5a, sizeof o);
+    assert_int_equal(llmt_manager_options_init(&o, 1), LLMT_OK);
+    assert_int_equal(o.version, 1);
+    assert_null(o.project_dir);
+    assert_int_equal(o.logger.level, LLMT_LOG_WARN);
+    /* plugin_path is where version 2 begins: untouched */
+    assert_true(((const unsigned char *)&o)[offsetof(llmt_manager_options, plugin_path)] == 0x5a);
+    assert_int_equal(llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION), LLMT_OK);
+    assert_null(o.provider_options);
+    assert_int_equal(o.n_provider_options, 0);
+    memset(&o, 0x5a, sizeof o);
+    assert_int_equal(llmt_manager_options_init(&o, 99), LLMT_E_INVALID_ARG);
+    assert_true(((const unsigned char *)&o)[0] == 0x5a);
+    assert_int_equal(llmt_manager_options_init(&o, 0), LLMT_E_INVALID_ARG);
+    assert_int_equal(llmt_fallback_options_init(&fo, LLMT_FALLBACK_OPTIONS_VERSION), LLMT_OK);
+    assert_int_equal(fo.version, LLMT_FALLBACK_OPTIONS_VERSION);
+    assert_int_equal(llmt_fallback_options_init(&fo, 2), LLMT_E_INVALID_ARG);
+    assert_int_equal(llmt_extraction_options_init(&xo, LLMT_EXTRACTION_OPTIONS_VERSION), LLMT_OK);
+    assert_int_equal(llmt_extraction_options_init(&xo, 7), LLMT_E_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_ops),
+        cmocka_unit_test(test_options_init_is_versioned),
         cmocka_unit_test(test_ops_has_is_gated_by_the_minor_version),
         cmocka_unit_test(test_providers_check_their_own_files),
         cmocka_unit_test(test_registry_add_find_clash),

@@ -102,7 +102,7 @@ static void fx_setup(fx *f)
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
     assert_int_equal(fake_http_start(&f->srv), 0);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     mo.seed = 3;
     assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
     json = llmt_asprintf(
