@@ -172,6 +172,8 @@ typedef struct llmt_catalog_entry {
     long max_output_tokens;     /* 0 when unknown */
 } llmt_catalog_entry;
 
+struct llmt_host_api;
+
 /* What a provider instance is created with. Borrowed during init; copy what you keep. */
 typedef struct llmt_provider_settings {
     unsigned int version;       /* LLMT_PROVIDER_SETTINGS_VERSION */
@@ -182,8 +184,44 @@ typedef struct llmt_provider_settings {
     const char *config_path;    /* where it came from, for messages */
     uint64_t seed;              /* run seed (simulators) */
     const char *options_json;   /* provider-specific run options (e.g. mock rules), or NULL */
+    /* version 2: */
+    const struct llmt_host_api *host; /* the host's toolkit; lives as long as the library */
 } llmt_provider_settings;
-#define LLMT_PROVIDER_SETTINGS_VERSION 1u
+#define LLMT_PROVIDER_SETTINGS_VERSION 2u
+
+/* The host's toolkit, handed to every provider's init (settings->host, settings version
+ * 2), built-in or plugin, as SQLite hands extensions sqlite3_api_routines: a plugin
+ * calls the library through it instead of linking libllmtester, so it loads into any
+ * host, and does not re-implement what the built-ins share. Fields are only ever
+ * appended: read one only when `version` says it is there. */
+typedef struct llmt_host_api {
+    unsigned int version;       /* LLMT_HOST_API_VERSION */
+    /* Fills err (NULL ok: nothing is written) and returns st; retryable follows the class. */
+    llmt_status (*error_set)(llmt_error *err, llmt_status st, const char *fmt, ...);
+    /* Memory the library frees with free(): for what a provider puts into outputs. */
+    char *(*dup_string)(const char *s);
+    /* s as a JSON string literal, quotes included (malloc'd), or NULL when s is not
+     * UTF-8 text or out of memory. */
+    char *(*json_quote)(const char *s);
+    /* The common chat-completions wire format (POST {base_url}/<path>, bearer key):
+     * an instance state made from the settings (name, base URL, key, config options),
+     * the request for req (model, messages, files as image parts, temperature,
+     * max_tokens, response_format for the structured mode), the reply's parse and the
+     * usual error classification (status, error envelope, Retry-After and the like).
+     * The last three have the signatures of the ops they serve. */
+    llmt_status (*chat_init)(void **state, const llmt_provider_settings *s, llmt_error *err);
+    void (*chat_destroy)(void *state);
+    llmt_status (*chat_request)(void *state, const llmt_request *req, const char *path,
+                                llmt_http_request *out, llmt_error *err);
+    llmt_status (*chat_parse)(void *state, const llmt_request *req,
+                              const llmt_http_response *http, llmt_response *out,
+                              llmt_error *err);
+    llmt_status (*classify_error)(void *state, const llmt_http_response *http,
+                                  llmt_error *err);
+    /* The server's hint of when to retry (seconds, finite, at most a day), or -1. */
+    double (*retry_after)(const llmt_http_response *http);
+} llmt_host_api;
+#define LLMT_HOST_API_VERSION 1u
 
 /* Where a provider's check_files reports problems: one call per problem, `file` the
  * file at fault, `json_path` a JSON pointer in it ("" for the whole file). */

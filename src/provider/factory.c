@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/builtin.h"
+#include "provider/host_api.h"
 #include "provider/secrets.h"
 
 static void to_diags(void *ud, bool error, const char *file, const char *json_path,
@@ -190,6 +191,7 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     s.config_path = e->config->path;
     s.seed = seed;
     s.options_json = options_json;
+    s.host = llmt_host(); /* built-ins and plugins get the same toolkit */
     e->state = NULL;
     st = e->ops->init(&e->state, &s, err);
     if (st != LLMT_OK) {

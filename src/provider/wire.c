@@ -594,6 +594,14 @@ llmt_status llmt_wire_classify(const llmt_http_response *http, const llmt_wire_e
     return st;
 }
 
+llmt_status llmt_wire_classify_op(void *state, const llmt_http_response *http, llmt_error *err)
+{
+    llmt_wire_err_fields f;
+    (void)state;
+    llmt_wire_error_fields(http, &f);
+    return llmt_wire_fail(err, http, llmt_wire_classify(http, &f), &f, NULL);
+}
+
 /* ---- per-instance state --------------------------------------------------------- */
 
 void llmt_wire_basic_destroy(void *state)

@@ -122,6 +122,11 @@ bool llmt_wire_says_context_length(const char *text);
 llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt_status st,
                            const llmt_wire_err_fields *f, const char *const *request_id_headers);
 
+/* The classify_error op of a provider whose errors need nothing of their own: the
+ * status class refined by the common envelope (llmt_wire_classify), filled in by
+ * llmt_wire_fail. */
+llmt_status llmt_wire_classify_op(void *state, const llmt_http_response *http, llmt_error *err);
+
 /* Copies the first present header of `names` (NULL-terminated) into a malloc'd string;
  * NULL when none. */
 char *llmt_wire_header_dup(const llmt_http_response *http, const char *const *names);
