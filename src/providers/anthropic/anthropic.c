@@ -172,7 +172,8 @@ static llmt_status anthropic_parse(void *state, const llmt_request *req,
     usage = json_object_get(root, "usage");
     cr = json_object_get(usage, "cache_read_input_tokens");
     cc = json_object_get(usage, "cache_creation_input_tokens");
-    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "input_tokens"), 0) + llmt_json_long(cr, 0) + llmt_json_long(cc, 0);
+    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "input_tokens"), 0) +
+                              llmt_json_long(cr, 0) + llmt_json_long(cc, 0);
     out->usage.output_tokens = llmt_json_long(json_object_get(usage, "output_tokens"), 0);
     out->usage.cached_input_tokens = llmt_json_long(cr, -1);
     out->usage.reasoning_tokens = -1;

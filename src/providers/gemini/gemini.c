@@ -173,7 +173,8 @@ static llmt_status gemini_parse(void *state, const llmt_request *req,
     out->usage.input_tokens = llmt_json_long(json_object_get(usage, "promptTokenCount"), 0);
     out->usage.output_tokens = llmt_json_long(json_object_get(usage, "candidatesTokenCount"), 0) +
                                (thoughts > 0 ? thoughts : 0);
-    out->usage.cached_input_tokens = llmt_json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
+    out->usage.cached_input_tokens =
+        llmt_json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
     out->usage.reasoning_tokens = thoughts;
     if (!out->text || !out->text[0]) {
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
