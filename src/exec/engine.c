@@ -80,6 +80,7 @@ struct ejob {
     void *hdrs;
     llmt_http_request hreq;
     llmt_http_result hres;
+    llmt_http_result fetched;  /* a fetch job's reply, kept for done() */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -336,6 +337,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     oc.cost_usd = j->cost;
     oc.cost_known = j->cost_known;
     oc.elapsed_ms = j->first_start_ms > 0 ? now - j->first_start_ms : 0;
+    oc.fetched = st == LLMT_OK && j->job->fetch ? &j->fetched : NULL;
     E->stats.done++;
     if (st == LLMT_E_CANCELLED)
         E->stats.cancelled++;
@@ -348,6 +350,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     llmt_response_clear(&j->resp); /* zeroed when done() moved it out */
     llmt_call_clear(&j->call);
     llmt_attempts_free(&oc.attempts); /* empty when done() took them */
+    llmt_http_result_free(&j->fetched); /* zeroed when done() moved it out */
     j->next = E->spare;
     E->spare = j;
     E->active--;
@@ -400,7 +403,7 @@ static void cache_store(engine *E, ejob *j)
     llmt_cache *c = llmt_manager_cache(E->mgr, &mode);
     char *key;
     llmt_error cerr;
-    if (!c || !(mode & LLMT_CACHE_WRITE))
+    if (!c || !(mode & LLMT_CACHE_WRITE) || j->job->fetch)
         return;
     key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
     if (key && llmt_cache_put(c, key, &j->resp, &cerr) != LLMT_OK)
@@ -418,7 +421,7 @@ static bool cache_answer(engine *E, ejob *j)
     char *key;
     bool hit;
     double now;
-    if (!c || !(mode & LLMT_CACHE_READ) || j->cache_checked_idx == j->chain_idx)
+    if (!c || !(mode & LLMT_CACHE_READ) || j->cache_checked_idx == j->chain_idx || j->job->fetch)
         return false;
     j->cache_checked_idx = j->chain_idx;
     key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
@@ -495,7 +498,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
     E->reserved_usd -= j->est_cost;
     if (E->reserved_usd < 0)
         E->reserved_usd = 0;
-    if (st == LLMT_OK) {
+    if (st == LLMT_OK && !j->job->fetch) {
         j->resp.latency_ms = latency;
         j->resp.structured_mode = j->call.req.structured_mode;
         llmt_call_price(j->call.model, &j->resp);
@@ -575,6 +578,13 @@ static bool prepare(engine *E, ejob *j)
     long in;
     if (j->prepared_idx == j->chain_idx)
         return true;
+    if (j->job->fetch) { /* nothing to resolve: the request is the caller's */
+        j->prepared_idx = j->chain_idx;
+        j->pv = NULL;
+        j->est_cost = j->est_tokens = 0;
+        j->cost_bounded = false;
+        return true;
+    }
     llmt_call_clear(&j->call);
     j->prepared_idx = SIZE_MAX;
     j->pv = NULL;
@@ -646,22 +656,30 @@ static void start_local(engine *E, ejob *j, double now)
 
 static void start_lane_threads(engine *E);
 
+/* Who a job's failures name: the provider, or a fetch's chain[0]. */
+static const char *job_name(const ejob *j)
+{
+    return j->job->fetch ? j->job->chain[0] : j->call.entry->config->name;
+}
+
 static void start_http(engine *E, ejob *j)
 {
-    const llmt_provider_ops *ops = j->call.entry->ops;
     const llmt_manager_options *mo = llmt_manager_opts(E->mgr);
+    const llmt_http_request *req = j->job->fetch ? j->job->fetch : &j->hreq;
     llmt_http_options hopt;
-    llmt_status st;
+    llmt_status st = LLMT_OK;
     /* Lanes split curl's socket work; a run of local providers has none, and would
      * only contend for the lock: the other lanes start with the first transfer. */
     if (!E->lanes_started)
         start_lane_threads(E);
     llmt_error_clear(&j->err);
     memset(&j->hreq, 0, sizeof j->hreq);
-    st = ops->build_request(j->call.entry->state, &j->call.req, &j->hreq, &j->err);
-    if (st == LLMT_OK && !j->hreq.url) /* a confused provider: never send */
+    if (!j->job->fetch)
+        st = j->call.entry->ops->build_request(j->call.entry->state, &j->call.req, &j->hreq,
+                                               &j->err);
+    if (st == LLMT_OK && !req->url) /* a confused provider: never send */
         st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "provider '%s' built no request",
-                            j->call.entry->config->name);
+                            job_name(j));
     if (st == LLMT_OK) {
         lane *L = j->lane;
         j->easy = L->n_pool ? L->pool[--L->n_pool] : curl_easy_init();
@@ -672,10 +690,10 @@ static void start_http(engine *E, ejob *j)
         hopt.timeout_ms = E->o->timeout_ms > 0 ? E->o->timeout_ms : mo->timeout_ms;
         hopt.connect_timeout_ms =
             E->o->connect_timeout_ms > 0 ? E->o->connect_timeout_ms : mo->connect_timeout_ms;
-        hopt.secret = j->call.entry->api_key;
+        hopt.secret = j->job->fetch ? j->job->fetch_secret : j->call.entry->api_key;
         hopt.logger = &mo->logger;
-        st = llmt_http_setup_easy(j->easy, &j->hreq, &hopt, &j->hres, &j->pv->headers,
-                                  &j->hdrs, j->errbuf, &j->err);
+        st = llmt_http_setup_easy(j->easy, req, &hopt, &j->hres,
+                                  j->pv ? &j->pv->headers : NULL, &j->hdrs, j->errbuf, &j->err);
     }
     if (st == LLMT_OK) {
         curl_easy_setopt(j->easy, CURLOPT_PRIVATE, (void *)j);
@@ -687,7 +705,7 @@ static void start_http(engine *E, ejob *j)
     }
     if (st != LLMT_OK) {
         if (!j->err.provider[0])
-            snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+            snprintf(j->err.provider, sizeof j->err.provider, "%s", job_name(j));
         release_transfer(j);
         slot_release(E, j);
         attempt_ended(E, j, st, llmt_now_ms());
@@ -730,11 +748,11 @@ static start_result try_start(engine *E, lane *L, ejob *j)
             return START_BLOCKED;
         }
     }
-    if (j->pv->blocked_pass == E->pass) {
+    if (j->pv && j->pv->blocked_pass == E->pass) {
         park(E, j);
         return START_BLOCKED;
     }
-    wait = llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now);
+    wait = j->pv ? llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now) : 0;
     if (wait > 0 && j->pv->lim.paused_until_ms - now > time_left_ms(E, j, now)) {
         /* the provider's pause outlasts the job's time: it would only wait to fail */
         llmt_error_set(&j->err, LLMT_E_RATE_LIMIT,
@@ -755,7 +773,8 @@ static start_result try_start(engine *E, lane *L, ejob *j)
         return START_BLOCKED;
     }
     list_remove(j);
-    llmt_limiter_start(&j->pv->lim, j->est_tokens, now);
+    if (j->pv)
+        llmt_limiter_start(&j->pv->lim, j->est_tokens, now);
     E->reserved_usd += j->est_cost;
     j->lane = L;
     L->slots++;
@@ -765,7 +784,7 @@ static start_result try_start(engine *E, lane *L, ejob *j)
     if (j->first_start_ms <= 0)
         j->first_start_ms = now;
     j->attempt_start_ms = now;
-    if (j->call.entry->ops->capabilities & LLMT_CAP_LOCAL)
+    if (!j->job->fetch && (j->call.entry->ops->capabilities & LLMT_CAP_LOCAL))
         start_local(E, j, now);
     else
         start_http(E, j);
@@ -834,17 +853,24 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
     llmt_error_clear(&j->err);
     memset(&j->resp, 0, sizeof j->resp);
     if (rc != CURLE_OK) {
-        st = llmt_http_transport_error((int)rc, j->errbuf, j->call.entry->api_key, j->hres.body.len,
-                                        &j->err);
-        snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+        st = llmt_http_transport_error((int)rc, j->errbuf,
+                                        j->job->fetch ? j->job->fetch_secret
+                                                      : j->call.entry->api_key,
+                                        j->hres.body.len, &j->err);
+        snprintf(j->err.provider, sizeof j->err.provider, "%s", job_name(j));
     } else {
         llmt_http_response view;
         curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->hres.status);
-        view = llmt_http_result_view(&j->hres);
-        if (j->hres.body.oom)
+        if (j->hres.body.oom) {
             st = llmt_error_set(&j->err, LLMT_E_NOMEM, "out of memory reading the reply");
-        else
+        } else if (j->job->fetch) {
+            j->fetched = j->hres; /* the reply, whatever its status, is the outcome */
+            memset(&j->hres, 0, sizeof j->hres);
+            st = LLMT_OK;
+        } else {
+            view = llmt_http_result_view(&j->hres);
             st = llmt_call_handle_http(&j->call, &view, &j->resp, &j->err);
+        }
     }
     release_transfer(j);
     slot_release(E, j);

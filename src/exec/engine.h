@@ -32,6 +32,7 @@
 #include <jansson.h>
 #include "llmt/manager.h"
 #include "exec/retry.h"
+#include "http/http.h"
 
 /* One unit of work, owned by the producer from next() until done() returns. */
 typedef struct llmt_engine_job {
@@ -39,6 +40,12 @@ typedef struct llmt_engine_job {
     const char *const *chain;    /* chain[0]: "provider:model"; then fallbacks in order */
     size_t n_chain;              /* >= 1 */
     void *user;                  /* for the producer */
+    /* A fetch instead of a completion when not NULL: this request is sent as it is
+     * (no provider code, no key, no limiter, no cache, no price) and its reply, whatever
+     * its HTTP status, is the outcome's `fetched`. chain[0] names it in messages;
+     * transport failures are retried under the job's policy. Borrowed until done(). */
+    const llmt_http_request *fetch;
+    const char *fetch_secret;    /* a key the fetch carries: redacted from logs and errors */
 } llmt_engine_job;
 
 /* One attempt of a job, as results.jsonl's "attempts" records it. A plain struct, not
@@ -80,6 +87,8 @@ typedef struct llmt_engine_outcome {
     double cost_usd;                 /* likewise */
     bool cost_known;                 /* false when an attempt with usage had no price */
     double elapsed_ms;               /* first dispatch to the end */
+    llmt_http_result *fetched;       /* a fetch job's reply when LLMT_OK; done() may move it
+                                        out (copy it and zero it) */
 } llmt_engine_outcome;
 
 typedef struct llmt_engine_stats {
@@ -182,5 +191,15 @@ llmt_status llmt_engine_run_one(llmt_manager *mgr, const llmt_request *req,
                                 const llmt_retry_policy *retry, llmt_job_result *out,
                                 llmt_error *err);
 void llmt_job_result_clear(llmt_job_result *r);
+
+/* One fetch job (see llmt_engine_job.fetch) run to its end with the manager's
+ * timeouts, or timeout_ms when > 0, and `retry` for transport failures: the same
+ * transfer, redaction and logging as every provider call. On LLMT_OK *out holds the
+ * reply, whatever its HTTP status (free it with llmt_http_result_free); else err says
+ * why nothing came back, naming `who`. `secret` (NULL: none) is redacted. */
+llmt_status llmt_engine_fetch(llmt_manager *mgr, const char *who, const llmt_http_request *req,
+                              const char *secret, long timeout_ms,
+                              const llmt_retry_policy *retry, llmt_http_result *out,
+                              llmt_error *err);
 
 #endif

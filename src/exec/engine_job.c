@@ -163,3 +163,71 @@ void llmt_job_result_clear(llmt_job_result *r)
     llmt_response_clear(&r->response);
     memset(r, 0, sizeof(*r));
 }
+
+typedef struct fetch_job {
+    llmt_engine_job job;
+    bool handed_out;
+    llmt_status status;
+    llmt_error error;
+    llmt_http_result *out;
+} fetch_job;
+
+static bool fetch_next(void *ud, llmt_engine_job **job)
+{
+    fetch_job *fj = ud;
+    if (fj->handed_out)
+        return false;
+    fj->handed_out = true;
+    *job = &fj->job;
+    return true;
+}
+
+static void fetch_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
+{
+    fetch_job *fj = ud;
+    (void)job;
+    fj->status = o->status;
+    if (o->error)
+        fj->error = *o->error;
+    if (o->fetched) {
+        *fj->out = *o->fetched; /* moved out: the engine frees nothing */
+        memset(o->fetched, 0, sizeof(*o->fetched));
+    }
+}
+
+llmt_status llmt_engine_fetch(llmt_manager *mgr, const char *who, const llmt_http_request *req,
+                              const char *secret, long timeout_ms,
+                              const llmt_retry_policy *retry, llmt_http_result *out,
+                              llmt_error *err)
+{
+    llmt_engine_options eo;
+    llmt_engine_callbacks cb;
+    fetch_job fj;
+    llmt_status st;
+    memset(out, 0, sizeof(*out));
+    memset(&fj, 0, sizeof fj);
+    fj.job.chain = &who;
+    fj.job.n_chain = 1;
+    fj.job.fetch = req;
+    fj.job.fetch_secret = secret;
+    fj.status = LLMT_E_INTERNAL;
+    llmt_error_clear(&fj.error);
+    fj.out = out;
+    llmt_engine_options_init(&eo);
+    eo.concurrency = 1;
+    eo.lanes = 1;
+    eo.retry = *retry;
+    eo.timeout_ms = timeout_ms;
+    eo.connect_timeout_ms = timeout_ms > 0 && timeout_ms < 10000 ? timeout_ms : 0;
+    eo.seed = (uint64_t)llmt_now_ms() ^ (uint64_t)(uintptr_t)out;
+    memset(&cb, 0, sizeof cb);
+    cb.next = fetch_next;
+    cb.done = fetch_done;
+    cb.ud = &fj;
+    st = llmt_engine_run(mgr, &eo, &cb, NULL, err);
+    if (st != LLMT_OK)
+        return st;
+    if (fj.status != LLMT_OK && err)
+        *err = fj.error;
+    return fj.status;
+}
