@@ -84,7 +84,7 @@ static llmt_status b_classify(void *state, const llmt_http_response *http, llmt_
 
 static const llmt_provider_ops benchai = {
     LLMT_PROVIDER_ABI_VERSION, "benchai", LLMT_CAP_SYSTEM_PROMPT, b_init, b_destroy,
-    b_build, b_parse, b_classify, NULL, NULL, NULL};
+    b_build, b_parse, b_classify, NULL, NULL, NULL, NULL};
 
 int main(int argc, char **argv)
 {
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     }
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     if (llmt_manager_new(&mgr, &mo, &err) != LLMT_OK)
         goto fail;
     json = llmt_asprintf("{\"config_version\": 2, \"name\": \"benchai\", \"provider_type\": \"benchai\","

@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages llm-tester needs, only when something is missing.
 # Uses sudo when not root. Safe to run repeatedly (it is a no-op once all are present).
 set -eu
-PKGS="build-essential cmake pkg-config curl jq libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev libjemalloc-dev liburing-dev libunistring-dev libpcre2-dev cppcheck"
+PKGS="build-essential cmake pkg-config curl jq libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev libjemalloc-dev liburing-dev libunistring-dev libpcre2-dev cppcheck pmccabe"
 # for the browser tests of report.html (tests/browser/): installed when the distribution
 # has them; without them those tests are skipped, saying so
 OPTIONAL="python3 chromium"

@@ -7,7 +7,7 @@
 #include "core/diag.h"
 #include "llmt/manager.h"
 
-/* Exit codes (SPEC §7). */
+/* Exit codes: documented in docs/architecture.md ("Errors and exit codes"). */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_GATE = 1,      /* a --min-accuracy gate failed */
@@ -40,6 +40,7 @@ typedef struct cli_common {
     bool help;
     const char *config_path;
     const char *seed_text;
+    cli_strings provider_options; /* --provider-option P.KEY=VALUE, for the manager */
 } cli_common;
 
 typedef struct cli_ctx {

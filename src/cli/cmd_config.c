@@ -16,10 +16,9 @@
 #include "core/util.h"
 #include "provider/builtin.h"
 #include "provider/factory.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "provider/plugin.h"
 #include "provider/secrets.h"
-#include "providers/mock/mock.h"
 #include "score/validate.h"
 #include "task/check.h"
 #include "task/task.h"
@@ -59,8 +58,7 @@ static const llmt_builtin_provider *override_target(const char *path)
     return b;
 }
 
-/* The tasks under dir, and each task's mock_rules.json (read by the mock provider on
- * the task's first request: checked here by the same parser). */
+/* The tasks under dir, and the files providers read from each task's folder. */
 static void validate_tasks(const char *dir, llmt_diags *diags, size_t *checked)
 {
     llmt_taskset ts;
@@ -72,35 +70,13 @@ static void validate_tasks(const char *dir, llmt_diags *diags, size_t *checked)
                        err.message);
     else
         *checked += ts.n_tasks;
+    /* the task's own files, and the files a provider reads from a task folder (the mock's
+     * mock_rules.json), checked by that provider with its own parser */
     for (i = 0; i < ts.n_tasks; i++) {
         llmt_task_check(&ts.tasks[i], diags);
-        char *rules = llmt_path_join(ts.tasks[i].dir, LLMT_MOCK_RULES_NAME);
-        if (rules && llmt_path_exists(rules)) {
-            llmt_mock_rules_validate(rules, diags);
-            (*checked)++;
-        }
-        free(rules);
+        *checked += llmt_providers_check_files(ts.tasks[i].dir, true, diags);
     }
     llmt_taskset_free(&ts);
-}
-
-/* A mock rules file: named like a task's, or an object with a top-level key of the rules
- * format that no provider or project config has at the top level. */
-static bool is_mock_rules(const char *base, json_t *probe)
-{
-    static const char *const keys[] = {"rules", "errors", "default", "latency", NULL};
-    size_t i;
-    if (base && strcmp(base, LLMT_MOCK_RULES_NAME) == 0)
-        return true;
-    if (!json_is_object(probe) || json_object_get(probe, "env_key") ||
-        json_object_get(probe, "llm_models") || json_object_get(probe, "provider_type") ||
-        (base && (strcmp(base, LLMT_PROJECT_CONFIG_NAME) == 0 ||
-                  strcmp(base, LLMT_PROJECT_CONFIG_V1_NAME) == 0)))
-        return false;
-    for (i = 0; keys[i]; i++)
-        if (json_object_get(probe, keys[i]))
-            return true;
-    return false;
 }
 
 /* A JSON Schema rather than a configuration file: named schema.json, or with "$schema",
@@ -154,7 +130,8 @@ done:
 }
 
 /* Validates one named file by what it is: task.json, a schema, an expected answer, an
- * override, a mock rules file, a provider config or a project config. */
+ * override, a provider's own file (a mock rules file), a provider config or a project
+ * config. */
 static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
 {
     char *text = NULL, *base = basename_of(path);
@@ -181,8 +158,8 @@ static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
         char *shown = llmt_shipped_config_path(b->name, b->config_path);
         llmt_provider_config_free(llmt_provider_config_layered(b->config_json, shown, path, diags));
         free(shown);
-    } else if (is_mock_rules(base, probe)) {
-        llmt_mock_rules_validate(path, diags);
+    } else if (llmt_providers_check_files(path, false, diags) > 0) {
+        /* a provider's own file (a mock rules file), checked by that provider */
     } else if (json_is_object(probe) && (json_object_get(probe, "env_key") ||
                                          json_object_get(probe, "llm_models") ||
                                          json_object_get(probe, "provider_type"))) {

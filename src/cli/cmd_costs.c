@@ -6,7 +6,7 @@
 #include "cli/common.h"
 #include "core/util.h"
 #include "provider/catalog.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 
 static void print_change(const llmt_cost_change *c)
 {
@@ -78,8 +78,8 @@ int cmd_costs(cli_ctx *ctx, int argc, char **argv)
     rc = cli_open_project(ctx, &p);
     if (rc)
         goto done;
-    if (llmt_catalog_fetch(cat, p->dir, from, llmt_manager_opts(mgr)->timeout_ms, &ctx->logger,
-                           &entries, &n_entries, &err) != LLMT_OK) {
+    if (llmt_catalog_fetch(mgr, cat, p->dir, from, llmt_manager_opts(mgr)->timeout_ms, &entries,
+                           &n_entries, &err) != LLMT_OK) {
         cli_error("costs update: %s", err.message);
         rc = from ? CLI_EXIT_USAGE : cli_exit_for(err.status);
         goto done;

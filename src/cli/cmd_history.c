@@ -93,6 +93,50 @@ static int open_db(const char *db, llmt_history **h)
     return 0;
 }
 
+/* `history compare` as a table: per model the accuracies and the deltas, then the cases
+ * whose accuracy changed, worst first. */
+static void print_comparison(json_t *out)
+{
+    json_t *x, *models = json_object_get(out, "models");
+    size_t i, w = 5;
+    json_array_foreach(models, i, x) /* model names are never cut: two would look alike */
+        w = cli_column_width(w, json_string_value(json_object_get(x, "model")), (size_t)-1);
+    printf("A = %s\nB = %s\n\n", json_string_value(json_object_get(out, "a")),
+           json_string_value(json_object_get(out, "b")));
+    cli_put_cell(stdout, "MODEL", w);
+    printf(" %10s %10s %9s %12s\n", "ACC A", "ACC B", "DELTA", "COST DELTA");
+    json_array_foreach(models, i, x) {
+        json_t *ma = json_object_get(x, "a"), *mb = json_object_get(x, "b");
+        json_t *delta = json_object_get(x, "delta_accuracy");
+        const char *status = json_string_value(json_object_get(x, "status"));
+        char acc_a[16], acc_b[16], d[16];
+        bool gone = status && strcmp(status, "gone") == 0, added = !gone && json_is_null(ma);
+        cli_put_cell(stdout, json_string_value(json_object_get(x, "model")), w);
+        snprintf(d, sizeof d, "%+8.2f", json_number_value(delta));
+        if (gone || added) {
+            printf(" %10s %10s %9s %12s  (%s)\n",
+                   gone ? pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")) : "-",
+                   added ? pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")) : "-",
+                   "", "", gone ? "gone: only in A" : "new: only in B");
+            continue;
+        }
+        printf(" %10s %10s %9s %+12.6f\n", pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")),
+               pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")),
+               json_is_number(delta) ? d : "-", json_number_value(json_object_get(x, "delta_cost")));
+    }
+    if (!json_array_size(json_object_get(out, "cases"))) {
+        printf("\nNo case changed accuracy.\n");
+        return;
+    }
+    printf("\nCases whose accuracy changed (worst first):\n");
+    json_array_foreach(json_object_get(out, "cases"), i, x)
+        printf("  %s/%s  %s  %.2f -> %.2f (%+.2f)\n", json_string_value(json_object_get(x, "task")),
+               json_string_value(json_object_get(x, "case")),
+               json_string_value(json_object_get(x, "model")),
+               json_number_value(json_object_get(x, "a")), json_number_value(json_object_get(x, "b")),
+               json_number_value(json_object_get(x, "delta")));
+}
+
 int cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
     const char *db = NULL;
@@ -174,47 +218,7 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         } else if (as_json) {
             print_json(out);
         } else {
-            printf("A = %s\nB = %s\n\n%-28s %10s %10s %9s %12s\n",
-                   json_string_value(json_object_get(out, "a")),
-                   json_string_value(json_object_get(out, "b")), "MODEL", "ACC A", "ACC B", "DELTA",
-                   "COST DELTA");
-            json_array_foreach(json_object_get(out, "models"), i, x) {
-                json_t *ma = json_object_get(x, "a"), *mb = json_object_get(x, "b");
-                const char *status = json_string_value(json_object_get(x, "status"));
-                char acc_a[16], acc_b[16];
-                if (status && strcmp(status, "gone") == 0)
-                    printf("%-28.28s %10s %10s %9s %12s  (gone: only in A)\n",
-                           json_string_value(json_object_get(x, "model")),
-                           pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")), "-", "", "");
-                else if (json_is_null(ma))
-                    printf("%-28.28s %10s %10s %9s %12s  (new: only in B)\n",
-                           json_string_value(json_object_get(x, "model")), "-",
-                           pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")), "", "");
-                else if (!json_is_number(json_object_get(x, "delta_accuracy")))
-                    printf("%-28.28s %10s %10s %9s %+12.6f\n", json_string_value(json_object_get(x, "model")),
-                           pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")),
-                           pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")), "-",
-                           json_number_value(json_object_get(x, "delta_cost")));
-                else
-                    printf("%-28.28s %10s %10s %+8.2f %+12.6f\n", json_string_value(json_object_get(x, "model")),
-                           pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")),
-                           pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")),
-                           json_number_value(json_object_get(x, "delta_accuracy")),
-                           json_number_value(json_object_get(x, "delta_cost")));
-            }
-            if (json_array_size(json_object_get(out, "cases"))) {
-                printf("\nCases whose accuracy changed (worst first):\n");
-                json_array_foreach(json_object_get(out, "cases"), i, x)
-                    printf("  %s/%s  %s  %.2f -> %.2f (%+.2f)\n",
-                           json_string_value(json_object_get(x, "task")),
-                           json_string_value(json_object_get(x, "case")),
-                           json_string_value(json_object_get(x, "model")),
-                           json_number_value(json_object_get(x, "a")),
-                           json_number_value(json_object_get(x, "b")),
-                           json_number_value(json_object_get(x, "delta")));
-            } else {
-                printf("\nNo case changed accuracy.\n");
-            }
+            print_comparison(out);
         }
     }
     json_decref(out);

@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/util.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "task/task.h"
 
 int cmd_list(cli_ctx *ctx, int argc, char **argv)

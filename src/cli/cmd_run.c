@@ -13,7 +13,7 @@
 #include "cli/run_table.h"
 #include "cli/run_print.h"
 #include "core/util.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "run/formats.h"
 #include "run/runner.h"
 #include "store/cache.h"

@@ -253,6 +253,7 @@ static const char *const plugin_c[] = {
     "    NULL, /* call: only for local providers (LLMT_CAP_LOCAL) */\n"
     "    NULL, /* build_catalog_request: optional */\n"
     "    NULL, /* parse_catalog: optional */\n"
+    "    NULL, /* check_files (ABI 1.1): optional */\n"
     "};\n"
     "\n"
     "/* The one symbol the loader looks for (LLMT_PROVIDER_ENTRY_SYMBOL). */\n"

@@ -144,6 +144,42 @@ static json_t *load_json(const char *path, json_error_t *je)
     return v;
 }
 
+/* The command line's scoring options over the project's (tolerance and threshold NULL:
+ * not given). Returns 0, or -1 after printing what is wrong. */
+static int apply_options(llmt_score_options *so, const char *list_mode, double *tolerance,
+                         double *threshold, const cli_strings *weights,
+                         const cli_strings *skips)
+{
+    llmt_error err;
+    size_t i;
+    if (list_mode && !llmt_list_mode_parse(list_mode, &so->list_mode)) {
+        cli_error("score: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
+                  list_mode);
+        return -1;
+    }
+    /* the ranges of the settings table, as for the project's values */
+    if ((tolerance && cli_setting_number("score", NULL, "scoring/tolerance", true, tolerance, NULL)) ||
+        (threshold && cli_setting_number("score", NULL, "scoring/threshold", true, threshold, NULL)))
+        return -1;
+    if (tolerance)
+        so->tolerance = *tolerance;
+    if (threshold)
+        so->threshold = *threshold;
+    for (i = 0; i < weights->n; i++) {
+        if (llmt_score_options_parse_weight(so, weights->v[i], &err) != LLMT_OK) {
+            cli_error("score: %s", err.message);
+            return -1;
+        }
+    }
+    for (i = 0; i < skips->n; i++) {
+        if (llmt_score_options_add_skip(so, skips->v[i], &err) != LLMT_OK) {
+            cli_error("score: --skip: %s", err.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int cmd_score(cli_ctx *ctx, int argc, char **argv)
 {
     bool as_json = false, tol_seen = false, thr_seen = false;
@@ -171,7 +207,6 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     llmt_score_result sr = {0, NULL};
     llmt_error err;
     bool valid = false;
-    size_t i;
     int npos, rc;
     llmt_score_options_init(&so);
     rc = cli_parse(ctx, cli_find_command("score"), opts, argc, argv, &npos);
@@ -186,30 +221,9 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     }
     if (project_scoring(ctx, &so) != 0)
         goto done;
-    if (list_mode && !llmt_list_mode_parse(list_mode, &so.list_mode)) {
-        cli_error("score: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
-                  list_mode);
+    if (apply_options(&so, list_mode, tol_seen ? &tolerance : NULL, thr_seen ? &threshold : NULL,
+                      &weights, &skips) != 0)
         goto done;
-    }
-    if ((tol_seen && cli_setting_number("score", NULL, "scoring/tolerance", true, &tolerance, NULL)) ||
-        (thr_seen && cli_setting_number("score", NULL, "scoring/threshold", true, &threshold, NULL)))
-        goto done;
-    if (tol_seen)
-        so.tolerance = tolerance;
-    if (thr_seen)
-        so.threshold = threshold;
-    for (i = 0; i < weights.n; i++) {
-        if (llmt_score_options_parse_weight(&so, weights.v[i], &err) != LLMT_OK) {
-            cli_error("score: %s", err.message);
-            goto done;
-        }
-    }
-    for (i = 0; i < skips.n; i++) {
-        if (llmt_score_options_add_skip(&so, skips.v[i], &err) != LLMT_OK) {
-            cli_error("score: --skip: %s", err.message);
-            goto done;
-        }
-    }
     if (schema_path) {
         schema_json = load_json(schema_path, &je);
         if (!schema_json) {

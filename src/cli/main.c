@@ -235,10 +235,12 @@ int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
     llmt_status st;
     char *project = cli_project_config_path(ctx);
     char *plugin_path = cli_plugin_path(ctx);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.logger = ctx->logger;
     o.seed = cli_seed(ctx);
-    o.mock_rules_path = mock_rules;
+    o.mock_rules_path = mock_rules; /* --mock-rules: an alias of --provider-option mock.rules= */
+    o.provider_options = (const char *const *)ctx->common.provider_options.v;
+    o.n_provider_options = ctx->common.provider_options.n;
     o.plugin_path = plugin_path;
     o.project_config_path = project;
     st = llmt_manager_new(out, &o, &err);
@@ -266,6 +268,7 @@ int main(int argc, char **argv)
 {
     cli_ctx ctx;
     const cli_command *cmd;
+    int rc;
     const char *nc = getenv("NO_COLOR");
     memset(&ctx, 0, sizeof ctx);
     ctx.prog = argv[0];
@@ -297,5 +300,7 @@ int main(int argc, char **argv)
         cli_error("unknown command '%s' (see: llm-tester --help)", argv[1]);
         return CLI_EXIT_USAGE;
     }
-    return cmd->run(&ctx, argc - 1, argv + 1);
+    rc = cmd->run(&ctx, argc - 1, argv + 1);
+    cli_strings_free(&ctx.common.provider_options);
+    return rc;
 }

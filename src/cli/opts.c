@@ -63,9 +63,9 @@ void cli_strings_free(cli_strings *s)
 }
 
 /* The options every command accepts, bound to `c`. */
-static void common_options(cli_option t[6], cli_common *c)
+static void common_options(cli_option t[7], cli_common *c)
 {
-    const cli_option tbl[6] = {
+    const cli_option tbl[7] = {
         {"verbose", 'v', OPT_COUNT, NULL,
          "more diagnostics on stderr (-vv: HTTP traffic, secrets redacted)", &c->verbose, NULL},
         {"quiet", 'q', OPT_FLAG, NULL,
@@ -76,6 +76,9 @@ static void common_options(cli_option t[6], cli_common *c)
          "project config file (default: llm-tester.json found upward)", &c->config_path, NULL},
         {"seed", 0, OPT_STRING, "N", "seed for simulated providers (default 0)", &c->seed_text,
          NULL},
+        {"provider-option", 0, OPT_STRINGS, "P.KEY=VALUE",
+         "an option for one provider only, e.g. mock.rules=FILE (repeatable)",
+         &c->provider_options, NULL},
         {"help", 'h', OPT_FLAG, NULL, "show this help", &c->help, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     memcpy(t, tbl, sizeof tbl);
@@ -160,7 +163,7 @@ static bool valid_seed(const char *s)
 int cli_parse(cli_ctx *ctx, const cli_command *cmd, const cli_option *opts, int argc, char **argv,
               int *npos)
 {
-    cli_option common[6];
+    cli_option common[7];
     int i, n = 0;
     bool only_pos = false;
     common_options(common, &ctx->common);
@@ -264,7 +267,7 @@ static void print_opts(const cli_option *o, FILE *f)
 void cli_print_help(const cli_command *cmd, const cli_option *opts, FILE *f)
 {
     cli_common dummy;
-    cli_option common[6];
+    cli_option common[7];
     common_options(common, &dummy);
     fprintf(f, "Usage: llm-tester %s\n\n%s\n", cmd->usage, cmd->summary);
     if (cmd->description)

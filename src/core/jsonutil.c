@@ -71,10 +71,24 @@ int llmt_json_number_cmp(const json_t *a, const json_t *b)
     return json_real_value(a) < json_real_value(b) ? -1 : json_real_value(a) > json_real_value(b);
 }
 
-bool llmt_json_equal(const json_t *a, const json_t *b)
+/* A boolean as the number Python's == takes it for. */
+static bool bool_number_equal(const json_t *boolean, const json_t *other)
+{
+    double v = json_is_true(boolean) ? 1.0 : 0.0;
+    if (json_is_boolean(other))
+        return json_typeof(boolean) == json_typeof(other);
+    return json_is_integer(other) ? (double)json_integer_value(other) == v
+                                  : json_real_value(other) == v;
+}
+
+bool llmt_json_equal(const json_t *a, const json_t *b, bool bools_are_numbers)
 {
     if (json_is_number(a) && json_is_number(b))
         return llmt_json_number_cmp(a, b) == 0;
+    if (bools_are_numbers && json_is_boolean(a) && (json_is_number(b) || json_is_boolean(b)))
+        return bool_number_equal(a, b);
+    if (bools_are_numbers && json_is_boolean(b) && json_is_number(a))
+        return bool_number_equal(b, a);
     if (!a || !b || json_typeof(a) != json_typeof(b))
         return false;
     if (json_is_string(a))
@@ -85,7 +99,7 @@ bool llmt_json_equal(const json_t *a, const json_t *b)
         if (n != json_array_size(b))
             return false;
         for (i = 0; i < n; i++)
-            if (!llmt_json_equal(json_array_get(a, i), json_array_get(b, i)))
+            if (!llmt_json_equal(json_array_get(a, i), json_array_get(b, i), bools_are_numbers))
                 return false;
         return true;
     }
@@ -96,7 +110,7 @@ bool llmt_json_equal(const json_t *a, const json_t *b)
         if (json_object_size(a) != json_object_size(b))
             return false;
         json_object_keylen_foreach((json_t *)a, k, klen, v) {
-            if (!llmt_json_equal(v, json_object_getn(b, k, klen)))
+            if (!llmt_json_equal(v, json_object_getn(b, k, klen), bools_are_numbers))
                 return false;
         }
         return true;
@@ -118,4 +132,9 @@ json_t *llmt_json_load_file(const char *path, size_t flags, json_error_t *err)
     if (!v && json_error_code(err) == json_error_numeric_overflow)
         v = json_load_file(path, flags | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, err);
     return v;
+}
+
+long llmt_json_long(const json_t *v, long dflt)
+{
+    return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
 }

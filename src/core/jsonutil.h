@@ -1,4 +1,6 @@
-/* JSON helpers several modules need: JSON pointer building and JSON Schema equality. */
+/* JSON helpers the scorer, the schema validator, the providers and the cassettes share:
+ * JSON pointer building, deep equality, number comparison, loading every valid JSON text,
+ * reading an integer member. */
 #ifndef LLMT_JSONUTIL_H
 #define LLMT_JSONUTIL_H
 
@@ -16,10 +18,12 @@ size_t llmt_jptr_push_index(llmt_buf *b, size_t index);
 /* Cuts the pointer back to `mark` (a value the push functions returned). */
 void llmt_jptr_pop(llmt_buf *b, size_t mark);
 
-/* Equality as JSON Schema defines it (enum, const, uniqueItems): numbers compare by
- * mathematical value (1 == 1.0, exact for integers beyond 2^53), strings byte for byte
- * including embedded NULs, arrays in order, objects as unordered sets of members. */
-bool llmt_json_equal(const json_t *a, const json_t *b);
+/* Deep equality: numbers compare by mathematical value (1 == 1.0, exact for integers
+ * beyond 2^53), strings byte for byte including embedded NULs, arrays in order, objects
+ * as unordered sets of members. bools_are_numbers: true and false also equal 1 and 0
+ * (Python's == on decoded JSON, which the scorer follows); false: JSON Schema's equality
+ * (enum, const, uniqueItems), where true is not 1. */
+bool llmt_json_equal(const json_t *a, const json_t *b, bool bools_are_numbers);
 
 /* Compares two JSON numbers by value: <0, 0, >0. */
 int llmt_json_number_cmp(const json_t *a, const json_t *b);
@@ -30,5 +34,8 @@ int llmt_json_number_cmp(const json_t *a, const json_t *b);
  * 2^53) instead of failing. `flags` are jansson's decoding flags. */
 json_t *llmt_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
 json_t *llmt_json_load_file(const char *path, size_t flags, json_error_t *err);
+
+/* The value of an integer member, else `dflt` (also for NULL). */
+long llmt_json_long(const json_t *v, long dflt);
 
 #endif

@@ -131,6 +131,15 @@ bool llmt_str_ends_with(const char *s, const char *suffix)
     return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
+bool llmt_str_contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return false;
+}
+
 int llmt_strcasecmp(const char *a, const char *b)
 {
     return strcasecmp(a, b);

@@ -32,6 +32,8 @@ bool llmt_str_ends_with(const char *s, const char *suffix);
  * borrowed, NULL-safe. */
 const char *llmt_skip_bom(const char *text);
 int llmt_strcasecmp(const char *a, const char *b);
+/* Whether `needle` occurs in `hay`, ASCII case ignored. */
+bool llmt_str_contains_ci(const char *hay, const char *needle);
 
 /* Reads a whole file. *out is malloc'd and NUL-terminated; *len may be NULL. */
 llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error *err);

@@ -1,12 +1,11 @@
 #include "provider/call.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/log.h"
+#include "http/hint.h"
 #include "http/http.h"
 #include "llmt/manager.h"
 
@@ -241,6 +240,9 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
             st = llmt_error_set(err, LLMT_E_SERVER, "HTTP %ld", http->status);
         if (err && !err->http_status)
             err->http_status = (int)http->status;
+        /* a provider that read no hint itself (a plugin, say) still gets the reply's */
+        if (err && err->retryable && err->retry_after_s < 0)
+            err->retry_after_s = llmt_retry_after_from_headers(http, llmt_wall_time_s());
     }
     if (st != LLMT_OK) {
         llmt_response_clear(out);
@@ -252,56 +254,4 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
         }
     }
     return st;
-}
-
-llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long connect_timeout_ms,
-                                       const llmt_logger *lg, llmt_response *out, llmt_error *err)
-{
-    const llmt_provider_ops *ops = call->entry->ops;
-    double t0 = llmt_now_ms();
-    llmt_status st;
-    memset(out, 0, sizeof(*out));
-    if (ops->capabilities & LLMT_CAP_LOCAL) {
-        st = ops->call(call->entry->state, &call->req, out, err);
-    } else {
-        llmt_http_request hreq;
-        llmt_http_result hres;
-        llmt_http_options hopt;
-        llmt_http_response view;
-        memset(&hreq, 0, sizeof hreq);
-        st = ops->build_request(call->entry->state, &call->req, &hreq, err);
-        if (st == LLMT_OK) {
-            hopt.timeout_ms = timeout_ms;
-            hopt.connect_timeout_ms = connect_timeout_ms;
-            hopt.secret = call->entry->api_key;
-            hopt.logger = lg;
-            st = llmt_http_perform(&hreq, &hopt, &hres, err);
-            if (st == LLMT_OK) {
-                view = llmt_http_result_view(&hres);
-                st = llmt_call_handle_http(call, &view, out, err);
-                llmt_http_result_free(&hres);
-            }
-        }
-        llmt_http_request_clear(&hreq);
-    }
-    if (st != LLMT_OK) {
-        llmt_response_clear(out);
-        stamp_provider(err, call);
-        return st;
-    }
-    if (out->simulated_latency_ms > 0) {
-        /* The blocking path has nothing else to do meanwhile: wait the simulated latency
-         * out for real, so callers observe it as they would a slow provider. (The
-         * concurrent engine waits it out on a timer instead.) */
-        double ms = out->simulated_latency_ms;
-        struct timespec ts;
-        ts.tv_sec = (time_t)(ms / 1000.0);
-        ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000.0) * 1e6);
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-            ;
-    }
-    out->latency_ms = llmt_now_ms() - t0;
-    llmt_call_stamp(call, out);
-    llmt_call_price(call->model, out);
-    return LLMT_OK;
 }

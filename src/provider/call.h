@@ -1,5 +1,6 @@
-/* The steps of one call, shared by the blocking manager path and the concurrent engine:
- * resolve "provider:model", prepare the request for the model, price the answer. */
+/* The steps of one call, for the engine (the one execution path): resolve
+ * "provider:model", prepare the request for the model, check its files, handle the
+ * HTTP reply, price the answer. */
 #ifndef LLMT_CALL_H
 #define LLMT_CALL_H
 
@@ -42,10 +43,6 @@ llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, ll
 void llmt_call_stamp(const llmt_call *call, llmt_response *resp);
 /* Sets resp->cost_usd / cost_known from the model's rates: tokens / 1e6 × rate. */
 void llmt_call_price(const llmt_model_config *model, llmt_response *resp);
-
-/* Performs a prepared call synchronously (local call or blocking HTTP). */
-llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long connect_timeout_ms,
-                                       const llmt_logger *lg, llmt_response *out, llmt_error *err);
 
 /* After an HTTP exchange: parse a 2xx or classify an error, fill provider/request id. */
 llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *http,

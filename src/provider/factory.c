@@ -10,7 +10,28 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/builtin.h"
+#include "provider/host_api.h"
 #include "provider/secrets.h"
+
+static void to_diags(void *ud, bool error, const char *file, const char *json_path,
+                     const char *message)
+{
+    llmt_diags_add(ud, error ? LLMT_DIAG_ERROR : LLMT_DIAG_WARNING, file, json_path ? json_path : "",
+                   "%s", message);
+}
+
+size_t llmt_providers_check_files(const char *path, bool is_dir, llmt_diags *diags)
+{
+    const llmt_builtin_provider *b;
+    llmt_check_sink sink;
+    size_t n = 0;
+    sink.report = to_diags;
+    sink.ud = diags;
+    for (b = llmt_builtin_providers; b->name; b++)
+        if (LLMT_OPS_HAS(b->ops, check_files))
+            n += b->ops->check_files(path, is_dir, &sink);
+    return n;
+}
 
 llmt_status llmt_factory_check_ops(const llmt_provider_ops *ops, const char *origin,
                                    llmt_error *err)
@@ -176,6 +197,7 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     s.config_path = e->config->path;
     s.seed = seed;
     s.options_json = options_json;
+    s.host = llmt_host(); /* built-ins and plugins get the same toolkit */
     e->state = NULL;
     st = e->ops->init(&e->state, &s, err);
     if (st != LLMT_OK) {

@@ -121,3 +121,13 @@ const llmt_logger *llmt_registry_logger(const llmt_registry *reg)
 {
     return &reg->logger;
 }
+
+bool llmt_entry_is_local(const llmt_provider_entry *e)
+{
+    return (e->ops->capabilities & LLMT_CAP_LOCAL) != 0;
+}
+
+void llmt_entry_abi_string(const llmt_provider_entry *e, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%u.%u", e->ops->abi_version >> 16, e->ops->abi_version & 0xffffu);
+}

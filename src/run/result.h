@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 #include "run/summary.h"
 #include "score/score.h"
 #include "score/validate.h"

@@ -10,10 +10,9 @@
 
 #include "config/project_config.h"
 #include "core/util.h"
-#include "provider/call.h"
-#include "provider/manager_internal.h"
+#include "exec/engine.h"
+#include "provider/manager_info.h"
 #include "provider/tokens.h"
-#include "run/engine.h"
 #include "run/result.h"
 #include "score/validate.h"
 
@@ -406,56 +405,6 @@ static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *
     req->task_dir = t->dir;
     req->seed = seed + (uint64_t)rep * 7919u;
     req->max_tokens = output_bound(t, cr, reasoning);
-}
-
-/* Chain of a model: itself, the model's `fallbacks`, the provider's, then --fallback;
- * each model once. */
-static char **build_chain(llmt_manager *mgr, const llmt_run_options *o, const char *ref, size_t *n)
-{
-    llmt_provider_entry *e = NULL;
-    const llmt_model_config *m = NULL;
-    size_t cap = 1 + o->n_fallbacks, k = 0, i, j;
-    char **v;
-    llmt_error err;
-    if (llmt_call_resolve(llmt_manager_registry(mgr), ref, &e, &m, &err) == LLMT_OK)
-        cap += m->n_fallbacks + e->config->n_fallbacks;
-    else
-        e = NULL, m = NULL;
-    v = calloc(cap, sizeof(*v));
-    if (!v)
-        return NULL;
-    v[k++] = llmt_strdup(ref);
-    for (i = 0; i < cap - 1; i++) {
-        const char *f;
-        size_t nm = m ? m->n_fallbacks : 0, np = e ? e->config->n_fallbacks : 0;
-        if (i < nm)
-            f = m->fallbacks[i];
-        else if (i < nm + np)
-            f = e->config->fallbacks[i - nm];
-        else
-            f = o->fallbacks[i - nm - np];
-        for (j = 0; j < k && strcmp(v[j], f) != 0; j++)
-            ;
-        if (j == k)
-            v[k++] = llmt_strdup(f);
-    }
-    *n = k;
-    return v;
-}
-
-/* Whether a model of the chain is a reasoning model (its output bound needs room). */
-static bool chain_reasons(llmt_manager *mgr, char **chain, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        llmt_provider_entry *e;
-        const llmt_model_config *m;
-        llmt_error err;
-        if (llmt_call_resolve(llmt_manager_registry(mgr), chain[i], &e, &m, &err) == LLMT_OK &&
-            m->info.reasoning)
-            return true;
-    }
-    return false;
 }
 
 /* Scores, prints and summarises one result: printed straight into the pending lines
@@ -1093,11 +1042,12 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     for (i = 0; i < o->tasks->n_tasks && st == LLMT_OK; i++, rc->n_tcs++)
         st = prepare_task(&o->tasks->tasks[i], o, llmt_manager_project(mgr), &rc->tcs[i], diags, err);
     for (i = 0; i < o->n_models && st == LLMT_OK; i++) {
-        rc->chains[i] = build_chain(mgr, o, o->models[i], &rc->n_chain[i]);
+        rc->chains[i] = llmt_engine_chain(mgr, o->models[i], o->fallbacks,
+                                          o->n_fallbacks, true, &rc->n_chain[i]);
         if (!rc->chains[i])
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         else
-            rc->reasoning[i] = chain_reasons(mgr, rc->chains[i], rc->n_chain[i]);
+            rc->reasoning[i] = llmt_engine_chain_reasons(mgr, (const char *const *)rc->chains[i], rc->n_chain[i]);
     }
     return st;
 }

@@ -6,7 +6,7 @@
 #include <signal.h>
 #include "core/diag.h"
 #include "llmt/manager.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 #include "run/output.h"
 #include "run/shard.h"
 #include "run/summary.h"

@@ -391,7 +391,7 @@ static size_t check_array(vctx *c, const snode *sch, const json_t *inst, json_t 
         size_t j;
         for (i = 0; i < size; i++)
             for (j = i + 1; j < size; j++)
-                if (llmt_json_equal(json_array_get(inst, i), json_array_get(inst, j))) {
+                if (llmt_json_equal(json_array_get(inst, i), json_array_get(inst, j), false)) {
                     n += violation(c, out, "items %zu and %zu are equal (uniqueItems)", i, j);
                     i = j = size; /* one message is enough */
                 }
@@ -558,7 +558,7 @@ static size_t check_values(vctx *c, const snode *sch, const json_t *inst, json_t
     if (sch->enum_json) {
         bool found = false;
         json_array_foreach(sch->enum_json, i, e) {
-            if (llmt_json_equal(e, inst)) {
+            if (llmt_json_equal(e, inst, false)) {
                 found = true;
                 break;
             }
@@ -570,7 +570,7 @@ static size_t check_values(vctx *c, const snode *sch, const json_t *inst, json_t
             free(b);
         }
     }
-    if (sch->const_json && !llmt_json_equal(sch->const_json, inst)) {
+    if (sch->const_json && !llmt_json_equal(sch->const_json, inst, false)) {
         char *b = out ? brief(sch->const_json) : NULL;
         n += violation(c, out, "expected the constant %s", b ? b : "value");
         free(b);

@@ -19,7 +19,7 @@ PLUGINS="$LLMT_BUILD_DIR/plugins"
 # 1. listed with its origin, kind, ABI and model count
 LLMT_PLUGIN_PATH="$PLUGINS" "$LLMT_BIN" providers list >"$T/list.out" 2>"$T/list.err"
 check "providers list exits 0" '[ $? -eq 0 ]'
-check "example listed with origin" 'grep -E "^example +yes +http +1\.0 +1 .*plugins/example/example\.so" "$T/list.out" >/dev/null'
+check "example listed with origin" 'grep -E "^example +yes +http +1\.1 +1 .*plugins/example/example\.so" "$T/list.out" >/dev/null'
 LLMT_PLUGIN_PATH="$PLUGINS" "$LLMT_BIN" providers list --json >"$T/list.json"
 check "json origin is the .so" 'grep -q "\"origin\": \".*example/example.so\"" "$T/list.json"'
 

@@ -28,7 +28,7 @@ check "TODOs mark the wire format" '[ "$(grep -c TODO plugins/acme-ai/acme-ai.c)
 make -C plugins/acme-ai EXTRA_CFLAGS=-Werror >make.out 2>&1
 check "plugin builds warning-free with make" '[ $? -eq 0 ] && [ -f plugins/acme-ai/acme-ai.so ]'
 LLMT_PLUGIN_PATH="$T/plugins" "$LLMT_BIN" providers list -v >plist.out 2>plist.err
-check "plugin loads at once" 'grep -Eq "^acme-ai +yes +http +1\.0 +1 " plist.out && ! grep -q REFUSED plist.out'
+check "plugin loads at once" 'grep -Eq "^acme-ai +yes +http +1\.1 +1 " plist.out && ! grep -q REFUSED plist.out'
 
 # the scaffolded plugin returns the reply body as the text: serve the expected answer
 printf '{"default": {"status": 200, "body_file": "%s"}}\n' "$T/tasks/demo/tests/expected/example.json" >script.json

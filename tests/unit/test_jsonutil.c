@@ -39,16 +39,16 @@ static void test_jsonutil_equality_by_value(void **state)
     json_t *bigr = json_real(9007199254740992.0), *one = json_integer(1), *onef = json_real(1.0);
     json_t *s1 = json_stringn("a\0b", 3), *s2 = json_stringn("a\0c", 3), *t = json_true(), *f = json_false();
     (void)state;
-    assert_true(llmt_json_equal(a, b));
-    assert_false(llmt_json_equal(a, c));
-    assert_false(llmt_json_equal(big, bigr));
+    assert_true(llmt_json_equal(a, b, false));
+    assert_false(llmt_json_equal(a, c, false));
+    assert_false(llmt_json_equal(big, bigr, false));
     assert_true(llmt_json_number_cmp(big, bigr) > 0);
     assert_true(llmt_json_number_cmp(bigr, big) < 0);
-    assert_true(llmt_json_equal(one, onef));
-    assert_false(llmt_json_equal(one, t)); /* true is not 1 in JSON Schema */
-    assert_false(llmt_json_equal(t, f));
-    assert_false(llmt_json_equal(s1, s2));
-    assert_true(llmt_json_equal(s1, s1));
+    assert_true(llmt_json_equal(one, onef, false));
+    assert_false(llmt_json_equal(one, t, false)); /* true is not 1 in JSON Schema */
+    assert_false(llmt_json_equal(t, f, false));
+    assert_false(llmt_json_equal(s1, s2, false));
+    assert_true(llmt_json_equal(s1, s1, false));
     json_decref(a);
     json_decref(b);
     json_decref(c);

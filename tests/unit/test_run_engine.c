@@ -77,7 +77,7 @@ static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_
 
 static const llmt_provider_ops tjson_ops = {
     LLMT_PROVIDER_ABI_VERSION, "tjson", LLMT_CAP_SYSTEM_PROMPT, t_init, t_destroy,
-    t_build, t_parse, t_classify, NULL, NULL, NULL};
+    t_build, t_parse, t_classify, NULL, NULL, NULL, NULL};
 
 /* ------------------------------------------------------------ fixture */
 
@@ -102,7 +102,7 @@ static void fx_setup(fx *f)
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
     assert_int_equal(fake_http_start(&f->srv), 0);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     mo.seed = 3;
     assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
     json = llmt_asprintf(

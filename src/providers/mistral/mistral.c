@@ -37,19 +37,6 @@ static llmt_status mistral_build(void *state, const llmt_request *req, llmt_http
     return st;
 }
 
-static bool has_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle), i;
-    for (; *hay; hay++) {
-        for (i = 0; i < n; i++)
-            if (!hay[i] || tolower((unsigned char)hay[i]) != needle[i])
-                break;
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
 static llmt_status mistral_classify(void *state, const llmt_http_response *http, llmt_error *err)
 {
     llmt_wire_err_fields f;
@@ -57,8 +44,8 @@ static llmt_status mistral_classify(void *state, const llmt_http_response *http,
     (void)state;
     llmt_wire_error_fields(http, &f);
     st = llmt_wire_classify(http, &f);
-    if (http->status == 429 && (has_ci(f.message, "monthly") || has_ci(f.message, "usage limit") ||
-                                has_ci(f.message, "billing") || has_ci(f.message, "payment")))
+    if (http->status == 429 && (llmt_str_contains_ci(f.message, "monthly") || llmt_str_contains_ci(f.message, "usage limit") ||
+                                llmt_str_contains_ci(f.message, "billing") || llmt_str_contains_ci(f.message, "payment")))
         st = LLMT_E_QUOTA;
     else if (http->status == 429 || strcmp(f.type, "rate_limited") == 0)
         st = LLMT_E_RATE_LIMIT;
@@ -74,6 +61,7 @@ const llmt_provider_ops llmt_provider_mistral = {
     mistral_build,
     llmt_chat_compat_parse_op,
     mistral_classify,
+    NULL,
     NULL,
     NULL,
     NULL,

@@ -4,7 +4,8 @@
  *   mock:noisy   the oracle with seeded perturbations (drop a field, typo a string,
  *                change a number, reorder a list), deterministic for a seed and case
  *   mock:rules   the reply of the first rule whose pattern matches the prompt or source
- * Rules files (--mock-rules FILE, and <task>/mock_rules.json, consulted first) also
+ * Rules files (--provider-option mock.rules=FILE or its alias --mock-rules FILE, the
+ * "rules" option of the config, and <task>/mock_rules.json, consulted first) also
  * simulate errors (any class of error.h, with HTTP status and Retry-After; by
  * probability, every Nth matching call, after N matching calls, at most N times) for
  * every mock model,
@@ -25,6 +26,7 @@
 #include "providers/mock/mock.h"
 
 #include "config/jcheck.h"
+#include "config/project_config.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "llmt/provider.h"
@@ -697,12 +699,18 @@ static llmt_status mock_init(void **state, const llmt_provider_settings *s, llmt
     if (!st)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     st->seed = s->seed;
-    if (s->options_json) {
-        json_t *o = json_loads(s->options_json, 0, NULL);
-        const char *rules = json_string_value(json_object_get(o, "rules_file"));
+    {
+        /* the rules file: the run's provider option mock.rules, else the "options" of
+         * the config (a project's providers/mock.json may set one) */
+        json_t *o = s->options_json ? json_loads(s->options_json, 0, NULL) : NULL;
+        json_t *cfg = s->config_json ? json_loads(s->config_json, 0, NULL) : NULL;
+        const char *rules = json_string_value(json_object_get(o, "rules"));
+        if (!rules)
+            rules = json_string_value(json_object_get(json_object_get(cfg, "options"), "rules"));
         if (rules)
             rc = load_rules(rules, &st->global, err);
         json_decref(o);
+        json_decref(cfg);
     }
     if (rc != LLMT_OK) {
         mock_destroy(st);
@@ -1100,6 +1108,48 @@ done:
     return rc;
 }
 
+/* A mock rules file: named like a task's, or an object with a top-level key of the rules
+ * format that no provider or project config has at the top level. */
+static bool is_rules_file(const char *path)
+{
+    static const char *const keys[] = {"rules", "errors", "default", "latency", NULL};
+    const char *base = strrchr(path, '/');
+    json_t *probe;
+    bool yes = false;
+    size_t i;
+    base = base ? base + 1 : path;
+    if (strcmp(base, LLMT_MOCK_RULES_NAME) == 0)
+        return true;
+    if (strcmp(base, LLMT_PROJECT_CONFIG_NAME) == 0 || strcmp(base, LLMT_PROJECT_CONFIG_V1_NAME) == 0)
+        return false;
+    probe = json_load_file(path, 0, NULL);
+    if (json_is_object(probe) && !json_object_get(probe, "env_key") &&
+        !json_object_get(probe, "llm_models") && !json_object_get(probe, "provider_type"))
+        for (i = 0; keys[i] && !yes; i++)
+            yes = json_object_get(probe, keys[i]) != NULL;
+    json_decref(probe);
+    return yes;
+}
+
+/* The check_files op: a task's mock_rules.json, or a rules file the user named, checked
+ * by the parser mock:rules uses at run time. */
+static size_t mock_check_files(const char *path, bool is_dir, const llmt_check_sink *sink)
+{
+    llmt_diags d = {0};
+    char *file = is_dir ? llmt_path_join(path, LLMT_MOCK_RULES_NAME) : llmt_strdup(path);
+    size_t i, n = 0;
+    if (file && (is_dir ? llmt_path_exists(file) : is_rules_file(file))) {
+        llmt_mock_rules_validate(file, &d);
+        n = 1;
+    }
+    for (i = 0; i < d.count; i++)
+        sink->report(sink->ud, d.items[i].severity == LLMT_DIAG_ERROR, d.items[i].file,
+                     d.items[i].path, d.items[i].message);
+    llmt_diags_free(&d);
+    free(file);
+    return n;
+}
+
 const llmt_provider_ops llmt_provider_mock = {
     LLMT_PROVIDER_ABI_VERSION,
     "mock",
@@ -1113,4 +1163,5 @@ const llmt_provider_ops llmt_provider_mock = {
     mock_call,
     NULL,
     NULL,
+    mock_check_files,
 };

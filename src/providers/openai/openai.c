@@ -35,14 +35,6 @@ static llmt_status openai_build(void *state, const llmt_request *req, llmt_http_
     return st;
 }
 
-static llmt_status openai_classify(void *state, const llmt_http_response *http, llmt_error *err)
-{
-    llmt_wire_err_fields f;
-    (void)state;
-    llmt_wire_error_fields(http, &f);
-    return llmt_wire_fail(err, http, llmt_wire_classify(http, &f), &f, NULL);
-}
-
 const llmt_provider_ops llmt_provider_openai = {
     LLMT_PROVIDER_ABI_VERSION,
     "openai",
@@ -51,7 +43,8 @@ const llmt_provider_ops llmt_provider_openai = {
     llmt_wire_basic_destroy,
     openai_build,
     llmt_chat_compat_parse_op,
-    openai_classify,
+    llmt_wire_classify_op,
+    NULL,
     NULL,
     NULL,
     NULL,

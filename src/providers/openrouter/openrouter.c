@@ -179,4 +179,5 @@ const llmt_provider_ops llmt_provider_openrouter = {
     NULL,
     openrouter_catalog_request,
     openrouter_parse_catalog,
+    NULL,
 };

@@ -1,4 +1,4 @@
-#include "run/engine.h"
+#include "exec/engine.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -10,11 +10,12 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "http/hint.h"
 #include "http/http.h"
 #include "provider/call.h"
 #include "provider/manager_internal.h"
 #include "provider/tokens.h"
-#include "run/ratelimit.h"
+#include "exec/ratelimit.h"
 
 #define PROGRESS_EVERY_MS 100.0
 /* The poll never sleeps longer than this, so an interrupt flag set by a signal handler
@@ -73,11 +74,13 @@ struct ejob {
     llmt_response resp;
     llmt_status pending_st;    /* JS_SIMLAT: the local call's result */
     llmt_error err;
+    llmt_error first_err;      /* why chain[0] failed, kept once the job moves on */
     /* HTTP transfer */
     CURL *easy;
     void *hdrs;
     llmt_http_request hreq;
     llmt_http_result hres;
+    llmt_http_result fetched;  /* a fetch job's reply, kept for done() */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -185,7 +188,7 @@ void llmt_engine_options_init(llmt_engine_options *o)
     o->retry.max_retries = 3;
     o->retry.base_ms = 500;
     o->retry.cap_ms = 30000;
-    o->retry.max_time_ms = 300000;
+    o->retry.max_time_ms = LLMT_RETRY_DEFAULT_MAX_TIME_MS;
     o->budget_usd = -1;
     o->grace_ms = 3000;
 }
@@ -332,6 +335,8 @@ static void finish(engine *E, ejob *j, llmt_status st)
     oc.error = st == LLMT_OK ? NULL : &j->err;
     oc.response = st == LLMT_OK ? &j->resp : NULL;
     oc.answered_by = st == LLMT_OK ? j->job->chain[j->chain_idx] : NULL;
+    oc.chain_index = j->chain_idx;
+    oc.first_failure = j->chain_idx > 0 ? &j->first_err : NULL;
     oc.attempts = j->attempts;
     memset(&j->attempts, 0, sizeof j->attempts); /* the outcome holds them now */
     oc.n_attempts = j->n_attempts;
@@ -339,6 +344,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     oc.cost_usd = j->cost;
     oc.cost_known = j->cost_known;
     oc.elapsed_ms = j->first_start_ms > 0 ? now - j->first_start_ms : 0;
+    oc.fetched = st == LLMT_OK && j->job->fetch ? &j->fetched : NULL;
     E->stats.done++;
     if (st == LLMT_E_CANCELLED)
         E->stats.cancelled++;
@@ -351,6 +357,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     llmt_response_clear(&j->resp); /* zeroed when done() moved it out */
     llmt_call_clear(&j->call);
     llmt_attempts_free(&oc.attempts); /* empty when done() took them */
+    llmt_http_result_free(&j->fetched); /* zeroed when done() moved it out */
     j->next = E->spare;
     E->spare = j;
     E->active--;
@@ -403,7 +410,7 @@ static void cache_store(engine *E, ejob *j)
     llmt_cache *c = llmt_manager_cache(E->mgr, &mode);
     char *key;
     llmt_error cerr;
-    if (!c || !(mode & LLMT_CACHE_WRITE))
+    if (!c || !(mode & LLMT_CACHE_WRITE) || j->job->fetch)
         return;
     key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
     if (key && llmt_cache_put(c, key, &j->resp, &cerr) != LLMT_OK)
@@ -421,7 +428,7 @@ static bool cache_answer(engine *E, ejob *j)
     char *key;
     bool hit;
     double now;
-    if (!c || !(mode & LLMT_CACHE_READ) || j->cache_checked_idx == j->chain_idx)
+    if (!c || !(mode & LLMT_CACHE_READ) || j->cache_checked_idx == j->chain_idx || j->job->fetch)
         return false;
     j->cache_checked_idx = j->chain_idx;
     key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
@@ -457,6 +464,35 @@ static bool cache_answer(engine *E, ejob *j)
     return true;
 }
 
+/* Time left at `now` of the job's retry time limit (INFINITY without one); a job not
+ * yet started has all of it. */
+static double time_left_ms(const engine *E, const ejob *j, double now)
+{
+    double start = j->first_start_ms > 0 ? j->first_start_ms : now;
+    if (E->o->retry.max_time_ms <= 0)
+        return INFINITY;
+    return start + E->o->retry.max_time_ms - now;
+}
+
+/* The current model failed for good with `st` (j->err says why): the next model of the
+ * chain when the fallback policy covers st and time is left, else the job ends. */
+static void next_model_or_finish(engine *E, ejob *j, llmt_status st, double now)
+{
+    if (llmt_engine_fallback_covers(st) && j->chain_idx + 1 < j->job->n_chain &&
+        time_left_ms(E, j, now) > 0) {
+        if (j->chain_idx == 0)
+            j->first_err = j->err;
+        j->chain_idx++;
+        E->stats.fallbacks++;
+        j->state = JS_READY;
+        list_remove(j);
+        list_push(&E->ready, j);
+        E->kick = true;
+        return;
+    }
+    finish(E, j, st);
+}
+
 /* Records one attempt and decides what comes next: done, retry later, or the next
  * model of the chain. `st`/j->err/j->resp hold the attempt's result; the attempt no
  * longer holds a slot or a transfer. */
@@ -469,7 +505,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
     E->reserved_usd -= j->est_cost;
     if (E->reserved_usd < 0)
         E->reserved_usd = 0;
-    if (st == LLMT_OK) {
+    if (st == LLMT_OK && !j->job->fetch) {
         j->resp.latency_ms = latency;
         llmt_call_stamp(&j->call, &j->resp);
         llmt_call_price(j->call.model, &j->resp);
@@ -483,6 +519,8 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
             j->cost_known = false;
         }
     }
+    if (st != LLMT_OK) /* a hint from anywhere (a plugin, the mock) is finite and capped */
+        j->err.retry_after_s = llmt_hint_clamp(j->err.retry_after_s);
     if (j->pv)
         llmt_limiter_finish(&j->pv->lim, j->est_tokens, actual_tokens, st == LLMT_OK,
                             st == LLMT_E_RATE_LIMIT, st == LLMT_OK ? -1 : j->err.retry_after_s,
@@ -509,8 +547,8 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
         double delay = j->err.retry_after_s >= 0
                            ? j->err.retry_after_s * 1000.0
                            : llmt_backoff_ms(&E->o->retry, j->retries, &E->rng);
-        if (E->o->retry.max_time_ms <= 0 ||
-            now + delay - j->first_start_ms <= E->o->retry.max_time_ms) {
+        double left = time_left_ms(E, j, now);
+        if (delay <= left) {
             j->retries++;
             E->stats.retries++;
             j->state = JS_RETRY_WAIT;
@@ -519,18 +557,17 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
             list_push(&E->waiting, j);
             return;
         }
+        if (j->err.retry_after_s >= 0) {
+            /* waiting as asked would outlast the job's time: say so rather than wait */
+            char msg[sizeof j->err.message];
+            snprintf(msg, sizeof msg,
+                     "%.700s (the server asked to wait %.0f s; %.0f s were left of the retry "
+                     "time limit)",
+                     j->err.message, j->err.retry_after_s, left > 0 ? left / 1000.0 : 0);
+            snprintf(j->err.message, sizeof j->err.message, "%s", msg);
+        }
     }
-    if (llmt_engine_fallback_covers(st) && j->chain_idx + 1 < j->job->n_chain &&
-        (E->o->retry.max_time_ms <= 0 || now - j->first_start_ms < E->o->retry.max_time_ms)) {
-        j->chain_idx++;
-        E->stats.fallbacks++;
-        j->state = JS_READY;
-        list_remove(j);
-        list_push(&E->ready, j);
-        E->kick = true;
-        return;
-    }
-    finish(E, j, st);
+    next_model_or_finish(E, j, st, now);
 }
 
 /* ---------------------------------------------------------------- starting */
@@ -548,6 +585,13 @@ static bool prepare(engine *E, ejob *j)
     long in;
     if (j->prepared_idx == j->chain_idx)
         return true;
+    if (j->job->fetch) { /* nothing to resolve: the request is the caller's */
+        j->prepared_idx = j->chain_idx;
+        j->pv = NULL;
+        j->est_cost = j->est_tokens = 0;
+        j->cost_bounded = false;
+        return true;
+    }
     llmt_call_clear(&j->call);
     j->prepared_idx = SIZE_MAX;
     j->pv = NULL;
@@ -557,6 +601,11 @@ static bool prepare(engine *E, ejob *j)
         st = llmt_manager_instance(E->mgr, e, &j->err);
     if (st == LLMT_OK && !(j->pv = prov_for(E, e)))
         st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "too many providers in one run");
+    if (st == LLMT_OK) {
+        llmt_call_prepare(&j->call, e, m, &j->job->req);
+        /* files the provider cannot take, or too large, are refused before anything else */
+        st = llmt_call_check_files(&j->call, llmt_manager_opts(E->mgr)->max_file_bytes, &j->err);
+    }
     if (st != LLMT_OK) {
         double now = llmt_now_ms();
         if (j->first_start_ms <= 0)
@@ -572,7 +621,6 @@ static bool prepare(engine *E, ejob *j)
         attempt_ended(E, j, st, now);
         return false;
     }
-    llmt_call_prepare(&j->call, e, m, &j->job->req);
     j->prepared_idx = j->chain_idx;
     /* the estimate costs a pass over the prompt: only when a budget or tpm needs it */
     in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? input_tokens_of(&j->call) : 0;
@@ -615,19 +663,30 @@ static void start_local(engine *E, ejob *j, double now)
 
 static void start_lane_threads(engine *E);
 
+/* Who a job's failures name: the provider, or a fetch's chain[0]. */
+static const char *job_name(const ejob *j)
+{
+    return j->job->fetch ? j->job->chain[0] : j->call.entry->config->name;
+}
+
 static void start_http(engine *E, ejob *j)
 {
-    const llmt_provider_ops *ops = j->call.entry->ops;
     const llmt_manager_options *mo = llmt_manager_opts(E->mgr);
+    const llmt_http_request *req = j->job->fetch ? j->job->fetch : &j->hreq;
     llmt_http_options hopt;
-    llmt_status st;
+    llmt_status st = LLMT_OK;
     /* Lanes split curl's socket work; a run of local providers has none, and would
      * only contend for the lock: the other lanes start with the first transfer. */
     if (!E->lanes_started)
         start_lane_threads(E);
     llmt_error_clear(&j->err);
     memset(&j->hreq, 0, sizeof j->hreq);
-    st = ops->build_request(j->call.entry->state, &j->call.req, &j->hreq, &j->err);
+    if (!j->job->fetch)
+        st = j->call.entry->ops->build_request(j->call.entry->state, &j->call.req, &j->hreq,
+                                               &j->err);
+    if (st == LLMT_OK && !req->url) /* a confused provider: never send */
+        st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "provider '%s' built no request",
+                            job_name(j));
     if (st == LLMT_OK) {
         lane *L = j->lane;
         j->easy = L->n_pool ? L->pool[--L->n_pool] : curl_easy_init();
@@ -638,10 +697,10 @@ static void start_http(engine *E, ejob *j)
         hopt.timeout_ms = E->o->timeout_ms > 0 ? E->o->timeout_ms : mo->timeout_ms;
         hopt.connect_timeout_ms =
             E->o->connect_timeout_ms > 0 ? E->o->connect_timeout_ms : mo->connect_timeout_ms;
-        hopt.secret = j->call.entry->api_key;
+        hopt.secret = j->job->fetch ? j->job->fetch_secret : j->call.entry->api_key;
         hopt.logger = &mo->logger;
-        st = llmt_http_setup_easy(j->easy, &j->hreq, &hopt, &j->hres, &j->pv->headers,
-                                  &j->hdrs, j->errbuf, &j->err);
+        st = llmt_http_setup_easy(j->easy, req, &hopt, &j->hres,
+                                  j->pv ? &j->pv->headers : NULL, &j->hdrs, j->errbuf, &j->err);
     }
     if (st == LLMT_OK) {
         curl_easy_setopt(j->easy, CURLOPT_PRIVATE, (void *)j);
@@ -653,7 +712,7 @@ static void start_http(engine *E, ejob *j)
     }
     if (st != LLMT_OK) {
         if (!j->err.provider[0])
-            snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+            snprintf(j->err.provider, sizeof j->err.provider, "%s", job_name(j));
         release_transfer(j);
         slot_release(E, j);
         attempt_ended(E, j, st, llmt_now_ms());
@@ -696,11 +755,23 @@ static start_result try_start(engine *E, lane *L, ejob *j)
             return START_BLOCKED;
         }
     }
-    if (j->pv->blocked_pass == E->pass) {
+    if (j->pv && j->pv->blocked_pass == E->pass) {
         park(E, j);
         return START_BLOCKED;
     }
-    wait = llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now);
+    wait = j->pv ? llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now) : 0;
+    if (wait > 0 && j->pv->lim.paused_until_ms - now > time_left_ms(E, j, now)) {
+        /* the provider's pause outlasts the job's time: it would only wait to fail */
+        llmt_error_set(&j->err, LLMT_E_RATE_LIMIT,
+                       "not sent: %s asked for a pause of %.0f s (its rate-limit hint), more "
+                       "than the %.0f s left of the retry time limit",
+                       j->call.entry->config->name, (j->pv->lim.paused_until_ms - now) / 1000.0,
+                       time_left_ms(E, j, now) / 1000.0);
+        snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+        list_remove(j);
+        next_model_or_finish(E, j, LLMT_E_RATE_LIMIT, now);
+        return START_ENDED;
+    }
     if (wait != 0) {
         j->pv->blocked_pass = E->pass;
         if (wait > 0 && now + wait < L->next_wake_ms)
@@ -709,7 +780,8 @@ static start_result try_start(engine *E, lane *L, ejob *j)
         return START_BLOCKED;
     }
     list_remove(j);
-    llmt_limiter_start(&j->pv->lim, j->est_tokens, now);
+    if (j->pv)
+        llmt_limiter_start(&j->pv->lim, j->est_tokens, now);
     E->reserved_usd += j->est_cost;
     j->lane = L;
     L->slots++;
@@ -719,7 +791,7 @@ static start_result try_start(engine *E, lane *L, ejob *j)
     if (j->first_start_ms <= 0)
         j->first_start_ms = now;
     j->attempt_start_ms = now;
-    if (j->call.entry->ops->capabilities & LLMT_CAP_LOCAL)
+    if (!j->job->fetch && (j->call.entry->ops->capabilities & LLMT_CAP_LOCAL))
         start_local(E, j, now);
     else
         start_http(E, j);
@@ -788,21 +860,23 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
     llmt_error_clear(&j->err);
     memset(&j->resp, 0, sizeof j->resp);
     if (rc != CURLE_OK) {
-        st = llmt_http_transport_error((int)rc, j->errbuf, j->call.entry->api_key, j->hres.body.len,
-                                        &j->err);
-        snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+        st = llmt_http_transport_error((int)rc, j->errbuf,
+                                        j->job->fetch ? j->job->fetch_secret
+                                                      : j->call.entry->api_key,
+                                        j->hres.body.len, &j->err);
+        snprintf(j->err.provider, sizeof j->err.provider, "%s", job_name(j));
     } else {
         llmt_http_response view;
         curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->hres.status);
-        view = llmt_http_result_view(&j->hres);
-        if (j->hres.body.oom)
+        if (j->hres.body.oom) {
             st = llmt_error_set(&j->err, LLMT_E_NOMEM, "out of memory reading the reply");
-        else
+        } else if (j->job->fetch) {
+            j->fetched = j->hres; /* the reply, whatever its status, is the outcome */
+            memset(&j->hres, 0, sizeof j->hres);
+            st = LLMT_OK;
+        } else {
+            view = llmt_http_result_view(&j->hres);
             st = llmt_call_handle_http(&j->call, &view, &j->resp, &j->err);
-        if (st != LLMT_OK && j->err.retry_after_s < 0) {
-            double hint = llmt_retry_after_from_headers(&view, llmt_wall_time_s());
-            if (hint >= 0)
-                j->err.retry_after_s = hint;
         }
     }
     release_transfer(j);

@@ -1,4 +1,4 @@
-#include "run/ratelimit.h"
+#include "exec/ratelimit.h"
 
 #include <math.h>
 

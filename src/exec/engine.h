@@ -31,7 +31,8 @@
 #include <signal.h>
 #include <jansson.h>
 #include "llmt/manager.h"
-#include "run/retry.h"
+#include "exec/retry.h"
+#include "http/http.h"
 
 /* One unit of work, owned by the producer from next() until done() returns. */
 typedef struct llmt_engine_job {
@@ -39,6 +40,12 @@ typedef struct llmt_engine_job {
     const char *const *chain;    /* chain[0]: "provider:model"; then fallbacks in order */
     size_t n_chain;              /* >= 1 */
     void *user;                  /* for the producer */
+    /* A fetch instead of a completion when not NULL: this request is sent as it is
+     * (no provider code, no key, no limiter, no cache, no price) and its reply, whatever
+     * its HTTP status, is the outcome's `fetched`. chain[0] names it in messages;
+     * transport failures are retried under the job's policy. Borrowed until done(). */
+    const llmt_http_request *fetch;
+    const char *fetch_secret;    /* a key the fetch carries: redacted from logs and errors */
 } llmt_engine_job;
 
 /* One attempt of a job, as results.jsonl's "attempts" records it. A plain struct, not
@@ -71,12 +78,17 @@ typedef struct llmt_engine_outcome {
     const llmt_error *error;         /* when status != LLMT_OK */
     llmt_response *response;         /* when LLMT_OK: latency_ms is the answering attempt's */
     const char *answered_by;         /* the chain entry that answered, or NULL */
+    size_t chain_index;              /* the last chain entry tried (answered_by's) */
+    const llmt_error *first_failure; /* why chain[0] failed, once the job moved on to a
+                                        fallback; else NULL */
     llmt_attempts attempts;          /* every attempt, in order */
     unsigned n_attempts;
     llmt_usage usage;                /* summed over every attempt that reported usage */
     double cost_usd;                 /* likewise */
     bool cost_known;                 /* false when an attempt with usage had no price */
     double elapsed_ms;               /* first dispatch to the end */
+    llmt_http_result *fetched;       /* a fetch job's reply when LLMT_OK; done() may move it
+                                        out (copy it and zero it) */
 } llmt_engine_outcome;
 
 typedef struct llmt_engine_stats {
@@ -149,5 +161,55 @@ llmt_status llmt_engine_estimate(llmt_manager *mgr, const char *model_ref,
 /* Whether the fallback policy moves on to the next model after a failure of class st
  * (every provider-call class except bad_request; never budget/cancelled/internal). */
 bool llmt_engine_fallback_covers(llmt_status st);
+
+/* ---- the job API for callers that are not a run ---------------------------------------
+ * llmt_manager_complete, llmt_complete_with_fallbacks, and the CLI's one-off calls are
+ * one-job runs of the engine: the same retries, fallbacks, cache and checks as a run. */
+
+/* Whether a model of the chain is a reasoning model: its request's output bound then
+ * leaves room for the reasoning. Unknown models count as not reasoning. */
+bool llmt_engine_chain_reasons(llmt_manager *mgr, const char *const *chain, size_t n);
+
+/* The one fallback chain of a model, each model once: the model; with follow_config its
+ * configured `fallbacks`, then its provider's; then `extra` in order; then, with
+ * follow_config, the configured chains of each fallback in turn (breadth-first), so a
+ * fallback's own fallbacks are tried before giving up. Returns an owned vector of owned
+ * strings (llmt_free_strv(v, *n)), or NULL when out of memory. An unknown model keeps
+ * its place: trying it records why it failed. */
+char **llmt_engine_chain(llmt_manager *mgr, const char *model_ref, const char *const *extra,
+                         size_t n_extra, bool follow_config, size_t *n);
+
+/* How a one-job run ended. Owned by the caller: llmt_job_result_clear(). */
+typedef struct llmt_job_result {
+    llmt_status status;
+    llmt_error error;                /* when status != LLMT_OK */
+    llmt_error first_failure;        /* why chain[0] failed (status LLMT_OK if it did not) */
+    llmt_response response;          /* when LLMT_OK */
+    const char *answered_by;         /* borrowed from the chain; NULL on failure */
+    size_t models_tried;
+    unsigned n_attempts;
+    llmt_usage usage;                /* summed over every attempt */
+    double cost_usd;
+    bool cost_known;
+} llmt_job_result;
+
+/* Runs one job (req sent to chain[0], then the fallbacks) to its end under `retry`,
+ * with the manager's timeouts. Fills *out in every case; the status is out->status, or
+ * the engine's own failure (no memory). */
+llmt_status llmt_engine_run_one(llmt_manager *mgr, const llmt_request *req,
+                                const char *const *chain, size_t n_chain,
+                                const llmt_retry_policy *retry, llmt_job_result *out,
+                                llmt_error *err);
+void llmt_job_result_clear(llmt_job_result *r);
+
+/* One fetch job (see llmt_engine_job.fetch) run to its end with the manager's
+ * timeouts, or timeout_ms when > 0, and `retry` for transport failures: the same
+ * transfer, redaction and logging as every provider call. On LLMT_OK *out holds the
+ * reply, whatever its HTTP status (free it with llmt_http_result_free); else err says
+ * why nothing came back, naming `who`. `secret` (NULL: none) is redacted. */
+llmt_status llmt_engine_fetch(llmt_manager *mgr, const char *who, const llmt_http_request *req,
+                              const char *secret, long timeout_ms,
+                              const llmt_retry_policy *retry, llmt_http_result *out,
+                              llmt_error *err);
 
 #endif
