@@ -22,7 +22,7 @@ build: $(BUILD)/Makefile
 
 demo: deps
 	@$(MAKE) --no-print-directory build >/dev/null
-	@./$(BUILD)/llm-tester run --tasks examples/tasks --models mock:oracle --models mock:noisy --seed 42 --output $(BUILD)/demo-output
+	@./$(BUILD)/llm-tester run --tasks examples/tasks --models mock:oracle --models mock:noisy --seed 42 --output $(BUILD)/demo-output --overwrite
 
 test: deps
 	@$(MAKE) --no-print-directory lint

@@ -5,12 +5,15 @@
 
 #include "core/util.h"
 #include "llmt/extract.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 
-void llmt_fallback_options_init(llmt_fallback_options *opts)
+llmt_status llmt_fallback_options_init(llmt_fallback_options *opts, unsigned int version)
 {
     llmt_fallback_options d = LLMT_FALLBACK_OPTIONS_INIT;
+    if (!opts || version != 1)
+        return LLMT_E_INVALID_ARG;
     *opts = d;
+    return LLMT_OK;
 }
 
 void llmt_completion_clear(llmt_completion *c)
@@ -37,7 +40,7 @@ llmt_status llmt_complete_with_fallbacks(llmt_manager *mgr, const char *model_re
                               "llmt_complete_with_fallbacks: NULL argument");
     memset(out, 0, sizeof(*out));
     llmt_error_clear(&out->first_failure);
-    llmt_fallback_options_init(&o);
+    llmt_fallback_options_init(&o, LLMT_FALLBACK_OPTIONS_VERSION);
     if (opts) {
         if (opts->version == 0 || opts->version > LLMT_FALLBACK_OPTIONS_VERSION)
             return llmt_error_set(err, LLMT_E_INVALID_ARG, "unknown fallback options version %u",

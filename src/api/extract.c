@@ -5,16 +5,19 @@
 #include <string.h>
 
 #include "llmt/extract.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "score/extract.h"
 #include "score/validate.h"
 
-void llmt_extraction_options_init(llmt_extraction_options *opts)
+llmt_status llmt_extraction_options_init(llmt_extraction_options *opts, unsigned int version)
 {
     llmt_extraction_options d = LLMT_EXTRACTION_OPTIONS_INIT;
+    if (!opts || version != 1)
+        return LLMT_E_INVALID_ARG;
     *opts = d;
+    return LLMT_OK;
 }
 
 void llmt_extraction_clear(llmt_extraction *x)
@@ -128,7 +131,7 @@ llmt_status llmt_extract_structured(llmt_manager *mgr, const char *schema_json,
     req.source_text = source;
     fo = opts->retry;
     if (fo.version == 0)
-        llmt_fallback_options_init(&fo);
+        llmt_fallback_options_init(&fo, LLMT_FALLBACK_OPTIONS_VERSION);
     fo.fallbacks = NULL; /* the secondary model is the fallback, asked for invalid answers too */
     fo.n_fallbacks = 0;
     fo.skip_config_fallbacks = true;

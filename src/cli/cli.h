@@ -7,12 +7,13 @@
 #include "core/diag.h"
 #include "llmt/manager.h"
 
-/* Exit codes (SPEC §7). */
+/* Exit codes: documented in docs/architecture.md ("Errors and exit codes"). */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_GATE = 1,      /* a --min-accuracy gate failed */
     CLI_EXIT_USAGE = 2,     /* usage or configuration error */
-    CLI_EXIT_PROVIDER = 3   /* provider errors prevented completion */
+    CLI_EXIT_PROVIDER = 3,  /* provider errors prevented completion */
+    CLI_EXIT_INTERRUPTED = 130 /* 128 + SIGINT: the run was interrupted (also after SIGTERM) */
 };
 
 typedef enum { OPT_FLAG, OPT_COUNT, OPT_STRING, OPT_STRINGS, OPT_LONG, OPT_DOUBLE } cli_opt_kind;
@@ -39,6 +40,7 @@ typedef struct cli_common {
     bool help;
     const char *config_path;
     const char *seed_text;
+    cli_strings provider_options; /* --provider-option P.KEY=VALUE, for the manager */
 } cli_common;
 
 typedef struct cli_ctx {
@@ -99,6 +101,12 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_merge(cli_ctx *ctx, int argc, char **argv);
 int cmd_cache(cli_ctx *ctx, int argc, char **argv);
+int cmd_import(cli_ctx *ctx, int argc, char **argv);
+int cmd_init(cli_ctx *ctx, int argc, char **argv);
+/* Writes the scaffolded example task (schema, task.json, one case) into `folder`, which
+ * must not exist; prints each file created. 0 or an exit code (error printed). */
+int cli_scaffold_task(const char *folder, const char *name);
+int cmd_keys(cli_ctx *ctx, int argc, char **argv);
 /* The response cache path: explicit, else $LLMT_CACHE_DB, else the default. */
 char *cli_cache_path(const char *explicit_path);
 int cmd_recommend(cli_ctx *ctx, int argc, char **argv);

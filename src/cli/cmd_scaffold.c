@@ -251,8 +251,8 @@ static const char *const plugin_c[] = {
     "    .parse_response = @IDENT@_parse_response,\n"
     "    .classify_error = @IDENT@_classify_error,\n"
     "    /* optional: .call (local providers only, LLMT_CAP_LOCAL), .build_catalog_request and\n"
-    "     * .parse_catalog (a price catalog), .read_rate_limits (the account's limits from a\n"
-    "     * reply's headers) */\n"
+    "     * .parse_catalog (a price catalog), .check_files (config validate of its own\n"
+    "     * files), .read_rate_limits (the account's limits from a reply's headers) */\n"
     "};\n"
     "\n"
     "/* The one symbol the loader looks for (LLMT_PROVIDER_ENTRY_SYMBOL). */\n"
@@ -272,6 +272,7 @@ static const char *const plugin_config[] = {
     "  \"base_url\": \"http://127.0.0.1:8080/v1\",\n"
     "  \"system_prompt\": \"You are a precise data extraction assistant. Answer with JSON only.\",\n"
     "  \"supports_file_upload\": false,\n"
+    "  \"schema_transform\": \"none\",\n"
     "  \"llm_models\": [\n"
     "    {\n"
     "      \"name\": \"@NAME@-model\",\n"
@@ -448,6 +449,17 @@ static int write_folder(const char *folder, const scaffold_file *files, const ch
     return rc;
 }
 
+static const scaffold_file task_files[] = {{"schema.json", task_schema},
+                                           {"task.json", task_json},
+                                           {"tests/sources/example.txt", task_source},
+                                           {"tests/expected/example.json", task_expected},
+                                           {NULL, NULL}};
+
+int cli_scaffold_task(const char *folder, const char *name)
+{
+    return write_folder(folder, task_files, name, name);
+}
+
 int cmd_scaffold(cli_ctx *ctx, int argc, char **argv)
 {
     const char *dir = NULL;
@@ -456,11 +468,6 @@ int cmd_scaffold(cli_ctx *ctx, int argc, char **argv)
          "where to create the folder (default: plugins/ for a provider, tasks/ for a task)", &dir,
          NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
-    static const scaffold_file task_files[] = {{"schema.json", task_schema},
-                                               {"task.json", task_json},
-                                               {"tests/sources/example.txt", task_source},
-                                               {"tests/expected/example.json", task_expected},
-                                               {NULL, NULL}};
     scaffold_file provider_files[4] = {{NULL, plugin_c}, {"config.json", plugin_config},
                                        {"Makefile", plugin_makefile}, {NULL, NULL}};
     char *folder = NULL, *ident = NULL, *cname = NULL, *p;
@@ -494,7 +501,7 @@ int cmd_scaffold(cli_ctx *ctx, int argc, char **argv)
         provider_files[0].path = cname;
         rc = cname ? write_folder(folder, provider_files, argv[1], ident) : CLI_EXIT_USAGE;
     } else {
-        rc = write_folder(folder, task_files, argv[1], ident);
+        rc = cli_scaffold_task(folder, argv[1]);
     }
     if (rc != CLI_EXIT_OK)
         goto done;

@@ -15,19 +15,25 @@
 
 const cli_command cli_commands[] = {
     {"run", "Run tasks against models and score the answers.",
-     "run --tasks DIR --models PROVIDER:MODEL [--models ...] [options]",
+     "run [--tasks DIR] [--models PROVIDER[:MODEL] ...] [options]",
      "Every case × model (× --repeat) is sent, the JSON answer is extracted, validated\n"
      "against the task's schema and scored against the expected answer. A summary table\n"
      "goes to stdout; with --output DIR, results.jsonl (streamed), results.json and\n"
      "report.md are written there.\n\n"
+     "Without --tasks, tasks_dir of llm-tester.json is used; without --models, its\n"
+     "\"models\", else the default model of each enabled provider whose API key is set.\n\n"
      "Exit status: 0 all good; 1 a --min-accuracy gate failed; 2 usage or configuration\n"
-     "error; 3 provider errors prevented completion.",
+     "error; 3 a case x model has no answer from the model under test (an error after\n"
+     "retries, an answer only a fallback gave, a --budget skip); 130 interrupted (Ctrl-C\n"
+     "or SIGTERM: what finished is written, --resume DIR continues).",
      "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
+     "  llm-tester run --tasks examples/tasks --models mock --dry-run\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
-     "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n",
+     "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n"
+     "  llm-tester run --tasks examples/tasks --models mock:noisy --output out --optimize\n",
      cmd_run},
     {"list", "List the tasks and cases that would run, and the models.",
-     "list --tasks DIR [--models PROVIDER:MODEL ...] [--filter S]", NULL,
+     "list [--tasks DIR] [--models PROVIDER[:MODEL] ...] [--filter S]", NULL,
      "  llm-tester list --tasks examples/tasks\n"
      "  llm-tester list --tasks examples/tasks --models mock:oracle --filter job_ads\n",
      cmd_list},
@@ -45,11 +51,15 @@ const cli_command cli_commands[] = {
      "  llm-tester score expected.json answer.json --list-mode set_similarity --weight title=3 --json\n",
      cmd_score},
     {"report", "Re-render reports from a results file.",
-     "report RESULTS [--format md,html,junit,csv,json] [--output DIR]",
+     "report RESULTS [--format LIST] [--output DIR]\n"
+     "  or:  llm-tester report --compare OLD_DIR NEW_DIR [--output DIR]",
      "RESULTS is a results.json or results.jsonl written by 'run'. Reports go beside it\n"
-     "unless --output is given.",
+     "unless --output is given. --compare writes compare.html: report.html in diff mode\n"
+     "for two output folders (per model deltas, the cases that got worse first, the two\n"
+     "answers side by side).",
      "  llm-tester report out/results.json --format html,junit\n"
-     "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n",
+     "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n"
+     "  llm-tester report --compare runs/before runs/after\n",
      cmd_report},
     {"merge", "Join the outputs of several runs (e.g. shards) into one.",
      "merge DIR|results.jsonl ... --output DIR [--format LIST]",
@@ -61,11 +71,15 @@ const cli_command cli_commands[] = {
      "(.llm-tester/cache.db or $LLMT_CACHE_DB) instead of calling the provider again.",
      "  llm-tester cache stats\n  llm-tester cache clear --older-than 30\n", cmd_cache},
     {"history", "List, show and compare recorded runs.",
-     "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
+     "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--format html [--output FILE]] [--db FILE]",
      "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"
-     "run). RUN is a run id, a unique prefix of one, 'latest' or 'previous'; compare\n"
-     "defaults to previous vs latest and lists the cases whose accuracy changed.",
+     "run). RUN is a run id, a unique prefix of one, a --label given to run (its newest\n"
+     "run), 'latest' or 'previous'; show prints the label and --seed of the run; compare\n"
+     "defaults to previous vs latest and lists the cases whose accuracy changed.\n"
+     "compare --format html writes the comparison page (stdout, or --output FILE); the\n"
+     "history keeps figures, not answers: 'report --compare OLD_DIR NEW_DIR' shows those.",
      "  llm-tester history list\n  llm-tester history compare previous latest\n"
+     "  llm-tester history compare previous latest --format html --output compare.html\n"
      "  llm-tester history show latest --json\n",
      cmd_history},
     {"recommend", "Models of a recorded run on the accuracy/cost Pareto front.",
@@ -131,6 +145,45 @@ const cli_command cli_commands[] = {
      "Exit status: 0; 3 when --ping found an unreachable provider.",
      "  llm-tester doctor\n  llm-tester doctor --ping\n  llm-tester doctor --json\n",
      cmd_doctor},
+    {"init", "Start a project here: llm-tester.json, an example task, .gitignore.",
+     "init",
+     "In the current folder: llm-tester.json (current config_version; tasks_dir \"tasks\",\n"
+     "output_dir \"out\", default models: the mock, or each provider whose API key is set),\n"
+     "tasks/example/ (a task that runs at once), out/, and a .gitignore holding .env and\n"
+     ".llm-tester/. Never overwrites: when any of them exists, nothing is written (exit 2).\n"
+     "Right after it, 'llm-tester run --models mock:oracle' needs no other option.",
+     "  llm-tester init\n  llm-tester init && llm-tester run --models mock:oracle\n", cmd_init},
+    {"keys", "Set, list or remove API keys in the project's .env.",
+     "keys set [NAME] | keys list [--json] | keys remove NAME",
+     "set NAME: reads the value without echo from the terminal (or from standard input when\n"
+     "  it is not one) and writes NAME=value to the project's .env (created with mode 0600;\n"
+     "  a warning when an existing .env is readable by others). The value is never printed.\n"
+     "  Without NAME, offers the key variable of every enabled provider in turn (an empty\n"
+     "  answer keeps the current value).\n"
+     "list: every enabled provider's key variable, where its value comes from (environment\n"
+     "  or .env) and the value redacted (sk-...abcd). The environment wins over .env.\n"
+     "remove NAME: deletes NAME from .env.",
+     "  llm-tester keys set OPENAI_API_KEY\n  printf '%s' \"$KEY\" | llm-tester keys set ANTHROPIC_API_KEY\n"
+     "  llm-tester keys set\n  llm-tester keys list\n  llm-tester keys remove OPENAI_API_KEY\n",
+     cmd_keys},
+    {"import", "Import pydantic-llm-tester tasks (py_models) as llm-tester tasks.",
+     "import DIR --output TASKS_DIR",
+     "DIR is a pydantic-llm-tester py_models folder or one task folder in it. For each task,\n"
+     "model.py is imported (with a stand-in for the old pydantic_llm_tester package), the main\n"
+     "model class is chosen as the Python tool did (named after the task in singular\n"
+     "CamelCase, else Model, else the only one; else the only BasePyModel subclass, else the\n"
+     "class the others hang from), its model_json_schema() becomes schema.json and its\n"
+     "get_skip_fields() task.json skip_fields. Cases are those the class's get_test_cases\n"
+     "pairs (sources/<case>.txt + prompts/<case>.txt + expected/<case>.json, plus a task's\n"
+     "own cases such as job_ads' image case); their files are copied to\n"
+     "TASKS_DIR/<task>/tests/. __init__.py, __pycache__, reports/, prompts/optimized/ and\n"
+     "leftovers are listed as skipped, with the reason. Existing task folders are never\n"
+     "overwritten.\n\n"
+     "Needs python3 with pydantic 2 (LLMT_PYTHON names another interpreter); without them,\n"
+     "exit 2 saying what to install. Nothing else in llm-tester uses Python.",
+     "  llm-tester import ~/project/py_models --output tasks\n"
+     "  llm-tester import py_models/job_ads --output tasks && llm-tester run --tasks tasks --models mock:oracle\n",
+     cmd_import},
     {"config", "Validate, show or migrate configuration.",
      "config validate [FILE...] | config show [--json] | config migrate [FILE...] [--write]",
      "validate: checks the shipped provider configs, the project's llm-tester.json, its\n"
@@ -182,10 +235,12 @@ int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
     llmt_status st;
     char *project = cli_project_config_path(ctx);
     char *plugin_path = cli_plugin_path(ctx);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.logger = ctx->logger;
     o.seed = cli_seed(ctx);
-    o.mock_rules_path = mock_rules;
+    o.mock_rules_path = mock_rules; /* --mock-rules: an alias of --provider-option mock.rules= */
+    o.provider_options = (const char *const *)ctx->common.provider_options.v;
+    o.n_provider_options = ctx->common.provider_options.n;
     o.plugin_path = plugin_path;
     o.project_config_path = project;
     st = llmt_manager_new(out, &o, &err);
@@ -213,6 +268,7 @@ int main(int argc, char **argv)
 {
     cli_ctx ctx;
     const cli_command *cmd;
+    int rc;
     const char *nc = getenv("NO_COLOR");
     memset(&ctx, 0, sizeof ctx);
     ctx.prog = argv[0];
@@ -244,5 +300,7 @@ int main(int argc, char **argv)
         cli_error("unknown command '%s' (see: llm-tester --help)", argv[1]);
         return CLI_EXIT_USAGE;
     }
-    return cmd->run(&ctx, argc - 1, argv + 1);
+    rc = cmd->run(&ctx, argc - 1, argv + 1);
+    cli_strings_free(&ctx.common.provider_options);
+    return rc;
 }

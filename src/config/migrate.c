@@ -1,4 +1,5 @@
 #include "config/migrate.h"
+#include "config/migrate_pyllm.h"
 
 #include <string.h>
 
@@ -91,10 +92,7 @@ static void migrate_providers(json_t *in, json_t *out, const char *path, llmt_di
             if (strcmp(k, "enabled") == 0) {
                 json_object_set(np, "enabled", v);
             } else if (strcmp(k, "default_model") == 0 && json_is_string(v)) {
-                llmt_diags_add(diags, LLMT_DIAG_WARNING, path, "/providers",
-                               "%s: default_model moved out of the project config: run "
-                               "'llm-tester models set-default %s %s'",
-                               name, name, json_string_value(v));
+                /* a default model of the project: llmt_migrate_pyllm_defaults */
             } else if (strcmp(k, "api_key") == 0) {
                 if (!json_is_null(v))
                     llmt_diags_add(diags, LLMT_DIAG_WARNING, path, "/providers",
@@ -118,6 +116,8 @@ static void migrate_test_settings(json_t *ts, json_t *out, const char *path, llm
             json_object_set(out, "output_dir", v);
         else if (strcmp(k, "py_models_path") == 0)
             json_object_set(out, "tasks_dir", v);
+        else if (strcmp(k, "default_modules") == 0)
+            ; /* the enabled tasks: llmt_migrate_pyllm_defaults */
         else
             llmt_diags_add(diags, LLMT_DIAG_WARNING, path, "/test_settings",
                            "'%s' has no equivalent in llm-tester and was dropped", k);
@@ -188,6 +188,7 @@ json_t *llmt_migrate_project_config(json_t *doc, const char *path, llmt_diags *d
         else
             json_object_set(out, k, v);
     }
+    llmt_migrate_pyllm_defaults(doc, out, path, diags);
     llmt_diags_add(diags, LLMT_DIAG_WARNING, path, "",
                    "version 1 project config migrated in memory (rewrite it with: llm-tester config migrate --write)");
     return out;

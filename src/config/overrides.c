@@ -12,7 +12,7 @@ void llmt_override_check(json_t *ovr, const char *path, llmt_diags *diags)
 {
     static const char *const keys[] = {"config_version", "name", "provider_type", "env_key",
                                        "base_url", "system_prompt", "supports_file_upload",
-                                       "llm_models", "rate_limit", "fallbacks", "options", NULL};
+                                       "schema_transform", "llm_models", "rate_limit", "fallbacks", "options", NULL};
     llmt_jcheck c = {diags, path};
     json_t *models, *rl;
     long version;
@@ -38,6 +38,7 @@ void llmt_override_check(json_t *ovr, const char *path, llmt_diags *diags)
     llmt_jc_string(&c, ovr, "", "base_url", false, NULL);
     llmt_jc_string(&c, ovr, "", "system_prompt", false, NULL);
     llmt_jc_bool(&c, ovr, "", "supports_file_upload", false);
+    llmt_jc_string(&c, ovr, "", "schema_transform", false, NULL);
     llmt_jc_array(&c, ovr, "", "fallbacks", false);
     llmt_jc_object(&c, ovr, "", "options", false);
     rl = llmt_jc_object(&c, ovr, "", "rate_limit", false);
@@ -116,6 +117,15 @@ json_t *llmt_override_merge(json_t *base, json_t *ovr)
     om = json_object_get(ovr, "llm_models");
     if (!json_is_array(models) || !json_is_array(om))
         return out;
+    /* an override that names a default model replaces the shipped one (a version-1 file
+     * migrated as an override says "default" of its own model only) */
+    for (i = 0; i < json_array_size(om); i++)
+        if (json_is_true(json_object_get(json_array_get(om, i), "default")))
+            break;
+    if (i < json_array_size(om)) {
+        json_array_foreach(models, i, v)
+            json_object_del(v, "default");
+    }
     for (i = 0; i < json_array_size(om); i++) {
         json_t *m = json_array_get(om, i);
         const char *name = json_string_value(json_object_get(m, "name"));

@@ -13,7 +13,10 @@
 #define LLMT_PROJECT_CONFIG_V1_NAME "pyllm_config.json"
 
 /* Finds llm-tester.json from `start_dir` (NULL = ".") upward; malloc'd absolute path or
- * NULL. A pyllm_config.json is found too, when a folder has it and no llm-tester.json. */
+ * NULL. A pyllm_config.json is found too, when a folder has it and no llm-tester.json.
+ * The search never enters a folder listed in $LLMT_CEILING_DIRS (colon-separated, as
+ * git's GIT_CEILING_DIRECTORIES), so tests and CI jobs are not affected by whatever
+ * llm-tester.json or .env sits above them. */
 char *llmt_project_config_find(const char *start_dir);
 
 /* Loads, migrates (in memory) and validates a project config; problems go to diags.
@@ -51,10 +54,8 @@ int llmt_project_provider_enabled(const llmt_project *p, const char *provider);
 json_t *llmt_project_get(const llmt_project *p, const char *path);
 
 /* The built-in default of a setting ("run/concurrency") as a new reference (caller
- * decrefs), or NULL when it has none (unset). */
+ * decrefs), or NULL when it has none (unset). The settings: config/settings.h. */
 json_t *llmt_project_default(const char *path);
-/* Every setting that has a default, as '/'-separated paths (NULL-terminated, static). */
-extern const char *const llmt_project_setting_names[];
 
 /* A path setting resolved against the project folder (absolute paths as they are).
  * malloc'd, or NULL when unset. */

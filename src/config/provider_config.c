@@ -10,7 +10,7 @@
 static const char *const provider_keys[] = {
     "config_version", "name", "provider_type", "env_key", "base_url", "system_prompt",
     "supports_file_upload", "enabled", "llm_models", "rate_limit", "fallbacks", "options",
-    "override_builtin", NULL};
+    "override_builtin", "schema_transform", NULL};
 
 static const char *const model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
@@ -24,6 +24,19 @@ static const char *const override_model_keys[] = {
     "catalog_id", "description", "removed", NULL};
 
 static const char *const categories[] = {"free", "cheap", "standard", "expensive", "premium", NULL};
+
+/* "schema_transform": which rules rewrite the task schema before it is sent (default
+ * "none": as it is). */
+static void parse_schema_transform(llmt_jcheck *c, json_t *root, const char *path,
+                                   llmt_diags *diags, llmt_schema_rules *out)
+{
+    const char *name = llmt_jc_string(c, root, "", "schema_transform", false, "none");
+    *out = LLMT_SCHEMA_RULES_NONE;
+    if (name && !llmt_schema_rules_parse(name, out))
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "/schema_transform",
+                       "unknown schema transform '%s' (expected none, strict, closed or subset)",
+                       name);
+}
 
 static char **parse_fallbacks(llmt_jcheck *c, json_t *obj, const char *path, size_t *n)
 {
@@ -173,6 +186,7 @@ llmt_provider_config *llmt_provider_config_parse(const char *text, const char *p
     cfg->base_url = llmt_strdup(llmt_jc_string(&c, root, "", "base_url", false, ""));
     cfg->system_prompt = llmt_strdup(llmt_jc_string(&c, root, "", "system_prompt", false, ""));
     cfg->supports_file_upload = llmt_jc_bool(&c, root, "", "supports_file_upload", false);
+    parse_schema_transform(&c, root, path, diags, &cfg->schema_transform);
     cfg->enabled = llmt_jc_bool(&c, root, "", "enabled", true);
     cfg->fallbacks = parse_fallbacks(&c, root, "", &cfg->n_fallbacks);
     rl = llmt_jc_object(&c, root, "", "rate_limit", false);

@@ -6,6 +6,7 @@
 #include "config/jcheck.h"
 #include "core/diag.h"
 #include "llmt/provider.h"
+#include "llmt/schema_xform.h"
 
 #define LLMT_PROVIDER_CONFIG_VERSION 2
 
@@ -54,6 +55,7 @@ typedef struct llmt_provider_config {
     char *base_url;
     char *system_prompt;
     bool supports_file_upload;
+    llmt_schema_rules schema_transform; /* how the task schema is rewritten before sending */
     bool enabled;
     llmt_model_config *models;
     size_t n_models;

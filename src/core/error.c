@@ -122,6 +122,7 @@ void llmt_response_clear(llmt_response *r)
     free(r->model);
     free(r->stop_reason);
     free(r->request_id);
+    free(r->schema_relaxed);
     memset(r, 0, sizeof(*r));
 }
 

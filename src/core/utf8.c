@@ -51,3 +51,16 @@ void llmt_utf8_scrub(char *s)
         s[i++] = '?';
     }
 }
+
+size_t llmt_utf8_invalid_at(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = llmt_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (!k || cp == 0)
+            return i;
+        i += k;
+    }
+    return n;
+}

@@ -47,4 +47,8 @@ size_t llmt_utf8_encode(char *o, unsigned cp);
  * '?'. Messages go into JSON files, where a string that is not UTF-8 cannot be written. */
 void llmt_utf8_scrub(char *s);
 
+/* Byte offset of the first byte of s[0..n) that is not valid UTF-8 (what jansson
+ * accepts: no overlong forms, no surrogates, no NUL), or n when all of it is. */
+size_t llmt_utf8_invalid_at(const char *s, size_t n);
+
 #endif

@@ -117,6 +117,14 @@ char *llmt_asprintf(const char *fmt, ...)
     return llmt_buf_steal(&b);
 }
 
+const char *llmt_skip_bom(const char *text)
+{
+    if (text && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
+        (unsigned char)text[2] == 0xBF)
+        return text + 3;
+    return text;
+}
+
 bool llmt_str_ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);

@@ -41,8 +41,6 @@ void llmt_http_log_request(const llmt_logger *lg, const llmt_http_request *req, 
  * list (a status line starts a new response: earlier lines are dropped). */
 void llmt_http_result_add_header_line(llmt_http_result *r, const char *line, size_t n);
 
-#endif
-
 /* ---- for the concurrent engine (curl multi) ---- */
 
 /* The curl header list of one set of request headers, kept to be reused by the
@@ -75,3 +73,5 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
  * length (after `received` bytes) a retryable LLMT_E_BAD_RESPONSE. */
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
                                       size_t received, llmt_error *err);
+
+#endif

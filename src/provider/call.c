@@ -51,6 +51,26 @@ done:
     return st;
 }
 
+/* JSON-schema mode with the schema as the provider's rules rewrite it; when they cannot
+ * (or out of memory), JSON mode if the model has it, else the prompt. */
+static void prepare_schema(llmt_call *call, const char *schema, bool json_object)
+{
+    const char *fallback = json_object ? "json_object" : "prompt_only (schema in the prompt)";
+    llmt_provider_entry *e = call->entry;
+    if (e->schema_plans && llmt_schema_plans_get(e->schema_plans, e->config->schema_transform,
+                                                 schema, call->model->name, fallback,
+                                                 &call->schema) &&
+        call->schema.sent) {
+        call->req.structured_mode = LLMT_STRUCTURED_JSON_SCHEMA;
+        call->req.json_schema = call->schema.sent;
+        call->req.schema_strict = call->schema.strict;
+        return;
+    }
+    llmt_schema_plan_clear(&call->schema);
+    call->req.structured_mode = json_object ? LLMT_STRUCTURED_JSON_OBJECT
+                                            : LLMT_STRUCTURED_PROMPT_ONLY;
+}
+
 void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
                        const llmt_model_config *model, const llmt_request *in)
 {
@@ -62,6 +82,8 @@ void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
         /* a version-1 caller's struct ends before task_dir: copy only its part */
         memcpy(&call->req, in, offsetof(llmt_request, task_dir));
         call->req.task_dir = NULL;
+    } else if (in->version < 3) {
+        memcpy(&call->req, in, offsetof(llmt_request, schema_strict));
     } else {
         call->req = *in;
     }
@@ -72,11 +94,20 @@ void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
         (call->req.max_tokens <= 0 || call->req.max_tokens > model->info.max_output_tokens))
         call->req.max_tokens = model->info.max_output_tokens;
     call->req.structured_mode = LLMT_STRUCTURED_PROMPT_ONLY;
+    call->req.schema_strict = false;
     if (in->json_schema) {
-        if ((caps & LLMT_CAP_JSON_SCHEMA) && model->info.json_schema)
-            call->req.structured_mode = LLMT_STRUCTURED_JSON_SCHEMA;
-        else if ((caps & LLMT_CAP_JSON_OBJECT) && model->info.json_object)
-            call->req.structured_mode = LLMT_STRUCTURED_JSON_OBJECT;
+        bool json_object = (caps & LLMT_CAP_JSON_OBJECT) && model->info.json_object;
+        if ((caps & LLMT_CAP_JSON_SCHEMA) && model->info.json_schema) {
+            prepare_schema(call, in->json_schema, json_object);
+        } else {
+            if (json_object)
+                call->req.structured_mode = LLMT_STRUCTURED_JSON_OBJECT;
+            if (entry->schema_plans)
+                llmt_schema_plans_warn_once(entry->schema_plans, model->name,
+                                            "no schema-constrained output (capabilities)",
+                                            json_object ? "json_object"
+                                                        : "prompt_only (schema in the prompt)");
+        }
     }
     /* The system prompt: the caller's, else the provider's configured one; plus the schema
      * when the provider does not enforce it itself. */
@@ -97,6 +128,7 @@ void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
 void llmt_call_clear(llmt_call *call)
 {
     llmt_buf_free(&call->system_prompt);
+    llmt_schema_plan_clear(&call->schema);
     memset(call, 0, sizeof(*call));
 }
 
@@ -131,6 +163,17 @@ llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, ll
     if (st != LLMT_OK && err)
         snprintf(err->provider, sizeof err->provider, "%s", pname);
     return st;
+}
+
+void llmt_call_stamp(const llmt_call *call, llmt_response *resp)
+{
+    resp->structured_mode = call->req.structured_mode;
+    resp->schema_strict =
+        call->req.structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && call->req.schema_strict;
+    free(resp->schema_relaxed);
+    resp->schema_relaxed = call->req.structured_mode == LLMT_STRUCTURED_JSON_SCHEMA
+                               ? llmt_strdup(call->schema.relaxed)
+                               : NULL;
 }
 
 void llmt_call_price(const llmt_model_config *model, llmt_response *resp)

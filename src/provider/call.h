@@ -6,12 +6,14 @@
 
 #include "core/util.h"
 #include "provider/registry.h"
+#include "provider/schema_xform.h"
 
 typedef struct llmt_call {
     llmt_provider_entry *entry;
     const llmt_model_config *model;
     llmt_request req;          /* prepared copy; borrowed pointers into `in` and `owned` */
     llmt_buf system_prompt;    /* owned storage for the merged system prompt */
+    llmt_schema_plan schema;   /* what the task schema became for this provider (owned) */
 } llmt_call;
 
 /* Finds the provider and model; errors name what is unknown and what exists. A
@@ -21,9 +23,11 @@ llmt_status llmt_call_resolve(llmt_registry *reg, const char *model_ref,
                               llmt_error *err);
 
 /* Prepares call->req from `in` for the resolved model: model name and info, max tokens
- * capped at the model's limit, structured mode from the model's capabilities, schema
- * described in the system prompt when the provider cannot enforce it. `in` must
- * outlive the call. */
+ * capped at the model's limit, structured mode from the model's capabilities, the
+ * schema rewritten by the provider's "schema_transform" rules (when the rules cannot
+ * produce a sendable schema: JSON mode or the prompt, with one warning per model), the
+ * task's own schema described in the system prompt when the provider does not enforce
+ * one. `in` must outlive the call. */
 void llmt_call_prepare(llmt_call *call, llmt_provider_entry *entry,
                        const llmt_model_config *model, const llmt_request *in);
 void llmt_call_clear(llmt_call *call);
@@ -34,6 +38,9 @@ void llmt_call_clear(llmt_call *call);
  * LLMT_E_UNSUPPORTED naming the file, its size and the limit. */
 llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, llmt_error *err);
 
+/* Records in resp how the structure was asked for: structured_mode, schema_strict and
+ * a copy of schema_relaxed (resp owns it). */
+void llmt_call_stamp(const llmt_call *call, llmt_response *resp);
 /* Sets resp->cost_usd / cost_known from the model's rates: tokens / 1e6 × rate. */
 void llmt_call_price(const llmt_model_config *model, llmt_response *resp);
 

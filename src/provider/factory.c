@@ -6,10 +6,32 @@
 
 #include "config/overrides.h"
 #include "config/project_config.h"
+#include "config/shipped.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/builtin.h"
+#include "provider/host_api.h"
 #include "provider/secrets.h"
+
+static void to_diags(void *ud, bool error, const char *file, const char *json_path,
+                     const char *message)
+{
+    llmt_diags_add(ud, error ? LLMT_DIAG_ERROR : LLMT_DIAG_WARNING, file, json_path ? json_path : "",
+                   "%s", message);
+}
+
+size_t llmt_providers_check_files(const char *path, bool is_dir, llmt_diags *diags)
+{
+    const llmt_builtin_provider *b;
+    llmt_check_sink sink;
+    size_t n = 0;
+    sink.report = to_diags;
+    sink.ud = diags;
+    for (b = llmt_builtin_providers; b->name; b++)
+        if (LLMT_OPS_HAS(b->ops, check_files))
+            n += b->ops->check_files(path, is_dir, &sink);
+    return n;
+}
 
 llmt_status llmt_factory_check_ops(const llmt_provider_ops *ops, const char *origin,
                                    llmt_error *err)
@@ -56,7 +78,12 @@ llmt_status llmt_factory_load_builtins(llmt_registry *reg, llmt_diags *diags, ll
             llmt_logf(lg, LLMT_LOG_WARN, "refused built-in provider '%s': %s", b->name, e.message);
             continue;
         }
-        cfg = llmt_provider_config_parse(b->config_json, b->config_path, diags);
+        {
+            /* messages name the installed config.json when this is an installed program */
+            char *shown = llmt_shipped_config_path(b->name, b->config_path);
+            cfg = llmt_provider_config_parse(b->config_json, shown ? shown : b->config_path, diags);
+            free(shown);
+        }
         if (!cfg) {
             llmt_logf(lg, LLMT_LOG_WARN, "refused built-in provider '%s': invalid %s", b->name,
                       b->config_path);
@@ -170,6 +197,7 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     s.config_path = e->config->path;
     s.seed = seed;
     s.options_json = options_json;
+    s.host = llmt_host(); /* built-ins and plugins get the same toolkit */
     e->state = NULL;
     st = e->ops->init(&e->state, &s, err);
     if (st != LLMT_OK) {

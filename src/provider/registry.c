@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "provider/schema_xform.h"
 
 struct llmt_registry {
     llmt_provider_entry *entries; /* sorted by name */
@@ -32,6 +33,7 @@ static void entry_destroy(llmt_provider_entry *e)
     free(e->origin);
     free(e->api_key);
     free(e->base_url);
+    llmt_schema_plans_free(e->schema_plans);
     if (e->dl_handle)
         dlclose(e->dl_handle);
     memset(e, 0, sizeof(*e));
@@ -68,6 +70,9 @@ llmt_status llmt_registry_add(llmt_registry *reg, const llmt_provider_ops *ops,
         existing->config = config;
         existing->origin = llmt_strdup(origin);
         existing->dl_handle = dl_handle;
+        existing->schema_plans = llmt_schema_plans_new(ops->name, &reg->logger);
+        if (!existing->schema_plans)
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         return LLMT_OK;
     }
     grown = realloc(reg->entries, (reg->count + 1) * sizeof(*grown));
@@ -84,7 +89,10 @@ llmt_status llmt_registry_add(llmt_registry *reg, const llmt_provider_ops *ops,
     reg->entries[pos].config = config;
     reg->entries[pos].origin = llmt_strdup(origin);
     reg->entries[pos].dl_handle = dl_handle;
+    reg->entries[pos].schema_plans = llmt_schema_plans_new(ops->name, &reg->logger);
     reg->count++;
+    if (!reg->entries[pos].schema_plans)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     llmt_logf(&reg->logger, LLMT_LOG_INFO, "registered provider '%s' (%s, %zu models)", ops->name,
               origin, config->n_models);
     return LLMT_OK;

@@ -17,6 +17,7 @@ typedef struct llmt_provider_entry {
     void *state;
     char *api_key;                /* resolved secret, never logged */
     char *base_url;               /* after environment override */
+    struct llmt_schema_plans *schema_plans; /* what task schemas become when sent (owned) */
 } llmt_provider_entry;
 
 typedef struct llmt_registry llmt_registry;

@@ -7,31 +7,37 @@
 
 #include "core/util.h"
 
+const char *llmt_dotenv_value_of(const char *line, size_t len, const char *var)
+{
+    const char *end = line + len;
+    size_t vlen = strlen(var);
+    while (line < end && isspace((unsigned char)*line))
+        line++;
+    if ((size_t)(end - line) >= 7 && strncmp(line, "export ", 7) == 0)
+        line += 7;
+    if ((size_t)(end - line) < vlen || strncmp(line, var, vlen) != 0)
+        return NULL;
+    line += vlen;
+    while (line < end && (*line == ' ' || *line == '\t'))
+        line++;
+    return line < end && *line == '=' ? line + 1 : NULL;
+}
+
 static char *dotenv_lookup(const char *path, const char *var)
 {
     char *text = NULL, *line, *save = NULL, *result = NULL;
-    size_t vlen = strlen(var);
     if (llmt_read_file(path, &text, NULL, NULL) != LLMT_OK)
         return NULL;
     for (line = text; line && *line; line = save) {
         char *end = strchr(line, '\n');
-        char *val;
+        const char *val;
         size_t n;
         save = end ? end + 1 : NULL;
         if (end)
             *end = '\0';
-        while (isspace((unsigned char)*line))
-            line++;
-        if (strncmp(line, "export ", 7) == 0)
-            line += 7;
-        if (strncmp(line, var, vlen) != 0)
+        val = llmt_dotenv_value_of(line, strlen(line), var);
+        if (!val)
             continue;
-        val = line + vlen;
-        while (*val == ' ' || *val == '\t')
-            val++;
-        if (*val != '=')
-            continue;
-        val++;
         while (*val == ' ' || *val == '\t')
             val++;
         n = strlen(val);

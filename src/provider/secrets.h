@@ -8,6 +8,9 @@
 /* Returns a malloc'd copy of the key named `var`, or NULL when it is not set anywhere.
  * `project_dir` may be NULL (only the environment is consulted). */
 char *llmt_secret_lookup(const char *var, const char *project_dir);
+/* Whether the .env line line[0..len) assigns `var` (optional "export ", spaces around the
+ * name): a pointer just after its '=', else NULL. */
+const char *llmt_dotenv_value_of(const char *line, size_t len, const char *var);
 /* Writes a redacted form of key into buf: first 3 and last 4 characters. */
 void llmt_redact_key(const char *key, char *buf, size_t n);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/util.h"
 #include "http/hint.h"
 
@@ -151,8 +152,7 @@ llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *
     return LLMT_OK;
 }
 
-/* The parsed form of the last schema text a provider instance was asked to send, with
- * its strict verdict: a run sends the same task schema thousands of times, and parsing
+/* The parsed form of the last schema text a provider instance was asked to send: a run sends the same task schema thousands of times, and parsing
  * and walking it per request showed in the request-rate benchmark. The mutex makes the
  * state safe for callers on several threads; the parsed schema is shared read-only
  * (jansson's reference counts are atomic). */
@@ -161,7 +161,6 @@ typedef struct llmt_wire_schema_cache {
     char *text;       /* the request's schema text it was parsed from */
     json_t *schema;
     char *compact;    /* schema printed compactly, as it goes into a request body */
-    bool strict_ok;
 } llmt_wire_schema_cache;
 
 static llmt_wire_schema_cache *schema_cache_new(void)
@@ -187,7 +186,7 @@ static void schema_cache_free(llmt_wire_schema_cache *c)
 
 /* llmt_wire_schema through the cache (c may be NULL): *out is a new reference. */
 static llmt_status schema_cached(llmt_wire_schema_cache *c, const llmt_request *req, json_t **out,
-                                 bool *strict_ok, llmt_error *err)
+                                 llmt_error *err)
 {
     llmt_status st;
     *out = NULL;
@@ -195,7 +194,6 @@ static llmt_status schema_cached(llmt_wire_schema_cache *c, const llmt_request *
         pthread_mutex_lock(&c->mu);
         if (c->text && strcmp(c->text, req->json_schema) == 0) {
             *out = json_incref(c->schema);
-            *strict_ok = c->strict_ok;
         }
         pthread_mutex_unlock(&c->mu);
         if (*out)
@@ -204,7 +202,6 @@ static llmt_status schema_cached(llmt_wire_schema_cache *c, const llmt_request *
     st = llmt_wire_schema(req, out, err);
     if (st != LLMT_OK || !*out)
         return st;
-    *strict_ok = llmt_wire_schema_strict_ok(*out);
     if (c) {
         char *text = llmt_strdup(req->json_schema);
         char *compact = llmt_json_dumps_compact(*out, false);
@@ -216,7 +213,6 @@ static llmt_status schema_cached(llmt_wire_schema_cache *c, const llmt_request *
             c->text = text;
             c->compact = compact;
             c->schema = json_incref(*out);
-            c->strict_ok = *strict_ok;
             pthread_mutex_unlock(&c->mu);
         } else {
             free(text);
@@ -229,7 +225,7 @@ static llmt_status schema_cached(llmt_wire_schema_cache *c, const llmt_request *
 /* Appends the compact text of the request's schema to b (through the cache when it
  * holds this schema: no parse, no print). */
 static llmt_status schema_text(llmt_wire_schema_cache *c, const llmt_request *req, llmt_buf *b,
-                               bool *strict_ok, llmt_error *err)
+                               llmt_error *err)
 {
     json_t *schema = NULL;
     llmt_status st;
@@ -238,104 +234,17 @@ static llmt_status schema_text(llmt_wire_schema_cache *c, const llmt_request *re
         pthread_mutex_lock(&c->mu);
         if (c->text && c->compact && strcmp(c->text, req->json_schema) == 0) {
             llmt_buf_puts(b, c->compact);
-            *strict_ok = c->strict_ok;
             hit = true;
         }
         pthread_mutex_unlock(&c->mu);
         if (hit)
             return LLMT_OK;
     }
-    st = schema_cached(c, req, &schema, strict_ok, err);
+    st = schema_cached(c, req, &schema, err);
     if (st == LLMT_OK && !llmt_json_dump_compact(schema, b, false))
         st = llmt_error_set(err, LLMT_E_INVALID_ARG, "the task schema cannot be printed as JSON");
     json_decref(schema);
     return st;
-}
-
-/* Keywords whose value maps names to schemas, and keywords whose value is data. */
-static bool is_schema_map(const char *k)
-{
-    return strcmp(k, "properties") == 0 || strcmp(k, "$defs") == 0 ||
-           strcmp(k, "definitions") == 0 || strcmp(k, "patternProperties") == 0 ||
-           strcmp(k, "dependentSchemas") == 0;
-}
-
-static bool is_data_keyword(const char *k)
-{
-    return strcmp(k, "enum") == 0 || strcmp(k, "const") == 0 || strcmp(k, "default") == 0 ||
-           strcmp(k, "examples") == 0 || strcmp(k, "required") == 0;
-}
-
-static bool is_object_schema(const json_t *v)
-{
-    json_t *type = json_object_get(v, "type");
-    return json_is_object(json_object_get(v, "properties")) ||
-           (json_is_string(type) && strcmp(json_string_value(type), "object") == 0);
-}
-
-/* Visits every subschema of a schema (depth-first); fn returns false to stop. */
-static bool walk_schema(json_t *v, int depth, bool (*fn)(json_t *schema, void *ud), void *ud)
-{
-    const char *k, *k2;
-    json_t *c, *c2;
-    size_t i;
-    if (depth > 64 || !json_is_object(v))
-        return depth <= 64;
-    if (!fn(v, ud))
-        return false;
-    json_object_foreach(v, k, c)
-    {
-        if (is_data_keyword(k))
-            continue;
-        if (is_schema_map(k) && json_is_object(c)) {
-            json_object_foreach(c, k2, c2) if (!walk_schema(c2, depth + 1, fn, ud)) return false;
-        } else if (json_is_array(c)) {
-            json_array_foreach(c, i, c2) if (!walk_schema(c2, depth + 1, fn, ud)) return false;
-        } else if (json_is_object(c)) {
-            if (!walk_schema(c, depth + 1, fn, ud))
-                return false;
-        }
-    }
-    return true;
-}
-
-static bool strict_check(json_t *v, void *ud)
-{
-    json_t *props = json_object_get(v, "properties"), *req = json_object_get(v, "required"), *r, *c;
-    const char *k;
-    size_t i;
-    (void)ud;
-    if (!is_object_schema(v))
-        return true;
-    if (!json_is_false(json_object_get(v, "additionalProperties")))
-        return false;
-    json_object_foreach(props, k, c)
-    {
-        bool found = false;
-        json_array_foreach(req, i, r) found =
-            found || (json_is_string(r) && strcmp(json_string_value(r), k) == 0);
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
-bool llmt_wire_schema_strict_ok(const json_t *schema)
-{
-    return json_is_object(schema) && walk_schema((json_t *)schema, 0, strict_check, NULL);
-}
-
-static bool close_one(json_t *v, void *ud)
-{
-    (void)ud;
-    if (is_object_schema(v) && !json_object_get(v, "additionalProperties"))
-        json_object_set_new(v, "additionalProperties", json_false());
-    return true;
-}
-
-void llmt_wire_schema_close_objects(json_t *schema)
-{
-    walk_schema(schema, 0, close_one, NULL);
 }
 
 void llmt_wire_schema_name(const char *name, char *buf, size_t n)
@@ -388,6 +297,41 @@ llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider
             llmt_buf_free(&list);
             return st;
         }
+    }
+    return LLMT_OK;
+}
+
+/* Byte offset of the first sequence jansson would refuse, or -1 when s is fine. */
+static long bad_utf8_at(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, len = s ? strlen(s) : 0, n;
+    unsigned cp;
+    while (i < len) {
+        n = llmt_utf8_decode(p + i, len - i, &cp);
+        if (!n)
+            return (long)i;
+        i += n;
+    }
+    return -1;
+}
+
+llmt_status llmt_wire_check_text(const llmt_request *req, llmt_error *err)
+{
+    long at;
+    size_t i;
+    if ((at = bad_utf8_at(req->model)) >= 0)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG, "the model name is not valid UTF-8 "
+                              "(byte %ld); not sent", at);
+    if ((at = bad_utf8_at(req->system_prompt)) >= 0)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG, "the system prompt is not valid UTF-8 "
+                              "(byte %ld); not sent", at);
+    for (i = 0; i < req->n_messages; i++) {
+        const llmt_message *m = &req->messages[i];
+        if ((at = bad_utf8_at(m->content)) >= 0 || (at = bad_utf8_at(m->role)) >= 0)
+            return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                                  "message %zu of the request is not valid UTF-8 (byte %ld); "
+                                  "not sent", i + 1, at);
     }
     return LLMT_OK;
 }
@@ -486,6 +430,8 @@ llmt_status llmt_wire_status_class(long status)
 }
 
 
+/* Providers that give no code for an input that is too long say so only in words: the
+ * provider's reply text is the one signal, read here for all of them. */
 bool llmt_wire_says_context_length(const char *text)
 {
     static const char *const hints[] = {"context_length",    "context length",
@@ -578,6 +524,14 @@ llmt_status llmt_wire_classify(const llmt_http_response *http, const llmt_wire_e
         (code_has(f, "content_filter") || code_has(f, "content_policy")))
         return LLMT_E_CONTENT_FILTER;
     return st;
+}
+
+llmt_status llmt_wire_classify_op(void *state, const llmt_http_response *http, llmt_error *err)
+{
+    llmt_wire_err_fields f;
+    (void)state;
+    llmt_wire_error_fields(http, &f);
+    return llmt_wire_fail(err, http, llmt_wire_classify(http, &f), &f, NULL);
 }
 
 /* ---- per-instance state --------------------------------------------------------- */
@@ -721,9 +675,11 @@ static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_cha
         llmt_buf_puts(b, "}");
     }
     if (!ok)
-        return llmt_error_set(err, LLMT_E_INVALID_ARG,
-                              "the request's text is not valid UTF-8 (model %s)",
-                              req->model ? req->model : "?");
+        return (st = llmt_wire_check_text(req, err)) != LLMT_OK
+                   ? st /* names the text and the byte */
+                   : llmt_error_set(err, LLMT_E_INVALID_ARG,
+                                    "the request's text is not valid UTF-8 (model %s)",
+                                    req->model ? req->model : "?");
     llmt_buf_puts(b, "]");
     if (req->temperature >= 0 && !o->omit_temperature) {
         llmt_buf_puts(b, ",\"temperature\":");
@@ -739,16 +695,15 @@ static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_cha
     }
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
         char name[80];
-        bool strict_ok = false;
         llmt_wire_schema_name(req->schema_name, name, sizeof name);
         put_member_string(b, ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":",
                           name);
         llmt_buf_puts(b, ",\"schema\":");
-        st = schema_text(o->schema_cache, req, b, &strict_ok, err);
+        st = schema_text(o->schema_cache, req, b, err);
         if (st != LLMT_OK)
             return st;
         if (o->strict_schema)
-            llmt_buf_puts(b, strict_ok ? ",\"strict\":true" : ",\"strict\":false");
+            llmt_buf_puts(b, req->schema_strict ? ",\"strict\":true" : ",\"strict\":false");
         llmt_buf_puts(b, "}}");
     } else if (req->structured_mode == LLMT_STRUCTURED_JSON_OBJECT) {
         llmt_buf_puts(b, ",\"response_format\":{\"type\":\"json_object\"}");

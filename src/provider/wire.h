@@ -2,7 +2,8 @@
  * Wire helpers shared by the HTTP providers: what several provider folders need and
  * what is defined by HTTP or by a protocol rather than by one vendor.
  *
- *   - Retry-After (delta-seconds or HTTP-date), retry-after-ms, duration strings;
+ *   - (server hints — Retry-After and the like — are read by http/hint.h, included here
+ *     for the providers' convenience);
  *   - error-body excerpts and a tolerant reader of the common error envelopes;
  *   - the default mapping of HTTP statuses to llmt_status classes;
  *   - base64 and image checks for request bodies;
@@ -29,10 +30,11 @@ void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n);
 
 /* Parses a reply body as a JSON object. Not JSON (or truncated), or not an object:
  * LLMT_E_BAD_RESPONSE with an excerpt. *out is owned by the caller (json_decref). */
+llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
+
 /* The same check as llmt_wire_parse_body with the scanning reader (core/jscan.h):
  * *root spans the reply's top-level object, borrowed from http->body. */
 llmt_status llmt_wire_scan_body(const llmt_http_response *http, llmt_jval *root, llmt_error *err);
-llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
 
 /* Whether the body contains `needle` (bounded by body_len: bodies need not be
  * NUL-terminated). */
@@ -57,16 +59,6 @@ llmt_status llmt_wire_add_header(llmt_http_request *out, const char *name, const
  * Invalid JSON: LLMT_E_INVALID_ARG. */
 llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *err);
 
-/* Whether a schema is usable in a "strict" schema mode: every object schema (anywhere,
- * including $defs) has additionalProperties:false and lists all its properties in
- * required. */
-bool llmt_wire_schema_strict_ok(const json_t *schema);
-
-/* Sets "additionalProperties": false on every object schema (anywhere, including $defs)
- * that does not say otherwise, in place: for schema modes that insist on closed objects.
- * Extraction answers never need extra keys, so this narrows nothing that matters. */
-void llmt_wire_schema_close_objects(json_t *schema);
-
 /* A name for the schema made of [A-Za-z0-9_-], at most 64 characters ("schema" when
  * empty). Writes into buf. */
 void llmt_wire_schema_name(const char *name, char *buf, size_t n);
@@ -78,6 +70,12 @@ void llmt_wire_schema_name(const char *name, char *buf, size_t n);
  * LLMT_E_UNSUPPORTED naming the file, its type and the provider. */
 llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider,
                                    const char *const *allowed, llmt_error *err);
+
+/* Checks that every text of req (model, system prompt, roles, message contents) is
+ * UTF-8 that JSON can carry: otherwise LLMT_E_INVALID_ARG naming the text and the byte
+ * offset, so that nothing is sent without its text (jansson's constructors return NULL
+ * for such a string, which a builder would otherwise drop silently). */
+llmt_status llmt_wire_check_text(const llmt_request *req, llmt_error *err);
 
 /* The last message with role "user" (files are attached there), or n_messages when none. */
 size_t llmt_wire_last_user(const llmt_request *req);
@@ -113,6 +111,11 @@ bool llmt_wire_says_context_length(const char *text);
  * classes, retry_after_s from the headers. */
 llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt_status st,
                            const llmt_wire_err_fields *f, const char *const *request_id_headers);
+
+/* The classify_error op of a provider whose errors need nothing of their own: the
+ * status class refined by the common envelope (llmt_wire_classify), filled in by
+ * llmt_wire_fail. */
+llmt_status llmt_wire_classify_op(void *state, const llmt_http_response *http, llmt_error *err);
 
 /* Copies the first present header of `names` (NULL-terminated) into a malloc'd string;
  * NULL when none. */
@@ -154,7 +157,8 @@ const char *llmt_wire_option(const llmt_wire_basic *b, const char *key, const ch
 typedef struct llmt_chat_compat_opts {
     const char *max_tokens_field;  /* "max_tokens" (default) or "max_completion_tokens" */
     bool omit_temperature;         /* models that only accept their default */
-    bool strict_schema;            /* json_schema.strict = whether the schema allows it;
+    bool strict_schema;            /* json_schema.strict = req->schema_strict (the schema
+                                      is already rewritten by the provider's rules);
                                       false: the strict key is not sent */
     bool image_url_string;         /* image part {"image_url": "data:..."} instead of
                                       {"image_url": {"url": "data:..."}} */

@@ -10,22 +10,11 @@
 
 #include "config/project_config.h"
 #include "core/util.h"
+#include "exec/engine.h"
 #include "provider/manager_info.h"
-#include "run/engine.h"
+#include "provider/tokens.h"
 #include "run/result.h"
 #include "score/validate.h"
-
-llmt_status llmt_run_check_models(llmt_manager *mgr, const char *const *models, size_t n,
-                                  llmt_error *err)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        llmt_status st = llmt_engine_check_model(mgr, models[i], err);
-        if (st != LLMT_OK)
-            return st;
-    }
-    return LLMT_OK;
-}
 
 /* Per-task state prepared once: compiled schema and scoring options. */
 typedef struct task_ctx {
@@ -179,8 +168,7 @@ void llmt_run_options_init(llmt_run_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->repeat = 1;
-    o->max_retries = -1;
-    o->budget_usd = -1;
+    llmt_engine_options_init(&o->engine);
 }
 
 /* ---------------------------------------------------------------- resume keys */
@@ -306,6 +294,7 @@ typedef struct run_ctx {
         char *provider, *model; /* per model: its ref split once, not once per result */
     } *names;
     size_t *n_chain;
+    bool *reasoning;           /* per model: a model of its chain reasons (output room) */
     keyset done_keys;          /* results kept from --resume */
     /* cursor over tasks × cases × models × repeats */
     size_t ti, ci;
@@ -380,8 +369,25 @@ static case_ref *case_ref_load(llmt_case_dirs *dirs, const llmt_taskset *ts, siz
     return cr;
 }
 
+/* The output bound a request states (and the budget reserves): task.json's
+ * "max_output_tokens", else derived from the case's expected answer with a generous
+ * margin (four times its token estimate plus 512: an answer may be pretty-printed, carry
+ * extra keys or differ in length), plus room for reasoning when a model of the chain
+ * reasons. The call pipeline caps it at each model's own limit. */
+#define OUTPUT_BOUND_FACTOR 4
+#define OUTPUT_BOUND_SLACK 512
+#define REASONING_ROOM 8192
+
+static long output_bound(const llmt_task *t, const case_ref *cr, bool reasoning)
+{
+    long n = t->max_output_tokens > 0
+                 ? t->max_output_tokens
+                 : OUTPUT_BOUND_FACTOR * llmt_estimate_tokens(cr->data.expected_text) + OUTPUT_BOUND_SLACK;
+    return reasoning ? n + REASONING_ROOM : n;
+}
+
 static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *cr, uint64_t seed,
-                         int rep)
+                         int rep, bool reasoning)
 {
     memset(req, 0, sizeof(*req));
     req->version = LLMT_REQUEST_VERSION;
@@ -398,6 +404,7 @@ static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *
     req->case_id = cr->case_id;
     req->task_dir = t->dir;
     req->seed = seed + (uint64_t)rep * 7919u;
+    req->max_tokens = output_bound(t, cr, reasoning);
 }
 
 /* Scores, prints and summarises one result: printed straight into the pending lines
@@ -435,6 +442,7 @@ static void base_input(llmt_result_input *in, const run_ctx *rc, const case_ref 
     in->provider = rc->names[mi].provider ? rc->names[mi].provider : "";
     in->model = rc->names[mi].model ? rc->names[mi].model : "";
     in->repeat = rep;
+    in->prompt_label = rc->o->prompt_label;
     in->expected = cr->data.expected;
     in->schema = rc->tcs[cr->ti].schema;
     in->scoring = &rc->tcs[cr->ti].scoring;
@@ -775,7 +783,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
         rj->mi = mi;
         rj->rep = rep;
         fill_request(&rj->job.req, &rc->o->tasks->tasks[rc->cur->ti], rc->cur,
-                     llmt_manager_opts(rc->mgr)->seed, rep);
+                     llmt_manager_opts(rc->mgr)->seed, rep, rc->reasoning[mi]);
         rj->job.chain = (const char *const *)rc->chains[mi];
         rj->job.n_chain = rc->n_chain[mi];
         rj->job.user = rj;
@@ -912,15 +920,11 @@ typedef struct resume_ctx {
     bool write_failed;
 } resume_ctx;
 
+/* The task and case indices of a kept result in this run's task set. */
 static bool find_indices(const llmt_run_options *o, const char *task, const char *kase,
-                         const char *model_ref, unsigned *ti, unsigned *ci, unsigned *mi)
+                         unsigned *ti, unsigned *ci)
 {
     size_t i, j;
-    for (i = 0; i < o->n_models && strcmp(o->models[i], model_ref) != 0; i++)
-        ;
-    if (i == o->n_models)
-        return false;
-    *mi = (unsigned)i;
     for (i = 0; i < o->tasks->n_tasks; i++) {
         const llmt_task *t = &o->tasks->tasks[i];
         if (strcmp(t->name, task) != 0)
@@ -958,7 +962,10 @@ static void resume_line(json_t *r, void *ud)
     if (x->keep && !x->write_failed &&
         (json_dumpf(r, x->keep, JSON_COMPACT | JSON_ENSURE_ASCII) != 0 || fputc('\n', x->keep) == EOF))
         x->write_failed = true;
-    if (find_indices(x->rc->o, task, kase, ref, &ti, &ci, &mi) && (int)json_integer_value(rep) < x->rc->o->repeat) {
+    /* every kept result is summarised, whatever this invocation's model list or repeat
+     * count: the reports cover everything results.jsonl holds (a model no longer given
+     * gets its row after the others) */
+    if (find_indices(x->rc->o, task, kase, &ti, &ci) && llmt_summary_model_index(x->rc->summary, ref, &mi)) {
         llmt_summary_add(x->rc->summary, ti, ci, mi, r);
         x->rc->res->resumed++;
     }
@@ -1028,7 +1035,8 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     rc->chains = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->chains));
     rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
     rc->names = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->names));
-    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names)
+    rc->reasoning = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->reasoning));
+    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names || !rc->reasoning)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     for (i = 0; i < o->n_models; i++) /* a ref without ':' leaves both NULL: "" in results */
         llmt_split_model_ref(o->models[i], &rc->names[i].provider, &rc->names[i].model, NULL);
@@ -1039,6 +1047,8 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
                                           o->n_fallbacks, true, &rc->n_chain[i]);
         if (!rc->chains[i])
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        else
+            rc->reasoning[i] = llmt_engine_chain_reasons(mgr, (const char *const *)rc->chains[i], rc->n_chain[i]);
     }
     return st;
 }
@@ -1059,6 +1069,7 @@ static void ctx_free(run_ctx *rc)
         free(rc->names[i].model);
     }
     free(rc->names);
+    free(rc->reasoning);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
     llmt_case_dirs_close(&rc->dirs);
@@ -1082,23 +1093,13 @@ static size_t count_planned(run_ctx *rc)
 
 static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
 {
-    llmt_engine_options eo;
-    llmt_engine_options_init(&eo);
-    if (o->concurrency > 0)
-        eo.concurrency = o->concurrency;
-    eo.timeout_ms = o->timeout_ms;
-    eo.connect_timeout_ms = o->connect_timeout_ms;
-    if (o->max_retries >= 0)
-        eo.retry.max_retries = o->max_retries;
-    if (o->retry_max_time_ms > 0)
-        eo.retry.max_time_ms = o->retry_max_time_ms;
-    eo.budget_usd = o->budget_usd >= 0 ? o->budget_usd : -1; /* NaN compares false: none */
-    if (o->grace_ms > 0)
-        eo.grace_ms = o->grace_ms;
-    eo.interrupted = o->interrupted;
+    llmt_engine_options eo = o->engine;
+    if (!(eo.budget_usd >= 0))
+        eo.budget_usd = -1; /* NaN: none */
     eo.seed = llmt_manager_opts(mgr)->seed;
     /* N shards share one account: each takes 1/N of every limit unless told otherwise */
-    eo.limit_share = o->limit_share > 0 ? o->limit_share : o->shard_n > 1 ? 1.0 / o->shard_n : 1;
+    if (!(eo.limit_share > 0) && o->shard_n > 1)
+        eo.limit_share = 1.0 / o->shard_n;
     return eo;
 }
 
@@ -1205,7 +1206,7 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
         est[mi].calls++;
         if (rc.cur->load_st != LLMT_OK)
             continue;
-        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep);
+        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep, rc.reasoning[mi]);
         st = llmt_engine_estimate(mgr, o->models[mi], &req, &lo, &hi, &known, &in, err);
         est[mi].input_tokens += in;
         est[mi].min_usd += lo;

@@ -9,6 +9,7 @@
 
 #include "config/jcheck.h"
 #include "core/batchread.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 static const char *const file_exts[][2] = {
@@ -28,7 +29,7 @@ const char *llmt_file_mime_type(const char *path)
 static bool load_task_json(llmt_task *t, llmt_diags *diags)
 {
     static const char *const keys[] = {"config_version", "description", "prompt", "scoring",
-                                       "skip_fields", "models", "name", NULL};
+                                       "skip_fields", "models", "name", "max_output_tokens", NULL};
     char *path = llmt_path_join(t->dir, "task.json");
     llmt_jcheck c = {diags, path};
     size_t before = diags->errors;
@@ -46,6 +47,7 @@ static bool load_task_json(llmt_task *t, llmt_diags *diags)
         t->description = llmt_strdup(llmt_jc_string(&c, root, "", "description", false, NULL));
         t->default_prompt = llmt_strdup(llmt_jc_string(&c, root, "", "prompt", false, NULL));
         t->scoring = json_incref(llmt_jc_object(&c, root, "", "scoring", false));
+        t->max_output_tokens = llmt_jc_int(&c, root, "", "max_output_tokens", false, 0, 1);
         llmt_jc_array(&c, root, "", "skip_fields", false);
         t->task_json = json_incref(root);
     }
@@ -321,7 +323,9 @@ static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
     for (i = 0; i < src->n; i++) {
         const entry *e = &src->v[i];
         const char *dot = strrchr(e->name, '.');
-        llmt_case *c = dot ? case_for(&cb, e->name, (size_t)(dot - e->name)) : NULL;
+        /* only a source or an attached file makes a case: README.md is no case */
+        bool wanted = dot && (strcmp(dot, ".txt") == 0 || llmt_file_mime_type(e->name));
+        llmt_case *c = wanted ? case_for(&cb, e->name, (size_t)(dot - e->name)) : NULL;
         if (c && strcmp(dot, ".txt") == 0) {
             c->has_source = true;
             c->source_regular = e->regular;
@@ -336,7 +340,7 @@ static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
             }
         } else {
             char *full = llmt_path_join(t->sources_dir, e->name);
-            if (!c)
+            if (!dot)
                 llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "", "ignored: no file extension");
             else
                 llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "",
@@ -437,11 +441,24 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
     t.schema_path = llmt_path_join(dir, "schema.json");
     /* read first, look why only when that fails: one syscall less per task */
     if (llmt_read_file(t.schema_path, &t.schema_text, NULL, err) != LLMT_OK) {
-        if (!llmt_path_exists(t.schema_path))
+        char *model_py = llmt_path_join(dir, "model.py");
+        if (!llmt_path_exists(t.schema_path) && model_py && llmt_path_exists(model_py))
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "",
+                           "missing: every task needs a schema.json (%s is a pydantic-llm-tester "
+                           "task: convert it with 'llm-tester import %s --output TASKS_DIR')",
+                           dir, dir);
+        else if (!llmt_path_exists(t.schema_path))
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "missing: every task needs a schema.json");
         else
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "cannot read");
+        free(model_py);
         goto skip;
+    }
+    {
+        /* a byte-order mark is dropped once here, so every reader of the text parses it */
+        const char *body = llmt_skip_bom(t.schema_text);
+        if (body != t.schema_text)
+            memmove(t.schema_text, body, strlen(body) + 1);
     }
     {
         json_t *s = llmt_jc_load_text(diags, t.schema_text, t.schema_path);
@@ -516,7 +533,8 @@ llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *
         return st;
     for (i = 0; i < n && st == LLMT_OK; i++) {
         char *sub = llmt_path_join(dir, names[i]);
-        if (llmt_is_dir(sub))
+        /* "_x" and ".x" are not tasks: __pycache__, _drafts, editor and VCS folders */
+        if (names[i][0] != '_' && names[i][0] != '.' && llmt_is_dir(sub))
             st = discover_task(sub, names[i], out, diags, err);
         free(sub);
     }
@@ -707,6 +725,22 @@ void llmt_case_prefetch(llmt_case_dirs *dirs, const llmt_task *task, const size_
     free(names);
 }
 
+/* A source or prompt goes into a JSON request: text that is not UTF-8 is refused here,
+ * naming the file, the same for every provider and before any of them sees it. */
+static llmt_status check_text(const char *dir, const char *base, const char *text, llmt_error *err)
+{
+    size_t n = strlen(text), at = llmt_utf8_invalid_at(text, n);
+    char *path;
+    llmt_status st;
+    if (at == n)
+        return LLMT_OK;
+    path = path_of(dir, base, ".txt");
+    st = llmt_error_set(err, LLMT_E_PARSE, "%s: not valid UTF-8 (byte %zu); save it as UTF-8",
+                        path ? path : base, at);
+    free(path);
+    return st;
+}
+
 llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const llmt_case *c,
                               llmt_case_data *out, llmt_error *err)
 {
@@ -725,12 +759,17 @@ llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const
     if (c->has_source)
         st = read_case_file(src, task->sources_dir, c->name, ".txt", c->source_regular,
                             a ? &a->source : NULL, &out->source, err);
-    else
+    if (st == LLMT_OK && c->has_source)
+        st = check_text(task->sources_dir, c->name, out->source, err);
+    else if (!c->has_source)
         out->source = llmt_strdup("");
     if (st == LLMT_OK && c->prompt_path)
+    {
         st = read_case_file(prm, task->prompts_dir, c->name, ".txt", c->prompt_regular,
                             a ? &a->prompt : NULL, &out->prompt, err);
-    else if (st == LLMT_OK)
+        if (st == LLMT_OK)
+            st = check_text(task->prompts_dir, c->name, out->prompt, err);
+    } else if (st == LLMT_OK)
         out->prompt = llmt_strdup(task->default_prompt
                                       ? task->default_prompt
                                       : "Extract the information from the text below into JSON "
@@ -739,7 +778,7 @@ llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const
         st = read_case_file(exp, task->expected_dir, c->name, ".json", c->expected_regular,
                             a ? &a->expected : NULL, &out->expected_text, err);
     if (st == LLMT_OK) {
-        out->expected = json_loads(out->expected_text, JSON_DECODE_ANY, &je);
+        out->expected = json_loads(llmt_skip_bom(out->expected_text), JSON_DECODE_ANY, &je);
         if (!out->expected) {
             char *path = path_of(task->expected_dir, c->name, ".json");
             st = llmt_error_set(err, LLMT_E_PARSE, "%s: invalid JSON at line %d, column %d: %s",

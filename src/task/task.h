@@ -30,6 +30,7 @@ typedef struct llmt_task {
     char *default_prompt;   /* task.json "prompt", or NULL */
     json_t *scoring;        /* task.json "scoring" object (owned), or NULL */
     json_t *task_json;      /* the whole task.json (owned), or NULL */
+    long max_output_tokens; /* task.json "max_output_tokens" (> 0), or 0: derived per case */
     llmt_case *cases;       /* sorted by name */
     size_t n_cases;
     char *sources_dir;      /* <dir>/tests/sources */

@@ -51,5 +51,13 @@ mkdir -p "$T/plugins" && mv "$T/plugin" "$T/plugins/example"
 LLMT_PLUGIN_PATH="$T/plugins" "$R/bin/llm-tester" providers list >"$T/plist.out" 2>&1
 check "installed binary loads the plugin" 'grep -Eq "^example +yes" "$T/plist.out"'
 
+# the installed binary finds import's Python helper under its own prefix (moved tree)
+check "import helper installed" '[ -f "$R/share/llm-tester/llmt_pyimport.py" ]'
+if command -v python3 >/dev/null 2>&1; then
+    "$R/bin/llm-tester" import "$LLMT_SOURCE_DIR/tests/fixtures/py_models/product_descriptions" \
+        --output "$T/imported" >"$T/import.out" 2>&1
+    check "installed binary imports with its helper" '[ $? -eq 0 ] && [ -f "$T/imported/product_descriptions/schema.json" ]'
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -11,6 +11,8 @@ NURSE="$T/job_ads/tests/expected/nurse_part_time.json"
 # anthropic, to exercise extraction), everything else a small object.
 ans=$(cat "$NURSE") # verbatim: the text, not a re-serialisation (46.0 must stay 46.0)
 small='{"title":"x"}'
+# fits the constrained Pydantic fixture except quantity, above its maximum of 1000
+measured='{"sku":"ABC-1234","quantity":5000,"weight":1.5,"tags":["a","b"],"website":"https://a.example","ident":"8c4e6c1e-3f0a-4b9e-9a57-2d0f4a1b6c3d","homepage":"https://a.example"}'
 openai_ok() { jq -nc --arg c "$1" '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100,prompt_tokens_details:{cached_tokens:200}}}'; }
 anthropic_ok() { jq -nc --arg c "$1" '{type:"message",model:"claude-haiku-4-5-20251001",content:[{type:"text",text:$c}],stop_reason:"end_turn",usage:{input_tokens:1000,output_tokens:100}}'; }
 gemini_ok() { jq -nc --arg c "$1" '{candidates:[{content:{role:"model",parts:[{text:$c}]},finishReason:"STOP"}],usageMetadata:{promptTokenCount:1000,candidatesTokenCount:60,thoughtsTokenCount:40},modelVersion:"gemini-2.5-flash"}'; }
@@ -19,13 +21,15 @@ ollama_ok() { jq -nc --arg c "$1" '{model:"llama3.1:8b",message:{role:"assistant
 jq -n --argjson o_a "$(openai_ok "$ans")" --argjson o_s "$(openai_ok "$small")" \
       --argjson a_a "$(anthropic_ok "$(printf '```json\n%s\n```' "$ans")")" --argjson a_s "$(anthropic_ok "$small")" \
       --argjson g_a "$(gemini_ok "$ans")" --argjson g_s "$(gemini_ok "$small")" \
-      --argjson l_a "$(ollama_ok "$ans")" --argjson l_s "$(ollama_ok "$small")" '
+      --argjson l_a "$(ollama_ok "$ans")" --argjson l_s "$(ollama_ok "$small")" \
+      --argjson a_m "$(anthropic_ok "$measured")" '
 {match: [
   {path_contains: "/openai/v1/chat/completions", body_contains: "Sainte", reply: {body: $o_a}},
   {path_contains: "/openai/v1/chat/completions", reply: {body: $o_s}},
   {path_contains: "/mistral/v1/chat/completions", reply: {body: $o_s}},
   {path_contains: "/openrouter/api/v1/chat/completions", reply: {body: $o_s}},
   {path_contains: "/anthropic/v1/messages", body_contains: "Sainte", reply: {body: $a_a}},
+  {path_contains: "/anthropic/v1/messages", body_contains: "Measurement", reply: {body: $a_m}},
   {path_contains: "/anthropic/v1/messages", reply: {body: $a_s}},
   {path_contains: ":generateContent", body_contains: "Sainte", reply: {body: $g_a}},
   {path_contains: ":generateContent", reply: {body: $g_s}},
@@ -35,16 +39,7 @@ jq -n --argjson o_a "$(openai_ok "$ans")" --argjson o_s "$(openai_ok "$small")" 
      body: {error: {message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota"}}}}
 ]}' >"$WORK/script.json"
 
-"$FAKE_HTTP_SERVER" --script "$WORK/script.json" --log "$WORK/requests.jsonl" --port-file "$WORK/port" >/dev/null &
-pid=$!
-i=0
-while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-if [ ! -s "$WORK/port" ]; then
-    bad "fake-http-server did not start"
-    finish
-    exit 1
-fi
-base="http://127.0.0.1:$(cat "$WORK/port")"
+start_fake_http "$WORK/script.json"
 
 KEY="sk-e2e-VERYSECRET-9876"
 export OPENAI_API_KEY="$KEY" ANTHROPIC_API_KEY="$KEY" GEMINI_API_KEY="$KEY" MISTRAL_API_KEY="$KEY" OPENROUTER_API_KEY="$KEY"
@@ -84,6 +79,46 @@ check "-vv logs request URLs" contains "$WORK/err" "/openai/v1/chat/completions"
 check "-vv redacts keys" contains "$WORK/err" "[REDACTED]"
 check "key never in logs" sh -c "! grep -q VERYSECRET '$WORK/err'"
 check "key never in results" sh -c "! grep -rq VERYSECRET '$WORK/o'"
+
+# schemas each provider's rules rewrite: a recursive model cannot go to anthropic's schema
+# mode (the schema goes into the prompt, said once per model on stderr); constrained
+# fields reach anthropic with their keywords moved out (recorded as schema_relaxed);
+# openai gets the strict form. Answers are still validated against the task's schema.
+FX="$LLMT_SOURCE_DIR/tests/fixtures/schemas/pydantic"
+for t in recursive constrained; do
+    mkdir -p "$WORK/st/$t/tests/sources" "$WORK/st/$t/tests/expected"
+    cp "$FX/$t.json" "$WORK/st/$t/schema.json"
+    printf '{"prompt": "Extract."}\n' >"$WORK/st/$t/task.json"
+    for c in one two; do
+        echo "text $c" >"$WORK/st/$t/tests/sources/$c.txt"
+        echo '{"title": "x"}' >"$WORK/st/$t/tests/expected/$c.json"
+    done
+done
+run_cli 0 run --tasks "$WORK/st" --models anthropic:claude-haiku-4-5 --models openai:gpt-4.1-mini \
+    --no-history --output "$WORK/st_o"
+S="$WORK/st_o/results.json"
+check "recursive schema: anthropic falls back to the prompt" \
+    test "$(jq -c '[.results[] | select(.provider == "anthropic" and .task == "recursive") | [.structured_mode, .strict]] | unique' "$S")" = '[["prompt_only",false]]'
+check "recursive schema: said once per model" \
+    test "$(grep -c 'anthropic:claude-haiku-4-5: the task schema cannot be sent as a schema' "$WORK/err")" -eq 1
+check "recursive schema: openai sends it strict" \
+    test "$(jq -c '[.results[] | select(.provider == "openai") | [.structured_mode, .strict]] | unique' "$S")" = '[["json_schema",true]]'
+check "constrained schema: anthropic records the keywords moved out" \
+    test "$(jq -c '[.results[] | select(.provider == "anthropic" and .task == "constrained") | .schema_relaxed] | unique | .[0] | index("pattern") != null' "$S")" = true
+check "constrained schema: the maximum left out of what was sent is still checked" \
+    test "$(jq -c '[.results[] | select(.provider == "anthropic" and .task == "constrained") | [.valid, (.violations | map(select(startswith("/quantity"))) | length)]] | unique' "$S")" = '[[false,1]]'
+check "results.json summary: anthropic not enforced twice" \
+    test "$(jq '.summary[] | select(.model == "anthropic:claude-haiku-4-5") | .schema_not_enforced' "$S")" -eq 2
+check "report.md shows the models without enforcement" \
+    grep -q '^| anthropic:claude-haiku-4-5 | 2 | prompt_only, json_schema | .*pattern' "$WORK/st_o/report.md"
+check "the recursive schema went into anthropic's system prompt" \
+    grep -q 'matching this JSON Schema' "$WORK/requests.jsonl"
+# a model without a schema mode: the prompt, said once for its four calls
+run_cli 0 run --tasks "$WORK/st" --models anthropic:claude-opus-4-1 --no-history --output "$WORK/st_p"
+check "no schema mode: prompt_only, not strict" \
+    test "$(jq -c '[.results[] | [.structured_mode, .strict]] | unique' "$WORK/st_p/results.json")" = '[["prompt_only",false]]'
+check "no schema mode: said once" \
+    test "$(grep -c 'anthropic:claude-opus-4-1: no schema-constrained output (capabilities); using prompt_only' "$WORK/err")" -eq 1
 
 # high concurrency: on a machine with 2+ CPUs the engine splits -j 64 over two event
 # loops (lanes). Every call is sent once and answered once, whatever lane it took.

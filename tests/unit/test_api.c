@@ -59,7 +59,7 @@ static int setup(void **state)
                       " {\"contains\": \"prose\", \"reply\": \"Sorry, I cannot help with that.\"}],"
                       " \"default\": \"{\\\"ok\\\": 1}\"}");
     cmd = llmt_asprintf("%s/plugins", f->dir);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.plugin_path = cmd;
     o.mock_rules_path = rules;
     if (llmt_manager_new(&f->mgr, &o, &err) != LLMT_OK)

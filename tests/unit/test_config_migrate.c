@@ -46,15 +46,51 @@ static void test_config_migrate_pyllm_matches_golden(void **state)
     text = llmt_cfg_dump(out);
     assert_string_equal(text, golden);
     /* nothing is dropped silently, and no secret value is echoed */
-    assert_true(has_diag(&d, "models set-default openai gpt-4o-mini"));
+    assert_true(has_diag(&d, "openai: default_model became a default model of the project "
+                             "(\"models\": openai:gpt-4o-mini)"));
+    assert_true(has_diag(&d, "mock: default_model 'oracle' not used: the provider is disabled"));
     assert_true(has_diag(&d, "save_optimized_prompts"));
-    assert_true(has_diag(&d, "default_modules"));
+    assert_false(has_diag(&d, "default_modules")); /* it has a meaning: the enabled tasks */
     assert_int_equal(d.errors, 0);
     /* the result is a valid current project config */
     llmt_project_config_check(out, "migrated", &d);
     assert_int_equal(d.errors, 0);
     free(text);
     free(golden);
+    json_decref(in);
+    json_decref(out);
+    llmt_diags_free(&d);
+}
+
+/* What ran by default in the Python tool runs by default here: each enabled provider's
+ * default model, and only the default_modules tasks. */
+static void test_config_migrate_pyllm_defaults(void **state)
+{
+    llmt_diags d = {0};
+    json_t *in = json_loads(
+        "{\"providers\": {\"openai\": {\"enabled\": true, \"default_model\": \"gpt-4.1-mini\"},"
+        " \"gemini\": {\"default_model\": \"gemini-2.5-flash\"},"
+        " \"mistral\": {\"enabled\": false, \"default_model\": \"mistral-small\"}},"
+        " \"test_settings\": {\"default_modules\": [\"job_ads\", \"receipts\"]},"
+        " \"py_models\": {\"job_ads\": {\"enabled\": true},"
+        " \"other\": {\"enabled\": true, \"llm_models\": [\"openai:gpt-4o\"]}}}",
+        0, NULL);
+    json_t *out, *tasks;
+    char *models;
+    (void)state;
+    assert_non_null(in);
+    out = llmt_migrate_project_config(in, "pyllm_config.json", &d, NULL);
+    models = json_dumps(json_object_get(out, "models"), JSON_COMPACT);
+    assert_string_equal(models, "[\"openai:gpt-4.1-mini\",\"gemini:gemini-2.5-flash\"]");
+    tasks = json_object_get(out, "tasks");
+    assert_true(json_is_true(json_object_get(json_object_get(tasks, "job_ads"), "enabled")));
+    assert_true(json_is_true(json_object_get(json_object_get(tasks, "receipts"), "enabled")));
+    assert_true(json_is_false(json_object_get(json_object_get(tasks, "other"), "enabled")));
+    assert_non_null(json_object_get(json_object_get(tasks, "other"), "models"));
+    assert_true(has_diag(&d, "mistral: default_model 'mistral-small' not used"));
+    llmt_project_config_check(out, "migrated", &d);
+    assert_int_equal(d.errors, 0);
+    free(models);
     json_decref(in);
     json_decref(out);
     llmt_diags_free(&d);
@@ -150,6 +186,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_migrate_pyllm_matches_golden),
+        cmocka_unit_test(test_config_migrate_pyllm_defaults),
         cmocka_unit_test(test_config_migrate_project_round_trip),
         cmocka_unit_test(test_config_migrate_provider_v1),
         cmocka_unit_test(test_config_migrate_provider_models_key),

@@ -19,7 +19,7 @@
 #include "fake_http.h"
 #include "provider/manager_internal.h"
 #include "provider/registry.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 
 /* ------------------------------------------------------------ test provider "tjson" */
 /* Wire format: POST {base}/v1/gen {"model": m, "prompt": text}
@@ -182,7 +182,7 @@ static void fx_setup(fx *f, const char *rate_limit_json, const char *model_a_fal
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
     assert_int_equal(fake_http_start(&f->srv), 0);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     mo.seed = 7;
     assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
     json = llmt_asprintf(
@@ -454,6 +454,41 @@ static void engine_ends_when_a_hint_outlasts_the_time_limit(void **state)
         assert_non_null(strstr(f.messages[9], "asked for a pause of"));
         fx_teardown(&f);
     }
+}
+
+/* A fetch job (doctor --ping, costs update) goes through the engine like any call: the
+ * reply comes back whatever its status; a failed transfer names who asked. */
+static void engine_fetch_job_returns_the_raw_reply(void **state)
+{
+    fx f;
+    llmt_http_request req;
+    llmt_http_result res;
+    llmt_retry_policy once = {0, 0, 0, 0};
+    llmt_error err;
+    char *url;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 404, .body = "not here", .body_len = -1});
+    url = llmt_asprintf("%s/v1/models", fake_http_url(f.srv));
+    memset(&req, 0, sizeof req);
+    req.method = (char *)"GET";
+    req.url = url;
+    assert_int_equal(llmt_engine_fetch(f.mgr, "pinger", &req, NULL, 2000, &once, &res, &err), LLMT_OK);
+    assert_int_equal(res.status, 404);
+    assert_int_equal(res.body.len, 8);
+    assert_memory_equal(res.body.data, "not here", 8);
+    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_string_equal(fake_http_request_at(f.srv, 0)->method, "GET");
+    llmt_http_result_free(&res);
+    fake_http_stop(f.srv);
+    f.srv = NULL;
+    /* nobody listens any more: a network error, naming who asked */
+    assert_int_equal(llmt_engine_fetch(f.mgr, "pinger", &req, NULL, 2000, &once, &res, &err),
+                     LLMT_E_NETWORK);
+    assert_string_equal(err.provider, "pinger");
+    assert_int_equal(res.status, 0);
+    free(url);
+    fx_teardown(&f);
 }
 
 static void engine_honours_reset_header_and_http_date(void **state)
@@ -946,6 +981,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(engine_interrupt_stops_dispatch_and_cancels_the_rest),
         cmocka_unit_test(engine_interrupt_grace_expires),
         cmocka_unit_test(engine_ends_when_a_hint_outlasts_the_time_limit),
+        cmocka_unit_test(engine_fetch_job_returns_the_raw_reply),
     };
     if (argc == 3 && strcmp(argv[1], "--lanes") == 0)
         test_lanes = strtol(argv[2], NULL, 10);

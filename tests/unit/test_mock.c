@@ -43,7 +43,7 @@ static llmt_manager *manager(uint64_t seed, const char *rules)
     llmt_manager_options o;
     llmt_manager *m = NULL;
     llmt_error err;
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.seed = seed;
     o.mock_rules_path = rules;
     assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_OK);
@@ -105,6 +105,41 @@ static char *write_tmp(const char *content)
     fputs(content, f);
     fclose(f);
     return path;
+}
+
+/* Run options reach the provider they name, and only it: mock.rules=FILE is the rules
+ * file; an unknown provider or a malformed string is refused by llmt_manager_new. */
+static void test_provider_options_go_to_their_provider(void **state)
+{
+    char *path = write_tmp("{\"rules\":[],\"default\":\"from the option\"}");
+    char *spec = llmt_asprintf("mock.rules=%s", path);
+    const char *good[] = {spec}, *unknown[] = {spec, "nosuch.key=1"}, *bad[] = {"mockrules=x"};
+    llmt_manager_options o;
+    llmt_manager *m = NULL;
+    llmt_response r;
+    llmt_error err;
+    (void)state;
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
+    o.provider_options = good;
+    o.n_provider_options = 1;
+    assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_OK);
+    assert_int_equal(ask(m, "mock:rules", "t/c", &r, &err), LLMT_OK);
+    assert_string_equal(r.text, "from the option");
+    llmt_response_clear(&r);
+    llmt_manager_free(m);
+    m = NULL;
+    o.provider_options = unknown;
+    o.n_provider_options = 2;
+    assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_E_INVALID_ARG);
+    assert_non_null(strstr(err.message, "unknown provider 'nosuch'"));
+    o.provider_options = bad;
+    o.n_provider_options = 1;
+    assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_E_INVALID_ARG);
+    assert_non_null(strstr(err.message, "PROVIDER.KEY=VALUE"));
+    assert_null(m);
+    unlink(path);
+    free(path);
+    free(spec);
 }
 
 static void test_rules_first_match_wins(void **state)
@@ -220,7 +255,7 @@ static llmt_status init_mock(fx *f, const char *rules, uint64_t seed, llmt_error
     llmt_status st;
     if (rules) {
         write_file(f->dir, "rules.json", rules);
-        opts = llmt_asprintf("{\"rules_file\": \"%s\"}", f->rules_path);
+        opts = llmt_asprintf("{\"rules\": \"%s\"}", f->rules_path);
     }
     memset(&s, 0, sizeof s);
     s.version = LLMT_PROVIDER_SETTINGS_VERSION;
@@ -717,7 +752,7 @@ static void test_mock_blocking_path_waits_latency_and_prices(void **state)
     llmt_error err;
     double t0;
     write_file(f->dir, "rules.json", "{\"default\": \"{}\", \"latency\": {\"fixed_ms\": 60}}");
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.mock_rules_path = f->rules_path;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     memset(&req, 0, sizeof req);
@@ -813,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_oracle_returns_reference),
         cmocka_unit_test(test_noisy_is_deterministic_and_differs),
         cmocka_unit_test(test_rules_first_match_wins),
+        cmocka_unit_test(test_provider_options_go_to_their_provider),
         cmocka_unit_test(test_rules_prompt_scope_and_default),
         cmocka_unit_test(test_rules_errors_name_file),
         cmocka_unit_test(test_token_estimate_is_not_a_word_count),

@@ -215,7 +215,7 @@ static void test_plugin_overrides_builtin_when_config_says_so(void **state)
     llmt_error err;
     llmt_provider_entry *e;
     make_plugin(f, "mock", "mock", "mock", " \"override_builtin\": true,", NULL);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.plugin_path = f->dir;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     e = llmt_registry_find(llmt_manager_registry(mgr), "mock");
@@ -248,7 +248,7 @@ static void test_plugin_path_scans_dirs_and_records_refusals(void **state)
     /* a missing directory and empty entries are skipped; the same dir twice makes the
      * second fxgood a duplicate */
     path = llmt_asprintf("::/nonexistent/llmt:%s:%s", f->dir, f->dir);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.plugin_path = path;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     assert_non_null(llmt_registry_find(llmt_manager_registry(mgr), "fxgood"));
@@ -273,7 +273,7 @@ static void test_manager_options_version_1_has_no_plugin_path(void **state)
     llmt_manager *mgr = NULL;
     llmt_error err;
     make_plugin(f, "fxgood", "fxgood", "fxgood", NULL, NULL);
-    llmt_manager_options_init(&v1.o);
+    llmt_manager_options_init(&v1.o, LLMT_MANAGER_OPTIONS_VERSION);
     v1.o.version = 1;
     v1.o.plugin_path = f->dir;
     assert_int_equal(llmt_manager_new(&mgr, &v1.o, &err), LLMT_OK);

@@ -1,4 +1,4 @@
-/* Provider config.json loading and validation (SPEC §5.1). */
+/* Provider config.json loading and validation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,6 +134,32 @@ static void test_all_errors_reported(void **state)
     llmt_diags_free(&d);
 }
 
+/* "schema_transform": one of the rule names, "none" when absent. */
+static void test_schema_transform(void **state)
+{
+    llmt_diags d = {0};
+    llmt_provider_config *c;
+    (void)state;
+    c = llmt_provider_config_parse("{\"name\":\"x\",\"env_key\":\"\",\"llm_models\":[{\"name\":"
+                                   "\"a\"}],\"schema_transform\":\"subset\"}", "f.json", &d);
+    assert_non_null(c);
+    assert_int_equal(c->schema_transform, LLMT_SCHEMA_RULES_SUBSET);
+    llmt_provider_config_free(c);
+    c = llmt_provider_config_parse("{\"name\":\"x\",\"env_key\":\"\",\"llm_models\":[{\"name\":"
+                                   "\"a\"}]}", "f.json", &d);
+    assert_non_null(c);
+    assert_int_equal(c->schema_transform, LLMT_SCHEMA_RULES_NONE);
+    llmt_provider_config_free(c);
+    llmt_diags_free(&d);
+    EXPECT_ERROR("{\"name\":\"x\",\"env_key\":\"\",\"llm_models\":[{\"name\":\"a\"}],"
+                 "\"schema_transform\":\"anthropic\"}",
+                 "/schema_transform: unknown schema transform 'anthropic' (expected none, strict, "
+                 "closed or subset)");
+    EXPECT_ERROR("{\"name\":\"x\",\"env_key\":\"\",\"llm_models\":[{\"name\":\"a\"}],"
+                 "\"schema_transform\":true}",
+                 "/schema_transform: expected string");
+}
+
 static void test_builtin_configs_are_valid(void **state)
 {
     const llmt_builtin_provider *b;
@@ -165,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_bad_json_names_line),
         cmocka_unit_test(test_unknown_key_warns_with_suggestion),
         cmocka_unit_test(test_all_errors_reported),
+        cmocka_unit_test(test_schema_transform),
         cmocka_unit_test(test_builtin_configs_are_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

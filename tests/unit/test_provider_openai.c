@@ -75,17 +75,36 @@ static void test_request_and_success(void **state)
     ph_stop(h);
 }
 
-static void test_loose_schema_not_strict(void **state)
+/* A schema with an optional property is rewritten by the "strict" rules (closed, every
+ * property required) and sent strict; an open map cannot be strict and is sent with
+ * strict:false. */
+static void test_loose_schema_made_strict(void **state)
 {
     ph *h = start();
     llmt_response out;
     llmt_error err;
     ph_call_opts co = {PH_LOOSE_SCHEMA, NULL, 0, 0, 0, false};
-    json_t *b;
+    json_t *b, *want;
     (void)state;
     ph_reply(h, 200, NULL, OK_BODY);
+    ph_reply(h, 200, NULL, OK_BODY);
     assert_int_equal(ph_call(h, "openai:gpt-4o", &co, &out, &err), LLMT_OK);
+    assert_true(out.schema_strict);
+    assert_null(out.schema_relaxed);
+    llmt_response_clear(&out);
     b = ph_body(h, 0);
+    assert_true(json_is_true(ph_get(b, "response_format.json_schema.strict")));
+    want = json_loads("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
+                      "\"total\":{\"type\":\"number\"}},\"required\":[\"name\",\"total\"],"
+                      "\"additionalProperties\":false}", 0, NULL);
+    assert_true(json_equal(want, ph_get(b, "response_format.json_schema.schema")));
+    json_decref(want);
+    json_decref(b);
+    co.schema = "{\"type\":\"object\",\"properties\":{\"m\":{\"type\":\"object\","
+                "\"additionalProperties\":{\"type\":\"integer\"}}}}";
+    assert_int_equal(ph_call(h, "openai:gpt-4o", &co, &out, &err), LLMT_OK);
+    assert_false(out.schema_strict);
+    b = ph_body(h, 1);
     assert_true(json_is_false(ph_get(b, "response_format.json_schema.strict")));
     /* no max_tokens given: capped to the model's max_output_tokens (16384 for gpt-4o) */
     assert_int_equal(json_integer_value(ph_get(b, "max_completion_tokens")), 16384);
@@ -279,10 +298,20 @@ static void test_keys(void **state)
     ph_stop(h);
 }
 
+/* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */
+static void test_invalid_utf8(void **state)
+{
+    ph *h = start();
+    (void)state;
+    ph_refuses_invalid_utf8(h, "openai:gpt-4.1-mini");
+    ph_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_and_success), cmocka_unit_test(test_loose_schema_not_strict),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_request_and_success), cmocka_unit_test(test_loose_schema_made_strict),
         cmocka_unit_test(test_reasoning_model),     cmocka_unit_test(test_images),
         cmocka_unit_test(test_fenced_reply_is_text), cmocka_unit_test(test_modes), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_keys),

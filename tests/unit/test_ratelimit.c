@@ -9,7 +9,7 @@
 
 #include <math.h>
 
-#include "run/ratelimit.h"
+#include "exec/ratelimit.h"
 
 static double per_minute(const llmt_bucket *b)
 {

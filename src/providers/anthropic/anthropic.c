@@ -7,9 +7,10 @@
  *   - the system prompt is the top-level "system" field; max_tokens is required (4096
  *     when neither the caller nor the model config gives one);
  *   - structured output is output_config.format {type: json_schema, schema} on the
- *     models that support it; the API insists on closed objects, so object schemas
- *     without additionalProperties get additionalProperties:false. There is no plain
- *     JSON mode: other models get the schema in the system prompt;
+ *     models that support it, with the schema rewritten by the library under config.json's
+ *     "schema_transform": "subset" (the SDK's rules: closed objects, unsupported keywords
+ *     moved into descriptions; a recursive schema falls back to the prompt). There is no
+ *     plain JSON mode: other models get the schema in the system prompt;
  *   - models flagged "reasoning" (Opus 4.7 and later reject non-default sampling) get
  *     no temperature;
  *   - images are base64 "image" blocks placed before the text, as the docs advise;
@@ -36,8 +37,12 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
 {
     json_t *blocks;
     size_t j;
-    if (!with_files)
-        return json_string(m->content ? m->content : "");
+    if (!with_files) {
+        json_t *s = json_string(m->content ? m->content : "");
+        if (!s)
+            *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        return s;
+    }
     blocks = json_array();
     for (j = 0; j < req->n_files; j++) {
         const llmt_file *f = &req->files[j];
@@ -54,6 +59,11 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
     }
     json_array_append_new(blocks, json_pack("{s:s, s:s}", "type", "text", "text",
                                             m->content ? m->content : ""));
+    if (json_array_size(blocks) != req->n_files + 1) {
+        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        json_decref(blocks);
+        return NULL;
+    }
     return blocks;
 }
 
@@ -65,6 +75,8 @@ static llmt_status anthropic_build(void *state, const llmt_request *req, llmt_ht
     char *url = NULL;
     size_t i, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, anthropic_images, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_check_text(req, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -81,14 +93,19 @@ static llmt_status anthropic_build(void *state, const llmt_request *req, llmt_ht
         json_array_append_new(msgs, json_pack("{s:s, s:o}", "role",
                                               m->role ? m->role : "user", "content", content));
     }
+    if (json_array_size(msgs) != req->n_messages ||
+        (req->system_prompt && req->system_prompt[0] && !json_object_get(body, "system"))) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        goto done;
+    }
     json_object_set(body, "messages", msgs);
     if (req->temperature >= 0 && !(req->model_info && req->model_info->reasoning))
         json_object_set_new(body, "temperature", json_real(req->temperature > 1 ? 1 : req->temperature));
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
+        /* already rewritten by the "subset" rules of config.json (closed objects incl.) */
         st = llmt_wire_schema(req, &schema, err);
         if (st != LLMT_OK)
             goto done;
-        llmt_wire_schema_close_objects(schema);
         json_object_set_new(body, "output_config",
                             json_pack("{s:{s:s, s:O}}", "format", "type", "json_schema", "schema",
                                       schema));
@@ -156,7 +173,8 @@ static llmt_status anthropic_parse(void *state, const llmt_request *req,
     usage = json_object_get(root, "usage");
     cr = json_object_get(usage, "cache_read_input_tokens");
     cc = json_object_get(usage, "cache_creation_input_tokens");
-    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "input_tokens"), 0) + llmt_json_long(cr, 0) + llmt_json_long(cc, 0);
+    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "input_tokens"), 0) +
+                              llmt_json_long(cr, 0) + llmt_json_long(cc, 0);
     out->usage.output_tokens = llmt_json_long(json_object_get(usage, "output_tokens"), 0);
     out->usage.cached_input_tokens = llmt_json_long(cr, -1);
     out->usage.reasoning_tokens = -1;
@@ -173,24 +191,6 @@ done:
     return st;
 }
 
-static bool has(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (; *hay; hay++) {
-        size_t i;
-        for (i = 0; i < n; i++) {
-            char a = hay[i], c = needle[i];
-            if (a >= 'A' && a <= 'Z')
-                a = (char)(a - 'A' + 'a');
-            if (!a || a != c)
-                break;
-        }
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
 static llmt_status anthropic_classify(void *state, const llmt_http_response *http,
                                       llmt_error *err)
 {
@@ -202,8 +202,13 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
     st = llmt_wire_classify(http, &f);
     if (strcmp(f.type, "overloaded_error") == 0)
         st = LLMT_E_OVERLOADED;
-    else if (strcmp(f.type, "billing_error") == 0 || has(f.message, "credit balance") ||
-             has(f.message, "usage limit") || has(f.message, "spend limit") ||
+    /* Anthropic reports an exhausted credit balance or spend limit as a plain 400
+     * invalid_request_error: its wording is the only signal there is (a provider's
+     * reply, not one of our messages), so it is read here and nowhere else */
+    else if (strcmp(f.type, "billing_error") == 0 ||
+             llmt_str_contains_ci(f.message, "credit balance") ||
+             llmt_str_contains_ci(f.message, "usage limit") ||
+             llmt_str_contains_ci(f.message, "spend limit") ||
              llmt_wire_body_has(http, "enforced_spend_limit"))
         st = LLMT_E_QUOTA;
     else if (strcmp(f.type, "authentication_error") == 0)

@@ -37,6 +37,8 @@ static llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_
     char *url = NULL, *path = NULL;
     size_t i, j, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, gemini_images, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_check_text(req, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -65,6 +67,11 @@ static llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_
         json_array_append_new(parts, json_pack("{s:s}", "text", m->content ? m->content : ""));
         json_array_append_new(contents, json_pack("{s:s, s:o}", "role", is_user ? "user" : "model",
                                                   "parts", parts));
+    }
+    if (json_array_size(contents) != req->n_messages ||
+        (req->system_prompt && req->system_prompt[0] && !json_object_get(body, "systemInstruction"))) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        goto done;
     }
     json_object_set(body, "contents", contents);
     if (req->temperature >= 0 && !(req->model_info && req->model_info->reasoning))
@@ -166,7 +173,8 @@ static llmt_status gemini_parse(void *state, const llmt_request *req,
     out->usage.input_tokens = llmt_json_long(json_object_get(usage, "promptTokenCount"), 0);
     out->usage.output_tokens = llmt_json_long(json_object_get(usage, "candidatesTokenCount"), 0) +
                                (thoughts > 0 ? thoughts : 0);
-    out->usage.cached_input_tokens = llmt_json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
+    out->usage.cached_input_tokens =
+        llmt_json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
     out->usage.reasoning_tokens = thoughts;
     if (!out->text || !out->text[0]) {
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);

@@ -6,8 +6,9 @@
  * rejected) and response_format.
  * Quirks handled here:
  *   - image parts are {"type":"image_url","image_url":"data:..."} (a plain string);
- *   - response_format json_schema {name, schema, strict} as OpenAI; strict only when the
- *     schema satisfies the strict rules;
+ *   - response_format json_schema {name, schema, strict} as OpenAI, the schema rewritten
+ *     under config.json's "schema_transform": "closed" (the SDK's rule: every object
+ *     additionalProperties:false) and strict:true;
  *   - reasoning (Magistral) replies may carry content as an array of chunks: the text
  *     chunks are concatenated (chat_compat does this);
  *   - errors come without the outer "error" key: {"object":"error","message":...,

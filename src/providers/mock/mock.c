@@ -4,7 +4,8 @@
  *   mock:noisy   the oracle with seeded perturbations (drop a field, typo a string,
  *                change a number, reorder a list), deterministic for a seed and case
  *   mock:rules   the reply of the first rule whose pattern matches the prompt or source
- * Rules files (--mock-rules FILE, and <task>/mock_rules.json, consulted first) also
+ * Rules files (--provider-option mock.rules=FILE or its alias --mock-rules FILE, the
+ * "rules" option of the config, and <task>/mock_rules.json, consulted first) also
  * simulate errors (any class of error.h, with HTTP status and Retry-After; by
  * probability, every Nth matching call, after N matching calls, at most N times) for
  * every mock model,
@@ -25,10 +26,12 @@
 #include "providers/mock/mock.h"
 
 #include "config/jcheck.h"
+#include "config/project_config.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/tokens.h"
+#include "score/validate.h"
 
 /* When a rule (or global error entry) fires, beyond matching: all given conditions must
  * hold. `count` is the number of requests that matched so far, this one included. */
@@ -91,12 +94,22 @@ typedef struct mock_attempts {
     size_t cap, n;
 } mock_attempts;
 
+/* A task's schema compiled for mock:noisy, found again by the hash of its text. */
+typedef struct noisy_schema {
+    uint64_t hash;
+    llmt_schema *schema; /* NULL: it did not compile (noise is then unchecked) */
+} noisy_schema;
+
+#define NOISY_SCHEMAS 16
+
 typedef struct mock_state {
     uint64_t seed;
     mock_ruleset *global;
     mock_task_rules *tasks;
     size_t n_tasks;
     mock_attempts attempts;
+    noisy_schema schemas[NOISY_SCHEMAS]; /* provider code runs under the engine's lock */
+    size_t n_schemas;
 } mock_state;
 
 static void free_ruleset(mock_ruleset *rs)
@@ -672,6 +685,8 @@ static void mock_destroy(void *state)
         free_ruleset(st->tasks[i].rs);
     }
     free(st->tasks);
+    for (i = 0; i < st->n_schemas; i++)
+        llmt_schema_free(st->schemas[i].schema);
     free(st->attempts.keys);
     free(st->attempts.counts);
     free(st);
@@ -684,12 +699,18 @@ static llmt_status mock_init(void **state, const llmt_provider_settings *s, llmt
     if (!st)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     st->seed = s->seed;
-    if (s->options_json) {
-        json_t *o = json_loads(s->options_json, 0, NULL);
-        const char *rules = json_string_value(json_object_get(o, "rules_file"));
+    {
+        /* the rules file: the run's provider option mock.rules, else the "options" of
+         * the config (a project's providers/mock.json may set one) */
+        json_t *o = s->options_json ? json_loads(s->options_json, 0, NULL) : NULL;
+        json_t *cfg = s->config_json ? json_loads(s->config_json, 0, NULL) : NULL;
+        const char *rules = json_string_value(json_object_get(o, "rules"));
+        if (!rules)
+            rules = json_string_value(json_object_get(json_object_get(cfg, "options"), "rules"));
         if (rules)
             rc = load_rules(rules, &st->global, err);
         json_decref(o);
+        json_decref(cfg);
     }
     if (rc != LLMT_OK) {
         mock_destroy(st);
@@ -919,18 +940,76 @@ static bool perturb_once(json_t *root, llmt_rng *rng)
     return done;
 }
 
-static char *noisy_reply(const mock_state *st, const llmt_request *req)
+/* The request's schema, compiled once per distinct text; NULL when the answer need not
+ * fit one (no schema-constrained output) or it does not compile. */
+static const llmt_schema *noisy_schema_for(mock_state *st, const llmt_request *req)
+{
+    uint64_t h;
+    size_t i;
+    json_t *doc;
+    llmt_diags scratch = {0};
+    noisy_schema *slot;
+    if (req->structured_mode != LLMT_STRUCTURED_JSON_SCHEMA || !req->json_schema)
+        return NULL;
+    h = llmt_hash64(req->json_schema, 0x736368656d61ULL);
+    for (i = 0; i < st->n_schemas; i++)
+        if (st->schemas[i].hash == h)
+            return st->schemas[i].schema;
+    slot = &st->schemas[st->n_schemas < NOISY_SCHEMAS ? st->n_schemas++ : h % NOISY_SCHEMAS];
+    llmt_schema_free(slot->schema);
+    doc = json_loads(req->json_schema, 0, NULL);
+    slot->hash = h;
+    slot->schema = doc ? llmt_schema_compile(doc, "schema", &scratch) : NULL;
+    llmt_diags_free(&scratch);
+    json_decref(doc);
+    return slot->schema;
+}
+
+/* One perturbation; under schema-constrained output (`schema` given) one that keeps the
+ * answer valid, as a provider that enforces the schema would: a model there gets values
+ * wrong, not the shape. A draw that breaks the schema is drawn again, a few times. */
+static void noisy_step(json_t **root, const llmt_schema *schema, llmt_rng *rng)
+{
+    int tries;
+    if (!schema) {
+        perturb_once(*root, rng);
+        return;
+    }
+    for (tries = 0; tries < 8; tries++) {
+        json_t *copy = json_deep_copy(*root);
+        if (copy && perturb_once(copy, rng) && llmt_schema_validate(schema, copy, NULL)) {
+            json_decref(*root);
+            *root = copy;
+            return;
+        }
+        json_decref(copy);
+    }
+}
+
+static char *noisy_reply(mock_state *st, const llmt_request *req)
 {
     json_t *root = json_loads(req->reference, JSON_DECODE_ANY, NULL);
+    const llmt_schema *schema = noisy_schema_for(st, req);
     llmt_rng rng;
     char *out;
     int i, n;
     if (!root)
         return llmt_strdup(req->reference);
-    llmt_rng_seed(&rng, llmt_hash64(req->case_id ? req->case_id : "", st->seed ^ 0x6e6f697379ULL));
+    /* the reference itself must fit for the check to mean anything */
+    if (schema && !llmt_schema_validate(schema, root, NULL))
+        schema = NULL;
+    /* each --repeat draws afresh (the request's seed is the run seed plus a step per
+     * repeat); the first run of a case keeps the draw of the run seed alone */
+    llmt_rng_seed(&rng, llmt_hash64(req->case_id ? req->case_id : "",
+                                    st->seed ^ 0x6e6f697379ULL ^
+                                        (req->seed != st->seed ? mix64(req->seed) : 0)));
     n = 1 + (int)(llmt_rng_next(&rng) % 3);
+    /* one answer in four ignores the schema anyway, as a truncated or refused answer
+     * would: the demo shows both kinds of mistake */
+    if (llmt_rng_next(&rng) % 4 == 0)
+        schema = NULL;
     for (i = 0; i < n; i++)
-        perturb_once(root, &rng);
+        noisy_step(&root, schema, &rng);
     out = json_dumps(root, JSON_INDENT(2) | JSON_ENCODE_ANY);
     json_decref(root);
     return out;
@@ -1029,6 +1108,48 @@ done:
     return rc;
 }
 
+/* A mock rules file: named like a task's, or an object with a top-level key of the rules
+ * format that no provider or project config has at the top level. */
+static bool is_rules_file(const char *path)
+{
+    static const char *const keys[] = {"rules", "errors", "default", "latency", NULL};
+    const char *base = strrchr(path, '/');
+    json_t *probe;
+    bool yes = false;
+    size_t i;
+    base = base ? base + 1 : path;
+    if (strcmp(base, LLMT_MOCK_RULES_NAME) == 0)
+        return true;
+    if (strcmp(base, LLMT_PROJECT_CONFIG_NAME) == 0 || strcmp(base, LLMT_PROJECT_CONFIG_V1_NAME) == 0)
+        return false;
+    probe = json_load_file(path, 0, NULL);
+    if (json_is_object(probe) && !json_object_get(probe, "env_key") &&
+        !json_object_get(probe, "llm_models") && !json_object_get(probe, "provider_type"))
+        for (i = 0; keys[i] && !yes; i++)
+            yes = json_object_get(probe, keys[i]) != NULL;
+    json_decref(probe);
+    return yes;
+}
+
+/* The check_files op: a task's mock_rules.json, or a rules file the user named, checked
+ * by the parser mock:rules uses at run time. */
+static size_t mock_check_files(const char *path, bool is_dir, const llmt_check_sink *sink)
+{
+    llmt_diags d = {0};
+    char *file = is_dir ? llmt_path_join(path, LLMT_MOCK_RULES_NAME) : llmt_strdup(path);
+    size_t i, n = 0;
+    if (file && (is_dir ? llmt_path_exists(file) : is_rules_file(file))) {
+        llmt_mock_rules_validate(file, &d);
+        n = 1;
+    }
+    for (i = 0; i < d.count; i++)
+        sink->report(sink->ud, d.items[i].severity == LLMT_DIAG_ERROR, d.items[i].file,
+                     d.items[i].path, d.items[i].message);
+    llmt_diags_free(&d);
+    free(file);
+    return n;
+}
+
 const llmt_provider_ops llmt_provider_mock = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "mock",
@@ -1037,4 +1158,5 @@ const llmt_provider_ops llmt_provider_mock = {
     .init = mock_init,
     .destroy = mock_destroy,
     .call = mock_call,
+    .check_files = mock_check_files,
 };

@@ -32,6 +32,8 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
     char *url = NULL;
     size_t i, j, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, ollama_images, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_check_text(req, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -62,6 +64,10 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
             json_object_set_new(msg, "images", imgs);
         }
         json_array_append_new(msgs, msg);
+    }
+    if (json_array_size(msgs) != req->n_messages + (req->system_prompt && req->system_prompt[0])) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        goto done;
     }
     json_object_set(body, "messages", msgs);
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {

@@ -5,10 +5,10 @@
  *   - the output cap is max_completion_tokens (max_tokens is deprecated and rejected by
  *     reasoning models); reasoning models (capabilities.reasoning) get no temperature,
  *     since they accept only the default;
- *   - structured output is response_format json_schema with strict:true only when the
- *     task schema satisfies the strict rules (every object additionalProperties:false
- *     and all properties required); otherwise strict:false: the schema is still sent
- *     and followed, without the strict guarantee (a 400 would be the alternative);
+ *   - structured output is response_format json_schema with the schema rewritten by the
+ *     library under config.json's "schema_transform": "strict" (the SDK's rules: closed
+ *     objects, every property required, optional ones nullable) and strict:true; false
+ *     only when the rewritten schema keeps an open map (dict[str, int]);
  *   - 429 with code/type insufficient_quota is quota (never retried), not a rate limit.
  */
 #include <stdlib.h>
@@ -35,14 +35,6 @@ static llmt_status openai_build(void *state, const llmt_request *req, llmt_http_
     return st;
 }
 
-static llmt_status openai_classify(void *state, const llmt_http_response *http, llmt_error *err)
-{
-    llmt_wire_err_fields f;
-    (void)state;
-    llmt_wire_error_fields(http, &f);
-    return llmt_wire_fail(err, http, llmt_wire_classify(http, &f), &f, NULL);
-}
-
 /* x-ratelimit-{limit,remaining,reset}-{requests,tokens}: per-minute limits, resets as
  * durations ("1.2s", "6m0s"). */
 static void openai_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
@@ -64,6 +56,6 @@ const llmt_provider_ops llmt_provider_openai = {
     .destroy = llmt_wire_basic_destroy,
     .build_request = openai_build,
     .parse_response = llmt_chat_compat_parse_op,
-    .classify_error = openai_classify,
+    .classify_error = llmt_wire_classify_op,
     .read_rate_limits = openai_rate_limits,
 };
