@@ -3,6 +3,8 @@
 # Uses sudo when not root. Safe to run repeatedly (it is a no-op once all are present).
 set -eu
 PKGS="build-essential cmake pkg-config curl jq libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev libjemalloc-dev liburing-dev cppcheck"
+# `install-deps.sh fuzz`: also what `make fuzz` needs (clang with libFuzzer)
+[ "${1:-}" = "fuzz" ] && PKGS="$PKGS clang-14 libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

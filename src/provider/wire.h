@@ -93,6 +93,13 @@ void llmt_wire_schema_name(const char *name, char *buf, size_t n);
 llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider,
                                    const char *const *allowed, llmt_error *err);
 
+/* Checks that the system prompt and every message of req are valid UTF-8, which a JSON
+ * body needs (jansson refuses such a string, and the message would be left out of the
+ * request silently). Otherwise LLMT_E_INVALID_ARG naming the provider, the message and
+ * the byte offset. */
+llmt_status llmt_wire_check_texts(const llmt_request *req, const char *provider,
+                                  llmt_error *err);
+
 /* The last message with role "user" (files are attached there), or n_messages when none. */
 size_t llmt_wire_last_user(const llmt_request *req);
 

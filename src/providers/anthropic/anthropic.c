@@ -66,6 +66,8 @@ static llmt_status anthropic_build(void *state, const llmt_request *req, llmt_ht
     llmt_status st = llmt_wire_check_images(req, b->name, anthropic_images, err);
     if (st != LLMT_OK)
         return st;
+    if ((st = llmt_wire_check_texts(req, b->name, err)) != LLMT_OK)
+        return st;
     body = json_object();
     msgs = json_array();
     json_object_set_new(body, "model", json_string(req->model));

@@ -38,6 +38,8 @@ static llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_
     llmt_status st = llmt_wire_check_images(req, b->name, gemini_images, err);
     if (st != LLMT_OK)
         return st;
+    if ((st = llmt_wire_check_texts(req, b->name, err)) != LLMT_OK)
+        return st;
     body = json_object();
     contents = json_array();
     gen = json_object();

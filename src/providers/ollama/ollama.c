@@ -33,6 +33,8 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
     llmt_status st = llmt_wire_check_images(req, b->name, ollama_images, err);
     if (st != LLMT_OK)
         return st;
+    if ((st = llmt_wire_check_texts(req, b->name, err)) != LLMT_OK)
+        return st;
     body = json_object();
     msgs = json_array();
     opts = json_object();
