@@ -73,6 +73,8 @@ static void parse_model(llmt_jcheck *c, json_t *m, const char *mpath, bool parti
     out->catalog_id = llmt_strdup(llmt_jc_string(c, m, path, "catalog_id", false, NULL));
     llmt_jc_string(c, m, path, "description", false, NULL);
     out->name = llmt_strdup(llmt_jc_string(c, m, path, "name", true, ""));
+    if (out->name && !out->name[0] && json_is_string(json_object_get(m, "name")))
+        llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, path, "name: must not be empty");
     out->is_default = llmt_jc_bool(c, m, path, "default", false);
     out->preferred = llmt_jc_bool(c, m, path, "preferred", false);
     out->enabled = llmt_jc_bool(c, m, path, "enabled", true);
@@ -168,6 +170,8 @@ llmt_provider_config *llmt_provider_config_parse(const char *text, const char *p
                        "version %d is newer than this llm-tester understands (%d)",
                        cfg->config_version, LLMT_PROVIDER_CONFIG_VERSION);
     cfg->name = llmt_strdup(llmt_jc_string(&c, root, "", "name", true, ""));
+    if (cfg->name && !cfg->name[0] && json_is_string(json_object_get(root, "name")))
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "/name", "must not be empty");
     cfg->provider_type = llmt_strdup(llmt_jc_string(&c, root, "", "provider_type", false, cfg->name));
     cfg->env_key = llmt_strdup(llmt_jc_string(&c, root, "", "env_key", true, ""));
     cfg->base_url = llmt_strdup(llmt_jc_string(&c, root, "", "base_url", false, ""));

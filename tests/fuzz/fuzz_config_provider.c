@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(diags.errors == 0, "a config with %zu errors", diags.errors);
         FUZZ_CHECK(c->name && c->name[0], "a config without a name");
         for (i = 0; i < c->n_models; i++)
-            FUZZ_CHECK(c->models[i].name && c->models[i].info.name, "model %zu unnamed", i);
+            FUZZ_CHECK(c->models[i].name && c->models[i].name[0] && c->models[i].info.name,
+                       "model %zu unnamed", i);
         if (c->n_models)
             FUZZ_CHECK(llmt_provider_config_default_model(c) != NULL, "no default model");
     } else {

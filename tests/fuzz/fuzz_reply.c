@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* A provider's reply parsers (FUZZ_PROVIDER): the input is a reply body, not
  * NUL-terminated. parse_response either gives non-empty text or fails with a reply
  * class and a message and no text; classify_error always fails with a message;
@@ -11,11 +12,13 @@
 static const long statuses[] = {400, 401, 402, 403, 404, 408, 409, 413, 422, 429,
                                 500, 502, 503, 504, 529};
 
-static void check_error(const llmt_error *err)
+/* echoed: the reply itself holds the key (redacting an echoed key is the library's
+ * job where it stores replies, not the parser's); otherwise the key must not show. */
+static void check_error(const llmt_error *err, bool echoed)
 {
     FUZZ_CHECK(err->message[0] != '\0', "an error without a message");
     FUZZ_CHECK(memchr(err->message, '\0', sizeof err->message) != NULL, "unterminated");
-    FUZZ_CHECK(strstr(err->message, FUZZ_KEY) == NULL, "the key in a message");
+    FUZZ_CHECK(echoed || strstr(err->message, FUZZ_KEY) == NULL, "the key in a message");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     llmt_response out;
     llmt_error err;
     llmt_status st;
+    bool echoed = memmem(data, size, FUZZ_KEY, strlen(FUZZ_KEY)) != NULL;
     memset(&req, 0, sizeof req);
     req.version = LLMT_REQUEST_VERSION;
     req.model = mc->name;
@@ -50,14 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(st == LLMT_E_BAD_RESPONSE || st == LLMT_E_CONTENT_FILTER ||
                        st == LLMT_E_SERVER || st == LLMT_E_CONTEXT_LENGTH,
                    "parse_response class %d", (int)st);
-        check_error(&err);
+        check_error(&err, echoed);
     }
     llmt_response_clear(&out);
 
     llmt_error_clear(&err);
     http.status = statuses[(h >> 16) % (sizeof statuses / sizeof statuses[0])];
     FUZZ_CHECK(p->ops->classify_error(p->state, &http, &err) != LLMT_OK, "classify_error OK");
-    check_error(&err);
+    check_error(&err, echoed);
 
     if (p->ops->parse_catalog) {
         llmt_catalog_entry *v = NULL;
@@ -70,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             llmt_catalog_entries_free(v, n);
         } else {
             FUZZ_CHECK(v == NULL, "entries on failure");
-            check_error(&err);
+            check_error(&err, echoed);
         }
     }
     free(body);
