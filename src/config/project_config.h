@@ -13,8 +13,15 @@
 #define LLMT_PROJECT_CONFIG_V1_NAME "pyllm_config.json"
 
 /* Finds llm-tester.json from `start_dir` (NULL = ".") upward; malloc'd absolute path or
- * NULL. A pyllm_config.json is found too, when a folder has it and no llm-tester.json. */
+ * NULL. A pyllm_config.json is found too, when a folder has it and no llm-tester.json.
+ * The search stops at a folder or file that belongs to another user (as git's
+ * safe.directory): such a config could name plugins or send the key elsewhere. */
 char *llmt_project_config_find(const char *start_dir);
+/* The same, telling why a config that was found is not used: one in or above a folder
+ * of another user, or a file of another user, gives NULL and (when why is not NULL) a
+ * malloc'd sentence in *why naming the file and the owner, for a warning; *why is NULL
+ * otherwise (nothing found is not worth a warning). */
+char *llmt_project_config_find_checked(const char *start_dir, char **why);
 
 /* Loads, migrates (in memory) and validates a project config; problems go to diags.
  * Returns the document at the current version (new reference) or NULL on error. */
