@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages llm-tester needs, only when something is missing.
 # Uses sudo when not root. Safe to run repeatedly (it is a no-op once all are present).
 set -eu
-PKGS="build-essential cmake pkg-config curl jq libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev libjemalloc-dev liburing-dev cppcheck"
+PKGS="build-essential cmake pkg-config curl jq libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev libjemalloc-dev liburing-dev libpcre2-dev cppcheck"
 # `install-deps.sh fuzz`: also what `make fuzz` needs (clang with libFuzzer)
 [ "${1:-}" = "fuzz" ] && PKGS="$PKGS clang-14 libclang-rt-14-dev"
 missing=""
