@@ -10,7 +10,7 @@
 static const char *const provider_keys[] = {
     "config_version", "name", "provider_type", "env_key", "base_url", "system_prompt",
     "supports_file_upload", "enabled", "llm_models", "rate_limit", "fallbacks", "options",
-    "override_builtin", "allow_insecure_http", NULL};
+    "override_builtin", "allow_insecure_http", "max_reply_bytes", NULL};
 
 static const char *const model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
@@ -179,6 +179,7 @@ llmt_provider_config *llmt_provider_config_parse(const char *text, const char *p
     cfg->supports_file_upload = llmt_jc_bool(&c, root, "", "supports_file_upload", false);
     cfg->enabled = llmt_jc_bool(&c, root, "", "enabled", true);
     cfg->allow_insecure_http = llmt_jc_bool(&c, root, "", "allow_insecure_http", false);
+    cfg->max_reply_bytes = llmt_jc_int(&c, root, "", "max_reply_bytes", false, 0, 0);
     cfg->fallbacks = parse_fallbacks(&c, root, "", &cfg->n_fallbacks);
     rl = llmt_jc_object(&c, root, "", "rate_limit", false);
     if (rl) {

@@ -232,6 +232,7 @@ llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long co
             hopt.connect_timeout_ms = connect_timeout_ms;
             hopt.secret = call->entry->api_key;
             hopt.logger = lg;
+            hopt.max_reply_bytes = (size_t)call->entry->config->max_reply_bytes;
             st = llmt_http_perform(&hreq, &hopt, &hres, err);
             if (st == LLMT_OK) {
                 view = llmt_http_result_view(&hres);

@@ -64,7 +64,7 @@ llmt_status llmt_catalog_fetch(llmt_provider_entry *cat, const char *project_dir
         view.body = body;
         view.body_len = len;
     } else {
-        llmt_http_options ho = {timeout_ms > 0 ? timeout_ms : 60000, 10000, key, logger};
+        llmt_http_options ho = {timeout_ms > 0 ? timeout_ms : 60000, 10000, key, logger, 0};
         st = cat->ops->build_catalog_request(state, &hreq, err);
         if (st != LLMT_OK)
             goto done;

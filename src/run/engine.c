@@ -633,6 +633,7 @@ static void start_http(engine *E, ejob *j)
             E->o->connect_timeout_ms > 0 ? E->o->connect_timeout_ms : mo->connect_timeout_ms;
         hopt.secret = j->call.entry->api_key;
         hopt.logger = &mo->logger;
+        hopt.max_reply_bytes = (size_t)j->call.entry->config->max_reply_bytes;
         st = llmt_http_setup_easy(j->easy, &j->hreq, &hopt, &j->hres, &j->pv->headers,
                                   &j->hdrs, j->errbuf, &j->err);
     }
@@ -781,8 +782,7 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
     llmt_error_clear(&j->err);
     memset(&j->resp, 0, sizeof j->resp);
     if (rc != CURLE_OK) {
-        st = llmt_http_transport_error((int)rc, j->errbuf, j->call.entry->api_key, j->hres.body.len,
-                                        &j->err);
+        st = llmt_http_result_error(&j->hres, (int)rc, j->errbuf, j->call.entry->api_key, &j->err);
         snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
     } else {
         llmt_http_response view;
