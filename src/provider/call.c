@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "http/http.h"
 #include "llmt/manager.h"
+#include "provider/tokens.h"
 
 llmt_status llmt_call_resolve(llmt_registry *reg, const char *model_ref,
                               llmt_provider_entry **entry, const llmt_model_config **model,
@@ -99,6 +100,38 @@ void llmt_call_clear(llmt_call *call)
 {
     llmt_buf_free(&call->system_prompt);
     memset(call, 0, sizeof(*call));
+}
+
+long llmt_call_input_tokens(const llmt_call *call)
+{
+    const llmt_request *r = &call->req;
+    long n = 0, per_image;
+    size_t i;
+    if (r->system_prompt)
+        n += llmt_estimate_tokens(r->system_prompt);
+    for (i = 0; i < r->n_messages; i++)
+        n += llmt_estimate_tokens(r->messages[i].content) + 4; /* role framing */
+    per_image = call->model->image_input_tokens > 0 ? call->model->image_input_tokens
+                                                    : LLMT_DEFAULT_IMAGE_TOKENS;
+    n += (long)r->n_files * per_image;
+    return n;
+}
+
+llmt_status llmt_call_check_input(const llmt_call *call, long *tokens, llmt_error *err)
+{
+    long limit = call->model->info.max_input_tokens, n = llmt_call_input_tokens(call);
+    llmt_status st;
+    if (tokens)
+        *tokens = n;
+    if (limit <= 0 || n <= limit)
+        return LLMT_OK;
+    st = llmt_error_set(err, LLMT_E_CONTEXT_LENGTH,
+                        "the input is about %ld tokens, over the %ld of %s:%s "
+                        "(max_input_tokens); not sent",
+                        n, limit, call->entry->config->name, call->model->name);
+    if (err)
+        snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
+    return st;
 }
 
 llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, llmt_error *err)

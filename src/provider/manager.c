@@ -188,6 +188,8 @@ llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
     llmt_call_prepare(&call, e, model, req);
     /* files the provider cannot take, or too large, are refused before anything else */
     st = llmt_call_check_files(&call, mgr->opts.max_file_bytes, err);
+    if (st == LLMT_OK)
+        st = llmt_call_check_input(&call, NULL, err);
     if (st == LLMT_OK && mgr->cache_mode != LLMT_CACHE_OFF)
         key = llmt_cache_key(e->config->name, &call.req);
     if (st != LLMT_OK) {

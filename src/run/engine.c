@@ -190,23 +190,6 @@ void llmt_engine_options_init(llmt_engine_options *o)
     o->grace_ms = 3000;
 }
 
-/* Input tokens of a call, estimated before sending: the text's, plus an upper bound per
- * image (the model's image_input_tokens, else LLMT_DEFAULT_IMAGE_TOKENS). */
-static long input_tokens_of(const llmt_call *c)
-{
-    const llmt_request *r = &c->req;
-    long n = 0, per_image;
-    size_t i;
-    if (r->system_prompt)
-        n += llmt_estimate_tokens(r->system_prompt);
-    for (i = 0; i < r->n_messages; i++)
-        n += llmt_estimate_tokens(r->messages[i].content) + 4; /* role framing */
-    per_image = c->model->image_input_tokens > 0 ? c->model->image_input_tokens
-                                                 : LLMT_DEFAULT_IMAGE_TOKENS;
-    n += (long)r->n_files * per_image;
-    return n;
-}
-
 static long output_bound_of(const llmt_call *c)
 {
     if (c->req.max_tokens > 0)
@@ -228,7 +211,7 @@ llmt_status llmt_engine_estimate(llmt_manager *mgr, const char *model_ref,
     if (st != LLMT_OK)
         return st;
     llmt_call_prepare(&call, e, m, req);
-    in = input_tokens_of(&call);
+    in = llmt_call_input_tokens(&call);
     out = output_bound_of(&call);
     *known = m->has_cost;
     *min_usd = m->has_cost ? (double)in / 1e6 * m->cost_input : 0;
@@ -538,7 +521,7 @@ static bool prepare(engine *E, ejob *j)
     llmt_provider_entry *e = NULL;
     const llmt_model_config *m = NULL;
     llmt_status st;
-    long in;
+    long in = -1; /* input tokens, once estimated */
     if (j->prepared_idx == j->chain_idx)
         return true;
     llmt_call_clear(&j->call);
@@ -550,6 +533,13 @@ static bool prepare(engine *E, ejob *j)
         st = llmt_manager_instance(E->mgr, e, &j->err);
     if (st == LLMT_OK && !(j->pv = prov_for(E, e)))
         st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "too many providers in one run");
+    if (st == LLMT_OK) {
+        llmt_call_prepare(&j->call, e, m, &j->job->req);
+        /* an input over the model's limit is refused before sending (counts a pass over
+         * the prompt, only for models that state a limit) */
+        if (m->info.max_input_tokens > 0)
+            st = llmt_call_check_input(&j->call, &in, &j->err);
+    }
     if (st != LLMT_OK) {
         double now = llmt_now_ms();
         if (j->first_start_ms <= 0)
@@ -565,10 +555,10 @@ static bool prepare(engine *E, ejob *j)
         attempt_ended(E, j, st, now);
         return false;
     }
-    llmt_call_prepare(&j->call, e, m, &j->job->req);
     j->prepared_idx = j->chain_idx;
     /* the estimate costs a pass over the prompt: only when a budget or tpm needs it */
-    in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? input_tokens_of(&j->call) : 0;
+    if (in < 0)
+        in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? llmt_call_input_tokens(&j->call) : 0;
     j->est_tokens = (double)in + (double)(j->job->req.max_tokens > 0 ? j->job->req.max_tokens : 0);
     j->cost_bounded = m->has_cost;
     j->est_cost = m->has_cost ? (double)in / 1e6 * m->cost_input +
