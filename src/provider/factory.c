@@ -174,7 +174,13 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     if (e->instantiated)
         return LLMT_OK;
     if (e->config->env_key[0]) {
+        const char *env = getenv(e->config->env_key);
         e->api_key = llmt_secret_lookup(e->config->env_key, project_dir);
+        if (e->api_key && !(env && *env) && llmt_dotenv_readable_by_others(project_dir))
+            llmt_logf(lg, LLMT_LOG_WARN,
+                      "provider '%s': its key comes from %s/.env, which other users can read "
+                      "(chmod 600 it)",
+                      e->config->name, project_dir ? project_dir : ".");
         if (!e->api_key) {
             st = llmt_error_set(err, LLMT_E_AUTH,
                                 "%s: API key missing: set the environment variable %s (or put it "

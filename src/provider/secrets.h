@@ -8,6 +8,8 @@
 /* Returns a malloc'd copy of the key named `var`, or NULL when it is not set anywhere.
  * `project_dir` may be NULL (only the environment is consulted). */
 char *llmt_secret_lookup(const char *var, const char *project_dir);
+/* Whether <project_dir>/.env exists and others (group or everyone) may read it. */
+bool llmt_dotenv_readable_by_others(const char *project_dir);
 /* Writes a redacted form of key into buf: first 3 and last 4 characters. */
 void llmt_redact_key(const char *key, char *buf, size_t n);
 

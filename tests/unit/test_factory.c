@@ -27,11 +27,14 @@ static llmt_status instantiate(ph *h, const char *url, const char *override_json
     llmt_manager_free(h->mgr);
     h->mgr = NULL;
     h->log.len = 0;
+    if (h->log.data)
+        h->log.data[0] = '\0';
     llmt_manager_options_init(&o);
     o.logger.fn = ph_log;
     o.logger.userdata = h;
     o.logger.level = LLMT_LOG_DEBUG;
     o.project_config_path = cfg;
+    o.project_dir = h->dir;
     st = llmt_manager_new(&h->mgr, &o, err);
     if (st == LLMT_OK) {
         e = llmt_registry_find(llmt_manager_registry(h->mgr), "openai");
@@ -108,12 +111,35 @@ static void test_key_sent_over_plain_http_when_allowed_with_warning(void **state
     ph_stop(h);
 }
 
+static void test_warns_when_dotenv_is_readable_by_others(void **state)
+{
+    ph *h = ph_start("OPENAI", "", NULL);
+    char *env = llmt_asprintf("%s/.env", h->dir);
+    llmt_error err;
+    (void)state;
+    unsetenv("OPENAI_API_KEY");
+    assert_int_equal(llmt_write_file_atomic(env, "OPENAI_API_KEY=" PH_KEY "\n",
+                                            strlen("OPENAI_API_KEY=" PH_KEY "\n"), NULL),
+                     LLMT_OK);
+    assert_int_equal(chmod(env, 0644), 0);
+    assert_int_equal(instantiate(h, "http://127.0.0.1:9/v1", NULL, &err), LLMT_OK);
+    assert_non_null(strstr(h->log.data, "provider 'openai': its key comes from"));
+    assert_non_null(strstr(h->log.data, ".env, which other users can read (chmod 600 it)"));
+    assert_null(strstr(h->log.data, PH_KEY));
+    assert_int_equal(chmod(env, 0600), 0);
+    assert_int_equal(instantiate(h, "http://127.0.0.1:9/v1", NULL, &err), LLMT_OK);
+    assert_null(strstr(h->log.data ? h->log.data : "", "other users can read"));
+    free(env);
+    ph_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_refused_over_remote_plain_http),
         cmocka_unit_test(test_key_sent_to_loopback_and_https),
         cmocka_unit_test(test_key_sent_over_plain_http_when_allowed_with_warning),
+        cmocka_unit_test(test_warns_when_dotenv_is_readable_by_others),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
