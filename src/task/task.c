@@ -551,26 +551,50 @@ llmt_status llmt_tasks_add(const char *dir, const char *name, const char *file,
 
 /* Reads the case file `base``ext` of folder `dir`, through `fd` (an open handle on it)
  * when >= 0; or takes *ahead, its contents read ahead, when there are some. */
+/* A text with a NUL byte in it would be cut short there without a word (C strings end
+ * at the first NUL): refuse it, naming the file and the offset. */
+static llmt_status refuse_nul(const char *dir, const char *base, const char *ext, char **out,
+                              size_t len, llmt_error *err)
+{
+    const char *z = memchr(*out, '\0', len);
+    char *path;
+    llmt_status st;
+    if (!z)
+        return LLMT_OK;
+    path = path_of(dir, base, ext);
+    st = llmt_error_set(err, LLMT_E_PARSE,
+                        "%s: NUL byte at offset %zu; a text file cannot hold one (it would be "
+                        "cut short there)",
+                        path ? path : base, (size_t)(z - *out));
+    free(path);
+    free(*out);
+    *out = NULL;
+    return st;
+}
+
 static llmt_status read_case_file(int fd, const char *dir, const char *base, const char *ext,
                                   bool regular, char **ahead, char **out, llmt_error *err)
 {
     char name[CASE_FILE_NAME_MAX];
-    size_t b = strlen(base), e = strlen(ext);
+    size_t b = strlen(base), e = strlen(ext), len = 0;
+    llmt_status st;
     if (ahead && *ahead) {
+        /* read ahead: files holding a NUL byte were left out there (see prefetch) */
         *out = *ahead;
         *ahead = NULL;
         return LLMT_OK;
     }
     if (b + e >= sizeof name) { /* cannot be a file's name: let the system say so */
         char *path = path_of(dir, base, ext);
-        llmt_status st = path ? llmt_read_file(path, out, NULL, err)
-                              : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st = path ? llmt_read_file(path, out, &len, err)
+                  : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         free(path);
-        return st;
+    } else {
+        memcpy(name, base, b);
+        memcpy(name + b, ext, e + 1);
+        st = llmt_read_file_at(fd, dir, name, regular, out, &len, err);
     }
-    memcpy(name, base, b);
-    memcpy(name + b, ext, e + 1);
-    return llmt_read_file_at(fd, dir, name, regular, out, NULL, err);
+    return st == LLMT_OK ? refuse_nul(dir, base, ext, out, len, err) : st;
 }
 
 void llmt_case_dirs_init(llmt_case_dirs *d)
@@ -702,8 +726,14 @@ void llmt_case_prefetch(llmt_case_dirs *dirs, const llmt_task *task, const size_
                   c->expected_regular, &a->expected);
     }
     llmt_batch_read(dirs->reader, files, nf);
-    for (i = 0; i < nf; i++)
+    for (i = 0; i < nf; i++) {
+        /* a file holding a NUL byte is read again when its case loads, which refuses it */
+        if (files[i].data && memchr(files[i].data, '\0', files[i].len)) {
+            free(files[i].data);
+            files[i].data = NULL;
+        }
         *slots[i] = files[i].data;
+    }
     free(names);
 }
 

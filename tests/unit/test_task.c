@@ -377,6 +377,65 @@ static void test_case_load_bad_expected(void **state)
     free(dir);
 }
 
+/* A NUL byte in a source or expected file is refused naming the file and the offset
+ * (it used to cut the text short there), by the plain load, the folder load and the
+ * read-ahead path alike. */
+static void test_case_load_refuses_nul_bytes(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl)), *path, *want;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    llmt_case_data cd;
+    llmt_case_dirs dirs;
+    FILE *f;
+    int ahead;
+    (void)state;
+    put(dir, "t/schema.json", "{\"type\":\"object\"}");
+    put(dir, "t/tests/sources/a.txt", "placeholder");
+    put(dir, "t/tests/expected/a.json", "{}");
+    put(dir, "t/tests/sources/b.txt", "fine");
+    put(dir, "t/tests/expected/b.json", "{}");
+    path = llmt_asprintf("%s/t/tests/sources/a.txt", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("secret\0tail", 1, 11, f), 11);
+    fclose(f);
+    free(path);
+    path = llmt_asprintf("%s/t/tests/expected/b.json", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("{}\0{\"x\":1}", 1, 10, f), 10);
+    fclose(f);
+    free(path);
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.tasks[0].n_cases, 2);
+    assert_int_equal(llmt_case_load(&ts.tasks[0], &ts.tasks[0].cases[0], &cd, &err), LLMT_E_PARSE);
+    want = llmt_asprintf("%s/t/tests/sources/a.txt: NUL byte at offset 6", dir);
+    assert_non_null(strstr(err.message, want));
+    free(want);
+    assert_null(cd.source);
+    for (ahead = 0; ahead < 2; ahead++) {
+        llmt_case_dirs_init(&dirs);
+        if (ahead) {
+            size_t idx[2] = {0, 1};
+            llmt_case_prefetch(&dirs, &ts.tasks[0], idx, 2);
+        }
+        assert_int_equal(llmt_case_load_in(&dirs, &ts.tasks[0], &ts.tasks[0].cases[0], &cd, &err),
+                         LLMT_E_PARSE);
+        assert_non_null(strstr(err.message, "sources/a.txt: NUL byte at offset 6"));
+        assert_int_equal(llmt_case_load_in(&dirs, &ts.tasks[0], &ts.tasks[0].cases[1], &cd, &err),
+                         LLMT_E_PARSE);
+        assert_non_null(strstr(err.message, "expected/b.json: NUL byte at offset 2"));
+        llmt_case_dirs_close(&dirs);
+    }
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
 /* Cases come sorted by name in strcmp's order, and problems in the listing's order, for
  * names that share prefixes, contain bytes above 0x7f, '-', ' ', '~' and so on (random
  * names, fixed seed). */
@@ -443,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_case_load_in_folders),
         cmocka_unit_test(test_case_load_read_ahead),
         cmocka_unit_test(test_case_load_bad_expected),
+        cmocka_unit_test(test_case_load_refuses_nul_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
