@@ -575,33 +575,18 @@ llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider
     return LLMT_OK;
 }
 
-/* Offset of the first byte of s that is not valid UTF-8, or -1 when all of it is. */
-static long utf8_bad_offset(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t at = 0, n = strlen(s);
-    unsigned cp;
-    while (at < n) {
-        size_t len = llmt_utf8_decode(p + at, n - at, &cp);
-        if (!len)
-            return (long)at;
-        at += len;
-    }
-    return -1;
-}
-
 llmt_status llmt_wire_check_texts(const llmt_request *req, const char *provider,
                                   llmt_error *err)
 {
     size_t i;
     long at;
-    if (req->system_prompt && (at = utf8_bad_offset(req->system_prompt)) >= 0)
+    if (req->system_prompt && (at = llmt_utf8_invalid_at(req->system_prompt, strlen(req->system_prompt))) >= 0)
         return llmt_error_set(err, LLMT_E_INVALID_ARG,
                               "%s: the system prompt is not valid UTF-8 (byte %ld); it cannot "
                               "be sent as JSON",
                               provider, at);
     for (i = 0; i < req->n_messages; i++)
-        if (req->messages[i].content && (at = utf8_bad_offset(req->messages[i].content)) >= 0)
+        if (req->messages[i].content && (at = llmt_utf8_invalid_at(req->messages[i].content, strlen(req->messages[i].content))) >= 0)
             return llmt_error_set(err, LLMT_E_INVALID_ARG,
                                   "%s: message %zu of %s is not valid UTF-8 (byte %ld); it "
                                   "cannot be sent as JSON",

@@ -436,12 +436,50 @@ static void test_case_load_refuses_nul_bytes(void **state)
     free(dir);
 }
 
+/* Task and case names that are not UTF-8 cannot be written to results (they vanished
+ * from result lines and every --resume ran them again): refused, naming the path. */
+static void test_discovery_refuses_names_not_utf8(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl)), *want;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    (void)state;
+    put(dir, "ok/schema.json", "{\"type\":\"object\"}");
+    put(dir, "ok/tests/sources/good.txt", "x");
+    put(dir, "ok/tests/expected/good.json", "{}");
+    put(dir, "ok/tests/sources/Stra\xdf" "e.txt", "x");
+    put(dir, "ok/tests/expected/Stra\xdf" "e.json", "{}");
+    put(dir, "bad\xff/schema.json", "{\"type\":\"object\"}");
+    put(dir, "bad\xff/tests/sources/a.txt", "x");
+    put(dir, "bad\xff/tests/expected/a.json", "{}");
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.n_tasks, 1);
+    assert_string_equal(ts.tasks[0].name, "ok");
+    assert_int_equal(ts.tasks[0].n_cases, 1);
+    assert_string_equal(ts.tasks[0].cases[0].name, "good");
+    want = llmt_asprintf("%s/bad\xff", dir);
+    assert_true(diag_mentions(&d, want, "task folder's name is not valid UTF-8"));
+    free(want);
+    want = llmt_asprintf("%s/ok/tests/sources/Stra\xdf" "e.txt", dir);
+    assert_true(diag_mentions(&d, want, "file name is not valid UTF-8"));
+    free(want);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
 /* Cases come sorted by name in strcmp's order, and problems in the listing's order, for
  * names that share prefixes, contain bytes above 0x7f, '-', ' ', '~' and so on (random
  * names, fixed seed). */
 static void test_discovery_order_random_names(void **state)
 {
-    static const char alphabet[] = "ab-_~0Z \xc3\xa9\xff";
+    /* pieces of names: bytes above 0x7f come as whole UTF-8 sequences (a name that is
+     * not UTF-8 is refused, see test_discovery_refuses_names_not_utf8) */
+    static const char *const alphabet[] = {"a", "b", "-", "_", "~", "0", "Z", " ",
+                                           "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
     char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
     char *dir = llmt_strdup(mkdtemp(tmpl));
     llmt_taskset ts;
@@ -453,11 +491,14 @@ static void test_discovery_order_random_names(void **state)
     llmt_rng_seed(&rng, 20251125);
     put(dir, "t/schema.json", "{\"type\":\"object\"}");
     for (i = 0; i < 600; i++) {
-        char base[16], *rel;
-        size_t len = 1 + llmt_rng_next(&rng) % 10, k;
-        for (k = 0; k < len; k++)
-            base[k] = alphabet[llmt_rng_next(&rng) % (sizeof alphabet - 1)];
-        base[len] = '\0';
+        char base[64], *rel;
+        size_t len = 1 + llmt_rng_next(&rng) % 10, k, used = 0;
+        for (k = 0; k < len; k++) {
+            const char *piece = alphabet[llmt_rng_next(&rng) % (sizeof alphabet / sizeof alphabet[0])];
+            memcpy(base + used, piece, strlen(piece));
+            used += strlen(piece);
+        }
+        base[used] = '\0';
         if (i % 10 == 0) { /* no extension: a warning, in the listing's order */
             rel = llmt_asprintf("t/tests/sources/n%s", base);
             put(dir, rel, "x");
@@ -503,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_case_load_read_ahead),
         cmocka_unit_test(test_case_load_bad_expected),
         cmocka_unit_test(test_case_load_refuses_nul_bytes),
+        cmocka_unit_test(test_discovery_refuses_names_not_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
