@@ -28,6 +28,9 @@ char *llmt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* a + b + c in one allocation (no format parsing: used per case and per path), or NULL. */
 char *llmt_concat3(const char *a, const char *b, const char *c);
 bool llmt_str_ends_with(const char *s, const char *suffix);
+/* A malloc'd copy of s with every occurrence of `secret` replaced by "[REDACTED]"
+ * (a plain copy when secret is NULL or empty); NULL when s is NULL or out of memory. */
+char *llmt_redact_secret(const char *s, const char *secret);
 int llmt_strcasecmp(const char *a, const char *b);
 
 /* Reads a whole file. *out is malloc'd and NUL-terminated; *len may be NULL. */

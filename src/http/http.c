@@ -90,20 +90,10 @@ static bool is_secret_header(const char *name)
            llmt_strcasecmp(name, "x-goog-api-key") == 0 || llmt_strcasecmp(name, "api-key") == 0;
 }
 
+/* NULL-safe: a request without a URL (a provider's bug) must not crash the -vv log */
 static char *redact(const char *s, const char *secret)
 {
-    llmt_buf b = {0};
-    size_t sl = secret ? strlen(secret) : 0;
-    const char *p = s, *hit;
-    if (!sl)
-        return llmt_strdup(s);
-    while ((hit = strstr(p, secret)) != NULL) {
-        llmt_buf_append(&b, p, (size_t)(hit - p));
-        llmt_buf_puts(&b, "[REDACTED]");
-        p = hit + sl;
-    }
-    llmt_buf_puts(&b, p);
-    return llmt_buf_steal(&b);
+    return llmt_redact_secret(s ? s : "(none)", secret);
 }
 
 void llmt_http_log_request(const llmt_logger *lg, const llmt_http_request *req, const char *secret)

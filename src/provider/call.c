@@ -213,6 +213,37 @@ static void stamp_provider(llmt_error *err, const llmt_call *call)
         snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
 }
 
+/* Replaces *s by a copy without the key (a server may echo it back): what is stored
+ * (results, reports, the cache) and shown never holds it. */
+static void drop_key(char **s, const char *key)
+{
+    char *clean;
+    if (!*s || !strstr(*s, key))
+        return;
+    clean = llmt_redact_secret(*s, key);
+    if (clean) {
+        free(*s);
+        *s = clean;
+    }
+}
+
+static void redact_reply(llmt_response *out, llmt_error *err, const char *key)
+{
+    if (!key || strlen(key) < 8) /* too short to tell from ordinary text */
+        return;
+    drop_key(&out->text, key);
+    drop_key(&out->model, key);
+    drop_key(&out->stop_reason, key);
+    drop_key(&out->request_id, key);
+    if (err && strstr(err->message, key)) {
+        char *clean = llmt_redact_secret(err->message, key);
+        if (clean) {
+            snprintf(err->message, sizeof err->message, "%s", clean);
+            free(clean);
+        }
+    }
+}
+
 llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *http,
                                   llmt_response *out, llmt_error *err)
 {
@@ -241,6 +272,7 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
                 snprintf(err->request_id, sizeof err->request_id, "%s", rid);
         }
     }
+    redact_reply(out, err, call->entry->api_key);
     return st;
 }
 
