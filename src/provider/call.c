@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/jscan.h"
 #include "core/log.h"
 #include "http/http.h"
 #include "llmt/manager.h"
@@ -213,6 +214,18 @@ static void stamp_provider(llmt_error *err, const llmt_call *call)
         snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
 }
 
+/* Whether a 2xx body that did not parse was cut short by the connection: it had no
+ * Content-Length and no chunked framing (so it ended when the connection closed) and is
+ * not complete JSON. */
+static bool cut_by_the_connection(const llmt_http_response *http)
+{
+    const char *te = llmt_http_response_header(http, "transfer-encoding");
+    llmt_jval root;
+    if (llmt_http_response_header(http, "content-length") || (te && strstr(te, "chunked")))
+        return false;
+    return !llmt_jscan_parse(http->body, http->body_len, &root, NULL, 0);
+}
+
 /* Replaces *s by a copy without the key (a server may echo it back): what is stored
  * (results, reports, the cache) and shown never holds it. */
 static void drop_key(char **s, const char *key)
@@ -254,6 +267,14 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
         if (st == LLMT_OK && (!out->text || !out->text[0])) {
             llmt_response_clear(out);
             st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text");
+        }
+        if (st == LLMT_E_BAD_RESPONSE && err && cut_by_the_connection(http)) {
+            /* as a body cut short of its Content-Length: the connection's fault, worth
+             * another try */
+            size_t n = strlen(err->message);
+            err->retryable = true;
+            snprintf(err->message + n, sizeof err->message - n,
+                     " (the body ended with the connection: truncated)");
         }
     } else {
         llmt_error_clear(err);
