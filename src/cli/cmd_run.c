@@ -262,7 +262,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
     const char *list_mode = NULL, *resume = NULL, *history = NULL, *label = NULL;
     const char *cache_mode_text = NULL, *cache_db = NULL;
     llmt_cache *cache = NULL;
-    bool no_history = false;
+    bool no_history = false, follow_symlinks = false;
     cli_strings models = {0}, formats = {0}, fallbacks = {0}, provider_limits = {0}, weights = {0};
     long repeat = 1, concurrency = 8, max_retries = 3;
     double timeout_s = 0, connect_timeout_s = 0, retry_max_time_s = 0, budget = -1;
@@ -298,6 +298,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         {"budget", 0, OPT_DOUBLE, "USD", "never start a request that could take the spend past USD", &budget, &budget_seen},
         {"dry-run", 0, OPT_FLAG, NULL, "print the calls and their estimated cost per model; send nothing", &dry_run, NULL},
         {"resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &resume, NULL},
+        {"follow-symlinks", 0, OPT_FLAG, NULL, "read case files through symbolic links that lead outside the tasks folder (refused by default)", &follow_symlinks, NULL},
         {"provider-limit", 0, OPT_STRINGS, "P:K=N,..", "override a provider's rate_limit: concurrency, rpm, tpm (0 = none)", &provider_limits, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;
@@ -470,7 +471,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto done;
     }
-    if (llmt_tasks_discover(tasks_dir, &ts, &diags, &err) != LLMT_OK) {
+    if (llmt_tasks_discover_links(tasks_dir, follow_symlinks, &ts, &diags, &err) != LLMT_OK) {
         cli_error("run: %s", err.message);
         rc = CLI_EXIT_USAGE;
         goto done;

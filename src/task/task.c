@@ -98,6 +98,35 @@ static char *path_of(const char *dir, const char *base, const char *ext)
     return p;
 }
 
+/* Whether <dir>/<name> resolves outside the folder `root` (a real path; NULL: links are
+ * followed wherever they go). A case file linked from elsewhere (~/.ssh/id_rsa, /etc)
+ * would be read and sent to a provider: such a link is refused with a diagnostic naming
+ * it and its target, unless the user asked to follow links. */
+static bool escapes(const char *root, const char *dir, const char *name, llmt_diags *diags)
+{
+    char *path, *real;
+    size_t n;
+    bool out;
+    if (!root)
+        return false;
+    path = name ? llmt_path_join(dir, name) : llmt_strdup(dir);
+    real = path ? realpath(path, NULL) : NULL;
+    if (!real) { /* a dangling link: reading it reports the error */
+        free(path);
+        return false;
+    }
+    n = strlen(root);
+    out = strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0' && n > 1);
+    if (out)
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "",
+                       "a symbolic link to %s, outside the tasks folder %s: not followed "
+                       "(--follow-symlinks follows it)",
+                       real, root);
+    free(real);
+    free(path);
+    return out;
+}
+
 /* ---------------------------------------------------------------- folder listings */
 
 /* One entry of a folder listing (16 bytes: sorting 100,000 of them moves them often). */
@@ -105,6 +134,7 @@ typedef struct entry {
     const char *name;
     unsigned len;    /* a name has at most NAME_MAX bytes */
     bool regular;    /* the listing says it is a regular file (not a link, folder, FIFO) */
+    bool link;       /* the listing says it is a symbolic link */
 } entry;
 
 typedef struct listing {
@@ -208,8 +238,10 @@ static bool list_folder(const char *path, listing *l, bool sort)
         l->v[l->n].len = (unsigned)len;
 #ifdef _DIRENT_HAVE_D_TYPE
         l->v[l->n].regular = e->d_type == DT_REG;
+        l->v[l->n].link = e->d_type == DT_LNK || e->d_type == DT_UNKNOWN;
 #else
         l->v[l->n].regular = false;
+        l->v[l->n].link = true; /* unknown: ask */
 #endif
         l->bytes += len + 1;
         l->n++;
@@ -309,7 +341,7 @@ static llmt_case *case_for(case_builder *cb, const char *key, size_t len)
     return &nc[lo];
 }
 
-static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
+static bool scan_sources(llmt_task *t, const listing *src, const char *root, llmt_diags *diags)
 {
     case_builder cb = {t, 0, 0};
     size_t i;
@@ -332,6 +364,8 @@ static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
             free(full);
             continue;
         }
+        if (e->link && escapes(root, t->sources_dir, e->name, diags))
+            continue;
         c = dot ? case_for(&cb, e->name, (size_t)(dot - e->name)) : NULL;
         if (c && strcmp(dot, ".txt") == 0) {
             c->has_source = true;
@@ -374,7 +408,7 @@ static void add_orphan(char **orphans, size_t *n, const char *base)
 /* Pairs the cases with tests/expected/ and tests/prompts/ (one listing of each, walked
  * alongside the cases, instead of two stat() calls per case), drops the cases without an
  * expected answer and reports expected answers without a case. */
-static void pair_cases(llmt_task *t, const char *name, llmt_diags *diags)
+static void pair_cases(llmt_task *t, const char *name, const char *root, llmt_diags *diags)
 {
     listing exp, prm;
     size_t i, j = 0, k = 0, kept = 0, n_orphans = 0;
@@ -396,12 +430,25 @@ static void pair_cases(llmt_task *t, const char *name, llmt_diags *diags)
         if (j < exp.n && cmp == 0) {
             has_expected = true;
             c->expected_regular = exp.v[j++].regular;
+            if (exp.v[j - 1].link) {
+                char *file = llmt_concat3(c->name, ".json", "");
+                bool bad = file && escapes(root, t->expected_dir, file, diags);
+                free(file);
+                if (bad) {
+                    case_free(c);
+                    continue;
+                }
+            }
         }
         for (cmp = 1; k < prm.n && (cmp = strcmp(prm.v[k].name, c->name)) < 0; k++)
             ;
         if (k < prm.n && cmp == 0) {
             c->prompt_path = path_of(t->prompts_dir, c->name, ".txt");
             c->prompt_regular = prm.v[k++].regular;
+            if (prm.v[k - 1].link && escapes(root, c->prompt_path, NULL, diags)) {
+                case_free(c);
+                continue;
+            }
         }
         if (!has_expected) {
             char *expected = path_of(t->expected_dir, c->name, ".json");
@@ -434,8 +481,8 @@ static void pair_cases(llmt_task *t, const char *name, llmt_diags *diags)
     listing_free(&prm);
 }
 
-static llmt_status discover_task(const char *dir, const char *name, llmt_taskset *ts,
-                                 llmt_diags *diags, llmt_error *err)
+static llmt_status discover_task(const char *dir, const char *name, const char *root,
+                                 llmt_taskset *ts, llmt_diags *diags, llmt_error *err)
 {
     llmt_task t;
     listing src;
@@ -482,9 +529,13 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.sources_dir, "", "cannot read the sources folder");
         goto skip;
     }
-    if (!scan_sources(&t, &src, diags))
+    /* the task's own folders may not lead outside either */
+    if (escapes(root, dir, NULL, diags) || escapes(root, t.sources_dir, NULL, diags) ||
+        escapes(root, t.expected_dir, NULL, diags) || escapes(root, t.prompts_dir, NULL, diags))
         goto skip;
-    pair_cases(&t, name, diags);
+    if (!scan_sources(&t, &src, root, diags))
+        goto skip;
+    pair_cases(&t, name, root, diags);
     grown = realloc(ts->tasks, (ts->n_tasks + 1) * sizeof(*grown));
     if (!grown)
         goto skip;
@@ -503,12 +554,20 @@ skip:
 llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *diags,
                                 llmt_error *err)
 {
-    char **names = NULL;
+    return llmt_tasks_discover_links(dir, false, out, diags, err);
+}
+
+llmt_status llmt_tasks_discover_links(const char *dir, bool follow_symlinks, llmt_taskset *out,
+                                      llmt_diags *diags, llmt_error *err)
+{
+    char **names = NULL, *root = NULL;
     size_t n = 0, i;
     llmt_status st;
     memset(out, 0, sizeof(*out));
     if (!llmt_is_dir(dir))
         return llmt_error_set(err, LLMT_E_IO, "tasks folder '%s' does not exist", dir);
+    if (!follow_symlinks && !(root = realpath(dir, NULL)))
+        return llmt_error_set(err, LLMT_E_IO, "tasks folder '%s' cannot be resolved", dir);
     {
         char *schema = llmt_path_join(dir, "schema.json");
         bool single = llmt_path_exists(schema);
@@ -521,22 +580,26 @@ llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *
                 trimmed[--len] = '\0';
             slash = strrchr(trimmed, '/');
             name = llmt_strdup(slash ? slash + 1 : trimmed);
-            st = discover_task(trimmed, name, out, diags, err);
+            st = discover_task(trimmed, name, root, out, diags, err);
             free(name);
             free(trimmed);
+            free(root);
             return st;
         }
     }
     st = llmt_list_dir(dir, &names, &n, err);
-    if (st != LLMT_OK)
+    if (st != LLMT_OK) {
+        free(root);
         return st;
+    }
     for (i = 0; i < n && st == LLMT_OK; i++) {
         char *sub = llmt_path_join(dir, names[i]);
         if (llmt_is_dir(sub))
-            st = discover_task(sub, names[i], out, diags, err);
+            st = discover_task(sub, names[i], root, out, diags, err);
         free(sub);
     }
     llmt_free_strv(names, n);
+    free(root);
     return st;
 }
 
@@ -558,7 +621,13 @@ llmt_status llmt_tasks_add(const char *dir, const char *name, const char *file,
                        dir);
         return LLMT_OK;
     }
-    return discover_task(dir, name, ts, diags, err);
+    {
+        /* a task kept elsewhere: its own folder is the boundary of its links */
+        char *root = realpath(dir, NULL);
+        llmt_status st = discover_task(dir, name, root, ts, diags, err);
+        free(root);
+        return st;
+    }
 }
 
 /* Longest case file name (with its extension and NUL) read relative to its folder; a

@@ -471,6 +471,64 @@ static void test_discovery_refuses_names_not_utf8(void **state)
     free(dir);
 }
 
+/* A case file (or a task's folder) that is a symbolic link leading outside the tasks
+ * folder is refused, naming the link and its target, unless links are followed; links
+ * that stay inside are fine. */
+static void test_discovery_refuses_links_out_of_the_tasks_folder(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl)), *tasks, *link, *target, *want;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    (void)state;
+    put(dir, "secret/key.txt", "top secret");
+    put(dir, "outside/schema.json", "{\"type\":\"object\"}");
+    put(dir, "outside/tests/sources/o.txt", "o");
+    put(dir, "outside/tests/expected/o.json", "{}");
+    put(dir, "tasks/t/schema.json", "{\"type\":\"object\"}");
+    put(dir, "tasks/t/tests/sources/b.txt", "inside");
+    put(dir, "tasks/t/tests/expected/a.json", "{}");
+    put(dir, "tasks/t/tests/expected/b.json", "{}");
+    put(dir, "tasks/t/tests/expected/c.json", "{}");
+    tasks = llmt_path_join(dir, "tasks");
+    link = llmt_asprintf("%s/t/tests/sources/a.txt", tasks);
+    target = llmt_asprintf("%s/secret/key.txt", dir);
+    assert_int_equal(symlink(target, link), 0);
+    free(link);
+    link = llmt_asprintf("%s/t/tests/sources/c.txt", tasks);
+    assert_int_equal(symlink("b.txt", link), 0);
+    free(link);
+    link = llmt_asprintf("%s/u", tasks);
+    free(target);
+    target = llmt_asprintf("%s/outside", dir);
+    assert_int_equal(symlink(target, link), 0);
+    free(link);
+
+    assert_int_equal(llmt_tasks_discover(tasks, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.n_tasks, 1); /* u leads outside */
+    assert_int_equal(ts.tasks[0].n_cases, 2);
+    assert_string_equal(ts.tasks[0].cases[0].name, "b");
+    assert_string_equal(ts.tasks[0].cases[1].name, "c"); /* a link inside: fine */
+    want = llmt_asprintf("%s/secret/key.txt, outside the tasks folder", dir);
+    assert_true(diag_mentions(&d, "t/tests/sources/a.txt", want));
+    free(want);
+    assert_true(diag_mentions(&d, "/u", "a symbolic link to"));
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+
+    assert_int_equal(llmt_tasks_discover_links(tasks, true, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.n_tasks, 2);
+    assert_int_equal(ts.tasks[0].n_cases, 3);
+    assert_int_equal(d.errors, 0);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(target);
+    free(tasks);
+    free(dir);
+}
+
 /* Cases come sorted by name in strcmp's order, and problems in the listing's order, for
  * names that share prefixes, contain bytes above 0x7f, '-', ' ', '~' and so on (random
  * names, fixed seed). */
@@ -545,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_case_load_bad_expected),
         cmocka_unit_test(test_case_load_refuses_nul_bytes),
         cmocka_unit_test(test_discovery_refuses_names_not_utf8),
+        cmocka_unit_test(test_discovery_refuses_links_out_of_the_tasks_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
