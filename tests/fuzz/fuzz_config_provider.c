@@ -17,8 +17,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (i = 0; i < c->n_models; i++)
             FUZZ_CHECK(c->models[i].name && c->models[i].name[0] && c->models[i].info.name,
                        "model %zu unnamed", i);
-        if (c->n_models)
-            FUZZ_CHECK(llmt_provider_config_default_model(c) != NULL, "no default model");
+        /* a default model unless every model is disabled and none is the default */
+        for (i = 0; i < c->n_models && !c->models[i].enabled && !c->models[i].is_default; i++)
+            ;
+        FUZZ_CHECK((llmt_provider_config_default_model(c) != NULL) == (i < c->n_models),
+                   "default model %p with %zu models", (const void *)llmt_provider_config_default_model(c),
+                   c->n_models);
     } else {
         FUZZ_CHECK(diags.errors > 0, "refused without an error");
     }
