@@ -6,6 +6,8 @@ PKGS="build-essential cmake pkg-config curl jq libcurl4-openssl-dev libjansson-d
 # for the browser tests of report.html (tests/browser/): installed when the distribution
 # has them; without them those tests are skipped, saying so
 OPTIONAL="python3 chromium"
+# `install-deps.sh fuzz`: also what `make fuzz` needs (clang with libFuzzer)
+[ "${1:-}" = "fuzz" ] && PKGS="$PKGS clang-14 libclang-rt-14-dev"
 missing=""
 optional=""
 for p in $OPTIONAL; do

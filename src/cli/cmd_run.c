@@ -69,6 +69,7 @@ typedef struct run_args {
     double min_accuracy;
     bool repeat_seen, conc_seen, retries_seen, timeout_seen, connect_seen, retry_time_seen;
     bool budget_seen, tol_seen, thr_seen, min_accuracy_seen, dry_run, no_history, overwrite;
+    bool follow_symlinks;
     double limit_share;
     bool share_seen;
     cli_optimize_opts optimize;
@@ -139,6 +140,7 @@ static void run_options(run_args *a, cli_option *o, char (*help)[HELP_LEN])
     OPT("dry-run", 0, OPT_FLAG, NULL, "send nothing: print per model the number of calls, the input tokens and the cost range (and warn about missing API keys)", &a->dry_run, NULL);
     OPT("resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &a->resume, NULL);
     OPT("overwrite", 0, OPT_FLAG, NULL, "replace the results already in --output DIR (refused otherwise)", &a->overwrite, NULL);
+    OPT("follow-symlinks", 0, OPT_FLAG, NULL, "read case files through symbolic links that lead outside the tasks folder (refused by default)", &a->follow_symlinks, NULL);
     OPT("provider-limit", 0, OPT_STRINGS, "P:K=N,..", "this run's rate limit of a provider: concurrency, rpm, tpm (0 = none), over its rate_limit", &a->provider_limits, NULL);
     {
         const cli_option optimize[] = {CLI_OPTIMIZE_OPTIONS(a->optimize)};
@@ -464,7 +466,7 @@ static int open_run(cli_ctx *ctx, run_args *a, run_plan *pl)
                            &pl->fallbacks))
         return CLI_EXIT_USAGE;
     pl->n_fallbacks = pl->n_given_fallbacks;
-    if (llmt_tasks_discover(a->tasks_dir, &pl->ts, &pl->diags, &err) != LLMT_OK) {
+    if (llmt_tasks_discover_links(a->tasks_dir, a->follow_symlinks, &pl->ts, &pl->diags, &err) != LLMT_OK) {
         cli_error("run: %s", err.message);
         return CLI_EXIT_USAGE;
     }

@@ -223,9 +223,14 @@ uint64_t cli_seed(const cli_ctx *ctx)
 
 char *cli_project_config_path(const cli_ctx *ctx)
 {
+    char *why = NULL, *path;
     if (ctx->common.config_path)
         return llmt_strdup(ctx->common.config_path);
-    return llmt_project_config_find(NULL);
+    path = llmt_project_config_find_checked(NULL, &why);
+    if (why)
+        cli_warn("%s", why);
+    free(why);
+    return path;
 }
 
 int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)

@@ -12,7 +12,8 @@ void llmt_override_check(json_t *ovr, const char *path, llmt_diags *diags)
 {
     static const char *const keys[] = {"config_version", "name", "provider_type", "env_key",
                                        "base_url", "system_prompt", "supports_file_upload",
-                                       "schema_transform", "llm_models", "rate_limit", "fallbacks", "options", NULL};
+                                       "schema_transform", "llm_models", "rate_limit", "fallbacks", "options",
+                                       "allow_insecure_http", "max_reply_bytes", NULL};
     llmt_jcheck c = {diags, path};
     json_t *models, *rl;
     long version;
@@ -39,6 +40,8 @@ void llmt_override_check(json_t *ovr, const char *path, llmt_diags *diags)
     llmt_jc_string(&c, ovr, "", "system_prompt", false, NULL);
     llmt_jc_bool(&c, ovr, "", "supports_file_upload", false);
     llmt_jc_string(&c, ovr, "", "schema_transform", false, NULL);
+    llmt_jc_bool(&c, ovr, "", "allow_insecure_http", false);
+    llmt_jc_int(&c, ovr, "", "max_reply_bytes", false, 0, 0);
     llmt_jc_array(&c, ovr, "", "fallbacks", false);
     llmt_jc_object(&c, ovr, "", "options", false);
     rl = llmt_jc_object(&c, ovr, "", "rate_limit", false);

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/jcheck.h"
@@ -29,20 +30,51 @@ static bool is_ceiling(const char *dir)
     return hit;
 }
 
-char *llmt_project_config_find(const char *start_dir)
+/* The owner of path, or the current user when it cannot be read. */
+static uid_t owner_of(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 ? st.st_uid : geteuid();
+}
+
+char *llmt_project_config_find_checked(const char *start_dir, char **why)
 {
     char *dir = realpath(start_dir ? start_dir : ".", NULL);
+    char *foreign = NULL; /* the first folder on the way up that is not ours */
+    uid_t foreign_uid = 0;
+    if (why)
+        *why = NULL;
     while (dir) {
         static const char *const names[] = {LLMT_PROJECT_CONFIG_NAME, LLMT_PROJECT_CONFIG_V1_NAME};
         char *slash;
         size_t i;
+        if (!foreign && owner_of(dir) != geteuid()) {
+            foreign = llmt_strdup(dir);
+            foreign_uid = owner_of(dir);
+        }
         for (i = 0; i < 2; i++) {
             char *candidate = llmt_path_join(dir, names[i]);
-            if (candidate && llmt_path_exists(candidate)) {
-                free(dir);
-                return candidate;
+            uid_t file_uid;
+            if (!candidate || !llmt_path_exists(candidate)) {
+                free(candidate);
+                continue;
             }
+            free(dir);
+            file_uid = owner_of(candidate);
+            if (!foreign && file_uid == geteuid())
+                return candidate;
+            /* a folder or file of another user may hold a config planted there (its
+             * plugin_paths are loaded, its base_url gets the key): as git's
+             * safe.directory, it is not used, and the user is told why */
+            if (why)
+                *why = llmt_asprintf(
+                    "ignoring %s: %s %s belongs to uid %ld, not to you (uid %ld), so another "
+                    "user could have put it there (give it with --config to use it anyway)",
+                    candidate, foreign ? "the folder" : "the file", foreign ? foreign : candidate,
+                    (long)(foreign ? foreign_uid : file_uid), (long)geteuid());
             free(candidate);
+            free(foreign);
+            return NULL;
         }
         slash = strrchr(dir, '/');
         if (!slash || strcmp(dir, "/") == 0)
@@ -55,7 +87,13 @@ char *llmt_project_config_find(const char *start_dir)
             break; /* the parent is a ceiling: neither it nor what is above it is searched */
     }
     free(dir);
+    free(foreign);
     return NULL;
+}
+
+char *llmt_project_config_find(const char *start_dir)
+{
+    return llmt_project_config_find_checked(start_dir, NULL);
 }
 
 void llmt_project_config_check(json_t *root, const char *path, llmt_diags *diags)

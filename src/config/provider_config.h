@@ -66,6 +66,9 @@ typedef struct llmt_provider_config {
     char *text;             /* the effective JSON text (migrated, overrides applied) */
     char *override_path;    /* the project's providers/<name>.json applied, or NULL */
     char *base_text;        /* the shipped text before overrides (NULL when none applied) */
+    bool allow_insecure_http; /* send the key over plain http:// to a host that is not
+                                 loopback (refused otherwise) */
+    long max_reply_bytes;     /* largest reply body read; 0 = LLMT_DEFAULT_MAX_REPLY_BYTES */
 } llmt_provider_config;
 
 /* Parses and validates config JSON text (a version-1 file is migrated in memory first). Problems go to `diags` (each naming `path`,

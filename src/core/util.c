@@ -350,6 +350,24 @@ llmt_status llmt_mkdirs(const char *path, llmt_error *err)
     return LLMT_OK;
 }
 
+char *llmt_redact_secret(const char *s, const char *secret)
+{
+    llmt_buf b = {0};
+    size_t sl = secret ? strlen(secret) : 0;
+    const char *p = s, *hit;
+    if (!s)
+        return NULL;
+    if (!sl)
+        return llmt_strdup(s);
+    while ((hit = strstr(p, secret)) != NULL) {
+        llmt_buf_append(&b, p, (size_t)(hit - p));
+        llmt_buf_puts(&b, "[REDACTED]");
+        p = hit + sl;
+    }
+    llmt_buf_puts(&b, p);
+    return llmt_buf_steal(&b);
+}
+
 char *llmt_concat3(const char *a, const char *b, const char *c)
 {
     size_t na = strlen(a), nb = strlen(b), nc = strlen(c);

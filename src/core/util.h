@@ -31,6 +31,9 @@ bool llmt_str_ends_with(const char *s, const char *suffix);
 /* `text` past a leading UTF-8 byte-order mark (editors on Windows write one before JSON);
  * borrowed, NULL-safe. */
 const char *llmt_skip_bom(const char *text);
+/* A malloc'd copy of s with every occurrence of `secret` replaced by "[REDACTED]"
+ * (a plain copy when secret is NULL or empty); NULL when s is NULL or out of memory. */
+char *llmt_redact_secret(const char *s, const char *secret);
 int llmt_strcasecmp(const char *a, const char *b);
 /* Whether `needle` occurs in `hay`, ASCII case ignored. */
 bool llmt_str_contains_ci(const char *hay, const char *needle);

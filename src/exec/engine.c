@@ -195,23 +195,6 @@ void llmt_engine_options_init(llmt_engine_options *o)
     o->grace_ms = 3000;
 }
 
-/* Input tokens of a call, estimated before sending: the text's, plus an upper bound per
- * image (the model's image_input_tokens, else LLMT_DEFAULT_IMAGE_TOKENS). */
-static long input_tokens_of(const llmt_call *c)
-{
-    const llmt_request *r = &c->req;
-    long n = 0, per_image;
-    size_t i;
-    if (r->system_prompt)
-        n += llmt_estimate_tokens(r->system_prompt);
-    for (i = 0; i < r->n_messages; i++)
-        n += llmt_estimate_tokens(r->messages[i].content) + 4; /* role framing */
-    per_image = c->model->image_input_tokens > 0 ? c->model->image_input_tokens
-                                                 : LLMT_DEFAULT_IMAGE_TOKENS;
-    n += (long)r->n_files * per_image;
-    return n;
-}
-
 static long output_bound_of(const llmt_call *c)
 {
     if (c->req.max_tokens > 0)
@@ -233,7 +216,7 @@ llmt_status llmt_engine_estimate(llmt_manager *mgr, const char *model_ref,
     if (st != LLMT_OK)
         return st;
     llmt_call_prepare(&call, e, m, req);
-    in = input_tokens_of(&call);
+    in = llmt_call_input_tokens(&call);
     out = output_bound_of(&call);
     *known = m->has_cost;
     *min_usd = m->has_cost ? (double)in / 1e6 * m->cost_input : 0;
@@ -692,7 +675,7 @@ static bool prepare(engine *E, ejob *j)
     llmt_provider_entry *e = NULL;
     const llmt_model_config *m = NULL;
     llmt_status st;
-    long in;
+    long in = -1; /* input tokens, once estimated */
     if (j->prepared_idx == j->chain_idx)
         return true;
     if (j->job->fetch) { /* nothing to resolve: the request is the caller's */
@@ -715,6 +698,10 @@ static bool prepare(engine *E, ejob *j)
         llmt_call_prepare(&j->call, e, m, &j->job->req);
         /* files the provider cannot take, or too large, are refused before anything else */
         st = llmt_call_check_files(&j->call, llmt_manager_opts(E->mgr)->max_file_bytes, &j->err);
+        /* an input over the model's limit is refused before sending (counts a pass over
+         * the prompt, only for models that state a limit) */
+        if (st == LLMT_OK && m->info.max_input_tokens > 0)
+            st = llmt_call_check_input(&j->call, &in, &j->err);
     }
     if (st != LLMT_OK) {
         double now = llmt_now_ms();
@@ -733,7 +720,8 @@ static bool prepare(engine *E, ejob *j)
     }
     j->prepared_idx = j->chain_idx;
     /* the estimate costs a pass over the prompt: only when a budget or tpm needs it */
-    in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? input_tokens_of(&j->call) : 0;
+    if (in < 0)
+        in = E->o->budget_usd >= 0 || j->pv->lim.tpm.rate_per_ms > 0 ? llmt_call_input_tokens(&j->call) : 0;
     j->est_tokens = (double)in + (double)(j->job->req.max_tokens > 0 ? j->job->req.max_tokens : 0);
     j->cost_bounded = m->has_cost;
     j->est_cost = m->has_cost ? (double)in / 1e6 * m->cost_input +
@@ -809,6 +797,8 @@ static void start_http(engine *E, ejob *j)
             E->o->connect_timeout_ms > 0 ? E->o->connect_timeout_ms : mo->connect_timeout_ms;
         hopt.secret = j->job->fetch ? j->job->fetch_secret : j->call.entry->api_key;
         hopt.logger = &mo->logger;
+        /* a reply over the provider's size limit ends the transfer (bad_response) */
+        hopt.max_reply_bytes = j->job->fetch ? 0 : (size_t)j->call.entry->config->max_reply_bytes;
         st = llmt_http_setup_easy(j->easy, req, &hopt, &j->hres,
                                   j->pv ? &j->pv->headers : NULL, &j->hdrs, j->errbuf, &j->err);
     }
@@ -986,10 +976,9 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
     llmt_error_clear(&j->err);
     memset(&j->resp, 0, sizeof j->resp);
     if (rc != CURLE_OK) {
-        st = llmt_http_transport_error((int)rc, j->errbuf,
-                                        j->job->fetch ? j->job->fetch_secret
-                                                      : j->call.entry->api_key,
-                                        j->hres.body.len, &j->err);
+        st = llmt_http_result_error(&j->hres, (int)rc, j->errbuf,
+                                    j->job->fetch ? j->job->fetch_secret : j->call.entry->api_key,
+                                    &j->err);
         snprintf(j->err.provider, sizeof j->err.provider, "%s", job_name(j));
     } else {
         llmt_http_response view;

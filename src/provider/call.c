@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jscan.h"
 #include "core/log.h"
 #include "http/hint.h"
 #include "http/http.h"
 #include "llmt/manager.h"
+#include "provider/tokens.h"
 
 llmt_status llmt_call_resolve(llmt_registry *reg, const char *model_ref,
                               llmt_provider_entry **entry, const llmt_model_config **model,
@@ -132,6 +134,38 @@ void llmt_call_clear(llmt_call *call)
     memset(call, 0, sizeof(*call));
 }
 
+long llmt_call_input_tokens(const llmt_call *call)
+{
+    const llmt_request *r = &call->req;
+    long n = 0, per_image;
+    size_t i;
+    if (r->system_prompt)
+        n += llmt_estimate_tokens(r->system_prompt);
+    for (i = 0; i < r->n_messages; i++)
+        n += llmt_estimate_tokens(r->messages[i].content) + 4; /* role framing */
+    per_image = call->model->image_input_tokens > 0 ? call->model->image_input_tokens
+                                                    : LLMT_DEFAULT_IMAGE_TOKENS;
+    n += (long)r->n_files * per_image;
+    return n;
+}
+
+llmt_status llmt_call_check_input(const llmt_call *call, long *tokens, llmt_error *err)
+{
+    long limit = call->model->info.max_input_tokens, n = llmt_call_input_tokens(call);
+    llmt_status st;
+    if (tokens)
+        *tokens = n;
+    if (limit <= 0 || n <= limit)
+        return LLMT_OK;
+    st = llmt_error_set(err, LLMT_E_CONTEXT_LENGTH,
+                        "the input is about %ld tokens, over the %ld of %s:%s "
+                        "(max_input_tokens); not sent",
+                        n, limit, call->entry->config->name, call->model->name);
+    if (err)
+        snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
+    return st;
+}
+
 llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, llmt_error *err)
 {
     const llmt_request *r = &call->req;
@@ -222,6 +256,49 @@ static void stamp_provider(llmt_error *err, const llmt_call *call)
         snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
 }
 
+/* Whether a 2xx body that did not parse was cut short by the connection: it had no
+ * Content-Length and no chunked framing (so it ended when the connection closed) and is
+ * not complete JSON. */
+static bool cut_by_the_connection(const llmt_http_response *http)
+{
+    const char *te = llmt_http_response_header(http, "transfer-encoding");
+    llmt_jval root;
+    if (llmt_http_response_header(http, "content-length") || (te && strstr(te, "chunked")))
+        return false;
+    return !llmt_jscan_parse(http->body, http->body_len, &root, NULL, 0);
+}
+
+/* Replaces *s by a copy without the key (a server may echo it back): what is stored
+ * (results, reports, the cache) and shown never holds it. */
+static void drop_key(char **s, const char *key)
+{
+    char *clean;
+    if (!*s || !strstr(*s, key))
+        return;
+    clean = llmt_redact_secret(*s, key);
+    if (clean) {
+        free(*s);
+        *s = clean;
+    }
+}
+
+static void redact_reply(llmt_response *out, llmt_error *err, const char *key)
+{
+    if (!key || strlen(key) < 8) /* too short to tell from ordinary text */
+        return;
+    drop_key(&out->text, key);
+    drop_key(&out->model, key);
+    drop_key(&out->stop_reason, key);
+    drop_key(&out->request_id, key);
+    if (err && strstr(err->message, key)) {
+        char *clean = llmt_redact_secret(err->message, key);
+        if (clean) {
+            snprintf(err->message, sizeof err->message, "%s", clean);
+            free(clean);
+        }
+    }
+}
+
 llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *http,
                                   llmt_response *out, llmt_error *err)
 {
@@ -232,6 +309,14 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
         if (st == LLMT_OK && (!out->text || !out->text[0])) {
             llmt_response_clear(out);
             st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text");
+        }
+        if (st == LLMT_E_BAD_RESPONSE && err && cut_by_the_connection(http)) {
+            /* as a body cut short of its Content-Length: the connection's fault, worth
+             * another try */
+            size_t n = strlen(err->message);
+            err->retryable = true;
+            snprintf(err->message + n, sizeof err->message - n,
+                     " (the body ended with the connection: truncated)");
         }
     } else {
         llmt_error_clear(err);
@@ -253,6 +338,7 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
                 snprintf(err->request_id, sizeof err->request_id, "%s", rid);
         }
     }
+    redact_reply(out, err, call->entry->api_key);
     return st;
 }
 

@@ -41,6 +41,17 @@ llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, ll
 /* Records in resp how the structure was asked for: structured_mode, schema_strict and
  * a copy of schema_relaxed (resp owns it). */
 void llmt_call_stamp(const llmt_call *call, llmt_response *resp);
+
+/* Input tokens of a prepared call, estimated before sending: the texts' (tokens.h), plus
+ * an upper bound per image (the model's image_input_tokens, else
+ * LLMT_DEFAULT_IMAGE_TOKENS). */
+long llmt_call_input_tokens(const llmt_call *call);
+
+/* Refuses a prepared call whose input estimate (*tokens, when not NULL) exceeds the
+ * model's max_input_tokens: LLMT_E_CONTEXT_LENGTH naming both numbers, before anything
+ * is sent (a 200 MB source was sent, and billed, three times). */
+llmt_status llmt_call_check_input(const llmt_call *call, long *tokens, llmt_error *err);
+
 /* Sets resp->cost_usd / cost_known from the model's rates: tokens / 1e6 × rate. */
 void llmt_call_price(const llmt_model_config *model, llmt_response *resp);
 

@@ -301,37 +301,34 @@ llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider
     return LLMT_OK;
 }
 
-/* Byte offset of the first sequence jansson would refuse, or -1 when s is fine. */
+/* Byte offset of the first sequence JSON cannot carry, or -1 when s is fine (or NULL). */
 static long bad_utf8_at(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, len = s ? strlen(s) : 0, n;
-    unsigned cp;
-    while (i < len) {
-        n = llmt_utf8_decode(p + i, len - i, &cp);
-        if (!n)
-            return (long)i;
-        i += n;
-    }
-    return -1;
+    return s ? llmt_utf8_invalid_at(s, strlen(s)) : -1;
 }
 
-llmt_status llmt_wire_check_text(const llmt_request *req, llmt_error *err)
+llmt_status llmt_wire_check_texts(const llmt_request *req, const char *provider,
+                                  llmt_error *err)
 {
+    const char *who = req->case_id ? req->case_id : "the request";
     long at;
     size_t i;
     if ((at = bad_utf8_at(req->model)) >= 0)
-        return llmt_error_set(err, LLMT_E_INVALID_ARG, "the model name is not valid UTF-8 "
-                              "(byte %ld); not sent", at);
+        return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                              "%s: the model name is not valid UTF-8 (byte %ld); not sent",
+                              provider, at);
     if ((at = bad_utf8_at(req->system_prompt)) >= 0)
-        return llmt_error_set(err, LLMT_E_INVALID_ARG, "the system prompt is not valid UTF-8 "
-                              "(byte %ld); not sent", at);
+        return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                              "%s: the system prompt of %s is not valid UTF-8 (byte %ld); it "
+                              "cannot be sent as JSON, so nothing was sent",
+                              provider, who, at);
     for (i = 0; i < req->n_messages; i++) {
         const llmt_message *m = &req->messages[i];
         if ((at = bad_utf8_at(m->content)) >= 0 || (at = bad_utf8_at(m->role)) >= 0)
             return llmt_error_set(err, LLMT_E_INVALID_ARG,
-                                  "message %zu of the request is not valid UTF-8 (byte %ld); "
-                                  "not sent", i + 1, at);
+                                  "%s: message %zu of %s is not valid UTF-8 (byte %ld); it "
+                                  "cannot be sent as JSON, so nothing was sent",
+                                  provider, i + 1, who, at);
     }
     return LLMT_OK;
 }
@@ -636,8 +633,9 @@ static llmt_status content_with_images(const llmt_request *req, const llmt_messa
 /* The chat_compat body written straight into a buffer, without a jansson tree: requests
  * are built on the engine's event-loop thread, where building and printing a tree cost
  * more than the rest of starting a transfer. */
-static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_chat_compat_opts *o,
-                                         llmt_buf *b, llmt_error *err)
+static llmt_status chat_compat_body_text(const char *provider, const llmt_request *req,
+                                         const llmt_chat_compat_opts *o, llmt_buf *b,
+                                         llmt_error *err)
 {
     size_t i, last_user = llmt_wire_last_user(req),
               est = 256 + (req->model ? strlen(req->model) : 0) +
@@ -675,7 +673,7 @@ static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_cha
         llmt_buf_puts(b, "}");
     }
     if (!ok)
-        return (st = llmt_wire_check_text(req, err)) != LLMT_OK
+        return (st = llmt_wire_check_texts(req, provider, err)) != LLMT_OK
                    ? st /* names the text and the byte */
                    : llmt_error_set(err, LLMT_E_INVALID_ARG,
                                     "the request's text is not valid UTF-8 (model %s)",
@@ -894,7 +892,7 @@ llmt_status llmt_chat_compat_bearer_request(const llmt_wire_basic *b, const llmt
         return st;
     if (!oc.schema_cache)
         oc.schema_cache = b->schema_cache;
-    st = chat_compat_body_text(req, &oc, &body, err);
+    st = chat_compat_body_text(b->name, req, &oc, &body, err);
     if (st != LLMT_OK) {
         llmt_buf_free(&body);
         return st;

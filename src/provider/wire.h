@@ -71,11 +71,13 @@ void llmt_wire_schema_name(const char *name, char *buf, size_t n);
 llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider,
                                    const char *const *allowed, llmt_error *err);
 
-/* Checks that every text of req (model, system prompt, roles, message contents) is
- * UTF-8 that JSON can carry: otherwise LLMT_E_INVALID_ARG naming the text and the byte
- * offset, so that nothing is sent without its text (jansson's constructors return NULL
- * for such a string, which a builder would otherwise drop silently). */
-llmt_status llmt_wire_check_text(const llmt_request *req, llmt_error *err);
+/* Checks that every text of req (model, system prompt, roles, message contents) is UTF-8
+ * that JSON can carry: otherwise LLMT_E_INVALID_ARG naming the provider, the case, the
+ * text and the byte offset, so that nothing is sent without its text (jansson's
+ * constructors return NULL for such a string, which a builder would otherwise drop
+ * silently). */
+llmt_status llmt_wire_check_texts(const llmt_request *req, const char *provider,
+                                  llmt_error *err);
 
 /* The last message with role "user" (files are attached there), or n_messages when none. */
 size_t llmt_wire_last_user(const llmt_request *req);

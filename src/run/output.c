@@ -69,8 +69,11 @@ llmt_status llmt_output_flush(llmt_output *o, llmt_error *err)
         json_mirror_add(o, b->data, b->len);
     b->len = 0;
     b->data[0] = '\0';
-    if (bad)
-        return llmt_error_set(err, LLMT_E_IO, "%s: %s", o->jsonl_path, strerror(errno));
+    if (bad) /* a write cut short (disk full) may have left half a line at the end */
+        return llmt_error_set(err, LLMT_E_IO,
+                              "%s: %s; its last line may be torn: once there is room, "
+                              "llm-tester run --resume %s repairs it and sends what is missing",
+                              o->jsonl_path, strerror(errno), o->dir);
     return LLMT_OK;
 }
 

@@ -5,16 +5,20 @@
 #include "core/util.h"
 #include "run/output.h"
 
+/* A text field. One that starts like a formula (=, +, -, @, a tab or a carriage
+ * return) gets a leading ' inside quotes, so a spreadsheet shows it as text instead of
+ * evaluating it (a task or case named "=HYPERLINK(...)" ran as a formula). */
 static void csv_field(llmt_buf *b, const char *s)
 {
-    bool quote = s && strpbrk(s, ",\"\r\n") != NULL;
+    bool formula = s && s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+    bool quote = s && (formula || strpbrk(s, ",\"\r\n") != NULL);
     if (!s)
         return;
     if (!quote) {
         llmt_buf_puts(b, s);
         return;
     }
-    llmt_buf_puts(b, "\"");
+    llmt_buf_puts(b, formula ? "\"'" : "\"");
     for (; *s; s++) {
         if (*s == '"')
             llmt_buf_puts(b, "\"\"");

@@ -26,6 +26,25 @@ static void md_escape(llmt_buf *b, const char *s, size_t max)
         llmt_buf_puts(b, "…");
 }
 
+/* A name (task, case, model) in a table cell or heading: '|' escaped, line breaks as
+ * spaces, so a name holding them cannot break the table. */
+static void md_name(llmt_buf *b, const char *s)
+{
+    md_escape(b, str_or(s), (size_t)-1);
+}
+
+/* "task | case | provider:model" cells of result r, each escaped. */
+static void md_result_names(llmt_buf *b, json_t *r, const char *sep1, const char *sep2)
+{
+    md_name(b, json_string_value(json_object_get(r, "task")));
+    llmt_buf_puts(b, sep1);
+    md_name(b, json_string_value(json_object_get(r, "case")));
+    llmt_buf_puts(b, sep2);
+    md_name(b, json_string_value(json_object_get(r, "provider")));
+    llmt_buf_puts(b, ":");
+    md_name(b, json_string_value(json_object_get(r, "model")));
+}
+
 static void md_json(llmt_buf *b, const json_t *v)
 {
     char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -40,11 +59,9 @@ static void row(json_t *r, void *ud)
     llmt_buf *b = ud;
     json_t *usage = json_object_get(r, "usage"), *err = json_object_get(r, "error");
     json_t *cost = json_object_get(usage, "cost_usd");
-    llmt_buf_printf(b, "| %s | %s | %s:%s | %d | ", json_string_value(json_object_get(r, "task")),
-                    json_string_value(json_object_get(r, "case")),
-                    json_string_value(json_object_get(r, "provider")),
-                    json_string_value(json_object_get(r, "model")),
-                    (int)json_integer_value(json_object_get(r, "repeat")) + 1);
+    llmt_buf_puts(b, "| ");
+    md_result_names(b, r, " | ", " | "); /* names may hold '|' or a newline */
+    llmt_buf_printf(b, " | %d | ", (int)json_integer_value(json_object_get(r, "repeat")) + 1);
     if (json_is_object(err)) /* no answer: nothing to score */
         llmt_buf_puts(b, "- | - | ");
     else
@@ -116,11 +133,9 @@ static void lost_points(json_t *r, void *ud)
             (reason && strcmp(reason, "extra") == 0))
             continue;
         if (!shown++) {
-            llmt_buf_printf(b, "\n#### %s / %s — %s:%s (run %d, accuracy %.2f)\n\n",
-                            json_string_value(json_object_get(r, "task")),
-                            json_string_value(json_object_get(r, "case")),
-                            json_string_value(json_object_get(r, "provider")),
-                            json_string_value(json_object_get(r, "model")),
+            llmt_buf_puts(b, "\n#### ");
+            md_result_names(b, r, " / ", " — ");
+            llmt_buf_printf(b, " (run %d, accuracy %.2f)\n\n",
                             (int)json_integer_value(json_object_get(r, "repeat")) + 1,
                             json_number_value(json_object_get(r, "accuracy")));
             llmt_buf_puts(b, "| field | expected | actual | score | weight | reason |\n"
@@ -146,11 +161,9 @@ static void lost_points(json_t *r, void *ud)
         }
     }
     if (json_is_string(json_object_get(r, "extraction_error"))) {
-        llmt_buf_printf(b, "\n#### %s / %s — %s:%s (run %d): no JSON answer\n\n",
-                        json_string_value(json_object_get(r, "task")),
-                        json_string_value(json_object_get(r, "case")),
-                        json_string_value(json_object_get(r, "provider")),
-                        json_string_value(json_object_get(r, "model")),
+        llmt_buf_puts(b, "\n#### ");
+        md_result_names(b, r, " / ", " — ");
+        llmt_buf_printf(b, " (run %d): no JSON answer\n\n",
                         (int)json_integer_value(json_object_get(r, "repeat")) + 1);
         llmt_buf_puts(b, "Every field lost its points: ");
         md_escape(b, json_string_value(json_object_get(r, "extraction_error")), 300);
@@ -160,11 +173,9 @@ static void lost_points(json_t *r, void *ud)
     }
     if (json_array_size(violations) && json_is_null(json_object_get(r, "error"))) {
         json_t *v;
-        llmt_buf_printf(b, "\n%s / %s — %s:%s: schema violations:\n\n",
-                        json_string_value(json_object_get(r, "task")),
-                        json_string_value(json_object_get(r, "case")),
-                        json_string_value(json_object_get(r, "provider")),
-                        json_string_value(json_object_get(r, "model")));
+        llmt_buf_puts(b, "\n");
+        md_result_names(b, r, " / ", " — ");
+        llmt_buf_puts(b, ": schema violations:\n\n");
         json_array_foreach(violations, i, v) {
             if (i >= 10) {
                 llmt_buf_printf(b, "- … and %zu more\n", json_array_size(violations) - 10);
@@ -293,7 +304,9 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
                       "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (i = 0; i < s->n_models; i++) {
         const llmt_model_summary *m = &s->models[i];
-        llmt_buf_printf(&b, "| %s | %zu | %zu | %zu | %zu | %.0f%% | ", m->model_ref, m->results, m->errors,
+        llmt_buf_puts(&b, "| ");
+        md_name(&b, m->model_ref);
+        llmt_buf_printf(&b, " | %zu | %zu | %zu | %zu | %.0f%% | ", m->results, m->errors,
                         m->skipped, m->valid,
                         m->results ? 100.0 * (double)m->first_attempt_valid / (double)m->results : 0.0);
         md_answer_figures(&b, m);
@@ -316,7 +329,9 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
                           "|---|---|---|---|---|---|---|\n");
         for (i = 0; i < s->n_fallbacks; i++) {
             const llmt_model_summary *m = &s->fallbacks[i];
-            llmt_buf_printf(&b, "| %s | %zu | %zu | ", m->model_ref, m->results, m->valid);
+            llmt_buf_puts(&b, "| ");
+            md_name(&b, m->model_ref);
+            llmt_buf_printf(&b, " | %zu | %zu | ", m->results, m->valid);
             md_answer_figures(&b, m);
             llmt_buf_puts(&b, " |\n");
         }
@@ -345,9 +360,14 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
             for (k = 0; k < n; k++) {
                 const llmt_case_stats *c = &cs[k];
                 const llmt_task *t = s->tasks && c->task < s->tasks->n_tasks ? &s->tasks->tasks[c->task] : NULL;
-                llmt_buf_printf(&b, "| %s | %s | %s | %zu | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f |\n",
-                                t ? t->name : "?", t && c->kase < t->n_cases ? t->cases[c->kase].name : "?",
-                                s->models[c->model].model_ref, c->n, c->acc_mean, c->acc_stddev, c->acc_min,
+                llmt_buf_puts(&b, "| ");
+                md_name(&b, t ? t->name : "?");
+                llmt_buf_puts(&b, " | ");
+                md_name(&b, t && c->kase < t->n_cases ? t->cases[c->kase].name : "?");
+                llmt_buf_puts(&b, " | ");
+                md_name(&b, s->models[c->model].model_ref);
+                llmt_buf_printf(&b, " | %zu | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f |\n",
+                                c->n, c->acc_mean, c->acc_stddev, c->acc_min,
                                 c->acc_max, c->lat_mean, c->lat_stddev, c->lat_min, c->lat_max);
             }
             free(cs);

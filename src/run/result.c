@@ -204,8 +204,7 @@ static void put_fallback(obj *o, const llmt_result_input *in, llmt_summary_entry
         if (a->status != LLMT_OK && a->model && is_ref(a->model, in->provider, in->model)) {
             e->primary_class = llmt_status_name(a->status);
             /* as a reader of the line sees it: a message that is not UTF-8 is left out */
-            e->primary_message = a->message && llmt_utf8_invalid_at(a->message, strlen(a->message)) ==
-                                                   strlen(a->message)
+            e->primary_message = a->message && llmt_utf8_invalid_at(a->message, strlen(a->message)) < 0
                                      ? a->message
                                      : NULL;
         }

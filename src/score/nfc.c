@@ -23,7 +23,7 @@ static char *nfc_of(const char *s, size_t n, size_t *out_n)
     uint8_t *r;
     size_t rn = 0;
     /* not UTF-8 (libunistring would put U+FFFD in): compared byte for byte, as before */
-    if (ascii(s, n) || llmt_utf8_invalid_at(s, n) != n)
+    if (ascii(s, n) || llmt_utf8_invalid_at(s, n) >= 0)
         return NULL;
     r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &rn);
     if (!r)

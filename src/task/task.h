@@ -58,6 +58,12 @@ typedef struct llmt_case_data {
  * LLMT_E_IO when `dir` cannot be read. */
 llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *diags,
                                 llmt_error *err);
+/* llmt_tasks_discover saying what to do with symbolic links that lead outside `dir` (a
+ * case file, or a task's folder): refused with an error naming the link and its target
+ * (the task or case is left out), the default, or followed when follow_symlinks. A task
+ * added with llmt_tasks_add keeps its links inside its own folder. */
+llmt_status llmt_tasks_discover_links(const char *dir, bool follow_symlinks, llmt_taskset *out,
+                                      llmt_diags *diags, llmt_error *err);
 /* Adds the task folder `dir` to ts under `name` (a task kept outside the tasks folder:
  * the project config's tasks.<name>.path; `file` and `json_path` name that setting in
  * messages). A name already in ts, a missing folder or a broken task are diagnostics,

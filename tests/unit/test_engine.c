@@ -697,6 +697,57 @@ static void engine_quota_goes_to_fallback_at_once(void **state)
     fx_teardown(&f);
 }
 
+/* An input over the model's max_input_tokens is refused before sending, with class
+ * context_length, by the engine (then the chain falls back) and by the blocking path. */
+static void engine_refuses_input_over_the_model_limit(void **state)
+{
+    static const char *const chain_a[] = {"tjson:a"};
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    llmt_request req;
+    llmt_message msg = {"user", "extract the data from this text please"};
+    llmt_response out;
+    llmt_error err;
+    size_t i;
+    (void)state;
+    /* model a takes at most 5 input tokens; the jobs' message is about 10 */
+    fx_setup(&f, NULL, "[], \"max_input_tokens\": 5");
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fx_jobs(&f, 2, chain_a, 1);
+    llmt_engine_options_init(&eo);
+    eo.retry.max_retries = 3;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(f.status[i], LLMT_E_CONTEXT_LENGTH);
+        assert_string_equal(f.attempt_classes[i], "context_length"); /* not retried */
+    }
+    assert_int_equal(fake_http_request_count(f.srv), 0); /* nothing sent */
+    fx_teardown(&f);
+    /* with a fallback: b answers */
+    fx_setup(&f, NULL, "[], \"max_input_tokens\": 5");
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fx_jobs(&f, 1, CHAIN_ABC, 3);
+    llmt_engine_options_init(&eo);
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(f.status[0], LLMT_OK);
+    assert_string_equal(f.answered_by[0], "tjson:b");
+    assert_string_equal(f.attempt_classes[0], "context_length,ok");
+    assert_int_equal(fake_http_request_count(f.srv), 1);
+    /* the blocking path */
+    memset(&req, 0, sizeof req);
+    req.version = LLMT_REQUEST_VERSION;
+    req.messages = &msg;
+    req.n_messages = 1;
+    req.temperature = -1;
+    llmt_error_clear(&err);
+    assert_int_equal(llmt_manager_complete(f.mgr, "tjson:a", &req, &out, &err),
+                     LLMT_E_CONTEXT_LENGTH);
+    assert_non_null(strstr(err.message, "over the 5 of tjson:a (max_input_tokens); not sent"));
+    assert_int_equal(fake_http_request_count(f.srv), 1);
+    fx_teardown(&f);
+}
+
 static void engine_retries_then_falls_back(void **state)
 {
     fx f;
@@ -970,6 +1021,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(engine_holds_rpm),
         cmocka_unit_test(engine_provider_concurrency_limit),
         cmocka_unit_test(engine_quota_goes_to_fallback_at_once),
+        cmocka_unit_test(engine_refuses_input_over_the_model_limit),
         cmocka_unit_test(engine_retries_then_falls_back),
         cmocka_unit_test(engine_one_limit_bounds_the_chain),
         cmocka_unit_test(engine_fallback_from_model_config_via_unknown_model),

@@ -344,6 +344,48 @@ static void test_mock_rules_first_match_wins_by_substring_regex_and_place(void *
     llmt_response_clear(&r);
 }
 
+static void expect_invalid(fx *f, const char *rules, const char *needle);
+
+/* Regexes are PCRE2 with bounds: glibc's regcomp took 3 GB for "a+++...", and a
+ * backtracking pattern must fail the call, not hang the run. */
+static void test_mock_regex_is_bounded(void **state)
+{
+    fx *f = *state;
+    llmt_response r;
+    llmt_error err;
+    call_in in = {0};
+    char subject[64];
+    expect_invalid(f, "{\"rules\": [{\"regex\": \"a+++++++++++++++++++++\", \"reply\": \"x\"}]}",
+                   "/rules/0/regex: invalid regular expression");
+    assert_int_equal(init_mock(f,
+                               "{\"rules\": [{\"regex\": \"^(a+)+$\", \"in\": \"source\", "
+                               "\"reply\": \"x\"}], \"default\": \"D\"}",
+                               1, &err),
+                     LLMT_OK);
+    memset(subject, 'a', 40);
+    subject[40] = '!';
+    subject[41] = '\0';
+    in.source = subject;
+    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_E_CONFIG);
+    assert_non_null(strstr(err.message, "/rules/0/regex: matching gave up"));
+    assert_non_null(strstr(err.message, "rules.json"));
+    assert_null(r.text);
+    /* a subject it matches quickly still answers; PCRE syntax (\\d) works */
+    subject[40] = '\0';
+    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
+    assert_string_equal(r.text, "x");
+    llmt_response_clear(&r);
+    assert_int_equal(init_mock(f,
+                               "{\"rules\": [{\"regex\": \"total \\\\d+\\\\.\\\\d{2}\", "
+                               "\"reply\": \"num\"}]}",
+                               1, &err),
+                     LLMT_OK);
+    in.source = "Invoice, total 99.50";
+    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
+    assert_string_equal(r.text, "num");
+    llmt_response_clear(&r);
+}
+
 static void test_mock_reply_rules_only_answer_mock_rules(void **state)
 {
     fx *f = *state;
@@ -853,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_rules_errors_name_file),
         cmocka_unit_test(test_token_estimate_is_not_a_word_count),
         cmocka_unit_test_setup_teardown(test_mock_rules_first_match_wins_by_substring_regex_and_place, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mock_regex_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_reply_rules_only_answer_mock_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_reply_file_is_relative_to_the_rules_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_error_rule_fills_class_status_retry_after, setup, teardown),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -116,6 +117,56 @@ static void test_plugin_loads_and_registers(void **state)
     assert_non_null(strstr(e->origin, "/fxgood/fxgood.so"));
     assert_int_equal(e->config->n_models, 1);
     llmt_registry_free(reg);
+}
+
+/* Trust: nothing is loaded from a file or folder another user could change. */
+static void test_plugin_refuses_files_writable_by_others(void **state)
+{
+    fx *f = *state;
+    char *path;
+    make_plugin(f, "fxgood", "fxgood", "fxgood", NULL, NULL);
+    path = llmt_asprintf("%s/fxgood/fxgood.so", f->dir);
+    assert_int_equal(chmod(path, 0757), 0);
+    expect_refusal(f, "fxgood", "fxgood.so is writable by every user");
+    assert_int_equal(chmod(path, 0755), 0);
+    free(path);
+    path = llmt_asprintf("%s/fxgood/config.json", f->dir);
+    assert_int_equal(chmod(path, 0666), 0);
+    expect_refusal(f, "fxgood", "config.json is writable by every user");
+    assert_int_equal(chmod(path, 0644), 0);
+    free(path);
+    path = llmt_asprintf("%s/fxgood", f->dir);
+    assert_int_equal(chmod(path, 0777), 0);
+    expect_refusal(f, "fxgood", "/fxgood is writable by every user");
+    assert_int_equal(chmod(path, 0755), 0);
+    free(path);
+    /* the folder of plugin folders: sticky or not, others could plant a plugin there */
+    assert_int_equal(chmod(f->dir, 01777), 0);
+    expect_refusal(f, "fxgood", "is writable by every user");
+    assert_int_equal(chmod(f->dir, 0700), 0);
+    /* back to safe modes: it loads (under /tmp, world-writable but sticky) */
+    {
+        llmt_registry *reg = new_registry_with_builtins();
+        llmt_error err;
+        assert_int_equal(llmt_plugin_load(reg, f->dir, "fxgood", &err), LLMT_OK);
+        llmt_registry_free(reg);
+    }
+}
+
+static void test_plugin_refuses_files_of_another_user(void **state)
+{
+    fx *f = *state;
+    char *path;
+    if (geteuid() != 0) {
+        /* only root can give a file away; the mode checks above run for everyone */
+        print_message("skipped: giving a file to another user needs root\n");
+        skip();
+    }
+    make_plugin(f, "fxgood", "fxgood", "fxgood", NULL, NULL);
+    path = llmt_asprintf("%s/fxgood/fxgood.so", f->dir);
+    assert_int_equal(chown(path, 65534, 65534), 0); /* nobody */
+    expect_refusal(f, "fxgood", "fxgood.so belongs to another user");
+    free(path);
 }
 
 static void test_plugin_refuses_newer_major_abi(void **state)
@@ -285,6 +336,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plugin_loads_and_registers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plugin_refuses_files_writable_by_others, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plugin_refuses_files_of_another_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_refuses_newer_major_abi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_refuses_older_major_abi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_refuses_missing_required_op, setup, teardown),

@@ -17,7 +17,8 @@
  */
 #include <jansson.h>
 #include <math.h>
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,14 @@ typedef struct mock_fault {
 } mock_fault;
 
 enum { LAT_NONE = 0, LAT_FIXED, LAT_UNIFORM, LAT_LOGNORMAL };
+
+/* Bounds of a rule's regex: a pattern, and what one match may cost (backtracking steps,
+ * nesting depth, heap), so that a pathological pattern fails a call with a message
+ * instead of hanging the run or taking gigabytes. */
+#define MOCK_RE_MAX_PATTERN 4096
+#define MOCK_RE_MATCH_LIMIT 1000000u
+#define MOCK_RE_DEPTH_LIMIT 10000u
+#define MOCK_RE_HEAP_LIMIT_KB 65536u
 typedef struct mock_latency {
     int kind;
     double a, b; /* fixed: a; uniform: [a, b]; log-normal: mu, sigma of ln(ms) */
@@ -60,8 +69,7 @@ typedef struct mock_latency {
 
 typedef struct mock_rule {
     char *contains;      /* substring, or NULL */
-    regex_t regex;       /* compiled when has_regex */
-    bool has_regex;
+    pcre2_code *regex;   /* compiled "regex", or NULL */
     int where;           /* 0 any, 1 prompt, 2 source */
     char *reply;         /* NULL when the rule simulates an error */
     mock_fault *fault;   /* NULL when the rule replies */
@@ -124,8 +132,7 @@ static void free_ruleset(mock_ruleset *rs)
         if (r->fault)
             free(r->fault->message);
         free(r->fault);
-        if (r->has_regex)
-            regfree(&r->regex);
+        pcre2_code_free(r->regex);
         llmt_free_strv(r->models, r->n_models);
     }
     free(rs->rules);
@@ -452,14 +459,23 @@ static bool load_rule(rules_ctx *c, json_t *r, const char *path, bool error_only
         bad(c, path, "/regex", "expected a string");
         ok = false;
     } else if (regex) {
-        int rc = regcomp(&mr->regex, json_string_value(regex), REG_EXTENDED | REG_NOSUB);
-        if (rc != 0) {
-            char msg[256];
-            regerror(rc, &mr->regex, msg, sizeof msg);
-            bad(c, path, "/regex", "invalid regular expression: %s", msg);
+        int code;
+        PCRE2_SIZE at;
+        const char *pat = json_string_value(regex);
+        /* PCRE2 rather than regcomp: glibc's compiler took 3 GB for "a++++...", and
+         * matching is bounded (MOCK_RE_* below) */
+        if (strlen(pat) > MOCK_RE_MAX_PATTERN) {
+            bad(c, path, "/regex", "pattern longer than %d bytes", MOCK_RE_MAX_PATTERN);
             ok = false;
-        } else {
-            mr->has_regex = true;
+        } else if (!(mr->regex = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                                               PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
+                                                   PCRE2_NO_AUTO_CAPTURE,
+                                               &code, &at, NULL))) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            bad(c, path, "/regex", "invalid regular expression at offset %zu: %s", (size_t)at,
+                (const char *)msg);
+            ok = false;
         }
     }
     mr->where = !in                                           ? 0
@@ -759,18 +775,50 @@ static llmt_status task_rules(mock_state *st, const char *task_dir, mock_ruleset
     return LLMT_OK;
 }
 
-static bool rule_matches(const mock_rule *r, const llmt_request *req, const char *all)
+/* 1 when rule r matches the request, 0 when not, -1 when its regex gave up at a limit
+ * (then *st and err say which rule). */
+static int rule_matches(const mock_rule *r, const llmt_request *req, const char *all,
+                        const char *file, llmt_status *st, llmt_error *err)
 {
     const char *text = all;
+    pcre2_match_context *mctx;
+    pcre2_match_data *md;
+    int rc;
     if (r->where == 1 && req->prompt_text)
         text = req->prompt_text;
     else if (r->where == 2 && req->source_text)
         text = req->source_text;
     if (r->contains && !strstr(text, r->contains))
-        return false;
-    if (r->has_regex && regexec(&r->regex, text, 0, NULL, 0) != 0)
-        return false;
-    return true;
+        return 0;
+    if (!r->regex)
+        return 1;
+    mctx = pcre2_match_context_create(NULL);
+    md = pcre2_match_data_create(1, NULL);
+    if (!mctx || !md) {
+        pcre2_match_context_free(mctx);
+        pcre2_match_data_free(md);
+        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        return -1;
+    }
+    pcre2_set_match_limit(mctx, MOCK_RE_MATCH_LIMIT);
+    pcre2_set_depth_limit(mctx, MOCK_RE_DEPTH_LIMIT);
+    pcre2_set_heap_limit(mctx, MOCK_RE_HEAP_LIMIT_KB);
+    rc = pcre2_match(r->regex, (PCRE2_SPTR)text, strlen(text), 0, 0, md, mctx);
+    pcre2_match_context_free(mctx);
+    pcre2_match_data_free(md);
+    if (rc >= 0)
+        return 1;
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(rc, msg, sizeof msg);
+        *st = llmt_error_set(err, LLMT_E_CONFIG,
+                       "%s: %s/regex: matching gave up (%s); simplify the pattern (nested "
+                       "repetition such as (a+)+ backtracks without end)",
+                       file ? file : "mock rules", r->path, (const char *)msg);
+    }
+    return -1;
 }
 
 /* Reply rules answer mock:rules only; error rules hit every mock model; "models"
@@ -1056,7 +1104,13 @@ static llmt_status mock_call(void *state, const llmt_request *req, llmt_response
             latency = &rs->latency;
         for (i = 0; i < rs->n_rules && !hit; i++) {
             mock_rule *r = &rs->rules[i];
-            if (!applies_to(r, req->model) || !rule_matches(r, req, text))
+            int m;
+            if (!applies_to(r, req->model))
+                continue;
+            m = rule_matches(r, req, text, rs->file, &rc, err);
+            if (m < 0)
+                goto done;
+            if (m == 0)
                 continue;
             if (!gate_fires(&r->gate, key, attempt, ((uint64_t)k << 32) | i))
                 continue;

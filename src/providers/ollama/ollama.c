@@ -33,7 +33,7 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
     size_t i, j, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, ollama_images, err);
     if (st == LLMT_OK)
-        st = llmt_wire_check_text(req, err);
+        st = llmt_wire_check_texts(req, b->name, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
