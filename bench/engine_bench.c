@@ -113,7 +113,7 @@ int main(int argc, char **argv)
     }
     memset(&ts, 0, sizeof ts);
     memset(&rr, 0, sizeof rr);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     if (llmt_manager_new(&mgr, &mo, &err) != LLMT_OK)
         goto fail;
     json = llmt_asprintf("{\"config_version\": 2, \"name\": \"benchai\", \"provider_type\": \"benchai\","
@@ -136,8 +136,8 @@ int main(int argc, char **argv)
     o.n_models = 1;
     o.output_dir = argv[4];
     o.formats = LLMT_FORMAT_JSON;
-    o.concurrency = strtol(argv[3], NULL, 10);
-    o.max_retries = 0;
+    o.engine.concurrency = strtol(argv[3], NULL, 10);
+    o.engine.retry.max_retries = 0;
     if (llmt_run_execute(mgr, &o, &rr, &d, &err) != LLMT_OK)
         goto fail;
     printf("results=%zu errors=%zu discovery=%.0fms run=%.0fms\n", rr.summary.n_rows,

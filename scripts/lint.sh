@@ -7,6 +7,7 @@
 #     included). Public API functions (declared in include/llmt/) are for applications and
 #     a plugin's entry point is for the loader; any other function nobody calls fails,
 #     unless scripts/cppcheck/unused-allowed.txt lists it with a reason.
+#  3. complexity (scripts/complexity.sh, pmccabe): no function above the cut-off.
 set -eu
 cd "$(dirname "$0")/.."
 if ! command -v cppcheck >/dev/null 2>&1; then
@@ -34,3 +35,6 @@ if [ -n "$bad" ]; then
     echo "lint: functions nobody calls (delete them, or list them with a reason in scripts/cppcheck/unused-allowed.txt):$bad" >&2
     exit 1
 fi
+
+# 3. complexity: no function over the cut-off or longer than ~120 lines
+./scripts/complexity.sh

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
     size_t n_fallbacks = 0;
     int i, rc = 1;
 
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     mo.logger.fn = log_to_stderr;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mock-rules") == 0 && i + 1 < argc)
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     req.n_messages = 1;
     req.temperature = -1; /* provider default */
 
-    llmt_fallback_options_init(&fo);
+    llmt_fallback_options_init(&fo, LLMT_FALLBACK_OPTIONS_VERSION);
     fo.fallbacks = fallbacks;
     fo.n_fallbacks = n_fallbacks;
     if (llmt_complete_with_fallbacks(mgr, model, &req, &fo, &c, &err) == LLMT_OK) {

@@ -46,8 +46,8 @@ int main(int argc, char **argv)
     int i, npos = 0, rc = 2;
     size_t v;
 
-    llmt_manager_options_init(&mo);
-    llmt_extraction_options_init(&xo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
+    llmt_extraction_options_init(&xo, LLMT_EXTRACTION_OPTIONS_VERSION);
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mock-rules") == 0 && i + 1 < argc)
             mo.mock_rules_path = argv[++i];

@@ -3,7 +3,7 @@
  *
  * Every public function returns an llmt_status and, when it fails, fills an
  * llmt_error (when the caller passed one). The status doubles as the error
- * class of SPEC §8: a provider call that hit a rate limit returns
+ * class of a failed provider call: a provider call that hit a rate limit returns
  * LLMT_E_RATE_LIMIT and its llmt_error says which provider, which HTTP status,
  * what the provider said and when to retry. The library never prints.
  *
@@ -21,7 +21,7 @@ LLMT_BEGIN_DECLS
 
 typedef enum llmt_status {
     LLMT_OK = 0,
-    /* provider call classes (SPEC §8) */
+    /* classes of a failed provider call */
     LLMT_E_AUTH = 1,           /* missing/invalid API key */
     LLMT_E_PERMISSION = 2,     /* key valid but not allowed (403) */
     LLMT_E_NOT_FOUND = 3,      /* unknown model or endpoint */

@@ -8,8 +8,8 @@
  * thread at a time. Everything else here is plain data owned by the caller.
  *
  * Blocking: these calls wait for the answer. Retryable failures (rate_limit, timeout,
- * network, server, overloaded) are retried with exponential backoff honouring
- * Retry-After, so a call may sleep; a mock model's simulated latency is waited out too.
+ * network, server, overloaded) are retried after the server's hint or a full-jitter
+ * backoff, so a call may wait; a mock model's simulated latency is waited out too.
  */
 #ifndef LLMT_EXTRACT_API_H
 #define LLMT_EXTRACT_API_H
@@ -30,17 +30,23 @@ typedef struct llmt_fallback_options {
     size_t n_fallbacks;
     bool skip_config_fallbacks;        /* false: then the failed model's configured
                                           "fallbacks" chain (config.json) is tried too */
-    int max_attempts;                  /* per model, for retryable failures; 0 = 3 */
-    long backoff_ms;                   /* first retry delay when the provider gave no
-                                          Retry-After; doubles each time; 0 = 500 */
-    long max_backoff_ms;               /* cap of one delay (also of Retry-After); 0 = 30000 */
+    int max_attempts;                  /* attempts of retryable failures, shared by the
+                                          whole chain (max_attempts - 1 retries); 0 = 3 */
+    long backoff_ms;                   /* ceiling of the first backoff when the provider gave
+                                          no hint (full jitter: a uniform wait below it);
+                                          doubles each time; 0 = 500 */
+    long max_backoff_ms;               /* largest backoff ceiling; a provider's hint is
+                                          obeyed up to a day, within the 300 s that retries
+                                          may take in all; 0 = 30000 */
 } llmt_fallback_options;
 
 #define LLMT_FALLBACK_OPTIONS_VERSION 1u
 #define LLMT_FALLBACK_OPTIONS_INIT {LLMT_FALLBACK_OPTIONS_VERSION, NULL, 0, false, 0, 0, 0}
 
-/* Fills opts with defaults (same as LLMT_FALLBACK_OPTIONS_INIT). */
-LLMT_API void llmt_fallback_options_init(llmt_fallback_options *opts);
+/* Fills opts with the defaults of `version` (pass LLMT_FALLBACK_OPTIONS_VERSION), as
+ * LLMT_FALLBACK_OPTIONS_INIT does. LLMT_E_INVALID_ARG, opts untouched, for an unknown
+ * version. */
+LLMT_API llmt_status llmt_fallback_options_init(llmt_fallback_options *opts, unsigned int version);
 
 typedef struct llmt_completion {
     llmt_response response;            /* the answer (owned; see llmt_completion_clear) */
@@ -51,9 +57,11 @@ typedef struct llmt_completion {
                                           did not) */
 } llmt_completion;
 
-/* Sends `req` to `model_ref`; when that fails (after retries) with a provider error
- * (not for LLMT_E_INVALID_ARG, LLMT_E_NOMEM, LLMT_E_CANCELLED or LLMT_E_BUDGET), tries
- * opts->fallbacks in order, then the configured chain, each model at most once.
+/* Sends `req` to `model_ref` as one job of the run engine (its retry and fallback
+ * policy, docs/architecture.md): when that fails (after retries) with a provider-side
+ * error (not bad_request, invalid_arg, the library's own failures, cancelled or
+ * budget), tries the model's configured chain (unless skip_config_fallbacks), then
+ * opts->fallbacks in order, then the fallbacks' configured chains, each model once.
  * On success *out holds the answer; on failure *out holds no response (but calls,
  * models_tried and first_failure are set) and err describes the last failure.
  * `opts` may be NULL for defaults. The caller clears *out with llmt_completion_clear()
@@ -86,8 +94,11 @@ typedef struct llmt_extraction_options {
     {LLMT_EXTRACTION_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, 0.0,                         \
      {LLMT_FALLBACK_OPTIONS_VERSION, NULL, 0, true, 0, 0, 0}}
 
-/* Fills opts with defaults (same as LLMT_EXTRACTION_OPTIONS_INIT). */
-LLMT_API void llmt_extraction_options_init(llmt_extraction_options *opts);
+/* Fills opts with the defaults of `version` (pass LLMT_EXTRACTION_OPTIONS_VERSION), as
+ * LLMT_EXTRACTION_OPTIONS_INIT does. LLMT_E_INVALID_ARG, opts untouched, for an unknown
+ * version. */
+LLMT_API llmt_status llmt_extraction_options_init(llmt_extraction_options *opts,
+                                                  unsigned int version);
 
 typedef struct llmt_extraction {
     char *json;                        /* the validated answer, compact JSON (owned); NULL

@@ -23,7 +23,8 @@ typedef struct llmt_manager_options {
     const char *project_dir;         /* where .env lives; NULL = current directory */
     llmt_logger logger;              /* where diagnostics go; zeroed = nowhere */
     uint64_t seed;                   /* for simulating providers */
-    const char *mock_rules_path;     /* rules file for mock:rules, or NULL */
+    const char *mock_rules_path;     /* kept for compatibility: the same as the provider
+                                        option "mock.rules=PATH" (see provider_options) */
     long timeout_ms;                 /* total per request; 0 = 120000 */
     long connect_timeout_ms;         /* 0 = 10000 */
     long max_file_bytes;             /* files larger than this are refused before sending;
@@ -39,15 +40,26 @@ typedef struct llmt_manager_options {
                                         project folder (.env, providers/<name>.json overrides)
                                         unless project_dir is set; its enabled/disabled
                                         providers apply. */
+    /* version 4: */
+    const char *const *provider_options; /* "provider.key=value" strings, e.g.
+                                        "mock.rules=rules.json": each goes to that provider
+                                        only (its init's options_json, {"key": "value"}),
+                                        over the "options" of its config and project
+                                        override. An unknown provider or a string without
+                                        '.' or '=' fails llmt_manager_new. Borrowed. */
+    size_t n_provider_options;
 } llmt_manager_options;
 
 #define LLMT_DEFAULT_MAX_FILE_BYTES (20L * 1024 * 1024)
 
-#define LLMT_MANAGER_OPTIONS_VERSION 3u
-#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, 0, NULL, NULL}
+#define LLMT_MANAGER_OPTIONS_VERSION 4u
+#define LLMT_MANAGER_OPTIONS_INIT {LLMT_MANAGER_OPTIONS_VERSION, NULL, {NULL, NULL, LLMT_LOG_WARN}, 0, NULL, 0, 0, 0, NULL, NULL, NULL, 0}
 
-/* Fills opts with defaults (same as LLMT_MANAGER_OPTIONS_INIT). */
-LLMT_API void llmt_manager_options_init(llmt_manager_options *opts);
+/* Fills opts with the defaults of `version` (pass LLMT_MANAGER_OPTIONS_VERSION: the
+ * version this header describes), as LLMT_MANAGER_OPTIONS_INIT does, writing only the
+ * fields that version has (an older caller's struct is shorter). LLMT_E_INVALID_ARG,
+ * opts untouched, for a version this library does not know. */
+LLMT_API llmt_status llmt_manager_options_init(llmt_manager_options *opts, unsigned int version);
 
 /* Creates a manager with all built-in providers whose configuration is valid, plus the
  * plugins found on opts->plugin_path. A refused plugin (wrong ABI, missing op, invalid

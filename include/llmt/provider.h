@@ -24,8 +24,10 @@
  * by the library, which frees it with free(). Inputs (const) are borrowed and
  * stay valid only for the duration of the call.
  *
- * Threading: ops of one provider instance may be called from the engine thread
- * only; `state` needs no locking unless the provider shares it across instances.
+ * Threading: the engine may run several event loops ("lanes") on their own threads,
+ * so the ops of one instance are called from more than one thread, but never two at
+ * once: the engine holds one lock around every provider call. `state` needs no
+ * locking of its own unless the provider shares it across instances.
  *
  * This header is self-sufficient: a plugin compiles against it alone (plus libc).
  */
@@ -40,23 +42,9 @@
 LLMT_BEGIN_DECLS
 
 #define LLMT_PROVIDER_ABI_MAJOR 1u
-#define LLMT_PROVIDER_ABI_MINOR 2u
+#define LLMT_PROVIDER_ABI_MINOR 3u
 #define LLMT_PROVIDER_ABI_VERSION ((LLMT_PROVIDER_ABI_MAJOR << 16) | LLMT_PROVIDER_ABI_MINOR)
 #define LLMT_PROVIDER_ENTRY_SYMBOL "llmt_provider_entry"
-/* The minor ABI version that added each optional trailing slot of llmt_provider_ops. */
-#define LLMT_OPS_MINOR_read_rate_limits 1u
-#define LLMT_OPS_MINOR_batch_limits 2u
-#define LLMT_OPS_MINOR_batch_line 2u
-#define LLMT_OPS_MINOR_batch_submit 2u
-#define LLMT_OPS_MINOR_batch_poll 2u
-#define LLMT_OPS_MINOR_batch_status 2u
-#define LLMT_OPS_MINOR_batch_results 2u
-#define LLMT_OPS_MINOR_batch_result_line 2u
-#define LLMT_OPS_MINOR_batch_cancel 2u
-/* Whether `ops` is new enough to have `slot` (the library never reads a slot past the
- * end of an older plugin's struct) and fills it. */
-#define LLMT_OPS_HAS(ops, slot) \
-    (((ops)->abi_version & 0xffffu) >= LLMT_OPS_MINOR_##slot && (ops)->slot != NULL)
 
 /* Capability flags of a provider (llmt_provider_ops.capabilities). */
 enum {
@@ -169,8 +157,8 @@ typedef struct llmt_http_request {
     size_t n_headers;
     char *body;                 /* may be NULL for GET */
     size_t body_len;
-    /* Names of headers whose values are secrets (e.g. "Authorization"): logs show
-     * them redacted. Header values containing the API key are redacted anyway. */
+    /* Logs (-vv) show the values of Authorization, x-api-key, x-goog-api-key and
+     * api-key redacted, and the API key redacted wherever it appears. */
 } llmt_http_request;
 
 /* What came back; borrowed by the provider during parse_response/classify_error. */
@@ -212,7 +200,7 @@ static inline void llmt_rate_info_init(llmt_rate_info *ri)
     ri->window_s = -1;
 }
 
-/* ---- batch APIs (ops minor 2) ----
+/* ---- batch APIs (provider ABI 1.3) ----
  * A provider with a batch API turns prepared requests into lines of its batch input,
  * builds the HTTP requests that submit, poll, fetch and cancel a batch, and turns each
  * result line back into the HTTP status and body the interactive call would have had,
@@ -276,6 +264,8 @@ typedef struct llmt_batch_result {
     char *message;              /* malloc'd or NULL */
 } llmt_batch_result;
 
+struct llmt_host_api;
+
 /* What a provider instance is created with. Borrowed during init; copy what you keep. */
 typedef struct llmt_provider_settings {
     unsigned int version;       /* LLMT_PROVIDER_SETTINGS_VERSION */
@@ -286,8 +276,52 @@ typedef struct llmt_provider_settings {
     const char *config_path;    /* where it came from, for messages */
     uint64_t seed;              /* run seed (simulators) */
     const char *options_json;   /* provider-specific run options (e.g. mock rules), or NULL */
+    /* version 2: */
+    const struct llmt_host_api *host; /* the host's toolkit; lives as long as the library */
 } llmt_provider_settings;
-#define LLMT_PROVIDER_SETTINGS_VERSION 1u
+#define LLMT_PROVIDER_SETTINGS_VERSION 2u
+
+/* The host's toolkit, handed to every provider's init (settings->host, settings version
+ * 2), built-in or plugin, as SQLite hands extensions sqlite3_api_routines: a plugin
+ * calls the library through it instead of linking libllmtester, so it loads into any
+ * host, and does not re-implement what the built-ins share. Fields are only ever
+ * appended: read one only when `version` says it is there. */
+typedef struct llmt_host_api {
+    unsigned int version;       /* LLMT_HOST_API_VERSION */
+    /* Fills err (NULL ok: nothing is written) and returns st; retryable follows the class. */
+    llmt_status (*error_set)(llmt_error *err, llmt_status st, const char *fmt, ...);
+    /* Memory the library frees with free(): for what a provider puts into outputs. */
+    char *(*dup_string)(const char *s);
+    /* s as a JSON string literal, quotes included (malloc'd), or NULL when s is not
+     * UTF-8 text or out of memory. */
+    char *(*json_quote)(const char *s);
+    /* The common chat-completions wire format (POST {base_url}/<path>, bearer key):
+     * an instance state made from the settings (name, base URL, key, config options),
+     * the request for req (model, messages, files as image parts, temperature,
+     * max_tokens, response_format for the structured mode), the reply's parse and the
+     * usual error classification (status, error envelope, Retry-After and the like).
+     * The last three have the signatures of the ops they serve. */
+    llmt_status (*chat_init)(void **state, const llmt_provider_settings *s, llmt_error *err);
+    void (*chat_destroy)(void *state);
+    llmt_status (*chat_request)(void *state, const llmt_request *req, const char *path,
+                                llmt_http_request *out, llmt_error *err);
+    llmt_status (*chat_parse)(void *state, const llmt_request *req,
+                              const llmt_http_response *http, llmt_response *out,
+                              llmt_error *err);
+    llmt_status (*classify_error)(void *state, const llmt_http_response *http,
+                                  llmt_error *err);
+    /* The server's hint of when to retry (seconds, finite, at most a day), or -1. */
+    double (*retry_after)(const llmt_http_response *http);
+} llmt_host_api;
+#define LLMT_HOST_API_VERSION 1u
+
+/* Where a provider's check_files reports problems: one call per problem, `file` the
+ * file at fault, `json_path` a JSON pointer in it ("" for the whole file). */
+typedef struct llmt_check_sink {
+    void (*report)(void *ud, bool error, const char *file, const char *json_path,
+                   const char *message);
+    void *ud;
+} llmt_check_sink;
 
 typedef struct llmt_provider_ops {
     unsigned int abi_version;   /* LLMT_PROVIDER_ABI_VERSION */
@@ -319,13 +353,23 @@ typedef struct llmt_provider_ops {
     llmt_status (*parse_catalog)(void *state, const llmt_http_response *http,
                                  llmt_catalog_entry **entries, size_t *n, llmt_error *err);
 
-    /* ---- minor 1 ---- */
+    /* ---- ABI 1.1 (read only when LLMT_OPS_HAS(ops, check_files)) ---- */
+
+    /* Optional: checks the provider's own files for `config validate`, without an
+     * instance. `path` is a task folder (is_dir: check the files the provider reads
+     * there) or a file the user named (not one of this provider's files: return 0).
+     * Reports problems to `sink`; returns how many files it checked. */
+    size_t (*check_files)(const char *path, bool is_dir, const llmt_check_sink *sink);
+
+    /* ---- ABI 1.2 (read only when LLMT_OPS_HAS(ops, read_rate_limits)) ---- */
+
     /* Optional (HTTP providers): what a reply's rate-limit headers say about the account,
      * for every reply, success or not. `out` comes initialised (nothing said); fill what
      * the headers give. The engine paces the provider by it unless the user set limits. */
     void (*read_rate_limits)(void *state, const llmt_http_response *http, llmt_rate_info *out);
 
-    /* ---- minor 2: batch API (all or none; see llmt_batch_submit) ---- */
+    /* ---- ABI 1.3: batch API (all or none; see llmt_batch_submit; read only when
+     * LLMT_OPS_HAS(ops, batch_...)) ---- */
     /* The documented limits of one batch. */
     void (*batch_limits)(void *state, llmt_batch_limits *out);
     /* One batch input line (no newline, malloc'd into *line) carrying exactly the body
@@ -353,6 +397,22 @@ typedef struct llmt_provider_ops {
     llmt_status (*batch_cancel)(void *state, const char *batch_id, llmt_http_request *out,
                                 llmt_error *err);
 } llmt_provider_ops;
+
+/* The ABI minor version that added each optional trailing slot. */
+#define LLMT_OPS_SLOT_MINOR_check_files 1u
+#define LLMT_OPS_SLOT_MINOR_read_rate_limits 2u
+#define LLMT_OPS_SLOT_MINOR_batch_limits 3u
+#define LLMT_OPS_SLOT_MINOR_batch_line 3u
+#define LLMT_OPS_SLOT_MINOR_batch_submit 3u
+#define LLMT_OPS_SLOT_MINOR_batch_poll 3u
+#define LLMT_OPS_SLOT_MINOR_batch_status 3u
+#define LLMT_OPS_SLOT_MINOR_batch_results 3u
+#define LLMT_OPS_SLOT_MINOR_batch_result_line 3u
+#define LLMT_OPS_SLOT_MINOR_batch_cancel 3u
+/* Whether `ops` has the trailing slot `slot` and fills it: a table built against an
+ * older minor version ends before the slot, which must then not be read at all. */
+#define LLMT_OPS_HAS(ops, slot)                                                              \
+    (((ops)->abi_version & 0xffffu) >= LLMT_OPS_SLOT_MINOR_##slot && (ops)->slot != NULL)
 
 /* The entry point a plugin exports under LLMT_PROVIDER_ENTRY_SYMBOL. */
 typedef const llmt_provider_ops *(*llmt_provider_entry_fn)(void);

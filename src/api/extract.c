@@ -4,16 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "llmt/extract.h"
+#include "exec/engine.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "score/extract.h"
 #include "score/validate.h"
 
-void llmt_extraction_options_init(llmt_extraction_options *opts)
+llmt_status llmt_extraction_options_init(llmt_extraction_options *opts, unsigned int version)
 {
     llmt_extraction_options d = LLMT_EXTRACTION_OPTIONS_INIT;
+    if (!opts || version != 1)
+        return LLMT_E_INVALID_ARG;
     *opts = d;
+    return LLMT_OK;
 }
 
 void llmt_extraction_clear(llmt_extraction *x)
@@ -127,7 +131,7 @@ llmt_status llmt_extract_structured(llmt_manager *mgr, const char *schema_json,
     req.source_text = source;
     fo = opts->retry;
     if (fo.version == 0)
-        llmt_fallback_options_init(&fo);
+        llmt_fallback_options_init(&fo, LLMT_FALLBACK_OPTIONS_VERSION);
     fo.fallbacks = NULL; /* the secondary model is the fallback, asked for invalid answers too */
     fo.n_fallbacks = 0;
     fo.skip_config_fallbacks = true;
@@ -144,7 +148,7 @@ llmt_status llmt_extract_structured(llmt_manager *mgr, const char *schema_json,
         if (cst != LLMT_OK) {
             llmt_completion_clear(&c);
             st = cst;
-            if (!llmt_api_fallback_worthy(cst))
+            if (!llmt_engine_fallback_covers(cst))
                 break;
             continue;
         }

@@ -14,7 +14,8 @@ int cli_open_project(cli_ctx *ctx, llmt_project **out)
     llmt_status st = llmt_project_open(path, out, &d, &err);
     free(path);
     int rc = 0;
-    cli_print_diags(ctx, &d, false);
+    /* the project's own file: an unknown (mistyped) key is worth seeing without -v */
+    cli_print_diags(ctx, &d, true);
     if (st != LLMT_OK) {
         if (!d.errors)
             cli_error("%s", err.message);
@@ -105,7 +106,7 @@ bool cli_parse_bool(const char *s, bool *out)
 int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
 {
     llmt_project *p = NULL;
-    json_t *models, *repeat;
+    json_t *models;
     size_t i;
     int rc;
     memset(d, 0, sizeof(*d));
@@ -144,6 +145,13 @@ int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
     for (i = 0; d->models && i < json_array_size(models); i++)
         d->models[d->n_models++] = llmt_strdup(json_string_value(json_array_get(models, i)));
     d->n_default_models = d->n_models;
+    if ((json_object_size(d->task_settings) && (!d->task_paths || !d->task_path_names)) ||
+        (json_array_size(models) && !d->models)) {
+        cli_error("out of memory reading %s", p->path ? p->path : "the project settings");
+        d->project = p;
+        cli_project_defaults_free(d);
+        return CLI_EXIT_USAGE;
+    }
     if (d->models) {
         const char *tk;
         json_t *tv, *m;
@@ -159,35 +167,7 @@ int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d)
             }
         }
     }
-    models = llmt_project_get(p, "run/formats");
-    if (json_array_size(models)) {
-        d->formats = calloc(json_array_size(models), sizeof(*d->formats));
-        for (i = 0; d->formats && i < json_array_size(models); i++)
-            d->formats[d->n_formats++] = llmt_strdup(json_string_value(json_array_get(models, i)));
-    }
-    d->cache_mode = llmt_strdup(json_string_value(llmt_project_get(p, "cache/mode")));
-    d->cache_path = llmt_project_path_setting(p, "cache/path");
-    if (json_is_integer(llmt_project_get(p, "run/seed"))) {
-        d->has_seed = true;
-        snprintf(d->seed_text, sizeof d->seed_text, "%lld",
-                 (long long)json_integer_value(llmt_project_get(p, "run/seed")));
-    }
-    {
-        json_t *v;
-        v = llmt_project_get(p, "run/concurrency");
-        d->concurrency = json_is_integer(v) ? (long)json_integer_value(v) : 0;
-        v = llmt_project_get(p, "run/max_retries");
-        d->max_retries = json_is_integer(v) ? (long)json_integer_value(v) : -1;
-        v = llmt_project_get(p, "run/timeout_ms");
-        d->timeout_ms = json_is_integer(v) ? (long)json_integer_value(v) : 0;
-        v = llmt_project_get(p, "run/connect_timeout_ms");
-        d->connect_timeout_ms = json_is_integer(v) ? (long)json_integer_value(v) : 0;
-        v = llmt_project_get(p, "run/budget_usd");
-        d->budget_usd = json_is_number(v) ? json_number_value(v) : -1;
-    }
-    repeat = llmt_project_get(p, "run/repeat");
-    d->repeat = json_is_integer(repeat) ? (long)json_integer_value(repeat) : 0;
-    llmt_project_free(p);
+    d->project = p; /* the other settings are read from it, through the table */
     return 0;
 }
 
@@ -196,13 +176,11 @@ void cli_project_defaults_free(cli_project_defaults *d)
     free(d->tasks_dir);
     free(d->output_dir);
     llmt_free_strv(d->models, d->n_models);
-    llmt_free_strv(d->formats, d->n_formats);
     json_decref(d->task_settings);
     llmt_free_strv(d->task_paths, d->n_task_paths);
     llmt_free_strv(d->task_path_names, d->n_task_paths);
     free(d->project_file);
-    free(d->cache_mode);
-    free(d->cache_path);
+    llmt_project_free(d->project);
     memset(d, 0, sizeof(*d));
 }
 

@@ -26,10 +26,12 @@ int cli_override_edit(cli_ctx *ctx, llmt_project *p, const llmt_provider_entry *
                       llmt_override_fn fn, void *ud, bool *changed);
 
 /* Project defaults for commands that run tasks: tasks_dir and output_dir resolved
- * against the project folder (malloc'd or NULL), the default models ("models", split
- * into d->models and d->n_models, malloc'd array of malloc'd strings) and run.repeat (0 when
- * unset). Returns 0 or an exit code (after printing the error). */
+ * against the project folder (malloc'd or NULL), the models ("models" and every model a
+ * task of "tasks" names) and the per-task settings. The other settings are read from
+ * `project` through the settings table (cli/common.h). Returns 0 or an exit code (after
+ * printing the error). */
 typedef struct cli_project_defaults {
+    llmt_project *project;   /* open for the command (cli_project_defaults_free) */
     char *tasks_dir;
     char *output_dir;
     char **models;       /* "models", then every model a task of "tasks" names (union) */
@@ -40,18 +42,6 @@ typedef struct cli_project_defaults {
     char **task_path_names;  /* ...and the <name> of each */
     size_t n_task_paths;
     char *project_file;      /* llm-tester.json in effect (for messages), or NULL */
-    long repeat;
-    char *cache_mode;    /* cache.mode, or NULL */
-    char *cache_path;    /* cache.path resolved, or NULL */
-    char **formats;      /* run.formats */
-    size_t n_formats;
-    long concurrency;    /* run.concurrency, 0 when unset */
-    long max_retries;    /* run.max_retries, -1 when unset */
-    long timeout_ms;     /* run.timeout_ms, 0 when unset */
-    long connect_timeout_ms;
-    double budget_usd;   /* run.budget_usd, < 0 when unset */
-    bool has_seed;
-    char seed_text[32];  /* run.seed, for cli_common.seed_text */
 } cli_project_defaults;
 int cli_project_defaults_load(cli_ctx *ctx, cli_project_defaults *d);
 void cli_project_defaults_free(cli_project_defaults *d);

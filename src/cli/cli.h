@@ -7,12 +7,13 @@
 #include "core/diag.h"
 #include "llmt/manager.h"
 
-/* Exit codes (SPEC §7). */
+/* Exit codes: documented in docs/architecture.md ("Errors and exit codes"). */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_GATE = 1,      /* a --min-accuracy gate failed */
     CLI_EXIT_USAGE = 2,     /* usage or configuration error */
-    CLI_EXIT_PROVIDER = 3   /* provider errors prevented completion */
+    CLI_EXIT_PROVIDER = 3,  /* provider errors prevented completion */
+    CLI_EXIT_INTERRUPTED = 130 /* 128 + SIGINT: the run was interrupted (also after SIGTERM) */
 };
 
 typedef enum { OPT_FLAG, OPT_COUNT, OPT_STRING, OPT_STRINGS, OPT_LONG, OPT_DOUBLE } cli_opt_kind;
@@ -39,6 +40,7 @@ typedef struct cli_common {
     bool help;
     const char *config_path;
     const char *seed_text;
+    cli_strings provider_options; /* --provider-option P.KEY=VALUE, for the manager */
 } cli_common;
 
 typedef struct cli_ctx {

@@ -5,7 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
-#include "run/batch.h"
+#include "exec/batch.h"
 
 static void print_line(void *ud, const char *text)
 {

@@ -31,6 +31,10 @@ int cmd_cache(cli_ctx *ctx, int argc, char **argv)
     int npos, rc = cli_parse(ctx, cli_find_command("cache"), opts, argc, argv, &npos);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (!(older >= 0)) {
+        cli_error("cache: --older-than must be a number of days >= 0, got %g", older);
+        return CLI_EXIT_USAGE;
+    }
     if (npos != 1 || (strcmp(argv[0], "stats") && strcmp(argv[0], "clear"))) {
         cli_error("cache: expected 'stats' or 'clear' (see: llm-tester cache --help)");
         return CLI_EXIT_USAGE;

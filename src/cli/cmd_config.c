@@ -11,13 +11,16 @@
 #include "config/overrides.h"
 #include "config/project_config.h"
 #include "config/provider_config.h"
+#include "config/settings.h"
+#include "config/shipped.h"
 #include "core/util.h"
 #include "provider/builtin.h"
 #include "provider/factory.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "provider/plugin.h"
 #include "provider/secrets.h"
-#include "providers/mock/mock.h"
+#include "score/validate.h"
+#include "task/check.h"
 #include "task/task.h"
 
 static const llmt_builtin_provider *builtin(const char *name)
@@ -55,8 +58,7 @@ static const llmt_builtin_provider *override_target(const char *path)
     return b;
 }
 
-/* The tasks under dir, and each task's mock_rules.json (read by the mock provider on
- * the task's first request: checked here by the same parser). */
+/* The tasks under dir, and the files providers read from each task's folder. */
 static void validate_tasks(const char *dir, llmt_diags *diags, size_t *checked)
 {
     llmt_taskset ts;
@@ -68,38 +70,68 @@ static void validate_tasks(const char *dir, llmt_diags *diags, size_t *checked)
                        err.message);
     else
         *checked += ts.n_tasks;
+    /* the task's own files, and the files a provider reads from a task folder (the mock's
+     * mock_rules.json), checked by that provider with its own parser */
     for (i = 0; i < ts.n_tasks; i++) {
-        char *rules = llmt_path_join(ts.tasks[i].dir, LLMT_MOCK_RULES_NAME);
-        if (rules && llmt_path_exists(rules)) {
-            llmt_mock_rules_validate(rules, diags);
-            (*checked)++;
-        }
-        free(rules);
+        llmt_task_check(&ts.tasks[i], diags);
+        *checked += llmt_providers_check_files(ts.tasks[i].dir, true, diags);
     }
     llmt_taskset_free(&ts);
 }
 
-/* A mock rules file: named like a task's, or an object with a top-level key of the rules
- * format that no provider or project config has at the top level. */
-static bool is_mock_rules(const char *base, json_t *probe)
+/* A JSON Schema rather than a configuration file: named schema.json, or with "$schema",
+ * or with schema keywords at the top and none of the configuration files' own keys. */
+static bool is_schema(const char *base, json_t *probe)
 {
-    static const char *const keys[] = {"rules", "errors", "default", "latency", NULL};
-    size_t i;
-    if (base && strcmp(base, LLMT_MOCK_RULES_NAME) == 0)
+    if (base && strcmp(base, "schema.json") == 0)
         return true;
-    if (!json_is_object(probe) || json_object_get(probe, "env_key") ||
-        json_object_get(probe, "llm_models") || json_object_get(probe, "provider_type") ||
-        (base && (strcmp(base, LLMT_PROJECT_CONFIG_NAME) == 0 ||
-                  strcmp(base, LLMT_PROJECT_CONFIG_V1_NAME) == 0)))
+    if (!json_is_object(probe) || json_object_get(probe, "config_version"))
         return false;
-    for (i = 0; keys[i]; i++)
-        if (json_object_get(probe, keys[i]))
-            return true;
-    return false;
+    return json_object_get(probe, "$schema") || json_object_get(probe, "properties") ||
+           json_object_get(probe, "$defs") || json_object_get(probe, "definitions") ||
+           (json_is_string(json_object_get(probe, "type")) && !json_object_get(probe, "rules"));
 }
 
-/* Validates one named file by what it is: task.json, an override, a mock rules file, a
- * provider config or a project config. */
+static void validate_schema(const char *path, json_t *doc, llmt_diags *diags)
+{
+    if (!doc) {
+        json_decref(llmt_jc_load_file(diags, path)); /* names the JSON error */
+        return;
+    }
+    llmt_schema_free(llmt_schema_compile(doc, path, diags));
+}
+
+/* <task>/tests/expected/<case>.json: JSON, and checked against <task>/schema.json (a
+ * mismatch is a warning, as for the whole task). */
+static void validate_expected(const char *path, json_t *doc, llmt_diags *diags)
+{
+    const char *cut = strstr(path, "tests/expected/");
+    char *task_dir = llmt_strndup(path, (size_t)(cut - path));
+    char *schema_path = llmt_path_join(*task_dir ? task_dir : ".", "schema.json");
+    json_t *sdoc = NULL, *violations = json_array();
+    llmt_schema *schema = NULL;
+    if (!doc) {
+        json_decref(llmt_jc_load_file(diags, path));
+        goto done;
+    }
+    sdoc = schema_path && llmt_path_exists(schema_path) ? llmt_jc_load_file(diags, schema_path) : NULL;
+    schema = sdoc ? llmt_schema_compile(sdoc, schema_path, diags) : NULL;
+    if (schema && violations && !llmt_schema_validate(schema, doc, violations))
+        llmt_diags_add(diags, LLMT_DIAG_WARNING, path, "",
+                       "the expected answer does not satisfy %s (%zu problem(s), first: %s)",
+                       schema_path, json_array_size(violations),
+                       json_string_value(json_array_get(violations, 0)));
+done:
+    llmt_schema_free(schema);
+    json_decref(sdoc);
+    json_decref(violations);
+    free(schema_path);
+    free(task_dir);
+}
+
+/* Validates one named file by what it is: task.json, a schema, an expected answer, an
+ * override, a provider's own file (a mock rules file), a provider config or a project
+ * config. */
 static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
 {
     char *text = NULL, *base = basename_of(path);
@@ -112,17 +144,22 @@ static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
         free(base);
         return;
     }
-    probe = json_loads(text, 0, NULL);
-    if (base && strcmp(base, "task.json") == 0) {
+    probe = json_loads(llmt_skip_bom(text), 0, NULL);
+    if (strstr(path, "tests/expected/") && llmt_str_ends_with(path, ".json")) {
+        validate_expected(path, probe, diags);
+    } else if (is_schema(base, probe)) {
+        validate_schema(path, probe, diags);
+    } else if (base && strcmp(base, "task.json") == 0) {
         char *dir = llmt_strndup(path, strlen(path) - strlen("task.json"));
         size_t n = 0;
         validate_tasks(dir && *dir ? dir : ".", diags, &n);
         free(dir);
     } else if (b) {
-        llmt_provider_config_free(llmt_provider_config_layered(b->config_json, b->config_path,
-                                                               path, diags));
-    } else if (is_mock_rules(base, probe)) {
-        llmt_mock_rules_validate(path, diags);
+        char *shown = llmt_shipped_config_path(b->name, b->config_path);
+        llmt_provider_config_free(llmt_provider_config_layered(b->config_json, shown, path, diags));
+        free(shown);
+    } else if (llmt_providers_check_files(path, false, diags) > 0) {
+        /* a provider's own file (a mock rules file), checked by that provider */
     } else if (json_is_object(probe) && (json_object_get(probe, "env_key") ||
                                          json_object_get(probe, "llm_models") ||
                                          json_object_get(probe, "provider_type"))) {
@@ -135,6 +172,25 @@ static void validate_file(const char *path, llmt_diags *diags, size_t *checked)
     free(base);
 }
 
+/* tasks.<name> without a path must name a task of tasks_dir: a misspelt name would
+ * otherwise be a setting that silently applies to nothing. */
+static void check_task_entry(const llmt_project *p, const char *tasks_dir, const char *name,
+                             llmt_diags *diags)
+{
+    char *where = llmt_asprintf("/tasks/%s", name);
+    char *dir = tasks_dir ? llmt_path_join(tasks_dir, name) : NULL;
+    char *schema = dir ? llmt_path_join(dir, "schema.json") : NULL;
+    if (!tasks_dir)
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, p->path, where,
+                       "task '%s' has no \"path\" and there is no tasks_dir to find it in", name);
+    else if (!schema || !llmt_path_exists(schema))
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, p->path, where,
+                       "no task '%s' in %s (a task is a folder with schema.json)", name, tasks_dir);
+    free(schema);
+    free(dir);
+    free(where);
+}
+
 /* Everything the project uses: shipped provider configs, overrides, the project config,
  * and the tasks under tasks_dir (their task.json, schemas, cases, mock_rules.json). */
 static void validate_all(cli_ctx *ctx, llmt_diags *diags, size_t *checked, char **project_out)
@@ -143,8 +199,11 @@ static void validate_all(cli_ctx *ctx, llmt_diags *diags, size_t *checked, char 
     char *project = cli_project_config_path(ctx);
     llmt_project *p = NULL;
     llmt_error err;
-    for (b = llmt_builtin_providers; b->name; b++, (*checked)++)
-        llmt_provider_config_free(llmt_provider_config_parse(b->config_json, b->config_path, diags));
+    for (b = llmt_builtin_providers; b->name; b++, (*checked)++) {
+        char *shown = llmt_shipped_config_path(b->name, b->config_path);
+        llmt_provider_config_free(llmt_provider_config_parse(b->config_json, shown, diags));
+        free(shown);
+    }
     if (llmt_project_open(project, &p, diags, &err) != LLMT_OK) {
         if (project && !llmt_path_exists(project))
             llmt_diags_add(diags, LLMT_DIAG_ERROR, project, "", "no such file");
@@ -175,6 +234,8 @@ static void validate_all(cli_ctx *ctx, llmt_diags *diags, size_t *checked, char 
             validate_tasks(tasks, diags, checked);
         json_object_foreach(tl, k, t) {
             const char *tp = json_string_value(json_object_get(t, "path"));
+            if (!tp)
+                check_task_entry(p, tasks, k, diags);
             if (tp) {
                 char *full = llmt_path_resolve(p->dir, tp);
                 if (full && llmt_is_dir(full))
@@ -363,8 +424,8 @@ static int config_show(cli_ctx *ctx, bool as_json)
     } else {
         json_object_set_new(s.out, "project_config", p ? json_string(p->path) : json_null());
     }
-    for (i = 0; llmt_project_setting_names[i]; i++) {
-        const char *name = llmt_project_setting_names[i];
+    for (i = 0; llmt_settings[i].key; i++) {
+        const char *name = llmt_settings[i].key;
         json_t *v = p ? llmt_project_get(p, name) : NULL;
         char *key = llmt_strdup(name), *c;
         for (c = key; c && *c; c++)
@@ -434,6 +495,8 @@ static int migrate_one(cli_ctx *ctx, const char *path, bool write, int kind)
     if (project)
         llmt_project_config_check(out, path, &d);
     text = llmt_cfg_dump(out);
+    if (!text && !d.errors)
+        cli_error("%s: out of memory", path);
     if (!text || d.errors)
         goto done;
     if (from >= (project ? LLMT_PROJECT_CONFIG_VERSION : LLMT_PROVIDER_CONFIG_VERSION)) {
@@ -456,8 +519,10 @@ static int migrate_one(cli_ctx *ctx, const char *path, bool write, int kind)
                                  path, LLMT_PROJECT_CONFIG_NAME)
                  : llmt_strdup(path);
     bak = llmt_asprintf("%s.bak", path);
-    if (!target || !bak)
+    if (!target || !bak) {
+        cli_error("%s: out of memory", path);
         goto done;
+    }
     if (strcmp(target, path) != 0 && llmt_path_exists(target)) {
         cli_error("%s exists already: merge %s into it by hand, or move it away first", target, path);
         goto done;

@@ -6,11 +6,14 @@
 #include "cli/common.h"
 #include "core/util.h"
 #include "provider/catalog.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 
 static void print_change(const llmt_cost_change *c)
 {
-    if (c->kind == LLMT_COST_ADDED) {
+    /* a catalog price of -1 (variable, e.g. a router) is unknown, never $0 */
+    if (c->kind == LLMT_COST_ADDED && !c->has_cost) {
+        printf("  added     %s:%s  price unknown  %s (disabled)\n", c->provider, c->model, c->category);
+    } else if (c->kind == LLMT_COST_ADDED) {
         printf("  added     %s:%s  in %.4f out %.4f  %s (disabled)\n", c->provider, c->model,
                c->input, c->output, c->category);
     } else if (c->kind == LLMT_COST_UPDATED) {
@@ -20,6 +23,8 @@ static void print_change(const llmt_cost_change *c)
                    c->output);
         else if (c->has_cost)
             printf("  in %.4f  out %.4f (was unknown)", c->input, c->output);
+        else
+            printf("  price unknown in the catalog (kept)");
         if (c->max_input_tokens)
             printf("  max in %ld", c->max_input_tokens);
         if (c->max_output_tokens)
@@ -73,8 +78,8 @@ int cmd_costs(cli_ctx *ctx, int argc, char **argv)
     rc = cli_open_project(ctx, &p);
     if (rc)
         goto done;
-    if (llmt_catalog_fetch(cat, p->dir, from, llmt_manager_opts(mgr)->timeout_ms, &ctx->logger,
-                           &entries, &n_entries, &err) != LLMT_OK) {
+    if (llmt_catalog_fetch(mgr, cat, p->dir, from, llmt_manager_opts(mgr)->timeout_ms, &entries,
+                           &n_entries, &err) != LLMT_OK) {
         cli_error("costs update: %s", err.message);
         rc = from ? CLI_EXIT_USAGE : cli_exit_for(err.status);
         goto done;

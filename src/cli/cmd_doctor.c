@@ -9,7 +9,8 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "provider/factory.h"
-#include "provider/manager_internal.h"
+#include "exec/engine.h"
+#include "provider/manager_info.h"
 #include "provider/secrets.h"
 
 typedef struct doctor_row {
@@ -60,12 +61,13 @@ static void base_url(doctor_row *r, const llmt_provider_entry *e)
     free(var);
 }
 
-/* One GET of the base URL without credentials: reachability, not authorisation. */
-static void ping(doctor_row *r, long timeout_ms)
+/* One GET of the base URL without credentials: reachability, not authorisation. A
+ * fetch job of the manager's engine, so the transfer and logging are every call's. */
+static void ping(llmt_manager *mgr, doctor_row *r, long timeout_ms)
 {
     llmt_http_request req;
     llmt_http_result res;
-    llmt_http_options o;
+    llmt_retry_policy once = {0, 0, 0, 0};
     llmt_error err;
     double t0 = llmt_now_ms();
     if (r->local || !r->base_url || !r->base_url[0]) {
@@ -73,12 +75,9 @@ static void ping(doctor_row *r, long timeout_ms)
         return;
     }
     memset(&req, 0, sizeof req);
-    memset(&o, 0, sizeof o);
     req.method = (char *)"GET";
     req.url = r->base_url;
-    o.timeout_ms = timeout_ms;
-    o.connect_timeout_ms = timeout_ms;
-    if (llmt_http_perform(&req, &o, &res, &err) == LLMT_OK) {
+    if (llmt_engine_fetch(mgr, r->name, &req, NULL, timeout_ms, &once, &res, &err) == LLMT_OK) {
         snprintf(r->ping, sizeof r->ping, "reachable (HTTP %ld, %.0f ms)", res.status,
                  llmt_now_ms() - t0);
         llmt_http_result_free(&res);
@@ -131,12 +130,12 @@ int cmd_doctor(cli_ctx *ctx, int argc, char **argv)
         doctor_row *r = &rows[i];
         r->name = e->config->name;
         r->enabled = e->config->enabled;
-        r->local = (e->ops->capabilities & LLMT_CAP_LOCAL) != 0;
+        r->local = llmt_entry_is_local(e);
         r->env_key = e->config->env_key;
         key_state(r, llmt_manager_opts(mgr)->project_dir);
         base_url(r, e);
         if (do_ping && r->enabled) {
-            ping(r, timeout_s * 1000);
+            ping(mgr, r, timeout_s * 1000);
             any_unreachable = any_unreachable || r->unreachable;
         }
     }

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "core/util.h"
+#include "run/output.h"
 #include "store/history.h"
 
 char *cli_history_path(const char *explicit_path)
@@ -16,24 +18,54 @@ char *cli_history_path(const char *explicit_path)
     return llmt_history_default_path(".");
 }
 
+/* A percentage, or "-" for a model without answers (null). */
+static const char *pct_cell(char *buf, size_t n, const json_t *v)
+{
+    if (!json_is_number(v))
+        return "-";
+    snprintf(buf, n, "%.2f%%", json_number_value(v));
+    return buf;
+}
+
+static const char *pareto_cell(const json_t *m)
+{
+    if (json_is_true(json_object_get(m, "price_unknown")))
+        return "  n/a (price unknown)";
+    if (!json_is_number(json_object_get(m, "mean_accuracy")))
+        return "  n/a (no answers)";
+    return json_is_true(json_object_get(m, "pareto")) ? "  yes" : "  -";
+}
+
 static void print_models(json_t *models, bool with_pareto)
 {
     json_t *m;
-    size_t i;
-    printf("  %-28s %7s %6s %6s %9s %8s %12s %10s%s\n", "MODEL", "RESULTS", "ERRORS", "VALID",
-           "ACCURACY", "STDDEV", "COST", "LATENCY", with_pareto ? "  PARETO" : "");
+    size_t i, w = 5;
+    json_array_foreach(models, i, m) /* model names are never cut: two would look alike */
+        w = cli_column_width(w, json_string_value(json_object_get(m, "model")), (size_t)-1);
+    fputs("  ", stdout);
+    cli_put_cell(stdout, "MODEL", w);
+    printf(" %7s %6s %6s %9s %8s %14s %10s%s\n", "RESULTS", "ERRORS", "VALID", "ACCURACY",
+           "STDDEV", "COST", "LATENCY", with_pareto ? "  PARETO" : "");
     json_array_foreach(models, i, m) {
-        printf("  %-28.28s %7lld %6lld %6lld %8.2f%% %8.2f %s$%.6f %8.0fms%s\n",
-               json_string_value(json_object_get(m, "model")),
+        json_t *mean = json_object_get(m, "mean_accuracy"), *lat = json_object_get(m, "mean_latency_ms");
+        char acc[16], sd[16], cost[32], latency[24];
+        snprintf(sd, sizeof sd, "%.2f", json_number_value(json_object_get(m, "stddev_accuracy")));
+        snprintf(latency, sizeof latency, "%.0fms", json_number_value(lat));
+        /* an unknown price is unknown, never $0: the known part is a lower bound */
+        if (json_is_true(json_object_get(m, "cost_complete")))
+            snprintf(cost, sizeof cost, "$%.6f", json_number_value(json_object_get(m, "cost_usd")));
+        else if (json_number_value(json_object_get(m, "cost_usd")) > 0)
+            snprintf(cost, sizeof cost, ">=$%.6f", json_number_value(json_object_get(m, "cost_usd")));
+        else
+            snprintf(cost, sizeof cost, "unknown");
+        fputs("  ", stdout);
+        cli_put_cell(stdout, json_string_value(json_object_get(m, "model")), w);
+        printf(" %7lld %6lld %6lld %9s %8s %14s %10s%s\n",
                (long long)json_integer_value(json_object_get(m, "results")),
                (long long)json_integer_value(json_object_get(m, "errors")),
-               (long long)json_integer_value(json_object_get(m, "valid")),
-               json_number_value(json_object_get(m, "mean_accuracy")),
-               json_number_value(json_object_get(m, "stddev_accuracy")),
-               json_is_true(json_object_get(m, "cost_complete")) ? "  " : ">=",
-               json_number_value(json_object_get(m, "cost_usd")),
-               json_number_value(json_object_get(m, "mean_latency_ms")),
-               with_pareto ? (json_is_true(json_object_get(m, "pareto")) ? "  yes" : "  -") : "");
+               (long long)json_integer_value(json_object_get(m, "valid")), pct_cell(acc, sizeof acc, mean),
+               json_is_number(mean) ? sd : "-", cost, json_is_number(lat) ? latency : "-",
+               with_pareto ? pareto_cell(m) : "");
     }
 }
 
@@ -61,13 +93,60 @@ static int open_db(const char *db, llmt_history **h)
     return 0;
 }
 
+/* `history compare` as a table: per model the accuracies and the deltas, then the cases
+ * whose accuracy changed, worst first. */
+static void print_comparison(json_t *out)
+{
+    json_t *x, *models = json_object_get(out, "models");
+    size_t i, w = 5;
+    json_array_foreach(models, i, x) /* model names are never cut: two would look alike */
+        w = cli_column_width(w, json_string_value(json_object_get(x, "model")), (size_t)-1);
+    printf("A = %s\nB = %s\n\n", json_string_value(json_object_get(out, "a")),
+           json_string_value(json_object_get(out, "b")));
+    cli_put_cell(stdout, "MODEL", w);
+    printf(" %10s %10s %9s %12s\n", "ACC A", "ACC B", "DELTA", "COST DELTA");
+    json_array_foreach(models, i, x) {
+        json_t *ma = json_object_get(x, "a"), *mb = json_object_get(x, "b");
+        json_t *delta = json_object_get(x, "delta_accuracy");
+        const char *status = json_string_value(json_object_get(x, "status"));
+        char acc_a[16], acc_b[16], d[16];
+        bool gone = status && strcmp(status, "gone") == 0, added = !gone && json_is_null(ma);
+        cli_put_cell(stdout, json_string_value(json_object_get(x, "model")), w);
+        snprintf(d, sizeof d, "%+8.2f", json_number_value(delta));
+        if (gone || added) {
+            printf(" %10s %10s %9s %12s  (%s)\n",
+                   gone ? pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")) : "-",
+                   added ? pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")) : "-",
+                   "", "", gone ? "gone: only in A" : "new: only in B");
+            continue;
+        }
+        printf(" %10s %10s %9s %+12.6f\n", pct_cell(acc_a, sizeof acc_a, json_object_get(ma, "mean_accuracy")),
+               pct_cell(acc_b, sizeof acc_b, json_object_get(mb, "mean_accuracy")),
+               json_is_number(delta) ? d : "-", json_number_value(json_object_get(x, "delta_cost")));
+    }
+    if (!json_array_size(json_object_get(out, "cases"))) {
+        printf("\nNo case changed accuracy.\n");
+        return;
+    }
+    printf("\nCases whose accuracy changed (worst first):\n");
+    json_array_foreach(json_object_get(out, "cases"), i, x)
+        printf("  %s/%s  %s  %.2f -> %.2f (%+.2f)\n", json_string_value(json_object_get(x, "task")),
+               json_string_value(json_object_get(x, "case")),
+               json_string_value(json_object_get(x, "model")),
+               json_number_value(json_object_get(x, "a")), json_number_value(json_object_get(x, "b")),
+               json_number_value(json_object_get(x, "delta")));
+}
+
 int cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
     const char *db = NULL;
     long limit = 20;
     bool as_json = false;
+    const char *format = NULL, *output = NULL;
     const cli_option opts[] = {
         {"db", 0, OPT_STRING, "FILE", "history database (default .llm-tester/history.db or $LLMT_HISTORY_DB)", &db, NULL},
+        {"format", 0, OPT_STRING, "html", "compare: write the comparison page instead of the table", &format, NULL},
+        {"output", 'o', OPT_STRING, "FILE", "compare --format html: the page's file (default: stdout)", &output, NULL},
         {"limit", 'n', OPT_LONG, "N", "list: at most N runs (default 20, 0 = all)", &limit, NULL},
         {"json", 0, OPT_FLAG, NULL, "machine-readable output", &as_json, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
@@ -78,12 +157,20 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     int npos, rc = cli_parse(ctx, cli_find_command("history"), opts, argc, argv, &npos);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (limit < 0) {
+        cli_error("history: --limit must be a whole number >= 0 (0 = all), got %ld", limit);
+        return CLI_EXIT_USAGE;
+    }
     if (npos < 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "show") && strcmp(argv[0], "compare"))) {
         cli_error("history: expected list, show RUN or compare RUN_A RUN_B (see: llm-tester history --help)");
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[0], "compare") == 0 && npos != 3 && npos != 1) {
         cli_error("history compare: expected two runs (ids, id prefixes, 'latest' or 'previous')");
+        return CLI_EXIT_USAGE;
+    }
+    if (format && (strcmp(format, "html") != 0 || strcmp(argv[0], "compare") != 0)) {
+        cli_error("history: --format: only 'compare --format html' is known");
         return CLI_EXIT_USAGE;
     }
     if ((rc = open_db(db, &h)) != 0)
@@ -108,8 +195,12 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         } else if (as_json) {
             print_json(out);
         } else {
-            printf("%s  %s\n", json_string_value(json_object_get(out, "run_id")),
-                   json_string_value(json_object_get(out, "started_at")));
+            json_t *label = json_object_get(out, "label"), *seed = json_object_get(out, "seed");
+            printf("run:     %s\nstarted: %s\nlabel:   %s\nseed:    %s\n\n",
+                   json_string_value(json_object_get(out, "run_id")),
+                   json_string_value(json_object_get(out, "started_at")),
+                   json_is_string(label) ? json_string_value(label) : "(none)",
+                   json_is_string(seed) ? json_string_value(seed) : "(not recorded)");
             print_models(json_object_get(out, "models"), false);
         }
     } else {
@@ -117,39 +208,17 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         if (llmt_history_compare(h, a, b, &out, &err) != LLMT_OK) {
             cli_error("history compare: %s", err.message);
             rc = CLI_EXIT_USAGE;
+        } else if (format) {
+            if (llmt_report_html_history_write(output ? output : "-", out, &err) != LLMT_OK) {
+                cli_error("history compare: %s", err.message);
+                rc = CLI_EXIT_USAGE;
+            } else if (output) {
+                fprintf(stderr, "Comparison page written to %s\n", output);
+            }
         } else if (as_json) {
             print_json(out);
         } else {
-            printf("A = %s\nB = %s\n\n%-28s %10s %10s %9s %12s\n",
-                   json_string_value(json_object_get(out, "a")),
-                   json_string_value(json_object_get(out, "b")), "MODEL", "ACC A", "ACC B", "DELTA",
-                   "COST DELTA");
-            json_array_foreach(json_object_get(out, "models"), i, x) {
-                json_t *ma = json_object_get(x, "a"), *mb = json_object_get(x, "b");
-                if (json_is_null(ma))
-                    printf("%-28.28s %10s %9.2f%% %9s %12s\n", json_string_value(json_object_get(x, "model")),
-                           "(new)", json_number_value(json_object_get(mb, "mean_accuracy")), "", "");
-                else
-                    printf("%-28.28s %9.2f%% %9.2f%% %+8.2f %+12.6f\n",
-                           json_string_value(json_object_get(x, "model")),
-                           json_number_value(json_object_get(ma, "mean_accuracy")),
-                           json_number_value(json_object_get(mb, "mean_accuracy")),
-                           json_number_value(json_object_get(x, "delta_accuracy")),
-                           json_number_value(json_object_get(x, "delta_cost")));
-            }
-            if (json_array_size(json_object_get(out, "cases"))) {
-                printf("\nCases whose accuracy changed (worst first):\n");
-                json_array_foreach(json_object_get(out, "cases"), i, x)
-                    printf("  %s/%s  %s  %.2f -> %.2f (%+.2f)\n",
-                           json_string_value(json_object_get(x, "task")),
-                           json_string_value(json_object_get(x, "case")),
-                           json_string_value(json_object_get(x, "model")),
-                           json_number_value(json_object_get(x, "a")),
-                           json_number_value(json_object_get(x, "b")),
-                           json_number_value(json_object_get(x, "delta")));
-            } else {
-                printf("\nNo case changed accuracy.\n");
-            }
+            print_comparison(out);
         }
     }
     json_decref(out);
@@ -182,7 +251,8 @@ int cmd_recommend(cli_ctx *ctx, int argc, char **argv)
         print_json(out);
     } else {
         printf("Run %s: models by accuracy; PARETO = no other model is both at least as accurate\n"
-               "and at most as expensive per result.\n\n",
+               "and at most as expensive per result. A model whose price is unknown is listed\n"
+               "after the others and is never on the front.\n\n",
                json_string_value(json_object_get(out, "run_id")));
         print_models(json_object_get(out, "models"), true);
     }

@@ -5,8 +5,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/util.h"
-#include "provider/call.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "task/task.h"
 
 int cmd_list(cli_ctx *ctx, int argc, char **argv)
@@ -14,17 +13,18 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
     bool from_project;
     const char *tasks_dir = NULL, *filter = NULL;
     cli_strings models = {0};
+    char help[2][320];
     const cli_option opts[] = {
-        {"tasks", 't', OPT_STRING, "DIR", "folder of task folders, or one task folder", &tasks_dir, NULL},
-        {"models", 'm', OPT_STRINGS, "P:M", "models that would run (default: every provider's default model)", &models, NULL},
+        cli_setting_option("tasks_dir", 't', "DIR", &tasks_dir, NULL, help[0], sizeof help[0]),
+        cli_setting_option("models", 'm', "P[:M]", &models, NULL, help[1], sizeof help[1]),
         {"filter", 'f', OPT_STRING, "TEXT", "only cases whose \"task/case\" contains TEXT", &filter, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_manager *mgr = NULL;
     llmt_taskset ts;
     llmt_diags diags = {0};
     llmt_error err;
-    char **model_list = NULL;
-    size_t n_models = 0, i, j, shown = 0;
+    char **model_list = NULL, **shown_models = NULL;
+    size_t n_models = 0, n_shown_models = 0, i, j, shown = 0;
     int npos, rc;
     cli_project_defaults pd;
     memset(&ts, 0, sizeof ts);
@@ -54,14 +54,10 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
     if (rc)
         goto done;
     rc = CLI_EXIT_USAGE;
-    for (i = 0; i < n_models; i++) {
-        llmt_provider_entry *e;
-        const llmt_model_config *m;
-        if (llmt_call_resolve(llmt_manager_registry(mgr), model_list[i], &e, &m, &err) != LLMT_OK) {
-            cli_error("list: %s", err.message);
-            goto done;
-        }
-    }
+    if (n_models ? cli_models_resolve(mgr, "list", model_list, n_models, &shown_models) != 0
+                 : cli_models_default(mgr, &shown_models, &n_models) != 0)
+        goto done;
+    n_shown_models = n_models;
     if (llmt_tasks_discover(tasks_dir, &ts, &diags, &err) != LLMT_OK) {
         cli_error("list: %s", err.message);
         goto done;
@@ -75,7 +71,7 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
     for (i = 0; i < ts.n_tasks; i++) {
         const llmt_task *t = &ts.tasks[i];
         printf("  %s (%zu case%s)%s%s\n", t->name, t->n_cases, t->n_cases == 1 ? "" : "s",
-               t->description ? ": " : "", "");
+               t->description ? ": " : "", t->description ? t->description : "");
         for (j = 0; j < t->n_cases; j++) {
             char *id = llmt_asprintf("%s/%s", t->name, t->cases[j].name);
             if (!filter || (id && strstr(id, filter))) {
@@ -87,25 +83,18 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
         }
     }
     printf("\nModels:\n");
-    if (n_models) {
-        for (i = 0; i < n_models; i++)
-            printf("  %s\n", model_list[i]);
-    } else {
-        llmt_registry *reg = llmt_manager_registry(mgr);
-        for (i = 0; i < llmt_registry_count(reg); i++) {
-            llmt_provider_entry *e = llmt_registry_at(reg, i);
-            const llmt_model_config *m = llmt_provider_config_default_model(e->config);
-            if (e->config->enabled && m)
-                printf("  %s:%s (default of %s)\n", e->config->name, m->name, e->config->name);
-        }
-    }
-    printf("\n%zu case(s) × %zu model(s)\n", shown, n_models ? n_models : (size_t)1);
+    for (i = 0; i < n_models; i++)
+        printf("  %s\n", shown_models[i]);
+    if (!n_models)
+        printf("  (none: give --models, or \"models\" in llm-tester.json, or set a provider's API key)\n");
+    printf("\n%zu case(s) × %zu model(s)\n", shown, n_models);
     rc = diags.errors ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 done:
     llmt_taskset_free(&ts);
     llmt_diags_free(&diags);
     llmt_manager_free(mgr);
     free(model_list);
+    llmt_free_strv(shown_models, n_shown_models);
     if (pd.n_models && !pd.models) {
         llmt_free_strv(models.v, models.n);
         models.v = NULL;

@@ -42,9 +42,10 @@ int cmd_merge(cli_ctx *ctx, int argc, char **argv)
 {
     const char *output = NULL;
     cli_strings formats = {0};
+    char fhelp[160];
     const cli_option opts[] = {
         {"output", 'o', OPT_STRING, "DIR", "where the merged results and reports go (required)", &output, NULL},
-        {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,json)", &formats, NULL},
+        {"format", 0, OPT_STRINGS, "LIST", cli_format_help(fhelp, sizeof fhelp, LLMT_FORMAT_JSON | LLMT_FORMAT_MD), &formats, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     merge_ctx mc = {NULL, NULL, 0, 0};
     llmt_run_meta meta;
@@ -62,7 +63,7 @@ int cmd_merge(cli_ctx *ctx, int argc, char **argv)
         cli_error("merge: expected one or more output folders (or results.jsonl files) and --output DIR");
         goto done;
     }
-    if (cli_parse_formats(&formats, &fmt) != 0)
+    if (cli_parse_formats(&formats, &fmt, LLMT_FORMAT_JSON | LLMT_FORMAT_MD) != 0)
         goto done;
     jsonl = llmt_path_join(output, "results.jsonl");
     /* check every input before the output is opened: the output must not be an input */

@@ -7,11 +7,11 @@
 #include "cli/common.h"
 #include "config/cfgfile.h"
 #include "core/util.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 
 static const char *kind_of(const llmt_provider_entry *e)
 {
-    return (e->ops->capabilities & LLMT_CAP_LOCAL) ? "local" : "http";
+    return llmt_entry_is_local(e) ? "local" : "http";
 }
 
 /* Plugins found but refused: always counted, listed with the reason at -v. */
@@ -43,8 +43,7 @@ static void providers_list(const cli_ctx *ctx, llmt_manager *mgr, bool as_json)
             llmt_provider_entry *e = llmt_registry_at(reg, i);
             char abi[16];
             json_t *o;
-            snprintf(abi, sizeof abi, "%u.%u", e->ops->abi_version >> 16,
-                     e->ops->abi_version & 0xffffu);
+            llmt_entry_abi_string(e, abi, sizeof abi);
             o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "name", e->config->name,
                           "origin", e->origin, "kind", kind_of(e), "abi_version", abi, "models",
                           (int)e->config->n_models, "enabled", e->config->enabled, "env_key",
@@ -69,7 +68,7 @@ static void providers_list(const cli_ctx *ctx, llmt_manager *mgr, bool as_json)
     for (i = 0; i < llmt_registry_count(reg); i++) {
         llmt_provider_entry *e = llmt_registry_at(reg, i);
         char abi[16];
-        snprintf(abi, sizeof abi, "%u.%u", e->ops->abi_version >> 16, e->ops->abi_version & 0xffffu);
+        llmt_entry_abi_string(e, abi, sizeof abi);
         printf("%-12s %-8s %-6s %-5s %-8zu %-24s %s\n", e->config->name,
                e->config->enabled ? "yes" : "no", kind_of(e), abi, e->config->n_models,
                e->config->env_key[0] ? e->config->env_key : "(none)", e->origin);

@@ -59,13 +59,85 @@ static int json_to_jsonl(const char *in, const char *tmp, llmt_run_meta *meta)
     return 0;
 }
 
+/* One side of `report --compare`: the results.jsonl of output folder `dir` (or its
+ * results.json, copied to *tmp as lines) and its run id from results.json's head. */
+static int compare_side(const char *dir, const char *outdir, int side, char **jsonl, char **tmp,
+                        llmt_run_meta *meta)
+{
+    char *json = llmt_path_join(dir, "results.json"), head[512];
+    FILE *f = json ? fopen(json, "rb") : NULL;
+    const char *slash = strrchr(dir, '/'), *id;
+    struct stat st;
+    int rc = 0;
+    memset(meta, 0, sizeof *meta);
+    snprintf(meta->run_id, sizeof meta->run_id, "%s", slash && slash[1] ? slash + 1 : dir);
+    if (f) { /* results.json starts {"run_id": "...", "started_at": ... (output.c) */
+        size_t n = fread(head, 1, sizeof head - 1, f);
+        head[n] = '\0';
+        fclose(f);
+        if ((id = strstr(head, "\"run_id\": \"")) != NULL)
+            snprintf(meta->run_id, sizeof meta->run_id, "%.*s", (int)strcspn(id + 11, "\""), id + 11);
+    }
+    *jsonl = llmt_path_join(dir, "results.jsonl");
+    if (*jsonl && stat(*jsonl, &st) == 0) {
+        meta->started_at = meta->finished_at = (double)st.st_mtime;
+    } else if (json && llmt_path_exists(json)) {
+        free(*jsonl);
+        *tmp = llmt_asprintf("%s/.compare-%ld-%d.jsonl", outdir, (long)getpid(), side);
+        *jsonl = llmt_strdup(*tmp);
+        rc = json_to_jsonl(json, *tmp, meta);
+    } else {
+        cli_error("report --compare: %s: no results.jsonl or results.json", dir);
+        rc = CLI_EXIT_USAGE;
+    }
+    free(json);
+    return rc;
+}
+
+/* report --compare OLD_DIR NEW_DIR: the page in diff mode, compare.html. */
+static int compare_dirs(const char *old_dir, const char *new_dir, const char *output)
+{
+    char *jsonl[2] = {NULL, NULL}, *tmp[2] = {NULL, NULL}, *path = NULL;
+    const char *dirs[2] = {old_dir, new_dir}, *out = output ? output : new_dir;
+    llmt_run_meta meta[2];
+    llmt_error err;
+    int i, rc = CLI_EXIT_USAGE;
+    if (llmt_mkdirs(out, &err) != LLMT_OK) {
+        cli_error("report: %s", err.message);
+        return CLI_EXIT_USAGE;
+    }
+    for (i = 0; i < 2; i++)
+        if (compare_side(dirs[i], out, i, &jsonl[i], &tmp[i], &meta[i]) != 0)
+            goto done;
+    path = llmt_path_join(out, "compare.html");
+    if (llmt_report_html_compare_write(path, jsonl[0], &meta[0], jsonl[1], &meta[1], NULL, &err) != LLMT_OK) {
+        cli_error("report --compare: %s", err.message);
+        goto done;
+    }
+    printf("Comparison of %s and %s written to %s\n", meta[0].run_id, meta[1].run_id, path);
+    rc = CLI_EXIT_OK;
+done:
+    for (i = 0; i < 2; i++) {
+        if (tmp[i])
+            unlink(tmp[i]);
+        free(tmp[i]);
+        free(jsonl[i]);
+    }
+    free(path);
+    return rc;
+}
+
 int cmd_report(cli_ctx *ctx, int argc, char **argv)
 {
     const char *output = NULL;
     cli_strings formats = {0};
+    bool compare = false;
+    char fhelp[160];
     const cli_option opts[] = {
+        {"compare", 0, OPT_FLAG, NULL, "compare two output folders: report --compare OLD_DIR NEW_DIR writes "
+                                       "compare.html (into --output DIR, else NEW_DIR)", &compare, NULL},
         {"output", 'o', OPT_STRING, "DIR", "where to write the reports (default: beside the input)", &output, NULL},
-        {"format", 0, OPT_STRINGS, "LIST", "reports: md,json,html,junit,csv (default: md,html)", &formats, NULL},
+        {"format", 0, OPT_STRINGS, "LIST", cli_format_help(fhelp, sizeof fhelp, LLMT_FORMAT_MD | LLMT_FORMAT_HTML), &formats, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     llmt_run_meta meta;
     llmt_summary s;
@@ -80,6 +152,13 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
     if (rc)
         goto done;
     rc = CLI_EXIT_USAGE;
+    if (compare) {
+        if (npos != 2)
+            cli_error("report --compare: expected two output folders, OLD_DIR NEW_DIR");
+        else
+            rc = compare_dirs(argv[0], argv[1], output);
+        goto done;
+    }
     if (npos != 1) {
         cli_error("report: expected one results file (results.jsonl or results.json)");
         goto done;
@@ -88,10 +167,8 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
         cli_error("report: %s: no such file", argv[0]);
         goto done;
     }
-    if (cli_parse_formats(&formats, &fmt) != 0)
+    if (cli_parse_formats(&formats, &fmt, LLMT_FORMAT_MD | LLMT_FORMAT_HTML) != 0)
         goto done;
-    if (formats.n == 0)
-        fmt = LLMT_FORMAT_MD | LLMT_FORMAT_HTML;
     if (output) {
         dir = llmt_strdup(output);
     } else {

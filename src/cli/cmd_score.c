@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "config/project_config.h"
 #include "core/util.h"
 #include "score/extract.h"
 #include "score/score.h"
+#include "core/jsonutil.h"
 #include "score/validate.h"
 
 /* Reads a file, or stdin for "-". */
@@ -121,19 +123,78 @@ static void print_text(const llmt_score_result *sr, const llmt_schema *schema, b
         printf("\nNo field lost points.\n");
 }
 
+/* json_load_file, but a leading UTF-8 byte-order mark is accepted. */
+static json_t *load_json(const char *path, json_error_t *je)
+{
+    char *text = NULL;
+    const char *body;
+    size_t len = 0;
+    llmt_error err;
+    json_t *v;
+    if (llmt_read_file(path, &text, &len, &err) != LLMT_OK) {
+        je->line = -1;
+        snprintf(je->text, sizeof je->text, "%.150s", err.message);
+        return NULL;
+    }
+    /* a byte-order mark is not JSON but editors write one; NUL in strings and numbers
+     * beyond 64 bits are JSON (llmt_json_loadb) */
+    body = llmt_skip_bom(text);
+    v = llmt_json_loadb(body, len - (size_t)(body - text), JSON_DECODE_ANY, je);
+    free(text);
+    return v;
+}
+
+/* The command line's scoring options over the project's (tolerance and threshold NULL:
+ * not given). Returns 0, or -1 after printing what is wrong. */
+static int apply_options(llmt_score_options *so, const char *list_mode, double *tolerance,
+                         double *threshold, const cli_strings *weights,
+                         const cli_strings *skips)
+{
+    llmt_error err;
+    size_t i;
+    if (list_mode && !llmt_list_mode_parse(list_mode, &so->list_mode)) {
+        cli_error("score: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
+                  list_mode);
+        return -1;
+    }
+    /* the ranges of the settings table, as for the project's values */
+    if ((tolerance && cli_setting_number("score", NULL, "scoring/tolerance", true, tolerance, NULL)) ||
+        (threshold && cli_setting_number("score", NULL, "scoring/threshold", true, threshold, NULL)))
+        return -1;
+    if (tolerance)
+        so->tolerance = *tolerance;
+    if (threshold)
+        so->threshold = *threshold;
+    for (i = 0; i < weights->n; i++) {
+        if (llmt_score_options_parse_weight(so, weights->v[i], &err) != LLMT_OK) {
+            cli_error("score: %s", err.message);
+            return -1;
+        }
+    }
+    for (i = 0; i < skips->n; i++) {
+        if (llmt_score_options_add_skip(so, skips->v[i], &err) != LLMT_OK) {
+            cli_error("score: --skip: %s", err.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int cmd_score(cli_ctx *ctx, int argc, char **argv)
 {
     bool as_json = false, tol_seen = false, thr_seen = false;
     const char *schema_path = NULL, *list_mode = NULL;
     double tolerance = 0, threshold = 80;
     cli_strings weights = {0}, skips = {0};
+    char help[5][320];
+    /* the scoring options: kind, help and range from the settings table */
     const cli_option opts[] = {
         {"schema", 's', OPT_STRING, "FILE", "validate the answer against this JSON Schema", &schema_path, NULL},
-        {"list-mode", 0, OPT_STRING, "MODE", "ordered_exact | ordered_similarity | set_similarity", &list_mode, NULL},
-        {"tolerance", 0, OPT_DOUBLE, "X", "relative tolerance for numbers (e.g. 0.05)", &tolerance, &tol_seen},
-        {"threshold", 0, OPT_DOUBLE, "T", "fuzzy string threshold 0-100 (default 80)", &threshold, &thr_seen},
-        {"weight", 'w', OPT_STRINGS, "KEY=W", "weight of a field (name or JSON pointer), e.g. title=3", &weights, NULL},
-        {"skip", 0, OPT_STRINGS, "FIELD", "leave a field out on both sides (name or JSON pointer)", &skips, NULL},
+        cli_setting_option("scoring/list_mode", 0, "MODE", &list_mode, NULL, help[0], sizeof help[0]),
+        cli_setting_option("scoring/tolerance", 0, "X", &tolerance, &tol_seen, help[1], sizeof help[1]),
+        cli_setting_option("scoring/threshold", 0, "T", &threshold, &thr_seen, help[2], sizeof help[2]),
+        cli_setting_option("scoring/weights", 'w', "KEY=W", &weights, NULL, help[3], sizeof help[3]),
+        cli_setting_option("scoring/skip_fields", 0, "FIELD", &skips, NULL, help[4], sizeof help[4]),
         {"json", 0, OPT_FLAG, NULL, "print one JSON object {accuracy, valid, violations, fields, extraction}", &as_json, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     char *actual_text = NULL;
@@ -146,7 +207,6 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     llmt_score_result sr = {0, NULL};
     llmt_error err;
     bool valid = false;
-    size_t i;
     int npos, rc;
     llmt_score_options_init(&so);
     rc = cli_parse(ctx, cli_find_command("score"), opts, argc, argv, &npos);
@@ -161,41 +221,16 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     }
     if (project_scoring(ctx, &so) != 0)
         goto done;
-    if (list_mode && !llmt_list_mode_parse(list_mode, &so.list_mode)) {
-        cli_error("score: --list-mode must be ordered_exact, ordered_similarity or set_similarity, got '%s'",
-                  list_mode);
+    if (apply_options(&so, list_mode, tol_seen ? &tolerance : NULL, thr_seen ? &threshold : NULL,
+                      &weights, &skips) != 0)
         goto done;
-    }
-    if (tol_seen) {
-        if (tolerance < 0) {
-            cli_error("score: --tolerance must be >= 0");
-            goto done;
-        }
-        so.tolerance = tolerance;
-    }
-    if (thr_seen) {
-        if (threshold < 0 || threshold > 100) {
-            cli_error("score: --threshold must be between 0 and 100");
-            goto done;
-        }
-        so.threshold = threshold;
-    }
-    for (i = 0; i < weights.n; i++) {
-        if (llmt_score_options_parse_weight(&so, weights.v[i], &err) != LLMT_OK) {
-            cli_error("score: %s", err.message);
-            goto done;
-        }
-    }
-    for (i = 0; i < skips.n; i++) {
-        if (llmt_score_options_add_skip(&so, skips.v[i], &err) != LLMT_OK) {
-            cli_error("score: --skip: %s", err.message);
-            goto done;
-        }
-    }
     if (schema_path) {
-        schema_json = json_load_file(schema_path, JSON_DECODE_ANY, &je);
+        schema_json = load_json(schema_path, &je);
         if (!schema_json) {
-            cli_error("score: %s: line %d, column %d: %s", schema_path, je.line, je.column, je.text);
+            if (je.line <= 0)
+                cli_error("score: %s", je.text);
+            else
+                cli_error("score: %s: line %d, column %d: %s", schema_path, je.line, je.column, je.text);
             goto done;
         }
         schema = llmt_schema_compile(schema_json, schema_path, &diags);
@@ -205,7 +240,7 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
             goto done;
         }
     }
-    expected = json_load_file(argv[0], JSON_DECODE_ANY, &je);
+    expected = load_json(argv[0], &je);
     if (!expected) {
         if (je.line <= 0)
             cli_error("score: %s", je.text);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "run/output.h"
+#include "run/formats.h"
 
 int cli_split_list(const cli_strings *in, char ***out, size_t *n)
 {
@@ -20,8 +20,10 @@ int cli_split_list(const cli_strings *in, char ***out, size_t *n)
         bytes += strlen(in->v[i]) + 1;
     }
     v = malloc(total * sizeof(*v) + bytes + 1);
-    if (!v)
+    if (!v) {
+        cli_error("out of memory splitting the list '%s'", in->n ? in->v[0] : "");
         return CLI_EXIT_USAGE;
+    }
     store = (char *)(v + total);
     for (i = 0; i < in->n; i++) {
         char *tok = store, *p;
@@ -45,18 +47,33 @@ int cli_split_list(const cli_strings *in, char ***out, size_t *n)
     return 0;
 }
 
-int cli_parse_formats(const cli_strings *in, unsigned *out)
+const char *cli_format_help(char *buf, size_t n, unsigned dflt)
 {
+    char names[128], d[64];
+    llmt_formats_names(names, sizeof names, ",");
+    llmt_formats_format(dflt, d, sizeof d);
+    snprintf(buf, n, "reports, comma-separated: %s (default: %s)", names, d);
+    return buf;
+}
+
+int cli_parse_formats(const cli_strings *in, unsigned *out, unsigned dflt)
+{
+    char known[128];
     size_t i;
     *out = 0;
+    llmt_formats_names(known, sizeof known, ", ");
     for (i = 0; i < in->n; i++) {
         char bad[64];
+        if (!in->v[i][0] || strspn(in->v[i], ", ") == strlen(in->v[i])) {
+            cli_error("--format needs at least one format (%s)", known);
+            return CLI_EXIT_USAGE;
+        }
         if (!llmt_formats_parse(in->v[i], out, bad, sizeof bad)) {
-            cli_error("unknown format '%s' (known: md, json, html, junit, csv)", bad);
+            cli_error("unknown format '%s' (known: %s)", bad, known);
             return CLI_EXIT_USAGE;
         }
     }
     if (!*out)
-        *out = LLMT_FORMAT_JSON | LLMT_FORMAT_MD;
+        *out = dflt;
     return 0;
 }

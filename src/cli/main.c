@@ -15,20 +15,25 @@
 
 const cli_command cli_commands[] = {
     {"run", "Run tasks against models and score the answers.",
-     "run --tasks DIR --models PROVIDER:MODEL [--models ...] [options]",
+     "run [--tasks DIR] [--models PROVIDER[:MODEL] ...] [options]",
      "Every case × model (× --repeat) is sent, the JSON answer is extracted, validated\n"
      "against the task's schema and scored against the expected answer. A summary table\n"
      "goes to stdout; with --output DIR, results.jsonl (streamed), results.json and\n"
      "report.md are written there.\n\n"
+     "Without --tasks, tasks_dir of llm-tester.json is used; without --models, its\n"
+     "\"models\", else the default model of each enabled provider whose API key is set.\n\n"
      "Exit status: 0 all good; 1 a --min-accuracy gate failed; 2 usage or configuration\n"
-     "error; 3 provider errors prevented completion.",
+     "error; 3 a case x model has no answer from the model under test (an error after\n"
+     "retries, an answer only a fallback gave, a --budget skip); 130 interrupted (Ctrl-C\n"
+     "or SIGTERM: what finished is written, --resume DIR continues).",
      "  llm-tester run --tasks examples/tasks --models mock:oracle\n"
+     "  llm-tester run --tasks examples/tasks --models mock --dry-run\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --seed 7 --output out --format md,json\n"
      "  llm-tester run --tasks examples/tasks --models mock:oracle --filter job_ads/nurse\n"
      "  llm-tester run --tasks examples/tasks --models mock:noisy --output out --optimize\n",
      cmd_run},
     {"list", "List the tasks and cases that would run, and the models.",
-     "list --tasks DIR [--models PROVIDER:MODEL ...] [--filter S]", NULL,
+     "list [--tasks DIR] [--models PROVIDER[:MODEL] ...] [--filter S]", NULL,
      "  llm-tester list --tasks examples/tasks\n"
      "  llm-tester list --tasks examples/tasks --models mock:oracle --filter job_ads\n",
      cmd_list},
@@ -46,11 +51,15 @@ const cli_command cli_commands[] = {
      "  llm-tester score expected.json answer.json --list-mode set_similarity --weight title=3 --json\n",
      cmd_score},
     {"report", "Re-render reports from a results file.",
-     "report RESULTS [--format md,html,junit,csv,json] [--output DIR]",
+     "report RESULTS [--format LIST] [--output DIR]\n"
+     "  or:  llm-tester report --compare OLD_DIR NEW_DIR [--output DIR]",
      "RESULTS is a results.json or results.jsonl written by 'run'. Reports go beside it\n"
-     "unless --output is given.",
+     "unless --output is given. --compare writes compare.html: report.html in diff mode\n"
+     "for two output folders (per model deltas, the cases that got worse first, the two\n"
+     "answers side by side).",
      "  llm-tester report out/results.json --format html,junit\n"
-     "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n",
+     "  llm-tester report out/results.jsonl --format csv --output /tmp/reports\n"
+     "  llm-tester report --compare runs/before runs/after\n",
      cmd_report},
     {"merge", "Join the outputs of several runs (e.g. shards) into one.",
      "merge DIR|results.jsonl ... --output DIR [--format LIST]",
@@ -68,11 +77,15 @@ const cli_command cli_commands[] = {
      "provider to cancel those still running (their finished lines are still billed).",
      "  llm-tester batches list results/\n  llm-tester batches cancel results/\n", cmd_batches},
     {"history", "List, show and compare recorded runs.",
-     "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--db FILE]",
+     "history list|show [RUN]|compare [RUN_A RUN_B] [--json] [--format html [--output FILE]] [--db FILE]",
      "Every 'run' is recorded in .llm-tester/history.db (or $LLMT_HISTORY_DB, or --history on\n"
-     "run). RUN is a run id, a unique prefix of one, 'latest' or 'previous'; compare\n"
-     "defaults to previous vs latest and lists the cases whose accuracy changed.",
+     "run). RUN is a run id, a unique prefix of one, a --label given to run (its newest\n"
+     "run), 'latest' or 'previous'; show prints the label and --seed of the run; compare\n"
+     "defaults to previous vs latest and lists the cases whose accuracy changed.\n"
+     "compare --format html writes the comparison page (stdout, or --output FILE); the\n"
+     "history keeps figures, not answers: 'report --compare OLD_DIR NEW_DIR' shows those.",
      "  llm-tester history list\n  llm-tester history compare previous latest\n"
+     "  llm-tester history compare previous latest --format html --output compare.html\n"
      "  llm-tester history show latest --json\n",
      cmd_history},
     {"recommend", "Models of a recorded run on the accuracy/cost Pareto front.",
@@ -216,9 +229,14 @@ uint64_t cli_seed(const cli_ctx *ctx)
 
 char *cli_project_config_path(const cli_ctx *ctx)
 {
+    char *why = NULL, *path;
     if (ctx->common.config_path)
         return llmt_strdup(ctx->common.config_path);
-    return llmt_project_config_find(NULL);
+    path = llmt_project_config_find_checked(NULL, &why);
+    if (why)
+        cli_warn("%s", why);
+    free(why);
+    return path;
 }
 
 int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
@@ -228,10 +246,12 @@ int cli_manager(cli_ctx *ctx, llmt_manager **out, const char *mock_rules)
     llmt_status st;
     char *project = cli_project_config_path(ctx);
     char *plugin_path = cli_plugin_path(ctx);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.logger = ctx->logger;
     o.seed = cli_seed(ctx);
-    o.mock_rules_path = mock_rules;
+    o.mock_rules_path = mock_rules; /* --mock-rules: an alias of --provider-option mock.rules= */
+    o.provider_options = (const char *const *)ctx->common.provider_options.v;
+    o.n_provider_options = ctx->common.provider_options.n;
     o.plugin_path = plugin_path;
     o.project_config_path = project;
     st = llmt_manager_new(out, &o, &err);
@@ -259,6 +279,7 @@ int main(int argc, char **argv)
 {
     cli_ctx ctx;
     const cli_command *cmd;
+    int rc;
     const char *nc = getenv("NO_COLOR");
     memset(&ctx, 0, sizeof ctx);
     ctx.prog = argv[0];
@@ -290,5 +311,7 @@ int main(int argc, char **argv)
         cli_error("unknown command '%s' (see: llm-tester --help)", argv[1]);
         return CLI_EXIT_USAGE;
     }
-    return cmd->run(&ctx, argc - 1, argv + 1);
+    rc = cmd->run(&ctx, argc - 1, argv + 1);
+    cli_strings_free(&ctx.common.provider_options);
+    return rc;
 }

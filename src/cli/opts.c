@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,16 +63,22 @@ void cli_strings_free(cli_strings *s)
 }
 
 /* The options every command accepts, bound to `c`. */
-static void common_options(cli_option t[6], cli_common *c)
+static void common_options(cli_option t[7], cli_common *c)
 {
-    const cli_option tbl[6] = {
+    const cli_option tbl[7] = {
         {"verbose", 'v', OPT_COUNT, NULL,
          "more diagnostics on stderr (-vv: HTTP traffic, secrets redacted)", &c->verbose, NULL},
-        {"quiet", 'q', OPT_FLAG, NULL, "no progress output", &c->quiet, NULL},
+        {"quiet", 'q', OPT_FLAG, NULL,
+         "run: no progress line on stderr (shown only on a terminal anyway); results, "
+         "warnings and errors are still printed",
+         &c->quiet, NULL},
         {"config", 0, OPT_STRING, "FILE",
          "project config file (default: llm-tester.json found upward)", &c->config_path, NULL},
         {"seed", 0, OPT_STRING, "N", "seed for simulated providers (default 0)", &c->seed_text,
          NULL},
+        {"provider-option", 0, OPT_STRINGS, "P.KEY=VALUE",
+         "an option for one provider only, e.g. mock.rules=FILE (repeatable)",
+         &c->provider_options, NULL},
         {"help", 'h', OPT_FLAG, NULL, "show this help", &c->help, NULL},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL}};
     memcpy(t, tbl, sizeof tbl);
@@ -106,8 +113,10 @@ static int store(const cli_option *o, const char *val, const char *shown)
         cli_strings *s = o->target;
         /* a comma-separated value counts as several, so --format md,json works */
         char **nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
-        if (!nv)
+        if (!nv) {
+            cli_error("out of memory reading option %s", shown);
             return CLI_EXIT_USAGE;
+        }
         s->v = nv;
         s->v[s->n++] = (char *)val;
         return 0;
@@ -123,7 +132,8 @@ static int store(const cli_option *o, const char *val, const char *shown)
     case OPT_DOUBLE:
         errno = 0;
         *(double *)o->target = strtod(val, &end);
-        if (errno || !end || *end || end == val) {
+        /* "nan" and "inf" parse, but no option means them */
+        if (errno || !end || *end || end == val || !isfinite(*(double *)o->target)) {
             cli_error("option %s expects a number, got '%s'", shown, val);
             return CLI_EXIT_USAGE;
         }
@@ -137,10 +147,23 @@ static bool takes_value(const cli_option *o)
     return o->kind != OPT_FLAG && o->kind != OPT_COUNT;
 }
 
+/* --seed: decimal digits that fit 64 bits (strtoull would take "-5" as a huge number). */
+static bool valid_seed(const char *s)
+{
+    char *end = NULL;
+    const char *p;
+    for (p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    errno = 0;
+    (void)strtoull(s, &end, 10);
+    return *s && !errno;
+}
+
 int cli_parse(cli_ctx *ctx, const cli_command *cmd, const cli_option *opts, int argc, char **argv,
               int *npos)
 {
-    cli_option common[6];
+    cli_option common[7];
     int i, n = 0;
     bool only_pos = false;
     common_options(common, &ctx->common);
@@ -211,6 +234,10 @@ int cli_parse(cli_ctx *ctx, const cli_command *cmd, const cli_option *opts, int 
         }
     }
     *npos = n;
+    if (ctx->common.seed_text && !valid_seed(ctx->common.seed_text)) {
+        cli_error("option --seed expects a whole number >= 0, got '%s'", ctx->common.seed_text);
+        return CLI_EXIT_USAGE;
+    }
     if (ctx->common.help) {
         cli_print_help(cmd, opts, stdout);
         return -1;
@@ -233,14 +260,14 @@ static void print_opts(const cli_option *o, FILE *f)
             snprintf(left, sizeof left, "    --%s%s%s", o->name, o->metavar ? " " : "",
                      o->metavar ? o->metavar : "");
         fprintf(f, "  %-28s %s%s\n", left, o->help,
-                o->kind == OPT_STRINGS ? " (repeatable)" : "");
+                o->kind == OPT_STRINGS && !strstr(o->help, "repeatable") ? " (repeatable)" : "");
     }
 }
 
 void cli_print_help(const cli_command *cmd, const cli_option *opts, FILE *f)
 {
     cli_common dummy;
-    cli_option common[6];
+    cli_option common[7];
     common_options(common, &dummy);
     fprintf(f, "Usage: llm-tester %s\n\n%s\n", cmd->usage, cmd->summary);
     if (cmd->description)

@@ -1,4 +1,5 @@
 #include "cli/run_optimize.h"
+#include "cli/common.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -8,7 +9,6 @@
 
 int cli_optimize_check(const cli_optimize_opts *o, llmt_manager *mgr, const char *output_dir)
 {
-    llmt_error err;
     if (!o->on) {
         if (o->optimizer_model || o->save_optimized) {
             cli_error("run: --optimizer-model and --save-optimized go with --optimize");
@@ -22,13 +22,17 @@ int cli_optimize_check(const cli_optimize_opts *o, llmt_manager *mgr, const char
         return CLI_EXIT_USAGE;
     }
     if (o->optimizer_model) {
-        const char *const one[] = {o->optimizer_model};
-        if (!strchr(o->optimizer_model, ':') ||
-            llmt_run_check_models(mgr, one, 1, &err) != LLMT_OK) {
-            cli_error("run: --optimizer-model: %s",
-                      strchr(o->optimizer_model, ':') ? err.message : "expected provider:model");
+        char *one[1], **resolved = NULL;
+        int rc;
+        if (!strchr(o->optimizer_model, ':')) {
+            cli_error("run: --optimizer-model: expected provider:model, got '%s'", o->optimizer_model);
             return CLI_EXIT_USAGE;
         }
+        one[0] = (char *)o->optimizer_model;
+        /* the one check every model of a run gets: known, enabled, the provider's too */
+        rc = cli_models_resolve(mgr, "run: --optimizer-model", one, 1, &resolved);
+        llmt_free_strv(resolved, resolved ? 1 : 0);
+        return rc ? CLI_EXIT_USAGE : 0;
     }
     return 0;
 }

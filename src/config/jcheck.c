@@ -208,7 +208,7 @@ void llmt_jc_unknown_keys(llmt_jcheck *c, json_t *obj, const char *path, const c
 json_t *llmt_jc_load_text(llmt_diags *diags, const char *text, const char *file)
 {
     json_error_t je;
-    json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loads(llmt_skip_bom(text), JSON_REJECT_DUPLICATES, &je);
     if (!root)
         llmt_diags_add(diags, LLMT_DIAG_ERROR, file, "", "invalid JSON at line %d, column %d: %s",
                        je.line, je.column, je.text);

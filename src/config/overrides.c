@@ -12,7 +12,8 @@ void llmt_override_check(json_t *ovr, const char *path, llmt_diags *diags)
 {
     static const char *const keys[] = {"config_version", "name", "provider_type", "env_key",
                                        "base_url", "system_prompt", "supports_file_upload",
-                                       "schema_transform", "llm_models", "rate_limit", "fallbacks", "options", NULL};
+                                       "schema_transform", "llm_models", "rate_limit", "fallbacks", "options",
+                                       "allow_insecure_http", "max_reply_bytes", NULL};
     llmt_jcheck c = {diags, path};
     json_t *models, *rl;
     long version;
@@ -39,6 +40,8 @@ void llmt_override_check(json_t *ovr, const char *path, llmt_diags *diags)
     llmt_jc_string(&c, ovr, "", "system_prompt", false, NULL);
     llmt_jc_bool(&c, ovr, "", "supports_file_upload", false);
     llmt_jc_string(&c, ovr, "", "schema_transform", false, NULL);
+    llmt_jc_bool(&c, ovr, "", "allow_insecure_http", false);
+    llmt_jc_int(&c, ovr, "", "max_reply_bytes", false, 0, 0);
     llmt_jc_array(&c, ovr, "", "fallbacks", false);
     llmt_jc_object(&c, ovr, "", "options", false);
     rl = llmt_jc_object(&c, ovr, "", "rate_limit", false);
@@ -117,6 +120,15 @@ json_t *llmt_override_merge(json_t *base, json_t *ovr)
     om = json_object_get(ovr, "llm_models");
     if (!json_is_array(models) || !json_is_array(om))
         return out;
+    /* an override that names a default model replaces the shipped one (a version-1 file
+     * migrated as an override says "default" of its own model only) */
+    for (i = 0; i < json_array_size(om); i++)
+        if (json_is_true(json_object_get(json_array_get(om, i), "default")))
+            break;
+    if (i < json_array_size(om)) {
+        json_array_foreach(models, i, v)
+            json_object_del(v, "default");
+    }
     for (i = 0; i < json_array_size(om); i++) {
         json_t *m = json_array_get(om, i);
         const char *name = json_string_value(json_object_get(m, "name"));
@@ -215,6 +227,18 @@ static char *model_origin(json_t *fields, const char *base_path, const char *ovr
     return llmt_strdup(from_ovr ? ovr_path : base_path);
 }
 
+/* The rate_limit fields a project override sets are the user's: learned limits never
+ * replace them. */
+static void mark_explicit_limits(llmt_provider_config *cfg, json_t *rl)
+{
+    if (json_object_get(rl, "rpm"))
+        cfg->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_RPM;
+    if (json_object_get(rl, "tpm"))
+        cfg->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_TPM;
+    if (json_object_get(rl, "concurrency"))
+        cfg->rate_limit.explicit_mask |= LLMT_RL_EXPLICIT_CONCURRENCY;
+}
+
 llmt_provider_config *llmt_provider_config_layered_doc(const char *base_text,
                                                        const char *base_path, json_t *ovr,
                                                        const char *ovr_path, llmt_diags *diags)
@@ -251,6 +275,7 @@ llmt_provider_config *llmt_provider_config_layered_doc(const char *base_text,
     cfg->path = llmt_strdup(base_path);
     cfg->override_path = llmt_strdup(ovr_path);
     cfg->base_text = llmt_strdup(base_text);
+    mark_explicit_limits(cfg, json_object_get(ovr, "rate_limit"));
     origins = llmt_override_origins(base, ovr, base_path, ovr_path);
     for (i = 0; i < cfg->n_models; i++) {
         json_t *f = json_object_get(json_object_get(origins, "llm_models"), cfg->models[i].name);

@@ -3,26 +3,78 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/jcheck.h"
 #include "config/migrate.h"
+#include "config/settings.h"
 #include "core/util.h"
 
-char *llmt_project_config_find(const char *start_dir)
+/* Whether `dir` is one of the folders of $LLMT_CEILING_DIRS (colon-separated), above
+ * which the search for a project config does not go. */
+static bool is_ceiling(const char *dir)
+{
+    const char *list = getenv("LLMT_CEILING_DIRS"), *p;
+    bool hit = false;
+    for (p = list; p && *p && !hit;) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        char *entry = n ? llmt_strndup(p, n) : NULL;
+        char *real = entry ? realpath(entry, NULL) : NULL;
+        hit = (real && strcmp(real, dir) == 0) || (entry && strcmp(entry, dir) == 0);
+        free(real);
+        free(entry);
+        p += n + (colon ? 1 : 0);
+    }
+    return hit;
+}
+
+/* The owner of path, or the current user when it cannot be read. */
+static uid_t owner_of(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 ? st.st_uid : geteuid();
+}
+
+char *llmt_project_config_find_checked(const char *start_dir, char **why)
 {
     char *dir = realpath(start_dir ? start_dir : ".", NULL);
+    char *foreign = NULL; /* the first folder on the way up that is not ours */
+    uid_t foreign_uid = 0;
+    if (why)
+        *why = NULL;
     while (dir) {
         static const char *const names[] = {LLMT_PROJECT_CONFIG_NAME, LLMT_PROJECT_CONFIG_V1_NAME};
         char *slash;
         size_t i;
+        if (!foreign && owner_of(dir) != geteuid()) {
+            foreign = llmt_strdup(dir);
+            foreign_uid = owner_of(dir);
+        }
         for (i = 0; i < 2; i++) {
             char *candidate = llmt_path_join(dir, names[i]);
-            if (candidate && llmt_path_exists(candidate)) {
-                free(dir);
-                return candidate;
+            uid_t file_uid;
+            if (!candidate || !llmt_path_exists(candidate)) {
+                free(candidate);
+                continue;
             }
+            free(dir);
+            file_uid = owner_of(candidate);
+            if (!foreign && file_uid == geteuid())
+                return candidate;
+            /* a folder or file of another user may hold a config planted there (its
+             * plugin_paths are loaded, its base_url gets the key): as git's
+             * safe.directory, it is not used, and the user is told why */
+            if (why)
+                *why = llmt_asprintf(
+                    "ignoring %s: %s %s belongs to uid %ld, not to you (uid %ld), so another "
+                    "user could have put it there (give it with --config to use it anyway)",
+                    candidate, foreign ? "the folder" : "the file", foreign ? foreign : candidate,
+                    (long)(foreign ? foreign_uid : file_uid), (long)geteuid());
             free(candidate);
+            free(foreign);
+            return NULL;
         }
         slash = strrchr(dir, '/');
         if (!slash || strcmp(dir, "/") == 0)
@@ -31,68 +83,24 @@ char *llmt_project_config_find(const char *start_dir)
             dir[1] = '\0';
         else
             *slash = '\0';
+        if (is_ceiling(dir))
+            break; /* the parent is a ceiling: neither it nor what is above it is searched */
     }
     free(dir);
+    free(foreign);
     return NULL;
 }
 
-static void check_enum(llmt_jcheck *c, json_t *obj, const char *path, const char *key,
-                       const char *const *allowed)
+char *llmt_project_config_find(const char *start_dir)
 {
-    const char *v = llmt_jc_string(c, obj, path, key, false, NULL);
-    size_t i;
-    llmt_buf list = {0};
-    if (!v)
-        return;
-    for (i = 0; allowed[i]; i++) {
-        if (strcmp(allowed[i], v) == 0) {
-            llmt_buf_free(&list);
-            return;
-        }
-        llmt_buf_printf(&list, "%s%s", i ? ", " : "", allowed[i]);
-    }
-    {
-        char *p = llmt_asprintf("%s/%s", path, key);
-        llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, p, "expected one of %s; got '%s'",
-                       list.data ? list.data : "", v);
-        free(p);
-    }
-    llmt_buf_free(&list);
-}
-
-/* Every element of an array must be a string (and a "provider:model" when `model_refs`). */
-static void check_strings(llmt_jcheck *c, json_t *obj, const char *path, const char *key,
-                          bool model_refs)
-{
-    json_t *arr = llmt_jc_array(c, obj, path, key, false);
-    size_t i;
-    for (i = 0; arr && i < json_array_size(arr); i++) {
-        json_t *e = json_array_get(arr, i);
-        const char *s = json_string_value(e);
-        if (!s || (model_refs && !strchr(s, ':'))) {
-            char *p = llmt_asprintf("%s/%s/%zu", path, key, i);
-            llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, p, "expected %s, got %s",
-                           model_refs ? "a string \"provider:model\"" : "string",
-                           s ? "a string without ':'" : llmt_json_type_name(e));
-            free(p);
-        }
-    }
+    return llmt_project_config_find_checked(start_dir, NULL);
 }
 
 void llmt_project_config_check(json_t *root, const char *path, llmt_diags *diags)
 {
-    static const char *const keys[] = {"config_version", "providers", "tasks_dir", "tasks",
-                                       "models", "output_dir", "run", "scoring", "cache",
-                                       "plugin_paths", NULL};
-    static const char *const run_keys[] = {"concurrency", "timeout_ms", "connect_timeout_ms",
-                                           "max_retries", "repeat", "budget_usd", "formats",
-                                           "seed", NULL};
-    static const char *const scoring_keys[] = {"list_mode", "tolerance", "threshold", "weights",
-                                               "skip_fields", NULL};
-    static const char *const cache_keys[] = {"mode", "path", NULL};
-    static const char *const cache_modes[] = {"off", "read", "write", "readwrite", NULL};
-    static const char *const list_modes[] = {"ordered_exact", "ordered_similarity",
-                                             "set_similarity", NULL};
+    /* what the settings table does not describe: the version and the per-provider and
+     * per-task objects */
+    static const char *const others[] = {"config_version", "providers", "tasks", NULL};
     static const char *const provider_keys[] = {"enabled", NULL};
     static const char *const task_keys[] = {"enabled", "models", "path", NULL};
     llmt_jcheck c = {diags, path};
@@ -104,16 +112,12 @@ void llmt_project_config_check(json_t *root, const char *path, llmt_diags *diags
                        llmt_json_type_name(root));
         return;
     }
-    llmt_jc_unknown_keys(&c, root, "", keys);
+    llmt_settings_check_doc(root, path, others, diags);
     version = llmt_jc_int(&c, root, "", "config_version", true, 1, 1);
     if (version > LLMT_PROJECT_CONFIG_VERSION)
         llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "/config_version",
                        "version %ld is newer than this llm-tester understands (%d)", version,
                        LLMT_PROJECT_CONFIG_VERSION);
-    llmt_jc_string(&c, root, "", "tasks_dir", false, NULL);
-    llmt_jc_string(&c, root, "", "output_dir", false, NULL);
-    check_strings(&c, root, "", "plugin_paths", false);
-    check_strings(&c, root, "", "models", true);
     o = llmt_jc_object(&c, root, "", "providers", false);
     json_object_foreach(o, k, v) {
         char *p = llmt_asprintf("/providers/%s", k);
@@ -133,47 +137,16 @@ void llmt_project_config_check(json_t *root, const char *path, llmt_diags *diags
             llmt_diags_add(diags, LLMT_DIAG_ERROR, path, p, "expected object, got %s",
                            llmt_json_type_name(v));
         } else {
+            char *mp = llmt_asprintf("/tasks/%s/models", k);
+            json_t *m = json_object_get(v, "models");
             llmt_jc_unknown_keys(&c, v, p, task_keys);
             llmt_jc_bool(&c, v, p, "enabled", true);
             llmt_jc_string(&c, v, p, "path", false, NULL);
-            check_strings(&c, v, p, "models", true);
+            if (m && mp) /* the same check as the top-level "models" */
+                llmt_setting_check(llmt_setting_find("models"), m, path, mp, diags);
+            free(mp);
         }
         free(p);
-    }
-    o = llmt_jc_object(&c, root, "", "run", false);
-    if (o) {
-        llmt_jc_unknown_keys(&c, o, "/run", run_keys);
-        llmt_jc_int(&c, o, "/run", "concurrency", false, 8, 1);
-        llmt_jc_int(&c, o, "/run", "timeout_ms", false, 0, 1);
-        llmt_jc_int(&c, o, "/run", "connect_timeout_ms", false, 0, 1);
-        llmt_jc_int(&c, o, "/run", "max_retries", false, 0, 0);
-        llmt_jc_int(&c, o, "/run", "repeat", false, 1, 1);
-        llmt_jc_int(&c, o, "/run", "seed", false, 0, 0);
-        llmt_jc_number(&c, o, "/run", "budget_usd", false, 0, 0);
-        check_strings(&c, o, "/run", "formats", false);
-    }
-    o = llmt_jc_object(&c, root, "", "scoring", false);
-    if (o) {
-        json_t *w;
-        llmt_jc_unknown_keys(&c, o, "/scoring", scoring_keys);
-        check_enum(&c, o, "/scoring", "list_mode", list_modes);
-        llmt_jc_number(&c, o, "/scoring", "tolerance", false, 0, 0);
-        llmt_jc_number(&c, o, "/scoring", "threshold", false, 80, 0);
-        if (json_is_number(json_object_get(o, "threshold")) &&
-            json_number_value(json_object_get(o, "threshold")) > 100)
-            llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "/scoring/threshold",
-                           "expected a number between 0 and 100, got %g",
-                           json_number_value(json_object_get(o, "threshold")));
-        w = llmt_jc_object(&c, o, "/scoring", "weights", false);
-        json_object_foreach(w, k, v)
-            llmt_jc_number(&c, w, "/scoring/weights", k, false, 1, 0);
-        check_strings(&c, o, "/scoring", "skip_fields", false);
-    }
-    o = llmt_jc_object(&c, root, "", "cache", false);
-    if (o) {
-        llmt_jc_unknown_keys(&c, o, "/cache", cache_keys);
-        check_enum(&c, o, "/cache", "mode", cache_modes);
-        llmt_jc_string(&c, o, "/cache", "path", false, NULL);
     }
 }
 
@@ -295,44 +268,7 @@ char *llmt_project_path_setting(const llmt_project *p, const char *key)
     return llmt_path_resolve(p->dir, v);
 }
 
-/* The defaults of project settings: what commands use when llm-tester.json does not
- * say. Kept in one table so `config show` and the docs list the same values. */
-static const struct {
-    const char *path;
-    const char *json;
-} defaults[] = {
-    {"tasks_dir", NULL},
-    {"output_dir", NULL},
-    {"models", "[]"},
-    {"run/concurrency", "8"},
-    {"run/timeout_ms", "120000"},
-    {"run/connect_timeout_ms", "10000"},
-    {"run/max_retries", "3"},
-    {"run/repeat", "1"},
-    {"run/budget_usd", NULL},
-    {"run/formats", "[\"json\", \"md\"]"},
-    {"run/seed", "0"},
-    {"scoring/list_mode", "\"ordered_exact\""},
-    {"scoring/tolerance", "0"},
-    {"scoring/threshold", "80"},
-    {"scoring/weights", "{}"},
-    {"scoring/skip_fields", "[]"},
-    {"cache/mode", "\"off\""},
-    {"cache/path", NULL},
-    {"plugin_paths", "[]"},
-};
-
-const char *const llmt_project_setting_names[] = {
-    "tasks_dir", "output_dir", "models", "run/concurrency", "run/timeout_ms",
-    "run/connect_timeout_ms", "run/max_retries", "run/repeat", "run/budget_usd", "run/formats",
-    "run/seed", "scoring/list_mode", "scoring/tolerance", "scoring/threshold", "scoring/weights",
-    "scoring/skip_fields", "cache/mode", "cache/path", "plugin_paths", NULL};
-
 json_t *llmt_project_default(const char *path)
 {
-    size_t i;
-    for (i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-        if (strcmp(defaults[i].path, path) == 0)
-            return defaults[i].json ? json_loads(defaults[i].json, JSON_DECODE_ANY, NULL) : NULL;
-    return NULL;
+    return llmt_setting_default(llmt_setting_find(path));
 }

@@ -13,8 +13,18 @@
 #define LLMT_PROJECT_CONFIG_V1_NAME "pyllm_config.json"
 
 /* Finds llm-tester.json from `start_dir` (NULL = ".") upward; malloc'd absolute path or
- * NULL. A pyllm_config.json is found too, when a folder has it and no llm-tester.json. */
+ * NULL. A pyllm_config.json is found too, when a folder has it and no llm-tester.json.
+ * The search never enters a folder listed in $LLMT_CEILING_DIRS (colon-separated, as
+ * git's GIT_CEILING_DIRECTORIES), so tests and CI jobs are not affected by whatever
+ * llm-tester.json or .env sits above them.
+ * It also stops at a folder or file that belongs to another user (as git's
+ * safe.directory): such a config could name plugins or send the key elsewhere. */
 char *llmt_project_config_find(const char *start_dir);
+/* The same, telling why a config that was found is not used: one in or above a folder
+ * of another user, or a file of another user, gives NULL and (when why is not NULL) a
+ * malloc'd sentence in *why naming the file and the owner, for a warning; *why is NULL
+ * otherwise (nothing found is not worth a warning). */
+char *llmt_project_config_find_checked(const char *start_dir, char **why);
 
 /* Loads, migrates (in memory) and validates a project config; problems go to diags.
  * Returns the document at the current version (new reference) or NULL on error. */
@@ -51,10 +61,8 @@ int llmt_project_provider_enabled(const llmt_project *p, const char *provider);
 json_t *llmt_project_get(const llmt_project *p, const char *path);
 
 /* The built-in default of a setting ("run/concurrency") as a new reference (caller
- * decrefs), or NULL when it has none (unset). */
+ * decrefs), or NULL when it has none (unset). The settings: config/settings.h. */
 json_t *llmt_project_default(const char *path);
-/* Every setting that has a default, as '/'-separated paths (NULL-terminated, static). */
-extern const char *const llmt_project_setting_names[];
 
 /* A path setting resolved against the project folder (absolute paths as they are).
  * malloc'd, or NULL when unset. */

@@ -10,7 +10,8 @@
 static const char *const provider_keys[] = {
     "config_version", "name", "provider_type", "env_key", "base_url", "system_prompt",
     "supports_file_upload", "enabled", "llm_models", "rate_limit", "fallbacks", "options",
-    "override_builtin", "schema_transform", "batch_discount", NULL};
+    "override_builtin", "schema_transform", "batch_discount", "allow_insecure_http",
+    "max_reply_bytes", NULL};
 
 static const char *const model_keys[] = {
     "name", "default", "preferred", "enabled", "cost_input", "cost_output", "cost_category",
@@ -86,6 +87,8 @@ static void parse_model(llmt_jcheck *c, json_t *m, const char *mpath, bool parti
     out->catalog_id = llmt_strdup(llmt_jc_string(c, m, path, "catalog_id", false, NULL));
     llmt_jc_string(c, m, path, "description", false, NULL);
     out->name = llmt_strdup(llmt_jc_string(c, m, path, "name", true, ""));
+    if (out->name && !out->name[0] && json_is_string(json_object_get(m, "name")))
+        llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, path, "name: must not be empty");
     out->is_default = llmt_jc_bool(c, m, path, "default", false);
     out->preferred = llmt_jc_bool(c, m, path, "preferred", false);
     out->enabled = llmt_jc_bool(c, m, path, "enabled", true);
@@ -189,6 +192,8 @@ llmt_provider_config *llmt_provider_config_parse(const char *text, const char *p
                        "version %d is newer than this llm-tester understands (%d)",
                        cfg->config_version, LLMT_PROVIDER_CONFIG_VERSION);
     cfg->name = llmt_strdup(llmt_jc_string(&c, root, "", "name", true, ""));
+    if (cfg->name && !cfg->name[0] && json_is_string(json_object_get(root, "name")))
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "/name", "must not be empty");
     cfg->provider_type = llmt_strdup(llmt_jc_string(&c, root, "", "provider_type", false, cfg->name));
     cfg->env_key = llmt_strdup(llmt_jc_string(&c, root, "", "env_key", true, ""));
     cfg->base_url = llmt_strdup(llmt_jc_string(&c, root, "", "base_url", false, ""));
@@ -201,6 +206,8 @@ llmt_provider_config *llmt_provider_config_parse(const char *text, const char *p
         llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "/batch_discount",
                        "expected a fraction from 0 to 1 (0.5 = half price), got %g",
                        cfg->batch_discount);
+    cfg->allow_insecure_http = llmt_jc_bool(&c, root, "", "allow_insecure_http", false);
+    cfg->max_reply_bytes = llmt_jc_int(&c, root, "", "max_reply_bytes", false, 0, 0);
     cfg->fallbacks = parse_fallbacks(&c, root, "", &cfg->n_fallbacks);
     rl = llmt_jc_object(&c, root, "", "rate_limit", false);
     if (rl) {

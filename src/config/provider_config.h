@@ -39,10 +39,15 @@ typedef struct llmt_model_config {
  * far higher state their own in config.json (docs/configuration.md). */
 #define LLMT_DEFAULT_IMAGE_TOKENS 4000
 
+/* Which rate_limit fields the user set (providers/<name>.json, --provider-limit): those
+ * always win over what the provider's headers say. Shipped values are only a start. */
+enum { LLMT_RL_EXPLICIT_RPM = 1, LLMT_RL_EXPLICIT_TPM = 2, LLMT_RL_EXPLICIT_CONCURRENCY = 4 };
+
 typedef struct llmt_rate_limit {
     long rpm;               /* 0 = unlimited */
     long tpm;
     long concurrency;
+    unsigned explicit_mask; /* LLMT_RL_EXPLICIT_* */
 } llmt_rate_limit;
 
 typedef struct llmt_provider_config {
@@ -65,6 +70,9 @@ typedef struct llmt_provider_config {
     char *text;             /* the effective JSON text (migrated, overrides applied) */
     char *override_path;    /* the project's providers/<name>.json applied, or NULL */
     char *base_text;        /* the shipped text before overrides (NULL when none applied) */
+    bool allow_insecure_http; /* send the key over plain http:// to a host that is not
+                                 loopback (refused otherwise) */
+    long max_reply_bytes;     /* largest reply body read; 0 = LLMT_DEFAULT_MAX_REPLY_BYTES */
 } llmt_provider_config;
 
 /* Parses and validates config JSON text (a version-1 file is migrated in memory first). Problems go to `diags` (each naming `path`,

@@ -8,6 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* jansson reads one character past a number or a literal and puts it back; a NUL byte
+ * put back is lost (its reader refills its buffer when it sees a NUL there), so one NUL
+ * right after a number or a literal is skipped: "[1\0]" and "[true\0]" are accepted,
+ * "[1\0\0]" and "[\"a\"\0]" are not. The accessors keep that NUL inside the value's
+ * span, where the readers of numbers and literals stop anyway. */
+static const char *skip_lost_nul(const char *p, const char *end)
+{
+    return p < end && *p == '\0' ? p + 1 : p;
+}
+
 /* jansson's JSON_PARSER_MAX_DEPTH: every value counts, the top-level one is depth 1 */
 #define JSCAN_MAX_DEPTH 2048
 
@@ -187,7 +197,7 @@ static bool scan_number(scanner *sc)
     }
     if (copy != buf)
         free(copy);
-    sc->pos = p;
+    sc->pos = skip_lost_nul(p, sc->end);
     return true;
 }
 
@@ -201,7 +211,7 @@ static bool scan_literal(scanner *sc, const char *word)
     /* jansson reads a whole run of letters as one token: "truex" is not "true" */
     if (p < sc->end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
         return fail(sc, sc->pos, "invalid token");
-    sc->pos = p;
+    sc->pos = skip_lost_nul(p, sc->end);
     return true;
 }
 

@@ -27,6 +27,20 @@ size_t llmt_utf8_encode(char *o, unsigned cp)
     return 4;
 }
 
+long llmt_utf8_invalid_at(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t at = 0;
+    unsigned cp;
+    while (at < n) {
+        size_t len = llmt_utf8_decode(p + at, n - at, &cp);
+        if (!len)
+            return (long)at;
+        at += len;
+    }
+    return -1;
+}
+
 void llmt_utf8_scrub(char *s)
 {
     size_t len = s ? strlen(s) : 0, i = 0;
@@ -51,3 +65,4 @@ void llmt_utf8_scrub(char *s)
         s[i++] = '?';
     }
 }
+

@@ -42,9 +42,14 @@ static inline size_t llmt_utf8_decode(const unsigned char *p, size_t avail, unsi
  * number of bytes. */
 size_t llmt_utf8_encode(char *o, unsigned cp);
 
+/* Offset of the first byte of s[0..n) that does not start a valid sequence (as
+ * llmt_utf8_decode judges it), or -1 when all of it is valid UTF-8. */
+long llmt_utf8_invalid_at(const char *s, size_t n);
+
 /* Makes the NUL-terminated s valid UTF-8 in place: a sequence cut short at the end (a
  * message truncated by a fixed-size buffer) is removed, any other invalid byte becomes
  * '?'. Messages go into JSON files, where a string that is not UTF-8 cannot be written. */
 void llmt_utf8_scrub(char *s);
+
 
 #endif

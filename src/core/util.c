@@ -117,10 +117,27 @@ char *llmt_asprintf(const char *fmt, ...)
     return llmt_buf_steal(&b);
 }
 
+const char *llmt_skip_bom(const char *text)
+{
+    if (text && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
+        (unsigned char)text[2] == 0xBF)
+        return text + 3;
+    return text;
+}
+
 bool llmt_str_ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+bool llmt_str_contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return false;
 }
 
 int llmt_strcasecmp(const char *a, const char *b)
@@ -331,6 +348,24 @@ llmt_status llmt_mkdirs(const char *path, llmt_error *err)
     if (!llmt_is_dir(path))
         return llmt_error_set(err, LLMT_E_IO, "%s: not a directory", path);
     return LLMT_OK;
+}
+
+char *llmt_redact_secret(const char *s, const char *secret)
+{
+    llmt_buf b = {0};
+    size_t sl = secret ? strlen(secret) : 0;
+    const char *p = s, *hit;
+    if (!s)
+        return NULL;
+    if (!sl)
+        return llmt_strdup(s);
+    while ((hit = strstr(p, secret)) != NULL) {
+        llmt_buf_append(&b, p, (size_t)(hit - p));
+        llmt_buf_puts(&b, "[REDACTED]");
+        p = hit + sl;
+    }
+    llmt_buf_puts(&b, p);
+    return llmt_buf_steal(&b);
 }
 
 char *llmt_concat3(const char *a, const char *b, const char *c)

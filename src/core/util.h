@@ -28,7 +28,15 @@ char *llmt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* a + b + c in one allocation (no format parsing: used per case and per path), or NULL. */
 char *llmt_concat3(const char *a, const char *b, const char *c);
 bool llmt_str_ends_with(const char *s, const char *suffix);
+/* `text` past a leading UTF-8 byte-order mark (editors on Windows write one before JSON);
+ * borrowed, NULL-safe. */
+const char *llmt_skip_bom(const char *text);
+/* A malloc'd copy of s with every occurrence of `secret` replaced by "[REDACTED]"
+ * (a plain copy when secret is NULL or empty); NULL when s is NULL or out of memory. */
+char *llmt_redact_secret(const char *s, const char *secret);
 int llmt_strcasecmp(const char *a, const char *b);
+/* Whether `needle` occurs in `hay`, ASCII case ignored. */
+bool llmt_str_contains_ci(const char *hay, const char *needle);
 
 /* Reads a whole file. *out is malloc'd and NUL-terminated; *len may be NULL. */
 llmt_status llmt_read_file(const char *path, char **out, size_t *len, llmt_error *err);

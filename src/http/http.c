@@ -10,6 +10,10 @@
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     llmt_http_result *r = ud;
+    if (r->max_body && size * nmemb > r->max_body - r->body.len) {
+        r->too_large = true; /* returning less than given stops the transfer */
+        return 0;
+    }
     llmt_buf_append(&r->body, ptr, size * nmemb);
     return r->body.oom ? 0 : size * nmemb;
 }
@@ -86,20 +90,10 @@ static bool is_secret_header(const char *name)
            llmt_strcasecmp(name, "x-goog-api-key") == 0 || llmt_strcasecmp(name, "api-key") == 0;
 }
 
+/* NULL-safe: a request without a URL (a provider's bug) must not crash the -vv log */
 static char *redact(const char *s, const char *secret)
 {
-    llmt_buf b = {0};
-    size_t sl = secret ? strlen(secret) : 0;
-    const char *p = s, *hit;
-    if (!sl)
-        return llmt_strdup(s);
-    while ((hit = strstr(p, secret)) != NULL) {
-        llmt_buf_append(&b, p, (size_t)(hit - p));
-        llmt_buf_puts(&b, "[REDACTED]");
-        p = hit + sl;
-    }
-    llmt_buf_puts(&b, p);
-    return llmt_buf_steal(&b);
+    return llmt_redact_secret(s ? s : "(none)", secret);
 }
 
 void llmt_http_log_request(const llmt_logger *lg, const llmt_http_request *req, const char *secret)
@@ -141,7 +135,7 @@ llmt_status llmt_http_perform(const llmt_http_request *req, const llmt_http_opti
         goto done;
     rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-        st = llmt_http_transport_error((int)rc, errbuf, opts->secret, out->body.len, err);
+        st = llmt_http_result_error(out, (int)rc, errbuf, opts->secret, err);
         goto done;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
@@ -273,6 +267,7 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
     CURL *c = easy;
     struct curl_slist *hdrs = NULL;
     memset(out, 0, sizeof(*out));
+    out->max_body = opts->max_reply_bytes ? opts->max_reply_bytes : LLMT_DEFAULT_MAX_REPLY_BYTES;
     *hdrs_out = NULL;
     errbuf[0] = '\0';
     llmt_http_log_request(opts->logger, req, opts->secret);
@@ -303,6 +298,8 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
                      req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0
                          ? req->method
                          : NULL);
+    /* a Content-Length above the limit is refused before the body is read */
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)out->max_body);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -317,6 +314,17 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
      * requests); HTTP/1.1 keep-alive otherwise. */
     curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     return LLMT_OK;
+}
+
+llmt_status llmt_http_result_error(const llmt_http_result *r, int rc, const char *errbuf,
+                                   const char *secret, llmt_error *err)
+{
+    if (r->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE,
+                              "reply larger than %zu bytes (the provider's max_reply_bytes); "
+                              "the rest was not read",
+                              r->max_body);
+    return llmt_http_transport_error(rc, errbuf, secret, r->body.len, err);
 }
 
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,

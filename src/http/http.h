@@ -7,11 +7,17 @@
 #include "llmt/log.h"
 #include "llmt/provider.h"
 
+/* The largest reply body read by default (after decompression): four 100 MB replies at
+ * once took 400 MB; a structured answer is far smaller. */
+#define LLMT_DEFAULT_MAX_REPLY_BYTES ((size_t)8 * 1024 * 1024)
+
 typedef struct llmt_http_options {
     long timeout_ms;          /* total */
     long connect_timeout_ms;
     const char *secret;       /* redacted wherever it would appear in logs */
     const llmt_logger *logger;
+    size_t max_reply_bytes;   /* a longer body fails the transfer (bad_response);
+                                 0 = LLMT_DEFAULT_MAX_REPLY_BYTES */
 } llmt_http_options;
 
 /* Owns what came back. The header lines of the final response are collected as they
@@ -24,6 +30,8 @@ typedef struct llmt_http_result {
     llmt_http_header *headers; /* names lower-cased; point into head */
     size_t n_headers;
     bool split;                /* head has been split into headers */
+    size_t max_body;           /* from llmt_http_options.max_reply_bytes */
+    bool too_large;            /* the body went past max_body: the transfer was stopped */
 } llmt_http_result;
 
 /* Transport failures become LLMT_E_TIMEOUT or LLMT_E_NETWORK; any HTTP status is
@@ -40,8 +48,6 @@ void llmt_http_log_request(const llmt_logger *lg, const llmt_http_request *req, 
 /* Header callback helper: keeps one "Name: value\r\n" line for the result's header
  * list (a status line starts a new response: earlier lines are dropped). */
 void llmt_http_result_add_header_line(llmt_http_result *r, const char *line, size_t n);
-
-#endif
 
 /* ---- for the concurrent engine (curl multi) ---- */
 
@@ -75,3 +81,9 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
  * length (after `received` bytes) a retryable LLMT_E_BAD_RESPONSE. */
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
                                       size_t received, llmt_error *err);
+/* llmt_http_transport_error for the transfer that filled r, which also knows a reply
+ * stopped at its size limit: LLMT_E_BAD_RESPONSE (not retryable) naming the limit. */
+llmt_status llmt_http_result_error(const llmt_http_result *r, int rc, const char *errbuf,
+                                   const char *secret, llmt_error *err);
+
+#endif

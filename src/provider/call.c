@@ -1,14 +1,15 @@
 #include "provider/call.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/jscan.h"
 #include "core/log.h"
+#include "http/hint.h"
 #include "http/http.h"
 #include "llmt/manager.h"
+#include "provider/tokens.h"
 
 llmt_status llmt_call_resolve(llmt_registry *reg, const char *model_ref,
                               llmt_provider_entry **entry, const llmt_model_config **model,
@@ -133,6 +134,38 @@ void llmt_call_clear(llmt_call *call)
     memset(call, 0, sizeof(*call));
 }
 
+long llmt_call_input_tokens(const llmt_call *call)
+{
+    const llmt_request *r = &call->req;
+    long n = 0, per_image;
+    size_t i;
+    if (r->system_prompt)
+        n += llmt_estimate_tokens(r->system_prompt);
+    for (i = 0; i < r->n_messages; i++)
+        n += llmt_estimate_tokens(r->messages[i].content) + 4; /* role framing */
+    per_image = call->model->image_input_tokens > 0 ? call->model->image_input_tokens
+                                                    : LLMT_DEFAULT_IMAGE_TOKENS;
+    n += (long)r->n_files * per_image;
+    return n;
+}
+
+llmt_status llmt_call_check_input(const llmt_call *call, long *tokens, llmt_error *err)
+{
+    long limit = call->model->info.max_input_tokens, n = llmt_call_input_tokens(call);
+    llmt_status st;
+    if (tokens)
+        *tokens = n;
+    if (limit <= 0 || n <= limit)
+        return LLMT_OK;
+    st = llmt_error_set(err, LLMT_E_CONTEXT_LENGTH,
+                        "the input is about %ld tokens, over the %ld of %s:%s "
+                        "(max_input_tokens); not sent",
+                        n, limit, call->entry->config->name, call->model->name);
+    if (err)
+        snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
+    return st;
+}
+
 llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, llmt_error *err)
 {
     const llmt_request *r = &call->req;
@@ -246,6 +279,49 @@ static void stamp_provider(llmt_error *err, const llmt_call *call)
         snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
 }
 
+/* Whether a 2xx body that did not parse was cut short by the connection: it had no
+ * Content-Length and no chunked framing (so it ended when the connection closed) and is
+ * not complete JSON. */
+static bool cut_by_the_connection(const llmt_http_response *http)
+{
+    const char *te = llmt_http_response_header(http, "transfer-encoding");
+    llmt_jval root;
+    if (llmt_http_response_header(http, "content-length") || (te && strstr(te, "chunked")))
+        return false;
+    return !llmt_jscan_parse(http->body, http->body_len, &root, NULL, 0);
+}
+
+/* Replaces *s by a copy without the key (a server may echo it back): what is stored
+ * (results, reports, the cache) and shown never holds it. */
+static void drop_key(char **s, const char *key)
+{
+    char *clean;
+    if (!*s || !strstr(*s, key))
+        return;
+    clean = llmt_redact_secret(*s, key);
+    if (clean) {
+        free(*s);
+        *s = clean;
+    }
+}
+
+static void redact_reply(llmt_response *out, llmt_error *err, const char *key)
+{
+    if (!key || strlen(key) < 8) /* too short to tell from ordinary text */
+        return;
+    drop_key(&out->text, key);
+    drop_key(&out->model, key);
+    drop_key(&out->stop_reason, key);
+    drop_key(&out->request_id, key);
+    if (err && strstr(err->message, key)) {
+        char *clean = llmt_redact_secret(err->message, key);
+        if (clean) {
+            snprintf(err->message, sizeof err->message, "%s", clean);
+            free(clean);
+        }
+    }
+}
+
 llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *http,
                                   llmt_response *out, llmt_error *err)
 {
@@ -257,6 +333,14 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
             llmt_response_clear(out);
             st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text");
         }
+        if (st == LLMT_E_BAD_RESPONSE && err && cut_by_the_connection(http)) {
+            /* as a body cut short of its Content-Length: the connection's fault, worth
+             * another try */
+            size_t n = strlen(err->message);
+            err->retryable = true;
+            snprintf(err->message + n, sizeof err->message - n,
+                     " (the body ended with the connection: truncated)");
+        }
     } else {
         llmt_error_clear(err);
         st = ops->classify_error(call->entry->state, http, err);
@@ -264,6 +348,9 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
             st = llmt_error_set(err, LLMT_E_SERVER, "HTTP %ld", http->status);
         if (err && !err->http_status)
             err->http_status = (int)http->status;
+        /* a provider that read no hint itself (a plugin, say) still gets the reply's */
+        if (err && err->retryable && err->retry_after_s < 0)
+            err->retry_after_s = llmt_retry_after_from_headers(http, llmt_wall_time_s());
     }
     if (st != LLMT_OK) {
         llmt_response_clear(out);
@@ -274,57 +361,18 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
                 snprintf(err->request_id, sizeof err->request_id, "%s", rid);
         }
     }
+    redact_reply(out, err, call->entry->api_key);
     return st;
 }
 
-llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long connect_timeout_ms,
-                                       const llmt_logger *lg, llmt_response *out, llmt_error *err)
+bool llmt_call_read_rate_limits(const llmt_call *call, const llmt_http_response *http,
+                                llmt_rate_info *out)
 {
     const llmt_provider_ops *ops = call->entry->ops;
-    double t0 = llmt_now_ms();
-    llmt_status st;
-    memset(out, 0, sizeof(*out));
-    if (ops->capabilities & LLMT_CAP_LOCAL) {
-        st = ops->call(call->entry->state, &call->req, out, err);
-    } else {
-        llmt_http_request hreq;
-        llmt_http_result hres;
-        llmt_http_options hopt;
-        llmt_http_response view;
-        memset(&hreq, 0, sizeof hreq);
-        st = ops->build_request(call->entry->state, &call->req, &hreq, err);
-        if (st == LLMT_OK) {
-            hopt.timeout_ms = timeout_ms;
-            hopt.connect_timeout_ms = connect_timeout_ms;
-            hopt.secret = call->entry->api_key;
-            hopt.logger = lg;
-            st = llmt_http_perform(&hreq, &hopt, &hres, err);
-            if (st == LLMT_OK) {
-                view = llmt_http_result_view(&hres);
-                st = llmt_call_handle_http(call, &view, out, err);
-                llmt_http_result_free(&hres);
-            }
-        }
-        llmt_http_request_clear(&hreq);
-    }
-    if (st != LLMT_OK) {
-        llmt_response_clear(out);
-        stamp_provider(err, call);
-        return st;
-    }
-    if (out->simulated_latency_ms > 0) {
-        /* The blocking path has nothing else to do meanwhile: wait the simulated latency
-         * out for real, so callers observe it as they would a slow provider. (The
-         * concurrent engine waits it out on a timer instead.) */
-        double ms = out->simulated_latency_ms;
-        struct timespec ts;
-        ts.tv_sec = (time_t)(ms / 1000.0);
-        ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000.0) * 1e6);
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-            ;
-    }
-    out->latency_ms = llmt_now_ms() - t0;
-    llmt_call_stamp(call, out);
-    llmt_call_price(call->model, out);
-    return LLMT_OK;
+    llmt_rate_info_init(out);
+    if (!LLMT_OPS_HAS(ops, read_rate_limits))
+        return false;
+    ops->read_rate_limits(call->entry->state, http, out);
+    return out->requests_limit >= 0 || out->requests_remaining >= 0 || out->tokens_limit >= 0 ||
+           out->tokens_remaining >= 0;
 }

@@ -1,5 +1,6 @@
-/* The steps of one call, shared by the blocking manager path and the concurrent engine:
- * resolve "provider:model", prepare the request for the model, price the answer. */
+/* The steps of one call, for the engine (the one execution path): resolve
+ * "provider:model", prepare the request for the model, check its files, handle the
+ * HTTP reply, price the answer. */
 #ifndef LLMT_CALL_H
 #define LLMT_CALL_H
 
@@ -40,6 +41,17 @@ llmt_status llmt_call_check_files(const llmt_call *call, long max_file_bytes, ll
 /* Records in resp how the structure was asked for: structured_mode, schema_strict and
  * a copy of schema_relaxed (resp owns it). */
 void llmt_call_stamp(const llmt_call *call, llmt_response *resp);
+
+/* Input tokens of a prepared call, estimated before sending: the texts' (tokens.h), plus
+ * an upper bound per image (the model's image_input_tokens, else
+ * LLMT_DEFAULT_IMAGE_TOKENS). */
+long llmt_call_input_tokens(const llmt_call *call);
+
+/* Refuses a prepared call whose input estimate (*tokens, when not NULL) exceeds the
+ * model's max_input_tokens: LLMT_E_CONTEXT_LENGTH naming both numbers, before anything
+ * is sent (a 200 MB source was sent, and billed, three times). */
+llmt_status llmt_call_check_input(const llmt_call *call, long *tokens, llmt_error *err);
+
 /* Sets resp->cost_usd / cost_known from the model's rates: tokens / 1e6 × rate. */
 void llmt_call_price(const llmt_model_config *model, llmt_response *resp);
 
@@ -51,12 +63,13 @@ void llmt_call_price_batch(const llmt_provider_config *p, const llmt_model_confi
  * budget (the larger of the input and output ratios when batch prices are explicit). */
 double llmt_call_batch_factor(const llmt_provider_config *p, const llmt_model_config *model);
 
-/* Performs a prepared call synchronously (local call or blocking HTTP). */
-llmt_status llmt_call_perform_blocking(llmt_call *call, long timeout_ms, long connect_timeout_ms,
-                                       const llmt_logger *lg, llmt_response *out, llmt_error *err);
-
 /* After an HTTP exchange: parse a 2xx or classify an error, fill provider/request id. */
 llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *http,
                                   llmt_response *out, llmt_error *err);
+
+/* What the reply's rate-limit headers say (the provider's optional read_rate_limits);
+ * false when the provider reads none or the reply said nothing. */
+bool llmt_call_read_rate_limits(const llmt_call *call, const llmt_http_response *http,
+                                llmt_rate_info *out);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "config/overrides.h"
 #include "core/util.h"
+#include "exec/engine.h"
 #include "http/http.h"
 #include "provider/factory.h"
 #include "provider/secrets.h"
@@ -21,10 +22,9 @@ llmt_provider_entry *llmt_catalog_provider(llmt_registry *reg)
     return NULL;
 }
 
-llmt_status llmt_catalog_fetch(llmt_provider_entry *cat, const char *project_dir,
-                               const char *from_file, long timeout_ms,
-                               const llmt_logger *logger, llmt_catalog_entry **entries,
-                               size_t *n, llmt_error *err)
+llmt_status llmt_catalog_fetch(llmt_manager *mgr, llmt_provider_entry *cat,
+                               const char *project_dir, const char *from_file, long timeout_ms,
+                               llmt_catalog_entry **entries, size_t *n, llmt_error *err)
 {
     llmt_provider_settings s;
     llmt_http_request hreq;
@@ -64,11 +64,13 @@ llmt_status llmt_catalog_fetch(llmt_provider_entry *cat, const char *project_dir
         view.body = body;
         view.body_len = len;
     } else {
-        llmt_http_options ho = {timeout_ms > 0 ? timeout_ms : 60000, 10000, key, logger};
+        llmt_retry_policy once = {0, 0, 0, 0};
         st = cat->ops->build_catalog_request(state, &hreq, err);
         if (st != LLMT_OK)
             goto done;
-        st = llmt_http_perform(&hreq, &ho, &hres, err);
+        /* one fetch job of the engine: the transfer, redaction and logging of every call */
+        st = llmt_engine_fetch(mgr, cat->config->name, &hreq, key,
+                               timeout_ms > 0 ? timeout_ms : 60000, &once, &hres, err);
         if (st != LLMT_OK)
             goto done;
         have_result = true;

@@ -7,6 +7,7 @@
 
 #include "config/project_config.h"
 #include "llmt/log.h"
+#include "llmt/manager.h"
 #include "provider/registry.h"
 
 /* The provider with catalog slots, or NULL. When several have them, the first by name. */
@@ -14,12 +15,11 @@ llmt_provider_entry *llmt_catalog_provider(llmt_registry *reg);
 
 /* The catalog: from `from_file` (fed to parse_catalog as a 200 reply, for offline use)
  * or fetched over HTTP (the provider's base URL, LLMT_<NAME>_BASE_URL honoured; the API
- * key is sent when one is configured, but not required). *entries is freed with
- * llmt_catalog_entries_free(). */
-llmt_status llmt_catalog_fetch(llmt_provider_entry *cat, const char *project_dir,
-                               const char *from_file, long timeout_ms,
-                               const llmt_logger *logger, llmt_catalog_entry **entries,
-                               size_t *n, llmt_error *err);
+ * key is sent when one is configured, but not required) as one fetch job of the
+ * manager's engine. *entries is freed with llmt_catalog_entries_free(). */
+llmt_status llmt_catalog_fetch(llmt_manager *mgr, llmt_provider_entry *cat,
+                               const char *project_dir, const char *from_file, long timeout_ms,
+                               llmt_catalog_entry **entries, size_t *n, llmt_error *err);
 
 typedef enum { LLMT_COST_UNCHANGED, LLMT_COST_UPDATED, LLMT_COST_ADDED } llmt_cost_change_kind;
 

@@ -1,15 +1,39 @@
 #include "provider/factory.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/overrides.h"
 #include "config/project_config.h"
+#include "config/shipped.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/builtin.h"
+#include "provider/host_api.h"
 #include "provider/secrets.h"
+
+static void to_diags(void *ud, bool error, const char *file, const char *json_path,
+                     const char *message)
+{
+    llmt_diags_add(ud, error ? LLMT_DIAG_ERROR : LLMT_DIAG_WARNING, file, json_path ? json_path : "",
+                   "%s", message);
+}
+
+size_t llmt_providers_check_files(const char *path, bool is_dir, llmt_diags *diags)
+{
+    const llmt_builtin_provider *b;
+    llmt_check_sink sink;
+    size_t n = 0;
+    sink.report = to_diags;
+    sink.ud = diags;
+    for (b = llmt_builtin_providers; b->name; b++)
+        if (LLMT_OPS_HAS(b->ops, check_files))
+            n += b->ops->check_files(path, is_dir, &sink);
+    return n;
+}
 
 llmt_status llmt_factory_check_ops(const llmt_provider_ops *ops, const char *origin,
                                    llmt_error *err)
@@ -56,7 +80,12 @@ llmt_status llmt_factory_load_builtins(llmt_registry *reg, llmt_diags *diags, ll
             llmt_logf(lg, LLMT_LOG_WARN, "refused built-in provider '%s': %s", b->name, e.message);
             continue;
         }
-        cfg = llmt_provider_config_parse(b->config_json, b->config_path, diags);
+        {
+            /* messages name the installed config.json when this is an installed program */
+            char *shown = llmt_shipped_config_path(b->name, b->config_path);
+            cfg = llmt_provider_config_parse(b->config_json, shown ? shown : b->config_path, diags);
+            free(shown);
+        }
         if (!cfg) {
             llmt_logf(lg, LLMT_LOG_WARN, "refused built-in provider '%s': invalid %s", b->name,
                       b->config_path);
@@ -130,6 +159,36 @@ char *llmt_base_url_env_name(const char *provider)
     return s;
 }
 
+/* Whether url is plain http:// to a host other than loopback (localhost, 127.0.0.0/8,
+ * [::1]), where a key would cross the network unencrypted. */
+static bool insecure_remote_http(const char *url)
+{
+    const char *host, *at;
+    char name[256];
+    size_t n;
+    struct in_addr a4;
+    if (!url || strncasecmp(url, "http://", 7) != 0)
+        return false;
+    host = url + 7;
+    n = strcspn(host, "/?#");
+    at = memchr(host, '@', n);
+    if (at) { /* user:password@host */
+        n -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    if (host[0] == '[') /* [IPv6]:port */
+        n = strcspn(host, "]/?#") + (host[strcspn(host, "]/?#")] == ']');
+    else
+        n = strcspn(host, ":/?#");
+    if (n == 0 || n >= sizeof name)
+        return true;
+    memcpy(name, host, n);
+    name[n] = '\0';
+    if (strcasecmp(name, "localhost") == 0 || strcmp(name, "[::1]") == 0)
+        return false;
+    return !(inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127);
+}
+
 llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
                                   const char *project_dir, uint64_t seed,
                                   const char *options_json, llmt_error *err)
@@ -142,7 +201,13 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     if (e->instantiated)
         return LLMT_OK;
     if (e->config->env_key[0]) {
+        const char *env = getenv(e->config->env_key);
         e->api_key = llmt_secret_lookup(e->config->env_key, project_dir);
+        if (e->api_key && !(env && *env) && llmt_dotenv_readable_by_others(project_dir))
+            llmt_logf(lg, LLMT_LOG_WARN,
+                      "provider '%s': its key comes from %s/.env, which other users can read "
+                      "(chmod 600 it)",
+                      e->config->name, project_dir ? project_dir : ".");
         if (!e->api_key) {
             st = llmt_error_set(err, LLMT_E_AUTH,
                                 "%s: API key missing: set the environment variable %s (or put it "
@@ -160,6 +225,24 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     if (override && *override)
         llmt_logf(lg, LLMT_LOG_INFO, "provider '%s': base URL %s (from %s)", e->config->name,
                   e->base_url, env_name);
+    if (e->api_key && insecure_remote_http(e->base_url)) {
+        if (!e->config->allow_insecure_http) {
+            st = llmt_error_set(err, LLMT_E_CONFIG,
+                                "%s: base URL %s is plain HTTP to a host that is not this "
+                                "machine: the key (%s) would cross the network unencrypted; use "
+                                "https://, or set \"allow_insecure_http\": true for this "
+                                "provider to send it anyway",
+                                e->config->name, e->base_url, e->config->env_key);
+            if (err)
+                snprintf(err->provider, sizeof err->provider, "%s", e->config->name);
+            free(env_name);
+            return st;
+        }
+        llmt_logf(lg, LLMT_LOG_WARN,
+                  "provider '%s': sending its key (%s) over plain HTTP to %s "
+                  "(allow_insecure_http is set)",
+                  e->config->name, e->config->env_key, e->base_url);
+    }
     free(env_name);
     memset(&s, 0, sizeof s);
     s.version = LLMT_PROVIDER_SETTINGS_VERSION;
@@ -170,6 +253,7 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     s.config_path = e->config->path;
     s.seed = seed;
     s.options_json = options_json;
+    s.host = llmt_host(); /* built-ins and plugins get the same toolkit */
     e->state = NULL;
     st = e->ops->init(&e->state, &s, err);
     if (st != LLMT_OK) {

@@ -11,6 +11,11 @@
 llmt_status llmt_factory_check_ops(const llmt_provider_ops *ops, const char *origin,
                                    llmt_error *err);
 
+/* Asks every built-in provider with a check_files slot (ABI 1.1) about `path` (a task
+ * folder when is_dir, else a file the user named); problems go to diags. Returns how
+ * many files the providers checked. */
+size_t llmt_providers_check_files(const char *path, bool is_dir, llmt_diags *diags);
+
 /* Registers every built-in provider whose ops and config are valid. Config problems go
  * to `diags`; refused providers are logged and skipped. */
 llmt_status llmt_factory_load_builtins(llmt_registry *reg, llmt_diags *diags, llmt_error *err);

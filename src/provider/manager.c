@@ -11,12 +11,12 @@
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
 #include "provider/plugin.h"
+#include "exec/engine.h"
 
 struct llmt_manager {
     llmt_manager_options opts;
     char *project_dir;
-    char *mock_rules_path;
-    char *provider_options; /* JSON handed to providers at init */
+    json_t *provider_options; /* {provider: {key: value}}: each provider's run options */
     char *plugin_path;
     llmt_registry *registry;
     llmt_diags diags;
@@ -38,10 +38,81 @@ llmt_cache *llmt_manager_cache(llmt_manager *mgr, llmt_cache_mode *mode)
     return mgr->cache_mode != LLMT_CACHE_OFF ? mgr->cache : NULL;
 }
 
-void llmt_manager_options_init(llmt_manager_options *opts)
+/* How much of the struct a caller of `version` has: each version only appended fields.
+ * 0 for a version this library does not know. */
+static size_t manager_options_size(unsigned int version)
+{
+    switch (version) {
+    case 1: return offsetof(llmt_manager_options, plugin_path);
+    case 2: return offsetof(llmt_manager_options, project_config_path);
+    case 3: return offsetof(llmt_manager_options, provider_options);
+    case 4: return sizeof(llmt_manager_options);
+    default: return 0;
+    }
+}
+
+llmt_status llmt_manager_options_init(llmt_manager_options *opts, unsigned int version)
 {
     llmt_manager_options d = LLMT_MANAGER_OPTIONS_INIT;
-    *opts = d;
+    size_t n = manager_options_size(version);
+    if (!opts || !n)
+        return LLMT_E_INVALID_ARG;
+    d.version = version;
+    memcpy(opts, &d, n);
+    return LLMT_OK;
+}
+
+/* Adds "provider.key=value" to m->provider_options; `what` names it in errors. */
+static llmt_status add_provider_option(llmt_manager *m, const char *spec, const char *what,
+                                       llmt_error *err)
+{
+    const char *dot = strchr(spec, '.'), *eq = strchr(spec, '=');
+    char *name, *key;
+    json_t *obj;
+    llmt_status st = LLMT_OK;
+    if (!dot || !eq || dot > eq || dot == spec || eq == dot + 1)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                              "%s '%s': expected PROVIDER.KEY=VALUE (e.g. mock.rules=FILE)", what,
+                              spec);
+    name = llmt_strndup(spec, (size_t)(dot - spec));
+    key = llmt_strndup(dot + 1, (size_t)(eq - dot - 1));
+    if (!name || !key) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    } else if (!llmt_registry_find(m->registry, name)) {
+        st = llmt_error_set(err, LLMT_E_INVALID_ARG,
+                            "%s '%s': unknown provider '%s' (see: llm-tester providers list)",
+                            what, spec, name);
+    } else {
+        obj = json_object_get(m->provider_options, name);
+        if (!obj && json_object_set_new(m->provider_options, name, obj = json_object()) != 0)
+            obj = NULL;
+        if (!obj || json_object_set_new(obj, key, json_string(eq + 1)) != 0)
+            st = llmt_error_set(err, LLMT_E_INVALID_ARG, "%s '%s': the value is not UTF-8 text",
+                                what, spec);
+    }
+    free(name);
+    free(key);
+    return st;
+}
+
+/* Each provider's run options: the mock_rules_path alias first, so that an explicit
+ * mock.rules in provider_options wins. */
+static llmt_status collect_provider_options(llmt_manager *m, llmt_error *err)
+{
+    llmt_status st = LLMT_OK;
+    size_t i;
+    if (!(m->provider_options = json_object()))
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (m->opts.mock_rules_path) {
+        char *spec = llmt_asprintf("mock.rules=%s", m->opts.mock_rules_path);
+        st = spec ? add_provider_option(m, spec, "mock rules path", err)
+                  : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        free(spec);
+    }
+    for (i = 0; st == LLMT_OK && i < m->opts.n_provider_options; i++)
+        if (m->opts.provider_options[i])
+            st = add_provider_option(m, m->opts.provider_options[i], "provider option", err);
+    return st;
 }
 
 llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opts, llmt_error *err)
@@ -50,26 +121,16 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     llmt_status st;
     if (!m)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    /* the defaults, then as much of the caller's struct as its version has */
+    llmt_manager_options_init(&m->opts, LLMT_MANAGER_OPTIONS_VERSION);
     if (opts) {
-        if (opts->version == 0 || opts->version > LLMT_MANAGER_OPTIONS_VERSION) {
+        size_t n = manager_options_size(opts->version);
+        if (!n) {
             free(m);
             return llmt_error_set(err, LLMT_E_INVALID_ARG, "unknown manager options version %u",
                                   opts->version);
         }
-        if (opts->version == 1) {
-            /* a version-1 caller's struct ends before plugin_path: copy only its part */
-            memcpy(&m->opts, opts, offsetof(llmt_manager_options, plugin_path));
-            m->opts.plugin_path = NULL;
-            m->opts.project_config_path = NULL;
-        } else if (opts->version == 2) {
-            /* a version-2 struct ends before project_config_path */
-            memcpy(&m->opts, opts, offsetof(llmt_manager_options, project_config_path));
-            m->opts.project_config_path = NULL;
-        } else {
-            m->opts = *opts;
-        }
-    } else {
-        llmt_manager_options_init(&m->opts);
+        memcpy(&m->opts, opts, n);
     }
     if (m->opts.project_config_path) {
         st = llmt_project_open(m->opts.project_config_path, &m->project, &m->diags, err);
@@ -91,16 +152,9 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
     m->project_dir = llmt_strdup(m->opts.project_dir ? m->opts.project_dir
                                  : m->project       ? m->project->dir
                                                     : ".");
-    m->mock_rules_path = llmt_strdup(m->opts.mock_rules_path);
     m->opts.project_dir = m->project_dir;
-    m->opts.mock_rules_path = m->mock_rules_path;
     m->plugin_path = llmt_strdup(m->opts.plugin_path);
     m->opts.plugin_path = m->plugin_path;
-    if (m->mock_rules_path) {
-        json_t *o = json_pack("{s:s}", "rules_file", m->mock_rules_path);
-        m->provider_options = o ? json_dumps(o, JSON_COMPACT) : NULL;
-        json_decref(o);
-    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     st = llmt_registry_new(&m->registry, &m->opts.logger, err);
     if (st == LLMT_OK)
@@ -113,6 +167,12 @@ llmt_status llmt_manager_new(llmt_manager **out, const llmt_manager_options *opt
         llmt_factory_apply_project(m->registry, m->project, &m->diags);
     if (st == LLMT_OK && m->diags.errors)
         st = llmt_diags_to_error(&m->diags, err);
+    if (st == LLMT_OK)
+        st = collect_provider_options(m, err);
+    /* the strings were the caller's: nothing keeps pointing at them */
+    m->opts.mock_rules_path = NULL;
+    m->opts.provider_options = NULL;
+    m->opts.n_provider_options = 0;
     if (st != LLMT_OK) {
         llmt_manager_free(m);
         return st;
@@ -131,8 +191,7 @@ void llmt_manager_free(llmt_manager *mgr)
     llmt_plugin_refusals_free(&mgr->refused);
     free(mgr->plugin_path);
     free(mgr->project_dir);
-    free(mgr->mock_rules_path);
-    free(mgr->provider_options);
+    json_decref(mgr->provider_options);
     free(mgr);
     curl_global_cleanup();
 }
@@ -164,49 +223,35 @@ const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr)
 
 llmt_status llmt_manager_instance(llmt_manager *mgr, llmt_provider_entry *e, llmt_error *err)
 {
-    return llmt_factory_instance(mgr->registry, e, mgr->project_dir, mgr->opts.seed,
-                                 mgr->provider_options, err);
+    json_t *mine = json_object_get(mgr->provider_options, e->config->name);
+    char *text = NULL;
+    llmt_status st;
+    if (e->instantiated)
+        return LLMT_OK;
+    /* a provider sees its own options only */
+    if (mine && !(text = json_dumps(mine, JSON_COMPACT)))
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    st = llmt_factory_instance(mgr->registry, e, mgr->project_dir, mgr->opts.seed, text, err);
+    free(text);
+    return st;
 }
 
 llmt_status llmt_manager_complete(llmt_manager *mgr, const char *model_ref,
                                   const llmt_request *req, llmt_response *out, llmt_error *err)
 {
-    llmt_provider_entry *e = NULL;
-    const llmt_model_config *model = NULL;
-    llmt_call call;
+    /* one job of the engine with no retry and no fallback: the same checks, cache and
+     * reply handling as a run */
+    llmt_retry_policy once = {0, 0, 0, 0};
+    llmt_job_result r;
     llmt_status st;
-    char *key = NULL;
     if (!mgr || !model_ref || !req || !out)
         return llmt_error_set(err, LLMT_E_INVALID_ARG, "llmt_manager_complete: NULL argument");
     memset(out, 0, sizeof(*out));
-    st = llmt_call_resolve(mgr->registry, model_ref, &e, &model, err);
-    if (st != LLMT_OK)
-        return st;
-    st = llmt_manager_instance(mgr, e, err);
-    if (st != LLMT_OK)
-        return st;
-    llmt_call_prepare(&call, e, model, req);
-    /* files the provider cannot take, or too large, are refused before anything else */
-    st = llmt_call_check_files(&call, mgr->opts.max_file_bytes, err);
-    if (st == LLMT_OK && mgr->cache_mode != LLMT_CACHE_OFF)
-        key = llmt_cache_key(e->config->name, &call.req);
-    if (st != LLMT_OK) {
-        /* nothing sent */
-    } else if (key && (mgr->cache_mode & LLMT_CACHE_READ) && llmt_cache_get(mgr->cache, key, out)) {
-        out->from_cache = true;
-        llmt_call_stamp(&call, out);
-        llmt_call_price(model, out);
-        st = LLMT_OK;
-    } else {
-        st = llmt_call_perform_blocking(&call, mgr->opts.timeout_ms, mgr->opts.connect_timeout_ms,
-                                        &mgr->opts.logger, out, err);
-        if (st == LLMT_OK && key && (mgr->cache_mode & LLMT_CACHE_WRITE)) {
-            llmt_error cerr;
-            if (llmt_cache_put(mgr->cache, key, out, &cerr) != LLMT_OK)
-                llmt_logf(&mgr->opts.logger, LLMT_LOG_WARN, "%s", cerr.message);
-        }
+    st = llmt_engine_run_one(mgr, req, &model_ref, 1, &once, &r, err);
+    if (st == LLMT_OK) {
+        *out = r.response;
+        memset(&r.response, 0, sizeof r.response);
     }
-    free(key);
-    llmt_call_clear(&call);
+    llmt_job_result_clear(&r);
     return st;
 }

@@ -2,8 +2,11 @@
 
 #include <dlfcn.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -81,6 +84,55 @@ static llmt_status read_override(const char *text, const char *cfg_path, bool *o
     return st;
 }
 
+/* Whether another user could change what `path` holds: it belongs to someone other than
+ * the current user and root, or others (or a group not the user's own) may write it. A
+ * folder above the plugin that is world-writable but sticky (/tmp) is fine: others can
+ * add entries there but not replace ours. Fills err naming the path and the reason. */
+static bool writable_by_others(const char *path, bool ancestor, llmt_error *err)
+{
+    struct stat st;
+    const char *why = NULL;
+    if (stat(path, &st) != 0)
+        return false; /* missing files are reported by the caller */
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        why = "belongs to another user";
+    else if ((st.st_mode & S_IWOTH) && !(ancestor && (st.st_mode & S_ISVTX)))
+        why = "is writable by every user";
+    else if ((st.st_mode & S_IWGRP) && st.st_gid != getegid() && st.st_gid != 0 &&
+             !(ancestor && (st.st_mode & S_ISVTX)))
+        why = "is writable by its group";
+    if (!why)
+        return false;
+    llmt_error_set(err, LLMT_E_PLUGIN,
+                   "%s %s (uid %ld, mode %04o): another user could replace the code that would "
+                   "run as you; refused (make it yours and chmod go-w)",
+                   path, why, (long)st.st_uid, (unsigned)(st.st_mode & 07777));
+    return true;
+}
+
+/* The plugin's files, its folder and every folder above it must be safe from other users
+ * (as ssh's StrictModes checks authorized_keys) before anything is loaded. */
+static bool plugin_files_unsafe(const char *folder, const char *so_path, const char *cfg_path,
+                                llmt_error *err)
+{
+    char *dir = realpath(folder, NULL);
+    bool unsafe = writable_by_others(so_path, false, err) ||
+                  writable_by_others(cfg_path, false, err) ||
+                  writable_by_others(folder, false, err);
+    char *slash;
+    /* the folder holding the plugin folders: others writing there could plant a plugin */
+    if (!unsafe && dir && (slash = strrchr(dir, '/')) != NULL) {
+        *slash = '\0';
+        unsafe = writable_by_others(dir[0] ? dir : "/", false, err);
+        while (!unsafe && (slash = strrchr(dir, '/')) != NULL && dir[0]) {
+            *slash = '\0';
+            unsafe = writable_by_others(dir[0] ? dir : "/", true, err);
+        }
+    }
+    free(dir);
+    return unsafe;
+}
+
 llmt_status llmt_plugin_load(llmt_registry *reg, const char *dir, const char *name,
                              llmt_error *err)
 {
@@ -116,6 +168,10 @@ llmt_status llmt_plugin_load(llmt_registry *reg, const char *dir, const char *na
     if (llmt_read_file(cfg_path, &cfg_text, NULL, err) != LLMT_OK) {
         st = llmt_error_set(err, LLMT_E_PLUGIN, "%s: config.json is missing or unreadable",
                             folder);
+        goto done;
+    }
+    if (plugin_files_unsafe(folder, so_path, cfg_path, err)) {
+        st = LLMT_E_PLUGIN;
         goto done;
     }
     llmt_logf(lg, LLMT_LOG_INFO, "loading plugin %s", so_path);

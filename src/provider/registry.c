@@ -121,3 +121,18 @@ const llmt_logger *llmt_registry_logger(const llmt_registry *reg)
 {
     return &reg->logger;
 }
+
+bool llmt_entry_is_local(const llmt_provider_entry *e)
+{
+    return (e->ops->capabilities & LLMT_CAP_LOCAL) != 0;
+}
+
+bool llmt_entry_reads_rate_limits(const llmt_provider_entry *e)
+{
+    return LLMT_OPS_HAS(e->ops, read_rate_limits);
+}
+
+void llmt_entry_abi_string(const llmt_provider_entry *e, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%u.%u", e->ops->abi_version >> 16, e->ops->abi_version & 0xffffu);
+}

@@ -36,4 +36,11 @@ size_t llmt_registry_count(const llmt_registry *reg);
 llmt_provider_entry *llmt_registry_at(llmt_registry *reg, size_t i);
 const llmt_logger *llmt_registry_logger(const llmt_registry *reg);
 
+/* What listings show of an entry's implementation, without reaching into its ops. */
+bool llmt_entry_is_local(const llmt_provider_entry *e);
+/* Whether its replies say what the account's rate limits are (read_rate_limits). */
+bool llmt_entry_reads_rate_limits(const llmt_provider_entry *e);
+/* "major.minor" of the ABI it was built against, into buf. */
+void llmt_entry_abi_string(const llmt_provider_entry *e, char *buf, size_t cap);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/util.h"
 
@@ -13,14 +14,49 @@ const char *llmt_dotenv_value_of(const char *line, size_t len, const char *var)
     size_t vlen = strlen(var);
     while (line < end && isspace((unsigned char)*line))
         line++;
-    if ((size_t)(end - line) >= 7 && strncmp(line, "export ", 7) == 0)
-        line += 7;
+    /* "export NAME=...", with any blanks after export */
+    if ((size_t)(end - line) > 6 && strncmp(line, "export", 6) == 0 &&
+        (line[6] == ' ' || line[6] == '\t')) {
+        line += 6;
+        while (line < end && (*line == ' ' || *line == '\t'))
+            line++;
+    }
     if ((size_t)(end - line) < vlen || strncmp(line, var, vlen) != 0)
         return NULL;
     line += vlen;
     while (line < end && (*line == ' ' || *line == '\t'))
         line++;
     return line < end && *line == '=' ? line + 1 : NULL;
+}
+
+/* The value of one .env line after "NAME=" (and blanks), the way dotenv reads it:
+ * '...' literally, "..." with \\n, \\" and \\\\ escapes, both up to the closing quote
+ * (anything after it, a comment, is ignored); an unquoted value ends at " #" (a
+ * comment) and loses its trailing blanks. Returns a malloc'd string. */
+static char *dotenv_value(const char *val)
+{
+    size_t n;
+    if (*val == '\'' || *val == '"') {
+        char q = *val++;
+        llmt_buf b = {0};
+        for (; *val && *val != q; val++) {
+            if (q == '"' && *val == '\\' && val[1]) {
+                val++;
+                llmt_buf_append(&b, *val == 'n' ? "\n" : val, 1);
+            } else {
+                llmt_buf_append(&b, val, 1);
+            }
+        }
+        if (!b.data)
+            return llmt_strdup("");
+        return llmt_buf_steal(&b);
+    }
+    for (n = 0; val[n]; n++)
+        if (val[n] == '#' && n > 0 && (val[n - 1] == ' ' || val[n - 1] == '\t'))
+            break;
+    while (n && isspace((unsigned char)val[n - 1]))
+        n--;
+    return llmt_strndup(val, n);
 }
 
 static char *dotenv_lookup(const char *path, const char *var)
@@ -31,7 +67,6 @@ static char *dotenv_lookup(const char *path, const char *var)
     for (line = text; line && *line; line = save) {
         char *end = strchr(line, '\n');
         const char *val;
-        size_t n;
         save = end ? end + 1 : NULL;
         if (end)
             *end = '\0';
@@ -40,18 +75,20 @@ static char *dotenv_lookup(const char *path, const char *var)
             continue;
         while (*val == ' ' || *val == '\t')
             val++;
-        n = strlen(val);
-        while (n && (val[n - 1] == '\r' || isspace((unsigned char)val[n - 1])))
-            n--;
-        if (n >= 2 && (val[0] == '"' || val[0] == '\'') && val[n - 1] == val[0]) {
-            val++;
-            n -= 2;
-        }
         free(result);
-        result = llmt_strndup(val, n); /* the last assignment wins, as in shells */
+        result = dotenv_value(val); /* the last assignment wins, as in shells */
     }
     free(text);
     return result;
+}
+
+bool llmt_dotenv_readable_by_others(const char *project_dir)
+{
+    char *path = project_dir ? llmt_path_join(project_dir, ".env") : NULL;
+    struct stat st;
+    bool exposed = path && stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+    free(path);
+    return exposed;
 }
 
 char *llmt_secret_lookup(const char *var, const char *project_dir)

@@ -4,196 +4,15 @@
 #include "core/jsonw.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/util.h"
-
-/* ---- time and retry hints -------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil):
- * avoids timegm(), which is not in C11 or POSIX. */
-static long days_from_civil(long y, long m, long d)
-{
-    long era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int month_index(const char *s)
-{
-    static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                         "jul", "aug", "sep", "oct", "nov", "dec"};
-    int i;
-    for (i = 0; i < 12; i++)
-        if (tolower((unsigned char)s[0]) == months[i][0] &&
-            tolower((unsigned char)s[1]) == months[i][1] &&
-            tolower((unsigned char)s[2]) == months[i][2])
-            return i + 1;
-    return 0;
-}
-
-static bool read_num(const char **p, int digits_min, int digits_max, long *out)
-{
-    int n = 0;
-    long v = 0;
-    while (isdigit((unsigned char)**p) && n < digits_max) {
-        v = v * 10 + (**p - '0');
-        (*p)++;
-        n++;
-    }
-    *out = v;
-    return n >= digits_min;
-}
-
-static bool read_hms(const char **p, long *h, long *mi, long *s)
-{
-    if (!read_num(p, 2, 2, h) || **p != ':')
-        return false;
-    (*p)++;
-    if (!read_num(p, 2, 2, mi) || **p != ':')
-        return false;
-    (*p)++;
-    return read_num(p, 2, 2, s) && *h < 24 && *mi < 60 && *s <= 60;
-}
-
-bool llmt_wire_parse_http_date(const char *s, double *epoch_s)
-{
-    const char *p = s, *comma;
-    long d = 0, mo = 0, y = 0, h = 0, mi = 0, sec = 0;
-    if (!s)
-        return false;
-    while (*p == ' ')
-        p++;
-    comma = strchr(p, ',');
-    if (comma) {
-        /* IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" or RFC 850 "Sunday, 06-Nov-94 ..." */
-        p = comma + 1;
-        while (*p == ' ')
-            p++;
-        if (!read_num(&p, 1, 2, &d))
-            return false;
-        if (*p != ' ' && *p != '-')
-            return false;
-        p++;
-        if (strlen(p) < 3 || !(mo = month_index(p)))
-            return false;
-        p += 3;
-        if (*p != ' ' && *p != '-')
-            return false;
-        p++;
-        if (!read_num(&p, 2, 4, &y))
-            return false;
-        if (y < 100) /* RFC 850 two-digit year: RFC 9110 says interpret within 50 years */
-            y += y < 70 ? 2000 : 1900;
-        while (*p == ' ')
-            p++;
-        if (!read_hms(&p, &h, &mi, &sec))
-            return false;
-        while (*p == ' ')
-            p++;
-        if (strncmp(p, "GMT", 3) != 0 && strncmp(p, "UTC", 3) != 0)
-            return false;
-    } else {
-        /* asctime "Sun Nov  6 08:49:37 1994" */
-        if (strlen(p) < 8 || p[3] != ' ')
-            return false;
-        p += 4;
-        if (!(mo = month_index(p)))
-            return false;
-        p += 3;
-        while (*p == ' ')
-            p++;
-        if (!read_num(&p, 1, 2, &d) || *p != ' ')
-            return false;
-        p++;
-        if (!read_hms(&p, &h, &mi, &sec) || *p != ' ')
-            return false;
-        p++;
-        if (!read_num(&p, 4, 4, &y))
-            return false;
-    }
-    if (d < 1 || d > 31)
-        return false;
-    *epoch_s = (double)days_from_civil(y, mo, d) * 86400.0 + (double)(h * 3600 + mi * 60 + sec);
-    return true;
-}
-
-double llmt_wire_parse_duration(const char *s)
-{
-    const char *p = s;
-    double total = 0;
-    bool any = false;
-    if (!s)
-        return -1;
-    while (*p == ' ')
-        p++;
-    while (*p) {
-        char *end;
-        double v = strtod(p, &end);
-        if (end == p || v < 0)
-            return -1;
-        p = end;
-        if (*p == '\0' || *p == ' ') {
-            total += v; /* a bare number is seconds */
-        } else if (p[0] == 'm' && p[1] == 's') {
-            total += v / 1000.0;
-            p += 2;
-        } else if (p[0] == 'u' && p[1] == 's') {
-            total += v / 1e6;
-            p += 2;
-        } else if (p[0] == 'n' && p[1] == 's') {
-            total += v / 1e9;
-            p += 2;
-        } else if (*p == 'h') {
-            total += v * 3600;
-            p++;
-        } else if (*p == 'm') {
-            total += v * 60;
-            p++;
-        } else if (*p == 's') {
-            total += v;
-            p++;
-        } else {
-            return -1;
-        }
-        any = true;
-        while (*p == ' ')
-            p++;
-    }
-    return any ? total : -1;
-}
-
-double llmt_wire_retry_after(const llmt_http_response *http, double now_epoch_s)
-{
-    const char *ms = llmt_http_response_header(http, "retry-after-ms");
-    const char *ra = llmt_http_response_header(http, "retry-after");
-    char *end;
-    double v, when;
-    if (ms && *ms) {
-        v = strtod(ms, &end);
-        if (end != ms && *end == '\0' && v >= 0)
-            return v / 1000.0;
-    }
-    if (!ra || !*ra)
-        return -1;
-    v = strtod(ra, &end);
-    if (end != ra && v >= 0) {
-        while (*end == ' ')
-            end++;
-        if (*end == '\0')
-            return v;
-    }
-    if (llmt_wire_parse_http_date(ra, &when))
-        return when > now_epoch_s ? when - now_epoch_s : 0;
-    return -1;
-}
+#include "http/hint.h"
 
 /* ---- bodies --------------------------------------------------------------------- */
 
@@ -482,6 +301,38 @@ llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider
     return LLMT_OK;
 }
 
+/* Byte offset of the first sequence JSON cannot carry, or -1 when s is fine (or NULL). */
+static long bad_utf8_at(const char *s)
+{
+    return s ? llmt_utf8_invalid_at(s, strlen(s)) : -1;
+}
+
+llmt_status llmt_wire_check_texts(const llmt_request *req, const char *provider,
+                                  llmt_error *err)
+{
+    const char *who = req->case_id ? req->case_id : "the request";
+    long at;
+    size_t i;
+    if ((at = bad_utf8_at(req->model)) >= 0)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                              "%s: the model name is not valid UTF-8 (byte %ld); not sent",
+                              provider, at);
+    if ((at = bad_utf8_at(req->system_prompt)) >= 0)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                              "%s: the system prompt of %s is not valid UTF-8 (byte %ld); it "
+                              "cannot be sent as JSON, so nothing was sent",
+                              provider, who, at);
+    for (i = 0; i < req->n_messages; i++) {
+        const llmt_message *m = &req->messages[i];
+        if ((at = bad_utf8_at(m->content)) >= 0 || (at = bad_utf8_at(m->role)) >= 0)
+            return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                                  "%s: message %zu of %s is not valid UTF-8 (byte %ld); it "
+                                  "cannot be sent as JSON, so nothing was sent",
+                                  provider, i + 1, who, at);
+    }
+    return LLMT_OK;
+}
+
 size_t llmt_wire_last_user(const llmt_request *req)
 {
     size_t i = req->n_messages;
@@ -575,19 +426,9 @@ llmt_status llmt_wire_status_class(long status)
     }
 }
 
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t nl = strlen(needle), i;
-    for (; *hay; hay++) {
-        for (i = 0; i < nl; i++)
-            if (!hay[i] || tolower((unsigned char)hay[i]) != tolower((unsigned char)needle[i]))
-                break;
-        if (i == nl)
-            return true;
-    }
-    return false;
-}
 
+/* Providers that give no code for an input that is too long say so only in words: the
+ * provider's reply text is the one signal, read here for all of them. */
 bool llmt_wire_says_context_length(const char *text)
 {
     static const char *const hints[] = {"context_length",    "context length",
@@ -597,7 +438,7 @@ bool llmt_wire_says_context_length(const char *text)
                                         "input token count", NULL};
     size_t i;
     for (i = 0; text && hints[i]; i++)
-        if (contains_ci(text, hints[i]))
+        if (llmt_str_contains_ci(text, hints[i]))
             return true;
     return false;
 }
@@ -611,6 +452,29 @@ char *llmt_wire_header_dup(const llmt_http_response *http, const char *const *na
             return llmt_strdup(v);
     }
     return NULL;
+}
+
+double llmt_wire_header_number(const llmt_http_response *http, const char *name)
+{
+    const char *v = llmt_http_response_header(http, name);
+    char *end = NULL;
+    double d;
+    if (!v)
+        return -1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    d = strtod(v, &end);
+    if (end == v || !isfinite(d) || d < 0)
+        return -1;
+    while (*end == ' ' || *end == '\t')
+        end++;
+    return *end ? -1 : d;
+}
+
+double llmt_wire_header_reset(const llmt_http_response *http, const char *name)
+{
+    const char *v = llmt_http_response_header(http, name);
+    return v ? llmt_parse_reset(v, llmt_wall_time_s()) : -1;
 }
 
 llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt_status st,
@@ -636,13 +500,13 @@ llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt
     /* quota, auth and the other permanent classes are never retried, whatever headers say */
     err->retryable = llmt_status_retryable(st);
     if (err->retryable)
-        err->retry_after_s = llmt_wire_retry_after(http, llmt_wall_time_s());
+        err->retry_after_s = llmt_retry_after_from_headers(http, llmt_wall_time_s());
     return st;
 }
 
 static bool code_has(const llmt_wire_err_fields *f, const char *what)
 {
-    return contains_ci(f->code, what) || contains_ci(f->type, what);
+    return llmt_str_contains_ci(f->code, what) || llmt_str_contains_ci(f->type, what);
 }
 
 llmt_status llmt_wire_classify(const llmt_http_response *http, const llmt_wire_err_fields *f)
@@ -657,6 +521,14 @@ llmt_status llmt_wire_classify(const llmt_http_response *http, const llmt_wire_e
         (code_has(f, "content_filter") || code_has(f, "content_policy")))
         return LLMT_E_CONTENT_FILTER;
     return st;
+}
+
+llmt_status llmt_wire_classify_op(void *state, const llmt_http_response *http, llmt_error *err)
+{
+    llmt_wire_err_fields f;
+    (void)state;
+    llmt_wire_error_fields(http, &f);
+    return llmt_wire_fail(err, http, llmt_wire_classify(http, &f), &f, NULL);
 }
 
 /* ---- per-instance state --------------------------------------------------------- */
@@ -761,8 +633,9 @@ static llmt_status content_with_images(const llmt_request *req, const llmt_messa
 /* The chat_compat body written straight into a buffer, without a jansson tree: requests
  * are built on the engine's event-loop thread, where building and printing a tree cost
  * more than the rest of starting a transfer. */
-static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_chat_compat_opts *o,
-                                         llmt_buf *b, llmt_error *err)
+static llmt_status chat_compat_body_text(const char *provider, const llmt_request *req,
+                                         const llmt_chat_compat_opts *o, llmt_buf *b,
+                                         llmt_error *err)
 {
     size_t i, last_user = llmt_wire_last_user(req),
               est = 256 + (req->model ? strlen(req->model) : 0) +
@@ -800,9 +673,11 @@ static llmt_status chat_compat_body_text(const llmt_request *req, const llmt_cha
         llmt_buf_puts(b, "}");
     }
     if (!ok)
-        return llmt_error_set(err, LLMT_E_INVALID_ARG,
-                              "the request's text is not valid UTF-8 (model %s)",
-                              req->model ? req->model : "?");
+        return (st = llmt_wire_check_texts(req, provider, err)) != LLMT_OK
+                   ? st /* names the text and the byte */
+                   : llmt_error_set(err, LLMT_E_INVALID_ARG,
+                                    "the request's text is not valid UTF-8 (model %s)",
+                                    req->model ? req->model : "?");
     llmt_buf_puts(b, "]");
     if (req->temperature >= 0 && !o->omit_temperature) {
         llmt_buf_puts(b, ",\"temperature\":");
@@ -1017,7 +892,7 @@ llmt_status llmt_chat_compat_bearer_request(const llmt_wire_basic *b, const llmt
         return st;
     if (!oc.schema_cache)
         oc.schema_cache = b->schema_cache;
-    st = chat_compat_body_text(req, &oc, &body, err);
+    st = chat_compat_body_text(b->name, req, &oc, &body, err);
     if (st != LLMT_OK) {
         llmt_buf_free(&body);
         return st;

@@ -2,7 +2,8 @@
  * Wire helpers shared by the HTTP providers: what several provider folders need and
  * what is defined by HTTP or by a protocol rather than by one vendor.
  *
- *   - Retry-After (delta-seconds or HTTP-date), retry-after-ms, duration strings;
+ *   - (server hints — Retry-After and the like — are read by http/hint.h, included here
+ *     for the providers' convenience);
  *   - error-body excerpts and a tolerant reader of the common error envelopes;
  *   - the default mapping of HTTP statuses to llmt_status classes;
  *   - base64 and image checks for request bodies;
@@ -19,21 +20,7 @@
 
 #include "llmt/provider.h"
 #include "core/jscan.h"
-
-/* ---- time and retry hints -------------------------------------------------------- */
-
-/* Parses an HTTP-date (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", the obsolete RFC 850
- * and asctime forms) into seconds since the epoch. Returns false when it is not one. */
-bool llmt_wire_parse_http_date(const char *s, double *epoch_s);
-
-/* Parses a duration such as "37s", "1.5s", "250ms", "1m30s", "6m0s", "1h2m3.5s" or a
- * bare number of seconds. Returns seconds, or -1 when the text is not a duration. */
-double llmt_wire_parse_duration(const char *s);
-
-/* The server's retry hint in seconds from `retry-after-ms` (milliseconds) or
- * `retry-after` (delta-seconds or HTTP-date, relative to now_epoch_s), or -1 when
- * there is none or it cannot be read. A date in the past gives 0. */
-double llmt_wire_retry_after(const llmt_http_response *http, double now_epoch_s);
+#include "http/hint.h"
 
 /* ---- bodies --------------------------------------------------------------------- */
 
@@ -43,10 +30,11 @@ void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n);
 
 /* Parses a reply body as a JSON object. Not JSON (or truncated), or not an object:
  * LLMT_E_BAD_RESPONSE with an excerpt. *out is owned by the caller (json_decref). */
+llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
+
 /* The same check as llmt_wire_parse_body with the scanning reader (core/jscan.h):
  * *root spans the reply's top-level object, borrowed from http->body. */
 llmt_status llmt_wire_scan_body(const llmt_http_response *http, llmt_jval *root, llmt_error *err);
-llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
 
 /* Whether the body contains `needle` (bounded by body_len: bodies need not be
  * NUL-terminated). */
@@ -83,6 +71,14 @@ void llmt_wire_schema_name(const char *name, char *buf, size_t n);
 llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider,
                                    const char *const *allowed, llmt_error *err);
 
+/* Checks that every text of req (model, system prompt, roles, message contents) is UTF-8
+ * that JSON can carry: otherwise LLMT_E_INVALID_ARG naming the provider, the case, the
+ * text and the byte offset, so that nothing is sent without its text (jansson's
+ * constructors return NULL for such a string, which a builder would otherwise drop
+ * silently). */
+llmt_status llmt_wire_check_texts(const llmt_request *req, const char *provider,
+                                  llmt_error *err);
+
 /* The last message with role "user" (files are attached there), or n_messages when none. */
 size_t llmt_wire_last_user(const llmt_request *req);
 
@@ -118,9 +114,22 @@ bool llmt_wire_says_context_length(const char *text);
 llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt_status st,
                            const llmt_wire_err_fields *f, const char *const *request_id_headers);
 
+/* The classify_error op of a provider whose errors need nothing of their own: the
+ * status class refined by the common envelope (llmt_wire_classify), filled in by
+ * llmt_wire_fail. */
+llmt_status llmt_wire_classify_op(void *state, const llmt_http_response *http, llmt_error *err);
+
 /* Copies the first present header of `names` (NULL-terminated) into a malloc'd string;
  * NULL when none. */
 char *llmt_wire_header_dup(const llmt_http_response *http, const char *const *names);
+
+/* ---- rate-limit headers (what each provider's read_rate_limits reads) ---- */
+
+/* A header's value as a finite number >= 0; -1 when absent or not one. */
+double llmt_wire_header_number(const llmt_http_response *http, const char *name);
+/* A reset header: a duration ("1.2s", "6m0s", "264ms") or an RFC 3339 time, as seconds
+ * from now (clamped like every hint); -1 when absent or not understood. */
+double llmt_wire_header_reset(const llmt_http_response *http, const char *name);
 
 /* The class of an error reply from its status and the vocabulary common to the
  * chat-completions family: code/type "insufficient_quota" is quota; a 400/413/422 whose

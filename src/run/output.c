@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "run/formats.h"
 
 /* results.json written alongside (see below) */
 static void json_mirror_add(llmt_output *o, const char *data, size_t len);
@@ -68,8 +69,11 @@ llmt_status llmt_output_flush(llmt_output *o, llmt_error *err)
         json_mirror_add(o, b->data, b->len);
     b->len = 0;
     b->data[0] = '\0';
-    if (bad)
-        return llmt_error_set(err, LLMT_E_IO, "%s: %s", o->jsonl_path, strerror(errno));
+    if (bad) /* a write cut short (disk full) may have left half a line at the end */
+        return llmt_error_set(err, LLMT_E_IO,
+                              "%s: %s; its last line may be torn: once there is room, "
+                              "llm-tester run --resume %s repairs it and sends what is missing",
+                              o->jsonl_path, strerror(errno), o->dir);
     return LLMT_OK;
 }
 
@@ -115,6 +119,11 @@ static llmt_status jsonl_lines(const char *path, jsonl_line_fn fn, void *ud, boo
     free(line);
     fclose(f);
     return LLMT_OK;
+}
+
+llmt_status llmt_jsonl_lines(const char *path, llmt_jsonl_line_fn fn, void *ud, llmt_error *err)
+{
+    return jsonl_lines(path, fn, ud, NULL, err);
 }
 
 typedef struct parse_ctx {
@@ -164,28 +173,28 @@ static void json_item(llmt_buf *b, size_t *n, const char *line, size_t len)
     llmt_buf_append(b, line, len);
 }
 
-static void json_tail(llmt_buf *b, size_t n, const llmt_summary *s)
+/* `,\n  "name": ` and v (stolen) printed with indentation. */
+static void json_member(llmt_buf *b, const char *name, json_t *v)
 {
-    json_t *summary = llmt_summary_json(s);
-    char *text = json_dumps(summary, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    llmt_buf_puts(b, n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
+    char *text = v ? json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+    llmt_buf_printf(b, ",\n  \"%s\": ", name);
     if (!text)
         b->oom = true;
     else
         llmt_buf_puts(b, text);
     free(text);
-    json_decref(summary);
-    if (llmt_summary_max_repeats(s) > 1) {
-        json_t *cases = llmt_summary_cases_json(s);
-        text = json_dumps(cases, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        llmt_buf_puts(b, ",\n  \"repeat_stats\": ");
-        if (!text)
-            b->oom = true;
-        else
-            llmt_buf_puts(b, text);
-        free(text);
-        json_decref(cases);
-    }
+    json_decref(v);
+}
+
+static void json_tail(llmt_buf *b, size_t n, const llmt_summary *s)
+{
+    llmt_buf_puts(b, n ? "\n  ]" : "]");
+    json_member(b, "summary", llmt_summary_json(s));
+    /* the answers fallbacks gave, summarised under the model that gave them */
+    if (s->n_fallbacks)
+        json_member(b, "fallback_summary", llmt_summary_fallback_json(s));
+    if (llmt_summary_max_repeats(s) > 1)
+        json_member(b, "repeat_stats", llmt_summary_cases_json(s));
     llmt_buf_puts(b, "\n}\n");
 }
 
@@ -427,56 +436,19 @@ done:
     return st;
 }
 
-bool llmt_formats_parse(const char *list, unsigned *out, char *bad, size_t bad_size)
-{
-    static const struct {
-        const char *name;
-        unsigned bit;
-    } names[] = {{"json", LLMT_FORMAT_JSON}, {"md", LLMT_FORMAT_MD}, {"html", LLMT_FORMAT_HTML},
-                 {"junit", LLMT_FORMAT_JUNIT}, {"csv", LLMT_FORMAT_CSV}};
-    const char *p = list;
-    while (*p) {
-        size_t len = strcspn(p, ","), i;
-        bool known = false;
-        for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-            if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0) {
-                *out |= names[i].bit;
-                known = true;
-            }
-        }
-        if (!known && len) {
-            snprintf(bad, bad_size, "%.*s", (int)len, p);
-            return false;
-        }
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    return true;
-}
-
 /* The reports other than results.json. */
 static llmt_status other_reports_write(const char *dir, const char *jsonl_path,
                                        const llmt_run_meta *meta, const llmt_summary *s,
                                        unsigned formats, llmt_error *err)
 {
-    static const struct {
-        unsigned bit;
-        const char *file;
-        llmt_status (*write)(const char *, const char *, const llmt_run_meta *,
-                             const llmt_summary *, llmt_error *);
-    } writers[] = {{LLMT_FORMAT_MD, "report.md", llmt_report_md_write},
-                   {LLMT_FORMAT_HTML, "report.html", llmt_report_html_write},
-                   {LLMT_FORMAT_JUNIT, "junit.xml", llmt_report_junit_write},
-                   {LLMT_FORMAT_CSV, "results.csv", llmt_report_csv_write}};
     llmt_status st = LLMT_OK;
-    size_t i;
-    for (i = 0; st == LLMT_OK && i < sizeof writers / sizeof writers[0]; i++) {
+    const llmt_report_format *f;
+    for (f = llmt_report_formats; st == LLMT_OK && f->name; f++) {
         char *path;
-        if (!(formats & writers[i].bit))
+        if (!(formats & f->bit) || !f->write)
             continue;
-        path = llmt_path_join(dir, writers[i].file);
-        st = path ? writers[i].write(path, jsonl_path, meta, s, err)
+        path = llmt_path_join(dir, f->file);
+        st = path ? f->write(path, jsonl_path, meta, s, err)
                   : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         free(path);
     }

@@ -54,6 +54,10 @@ void llmt_output_end(llmt_output *o);
 void llmt_output_json_begin(llmt_output *o, const llmt_run_meta *meta);
 void llmt_output_close(llmt_output *o);
 
+/* Calls fn for each complete line of a results.jsonl, as text without its line end (a
+ * torn last line is skipped). */
+typedef void (*llmt_jsonl_line_fn)(const char *line, size_t len, void *ud);
+llmt_status llmt_jsonl_lines(const char *path, llmt_jsonl_line_fn fn, void *ud, llmt_error *err);
 /* Calls fn for each complete line of a results.jsonl (a torn last line is skipped). */
 typedef void (*llmt_jsonl_fn)(json_t *result, void *ud);
 llmt_status llmt_jsonl_foreach(const char *path, llmt_jsonl_fn fn, void *ud, llmt_error *err);
@@ -68,6 +72,16 @@ llmt_status llmt_report_md_write(const char *path, const char *jsonl_path,
 llmt_status llmt_report_html_write(const char *path, const char *jsonl_path,
                                    const llmt_run_meta *meta, const llmt_summary *s,
                                    llmt_error *err);
+/* report.html in diff mode for two runs' results.jsonl (the older first): per model
+ * deltas, the cases that got worse first, the two answers side by side. `ts` (may be
+ * NULL) supplies prompts, sources and expected answers. */
+llmt_status llmt_report_html_compare_write(const char *path, const char *old_jsonl,
+                                           const llmt_run_meta *old_meta, const char *new_jsonl,
+                                           const llmt_run_meta *new_meta, const llmt_taskset *ts,
+                                           llmt_error *err);
+/* report.html in diff mode from `history compare`'s result (llmt_history_compare):
+ * figures only, as the history keeps no answers. `path` "-" writes to stdout. */
+llmt_status llmt_report_html_history_write(const char *path, const json_t *compare, llmt_error *err);
 llmt_status llmt_report_junit_write(const char *path, const char *jsonl_path,
                                     const llmt_run_meta *meta, const llmt_summary *s,
                                     llmt_error *err);
@@ -82,7 +96,7 @@ llmt_status llmt_report_save(const char *path, llmt_buf *b, llmt_status st, llmt
  * neither accepts raw control characters, which become spaces). NULL appends nothing. */
 void llmt_markup_escape(llmt_buf *b, const char *s);
 
-/* Report formats (bits). */
+/* Report formats (bits); names, files and writers: run/formats.h. */
 enum {
     LLMT_FORMAT_JSON = 1u << 0,  /* results.json */
     LLMT_FORMAT_MD = 1u << 1,    /* report.md */

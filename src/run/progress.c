@@ -23,6 +23,7 @@ void llmt_progress_format(const llmt_run_progress *p, char *buf, size_t n)
     char eta[32];
     size_t left = p->total > p->done ? p->total - p->done : 0;
     fmt_duration(rate > 0 ? (double)left / rate : (left ? -1 : 0), eta, sizeof eta);
-    snprintf(buf, n, "[%zu/%zu] %zu failed, %zu in flight, %.1f req/s, ETA %s, spent $%.4f",
-             p->done, p->total, p->failed, p->in_flight, rate, eta, p->spent_usd);
+    snprintf(buf, n, "[%zu/%zu] %zu failed, %zu in flight, %.1f req/s, ETA %s, spent $%.4f%s%s",
+             p->done, p->total, p->failed, p->in_flight, rate, eta, p->spent_usd,
+             p->binding && *p->binding ? "; held back by " : "", p->binding ? p->binding : "");
 }

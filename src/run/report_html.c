@@ -1,141 +1,108 @@
-/* report.html: one self-contained page (inline CSS, a few lines of JS to sort tables),
- * safe to open from disk or attach to a CI run. Every value is HTML-escaped. */
+/* report.html: one self-contained page (no network: its content security policy allows
+ * nothing outside the file), safe to open from disk or attach to a CI run. The results
+ * are embedded once as JSON and the page's script renders the views from them, only the
+ * rows on screen at a time. The same page in "diff" mode compares two runs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
-#include "run/output.h"
+#include "run/report_html.h"
 
-static void hjson(llmt_buf *b, const json_t *v)
+/* Appends JSON text so that it cannot end the <script> element holding it nor open a
+ * comment: '<', '>' and '&' only occur inside strings, where \u escapes mean the same. */
+static void put_script_json(llmt_buf *b, const char *json)
 {
-    char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    llmt_markup_escape(b, s ? s : "(missing)");
-    free(s);
-}
-
-static void result_row(json_t *r, void *ud)
-{
-    llmt_buf *b = ud;
-    json_t *usage = json_object_get(r, "usage"), *err = json_object_get(r, "error");
-    json_t *cost = json_object_get(usage, "cost_usd"), *fields = json_object_get(r, "fields");
-    json_t *violations = json_object_get(r, "violations"), *f;
-    double acc = json_number_value(json_object_get(r, "accuracy"));
-    size_t i, lost = 0;
-    llmt_buf_printf(b, "<tr class=\"%s\"><td>", json_is_object(err) ? "err" : acc >= 100 ? "ok" : "part");
-    llmt_markup_escape(b, json_string_value(json_object_get(r, "task")));
-    llmt_buf_puts(b, "</td><td>");
-    llmt_markup_escape(b, json_string_value(json_object_get(r, "case")));
-    llmt_buf_puts(b, "</td><td>");
-    llmt_markup_escape(b, json_string_value(json_object_get(r, "provider")));
-    llmt_buf_puts(b, ":");
-    llmt_markup_escape(b, json_string_value(json_object_get(r, "model")));
-    llmt_buf_printf(b, "</td><td>%lld</td><td data-v=\"%.4f\">%.2f%%</td><td>%s</td><td>%lld</td>",
-                    (long long)json_integer_value(json_object_get(r, "repeat")) + 1, acc, acc,
-                    json_is_true(json_object_get(r, "valid")) ? "yes" : "no",
-                    (long long)(json_integer_value(json_object_get(usage, "input_tokens")) +
-                                json_integer_value(json_object_get(usage, "output_tokens"))));
-    if (json_is_number(cost))
-        llmt_buf_printf(b, "<td data-v=\"%.10f\">$%.6f</td>", json_number_value(cost), json_number_value(cost));
-    else
-        llmt_buf_puts(b, "<td data-v=\"-1\">unknown</td>");
-    llmt_buf_printf(b, "<td data-v=\"%.3f\">%.0f ms</td><td>", json_number_value(json_object_get(r, "latency_ms")),
-                    json_number_value(json_object_get(r, "latency_ms")));
-    if (json_is_object(err)) {
-        llmt_markup_escape(b, json_string_value(json_object_get(err, "class")));
-        llmt_buf_puts(b, ": ");
-        llmt_markup_escape(b, json_string_value(json_object_get(err, "message")));
-    }
-    json_array_foreach(fields, i, f) {
-        json_t *score = json_object_get(f, "score");
-        const char *reason = json_string_value(json_object_get(f, "reason"));
-        if (!json_is_number(score) || json_number_value(score) >= 1.0 || (reason && !strcmp(reason, "extra")))
+    const char *s = json, *run = json;
+    for (; *s; s++) {
+        const char *esc = *s == '<' ? "\\u003c" : *s == '>' ? "\\u003e" : *s == '&' ? "\\u0026" : NULL;
+        if (!esc)
             continue;
-        if (!lost++)
-            llmt_buf_puts(b, "<details><summary>fields that lost points</summary><table class=\"inner\">"
-                             "<tr><th>field</th><th>expected</th><th>actual</th><th>score</th><th>reason</th></tr>");
-        llmt_buf_puts(b, "<tr><td><code>");
-        llmt_markup_escape(b, json_string_value(json_object_get(f, "path")));
-        llmt_buf_puts(b, "</code></td><td><code>");
-        hjson(b, json_object_get(f, "expected"));
-        llmt_buf_puts(b, "</code></td><td><code>");
-        hjson(b, json_object_get(f, "actual"));
-        llmt_buf_printf(b, "</code></td><td>%.2f</td><td>", json_number_value(score));
-        llmt_markup_escape(b, reason);
-        llmt_buf_puts(b, "</td></tr>");
+        llmt_buf_append(b, run, (size_t)(s - run));
+        llmt_buf_puts(b, esc);
+        run = s + 1;
     }
-    if (lost)
-        llmt_buf_puts(b, "</table></details>");
-    if (json_array_size(violations) && !json_is_object(err)) {
-        json_t *v;
-        llmt_buf_puts(b, "<details><summary>schema violations</summary><ul>");
-        json_array_foreach(violations, i, v) {
-            llmt_buf_puts(b, "<li><code>");
-            llmt_markup_escape(b, json_string_value(v));
-            llmt_buf_puts(b, "</code></li>");
-        }
-        llmt_buf_puts(b, "</ul></details>");
-    }
-    llmt_buf_puts(b, "</td></tr>\n");
+    llmt_buf_append(b, run, (size_t)(s - run));
 }
 
-static const char *const style =
-    "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
-    "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;"
-    "text-align:left;vertical-align:top}th{background:#f3f3f3;cursor:pointer}"
-    "tr.err{background:#fde8e8}tr.part{background:#fff8e1}table.inner{font-size:12px}"
-    "code{font-size:12px;word-break:break-all}</style>\n";
-
-/* Click a header to sort by that column (numbers by their data-v value). */
-static const char *const script =
-    "<script>document.querySelectorAll('table.sortable th').forEach(function(th,i){"
-    "th.addEventListener('click',function(){var t=th.closest('table'),rows=Array.from("
-    "t.querySelectorAll('tr')).slice(1),d=th.dataset.d=th.dataset.d==='a'?'d':'a';"
-    "rows.sort(function(a,b){var x=a.children[i],y=b.children[i],p=x.dataset.v,q=y.dataset.v;"
-    "var r=(p!==undefined&&q!==undefined)?parseFloat(p)-parseFloat(q):x.textContent.localeCompare(y.textContent);"
-    "return d==='a'?r:-r;});rows.forEach(function(r){t.appendChild(r);});});});</script>\n";
+llmt_status llmt_html_page_write(const char *path, const char *title, llmt_html_data *d,
+                                 llmt_error *err)
+{
+    llmt_buf b = {0};
+    llmt_status st = LLMT_OK;
+    /* 7 significant digits keep costs and accuracies exact enough and the file small */
+    char *json = json_dumps(d->root, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(7));
+    if (!json || d->oom) {
+        free(json);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing %s", path);
+    }
+    llmt_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+                      "<meta name=\"color-scheme\" content=\"light dark\">\n<title>");
+    llmt_markup_escape(&b, title);
+    llmt_buf_puts(&b, "</title>\n<style>\n");
+    llmt_buf_puts(&b, (const char *)llmt_report_html_css);
+    llmt_buf_puts(&b, "</style></head>\n<body>\n<noscript><p>This report is drawn by a script "
+                      "embedded in the file: allow scripts to see it, or read report.md.</p></noscript>\n"
+                      "<div id=\"app\"></div>\n<script type=\"application/json\" id=\"llmt-data\">");
+    put_script_json(&b, json);
+    free(json);
+    llmt_buf_puts(&b, "</script>\n<script>\n");
+    llmt_buf_puts(&b, (const char *)llmt_report_html_js);
+    llmt_buf_puts(&b, "</script>\n</body></html>\n");
+    if (strcmp(path, "-") == 0) {
+        if (b.oom)
+            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory writing the page");
+        else if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
+            st = llmt_error_set(err, LLMT_E_IO, "cannot write the page to standard output");
+        llmt_buf_free(&b);
+        return st;
+    }
+    return llmt_report_save(path, &b, st, err);
+}
 
 llmt_status llmt_report_html_write(const char *path, const char *jsonl_path,
                                    const llmt_run_meta *meta, const llmt_summary *s,
                                    llmt_error *err)
 {
-    llmt_buf b = {0};
-    char started[32], finished[32];
-    llmt_status st;
+    llmt_html_data d;
+    llmt_status st = llmt_html_data_init(&d, "run", s ? s->tasks : NULL, err);
+    char *title = llmt_concat3("llm-tester run ", meta->run_id, "");
     size_t i;
-    llmt_iso_time(meta->started_at, started, sizeof started);
-    llmt_iso_time(meta->finished_at, finished, sizeof finished);
-    llmt_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>llm-tester run ");
-    llmt_markup_escape(&b, meta->run_id);
-    llmt_buf_puts(&b, "</title>\n");
-    llmt_buf_puts(&b, style);
-    llmt_buf_puts(&b, "</head><body>\n<h1>llm-tester run ");
-    llmt_markup_escape(&b, meta->run_id);
-    llmt_buf_printf(&b, "</h1>\n<p>Started %s, finished %s. Total cost $%.6f.</p>\n<h2>Summary</h2>\n",
-                    started, finished, s->total_cost);
-    llmt_buf_puts(&b, "<table class=\"sortable\" id=\"summary\"><tr><th>model</th><th>cases</th><th>errors</th>"
-                      "<th>valid</th><th>mean accuracy</th><th>stddev</th><th>min</th><th>max</th>"
-                      "<th>tokens</th><th>cost (USD)</th><th>mean latency</th></tr>\n");
-    for (i = 0; i < s->n_models; i++) {
-        const llmt_model_summary *m = &s->models[i];
-        double mean = llmt_summary_mean(m->acc_sum, m->results);
-        llmt_buf_puts(&b, "<tr><td>");
-        llmt_markup_escape(&b, m->model_ref);
-        llmt_buf_printf(&b, "</td><td>%zu</td><td>%zu</td><td>%zu</td><td data-v=\"%.4f\">%.2f%%</td>"
-                            "<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%ld</td><td data-v=\"%.10f\">%s$%.6f</td>"
-                            "<td data-v=\"%.3f\">%.0f ms</td></tr>\n",
-                        m->results, m->errors, m->valid, mean, mean,
-                        llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->results),
-                        m->results ? m->acc_min : 0, m->results ? m->acc_max : 0,
-                        m->input_tokens + m->output_tokens, m->cost_usd, m->cost_unknown ? "&ge; " : "",
-                        m->cost_usd, llmt_summary_mean(m->latency_sum, m->results),
-                        llmt_summary_mean(m->latency_sum, m->results));
+    if (st == LLMT_OK) {
+        llmt_html_data_add_run(&d, meta);
+        /* the summary's order first, so that columns follow the --models order */
+        for (i = 0; s && i < s->n_models; i++)
+            llmt_html_data_model(&d, s->models[i].model_ref);
+        st = llmt_html_data_add_results(&d, jsonl_path, 0, err);
     }
-    llmt_buf_puts(&b, "</table>\n<h2>Results</h2>\n<table class=\"sortable\" id=\"results\"><tr><th>task</th>"
-                      "<th>case</th><th>model</th><th>run</th><th>accuracy</th><th>valid</th><th>tokens</th>"
-                      "<th>cost</th><th>latency</th><th>details</th></tr>\n");
-    st = llmt_jsonl_foreach(jsonl_path, result_row, &b, err);
-    llmt_buf_puts(&b, "</table>\n");
-    llmt_buf_puts(&b, script);
-    llmt_buf_puts(&b, "</body></html>\n");
-    return llmt_report_save(path, &b, st, err);
+    if (st == LLMT_OK)
+        st = llmt_html_page_write(path, title ? title : "llm-tester run", &d, err);
+    free(title);
+    llmt_html_data_free(&d);
+    return st;
+}
+
+llmt_status llmt_report_html_compare_write(const char *path, const char *old_jsonl,
+                                           const llmt_run_meta *old_meta, const char *new_jsonl,
+                                           const llmt_run_meta *new_meta, const llmt_taskset *ts,
+                                           llmt_error *err)
+{
+    llmt_html_data d;
+    llmt_status st = llmt_html_data_init(&d, "diff", ts, err);
+    char *title = llmt_asprintf("llm-tester: %s vs %s", old_meta->run_id, new_meta->run_id);
+    if (st == LLMT_OK) {
+        llmt_html_data_add_run(&d, old_meta);
+        llmt_html_data_add_run(&d, new_meta);
+        st = llmt_html_data_add_results(&d, old_jsonl, 0, err);
+    }
+    if (st == LLMT_OK)
+        st = llmt_html_data_add_results(&d, new_jsonl, 1, err);
+    if (st == LLMT_OK)
+        st = llmt_html_page_write(path, title ? title : "llm-tester comparison", &d, err);
+    free(title);
+    llmt_html_data_free(&d);
+    return st;
 }

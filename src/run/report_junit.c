@@ -35,7 +35,19 @@ static void testcase(json_t *r, void *ud)
     llmt_buf_printf(c->b, "\" time=\"%.3f\">\n", json_number_value(json_object_get(r, "latency_ms")) / 1000.0);
     llmt_buf_printf(c->b, "      <properties><property name=\"accuracy\" value=\"%.2f\"/></properties>\n",
                     json_number_value(json_object_get(r, "accuracy")));
-    if (json_is_object(err)) {
+    if (!json_is_object(err) && json_is_true(json_object_get(r, "fallback"))) {
+        /* the model under test did not answer: an error, whatever the fallback scored */
+        llmt_summary_entry e;
+        memset(&e, 0, sizeof e);
+        llmt_summary_entry_primary(r, &e);
+        llmt_buf_puts(c->b, "      <error type=\"");
+        llmt_markup_escape(c->b, e.primary_class ? e.primary_class : "fallback");
+        llmt_buf_puts(c->b, "\" message=\"answered by fallback ");
+        llmt_markup_escape(c->b, json_string_value(json_object_get(r, "answered_by")));
+        llmt_buf_puts(c->b, ": ");
+        llmt_markup_escape(c->b, e.primary_message);
+        llmt_buf_puts(c->b, "\"/>\n");
+    } else if (json_is_object(err)) {
         llmt_buf_puts(c->b, "      <error type=\"");
         llmt_markup_escape(c->b, json_string_value(json_object_get(err, "class")));
         llmt_buf_puts(c->b, "\" message=\"");
@@ -67,11 +79,12 @@ llmt_status llmt_report_junit_write(const char *path, const char *jsonl_path,
     for (i = 0; i < s->n_models && st == LLMT_OK; i++) {
         const llmt_model_summary *m = &s->models[i];
         junit_ctx c = {&b, m->model_ref};
-        size_t invalid = m->results - m->valid >= m->errors ? m->results - m->valid - m->errors : 0;
+        /* answers that break the schema fail; errors and budget skips are errors */
+        size_t invalid = m->answered - m->valid;
         llmt_buf_puts(&b, "  <testsuite name=\"");
         llmt_markup_escape(&b, m->model_ref);
         llmt_buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" timestamp=\"%s\" time=\"%.3f\">\n",
-                        m->results, invalid, m->errors, started, m->latency_sum / 1000.0);
+                        m->results, invalid, m->errors + m->skipped, started, m->latency_sum / 1000.0);
         st = llmt_jsonl_foreach(jsonl_path, testcase, &c, err);
         llmt_buf_puts(&b, "  </testsuite>\n");
     }

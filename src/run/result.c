@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/jsonw.h"
+#include "core/utf8.h"
 #include "score/extract.h"
 
 static const char *structured_mode_name(llmt_structured_mode m)
@@ -145,6 +146,7 @@ typedef struct usage_vals {
     long cached, reasoning; /* < 0: not printed */
     bool cost_null;
     double cost;
+    double saved;           /* > 0: the part of cost taken from the cache, not paid now */
 } usage_vals;
 
 static void put_usage(obj *o, const usage_vals *u, llmt_summary_entry *e)
@@ -163,6 +165,8 @@ static void put_usage(obj *o, const usage_vals *u, llmt_summary_entry *e)
     else if (REAL(&uo, "cost_usd", u->cost)) {
         e->cost_known = true;
         e->cost_usd = u->cost;
+        if (u->saved > 0 && REAL(&uo, "saved_usd", u->saved))
+            e->saved_usd = u->saved;
     }
     llmt_json_put_raw(o->b, "}", 1);
     e->input_tokens = (long)u->input;
@@ -178,6 +182,33 @@ static void put_default_answerer(obj *o, const llmt_result_input *in, llmt_summa
         e->answered_by_model = in->model;
     }
     free(ref);
+}
+
+/* Whether ref is "provider:model". */
+static bool is_ref(const char *ref, const char *provider, const char *model)
+{
+    size_t n = strlen(provider);
+    return strncmp(ref, provider, n) == 0 && ref[n] == ':' && strcmp(ref + n + 1, model) == 0;
+}
+
+/* An answer given by a fallback: "fallback": true, and the last failure of the model
+ * under test goes into *e (the class its row counts the case under). */
+static void put_fallback(obj *o, const llmt_result_input *in, llmt_summary_entry *e)
+{
+    unsigned i;
+    if (!in->answered_by || is_ref(in->answered_by, in->provider, in->model))
+        return;
+    RAW(o, "fallback", "true");
+    for (i = 0; in->attempts && i < in->attempts->n; i++) {
+        const llmt_attempt *a = &in->attempts->v[i];
+        if (a->status != LLMT_OK && a->model && is_ref(a->model, in->provider, in->model)) {
+            e->primary_class = llmt_status_name(a->status);
+            /* as a reader of the line sees it: a message that is not UTF-8 is left out */
+            e->primary_message = a->message && llmt_utf8_invalid_at(a->message, strlen(a->message)) < 0
+                                     ? a->message
+                                     : NULL;
+        }
+    }
 }
 
 /* "attempts":[{model, class, latency_ms, http_status, [message], usage, [cached]}], as
@@ -217,21 +248,151 @@ static void put_attempts(obj *o, const llmt_attempts *as)
     llmt_json_put_raw(o->b, "]", 1);
 }
 
-bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e)
+char *llmt_raw_reply_text(const char *reply, bool *truncated)
+{
+    size_t n = strlen(reply), keep = n;
+    char *out;
+    *truncated = n > LLMT_RAW_REPLY_MAX;
+    if (*truncated) { /* back to the start of a character */
+        keep = LLMT_RAW_REPLY_MAX;
+        while (keep > 0 && ((unsigned char)reply[keep] & 0xC0) == 0x80)
+            keep--;
+    }
+    out = malloc(keep + sizeof LLMT_RAW_REPLY_MARK);
+    if (!out)
+        return NULL;
+    memcpy(out, reply, keep);
+    out[keep] = '\0';
+    llmt_utf8_scrub(out);
+    if (*truncated)
+        memcpy(out + strlen(out), LLMT_RAW_REPLY_MARK, sizeof LLMT_RAW_REPLY_MARK);
+    return out;
+}
+
+/* The reply itself when it gave no JSON: what the user needs to see why. */
+static void put_raw_reply(obj *o, const char *reply)
+{
+    bool truncated;
+    char *raw = llmt_raw_reply_text(reply, &truncated);
+    if (raw && STR(o, "raw_reply", raw) && truncated)
+        RAW(o, "raw_reply_truncated", "true");
+    free(raw);
+}
+
+/* What became of a reply: the answer extracted from it, its validity and its score. */
+typedef struct judged {
+    json_t *answer;      /* NULL: no JSON in the reply */
+    json_t *violations;
+    llmt_extract_method method;
+    llmt_buf fields;     /* the scorer's details as JSON text */
+    bool valid, scored, fields_ok;
+    double accuracy;     /* what the fields scored, valid or not */
+} judged;
+
+static void judge(obj *o, const llmt_result_input *in, judged *j)
+{
+    llmt_error xerr;
+    if (llmt_extract_json(in->response->text, &j->answer, &j->method, &xerr) != LLMT_OK) {
+        /* no answer at all: invalid, accuracy 0, and the reason in both places */
+        json_array_append_new(j->violations, json_sprintf("(root): %s", xerr.message));
+        STR(o, "extraction_error", xerr.message);
+        j->answer = NULL;
+        return;
+    }
+    /* validity and the fields' score are both kept: a schema violation makes the result
+     * 0 %, and what the fields would have scored stays beside it */
+    if (in->schema) {
+        j->valid = llmt_schema_validate(in->schema, j->answer, j->violations);
+    } else {
+        j->valid = json_is_object(j->answer);
+        if (!j->valid)
+            json_array_append_new(j->violations,
+                                  json_sprintf("(root): expected object, got %s",
+                                               json_is_array(j->answer) ? "array" : "a scalar"));
+    }
+    if (llmt_score_text(in->expected, j->answer, in->scoring, &j->accuracy, &j->fields,
+                        &j->fields_ok, &xerr) == LLMT_OK)
+        j->scored = true;
+    else
+        STR(o, "score_error", xerr.message);
+}
+
+/* The members of a result with a reply: usage, latency, how the schema was sent, who
+ * answered, the raw reply when it held no JSON, whether it came from the cache. */
+static void put_answered(obj *o, const llmt_result_input *in, const judged *j, usage_vals *u,
+                         llmt_summary_entry *e)
 {
     const llmt_response *resp = in->response;
+    u->input = in->has_totals ? in->usage_total.input_tokens : resp->usage.input_tokens;
+    u->output = in->has_totals ? in->usage_total.output_tokens : resp->usage.output_tokens;
+    u->cached = resp->usage.cached_input_tokens;
+    u->reasoning = resp->usage.reasoning_tokens;
+    u->cost_null = in->has_totals ? !in->cost_total_known : !resp->cost_known;
+    u->cost = in->has_totals ? in->cost_total : resp->cost_usd;
+    /* a cached answer was paid for by the run that first asked: keep its price, and say
+     * how much of it this run did not pay */
+    u->saved = resp->from_cache && resp->cost_known ? resp->cost_usd : 0;
+    if (REAL(o, "latency_ms", resp->latency_ms))
+        e->latency_ms = resp->latency_ms;
+    RAW(o, "error", "null");
+    e->structured_mode = structured_mode_name(resp->structured_mode);
+    STR(o, "structured_mode", e->structured_mode);
+    e->strict = resp->schema_strict;
+    RAW(o, "strict", resp->schema_strict ? "true" : "false");
+    e->schema_relaxed = resp->schema_relaxed;
+    if (resp->schema_relaxed)
+        RAW(o, "schema_relaxed", resp->schema_relaxed);
+    if (!in->answered_by)
+        put_default_answerer(o, in, e);
+    else if (STR(o, "answered_by", in->answered_by)) {
+        e->answered_by = in->answered_by;
+        put_fallback(o, in, e);
+    }
+    if (resp->model)
+        STR(o, "reply_model", resp->model);
+    INT(o, "raw_reply_chars", (long long)strlen(resp->text));
+    if (!j->answer)
+        put_raw_reply(o, resp->text);
+    if (resp->from_cache) {
+        RAW(o, "cached", "true");
+        e->cached = true;
+    }
+}
+
+/* The members of a result without a reply: what failed attempts were billed, the error. */
+static void put_failed(obj *o, const llmt_result_input *in, const char *provider, usage_vals *u,
+                       llmt_summary_entry *e)
+{
+    u->input = in->has_totals ? in->usage_total.input_tokens : 0;
+    u->output = in->has_totals ? in->usage_total.output_tokens : 0;
+    u->cached = u->reasoning = -1;
+    u->cost_null = in->has_totals && !in->cost_total_known;
+    u->cost = in->has_totals ? in->cost_total : 0;
+    u->saved = 0;
+    RAW(o, "answered_by", "null");
+    if (REAL(o, "latency_ms", in->latency_ms))
+        e->latency_ms = in->latency_ms;
+    if (in->error)
+        put_error(o, in->error, provider, e);
+    else
+        RAW(o, "error", "null");
+}
+
+bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e)
+{
     size_t start = b->len;
     obj o = {b, true};
-    json_t *answer = NULL, *violations = json_array();
-    llmt_extract_method method = LLMT_EXTRACT_NONE;
-    llmt_error xerr;
-    llmt_buf fields = {0}; /* the scorer's details as JSON text */
+    judged j;
     usage_vals u;
-    bool valid = false, ok = true, scored = false, fields_ok = true;
+    bool ok = true;
     const char *provider;
-    double acc, accuracy = 0;
+    double acc;
 
     memset(e, 0, sizeof(*e));
+    memset(&j, 0, sizeof j);
+    j.violations = json_array();
+    j.method = LLMT_EXTRACT_NONE;
+    j.fields_ok = true;
     e->repeat = in->repeat;
     e->attempts = in->attempts ? in->attempts->n : 1;
     llmt_json_put_raw(b, "{", 1);
@@ -242,86 +403,32 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
     INT(&o, "repeat", in->repeat);
     if (in->prompt_label)
         STR(&o, "prompt", in->prompt_label);
-    if (resp) {
-        if (llmt_extract_json(resp->text, &answer, &method, &xerr) != LLMT_OK) {
-            /* no answer at all: invalid, accuracy 0, and the reason in both places */
-            json_array_append_new(violations, json_sprintf("(root): %s", xerr.message));
-            STR(&o, "extraction_error", xerr.message);
-            answer = NULL;
-        }
-        if (answer) {
-            /* Validity and accuracy are independent: a schema violation doesn't hide the
-             * accuracy (the Python tool showed 0%). */
-            if (in->schema) {
-                valid = llmt_schema_validate(in->schema, answer, violations);
-            } else {
-                valid = json_is_object(answer);
-                if (!valid)
-                    json_array_append_new(violations,
-                                          json_sprintf("(root): expected object, got %s",
-                                                       json_is_array(answer) ? "array" : "a scalar"));
-            }
-            if (llmt_score_text(in->expected, answer, in->scoring, &accuracy, &fields,
-                                &fields_ok, &xerr) == LLMT_OK)
-                scored = true;
-            else
-                STR(&o, "score_error", xerr.message);
-        }
-        u.input = in->has_totals ? in->usage_total.input_tokens : resp->usage.input_tokens;
-        u.output = in->has_totals ? in->usage_total.output_tokens : resp->usage.output_tokens;
-        u.cached = resp->usage.cached_input_tokens;
-        u.reasoning = resp->usage.reasoning_tokens;
-        u.cost_null = in->has_totals ? !in->cost_total_known : !resp->cost_known;
-        u.cost = in->has_totals ? in->cost_total : resp->cost_usd;
-        if (REAL(&o, "latency_ms", resp->latency_ms))
-            e->latency_ms = resp->latency_ms;
-        RAW(&o, "error", "null");
-        e->structured_mode = structured_mode_name(resp->structured_mode);
-        STR(&o, "structured_mode", e->structured_mode);
-        e->strict = resp->schema_strict;
-        RAW(&o, "strict", resp->schema_strict ? "true" : "false");
-        e->schema_relaxed = resp->schema_relaxed;
-        if (resp->schema_relaxed)
-            RAW(&o, "schema_relaxed", resp->schema_relaxed);
-        if (!in->answered_by)
-            put_default_answerer(&o, in, e);
-        else if (STR(&o, "answered_by", in->answered_by))
-            e->answered_by = in->answered_by;
-        if (resp->model)
-            STR(&o, "reply_model", resp->model);
-        INT(&o, "raw_reply_chars", (long long)strlen(resp->text));
-        if (resp->from_cache)
-            RAW(&o, "cached", "true");
+    if (in->response) {
+        judge(&o, in, &j);
+        put_answered(&o, in, &j, &u, e);
     } else {
         /* failed attempts can still have been billed (a retried reply, a fallback) */
-        u.input = in->has_totals ? in->usage_total.input_tokens : 0;
-        u.output = in->has_totals ? in->usage_total.output_tokens : 0;
-        u.cached = u.reasoning = -1;
-        u.cost_null = in->has_totals && !in->cost_total_known;
-        u.cost = in->has_totals ? in->cost_total : 0;
-        RAW(&o, "answered_by", "null");
-        if (REAL(&o, "latency_ms", in->latency_ms))
-            e->latency_ms = in->latency_ms;
-        if (in->error)
-            put_error(&o, in->error, provider, e);
-        else
-            RAW(&o, "error", "null");
+        put_failed(&o, in, provider, &u, e);
     }
-    acc = answer ? accuracy : 0.0;
+    /* an answer that breaks the schema is the model's fault: 0 %, like one that is not
+     * JSON; what its fields would have scored is kept beside it */
+    acc = j.answer && j.valid ? j.accuracy : 0.0;
     if (REAL(&o, "accuracy", acc))
         e->accuracy = acc;
-    RAW(&o, "valid", valid ? "true" : "false");
-    e->valid = valid;
-    ok = violations && TREE(&o, "violations", violations) && ok;
-    STR(&o, "extraction", llmt_extract_method_name(method));
+    if (j.answer && !j.valid && j.scored)
+        REAL(&o, "accuracy_if_valid", j.accuracy);
+    RAW(&o, "valid", j.valid ? "true" : "false");
+    e->valid = j.valid;
+    ok = j.violations && TREE(&o, "violations", j.violations) && ok;
+    STR(&o, "extraction", llmt_extract_method_name(j.method));
     put_usage(&o, &u, e);
-    if (scored && fields.data) {
-        RAW(&o, "fields", fields.data);
-        ok = fields_ok && ok;
+    if (j.scored && j.fields.data) {
+        RAW(&o, "fields", j.fields.data);
+        ok = j.fields_ok && ok;
     } else
         RAW(&o, "fields", "[]");
-    if (answer)
-        ok = TREE(&o, "answer", answer) && ok;
+    if (j.answer)
+        ok = TREE(&o, "answer", j.answer) && ok;
     else
         RAW(&o, "answer", "null");
     if (in->attempts)
@@ -333,8 +440,8 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         obj_mark m = {start, true};
         rewind_to(&o, m);
     }
-    json_decref(answer);
-    json_decref(violations);
-    llmt_buf_free(&fields);
+    json_decref(j.answer);
+    json_decref(j.violations);
+    llmt_buf_free(&j.fields);
     return ok;
 }

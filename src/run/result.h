@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 #include "run/summary.h"
 #include "score/score.h"
 #include "score/validate.h"
@@ -45,6 +45,16 @@ typedef struct llmt_result_input {
  * `in`. Returns false when a value cannot be printed (a tree nested too deep); b is
  * then back at its length on entry and *e is still filled. Out of memory shows as
  * b->oom. */
+/* A reply that yields no JSON is kept in the result as "raw_reply": up to this many bytes
+ * (cut at a character boundary, invalid UTF-8 bytes shown as '?'), then the mark
+ * LLMT_RAW_REPLY_MARK and "raw_reply_truncated": true when there was more. */
+#define LLMT_RAW_REPLY_MAX 16384
+#define LLMT_RAW_REPLY_MARK "\n[... truncated]"
+
+/* The "raw_reply" text of reply (malloc'd; NULL when out of memory); *truncated says
+ * whether it was cut. */
+char *llmt_raw_reply_text(const char *reply, bool *truncated);
+
 bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e);
 
 #endif

@@ -1,5 +1,5 @@
 #include "run/runner.h"
-#include "run/batch.h"
+#include "exec/batch.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -11,25 +11,11 @@
 
 #include "config/project_config.h"
 #include "core/util.h"
-#include "provider/call.h"
-#include "provider/manager_internal.h"
-#include "run/engine.h"
+#include "exec/engine.h"
+#include "provider/manager_info.h"
+#include "provider/tokens.h"
 #include "run/result.h"
 #include "score/validate.h"
-
-llmt_status llmt_run_check_models(llmt_manager *mgr, const char *const *models, size_t n,
-                                  llmt_error *err)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        llmt_provider_entry *e;
-        const llmt_model_config *m;
-        llmt_status st = llmt_call_resolve(llmt_manager_registry(mgr), models[i], &e, &m, err);
-        if (st != LLMT_OK)
-            return st;
-    }
-    return LLMT_OK;
-}
 
 /* Per-task state prepared once: compiled schema and scoring options. */
 typedef struct task_ctx {
@@ -183,8 +169,7 @@ void llmt_run_options_init(llmt_run_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->repeat = 1;
-    o->max_retries = -1;
-    o->budget_usd = -1;
+    llmt_engine_options_init(&o->engine);
 }
 
 /* ---------------------------------------------------------------- resume keys */
@@ -311,6 +296,7 @@ typedef struct run_ctx {
         char *provider, *model; /* per model: its ref split once, not once per result */
     } *names;
     size_t *n_chain;
+    bool *reasoning;           /* per model: a model of its chain reasons (output room) */
     keyset done_keys;          /* results kept from --resume */
     /* cursor over tasks × cases × models × repeats */
     size_t ti, ci;
@@ -389,8 +375,25 @@ static case_ref *case_ref_load(llmt_case_dirs *dirs, const llmt_taskset *ts, siz
     return cr;
 }
 
+/* The output bound a request states (and the budget reserves): task.json's
+ * "max_output_tokens", else derived from the case's expected answer with a generous
+ * margin (four times its token estimate plus 512: an answer may be pretty-printed, carry
+ * extra keys or differ in length), plus room for reasoning when a model of the chain
+ * reasons. The call pipeline caps it at each model's own limit. */
+#define OUTPUT_BOUND_FACTOR 4
+#define OUTPUT_BOUND_SLACK 512
+#define REASONING_ROOM 8192
+
+static long output_bound(const llmt_task *t, const case_ref *cr, bool reasoning)
+{
+    long n = t->max_output_tokens > 0
+                 ? t->max_output_tokens
+                 : OUTPUT_BOUND_FACTOR * llmt_estimate_tokens(cr->data.expected_text) + OUTPUT_BOUND_SLACK;
+    return reasoning ? n + REASONING_ROOM : n;
+}
+
 static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *cr, uint64_t seed,
-                         int rep)
+                         int rep, bool reasoning)
 {
     memset(req, 0, sizeof(*req));
     req->version = LLMT_REQUEST_VERSION;
@@ -407,41 +410,7 @@ static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *
     req->case_id = cr->case_id;
     req->task_dir = t->dir;
     req->seed = seed + (uint64_t)rep * 7919u;
-}
-
-/* Chain of a model: itself, the model's `fallbacks`, the provider's, then --fallback;
- * each model once. */
-static char **build_chain(llmt_manager *mgr, const llmt_run_options *o, const char *ref, size_t *n)
-{
-    llmt_provider_entry *e = NULL;
-    const llmt_model_config *m = NULL;
-    size_t cap = 1 + o->n_fallbacks, k = 0, i, j;
-    char **v;
-    llmt_error err;
-    if (llmt_call_resolve(llmt_manager_registry(mgr), ref, &e, &m, &err) == LLMT_OK)
-        cap += m->n_fallbacks + e->config->n_fallbacks;
-    else
-        e = NULL, m = NULL;
-    v = calloc(cap, sizeof(*v));
-    if (!v)
-        return NULL;
-    v[k++] = llmt_strdup(ref);
-    for (i = 0; i < cap - 1; i++) {
-        const char *f;
-        size_t nm = m ? m->n_fallbacks : 0, np = e ? e->config->n_fallbacks : 0;
-        if (i < nm)
-            f = m->fallbacks[i];
-        else if (i < nm + np)
-            f = e->config->fallbacks[i - nm];
-        else
-            f = o->fallbacks[i - nm - np];
-        for (j = 0; j < k && strcmp(v[j], f) != 0; j++)
-            ;
-        if (j == k)
-            v[k++] = llmt_strdup(f);
-    }
-    *n = k;
-    return v;
+    req->max_tokens = output_bound(t, cr, reasoning);
 }
 
 /* Scores, prints and summarises one result: printed straight into the pending lines
@@ -824,7 +793,7 @@ static bool produce_job(run_ctx *rc, run_job **out)
         rj->mi = mi;
         rj->rep = rep;
         fill_request(&rj->job.req, &rc->o->tasks->tasks[rc->cur->ti], rc->cur,
-                     llmt_manager_opts(rc->mgr)->seed, rep);
+                     llmt_manager_opts(rc->mgr)->seed, rep, rc->reasoning[mi]);
         rj->job.chain = (const char *const *)rc->chains[mi];
         rj->job.n_chain = rc->n_chain[mi];
         rj->job.user = rj;
@@ -948,6 +917,7 @@ static void job_progress(void *ud, const llmt_engine_stats *s)
     p.in_flight = s->in_flight;
     p.elapsed_ms = s->elapsed_ms;
     p.spent_usd = s->spent_usd;
+    p.binding = s->binding;
     rc->o->progress(rc->o->progress_ud, &p);
 }
 
@@ -960,15 +930,11 @@ typedef struct resume_ctx {
     bool write_failed;
 } resume_ctx;
 
+/* The task and case indices of a kept result in this run's task set. */
 static bool find_indices(const llmt_run_options *o, const char *task, const char *kase,
-                         const char *model_ref, unsigned *ti, unsigned *ci, unsigned *mi)
+                         unsigned *ti, unsigned *ci)
 {
     size_t i, j;
-    for (i = 0; i < o->n_models && strcmp(o->models[i], model_ref) != 0; i++)
-        ;
-    if (i == o->n_models)
-        return false;
-    *mi = (unsigned)i;
     for (i = 0; i < o->tasks->n_tasks; i++) {
         const llmt_task *t = &o->tasks->tasks[i];
         if (strcmp(t->name, task) != 0)
@@ -1009,7 +975,10 @@ static void resume_line(json_t *r, void *ud)
     if (x->keep && !x->write_failed &&
         (json_dumpf(r, x->keep, JSON_COMPACT | JSON_ENSURE_ASCII) != 0 || fputc('\n', x->keep) == EOF))
         x->write_failed = true;
-    if (find_indices(x->rc->o, task, kase, ref, &ti, &ci, &mi) && (int)json_integer_value(rep) < x->rc->o->repeat) {
+    /* every kept result is summarised, whatever this invocation's model list or repeat
+     * count: the reports cover everything results.jsonl holds (a model no longer given
+     * gets its row after the others) */
+    if (find_indices(x->rc->o, task, kase, &ti, &ci) && llmt_summary_model_index(x->rc->summary, ref, &mi)) {
         llmt_summary_add(x->rc->summary, ti, ci, mi, r);
         x->rc->res->resumed++;
     }
@@ -1079,16 +1048,20 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     rc->chains = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->chains));
     rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
     rc->names = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->names));
-    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names)
+    rc->reasoning = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->reasoning));
+    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names || !rc->reasoning)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     for (i = 0; i < o->n_models; i++) /* a ref without ':' leaves both NULL: "" in results */
         llmt_split_model_ref(o->models[i], &rc->names[i].provider, &rc->names[i].model, NULL);
     for (i = 0; i < o->tasks->n_tasks && st == LLMT_OK; i++, rc->n_tcs++)
         st = prepare_task(&o->tasks->tasks[i], o, llmt_manager_project(mgr), &rc->tcs[i], diags, err);
     for (i = 0; i < o->n_models && st == LLMT_OK; i++) {
-        rc->chains[i] = build_chain(mgr, o, o->models[i], &rc->n_chain[i]);
+        rc->chains[i] = llmt_engine_chain(mgr, o->models[i], o->fallbacks,
+                                          o->n_fallbacks, true, &rc->n_chain[i]);
         if (!rc->chains[i])
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        else
+            rc->reasoning[i] = llmt_engine_chain_reasons(mgr, (const char *const *)rc->chains[i], rc->n_chain[i]);
     }
     return st;
 }
@@ -1109,6 +1082,7 @@ static void ctx_free(run_ctx *rc)
         free(rc->names[i].model);
     }
     free(rc->names);
+    free(rc->reasoning);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
     llmt_case_dirs_close(&rc->dirs);
@@ -1163,8 +1137,8 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     bo.label = meta->run_id;
     bo.poll_ms = rc->o->batch_poll_ms;
     bo.poll_max_ms = rc->o->batch_poll_max_ms;
-    bo.budget_usd = rc->o->budget_usd >= 0 ? rc->o->budget_usd : -1;
-    bo.interrupted = rc->o->interrupted;
+    bo.budget_usd = rc->o->engine.budget_usd >= 0 ? rc->o->engine.budget_usd : -1;
+    bo.interrupted = rc->o->engine.interrupted;
     bo.progress = rc->o->batch_progress;
     bo.progress_ud = rc->o->progress_ud;
     st = llmt_batch_set_new(rc->mgr, &bo, &rc->batches, err);
@@ -1199,21 +1173,13 @@ static bool batch_preanswer(void *ud, const llmt_engine_job *job, llmt_call *cal
 
 static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
 {
-    llmt_engine_options eo;
-    llmt_engine_options_init(&eo);
-    if (o->concurrency > 0)
-        eo.concurrency = o->concurrency;
-    eo.timeout_ms = o->timeout_ms;
-    eo.connect_timeout_ms = o->connect_timeout_ms;
-    if (o->max_retries >= 0)
-        eo.retry.max_retries = o->max_retries;
-    if (o->retry_max_time_ms > 0)
-        eo.retry.max_time_ms = o->retry_max_time_ms;
-    eo.budget_usd = o->budget_usd >= 0 ? o->budget_usd : -1; /* NaN compares false: none */
-    if (o->grace_ms > 0)
-        eo.grace_ms = o->grace_ms;
-    eo.interrupted = o->interrupted;
+    llmt_engine_options eo = o->engine;
+    if (!(eo.budget_usd >= 0))
+        eo.budget_usd = -1; /* NaN: none */
     eo.seed = llmt_manager_opts(mgr)->seed;
+    /* N shards share one account: each takes 1/N of every limit unless told otherwise */
+    if (!(eo.limit_share > 0) && o->shard_n > 1)
+        eo.limit_share = 1.0 / o->shard_n;
     return eo;
 }
 
@@ -1244,6 +1210,11 @@ static llmt_status run_pass(run_ctx *rc, const llmt_engine_options *eo, llmt_run
     out->retries += stats.retries;
     out->fallbacks += stats.fallbacks;
     out->throttled += stats.throttled;
+    /* the limits that held each provider back: the pass that sent the most says most */
+    if (stats.n_limits >= out->n_limits && stats.attempts > 0) {
+        memcpy(out->limits, stats.limits, sizeof out->limits);
+        out->n_limits = stats.n_limits;
+    }
     return st;
 }
 
@@ -1367,7 +1338,7 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
         est[mi].calls++;
         if (rc.cur->load_st != LLMT_OK)
             continue;
-        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep);
+        fill_request(&req, &o->tasks->tasks[rc.cur->ti], rc.cur, 0, rep, rc.reasoning[mi]);
         st = llmt_engine_estimate(mgr, o->models[mi], &req, &lo, &hi, &known, &in, err);
         if (st == LLMT_OK && o->batch) {
             double f = llmt_batch_factor(mgr, o->models[mi]);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include "core/diag.h"
 #include "llmt/manager.h"
+#include "exec/engine.h"
 #include "run/output.h"
 #include "run/shard.h"
 #include "run/summary.h"
@@ -25,18 +26,13 @@ typedef struct llmt_run_options {
     int repeat;                    /* >= 1 */
     const llmt_score_options *scoring_override; /* command-line scoring, or NULL */
     unsigned scoring_override_mask;             /* which fields of it were given */
-    /* ---- execution (run/engine.h); a zeroed tail means the defaults ---- */
-    long concurrency;              /* 0 = 8 */
-    long timeout_ms;               /* 0 = manager default */
-    long connect_timeout_ms;       /* 0 = manager default */
-    int max_retries;               /* < 0 = default (3); 0 = none */
-    double retry_max_time_ms;      /* 0 = default (300 s) */
+    /* ---- execution: the engine's own options (concurrency, timeouts, retries, budget,
+     * grace, interrupt flag), set to the engine's defaults by llmt_run_options_init; the
+     * seed comes from the manager. Timeouts of 0 mean the manager's (its project's). */
+    llmt_engine_options engine;
     const char *const *fallbacks;  /* --fallback, appended to every model's chain */
     size_t n_fallbacks;
-    double budget_usd;             /* < 0 or NaN = none (set by llmt_run_options_init) */
-    double grace_ms;               /* 0 = default (3 s) */
     const char *resume_dir;        /* continue this run: skip what its results.jsonl holds */
-    const volatile sig_atomic_t *interrupted; /* set by the caller's signal handler */
     void (*progress)(void *ud, const struct llmt_run_progress *p); /* optional */
     void *progress_ud;
     /* ---- sharding: this invocation runs shard shard_k (1-based) of shard_n; the cases
@@ -58,13 +54,14 @@ typedef struct llmt_run_options {
     void (*batch_progress)(void *ud, const struct llmt_batch_progress *p); /* progress_ud */
 } llmt_run_options;
 
-/* Zeroes o and sets the defaults (budget none, repeat 1, retries default). */
+/* Zeroes o and sets the defaults (repeat 1, the engine's defaults). */
 void llmt_run_options_init(llmt_run_options *o);
 
 typedef struct llmt_run_progress {
     size_t total;                  /* calls planned in this invocation */
     size_t done, failed, in_flight;
     double elapsed_ms, spent_usd;
+    const char *binding;           /* what holds the run back ("" = nothing); borrowed */
 } llmt_run_progress;
 
 /* One line "done/total, failures, rate, ETA, spend" (no newline) into buf. */
@@ -80,6 +77,9 @@ typedef struct llmt_run_result {
     size_t cancelled;              /* not finished because of an interrupt */
     bool interrupted;
     size_t attempts, retries, fallbacks, throttled;
+    /* per provider sent to: its limits in force, where they came from, what held it back */
+    char limits[LLMT_ENGINE_MAX_LIMIT_LINES][192];
+    size_t n_limits;
     char *output_dir;              /* where files went, or NULL */
 } llmt_run_result;
 
@@ -90,11 +90,6 @@ typedef struct llmt_run_estimate {
     double min_usd, max_usd;       /* no output .. the output bound */
     bool cost_known;               /* false when the model has no price */
 } llmt_run_estimate;
-
-/* Validates the model list against the registry before anything is sent (unknown
- * provider/model → LLMT_E_NOT_FOUND naming it). */
-llmt_status llmt_run_check_models(llmt_manager *mgr, const char *const *models, size_t n,
-                                  llmt_error *err);
 
 /* Runs everything. Provider failures are results, not a failed run; the status fails
  * only when the run could not happen (unwritable output, invalid schema...). */

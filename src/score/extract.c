@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 
 const char *llmt_extract_method_name(llmt_extract_method m)
@@ -156,14 +157,14 @@ llmt_status llmt_extract_json(const char *text, json_t **out, llmt_extract_metho
     len = strlen(text);
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         skip = 3; /* a UTF-8 byte order mark is not part of the JSON */
-    *out = json_loadb(text + skip, len - skip, JSON_DECODE_ANY, &je);
+    *out = llmt_json_loadb(text + skip, len - skip, JSON_DECODE_ANY, &je);
     if (*out) {
         *method = LLMT_EXTRACT_WHOLE;
         return LLMT_OK;
     }
     if (find_fence(text, len, &f)) {
         int l, c;
-        *out = json_loadb(text + f.body, f.body_end - f.body, JSON_DECODE_ANY, &je);
+        *out = llmt_json_loadb(text + f.body, f.body_end - f.body, JSON_DECODE_ANY, &je);
         if (*out) {
             *method = LLMT_EXTRACT_FENCE;
             return LLMT_OK;
@@ -181,7 +182,7 @@ llmt_status llmt_extract_json(const char *text, json_t **out, llmt_extract_metho
         if (why.len)
             llmt_buf_puts(&why, "; ");
         if (stop) {
-            *out = json_loadb(text + start, stop - start, 0, &je);
+            *out = llmt_json_loadb(text + start, stop - start, 0, &je);
             if (*out) {
                 llmt_buf_free(&why);
                 *method = LLMT_EXTRACT_BRACES;
@@ -190,7 +191,7 @@ llmt_status llmt_extract_json(const char *text, json_t **out, llmt_extract_metho
             llmt_buf_printf(&why, "the object at line %d, column %d is not valid JSON: ", l, c);
         } else {
             /* let the parser say where it ran out */
-            json_t *v = json_loadb(text + start, len - start, JSON_DISABLE_EOF_CHECK, &je);
+            json_t *v = llmt_json_loadb(text + start, len - start, JSON_DISABLE_EOF_CHECK, &je);
             if (json_is_object(v)) {
                 llmt_buf_free(&why);
                 *out = v;

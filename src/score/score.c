@@ -7,7 +7,9 @@
  * does not produce 10,000 entries unless its items lose points. */
 #include "config/jcheck.h"
 #include "score/score.h"
+#include "score/nfc.h"
 
+#include "core/jsonutil.h"
 #include "core/jsonw.h"
 #include "core/utf8.h"
 
@@ -554,51 +556,6 @@ static double num_value(const json_t *v)
     return json_number_value(v);
 }
 
-static bool num_equal(const json_t *a, const json_t *b)
-{
-    if (json_is_integer(a) && json_is_integer(b))
-        return json_integer_value(a) == json_integer_value(b);
-    return num_value(a) == num_value(b);
-}
-
-/* Python's == on decoded JSON (ordered_exact items): 5 == 5.0, true == 1, strings and
- * keys exact. */
-static bool py_equal(const json_t *a, const json_t *b)
-{
-    if (is_numeric(a) && is_numeric(b))
-        return num_equal(a, b);
-    if (json_typeof(a) != json_typeof(b))
-        return false;
-    switch (json_typeof(a)) {
-    case JSON_NULL: return true;
-    case JSON_STRING:
-        return json_string_length(a) == json_string_length(b) &&
-               memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
-    case JSON_ARRAY: {
-        size_t i, n = json_array_size(a);
-        if (n != json_array_size(b))
-            return false;
-        for (i = 0; i < n; i++)
-            if (!py_equal(json_array_get(a, i), json_array_get(b, i)))
-                return false;
-        return true;
-    }
-    case JSON_OBJECT: {
-        const char *k;
-        json_t *v;
-        if (json_object_size(a) != json_object_size(b))
-            return false;
-        json_object_foreach((json_t *)a, k, v) {
-            json_t *w = json_object_get(b, k);
-            if (!w || !py_equal(v, w))
-                return false;
-        }
-        return true;
-    }
-    default: return false;
-    }
-}
-
 /* Python truthiness: what `not actual` tests for an empty expected object. */
 static bool py_falsy(const json_t *v)
 {
@@ -614,36 +571,8 @@ static bool py_falsy(const json_t *v)
     }
 }
 
-static size_t path_push_key(sctx *c, const char *key)
-{
-    size_t mark = c->path.len;
-    const char *p;
-    llmt_buf_append(&c->path, "/", 1);
-    for (p = key; *p; p++) {
-        if (*p == '~')
-            llmt_buf_append(&c->path, "~0", 2);
-        else if (*p == '/')
-            llmt_buf_append(&c->path, "~1", 2);
-        else
-            llmt_buf_append(&c->path, p, 1);
-    }
-    return mark;
-}
 
-static size_t path_push_index(sctx *c, size_t i)
-{
-    size_t mark = c->path.len;
-    llmt_buf_printf(&c->path, "/%zu", i);
-    return mark;
-}
 
-static void path_pop(sctx *c, size_t mark)
-{
-    if (c->path.data && mark <= c->path.len) {
-        c->path.len = mark;
-        c->path.data[mark] = '\0';
-    }
-}
 
 static const char *path_str(const sctx *c)
 {
@@ -674,6 +603,57 @@ static bool skipped(const sctx *c, const char *key)
             return true;
     }
     return false;
+}
+
+/* llmt_json_equal(e, a, true) with skip_fields removed from both sides at any depth (a bare name
+ * anywhere, a pointer where it points, list items included): ordered_exact items. */
+static bool skip_equal(sctx *c, const json_t *e, const json_t *a)
+{
+    const char *k;
+    json_t *v;
+    size_t i, n, left = 0;
+    bool ok = true;
+    if (!c->o->skip_fields || json_typeof(e) != json_typeof(a) ||
+        (!json_is_object(e) && !json_is_array(e)))
+        return llmt_json_equal(a, e, true);
+    if (json_is_array(e)) {
+        n = json_array_size(e);
+        if (n != json_array_size(a))
+            return false;
+        for (i = 0; i < n && ok; i++) {
+            size_t mark = llmt_jptr_push_index(&c->path, i);
+            ok = skip_equal(c, json_array_get(e, i), json_array_get(a, i));
+            llmt_jptr_pop(&c->path, mark);
+        }
+        return ok;
+    }
+    json_object_foreach((json_t *)e, k, v) {
+        size_t mark = llmt_jptr_push(&c->path, k, strlen(k));
+        if (!skipped(c, k)) {
+            json_t *w = json_object_get(a, k);
+            ok = w && skip_equal(c, v, w);
+            left++;
+        }
+        llmt_jptr_pop(&c->path, mark);
+        if (!ok)
+            return false;
+    }
+    json_object_foreach((json_t *)a, k, v) { /* nothing more in the answer */
+        size_t mark = llmt_jptr_push(&c->path, k, strlen(k));
+        if (!skipped(c, k))
+            left--;
+        llmt_jptr_pop(&c->path, mark);
+    }
+    return left == 0;
+}
+
+/* Whether answer item a equals expected item i (ordered_exact). */
+static bool item_equal(sctx *c, size_t i, const json_t *e, const json_t *a)
+{
+    size_t mark = llmt_jptr_push_index(&c->path, i);
+    bool eq = skip_equal(c, e, a);
+    llmt_jptr_pop(&c->path, mark);
+    return eq;
 }
 
 /* `"name":`, after a comma unless it is the entry's first member. */
@@ -783,11 +763,11 @@ static double score_object(sctx *c, const json_t *exp, const json_t *act, bool r
     double total = 0, earned = 0;
     size_t scored = 0;
     json_object_foreach((json_t *)exp, key, ev) {
-        size_t mark = path_push_key(c, key);
+        size_t mark = llmt_jptr_push(&c->path, key, strlen(key));
         json_t *av;
         double w, sc = 0;
         if (skipped(c, key)) {
-            path_pop(c, mark);
+            llmt_jptr_pop(&c->path, mark);
             continue;
         }
         scored++;
@@ -799,7 +779,7 @@ static double score_object(sctx *c, const json_t *exp, const json_t *act, bool r
             record(c, ev, NULL, 0, w, R_MISSING, NULL);
         total += w;
         earned += sc * w;
-        path_pop(c, mark);
+        llmt_jptr_pop(&c->path, mark);
     }
     if (rec) {
         json_t *av;
@@ -807,10 +787,10 @@ static double score_object(sctx *c, const json_t *exp, const json_t *act, bool r
             size_t mark;
             if (json_object_get(exp, key))
                 continue;
-            mark = path_push_key(c, key);
+            mark = llmt_jptr_push(&c->path, key, strlen(key));
             if (!skipped(c, key))
                 record(c, NULL, av, 0, 0, R_EXTRA, "only in the answer; not scored");
-            path_pop(c, mark);
+            llmt_jptr_pop(&c->path, mark);
         }
     }
     if (scored == 0) {
@@ -818,9 +798,9 @@ static double score_object(sctx *c, const json_t *exp, const json_t *act, bool r
         size_t left = 0;
         json_t *av;
         json_object_foreach((json_t *)act, key, av) {
-            size_t mark = path_push_key(c, key);
+            size_t mark = llmt_jptr_push(&c->path, key, strlen(key));
             left += !skipped(c, key);
-            path_pop(c, mark);
+            llmt_jptr_pop(&c->path, mark);
         }
         return left == 0 ? 100.0 : 0.0;
     }
@@ -883,7 +863,7 @@ static double score_number(sctx *c, const json_t *exp, const json_t *act, reason
     if (tol > 0 && e != 0) {
         if (fabs(a - e) / fabs(e) <= tol) {
             *why = R_MATCH;
-            if (!num_equal(exp, act))
+            if (!llmt_json_equal(exp, act, true))
                 NOTE("within %g%%", tol * 100);
             return 1.0;
         }
@@ -891,7 +871,7 @@ static double score_number(sctx *c, const json_t *exp, const json_t *act, reason
         NOTE("outside %g%%", tol * 100);
         return 0.0;
     }
-    if (num_equal(exp, act)) {
+    if (llmt_json_equal(exp, act, true)) {
         *why = R_MATCH;
         return 1.0;
     }
@@ -903,9 +883,9 @@ static double score_number(sctx *c, const json_t *exp, const json_t *act, reason
  * path gets the expected item's index, so weights given as pointers reach into lists. */
 static double item_score(sctx *c, size_t i, const json_t *e, const json_t *a)
 {
-    size_t mark = path_push_index(c, i);
+    size_t mark = llmt_jptr_push_index(&c->path, i);
     double s = score_value(c, e, a, 0, false);
-    path_pop(c, mark);
+    llmt_jptr_pop(&c->path, mark);
     return s;
 }
 
@@ -949,14 +929,14 @@ static bool perfect(sctx *c, const json_t *e, const json_t *a)
         size_t scored = 0;
         bool ok = true;
         json_object_foreach((json_t *)e, key, ev) {
-            size_t mark = path_push_key(c, key);
+            size_t mark = llmt_jptr_push(&c->path, key, strlen(key));
             if (!skipped(c, key)) {
                 json_t *av = json_object_get(a, key);
                 scored++;
                 if (weight_of(c, key) > 0 && (!av || !perfect(c, ev, av)))
                     ok = false;
             }
-            path_pop(c, mark);
+            llmt_jptr_pop(&c->path, mark);
             if (!ok)
                 return false;
         }
@@ -964,9 +944,9 @@ static bool perfect(sctx *c, const json_t *e, const json_t *a)
             json_t *av;
             size_t left = 0;
             json_object_foreach((json_t *)a, key, av) {
-                size_t mark = path_push_key(c, key);
+                size_t mark = llmt_jptr_push(&c->path, key, strlen(key));
                 left += !skipped(c, key);
-                path_pop(c, mark);
+                llmt_jptr_pop(&c->path, mark);
             }
             return left == 0;
         }
@@ -982,15 +962,15 @@ static bool perfect(sctx *c, const json_t *e, const json_t *a)
             return false; /* some expected item would have no partner */
         if (c->o->list_mode == LLMT_LIST_ORDERED_EXACT) {
             for (i = 0; i < ne; i++)
-                if (!py_equal(json_array_get(a, i), json_array_get(e, i)))
+                if (!item_equal(c, i, json_array_get(e, i), json_array_get(a, i)))
                     return false;
             return true;
         }
         if (c->o->list_mode == LLMT_LIST_ORDERED_SIMILARITY) {
             for (i = 0; i < ne && ok; i++) {
-                size_t mark = path_push_index(c, i);
+                size_t mark = llmt_jptr_push_index(&c->path, i);
                 ok = perfect(c, json_array_get(e, i), json_array_get(a, i));
-                path_pop(c, mark);
+                llmt_jptr_pop(&c->path, mark);
             }
             return ok;
         }
@@ -1000,7 +980,7 @@ static bool perfect(sctx *c, const json_t *e, const json_t *a)
             return false;
         }
         for (i = 0; i < ne && ok; i++) {
-            size_t mark = path_push_index(c, i);
+            size_t mark = llmt_jptr_push_index(&c->path, i);
             ok = false;
             for (j = 0; j < na && !ok; j++) {
                 if (!used[j] && perfect(c, json_array_get(e, i), json_array_get(a, j))) {
@@ -1008,7 +988,7 @@ static bool perfect(sctx *c, const json_t *e, const json_t *a)
                     ok = true;
                 }
             }
-            path_pop(c, mark);
+            llmt_jptr_pop(&c->path, mark);
         }
         free(used);
         return ok;
@@ -1044,7 +1024,7 @@ static double upper(sctx *c, const json_t *e, const json_t *a)
         double total = 0, earned = 0;
         size_t scored = 0;
         json_object_foreach((json_t *)e, key, ev) {
-            size_t mark = path_push_key(c, key);
+            size_t mark = llmt_jptr_push(&c->path, key, strlen(key));
             if (!skipped(c, key)) {
                 json_t *av = json_object_get(a, key);
                 double w = weight_of(c, key);
@@ -1052,7 +1032,7 @@ static double upper(sctx *c, const json_t *e, const json_t *a)
                 total += w;
                 earned += av ? w * upper(c, ev, av) : 0.0;
             }
-            path_pop(c, mark);
+            llmt_jptr_pop(&c->path, mark);
         }
         if (scored == 0)
             return 1.0;
@@ -1215,9 +1195,9 @@ static bool anchor_of(sctx *c, const json_t *ei, uint64_t *h)
         const char *key;
         json_t *v;
         json_object_foreach((json_t *)ei, key, v) {
-            size_t mark = path_push_key(c, key);
+            size_t mark = llmt_jptr_push(&c->path, key, strlen(key));
             bool usable = !skipped(c, key) && weight_of(c, key) > 0 && value_hash(c, v, &vh, &exact);
-            path_pop(c, mark);
+            llmt_jptr_pop(&c->path, mark);
             if (usable) {
                 *h = entry_hash(key, vh);
                 return true;
@@ -1276,7 +1256,7 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
         uint64_t ah;
         while (first_unused < na && used[first_unused])
             first_unused++;
-        mark = path_push_index(c, i);
+        mark = llmt_jptr_push_index(&c->path, i);
         /* pass 1: the first perfect partner */
         if (anchor_of(c, ei, &ah)) {
             for (k = idx_range(idx, n_idx, ah, &hi); k < hi; k++) {
@@ -1307,7 +1287,7 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
             json_t *v;
             if (obj) {
                 json_object_foreach((json_t *)ei, key, v) {
-                    size_t m2 = path_push_key(c, key);
+                    size_t m2 = llmt_jptr_push(&c->path, key, strlen(key));
                     uint64_t vh;
                     bool exact = false;
                     if (!skipped(c, key)) {
@@ -1326,7 +1306,7 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
                             free_w += w;
                         }
                     }
-                    path_pop(c, m2);
+                    llmt_jptr_pop(&c->path, m2);
                 }
             }
             /* Bounds first; the item with the highest bound is scored first, so that the
@@ -1387,7 +1367,7 @@ static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *i
                 }
             }
         }
-        path_pop(c, mark);
+        llmt_jptr_pop(&c->path, mark);
         item[i] = best > 0 ? best : 0.0;
         pair[i] = best_j;
         if (best_j != SIZE_MAX)
@@ -1432,7 +1412,7 @@ static double score_list(sctx *c, const json_t *exp, const json_t *act, double w
             pair[i] = i < na ? i : SIZE_MAX;
             if (i < na)
                 item[i] = c->o->list_mode == LLMT_LIST_ORDERED_EXACT
-                              ? (py_equal(json_array_get(act, i), json_array_get(exp, i)) ? 1.0 : 0.0)
+                              ? (item_equal(c, i, json_array_get(exp, i), json_array_get(act, i)) ? 1.0 : 0.0)
                               : item_score(c, i, json_array_get(exp, i), json_array_get(act, i));
             total += item[i];
         }
@@ -1459,14 +1439,14 @@ static double score_list(sctx *c, const json_t *exp, const json_t *act, double w
             size_t mark;
             if (item[i] >= 1.0)
                 continue;
-            mark = path_push_index(c, i);
+            mark = llmt_jptr_push_index(&c->path, i);
             if (pair[i] != SIZE_MAX && pair[i] != i)
                 snprintf(note, sizeof note, "paired with answer item %zu", pair[i]);
             record(c, json_array_get(exp, i),
                    pair[i] != SIZE_MAX ? json_array_get(act, pair[i]) : NULL, item[i],
                    weight / (double)ne, R_LIST_ITEM,
                    pair[i] == SIZE_MAX ? "no answer item left" : (pair[i] != i ? note : NULL));
-            path_pop(c, mark);
+            llmt_jptr_pop(&c->path, mark);
         }
     }
 done:
@@ -1517,9 +1497,27 @@ static double score_value(sctx *c, const json_t *exp, const json_t *act, double 
     return score;
 }
 
-/* llmt_score and llmt_score_text: the details go to c->fields or c->text. */
+static llmt_status score_run_nfc(sctx *c, const json_t *expected, const json_t *actual,
+                                 const llmt_score_options *o, llmt_score_result *out, llmt_error *err);
+
+/* llmt_score and llmt_score_text: the details go to c->fields or c->text. Strings are
+ * compared in Unicode NFC: a precomposed "ü" and "u" + combining diaeresis are equal. */
 static llmt_status score_run(sctx *c, const json_t *expected, const json_t *actual,
                              const llmt_score_options *o, llmt_score_result *out, llmt_error *err)
+{
+    json_t *e = llmt_json_nfc((json_t *)expected), *a = llmt_json_nfc((json_t *)actual);
+    llmt_status st;
+    if ((expected && !e) || (actual && !a))
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory while scoring");
+    else
+        st = score_run_nfc(c, e, a, o, out, err);
+    json_decref(e);
+    json_decref(a);
+    return st;
+}
+
+static llmt_status score_run_nfc(sctx *c, const json_t *expected, const json_t *actual,
+                                 const llmt_score_options *o, llmt_score_result *out, llmt_error *err)
 {
     llmt_score_options defaults;
     out->accuracy = 0;

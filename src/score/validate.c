@@ -1,508 +1,77 @@
-/* JSON Schema validator for the subset in validate.h.
+/* JSON Schema validation (see validate.h) over the nodes validate_compile.c builds.
  *
- * Compilation walks the whole schema once: it checks every keyword value, resolves every
- * $ref and warns about what it will not check, so validation itself can trust the
- * schema and just interpret it. Validation collects every violation with the instance's
- * JSON pointer; alternatives (anyOf/oneOf) are tried into scratch arrays so that only
- * the useful messages reach the caller. */
-#include "config/jcheck.h"
-#include "score/validate.h"
+ * check() applies one node to one value and returns how many violations it found,
+ * appending them to `out` when that is not NULL (with NULL it may stop at the first).
+ * For unevaluatedItems / unevaluatedProperties each application also marks which
+ * members or items its keywords evaluated (an `evalset`), only when the schema has such
+ * a keyword; marks of failing subschemas are dropped, as the specification's
+ * annotation rules say. */
+#include "score/validate_int.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/jcheck.h"
+#include "core/jsonutil.h"
 #include "core/util.h"
-
-struct llmt_schema {
-    json_t *root;
-    char *file;
-};
 
 /* Beyond this many nested schema applications (a $ref loop that never descends into the
  * instance, or an absurdly deep document) validation stops with a violation. */
 #define MAX_DEPTH 512
-
-
-static bool known_type(const char *t)
-{
-    static const char *const types[] = {"null",  "boolean", "object", "array",
-                                        "number", "integer", "string", NULL};
-    size_t i;
-    for (i = 0; types[i]; i++)
-        if (strcmp(t, types[i]) == 0)
-            return true;
-    return false;
-}
-
-static bool known_format(const char *f)
-{
-    return strcmp(f, "date") == 0 || strcmp(f, "date-time") == 0 || strcmp(f, "uri") == 0 ||
-           strcmp(f, "email") == 0;
-}
-
-/* Appends "/" + escaped key to a JSON pointer held in `b`; returns the old length. */
-static size_t ptr_push(llmt_buf *b, const char *key)
-{
-    size_t mark = b->len;
-    const char *p;
-    llmt_buf_append(b, "/", 1);
-    for (p = key; *p; p++) {
-        if (*p == '~')
-            llmt_buf_append(b, "~0", 2);
-        else if (*p == '/')
-            llmt_buf_append(b, "~1", 2);
-        else
-            llmt_buf_append(b, p, 1);
-    }
-    return mark;
-}
-
-static size_t ptr_push_index(llmt_buf *b, size_t i)
-{
-    size_t mark = b->len;
-    llmt_buf_printf(b, "/%zu", i);
-    return mark;
-}
-
-static void ptr_pop(llmt_buf *b, size_t mark)
-{
-    if (b->data && mark <= b->len) {
-        b->len = mark;
-        b->data[mark] = '\0';
-    }
-}
-
-/* Resolves a local reference "#" or "#/a/b~1c" against `root`; NULL when it doesn't. */
-static const json_t *resolve_ref(const json_t *root, const char *ref)
-{
-    const json_t *cur = root;
-    const char *p;
-    if (ref[0] != '#')
-        return NULL;
-    p = ref + 1;
-    if (!*p)
-        return root;
-    if (*p != '/')
-        return NULL;
-    while (*p == '/' && cur) {
-        const char *end = strchr(p + 1, '/');
-        size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1), i, k = 0;
-        char *tok = malloc(n + 1);
-        if (!tok)
-            return NULL;
-        for (i = 0; i < n; i++) {
-            const char *s = p + 1 + i;
-            if (*s == '~' && i + 1 < n && s[1] == '0') {
-                tok[k++] = '~';
-                i++;
-            } else if (*s == '~' && i + 1 < n && s[1] == '1') {
-                tok[k++] = '/';
-                i++;
-            } else if (*s == '%' && i + 2 < n && isxdigit((unsigned char)s[1]) &&
-                       isxdigit((unsigned char)s[2])) {
-                char hex[3] = {s[1], s[2], 0};
-                tok[k++] = (char)strtol(hex, NULL, 16);
-                i += 2;
-            } else {
-                tok[k++] = *s;
-            }
-        }
-        tok[k] = '\0';
-        if (json_is_object(cur)) {
-            cur = json_object_get(cur, tok);
-        } else if (json_is_array(cur)) {
-            char *e = NULL;
-            unsigned long idx = strtoul(tok, &e, 10);
-            cur = (k && e && !*e) ? json_array_get(cur, idx) : NULL;
-        } else {
-            cur = NULL;
-        }
-        free(tok);
-        p = end ? end : p + 1 + n;
-    }
-    return cur;
-}
-
-/* ---- compilation ---------------------------------------------------------------------- */
-
-typedef struct cctx {
-    const json_t *root;
-    const char *file;
-    llmt_diags *diags;
-    json_t *warned;   /* set of keywords / formats already warned about */
-    size_t errors;
-    int depth;
-} cctx;
-
-static void cerr(cctx *c, const llmt_buf *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void cerr(cctx *c, const llmt_buf *path, const char *fmt, ...)
-{
-    llmt_buf msg = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    llmt_buf_vprintf(&msg, fmt, ap);
-    va_end(ap);
-    llmt_diags_add(c->diags, LLMT_DIAG_ERROR, c->file, path->data ? path->data : "", "%s",
-                   msg.data ? msg.data : "invalid schema");
-    llmt_buf_free(&msg);
-    c->errors++;
-}
-
-static void warn_once(cctx *c, const llmt_buf *path, const char *what, const char *name)
-{
-    char *key = llmt_asprintf("%s:%s", what, name);
-    if (key && !json_object_get(c->warned, key)) {
-        json_object_set_new(c->warned, key, json_true());
-        llmt_diags_add(c->diags, LLMT_DIAG_WARNING, c->file, path->data ? path->data : "",
-                       "%s '%s' is not supported by llm-tester's validator and is not checked",
-                       what, name);
-    }
-    free(key);
-}
-
-static void compile_node(cctx *c, const json_t *s, llmt_buf *path);
-
-static bool is_nonneg_int(const json_t *v)
-{
-    if (json_is_integer(v))
-        return json_integer_value(v) >= 0;
-    return json_is_real(v) && json_real_value(v) >= 0 && floor(json_real_value(v)) == json_real_value(v);
-}
-
-static void compile_schema_array(cctx *c, const char *kw, const json_t *v, llmt_buf *path)
-{
-    size_t i;
-    json_t *item;
-    if (!json_is_array(v) || json_array_size(v) == 0) {
-        cerr(c, path, "%s must be a non-empty array of schemas", kw);
-        return;
-    }
-    json_array_foreach((json_t *)v, i, item) {
-        size_t mark = ptr_push_index(path, i);
-        compile_node(c, item, path);
-        ptr_pop(path, mark);
-    }
-}
-
-static void compile_schema_map(cctx *c, const char *kw, const json_t *v, llmt_buf *path)
-{
-    const char *k;
-    json_t *item;
-    if (!json_is_object(v)) {
-        cerr(c, path, "%s must be an object of schemas, got %s", kw, llmt_json_type_name(v));
-        return;
-    }
-    json_object_foreach((json_t *)v, k, item) {
-        size_t mark = ptr_push(path, k);
-        compile_node(c, item, path);
-        ptr_pop(path, mark);
-    }
-}
-
-static void compile_keyword(cctx *c, const char *kw, const json_t *v, llmt_buf *path)
-{
-    static const char *const annotations[] = {
-        "title",    "description", "default",  "examples",  "$schema", "$id",
-        "$comment", "deprecated",  "readOnly", "writeOnly", NULL};
-    size_t i;
-    json_t *item;
-    for (i = 0; annotations[i]; i++)
-        if (strcmp(kw, annotations[i]) == 0)
-            return;
-    if (strcmp(kw, "type") == 0) {
-        if (json_is_string(v)) {
-            if (!known_type(json_string_value(v)))
-                cerr(c, path, "unknown type \"%s\"", json_string_value(v));
-        } else if (json_is_array(v) && json_array_size(v) > 0) {
-            json_array_foreach((json_t *)v, i, item) {
-                if (!json_is_string(item) || !known_type(json_string_value(item))) {
-                    size_t mark = ptr_push_index(path, i);
-                    cerr(c, path, "expected a type name (null, boolean, object, array, number, "
-                                  "integer, string)");
-                    ptr_pop(path, mark);
-                }
-            }
-        } else {
-            cerr(c, path, "type must be a type name or a non-empty array of them, got %s",
-                 llmt_json_type_name(v));
-        }
-    } else if (strcmp(kw, "properties") == 0 || strcmp(kw, "$defs") == 0 ||
-               strcmp(kw, "definitions") == 0) {
-        compile_schema_map(c, kw, v, path);
-    } else if (strcmp(kw, "additionalProperties") == 0 || strcmp(kw, "items") == 0) {
-        if (strcmp(kw, "items") == 0 && json_is_array(v))
-            warn_once(c, path, "keyword", "items (array form; use prefixItems)");
-        else
-            compile_node(c, v, path);
-    } else if (strcmp(kw, "required") == 0) {
-        if (!json_is_array(v)) {
-            cerr(c, path, "required must be an array of property names, got %s", llmt_json_type_name(v));
-            return;
-        }
-        json_array_foreach((json_t *)v, i, item) {
-            if (!json_is_string(item)) {
-                size_t mark = ptr_push_index(path, i);
-                cerr(c, path, "expected a property name, got %s", llmt_json_type_name(item));
-                ptr_pop(path, mark);
-            }
-        }
-    } else if (strcmp(kw, "enum") == 0) {
-        if (!json_is_array(v))
-            cerr(c, path, "enum must be an array, got %s", llmt_json_type_name(v));
-    } else if (strcmp(kw, "const") == 0) {
-        /* any value */
-    } else if (strcmp(kw, "anyOf") == 0 || strcmp(kw, "oneOf") == 0 || strcmp(kw, "allOf") == 0) {
-        compile_schema_array(c, kw, v, path);
-    } else if (strcmp(kw, "$ref") == 0) {
-        if (!json_is_string(v))
-            cerr(c, path, "$ref must be a string, got %s", llmt_json_type_name(v));
-        else if (json_string_value(v)[0] != '#')
-            cerr(c, path, "$ref \"%s\" is not supported: only local references (#/$defs/...) are",
-                 json_string_value(v));
-        else if (!resolve_ref(c->root, json_string_value(v)))
-            cerr(c, path, "$ref \"%s\" does not resolve to anything in this schema",
-                 json_string_value(v));
-    } else if (strcmp(kw, "format") == 0) {
-        if (!json_is_string(v))
-            cerr(c, path, "format must be a string, got %s", llmt_json_type_name(v));
-        else if (!known_format(json_string_value(v)))
-            warn_once(c, path, "format", json_string_value(v));
-    } else if (strcmp(kw, "minimum") == 0 || strcmp(kw, "maximum") == 0 ||
-               strcmp(kw, "exclusiveMinimum") == 0 || strcmp(kw, "exclusiveMaximum") == 0) {
-        if (!json_is_number(v))
-            cerr(c, path, "%s must be a number, got %s", kw, llmt_json_type_name(v));
-    } else if (strcmp(kw, "multipleOf") == 0) {
-        if (!json_is_number(v) || json_number_value(v) <= 0)
-            cerr(c, path, "multipleOf must be a number > 0");
-    } else if (strcmp(kw, "minLength") == 0 || strcmp(kw, "maxLength") == 0 ||
-               strcmp(kw, "minItems") == 0 || strcmp(kw, "maxItems") == 0 ||
-               strcmp(kw, "minProperties") == 0 || strcmp(kw, "maxProperties") == 0) {
-        if (!is_nonneg_int(v))
-            cerr(c, path, "%s must be an integer >= 0, got %s", kw,
-                 json_is_number(v) ? "a negative or fractional number" : llmt_json_type_name(v));
-    } else if (strcmp(kw, "uniqueItems") == 0) {
-        if (!json_is_boolean(v))
-            cerr(c, path, "uniqueItems must be true or false, got %s", llmt_json_type_name(v));
-    } else {
-        warn_once(c, path, "keyword", kw);
-    }
-}
-
-static void compile_node(cctx *c, const json_t *s, llmt_buf *path)
-{
-    const char *kw;
-    json_t *v;
-    if (json_is_boolean(s))
-        return;
-    if (!json_is_object(s)) {
-        cerr(c, path, "expected a schema (an object or true/false), got %s", llmt_json_type_name(s));
-        return;
-    }
-    if (++c->depth > MAX_DEPTH) {
-        cerr(c, path, "schema nested too deeply");
-        c->depth--;
-        return;
-    }
-    json_object_foreach((json_t *)s, kw, v) {
-        size_t mark = ptr_push(path, kw);
-        compile_keyword(c, kw, v, path);
-        ptr_pop(path, mark);
-    }
-    c->depth--;
-}
-
-llmt_schema *llmt_schema_compile(const json_t *schema, const char *file, llmt_diags *diags)
-{
-    cctx c;
-    llmt_buf path = {0};
-    llmt_schema *s = NULL;
-    memset(&c, 0, sizeof c);
-    c.root = schema;
-    c.file = file ? file : "schema";
-    c.diags = diags;
-    c.warned = json_object();
-    if (!schema || (!json_is_object(schema) && !json_is_boolean(schema))) {
-        llmt_diags_add(diags, LLMT_DIAG_ERROR, c.file, "",
-                       "a schema must be an object (or true/false), got %s",
-                       schema ? llmt_json_type_name(schema) : "nothing");
-        goto done;
-    }
-    llmt_buf_puts(&path, "");
-    compile_node(&c, schema, &path);
-    if (c.errors || !c.warned || path.oom)
-        goto done;
-    s = calloc(1, sizeof(*s));
-    if (!s)
-        goto done;
-    s->root = json_incref((json_t *)schema);
-    s->file = llmt_strdup(c.file);
-done:
-    json_decref(c.warned);
-    llmt_buf_free(&path);
-    return s;
-}
-
-void llmt_schema_free(llmt_schema *s)
-{
-    if (!s)
-        return;
-    json_decref(s->root);
-    free(s->file);
-    free(s);
-}
-
-/* ---- formats -------------------------------------------------------------------------- */
-
-static bool digits(const char *s, int n)
-{
-    int i;
-    for (i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-static int num2(const char *s)
-{
-    return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-/* "YYYY-MM-DD" with a real day of a real month. */
-static bool valid_date_prefix(const char *s)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d, max;
-    if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
-        return false;
-    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + num2(s + 2);
-    m = num2(s + 5);
-    d = num2(s + 8);
-    if (m < 1 || m > 12 || d < 1)
-        return false;
-    max = mdays[m - 1];
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        max = 29;
-    return d <= max;
-}
-
-static bool valid_date(const char *s)
-{
-    return strlen(s) == 10 && valid_date_prefix(s);
-}
-
-/* RFC 3339 date-time: date "T" HH:MM:SS[.frac] ("Z" | ±HH:MM). */
-static bool valid_date_time(const char *s)
-{
-    const char *t;
-    if (strlen(s) < 20 || !valid_date_prefix(s) || (s[10] != 'T' && s[10] != 't'))
-        return false;
-    t = s + 11;
-    if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
-        return false;
-    if (num2(t) > 23 || num2(t + 3) > 59 || num2(t + 6) > 60)
-        return false;
-    t += 8;
-    if (*t == '.') {
-        t++;
-        if (!isdigit((unsigned char)*t))
-            return false;
-        while (isdigit((unsigned char)*t))
-            t++;
-    }
-    if ((*t == 'Z' || *t == 'z') && !t[1])
-        return true;
-    if ((*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2) && !t[6])
-        return num2(t + 1) <= 23 && num2(t + 4) <= 59;
-    return false;
-}
-
-/* RFC 3986 URI (absolute: a scheme is required): scheme ":" then only URI characters and
- * well-formed percent escapes. */
-static bool valid_uri(const char *s)
-{
-    const char *p = s;
-    if (!isalpha((unsigned char)*p))
-        return false;
-    while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
-        p++;
-    if (*p != ':')
-        return false;
-    for (p++; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch == '%') {
-            if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
-                return false;
-            p += 2;
-        } else if (ch <= 0x20 || ch >= 0x7F || strchr("<>\"{}|\\^`", ch)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* A practical address check: local@domain, no spaces, the local part without the
- * characters RFC 5322 reserves, the domain made of letter/digit/hyphen labels (or an
- * [address literal]). Non-ASCII is allowed (internationalised addresses). */
-static bool valid_email(const char *s)
-{
-    const char *at = strrchr(s, '@'), *p;
-    bool label_start = true;
-    if (!at || at == s || !at[1] || at - s > 64)
-        return false;
-    if (s[0] == '.' || at[-1] == '.')
-        return false;
-    for (p = s; p < at; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch <= 0x20 || ch == 0x7F || strchr("()<>[]:;@\\,\"", ch) ||
-            (ch == '.' && p[1] == '.'))
-            return false;
-    }
-    p = at + 1;
-    if (*p == '[')
-        return p[strlen(p) - 1] == ']' && strlen(p) > 2;
-    for (; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch == '.') {
-            if (label_start || p[-1] == '-')
-                return false;
-            label_start = true;
-            continue;
-        }
-        if (!(isalnum(ch) || ch == '-' || ch >= 0x80) || (label_start && ch == '-'))
-            return false;
-        label_start = false;
-    }
-    return !label_start && at[strlen(at) - 1] != '-';
-}
-
-/* ---- validation ----------------------------------------------------------------------- */
-
 /* Total schema applications allowed per validation: alternatives inside alternatives
  * can multiply work; past this budget validation stops with a violation. */
-#define MAX_STEPS 2000000
+#define MAX_STEPS 20000000
 
 typedef struct ref_frame {
-    const json_t *schema;
+    const snode *schema;
     const json_t *inst;
 } ref_frame;
 
 typedef struct vctx {
     const llmt_schema *s;
-    llmt_buf path;    /* instance pointer */
+    llmt_buf path; /* instance pointer */
     int depth;
     size_t steps;
     bool budget_reported;
-    ref_frame *refs;  /* $ref targets being applied, with their instance */
+    ref_frame *refs; /* $ref targets being applied, with their instance */
     size_t n_refs, cap_refs;
+    const char **scope; /* dynamic scope: resource URIs entered, outermost first */
+    size_t n_scope, cap_scope;
 } vctx;
 
+/* Which members (by iteration position) or items of the current value were evaluated. */
+typedef struct evalset {
+    unsigned char *m;
+    size_t n;
+} evalset;
+
+static bool ev_init(evalset *e, const json_t *inst)
+{
+    e->n = json_is_object(inst) ? json_object_size(inst) : json_array_size(inst);
+    e->m = calloc(e->n + 1, 1);
+    return e->m != NULL;
+}
+
+static void ev_merge(evalset *into, const evalset *from)
+{
+    size_t i;
+    if (!into || !into->m || !from || !from->m)
+        return;
+    for (i = 0; i < into->n && i < from->n; i++)
+        into->m[i] |= from->m[i];
+}
+
+static void ev_mark(evalset *e, size_t i)
+{
+    if (e && e->m && i < e->n)
+        e->m[i] = 1;
+}
+
 /* Appends one violation to `out` (when not NULL); returns 1. */
-static size_t violation(vctx *c, json_t *out, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static size_t violation(vctx *c, json_t *out, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static size_t violation(vctx *c, json_t *out, const char *fmt, ...)
 {
     llmt_buf b = {0};
@@ -532,48 +101,28 @@ static char *brief(const json_t *v)
     return s;
 }
 
-/* JSON Schema equality: numbers by value (1 == 1.0), the rest structurally. */
-static bool schema_equal(const json_t *a, const json_t *b)
+static unsigned type_of(const json_t *v)
 {
-    if (json_is_number(a) && json_is_number(b))
-        return json_number_value(a) == json_number_value(b) &&
-               (!json_is_integer(a) || !json_is_integer(b) ||
-                json_integer_value(a) == json_integer_value(b));
-    if (json_typeof(a) != json_typeof(b))
-        return false;
-    if (json_is_array(a)) {
-        size_t i, n = json_array_size(a);
-        if (n != json_array_size(b))
-            return false;
-        for (i = 0; i < n; i++)
-            if (!schema_equal(json_array_get(a, i), json_array_get(b, i)))
-                return false;
-        return true;
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return T_NULL;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return T_BOOLEAN;
+    case JSON_OBJECT:
+        return T_OBJECT;
+    case JSON_ARRAY:
+        return T_ARRAY;
+    case JSON_STRING:
+        return T_STRING;
+    case JSON_INTEGER:
+        return T_NUMBER | T_INTEGER;
+    case JSON_REAL: {
+        double d = json_real_value(v);
+        return isfinite(d) && floor(d) == d ? T_NUMBER | T_INTEGER : T_NUMBER;
     }
-    if (json_is_object(a)) {
-        const char *k;
-        json_t *v;
-        if (json_object_size(a) != json_object_size(b))
-            return false;
-        json_object_foreach((json_t *)a, k, v) {
-            json_t *w = json_object_get(b, k);
-            if (!w || !schema_equal(v, w))
-                return false;
-        }
-        return true;
     }
-    return json_equal((json_t *)a, (json_t *)b);
-}
-
-static bool type_matches(const char *t, const json_t *v)
-{
-    if (strcmp(t, "integer") == 0)
-        return json_is_integer(v) ||
-               (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v) &&
-                isfinite(json_real_value(v)));
-    if (strcmp(t, "number") == 0)
-        return json_is_number(v);
-    return strcmp(t, llmt_json_type_name(v)) == 0;
+    return 0;
 }
 
 /* "string", "string or null", "integer, string or null" of a type keyword value. */
@@ -592,7 +141,7 @@ static void describe_types(llmt_buf *b, const json_t *type)
     }
 }
 
-static size_t check(vctx *c, const json_t *sch, const json_t *inst, json_t *out);
+static size_t check(vctx *c, const snode *sch, const json_t *inst, json_t *out, evalset *ev);
 
 static size_t utf8_len(const char *s, size_t n)
 {
@@ -602,156 +151,247 @@ static size_t utf8_len(const char *s, size_t n)
     return k;
 }
 
-/* The simple type a schema requires, if it says so plainly (for anyOf messages). */
-static const json_t *plain_type(const vctx *c, const json_t *sch)
+/* The type keyword a schema states plainly, through $refs (for anyOf messages). */
+static const json_t *plain_type(const snode *n)
 {
     int hops = 0;
-    while (json_is_object(sch) && hops++ < 16) {
-        json_t *t = json_object_get(sch, "type"), *r = json_object_get(sch, "$ref");
-        if (t)
-            return t;
-        if (!json_is_string(r))
-            return NULL;
-        sch = resolve_ref(c->s->root, json_string_value(r));
+    while (n && n->boolean < 0 && hops++ < 16) {
+        if (n->type_json)
+            return n->type_json;
+        n = n->ref;
     }
     return NULL;
 }
 
-static size_t check_alternatives(vctx *c, const json_t *sch, const char *kw, const json_t *alts,
-                                 const json_t *inst, json_t *out)
+static unsigned types_mask(const json_t *t)
 {
-    size_t i, n = json_array_size(alts), matches = 0, best = 0, best_count = (size_t)-1;
-    size_t type_ok = 0, type_ok_idx = 0;
-    json_t **branch = calloc(n ? n : 1, sizeof(*branch));
-    llmt_buf types = {0};
-    size_t added = 0;
+    size_t i;
+    json_t *name;
+    unsigned m = 0;
+    if (json_is_string(t))
+        return llmt_type_bit(json_string_value(t));
+    json_array_foreach(t, i, name) m |= json_is_string(name) ? llmt_type_bit(json_string_value(name)) : 0;
+    return m;
+}
+
+static void append_all(json_t *out, json_t *from, size_t *added)
+{
+    size_t k;
+    json_t *v;
+    json_array_foreach(from, k, v) {
+        json_array_append(out, v);
+        (*added)++;
+    }
+}
+
+/* Explains an anyOf/oneOf that no alternative fits: the one alternative of the value's
+ * type when there is exactly one (Optional[Model] and friends), "expected X or Y" when
+ * every alternative only names types, and otherwise the first violation of each. */
+static size_t explain_none(vctx *c, const char *kw, const snode_list *alts, const json_t *inst,
+                           json_t **branch, json_t *out)
+{
+    size_t i, added = 0, type_ok = 0, type_ok_idx = 0;
     bool all_typed = true;
-    (void)sch;
-    if (!branch)
-        return violation(c, out, "out of memory while validating");
-    for (i = 0; i < n; i++) {
-        const json_t *alt = json_array_get(alts, i), *t = plain_type(c, alt);
-        size_t nv;
-        branch[i] = json_array();
-        nv = check(c, alt, inst, branch[i]);
-        if (nv == 0)
-            matches++;
-        if (nv < best_count) {
-            best_count = nv;
-            best = i;
-        }
-        if (t) {
-            bool ok = false;
-            size_t k;
-            json_t *tv;
-            if (json_is_string(t)) {
-                ok = type_matches(json_string_value(t), inst);
-            } else {
-                json_array_foreach((json_t *)t, k, tv) ok = ok || type_matches(json_string_value(tv), inst);
-            }
-            if (ok) {
-                type_ok++;
-                type_ok_idx = i;
-            }
-            if (types.len)
-                llmt_buf_puts(&types, i + 1 == n ? " or " : ", ");
-            describe_types(&types, t);
-        } else {
+    llmt_buf types = {0};
+    for (i = 0; i < alts->n; i++) {
+        const json_t *t = plain_type(alts->v[i]);
+        if (!t) {
             all_typed = false;
+            continue;
         }
+        if (type_of(inst) & types_mask(t)) {
+            type_ok++;
+            type_ok_idx = i;
+        }
+        if (types.len)
+            llmt_buf_puts(&types, i + 1 == alts->n ? " or " : ", ");
+        describe_types(&types, t);
     }
-    if (strcmp(kw, "oneOf") == 0 && matches > 1) {
-        added = violation(c, out, "matches %zu of the oneOf alternatives; exactly one is allowed",
-                          matches);
-    } else if (matches == 0) {
-        if (type_ok == 1) {
-            /* Optional[Model] and friends: the one alternative of the right type explains
-             * best what is wrong. */
-            size_t k;
-            json_t *v;
-            json_array_foreach(branch[type_ok_idx], k, v) {
-                if (out)
-                    json_array_append(out, v);
-                added++;
-            }
-        } else if (all_typed && type_ok == 0 && types.data) {
-            added = violation(c, out, "expected %s, got %s", types.data, llmt_json_type_name(inst));
-        } else {
-            size_t k;
-            json_t *v;
-            added = violation(c, out, "matches none of the %s alternatives (closest: alternative %zu)",
-                              kw, best);
-            json_array_foreach(branch[best], k, v) {
-                if (out)
-                    json_array_append(out, v);
+    if (type_ok == 1 && json_array_size(branch[type_ok_idx]) > 0) {
+        append_all(out, branch[type_ok_idx], &added);
+    } else if (all_typed && type_ok == 0 && types.data) {
+        added = violation(c, out, "expected %s, got %s", types.data, llmt_json_type_name(inst));
+    } else {
+        added = violation(c, out, "matches none of the %s alternatives", kw);
+        for (i = 0; i < alts->n; i++) {
+            const char *first = json_string_value(json_array_get(branch[i], 0));
+            if (first) {
+                json_array_append_new(out, json_sprintf("%s (%s alternative %zu)", first, kw, i));
                 added++;
             }
         }
     }
-    for (i = 0; i < n; i++)
-        json_decref(branch[i]);
-    free(branch);
     llmt_buf_free(&types);
     return added;
 }
 
-static size_t check_object(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
+/* anyOf / oneOf. The verdict comes from a run without messages (the usual case is
+ * that an alternative fits, and failing alternatives' messages cost more than the
+ * checks); only when the keyword fails are the alternatives run again for messages. */
+static size_t check_alternatives(vctx *c, const char *kw, const snode_list *alts, const json_t *inst,
+                                 json_t *out, evalset *ev)
 {
-    json_t *props = json_object_get(sch, "properties"), *req = json_object_get(sch, "required");
-    json_t *addl = json_object_get(sch, "additionalProperties"), *v, *k;
-    json_t *minp = json_object_get(sch, "minProperties"), *maxp = json_object_get(sch, "maxProperties");
-    const char *key;
-    size_t n = 0, i;
-    json_array_foreach(req, i, k) {
-        if (!json_object_get(inst, json_string_value(k))) {
-            size_t mark = ptr_push(&c->path, json_string_value(k));
-            n += violation(c, out, "required property missing");
-            ptr_pop(&c->path, mark);
+    bool one = kw[0] == 'o';
+    size_t i, matches = 0, added;
+    json_t **branch;
+    for (i = 0; i < alts->n; i++) {
+        evalset mine = {0};
+        if (ev && !ev_init(&mine, inst))
+            ev = NULL;
+        if (check(c, alts->v[i], inst, NULL, ev ? &mine : NULL) == 0) {
+            matches++;
+            ev_merge(ev, &mine);
         }
+        free(mine.m);
+        /* without annotations to collect, the verdict is known early */
+        if (!ev && ((!one && matches) || (one && matches > 1)))
+            break;
     }
-    json_object_foreach((json_t *)inst, key, v) {
-        json_t *ps = json_object_get(props, key);
-        size_t mark = ptr_push(&c->path, key);
-        if (ps)
-            n += check(c, ps, v, out);
-        else if (json_is_false(addl))
-            n += violation(c, out, "property not allowed (additionalProperties is false)");
-        else if (json_is_object(addl))
-            n += check(c, addl, v, out);
-        ptr_pop(&c->path, mark);
+    if (one ? matches == 1 : matches > 0)
+        return 0;
+    if (one && matches > 1)
+        return violation(c, out, "matches %zu of the oneOf alternatives; exactly one is allowed", matches);
+    if (!out)
+        return 1;
+    branch = calloc(alts->n + 1, sizeof(*branch));
+    if (!branch)
+        return violation(c, out, "out of memory while validating");
+    for (i = 0; i < alts->n; i++) {
+        branch[i] = json_array();
+        check(c, alts->v[i], inst, branch[i], NULL);
     }
-    if (minp && json_object_size(inst) < (size_t)json_number_value(minp))
-        n += violation(c, out, "fewer than %.0f properties (got %zu)", json_number_value(minp),
-                       json_object_size(inst));
-    if (maxp && json_object_size(inst) > (size_t)json_number_value(maxp))
-        n += violation(c, out, "more than %.0f properties (got %zu)", json_number_value(maxp),
-                       json_object_size(inst));
+    added = explain_none(c, kw, alts, inst, branch, out);
+    for (i = 0; i < alts->n; i++)
+        json_decref(branch[i]);
+    free(branch);
+    return added;
+}
+
+static size_t check_key_name(vctx *c, const snode *names, const char *key, size_t klen, json_t *out)
+{
+    json_t *k = json_stringn(key, klen);
+    json_t *scratch = out ? json_array() : NULL;
+    size_t n = 0;
+    if (k && check(c, names, k, scratch, NULL)) {
+        const char *first = json_string_value(json_array_get(scratch, 0));
+        n = violation(c, out, "property name is not allowed (propertyNames)%s%s", first ? ": " : "",
+                      first ? first : "");
+    }
+    json_decref(k);
+    json_decref(scratch);
     return n;
 }
 
-static size_t check_array(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
+static size_t check_object(vctx *c, const snode *sch, const json_t *inst, json_t *out, evalset *ev)
 {
-    json_t *items = json_object_get(sch, "items"), *v;
-    json_t *mini = json_object_get(sch, "minItems"), *maxi = json_object_get(sch, "maxItems");
-    size_t n = 0, i, size = json_array_size(inst);
-    if (items && !json_is_array(items)) {
-        json_array_foreach((json_t *)inst, i, v) {
-            size_t mark = ptr_push_index(&c->path, i);
-            n += check(c, items, v, out);
-            ptr_pop(&c->path, mark);
-            if (!out && n)
-                return n;
+    const char *key;
+    size_t klen, n = 0, i = 0, j;
+    json_t *v, *name;
+    json_array_foreach(sch->required, j, name) {
+        if (!json_object_getn(inst, json_string_value(name), json_string_length(name))) {
+            size_t mark = llmt_jptr_push(&c->path, json_string_value(name), json_string_length(name));
+            n += violation(c, out, "required property missing");
+            llmt_jptr_pop(&c->path, mark);
         }
     }
-    if (mini && size < (size_t)json_number_value(mini))
-        n += violation(c, out, "fewer than %.0f items (got %zu)", json_number_value(mini), size);
-    if (maxi && size > (size_t)json_number_value(maxi))
-        n += violation(c, out, "more than %.0f items (got %zu)", json_number_value(maxi), size);
-    if (json_is_true(json_object_get(sch, "uniqueItems"))) {
+    for (j = 0; j < sch->n_dep_req; j++) {
+        size_t k;
+        if (!json_object_getn(inst, sch->dep_req[j].name, sch->dep_req[j].name_len))
+            continue;
+        json_array_foreach(sch->dep_req[j].names, k, name) {
+            if (json_is_string(name) && !json_object_getn(inst, json_string_value(name), json_string_length(name)))
+                n += violation(c, out, "property \"%s\" is required when \"%s\" is present",
+                               json_string_value(name), sch->dep_req[j].name);
+        }
+    }
+    for (j = 0; j < sch->n_dep_schemas; j++)
+        if (json_object_getn(inst, sch->dep_schemas[j].name, sch->dep_schemas[j].name_len))
+            n += check(c, sch->dep_schemas[j].schema, inst, out, ev);
+    if (sch->min_props >= 0 && json_object_size(inst) < (size_t)sch->min_props)
+        n += violation(c, out, "fewer than %ld properties (got %zu)", sch->min_props, json_object_size(inst));
+    if (sch->max_props >= 0 && json_object_size(inst) > (size_t)sch->max_props)
+        n += violation(c, out, "more than %ld properties (got %zu)", sch->max_props, json_object_size(inst));
+    if (!sch->properties && !sch->n_pattern_props && !sch->additional_props && !sch->property_names)
+        return n;
+    json_object_keylen_foreach((json_t *)inst, key, klen, v) {
+        json_t *ps = sch->properties ? json_object_getn(sch->properties, key, klen) : NULL;
+        bool matched = ps != NULL;
+        size_t mark = llmt_jptr_push(&c->path, key, klen);
+        if (ps)
+            n += check(c, llmt_node_find(&c->s->map, ps), v, out, NULL);
+        for (j = 0; j < sch->n_pattern_props; j++) {
+            int m = llmt_regex_search(sch->pattern_props[j].re, key, klen);
+            if (m < 0)
+                n += violation(c, out, "the patternProperties expression gave up on this name (too much work)");
+            if (m > 0) {
+                matched = true;
+                n += check(c, sch->pattern_props[j].schema, v, out, NULL);
+            }
+        }
+        if (!matched && sch->additional_props) {
+            matched = true;
+            if (sch->additional_props->boolean == 0)
+                n += violation(c, out, "property not allowed (additionalProperties is false)");
+            else
+                n += check(c, sch->additional_props, v, out, NULL);
+        }
+        if (sch->property_names)
+            n += check_key_name(c, sch->property_names, key, klen, out);
+        llmt_jptr_pop(&c->path, mark);
+        if (matched)
+            ev_mark(ev, i);
+        i++;
+        if (!out && n)
+            return n;
+    }
+    return n;
+}
+
+static size_t check_contains(vctx *c, const snode *sch, const json_t *inst, json_t *out, evalset *ev)
+{
+    size_t i, found = 0, size = json_array_size(inst);
+    long min = sch->min_contains >= 0 ? sch->min_contains : 1;
+    for (i = 0; i < size; i++) {
+        if (check(c, sch->contains, json_array_get(inst, i), NULL, NULL) == 0) {
+            found++;
+            ev_mark(ev, i);
+        }
+    }
+    if (found < (size_t)min)
+        return min == 1 ? violation(c, out, "no item matches the contains schema")
+                        : violation(c, out, "fewer than %ld items match the contains schema (got %zu)", min, found);
+    if (sch->max_contains >= 0 && found > (size_t)sch->max_contains)
+        return violation(c, out, "more than %ld items match the contains schema (got %zu)", sch->max_contains,
+                         found);
+    return 0;
+}
+
+static size_t check_array(vctx *c, const snode *sch, const json_t *inst, json_t *out, evalset *ev)
+{
+    size_t n = 0, i, size = json_array_size(inst);
+    for (i = 0; i < size && (i < sch->prefix_items.n || sch->items); i++) {
+        const snode *s = i < sch->prefix_items.n ? sch->prefix_items.v[i] : sch->items;
+        size_t mark = llmt_jptr_push_index(&c->path, i);
+        if (s->boolean == 0 && i >= sch->prefix_items.n)
+            n += violation(c, out, "no item is allowed at this position (items is false)");
+        else
+            n += check(c, s, json_array_get(inst, i), out, NULL);
+        llmt_jptr_pop(&c->path, mark);
+        ev_mark(ev, i);
+        if (!out && n)
+            return n;
+    }
+    if (sch->contains)
+        n += check_contains(c, sch, inst, out, ev);
+    if (sch->min_items >= 0 && size < (size_t)sch->min_items)
+        n += violation(c, out, "fewer than %ld items (got %zu)", sch->min_items, size);
+    if (sch->max_items >= 0 && size > (size_t)sch->max_items)
+        n += violation(c, out, "more than %ld items (got %zu)", sch->max_items, size);
+    if (sch->unique_items) {
         size_t j;
         for (i = 0; i < size; i++)
             for (j = i + 1; j < size; j++)
-                if (schema_equal(json_array_get(inst, i), json_array_get(inst, j))) {
+                if (llmt_json_equal(json_array_get(inst, i), json_array_get(inst, j), false)) {
                     n += violation(c, out, "items %zu and %zu are equal (uniqueItems)", i, j);
                     i = j = size; /* one message is enough */
                 }
@@ -759,170 +399,293 @@ static size_t check_array(vctx *c, const json_t *sch, const json_t *inst, json_t
     return n;
 }
 
-static size_t check_number(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
+static bool is_multiple(const json_t *x, const json_t *m)
+{
+    double q;
+    if (json_is_integer(x) && json_is_integer(m))
+        return json_integer_value(x) % json_integer_value(m) == 0;
+    q = json_number_value(x) / json_number_value(m);
+    if (!isfinite(q)) /* the quotient overflows: the remainder still says it exactly */
+        return fmod(json_number_value(x), json_number_value(m)) == 0;
+    return fabs(q - nearbyint(q)) <= 1e-9 * fmax(1.0, fabs(q));
+}
+
+static size_t check_number(vctx *c, const snode *sch, const json_t *inst, json_t *out)
 {
     double x = json_number_value(inst);
-    json_t *k;
     size_t n = 0;
-    if ((k = json_object_get(sch, "minimum")) && x < json_number_value(k))
-        n += violation(c, out, "%g is less than the minimum %g", x, json_number_value(k));
-    if ((k = json_object_get(sch, "maximum")) && x > json_number_value(k))
-        n += violation(c, out, "%g is greater than the maximum %g", x, json_number_value(k));
-    if ((k = json_object_get(sch, "exclusiveMinimum")) && json_is_number(k) &&
-        x <= json_number_value(k))
-        n += violation(c, out, "%g must be greater than %g", x, json_number_value(k));
-    if ((k = json_object_get(sch, "exclusiveMaximum")) && json_is_number(k) &&
-        x >= json_number_value(k))
-        n += violation(c, out, "%g must be less than %g", x, json_number_value(k));
-    if ((k = json_object_get(sch, "multipleOf"))) {
-        double q = x / json_number_value(k);
-        if (!isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q)))
-            n += violation(c, out, "%g is not a multiple of %g", x, json_number_value(k));
-    }
+    if (sch->minimum && llmt_json_number_cmp(inst, sch->minimum) < 0)
+        n += violation(c, out, "%g is less than the minimum %g", x, json_number_value(sch->minimum));
+    if (sch->maximum && llmt_json_number_cmp(inst, sch->maximum) > 0)
+        n += violation(c, out, "%g is greater than the maximum %g", x, json_number_value(sch->maximum));
+    if (sch->ex_minimum && llmt_json_number_cmp(inst, sch->ex_minimum) <= 0)
+        n += violation(c, out, "%g must be greater than %g", x, json_number_value(sch->ex_minimum));
+    if (sch->ex_maximum && llmt_json_number_cmp(inst, sch->ex_maximum) >= 0)
+        n += violation(c, out, "%g must be less than %g", x, json_number_value(sch->ex_maximum));
+    if (sch->multiple_of && !is_multiple(inst, sch->multiple_of))
+        n += violation(c, out, "%g is not a multiple of %g", x, json_number_value(sch->multiple_of));
     return n;
 }
 
-static size_t check_string(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
+static size_t check_string(vctx *c, const snode *sch, const json_t *inst, json_t *out)
 {
     const char *s = json_string_value(inst);
-    size_t len = utf8_len(s, json_string_length(inst)), n = 0;
-    json_t *k;
-    if ((k = json_object_get(sch, "minLength")) && len < (size_t)json_number_value(k))
-        n += violation(c, out, "shorter than %.0f characters (got %zu)", json_number_value(k), len);
-    if ((k = json_object_get(sch, "maxLength")) && len > (size_t)json_number_value(k))
-        n += violation(c, out, "longer than %.0f characters (got %zu)", json_number_value(k), len);
-    if ((k = json_object_get(sch, "format")) && json_is_string(k)) {
-        const char *f = json_string_value(k);
-        bool ok = true;
-        if (strcmp(f, "date") == 0)
-            ok = valid_date(s);
-        else if (strcmp(f, "date-time") == 0)
-            ok = valid_date_time(s);
-        else if (strcmp(f, "uri") == 0)
-            ok = valid_uri(s);
-        else if (strcmp(f, "email") == 0)
-            ok = valid_email(s);
-        if (!ok) {
-            char *b = brief(inst);
-            n += violation(c, out, "%s is not a valid %s", b ? b : "value", f);
-            free(b);
+    size_t bytes = json_string_length(inst), len, n = 0;
+    if (sch->min_length >= 0 || sch->max_length >= 0) {
+        len = utf8_len(s, bytes);
+        if (sch->min_length >= 0 && len < (size_t)sch->min_length)
+            n += violation(c, out, "shorter than %ld characters (got %zu)", sch->min_length, len);
+        if (sch->max_length >= 0 && len > (size_t)sch->max_length)
+            n += violation(c, out, "longer than %ld characters (got %zu)", sch->max_length, len);
+    }
+    if (sch->pattern) {
+        int m = llmt_regex_search(sch->pattern, s, bytes);
+        char *b = m <= 0 && out ? brief(inst) : NULL;
+        if (m == 0)
+            n += violation(c, out, "%s does not match the pattern %s", b ? b : "value", sch->pattern_text);
+        else if (m < 0)
+            n += violation(c, out, "%s: the pattern %s gave up (too much work)", b ? b : "value", sch->pattern_text);
+        free(b);
+    }
+    if (sch->format && (memchr(s, '\0', bytes) || !sch->format(s, bytes))) {
+        char *b = out ? brief(inst) : NULL;
+        n += violation(c, out, "%s is not a valid %s", b ? b : "value", sch->format_name);
+        free(b);
+    }
+    return n;
+}
+
+static size_t check_unevaluated(vctx *c, const snode *sch, const json_t *inst, json_t *out, evalset *mine)
+{
+    size_t n = 0, i = 0;
+    if (json_is_object(inst) && sch->unevaluated_props) {
+        const char *key;
+        size_t klen;
+        json_t *v;
+        json_object_keylen_foreach((json_t *)inst, key, klen, v) {
+            if (!mine->m[i]) {
+                size_t mark = llmt_jptr_push(&c->path, key, klen);
+                if (sch->unevaluated_props->boolean == 0)
+                    n += violation(c, out, "property not allowed (unevaluatedProperties is false)");
+                else
+                    n += check(c, sch->unevaluated_props, v, out, NULL);
+                llmt_jptr_pop(&c->path, mark);
+                mine->m[i] = 1;
+            }
+            i++;
+        }
+    } else if (json_is_array(inst) && sch->unevaluated_items) {
+        for (i = 0; i < json_array_size(inst); i++) {
+            if (!mine->m[i]) {
+                size_t mark = llmt_jptr_push_index(&c->path, i);
+                if (sch->unevaluated_items->boolean == 0)
+                    n += violation(c, out, "item not allowed (unevaluatedItems is false)");
+                else
+                    n += check(c, sch->unevaluated_items, json_array_get(inst, i), out, NULL);
+                llmt_jptr_pop(&c->path, mark);
+                mine->m[i] = 1;
+            }
         }
     }
     return n;
 }
 
-/* Applies schema `sch` to `inst`; returns the number of violations (appended to `out`
- * when not NULL; with NULL it may stop at the first). */
-static size_t check(vctx *c, const json_t *sch, const json_t *inst, json_t *out)
+/* The node a $dynamicRef lands on: the outermost resource in the dynamic scope that has
+ * the anchor, else its static target. */
+static const snode *dynamic_target(vctx *c, const snode *sch)
 {
-    json_t *k;
-    size_t n = 0;
-    if (json_is_true(sch))
+    size_t i;
+    if (sch->recursive_ref) { /* the outermost resource that is a $recursiveAnchor too */
+        for (i = 0; i < c->n_scope; i++) {
+            json_t *j = json_object_get(c->s->anchors, c->scope[i]);
+            if (json_is_true(json_object_get(j, "$recursiveAnchor")))
+                return llmt_node_find(&c->s->map, j);
+        }
+    }
+    if (!sch->dynref_anchor)
+        return sch->dynref;
+    for (i = 0; i < c->n_scope; i++) {
+        char *key = llmt_asprintf("%s#%s", c->scope[i], sch->dynref_anchor);
+        json_t *j = key ? json_object_get(c->s->dyn_anchors, key) : NULL;
+        free(key);
+        if (j)
+            return llmt_node_find(&c->s->map, j);
+    }
+    return sch->dynref;
+}
+
+static size_t check_ref(vctx *c, const snode *target, const char *text, const json_t *inst, json_t *out,
+                        evalset *ev)
+{
+    size_t i, n;
+    /* the same target applied to the same value again, still on the stack, is a cycle
+     * that makes no progress through the instance: it can only repeat itself */
+    for (i = 0; i < c->n_refs; i++)
+        if (c->refs[i].schema == target && c->refs[i].inst == inst)
+            return violation(c, out, "$ref \"%s\" loops without reaching a check", text ? text : "");
+    if (c->n_refs == c->cap_refs) {
+        size_t nc = c->cap_refs ? c->cap_refs * 2 : 16;
+        ref_frame *nr = realloc(c->refs, nc * sizeof(*nr));
+        if (!nr)
+            return violation(c, out, "out of memory while validating");
+        c->refs = nr;
+        c->cap_refs = nc;
+    }
+    c->refs[c->n_refs].schema = target;
+    c->refs[c->n_refs].inst = inst;
+    c->n_refs++;
+    n = check(c, target, inst, out, ev);
+    c->n_refs--;
+    return n;
+}
+
+static size_t check_type(vctx *c, const snode *sch, const json_t *inst, json_t *out)
+{
+    llmt_buf want = {0};
+    size_t n;
+    if (type_of(inst) & sch->types)
         return 0;
-    if (json_is_false(sch))
-        return violation(c, out, "no value is allowed here (schema false)");
-    if (!json_is_object(sch))
-        return 0;
-    if (++c->depth > MAX_DEPTH) {
-        c->depth--;
-        return violation(c, out, "schema recursion too deep (a $ref loop?)");
-    }
-    if (++c->steps > MAX_STEPS) {
-        c->depth--;
-        if (c->budget_reported)
-            return 1;
-        c->budget_reported = true;
-        return violation(c, out, "validation stopped: the schema's alternatives need too much work");
-    }
-    if ((k = json_object_get(sch, "$ref")) && json_is_string(k)) {
-        const json_t *target = resolve_ref(c->s->root, json_string_value(k));
-        size_t i;
-        bool loop = false;
-        /* the same target applied to the same value again means a $ref cycle that makes
-         * no progress through the instance: it can only repeat itself */
-        for (i = 0; target && i < c->n_refs; i++)
-            if (c->refs[i].schema == target && c->refs[i].inst == inst)
-                loop = true;
-        if (loop) {
-            n += violation(c, out, "$ref \"%s\" loops without reaching a check", json_string_value(k));
-        } else if (target) {
-            if (c->n_refs == c->cap_refs) {
-                size_t nc = c->cap_refs ? c->cap_refs * 2 : 16;
-                ref_frame *nr = realloc(c->refs, nc * sizeof(*nr));
-                if (!nr) {
-                    c->depth--;
-                    return violation(c, out, "out of memory while validating");
-                }
-                c->refs = nr;
-                c->cap_refs = nc;
-            }
-            c->refs[c->n_refs].schema = target;
-            c->refs[c->n_refs].inst = inst;
-            c->n_refs++;
-            n += check(c, target, inst, out);
-            c->n_refs--;
-        }
-    }
-    if ((k = json_object_get(sch, "type"))) {
-        bool ok = false;
-        if (json_is_string(k)) {
-            ok = type_matches(json_string_value(k), inst);
-        } else {
-            size_t i;
-            json_t *t;
-            json_array_foreach(k, i, t) ok = ok || type_matches(json_string_value(t), inst);
-        }
-        if (!ok) {
-            llmt_buf want = {0};
-            describe_types(&want, k);
-            n += violation(c, out, "expected %s, got %s", want.data ? want.data : "?",
-                           llmt_json_type_name(inst));
-            llmt_buf_free(&want);
-            /* the other keywords would only repeat the type error */
-            goto done;
-        }
-    }
-    if ((k = json_object_get(sch, "enum"))) {
-        size_t i;
-        json_t *e;
+    describe_types(&want, sch->type_json);
+    n = violation(c, out, "expected %s, got %s", want.data ? want.data : "?", llmt_json_type_name(inst));
+    llmt_buf_free(&want);
+    return n;
+}
+
+static size_t check_values(vctx *c, const snode *sch, const json_t *inst, json_t *out)
+{
+    size_t n = 0, i;
+    json_t *e;
+    if (sch->enum_json) {
         bool found = false;
-        json_array_foreach(k, i, e) {
-            if (schema_equal(e, inst)) {
+        json_array_foreach(sch->enum_json, i, e) {
+            if (llmt_json_equal(e, inst, false)) {
                 found = true;
                 break;
             }
         }
         if (!found) {
-            char *a = brief(inst), *b = brief(k);
+            char *a = out ? brief(inst) : NULL, *b = out ? brief(sch->enum_json) : NULL;
             n += violation(c, out, "%s is not one of %s", a ? a : "value", b ? b : "the enum");
             free(a);
             free(b);
         }
     }
-    if ((k = json_object_get(sch, "const")) && !schema_equal(k, inst)) {
-        char *b = brief(k);
+    if (sch->const_json && !llmt_json_equal(sch->const_json, inst, false)) {
+        char *b = out ? brief(sch->const_json) : NULL;
         n += violation(c, out, "expected the constant %s", b ? b : "value");
         free(b);
     }
-    if ((k = json_object_get(sch, "allOf"))) {
-        size_t i;
-        json_t *alt;
-        json_array_foreach(k, i, alt) n += check(c, alt, inst, out);
+    return n;
+}
+
+/* not, if/then/else and allOf/anyOf/oneOf. */
+static size_t check_applicators(vctx *c, const snode *sch, const json_t *inst, json_t *out, evalset *mine)
+{
+    size_t n = 0, i;
+    for (i = 0; i < sch->all_of.n; i++)
+        n += check(c, sch->all_of.v[i], inst, out, mine);
+    if (sch->any_of.n)
+        n += check_alternatives(c, "anyOf", &sch->any_of, inst, out, mine);
+    if (sch->one_of.n)
+        n += check_alternatives(c, "oneOf", &sch->one_of, inst, out, mine);
+    if (sch->not_ && check(c, sch->not_, inst, NULL, NULL) == 0)
+        n += violation(c, out, "must not match the schema under \"not\"");
+    if (sch->if_) {
+        evalset cond = {0};
+        if (mine && !ev_init(&cond, inst))
+            mine = NULL;
+        if (check(c, sch->if_, inst, NULL, mine ? &cond : NULL) == 0) {
+            ev_merge(mine, &cond);
+            if (sch->then_)
+                n += check(c, sch->then_, inst, out, mine);
+        } else if (sch->else_) {
+            n += check(c, sch->else_, inst, out, mine);
+        }
+        free(cond.m);
     }
-    if ((k = json_object_get(sch, "anyOf")))
-        n += check_alternatives(c, sch, "anyOf", k, inst, out);
-    if ((k = json_object_get(sch, "oneOf")))
-        n += check_alternatives(c, sch, "oneOf", k, inst, out);
+    return n;
+}
+
+static size_t check_node(vctx *c, const snode *sch, const json_t *inst, json_t *out, evalset *mine)
+{
+    size_t n = 0;
+    if (sch->ref)
+        n += check_ref(c, sch->ref, sch->ref_text, inst, out, mine);
+    if (sch->dynref)
+        n += check_ref(c, dynamic_target(c, sch), sch->ref_text, inst, out, mine);
+    if (sch->draft == DRAFT_7 && sch->ref)
+        return n;
+    if (sch->types && (n += check_type(c, sch, inst, out)))
+        return n; /* the other keywords would only repeat the type error */
+    n += check_values(c, sch, inst, out);
+    n += check_applicators(c, sch, inst, out, mine);
     if (json_is_object(inst))
-        n += check_object(c, sch, inst, out);
+        n += check_object(c, sch, inst, out, mine);
     else if (json_is_array(inst))
-        n += check_array(c, sch, inst, out);
+        n += check_array(c, sch, inst, out, mine);
     else if (json_is_number(inst))
         n += check_number(c, sch, inst, out);
     else if (json_is_string(inst))
         n += check_string(c, sch, inst, out);
-done:
+    if (mine && (sch->unevaluated_props || sch->unevaluated_items))
+        n += check_unevaluated(c, sch, inst, out, mine);
+    return n;
+}
+
+static bool scope_push(vctx *c, const char *uri)
+{
+    if (c->n_scope == c->cap_scope) {
+        size_t nc = c->cap_scope ? c->cap_scope * 2 : 16;
+        const char **v = realloc(c->scope, nc * sizeof(*v));
+        if (!v)
+            return false;
+        c->scope = v;
+        c->cap_scope = nc;
+    }
+    c->scope[c->n_scope++] = uri;
+    return true;
+}
+
+/* Applies node `sch` to `inst`; returns the number of violations (appended to `out` when
+ * not NULL; with NULL it may stop at the first). Members and items it evaluates are
+ * marked in `ev` (when not NULL) if it passes. */
+static size_t check(vctx *c, const snode *sch, const json_t *inst, json_t *out, evalset *ev)
+{
+    evalset mine = {0};
+    bool track, scoped = false;
+    size_t n;
+    if (sch->boolean == 1)
+        return 0;
+    if (sch->boolean == 0)
+        return violation(c, out, "no value is allowed here (schema false)");
+    if (c->depth + 1 > MAX_DEPTH)
+        return violation(c, out, "schema recursion too deep (a $ref loop?)");
+    if (++c->steps > MAX_STEPS) {
+        if (c->budget_reported)
+            return 1;
+        c->budget_reported = true;
+        return violation(c, out, "validation stopped: the schema's alternatives need too much work");
+    }
+    track = c->s->has_unevaluated && (json_is_object(inst) || json_is_array(inst));
+    if (track && !ev_init(&mine, inst))
+        return violation(c, out, "out of memory while validating");
+    /* entering another resource, by $id or by a $ref into the middle of one */
+    if (c->n_scope == 0 ||
+        (c->scope[c->n_scope - 1] != sch->base && strcmp(c->scope[c->n_scope - 1], sch->base) != 0)) {
+        if (!scope_push(c, sch->base)) {
+            free(mine.m);
+            return violation(c, out, "out of memory while validating");
+        }
+        scoped = true;
+    }
+    c->depth++;
+    n = check_node(c, sch, inst, out, track ? &mine : NULL);
     c->depth--;
+    if (scoped)
+        c->n_scope--;
+    if (n == 0)
+        ev_merge(ev, &mine);
+    free(mine.m);
     return n;
 }
 
@@ -934,13 +697,12 @@ bool llmt_schema_validate(const llmt_schema *s, const json_t *instance, json_t *
     json_t *v;
     memset(&c, 0, sizeof c);
     c.s = s;
-    n = check(&c, s->root, instance, all);
+    n = check(&c, s->root_node, instance, all, NULL);
     if (violations && all) {
         json_array_foreach(all, i, v) {
             if (i >= LLMT_SCHEMA_MAX_VIOLATIONS) {
-                json_array_append_new(violations,
-                                      json_sprintf("(and %zu more violations not listed)",
-                                                   json_array_size(all) - i));
+                json_array_append_new(violations, json_sprintf("(and %zu more violations not listed)",
+                                                               json_array_size(all) - i));
                 break;
             }
             json_array_append(violations, v);
@@ -948,6 +710,7 @@ bool llmt_schema_validate(const llmt_schema *s, const json_t *instance, json_t *
     }
     json_decref(all);
     free(c.refs);
+    free(c.scope);
     llmt_buf_free(&c.path);
     return n == 0;
 }

@@ -34,6 +34,17 @@ char *llmt_history_default_path(const char *project_dir)
     return llmt_asprintf("%s/.llm-tester/history.db", project_dir ? project_dir : ".");
 }
 
+/* Databases written before the seed was recorded get the column (NULL for their runs). */
+static int add_seed_column(llmt_history *h)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(h->db, "SELECT seed FROM runs LIMIT 0", -1, &q, NULL);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_OK)
+        return SQLITE_OK;
+    return sqlite3_exec(h->db, "ALTER TABLE runs ADD COLUMN seed INTEGER", NULL, NULL, NULL);
+}
+
 llmt_status llmt_history_open(llmt_history **out, const char *path, llmt_error *err)
 {
     llmt_history *h = calloc(1, sizeof(*h));
@@ -52,7 +63,8 @@ llmt_status llmt_history_open(llmt_history **out, const char *path, llmt_error *
         return st;
     }
     sqlite3_busy_timeout(h->db, 5000); /* concurrent runs (shards) append to one database */
-    if (sqlite3_exec(h->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(h->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+        add_seed_column(h) != SQLITE_OK) {
         st = db_error(h, err, path);
         llmt_history_close(h);
         return st;
@@ -91,7 +103,12 @@ static void insert_result(json_t *r, void *ud)
     sqlite3_bind_text(c->stmt, 3, json_string_value(json_object_get(r, "case")), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(c->stmt, 4, ref, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(c->stmt, 5, json_integer_value(json_object_get(r, "repeat")));
-    sqlite3_bind_double(c->stmt, 6, json_number_value(json_object_get(r, "accuracy")));
+    /* no answer of the model's own (an error, a fallback's answer): no accuracy, so that
+     * averages and comparisons leave it out */
+    if (json_is_object(err) || json_is_true(json_object_get(r, "fallback")))
+        sqlite3_bind_null(c->stmt, 6);
+    else
+        sqlite3_bind_double(c->stmt, 6, json_number_value(json_object_get(r, "accuracy")));
     sqlite3_bind_int(c->stmt, 7, json_is_true(json_object_get(r, "valid")));
     if (json_is_number(cost))
         sqlite3_bind_double(c->stmt, 8, json_number_value(cost));
@@ -115,7 +132,7 @@ llmt_status llmt_history_record(llmt_history *h, const llmt_run_meta *meta, cons
     size_t i;
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return db_error(h, err, "begin");
-    if (sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO runs VALUES (?,?,?,?)", -1, &st_run, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO runs (run_id, started_at, finished_at, label) VALUES (?,?,?,?)", -1, &st_run, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO model_stats VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                            &st_model, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, "INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &st_res, NULL) != SQLITE_OK) {
@@ -141,13 +158,19 @@ llmt_status llmt_history_record(llmt_history *h, const llmt_run_meta *meta, cons
         sqlite3_bind_int64(st_model, 3, (sqlite3_int64)m->results);
         sqlite3_bind_int64(st_model, 4, (sqlite3_int64)m->errors);
         sqlite3_bind_int64(st_model, 5, (sqlite3_int64)m->valid);
-        sqlite3_bind_double(st_model, 6, llmt_summary_mean(m->acc_sum, m->results));
-        sqlite3_bind_double(st_model, 7, llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->results));
+        if (m->answered) { /* a model without answers has no mean */
+            sqlite3_bind_double(st_model, 6, llmt_summary_mean(m->acc_sum, m->answered));
+            sqlite3_bind_double(st_model, 7, llmt_summary_stddev(m->acc_sum, m->acc_sq_sum, m->answered));
+            sqlite3_bind_double(st_model, 12, llmt_summary_mean(m->latency_sum, m->answered));
+        } else {
+            sqlite3_bind_null(st_model, 6);
+            sqlite3_bind_null(st_model, 7);
+            sqlite3_bind_null(st_model, 12);
+        }
         sqlite3_bind_double(st_model, 8, m->cost_usd);
         sqlite3_bind_int(st_model, 9, !m->cost_unknown);
         sqlite3_bind_int64(st_model, 10, m->input_tokens);
         sqlite3_bind_int64(st_model, 11, m->output_tokens);
-        sqlite3_bind_double(st_model, 12, llmt_summary_mean(m->latency_sum, m->results));
         if (sqlite3_step(st_model) != SQLITE_DONE) {
             st = db_error(h, err, "insert model summary");
             goto done;
@@ -170,7 +193,38 @@ done:
     return st;
 }
 
-/* Resolves "latest", "previous" or a unique id prefix to a full run id (malloc'd). */
+static char *latest_with_label(llmt_history *h, const char *label)
+{
+    sqlite3_stmt *q = NULL;
+    char *id = NULL;
+    sqlite3_prepare_v2(h->db, "SELECT run_id FROM runs WHERE label = ? ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                       -1, &q, NULL);
+    sqlite3_bind_text(q, 1, label, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        id = llmt_strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return id;
+}
+
+llmt_status llmt_history_set_seed(llmt_history *h, const char *run_id, uint64_t seed, llmt_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc;
+    if (sqlite3_prepare_v2(h->db, "UPDATE runs SET seed = ? WHERE run_id = ?", -1, &q, NULL) != SQLITE_OK)
+        return db_error(h, err, "record the seed");
+    /* stored as its decimal text: a 64-bit seed does not fit SQLite's signed integer */
+    {
+        char text[32];
+        snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+        sqlite3_bind_text(q, 1, text, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_text(q, 2, run_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? LLMT_OK : db_error(h, err, "record the seed");
+}
+
+/* Resolves "latest", "previous", a label or a unique id prefix to a full run id (malloc'd). */
 static llmt_status resolve_run(llmt_history *h, const char *run, char **out, llmt_error *err)
 {
     sqlite3_stmt *q = NULL;
@@ -181,6 +235,8 @@ static llmt_status resolve_run(llmt_history *h, const char *run, char **out, llm
         sqlite3_prepare_v2(h->db, "SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1 OFFSET ?",
                            -1, &q, NULL);
         sqlite3_bind_int(q, 1, run && strcmp(run, "previous") == 0 ? 1 : 0);
+    } else if ((*out = latest_with_label(h, run)) != NULL) {
+        return LLMT_OK; /* a label names the newest run that carries it */
     } else {
         char *pat = llmt_asprintf("%s%%", run);
         sqlite3_prepare_v2(h->db, "SELECT run_id FROM runs WHERE run_id LIKE ? LIMIT 2", -1, &q, NULL);
@@ -203,6 +259,12 @@ static llmt_status resolve_run(llmt_history *h, const char *run, char **out, llm
     return st;
 }
 
+/* A REAL column as a JSON number, NULL as null (a model without answers has no mean). */
+static json_t *column_real(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(q, i));
+}
+
 static json_t *model_rows(llmt_history *h, const char *run_id)
 {
     sqlite3_stmt *q = NULL;
@@ -214,17 +276,17 @@ static json_t *model_rows(llmt_history *h, const char *run_id)
                        -1, &q, NULL);
     sqlite3_bind_text(q, 1, run_id, -1, SQLITE_STATIC);
     while (sqlite3_step(q) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:b, s:I, s:f}",
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:f, s:b, s:I, s:o}",
                               "model", (const char *)sqlite3_column_text(q, 0),
                               "results", (json_int_t)sqlite3_column_int64(q, 1),
                               "errors", (json_int_t)sqlite3_column_int64(q, 2),
                               "valid", (json_int_t)sqlite3_column_int64(q, 3),
-                              "mean_accuracy", sqlite3_column_double(q, 4),
-                              "stddev_accuracy", sqlite3_column_double(q, 5),
+                              "mean_accuracy", column_real(q, 4),
+                              "stddev_accuracy", column_real(q, 5),
                               "cost_usd", sqlite3_column_double(q, 6),
                               "cost_complete", sqlite3_column_int(q, 7),
                               "tokens", (json_int_t)sqlite3_column_int64(q, 8),
-                              "mean_latency_ms", sqlite3_column_double(q, 9));
+                              "mean_latency_ms", column_real(q, 9));
         json_array_append_new(arr, o);
     }
     sqlite3_finalize(q);
@@ -266,13 +328,53 @@ llmt_status llmt_history_show(llmt_history *h, const char *run, json_t **out, ll
     *out = NULL;
     if (st != LLMT_OK)
         return st;
-    sqlite3_prepare_v2(h->db, "SELECT run_id, started_at, label FROM runs WHERE run_id = ?", -1, &q, NULL);
+    sqlite3_prepare_v2(h->db, "SELECT run_id, started_at, label, seed FROM runs WHERE run_id = ?", -1,
+                       &q, NULL);
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW)
+    if (sqlite3_step(q) == SQLITE_ROW) {
         *out = run_object(q, model_rows(h, id));
+        json_object_set_new(*out, "seed", sqlite3_column_type(q, 3) == SQLITE_NULL
+                                              ? json_null()
+                                              : json_string((const char *)sqlite3_column_text(q, 3)));
+    }
     sqlite3_finalize(q);
     free(id);
     return *out ? LLMT_OK : llmt_error_set(err, LLMT_E_NOT_FOUND, "run vanished");
+}
+
+/* The row of rows with m's model, or NULL. */
+static json_t *find_model(json_t *rows, const json_t *m)
+{
+    const char *name = json_string_value(json_object_get(m, "model"));
+    json_t *y;
+    size_t j;
+    json_array_foreach(rows, j, y)
+        if (strcmp(json_string_value(json_object_get(y, "model")), name) == 0)
+            return y;
+    return NULL;
+}
+
+/* A number's difference b - a, null unless both are numbers. */
+static json_t *delta_of(const json_t *b, const json_t *a)
+{
+    return json_is_number(a) && json_is_number(b) ? json_real(json_number_value(b) - json_number_value(a))
+                                                  : json_null();
+}
+
+/* One model of a comparison: m in run B with its row `in_a` of run A ("both"), m in B
+ * only ("new"), or, `gone`, m in run A only. */
+static json_t *compare_row(json_t *m, json_t *in_a, bool gone)
+{
+    json_t *row = json_pack("{s:s, s:O, s:O, s:s}", "model", json_string_value(json_object_get(m, "model")),
+                            "a", gone ? m : in_a ? in_a : json_null(), "b", gone ? json_null() : m,
+                            "status", gone ? "gone" : in_a ? "both" : "new");
+    if (in_a) {
+        json_object_set_new(row, "delta_accuracy",
+                            delta_of(json_object_get(m, "mean_accuracy"), json_object_get(in_a, "mean_accuracy")));
+        json_object_set_new(row, "delta_cost",
+                            delta_of(json_object_get(m, "cost_usd"), json_object_get(in_a, "cost_usd")));
+    }
+    return row;
 }
 
 llmt_status llmt_history_compare(llmt_history *h, const char *run_a, const char *run_b,
@@ -281,7 +383,7 @@ llmt_status llmt_history_compare(llmt_history *h, const char *run_a, const char 
     char *a = NULL, *b = NULL;
     sqlite3_stmt *q = NULL;
     json_t *ma, *mb, *models, *cases, *x;
-    size_t i, j;
+    size_t i;
     llmt_status st = resolve_run(h, run_a, &a, err);
     *out = NULL;
     if (st == LLMT_OK)
@@ -293,30 +395,20 @@ llmt_status llmt_history_compare(llmt_history *h, const char *run_a, const char 
     ma = model_rows(h, a);
     mb = model_rows(h, b);
     models = json_array();
-    json_array_foreach(mb, i, x) {
-        const char *name = json_string_value(json_object_get(x, "model"));
-        json_t *y, *found = NULL, *row;
-        json_array_foreach(ma, j, y)
-            if (strcmp(json_string_value(json_object_get(y, "model")), name) == 0)
-                found = y;
-        row = json_pack("{s:s, s:O, s:O}", "model", name, "a", found ? found : json_null(), "b", x);
-        if (found) {
-            json_object_set_new(row, "delta_accuracy",
-                                json_real(json_number_value(json_object_get(x, "mean_accuracy")) -
-                                          json_number_value(json_object_get(found, "mean_accuracy"))));
-            json_object_set_new(row, "delta_cost",
-                                json_real(json_number_value(json_object_get(x, "cost_usd")) -
-                                          json_number_value(json_object_get(found, "cost_usd"))));
-        }
-        json_array_append_new(models, row);
-    }
+    /* every model of either run: in both (with deltas), new in B, or gone from A */
+    json_array_foreach(mb, i, x)
+        json_array_append_new(models, compare_row(x, find_model(ma, x), false));
+    json_array_foreach(ma, i, x)
+        if (!find_model(mb, x))
+            json_array_append_new(models, compare_row(x, NULL, true));
     /* per case × model: mean over repeats in each run, only where it changed */
     cases = json_array();
     sqlite3_prepare_v2(h->db,
                        "SELECT ra.task, ra.kase, ra.model, ra.acc, rb.acc FROM"
                        " (SELECT task, kase, model, AVG(accuracy) acc FROM results WHERE run_id = ?1 GROUP BY 1,2,3) ra"
                        " JOIN (SELECT task, kase, model, AVG(accuracy) acc FROM results WHERE run_id = ?2 GROUP BY 1,2,3) rb"
-                       " USING (task, kase, model) WHERE ABS(ra.acc - rb.acc) > 1e-9"
+                       " USING (task, kase, model) WHERE ra.acc IS NOT NULL AND rb.acc IS NOT NULL"
+                       " AND ABS(ra.acc - rb.acc) > 1e-9"
                        " ORDER BY rb.acc - ra.acc, ra.task, ra.kase, ra.model",
                        -1, &q, NULL);
     sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
@@ -338,6 +430,28 @@ llmt_status llmt_history_compare(llmt_history *h, const char *run_a, const char 
     return LLMT_OK;
 }
 
+/* What recommend compares: a model with a mean and a known price per result. A model
+ * whose price is unknown (some result had none) is never taken as free. */
+static bool comparable(const json_t *m, double *acc, double *cost)
+{
+    double n = (double)json_integer_value(json_object_get(m, "results"));
+    json_t *mean = json_object_get(m, "mean_accuracy");
+    *acc = json_number_value(mean);
+    *cost = n > 0 ? json_number_value(json_object_get(m, "cost_usd")) / n : 0;
+    return json_is_number(mean) && json_is_true(json_object_get(m, "cost_complete"));
+}
+
+/* Sort order: comparable models first, by accuracy descending then cheaper first; the
+ * rest (unknown price, no answers) after them, by accuracy. */
+static bool ranks_before(const json_t *p, const json_t *q)
+{
+    double ap, cp, aq, cq;
+    bool kp = comparable(p, &ap, &cp), kq = comparable(q, &aq, &cq);
+    if (kp != kq)
+        return kp;
+    return ap > aq || (ap == aq && kp && cp < cq);
+}
+
 llmt_status llmt_history_recommend(llmt_history *h, const char *run, json_t **out,
                                    llmt_error *err)
 {
@@ -349,35 +463,27 @@ llmt_status llmt_history_recommend(llmt_history *h, const char *run, json_t **ou
         return st;
     models = json_object_get(shown, "models");
     json_array_foreach(models, i, m) {
-        double acc = json_number_value(json_object_get(m, "mean_accuracy"));
-        double n = (double)json_integer_value(json_object_get(m, "results"));
-        double cost = n > 0 ? json_number_value(json_object_get(m, "cost_usd")) / n : 0;
-        bool dominated = false;
-        json_object_set_new(m, "cost_per_result_usd", json_real(cost));
+        double acc, cost, acc2, cost2;
+        bool dominated = false, known = comparable(m, &acc, &cost);
+        bool priced = json_is_true(json_object_get(m, "cost_complete"));
+        json_object_set_new(m, "cost_per_result_usd", priced ? json_real(cost) : json_null());
+        json_object_set_new(m, "price_unknown", json_boolean(!priced));
         json_array_foreach(models, j, o) {
-            double acc2 = json_number_value(json_object_get(o, "mean_accuracy"));
-            double n2 = (double)json_integer_value(json_object_get(o, "results"));
-            double cost2 = n2 > 0 ? json_number_value(json_object_get(o, "cost_usd")) / n2 : 0;
-            if (j != i && acc2 >= acc && cost2 <= cost && (acc2 > acc || cost2 < cost))
+            if (j != i && comparable(o, &acc2, &cost2) && acc2 >= acc && cost2 <= cost &&
+                (acc2 > acc || cost2 < cost))
                 dominated = true;
         }
-        json_object_set_new(m, "pareto", json_boolean(!dominated));
+        /* only a model with a mean and a known price can be on the front */
+        json_object_set_new(m, "pareto", json_boolean(known && !dominated));
     }
-    /* accuracy descending, then cheaper first */
     for (i = 1; i < json_array_size(models); i++) {
         for (j = i; j > 0; j--) {
             json_t *p = json_array_get(models, j - 1), *q = json_array_get(models, j);
-            double ap = json_number_value(json_object_get(p, "mean_accuracy"));
-            double aq = json_number_value(json_object_get(q, "mean_accuracy"));
-            double cp = json_number_value(json_object_get(p, "cost_per_result_usd"));
-            double cq = json_number_value(json_object_get(q, "cost_per_result_usd"));
-            if (aq > ap || (aq == ap && cq < cp)) {
-                json_incref(p);
-                json_array_set(models, j - 1, q);
-                json_array_set_new(models, j, p);
-            } else {
+            if (!ranks_before(q, p))
                 break;
-            }
+            json_incref(p);
+            json_array_set(models, j - 1, q);
+            json_array_set_new(models, j, p);
         }
     }
     *out = shown;

@@ -21,9 +21,14 @@ void llmt_history_close(llmt_history *h);
 llmt_status llmt_history_record(llmt_history *h, const llmt_run_meta *meta, const char *label,
                                 const llmt_summary *s, const char *jsonl_path, llmt_error *err);
 
+/* Notes the --seed of a recorded run (shown by `history show`). */
+llmt_status llmt_history_set_seed(llmt_history *h, const char *run_id, uint64_t seed, llmt_error *err);
+
 /* Newest first, at most `limit` (0 = all): [{run_id, started_at, label, results, models:[...]}]. */
 llmt_status llmt_history_list(llmt_history *h, size_t limit, json_t **out, llmt_error *err);
-/* The summary of one run ("latest" or an id prefix that is unique). */
+/* The summary of one run, with its label and seed (a decimal string, null when unknown).
+ * RUN is "latest", "previous", a label (the newest run carrying it) or an id prefix that
+ * is unique; the same names work for compare and recommend. */
 llmt_status llmt_history_show(llmt_history *h, const char *run, json_t **out, llmt_error *err);
 /* Per model and per case differences between two runs:
  * {a, b, models:[{model, a:{...}, b:{...}, delta_accuracy, delta_cost}],

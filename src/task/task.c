@@ -9,6 +9,7 @@
 
 #include "config/jcheck.h"
 #include "core/batchread.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 static const char *const file_exts[][2] = {
@@ -28,7 +29,7 @@ const char *llmt_file_mime_type(const char *path)
 static bool load_task_json(llmt_task *t, llmt_diags *diags)
 {
     static const char *const keys[] = {"config_version", "description", "prompt", "scoring",
-                                       "skip_fields", "models", "name", NULL};
+                                       "skip_fields", "models", "name", "max_output_tokens", NULL};
     char *path = llmt_path_join(t->dir, "task.json");
     llmt_jcheck c = {diags, path};
     size_t before = diags->errors;
@@ -46,6 +47,7 @@ static bool load_task_json(llmt_task *t, llmt_diags *diags)
         t->description = llmt_strdup(llmt_jc_string(&c, root, "", "description", false, NULL));
         t->default_prompt = llmt_strdup(llmt_jc_string(&c, root, "", "prompt", false, NULL));
         t->scoring = json_incref(llmt_jc_object(&c, root, "", "scoring", false));
+        t->max_output_tokens = llmt_jc_int(&c, root, "", "max_output_tokens", false, 0, 1);
         llmt_jc_array(&c, root, "", "skip_fields", false);
         t->task_json = json_incref(root);
     }
@@ -97,6 +99,35 @@ static char *path_of(const char *dir, const char *base, const char *ext)
     return p;
 }
 
+/* Whether <dir>/<name> resolves outside the folder `root` (a real path; NULL: links are
+ * followed wherever they go). A case file linked from elsewhere (~/.ssh/id_rsa, /etc)
+ * would be read and sent to a provider: such a link is refused with a diagnostic naming
+ * it and its target, unless the user asked to follow links. */
+static bool escapes(const char *root, const char *dir, const char *name, llmt_diags *diags)
+{
+    char *path, *real;
+    size_t n;
+    bool out;
+    if (!root)
+        return false;
+    path = name ? llmt_path_join(dir, name) : llmt_strdup(dir);
+    real = path ? realpath(path, NULL) : NULL;
+    if (!real) { /* a dangling link: reading it reports the error */
+        free(path);
+        return false;
+    }
+    n = strlen(root);
+    out = strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0' && n > 1);
+    if (out)
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, path, "",
+                       "a symbolic link to %s, outside the tasks folder %s: not followed "
+                       "(--follow-symlinks follows it)",
+                       real, root);
+    free(real);
+    free(path);
+    return out;
+}
+
 /* ---------------------------------------------------------------- folder listings */
 
 /* One entry of a folder listing (16 bytes: sorting 100,000 of them moves them often). */
@@ -104,6 +135,7 @@ typedef struct entry {
     const char *name;
     unsigned len;    /* a name has at most NAME_MAX bytes */
     bool regular;    /* the listing says it is a regular file (not a link, folder, FIFO) */
+    bool link;       /* the listing says it is a symbolic link */
 } entry;
 
 typedef struct listing {
@@ -207,8 +239,10 @@ static bool list_folder(const char *path, listing *l, bool sort)
         l->v[l->n].len = (unsigned)len;
 #ifdef _DIRENT_HAVE_D_TYPE
         l->v[l->n].regular = e->d_type == DT_REG;
+        l->v[l->n].link = e->d_type == DT_LNK || e->d_type == DT_UNKNOWN;
 #else
         l->v[l->n].regular = false;
+        l->v[l->n].link = true; /* unknown: ask */
 #endif
         l->bytes += len + 1;
         l->n++;
@@ -308,7 +342,7 @@ static llmt_case *case_for(case_builder *cb, const char *key, size_t len)
     return &nc[lo];
 }
 
-static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
+static bool scan_sources(llmt_task *t, const listing *src, const char *root, llmt_diags *diags)
 {
     case_builder cb = {t, 0, 0};
     size_t i;
@@ -321,7 +355,22 @@ static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
     for (i = 0; i < src->n; i++) {
         const entry *e = &src->v[i];
         const char *dot = strrchr(e->name, '.');
-        llmt_case *c = dot ? case_for(&cb, e->name, (size_t)(dot - e->name)) : NULL;
+        llmt_case *c;
+        if (llmt_utf8_invalid_at(e->name, strlen(e->name)) >= 0) {
+            /* results and reports name cases in JSON, which cannot hold such a name (it
+             * vanished from result lines and every --resume ran the case again) */
+            char *full = llmt_path_join(t->sources_dir, e->name);
+            llmt_diags_add(diags, LLMT_DIAG_ERROR, full, "",
+                           "the file name is not valid UTF-8: rename it (the case is left out)");
+            free(full);
+            continue;
+        }
+        if (e->link && escapes(root, t->sources_dir, e->name, diags))
+            continue;
+        /* only a source or an attached file makes a case: README.md is no case */
+        c = dot && (strcmp(dot, ".txt") == 0 || llmt_file_mime_type(e->name))
+                ? case_for(&cb, e->name, (size_t)(dot - e->name))
+                : NULL;
         if (c && strcmp(dot, ".txt") == 0) {
             c->has_source = true;
             c->source_regular = e->regular;
@@ -336,7 +385,7 @@ static bool scan_sources(llmt_task *t, const listing *src, llmt_diags *diags)
             }
         } else {
             char *full = llmt_path_join(t->sources_dir, e->name);
-            if (!c)
+            if (!dot)
                 llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "", "ignored: no file extension");
             else
                 llmt_diags_add(diags, LLMT_DIAG_WARNING, full, "",
@@ -363,7 +412,7 @@ static void add_orphan(char **orphans, size_t *n, const char *base)
 /* Pairs the cases with tests/expected/ and tests/prompts/ (one listing of each, walked
  * alongside the cases, instead of two stat() calls per case), drops the cases without an
  * expected answer and reports expected answers without a case. */
-static void pair_cases(llmt_task *t, const char *name, llmt_diags *diags)
+static void pair_cases(llmt_task *t, const char *name, const char *root, llmt_diags *diags)
 {
     listing exp, prm;
     size_t i, j = 0, k = 0, kept = 0, n_orphans = 0;
@@ -385,12 +434,25 @@ static void pair_cases(llmt_task *t, const char *name, llmt_diags *diags)
         if (j < exp.n && cmp == 0) {
             has_expected = true;
             c->expected_regular = exp.v[j++].regular;
+            if (exp.v[j - 1].link) {
+                char *file = llmt_concat3(c->name, ".json", "");
+                bool bad = file && escapes(root, t->expected_dir, file, diags);
+                free(file);
+                if (bad) {
+                    case_free(c);
+                    continue;
+                }
+            }
         }
         for (cmp = 1; k < prm.n && (cmp = strcmp(prm.v[k].name, c->name)) < 0; k++)
             ;
         if (k < prm.n && cmp == 0) {
             c->prompt_path = path_of(t->prompts_dir, c->name, ".txt");
             c->prompt_regular = prm.v[k++].regular;
+            if (prm.v[k - 1].link && escapes(root, c->prompt_path, NULL, diags)) {
+                case_free(c);
+                continue;
+            }
         }
         if (!has_expected) {
             char *expected = path_of(t->expected_dir, c->name, ".json");
@@ -423,8 +485,8 @@ static void pair_cases(llmt_task *t, const char *name, llmt_diags *diags)
     listing_free(&prm);
 }
 
-static llmt_status discover_task(const char *dir, const char *name, llmt_taskset *ts,
-                                 llmt_diags *diags, llmt_error *err)
+static llmt_status discover_task(const char *dir, const char *name, const char *root,
+                                 llmt_taskset *ts, llmt_diags *diags, llmt_error *err)
 {
     llmt_task t;
     listing src;
@@ -432,6 +494,11 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
     char *tests = NULL;
     memset(&t, 0, sizeof t);
     memset(&src, 0, sizeof src);
+    if (llmt_utf8_invalid_at(name, strlen(name)) >= 0) {
+        llmt_diags_add(diags, LLMT_DIAG_ERROR, dir, "",
+                       "the task folder's name is not valid UTF-8: rename it (the task is left out)");
+        return LLMT_OK;
+    }
     t.name = llmt_strdup(name);
     t.dir = llmt_strdup(dir);
     t.schema_path = llmt_path_join(dir, "schema.json");
@@ -449,6 +516,12 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.schema_path, "", "cannot read");
         free(model_py);
         goto skip;
+    }
+    {
+        /* a byte-order mark is dropped once here, so every reader of the text parses it */
+        const char *body = llmt_skip_bom(t.schema_text);
+        if (body != t.schema_text)
+            memmove(t.schema_text, body, strlen(body) + 1);
     }
     {
         json_t *s = llmt_jc_load_text(diags, t.schema_text, t.schema_path);
@@ -473,9 +546,13 @@ static llmt_status discover_task(const char *dir, const char *name, llmt_taskset
             llmt_diags_add(diags, LLMT_DIAG_ERROR, t.sources_dir, "", "cannot read the sources folder");
         goto skip;
     }
-    if (!scan_sources(&t, &src, diags))
+    /* the task's own folders may not lead outside either */
+    if (escapes(root, dir, NULL, diags) || escapes(root, t.sources_dir, NULL, diags) ||
+        escapes(root, t.expected_dir, NULL, diags) || escapes(root, t.prompts_dir, NULL, diags))
         goto skip;
-    pair_cases(&t, name, diags);
+    if (!scan_sources(&t, &src, root, diags))
+        goto skip;
+    pair_cases(&t, name, root, diags);
     grown = realloc(ts->tasks, (ts->n_tasks + 1) * sizeof(*grown));
     if (!grown)
         goto skip;
@@ -494,12 +571,20 @@ skip:
 llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *diags,
                                 llmt_error *err)
 {
-    char **names = NULL;
+    return llmt_tasks_discover_links(dir, false, out, diags, err);
+}
+
+llmt_status llmt_tasks_discover_links(const char *dir, bool follow_symlinks, llmt_taskset *out,
+                                      llmt_diags *diags, llmt_error *err)
+{
+    char **names = NULL, *root = NULL;
     size_t n = 0, i;
     llmt_status st;
     memset(out, 0, sizeof(*out));
     if (!llmt_is_dir(dir))
         return llmt_error_set(err, LLMT_E_IO, "tasks folder '%s' does not exist", dir);
+    if (!follow_symlinks && !(root = realpath(dir, NULL)))
+        return llmt_error_set(err, LLMT_E_IO, "tasks folder '%s' cannot be resolved", dir);
     {
         char *schema = llmt_path_join(dir, "schema.json");
         bool single = llmt_path_exists(schema);
@@ -512,27 +597,27 @@ llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *
                 trimmed[--len] = '\0';
             slash = strrchr(trimmed, '/');
             name = llmt_strdup(slash ? slash + 1 : trimmed);
-            st = discover_task(trimmed, name, out, diags, err);
+            st = discover_task(trimmed, name, root, out, diags, err);
             free(name);
             free(trimmed);
+            free(root);
             return st;
         }
     }
     st = llmt_list_dir(dir, &names, &n, err);
-    if (st != LLMT_OK)
+    if (st != LLMT_OK) {
+        free(root);
         return st;
+    }
     for (i = 0; i < n && st == LLMT_OK; i++) {
-        char *sub;
-        /* Python leaves a bytecode cache beside the tasks of a tree that held model.py
-         * files (pydantic-llm-tester's py_models): never a task */
-        if (strcmp(names[i], "__pycache__") == 0)
-            continue;
-        sub = llmt_path_join(dir, names[i]);
-        if (llmt_is_dir(sub))
-            st = discover_task(sub, names[i], out, diags, err);
+        char *sub = llmt_path_join(dir, names[i]);
+        /* "_x" and ".x" are not tasks: __pycache__, _drafts, editor and VCS folders */
+        if (names[i][0] != '_' && names[i][0] != '.' && llmt_is_dir(sub))
+            st = discover_task(sub, names[i], root, out, diags, err);
         free(sub);
     }
     llmt_free_strv(names, n);
+    free(root);
     return st;
 }
 
@@ -554,7 +639,13 @@ llmt_status llmt_tasks_add(const char *dir, const char *name, const char *file,
                        dir);
         return LLMT_OK;
     }
-    return discover_task(dir, name, ts, diags, err);
+    {
+        /* a task kept elsewhere: its own folder is the boundary of its links */
+        char *root = realpath(dir, NULL);
+        llmt_status st = discover_task(dir, name, root, ts, diags, err);
+        free(root);
+        return st;
+    }
 }
 
 /* Longest case file name (with its extension and NUL) read relative to its folder; a
@@ -563,26 +654,50 @@ llmt_status llmt_tasks_add(const char *dir, const char *name, const char *file,
 
 /* Reads the case file `base``ext` of folder `dir`, through `fd` (an open handle on it)
  * when >= 0; or takes *ahead, its contents read ahead, when there are some. */
+/* A text with a NUL byte in it would be cut short there without a word (C strings end
+ * at the first NUL): refuse it, naming the file and the offset. */
+static llmt_status refuse_nul(const char *dir, const char *base, const char *ext, char **out,
+                              size_t len, llmt_error *err)
+{
+    const char *z = memchr(*out, '\0', len);
+    char *path;
+    llmt_status st;
+    if (!z)
+        return LLMT_OK;
+    path = path_of(dir, base, ext);
+    st = llmt_error_set(err, LLMT_E_PARSE,
+                        "%s: NUL byte at offset %zu; a text file cannot hold one (it would be "
+                        "cut short there)",
+                        path ? path : base, (size_t)(z - *out));
+    free(path);
+    free(*out);
+    *out = NULL;
+    return st;
+}
+
 static llmt_status read_case_file(int fd, const char *dir, const char *base, const char *ext,
                                   bool regular, char **ahead, char **out, llmt_error *err)
 {
     char name[CASE_FILE_NAME_MAX];
-    size_t b = strlen(base), e = strlen(ext);
+    size_t b = strlen(base), e = strlen(ext), len = 0;
+    llmt_status st;
     if (ahead && *ahead) {
+        /* read ahead: files holding a NUL byte were left out there (see prefetch) */
         *out = *ahead;
         *ahead = NULL;
         return LLMT_OK;
     }
     if (b + e >= sizeof name) { /* cannot be a file's name: let the system say so */
         char *path = path_of(dir, base, ext);
-        llmt_status st = path ? llmt_read_file(path, out, NULL, err)
-                              : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st = path ? llmt_read_file(path, out, &len, err)
+                  : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
         free(path);
-        return st;
+    } else {
+        memcpy(name, base, b);
+        memcpy(name + b, ext, e + 1);
+        st = llmt_read_file_at(fd, dir, name, regular, out, &len, err);
     }
-    memcpy(name, base, b);
-    memcpy(name + b, ext, e + 1);
-    return llmt_read_file_at(fd, dir, name, regular, out, NULL, err);
+    return st == LLMT_OK ? refuse_nul(dir, base, ext, out, len, err) : st;
 }
 
 void llmt_case_dirs_init(llmt_case_dirs *d)
@@ -714,9 +829,31 @@ void llmt_case_prefetch(llmt_case_dirs *dirs, const llmt_task *task, const size_
                   c->expected_regular, &a->expected);
     }
     llmt_batch_read(dirs->reader, files, nf);
-    for (i = 0; i < nf; i++)
+    for (i = 0; i < nf; i++) {
+        /* a file holding a NUL byte is read again when its case loads, which refuses it */
+        if (files[i].data && memchr(files[i].data, '\0', files[i].len)) {
+            free(files[i].data);
+            files[i].data = NULL;
+        }
         *slots[i] = files[i].data;
+    }
     free(names);
+}
+
+/* A source or prompt goes into a JSON request: text that is not UTF-8 is refused here,
+ * naming the file, the same for every provider and before any of them sees it. */
+static llmt_status check_text(const char *dir, const char *base, const char *text, llmt_error *err)
+{
+    long at = llmt_utf8_invalid_at(text, strlen(text));
+    char *path;
+    llmt_status st;
+    if (at < 0)
+        return LLMT_OK;
+    path = path_of(dir, base, ".txt");
+    st = llmt_error_set(err, LLMT_E_PARSE, "%s: not valid UTF-8 (byte %ld); save it as UTF-8",
+                        path ? path : base, at);
+    free(path);
+    return st;
 }
 
 llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const llmt_case *c,
@@ -737,12 +874,17 @@ llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const
     if (c->has_source)
         st = read_case_file(src, task->sources_dir, c->name, ".txt", c->source_regular,
                             a ? &a->source : NULL, &out->source, err);
-    else
+    if (st == LLMT_OK && c->has_source)
+        st = check_text(task->sources_dir, c->name, out->source, err);
+    else if (!c->has_source)
         out->source = llmt_strdup("");
     if (st == LLMT_OK && c->prompt_path)
+    {
         st = read_case_file(prm, task->prompts_dir, c->name, ".txt", c->prompt_regular,
                             a ? &a->prompt : NULL, &out->prompt, err);
-    else if (st == LLMT_OK)
+        if (st == LLMT_OK)
+            st = check_text(task->prompts_dir, c->name, out->prompt, err);
+    } else if (st == LLMT_OK)
         out->prompt = llmt_strdup(task->default_prompt
                                       ? task->default_prompt
                                       : "Extract the information from the text below into JSON "
@@ -751,7 +893,7 @@ llmt_status llmt_case_load_in(llmt_case_dirs *dirs, const llmt_task *task, const
         st = read_case_file(exp, task->expected_dir, c->name, ".json", c->expected_regular,
                             a ? &a->expected : NULL, &out->expected_text, err);
     if (st == LLMT_OK) {
-        out->expected = json_loads(out->expected_text, JSON_DECODE_ANY, &je);
+        out->expected = json_loads(llmt_skip_bom(out->expected_text), JSON_DECODE_ANY, &je);
         if (!out->expected) {
             char *path = path_of(task->expected_dir, c->name, ".json");
             st = llmt_error_set(err, LLMT_E_PARSE, "%s: invalid JSON at line %d, column %d: %s",

@@ -30,6 +30,7 @@ typedef struct llmt_task {
     char *default_prompt;   /* task.json "prompt", or NULL */
     json_t *scoring;        /* task.json "scoring" object (owned), or NULL */
     json_t *task_json;      /* the whole task.json (owned), or NULL */
+    long max_output_tokens; /* task.json "max_output_tokens" (> 0), or 0: derived per case */
     llmt_case *cases;       /* sorted by name */
     size_t n_cases;
     char *sources_dir;      /* <dir>/tests/sources */
@@ -57,6 +58,12 @@ typedef struct llmt_case_data {
  * LLMT_E_IO when `dir` cannot be read. */
 llmt_status llmt_tasks_discover(const char *dir, llmt_taskset *out, llmt_diags *diags,
                                 llmt_error *err);
+/* llmt_tasks_discover saying what to do with symbolic links that lead outside `dir` (a
+ * case file, or a task's folder): refused with an error naming the link and its target
+ * (the task or case is left out), the default, or followed when follow_symlinks. A task
+ * added with llmt_tasks_add keeps its links inside its own folder. */
+llmt_status llmt_tasks_discover_links(const char *dir, bool follow_symlinks, llmt_taskset *out,
+                                      llmt_diags *diags, llmt_error *err);
 /* Adds the task folder `dir` to ts under `name` (a task kept outside the tasks folder:
  * the project config's tasks.<name>.path; `file` and `json_path` name that setting in
  * messages). A name already in ts, a missing folder or a broken task are diagnostics,

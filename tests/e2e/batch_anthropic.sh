@@ -68,7 +68,8 @@ stop_server
 script "$WORK/mixed.jsonl" >"$WORK/s2.json"
 start_server "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_ANTHROPIC_BASE_URL="$base"
-run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
+# lines that failed or expired have no answer: exit 3 (resumed without --batch below)
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 R="$WORK/p/results.jsonl"
 cls() { jq -r --arg c "$1" 'select(.case == $c) | (.error.class // "ok")' "$R"; }
 check "succeeded line ok" test "$(cls "$1")" = ok

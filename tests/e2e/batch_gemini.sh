@@ -70,7 +70,8 @@ stop_server
 script "$(op BATCH_STATE_SUCCEEDED "$mixed")" >"$WORK/s2.json"
 start_server "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_GEMINI_BASE_URL="$base/v1beta"
-run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
+# lines that failed or expired have no answer: exit 3 (resumed without --batch below)
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 check "the INVALID_ARGUMENT line is bad_request" \
     test "$(jq -r --arg c "$2" 'select(.case == $c) | .error.class' "$WORK/p/results.jsonl")" = bad_request
 check "the others are answered" test "$(jq -s '[.[] | select(.error == null)] | length' "$WORK/p/results.jsonl")" -eq 2

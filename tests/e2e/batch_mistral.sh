@@ -66,7 +66,8 @@ stop_server
 script "$WORK/out2.jsonl" "$WORK/err2.jsonl" 2 1 >"$WORK/s2.json"
 start_server "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_MISTRAL_BASE_URL="$base/v1"
-run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
+# lines that failed or expired have no answer: exit 3 (resumed without --batch below)
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 check "the 422 line is bad_request" \
     test "$(jq -r --arg c "$3" 'select(.case == $c) | .error.class' "$WORK/p/results.jsonl")" = bad_request
 check "the other two are answered" test "$(jq -s '[.[] | select(.error == null)] | length' "$WORK/p/results.jsonl")" -eq 2

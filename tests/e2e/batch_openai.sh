@@ -114,7 +114,8 @@ jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj expired 
 ]}' >"$WORK/s2.json"
 start_server "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_OPENAI_BASE_URL="$base/v1"
-run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
+# lines that failed or expired have no answer: exit 3 (resumed without --batch below)
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 R="$WORK/p/results.jsonl"
 check "partial: 3 result lines" test "$(lines "$R")" -eq 3
 cls() { jq -r --arg c "$1" 'select(.case == $c) | (.error.class // "ok")' "$R"; }

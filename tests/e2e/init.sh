@@ -17,7 +17,10 @@ run_cli 0 config validate
 run_cli 0 run --models mock:oracle
 check "example task at 100 %" grep -Eq "example +example +mock:oracle +100\.00%" "$WORK/out"
 check "results in the output folder" test -f out/results.jsonl
-run_cli 0 run
+# the output folder holds a run now: a second one into it says so, --overwrite replaces it
+run_cli 2 run
+check "a second run into the same folder is refused" contains "$WORK/err" "--overwrite"
+run_cli 0 run --overwrite
 check "plain run uses the default models" grep -q "mock:oracle" "$WORK/out"
 
 # never overwrites, names what exists

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The mock provider's rules through the CLI: --mock-rules, a task-local mock_rules.json
+# The mock provider's rules through the CLI: --mock-rules (and --provider-option
+# mock.rules=, a project's providers/mock.json options), a task-local mock_rules.json
 # (consulted first), simulated errors recorded with their class, determinism under --seed.
 set -u
 : "${LLMT_BIN:?}"
@@ -33,5 +34,21 @@ check "errors hit only mock:oracle" '! grep "overloaded" "$T/o1/results.jsonl" |
 pat() { grep -o '"case":"[a-h]","provider":"mock","model":"oracle"[^}]*"error":[^,]*' "$1/results.jsonl" | sed 's/.*"error":\(.\).*/\1/' | tr -d '\n'; }
 check "same seed, same errors" '[ "$(pat "$T/o1")" = "$(pat "$T/o2")" ]'
 check "other seed, other errors" '[ "$(pat "$T/o1")" != "$(pat "$T/o3")" ]'
+# per-provider options: --provider-option mock.rules=FILE does what --mock-rules does;
+# a project's providers/mock.json "options" too; an unknown provider is refused
+"$LLMT_BIN" run --tasks "$T/tasks" --models mock:rules --provider-option "mock.rules=$T/global.json" \
+  --seed 7 --output "$T/o4" >"$T/o4.out" 2>"$T/o4.err"
+check "--provider-option mock.rules answers like --mock-rules" 'grep "\"case\": *\"a\"" "$T/o4/results.jsonl" | grep -q global'
+mkdir -p "$T/proj/providers"
+printf '{"config_version": 2, "tasks_dir": "%s"}\n' "$T/tasks" >"$T/proj/llm-tester.json"
+printf '{"config_version": 2, "options": {"rules": "%s"}}\n' "$T/global.json" >"$T/proj/providers/mock.json"
+(cd "$T/proj" && "$LLMT_BIN" run --models mock:rules --seed 7 --output "$T/o5" >"$T/o5.out" 2>"$T/o5.err")
+check "project providers/mock.json options.rules is used" 'grep "\"case\": *\"a\"" "$T/o5/results.jsonl" | grep -q global'
+"$LLMT_BIN" run --tasks "$T/tasks" --models mock:rules --provider-option "nosuch.rules=x" \
+  --output "$T/o6" >"$T/o6.out" 2>"$T/o6.err"; rc=$?
+check "unknown provider in --provider-option: exit 2 naming it" '[ $rc -eq 2 ] && grep -q "unknown provider .nosuch." "$T/o6.err"'
+"$LLMT_BIN" run --tasks "$T/tasks" --models mock:rules --provider-option "mockrules" \
+  --output "$T/o7" >"$T/o7.out" 2>"$T/o7.err"; rc=$?
+check "malformed --provider-option: exit 2" '[ $rc -eq 2 ] && grep -q "PROVIDER.KEY=VALUE" "$T/o7.err"'
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -14,14 +14,15 @@ cat >rules.json <<JSON
 JSON
 
 run_cli 0 run --tasks tasks --models mock:rules --models mock:oracle --mock-rules rules.json --output o1 --optimize
-check "original below 100, optimized at 100" grep -Eq "^people +example +mock:rules +75\.00% +100\.00% +\+25\.00" "$WORK/out"
+# the original answer lacks the required email: it breaks the schema and scores 0 %
+check "original below 100, optimized at 100" grep -Eq "^people +example +mock:rules +0\.00% +100\.00% +\+100\.00" "$WORK/out"
 check "a model already at 100 stays there" grep -Eq "^people +example +mock:oracle +100\.00% +100\.00%" "$WORK/out"
 check "the prompt names the missing field" grep -qx "The field 'email' must be included in your response." o1/optimized_prompts/people/example.txt
 check "the original prompt comes first" sh -c 'head -1 o1/optimized_prompts/people/example.txt | grep -q "^Extract the person described below"'
 check "tips appended" grep -qx -- "- Format dates in ISO format (YYYY-MM-DD)" o1/optimized_prompts/people/example.txt
 check "original results labelled" sh -c '[ "$(grep -c "\"prompt\":\"original\"" o1/results.jsonl)" -eq 2 ]'
 check "re-run results labelled" sh -c '[ "$(grep -c "\"prompt\":\"optimized\"" o1/optimized/results.jsonl)" -eq 2 ]'
-check "comparison file" sh -c 'tr -d " \n" <o1/optimize.json | grep -q "\"model\":\"mock:rules\",\"original\":75.0,\"optimized\":100.0"'
+check "comparison file" sh -c 'tr -d " \n" <o1/optimize.json | grep -q "\"model\":\"mock:rules\",\"original\":0.0,\"optimized\":100.0"'
 check "the task's own files untouched" test ! -e tasks/people/tests/prompts
 
 # priority: missing > wrong value > list length > unexpected, one line per field
@@ -58,7 +59,7 @@ JSON
 run_cli 0 run --tasks tasks --models mock:rules --mock-rules r3.json --output o4 --optimize --optimizer-model mock:rules
 check "rewritten prompt is the model's reply" grep -qx "Extract the person as JSON. The field 'email' must be included in your response." o4/optimized_prompts/people/example.txt
 check "the fence around the reply is dropped" sh -c '! grep -q "\`\`\`" o4/optimized_prompts/people/example.txt'
-check "rewritten prompt reaches 100" grep -Eq "^people +example +mock:rules +75\.00% +100\.00%" "$WORK/out"
+check "rewritten prompt reaches 100" grep -Eq "^people +example +mock:rules +0\.00% +100\.00%" "$WORK/out"
 check "optimizer call counted" grep -Eq "^Optimizer: 1 call\(s\), \\$[0-9.]+" "$WORK/out"
 check "re-run and optimizer cost said" grep -Eq "^Re-run cost: \\$[0-9.]+; optimization in all: \\$[0-9.]+$" "$WORK/out"
 check "optimizer in the comparison" sh -c 'tr -d " \n" <o4/optimize.json | grep -q "\"optimizer\":\"mock:rules\",\"cases\":1,\"optimizer_calls\":1"'

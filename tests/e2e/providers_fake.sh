@@ -39,16 +39,7 @@ jq -n --argjson o_a "$(openai_ok "$ans")" --argjson o_s "$(openai_ok "$small")" 
      body: {error: {message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota"}}}}
 ]}' >"$WORK/script.json"
 
-"$FAKE_HTTP_SERVER" --script "$WORK/script.json" --log "$WORK/requests.jsonl" --port-file "$WORK/port" >/dev/null &
-pid=$!
-i=0
-while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-if [ ! -s "$WORK/port" ]; then
-    bad "fake-http-server did not start"
-    finish
-    exit 1
-fi
-base="http://127.0.0.1:$(cat "$WORK/port")"
+start_fake_http "$WORK/script.json"
 
 KEY="sk-e2e-VERYSECRET-9876"
 export OPENAI_API_KEY="$KEY" ANTHROPIC_API_KEY="$KEY" GEMINI_API_KEY="$KEY" MISTRAL_API_KEY="$KEY" OPENROUTER_API_KEY="$KEY"

@@ -80,11 +80,12 @@ check "SIGTERM: results.json holds the lines of results.jsonl" same_results "$WO
 run_cli 3 run --tasks "$T" --models mock:oracle --budget 0 --no-history --output "$WORK/b0"
 check "budget 0: every case skipped with class budget" \
     test "$(jq -s '[.[] | select(.error.class == "budget")] | length' "$WORK/b0/results.jsonl")" -eq "$CASES"
-# a mock call's worst case is ~$0.0099 (16,384 output tokens at $0.6/M), its real cost
-# ~$0.0003: with $0.0105 only the first few fit
-run_cli 0 run --tasks "$T" --models mock:oracle --budget 0.0105 --no-history --output "$WORK/b1"
+# a mock call's worst case is ~$0.0014 (its input and an output bound of four times the
+# expected answer's tokens + 512), its real cost ~$0.0003: with $0.0015 only the first
+# few fit; budget skips leave cases without an answer: exit 3
+run_cli 3 run --tasks "$T" --models mock:oracle --budget 0.0015 --no-history --output "$WORK/b1"
 spent=$(jq -s '[.[].usage.cost_usd] | add' "$WORK/b1/results.jsonl")
-check "budget 0.0105: spend $spent within it" test "$(jq -n "$spent <= 0.0105")" = true
+check "budget 0.0015: spend $spent within it" test "$(jq -n "$spent <= 0.0015")" = true
 check "budget 0.03: some ran" test "$(jq -s '[.[] | select(.error == null)] | length' "$WORK/b1/results.jsonl")" -gt 0
 check "budget 0.03: some skipped" test "$(jq -s '[.[] | select(.error.class == "budget")] | length' "$WORK/b1/results.jsonl")" -gt 0
 

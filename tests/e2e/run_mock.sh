@@ -48,7 +48,9 @@ run_cli 2 run --tasks "$T" --models nosuch:model
 check "unknown provider named" contains "$WORK/err" "unknown provider 'nosuch'"
 run_cli 2 run --tasks "$T" --models mock:gpt-9
 check "unknown model named" contains "$WORK/err" "unknown model 'gpt-9'"
-run_cli 2 run --tasks "$T"
+# without --models a provider whose key is set would run: no key may be set here
+(for k in OPENAI_API_KEY ANTHROPIC_API_KEY GEMINI_API_KEY MISTRAL_API_KEY OPENROUTER_API_KEY; do unset "$k"; done
+ "$LLMT_BIN" run --tasks "$T" >"$WORK/out" 2>"$WORK/err"; test $? -eq 2) && ok || bad "run without models and keys: exit 2"
 check "missing --models explained" contains "$WORK/err" "--models"
 run_cli 2 frobnicate
 check "unknown command named" contains "$WORK/err" "frobnicate"

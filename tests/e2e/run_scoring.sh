@@ -27,11 +27,14 @@ export LLMT_HISTORY_DB="$WORK/h.db"
 cd "$WORK" # no project config from the build tree applies
 
 run_in_proj() { (cd "$P" && "$LLMT_BIN" "$@" >"$WORK/out" 2>"$WORK/err"); }
-acc() { jq -r '.results[0].accuracy * 100 | round / 100' "$1/results.json"; }
+# the answer breaks the schema (salary), so its accuracy is 0; what the scoring options
+# make of its fields is accuracy_if_valid
+acc() { jq -r '.results[0].accuracy_if_valid * 100 | round / 100' "$1/results.json"; }
 
 # task.json alone: title 3 + skills (set) 1 + city 0 over 5 → 80
 run_cli 0 run --tasks "$P/tasks" --models mock:rules --mock-rules "$WORK/rules.json" --output "$WORK/o1" --no-history
 check "task.json options" test "$(acc "$WORK/o1")" = "80"
+check "an answer that breaks the schema scores 0" test "$(jq '.results[0].accuracy' "$WORK/o1/results.json")" = 0
 check "extraction recorded" test "$(jq -r '.results[0].extraction' "$WORK/o1/results.json")" = "fence"
 check "valid recorded" test "$(jq -r '.results[0].valid' "$WORK/o1/results.json")" = "false"
 check "violation with path" test "$(jq -r '.results[0].violations[0]' "$WORK/o1/results.json")" = \

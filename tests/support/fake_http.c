@@ -796,7 +796,7 @@ static int send_reply(conn *c, const req_rec *rq, const fake_http_reply *r, int 
     int bodyless_status = r->status < 200 || r->status == 204 || r->status == 304;
     int stream = (r->stream || r->stream_delay_ms > 0) && !bodyless_status && !user_cl;
     size_t blen = r->body ? (size_t)r->body_len : 0;
-    int keep = client_keep && !r->truncate && !user_close;
+    int keep = client_keep && !r->truncate && !user_close && !r->no_length;
 
     sbuf b = {0};
     sb_printf(&b, "HTTP/1.1 %d %s\r\n", r->status, reason_phrase(r->status));
@@ -806,7 +806,7 @@ static int send_reply(conn *c, const req_rec *rq, const fake_http_reply *r, int 
     if (stream) {
         if (!user_te)
             sb_str(&b, "Transfer-Encoding: chunked\r\n");
-    } else if (!bodyless_status && !user_cl && !user_te) {
+    } else if (!bodyless_status && !user_cl && !user_te && !r->no_length) {
         sb_printf(&b, "Content-Length: %zu\r\n", blen);
     }
     if (!user_conn) {

@@ -36,6 +36,8 @@ typedef struct fake_http_reply {
                                 per piece: per SSE event (text up to and including each blank line) if
                                 the body contains a blank line, else per line */
     int stream_delay_ms;     /* pause between streamed pieces; > 0 implies stream */
+    int no_length;           /* if nonzero: no Content-Length; the body ends when the connection
+                                closes (with truncate: after half of it) */
 } fake_http_reply;
 
 typedef struct fake_http_request { /* what the client sent; owned by the server, valid until fake_http_stop */

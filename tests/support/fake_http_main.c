@@ -19,6 +19,7 @@
 #include "fake_http.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +49,13 @@ typedef struct script {
     match_rule *rules;
     size_t n_rules;
     char *dir; /* directory of the script file, for relative body_file */
+    /* "rate_limit": the server enforces an account limit like a provider and says so in
+     * its headers: a bucket of rpm requests (a minute's worth; "start" of them at first)
+     * refilled at rpm/60 a second; a request that finds less than one is answered 429.
+     * remaining = what is left, reset = the time until the bucket is full again. */
+    double rl_rpm;     /* 0 = off */
+    int rl_style;      /* 0 openai, 1 anthropic */
+    double rl_level, rl_updated;
 
     pthread_mutex_t mu; /* guards next_reply, rules[].times and log */
     FILE *log;
@@ -296,7 +304,7 @@ static void script_free(script *sc)
 
 static int script_load(script *sc, const char *path)
 {
-    static const char *const top_keys[] = {"replies", "default", "match", NULL};
+    static const char *const top_keys[] = {"replies", "default", "match", "rate_limit", NULL};
     static const char *const match_keys[] = {"method", "path_contains", "body_contains", "times", "reply", NULL};
     json_error_t jerr;
     char what[64];
@@ -352,6 +360,25 @@ static int script_load(script *sc, const char *path)
                 goto out;
             sc->n_replies++;
         }
+    }
+
+    json_t *rl = json_object_get(root, "rate_limit");
+    if (rl) {
+        static const char *const rl_keys[] = {"rpm", "style", "start", NULL};
+        long rpm = 0, start = -1;
+        const char *style = json_string_value(json_object_get(rl, "style"));
+        if (!json_is_object(rl) || check_keys(rl, rl_keys, "rate_limit") ||
+            get_int(rl, "rpm", 1, 100000000L, &rpm, "rate_limit") ||
+            get_int(rl, "start", 0, 100000000L, &start, "rate_limit"))
+            goto out;
+        if (style && strcmp(style, "openai") != 0 && strcmp(style, "anthropic") != 0) {
+            fprintf(stderr, "fake-http-server: rate_limit: \"style\" must be openai or anthropic\n");
+            goto out;
+        }
+        sc->rl_rpm = (double)rpm;
+        sc->rl_style = style && strcmp(style, "anthropic") == 0;
+        sc->rl_level = start >= 0 && start < rpm ? (double)start : (double)rpm;
+        sc->rl_updated = -1;
     }
 
     json_t *d = json_object_get(root, "default");
@@ -473,7 +500,7 @@ static json_t *json_str_lossy(const char *s, size_t n)
     return j ? j : json_string("");
 }
 
-static void log_request(script *sc, const fake_http_request *req)
+static void log_request(script *sc, const fake_http_request *req, int status)
 {
     json_t *o = json_object();
     json_t *h = json_object();
@@ -504,10 +531,54 @@ static void log_request(script *sc, const fake_http_request *req)
     json_object_set_new(o, "headers", h);
     json_object_set_new(o, "body", json_str_lossy(req->body, req->body_len));
     json_object_set_new(o, "t", json_real(req->received_at - sc->t0));
+    json_object_set_new(o, "status", json_integer(status));
     json_dumpf(o, sc->log, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', sc->log);
     fflush(sc->log);
     json_decref(o);
+}
+
+/* The emulated account limit (script "rate_limit"): takes one request from the bucket or
+ * turns the reply into a 429, and adds the provider's rate-limit headers. Under sc->mu. */
+static void rate_limit(script *sc, const fake_http_request *req, fake_http_reply *out)
+{
+    double cap = sc->rl_rpm, rate = sc->rl_rpm / 60.0;
+    double now = req->received_at, reset_s;
+    int ok;
+    if (sc->rl_updated >= 0)
+        sc->rl_level = fmin(cap, sc->rl_level + (now - sc->rl_updated) * rate);
+    sc->rl_updated = now;
+    ok = sc->rl_level >= 1;
+    if (ok)
+        sc->rl_level -= 1;
+    reset_s = (cap - sc->rl_level) / rate;
+    if (!ok) {
+        out->status = 429;
+        out->delay_ms = 0;
+        out->body = sc->rl_style ? "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+                                   "\"message\":\"rate limited\"}}"
+                                 : "{\"error\":{\"message\":\"Rate limit reached\",\"type\":"
+                                   "\"requests\",\"code\":\"rate_limit_exceeded\"}}";
+        out->body_len = -1;
+    }
+    if (sc->rl_style) {
+        char when[32];
+        time_t t = (time_t)(time(NULL) + (time_t)ceil(reset_s));
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        out->headers = fake_http_printf(req,
+            "%santhropic-ratelimit-requests-limit: %.0f\r\nanthropic-ratelimit-requests-remaining: "
+            "%.0f\r\nanthropic-ratelimit-requests-reset: %s\r\n%s",
+            out->headers ? out->headers : "", sc->rl_rpm, floor(sc->rl_level), when,
+            ok ? "" : "retry-after: 1\r\n");
+    } else {
+        out->headers = fake_http_printf(req,
+            "%sx-ratelimit-limit-requests: %.0f\r\nx-ratelimit-remaining-requests: %.0f\r\n"
+            "x-ratelimit-reset-requests: %.3fs\r\n%s",
+            out->headers ? out->headers : "", sc->rl_rpm, floor(sc->rl_level), reset_s,
+            ok ? "" : "retry-after: 1\r\n");
+    }
 }
 
 static void handle(const fake_http_request *req, fake_http_reply *out, void *ud)
@@ -533,10 +604,12 @@ static void handle(const fake_http_request *req, fake_http_reply *out, void *ud)
         chosen = &sc->replies[sc->next_reply++];
     if (!chosen)
         chosen = &sc->deflt;
-    if (sc->log)
-        log_request(sc, req);
-    pthread_mutex_unlock(&sc->mu);
     *out = chosen->r; /* strings live as long as the script; the server copies them anyway */
+    if (sc->rl_rpm > 0)
+        rate_limit(sc, req, out);
+    if (sc->log)
+        log_request(sc, req, out->status ? out->status : 200);
+    pthread_mutex_unlock(&sc->mu);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -90,7 +90,7 @@ static PH_UNUSED llmt_manager *ph_manager(ph *h, long timeout_ms)
     llmt_error err;
     if (h->mgr)
         return h->mgr;
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.logger.fn = ph_log;
     o.logger.userdata = h;
     o.logger.level = LLMT_LOG_DEBUG;
@@ -156,6 +156,35 @@ static PH_UNUSED llmt_status ph_call(ph *h, const char *model_ref, const ph_call
         req.temperature = co->default_temperature ? -1 : co->temperature;
     }
     return llmt_manager_complete(ph_manager(h, 0), model_ref, &req, out, err);
+}
+
+/* A request whose text is not UTF-8 (Latin-1 "Caf\xe9") is refused before anything is
+ * sent, naming the text: in the message and in the system prompt. */
+static PH_UNUSED void ph_refuses_invalid_utf8(ph *h, const char *model_ref)
+{
+    llmt_message msg = {"user", "Invoice from Caf\xe9 Ren\xe9, total 9.50"};
+    llmt_request req;
+    llmt_response out;
+    llmt_error err;
+    size_t before = fake_http_request_count(h->srv), k;
+    for (k = 0; k < 2; k++) {
+        memset(&req, 0, sizeof req);
+        req.version = LLMT_REQUEST_VERSION;
+        req.messages = &msg;
+        req.n_messages = 1;
+        req.temperature = -1;
+        if (k == 1) {
+            msg.content = PH_USER_TEXT;
+            req.system_prompt = "Answer for Caf\xe9 only.";
+        }
+        assert_int_equal(llmt_manager_complete(ph_manager(h, 0), model_ref, &req, &out, &err),
+                         LLMT_E_INVALID_ARG);
+        assert_non_null(strstr(err.message, "not valid UTF-8"));
+        assert_non_null(strstr(err.message, k == 0 ? "message 1" : "system prompt"));
+        assert_false(err.retryable);
+        assert_null(out.text);
+    }
+    assert_int_equal(fake_http_request_count(h->srv), before); /* nothing went out */
 }
 
 static PH_UNUSED const fake_http_request *ph_req(ph *h, size_t i)

@@ -59,7 +59,7 @@ static int setup(void **state)
                       " {\"contains\": \"prose\", \"reply\": \"Sorry, I cannot help with that.\"}],"
                       " \"default\": \"{\\\"ok\\\": 1}\"}");
     cmd = llmt_asprintf("%s/plugins", f->dir);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.plugin_path = cmd;
     o.mock_rules_path = rules;
     if (llmt_manager_new(&f->mgr, &o, &err) != LLMT_OK)
@@ -137,7 +137,7 @@ static void test_api_config_fallback_chain_with_loop(void **state)
     llmt_completion_clear(&c);
 }
 
-static void test_api_explicit_fallbacks_come_first(void **state)
+static void test_api_explicit_fallbacks_follow_config_chain(void **state)
 {
     fx *f = *state;
     llmt_request req;
@@ -149,10 +149,19 @@ static void test_api_explicit_fallbacks_come_first(void **state)
     make_request(&req, &msg, "FAIL");
     o.fallbacks = fb;
     o.n_fallbacks = 2;
-    /* nosuch:model is not_found: a provider-side error, so the next one is tried */
+    /* the one chain order (the run's): m2, its configured chain (m1, mock:rules), then
+     * the explicit ones; mock:rules answers third */
     assert_int_equal(llmt_complete_with_fallbacks(f->mgr, "fxgood:m2", &req, &o, &c, &err), LLMT_OK);
     assert_string_equal(c.answered_by, "mock:rules");
     assert_int_equal(c.models_tried, 3);
+    llmt_completion_clear(&c);
+    /* without the configured chain: m2, nosuch:model (not_found: a provider-side error,
+     * so the next one is tried), mock:rules */
+    o.skip_config_fallbacks = true;
+    assert_int_equal(llmt_complete_with_fallbacks(f->mgr, "fxgood:m2", &req, &o, &c, &err), LLMT_OK);
+    assert_string_equal(c.answered_by, "mock:rules");
+    assert_int_equal(c.models_tried, 3);
+    assert_int_equal(c.calls, 3);
     llmt_completion_clear(&c);
 }
 
@@ -173,8 +182,8 @@ static void test_api_retries_retryable_failures(void **state)
     assert_int_equal(llmt_complete_with_fallbacks(f->mgr, "fxgood:m1", &req, &o, &c, &err), LLMT_E_SERVER);
     assert_int_equal(c.calls, 4);
     assert_true(err.retryable);
-    /* backoff 10, 20, 40 ms ±25%: at least 52 ms waited */
-    assert_true(llmt_now_ms() - t0 >= 52);
+    /* the run's backoff, full jitter: each wait below 10, 20, 40 ms */
+    assert_true(llmt_now_ms() - t0 < 70 + 500);
     llmt_completion_clear(&c);
 }
 
@@ -285,7 +294,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_api_first_model_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_config_fallback_chain_with_loop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_api_explicit_fallbacks_come_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_explicit_fallbacks_follow_config_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_retries_retryable_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_rejects_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_extract_secondary_fixes_invalid_answer, setup, teardown),

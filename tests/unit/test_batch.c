@@ -209,7 +209,7 @@ static void fx_setup(fx *f)
     pthread_mutex_init(&f->sv.mu, NULL);
     assert_int_equal(fake_http_start(&f->srv), 0);
     fake_http_set_handler(f->srv, handler, &f->sv);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
     json = llmt_asprintf(
         "{\"config_version\": 2, \"name\": \"tbatch\", \"env_key\": \"\", \"base_url\": \"%s\","
@@ -253,7 +253,7 @@ static void opts(fx *f, llmt_run_options *o, const char *const *models, size_t n
     o->n_models = n;
     o->output_dir = f->dir;
     o->formats = LLMT_FORMAT_JSON;
-    o->interrupted = &f->stop;
+    o->engine.interrupted = &f->stop;
     o->batch = true;
     o->batch_poll_ms = 1;
 }
@@ -364,7 +364,7 @@ static void the_budget_is_reserved_before_submitting(void **state)
      * lines fit, not all */
     assert_int_equal(llmt_run_estimate_cost(f.mgr, &o, &est, &d, &err), LLMT_OK);
     assert_int_equal(est[0].calls, 4);
-    o.budget_usd = est[0].max_usd / 2;
+    o.engine.budget_usd = est[0].max_usd / 2;
     free(est);
     assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
     all = results(&f);
@@ -409,7 +409,7 @@ static void interactive_providers_spend_only_what_the_batches_left(void **state)
     /* exactly what the batch lines reserve: nothing is left for the mock */
     opts(&f, &o, models, 2);
     o.filter = "job_ads/";
-    o.budget_usd = est[0].max_usd;
+    o.engine.budget_usd = est[0].max_usd;
     free(est);
     assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
     all = results(&f);

@@ -151,7 +151,7 @@ static llmt_manager *manager_with_catalog(fixture *f)
                                fake_http_url(f->srv));
     char *ovr = llmt_path_join(f->dir, "providers/catalogtest.json");
     llmt_provider_config *cfg;
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.project_config_path = f->config;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     cfg = llmt_provider_config_layered(text, "test/catalogtest.json", ovr, &d);
@@ -191,7 +191,7 @@ static void test_config_costs_update_from_fake_server(void **state)
     fake_http_push_reply(f->srv, &(fake_http_reply){.status = 200, .body = f->catalog_text, .body_len = -1});
     assert_non_null(cat);
     assert_string_equal(cat->config->name, "catalogtest"); /* chosen by its ops slots */
-    assert_int_equal(llmt_catalog_fetch(cat, proj->dir, NULL, 5000, NULL, &entries, &n, &err), LLMT_OK);
+    assert_int_equal(llmt_catalog_fetch(mgr, cat, proj->dir, NULL, 5000, &entries, &n, &err), LLMT_OK);
     assert_int_equal(n, 4);
     r = fake_http_request_at(f->srv, 0);
     assert_non_null(r);
@@ -266,7 +266,7 @@ static void test_config_costs_from_file_and_provider_filter(void **state)
     llmt_error err;
     size_t n = 0;
     const char *only_mock[] = {"mock"}, *bogus[] = {"nope"};
-    assert_int_equal(llmt_catalog_fetch(cat, f->dir, FIX "catalog.json", 5000, NULL, &entries, &n,
+    assert_int_equal(llmt_catalog_fetch(mgr, cat, f->dir, FIX "catalog.json", 5000, &entries, &n,
                                         &err),
                      LLMT_OK);
     assert_int_equal(n, 4);
@@ -290,7 +290,7 @@ static void test_config_costs_http_error(void **state)
     llmt_error err;
     size_t n = 0;
     fake_http_push_reply(f->srv, &(fake_http_reply){.status = 503, .body = "{}", .body_len = -1});
-    assert_int_not_equal(llmt_catalog_fetch(cat, f->dir, NULL, 5000, NULL, &entries, &n, &err), LLMT_OK);
+    assert_int_not_equal(llmt_catalog_fetch(mgr, cat, f->dir, NULL, 5000, &entries, &n, &err), LLMT_OK);
     assert_null(entries);
     assert_non_null(strstr(err.message, "503"));
     llmt_manager_free(mgr);

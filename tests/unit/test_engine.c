@@ -19,7 +19,7 @@
 #include "fake_http.h"
 #include "provider/manager_internal.h"
 #include "provider/registry.h"
-#include "run/engine.h"
+#include "exec/engine.h"
 
 /* ------------------------------------------------------------ test provider "tjson" */
 /* Wire format: POST {base}/v1/gen {"model": m, "prompt": text}
@@ -146,6 +146,7 @@ typedef struct fx {
     char **answered_by;
     unsigned *n_attempts;
     char **attempt_classes;  /* "rate_limit,ok" */
+    char **messages;         /* a failure's message */
     double *cost;
     size_t done;
     volatile sig_atomic_t stop;
@@ -181,7 +182,7 @@ static void fx_setup(fx *f, const char *rate_limit_json, const char *model_a_fal
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
     assert_int_equal(fake_http_start(&f->srv), 0);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     mo.seed = 7;
     assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
     json = llmt_asprintf(
@@ -211,6 +212,7 @@ static void fx_jobs(fx *f, size_t n, const char *const *chain, size_t n_chain)
     f->answered_by = calloc(n, sizeof(char *));
     f->n_attempts = calloc(n, sizeof(unsigned));
     f->attempt_classes = calloc(n, sizeof(char *));
+    f->messages = calloc(n, sizeof(char *));
     f->cost = calloc(n, sizeof(double));
     for (i = 0; i < n; i++) {
         f->msgs[i].role = "user";
@@ -234,7 +236,9 @@ static void fx_teardown(fx *f)
     for (i = 0; i < f->n_jobs; i++) {
         free(f->answered_by[i]);
         free(f->attempt_classes[i]);
+        free(f->messages[i]);
     }
+    free(f->messages);
     free(f->jobs);
     free(f->msgs);
     free(f->status);
@@ -271,6 +275,7 @@ static void p_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
                             ? "ok"
                             : llmt_status_name(o->attempts.v[k].status));
     f->attempt_classes[i] = llmt_buf_steal(&b);
+    f->messages[i] = o->error ? llmt_strdup(o->error->message) : NULL;
     f->done++;
     if (f->stop_after_done && f->done >= f->stop_after_done)
         f->stop = 1;
@@ -395,6 +400,94 @@ static void engine_honours_retry_after_seconds(void **state)
     assert_string_equal(f.attempt_classes[0], "rate_limit,ok");
     assert_int_equal(stats.retries, 1);
     assert_int_equal(stats.throttled, 1);
+    fx_teardown(&f);
+}
+
+/* Stops a run that would otherwise never end, so that the test fails instead of hanging. */
+static void *watchdog(void *arg)
+{
+    fx *f = arg;
+    int i;
+    for (i = 0; i < 100 && f->done < f->n_jobs; i++) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    f->stop = 1;
+    return NULL;
+}
+
+/* A rate-limit hint far beyond --retry-max-time (huge, infinite, overflowing) neither
+ * stalls the run nor is waited out: the job that got it and every queued job end with
+ * rate_limit, the hint in the message, and the server sees one request. */
+static void engine_ends_when_a_hint_outlasts_the_time_limit(void **state)
+{
+    static const char *const hints[] = {
+        "Retry-After: 100000\r\n", "Retry-After: inf\r\n", "retry-after-ms: 1e400\r\n",
+        "x-ratelimit-remaining-requests: 0\r\nx-ratelimit-reset-requests: 1e306h\r\n"};
+    size_t h, i;
+    (void)state;
+    for (h = 0; h < sizeof hints / sizeof hints[0]; h++) {
+        fx f;
+        llmt_engine_options eo;
+        llmt_engine_stats stats;
+        pthread_t dog;
+        double t0 = llmt_now_ms();
+        fx_setup(&f, NULL, NULL);
+        fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 429, .headers = hints[h],
+                                                              .body = "{}", .body_len = -1});
+        fx_jobs(&f, 10, CHAIN_A, 1);
+        llmt_engine_options_init(&eo);
+        eo.concurrency = 1;
+        eo.retry.base_ms = 10;
+        eo.retry.max_time_ms = 2000;
+        assert_int_equal(pthread_create(&dog, NULL, watchdog, &f), 0);
+        assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+        pthread_join(dog, NULL);
+        assert_false(stats.interrupted); /* it ended by itself */
+        assert_true(llmt_now_ms() - t0 < 5000);
+        assert_int_equal(fake_http_request_count(f.srv), 1);
+        for (i = 0; i < 10; i++)
+            assert_int_equal(f.status[i], LLMT_E_RATE_LIMIT);
+        assert_string_equal(f.attempt_classes[0], "rate_limit");
+        assert_string_equal(f.attempt_classes[9], ""); /* never sent */
+        assert_non_null(strstr(f.messages[0], "the server asked to wait 86400 s"));
+        assert_non_null(strstr(f.messages[9], "asked for a pause of"));
+        fx_teardown(&f);
+    }
+}
+
+/* A fetch job (doctor --ping, costs update) goes through the engine like any call: the
+ * reply comes back whatever its status; a failed transfer names who asked. */
+static void engine_fetch_job_returns_the_raw_reply(void **state)
+{
+    fx f;
+    llmt_http_request req;
+    llmt_http_result res;
+    llmt_retry_policy once = {0, 0, 0, 0};
+    llmt_error err;
+    char *url;
+    (void)state;
+    fx_setup(&f, NULL, NULL);
+    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 404, .body = "not here", .body_len = -1});
+    url = llmt_asprintf("%s/v1/models", fake_http_url(f.srv));
+    memset(&req, 0, sizeof req);
+    req.method = (char *)"GET";
+    req.url = url;
+    assert_int_equal(llmt_engine_fetch(f.mgr, "pinger", &req, NULL, 2000, &once, &res, &err), LLMT_OK);
+    assert_int_equal(res.status, 404);
+    assert_int_equal(res.body.len, 8);
+    assert_memory_equal(res.body.data, "not here", 8);
+    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_string_equal(fake_http_request_at(f.srv, 0)->method, "GET");
+    llmt_http_result_free(&res);
+    fake_http_stop(f.srv);
+    f.srv = NULL;
+    /* nobody listens any more: a network error, naming who asked */
+    assert_int_equal(llmt_engine_fetch(f.mgr, "pinger", &req, NULL, 2000, &once, &res, &err),
+                     LLMT_E_NETWORK);
+    assert_string_equal(err.provider, "pinger");
+    assert_int_equal(res.status, 0);
+    free(url);
     fx_teardown(&f);
 }
 
@@ -601,6 +694,57 @@ static void engine_quota_goes_to_fallback_at_once(void **state)
         a += strstr(fake_http_request_at(f.srv, i)->body, "\"model\":\"a\"") != NULL;
     assert_int_equal(a, 3); /* never retried */
     assert_int_equal(stats.fallbacks, 3);
+    fx_teardown(&f);
+}
+
+/* An input over the model's max_input_tokens is refused before sending, with class
+ * context_length, by the engine (then the chain falls back) and by the blocking path. */
+static void engine_refuses_input_over_the_model_limit(void **state)
+{
+    static const char *const chain_a[] = {"tjson:a"};
+    fx f;
+    llmt_engine_options eo;
+    llmt_engine_stats stats;
+    llmt_request req;
+    llmt_message msg = {"user", "extract the data from this text please"};
+    llmt_response out;
+    llmt_error err;
+    size_t i;
+    (void)state;
+    /* model a takes at most 5 input tokens; the jobs' message is about 10 */
+    fx_setup(&f, NULL, "[], \"max_input_tokens\": 5");
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fx_jobs(&f, 2, chain_a, 1);
+    llmt_engine_options_init(&eo);
+    eo.retry.max_retries = 3;
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(f.status[i], LLMT_E_CONTEXT_LENGTH);
+        assert_string_equal(f.attempt_classes[i], "context_length"); /* not retried */
+    }
+    assert_int_equal(fake_http_request_count(f.srv), 0); /* nothing sent */
+    fx_teardown(&f);
+    /* with a fallback: b answers */
+    fx_setup(&f, NULL, "[], \"max_input_tokens\": 5");
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fx_jobs(&f, 1, CHAIN_ABC, 3);
+    llmt_engine_options_init(&eo);
+    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(f.status[0], LLMT_OK);
+    assert_string_equal(f.answered_by[0], "tjson:b");
+    assert_string_equal(f.attempt_classes[0], "context_length,ok");
+    assert_int_equal(fake_http_request_count(f.srv), 1);
+    /* the blocking path */
+    memset(&req, 0, sizeof req);
+    req.version = LLMT_REQUEST_VERSION;
+    req.messages = &msg;
+    req.n_messages = 1;
+    req.temperature = -1;
+    llmt_error_clear(&err);
+    assert_int_equal(llmt_manager_complete(f.mgr, "tjson:a", &req, &out, &err),
+                     LLMT_E_CONTEXT_LENGTH);
+    assert_non_null(strstr(err.message, "over the 5 of tjson:a (max_input_tokens); not sent"));
+    assert_int_equal(fake_http_request_count(f.srv), 1);
     fx_teardown(&f);
 }
 
@@ -877,6 +1021,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(engine_holds_rpm),
         cmocka_unit_test(engine_provider_concurrency_limit),
         cmocka_unit_test(engine_quota_goes_to_fallback_at_once),
+        cmocka_unit_test(engine_refuses_input_over_the_model_limit),
         cmocka_unit_test(engine_retries_then_falls_back),
         cmocka_unit_test(engine_one_limit_bounds_the_chain),
         cmocka_unit_test(engine_fallback_from_model_config_via_unknown_model),
@@ -887,6 +1032,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(engine_local_latency_does_not_block),
         cmocka_unit_test(engine_interrupt_stops_dispatch_and_cancels_the_rest),
         cmocka_unit_test(engine_interrupt_grace_expires),
+        cmocka_unit_test(engine_ends_when_a_hint_outlasts_the_time_limit),
+        cmocka_unit_test(engine_fetch_job_returns_the_raw_reply),
     };
     if (argc == 3 && strcmp(argv[1], "--lanes") == 0)
         test_lanes = strtol(argv[2], NULL, 10);

@@ -9,8 +9,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "run/ratelimit.h"
-#include "run/retry.h"
+#include "exec/ratelimit.h"
+#include "exec/retry.h"
 
 static void retry_after_seconds_and_http_date(void **state)
 {

@@ -168,12 +168,71 @@ static void test_reused_handle(void **state)
     fake_http_stop(srv);
 }
 
+/* One POST to srv answered with a body of n 'x' bytes (chunked when `chunked`), read
+ * with a reply limit of `cap` (0 = the default). */
+static llmt_status fetch_body(fake_http_server *srv, size_t n, bool chunked, size_t cap,
+                              llmt_error *err)
+{
+    fake_http_reply rep = {0};
+    llmt_http_request req;
+    llmt_http_options o;
+    llmt_http_result res;
+    char url[128], *body = malloc(n + 1);
+    llmt_status st;
+    assert_non_null(body);
+    memset(body, 'x', n);
+    body[n] = '\0';
+    rep.body = body;
+    rep.body_len = (long)n;
+    rep.stream = chunked;
+    fake_http_push_reply(srv, &rep);
+    memset(&req, 0, sizeof req);
+    snprintf(url, sizeof url, "%s/v1/x", fake_http_url(srv));
+    req.url = strdup(url);
+    req.body = strdup("{}");
+    req.body_len = 2;
+    memset(&o, 0, sizeof o);
+    o.timeout_ms = 10000;
+    o.max_reply_bytes = cap;
+    llmt_error_clear(err);
+    st = llmt_http_perform(&req, &o, &res, err);
+    if (st == LLMT_OK) {
+        assert_int_equal(res.body.len, n);
+        llmt_http_result_free(&res);
+    }
+    llmt_http_request_clear(&req);
+    free(body);
+    return st;
+}
+
+static void test_reply_size_limit(void **state)
+{
+    fake_http_server *srv;
+    llmt_error err;
+    (void)state;
+    assert_int_equal(fake_http_start(&srv), 0);
+    /* at the limit: read; one byte more: bad_response naming the limit, not retried,
+     * whether the length is announced (refused before reading) or not (chunked) */
+    assert_int_equal(fetch_body(srv, 1000, false, 1000, &err), LLMT_OK);
+    assert_int_equal(fetch_body(srv, 1001, false, 1000, &err), LLMT_E_BAD_RESPONSE);
+    assert_non_null(strstr(err.message, "reply larger than 1000 bytes"));
+    assert_false(err.retryable);
+    assert_int_equal(fetch_body(srv, 5000, true, 1000, &err), LLMT_E_BAD_RESPONSE);
+    assert_non_null(strstr(err.message, "reply larger than 1000 bytes"));
+    /* the default: a few MB */
+    assert_int_equal(fetch_body(srv, LLMT_DEFAULT_MAX_REPLY_BYTES, false, 0, &err), LLMT_OK);
+    assert_int_equal(fetch_body(srv, LLMT_DEFAULT_MAX_REPLY_BYTES + 1, true, 0, &err),
+                     LLMT_E_BAD_RESPONSE);
+    fake_http_stop(srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reply_headers),
         cmocka_unit_test(test_header_cache),
         cmocka_unit_test(test_reused_handle),
+        cmocka_unit_test(test_reply_size_limit),
     };
     int rc;
     curl_global_init(CURL_GLOBAL_DEFAULT);

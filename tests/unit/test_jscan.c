@@ -63,6 +63,25 @@ static void test_edge_cases(void **state)
     /* an embedded NUL byte outside a string */
     check_verdict("[1]\0", 4);
     check_verdict("[\"a\0b\"]", 7);
+    /* one NUL right after a number or a literal is lost by jansson's reader (found by
+     * tests/fuzz/fuzz_jscan.c; corpus/jscan/nul_after, true_nul) */
+    check_verdict("[1\0]", 4);
+    check_verdict("[true\0]", 7);
+    check_verdict("{\"a\":1e5\0}", 10);
+    check_verdict("[null\0,false\0]", 14);
+    check_verdict("[1\0 ,2]", 7);
+    check_verdict("[1\0\0]", 5);
+    check_verdict("[1\0.5]", 7);
+    check_verdict("[1\0x]", 5);
+    check_verdict("[\"a\"\0]", 6);
+    check_verdict("[1 \0]", 5);
+    {
+        llmt_jval root;
+        assert_true(llmt_jscan_parse("[7\0,[true\0]]", 12, &root, NULL, 0));
+        assert_int_equal(llmt_jval_size(root), 2);
+        assert_int_equal(llmt_jval_integer_or(llmt_jval_at(root, 0), 0), 7);
+        assert_int_equal(llmt_jval_type(llmt_jval_at(llmt_jval_at(root, 1), 0)), LLMT_J_TRUE);
+    }
 }
 
 static void test_accessors(void **state)

@@ -43,7 +43,7 @@ static llmt_manager *manager(uint64_t seed, const char *rules)
     llmt_manager_options o;
     llmt_manager *m = NULL;
     llmt_error err;
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.seed = seed;
     o.mock_rules_path = rules;
     assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_OK);
@@ -105,6 +105,41 @@ static char *write_tmp(const char *content)
     fputs(content, f);
     fclose(f);
     return path;
+}
+
+/* Run options reach the provider they name, and only it: mock.rules=FILE is the rules
+ * file; an unknown provider or a malformed string is refused by llmt_manager_new. */
+static void test_provider_options_go_to_their_provider(void **state)
+{
+    char *path = write_tmp("{\"rules\":[],\"default\":\"from the option\"}");
+    char *spec = llmt_asprintf("mock.rules=%s", path);
+    const char *good[] = {spec}, *unknown[] = {spec, "nosuch.key=1"}, *bad[] = {"mockrules=x"};
+    llmt_manager_options o;
+    llmt_manager *m = NULL;
+    llmt_response r;
+    llmt_error err;
+    (void)state;
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
+    o.provider_options = good;
+    o.n_provider_options = 1;
+    assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_OK);
+    assert_int_equal(ask(m, "mock:rules", "t/c", &r, &err), LLMT_OK);
+    assert_string_equal(r.text, "from the option");
+    llmt_response_clear(&r);
+    llmt_manager_free(m);
+    m = NULL;
+    o.provider_options = unknown;
+    o.n_provider_options = 2;
+    assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_E_INVALID_ARG);
+    assert_non_null(strstr(err.message, "unknown provider 'nosuch'"));
+    o.provider_options = bad;
+    o.n_provider_options = 1;
+    assert_int_equal(llmt_manager_new(&m, &o, &err), LLMT_E_INVALID_ARG);
+    assert_non_null(strstr(err.message, "PROVIDER.KEY=VALUE"));
+    assert_null(m);
+    unlink(path);
+    free(path);
+    free(spec);
 }
 
 static void test_rules_first_match_wins(void **state)
@@ -220,7 +255,7 @@ static llmt_status init_mock(fx *f, const char *rules, uint64_t seed, llmt_error
     llmt_status st;
     if (rules) {
         write_file(f->dir, "rules.json", rules);
-        opts = llmt_asprintf("{\"rules_file\": \"%s\"}", f->rules_path);
+        opts = llmt_asprintf("{\"rules\": \"%s\"}", f->rules_path);
     }
     memset(&s, 0, sizeof s);
     s.version = LLMT_PROVIDER_SETTINGS_VERSION;
@@ -306,6 +341,48 @@ static void test_mock_rules_first_match_wins_by_substring_regex_and_place(void *
     in.prompt = "nothing";
     assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
     assert_string_equal(r.text, "D");
+    llmt_response_clear(&r);
+}
+
+static void expect_invalid(fx *f, const char *rules, const char *needle);
+
+/* Regexes are PCRE2 with bounds: glibc's regcomp took 3 GB for "a+++...", and a
+ * backtracking pattern must fail the call, not hang the run. */
+static void test_mock_regex_is_bounded(void **state)
+{
+    fx *f = *state;
+    llmt_response r;
+    llmt_error err;
+    call_in in = {0};
+    char subject[64];
+    expect_invalid(f, "{\"rules\": [{\"regex\": \"a+++++++++++++++++++++\", \"reply\": \"x\"}]}",
+                   "/rules/0/regex: invalid regular expression");
+    assert_int_equal(init_mock(f,
+                               "{\"rules\": [{\"regex\": \"^(a+)+$\", \"in\": \"source\", "
+                               "\"reply\": \"x\"}], \"default\": \"D\"}",
+                               1, &err),
+                     LLMT_OK);
+    memset(subject, 'a', 40);
+    subject[40] = '!';
+    subject[41] = '\0';
+    in.source = subject;
+    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_E_CONFIG);
+    assert_non_null(strstr(err.message, "/rules/0/regex: matching gave up"));
+    assert_non_null(strstr(err.message, "rules.json"));
+    assert_null(r.text);
+    /* a subject it matches quickly still answers; PCRE syntax (\\d) works */
+    subject[40] = '\0';
+    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
+    assert_string_equal(r.text, "x");
+    llmt_response_clear(&r);
+    assert_int_equal(init_mock(f,
+                               "{\"rules\": [{\"regex\": \"total \\\\d+\\\\.\\\\d{2}\", "
+                               "\"reply\": \"num\"}]}",
+                               1, &err),
+                     LLMT_OK);
+    in.source = "Invoice, total 99.50";
+    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
+    assert_string_equal(r.text, "num");
     llmt_response_clear(&r);
 }
 
@@ -717,7 +794,7 @@ static void test_mock_blocking_path_waits_latency_and_prices(void **state)
     llmt_error err;
     double t0;
     write_file(f->dir, "rules.json", "{\"default\": \"{}\", \"latency\": {\"fixed_ms\": 60}}");
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.mock_rules_path = f->rules_path;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     memset(&req, 0, sizeof req);
@@ -813,10 +890,12 @@ int main(void)
         cmocka_unit_test(test_oracle_returns_reference),
         cmocka_unit_test(test_noisy_is_deterministic_and_differs),
         cmocka_unit_test(test_rules_first_match_wins),
+        cmocka_unit_test(test_provider_options_go_to_their_provider),
         cmocka_unit_test(test_rules_prompt_scope_and_default),
         cmocka_unit_test(test_rules_errors_name_file),
         cmocka_unit_test(test_token_estimate_is_not_a_word_count),
         cmocka_unit_test_setup_teardown(test_mock_rules_first_match_wins_by_substring_regex_and_place, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mock_regex_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_reply_rules_only_answer_mock_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_reply_file_is_relative_to_the_rules_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_error_rule_fills_class_status_retry_after, setup, teardown),

@@ -338,6 +338,46 @@ static void test_output_json_write_error_reported(void **state)
     fx_end(&F);
 }
 
+/* A results.jsonl write cut short (disk full, here the file size limit) says that the
+ * last line may be torn and that --resume repairs it. */
+static void test_output_flush_error_says_resume_repairs(void **state)
+{
+    char *dir = make_dir();
+    llmt_output o;
+    llmt_error err;
+    struct rlimit old, lim;
+    void (*old_handler)(int);
+    json_t *res = json_pack("{s:s, s:s}", "task", "t", "case", "c0");
+    int i;
+    llmt_status st = LLMT_OK;
+    (void)state;
+    assert_int_equal(llmt_output_open(&o, dir, false, &err), LLMT_OK);
+    old_handler = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 100; /* the fourth line does not fit whole */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    for (i = 0; i < 8 && st == LLMT_OK; i++) {
+        add_line(&o, res);
+        st = llmt_output_flush(&o, &err);
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    assert_int_equal(st, LLMT_E_IO);
+    assert_non_null(strstr(err.message, "results.jsonl: "));
+    assert_non_null(strstr(err.message, "its last line may be torn"));
+    assert_non_null(strstr(err.message, "llm-tester run --resume "));
+    assert_non_null(strstr(err.message, dir));
+    llmt_output_close(&o);
+    json_decref(res);
+    {
+        char *cmd = llmt_asprintf("rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+    }
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_output_json_alongside_torn_tail),
         cmocka_unit_test(test_output_json_alongside_abandoned),
         cmocka_unit_test(test_output_json_write_error_reported),
+        cmocka_unit_test(test_output_flush_error_says_resume_repairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -118,6 +119,56 @@ static void test_plugin_loads_and_registers(void **state)
     llmt_registry_free(reg);
 }
 
+/* Trust: nothing is loaded from a file or folder another user could change. */
+static void test_plugin_refuses_files_writable_by_others(void **state)
+{
+    fx *f = *state;
+    char *path;
+    make_plugin(f, "fxgood", "fxgood", "fxgood", NULL, NULL);
+    path = llmt_asprintf("%s/fxgood/fxgood.so", f->dir);
+    assert_int_equal(chmod(path, 0757), 0);
+    expect_refusal(f, "fxgood", "fxgood.so is writable by every user");
+    assert_int_equal(chmod(path, 0755), 0);
+    free(path);
+    path = llmt_asprintf("%s/fxgood/config.json", f->dir);
+    assert_int_equal(chmod(path, 0666), 0);
+    expect_refusal(f, "fxgood", "config.json is writable by every user");
+    assert_int_equal(chmod(path, 0644), 0);
+    free(path);
+    path = llmt_asprintf("%s/fxgood", f->dir);
+    assert_int_equal(chmod(path, 0777), 0);
+    expect_refusal(f, "fxgood", "/fxgood is writable by every user");
+    assert_int_equal(chmod(path, 0755), 0);
+    free(path);
+    /* the folder of plugin folders: sticky or not, others could plant a plugin there */
+    assert_int_equal(chmod(f->dir, 01777), 0);
+    expect_refusal(f, "fxgood", "is writable by every user");
+    assert_int_equal(chmod(f->dir, 0700), 0);
+    /* back to safe modes: it loads (under /tmp, world-writable but sticky) */
+    {
+        llmt_registry *reg = new_registry_with_builtins();
+        llmt_error err;
+        assert_int_equal(llmt_plugin_load(reg, f->dir, "fxgood", &err), LLMT_OK);
+        llmt_registry_free(reg);
+    }
+}
+
+static void test_plugin_refuses_files_of_another_user(void **state)
+{
+    fx *f = *state;
+    char *path;
+    if (geteuid() != 0) {
+        /* only root can give a file away; the mode checks above run for everyone */
+        print_message("skipped: giving a file to another user needs root\n");
+        skip();
+    }
+    make_plugin(f, "fxgood", "fxgood", "fxgood", NULL, NULL);
+    path = llmt_asprintf("%s/fxgood/fxgood.so", f->dir);
+    assert_int_equal(chown(path, 65534, 65534), 0); /* nobody */
+    expect_refusal(f, "fxgood", "fxgood.so belongs to another user");
+    free(path);
+}
+
 static void test_plugin_refuses_newer_major_abi(void **state)
 {
     make_plugin(*state, "fxabi2", "fxabi2", "fxabi2", NULL, NULL);
@@ -215,7 +266,7 @@ static void test_plugin_overrides_builtin_when_config_says_so(void **state)
     llmt_error err;
     llmt_provider_entry *e;
     make_plugin(f, "mock", "mock", "mock", " \"override_builtin\": true,", NULL);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.plugin_path = f->dir;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     e = llmt_registry_find(llmt_manager_registry(mgr), "mock");
@@ -248,7 +299,7 @@ static void test_plugin_path_scans_dirs_and_records_refusals(void **state)
     /* a missing directory and empty entries are skipped; the same dir twice makes the
      * second fxgood a duplicate */
     path = llmt_asprintf("::/nonexistent/llmt:%s:%s", f->dir, f->dir);
-    llmt_manager_options_init(&o);
+    llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION);
     o.plugin_path = path;
     assert_int_equal(llmt_manager_new(&mgr, &o, &err), LLMT_OK);
     assert_non_null(llmt_registry_find(llmt_manager_registry(mgr), "fxgood"));
@@ -273,7 +324,7 @@ static void test_manager_options_version_1_has_no_plugin_path(void **state)
     llmt_manager *mgr = NULL;
     llmt_error err;
     make_plugin(f, "fxgood", "fxgood", "fxgood", NULL, NULL);
-    llmt_manager_options_init(&v1.o);
+    llmt_manager_options_init(&v1.o, LLMT_MANAGER_OPTIONS_VERSION);
     v1.o.version = 1;
     v1.o.plugin_path = f->dir;
     assert_int_equal(llmt_manager_new(&mgr, &v1.o, &err), LLMT_OK);
@@ -285,6 +336,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plugin_loads_and_registers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plugin_refuses_files_writable_by_others, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plugin_refuses_files_of_another_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_refuses_newer_major_abi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_refuses_older_major_abi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_refuses_missing_required_op, setup, teardown),

@@ -203,12 +203,21 @@ static void test_keys(void **state)
     ph_stop(h);
 }
 
+/* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */
+static void test_invalid_utf8(void **state)
+{
+    ph *h = start();
+    (void)state;
+    ph_refuses_invalid_utf8(h, "anthropic:claude-haiku-4-5");
+    ph_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_and_success), cmocka_unit_test(test_prompt_only_and_defaults),
         cmocka_unit_test(test_images),              cmocka_unit_test(test_refusal_and_fences),
-        cmocka_unit_test(test_errors),              cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_errors),              cmocka_unit_test(test_keys), cmocka_unit_test(test_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

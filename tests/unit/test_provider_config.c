@@ -1,4 +1,4 @@
-/* Provider config.json loading and validation (SPEC §5.1). */
+/* Provider config.json loading and validation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

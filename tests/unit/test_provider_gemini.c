@@ -186,6 +186,15 @@ static void test_keys(void **state)
     ph_stop(h);
 }
 
+/* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */
+static void test_invalid_utf8(void **state)
+{
+    ph *h = start();
+    (void)state;
+    ph_refuses_invalid_utf8(h, "gemini:gemini-2.5-flash");
+    ph_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,7 +202,7 @@ int main(void)
         cmocka_unit_test(test_json_mode_images_and_blocks),
         cmocka_unit_test(test_modes),
         cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_keys), cmocka_unit_test(test_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,9 +162,19 @@ static void test_keys(void **state)
     ph_check_missing_key("MISTRAL", "/v1", "MISTRAL_API_KEY", "mistral:mistral-small-latest");
 }
 
+/* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */
+static void test_invalid_utf8(void **state)
+{
+    ph *h = start();
+    (void)state;
+    ph_refuses_invalid_utf8(h, "mistral:mistral-small-latest");
+    ph_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_request_and_success),
         cmocka_unit_test(test_images_chunks_fences),
         cmocka_unit_test(test_modes), cmocka_unit_test(test_errors),

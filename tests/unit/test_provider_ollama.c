@@ -127,9 +127,19 @@ static void test_errors(void **state)
     ph_stop(h);
 }
 
+/* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */
+static void test_invalid_utf8(void **state)
+{
+    ph *h = start();
+    (void)state;
+    ph_refuses_invalid_utf8(h, "ollama:llama3.1:8b");
+    ph_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_request_and_success),
         cmocka_unit_test(test_images_and_json_mode),
         cmocka_unit_test(test_modes),

@@ -298,9 +298,19 @@ static void test_keys(void **state)
     ph_stop(h);
 }
 
+/* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */
+static void test_invalid_utf8(void **state)
+{
+    ph *h = start();
+    (void)state;
+    ph_refuses_invalid_utf8(h, "openai:gpt-4.1-mini");
+    ph_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_request_and_success), cmocka_unit_test(test_loose_schema_made_strict),
         cmocka_unit_test(test_reasoning_model),     cmocka_unit_test(test_images),
         cmocka_unit_test(test_fenced_reply_is_text), cmocka_unit_test(test_modes), cmocka_unit_test(test_errors),

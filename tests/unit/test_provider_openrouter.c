@@ -226,9 +226,19 @@ static void test_catalog(void **state)
     ph_stop(h);
 }
 
+/* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */
+static void test_invalid_utf8(void **state)
+{
+    ph *h = start();
+    (void)state;
+    ph_refuses_invalid_utf8(h, "openrouter:openai/gpt-4.1-mini");
+    ph_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_request_and_success),
         cmocka_unit_test(test_errors_inside_200),
         cmocka_unit_test(test_modes), cmocka_unit_test(test_errors),

@@ -1,4 +1,4 @@
-/* Registry, factory checks and the manager's call path (SPEC §3). */
+/* Registry, factory checks and the manager's call path. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "config/provider_config.h"
+#include "core/util.h"
+#include "llmt/extract.h"
 #include "llmt/manager.h"
 #include "provider/factory.h"
 #include "provider/manager_internal.h"
@@ -65,11 +68,7 @@ static void test_check_ops(void **state)
     bad.abi_version = (2u << 16);
     assert_int_equal(llmt_factory_check_ops(&bad, "plug.so", &err), LLMT_E_PLUGIN);
     assert_non_null(strstr(err.message, "2.0"));
-    {
-        char want[16];
-        snprintf(want, sizeof want, "%u.%u", LLMT_PROVIDER_ABI_MAJOR, LLMT_PROVIDER_ABI_MINOR);
-        assert_non_null(strstr(err.message, want));
-    }
+    assert_non_null(strstr(err.message, "speaks 1.")); /* this build's ABI */
     bad = good_ops;
     bad.call = NULL;
     assert_int_equal(llmt_factory_check_ops(&bad, "t", &err), LLMT_E_PLUGIN);
@@ -205,10 +204,92 @@ static void test_status_names_round_trip(void **state)
     assert_false(llmt_status_retryable(LLMT_E_BAD_REQUEST));
 }
 
+static size_t never_called(const char *path, bool is_dir, const llmt_check_sink *sink)
+{
+    (void)path;
+    (void)is_dir;
+    (void)sink;
+    fail_msg("a slot beyond the table's ABI minor version was read");
+    return 0;
+}
+
+/* An optional trailing slot is used only when the table's minor version has it. */
+static void test_ops_has_is_gated_by_the_minor_version(void **state)
+{
+    llmt_provider_ops ops;
+    (void)state;
+    memset(&ops, 0, sizeof ops);
+    ops.check_files = never_called;
+    ops.abi_version = LLMT_PROVIDER_ABI_MAJOR << 16; /* 1.0: ends before check_files */
+    assert_false(LLMT_OPS_HAS(&ops, check_files));
+    ops.abi_version = (LLMT_PROVIDER_ABI_MAJOR << 16) | 1u;
+    assert_true(LLMT_OPS_HAS(&ops, check_files));
+    ops.check_files = NULL;
+    assert_false(LLMT_OPS_HAS(&ops, check_files));
+}
+
+/* `config validate` reaches a provider's own files through its check_files slot: the
+ * mock checks a task's mock_rules.json and says no to a file that is not its own. */
+static void test_providers_check_their_own_files(void **state)
+{
+    char dir[] = "/tmp/llmt-check-files-XXXXXX", *rules, *other;
+    llmt_diags d = {0};
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    rules = llmt_path_join(dir, "mock_rules.json");
+    other = llmt_path_join(dir, "notes.json");
+    assert_int_equal(llmt_write_file_atomic(rules, "{\"rules\": 3}", 12, NULL), LLMT_OK);
+    assert_int_equal(llmt_write_file_atomic(other, "{\"title\": 1}", 12, NULL), LLMT_OK);
+    assert_int_equal(llmt_providers_check_files(dir, true, &d), 1);
+    assert_true(d.errors > 0);
+    assert_string_equal(d.items[0].file, rules);
+    llmt_diags_free(&d);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(llmt_providers_check_files(other, false, &d), 0);
+    assert_int_equal(d.count, 0);
+    unlink(rules);
+    unlink(other);
+    rmdir(dir);
+    free(rules);
+    free(other);
+}
+
+/* *_options_init(opts, version) writes a version's fields and nothing beyond them (an
+ * older caller's struct is shorter), and refuses a version it does not know. */
+static void test_options_init_is_versioned(void **state)
+{
+    llmt_manager_options o;
+    llmt_fallback_options fo;
+    llmt_extraction_options xo;
+    (void)state;
+    memset(&o, 0x5a, sizeof o);
+    assert_int_equal(llmt_manager_options_init(&o, 1), LLMT_OK);
+    assert_int_equal(o.version, 1);
+    assert_null(o.project_dir);
+    assert_int_equal(o.logger.level, LLMT_LOG_WARN);
+    /* plugin_path is where version 2 begins: untouched */
+    assert_true(((const unsigned char *)&o)[offsetof(llmt_manager_options, plugin_path)] == 0x5a);
+    assert_int_equal(llmt_manager_options_init(&o, LLMT_MANAGER_OPTIONS_VERSION), LLMT_OK);
+    assert_null(o.provider_options);
+    assert_int_equal(o.n_provider_options, 0);
+    memset(&o, 0x5a, sizeof o);
+    assert_int_equal(llmt_manager_options_init(&o, 99), LLMT_E_INVALID_ARG);
+    assert_true(((const unsigned char *)&o)[0] == 0x5a);
+    assert_int_equal(llmt_manager_options_init(&o, 0), LLMT_E_INVALID_ARG);
+    assert_int_equal(llmt_fallback_options_init(&fo, LLMT_FALLBACK_OPTIONS_VERSION), LLMT_OK);
+    assert_int_equal(fo.version, LLMT_FALLBACK_OPTIONS_VERSION);
+    assert_int_equal(llmt_fallback_options_init(&fo, 2), LLMT_E_INVALID_ARG);
+    assert_int_equal(llmt_extraction_options_init(&xo, LLMT_EXTRACTION_OPTIONS_VERSION), LLMT_OK);
+    assert_int_equal(llmt_extraction_options_init(&xo, 7), LLMT_E_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_ops),
+        cmocka_unit_test(test_options_init_is_versioned),
+        cmocka_unit_test(test_ops_has_is_gated_by_the_minor_version),
+        cmocka_unit_test(test_providers_check_their_own_files),
         cmocka_unit_test(test_registry_add_find_clash),
         cmocka_unit_test(test_manager_prices_by_config),
         cmocka_unit_test(test_manager_unknown_names),

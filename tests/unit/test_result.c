@@ -121,19 +121,35 @@ static json_t *ref_build(const llmt_result_input *in)
             json_object_set_new(usage, "cost_usd", in->cost_total_known ? json_real(in->cost_total) : json_null());
         else
             json_object_set_new(usage, "cost_usd", resp->cost_known ? json_real(resp->cost_usd) : json_null());
+        /* a cached answer: the part of the cost this run did not pay */
+        if (json_is_real(json_object_get(usage, "cost_usd")) && resp->from_cache && resp->cost_known &&
+            resp->cost_usd > 0)
+            json_object_set_new(usage, "saved_usd", json_real(resp->cost_usd));
         json_object_set_new(r, "latency_ms", json_real(resp->latency_ms));
         json_object_set_new(r, "error", json_null());
         json_object_set_new(r, "structured_mode", json_string(ref_structured_mode_name(resp->structured_mode)));
         json_object_set_new(r, "strict", json_boolean(resp->schema_strict));
         if (resp->schema_relaxed)
             json_object_set_new(r, "schema_relaxed", json_loads(resp->schema_relaxed, 0, NULL));
-        if (in->answered_by)
+        if (in->answered_by) {
+            char *own = llmt_asprintf("%s:%s", in->provider, in->model);
             json_object_set_new(r, "answered_by", json_string(in->answered_by));
-        else
+            if (json_object_get(r, "answered_by") && strcmp(own, in->answered_by) != 0)
+                json_object_set_new(r, "fallback", json_true()); /* a fallback answered */
+            free(own);
+        } else
             json_object_set_new(r, "answered_by", json_sprintf("%s:%s", in->provider, in->model));
         if (resp->model)
             json_object_set_new(r, "reply_model", json_string(resp->model));
         json_object_set_new(r, "raw_reply_chars", json_integer((json_int_t)strlen(resp->text)));
+        if (!answer) {
+            bool cut;
+            char *raw = llmt_raw_reply_text(resp->text, &cut);
+            json_object_set_new(r, "raw_reply", json_string(raw));
+            if (cut && json_object_get(r, "raw_reply"))
+                json_object_set_new(r, "raw_reply_truncated", json_true());
+            free(raw);
+        }
         if (resp->from_cache)
             json_object_set_new(r, "cached", json_true());
     } else {
@@ -145,7 +161,9 @@ static json_t *ref_build(const llmt_result_input *in)
         json_object_set_new(r, "latency_ms", json_real(in->latency_ms));
         json_object_set_new(r, "error", in->error ? ref_error_json(in->error) : json_null());
     }
-    json_object_set_new(r, "accuracy", json_real(answer ? sr.accuracy : 0.0));
+    json_object_set_new(r, "accuracy", json_real(answer && valid ? sr.accuracy : 0.0));
+    if (answer && !valid && sr.fields)
+        json_object_set_new(r, "accuracy_if_valid", json_real(sr.accuracy));
     json_object_set_new(r, "valid", json_boolean(valid));
     json_object_set_new(r, "violations", violations);
     json_object_set_new(r, "extraction", json_string(llmt_extract_method_name(method)));
@@ -186,7 +204,12 @@ static void summaries_equal(const llmt_summary *a, const llmt_summary *b)
         assert_int_equal(x->modes, y->modes);
         assert_true(json_equal(x->schema_relaxed, y->schema_relaxed) ||
                     (!x->schema_relaxed && !y->schema_relaxed));
+        assert_int_equal(x->answered, y->answered);
+        assert_int_equal(x->errors, y->errors);
+        assert_int_equal(x->skipped, y->skipped);
+        assert_true(x->saved_usd == y->saved_usd);
     }
+    assert_int_equal(a->n_fallbacks, b->n_fallbacks);
     assert_true(a->total_cost == b->total_cost);
     assert_int_equal(a->n_rows, b->n_rows);
     for (i = 0; i < a->n_rows; i++) {
@@ -610,6 +633,67 @@ static void result_entry_values(void **state)
     fixture_free(&f);
 }
 
+/* A one-attempt input of task t, case c, model p:m answering `text` (resp is filled). */
+static void simple_input(llmt_result_input *in, llmt_response *resp, const char *text,
+                         const json_t *expected, const llmt_score_options *scoring)
+{
+    memset(in, 0, sizeof(*in));
+    memset(resp, 0, sizeof(*resp));
+    resp->text = (char *)text;
+    resp->usage.cached_input_tokens = resp->usage.reasoning_tokens = -1;
+    in->task = "t";
+    in->case_name = "c";
+    in->provider = "p";
+    in->model = "m";
+    in->expected = expected;
+    in->scoring = scoring;
+    in->response = resp;
+}
+
+/* A reply that is not JSON is kept (issue 13), cut at LLMT_RAW_REPLY_MAX with a mark. */
+static void result_keeps_raw_reply(void **state)
+{
+    fixture f;
+    llmt_result_input in;
+    llmt_summary_entry e;
+    llmt_response resp;
+    llmt_buf b = {0};
+    json_t *line, *raw;
+    char *big = malloc(LLMT_RAW_REPLY_MAX + 5000);
+    (void)state;
+    assert_non_null(big);
+    fixture_init(&f);
+    simple_input(&in, &resp, "Sorry, I can't extract that: the text is \xc3\xa9mpty.", f.expected, &f.scoring);
+    assert_true(llmt_result_write(&in, &b, &e));
+    line = J(b.data);
+    assert_string_equal(json_string_value(json_object_get(line, "raw_reply")), resp.text);
+    assert_null(json_object_get(line, "raw_reply_truncated"));
+    json_decref(line);
+
+    /* a long reply: its first LLMT_RAW_REPLY_MAX bytes (whole characters), then the mark */
+    memset(big, 'x', LLMT_RAW_REPLY_MAX + 4999);
+    memcpy(big + LLMT_RAW_REPLY_MAX - 1, "\xc3\xa9", 2); /* a character across the limit */
+    big[LLMT_RAW_REPLY_MAX + 4999] = '\0';
+    resp.text = big;
+    b.len = 0;
+    assert_true(llmt_result_write(&in, &b, &e));
+    line = J(b.data);
+    raw = json_object_get(line, "raw_reply");
+    assert_true(json_is_true(json_object_get(line, "raw_reply_truncated")));
+    assert_int_equal(json_string_length(raw), LLMT_RAW_REPLY_MAX - 1 + strlen(LLMT_RAW_REPLY_MARK));
+    assert_non_null(strstr(json_string_value(raw), LLMT_RAW_REPLY_MARK));
+    json_decref(line);
+
+    /* an answer that parses keeps no copy of the reply */
+    resp.text = (char *)"{\"name\":\"b\"}";
+    b.len = 0;
+    assert_true(llmt_result_write(&in, &b, &e));
+    assert_null(strstr(b.data, "raw_reply\""));
+    free(big);
+    llmt_buf_free(&b);
+    fixture_free(&f);
+}
+
 /* A sub-tree that cannot be printed fails the line and leaves the buffer as it was: here
  * the scorer's fields, which carry an expected value that is not UTF-8. */
 static void result_unprintable_rewinds(void **state)
@@ -623,17 +707,7 @@ static void result_unprintable_rewinds(void **state)
     (void)state;
     fixture_init(&f);
     assert_int_equal(json_object_set_new(bad, "name", json_stringn_nocheck("a\xff", 2)), 0);
-    memset(&in, 0, sizeof in);
-    memset(&resp, 0, sizeof resp);
-    resp.text = (char *)"{\"name\":\"b\"}";
-    resp.usage.cached_input_tokens = resp.usage.reasoning_tokens = -1;
-    in.task = "t";
-    in.case_name = "c";
-    in.provider = "p";
-    in.model = "m";
-    in.expected = bad;
-    in.scoring = &f.scoring;
-    in.response = &resp;
+    simple_input(&in, &resp, "{\"name\":\"b\"}", bad, &f.scoring);
     in.attempts = &f.attempts3;
     llmt_buf_puts(&b, "kept\n");
     assert_false(llmt_result_write(&in, &b, &e));
@@ -703,6 +777,7 @@ int main(void)
         cmocka_unit_test(result_random_inputs_match_tree),
         cmocka_unit_test(result_entry_values),
         cmocka_unit_test(result_unprintable_rewinds),
+        cmocka_unit_test(result_keeps_raw_reply),
         cmocka_unit_test(jsonw_parts_match_dump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

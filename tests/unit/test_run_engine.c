@@ -109,7 +109,7 @@ static void fx_setup(fx *f)
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
     assert_int_equal(fake_http_start(&f->srv), 0);
-    llmt_manager_options_init(&mo);
+    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
     mo.seed = 3;
     assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
     json = llmt_asprintf(
@@ -160,7 +160,7 @@ static void opts(fx *f, llmt_run_options *o, const char *const *models, size_t n
     o->n_models = n_models;
     o->output_dir = f->dir;
     o->formats = LLMT_FORMAT_JSON | LLMT_FORMAT_MD;
-    o->interrupted = &f->stop;
+    o->engine.interrupted = &f->stop;
 }
 
 /* Reads results.jsonl strictly: every line must be complete JSON. Returns the lines. */
@@ -226,7 +226,7 @@ static void run_interrupt_then_resume_sends_only_the_rest(void **state)
     f.stop_after = 5;
     opts(&f, &o, models, 1);
     o.repeat = 3;
-    o.concurrency = 2;
+    o.engine.concurrency = 2;
     assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
     assert_true(rr.interrupted);
     lines = read_jsonl(&f);
@@ -263,7 +263,7 @@ static void run_interrupt_then_resume_sends_only_the_rest(void **state)
     o.output_dir = NULL;
     o.resume_dir = f.dir;
     o.repeat = 3;
-    o.concurrency = 4;
+    o.engine.concurrency = 4;
     assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
     assert_false(rr.interrupted);
     assert_int_equal(rr.resumed, n_first);
@@ -427,7 +427,7 @@ static void run_records_attempts_and_first_attempt_validity(void **state)
     fx_setup(&f);
     fake_http_set_handler(f.srv, h_429_once_per_case, &f);
     opts(&f, &o, models, 1);
-    o.concurrency = 1;
+    o.engine.concurrency = 1;
     assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
     lines = read_jsonl(&f);
     n = json_array_size(lines);
@@ -538,7 +538,7 @@ static void run_follows_the_configured_fallback_chain(void **state)
     fx_setup(&f);
     fake_http_set_handler(f.srv, h_quota_a_server_b, &f);
     opts(&f, &o, models, 1);
-    o.max_retries = 1;
+    o.engine.retry.max_retries = 1;
     o.filter = "job_ads/nurse";
     assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
     lines = read_jsonl(&f);

@@ -287,6 +287,53 @@ static void test_score_skip_fields(void **state)
     llmt_score_options_free(&o);
 }
 
+/* A bare name in skip_fields applies at any depth, inside list items too, in every list
+ * mode (issue 13: --skip id left the ids of list items counted in ordered_exact). */
+static void test_score_skip_fields_in_list_items(void **state)
+{
+    static const llmt_list_mode modes[] = {LLMT_LIST_ORDERED_EXACT, LLMT_LIST_ORDERED_SIMILARITY,
+                                           LLMT_LIST_SET_SIMILARITY};
+    const char *e = "{\"name\":\"x\",\"items\":[{\"id\":1,\"v\":\"a\"},{\"id\":2,\"v\":\"b\"}],"
+                    "\"deep\":{\"rows\":[[{\"id\":3,\"w\":1}]]}}";
+    const char *a = "{\"name\":\"x\",\"items\":[{\"id\":7,\"v\":\"a\"},{\"id\":8,\"v\":\"b\"}],"
+                    "\"deep\":{\"rows\":[[{\"id\":9,\"w\":1}]]}}";
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        llmt_score_options o;
+        llmt_error err;
+        llmt_score_options_init(&o);
+        o.list_mode = modes[i];
+        assert_int_equal(llmt_score_options_add_skip(&o, "id", &err), LLMT_OK);
+        assert_near(score_o(e, a, &o, NULL), 100);
+        /* what is not skipped still counts */
+        assert_true(score_o(e, "{\"name\":\"x\",\"items\":[{\"id\":1,\"v\":\"zzz\"},{\"id\":2,\"v\":\"b\"}],"
+                               "\"deep\":{\"rows\":[[{\"id\":3,\"w\":1}]]}}",
+                            &o, NULL) < 100);
+        /* a pointer into a list item skips only there */
+        llmt_score_options_free(&o);
+        llmt_score_options_init(&o);
+        o.list_mode = modes[i];
+        assert_int_equal(llmt_score_options_add_skip(&o, "/items/0/id", &err), LLMT_OK);
+        assert_true(score_o(e, a, &o, NULL) < 100);
+        llmt_score_options_free(&o);
+    }
+}
+
+/* Strings are compared in Unicode NFC: precomposed and decomposed "Zürich" are equal. */
+static void test_score_unicode_nfc(void **state)
+{
+    json_t *fields = NULL;
+    (void)state;
+    assert_near(score("{\"city\":\"Z\\u00fcrich\"}", "{\"city\":\"Zu\\u0308rich\"}"), 100);
+    assert_near(score_o("{\"c\":[\"Z\\u00fcrich\",\"Gen\\u00e8ve\"]}", "{\"c\":[\"Zu\\u0308rich\",\"Gene\\u0300ve\"]}",
+                        NULL, &fields),
+                100);
+    json_decref(fields);
+    assert_near(score("{\"Stra\\u00dfe\":\"M\\u00fcller\"}", "{\"Stra\\u00dfe\":\"MU\\u0308LLER\"}"), 100);
+    assert_true(score("{\"city\":\"Z\\u00fcrich\"}", "{\"city\":\"Zurich\"}") < 100);
+}
+
 static void test_score_weights_nested_by_name_and_pointer(void **state)
 {
     llmt_score_options o;
@@ -521,6 +568,8 @@ int main(void)
         cmocka_unit_test(test_score_ordered_similarity),
         cmocka_unit_test(test_score_set_similarity_greedy),
         cmocka_unit_test(test_score_skip_fields),
+        cmocka_unit_test(test_score_skip_fields_in_list_items),
+        cmocka_unit_test(test_score_unicode_nfc),
         cmocka_unit_test(test_score_weights_nested_by_name_and_pointer),
         cmocka_unit_test(test_score_details_shape),
         cmocka_unit_test(test_score_pointer_escaping),

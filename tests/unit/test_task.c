@@ -173,7 +173,7 @@ static void test_discovery_problem_order(void **state)
     llmt_taskset ts;
     llmt_diags d = {0};
     llmt_error err;
-    char *f[6];
+    char *f[5];
     size_t i;
     (void)state;
     put(dir, "t/schema.json", "{\"type\":\"object\"}");
@@ -189,21 +189,20 @@ static void test_discovery_problem_order(void **state)
     assert_int_equal(ts.n_tasks, 1);
     assert_int_equal(ts.tasks[0].n_cases, 1);
     assert_string_equal(ts.tasks[0].cases[0].name, "s");
-    assert_int_equal(d.count, 6);
-    assert_int_equal(d.errors, 4);
-    for (i = 0; i < 6; i++)
+    /* w.doc is ignored, not a case without an expected answer */
+    assert_int_equal(d.count, 5);
+    assert_int_equal(d.errors, 3);
+    for (i = 0; i < 5; i++)
         f[i] = llmt_diag_format(&d.items[i]);
     assert_non_null(strstr(f[0], "/t/tests/sources/noext"));
     assert_non_null(strstr(f[0], "ignored: no file extension"));
     assert_non_null(strstr(f[1], "/t/tests/sources/w.doc"));
     assert_non_null(strstr(f[1], "ignored: not .txt"));
-    assert_non_null(strstr(f[2], "case 't/w' has no expected answer"));
-    assert_non_null(strstr(f[2], "/t/tests/expected/w.json is missing"));
-    assert_non_null(strstr(f[3], "/t/tests/expected/a-b.json"));
-    assert_non_null(strstr(f[3], "(tests/sources/a-b.txt)"));
-    assert_non_null(strstr(f[4], "/t/tests/expected/a.b.json"));
-    assert_non_null(strstr(f[5], "/t/tests/expected/a.json"));
-    for (i = 0; i < 6; i++)
+    assert_non_null(strstr(f[2], "/t/tests/expected/a-b.json"));
+    assert_non_null(strstr(f[2], "(tests/sources/a-b.txt)"));
+    assert_non_null(strstr(f[3], "/t/tests/expected/a.b.json"));
+    assert_non_null(strstr(f[4], "/t/tests/expected/a.json"));
+    for (i = 0; i < 5; i++)
         free(f[i]);
     llmt_taskset_free(&ts);
     llmt_diags_free(&d);
@@ -377,12 +376,167 @@ static void test_case_load_bad_expected(void **state)
     free(dir);
 }
 
+/* A NUL byte in a source or expected file is refused naming the file and the offset
+ * (it used to cut the text short there), by the plain load, the folder load and the
+ * read-ahead path alike. */
+static void test_case_load_refuses_nul_bytes(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl)), *path, *want;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    llmt_case_data cd;
+    llmt_case_dirs dirs;
+    FILE *f;
+    int ahead;
+    (void)state;
+    put(dir, "t/schema.json", "{\"type\":\"object\"}");
+    put(dir, "t/tests/sources/a.txt", "placeholder");
+    put(dir, "t/tests/expected/a.json", "{}");
+    put(dir, "t/tests/sources/b.txt", "fine");
+    put(dir, "t/tests/expected/b.json", "{}");
+    path = llmt_asprintf("%s/t/tests/sources/a.txt", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("secret\0tail", 1, 11, f), 11);
+    fclose(f);
+    free(path);
+    path = llmt_asprintf("%s/t/tests/expected/b.json", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("{}\0{\"x\":1}", 1, 10, f), 10);
+    fclose(f);
+    free(path);
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.tasks[0].n_cases, 2);
+    assert_int_equal(llmt_case_load(&ts.tasks[0], &ts.tasks[0].cases[0], &cd, &err), LLMT_E_PARSE);
+    want = llmt_asprintf("%s/t/tests/sources/a.txt: NUL byte at offset 6", dir);
+    assert_non_null(strstr(err.message, want));
+    free(want);
+    assert_null(cd.source);
+    for (ahead = 0; ahead < 2; ahead++) {
+        llmt_case_dirs_init(&dirs);
+        if (ahead) {
+            size_t idx[2] = {0, 1};
+            llmt_case_prefetch(&dirs, &ts.tasks[0], idx, 2);
+        }
+        assert_int_equal(llmt_case_load_in(&dirs, &ts.tasks[0], &ts.tasks[0].cases[0], &cd, &err),
+                         LLMT_E_PARSE);
+        assert_non_null(strstr(err.message, "sources/a.txt: NUL byte at offset 6"));
+        assert_int_equal(llmt_case_load_in(&dirs, &ts.tasks[0], &ts.tasks[0].cases[1], &cd, &err),
+                         LLMT_E_PARSE);
+        assert_non_null(strstr(err.message, "expected/b.json: NUL byte at offset 2"));
+        llmt_case_dirs_close(&dirs);
+    }
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
+/* Task and case names that are not UTF-8 cannot be written to results (they vanished
+ * from result lines and every --resume ran them again): refused, naming the path. */
+static void test_discovery_refuses_names_not_utf8(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl)), *want;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    (void)state;
+    put(dir, "ok/schema.json", "{\"type\":\"object\"}");
+    put(dir, "ok/tests/sources/good.txt", "x");
+    put(dir, "ok/tests/expected/good.json", "{}");
+    put(dir, "ok/tests/sources/Stra\xdf" "e.txt", "x");
+    put(dir, "ok/tests/expected/Stra\xdf" "e.json", "{}");
+    put(dir, "bad\xff/schema.json", "{\"type\":\"object\"}");
+    put(dir, "bad\xff/tests/sources/a.txt", "x");
+    put(dir, "bad\xff/tests/expected/a.json", "{}");
+    assert_int_equal(llmt_tasks_discover(dir, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.n_tasks, 1);
+    assert_string_equal(ts.tasks[0].name, "ok");
+    assert_int_equal(ts.tasks[0].n_cases, 1);
+    assert_string_equal(ts.tasks[0].cases[0].name, "good");
+    want = llmt_asprintf("%s/bad\xff", dir);
+    assert_true(diag_mentions(&d, want, "task folder's name is not valid UTF-8"));
+    free(want);
+    want = llmt_asprintf("%s/ok/tests/sources/Stra\xdf" "e.txt", dir);
+    assert_true(diag_mentions(&d, want, "file name is not valid UTF-8"));
+    free(want);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(dir);
+}
+
+/* A case file (or a task's folder) that is a symbolic link leading outside the tasks
+ * folder is refused, naming the link and its target, unless links are followed; links
+ * that stay inside are fine. */
+static void test_discovery_refuses_links_out_of_the_tasks_folder(void **state)
+{
+    char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
+    char *dir = llmt_strdup(mkdtemp(tmpl)), *tasks, *link, *target, *want;
+    llmt_taskset ts;
+    llmt_diags d = {0};
+    llmt_error err;
+    (void)state;
+    put(dir, "secret/key.txt", "top secret");
+    put(dir, "outside/schema.json", "{\"type\":\"object\"}");
+    put(dir, "outside/tests/sources/o.txt", "o");
+    put(dir, "outside/tests/expected/o.json", "{}");
+    put(dir, "tasks/t/schema.json", "{\"type\":\"object\"}");
+    put(dir, "tasks/t/tests/sources/b.txt", "inside");
+    put(dir, "tasks/t/tests/expected/a.json", "{}");
+    put(dir, "tasks/t/tests/expected/b.json", "{}");
+    put(dir, "tasks/t/tests/expected/c.json", "{}");
+    tasks = llmt_path_join(dir, "tasks");
+    link = llmt_asprintf("%s/t/tests/sources/a.txt", tasks);
+    target = llmt_asprintf("%s/secret/key.txt", dir);
+    assert_int_equal(symlink(target, link), 0);
+    free(link);
+    link = llmt_asprintf("%s/t/tests/sources/c.txt", tasks);
+    assert_int_equal(symlink("b.txt", link), 0);
+    free(link);
+    link = llmt_asprintf("%s/u", tasks);
+    free(target);
+    target = llmt_asprintf("%s/outside", dir);
+    assert_int_equal(symlink(target, link), 0);
+    free(link);
+
+    assert_int_equal(llmt_tasks_discover(tasks, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.n_tasks, 1); /* u leads outside */
+    assert_int_equal(ts.tasks[0].n_cases, 2);
+    assert_string_equal(ts.tasks[0].cases[0].name, "b");
+    assert_string_equal(ts.tasks[0].cases[1].name, "c"); /* a link inside: fine */
+    want = llmt_asprintf("%s/secret/key.txt, outside the tasks folder", dir);
+    assert_true(diag_mentions(&d, "t/tests/sources/a.txt", want));
+    free(want);
+    assert_true(diag_mentions(&d, "/u", "a symbolic link to"));
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+
+    assert_int_equal(llmt_tasks_discover_links(tasks, true, &ts, &d, &err), LLMT_OK);
+    assert_int_equal(ts.n_tasks, 2);
+    assert_int_equal(ts.tasks[0].n_cases, 3);
+    assert_int_equal(d.errors, 0);
+    llmt_taskset_free(&ts);
+    llmt_diags_free(&d);
+    rm_tree(dir);
+    free(target);
+    free(tasks);
+    free(dir);
+}
+
 /* Cases come sorted by name in strcmp's order, and problems in the listing's order, for
  * names that share prefixes, contain bytes above 0x7f, '-', ' ', '~' and so on (random
  * names, fixed seed). */
 static void test_discovery_order_random_names(void **state)
 {
-    static const char alphabet[] = "ab-_~0Z \xc3\xa9\xff";
+    /* pieces of names: bytes above 0x7f come as whole UTF-8 sequences (a name that is
+     * not UTF-8 is refused, see test_discovery_refuses_names_not_utf8) */
+    static const char *const alphabet[] = {"a", "b", "-", "_", "~", "0", "Z", " ",
+                                           "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
     char tmpl[] = "/tmp/llmt_tasks_XXXXXX";
     char *dir = llmt_strdup(mkdtemp(tmpl));
     llmt_taskset ts;
@@ -394,11 +548,14 @@ static void test_discovery_order_random_names(void **state)
     llmt_rng_seed(&rng, 20251125);
     put(dir, "t/schema.json", "{\"type\":\"object\"}");
     for (i = 0; i < 600; i++) {
-        char base[16], *rel;
-        size_t len = 1 + llmt_rng_next(&rng) % 10, k;
-        for (k = 0; k < len; k++)
-            base[k] = alphabet[llmt_rng_next(&rng) % (sizeof alphabet - 1)];
-        base[len] = '\0';
+        char base[64], *rel;
+        size_t len = 1 + llmt_rng_next(&rng) % 10, k, used = 0;
+        for (k = 0; k < len; k++) {
+            const char *piece = alphabet[llmt_rng_next(&rng) % (sizeof alphabet / sizeof alphabet[0])];
+            memcpy(base + used, piece, strlen(piece));
+            used += strlen(piece);
+        }
+        base[used] = '\0';
         if (i % 10 == 0) { /* no extension: a warning, in the listing's order */
             rel = llmt_asprintf("t/tests/sources/n%s", base);
             put(dir, rel, "x");
@@ -443,6 +600,9 @@ int main(void)
         cmocka_unit_test(test_case_load_in_folders),
         cmocka_unit_test(test_case_load_read_ahead),
         cmocka_unit_test(test_case_load_bad_expected),
+        cmocka_unit_test(test_case_load_refuses_nul_bytes),
+        cmocka_unit_test(test_discovery_refuses_names_not_utf8),
+        cmocka_unit_test(test_discovery_refuses_links_out_of_the_tasks_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

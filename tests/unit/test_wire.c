@@ -13,34 +13,34 @@ static void test_http_date(void **state)
 {
     double t;
     (void)state;
-    assert_true(llmt_wire_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t));
+    assert_true(llmt_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t));
     assert_true(t == 784111777.0);
-    assert_true(llmt_wire_parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", &t));
+    assert_true(llmt_parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", &t));
     assert_true(t == 784111777.0);
-    assert_true(llmt_wire_parse_http_date("Sun Nov  6 08:49:37 1994", &t));
+    assert_true(llmt_parse_http_date("Sun Nov  6 08:49:37 1994", &t));
     assert_true(t == 784111777.0);
-    assert_true(llmt_wire_parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT", &t));
+    assert_true(llmt_parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT", &t));
     assert_true(t == 0.0);
-    assert_true(llmt_wire_parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT", &t));
+    assert_true(llmt_parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT", &t));
     assert_true(t == 1835481599.0);
-    assert_false(llmt_wire_parse_http_date("tomorrow", &t));
-    assert_false(llmt_wire_parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", &t));
-    assert_false(llmt_wire_parse_http_date("Sun, 06 Nov 1994 08:49 GMT", &t));
-    assert_false(llmt_wire_parse_http_date("", &t));
+    assert_false(llmt_parse_http_date("tomorrow", &t));
+    assert_false(llmt_parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", &t));
+    assert_false(llmt_parse_http_date("Sun, 06 Nov 1994 08:49 GMT", &t));
+    assert_false(llmt_parse_http_date("", &t));
 }
 
 static void test_duration(void **state)
 {
     (void)state;
-    assert_true(llmt_wire_parse_duration("37s") == 37.0);
-    assert_true(llmt_wire_parse_duration("1.5s") == 1.5);
-    assert_true(llmt_wire_parse_duration("250ms") == 0.25);
-    assert_true(llmt_wire_parse_duration("6m0s") == 360.0);
-    assert_true(llmt_wire_parse_duration("1h2m3.5s") == 3723.5);
-    assert_true(llmt_wire_parse_duration("12") == 12.0);
-    assert_true(llmt_wire_parse_duration("soon") < 0);
-    assert_true(llmt_wire_parse_duration("5x") < 0);
-    assert_true(llmt_wire_parse_duration(NULL) < 0);
+    assert_true(llmt_parse_duration("37s") == 37.0);
+    assert_true(llmt_parse_duration("1.5s") == 1.5);
+    assert_true(llmt_parse_duration("250ms") == 0.25);
+    assert_true(llmt_parse_duration("6m0s") == 360.0);
+    assert_true(llmt_parse_duration("1h2m3.5s") == 3723.5);
+    assert_true(llmt_parse_duration("12") == 12.0);
+    assert_true(llmt_parse_duration("soon") < 0);
+    assert_true(llmt_parse_duration("5x") < 0);
+    assert_true(llmt_parse_duration(NULL) < 0);
 }
 
 static void test_retry_after(void **state)
@@ -49,17 +49,17 @@ static void test_retry_after(void **state)
                              {(char *)"x", (char *)"y"}};
     llmt_http_response r = {429, "", 0, h, 2};
     (void)state;
-    assert_true(llmt_wire_retry_after(&r, 784111777.0) == 10.0);
-    assert_true(llmt_wire_retry_after(&r, 784111800.0) == 0.0); /* in the past */
+    assert_true(llmt_retry_after_from_headers(&r, 784111777.0) == 10.0);
+    assert_true(llmt_retry_after_from_headers(&r, 784111800.0) == 0.0); /* in the past */
     h[0].value = (char *)"3";
-    assert_true(llmt_wire_retry_after(&r, 0) == 3.0);
+    assert_true(llmt_retry_after_from_headers(&r, 0) == 3.0);
     h[0].value = (char *)"garbage";
-    assert_true(llmt_wire_retry_after(&r, 0) < 0);
+    assert_true(llmt_retry_after_from_headers(&r, 0) < 0);
     h[1].name = (char *)"retry-after-ms";
     h[1].value = (char *)"250";
-    assert_true(llmt_wire_retry_after(&r, 0) == 0.25);
+    assert_true(llmt_retry_after_from_headers(&r, 0) == 0.25);
     r.n_headers = 0;
-    assert_true(llmt_wire_retry_after(&r, 0) < 0);
+    assert_true(llmt_retry_after_from_headers(&r, 0) < 0);
 }
 
 static void test_base64(void **state)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
@@ -37,8 +38,12 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
 {
     json_t *blocks;
     size_t j;
-    if (!with_files)
-        return json_string(m->content ? m->content : "");
+    if (!with_files) {
+        json_t *s = json_string(m->content ? m->content : "");
+        if (!s)
+            *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        return s;
+    }
     blocks = json_array();
     for (j = 0; j < req->n_files; j++) {
         const llmt_file *f = &req->files[j];
@@ -55,6 +60,11 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
     }
     json_array_append_new(blocks, json_pack("{s:s, s:s}", "type", "text", "text",
                                             m->content ? m->content : ""));
+    if (json_array_size(blocks) != req->n_files + 1) {
+        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        json_decref(blocks);
+        return NULL;
+    }
     return blocks;
 }
 
@@ -66,6 +76,8 @@ llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_requ
     char *url = NULL;
     size_t i, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, anthropic_images, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_check_texts(req, b->name, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -81,6 +93,11 @@ llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_requ
             goto done;
         json_array_append_new(msgs, json_pack("{s:s, s:o}", "role",
                                               m->role ? m->role : "user", "content", content));
+    }
+    if (json_array_size(msgs) != req->n_messages ||
+        (req->system_prompt && req->system_prompt[0] && !json_object_get(body, "system"))) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        goto done;
     }
     json_object_set(body, "messages", msgs);
     if (req->temperature >= 0 && !(req->model_info && req->model_info->reasoning))
@@ -111,11 +128,6 @@ done:
     json_decref(msgs);
     json_decref(body);
     return st;
-}
-
-static long num(json_t *v, long dflt)
-{
-    return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
 }
 
 static llmt_status anthropic_parse(void *state, const llmt_request *req,
@@ -162,9 +174,10 @@ static llmt_status anthropic_parse(void *state, const llmt_request *req,
     usage = json_object_get(root, "usage");
     cr = json_object_get(usage, "cache_read_input_tokens");
     cc = json_object_get(usage, "cache_creation_input_tokens");
-    out->usage.input_tokens = num(json_object_get(usage, "input_tokens"), 0) + num(cr, 0) + num(cc, 0);
-    out->usage.output_tokens = num(json_object_get(usage, "output_tokens"), 0);
-    out->usage.cached_input_tokens = num(cr, -1);
+    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "input_tokens"), 0) +
+                              llmt_json_long(cr, 0) + llmt_json_long(cc, 0);
+    out->usage.output_tokens = llmt_json_long(json_object_get(usage, "output_tokens"), 0);
+    out->usage.cached_input_tokens = llmt_json_long(cr, -1);
     out->usage.reasoning_tokens = -1;
     if (!out->text || !out->text[0]) {
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
@@ -179,24 +192,6 @@ done:
     return st;
 }
 
-static bool has(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (; *hay; hay++) {
-        size_t i;
-        for (i = 0; i < n; i++) {
-            char a = hay[i], c = needle[i];
-            if (a >= 'A' && a <= 'Z')
-                a = (char)(a - 'A' + 'a');
-            if (!a || a != c)
-                break;
-        }
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
 static llmt_status anthropic_classify(void *state, const llmt_http_response *http,
                                       llmt_error *err)
 {
@@ -208,8 +203,13 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
     st = llmt_wire_classify(http, &f);
     if (strcmp(f.type, "overloaded_error") == 0)
         st = LLMT_E_OVERLOADED;
-    else if (strcmp(f.type, "billing_error") == 0 || has(f.message, "credit balance") ||
-             has(f.message, "usage limit") || has(f.message, "spend limit") ||
+    /* Anthropic reports an exhausted credit balance or spend limit as a plain 400
+     * invalid_request_error: its wording is the only signal there is (a provider's
+     * reply, not one of our messages), so it is read here and nowhere else */
+    else if (strcmp(f.type, "billing_error") == 0 ||
+             llmt_str_contains_ci(f.message, "credit balance") ||
+             llmt_str_contains_ci(f.message, "usage limit") ||
+             llmt_str_contains_ci(f.message, "spend limit") ||
              llmt_wire_body_has(http, "enforced_spend_limit"))
         st = LLMT_E_QUOTA;
     else if (strcmp(f.type, "authentication_error") == 0)
@@ -232,6 +232,26 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
     return st;
 }
 
+/* anthropic-ratelimit-*-{limit,remaining,reset}, per minute, resets as RFC 3339 times.
+ * "tokens" is the most restrictive of the token limits; without it, the input-token limit
+ * (what an extraction mostly spends) stands for it. */
+static void anthropic_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
+{
+    const char *tok = llmt_http_response_header(http, "anthropic-ratelimit-tokens-limit")
+                          ? "anthropic-ratelimit-tokens" : "anthropic-ratelimit-input-tokens";
+    char name[64];
+    (void)state;
+    out->requests_limit = llmt_wire_header_number(http, "anthropic-ratelimit-requests-limit");
+    out->requests_remaining = llmt_wire_header_number(http, "anthropic-ratelimit-requests-remaining");
+    out->requests_reset_s = llmt_wire_header_reset(http, "anthropic-ratelimit-requests-reset");
+    snprintf(name, sizeof name, "%s-limit", tok);
+    out->tokens_limit = llmt_wire_header_number(http, name);
+    snprintf(name, sizeof name, "%s-remaining", tok);
+    out->tokens_remaining = llmt_wire_header_number(http, name);
+    snprintf(name, sizeof name, "%s-reset", tok);
+    out->tokens_reset_s = llmt_wire_header_reset(http, name);
+}
+
 const llmt_provider_ops llmt_provider_anthropic = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "anthropic",
@@ -241,6 +261,7 @@ const llmt_provider_ops llmt_provider_anthropic = {
     .build_request = anthropic_build,
     .parse_response = anthropic_parse,
     .classify_error = anthropic_classify,
+    .read_rate_limits = anthropic_rate_limits,
     .batch_limits = anthropic_batch_limits,
     .batch_line = anthropic_batch_line,
     .batch_submit = anthropic_batch_submit,

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
@@ -37,6 +38,8 @@ llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request
     char *url = NULL, *path = NULL;
     size_t i, j, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, gemini_images, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_check_texts(req, b->name, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -65,6 +68,11 @@ llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request
         json_array_append_new(parts, json_pack("{s:s}", "text", m->content ? m->content : ""));
         json_array_append_new(contents, json_pack("{s:s, s:o}", "role", is_user ? "user" : "model",
                                                   "parts", parts));
+    }
+    if (json_array_size(contents) != req->n_messages ||
+        (req->system_prompt && req->system_prompt[0] && !json_object_get(body, "systemInstruction"))) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        goto done;
     }
     json_object_set(body, "contents", contents);
     if (req->temperature >= 0 && !(req->model_info && req->model_info->reasoning))
@@ -101,11 +109,6 @@ done:
     json_decref(contents);
     json_decref(body);
     return st;
-}
-
-static long num(json_t *v, long dflt)
-{
-    return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
 }
 
 static bool is_safety_reason(const char *r)
@@ -167,11 +170,12 @@ static llmt_status gemini_parse(void *state, const llmt_request *req,
     out->model = llmt_strdup(json_string_value(json_object_get(root, "modelVersion")));
     out->request_id = llmt_strdup(json_string_value(json_object_get(root, "responseId")));
     usage = json_object_get(root, "usageMetadata");
-    thoughts = num(json_object_get(usage, "thoughtsTokenCount"), -1);
-    out->usage.input_tokens = num(json_object_get(usage, "promptTokenCount"), 0);
-    out->usage.output_tokens = num(json_object_get(usage, "candidatesTokenCount"), 0) +
+    thoughts = llmt_json_long(json_object_get(usage, "thoughtsTokenCount"), -1);
+    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "promptTokenCount"), 0);
+    out->usage.output_tokens = llmt_json_long(json_object_get(usage, "candidatesTokenCount"), 0) +
                                (thoughts > 0 ? thoughts : 0);
-    out->usage.cached_input_tokens = num(json_object_get(usage, "cachedContentTokenCount"), -1);
+    out->usage.cached_input_tokens =
+        llmt_json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
     out->usage.reasoning_tokens = thoughts;
     if (!out->text || !out->text[0]) {
         llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
@@ -203,7 +207,8 @@ static void read_details(const llmt_http_response *http, double *retry, char *re
         if (!type)
             continue;
         if (strstr(type, "RetryInfo"))
-            *retry = llmt_wire_parse_duration(json_string_value(json_object_get(d, "retryDelay")));
+            *retry = llmt_hint_clamp(
+                llmt_parse_duration(json_string_value(json_object_get(d, "retryDelay"))));
         else if (strstr(type, "ErrorInfo") && json_is_string(json_object_get(d, "reason")))
             snprintf(reason, rn, "%s", json_string_value(json_object_get(d, "reason")));
         else if (strstr(type, "QuotaFailure")) {

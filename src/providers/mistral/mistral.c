@@ -39,19 +39,6 @@ llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_reques
     return st;
 }
 
-static bool has_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle), i;
-    for (; *hay; hay++) {
-        for (i = 0; i < n; i++)
-            if (!hay[i] || tolower((unsigned char)hay[i]) != needle[i])
-                break;
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
 static llmt_status mistral_classify(void *state, const llmt_http_response *http, llmt_error *err)
 {
     llmt_wire_err_fields f;
@@ -59,12 +46,26 @@ static llmt_status mistral_classify(void *state, const llmt_http_response *http,
     (void)state;
     llmt_wire_error_fields(http, &f);
     st = llmt_wire_classify(http, &f);
-    if (http->status == 429 && (has_ci(f.message, "monthly") || has_ci(f.message, "usage limit") ||
-                                has_ci(f.message, "billing") || has_ci(f.message, "payment")))
+    if (http->status == 429 && (llmt_str_contains_ci(f.message, "monthly") || llmt_str_contains_ci(f.message, "usage limit") ||
+                                llmt_str_contains_ci(f.message, "billing") || llmt_str_contains_ci(f.message, "payment")))
         st = LLMT_E_QUOTA;
     else if (http->status == 429 || strcmp(f.type, "rate_limited") == 0)
         st = LLMT_E_RATE_LIMIT;
     return llmt_wire_fail(err, http, st, &f, NULL);
+}
+
+/* x-ratelimit-{limit,remaining}-{req,tokens}-minute: per-minute windows with no reset
+ * header, so what is left is assumed to last until the minute is over at the latest. */
+static void mistral_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
+{
+    (void)state;
+    out->requests_limit = llmt_wire_header_number(http, "x-ratelimit-limit-req-minute");
+    out->requests_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-req-minute");
+    out->tokens_limit = llmt_wire_header_number(http, "x-ratelimit-limit-tokens-minute");
+    out->tokens_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-tokens-minute");
+    out->requests_reset_s = out->requests_remaining >= 0 ? 60 : -1;
+    out->tokens_reset_s = out->tokens_remaining >= 0 ? 60 : -1;
+    out->window_s = 60;
 }
 
 const llmt_provider_ops llmt_provider_mistral = {
@@ -76,6 +77,7 @@ const llmt_provider_ops llmt_provider_mistral = {
     .build_request = mistral_build,
     .parse_response = llmt_chat_compat_parse_op,
     .classify_error = mistral_classify,
+    .read_rate_limits = mistral_rate_limits,
     .batch_limits = mistral_batch_limits,
     .batch_line = mistral_batch_line,
     .batch_submit = mistral_batch_submit,

@@ -4,7 +4,8 @@
  *   mock:noisy   the oracle with seeded perturbations (drop a field, typo a string,
  *                change a number, reorder a list), deterministic for a seed and case
  *   mock:rules   the reply of the first rule whose pattern matches the prompt or source
- * Rules files (--mock-rules FILE, and <task>/mock_rules.json, consulted first) also
+ * Rules files (--provider-option mock.rules=FILE or its alias --mock-rules FILE, the
+ * "rules" option of the config, and <task>/mock_rules.json, consulted first) also
  * simulate errors (any class of error.h, with HTTP status and Retry-After; by
  * probability, every Nth matching call, after N matching calls, at most N times) for
  * every mock model,
@@ -16,7 +17,8 @@
  */
 #include <jansson.h>
 #include <math.h>
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +27,12 @@
 #include "providers/mock/mock.h"
 
 #include "config/jcheck.h"
+#include "config/project_config.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/tokens.h"
+#include "score/validate.h"
 
 /* When a rule (or global error entry) fires, beyond matching: all given conditions must
  * hold. `count` is the number of requests that matched so far, this one included. */
@@ -50,6 +54,14 @@ typedef struct mock_fault {
 } mock_fault;
 
 enum { LAT_NONE = 0, LAT_FIXED, LAT_UNIFORM, LAT_LOGNORMAL };
+
+/* Bounds of a rule's regex: a pattern, and what one match may cost (backtracking steps,
+ * nesting depth, heap), so that a pathological pattern fails a call with a message
+ * instead of hanging the run or taking gigabytes. */
+#define MOCK_RE_MAX_PATTERN 4096
+#define MOCK_RE_MATCH_LIMIT 1000000u
+#define MOCK_RE_DEPTH_LIMIT 10000u
+#define MOCK_RE_HEAP_LIMIT_KB 65536u
 typedef struct mock_latency {
     int kind;
     double a, b; /* fixed: a; uniform: [a, b]; log-normal: mu, sigma of ln(ms) */
@@ -57,8 +69,7 @@ typedef struct mock_latency {
 
 typedef struct mock_rule {
     char *contains;      /* substring, or NULL */
-    regex_t regex;       /* compiled when has_regex */
-    bool has_regex;
+    pcre2_code *regex;   /* compiled "regex", or NULL */
     int where;           /* 0 any, 1 prompt, 2 source */
     char *reply;         /* NULL when the rule simulates an error */
     mock_fault *fault;   /* NULL when the rule replies */
@@ -91,12 +102,22 @@ typedef struct mock_attempts {
     size_t cap, n;
 } mock_attempts;
 
+/* A task's schema compiled for mock:noisy, found again by the hash of its text. */
+typedef struct noisy_schema {
+    uint64_t hash;
+    llmt_schema *schema; /* NULL: it did not compile (noise is then unchecked) */
+} noisy_schema;
+
+#define NOISY_SCHEMAS 16
+
 typedef struct mock_state {
     uint64_t seed;
     mock_ruleset *global;
     mock_task_rules *tasks;
     size_t n_tasks;
     mock_attempts attempts;
+    noisy_schema schemas[NOISY_SCHEMAS]; /* provider code runs under the engine's lock */
+    size_t n_schemas;
 } mock_state;
 
 static void free_ruleset(mock_ruleset *rs)
@@ -111,8 +132,7 @@ static void free_ruleset(mock_ruleset *rs)
         if (r->fault)
             free(r->fault->message);
         free(r->fault);
-        if (r->has_regex)
-            regfree(&r->regex);
+        pcre2_code_free(r->regex);
         llmt_free_strv(r->models, r->n_models);
     }
     free(rs->rules);
@@ -439,14 +459,23 @@ static bool load_rule(rules_ctx *c, json_t *r, const char *path, bool error_only
         bad(c, path, "/regex", "expected a string");
         ok = false;
     } else if (regex) {
-        int rc = regcomp(&mr->regex, json_string_value(regex), REG_EXTENDED | REG_NOSUB);
-        if (rc != 0) {
-            char msg[256];
-            regerror(rc, &mr->regex, msg, sizeof msg);
-            bad(c, path, "/regex", "invalid regular expression: %s", msg);
+        int code;
+        PCRE2_SIZE at;
+        const char *pat = json_string_value(regex);
+        /* PCRE2 rather than regcomp: glibc's compiler took 3 GB for "a++++...", and
+         * matching is bounded (MOCK_RE_* below) */
+        if (strlen(pat) > MOCK_RE_MAX_PATTERN) {
+            bad(c, path, "/regex", "pattern longer than %d bytes", MOCK_RE_MAX_PATTERN);
             ok = false;
-        } else {
-            mr->has_regex = true;
+        } else if (!(mr->regex = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                                               PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
+                                                   PCRE2_NO_AUTO_CAPTURE,
+                                               &code, &at, NULL))) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            bad(c, path, "/regex", "invalid regular expression at offset %zu: %s", (size_t)at,
+                (const char *)msg);
+            ok = false;
         }
     }
     mr->where = !in                                           ? 0
@@ -672,6 +701,8 @@ static void mock_destroy(void *state)
         free_ruleset(st->tasks[i].rs);
     }
     free(st->tasks);
+    for (i = 0; i < st->n_schemas; i++)
+        llmt_schema_free(st->schemas[i].schema);
     free(st->attempts.keys);
     free(st->attempts.counts);
     free(st);
@@ -684,12 +715,18 @@ static llmt_status mock_init(void **state, const llmt_provider_settings *s, llmt
     if (!st)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     st->seed = s->seed;
-    if (s->options_json) {
-        json_t *o = json_loads(s->options_json, 0, NULL);
-        const char *rules = json_string_value(json_object_get(o, "rules_file"));
+    {
+        /* the rules file: the run's provider option mock.rules, else the "options" of
+         * the config (a project's providers/mock.json may set one) */
+        json_t *o = s->options_json ? json_loads(s->options_json, 0, NULL) : NULL;
+        json_t *cfg = s->config_json ? json_loads(s->config_json, 0, NULL) : NULL;
+        const char *rules = json_string_value(json_object_get(o, "rules"));
+        if (!rules)
+            rules = json_string_value(json_object_get(json_object_get(cfg, "options"), "rules"));
         if (rules)
             rc = load_rules(rules, &st->global, err);
         json_decref(o);
+        json_decref(cfg);
     }
     if (rc != LLMT_OK) {
         mock_destroy(st);
@@ -738,18 +775,50 @@ static llmt_status task_rules(mock_state *st, const char *task_dir, mock_ruleset
     return LLMT_OK;
 }
 
-static bool rule_matches(const mock_rule *r, const llmt_request *req, const char *all)
+/* 1 when rule r matches the request, 0 when not, -1 when its regex gave up at a limit
+ * (then *st and err say which rule). */
+static int rule_matches(const mock_rule *r, const llmt_request *req, const char *all,
+                        const char *file, llmt_status *st, llmt_error *err)
 {
     const char *text = all;
+    pcre2_match_context *mctx;
+    pcre2_match_data *md;
+    int rc;
     if (r->where == 1 && req->prompt_text)
         text = req->prompt_text;
     else if (r->where == 2 && req->source_text)
         text = req->source_text;
     if (r->contains && !strstr(text, r->contains))
-        return false;
-    if (r->has_regex && regexec(&r->regex, text, 0, NULL, 0) != 0)
-        return false;
-    return true;
+        return 0;
+    if (!r->regex)
+        return 1;
+    mctx = pcre2_match_context_create(NULL);
+    md = pcre2_match_data_create(1, NULL);
+    if (!mctx || !md) {
+        pcre2_match_context_free(mctx);
+        pcre2_match_data_free(md);
+        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        return -1;
+    }
+    pcre2_set_match_limit(mctx, MOCK_RE_MATCH_LIMIT);
+    pcre2_set_depth_limit(mctx, MOCK_RE_DEPTH_LIMIT);
+    pcre2_set_heap_limit(mctx, MOCK_RE_HEAP_LIMIT_KB);
+    rc = pcre2_match(r->regex, (PCRE2_SPTR)text, strlen(text), 0, 0, md, mctx);
+    pcre2_match_context_free(mctx);
+    pcre2_match_data_free(md);
+    if (rc >= 0)
+        return 1;
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(rc, msg, sizeof msg);
+        *st = llmt_error_set(err, LLMT_E_CONFIG,
+                       "%s: %s/regex: matching gave up (%s); simplify the pattern (nested "
+                       "repetition such as (a+)+ backtracks without end)",
+                       file ? file : "mock rules", r->path, (const char *)msg);
+    }
+    return -1;
 }
 
 /* Reply rules answer mock:rules only; error rules hit every mock model; "models"
@@ -919,18 +988,76 @@ static bool perturb_once(json_t *root, llmt_rng *rng)
     return done;
 }
 
-static char *noisy_reply(const mock_state *st, const llmt_request *req)
+/* The request's schema, compiled once per distinct text; NULL when the answer need not
+ * fit one (no schema-constrained output) or it does not compile. */
+static const llmt_schema *noisy_schema_for(mock_state *st, const llmt_request *req)
+{
+    uint64_t h;
+    size_t i;
+    json_t *doc;
+    llmt_diags scratch = {0};
+    noisy_schema *slot;
+    if (req->structured_mode != LLMT_STRUCTURED_JSON_SCHEMA || !req->json_schema)
+        return NULL;
+    h = llmt_hash64(req->json_schema, 0x736368656d61ULL);
+    for (i = 0; i < st->n_schemas; i++)
+        if (st->schemas[i].hash == h)
+            return st->schemas[i].schema;
+    slot = &st->schemas[st->n_schemas < NOISY_SCHEMAS ? st->n_schemas++ : h % NOISY_SCHEMAS];
+    llmt_schema_free(slot->schema);
+    doc = json_loads(req->json_schema, 0, NULL);
+    slot->hash = h;
+    slot->schema = doc ? llmt_schema_compile(doc, "schema", &scratch) : NULL;
+    llmt_diags_free(&scratch);
+    json_decref(doc);
+    return slot->schema;
+}
+
+/* One perturbation; under schema-constrained output (`schema` given) one that keeps the
+ * answer valid, as a provider that enforces the schema would: a model there gets values
+ * wrong, not the shape. A draw that breaks the schema is drawn again, a few times. */
+static void noisy_step(json_t **root, const llmt_schema *schema, llmt_rng *rng)
+{
+    int tries;
+    if (!schema) {
+        perturb_once(*root, rng);
+        return;
+    }
+    for (tries = 0; tries < 8; tries++) {
+        json_t *copy = json_deep_copy(*root);
+        if (copy && perturb_once(copy, rng) && llmt_schema_validate(schema, copy, NULL)) {
+            json_decref(*root);
+            *root = copy;
+            return;
+        }
+        json_decref(copy);
+    }
+}
+
+static char *noisy_reply(mock_state *st, const llmt_request *req)
 {
     json_t *root = json_loads(req->reference, JSON_DECODE_ANY, NULL);
+    const llmt_schema *schema = noisy_schema_for(st, req);
     llmt_rng rng;
     char *out;
     int i, n;
     if (!root)
         return llmt_strdup(req->reference);
-    llmt_rng_seed(&rng, llmt_hash64(req->case_id ? req->case_id : "", st->seed ^ 0x6e6f697379ULL));
+    /* the reference itself must fit for the check to mean anything */
+    if (schema && !llmt_schema_validate(schema, root, NULL))
+        schema = NULL;
+    /* each --repeat draws afresh (the request's seed is the run seed plus a step per
+     * repeat); the first run of a case keeps the draw of the run seed alone */
+    llmt_rng_seed(&rng, llmt_hash64(req->case_id ? req->case_id : "",
+                                    st->seed ^ 0x6e6f697379ULL ^
+                                        (req->seed != st->seed ? mix64(req->seed) : 0)));
     n = 1 + (int)(llmt_rng_next(&rng) % 3);
+    /* one answer in four ignores the schema anyway, as a truncated or refused answer
+     * would: the demo shows both kinds of mistake */
+    if (llmt_rng_next(&rng) % 4 == 0)
+        schema = NULL;
     for (i = 0; i < n; i++)
-        perturb_once(root, &rng);
+        noisy_step(&root, schema, &rng);
     out = json_dumps(root, JSON_INDENT(2) | JSON_ENCODE_ANY);
     json_decref(root);
     return out;
@@ -977,7 +1104,13 @@ static llmt_status mock_call(void *state, const llmt_request *req, llmt_response
             latency = &rs->latency;
         for (i = 0; i < rs->n_rules && !hit; i++) {
             mock_rule *r = &rs->rules[i];
-            if (!applies_to(r, req->model) || !rule_matches(r, req, text))
+            int m;
+            if (!applies_to(r, req->model))
+                continue;
+            m = rule_matches(r, req, text, rs->file, &rc, err);
+            if (m < 0)
+                goto done;
+            if (m == 0)
                 continue;
             if (!gate_fires(&r->gate, key, attempt, ((uint64_t)k << 32) | i))
                 continue;
@@ -1029,6 +1162,48 @@ done:
     return rc;
 }
 
+/* A mock rules file: named like a task's, or an object with a top-level key of the rules
+ * format that no provider or project config has at the top level. */
+static bool is_rules_file(const char *path)
+{
+    static const char *const keys[] = {"rules", "errors", "default", "latency", NULL};
+    const char *base = strrchr(path, '/');
+    json_t *probe;
+    bool yes = false;
+    size_t i;
+    base = base ? base + 1 : path;
+    if (strcmp(base, LLMT_MOCK_RULES_NAME) == 0)
+        return true;
+    if (strcmp(base, LLMT_PROJECT_CONFIG_NAME) == 0 || strcmp(base, LLMT_PROJECT_CONFIG_V1_NAME) == 0)
+        return false;
+    probe = json_load_file(path, 0, NULL);
+    if (json_is_object(probe) && !json_object_get(probe, "env_key") &&
+        !json_object_get(probe, "llm_models") && !json_object_get(probe, "provider_type"))
+        for (i = 0; keys[i] && !yes; i++)
+            yes = json_object_get(probe, keys[i]) != NULL;
+    json_decref(probe);
+    return yes;
+}
+
+/* The check_files op: a task's mock_rules.json, or a rules file the user named, checked
+ * by the parser mock:rules uses at run time. */
+static size_t mock_check_files(const char *path, bool is_dir, const llmt_check_sink *sink)
+{
+    llmt_diags d = {0};
+    char *file = is_dir ? llmt_path_join(path, LLMT_MOCK_RULES_NAME) : llmt_strdup(path);
+    size_t i, n = 0;
+    if (file && (is_dir ? llmt_path_exists(file) : is_rules_file(file))) {
+        llmt_mock_rules_validate(file, &d);
+        n = 1;
+    }
+    for (i = 0; i < d.count; i++)
+        sink->report(sink->ud, d.items[i].severity == LLMT_DIAG_ERROR, d.items[i].file,
+                     d.items[i].path, d.items[i].message);
+    llmt_diags_free(&d);
+    free(file);
+    return n;
+}
+
 const llmt_provider_ops llmt_provider_mock = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "mock",
@@ -1037,4 +1212,5 @@ const llmt_provider_ops llmt_provider_mock = {
     .init = mock_init,
     .destroy = mock_destroy,
     .call = mock_call,
+    .check_files = mock_check_files,
 };

@@ -1,5 +1,5 @@
-/* What the mock provider offers besides its vtable: checking a rules file (SPEC §8,
- * docs/mock-provider.md) for `config validate`, with the parser mock:rules uses at run
+/* What the mock provider offers besides its vtable: checking a rules file
+ * (docs/mock-provider.md) for `config validate`, with the parser mock:rules uses at run
  * time, so that a file validate accepts loads at run time and one it rejects fails there
  * with the first of the same messages. */
 #ifndef LLMT_PROVIDERS_MOCK_H

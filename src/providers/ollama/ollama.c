@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "provider/wire.h"
@@ -31,6 +32,8 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
     char *url = NULL;
     size_t i, j, last_user = llmt_wire_last_user(req);
     llmt_status st = llmt_wire_check_images(req, b->name, ollama_images, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_check_texts(req, b->name, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -61,6 +64,10 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
             json_object_set_new(msg, "images", imgs);
         }
         json_array_append_new(msgs, msg);
+    }
+    if (json_array_size(msgs) != req->n_messages + (req->system_prompt && req->system_prompt[0])) {
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        goto done;
     }
     json_object_set(body, "messages", msgs);
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
@@ -102,11 +109,6 @@ done:
     return st;
 }
 
-static long num(json_t *v, long dflt)
-{
-    return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
-}
-
 static llmt_status ollama_parse(void *state, const llmt_request *req,
                                 const llmt_http_response *http, llmt_response *out,
                                 llmt_error *err)
@@ -134,8 +136,8 @@ static llmt_status ollama_parse(void *state, const llmt_request *req,
     out->text = llmt_strdup(json_string_value(json_object_get(msg, "content")));
     out->stop_reason = llmt_strdup(done_reason);
     out->model = llmt_strdup(json_string_value(json_object_get(root, "model")));
-    out->usage.input_tokens = num(json_object_get(root, "prompt_eval_count"), 0);
-    out->usage.output_tokens = num(json_object_get(root, "eval_count"), 0);
+    out->usage.input_tokens = llmt_json_long(json_object_get(root, "prompt_eval_count"), 0);
+    out->usage.output_tokens = llmt_json_long(json_object_get(root, "eval_count"), 0);
     out->usage.cached_input_tokens = -1;
     out->usage.reasoning_tokens = -1;
     if (!out->text || !out->text[0]) {

@@ -37,12 +37,17 @@ llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request
     return st;
 }
 
-static llmt_status openai_classify(void *state, const llmt_http_response *http, llmt_error *err)
+/* x-ratelimit-{limit,remaining,reset}-{requests,tokens}: per-minute limits, resets as
+ * durations ("1.2s", "6m0s"). */
+static void openai_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
 {
-    llmt_wire_err_fields f;
     (void)state;
-    llmt_wire_error_fields(http, &f);
-    return llmt_wire_fail(err, http, llmt_wire_classify(http, &f), &f, NULL);
+    out->requests_limit = llmt_wire_header_number(http, "x-ratelimit-limit-requests");
+    out->requests_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-requests");
+    out->requests_reset_s = llmt_wire_header_reset(http, "x-ratelimit-reset-requests");
+    out->tokens_limit = llmt_wire_header_number(http, "x-ratelimit-limit-tokens");
+    out->tokens_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-tokens");
+    out->tokens_reset_s = llmt_wire_header_reset(http, "x-ratelimit-reset-tokens");
 }
 
 const llmt_provider_ops llmt_provider_openai = {
@@ -53,7 +58,8 @@ const llmt_provider_ops llmt_provider_openai = {
     .destroy = llmt_wire_basic_destroy,
     .build_request = openai_build,
     .parse_response = llmt_chat_compat_parse_op,
-    .classify_error = openai_classify,
+    .classify_error = llmt_wire_classify_op,
+    .read_rate_limits = openai_rate_limits,
     .batch_limits = openai_batch_limits,
     .batch_line = openai_batch_line,
     .batch_submit = openai_batch_submit,

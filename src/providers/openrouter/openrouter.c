@@ -16,11 +16,13 @@
  *     strings ("0.00000015"), converted to USD per 1M tokens; negative prices ("-1",
  *     variable-price routers) are unknown.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
 #include "llmt/provider.h"
+#include "http/hint.h"
 #include "provider/wire.h"
 
 static llmt_status add_attribution_headers(const llmt_wire_basic *b, llmt_http_request *out, llmt_error *err)
@@ -167,6 +169,18 @@ done:
     return st;
 }
 
+/* X-RateLimit-Remaining with X-RateLimit-Reset as epoch milliseconds (sent with some
+ * replies, 429s mostly). The window of X-RateLimit-Limit is not documented, so only what
+ * is left and when it resets are used: they pace the provider, they do not set its rpm. */
+static void openrouter_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
+{
+    double reset_ms = llmt_wire_header_number(http, "x-ratelimit-reset");
+    (void)state;
+    out->requests_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining");
+    if (reset_ms >= 0)
+        out->requests_reset_s = llmt_hint_clamp(fmax(0, reset_ms / 1000.0 - llmt_wall_time_s()));
+}
+
 const llmt_provider_ops llmt_provider_openrouter = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "openrouter",
@@ -178,4 +192,5 @@ const llmt_provider_ops llmt_provider_openrouter = {
     .classify_error = openrouter_classify,
     .build_catalog_request = openrouter_catalog_request,
     .parse_catalog = openrouter_parse_catalog,
+    .read_rate_limits = openrouter_rate_limits,
 };

@@ -34,6 +34,22 @@ run_cli() {
 contains() { grep -qF -- "$2" "$1" || { echo "  '$2' not in $1: $(head -c 300 "$1")" >&2; return 1; }; }
 lines() { wc -l <"$1" | tr -d ' '; }
 
+# start_fake_http SCRIPT: starts $FAKE_HTTP_SERVER with SCRIPT, logging requests to
+# $WORK/requests.jsonl; sets $pid and $base (http://127.0.0.1:PORT). Fails the test and
+# exits when the server does not come up.
+start_fake_http() {
+    "$FAKE_HTTP_SERVER" --script "$1" --log "$WORK/requests.jsonl" --port-file "$WORK/port" >/dev/null &
+    pid=$!
+    i=0
+    while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    if [ ! -s "$WORK/port" ]; then
+        bad "fake-http-server did not start"
+        finish
+        exit 1
+    fi
+    base="http://127.0.0.1:$(cat "$WORK/port")"
+}
+
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]

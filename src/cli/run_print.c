@@ -1,0 +1,47 @@
+#include "cli/run_print.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/common.h"
+
+void cli_run_print_estimate(const llmt_run_estimate *e, const char *const *models, size_t n)
+{
+    size_t i, calls = 0, w = 5;
+    double lo = 0, hi = 0;
+    bool unknown = false;
+    for (i = 0; i < n; i++)
+        w = cli_column_width(w, models[i], (size_t)-1);
+    printf("Dry run: nothing was sent.\n\n");
+    cli_put_cell(stdout, "MODEL", w);
+    printf(" %8s %14s %26s\n", "CALLS", "INPUT TOKENS", "ESTIMATED COST (USD)");
+    for (i = 0; i < n; i++) {
+        char range[64];
+        if (e[i].cost_known)
+            snprintf(range, sizeof range, "$%.6f - $%.6f", e[i].min_usd, e[i].max_usd);
+        else
+            snprintf(range, sizeof range, "unknown (no price)");
+        cli_put_cell(stdout, models[i], w);
+        printf(" %8zu %14ld %26s\n", e[i].calls, e[i].input_tokens, range);
+        calls += e[i].calls;
+        lo += e[i].min_usd;
+        hi += e[i].max_usd;
+        unknown |= !e[i].cost_known;
+    }
+    printf("\nTotal: %zu calls, $%.6f - $%.6f%s (without retries and fallbacks; the upper bound "
+           "assumes every answer uses the whole output bound its request states)\n",
+           calls, lo, hi, unknown ? " plus models without a price" : "");
+}
+
+void cli_run_print_errors(const llmt_run_result *r)
+{
+    size_t i;
+    if (!r->summary.n_errors)
+        return;
+    fprintf(stderr, "Errors by provider and class:\n");
+    for (i = 0; i < r->summary.n_errors; i++) {
+        const llmt_error_group *g = &r->summary.errors[i];
+        fprintf(stderr, "  %-12s %-16s %6zu  e.g. %.160s\n", g->provider[0] ? g->provider : "-",
+                g->error_class, g->count, g->example ? g->example : "");
+    }
+}
