@@ -13,7 +13,7 @@
 #include "config/cfgfile.h"
 #include "config/project_config.h"
 #include "core/util.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "provider/secrets.h"
 
 #define INIT_TASKS "tasks"

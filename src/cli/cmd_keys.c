@@ -15,7 +15,7 @@
 
 #include "cli/cli.h"
 #include "core/util.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "provider/secrets.h"
 
 static void wipe(char *s)

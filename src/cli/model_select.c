@@ -9,7 +9,7 @@
 
 #include "config/provider_config.h"
 #include "core/util.h"
-#include "provider/manager_internal.h"
+#include "provider/manager_info.h"
 #include "provider/registry.h"
 #include "provider/secrets.h"
 
