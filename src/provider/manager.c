@@ -223,11 +223,12 @@ const llmt_manager_options *llmt_manager_opts(const llmt_manager *mgr)
 
 llmt_status llmt_manager_instance(llmt_manager *mgr, llmt_provider_entry *e, llmt_error *err)
 {
-    json_t *mine = json_object_get(mgr->provider_options, e->config->name);
+    json_t *mine;
     char *text = NULL;
     llmt_status st;
-    if (e->instantiated)
+    if (e->instantiated) /* every job asks: the common case first */
         return LLMT_OK;
+    mine = json_object_get(mgr->provider_options, e->config->name);
     /* a provider sees its own options only */
     if (mine && !(text = json_dumps(mine, JSON_COMPACT)))
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
