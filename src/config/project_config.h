@@ -1,4 +1,4 @@
-/* The project config, llm-tester.json (SPEC §5.2): found from the current directory
+/* The project config, llm-tester.json (a project's settings): found from the current directory
  * upward (or given with --config). Its folder is the project folder: .env and the
  * provider overrides (providers/<name>.json) live there. */
 #ifndef LLMT_PROJECT_CONFIG_H

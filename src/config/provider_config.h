@@ -1,4 +1,5 @@
-/* A provider's config.json (SPEC §5.1), loaded and validated. */
+/* A provider's config.json (endpoint, key variable, models, prices, limits), loaded and
+ * validated. */
 #ifndef LLMT_PROVIDER_CONFIG_H
 #define LLMT_PROVIDER_CONFIG_H
 

@@ -559,6 +559,19 @@ static bool cache_answer(engine *E, ejob *j)
     return true;
 }
 
+/* An answer's usage and cost go to its job, and its cost to the run's spend. */
+static void charge_answer(engine *E, ejob *j)
+{
+    j->usage.input_tokens += j->resp.usage.input_tokens;
+    j->usage.output_tokens += j->resp.usage.output_tokens;
+    if (j->resp.cost_known) {
+        j->cost += j->resp.cost_usd;
+        E->spent_usd += j->resp.cost_usd;
+    } else {
+        j->cost_known = false;
+    }
+}
+
 /* Answers the job through the options' preanswer hook (run --batch): the first model
  * only; the hook prices the answer. Counts like a sent attempt for the spend. */
 static bool pre_answer(engine *E, ejob *j)
@@ -575,18 +588,10 @@ static bool pre_answer(engine *E, ejob *j)
         j->first_start_ms = llmt_now_ms();
     j->n_attempts++;
     E->stats.attempts++;
-    if (st == LLMT_OK) {
-        j->usage.input_tokens += j->resp.usage.input_tokens;
-        j->usage.output_tokens += j->resp.usage.output_tokens;
-        if (j->resp.cost_known) {
-            j->cost += j->resp.cost_usd;
-            E->spent_usd += j->resp.cost_usd;
-        } else {
-            j->cost_known = false;
-        }
-    } else {
+    if (st == LLMT_OK)
+        charge_answer(E, j);
+    else
         llmt_response_clear(&j->resp);
-    }
     if (st != LLMT_E_CANCELLED)
         record_attempt(j, st, 0, st == LLMT_OK);
     list_remove(j);
@@ -640,14 +645,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
         llmt_call_stamp(&j->call, &j->resp);
         llmt_call_price(j->call.model, &j->resp);
         actual_tokens = (double)(j->resp.usage.input_tokens + j->resp.usage.output_tokens);
-        j->usage.input_tokens += j->resp.usage.input_tokens;
-        j->usage.output_tokens += j->resp.usage.output_tokens;
-        if (j->resp.cost_known) {
-            j->cost += j->resp.cost_usd;
-            E->spent_usd += j->resp.cost_usd;
-        } else {
-            j->cost_known = false;
-        }
+        charge_answer(E, j);
     }
     if (st != LLMT_OK) /* a hint from anywhere (a plugin, the mock) is finite and capped */
         j->err.retry_after_s = llmt_hint_clamp(j->err.retry_after_s);

@@ -1,4 +1,4 @@
-/* Finding the JSON answer in a model's reply (SPEC §6.2, issue 3 §1).
+/* Finding the JSON answer in a model's reply.
  *
  * Three methods, in order: the whole reply; the first fenced block tagged json (or not
  * tagged at all); the span from the first '{' to the '}' that closes it, found by a scan

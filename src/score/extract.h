@@ -1,4 +1,5 @@
-/* Finding the JSON answer in a model's reply (SPEC §6.2). */
+/* Finding the JSON answer in a model's reply (the whole reply, a fenced block, or the
+ * first balanced object or array in the text). */
 #ifndef LLMT_EXTRACT_H
 #define LLMT_EXTRACT_H
 

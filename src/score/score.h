@@ -1,4 +1,5 @@
-/* Accuracy of an answer against the expected JSON (SPEC §6.3), with per-field details.
+/* Accuracy of an answer against the expected JSON (the weighted mean of the field
+ * scores, as the Python tool computed it), with per-field details.
  *
  * The numbers are those of the Python tool (pydantic-llm-tester's _calculate_accuracy):
  * only expected keys count, weighted mean, nested objects score their own accuracy / 100,

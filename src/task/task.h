@@ -1,4 +1,4 @@
-/* Tasks and cases on disk (SPEC §4). Discovery keeps only names (and the few paths that
+/* Tasks and cases on disk (a folder with schema.json and tests/sources|prompts|expected). Discovery keeps only names (and the few paths that
  * are not the task's folder + name + extension), so a run over 100,000 cases does not
  * hold every text in memory; llmt_case_load() reads one. */
 #ifndef LLMT_TASK_H

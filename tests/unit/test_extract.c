@@ -1,4 +1,4 @@
-/* JSON extraction from replies (SPEC §6.2, issue 3 §1). */
+/* JSON extraction from replies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

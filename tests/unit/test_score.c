@@ -1,4 +1,4 @@
-/* Accuracy scoring (SPEC §6.3, issue 3 §3): the Python tool's numbers, per-field details,
+/* Accuracy scoring: the Python tool's numbers, per-field details,
  * options, Unicode, deep nesting and odd input. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Task discovery (SPEC §4): sorted, deterministic, problems reported not skipped. */
+/* Task discovery: sorted, deterministic, problems reported not skipped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

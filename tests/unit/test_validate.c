@@ -1,4 +1,4 @@
-/* JSON Schema validation (SPEC §6.1, issue 3 §2). */
+/* JSON Schema validation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
