@@ -863,7 +863,7 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
         st = llmt_http_transport_error((int)rc, j->errbuf,
                                         j->job->fetch ? j->job->fetch_secret
                                                       : j->call.entry->api_key,
-                                        j->hres.body.len, &j->err);
+                                        &j->hres, &j->err);
         snprintf(j->err.provider, sizeof j->err.provider, "%s", job_name(j));
     } else {
         llmt_http_response view;

@@ -74,6 +74,37 @@ static void split_headers(llmt_http_result *r)
      * NUL-terminated */
 }
 
+/* The body goes to curl through a read callback rather than CURLOPT_POSTFIELDS for one
+ * reason: libcurl sends a request again on a fresh connection, on its own, when a
+ * reused keep-alive connection dies before any byte of the reply (lib/transfer.c,
+ * Curl_retry_request: "Connection died, retrying a fresh connect", up to 5 times). The
+ * provider may have received, and billed, each of those POSTs while the engine saw one
+ * attempt. To send a body again curl must rewind it, which it can only do through the
+ * seek callback: refusing there stops the transfer (CURLE_SEND_FAIL_REWIND), and the
+ * engine's retry policy decides whether the request goes out again, as a counted
+ * attempt. A body that never left (the connection failed while the headers were sent)
+ * needs no rewind, and curl then sends it again as before: nothing reached the server. */
+static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+    llmt_http_result *r = ud;
+    size_t n = r->upload_len - r->upload_pos;
+    if (n > size * nitems)
+        n = size * nitems;
+    if (n)
+        memcpy(buf, r->upload + r->upload_pos, n);
+    r->upload_pos += n;
+    return n;
+}
+
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+    llmt_http_result *r = ud;
+    if (offset == 0 && origin == SEEK_SET && r->upload_pos == 0)
+        return CURL_SEEKFUNC_OK; /* nothing was read yet: nothing to send twice */
+    r->resend_refused = true;
+    return CURL_SEEKFUNC_FAIL;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     llmt_http_result_add_header_line(ud, ptr, size * nmemb);
@@ -141,7 +172,7 @@ llmt_status llmt_http_perform(const llmt_http_request *req, const llmt_http_opti
         goto done;
     rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-        st = llmt_http_transport_error((int)rc, errbuf, opts->secret, out->body.len, err);
+        st = llmt_http_transport_error((int)rc, errbuf, opts->secret, out, err);
         goto done;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
@@ -294,9 +325,17 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        /* the body through on_read, never sent twice by curl itself (see on_read) */
+        out->upload = req->body ? req->body : "";
+        out->upload_len = req->body ? req->body_len : 0;
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)out->upload_len);
     }
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, out);
+    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(c, CURLOPT_SEEKDATA, out);
     /* NULL puts back the method the request type implies (a reused handle may carry
      * the previous request's) */
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
@@ -320,12 +359,20 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
 }
 
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
-                                      size_t received, llmt_error *err)
+                                      const llmt_http_result *res, llmt_error *err)
 {
+    size_t received = res ? res->body.len : 0;
     const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror((CURLcode)rc);
     char *safe = redact(msg, secret);
     llmt_status st;
-    if (rc == CURLE_PARTIAL_FILE) {
+    if (rc == CURLE_SEND_FAIL_REWIND && res && res->resend_refused) {
+        /* the connection closed after the request left and before any reply: the
+         * provider may have it (and bill it); a retry is the engine's decision */
+        st = llmt_error_set(err, LLMT_E_NETWORK,
+                            "the connection closed after the request was sent, before any "
+                            "reply (the provider may have received it): %s",
+                            safe ? safe : msg);
+    } else if (rc == CURLE_PARTIAL_FILE) {
         /* The body stopped short of its announced length: a truncated reply. Worth
          * retrying (the cause is the connection, not the request). */
         st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "truncated reply (%zu bytes received): %s",

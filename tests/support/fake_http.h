@@ -36,6 +36,10 @@ typedef struct fake_http_reply {
                                 per piece: per SSE event (text up to and including each blank line) if
                                 the body contains a blank line, else per line */
     int stream_delay_ms;     /* pause between streamed pieces; > 0 implies stream */
+    int close_if_reused;     /* if nonzero: when the request came on a kept-alive connection (not its
+                                first request), close it right after reading the request, without
+                                replying (a keep-alive connection reset under the client); the first
+                                request of a connection gets the reply as usual */
 } fake_http_reply;
 
 typedef struct fake_http_request { /* what the client sent; owned by the server, valid until fake_http_stop */

@@ -561,6 +561,73 @@ static void run_follows_the_configured_fallback_chain(void **state)
     fx_teardown(&f);
 }
 
+/* Attempts recorded in results.jsonl, over every line. */
+static size_t recorded_attempts(const json_t *lines)
+{
+    size_t i, n = 0;
+    json_t *r;
+    json_array_foreach(lines, i, r)
+        n += json_array_size(json_object_get(r, "attempts"));
+    return n;
+}
+
+/* A kept-alive connection the server closes after reading the request: libcurl would
+ * send the POST again on a fresh connection by itself, a call the provider may bill
+ * that no attempt records. Every POST the server saw must be a recorded attempt. */
+static void reset_keepalive_posts_are_all_attempts(int max_retries)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:c"}; /* no fallback */
+    json_t *lines, *r;
+    size_t i, valid = 0;
+    fx_setup(&f);
+    fake_http_set_default_reply(
+        f.srv, &(fake_http_reply){.body = "{}", .body_len = -1, .close_if_reused = 1});
+    opts(&f, &o, models, 1);
+    o.engine.concurrency = 1;
+    o.engine.retry.max_retries = max_retries;
+    o.engine.retry.base_ms = 1;
+    o.engine.retry.cap_ms = 2;
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    lines = read_jsonl(&f);
+    assert_int_equal(json_array_size(lines), total_cases(&f));
+    assert_true(total_cases(&f) >= 3); /* at least one request on a reused connection */
+    assert_int_equal(fake_http_request_count(f.srv), recorded_attempts(lines));
+    assert_int_equal(fake_http_request_count(f.srv), rr.attempts);
+    json_array_foreach(lines, i, r) {
+        if (json_is_true(json_object_get(r, "valid")))
+            valid++;
+        else
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(r, "error"), "class")), "network");
+    }
+    assert_true(valid > 0);
+    if (max_retries == 0)
+        assert_true(valid < json_array_size(lines)); /* the engine, not curl, decided */
+    else
+        assert_true(rr.retries > 0); /* the engine sent it again, as a counted attempt */
+    json_decref(lines);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+static void run_reset_keepalive_without_retries_sends_each_post_once(void **state)
+{
+    (void)state;
+    reset_keepalive_posts_are_all_attempts(0);
+}
+
+static void run_reset_keepalive_retries_are_engine_attempts(void **state)
+{
+    (void)state;
+    reset_keepalive_posts_are_all_attempts(2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +638,8 @@ int main(void)
         cmocka_unit_test(run_groups_errors_by_provider_and_class),
         cmocka_unit_test(run_dry_run_estimates_and_sends_nothing),
         cmocka_unit_test(run_follows_the_configured_fallback_chain),
+        cmocka_unit_test(run_reset_keepalive_without_retries_sends_each_post_once),
+        cmocka_unit_test(run_reset_keepalive_retries_are_engine_attempts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
