@@ -1148,6 +1148,9 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
     out->retries = stats.retries;
     out->fallbacks = stats.fallbacks;
     out->throttled = stats.throttled;
+    out->summary.over_estimate_measured = true;
+    out->summary.over_estimate_calls = stats.over_estimate_calls;
+    out->summary.over_estimate_usd = stats.over_estimate_usd;
     out->meta.finished_at = llmt_wall_time_s();
     if (st == LLMT_OK && rc.write_failed) {
         *err = rc.werr;
