@@ -8,7 +8,6 @@
 
 #include "run/report_html.h"
 #include "core/jsonutil.h"
-#include "run/result.h"
 
 /* What the page shows of a case's source (the rest is cut with a mark): up to 4,000
  * bytes, less when there are many cases, so that sources add at most about 8 MB. */
@@ -245,8 +244,8 @@ static json_int_t case_index(llmt_html_data *d, const char *task, const char *na
 }
 
 /* "ok": the paths of the fields that scored full marks; "lo": the others (lost points,
- * or extra keys), with what the scorer said about them. `r` is their result. */
-static void add_fields(llmt_html_data *d, json_t *o, const json_t *r, const json_t *fields)
+ * or extra keys), with what the scorer said about them. */
+static void add_fields(llmt_html_data *d, json_t *o, const json_t *fields)
 {
     json_t *ok = json_array(), *lost = json_array(), *f;
     json_t *pidx = json_object_get(d->idx, "p"), *ridx = json_object_get(d->idx, "r");
@@ -270,7 +269,9 @@ static void add_fields(llmt_html_data *d, json_t *o, const json_t *r, const json
             set_new(d, lf, "no", json_incref(v));
         if ((v = json_object_get(f, "expected")) != NULL)
             set_new(d, lf, "ex", json_incref(v));
-        if ((v = llmt_result_field_actual(r, f)) != NULL)
+        if (json_is_true(json_object_get(f, "actual_in_answer")))
+            set_new(d, lf, "ai", json_true()); /* the script takes it from the answer */
+        else if ((v = json_object_get(f, "actual")) != NULL)
             set_new(d, lf, "ac", json_incref(v));
         append_new(d, lost, lf);
     }
@@ -371,7 +372,7 @@ static void add_result(json_t *r, void *ud)
     copy_member(d, o, "sm", r, "structured_mode");
     copy_member(d, o, "pv", r, "prompt");
     copy_member(d, o, "sr", r, "schema_relaxed");
-    add_fields(d, o, r, fields);
+    add_fields(d, o, fields);
     append_new(d, d->results, o);
     free(ref);
 }
