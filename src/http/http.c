@@ -74,35 +74,28 @@ static void split_headers(llmt_http_result *r)
      * NUL-terminated */
 }
 
-/* The body goes to curl through a read callback rather than CURLOPT_POSTFIELDS for one
- * reason: libcurl sends a request again on a fresh connection, on its own, when a
- * reused keep-alive connection dies before any byte of the reply (lib/transfer.c,
- * Curl_retry_request: "Connection died, retrying a fresh connect", up to 5 times). The
- * provider may have received, and billed, each of those POSTs while the engine saw one
- * attempt. To send a body again curl must rewind it, which it can only do through the
- * seek callback: refusing there stops the transfer (CURLE_SEND_FAIL_REWIND), and the
- * engine's retry policy decides whether the request goes out again, as a counted
- * attempt. A body that never left (the connection failed while the headers were sent)
- * needs no rewind, and curl then sends it again as before: nothing reached the server. */
-static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+/* Called by libcurl right before it sends a request on a connection, once per request
+ * sent. libcurl sends a request again on a fresh connection, on its own, when a reused
+ * keep-alive connection dies before any byte of the reply (lib/transfer.c,
+ * Curl_retry_request: "Connection died, retrying a fresh connect", up to 5 times); the
+ * provider may have received, and billed, each of those requests while the engine saw
+ * one attempt. A second request in one transfer is refused here (the transfer ends with
+ * CURLE_ABORTED_BY_CALLBACK), and the engine's retry policy decides whether it goes out
+ * again, as a counted attempt. */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                     int conn_local_port)
 {
     llmt_http_result *r = ud;
-    size_t n = r->upload_len - r->upload_pos;
-    if (n > size * nitems)
-        n = size * nitems;
-    if (n)
-        memcpy(buf, r->upload + r->upload_pos, n);
-    r->upload_pos += n;
-    return n;
-}
-
-static int on_seek(void *ud, curl_off_t offset, int origin)
-{
-    llmt_http_result *r = ud;
-    if (offset == 0 && origin == SEEK_SET && r->upload_pos == 0)
-        return CURL_SEEKFUNC_OK; /* nothing was read yet: nothing to send twice */
-    r->resend_refused = true;
-    return CURL_SEEKFUNC_FAIL;
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    if (r->sent) {
+        r->resend_refused = true;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    r->sent = true;
+    return CURL_PREREQFUNC_OK;
 }
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -325,17 +318,12 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
-        /* the body through on_read, never sent twice by curl itself (see on_read) */
-        out->upload = req->body ? req->body : "";
-        out->upload_len = req->body ? req->body_len : 0;
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)out->upload_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, out);
-    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
-    curl_easy_setopt(c, CURLOPT_SEEKDATA, out);
+    /* one request per transfer: never sent again by curl itself (see on_prereq) */
+    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(c, CURLOPT_PREREQDATA, out);
     /* NULL puts back the method the request type implies (a reused handle may carry
      * the previous request's) */
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
@@ -365,13 +353,12 @@ llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *se
     const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror((CURLcode)rc);
     char *safe = redact(msg, secret);
     llmt_status st;
-    if (rc == CURLE_SEND_FAIL_REWIND && res && res->resend_refused) {
-        /* the connection closed after the request left and before any reply: the
-         * provider may have it (and bill it); a retry is the engine's decision */
+    if (rc == CURLE_ABORTED_BY_CALLBACK && res && res->resend_refused) {
+        /* curl's own message would only say its callback stopped it: say why */
         st = llmt_error_set(err, LLMT_E_NETWORK,
                             "the connection closed after the request was sent, before any "
-                            "reply (the provider may have received it): %s",
-                            safe ? safe : msg);
+                            "reply (the provider may have received it); not sent again "
+                            "behind the retry policy's back");
     } else if (rc == CURLE_PARTIAL_FILE) {
         /* The body stopped short of its announced length: a truncated reply. Worth
          * retrying (the cause is the connection, not the request). */

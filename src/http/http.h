@@ -24,10 +24,8 @@ typedef struct llmt_http_result {
     llmt_http_header *headers; /* names lower-cased; point into head */
     size_t n_headers;
     bool split;                /* head has been split into headers */
-    /* the request body, handed to curl by a read callback (see llmt_http_setup_easy) */
-    const char *upload;
-    size_t upload_len, upload_pos;
-    bool resend_refused;       /* curl wanted to send the body again: refused */
+    bool sent;                 /* the request went out (curl's pre-request callback) */
+    bool resend_refused;       /* curl wanted to send it again: refused */
 } llmt_http_result;
 
 /* Transport failures become LLMT_E_TIMEOUT or LLMT_E_NETWORK; any HTTP status is
@@ -75,7 +73,7 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
 /* Turns a failed transfer (CURLcode `rc`) into a status with the secret redacted from
  * the message: LLMT_E_TIMEOUT, LLMT_E_NETWORK, or for a body cut short of its announced
  * length (after `received` bytes) a retryable LLMT_E_BAD_RESPONSE. `res` (may be NULL)
- * is the transfer's result: a body curl was refused to send twice (res->resend_refused)
+ * is the transfer's result: a request curl was refused to send twice (res->resend_refused)
  * is a retryable LLMT_E_NETWORK that says the request may have reached the server. */
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
                                       const llmt_http_result *res, llmt_error *err);
