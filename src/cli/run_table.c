@@ -198,6 +198,12 @@ void cli_run_print_table(const llmt_run_result *r, const llmt_taskset *ts)
                s->total_cost, s->total_saved);
     else
         printf("\nTotal cost: $%.6f\n", s->total_cost);
+    /* a budget holds back the estimate of each call; a provider may bill more */
+    if (s->over_estimate_calls)
+        printf("Usage over the estimates: %zu call%s reported more usage than estimated "
+               "(input estimate + output bound), $%.6f more in all\n",
+               s->over_estimate_calls, s->over_estimate_calls == 1 ? "" : "s",
+               s->over_estimate_usd);
     print_limits(r);
 }
 

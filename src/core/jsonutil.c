@@ -2,6 +2,7 @@
 #include "core/jsonutil.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t llmt_jptr_push(llmt_buf *b, const char *key, size_t len)
@@ -38,6 +39,45 @@ void llmt_jptr_pop(llmt_buf *b, size_t mark)
         b->len = mark;
         b->data[mark] = '\0';
     }
+}
+
+char *llmt_jptr_segment(const char *seg, size_t n)
+{
+    char *s = malloc(n + 1), *o = s;
+    size_t i;
+    if (!s)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        if (seg[i] == '~' && i + 1 < n && (seg[i + 1] == '0' || seg[i + 1] == '1'))
+            *o++ = seg[++i] == '1' ? '/' : '~';
+        else
+            *o++ = seg[i];
+    }
+    *o = '\0';
+    return s;
+}
+
+json_t *llmt_jptr_get(const json_t *doc, const char *ptr)
+{
+    json_t *cur = (json_t *)doc;
+    while (cur && *ptr == '/') {
+        const char *end = strchr(ptr + 1, '/');
+        size_t n = end ? (size_t)(end - ptr - 1) : strlen(ptr + 1);
+        char *key = llmt_jptr_segment(ptr + 1, n), *stop;
+        if (!key)
+            return NULL;
+        if (json_is_object(cur)) {
+            cur = json_object_get(cur, key);
+        } else if (json_is_array(cur) && key[0] >= '0' && key[0] <= '9') {
+            unsigned long long i = strtoull(key, &stop, 10);
+            cur = *stop ? NULL : json_array_get(cur, (size_t)i);
+        } else {
+            cur = NULL;
+        }
+        free(key);
+        ptr += 1 + n;
+    }
+    return *ptr ? NULL : cur;
 }
 
 /* An integer against a double, exactly: doubles at or beyond 2^63 are out of range,

@@ -17,6 +17,12 @@ size_t llmt_jptr_push(llmt_buf *b, const char *key, size_t len);
 size_t llmt_jptr_push_index(llmt_buf *b, size_t index);
 /* Cuts the pointer back to `mark` (a value the push functions returned). */
 void llmt_jptr_pop(llmt_buf *b, size_t mark);
+/* One pointer segment (the `n` bytes at `seg`, without its "/") unescaped (~1 is /, ~0
+ * is ~): malloc'd, caller frees; NULL when out of memory. */
+char *llmt_jptr_segment(const char *seg, size_t n);
+/* The value at JSON pointer `ptr` in `doc` ("" is doc itself; array elements by decimal
+ * index), borrowed from doc; NULL when there is none. */
+json_t *llmt_jptr_get(const json_t *doc, const char *ptr);
 
 /* Deep equality: numbers compare by mathematical value (1 == 1.0, exact for integers
  * beyond 2^53), strings byte for byte including embedded NULs, arrays in order, objects

@@ -567,6 +567,12 @@ static void charge_answer(engine *E, ejob *j)
     if (j->resp.cost_known) {
         j->cost += j->resp.cost_usd;
         E->spent_usd += j->resp.cost_usd;
+        /* a provider may report more usage than the estimate allowed for: the budget
+         * cannot stop what was already sent, so the run says by how much */
+        if (j->cost_bounded && j->resp.cost_usd > j->est_cost * (1 + 1e-9)) {
+            E->stats.over_estimate_calls++;
+            E->stats.over_estimate_usd += j->resp.cost_usd - j->est_cost;
+        }
     } else {
         j->cost_known = false;
     }

@@ -102,6 +102,10 @@ typedef struct llmt_engine_stats {
     size_t attempts, retries, fallbacks, throttled;
     size_t in_flight;
     double spent_usd;
+    /* answers whose reported usage cost more than their budget reservation (the estimate
+     * of the input plus the output bound), and by how much in total */
+    size_t over_estimate_calls;
+    double over_estimate_usd;
     double elapsed_ms;
     bool interrupted;
     /* what holds the run back: the limit that held dispatch back most often so far, e.g.

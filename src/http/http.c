@@ -78,6 +78,30 @@ static void split_headers(llmt_http_result *r)
      * NUL-terminated */
 }
 
+/* Called by libcurl right before it sends a request on a connection, once per request
+ * sent. libcurl sends a request again on a fresh connection, on its own, when a reused
+ * keep-alive connection dies before any byte of the reply (lib/transfer.c,
+ * Curl_retry_request: "Connection died, retrying a fresh connect", up to 5 times); the
+ * provider may have received, and billed, each of those requests while the engine saw
+ * one attempt. A second request in one transfer is refused here (the transfer ends with
+ * CURLE_ABORTED_BY_CALLBACK), and the engine's retry policy decides whether it goes out
+ * again, as a counted attempt. */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                     int conn_local_port)
+{
+    llmt_http_result *r = ud;
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    if (r->sent) {
+        r->resend_refused = true;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    r->sent = true;
+    return CURL_PREREQFUNC_OK;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     llmt_http_result_add_header_line(ud, ptr, size * nmemb);
@@ -292,6 +316,9 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
+    /* one request per transfer: never sent again by curl itself (see on_prereq) */
+    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(c, CURLOPT_PREREQDATA, out);
     /* NULL puts back the method the request type implies (a reused handle may carry
      * the previous request's) */
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
@@ -324,16 +351,23 @@ llmt_status llmt_http_result_error(const llmt_http_result *r, int rc, const char
                               "reply larger than %zu bytes (the provider's max_reply_bytes); "
                               "the rest was not read",
                               r->max_body);
-    return llmt_http_transport_error(rc, errbuf, secret, r->body.len, err);
+    return llmt_http_transport_error(rc, errbuf, secret, r, err);
 }
 
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
-                                      size_t received, llmt_error *err)
+                                      const llmt_http_result *res, llmt_error *err)
 {
+    size_t received = res ? res->body.len : 0;
     const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror((CURLcode)rc);
     char *safe = redact(msg, secret);
     llmt_status st;
-    if (rc == CURLE_PARTIAL_FILE) {
+    if (rc == CURLE_ABORTED_BY_CALLBACK && res && res->resend_refused) {
+        /* curl's own message would only say its callback stopped it: say why */
+        st = llmt_error_set(err, LLMT_E_NETWORK,
+                            "the connection closed after the request was sent, before any "
+                            "reply (the provider may have received it); not sent again "
+                            "behind the retry policy's back");
+    } else if (rc == CURLE_PARTIAL_FILE) {
         /* The body stopped short of its announced length: a truncated reply. Worth
          * retrying (the cause is the connection, not the request). */
         st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "truncated reply (%zu bytes received): %s",

@@ -32,6 +32,8 @@ typedef struct llmt_http_result {
     bool split;                /* head has been split into headers */
     size_t max_body;           /* from llmt_http_options.max_reply_bytes */
     bool too_large;            /* the body went past max_body: the transfer was stopped */
+    bool sent;                 /* the request went out (curl's pre-request callback) */
+    bool resend_refused;       /* curl wanted to send it again: refused */
 } llmt_http_result;
 
 /* Transport failures become LLMT_E_TIMEOUT or LLMT_E_NETWORK; any HTTP status is
@@ -78,9 +80,11 @@ llmt_status llmt_http_setup_easy(void *easy, const llmt_http_request *req,
                                  llmt_error *err);
 /* Turns a failed transfer (CURLcode `rc`) into a status with the secret redacted from
  * the message: LLMT_E_TIMEOUT, LLMT_E_NETWORK, or for a body cut short of its announced
- * length (after `received` bytes) a retryable LLMT_E_BAD_RESPONSE. */
+ * length (after `received` bytes) a retryable LLMT_E_BAD_RESPONSE. `res` (may be NULL)
+ * is the transfer's result: a request curl was refused to send twice (res->resend_refused)
+ * is a retryable LLMT_E_NETWORK that says the request may have reached the server. */
 llmt_status llmt_http_transport_error(int rc, const char *errbuf, const char *secret,
-                                      size_t received, llmt_error *err);
+                                      const llmt_http_result *res, llmt_error *err);
 /* llmt_http_transport_error for the transfer that filled r, which also knows a reply
  * stopped at its size limit: LLMT_E_BAD_RESPONSE (not retryable) naming the limit. */
 llmt_status llmt_http_result_error(const llmt_http_result *r, int rc, const char *errbuf,

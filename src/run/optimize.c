@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "run/result.h"
 
 /* ------------------------------------------------------------------ field problems */
 
@@ -45,11 +46,11 @@ static char *field_name(const char *path)
 }
 
 /* The kind of one field detail below full score; -1 when it has none. */
-static int detail_kind(json_t *f)
+static int detail_kind(const json_t *result, json_t *f)
 {
     const char *reason = json_string_value(json_object_get(f, "reason"));
     json_t *score = json_object_get(f, "score");
-    json_t *exp = json_object_get(f, "expected"), *act = json_object_get(f, "actual");
+    json_t *exp = json_object_get(f, "expected"), *act = llmt_result_field_actual(result, f);
     if (!reason)
         return -1;
     if (strcmp(reason, "missing") == 0)
@@ -94,7 +95,7 @@ void llmt_case_problems_add(llmt_case_problems *p, json_t *result)
     if (!json_is_true(json_object_get(result, "valid")))
         p->invalid = true;
     json_array_foreach(fields, i, f) {
-        int kind = detail_kind(f);
+        int kind = detail_kind(result, f);
         char *name = kind >= 0 ? field_name(json_string_value(json_object_get(f, "path"))) : NULL;
         if (name)
             add_problem(p, name, kind);

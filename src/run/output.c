@@ -195,6 +195,11 @@ static void json_tail(llmt_buf *b, size_t n, const llmt_summary *s)
         json_member(b, "fallback_summary", llmt_summary_fallback_json(s));
     if (llmt_summary_max_repeats(s) > 1)
         json_member(b, "repeat_stats", llmt_summary_cases_json(s));
+    /* what the providers' reported usage cost beyond the estimates the budget held */
+    if (s->over_estimate_measured)
+        json_member(b, "usage_over_estimate",
+                    json_pack("{s:I, s:f}", "calls", (json_int_t)s->over_estimate_calls, "usd",
+                              s->over_estimate_usd));
     llmt_buf_puts(b, "\n}\n");
 }
 

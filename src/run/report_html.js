@@ -78,8 +78,18 @@
   /* ---- the results, grouped ------------------------------------------------------ */
   /* cells[c * NM + m] = [results of the new side by repeat, results of the old side] */
   var cells = new Array(D.cases.length * NM);
+  /* the value at JSON pointer p in v (undefined when there is none) */
+  function atPointer(v, p) {
+    if (!p) return v;
+    var parts = p.split('/').slice(1);
+    for (var i = 0; i < parts.length && v !== undefined && v !== null; i++)
+      v = typeof v === 'object' ? v[parts[i].replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+    return v;
+  }
   D.results.forEach(function (r) {
     if (r.sx) r.x = D.cases[r.c].x;   /* the answer was the expected one */
+    /* a large actual value is not repeated: it is the answer's value at the field's path */
+    (r.lo || []).forEach(function (l) { if (l.ai) l.ac = atPointer(r.x, D.paths[l.p]); });
     var k = r.c * NM + r.m, cell = cells[k] || (cells[k] = [[], []]);
     cell[DIFF ? (r.s ? 0 : 1) : 0].push(r);
   });

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "run/report_html.h"
+#include "core/jsonutil.h"
 
 /* What the page shows of a case's source (the rest is cut with a mark): up to 4,000
  * bytes, less when there are many cases, so that sources add at most about 8 MB. */
@@ -114,23 +115,6 @@ json_int_t llmt_html_data_model(llmt_html_data *d, const char *ref)
     return intern(d, d->models, json_object_get(d->idx, "m"), ref);
 }
 
-/* JSON pointer segment `seg` (n bytes) unescaped (~1 is '/', ~0 is '~'). */
-static char *pointer_segment(const char *seg, size_t n)
-{
-    char *s = malloc(n + 1), *o = s;
-    size_t i;
-    if (!s)
-        return NULL;
-    for (i = 0; i < n; i++) {
-        if (seg[i] == '~' && i + 1 < n && (seg[i + 1] == '0' || seg[i + 1] == '1'))
-            *o++ = seg[++i] == '1' ? '/' : '~';
-        else
-            *o++ = seg[i];
-    }
-    *o = '\0';
-    return s;
-}
-
 /* Puts `v` (borrowed) at JSON pointer `path` inside *doc, creating the objects on the
  * way: the scorer describes nested objects by their keys and each list as one value. */
 static void put_at(json_t **doc, const char *path, json_t *v)
@@ -147,7 +131,7 @@ static void put_at(json_t **doc, const char *path, json_t *v)
     while (cur && *path == '/') {
         const char *end = strchr(path + 1, '/');
         size_t n = end ? (size_t)(end - path - 1) : strlen(path + 1);
-        char *key = pointer_segment(path + 1, n);
+        char *key = llmt_jptr_segment(path + 1, n);
         json_t *next;
         if (!key || !json_is_object(cur)) {
             free(key);
@@ -285,7 +269,9 @@ static void add_fields(llmt_html_data *d, json_t *o, const json_t *fields)
             set_new(d, lf, "no", json_incref(v));
         if ((v = json_object_get(f, "expected")) != NULL)
             set_new(d, lf, "ex", json_incref(v));
-        if ((v = json_object_get(f, "actual")) != NULL)
+        if (json_is_true(json_object_get(f, "actual_in_answer")))
+            set_new(d, lf, "ai", json_true()); /* the script takes it from the answer */
+        else if ((v = json_object_get(f, "actual")) != NULL)
             set_new(d, lf, "ac", json_incref(v));
         append_new(d, lost, lf);
     }

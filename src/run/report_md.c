@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "run/result.h"
 #include "run/output.h"
 #include "run/report_stats.h"
 
@@ -149,7 +150,7 @@ static void lost_points(json_t *r, void *ud)
             llmt_buf_puts(b, "` | ");
             md_json(b, json_object_get(f, "expected"));
             llmt_buf_puts(b, " | ");
-            md_json(b, json_object_get(f, "actual"));
+            md_json(b, llmt_result_field_actual(r, f));
             llmt_buf_printf(b, " | %.2f | %.2f | %s", json_number_value(score),
                             json_number_value(json_object_get(f, "weight")), reason ? reason : "");
             if (note) {

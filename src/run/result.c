@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/jsonw.h"
 #include "core/utf8.h"
 #include "score/extract.h"
@@ -289,9 +290,27 @@ typedef struct judged {
     double accuracy;     /* what the fields scored, valid or not */
 } judged;
 
+void llmt_result_scoring(const llmt_score_options *task, llmt_score_options *out)
+{
+    if (task)
+        *out = *task;
+    else
+        llmt_score_options_init(out);
+    out->actual_inline_max = LLMT_FIELD_ACTUAL_INLINE_MAX;
+}
+
+json_t *llmt_result_field_actual(const json_t *result, const json_t *field)
+{
+    const char *path = json_string_value(json_object_get(field, "path"));
+    if (!json_is_true(json_object_get(field, "actual_in_answer")))
+        return json_object_get(field, "actual");
+    return path ? llmt_jptr_get(json_object_get(result, "answer"), path) : NULL;
+}
+
 static void judge(obj *o, const llmt_result_input *in, judged *j)
 {
     llmt_error xerr;
+    llmt_score_options so;
     if (llmt_extract_json(in->response->text, &j->answer, &j->method, &xerr) != LLMT_OK) {
         /* no answer at all: invalid, accuracy 0, and the reason in both places */
         json_array_append_new(j->violations, json_sprintf("(root): %s", xerr.message));
@@ -310,8 +329,9 @@ static void judge(obj *o, const llmt_result_input *in, judged *j)
                                   json_sprintf("(root): expected object, got %s",
                                                json_is_array(j->answer) ? "array" : "a scalar"));
     }
-    if (llmt_score_text(in->expected, j->answer, in->scoring, &j->accuracy, &j->fields,
-                        &j->fields_ok, &xerr) == LLMT_OK)
+    llmt_result_scoring(in->scoring, &so);
+    if (llmt_score_text(in->expected, j->answer, &so, &j->accuracy, &j->fields, &j->fields_ok,
+                        &xerr) == LLMT_OK)
         j->scored = true;
     else
         STR(o, "score_error", xerr.message);

@@ -57,4 +57,19 @@ char *llmt_raw_reply_text(const char *reply, bool *truncated);
 
 bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_entry *e);
 
+/* A result keeps its answer; a field detail whose actual value is the answer's value at
+ * the detail's path and larger than this (bytes of JSON, roughly) says
+ * "actual_in_answer": true rather than repeating it. */
+#define LLMT_FIELD_ACTUAL_INLINE_MAX 4096
+
+/* The scoring options a result line is scored with: `task`'s (NULL: the defaults),
+ * shallow-copied into *out (borrowing its weights and skip_fields: never free *out),
+ * with actual_inline_max set to LLMT_FIELD_ACTUAL_INLINE_MAX. */
+void llmt_result_scoring(const llmt_score_options *task, llmt_score_options *out);
+
+/* The actual value of one of result's field details: its "actual", or for
+ * "actual_in_answer" the result's "answer" at the detail's "path". Borrowed; NULL when
+ * the answer lacked the value. */
+json_t *llmt_result_field_actual(const json_t *result, const json_t *field);
+
 #endif

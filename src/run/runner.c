@@ -1210,6 +1210,9 @@ static llmt_status run_pass(run_ctx *rc, const llmt_engine_options *eo, llmt_run
     out->retries += stats.retries;
     out->fallbacks += stats.fallbacks;
     out->throttled += stats.throttled;
+    out->summary.over_estimate_measured = true;
+    out->summary.over_estimate_calls += stats.over_estimate_calls;
+    out->summary.over_estimate_usd += stats.over_estimate_usd;
     /* the limits that held each provider back: the pass that sent the most says most */
     if (stats.n_limits >= out->n_limits && stats.attempts > 0) {
         memcpy(out->limits, stats.limits, sizeof out->limits);

@@ -90,6 +90,12 @@ typedef struct llmt_summary {
     llmt_error_group *errors;
     size_t n_errors;
     const llmt_taskset *tasks;         /* borrowed, optional: names for per-case stats */
+    /* Set by the run that sent the calls (not by a summary rebuilt from a results file):
+     * the answers whose reported usage cost more than the estimate the budget reserved
+     * for them (input estimate plus output bound), and the total excess. */
+    bool over_estimate_measured;
+    size_t over_estimate_calls;
+    double over_estimate_usd;
 } llmt_summary;
 
 /* What the summary takes from one result: the values of its fields as a reader of the

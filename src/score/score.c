@@ -681,6 +681,44 @@ static void text_member(llmt_buf *b, bool *first, const char *name, const char *
     *first = false;
 }
 
+/* Whether v printed as JSON takes more than *left bytes (counted roughly: strings by
+ * their length, a few bytes per value and key), stopping as soon as it does. */
+static bool json_exceeds(const json_t *v, size_t *left)
+{
+    size_t n = 8, i;
+    const char *k;
+    json_t *x;
+    if (json_is_string(v))
+        n += json_string_length(v);
+    if (n > *left)
+        return true;
+    *left -= n;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+            if (json_exceeds(x, left))
+                return true;
+    } else if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, x) {
+            size_t kn = strlen(k) + 4;
+            if (kn > *left)
+                return true;
+            *left -= kn;
+            if (json_exceeds(x, left))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The detail names the answer's value at its path instead of repeating it (see
+ * llmt_score_options.actual_inline_max). A list item's pairing can be with an answer
+ * item elsewhere in the list: it is always printed. */
+static bool actual_by_ref(const sctx *c, const json_t *act, reason why)
+{
+    size_t left = c->o->actual_inline_max;
+    return act && left && why != R_LIST_ITEM && json_exceeds(act, &left);
+}
+
 static void text_value(sctx *c, bool *first, const char *name, const json_t *v)
 {
     llmt_buf *b = c->text;
@@ -703,8 +741,13 @@ static void record_text(sctx *c, const json_t *exp, const json_t *act, double sc
     text_member(b, &first, "path", path_str(c), 0);
     if (exp)
         text_value(c, &first, "expected", exp);
-    if (act)
+    if (actual_by_ref(c, act, why)) {
+        text_key(b, first, "actual_in_answer");
+        llmt_json_put_raw(b, "true", 4);
+        first = false;
+    } else if (act) {
         text_value(c, &first, "actual", act);
+    }
     if (why == R_EXTRA) {
         text_key(b, first, "score");
         llmt_json_put_raw(b, "null", 4);
@@ -741,7 +784,9 @@ static void record(sctx *c, const json_t *exp, const json_t *act, double score, 
     json_object_set_new(f, "path", json_string(path_str(c)));
     if (exp)
         json_object_set_new(f, "expected", json_incref((json_t *)exp));
-    if (act)
+    if (actual_by_ref(c, act, why))
+        json_object_set_new(f, "actual_in_answer", json_true());
+    else if (act)
         json_object_set_new(f, "actual", json_incref((json_t *)act));
     json_object_set_new(f, "score", why == R_EXTRA ? json_null() : json_real(score));
     json_object_set_new(f, "weight", json_real(weight));

@@ -29,6 +29,11 @@ typedef struct llmt_score_options {
     double threshold;          /* fuzzy string threshold, 0-100 (default 80) */
     json_t *weights;           /* object key -> weight >= 0 (owned), or NULL: all 1 */
     json_t *skip_fields;       /* array of key names / pointers (owned), or NULL */
+    /* 0: every detail holds its "actual" value. Else a detail whose actual value is the
+     * answer's own value at the detail's path, and larger than this many bytes of JSON,
+     * says "actual_in_answer": true instead (result lines, which keep the answer beside
+     * the details: a 10 MB answer compared as one value was stored twice). */
+    size_t actual_inline_max;
 } llmt_score_options;
 
 /* Defaults: ordered_exact, tolerance 0, threshold 80, no weights, nothing skipped. */
@@ -63,7 +68,8 @@ typedef struct llmt_score_result {
     double accuracy;           /* 0-100 */
     /* Array (owned) of {path, expected, actual, score, weight, reason[, note]}:
      * - path: JSON pointer of the value ("" for the whole answer);
-     * - actual: absent when the answer lacks the key;
+     * - actual: absent when the answer lacks the key, or replaced by
+     *   "actual_in_answer": true (see llmt_score_options.actual_inline_max);
      * - score 0-1 (null for "extra"), weight: the key's weight at its level (for list
      *   items, the list's weight divided by the number of expected items);
      * - reason: match | fuzzy | missing | type_mismatch | mismatch | list_item | extra.

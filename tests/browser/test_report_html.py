@@ -272,6 +272,31 @@ def main():
               b.eval("document.getElementById('flaky').textContent"))
         check("repeats: the steady field not named", "/n " not in b.eval("document.getElementById('flaky').textContent"))
 
+        # -- a large actual value kept once: the field detail refers to the answer --
+        ref = os.path.join(work, "ref")
+        os.makedirs(ref)
+        big_text = "ZZ" + "y" * 6000
+        with open(os.path.join(ref, "results.jsonl"), "w") as f:
+            f.write(json.dumps({"task": "t", "case": "c", "provider": "mock", "model": "m", "repeat": 0,
+                                "error": None, "accuracy": 50, "valid": True, "latency_ms": 1,
+                                "usage": {"input_tokens": 1, "output_tokens": 1, "cost_usd": 0.1},
+                                "fields": [{"path": "/te~1xt", "expected": "short", "actual_in_answer": True, "score": 0,
+                                            "weight": 1, "reason": "mismatch"},
+                                           {"path": "/n", "expected": 1, "actual": 1, "score": 1, "weight": 1, "reason": "match"}],
+                                "answer": {"te/xt": big_text, "n": 1}}) + "\n")
+        run("report", os.path.join(ref, "results.jsonl"), "--format", "html", "--output", ref)
+        with open(os.path.join(ref, "report.html")) as f:
+            check("actual_in_answer: the value is in report.html once", f.read().count(big_text) == 1)
+        b.events.clear()
+        b.navigate("file://" + os.path.join(ref, "report.html") + "#view=matrix")
+        click(b, "td.cell")
+        check("actual_in_answer: the lost field shows the answer's value",
+              b.eval("document.querySelector('#lost').textContent.indexOf('\"ZZyyyy') >= 0"),
+              b.eval("document.querySelector('#lost') && document.querySelector('#lost').textContent.slice(0, 200)"))
+        check("actual_in_answer: marked in both panes", b.eval("document.querySelectorAll('#case .j-lost').length") == 2,
+              b.eval("document.querySelectorAll('#case .j-lost').length"))
+        check("actual_in_answer: nothing went wrong", not b.problems(), b.problems())
+
         # -- a big matrix draws the rows in view, wherever it is scrolled ----------
         big = os.path.join(work, "big")
         os.makedirs(big)

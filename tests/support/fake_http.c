@@ -58,6 +58,7 @@ typedef struct conn {
     unsigned long id;
     pthread_t thread;
     int done; /* guarded by srv->mu */
+    unsigned long served; /* requests read on it so far */
     char *buf;
     size_t pos, len, cap; /* unread data is buf[pos..len) */
     struct conn *next;
@@ -776,7 +777,7 @@ static int send_reply(conn *c, const req_rec *rq, const fake_http_reply *r, int 
 {
     if (r->delay_ms > 0 && !sleep_ms(c->srv, r->delay_ms))
         return 0;
-    if (r->close_without_reply)
+    if (r->close_without_reply || (r->close_if_reused && c->served > 1))
         return 0;
 
     const char *raw = r->headers ? r->headers : "";
@@ -926,6 +927,7 @@ static void *conn_main(void *arg)
             send_error(c, -r);
             break;
         }
+        c->served++;
         record_request(s, rq); /* from here on rq belongs to the server */
         fake_http_reply reply;
         pick_reply(s, rq, &reply);

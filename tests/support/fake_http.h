@@ -38,6 +38,10 @@ typedef struct fake_http_reply {
     int stream_delay_ms;     /* pause between streamed pieces; > 0 implies stream */
     int no_length;           /* if nonzero: no Content-Length; the body ends when the connection
                                 closes (with truncate: after half of it) */
+    int close_if_reused;     /* if nonzero: when the request came on a kept-alive connection (not its
+                                first request), close it right after reading the request, without
+                                replying (a keep-alive connection reset under the client); the first
+                                request of a connection gets the reply as usual */
 } fake_http_reply;
 
 typedef struct fake_http_request { /* what the client sent; owned by the server, valid until fake_http_stop */

@@ -183,7 +183,8 @@ static void reply_spec_free(reply_spec *rs)
 static int parse_reply(json_t *obj, reply_spec *rs, const char *dir, const char *what)
 {
     static const char *const keys[] = {"status", "headers", "body", "body_file", "delay_ms",
-                                       "truncate", "close", "stream", "stream_delay_ms", NULL};
+                                       "truncate", "close", "close_if_reused", "stream",
+                                       "stream_delay_ms", NULL};
     memset(rs, 0, sizeof *rs);
     rs->r.status = 200;
     if (!json_is_object(obj)) {
@@ -197,6 +198,7 @@ static int parse_reply(json_t *obj, reply_spec *rs, const char *dir, const char 
     if (get_int(obj, "status", 100, 999, &status, what) || get_int(obj, "delay_ms", 0, 3600000, &delay, what) ||
         get_int(obj, "stream_delay_ms", 0, 3600000, &sdelay, what) ||
         get_flag(obj, "truncate", &rs->r.truncate, what) || get_flag(obj, "close", &rs->r.close_without_reply, what) ||
+        get_flag(obj, "close_if_reused", &rs->r.close_if_reused, what) ||
         get_flag(obj, "stream", &rs->r.stream, what))
         return -1;
     rs->r.status = (int)status;

@@ -81,6 +81,7 @@ static json_t *ref_build(const llmt_result_input *in)
     llmt_extract_method method = LLMT_EXTRACT_NONE;
     llmt_error xerr;
     llmt_score_result sr = {0, NULL};
+    llmt_score_options so;
     bool valid = false;
 
     json_object_set_new(r, "task", json_string(in->task));
@@ -105,7 +106,8 @@ static json_t *ref_build(const llmt_result_input *in)
                                           json_sprintf("(root): expected object, got %s",
                                                        json_is_array(answer) ? "array" : "a scalar"));
             }
-            if (llmt_score(in->expected, answer, in->scoring, &sr, &xerr) != LLMT_OK)
+            llmt_result_scoring(in->scoring, &so);
+            if (llmt_score(in->expected, answer, &so, &sr, &xerr) != LLMT_OK)
                 json_object_set_new(r, "score_error", json_string(xerr.message));
         }
         json_object_set_new(usage, "input_tokens", json_integer(in->has_totals ? in->usage_total.input_tokens
@@ -694,6 +696,70 @@ static void result_keeps_raw_reply(void **state)
     fixture_free(&f);
 }
 
+/* The fields entry of a value above LLMT_FIELD_ACTUAL_INLINE_MAX refers to the answer
+ * instead of repeating it: a 1 MB answer makes a line of about 1 MB, not 2, and the value
+ * is still found (llmt_result_field_actual), for a key and for the whole answer. */
+static void result_stores_a_large_answer_once(void **state)
+{
+    enum { BIG = 1 << 20 };
+    llmt_result_input in;
+    llmt_summary_entry e;
+    llmt_response resp;
+    llmt_buf b = {0}, text = {0};
+    json_t *expected = J("{\"text\": \"short\", \"n\": 1}"), *line, *f, *act;
+    char *big = malloc(BIG + 1);
+    size_t i;
+    bool seen_text = false, seen_n = false;
+    (void)state;
+    assert_non_null(big);
+    memset(big, 'y', BIG);
+    big[BIG] = '\0';
+    llmt_buf_puts(&text, "{\"text\": \"");
+    llmt_buf_puts(&text, big);
+    llmt_buf_puts(&text, "\", \"n\": 1}");
+    simple_input(&in, &resp, text.data, expected, NULL);
+    assert_true(llmt_result_write(&in, &b, &e));
+    assert_true(b.len > BIG && b.len < BIG + BIG / 10);
+    line = J(b.data);
+    json_array_foreach(json_object_get(line, "fields"), i, f) {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        act = llmt_result_field_actual(line, f);
+        if (strcmp(path, "/text") == 0) {
+            seen_text = true;
+            assert_null(json_object_get(f, "actual"));
+            assert_true(json_is_true(json_object_get(f, "actual_in_answer")));
+            assert_int_equal(json_string_length(act), BIG);
+        } else if (strcmp(path, "/n") == 0) {
+            seen_n = true; /* a small value stays in place */
+            assert_int_equal(json_integer_value(json_object_get(f, "actual")), 1);
+            assert_ptr_equal(act, json_object_get(f, "actual"));
+        }
+    }
+    assert_true(seen_text && seen_n);
+    json_decref(line);
+
+    /* the whole answer compared as one value (an array where an object was expected) */
+    text.len = 0;
+    llmt_buf_puts(&text, "[\"");
+    llmt_buf_puts(&text, big);
+    llmt_buf_puts(&text, "\"]");
+    resp.text = text.data;
+    b.len = 0;
+    assert_true(llmt_result_write(&in, &b, &e));
+    assert_true(b.len > BIG && b.len < BIG + BIG / 10);
+    line = J(b.data);
+    f = json_array_get(json_object_get(line, "fields"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "path")), "");
+    assert_string_equal(json_string_value(json_object_get(f, "reason")), "type_mismatch");
+    assert_ptr_equal(llmt_result_field_actual(line, f), json_object_get(line, "answer"));
+    json_decref(line);
+
+    json_decref(expected);
+    free(big);
+    llmt_buf_free(&text);
+    llmt_buf_free(&b);
+}
+
 /* A sub-tree that cannot be printed fails the line and leaves the buffer as it was: here
  * the scorer's fields, which carry an expected value that is not UTF-8. */
 static void result_unprintable_rewinds(void **state)
@@ -778,6 +844,7 @@ int main(void)
         cmocka_unit_test(result_entry_values),
         cmocka_unit_test(result_unprintable_rewinds),
         cmocka_unit_test(result_keeps_raw_reply),
+        cmocka_unit_test(result_stores_a_large_answer_once),
         cmocka_unit_test(jsonw_parts_match_dump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,13 +51,17 @@ static llmt_status t_build(void *state, const llmt_request *req, llmt_http_reque
 static llmt_status t_parse(void *state, const llmt_request *req, const llmt_http_response *http,
                            llmt_response *out, llmt_error *err)
 {
+    json_t *reply = json_loadb(http->body, http->body_len, 0, NULL);
+    json_int_t in = 100, out_tokens = 50;
     (void)state;
-    (void)http;
     (void)err;
+    /* a reply may set the usage it reports: {"in": N, "out": M} */
+    json_unpack(reply, "{s?I, s?I}", "in", &in, "out", &out_tokens);
+    json_decref(reply);
     /* answers with the expected JSON: a valid, fully accurate reply */
     out->text = llmt_strdup(req->reference ? req->reference : "{}");
-    out->usage.input_tokens = 100;
-    out->usage.output_tokens = 50;
+    out->usage.input_tokens = (long)in;
+    out->usage.output_tokens = (long)out_tokens;
     out->usage.cached_input_tokens = -1;
     out->usage.reasoning_tokens = -1;
     return LLMT_OK;
@@ -568,6 +572,144 @@ static void run_follows_the_configured_fallback_chain(void **state)
     fx_teardown(&f);
 }
 
+/* Attempts recorded in results.jsonl, over every line. */
+static size_t recorded_attempts(const json_t *lines)
+{
+    size_t i, n = 0;
+    json_t *r;
+    json_array_foreach(lines, i, r)
+        n += json_array_size(json_object_get(r, "attempts"));
+    return n;
+}
+
+/* A kept-alive connection the server closes after reading the request: libcurl would
+ * send the POST again on a fresh connection by itself, a call the provider may bill
+ * that no attempt records. Every POST the server saw must be a recorded attempt. */
+static void reset_keepalive_posts_are_all_attempts(int max_retries)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:c"}; /* no fallback */
+    json_t *lines, *r;
+    size_t i, valid = 0;
+    fx_setup(&f);
+    fake_http_set_default_reply(
+        f.srv, &(fake_http_reply){.body = "{}", .body_len = -1, .close_if_reused = 1});
+    opts(&f, &o, models, 1);
+    o.engine.concurrency = 1;
+    o.engine.retry.max_retries = max_retries;
+    o.engine.retry.base_ms = 1;
+    o.engine.retry.cap_ms = 2;
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    lines = read_jsonl(&f);
+    assert_int_equal(json_array_size(lines), total_cases(&f));
+    assert_true(total_cases(&f) >= 3); /* at least one request on a reused connection */
+    assert_int_equal(fake_http_request_count(f.srv), recorded_attempts(lines));
+    assert_int_equal(fake_http_request_count(f.srv), rr.attempts);
+    json_array_foreach(lines, i, r) {
+        if (json_is_true(json_object_get(r, "valid")))
+            valid++;
+        else
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(r, "error"), "class")), "network");
+    }
+    assert_true(valid > 0);
+    if (max_retries == 0)
+        assert_true(valid < json_array_size(lines)); /* the engine, not curl, decided */
+    else
+        assert_true(rr.retries > 0); /* the engine sent it again, as a counted attempt */
+    json_decref(lines);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+static void run_reset_keepalive_without_retries_sends_each_post_once(void **state)
+{
+    (void)state;
+    reset_keepalive_posts_are_all_attempts(0);
+}
+
+static void run_reset_keepalive_retries_are_engine_attempts(void **state)
+{
+    (void)state;
+    reset_keepalive_posts_are_all_attempts(2);
+}
+
+/* A provider reporting far more usage than the estimate (20,000 tokens in for a short
+ * prompt, 40,000 out above the model's 1,000-token output bound): the call that overshot
+ * cannot be undone, but nothing more is sent, and the run says by how much usage passed
+ * the estimates. */
+static void run_budget_stops_after_usage_over_the_estimate(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:c"};
+    char *path, *text = NULL;
+    size_t len = 0;
+    json_t *doc, *over;
+    (void)state;
+    fx_setup(&f);
+    fake_http_set_default_reply(
+        f.srv, &(fake_http_reply){.body = "{\"in\": 20000, \"out\": 40000}", .body_len = -1});
+    opts(&f, &o, models, 1);
+    o.engine.concurrency = 1;
+    o.engine.budget_usd = 0.01; /* one call's estimate fits; its reported usage costs $0.10 */
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(rr.summary.n_rows, total_cases(&f));
+    assert_int_equal(rr.summary.models[0].skipped, total_cases(&f) - 1);
+    assert_true(fabs(rr.summary.total_cost - 0.1) < 1e-9); /* 20,000 × $1/M + 40,000 × $2/M */
+    assert_true(rr.summary.over_estimate_measured);
+    assert_int_equal(rr.summary.over_estimate_calls, 1);
+    /* the call was sent, so its estimate fit in the $0.01 budget: $0.09 to $0.10 over */
+    assert_true(rr.summary.over_estimate_usd >= 0.09 && rr.summary.over_estimate_usd < 0.1);
+    path = llmt_path_join(f.dir, "results.json");
+    assert_int_equal(llmt_read_file(path, &text, &len, &err), LLMT_OK);
+    doc = json_loadb(text, len, 0, NULL);
+    assert_non_null(doc);
+    over = json_object_get(doc, "usage_over_estimate");
+    assert_int_equal(json_integer_value(json_object_get(over, "calls")), 1);
+    assert_true(fabs(json_number_value(json_object_get(over, "usd")) - rr.summary.over_estimate_usd) <
+                1e-9);
+    json_decref(doc);
+    free(text);
+    free(path);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
+/* Usage within the estimates is not reported as over them. */
+static void run_usage_within_the_estimate_is_not_over(void **state)
+{
+    fx f;
+    llmt_run_options o;
+    llmt_run_result rr;
+    llmt_diags d = {0};
+    llmt_error err;
+    static const char *const models[] = {"tjson:c"};
+    (void)state;
+    fx_setup(&f);
+    fake_http_set_default_reply(f.srv, &(fake_http_reply){.body = "{}", .body_len = -1});
+    opts(&f, &o, models, 1);
+    o.engine.budget_usd = 100;
+    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.srv), total_cases(&f));
+    assert_true(rr.summary.over_estimate_measured);
+    assert_int_equal(rr.summary.over_estimate_calls, 0);
+    assert_true(rr.summary.over_estimate_usd == 0);
+    llmt_run_result_free(&rr);
+    llmt_diags_free(&d);
+    fx_teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +720,10 @@ int main(void)
         cmocka_unit_test(run_groups_errors_by_provider_and_class),
         cmocka_unit_test(run_dry_run_estimates_and_sends_nothing),
         cmocka_unit_test(run_follows_the_configured_fallback_chain),
+        cmocka_unit_test(run_reset_keepalive_without_retries_sends_each_post_once),
+        cmocka_unit_test(run_reset_keepalive_retries_are_engine_attempts),
+        cmocka_unit_test(run_budget_stops_after_usage_over_the_estimate),
+        cmocka_unit_test(run_usage_within_the_estimate_is_not_over),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
