@@ -17,6 +17,7 @@
 #include "run/formats.h"
 #include "run/runner.h"
 #include "store/cache.h"
+#include "store/cassette.h"
 #include "store/history.h"
 
 /* The one piece of global state the signal handler may touch (a signal handler has no
@@ -63,6 +64,7 @@ static void show_progress(void *ud, const llmt_run_progress *p)
 typedef struct run_args {
     const char *tasks_dir, *filter, *output, *mock_rules, *shard, *list_mode, *resume;
     const char *history, *label, *cache_mode, *cache_db;
+    const char *record, *replay;            /* cassette folders */
     cli_strings models, formats, fallbacks, provider_limits, weights;
     long repeat, concurrency, max_retries;
     double timeout_s, connect_timeout_s, retry_max_time_s, budget, tolerance, threshold;
@@ -79,6 +81,7 @@ typedef struct run_plan {
     bool models_from_cli;
     llmt_manager *mgr;
     llmt_cache *cache;
+    llmt_cassette *cassette;                /* --record or --replay */
     llmt_taskset ts;
     llmt_diags diags;
     llmt_run_options ro;
@@ -135,6 +138,8 @@ static void run_options(run_args *a, cli_option *o, char (*help)[HELP_LEN])
     SET("run/budget_usd", 0, "USD", &a->budget, &a->budget_seen);
     OPT("dry-run", 0, OPT_FLAG, NULL, "send nothing: print per model the number of calls, the input tokens and the cost range (and warn about missing API keys)", &a->dry_run, NULL);
     OPT("resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &a->resume, NULL);
+    OPT("record", 0, OPT_STRING, "DIR", "record every provider exchange into cassettes in DIR (one <task>.jsonl each, API keys redacted), to replay with --replay", &a->record, NULL);
+    OPT("replay", 0, OPT_STRING, "DIR", "answer every request from the cassettes in DIR, sending nothing; a request not recorded there fails its case", &a->replay, NULL);
     OPT("overwrite", 0, OPT_FLAG, NULL, "replace the results already in --output DIR (refused otherwise)", &a->overwrite, NULL);
     OPT("provider-limit", 0, OPT_STRINGS, "P:K=N,..", "this run's rate limit of a provider: concurrency, rpm, tpm (0 = none), over its rate_limit", &a->provider_limits, NULL);
     {
@@ -433,11 +438,36 @@ static unsigned char *task_model_mask(const llmt_taskset *ts, const json_t *sett
 
 /* The manager, the cache, the models (given, the project's, or the keyed providers'
  * defaults) and the tasks. */
+/* --record DIR / --replay DIR: the cassette the engine records into or answers from. */
+static int open_cassette(run_args *a, run_plan *pl)
+{
+    llmt_error err;
+    const char *dir = a->record ? a->record : a->replay;
+    if (!dir)
+        return 0;
+    if (a->record && a->replay) {
+        cli_error("run: --record and --replay exclude each other (record once, then replay)");
+        return CLI_EXIT_USAGE;
+    }
+    if (llmt_cassette_open(&pl->cassette, dir,
+                           a->record ? LLMT_CASSETTE_RECORD : LLMT_CASSETTE_REPLAY,
+                           &err) != LLMT_OK) {
+        cli_error("run: %s", err.message);
+        return CLI_EXIT_USAGE;
+    }
+    if (a->record)
+        pl->ro.engine.record = pl->cassette;
+    else
+        pl->ro.engine.replay = pl->cassette;
+    return 0;
+}
+
 static int open_run(cli_ctx *ctx, run_args *a, run_plan *pl)
 {
     llmt_error err;
     int rc = cli_manager(ctx, &pl->mgr, a->mock_rules);
-    if (rc || (rc = open_cache(a, pl)) != 0 || (rc = parse_limits(pl, &a->provider_limits)) != 0)
+    if (rc || (rc = open_cache(a, pl)) != 0 || (rc = parse_limits(pl, &a->provider_limits)) != 0 ||
+        (rc = open_cassette(a, pl)) != 0)
         return rc;
     if (pl->n_given_models
             ? cli_models_resolve(pl->mgr, "run", pl->given_models, pl->n_given_models, &pl->models)
@@ -541,6 +571,14 @@ static int execute(cli_ctx *ctx, run_plan *pl, llmt_run_result *rr)
     sigaction(SIGTERM, &old_term, NULL);
     if (ui.shown)
         fputs("\r\033[K", stderr);
+    if (pl->ro.engine.record) { /* what was recorded is kept, interrupted or not */
+        llmt_error werr;
+        if (llmt_cassette_write(pl->ro.engine.record, &werr) != LLMT_OK) {
+            cli_error("run: %s", werr.message);
+            if (st == LLMT_OK)
+                return cli_exit_for(werr.status);
+        }
+    }
     if (st != LLMT_OK) {
         cli_error("run: %s", err.message);
         return cli_exit_for(err.status);
@@ -614,6 +652,7 @@ static void plan_free(run_plan *pl)
     llmt_diags_free(&pl->diags);
     llmt_manager_free(pl->mgr);
     llmt_cache_close(pl->cache);
+    llmt_cassette_free(pl->cassette);
     free(pl->given_models);
     free(pl->given_fallbacks);
     llmt_free_strv(pl->models, pl->n_models);
