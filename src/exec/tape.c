@@ -63,6 +63,7 @@ void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *mod
     llmt_cassette_entry e;
     llmt_error perr;
     const char *key = call->entry ? call->entry->api_key : NULL;
+    char *rkey;
     if (!s->request) /* nothing was sent (refused before sending) */
         return;
     who_of(&e, job, model, done);
@@ -85,10 +86,20 @@ void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *mod
         e.error_message = err->message;
     }
     e.latency_ms = latency_ms;
-    if ((key && llmt_cassette_redact(c, &key, 1) != LLMT_OK) ||
-        llmt_cassette_put(c, &e, &perr) != LLMT_OK)
+    /* an HTTP exchange also keeps the response cache's key of the request, to review;
+     * a local provider's request is that key already */
+    rkey = call->entry && !(call->entry->ops->capabilities & LLMT_CAP_LOCAL)
+               ? llmt_cache_key(call->entry->config->name, &call->req)
+               : NULL;
+    e.key = rkey;
+    if (key && llmt_cassette_redact(c, &key, 1) != LLMT_OK)
+        llmt_error_set(&perr, LLMT_E_NOMEM, "out of memory");
+    else if (llmt_cassette_put(c, &e, &perr) == LLMT_OK)
+        perr.status = LLMT_OK;
+    if (perr.status != LLMT_OK) /* never recorded with the key in it */
         llmt_logf(lg, LLMT_LOG_WARN, "record: %s/%s with %s not recorded: %s", job->task,
-                  job->kase, model, key ? "out of memory" : perr.message);
+                  job->kase, model, perr.message);
+    free(rkey);
     llmt_tape_slot_clear(s);
 }
 

@@ -90,4 +90,31 @@ check "new case: fails naming task, case and model" test \
     "$(jq -r '.results[] | select(.case == "zz_new_case") | .error.message' "$R" | grep -c 'job_ads/zz_new_case with openai:gpt-4.1-mini .*is not recorded.*--record')" -eq 1
 check "changed: the other cases replay" test \
     "$(jq '[.results[] | select(.error == null and .replayed == true)] | length' "$R")" -eq 3
+
+# --- docs/ci.md's recipes as written: record in a project, then the workflow's replay job
+unset OPENAI_API_KEY LLMT_OPENAI_BASE_URL
+RECIPE="python3 $LLMT_SOURCE_DIR/tests/e2e/lib/recipes.py $LLMT_SOURCE_DIR/docs/ci.md"
+P="$WORK/proj"
+mkdir -p "$P" "$WORK/bin"
+cp -r "$T" "$P/tasks"
+echo '{"config_version": 2, "tasks_dir": "tasks", "models": ["mock:oracle", "mock:noisy"], "run": {"seed": 3}}' \
+    >"$P/llm-tester.json"
+ln -s "$LLMT_BIN" "$WORK/bin/llm-tester"
+: >"$WORK/steps"
+(
+    cd "$P" && PATH="$WORK/bin:$PATH" && export PATH
+    $RECIPE record | grep '^llm-tester ' | while IFS= read -r cmd; do
+        sh -c "$cmd" >/dev/null 2>&1 || echo "FAILED($?): $cmd" >>"$WORK/steps"
+    done
+    $RECIPE github-replay gha replay | grep -v '^ARTIFACT' | while IFS= read -r cmd; do
+        sh -c "$cmd" >/dev/null 2>&1; echo "$?" >>"$WORK/steps"
+    done
+)
+check "recipes: recorded, and the replay job's one step ran" test "$(cat "$WORK/steps")" = 1
+check "recipes: the gate fails on mock:noisy's accuracy (exit 1), not on a miss" \
+    test "$(jq -s '[.[] | select(.replayed != true or .error != null)] | length' "$P/out/results.jsonl")" -eq 0
+scores() { jq -sc 'group_by(.model) | map([.[0].model, (map(.accuracy) | add)])' "$1"; }
+check "recipes: replayed scores are the recorded ones" test \
+    "$(scores "$P/out/results.jsonl")" = "$(scores "$P/out/recorded/results.jsonl")"
+check "recipes: the gate's report" test -s "$P/out/junit.xml"
 finish
