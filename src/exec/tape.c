@@ -112,6 +112,10 @@ static llmt_status replay_failure(const llmt_cassette_entry *e, const llmt_call 
         st = LLMT_E_BAD_RESPONSE;
     llmt_error_set(err, st, "%s", e->error_message ? e->error_message : "");
     snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
+    /* an HTTP provider's failure without a reply is a transport failure, retried
+     * whatever its class (a reply cut short is bad_response, retryable) */
+    if (!(call->entry->ops->capabilities & LLMT_CAP_LOCAL))
+        err->retryable = true;
     return st;
 }
 

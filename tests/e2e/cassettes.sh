@@ -41,8 +41,9 @@ mkdir "$WORK/empty"
 run_cli 2 run --tasks "$T" --models mock:noisy --replay "$WORK/empty"
 check "an empty cassette folder is refused" contains "$WORK/err" "no cassette there"
 
-# --- OpenAI's wire format against the fake server: answers, a retried 500, a 401 whose
-# message carries the key
+# --- OpenAI's wire format against the fake server: answers, a retried 500, a retried
+# reply cut short (a transport failure: no reply, its class), a 401 whose message
+# carries the key
 answer() { jq -nc --arg c "$1" '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 NURSE="$T/job_ads/tests/expected/nurse_part_time.json"
 jq -n --argjson ans "$(answer "$(cat "$NURSE")")" --argjson small "$(answer '{"title":"x"}')" --arg key "$KEY" '
@@ -51,7 +52,8 @@ jq -n --argjson ans "$(answer "$(cat "$NURSE")")" --argjson small "$(answer '{"t
   {path_contains: "/chat/completions", body_contains: "Merino", reply: {status: 401,
      body: {error: {message: ("Incorrect API key provided: " + $key), type: "invalid_request_error", code: "invalid_api_key"}}}}
  ],
- replies: [{status: 500, body: {error: {message: "The server had an error", type: "server_error"}}}],
+ replies: [{status: 500, body: {error: {message: "The server had an error", type: "server_error"}}},
+           {truncate: true, body: {error: "cut short"}}],
  default: {body: $small}}' >"$WORK/script.json"
 start_fake_http "$WORK/script.json"
 trap 'kill $pid 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -59,10 +61,14 @@ export OPENAI_API_KEY="$KEY" LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 3 run --tasks "$T" --models openai:gpt-4.1-mini --max-retries 2 --record "$WORK/hcas" \
     --output "$WORK/h1"
 sent=$(wc -l <"$WORK/requests.jsonl" | tr -d ' ')
-check "http: the 500 was retried (9 requests)" test "$sent" -eq 9
+check "http: the 500 and the cut reply were retried (10 requests)" test "$sent" -eq 10
 kill $pid 2>/dev/null
 wait $pid 2>/dev/null
-check "http: one exchange per request" test "$(cat "$WORK"/hcas/*.jsonl | wc -l)" -eq 9
+check "http: one exchange per request" test "$(cat "$WORK"/hcas/*.jsonl | wc -l)" -eq 10
+check "http: the transport failure is recorded by its class" test \
+    "$(cat "$WORK"/hcas/*.jsonl | jq -s '[.[] | select(.error.class == "bad_response" and .status == 0)] | length')" -eq 1
+check "http: retries are numbered" test \
+    "$(cat "$WORK"/hcas/*.jsonl | jq -s '[.[] | select(.attempt == 2)] | length')" -eq 2
 check "http: no cassette holds the key" test "$(grep -rc -- "$KEY" "$WORK/hcas" "$WORK/cas" | grep -vc ':0$')" -eq 0
 check "http: the key's place is marked" contains "$WORK/hcas/product_descriptions.jsonl" "[REDACTED]"
 run_cli 3 run --tasks "$T" --models openai:gpt-4.1-mini --max-retries 2 --replay "$WORK/hcas" \
