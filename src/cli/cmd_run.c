@@ -82,6 +82,8 @@ typedef struct run_plan {
     llmt_manager *mgr;
     llmt_cache *cache;
     llmt_cassette *cassette;                /* --record or --replay */
+    progress_ui ui;                         /* lives as long as the plan: --optimize's
+                                               re-run reports progress through it too */
     llmt_taskset ts;
     llmt_diags diags;
     llmt_run_options ro;
@@ -556,20 +558,19 @@ static int dry_run(run_plan *pl)
 static int execute(cli_ctx *ctx, run_plan *pl, llmt_run_result *rr)
 {
     struct sigaction old_int, old_term;
-    progress_ui ui = {false, false};
     size_t diags_shown = pl->diags.count;
     llmt_error err;
     llmt_status st;
-    ui.on = !ctx->common.quiet && isatty(STDERR_FILENO);
+    pl->ui.on = !ctx->common.quiet && isatty(STDERR_FILENO);
     pl->ro.progress = show_progress;
-    pl->ro.progress_ud = &ui;
+    pl->ro.progress_ud = &pl->ui;
     run_interrupts = 0;
     pl->ro.engine.interrupted = &run_interrupts;
     install_signals(&old_int, &old_term);
     st = llmt_run_execute(pl->mgr, &pl->ro, rr, &pl->diags, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (ui.shown)
+    if (pl->ui.shown)
         fputs("\r\033[K", stderr);
     if (pl->ro.engine.record) { /* what was recorded is kept, interrupted or not */
         llmt_error werr;
