@@ -1186,6 +1186,8 @@ llmt_status llmt_engine_run(llmt_manager *mgr, const llmt_engine_options *o,
         goto done;
     }
     locked = true;
+    if (o->record)
+        llmt_tape_redact_keys(o->record, E.reg, llmt_manager_opts(mgr)->project_dir);
     llmt_rng_seed(&E.rng, o->seed ^ 0x9e3779b97f4a7c15ull);
     E.started_ms = E.last_progress_ms = llmt_now_ms();
     loop(&E, &E.lanes[0]);

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "provider/secrets.h"
 #include "store/cache.h"
 
 void llmt_tape_slot_clear(llmt_tape_slot *s)
@@ -17,6 +18,20 @@ void llmt_tape_slot_clear(llmt_tape_slot *s)
 bool llmt_tape_applies(const llmt_cassette *c, const llmt_engine_job *job)
 {
     return c && job->task && job->kase && !job->fetch;
+}
+
+void llmt_tape_redact_keys(llmt_cassette *c, llmt_registry *reg, const char *project_dir)
+{
+    size_t i, n = llmt_registry_count(reg);
+    for (i = 0; i < n; i++) {
+        const llmt_provider_entry *e = llmt_registry_at(reg, i);
+        char *key = e->config->env_key[0] ? llmt_secret_lookup(e->config->env_key, project_dir)
+                                          : NULL;
+        const char *k = key;
+        if (k)
+            llmt_cassette_redact(c, &k, 1); /* out of memory: each put names the key again */
+        free(key);
+    }
 }
 
 void llmt_tape_keep_http(llmt_tape_slot *s, llmt_http_request *req, llmt_http_result *res)

@@ -33,6 +33,11 @@ void llmt_tape_slot_clear(llmt_tape_slot *s);
 /* Whether a job takes part in record/replay (a run job that names its task). */
 bool llmt_tape_applies(const llmt_cassette *c, const llmt_engine_job *job);
 
+/* RECORD: every configured API key (each provider's env_key, from the environment or
+ * the project's .env) is redacted from what is recorded, whether or not the run uses
+ * its provider (a reply may echo any of them). */
+void llmt_tape_redact_keys(llmt_cassette *c, llmt_registry *reg, const char *project_dir);
+
 /* RECORD, HTTP: keeps the body that was sent and the reply received (moved out of res,
  * which is being released anyway); res NULL: a transport failure, no reply. */
 void llmt_tape_keep_http(llmt_tape_slot *s, llmt_http_request *req, llmt_http_result *res);

@@ -8,6 +8,7 @@ T="$LLMT_SOURCE_DIR/examples/tasks"
 export LLMT_HISTORY_DB="$WORK/h.db"
 unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 KEY="sk-e2e-cassette-key-5678"
+OTHER="sk-ant-e2e-other-key-4321"   # a configured key of a provider the run does not use
 # a result line without what a replay may change: when it ran, the replay mark, and the
 # wall time of a failed job (an answered one keeps the recorded latency)
 same_as() {
@@ -46,8 +47,10 @@ check "an empty cassette folder is refused" contains "$WORK/err" "no cassette th
 # carries the key
 answer() { jq -nc --arg c "$1" '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 NURSE="$T/job_ads/tests/expected/nurse_part_time.json"
-jq -n --argjson ans "$(answer "$(cat "$NURSE")")" --argjson small "$(answer '{"title":"x"}')" --arg key "$KEY" '
+jq -n --argjson ans "$(answer "$(cat "$NURSE")")" --argjson small "$(answer '{"title":"x"}')" --arg key "$KEY" --arg other "$OTHER" '
 {match: [
+  {path_contains: "/echo/v1/chat/completions", reply: {status: 401,
+     body: {error: {message: ("Keys seen: " + $key + " and " + $other), type: "invalid_request_error"}}}},
   {path_contains: "/chat/completions", body_contains: "Sainte", reply: {body: $ans}},
   {path_contains: "/chat/completions", body_contains: "Merino", reply: {status: 401,
      body: {error: {message: ("Incorrect API key provided: " + $key), type: "invalid_request_error", code: "invalid_api_key"}}}}
@@ -62,6 +65,10 @@ run_cli 3 run --tasks "$T" --models openai:gpt-4.1-mini --max-retries 2 --record
     --output "$WORK/h1"
 sent=$(wc -l <"$WORK/requests.jsonl" | tr -d ' ')
 check "http: the 500 and the cut reply were retried (10 requests)" test "$sent" -eq 10
+ANTHROPIC_API_KEY="$OTHER" LLMT_OPENAI_BASE_URL="$base/echo/v1" run_cli 3 run --tasks "$T" \
+    --models openai:gpt-4.1-mini --filter merino --record "$WORK/ecas" --output "$WORK/e1"
+check "http: every configured key is redacted, used or not" test \
+    "$(grep -c -- "Keys seen: \[REDACTED\] and \[REDACTED\]" "$WORK/ecas/product_descriptions.jsonl")" -eq 1
 kill $pid 2>/dev/null
 wait $pid 2>/dev/null
 check "http: one exchange per request" test "$(cat "$WORK"/hcas/*.jsonl | wc -l)" -eq 10
