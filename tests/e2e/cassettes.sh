@@ -42,6 +42,25 @@ mkdir "$WORK/empty"
 run_cli 2 run --tasks "$T" --models mock:noisy --replay "$WORK/empty"
 check "an empty cassette folder is refused" contains "$WORK/err" "no cassette there"
 
+# --- simulated latency and a local failure that is retried: recorded as they were,
+# replayed without waiting
+cat >"$WORK/slow.json" <<'JSON'
+{"rules": [{"contains": "Sainte", "error": {"class": "timeout"}, "times": 1}],
+ "default": {"reply": {"title": "x"}}, "latency": {"fixed_ms": 1500}}
+JSON
+run_cli 0 run --tasks "$T" --models mock:rules --mock-rules "$WORK/slow.json" -j 8 \
+    --record "$WORK/scas" --output "$WORK/s1"
+start=$(date +%s%N)
+run_cli 0 run --tasks "$T" --models mock:rules --mock-rules "$WORK/slow.json" -j 8 \
+    --replay "$WORK/scas" --output "$WORK/s2"
+took=$((($(date +%s%N) - start) / 1000000))
+check "slow mock: the replay does not wait (${took} ms for 1.5 s answers)" test "$took" -lt 1000
+check "slow mock: replayed results equal the recorded ones" same_as "$WORK/s1/results.jsonl" "$WORK/s2/results.jsonl"
+check "slow mock: the recorded latency is kept" test \
+    "$(jq -s '[.[] | select(.latency_ms < 1500)] | length' "$WORK/s2/results.jsonl")" -eq 0
+check "slow mock: the retried case replays both attempts" test \
+    "$(jq -s -c '[.[] | select(.attempts | length == 2) | .attempts | map(.class)]' "$WORK/s2/results.jsonl")" = '[["timeout","ok"]]'
+
 # --- OpenAI's wire format against the fake server: answers, a retried 500, a retried
 # reply cut short (a transport failure: no reply, its class), a 401 whose message
 # carries the key
