@@ -61,6 +61,22 @@ check "slow mock: the recorded latency is kept" test \
 check "slow mock: the retried case replays both attempts" test \
     "$(jq -s -c '[.[] | select(.attempts | length == 2) | .attempts | map(.class)]' "$WORK/s2/results.jsonl")" = '[["timeout","ok"]]'
 
+# --- Ctrl-C: what was recorded before the interrupt is written
+cat >"$WORK/steady.json" <<'JSON'
+{"default": {"reply": {"title": "x"}}, "latency": {"fixed_ms": 400}}
+JSON
+"$LLMT_BIN" run --tasks "$T" --models mock:rules --mock-rules "$WORK/steady.json" -j 1 \
+    --record "$WORK/icas" --output "$WORK/i1" --no-history >/dev/null 2>"$WORK/ierr" &
+rpid=$!
+sleep 1.5
+kill -INT $rpid
+wait $rpid
+check "interrupted: exit 130" test $? -eq 130
+check "interrupted: the finished exchanges are in the cassette" test \
+    "$(cat "$WORK"/icas/*.jsonl 2>/dev/null | wc -l)" -ge 1
+check "interrupted: only what finished" test \
+    "$(cat "$WORK"/icas/*.jsonl | wc -l)" -eq "$(wc -l <"$WORK/i1/results.jsonl")"
+
 # --- OpenAI's wire format against the fake server: answers, a retried 500, a retried
 # reply cut short (a transport failure: no reply, its class), a 401 whose message
 # carries the key
