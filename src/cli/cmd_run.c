@@ -625,6 +625,12 @@ static int check_extras(run_args *a, run_plan *pl)
     int rc = cli_optimize_check(&a->optimize, pl->mgr, pl->ro.output_dir);
     if (rc)
         return rc;
+    if (a->optimize.on && (a->record || a->replay)) {
+        /* the re-run's amended prompts and the optimizer's calls are not recorded */
+        cli_error("run: --optimize does not go with --%s yet: record or replay the run, then "
+                  "optimize it without cassettes", a->record ? "record" : "replay");
+        return CLI_EXIT_USAGE;
+    }
     if (a->optimize.on)
         pl->ro.prompt_label = "original";
     if (!a->dry_run && pl->ro.output_dir && !a->resume && !a->overwrite &&

@@ -38,6 +38,8 @@ run_cli 2 run --tasks "$T" --models mock:noisy --record "$WORK/cas" --replay "$W
 check "record and replay exclude each other" contains "$WORK/err" "exclude each other"
 run_cli 2 run --tasks "$T" --models mock:noisy --replay "$WORK/nothing"
 check "a missing cassette folder is named" contains "$WORK/err" "$WORK/nothing"
+run_cli 2 run --tasks "$T" --models mock:noisy --replay "$WORK/cas" --optimize --output "$WORK/m4"
+check "--optimize with a cassette is refused" contains "$WORK/err" "--optimize does not go with --replay"
 mkdir "$WORK/empty"
 run_cli 2 run --tasks "$T" --models mock:noisy --replay "$WORK/empty"
 check "an empty cassette folder is refused" contains "$WORK/err" "no cassette there"
