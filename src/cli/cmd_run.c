@@ -18,6 +18,7 @@
 #include "run/formats.h"
 #include "run/runner.h"
 #include "store/cache.h"
+#include "store/cassette.h"
 #include "store/history.h"
 
 /* The one piece of global state the signal handler may touch (a signal handler has no
@@ -84,6 +85,7 @@ static void show_batch_progress(void *ud, const llmt_batch_progress *p)
 typedef struct run_args {
     const char *tasks_dir, *filter, *output, *mock_rules, *shard, *list_mode, *resume;
     const char *history, *label, *cache_mode, *cache_db;
+    const char *record, *replay;            /* cassette folders */
     cli_strings models, formats, fallbacks, provider_limits, weights;
     long repeat, concurrency, max_retries;
     double timeout_s, connect_timeout_s, retry_max_time_s, budget, tolerance, threshold;
@@ -104,6 +106,9 @@ typedef struct run_plan {
     bool models_from_cli;
     llmt_manager *mgr;
     llmt_cache *cache;
+    llmt_cassette *cassette;                /* --record or --replay */
+    progress_ui ui;                         /* lives as long as the plan: --optimize's
+                                               re-run reports progress through it too */
     llmt_taskset ts;
     llmt_diags diags;
     llmt_run_options ro;
@@ -163,6 +168,8 @@ static void run_options(run_args *a, cli_option *o, char (*help)[HELP_LEN])
     OPT("resume", 0, OPT_STRING, "DIR", "continue the run in DIR: send only what its results.jsonl lacks", &a->resume, NULL);
     OPT("batch", 0, OPT_FLAG, NULL, "send each batch-capable provider's share through its batch API (about half price, results within 24 h); the others run interactively", &a->batch, NULL);
     OPT("batch-poll", 0, OPT_DOUBLE, "SECONDS", "first interval between batch polls (default 5; backs off to 300)", &a->batch_poll_s, NULL);
+    OPT("record", 0, OPT_STRING, "DIR", "record every provider exchange into cassettes in DIR (one <task>.jsonl each, API keys redacted), to replay with --replay", &a->record, NULL);
+    OPT("replay", 0, OPT_STRING, "DIR", "answer every request from the cassettes in DIR, sending nothing; a request not recorded there fails its case", &a->replay, NULL);
     OPT("overwrite", 0, OPT_FLAG, NULL, "replace the results already in --output DIR (refused otherwise)", &a->overwrite, NULL);
     OPT("follow-symlinks", 0, OPT_FLAG, NULL, "read case files through symbolic links that lead outside the tasks folder (refused by default)", &a->follow_symlinks, NULL);
     OPT("provider-limit", 0, OPT_STRINGS, "P:K=N,..", "this run's rate limit of a provider: concurrency, rpm, tpm (0 = none), over its rate_limit", &a->provider_limits, NULL);
@@ -469,11 +476,36 @@ static unsigned char *task_model_mask(const llmt_taskset *ts, const json_t *sett
 
 /* The manager, the cache, the models (given, the project's, or the keyed providers'
  * defaults) and the tasks. */
+/* --record DIR / --replay DIR: the cassette the engine records into or answers from. */
+static int open_cassette(run_args *a, run_plan *pl)
+{
+    llmt_error err;
+    const char *dir = a->record ? a->record : a->replay;
+    if (!dir)
+        return 0;
+    if (a->record && a->replay) {
+        cli_error("run: --record and --replay exclude each other (record once, then replay)");
+        return CLI_EXIT_USAGE;
+    }
+    if (llmt_cassette_open(&pl->cassette, dir,
+                           a->record ? LLMT_CASSETTE_RECORD : LLMT_CASSETTE_REPLAY,
+                           &err) != LLMT_OK) {
+        cli_error("run: %s", err.message);
+        return CLI_EXIT_USAGE;
+    }
+    if (a->record)
+        pl->ro.engine.record = pl->cassette;
+    else
+        pl->ro.engine.replay = pl->cassette;
+    return 0;
+}
+
 static int open_run(cli_ctx *ctx, run_args *a, run_plan *pl)
 {
     llmt_error err;
     int rc = cli_manager(ctx, &pl->mgr, a->mock_rules);
-    if (rc || (rc = open_cache(a, pl)) != 0 || (rc = parse_limits(pl, &a->provider_limits)) != 0)
+    if (rc || (rc = open_cache(a, pl)) != 0 || (rc = parse_limits(pl, &a->provider_limits)) != 0 ||
+        (rc = open_cassette(a, pl)) != 0)
         return rc;
     if (pl->n_given_models
             ? cli_models_resolve(pl->mgr, "run", pl->given_models, pl->n_given_models, &pl->models)
@@ -562,23 +594,30 @@ static int dry_run(run_plan *pl)
 static int execute(cli_ctx *ctx, run_plan *pl, llmt_run_result *rr)
 {
     struct sigaction old_int, old_term;
-    progress_ui ui = {0};
     size_t diags_shown = pl->diags.count;
     llmt_error err;
     llmt_status st;
-    ui.on = !ctx->common.quiet && isatty(STDERR_FILENO);
-    ui.quiet = ctx->common.quiet;
+    pl->ui.on = !ctx->common.quiet && isatty(STDERR_FILENO);
+    pl->ui.quiet = ctx->common.quiet;
     pl->ro.batch_progress = show_batch_progress;
     pl->ro.progress = show_progress;
-    pl->ro.progress_ud = &ui;
+    pl->ro.progress_ud = &pl->ui;
     run_interrupts = 0;
     pl->ro.engine.interrupted = &run_interrupts;
     install_signals(&old_int, &old_term);
     st = llmt_run_execute(pl->mgr, &pl->ro, rr, &pl->diags, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (ui.shown)
+    if (pl->ui.shown)
         fputs("\r\033[K", stderr);
+    if (pl->ro.engine.record) { /* what was recorded is kept, interrupted or not */
+        llmt_error werr;
+        if (llmt_cassette_write(pl->ro.engine.record, &werr) != LLMT_OK) {
+            cli_error("run: %s", werr.message);
+            if (st == LLMT_OK)
+                return cli_exit_for(werr.status);
+        }
+    }
     if (st != LLMT_OK) {
         cli_error("run: %s", err.message);
         return cli_exit_for(err.status);
@@ -654,6 +693,12 @@ static int check_extras(run_args *a, run_plan *pl)
         return rc;
     if ((rc = check_batch(a, pl)) != 0)
         return rc;
+    if (a->optimize.on && (a->record || a->replay)) {
+        /* the re-run's amended prompts and the optimizer's calls are not recorded */
+        cli_error("run: --optimize does not go with --%s yet: record or replay the run, then "
+                  "optimize it without cassettes", a->record ? "record" : "replay");
+        return CLI_EXIT_USAGE;
+    }
     if (a->optimize.on)
         pl->ro.prompt_label = "original";
     if (!a->dry_run && pl->ro.output_dir && !a->resume && !a->overwrite &&
@@ -682,6 +727,7 @@ static void plan_free(run_plan *pl)
     llmt_diags_free(&pl->diags);
     llmt_manager_free(pl->mgr);
     llmt_cache_close(pl->cache);
+    llmt_cassette_free(pl->cassette);
     free(pl->given_models);
     free(pl->given_fallbacks);
     llmt_free_strv(pl->models, pl->n_models);

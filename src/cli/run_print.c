@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/common.h"
 
@@ -41,7 +42,9 @@ void cli_run_print_errors(const llmt_run_result *r)
     fprintf(stderr, "Errors by provider and class:\n");
     for (i = 0; i < r->summary.n_errors; i++) {
         const llmt_error_group *g = &r->summary.errors[i];
-        fprintf(stderr, "  %-12s %-16s %6zu  e.g. %.160s\n", g->provider[0] ? g->provider : "-",
-                g->error_class, g->count, g->example ? g->example : "");
+        /* a replay's miss says how to record it: that part must not be cut off */
+        int cut = strcmp(g->error_class, "not_recorded") == 0 ? 1000 : 160;
+        fprintf(stderr, "  %-12s %-16s %6zu  e.g. %.*s\n", g->provider[0] ? g->provider : "-",
+                g->error_class, g->count, cut, g->example ? g->example : "");
     }
 }

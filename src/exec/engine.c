@@ -16,6 +16,7 @@
 #include "provider/manager_internal.h"
 #include "provider/tokens.h"
 #include "exec/ratelimit.h"
+#include "exec/tape.h"
 
 #define PROGRESS_EVERY_MS 100.0
 /* The poll never sleeps longer than this, so an interrupt flag set by a signal handler
@@ -83,6 +84,7 @@ struct ejob {
     llmt_http_request hreq;
     llmt_http_result hres;
     llmt_http_result fetched;  /* a fetch job's reply, kept for done() */
+    llmt_tape_slot tape;       /* the attempt's exchange for a cassette (exec/tape.h) */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -453,6 +455,7 @@ static void finish(engine *E, ejob *j, llmt_status st)
     llmt_call_clear(&j->call);
     llmt_attempts_free(&oc.attempts); /* empty when done() took them */
     llmt_http_result_free(&j->fetched); /* zeroed when done() moved it out */
+    llmt_tape_slot_clear(&j->tape);
     j->next = E->spare;
     E->spare = j;
     E->active--;
@@ -499,13 +502,20 @@ static llmt_attempt *record_attempt(ejob *j, llmt_status st, double latency, boo
     return a;
 }
 
+/* Whether the job is recorded or replayed: a cassette holds every exchange of those,
+ * so the response cache neither answers them nor keeps their replies. */
+static bool taped(const engine *E, const ejob *j)
+{
+    return llmt_tape_applies(E->o->record, j->job) || llmt_tape_applies(E->o->replay, j->job);
+}
+
 static void cache_store(engine *E, ejob *j)
 {
     llmt_cache_mode mode;
     llmt_cache *c = llmt_manager_cache(E->mgr, &mode);
     char *key;
     llmt_error cerr;
-    if (!c || !(mode & LLMT_CACHE_WRITE) || j->job->fetch)
+    if (!c || !(mode & LLMT_CACHE_WRITE) || j->job->fetch || taped(E, j))
         return;
     key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
     if (key && llmt_cache_put(c, key, &j->resp, &cerr) != LLMT_OK)
@@ -523,7 +533,8 @@ static bool cache_answer(engine *E, ejob *j)
     char *key;
     bool hit;
     double now;
-    if (!c || !(mode & LLMT_CACHE_READ) || j->cache_checked_idx == j->chain_idx || j->job->fetch)
+    if (!c || !(mode & LLMT_CACHE_READ) || j->cache_checked_idx == j->chain_idx ||
+        j->job->fetch || taped(E, j))
         return false;
     j->cache_checked_idx = j->chain_idx;
     key = llmt_cache_key(j->call.entry->config->name, &j->call.req);
@@ -650,8 +661,11 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
         j->resp.latency_ms = latency;
         llmt_call_stamp(&j->call, &j->resp);
         llmt_call_price(j->call.model, &j->resp);
+        llmt_tape_apply(&j->tape, &j->resp, &latency); /* a replay: as recorded */
         actual_tokens = (double)(j->resp.usage.input_tokens + j->resp.usage.output_tokens);
         charge_answer(E, j);
+    } else {
+        llmt_tape_apply(&j->tape, NULL, &latency);
     }
     if (st != LLMT_OK) /* a hint from anywhere (a plugin, the mock) is finite and capped */
         j->err.retry_after_s = llmt_hint_clamp(j->err.retry_after_s);
@@ -662,7 +676,16 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
     if (st == LLMT_E_RATE_LIMIT)
         E->stats.throttled++;
 
-    record_attempt(j, st, latency, has_usage);
+    if (llmt_tape_applies(E->o->record, j->job)) /* numbered by the attempts before it */
+        llmt_tape_put(E->o->record, j->job, j->job->chain[j->chain_idx], &j->attempts,
+                      &j->call, &j->tape, st, &j->resp, &j->err, latency,
+                      &llmt_manager_opts(E->mgr)->logger);
+    {
+        llmt_attempt *a = record_attempt(j, st, latency, has_usage);
+        if (a)
+            a->replayed = j->tape.replayed;
+        llmt_tape_slot_clear(&j->tape);
+    }
 
     if (st == LLMT_OK) {
         cache_store(E, j);
@@ -686,7 +709,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
             j->retries++;
             E->stats.retries++;
             j->state = JS_RETRY_WAIT;
-            j->due_ms = now + delay;
+            j->due_ms = E->o->replay ? now : now + delay; /* a replay never waits */
             list_remove(j);
             list_push(&E->waiting, j);
             return;
@@ -778,8 +801,16 @@ static void start_local(engine *E, ejob *j, double now)
     double sim;
     memset(&j->resp, 0, sizeof j->resp);
     llmt_error_clear(&j->err);
-    st = ops->call(j->call.entry->state, &j->call.req, &j->resp, &j->err);
-    sim = j->resp.simulated_latency_ms;
+    if (llmt_tape_applies(E->o->replay, j->job)) { /* the recorded answer, at once */
+        llmt_tape_keep_local(&j->tape, &j->call);
+        st = llmt_tape_replay(E->o->replay, j->job, j->job->chain[j->chain_idx], &j->attempts,
+                              &j->call, NULL, &j->tape, &j->resp, &j->err);
+    } else {
+        st = ops->call(j->call.entry->state, &j->call.req, &j->resp, &j->err);
+        if (llmt_tape_applies(E->o->record, j->job))
+            llmt_tape_keep_local(&j->tape, &j->call);
+    }
+    sim = j->tape.replayed ? 0 : j->resp.simulated_latency_ms;
     if (st != LLMT_OK) {
         llmt_response_clear(&j->resp);
         if (!j->err.provider[0])
@@ -826,6 +857,16 @@ static void start_http(engine *E, ejob *j)
     if (st == LLMT_OK && !req->url) /* a confused provider: never send */
         st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "provider '%s' built no request",
                             job_name(j));
+    if (st == LLMT_OK && llmt_tape_applies(E->o->replay, j->job)) { /* never sent */
+        st = llmt_tape_replay(E->o->replay, j->job, j->job->chain[j->chain_idx], &j->attempts,
+                              &j->call, &j->hreq, &j->tape, &j->resp, &j->err);
+        if (st == LLMT_OK) {
+            release_transfer(j);
+            slot_release(E, j);
+            attempt_ended(E, j, st, llmt_now_ms());
+            return;
+        }
+    }
     if (st == LLMT_OK) {
         lane *L = j->lane;
         j->easy = L->n_pool ? L->pool[--L->n_pool] : curl_easy_init();
@@ -900,7 +941,7 @@ static start_result try_start(engine *E, lane *L, ejob *j)
         park(E, j);
         return START_BLOCKED;
     }
-    wait = j->pv ? llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now) : 0;
+    wait = j->pv && !E->o->replay ? llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now) : 0;
     if (wait > 0 && j->pv->lim.paused_until_ms - now > time_left_ms(E, j, now)) {
         /* the provider's pause outlasts the job's time: it would only wait to fail */
         llmt_error_set(&j->err, LLMT_E_RATE_LIMIT,
@@ -1036,6 +1077,8 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
             learn_limits(E, j, &view);
         }
     }
+    if (llmt_tape_applies(E->o->record, j->job)) /* a transport failure has no reply */
+        llmt_tape_keep_http(&j->tape, &j->hreq, rc == CURLE_OK ? &j->hres : NULL);
     release_transfer(j);
     slot_release(E, j);
     attempt_ended(E, j, st, llmt_now_ms());
@@ -1300,6 +1343,8 @@ llmt_status llmt_engine_run(llmt_manager *mgr, const llmt_engine_options *o,
         goto done;
     }
     locked = true;
+    if (o->record)
+        llmt_tape_redact_keys(o->record, E.reg, llmt_manager_opts(mgr)->project_dir);
     llmt_rng_seed(&E.rng, o->seed ^ 0x9e3779b97f4a7c15ull);
     E.started_ms = E.last_progress_ms = llmt_now_ms();
     loop(&E, &E.lanes[0]);

@@ -48,6 +48,10 @@ typedef struct llmt_engine_job {
      * transport failures are retried under the job's policy. Borrowed until done(). */
     const llmt_http_request *fetch;
     const char *fetch_secret;    /* a key the fetch carries: redacted from logs and errors */
+    /* Who asks, for the cassettes (llmt_engine_options.record/replay): a run's task,
+     * case and 0-based repeat. NULL task: the job takes no part. Borrowed until done(). */
+    const char *task, *kase;
+    int repeat;
 } llmt_engine_job;
 
 /* One attempt of a job, as results.jsonl's "attempts" records it. A plain struct, not
@@ -63,6 +67,7 @@ typedef struct llmt_attempt {
     bool cost_known;         /* false: the answering model has no price */
     double cost_usd;
     bool cached;             /* answered from the response cache */
+    bool replayed;           /* answered from the replay cassette */
 } llmt_attempt;
 
 /* A job's attempts in order; owned by its holder, freed with llmt_attempts_free. */
@@ -165,6 +170,12 @@ typedef struct llmt_engine_options {
     double limit_share;          /* this process's share of every provider's rpm/tpm, shipped,
                                     configured or learned (--limit-share; run: 1/N with
                                     --shard K/N); 0 or 1 = all */
+    /* Cassettes (store/cassette.h, borrowed; NULL = none): `record` gets every attempt
+     * of the jobs that name their task; with `replay` those jobs are answered from it
+     * and never sent (no connection, no limiter waits, no backoff sleeps, no simulated
+     * latency; a request it lacks ends the job with LLMT_E_NOT_RECORDED). The response
+     * cache is not used for them. The caller writes `record` after the run. */
+    struct llmt_cassette *record, *replay;
 } llmt_engine_options;
 
 /* Defaults: concurrency 8, 3 retries, backoff 500 ms doubling up to 30 s, 300 s per

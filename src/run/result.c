@@ -212,7 +212,8 @@ static void put_fallback(obj *o, const llmt_result_input *in, llmt_summary_entry
     }
 }
 
-/* "attempts":[{model, class, latency_ms, http_status, [message], usage, [cached]}], as
+/* "attempts":[{model, class, latency_ms, http_status, [message], usage, [cached],
+ * [replayed]}], as
  * the engine once built them as JSON objects: a string jansson would refuse (a message
  * cut inside a character) leaves its member out, as json_object_set_new(.., NULL) did. */
 static void put_attempts(obj *o, const llmt_attempts *as)
@@ -244,6 +245,8 @@ static void put_attempts(obj *o, const llmt_attempts *as)
         llmt_json_put_raw(o->b, "}", 1);
         if (a->cached)
             RAW(&ao, "cached", "true");
+        if (a->replayed)
+            RAW(&ao, "replayed", "true");
         llmt_json_put_raw(o->b, "}", 1);
     }
     llmt_json_put_raw(o->b, "]", 1);
@@ -451,8 +454,14 @@ bool llmt_result_write(const llmt_result_input *in, llmt_buf *b, llmt_summary_en
         ok = TREE(&o, "answer", j.answer) && ok;
     else
         RAW(&o, "answer", "null");
-    if (in->attempts)
+    if (in->attempts) {
+        size_t i;
+        for (i = 0; i < in->attempts->n && !in->attempts->v[i].replayed; i++)
+            ;
+        if (i < in->attempts->n) /* answered (or failed) from a replay cassette */
+            RAW(&o, "replayed", "true");
         put_attempts(&o, in->attempts);
+    }
     if (in->batch)
         RAW(&o, "batch", "true");
     llmt_json_put_raw(b, "}", 1);

@@ -797,6 +797,9 @@ static bool produce_job(run_ctx *rc, run_job **out)
         rj->job.chain = (const char *const *)rc->chains[mi];
         rj->job.n_chain = rc->n_chain[mi];
         rj->job.user = rj;
+        rj->job.task = rc->o->tasks->tasks[rc->cur->ti].name; /* who asks, for a cassette */
+        rj->job.kase = rc->o->tasks->tasks[rc->cur->ti].cases[rc->cur->ci].name;
+        rj->job.repeat = rep;
         *out = rj;
         return true;
     }

@@ -174,21 +174,31 @@ llmt_status llmt_cassette_put(llmt_cassette *c, const llmt_cassette_entry *e, ll
 
 llmt_status llmt_cassette_redact(llmt_cassette *c, const char *const *secrets, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
+    size_t i, k;
+    llmt_status st = LLMT_OK;
+    pthread_mutex_lock(&c->lock);
+    for (i = 0; i < n && st == LLMT_OK; i++) {
         char **nv;
         /* a short value would blank ordinary words; keys are long */
         if (!secrets[i] || strlen(secrets[i]) < 8)
             continue;
+        for (k = 0; k < c->n_secrets && strcmp(c->secrets[k], secrets[i]) != 0; k++)
+            ;
+        if (k < c->n_secrets) /* known already: the engine names a key once per attempt */
+            continue;
         nv = realloc(c->secrets, (c->n_secrets + 1) * sizeof(*nv));
-        if (!nv)
-            return LLMT_E_NOMEM;
+        if (!nv) {
+            st = LLMT_E_NOMEM;
+            break;
+        }
         c->secrets = nv;
         if (!(c->secrets[c->n_secrets] = llmt_strdup(secrets[i])))
-            return LLMT_E_NOMEM;
-        c->n_secrets++;
+            st = LLMT_E_NOMEM;
+        else
+            c->n_secrets++;
     }
-    return LLMT_OK;
+    pthread_mutex_unlock(&c->lock);
+    return st;
 }
 
 size_t llmt_cassette_count(const llmt_cassette *c)

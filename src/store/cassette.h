@@ -60,7 +60,8 @@ llmt_status llmt_cassette_open(llmt_cassette **out, const char *dir, llmt_casset
                                llmt_error *err);
 
 /* Secrets (API key values) to blank out of every stored request and reply: any
- * occurrence is written as "[REDACTED]". The strings are copied. */
+ * occurrence is written as "[REDACTED]". The strings are copied; a value already known
+ * (or shorter than 8 bytes) is skipped, so callers may name a key at every put. */
 llmt_status llmt_cassette_redact(llmt_cassette *c, const char *const *secrets, size_t n);
 
 /* Records an exchange, replacing one with the same identity. */

@@ -316,12 +316,12 @@ static void fixture_init(fixture *f)
     /* a success; a rate limit, a server error and a cached answer; a message that is not
      * UTF-8 and a latency that is not finite (members the tree builder left out), with
      * an unknown cost */
-    f->one[0] = (llmt_attempt){"openai:gpt-4o-mini", LLMT_OK, 1.5, 0, NULL, 3, 4, true, 1e-5, false};
-    f->three[0] = (llmt_attempt){"p:m", LLMT_E_RATE_LIMIT, 0.25, 429, "slow \xc3\xa9", 0, 0, true, 0, false};
-    f->three[1] = (llmt_attempt){"p:m", LLMT_E_SERVER, 12, 0, "boom", 0, 0, true, 0, false};
-    f->three[2] = (llmt_attempt){"q:n", LLMT_OK, 0, 0, NULL, 7, 8, true, 0.5, true};
-    f->odd[0] = (llmt_attempt){"p:m", LLMT_E_NETWORK, 1.0 / 0.0, 0, "cut \xe2\x82", 0, 0, true, 0, false};
-    f->odd[1] = (llmt_attempt){"p:m", LLMT_OK, 2, 0, NULL, 1, 2, false, 0, false};
+    f->one[0] = (llmt_attempt){"openai:gpt-4o-mini", LLMT_OK, 1.5, 0, NULL, 3, 4, true, 1e-5, false, false};
+    f->three[0] = (llmt_attempt){"p:m", LLMT_E_RATE_LIMIT, 0.25, 429, "slow \xc3\xa9", 0, 0, true, 0, false, false};
+    f->three[1] = (llmt_attempt){"p:m", LLMT_E_SERVER, 12, 0, "boom", 0, 0, true, 0, false, false};
+    f->three[2] = (llmt_attempt){"q:n", LLMT_OK, 0, 0, NULL, 7, 8, true, 0.5, true, false};
+    f->odd[0] = (llmt_attempt){"p:m", LLMT_E_NETWORK, 1.0 / 0.0, 0, "cut \xe2\x82", 0, 0, true, 0, false, false};
+    f->odd[1] = (llmt_attempt){"p:m", LLMT_OK, 2, 0, NULL, 1, 2, false, 0, false, false};
     f->attempts1 = (llmt_attempts){f->one, 1, 1};
     f->attempts3 = (llmt_attempts){f->three, 3, 3};
     f->attempts_odd = (llmt_attempts){f->odd, 2, 2};

@@ -1,0 +1,201 @@
+#include "exec/tape.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "provider/secrets.h"
+#include "store/cache.h"
+
+void llmt_tape_slot_clear(llmt_tape_slot *s)
+{
+    free(s->request);
+    free(s->reply);
+    memset(s, 0, sizeof(*s));
+}
+
+bool llmt_tape_applies(const llmt_cassette *c, const llmt_engine_job *job)
+{
+    return c && job->task && job->kase && !job->fetch;
+}
+
+void llmt_tape_redact_keys(llmt_cassette *c, llmt_registry *reg, const char *project_dir)
+{
+    size_t i, n = llmt_registry_count(reg);
+    for (i = 0; i < n; i++) {
+        const llmt_provider_entry *e = llmt_registry_at(reg, i);
+        char *key = e->config->env_key[0] ? llmt_secret_lookup(e->config->env_key, project_dir)
+                                          : NULL;
+        const char *k = key;
+        if (k)
+            llmt_cassette_redact(c, &k, 1); /* out of memory: each put names the key again */
+        free(key);
+    }
+}
+
+void llmt_tape_keep_http(llmt_tape_slot *s, llmt_http_request *req, llmt_http_result *res)
+{
+    llmt_tape_slot_clear(s);
+    s->request = req->body ? llmt_strndup(req->body, req->body_len) : NULL;
+    if (!res)
+        return;
+    s->reply = res->body.data ? res->body.data : llmt_strdup(""); /* moved: the result is
+                                                                      released right after */
+    s->reply_len = res->body.data ? res->body.len : 0;
+    s->http_status = res->status;
+    memset(&res->body, 0, sizeof res->body);
+}
+
+void llmt_tape_keep_local(llmt_tape_slot *s, const llmt_call *call)
+{
+    llmt_tape_slot_clear(s);
+    s->request = llmt_cache_key(call->entry->config->name, &call->req);
+}
+
+/* Who asks: the job's task, case and repeat, the chain entry, and the number of this
+ * attempt among the job's attempts to that entry. */
+static void who_of(llmt_cassette_entry *who, const llmt_engine_job *job, const char *model,
+                   const llmt_attempts *done)
+{
+    unsigned i;
+    memset(who, 0, sizeof(*who));
+    who->task = job->task;
+    who->kase = job->kase;
+    who->model = model;
+    who->repeat = job->repeat;
+    who->attempt = 1;
+    for (i = 0; i < done->n; i++)
+        if (done->v[i].model && strcmp(done->v[i].model, model) == 0)
+            who->attempt++;
+}
+
+void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *model,
+                   const llmt_attempts *done, const llmt_call *call, llmt_tape_slot *s,
+                   llmt_status st, const llmt_response *resp, const llmt_error *err,
+                   double latency_ms, const llmt_logger *lg)
+{
+    llmt_cassette_entry e;
+    llmt_error perr;
+    const char *key = call->entry ? call->entry->api_key : NULL;
+    char *rkey;
+    if (!s->request) /* nothing was sent (refused before sending) */
+        return;
+    who_of(&e, job, model, done);
+    e.request = s->request;
+    e.reply = s->reply;
+    e.reply_len = s->reply_len;
+    e.http_status = s->http_status;
+    e.input_tokens = e.output_tokens = -1;
+    if (st == LLMT_OK) {
+        if (!s->reply) { /* a local provider: its text is the reply */
+            e.reply = resp->text;
+            e.reply_len = strlen(resp->text);
+        }
+        e.input_tokens = resp->usage.input_tokens;
+        e.output_tokens = resp->usage.output_tokens;
+        e.cost_known = resp->cost_known;
+        e.cost_usd = resp->cost_usd;
+    } else if (!s->reply) { /* a transport or local failure: no reply, its class */
+        e.error_class = llmt_status_name(st);
+        e.error_message = err->message;
+    }
+    e.latency_ms = latency_ms;
+    /* an HTTP exchange also keeps the response cache's key of the request, to review;
+     * a local provider's request is that key already */
+    rkey = call->entry && !(call->entry->ops->capabilities & LLMT_CAP_LOCAL)
+               ? llmt_cache_key(call->entry->config->name, &call->req)
+               : NULL;
+    e.key = rkey;
+    if (key && llmt_cassette_redact(c, &key, 1) != LLMT_OK)
+        llmt_error_set(&perr, LLMT_E_NOMEM, "out of memory");
+    else if (llmt_cassette_put(c, &e, &perr) == LLMT_OK)
+        perr.status = LLMT_OK;
+    if (perr.status != LLMT_OK) /* never recorded with the key in it */
+        llmt_logf(lg, LLMT_LOG_WARN, "record: %s/%s with %s not recorded: %s", job->task,
+                  job->kase, model, perr.message);
+    free(rkey);
+    llmt_tape_slot_clear(s);
+}
+
+/* A recorded failure without a reply (transport, local provider): as it was. */
+static llmt_status replay_failure(const llmt_cassette_entry *e, const llmt_call *call,
+                                  llmt_error *err)
+{
+    llmt_status st;
+    if (!e->error_class || !llmt_status_from_name(e->error_class, &st) || st == LLMT_OK)
+        st = LLMT_E_BAD_RESPONSE;
+    llmt_error_set(err, st, "%s", e->error_message ? e->error_message : "");
+    snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
+    /* an HTTP provider's failure without a reply is a transport failure, retried
+     * whatever its class (a reply cut short is bad_response, retryable) */
+    if (!(call->entry->ops->capabilities & LLMT_CAP_LOCAL))
+        err->retryable = true;
+    return st;
+}
+
+/* A local provider's recorded answer: its text and usage. */
+static llmt_status replay_local(const llmt_cassette_entry *e, const llmt_call *call,
+                                llmt_response *resp, llmt_error *err)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->text = llmt_strndup(e->reply, e->reply_len);
+    resp->model = llmt_strdup(call->req.model);
+    resp->stop_reason = llmt_strdup("stop");
+    if (!resp->text || !resp->model || !resp->stop_reason) {
+        llmt_response_clear(resp);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    resp->usage.input_tokens = e->input_tokens > 0 ? e->input_tokens : 0;
+    resp->usage.output_tokens = e->output_tokens > 0 ? e->output_tokens : 0;
+    resp->usage.cached_input_tokens = resp->usage.reasoning_tokens = -1;
+    return LLMT_OK;
+}
+
+llmt_status llmt_tape_replay(llmt_cassette *c, const llmt_engine_job *job, const char *model,
+                             const llmt_attempts *done, llmt_call *call,
+                             const llmt_http_request *req, llmt_tape_slot *s,
+                             llmt_response *resp, llmt_error *err)
+{
+    llmt_cassette_entry who;
+    const llmt_cassette_entry *e = NULL;
+    char *body = req && req->body ? llmt_strndup(req->body, req->body_len) : NULL;
+    const char *asked = req ? body : s->request;
+    llmt_status st;
+    memset(resp, 0, sizeof(*resp));
+    who_of(&who, job, model, done);
+    st = asked ? llmt_cassette_find(c, &who, asked, &e, err)
+               : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    free(body);
+    if (st != LLMT_OK) {
+        err->retryable = false; /* asking again finds nothing more */
+        return st;
+    }
+    s->replayed = true;
+    s->latency_ms = e->latency_ms;
+    s->cost_known = e->cost_known;
+    s->cost_usd = e->cost_usd;
+    if (e->reply && e->http_status > 0) { /* an HTTP reply: through the provider's code */
+        llmt_http_response view;
+        memset(&view, 0, sizeof view);
+        view.status = e->http_status;
+        view.body = e->reply;
+        view.body_len = e->reply_len;
+        return llmt_call_handle_http(call, &view, resp, err);
+    }
+    if (e->reply)
+        return replay_local(e, call, resp, err);
+    return replay_failure(e, call, err);
+}
+
+void llmt_tape_apply(const llmt_tape_slot *s, llmt_response *resp, double *latency_ms)
+{
+    if (!s->replayed)
+        return;
+    *latency_ms = s->latency_ms;
+    if (!resp) /* a failure: only its latency */
+        return;
+    resp->latency_ms = s->latency_ms;
+    resp->cost_known = s->cost_known;
+    resp->cost_usd = s->cost_known ? s->cost_usd : 0;
+}

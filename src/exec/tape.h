@@ -1,0 +1,71 @@
+/* Between the engine and the cassettes (store/cassette.h): what one attempt sent and
+ * got, recorded (`run --record DIR`) or answered from a cassette (`run --replay DIR`).
+ *
+ * The engine calls these where it would send: with a replay cassette it builds the
+ * request as usual and, instead of a transfer (or a local provider's `call`), looks it
+ * up here; the recorded reply goes through the same reply handling
+ * (llmt_call_handle_http), so usage, text and errors come out as when recorded. With a
+ * record cassette it keeps the body as built and the reply as received, and puts the
+ * exchange in once the attempt has been priced. Only run jobs take part (a job that
+ * names its task); library calls and fetch jobs never do. Called under the engine's
+ * lock. */
+#ifndef LLMT_TAPE_H
+#define LLMT_TAPE_H
+
+#include "exec/engine.h"
+#include "provider/call.h"
+#include "store/cassette.h"
+
+/* One attempt's exchange, held by the engine's job between sending and pricing. */
+typedef struct llmt_tape_slot {
+    char *request;            /* owned: the body as built, or a local provider's request key */
+    char *reply;              /* owned: the reply body (HTTP) */
+    size_t reply_len;
+    long http_status;
+    bool replayed;            /* answered from the cassette: the fields below stand */
+    double latency_ms;        /* recorded */
+    bool cost_known;
+    double cost_usd;
+} llmt_tape_slot;
+
+void llmt_tape_slot_clear(llmt_tape_slot *s);
+
+/* Whether a job takes part in record/replay (a run job that names its task). */
+bool llmt_tape_applies(const llmt_cassette *c, const llmt_engine_job *job);
+
+/* RECORD: every configured API key (each provider's env_key, from the environment or
+ * the project's .env) is redacted from what is recorded, whether or not the run uses
+ * its provider (a reply may echo any of them). */
+void llmt_tape_redact_keys(llmt_cassette *c, llmt_registry *reg, const char *project_dir);
+
+/* RECORD, HTTP: keeps the body that was sent and the reply received (moved out of res,
+ * which is being released anyway); res NULL: a transport failure, no reply. */
+void llmt_tape_keep_http(llmt_tape_slot *s, llmt_http_request *req, llmt_http_result *res);
+
+/* RECORD/REPLAY, local providers: the canonical request key stands in for the body. */
+void llmt_tape_keep_local(llmt_tape_slot *s, const llmt_call *call);
+
+/* RECORD: the attempt of chain entry `model` that ended with st (resp when LLMT_OK,
+ * else err) and took latency_ms; `done` are the job's attempts before it (to number
+ * it). The provider's API key is redacted. A failure to record is logged. */
+void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *model,
+                   const llmt_attempts *done, const llmt_call *call, llmt_tape_slot *s,
+                   llmt_status st, const llmt_response *resp, const llmt_error *err,
+                   double latency_ms, const llmt_logger *lg);
+
+/* REPLAY: answers the attempt of chain entry `model` whose request is `body` (HTTP:
+ * req->body; local: NULL, the slot's request key is used) from the cassette. A hit
+ * fills resp (or err with the recorded failure) exactly as the provider code does for
+ * that reply and marks the slot replayed; a miss is LLMT_E_NOT_RECORDED (not retried)
+ * with the cassette's message. */
+llmt_status llmt_tape_replay(llmt_cassette *c, const llmt_engine_job *job, const char *model,
+                             const llmt_attempts *done, llmt_call *call,
+                             const llmt_http_request *req, llmt_tape_slot *s,
+                             llmt_response *resp, llmt_error *err);
+
+/* REPLAY, after the engine priced a replayed answer: the recorded latency and cost
+ * stand (*latency_ms too; resp NULL for a failure: the latency only). No-op for a slot
+ * that was not replayed. */
+void llmt_tape_apply(const llmt_tape_slot *s, llmt_response *resp, double *latency_ms);
+
+#endif
