@@ -167,4 +167,7 @@ scores() { jq -sc 'group_by(.model) | map([.[0].model, (map(.accuracy) | add)])'
 check "recipes: replayed scores are the recorded ones" test \
     "$(scores "$P/out/results.jsonl")" = "$(scores "$P/out/recorded/results.jsonl")"
 check "recipes: the gate's report" test -s "$P/out/junit.xml"
+# batches are exchanged outside the cassettes: --batch with --replay is refused
+run_cli 2 run --tasks "$T" --models mock:noisy --seed 4 --replay "$WORK/cas" --batch --output "$WORK/mb"
+check "--batch with --replay refused, saying why" contains "$WORK/err" "--batch does not go with --replay"
 finish
