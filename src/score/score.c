@@ -1283,147 +1283,217 @@ static const json_t **column_of(column *cols, size_t *n_cols, const json_t *act,
     return cols[(*n_cols)++].vals;
 }
 
-/* Fills item[i] (score) and pair[i] (answer index or SIZE_MAX) for every expected item.
- * False on allocation failure. */
+/* The state of one set_similarity pairing: the answer's items still free, the index of
+ * their values, the numeric columns, and the bounds of the expected item being paired. */
+typedef struct pairing {
+    sctx *c;
+    const json_t *act;
+    size_t na;
+    unsigned char *used;     /* answer items already paired */
+    double *gain;            /* per answer item: weight of the exact-only keys it matches */
+    double *bnd;             /* per answer item: upper bound of its score */
+    idx_entry *idx;
+    size_t n_idx;
+    column cols[MAX_NUM_KEYS];
+    size_t n_cols;
+    size_t first_unused;     /* every answer item before it is used */
+    /* the current expected item's bounds (pass 2) */
+    const json_t *ei;
+    bool obj;
+    double total_w, free_w;  /* all weights; weights that count fully in a bound */
+    size_t n_num;            /* numbers under a tolerance, scored directly for bounds */
+    const char *num_key[MAX_NUM_KEYS];
+    const json_t *num_val[MAX_NUM_KEYS];
+    const json_t **num_col[MAX_NUM_KEYS];
+    double num_w[MAX_NUM_KEYS];
+} pairing;
+
+/* Pass 1: the first unused answer item scoring exactly 1 (SIZE_MAX if none). With an
+ * anchor, only the index bucket of its value can hold a perfect partner; the bucket is
+ * sorted by answer index, so the first hit is the first perfect item. */
+static size_t pair_first_perfect(pairing *p)
+{
+    size_t j, k, hi;
+    uint64_t ah;
+    if (anchor_of(p->c, p->ei, &ah)) {
+        for (k = idx_range(p->idx, p->n_idx, ah, &hi); k < hi; k++) {
+            j = p->idx[k].j;
+            if (j >= p->first_unused && !p->used[j] &&
+                perfect(p->c, p->ei, json_array_get(p->act, j)))
+                return j;
+        }
+        return SIZE_MAX;
+    }
+    for (j = p->first_unused; j < p->na; j++)
+        if (!p->used[j] && perfect(p->c, p->ei, json_array_get(p->act, j)))
+            return j;
+    return SIZE_MAX;
+}
+
+/* Pass 2, per key of the expected object: exact-only values add their weight to the
+ * gain of every answer item the index says is equal; numbers under a tolerance get a
+ * column to be scored per item; every other key counts fully in the bounds. */
+static void pair_gains(pairing *p)
+{
+    sctx *c = p->c;
+    const char *key;
+    json_t *v;
+    size_t k, hi;
+    p->total_w = p->free_w = 0;
+    p->n_num = 0;
+    if (!p->obj)
+        return;
+    json_object_foreach((json_t *)p->ei, key, v) {
+        size_t mark = llmt_jptr_push(&c->path, key, strlen(key));
+        uint64_t vh;
+        bool exact = false;
+        if (!skipped(c, key)) {
+            double w = weight_of(c, key);
+            p->total_w += w;
+            if (value_hash(c, v, &vh, &exact) && exact) {
+                for (k = idx_range(p->idx, p->n_idx, entry_hash(key, vh), &hi); k < hi; k++)
+                    p->gain[p->idx[k].j] += w;
+            } else if (is_numeric(v) && p->n_num < MAX_NUM_KEYS) {
+                /* numbers under a tolerance: cheap to score per item */
+                p->num_key[p->n_num] = key;
+                p->num_val[p->n_num] = v;
+                p->num_col[p->n_num] = column_of(p->cols, &p->n_cols, p->act, key);
+                p->num_w[p->n_num++] = w;
+            } else {
+                p->free_w += w;
+            }
+        }
+        llmt_jptr_pop(&c->path, mark);
+    }
+}
+
+/* Fills bnd[j] for every unused answer item; returns the first item with the highest
+ * bound (SIZE_MAX if none is left). */
+static size_t pair_bounds(pairing *p)
+{
+    size_t j, q, top = SIZE_MAX;
+    for (j = p->first_unused; j < p->na; j++) {
+        const json_t *aj = json_array_get(p->act, j);
+        if (p->used[j])
+            continue;
+        if (p->obj && json_is_object(aj)) {
+            double g = p->gain[j];
+            for (q = 0; q < p->n_num; q++) {
+                const json_t *av = p->num_col[q] ? p->num_col[q][j]
+                                                 : json_object_get(aj, p->num_key[q]);
+                reason why;
+                char note[96];
+                if (av && is_numeric(av))
+                    g += p->num_w[q] * score_number(p->c, p->num_val[q], av, &why, note, 0);
+            }
+            p->bnd[j] = p->total_w > 0 ? (p->free_w + g) / p->total_w : 1.0;
+        } else
+            p->bnd[j] = upper(p->c, p->ei, aj);
+        if (top == SIZE_MAX || p->bnd[j] > p->bnd[top])
+            top = j;
+    }
+    return top;
+}
+
+/* The two scoring rounds. The item with the highest bound is scored first, so that the
+ * likely partner sets a high bar early even when the list is shuffled. Round 1: every
+ * item sharing the highest bound; round 2: the others whose bound can still beat the
+ * best (the 1e-9 margin covers rounding between the bound's sum and the score's). Ties
+ * go to the smaller index, which keeps "the first best wins" exact whatever the
+ * evaluation order. */
+static void pair_score_rounds(pairing *p, size_t top, double *best, size_t *best_j)
+{
+    size_t j;
+    int round;
+    for (round = 0; top != SIZE_MAX && round < 2; round++) {
+        for (j = p->first_unused; j < p->na; j++) {
+            double sc;
+            bool top_level;
+            if (p->used[j])
+                continue;
+            top_level = p->bnd[j] + 1e-9 >= p->bnd[top];
+            if ((round == 0) != top_level || (*best >= 0 && p->bnd[j] + 1e-9 < *best))
+                continue;
+            sc = score_value(p->c, p->ei, json_array_get(p->act, j), 0, false);
+            if (sc > *best || (sc == *best && j < *best_j)) {
+                *best = sc;
+                *best_j = j;
+            }
+        }
+    }
+}
+
+/* Resets to 0 the gains pair_gains added for the current expected item, touching only
+ * the index buckets of its exact-only values (not the whole array). */
+static void pair_clear_gains(pairing *p)
+{
+    const char *key;
+    json_t *v;
+    size_t lo, hi;
+    if (!p->obj)
+        return;
+    json_object_foreach((json_t *)p->ei, key, v) {
+        uint64_t vh;
+        bool exact = false;
+        if (value_hash(p->c, v, &vh, &exact) && exact)
+            for (lo = idx_range(p->idx, p->n_idx, entry_hash(key, vh), &hi); lo < hi; lo++)
+                p->gain[p->idx[lo].j] = 0;
+    }
+}
+
+/* The best unused answer item for the current expected item (SIZE_MAX if none) and its
+ * score (-1 if none): pass 1 for a perfect partner, else pass 2 over the bounds. */
+static size_t pair_item(pairing *p, double *best)
+{
+    size_t best_j;
+    while (p->first_unused < p->na && p->used[p->first_unused])
+        p->first_unused++;
+    *best = -1.0;
+    best_j = pair_first_perfect(p);
+    if (best_j != SIZE_MAX) {
+        *best = 1.0;
+        return best_j;
+    }
+    p->obj = json_is_object(p->ei);
+    pair_gains(p);
+    pair_score_rounds(p, pair_bounds(p), best, &best_j);
+    pair_clear_gains(p);
+    return best_j;
+}
+
+/* Fills item[i] (score) and pair[i] (answer index or SIZE_MAX) for every expected item,
+ * each taking the best unused answer item in turn. False on allocation failure. */
 static bool set_pairing(sctx *c, const json_t *exp, const json_t *act, double *item, size_t *pair)
 {
-    size_t ne = json_array_size(exp), na = json_array_size(act), i, j, n_idx = 0, first_unused = 0;
-    unsigned char *used = calloc(na, 1);
-    double *gain = calloc(na, sizeof(*gain)), *bnd = malloc(na * sizeof(*bnd));
-    idx_entry *idx = used && gain && bnd ? idx_build(c, act, &n_idx) : NULL;
-    bool ok = idx != NULL;
-    column cols[MAX_NUM_KEYS];
-    size_t n_cols = 0;
+    size_t ne = json_array_size(exp), i;
+    pairing p;
+    bool ok;
+    memset(&p, 0, sizeof p);
+    p.c = c;
+    p.act = act;
+    p.na = json_array_size(act);
+    p.used = calloc(p.na, 1);
+    p.gain = calloc(p.na, sizeof(*p.gain));
+    p.bnd = malloc(p.na * sizeof(*p.bnd));
+    p.idx = p.used && p.gain && p.bnd ? idx_build(c, act, &p.n_idx) : NULL;
+    ok = p.idx != NULL;
     for (i = 0; ok && i < ne && !c->oom; i++) {
-        const json_t *ei = json_array_get(exp, i);
-        double best = -1.0;
-        size_t best_j = SIZE_MAX, mark, lo, hi, k;
-        uint64_t ah;
-        while (first_unused < na && used[first_unused])
-            first_unused++;
-        mark = llmt_jptr_push_index(&c->path, i);
-        /* pass 1: the first perfect partner */
-        if (anchor_of(c, ei, &ah)) {
-            for (k = idx_range(idx, n_idx, ah, &hi); k < hi; k++) {
-                j = idx[k].j;
-                if (j >= first_unused && !used[j] && perfect(c, ei, json_array_get(act, j))) {
-                    best = 1.0;
-                    best_j = j;
-                    break;
-                }
-            }
-        } else {
-            for (j = first_unused; j < na; j++) {
-                if (!used[j] && perfect(c, ei, json_array_get(act, j))) {
-                    best = 1.0;
-                    best_j = j;
-                    break;
-                }
-            }
-        }
-        if (best_j == SIZE_MAX) {
-            /* pass 2: bounds, then full scores where a bound can beat the best */
-            double total_w = 0, free_w = 0, num_w[MAX_NUM_KEYS] = {0};
-            const char *num_key[MAX_NUM_KEYS];
-            const json_t *num_val[MAX_NUM_KEYS] = {0}, **num_col[MAX_NUM_KEYS] = {0};
-            size_t n_num = 0;
-            bool obj = json_is_object(ei);
-            const char *key;
-            json_t *v;
-            if (obj) {
-                json_object_foreach((json_t *)ei, key, v) {
-                    size_t m2 = llmt_jptr_push(&c->path, key, strlen(key));
-                    uint64_t vh;
-                    bool exact = false;
-                    if (!skipped(c, key)) {
-                        double w = weight_of(c, key);
-                        total_w += w;
-                        if (value_hash(c, v, &vh, &exact) && exact) {
-                            for (k = idx_range(idx, n_idx, entry_hash(key, vh), &hi); k < hi; k++)
-                                gain[idx[k].j] += w;
-                        } else if (is_numeric(v) && n_num < MAX_NUM_KEYS) {
-                            /* numbers under a tolerance: cheap to score per item */
-                            num_key[n_num] = key;
-                            num_val[n_num] = v;
-                            num_col[n_num] = column_of(cols, &n_cols, act, key);
-                            num_w[n_num++] = w;
-                        } else {
-                            free_w += w;
-                        }
-                    }
-                    llmt_jptr_pop(&c->path, m2);
-                }
-            }
-            /* Bounds first; the item with the highest bound is scored first, so that the
-             * likely partner sets a high bar early even when the list is shuffled. Ties
-             * go to the smaller index, which keeps "the first best wins" exact whatever
-             * the evaluation order. */
-            {
-                size_t top = SIZE_MAX;
-                for (j = first_unused; j < na; j++) {
-                    const json_t *aj = json_array_get(act, j);
-                    if (used[j])
-                        continue;
-                    if (obj && json_is_object(aj)) {
-                        double g = gain[j];
-                        size_t q;
-                        for (q = 0; q < n_num; q++) {
-                            const json_t *av = num_col[q] ? num_col[q][j]
-                                                          : json_object_get(aj, num_key[q]);
-                            reason why;
-                            char note[96];
-                            if (av && is_numeric(av))
-                                g += num_w[q] * score_number(c, num_val[q], av, &why, note, 0);
-                        }
-                        bnd[j] = total_w > 0 ? (free_w + g) / total_w : 1.0;
-                    } else
-                        bnd[j] = upper(c, ei, aj);
-                    if (top == SIZE_MAX || bnd[j] > bnd[top])
-                        top = j;
-                }
-                /* round 1: every item sharing the highest bound; round 2: the others
-                 * whose bound can still beat the best (the margin covers rounding
-                 * between the bound's sum and the score's) */
-                int round;
-                for (round = 0; top != SIZE_MAX && round < 2; round++) {
-                    for (j = first_unused; j < na; j++) {
-                        double sc;
-                        bool top_level;
-                        if (used[j])
-                            continue;
-                        top_level = bnd[j] + 1e-9 >= bnd[top];
-                        if ((round == 0) != top_level || (best >= 0 && bnd[j] + 1e-9 < best))
-                            continue;
-                        sc = score_value(c, ei, json_array_get(act, j), 0, false);
-                        if (sc > best || (sc == best && j < best_j)) {
-                            best = sc;
-                            best_j = j;
-                        }
-                    }
-                }
-            }
-            if (obj) {
-                json_object_foreach((json_t *)ei, key, v) {
-                    uint64_t vh;
-                    bool exact = false;
-                    if (value_hash(c, v, &vh, &exact) && exact)
-                        for (lo = idx_range(idx, n_idx, entry_hash(key, vh), &hi); lo < hi; lo++)
-                            gain[idx[lo].j] = 0;
-                }
-            }
-        }
+        size_t mark = llmt_jptr_push_index(&c->path, i), best_j;
+        double best;
+        p.ei = json_array_get(exp, i);
+        best_j = pair_item(&p, &best);
         llmt_jptr_pop(&c->path, mark);
         item[i] = best > 0 ? best : 0.0;
         pair[i] = best_j;
         if (best_j != SIZE_MAX)
-            used[best_j] = 1;
+            p.used[best_j] = 1;
     }
-    for (i = 0; i < n_cols; i++)
-        free(cols[i].vals);
-    free(idx);
-    free(used);
-    free(gain);
-    free(bnd);
+    for (i = 0; i < p.n_cols; i++)
+        free(p.cols[i].vals);
+    free(p.idx);
+    free(p.used);
+    free(p.gain);
+    free(p.bnd);
     return ok && !c->oom;
 }
 
