@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/util.h"
 
 typedef struct centry {
@@ -349,14 +350,6 @@ llmt_status llmt_cassette_open(llmt_cassette **out, const char *dir, llmt_casset
 
 /* ---- replay ---- */
 
-/* Appends "/key" to a JSON pointer (RFC 6901 escaping). */
-static void ptr_add(llmt_buf *p, const char *key)
-{
-    llmt_buf_puts(p, "/");
-    for (; *key; key++)
-        llmt_buf_puts(p, *key == '~' ? "~0" : *key == '/' ? "~1" : (char[2]){*key, 0});
-}
-
 /* Where two JSON values first differ, as a pointer and what happened there (appended to
  * p, which holds the path so far). False when they are equal. */
 static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
@@ -368,18 +361,18 @@ static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
         return false;
     if (json_is_object(was) && json_is_object(now)) {
         json_object_foreach((json_t *)now, k, v) {
-            ptr_add(p, k);
+            llmt_jptr_push(p, k, strlen(k));
             if (!json_object_get(was, k)) {
                 llmt_buf_puts(p, " was added");
                 return true;
             }
             if (first_difference(json_object_get(was, k), v, p))
                 return true;
-            p->len = mark, p->data[mark] = '\0';
+            llmt_jptr_pop(p, mark);
         }
         json_object_foreach((json_t *)was, k, v) {
             if (!json_object_get(now, k)) {
-                ptr_add(p, k);
+                llmt_jptr_push(p, k, strlen(k));
                 llmt_buf_puts(p, " was removed");
                 return true;
             }
@@ -387,10 +380,10 @@ static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
     }
     if (json_is_array(was) && json_is_array(now)) {
         for (i = 0; i < json_array_size(was) && i < json_array_size(now); i++) {
-            llmt_buf_printf(p, "/%zu", i);
+            llmt_jptr_push_index(p, i);
             if (first_difference(json_array_get(was, i), json_array_get(now, i), p))
                 return true;
-            p->len = mark, p->data[mark] = '\0';
+            llmt_jptr_pop(p, mark);
         }
         llmt_buf_printf(p, " has %zu items, %zu when recorded", json_array_size(now),
                         json_array_size(was));
