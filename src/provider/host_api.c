@@ -6,7 +6,7 @@
 
 #include "core/jsonw.h"
 #include "core/util.h"
-#include "provider/wire.h"
+#include "providers/toolkit/wire.h"
 
 static char *json_quote(const char *s)
 {

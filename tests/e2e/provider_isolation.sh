@@ -5,6 +5,7 @@ cd "$LLMT_SOURCE_DIR" || exit 1
 for dir in src/providers/*/; do
     name=$(basename "$dir")
     [ "$name" = mock ] && continue   # "mock" is also an ordinary word in test helpers
+    [ -f "$dir/config.json" ] || continue   # not a provider: the shared toolkit
     hits=$(grep -rliw --include='*.c' --include='*.h' -e "$name" src include | grep -v "^src/providers/" || true)
     if [ -n "$hits" ]; then
         bad "provider name '$name' outside its folder: $hits"

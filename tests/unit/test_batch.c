@@ -20,8 +20,8 @@
 #include "fake_http.h"
 #include "provider/manager_internal.h"
 #include "provider/registry.h"
-#include "provider/wire.h"
-#include "provider/wire_batch.h"
+#include "providers/toolkit/wire.h"
+#include "providers/toolkit/wire_batch.h"
 #include "run/runner.h"
 
 /* ------------------------------------------------------------ provider "tbatch" */

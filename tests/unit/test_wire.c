@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "core/util.h"
-#include "provider/wire.h"
+#include "providers/toolkit/wire.h"
 
 static void test_http_date(void **state)
 {

@@ -27,7 +27,7 @@
 #include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "provider/wire.h"
+#include "providers/toolkit/wire.h"
 #include "providers/anthropic/batch.h"
 
 static const char *const anthropic_images[] = {"image/png", "image/jpeg", "image/gif",

@@ -25,7 +25,7 @@
 #include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "provider/wire.h"
+#include "providers/toolkit/wire.h"
 #include "providers/gemini/batch.h"
 
 static const char *const gemini_images[] = {"image/png", "image/jpeg", "image/webp", NULL};

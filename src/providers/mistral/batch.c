@@ -13,8 +13,8 @@
 
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "provider/wire.h"
-#include "provider/wire_batch.h"
+#include "providers/toolkit/wire.h"
+#include "providers/toolkit/wire_batch.h"
 #include "providers/mistral/batch.h"
 
 void mistral_batch_limits(void *state, llmt_batch_limits *out)

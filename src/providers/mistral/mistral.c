@@ -21,8 +21,8 @@
 
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "provider/wire.h"
-#include "provider/wire_batch.h"
+#include "providers/toolkit/wire.h"
+#include "providers/toolkit/wire_batch.h"
 #include "providers/mistral/batch.h"
 
 llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_request *out,

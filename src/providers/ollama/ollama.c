@@ -20,7 +20,7 @@
 #include "core/jsonutil.h"
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "provider/wire.h"
+#include "providers/toolkit/wire.h"
 
 static const char *const ollama_images[] = {"image/png", "image/jpeg", "image/webp", NULL};
 

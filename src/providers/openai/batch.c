@@ -12,8 +12,8 @@
 #include "core/jsonw.h"
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "provider/wire.h"
-#include "provider/wire_batch.h"
+#include "providers/toolkit/wire.h"
+#include "providers/toolkit/wire_batch.h"
 #include "providers/openai/batch.h"
 
 void openai_batch_limits(void *state, llmt_batch_limits *out)

@@ -16,8 +16,8 @@
 
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "provider/wire.h"
-#include "provider/wire_batch.h"
+#include "providers/toolkit/wire.h"
+#include "providers/toolkit/wire_batch.h"
 #include "providers/openai/batch.h"
 
 llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request *out,

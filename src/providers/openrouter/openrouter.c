@@ -23,7 +23,7 @@
 #include "core/util.h"
 #include "llmt/provider.h"
 #include "http/hint.h"
-#include "provider/wire.h"
+#include "providers/toolkit/wire.h"
 
 static llmt_status add_attribution_headers(const llmt_wire_basic *b, llmt_http_request *out, llmt_error *err)
 {

@@ -1,4 +1,4 @@
-#include "provider/wire_batch.h"
+#include "providers/toolkit/wire_batch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "provider/wire.h"
+#include "providers/toolkit/wire.h"
 
 #include "core/jscan.h"
 #include "core/jsonw.h"

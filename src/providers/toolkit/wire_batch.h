@@ -7,7 +7,7 @@
 #define LLMT_WIRE_BATCH_H
 
 #include <jansson.h>
-#include "provider/wire.h"
+#include "providers/toolkit/wire.h"
 
 /* One batch input line: {"custom_id":ID,<members>,"<body_key>":BODY} where `members` is
  * JSON object text without braces (or NULL) and BODY the request body as built (JSON
