@@ -265,6 +265,7 @@ typedef struct llmt_batch_result {
 } llmt_batch_result;
 
 struct llmt_host_api;
+struct json_t; /* jansson's, for the JSON tree slots of llmt_host_api */
 
 /* What a provider instance is created with. Borrowed during init; copy what you keep. */
 typedef struct llmt_provider_settings {
@@ -281,11 +282,61 @@ typedef struct llmt_provider_settings {
 } llmt_provider_settings;
 #define LLMT_PROVIDER_SETTINGS_VERSION 2u
 
-/* The host's toolkit, handed to every provider's init (settings->host, settings version
- * 2), built-in or plugin, as SQLite hands extensions sqlite3_api_routines: a plugin
- * calls the library through it instead of linking libllmtester, so it loads into any
- * host, and does not re-implement what the built-ins share. Fields are only ever
- * appended: read one only when `version` says it is there. */
+/* ---- the host's toolkit (settings->host) ----
+ * The library's wire helpers (src/providers/toolkit/) behind one table, handed to every
+ * provider's init, built-in or plugin, as SQLite hands extensions sqlite3_api_routines
+ * and Redis hands modules its API: a provider calls the library through it instead of
+ * linking libllmtester, so one source builds into the library or as a plugin that loads
+ * into any host, and no provider re-implements what the others share. Fields are only
+ * ever appended: read one only when `version` says it is there (LLMT_HOST_HAS_V2).
+ *
+ * Ownership, for every slot below: inputs are borrowed for the call; a returned char*
+ * is malloc'd and the caller's (free() it, or hand it to an output struct, which the
+ * library frees); a `wire` is the instance state chat_init made, owned by the provider
+ * until it calls chat_destroy. */
+
+/* The public view of a `wire` state (what chat_init made): it starts with this, so a
+ * provider may read it through a cast; the strings live as long as the state. */
+typedef struct llmt_host_wire {
+    const struct llmt_host_api *host; /* the table that made it */
+    const char *name;           /* provider name, for messages */
+    const char *base_url;       /* after the LLMT_<NAME>_BASE_URL override, never empty */
+    const char *api_key;        /* NULL when the provider needs none; never log it */
+} llmt_host_wire;
+
+/* What a provider's error body said (error_fields), read tolerantly from the common
+ * envelopes {"error": {"message", "type", "code", "status"}}, {"error": "message"},
+ * {"message", "type", "code", "detail"}; a body that is not JSON gives its excerpt as
+ * message. Strings are truncated to fit. */
+typedef struct llmt_host_err_fields {
+    char type[64];
+    char code[64];
+    char status[64];            /* e.g. a gRPC status name */
+    char message[640];
+} llmt_host_err_fields;
+
+/* The differences a chat-completions service may have (chat_request_with). Zero it, set
+ * version to LLMT_HOST_CHAT_OPTS_VERSION, then what differs; fields are only appended. */
+typedef struct llmt_host_chat_opts {
+    unsigned int version;
+    const char *max_tokens_field;  /* "max_tokens" (NULL) or "max_completion_tokens" */
+    bool omit_temperature;         /* models that only accept their default */
+    bool strict_schema;            /* json_schema.strict = req->schema_strict; false: the
+                                      strict key is not sent */
+    bool image_url_string;         /* image part {"image_url": "data:..."} instead of
+                                      {"image_url": {"url": "data:..."}} */
+    const char *members_with_format; /* JSON object members (text without braces) added
+                                      last when the body has a response_format */
+} llmt_host_chat_opts;
+#define LLMT_HOST_CHAT_OPTS_VERSION 1u
+
+/* A JSON text being written (jw_* slots): opaque, made by jw_new, ended by jw_finish. */
+typedef struct llmt_host_jw llmt_host_jw;
+
+/* A build_request op (batch_line_from builds the interactive request through it). */
+typedef llmt_status (*llmt_host_build_fn)(void *state, const llmt_request *req,
+                                          llmt_http_request *out, llmt_error *err);
+
 typedef struct llmt_host_api {
     unsigned int version;       /* LLMT_HOST_API_VERSION */
     /* Fills err (NULL ok: nothing is written) and returns st; retryable follows the class. */
@@ -300,7 +351,8 @@ typedef struct llmt_host_api {
      * the request for req (model, messages, files as image parts, temperature,
      * max_tokens, response_format for the structured mode), the reply's parse and the
      * usual error classification (status, error envelope, Retry-After and the like).
-     * The last three have the signatures of the ops they serve. */
+     * The last three have the signatures of the ops they serve. chat_init's state is a
+     * `wire` (llmt_host_wire), which every HTTP provider may use as its state. */
     llmt_status (*chat_init)(void **state, const llmt_provider_settings *s, llmt_error *err);
     void (*chat_destroy)(void *state);
     llmt_status (*chat_request)(void *state, const llmt_request *req, const char *path,
@@ -312,8 +364,166 @@ typedef struct llmt_host_api {
                                   llmt_error *err);
     /* The server's hint of when to retry (seconds, finite, at most a day), or -1. */
     double (*retry_after)(const llmt_http_response *http);
+
+    /* ---- version 2: the rest of the wire toolkit ---- */
+
+    /* -- text and memory -- */
+    /* printf into a malloc'd string; NULL when out of memory. */
+    char *(*format)(const char *fmt, ...);
+    /* Whether `hay` contains `needle`, ASCII case ignored (NULL: false). */
+    bool (*contains_ci)(const char *hay, const char *needle);
+    /* Standard base64 (RFC 4648, padded), malloc'd; NULL when out of memory. */
+    char *(*base64)(const unsigned char *data, size_t n);
+    /* Free what the library owns in an output struct, as the llmt_*_clear functions of
+     * this header do (a plugin cannot link those). */
+    void (*response_clear)(llmt_response *r);
+    void (*http_request_clear)(llmt_http_request *r);
+    void (*catalog_entries_free)(llmt_catalog_entry *entries, size_t n);
+
+    /* -- the instance's configuration (w: a `wire`) -- */
+    /* A string of the config's "options" object, or dflt (borrowed from the state). */
+    const char *(*option)(const void *w, const char *key, const char *dflt);
+    /* An integer of the config's "options" object, or dflt when absent or not one. */
+    long long (*option_integer)(const void *w, const char *key, long long dflt);
+
+    /* -- requests -- */
+    /* chat_request with the service's differences (o may be NULL: chat_request's). */
+    llmt_status (*chat_request_with)(void *w, const llmt_request *req,
+                                      const llmt_host_chat_opts *o, const char *path,
+                                      llmt_http_request *out, llmt_error *err);
+    /* METHOD {base_url}/{path} with body (JSON text or NULL; taken over: `out` owns it
+     * afterwards, even on failure) and Content-Type application/json when there is one,
+     * and the key: in header key_header when given, else "Authorization: Bearer <key>"
+     * (nothing when the provider has no key). */
+    llmt_status (*http_request)(const void *w, const char *method, const char *path, char *body,
+                                size_t body_len, const char *key_header,
+                                llmt_http_request *out, llmt_error *err);
+    /* As http_request without a body and with a bearer key, the path `fmt` with its one
+     * %s replaced by id (polls, cancels). */
+    llmt_status (*id_request)(const void *w, const char *method, const char *fmt, const char *id,
+                              llmt_http_request *out, llmt_error *err);
+    /* Adds a header (copies both) or fails with LLMT_E_NOMEM. */
+    llmt_status (*add_header)(llmt_http_request *out, const char *name, const char *value,
+                              llmt_error *err);
+    /* Every file of req is an image type in `allowed` (NULL-terminated; NULL = png, jpeg,
+     * gif, webp) and the model takes images; else LLMT_E_UNSUPPORTED naming the file. */
+    llmt_status (*check_images)(const llmt_request *req, const char *provider,
+                                const char *const *allowed, llmt_error *err);
+    /* Every text of req is UTF-8 that JSON can carry; else LLMT_E_INVALID_ARG naming the
+     * case, the text and the byte offset. */
+    llmt_status (*check_texts)(const llmt_request *req, const char *provider, llmt_error *err);
+    /* The last message with role "user" (files go there), or n_messages when none. */
+    size_t (*last_user)(const llmt_request *req);
+
+    /* -- writing JSON text, as the library prints it (request bodies are byte for byte
+     *    what the library's own writer makes) -- */
+    llmt_host_jw *(*jw_new)(void);   /* NULL when out of memory */
+    /* Appends text as it is (JSON the caller spelled: keys, punctuation). */
+    void (*jw_raw)(llmt_host_jw *w, const char *text);
+    /* Appends s as a JSON string literal; false when s is not UTF-8. */
+    bool (*jw_string)(llmt_host_jw *w, const char *s);
+    /* Appends a number (shortest form that reads back the same); false when not finite. */
+    bool (*jw_number)(llmt_host_jw *w, double d);
+    void (*jw_integer)(llmt_host_jw *w, long long v);
+    /* Appends req->json_schema printed compactly (parsed once per schema text and kept in
+     * the wire state); LLMT_E_INVALID_ARG when it is not JSON. */
+    llmt_status (*jw_schema)(void *wire, llmt_host_jw *w, const llmt_request *req,
+                             llmt_error *err);
+    /* Ends the writer (freed) and returns its text (malloc'd, *len set when len is not
+     * NULL); NULL when anything ran out of memory. */
+    char *(*jw_finish)(llmt_host_jw *w, size_t *len);
+
+    /* -- replies -- */
+    /* A one-line excerpt of a body for messages (at most ~160 bytes, "..." when cut);
+     * always NUL-terminates out (n > 0). */
+    void (*excerpt)(const char *body, size_t len, char *out, size_t n);
+    /* Fills err for a reply that is not the JSON object it should be and returns
+     * LLMT_E_BAD_RESPONSE: "HTTP <status>: the reply is not a JSON object (<why>): <excerpt>". */
+    llmt_status (*not_json_object)(const llmt_http_response *http, const char *why,
+                                   llmt_error *err);
+    /* Whether the body contains needle (bounded by body_len). */
+    bool (*body_has)(const llmt_http_response *http, const char *needle);
+    /* The first present header of names (NULL-terminated), malloc'd; NULL when none. */
+    char *(*header_dup)(const llmt_http_response *http, const char *const *names);
+    /* A header as a finite number >= 0; -1 when absent or not one. */
+    double (*header_number)(const llmt_http_response *http, const char *name);
+    /* A reset header (a duration "1.2s", "6m0s", or an RFC 3339 time) as seconds from
+     * now, clamped like every hint; -1 when absent or not understood. */
+    double (*header_reset)(const llmt_http_response *http, const char *name);
+    /* Seconds from now until the wall-clock time epoch_s (>= 0), clamped like every hint. */
+    double (*seconds_until)(double epoch_s);
+    /* A duration such as "37s" or "1.5s" in seconds, clamped like every hint; -1 when it
+     * is not one. */
+    double (*duration)(const char *text);
+
+    /* -- errors -- */
+    void (*error_fields)(const llmt_http_response *http, llmt_host_err_fields *f);
+    /* The class of an error reply: the status's default class (400/413/422 bad_request,
+     * 401 auth, 402 quota, 403 permission, 404 not_found, 408 timeout, 429 rate_limit,
+     * 503/529 overloaded, other 5xx server) refined by the vocabulary of the
+     * chat-completions family (insufficient_quota, context length, content filter). */
+    llmt_status (*classify)(const llmt_http_response *http, const llmt_host_err_fields *f);
+    /* Fills err for a failed exchange and returns st: "HTTP <status>: <message>", code,
+     * HTTP status, request id (first of request_id_headers, NULL = x-request-id,
+     * request-id), retryable from the class and then the server's retry hint. */
+    llmt_status (*fail)(llmt_error *err, const llmt_http_response *http, llmt_status st,
+                        const llmt_host_err_fields *f, const char *const *request_id_headers);
+
+    /* -- JSON trees: jansson's json_t of the host's libjansson.so.4. A provider that uses
+     *    these links the same library (the built-ins do; a plugin links -ljansson), and
+     *    owns the references it is given (json_decref). -- */
+    /* The reply body as a JSON object (*root a new reference); not one: as not_json_object. */
+    llmt_status (*parse_object)(const llmt_http_response *http, struct json_t **root,
+                                llmt_error *err);
+    /* req->json_schema parsed (*out a new reference; NULL and LLMT_OK without a schema);
+     * not JSON: LLMT_E_INVALID_ARG. */
+    llmt_status (*parse_schema)(const llmt_request *req, struct json_t **out, llmt_error *err);
+    /* out's method (NULL: POST), url and body, the body printed by the library's writer
+     * (byte for byte what the built-ins send) with Content-Type application/json; body
+     * NULL: none. body stays the caller's. */
+    llmt_status (*set_json_request)(llmt_http_request *out, const char *method, const char *url,
+                                    const struct json_t *body, llmt_error *err);
+    /* v printed compactly by the library's writer, malloc'd; NULL when out of memory. */
+    char *(*json_print)(const struct json_t *v);
+    /* v as a long when it is a JSON integer (a real is truncated), else dflt. */
+    long (*json_long)(const struct json_t *v, long dflt);
+    /* base + "/" + path with exactly one slash between them, malloc'd; NULL: out of memory. */
+    char *(*url)(const char *base, const char *path);
+
+    /* -- batch APIs of the "files + batches" shape (a JSONL file uploaded with
+     *    purpose=batch, result lines {custom_id, response: {status_code, body}, error}) -- */
+    /* One batch line {"custom_id":ID,<members>,"<body_key>":BODY}: BODY is the body that
+     * build makes for req (so the line carries exactly the interactive request); members
+     * is JSON object text without braces, or NULL. *line malloc'd, without a newline. */
+    llmt_status (*batch_line_from)(llmt_host_build_fn build, void *state,
+                                   const llmt_request *req, const char *custom_id,
+                                   const char *members, const char *body_key, char **line,
+                                   size_t *len, llmt_error *err);
+    /* The whole submit: step 0 uploads s->lines to {base}/files, step 1 keeps the file id
+     * in s->scratch and POSTs create_body(host, s) (JSON text it mallocs, NULL when out of
+     * memory) to {base}/{create_path}, step 2 takes the batch id from the reply's "id". */
+    llmt_status (*files_batch_submit)(void *w, llmt_batch_submit *s, const char *create_path,
+                                      char *(*create_body)(const struct llmt_host_api *host,
+                                                           const llmt_batch_submit *s),
+                                      llmt_http_request *out, llmt_error *err);
+    /* The batch_results op of the shape (state: a wire): GET
+     * {base}/files/<st->results[part]>/content; LLMT_E_NOT_FOUND when there is none. */
+    llmt_status (*batch_file_content)(void *w, const llmt_batch_status *st, unsigned part,
+                                      llmt_http_request *out, llmt_error *err);
+    /* The batch_result_line op of the shape: an expired line is LLMT_E_TIMEOUT, a
+     * cancelled one LLMT_E_CANCELLED, another line without a response LLMT_E_SERVER. */
+    llmt_status (*batch_compat_result)(void *w, const char *line, size_t len,
+                                       llmt_batch_result *out, llmt_error *err);
+    /* A last submit step: the 2xx reply's `key` member names the batch (s->batch_id,
+     * s->done); LLMT_E_BAD_RESPONSE without it. */
+    llmt_status (*batch_take_id)(llmt_batch_submit *s, const char *key, llmt_error *err);
+    /* prefix + the submit's lines joined with commas + suffix, malloc'd into *body. */
+    llmt_status (*batch_join)(const llmt_batch_submit *s, const char *prefix,
+                              const char *suffix, char **body, size_t *len, llmt_error *err);
 } llmt_host_api;
-#define LLMT_HOST_API_VERSION 1u
+#define LLMT_HOST_API_VERSION 2u
+/* Whether host has the version 2 slots (everything after retry_after). */
+#define LLMT_HOST_HAS_V2(host) ((host) != NULL && (host)->version >= 2u)
 
 /* Where a provider's check_files reports problems: one call per problem, `file` the
  * file at fault, `json_path` a JSON pointer in it ("" for the whole file). */
@@ -469,6 +679,63 @@ static inline const char *llmt_http_response_header(const llmt_http_response *r,
             return r->headers[i].value;
     }
     return NULL;
+}
+
+/* ---- ops of a provider whose state is the host's `wire` (chat_init) ----
+ * Usable directly in an ops table, so that a provider that needs nothing else of its
+ * own writes no wrapper. The state's first member is its host (llmt_host_wire). */
+
+#define LLMT_HOST_OF(state) (((const llmt_host_wire *)(state))->host)
+
+/* init: the wire state, from a host of version 2 or later (else LLMT_E_PLUGIN). */
+static inline llmt_status llmt_host_wire_init_op(void **state, const llmt_provider_settings *s,
+                                                 llmt_error *err)
+{
+    if (s->version < 2 || !LLMT_HOST_HAS_V2(s->host)) {
+        static const char msg[] = "this provider needs the host's toolkit, version 2 or later";
+        if (err) {
+            memset(err, 0, sizeof(*err));
+            err->status = LLMT_E_PLUGIN;
+            err->retry_after_s = -1;
+            memcpy(err->message, msg, sizeof msg);
+        }
+        return LLMT_E_PLUGIN;
+    }
+    return s->host->chat_init(state, s, err);
+}
+
+static inline void llmt_host_wire_destroy_op(void *state)
+{
+    if (state)
+        LLMT_HOST_OF(state)->chat_destroy(state);
+}
+
+static inline llmt_status llmt_host_chat_parse_op(void *state, const llmt_request *req,
+                                                  const llmt_http_response *http,
+                                                  llmt_response *out, llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->chat_parse(state, req, http, out, err);
+}
+
+static inline llmt_status llmt_host_classify_op(void *state, const llmt_http_response *http,
+                                                llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->classify_error(state, http, err);
+}
+
+static inline llmt_status llmt_host_batch_file_content_op(void *state,
+                                                          const llmt_batch_status *st,
+                                                          unsigned part, llmt_http_request *out,
+                                                          llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->batch_file_content(state, st, part, out, err);
+}
+
+static inline llmt_status llmt_host_batch_compat_result_op(void *state, const char *line,
+                                                           size_t len, llmt_batch_result *out,
+                                                           llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->batch_compat_result(state, line, len, out, err);
 }
 
 /* Frees what a provider put into an llmt_http_request and zeroes it. */

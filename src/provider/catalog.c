@@ -1,4 +1,5 @@
 #include "provider/catalog.h"
+#include "provider/host_api.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ llmt_status llmt_catalog_fetch(llmt_manager *mgr, llmt_provider_entry *cat,
     s.api_key = key;
     s.config_json = cat->config->text;
     s.config_path = cat->config->path;
+    s.host = llmt_host();
     st = cat->ops->init(&state, &s, err);
     if (st != LLMT_OK)
         goto done;

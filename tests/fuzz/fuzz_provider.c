@@ -5,6 +5,7 @@
 
 #include "fuzz.h"
 #include "provider/builtin.h"
+#include "provider/host_api.h"
 
 /* The instance of this process (one provider per harness binary). */
 static struct fuzz_provider_ctx {
@@ -46,6 +47,7 @@ fuzz_provider *fuzz_provider_get(const char *name)
     s.config_json = p->config->text;
     s.config_path = b->config_path;
     s.seed = 42;
+    s.host = llmt_host();
     llmt_error_clear(&err);
     FUZZ_CHECK(p->ops->init(&p->state, &s, &err) == LLMT_OK, "%s: init: %s", name, err.message);
     fuzz_provider_ctx.ready = 1;

@@ -15,6 +15,7 @@
 
 #include "core/util.h"
 #include "llmt/provider.h"
+#include "provider/host_api.h"
 
 extern const llmt_provider_ops llmt_provider_openai, llmt_provider_anthropic,
     llmt_provider_mistral, llmt_provider_openrouter, llmt_provider_gemini, llmt_provider_ollama;
@@ -23,13 +24,23 @@ static llmt_rate_info read_of(const llmt_provider_ops *ops, llmt_http_header *h,
 {
     llmt_http_response r;
     llmt_rate_info ri;
+    llmt_provider_settings s;
+    void *st = NULL;
+    memset(&s, 0, sizeof s);
+    s.version = LLMT_PROVIDER_SETTINGS_VERSION;
+    s.name = ops->name;
+    s.base_url = "http://127.0.0.1:9";
+    s.api_key = "sk-test";
+    s.host = llmt_host(); /* an instance as the factory makes it: the host's toolkit */
+    assert_int_equal(ops->init(&st, &s, NULL), LLMT_OK);
     memset(&r, 0, sizeof r);
     r.status = 200;
     r.headers = h;
     r.n_headers = n;
     llmt_rate_info_init(&ri);
     assert_true(LLMT_OPS_HAS(ops, read_rate_limits));
-    ops->read_rate_limits(NULL, &r, &ri);
+    ops->read_rate_limits(st, &r, &ri);
+    ops->destroy(st);
     return ri;
 }
 

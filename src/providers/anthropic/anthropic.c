@@ -24,32 +24,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonutil.h"
-#include "core/util.h"
+#include <jansson.h>
+
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
-#include "providers/anthropic/batch.h"
+#include "batch.h"
 
 static const char *const anthropic_images[] = {"image/png", "image/jpeg", "image/gif",
                                                "image/webp", NULL};
 
-static json_t *user_content(const llmt_request *req, const llmt_message *m, bool with_files,
-                            llmt_error *err, llmt_status *st)
+static json_t *user_content(const llmt_host_api *h, const llmt_request *req,
+                            const llmt_message *m, bool with_files, llmt_error *err,
+                            llmt_status *st)
 {
     json_t *blocks;
     size_t j;
     if (!with_files) {
         json_t *s = json_string(m->content ? m->content : "");
         if (!s)
-            *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+            *st = h->error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
         return s;
     }
     blocks = json_array();
     for (j = 0; j < req->n_files; j++) {
         const llmt_file *f = &req->files[j];
-        char *b64 = llmt_wire_base64(f->data, f->size);
+        char *b64 = h->base64(f->data, f->size);
         if (!b64) {
-            *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory encoding %s", f->path);
+            *st = h->error_set(err, LLMT_E_NOMEM, "out of memory encoding %s", f->path);
             json_decref(blocks);
             return NULL;
         }
@@ -61,7 +61,7 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
     json_array_append_new(blocks, json_pack("{s:s, s:s}", "type", "text", "text",
                                             m->content ? m->content : ""));
     if (json_array_size(blocks) != req->n_files + 1) {
-        *st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        *st = h->error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
         json_decref(blocks);
         return NULL;
     }
@@ -71,13 +71,14 @@ static json_t *user_content(const llmt_request *req, const llmt_message *m, bool
 llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_request *out,
                                    llmt_error *err)
 {
-    llmt_wire_basic *b = state;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    llmt_host_wire *b = state;
     json_t *body = NULL, *msgs = NULL, *schema = NULL;
     char *url = NULL;
-    size_t i, last_user = llmt_wire_last_user(req);
-    llmt_status st = llmt_wire_check_images(req, b->name, anthropic_images, err);
+    size_t i, last_user = h->last_user(req);
+    llmt_status st = h->check_images(req, b->name, anthropic_images, err);
     if (st == LLMT_OK)
-        st = llmt_wire_check_texts(req, b->name, err);
+        st = h->check_texts(req, b->name, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -88,7 +89,7 @@ llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_requ
         json_object_set_new(body, "system", json_string(req->system_prompt));
     for (i = 0; i < req->n_messages; i++) {
         const llmt_message *m = &req->messages[i];
-        json_t *content = user_content(req, m, i == last_user && req->n_files > 0, err, &st);
+        json_t *content = user_content(h, req, m, i == last_user && req->n_files > 0, err, &st);
         if (!content)
             goto done;
         json_array_append_new(msgs, json_pack("{s:s, s:o}", "role",
@@ -96,7 +97,7 @@ llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_requ
     }
     if (json_array_size(msgs) != req->n_messages ||
         (req->system_prompt && req->system_prompt[0] && !json_object_get(body, "system"))) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        st = h->error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
         goto done;
     }
     json_object_set(body, "messages", msgs);
@@ -104,24 +105,24 @@ llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_requ
         json_object_set_new(body, "temperature", json_real(req->temperature > 1 ? 1 : req->temperature));
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
         /* already rewritten by the "subset" rules of config.json (closed objects incl.) */
-        st = llmt_wire_schema(req, &schema, err);
+        st = h->parse_schema(req, &schema, err);
         if (st != LLMT_OK)
             goto done;
         json_object_set_new(body, "output_config",
                             json_pack("{s:{s:s, s:O}}", "format", "type", "json_schema", "schema",
                                       schema));
     }
-    url = llmt_wire_url(b->base_url, "v1/messages");
+    url = h->url(b->base_url, "v1/messages");
     if (!url) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
         goto done;
     }
-    st = llmt_wire_set_json_request(out, "POST", url, body, err);
+    st = h->set_json_request(out, "POST", url, body, err);
     if (st == LLMT_OK)
-        st = llmt_wire_add_header(out, "x-api-key", b->api_key, err);
+        st = h->add_header(out, "x-api-key", b->api_key, err);
     if (st == LLMT_OK)
-        st = llmt_wire_add_header(out, "anthropic-version",
-                                  llmt_wire_option(b, "anthropic_version", "2023-06-01"), err);
+        st = h->add_header(out, "anthropic-version",
+                                  h->option(b, "anthropic_version", "2023-06-01"), err);
 done:
     free(url);
     json_decref(schema);
@@ -134,26 +135,26 @@ static llmt_status anthropic_parse(void *state, const llmt_request *req,
                                    const llmt_http_response *http, llmt_response *out,
                                    llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     static const char *const ids[] = {"request-id", "x-request-id", NULL};
     json_t *root = NULL, *content, *blk, *usage, *cr, *cc;
-    llmt_buf text = {0};
+    llmt_host_jw *text = NULL;
     const char *stop;
     char ex[200];
     size_t i;
-    llmt_status st = llmt_wire_parse_body(http, &root, err);
-    (void)state;
+    llmt_status st = h->parse_object(http, &root, err);
     (void)req;
     if (st != LLMT_OK)
         return st;
     content = json_object_get(root, "content");
     stop = json_string_value(json_object_get(root, "stop_reason"));
     if (!json_is_array(content)) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no content array: %s", ex);
+        h->excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no content array: %s", ex);
         goto done;
     }
     if (stop && strcmp(stop, "refusal") == 0) {
-        st = llmt_error_set(err, LLMT_E_CONTENT_FILTER, "the model refused (stop_reason refusal)");
+        st = h->error_set(err, LLMT_E_CONTENT_FILTER, "the model refused (stop_reason refusal)");
         if (err)
             snprintf(err->code, sizeof err->code, "refusal");
         goto done;
@@ -162,55 +163,56 @@ static llmt_status anthropic_parse(void *state, const llmt_request *req,
     {
         const char *type = json_string_value(json_object_get(blk, "type"));
         const char *t = json_string_value(json_object_get(blk, "text"));
-        if (type && strcmp(type, "text") == 0 && t)
-            llmt_buf_puts(&text, t);
+        if (type && strcmp(type, "text") == 0 && t && (text || (text = h->jw_new())))
+            h->jw_raw(text, t);
     }
-    out->text = text.data ? llmt_buf_steal(&text) : NULL;
-    out->stop_reason = llmt_strdup(stop);
-    out->model = llmt_strdup(json_string_value(json_object_get(root, "model")));
-    out->request_id = llmt_wire_header_dup(http, ids);
+    out->text = h->jw_finish(text, NULL); /* NULL without text */
+    text = NULL;
+    out->stop_reason = h->dup_string(stop);
+    out->model = h->dup_string(json_string_value(json_object_get(root, "model")));
+    out->request_id = h->header_dup(http, ids);
     if (!out->request_id)
-        out->request_id = llmt_strdup(json_string_value(json_object_get(root, "id")));
+        out->request_id = h->dup_string(json_string_value(json_object_get(root, "id")));
     usage = json_object_get(root, "usage");
     cr = json_object_get(usage, "cache_read_input_tokens");
     cc = json_object_get(usage, "cache_creation_input_tokens");
-    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "input_tokens"), 0) +
-                              llmt_json_long(cr, 0) + llmt_json_long(cc, 0);
-    out->usage.output_tokens = llmt_json_long(json_object_get(usage, "output_tokens"), 0);
-    out->usage.cached_input_tokens = llmt_json_long(cr, -1);
+    out->usage.input_tokens = h->json_long(json_object_get(usage, "input_tokens"), 0) +
+                              h->json_long(cr, 0) + h->json_long(cc, 0);
+    out->usage.output_tokens = h->json_long(json_object_get(usage, "output_tokens"), 0);
+    out->usage.cached_input_tokens = h->json_long(cr, -1);
     out->usage.reasoning_tokens = -1;
     if (!out->text || !out->text[0]) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (stop_reason %s): %s",
+        h->excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (stop_reason %s): %s",
                             stop ? stop : "none", ex);
     }
 done:
-    llmt_buf_free(&text);
+    free(h->jw_finish(text, NULL));
     json_decref(root);
     if (st != LLMT_OK)
-        llmt_response_clear(out);
+        h->response_clear(out);
     return st;
 }
 
 static llmt_status anthropic_classify(void *state, const llmt_http_response *http,
                                       llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     static const char *const ids[] = {"request-id", "x-request-id", NULL};
-    llmt_wire_err_fields f;
+    llmt_host_err_fields f;
     llmt_status st;
-    (void)state;
-    llmt_wire_error_fields(http, &f);
-    st = llmt_wire_classify(http, &f);
+    h->error_fields(http, &f);
+    st = h->classify(http, &f);
     if (strcmp(f.type, "overloaded_error") == 0)
         st = LLMT_E_OVERLOADED;
     /* Anthropic reports an exhausted credit balance or spend limit as a plain 400
      * invalid_request_error: its wording is the only signal there is (a provider's
      * reply, not one of our messages), so it is read here and nowhere else */
     else if (strcmp(f.type, "billing_error") == 0 ||
-             llmt_str_contains_ci(f.message, "credit balance") ||
-             llmt_str_contains_ci(f.message, "usage limit") ||
-             llmt_str_contains_ci(f.message, "spend limit") ||
-             llmt_wire_body_has(http, "enforced_spend_limit"))
+             h->contains_ci(f.message, "credit balance") ||
+             h->contains_ci(f.message, "usage limit") ||
+             h->contains_ci(f.message, "spend limit") ||
+             h->body_has(http, "enforced_spend_limit"))
         st = LLMT_E_QUOTA;
     else if (strcmp(f.type, "authentication_error") == 0)
         st = LLMT_E_AUTH;
@@ -220,7 +222,7 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
         st = LLMT_E_NOT_FOUND;
     else if (strcmp(f.type, "rate_limit_error") == 0)
         st = LLMT_E_RATE_LIMIT;
-    st = llmt_wire_fail(err, http, st, &f, ids);
+    st = h->fail(err, http, st, &f, ids);
     if (err && !err->request_id[0]) {
         /* the body repeats the id; proxies sometimes drop the header */
         json_t *root = json_loadb(http->body ? http->body : "", http->body_len, 0, NULL);
@@ -237,27 +239,27 @@ static llmt_status anthropic_classify(void *state, const llmt_http_response *htt
  * (what an extraction mostly spends) stands for it. */
 static void anthropic_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     const char *tok = llmt_http_response_header(http, "anthropic-ratelimit-tokens-limit")
                           ? "anthropic-ratelimit-tokens" : "anthropic-ratelimit-input-tokens";
     char name[64];
-    (void)state;
-    out->requests_limit = llmt_wire_header_number(http, "anthropic-ratelimit-requests-limit");
-    out->requests_remaining = llmt_wire_header_number(http, "anthropic-ratelimit-requests-remaining");
-    out->requests_reset_s = llmt_wire_header_reset(http, "anthropic-ratelimit-requests-reset");
+    out->requests_limit = h->header_number(http, "anthropic-ratelimit-requests-limit");
+    out->requests_remaining = h->header_number(http, "anthropic-ratelimit-requests-remaining");
+    out->requests_reset_s = h->header_reset(http, "anthropic-ratelimit-requests-reset");
     snprintf(name, sizeof name, "%s-limit", tok);
-    out->tokens_limit = llmt_wire_header_number(http, name);
+    out->tokens_limit = h->header_number(http, name);
     snprintf(name, sizeof name, "%s-remaining", tok);
-    out->tokens_remaining = llmt_wire_header_number(http, name);
+    out->tokens_remaining = h->header_number(http, name);
     snprintf(name, sizeof name, "%s-reset", tok);
-    out->tokens_reset_s = llmt_wire_header_reset(http, name);
+    out->tokens_reset_s = h->header_reset(http, name);
 }
 
 const llmt_provider_ops llmt_provider_anthropic = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "anthropic",
     .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    .init = llmt_wire_basic_init,
-    .destroy = llmt_wire_basic_destroy,
+    .init = llmt_host_wire_init_op,
+    .destroy = llmt_host_wire_destroy_op,
     .build_request = anthropic_build,
     .parse_response = anthropic_parse,
     .classify_error = anthropic_classify,

@@ -11,12 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonw.h"
-#include "core/util.h"
+#include <jansson.h>
+
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
-#include "providers/toolkit/wire_batch.h"
-#include "providers/anthropic/batch.h"
+#include "batch.h"
 
 void anthropic_batch_limits(void *state, llmt_batch_limits *out)
 {
@@ -29,28 +27,31 @@ void anthropic_batch_limits(void *state, llmt_batch_limits *out)
 llmt_status anthropic_batch_line(void *state, const llmt_request *req, const char *custom_id,
                                  char **line, size_t *len, llmt_error *err)
 {
-    return llmt_wire_batch_line_from(anthropic_build, state, req, custom_id, NULL, "params", line,
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    return h->batch_line_from(anthropic_build, state, req, custom_id, NULL, "params", line,
                                      len, err);
 }
 
 /* METHOD {base_url}/{path} with Anthropic's auth headers and an optional JSON body
  * (text, owned by `out` afterwards). */
-static llmt_status request(const llmt_wire_basic *b, const char *method, const char *path,
+static llmt_status request(const llmt_host_wire *b, const char *method, const char *path,
                            char *body, size_t body_len, llmt_http_request *out, llmt_error *err)
 {
-    llmt_status st = llmt_wire_keyed_request(b, method, path, body, body_len, "x-api-key", out, err);
+    const llmt_host_api *h = b->host;
+    llmt_status st = h->http_request(b, method, path, body, body_len, "x-api-key", out, err);
     if (st == LLMT_OK)
-        st = llmt_wire_add_header(out, "anthropic-version",
-                                  llmt_wire_option(b, "anthropic_version", "2023-06-01"), err);
+        st = h->add_header(out, "anthropic-version",
+                                  h->option(b, "anthropic_version", "2023-06-01"), err);
     return st;
 }
 
 static llmt_status batch_path_request(void *state, const char *method, const char *fmt,
                                       const char *id, llmt_http_request *out, llmt_error *err)
 {
-    char *path = llmt_asprintf(fmt, id);
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    char *path = h->format(fmt, id);
     llmt_status st = path ? request(state, method, path, NULL, 0, out, err)
-                          : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+                          : h->error_set(err, LLMT_E_NOMEM, "out of memory");
     free(path);
     return st;
 }
@@ -58,12 +59,13 @@ static llmt_status batch_path_request(void *state, const char *method, const cha
 llmt_status anthropic_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                    llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     char *body;
     size_t len;
     llmt_status st;
     if (s->step > 0)
-        return llmt_wire_batch_take_id(s, "id", err);
-    st = llmt_wire_batch_join(s, "{\"requests\":[", "]}", &body, &len, err);
+        return h->batch_take_id(s, "id", err);
+    st = h->batch_join(s, "{\"requests\":[", "]}", &body, &len, err);
     return st == LLMT_OK ? request(state, "POST", "v1/messages/batches", body, len, out, err) : st;
 }
 
@@ -76,30 +78,30 @@ llmt_status anthropic_batch_poll(void *state, const char *batch_id, llmt_http_re
 llmt_status anthropic_batch_status(void *state, const llmt_http_response *http,
                                    llmt_batch_status *st, llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL, *c;
     const char *s, *id;
     long ok, errored, canceled, expired, processing;
-    llmt_status rc = llmt_wire_parse_body(http, &root, err);
-    (void)state;
+    llmt_status rc = h->parse_object(http, &root, err);
     if (rc != LLMT_OK)
         return rc;
     s = json_string_value(json_object_get(root, "processing_status"));
     id = json_string_value(json_object_get(root, "id"));
     if (!s || !id) {
         json_decref(root);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE,
+        return h->error_set(err, LLMT_E_BAD_RESPONSE,
                               "the message batch has no id or processing_status");
     }
-    st->state_text = llmt_strdup(s);
+    st->state_text = h->dup_string(s);
     st->state = strcmp(s, "ended") == 0       ? LLMT_BATCH_ENDED
                 : strcmp(s, "canceling") == 0 ? LLMT_BATCH_CANCELLING
                                               : LLMT_BATCH_RUNNING;
     c = json_object_get(root, "request_counts");
-    ok = llmt_wire_json_long(c, "succeeded");
-    errored = llmt_wire_json_long(c, "errored");
-    canceled = llmt_wire_json_long(c, "canceled");
-    expired = llmt_wire_json_long(c, "expired");
-    processing = llmt_wire_json_long(c, "processing");
+    ok = h->json_long(json_object_get(c, "succeeded"), -1);
+    errored = h->json_long(json_object_get(c, "errored"), -1);
+    canceled = h->json_long(json_object_get(c, "canceled"), -1);
+    expired = h->json_long(json_object_get(c, "expired"), -1);
+    processing = h->json_long(json_object_get(c, "processing"), -1);
     st->succeeded = ok;
     st->failed = (errored > 0 ? errored : 0) + (canceled > 0 ? canceled : 0) +
                  (expired > 0 ? expired : 0);
@@ -107,7 +109,7 @@ llmt_status anthropic_batch_status(void *state, const llmt_http_response *http,
     /* results_url is this path on the API host; the base URL keeps a proxy or test
      * server in the loop */
     if (st->state == LLMT_BATCH_ENDED)
-        st->results[0] = llmt_asprintf("v1/messages/batches/%s/results", id);
+        st->results[0] = h->format("v1/messages/batches/%s/results", id);
     json_decref(root);
     return LLMT_OK;
 }
@@ -115,8 +117,9 @@ llmt_status anthropic_batch_status(void *state, const llmt_http_response *http,
 llmt_status anthropic_batch_results(void *state, const llmt_batch_status *st, unsigned part,
                                     llmt_http_request *out, llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     if (part > 0 || !st->results[0])
-        return llmt_error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
+        return h->error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
     return request(state, "GET", st->results[0], NULL, 0, out, err);
 }
 
@@ -141,15 +144,15 @@ static long error_status(const char *type)
 llmt_status anthropic_batch_result_line(void *state, const char *line, size_t len,
                                         llmt_batch_result *out, llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_error_t je;
     json_t *root = json_loadb(line, len, 0, &je), *res, *payload = NULL;
     const char *type;
-    (void)state;
     if (!json_is_object(root)) {
         json_decref(root);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line is not a JSON object");
+        return h->error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line is not a JSON object");
     }
-    out->custom_id = llmt_strdup(json_string_value(json_object_get(root, "custom_id")));
+    out->custom_id = h->dup_string(json_string_value(json_object_get(root, "custom_id")));
     res = json_object_get(root, "result");
     type = json_string_value(json_object_get(res, "type"));
     if (type && strcmp(type, "succeeded") == 0) {
@@ -164,15 +167,15 @@ llmt_status anthropic_batch_result_line(void *state, const char *line, size_t le
         out->failure = type && strcmp(type, "expired") == 0 ? LLMT_E_TIMEOUT
                        : type && strcmp(type, "canceled") == 0 ? LLMT_E_CANCELLED
                                                                : LLMT_E_SERVER;
-        out->message = llmt_asprintf("batch line %s", type ? type : "without a result");
+        out->message = h->format("batch line %s", type ? type : "without a result");
     }
     if (payload) {
-        out->body = llmt_json_dumps_compact(payload, false);
+        out->body = h->json_print(payload);
         out->body_len = out->body ? strlen(out->body) : 0;
     }
     json_decref(root);
     if (!out->custom_id)
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line has no custom_id");
+        return h->error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line has no custom_id");
     return LLMT_OK;
 }
 

@@ -14,12 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonw.h"
-#include "core/util.h"
+#include <jansson.h>
+
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
-#include "providers/toolkit/wire_batch.h"
-#include "providers/gemini/batch.h"
+#include "batch.h"
 
 void gemini_batch_limits(void *state, llmt_batch_limits *out)
 {
@@ -32,61 +30,60 @@ void gemini_batch_limits(void *state, llmt_batch_limits *out)
 llmt_status gemini_batch_line(void *state, const llmt_request *req, const char *custom_id,
                               char **line, size_t *len, llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     llmt_http_request hr;
-    llmt_buf b = {0};
+    llmt_host_jw *w = NULL;
     llmt_status st;
     memset(&hr, 0, sizeof hr);
     st = gemini_build(state, req, &hr, err);
-    if (st == LLMT_OK) {
-        llmt_buf_puts(&b, "{\"request\":");
-        llmt_buf_append(&b, hr.body, hr.body_len);
-        llmt_buf_puts(&b, ",\"metadata\":{\"key\":");
-        llmt_json_put_string(&b, custom_id, strlen(custom_id), false);
-        llmt_buf_puts(&b, "}}");
-        if (b.oom)
-            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (st == LLMT_OK && (w = h->jw_new()) != NULL) {
+        h->jw_raw(w, "{\"request\":");
+        h->jw_raw(w, hr.body ? hr.body : "null");
+        h->jw_raw(w, ",\"metadata\":{\"key\":");
+        h->jw_string(w, custom_id);
+        h->jw_raw(w, "}}");
     }
-    llmt_http_request_clear(&hr);
-    if (st != LLMT_OK) {
-        llmt_buf_free(&b);
+    h->http_request_clear(&hr);
+    if (st != LLMT_OK)
         return st;
-    }
-    *len = b.len;
-    *line = llmt_buf_steal(&b);
-    return LLMT_OK;
+    *line = h->jw_finish(w, len);
+    return *line ? LLMT_OK : h->error_set(err, LLMT_E_NOMEM, "out of memory");
 }
 
-static llmt_status request(const llmt_wire_basic *b, const char *method, const char *path,
+static llmt_status request(const llmt_host_wire *b, const char *method, const char *path,
                            char *body, size_t body_len, llmt_http_request *out, llmt_error *err)
 {
-    return llmt_wire_keyed_request(b, method, path, body, body_len, "x-goog-api-key", out, err);
+    const llmt_host_api *h = b->host;
+    return h->http_request(b, method, path, body, body_len, "x-goog-api-key", out, err);
 }
 
 llmt_status gemini_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                 llmt_error *err)
 {
-    llmt_buf prefix = {0};
-    char *body = NULL, *path;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    llmt_host_jw *w;
+    char *body = NULL, *path, *prefix;
     size_t len = 0;
     llmt_status st;
     if (s->step > 0)
-        return llmt_wire_batch_take_id(s, "name", err);
-    llmt_buf_puts(&prefix, "{\"batch\":{\"display_name\":");
-    {
+        return h->batch_take_id(s, "name", err);
+    if ((w = h->jw_new()) != NULL) {
         char name[128];
         snprintf(name, sizeof name, "llm-tester %s", s->label ? s->label : "run");
-        llmt_json_put_string(&prefix, name, strlen(name), false);
+        h->jw_raw(w, "{\"batch\":{\"display_name\":");
+        h->jw_string(w, name);
+        h->jw_raw(w, ",\"input_config\":{\"requests\":{\"requests\":[");
     }
-    llmt_buf_puts(&prefix, ",\"input_config\":{\"requests\":{\"requests\":[");
-    st = prefix.oom ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory")
-                    : llmt_wire_batch_join(s, prefix.data, "]}}}}", &body, &len, err);
-    llmt_buf_free(&prefix);
+    prefix = h->jw_finish(w, NULL);
+    st = !prefix ? h->error_set(err, LLMT_E_NOMEM, "out of memory")
+                 : h->batch_join(s, prefix, "]}}}}", &body, &len, err);
+    free(prefix);
     if (st != LLMT_OK)
         return st;
-    path = llmt_asprintf("models/%s:batchGenerateContent", s->model);
+    path = h->format("models/%s:batchGenerateContent", s->model);
     if (!path) {
         free(body);
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        return h->error_set(err, LLMT_E_NOMEM, "out of memory");
     }
     st = request(state, "POST", path, body, len, out, err);
     free(path);
@@ -109,11 +106,13 @@ static long stat_count(const json_t *stats, const char *key)
 }
 
 /* The inline responses as JSON Lines {key, response | error} (the file output's shape). */
-static char *inline_lines(const json_t *responses)
+static char *inline_lines(const llmt_host_api *h, const json_t *responses)
 {
-    llmt_buf b = {0};
+    llmt_host_jw *w = h->jw_new();
     size_t i;
     json_t *r;
+    if (!w)
+        return NULL;
     json_array_foreach(responses, i, r) {
         json_t *line = json_object();
         json_object_set(line, "key", json_object_get(json_object_get(r, "metadata"), "key"));
@@ -121,33 +120,35 @@ static char *inline_lines(const json_t *responses)
             json_object_set(line, "response", json_object_get(r, "response"));
         if (json_object_get(r, "error"))
             json_object_set(line, "error", json_object_get(r, "error"));
-        llmt_json_dump_compact(line, &b, false);
-        llmt_buf_puts(&b, "\n");
+        char *text = h->json_print(line);
+        h->jw_raw(w, text ? text : "");
+        h->jw_raw(w, "\n");
         json_decref(line);
+        if (!text) {
+            free(h->jw_finish(w, NULL));
+            return NULL;
+        }
+        free(text);
     }
-    if (b.oom) {
-        llmt_buf_free(&b);
-        return NULL;
-    }
-    return llmt_buf_steal(&b);
+    return h->jw_finish(w, NULL);
 }
 
 llmt_status gemini_batch_status(void *state, const llmt_http_response *http,
                                 llmt_batch_status *st, llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL, *meta, *stats, *resp, *inl;
     const char *s, *file;
-    llmt_status rc = llmt_wire_parse_body(http, &root, err);
-    (void)state;
+    llmt_status rc = h->parse_object(http, &root, err);
     if (rc != LLMT_OK)
         return rc;
     meta = json_object_get(root, "metadata");
     s = json_string_value(json_object_get(meta, "state"));
     if (!s) {
         json_decref(root);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch operation has no metadata.state");
+        return h->error_set(err, LLMT_E_BAD_RESPONSE, "the batch operation has no metadata.state");
     }
-    st->state_text = llmt_strdup(s);
+    st->state_text = h->dup_string(s);
     if (strstr(s, "PENDING") || strstr(s, "RUNNING") || strstr(s, "UNSPECIFIED"))
         st->state = LLMT_BATCH_RUNNING;
     else if (strstr(s, "FAILED"))
@@ -163,10 +164,10 @@ llmt_status gemini_batch_status(void *state, const llmt_http_response *http,
         resp = json_object_get(meta, "output");
     inl = json_object_get(json_object_get(resp, "inlinedResponses"), "inlinedResponses");
     if (json_is_array(inl))
-        st->inline_results = inline_lines(inl);
+        st->inline_results = inline_lines(h, inl);
     file = json_string_value(json_object_get(resp, "responsesFile"));
-    st->results[0] = llmt_strdup(file);
-    st->message = llmt_strdup(
+    st->results[0] = h->dup_string(file);
+    st->message = h->dup_string(
         json_string_value(json_object_get(json_object_get(root, "error"), "message")));
     json_decref(root);
     return LLMT_OK;
@@ -176,41 +177,42 @@ llmt_status gemini_batch_status(void *state, const llmt_http_response *http,
 llmt_status gemini_batch_results(void *state, const llmt_batch_status *st, unsigned part,
                                  llmt_http_request *out, llmt_error *err)
 {
-    const llmt_wire_basic *b = state;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    const llmt_host_wire *b = state;
     const char *base = b->base_url, *ver;
     char *url;
     llmt_status rc;
     if (part > 0 || !st->results[0])
-        return llmt_error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
+        return h->error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
     ver = strrchr(base, '/');
     if (!ver)
-        return llmt_error_set(err, LLMT_E_CONFIG, "gemini: base URL %s has no API version", base);
-    url = llmt_asprintf("%.*s/download%s/%s:download?alt=media", (int)(ver - base), base, ver,
+        return h->error_set(err, LLMT_E_CONFIG, "gemini: base URL %s has no API version", base);
+    url = h->format("%.*s/download%s/%s:download?alt=media", (int)(ver - base), base, ver,
                         st->results[0]);
-    rc = url ? llmt_wire_set_json_request(out, "GET", url, NULL, err)
-             : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    rc = url ? h->set_json_request(out, "GET", url, NULL, err)
+             : h->error_set(err, LLMT_E_NOMEM, "out of memory");
     free(url);
     if (rc == LLMT_OK && b->api_key)
-        rc = llmt_wire_add_header(out, "x-goog-api-key", b->api_key, err);
+        rc = h->add_header(out, "x-goog-api-key", b->api_key, err);
     return rc;
 }
 
 llmt_status gemini_batch_result_line(void *state, const char *line, size_t len,
                                      llmt_batch_result *out, llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_error_t je;
     json_t *root = json_loadb(line, len, 0, &je), *resp, *e;
-    (void)state;
     if (!json_is_object(root)) {
         json_decref(root);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line is not a JSON object");
+        return h->error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line is not a JSON object");
     }
-    out->custom_id = llmt_strdup(json_string_value(json_object_get(root, "key")));
+    out->custom_id = h->dup_string(json_string_value(json_object_get(root, "key")));
     resp = json_object_get(root, "response");
     e = json_object_get(root, "error");
     if (json_is_object(resp)) {
         out->http_status = 200;
-        out->body = llmt_json_dumps_compact(resp, false);
+        out->body = h->json_print(resp);
     } else if (json_is_object(e)) {
         /* a google.rpc.Status: the body a live call would have had is {"error": status} */
         json_t *env = json_pack("{s:O}", "error", e);
@@ -218,25 +220,26 @@ llmt_status gemini_batch_result_line(void *state, const char *line, size_t len,
                         ? (long)json_integer_value(json_object_get(e, "code"))
                         : 500;
         out->http_status = code >= 400 && code < 600 ? code : 500;
-        out->body = env ? llmt_json_dumps_compact(env, false) : NULL;
+        out->body = env ? h->json_print(env) : NULL;
         json_decref(env);
     } else {
         out->failure = LLMT_E_SERVER;
-        out->message = llmt_strdup("batch line without a response or an error");
+        out->message = h->dup_string("batch line without a response or an error");
     }
     out->body_len = out->body ? strlen(out->body) : 0;
     json_decref(root);
     if (!out->custom_id)
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line has no key");
+        return h->error_set(err, LLMT_E_BAD_RESPONSE, "a batch result line has no key");
     return LLMT_OK;
 }
 
 llmt_status gemini_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
                                 llmt_error *err)
 {
-    char *path = llmt_asprintf("%s:cancel", batch_id);
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    char *path = h->format("%s:cancel", batch_id);
     llmt_status st = path ? request(state, "POST", path, NULL, 0, out, err)
-                          : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+                          : h->error_set(err, LLMT_E_NOMEM, "out of memory");
     free(path);
     return st;
 }

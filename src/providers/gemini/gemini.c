@@ -22,24 +22,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonutil.h"
-#include "core/util.h"
+#include <jansson.h>
+
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
-#include "providers/gemini/batch.h"
+#include "batch.h"
 
 static const char *const gemini_images[] = {"image/png", "image/jpeg", "image/webp", NULL};
 
 llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request *out,
                                 llmt_error *err)
 {
-    llmt_wire_basic *b = state;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    llmt_host_wire *b = state;
     json_t *body = NULL, *contents = NULL, *gen = NULL, *schema = NULL;
     char *url = NULL, *path = NULL;
-    size_t i, j, last_user = llmt_wire_last_user(req);
-    llmt_status st = llmt_wire_check_images(req, b->name, gemini_images, err);
+    size_t i, j, last_user = h->last_user(req);
+    llmt_status st = h->check_images(req, b->name, gemini_images, err);
     if (st == LLMT_OK)
-        st = llmt_wire_check_texts(req, b->name, err);
+        st = h->check_texts(req, b->name, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -54,10 +54,10 @@ llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request
         bool is_user = !m->role || strcmp(m->role, "assistant") != 0;
         if (i == last_user) {
             for (j = 0; j < req->n_files; j++) {
-                char *b64 = llmt_wire_base64(req->files[j].data, req->files[j].size);
+                char *b64 = h->base64(req->files[j].data, req->files[j].size);
                 if (!b64) {
                     json_decref(parts);
-                    st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+                    st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
                     goto done;
                 }
                 json_array_append_new(parts, json_pack("{s:{s:s, s:s}}", "inlineData", "mimeType",
@@ -71,7 +71,7 @@ llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request
     }
     if (json_array_size(contents) != req->n_messages ||
         (req->system_prompt && req->system_prompt[0] && !json_object_get(body, "systemInstruction"))) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        st = h->error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
         goto done;
     }
     json_object_set(body, "contents", contents);
@@ -80,7 +80,7 @@ llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request
     if (req->max_tokens > 0)
         json_object_set_new(gen, "maxOutputTokens", json_integer(req->max_tokens));
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
-        st = llmt_wire_schema(req, &schema, err);
+        st = h->parse_schema(req, &schema, err);
         if (st != LLMT_OK)
             goto done;
         json_object_set_new(gen, "responseMimeType", json_string("application/json"));
@@ -91,16 +91,16 @@ llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request
     if (json_object_size(gen))
         json_object_set(body, "generationConfig", gen);
     /* ids may be stored with or without the "models/" prefix */
-    path = llmt_asprintf("models/%s:generateContent",
+    path = h->format("models/%s:generateContent",
                          strncmp(req->model, "models/", 7) == 0 ? req->model + 7 : req->model);
-    url = path ? llmt_wire_url(b->base_url, path) : NULL;
+    url = path ? h->url(b->base_url, path) : NULL;
     if (!url) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
         goto done;
     }
-    st = llmt_wire_set_json_request(out, "POST", url, body, err);
+    st = h->set_json_request(out, "POST", url, body, err);
     if (st == LLMT_OK)
-        st = llmt_wire_add_header(out, "x-goog-api-key", b->api_key, err);
+        st = h->add_header(out, "x-goog-api-key", b->api_key, err);
 done:
     free(path);
     free(url);
@@ -126,28 +126,28 @@ static llmt_status gemini_parse(void *state, const llmt_request *req,
                                 const llmt_http_response *http, llmt_response *out,
                                 llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL, *cand, *parts, *part, *usage;
-    llmt_buf text = {0};
+    llmt_host_jw *text = NULL;
     const char *finish, *block;
     char ex[200];
     size_t i;
     long thoughts;
-    llmt_status st = llmt_wire_parse_body(http, &root, err);
-    (void)state;
+    llmt_status st = h->parse_object(http, &root, err);
     (void)req;
     if (st != LLMT_OK)
         return st;
     cand = json_array_get(json_object_get(root, "candidates"), 0);
     block = json_string_value(json_object_get(json_object_get(root, "promptFeedback"), "blockReason"));
     if (!cand && block) {
-        st = llmt_error_set(err, LLMT_E_CONTENT_FILTER, "the prompt was blocked (%s)", block);
+        st = h->error_set(err, LLMT_E_CONTENT_FILTER, "the prompt was blocked (%s)", block);
         if (err)
             snprintf(err->code, sizeof err->code, "%s", block);
         goto done;
     }
     if (!json_is_object(cand)) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no candidates: %s", ex);
+        h->excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no candidates: %s", ex);
         goto done;
     }
     finish = json_string_value(json_object_get(cand, "finishReason"));
@@ -155,44 +155,46 @@ static llmt_status gemini_parse(void *state, const llmt_request *req,
     json_array_foreach(parts, i, part)
     {
         const char *t = json_string_value(json_object_get(part, "text"));
-        if (t && !json_is_true(json_object_get(part, "thought")))
-            llmt_buf_puts(&text, t);
+        if (t && t[0] && !json_is_true(json_object_get(part, "thought")) &&
+            (text || (text = h->jw_new())))
+            h->jw_raw(text, t);
     }
-    if (!text.data && is_safety_reason(finish)) {
-        st = llmt_error_set(err, LLMT_E_CONTENT_FILTER, "the answer was blocked (finishReason %s)",
+    if (!text && is_safety_reason(finish)) {
+        st = h->error_set(err, LLMT_E_CONTENT_FILTER, "the answer was blocked (finishReason %s)",
                             finish);
         if (err)
             snprintf(err->code, sizeof err->code, "%s", finish);
         goto done;
     }
-    out->text = text.data ? llmt_buf_steal(&text) : NULL;
-    out->stop_reason = llmt_strdup(finish);
-    out->model = llmt_strdup(json_string_value(json_object_get(root, "modelVersion")));
-    out->request_id = llmt_strdup(json_string_value(json_object_get(root, "responseId")));
+    out->text = h->jw_finish(text, NULL); /* NULL without text */
+    text = NULL;
+    out->stop_reason = h->dup_string(finish);
+    out->model = h->dup_string(json_string_value(json_object_get(root, "modelVersion")));
+    out->request_id = h->dup_string(json_string_value(json_object_get(root, "responseId")));
     usage = json_object_get(root, "usageMetadata");
-    thoughts = llmt_json_long(json_object_get(usage, "thoughtsTokenCount"), -1);
-    out->usage.input_tokens = llmt_json_long(json_object_get(usage, "promptTokenCount"), 0);
-    out->usage.output_tokens = llmt_json_long(json_object_get(usage, "candidatesTokenCount"), 0) +
+    thoughts = h->json_long(json_object_get(usage, "thoughtsTokenCount"), -1);
+    out->usage.input_tokens = h->json_long(json_object_get(usage, "promptTokenCount"), 0);
+    out->usage.output_tokens = h->json_long(json_object_get(usage, "candidatesTokenCount"), 0) +
                                (thoughts > 0 ? thoughts : 0);
     out->usage.cached_input_tokens =
-        llmt_json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
+        h->json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
     out->usage.reasoning_tokens = thoughts;
     if (!out->text || !out->text[0]) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (finishReason %s): %s",
+        h->excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (finishReason %s): %s",
                             finish ? finish : "none", ex);
     }
 done:
-    llmt_buf_free(&text);
+    free(h->jw_finish(text, NULL));
     json_decref(root);
     if (st != LLMT_OK)
-        llmt_response_clear(out);
+        h->response_clear(out);
     return st;
 }
 
 /* Reads the RPC details: RetryInfo.retryDelay, ErrorInfo.reason, and whether a
  * QuotaFailure names a per-day quota. */
-static void read_details(const llmt_http_response *http, double *retry, char *reason, size_t rn,
+static void read_details(const llmt_host_api *h, const llmt_http_response *http, double *retry, char *reason, size_t rn,
                          bool *per_day)
 {
     json_t *root = json_loadb(http->body ? http->body : "", http->body_len, 0, NULL);
@@ -207,8 +209,7 @@ static void read_details(const llmt_http_response *http, double *retry, char *re
         if (!type)
             continue;
         if (strstr(type, "RetryInfo"))
-            *retry = llmt_hint_clamp(
-                llmt_parse_duration(json_string_value(json_object_get(d, "retryDelay"))));
+            *retry = h->duration((json_string_value(json_object_get(d, "retryDelay"))));
         else if (strstr(type, "ErrorInfo") && json_is_string(json_object_get(d, "reason")))
             snprintf(reason, rn, "%s", json_string_value(json_object_get(d, "reason")));
         else if (strstr(type, "QuotaFailure")) {
@@ -227,15 +228,15 @@ static void read_details(const llmt_http_response *http, double *retry, char *re
 
 static llmt_status gemini_classify(void *state, const llmt_http_response *http, llmt_error *err)
 {
-    llmt_wire_err_fields f;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    llmt_host_err_fields f;
     llmt_status st;
     char reason[64];
     double retry;
     bool per_day;
-    (void)state;
-    llmt_wire_error_fields(http, &f);
-    read_details(http, &retry, reason, sizeof reason, &per_day);
-    st = llmt_wire_classify(http, &f);
+    h->error_fields(http, &f);
+    read_details(h, http, &retry, reason, sizeof reason, &per_day);
+    st = h->classify(http, &f);
     if (strcmp(reason, "API_KEY_INVALID") == 0 || strcmp(f.status, "UNAUTHENTICATED") == 0)
         st = LLMT_E_AUTH;
     else if (strcmp(f.status, "PERMISSION_DENIED") == 0 ||
@@ -249,7 +250,7 @@ static llmt_status gemini_classify(void *state, const llmt_http_response *http, 
         snprintf(f.code, sizeof f.code, "%s", reason);
     else if (f.status[0])
         snprintf(f.code, sizeof f.code, "%s", f.status);
-    st = llmt_wire_fail(err, http, st, &f, NULL);
+    st = h->fail(err, http, st, &f, NULL);
     /* the body's RetryInfo is the documented hint; a header, if any, was read above */
     if (err && err->retryable && err->retry_after_s < 0 && retry >= 0)
         err->retry_after_s = retry;
@@ -260,8 +261,8 @@ const llmt_provider_ops llmt_provider_gemini = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "gemini",
     .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    .init = llmt_wire_basic_init,
-    .destroy = llmt_wire_basic_destroy,
+    .init = llmt_host_wire_init_op,
+    .destroy = llmt_host_wire_destroy_op,
     .build_request = gemini_build,
     .parse_response = gemini_parse,
     .classify_error = gemini_classify,

@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include <jansson.h>
+
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
-#include "providers/toolkit/wire_batch.h"
-#include "providers/mistral/batch.h"
+#include "batch.h"
 
 void mistral_batch_limits(void *state, llmt_batch_limits *out)
 {
@@ -27,46 +26,59 @@ void mistral_batch_limits(void *state, llmt_batch_limits *out)
 llmt_status mistral_batch_line(void *state, const llmt_request *req, const char *custom_id,
                                char **line, size_t *len, llmt_error *err)
 {
-    return llmt_wire_batch_line_from(mistral_build, state, req, custom_id, NULL, "body", line, len,
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    return h->batch_line_from(mistral_build, state, req, custom_id, NULL, "body", line, len,
                                      err);
 }
 
-static json_t *create_body(const llmt_batch_submit *s)
+/* What creates the job from the uploaded file (s->scratch). */
+static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
 {
-    return json_pack("{s:[s], s:s, s:s, s:{s:s}, s:i}", "input_files", s->scratch, "endpoint",
-                     "/v1/chat/completions", "model", s->model, "metadata", "llm_tester",
-                     s->label ? s->label : "run", "timeout_hours", 24);
+    char *file = h->json_quote(s->scratch), *model = h->json_quote(s->model);
+    char *label = h->json_quote(s->label ? s->label : "run");
+    char *body = file && model && label
+                     ? h->format("{\"input_files\":[%s],\"endpoint\":\"/v1/chat/completions\","
+                                 "\"model\":%s,\"metadata\":{\"llm_tester\":%s},"
+                                 "\"timeout_hours\":24}",
+                                 file, model, label)
+                     : NULL;
+    free(file);
+    free(model);
+    free(label);
+    return body;
 }
 
 llmt_status mistral_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                  llmt_error *err)
 {
-    return llmt_wire_files_batch_submit(state, s, "batch/jobs", create_body, out, err);
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    return h->files_batch_submit(state, s, "batch/jobs", create_body, out, err);
 }
 
 llmt_status mistral_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
                                llmt_error *err)
 {
-    return llmt_wire_bearer_id_request(state, "GET", "batch/jobs/%s", batch_id, out, err);
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    return h->id_request(state, "GET", "batch/jobs/%s", batch_id, out, err);
 }
 
 llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
                                  llmt_batch_status *st, llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL;
     const char *s;
-    llmt_status rc = llmt_wire_parse_body(http, &root, err);
-    (void)state;
+    llmt_status rc = h->parse_object(http, &root, err);
     if (rc != LLMT_OK)
         return rc;
     s = json_string_value(json_object_get(root, "status"));
     if (!s) {
         json_decref(root);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch job has no status");
+        return h->error_set(err, LLMT_E_BAD_RESPONSE, "the batch job has no status");
     }
-    st->state_text = llmt_strdup(s);
-    st->results[0] = llmt_strdup(json_string_value(json_object_get(root, "output_file")));
-    st->results[1] = llmt_strdup(json_string_value(json_object_get(root, "error_file")));
+    st->state_text = h->dup_string(s);
+    st->results[0] = h->dup_string(json_string_value(json_object_get(root, "output_file")));
+    st->results[1] = h->dup_string(json_string_value(json_object_get(root, "error_file")));
     if (strcmp(s, "QUEUED") == 0 || strcmp(s, "RUNNING") == 0)
         st->state = LLMT_BATCH_RUNNING;
     else if (strcmp(s, "CANCELLATION_REQUESTED") == 0)
@@ -75,10 +87,10 @@ llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
         st->state = LLMT_BATCH_FAILED; /* nothing ran: the job itself was refused */
     else
         st->state = LLMT_BATCH_ENDED; /* SUCCESS, TIMEOUT_EXCEEDED, CANCELLED, FAILED */
-    st->total = llmt_wire_json_long(root, "total_requests");
-    st->succeeded = llmt_wire_json_long(root, "succeeded_requests");
-    st->failed = llmt_wire_json_long(root, "failed_requests");
-    st->message = llmt_strdup(json_string_value(
+    st->total = h->json_long(json_object_get(root, "total_requests"), -1);
+    st->succeeded = h->json_long(json_object_get(root, "succeeded_requests"), -1);
+    st->failed = h->json_long(json_object_get(root, "failed_requests"), -1);
+    st->message = h->dup_string(json_string_value(
         json_object_get(json_array_get(json_object_get(root, "errors"), 0), "message")));
     json_decref(root);
     return LLMT_OK;
@@ -87,5 +99,6 @@ llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
 llmt_status mistral_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
                                  llmt_error *err)
 {
-    return llmt_wire_bearer_id_request(state, "POST", "batch/jobs/%s/cancel", batch_id, out, err);
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    return h->id_request(state, "POST", "batch/jobs/%s/cancel", batch_id, out, err);
 }

@@ -15,54 +15,49 @@
  *     "type":...,"code":"1300"}; 422 validation errors put an object in "message";
  *     a 429 that speaks of a monthly/usage limit is quota, not a rate limit.
  */
-#include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include <jansson.h>
+
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
-#include "providers/toolkit/wire_batch.h"
-#include "providers/mistral/batch.h"
+#include "batch.h"
 
 llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_request *out,
                                  llmt_error *err)
 {
-    const llmt_wire_basic *b = state;
-    llmt_chat_compat_opts o;
-    llmt_status st;
+    llmt_host_chat_opts o;
     memset(&o, 0, sizeof o);
+    o.version = LLMT_HOST_CHAT_OPTS_VERSION;
     o.max_tokens_field = "max_tokens";
     o.strict_schema = true;
     o.image_url_string = true;
-    st = llmt_chat_compat_bearer_request(b, req, &o, "chat/completions", out, err);
-    return st;
+    return LLMT_HOST_OF(state)->chat_request_with(state, req, &o, "chat/completions", out, err);
 }
 
 static llmt_status mistral_classify(void *state, const llmt_http_response *http, llmt_error *err)
 {
-    llmt_wire_err_fields f;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    llmt_host_err_fields f;
     llmt_status st;
-    (void)state;
-    llmt_wire_error_fields(http, &f);
-    st = llmt_wire_classify(http, &f);
-    if (http->status == 429 && (llmt_str_contains_ci(f.message, "monthly") || llmt_str_contains_ci(f.message, "usage limit") ||
-                                llmt_str_contains_ci(f.message, "billing") || llmt_str_contains_ci(f.message, "payment")))
+    h->error_fields(http, &f);
+    st = h->classify(http, &f);
+    if (http->status == 429 && (h->contains_ci(f.message, "monthly") || h->contains_ci(f.message, "usage limit") ||
+                                h->contains_ci(f.message, "billing") || h->contains_ci(f.message, "payment")))
         st = LLMT_E_QUOTA;
     else if (http->status == 429 || strcmp(f.type, "rate_limited") == 0)
         st = LLMT_E_RATE_LIMIT;
-    return llmt_wire_fail(err, http, st, &f, NULL);
+    return h->fail(err, http, st, &f, NULL);
 }
 
 /* x-ratelimit-{limit,remaining}-{req,tokens}-minute: per-minute windows with no reset
  * header, so what is left is assumed to last until the minute is over at the latest. */
 static void mistral_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
 {
-    (void)state;
-    out->requests_limit = llmt_wire_header_number(http, "x-ratelimit-limit-req-minute");
-    out->requests_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-req-minute");
-    out->tokens_limit = llmt_wire_header_number(http, "x-ratelimit-limit-tokens-minute");
-    out->tokens_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-tokens-minute");
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    out->requests_limit = h->header_number(http, "x-ratelimit-limit-req-minute");
+    out->requests_remaining = h->header_number(http, "x-ratelimit-remaining-req-minute");
+    out->tokens_limit = h->header_number(http, "x-ratelimit-limit-tokens-minute");
+    out->tokens_remaining = h->header_number(http, "x-ratelimit-remaining-tokens-minute");
     out->requests_reset_s = out->requests_remaining >= 0 ? 60 : -1;
     out->tokens_reset_s = out->tokens_remaining >= 0 ? 60 : -1;
     out->window_s = 60;
@@ -72,10 +67,10 @@ const llmt_provider_ops llmt_provider_mistral = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "mistral",
     .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    .init = llmt_wire_basic_init,
-    .destroy = llmt_wire_basic_destroy,
+    .init = llmt_host_wire_init_op,
+    .destroy = llmt_host_wire_destroy_op,
     .build_request = mistral_build,
-    .parse_response = llmt_chat_compat_parse_op,
+    .parse_response = llmt_host_chat_parse_op,
     .classify_error = mistral_classify,
     .read_rate_limits = mistral_rate_limits,
     .batch_limits = mistral_batch_limits,
@@ -83,7 +78,7 @@ const llmt_provider_ops llmt_provider_mistral = {
     .batch_submit = mistral_batch_submit,
     .batch_poll = mistral_batch_poll,
     .batch_status = mistral_batch_status,
-    .batch_results = llmt_wire_batch_file_content,
-    .batch_result_line = llmt_wire_batch_compat_result_op,
+    .batch_results = llmt_host_batch_file_content_op,
+    .batch_result_line = llmt_host_batch_compat_result_op,
     .batch_cancel = mistral_batch_cancel,
 };

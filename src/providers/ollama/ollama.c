@@ -17,23 +17,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonutil.h"
-#include "core/util.h"
+#include <jansson.h>
+
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
 
 static const char *const ollama_images[] = {"image/png", "image/jpeg", "image/webp", NULL};
 
 static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_request *out,
                                 llmt_error *err)
 {
-    llmt_wire_basic *b = state;
-    json_t *body = NULL, *msgs = NULL, *opts = NULL, *schema = NULL, *num_ctx;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    llmt_host_wire *b = state;
+    json_t *body = NULL, *msgs = NULL, *opts = NULL, *schema = NULL;
+    long long num_ctx;
     char *url = NULL;
-    size_t i, j, last_user = llmt_wire_last_user(req);
-    llmt_status st = llmt_wire_check_images(req, b->name, ollama_images, err);
+    size_t i, j, last_user = h->last_user(req);
+    llmt_status st = h->check_images(req, b->name, ollama_images, err);
     if (st == LLMT_OK)
-        st = llmt_wire_check_texts(req, b->name, err);
+        st = h->check_texts(req, b->name, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -51,11 +52,11 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
         if (i == last_user && req->n_files) {
             json_t *imgs = json_array();
             for (j = 0; j < req->n_files; j++) {
-                char *b64 = llmt_wire_base64(req->files[j].data, req->files[j].size);
+                char *b64 = h->base64(req->files[j].data, req->files[j].size);
                 if (!b64) {
                     json_decref(imgs);
                     json_decref(msg);
-                    st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+                    st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
                     goto done;
                 }
                 json_array_append_new(imgs, json_string(b64));
@@ -66,12 +67,12 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
         json_array_append_new(msgs, msg);
     }
     if (json_array_size(msgs) != req->n_messages + (req->system_prompt && req->system_prompt[0])) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
+        st = h->error_set(err, LLMT_E_NOMEM, "out of memory building the request body");
         goto done;
     }
     json_object_set(body, "messages", msgs);
     if (req->structured_mode == LLMT_STRUCTURED_JSON_SCHEMA && req->json_schema) {
-        st = llmt_wire_schema(req, &schema, err);
+        st = h->parse_schema(req, &schema, err);
         if (st != LLMT_OK)
             goto done;
         json_object_set(body, "format", schema);
@@ -82,22 +83,22 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
         json_object_set_new(opts, "temperature", json_real(req->temperature));
     if (req->max_tokens > 0)
         json_object_set_new(opts, "num_predict", json_integer(req->max_tokens));
-    num_ctx = json_object_get(b->options, "num_ctx");
-    if (json_is_integer(num_ctx) && json_integer_value(num_ctx) > 0)
-        json_object_set(opts, "num_ctx", num_ctx);
+    num_ctx = h->option_integer(b, "num_ctx", 0);
+    if (num_ctx > 0)
+        json_object_set_new(opts, "num_ctx", json_integer(num_ctx));
     if (json_object_size(opts))
         json_object_set(body, "options", opts);
-    url = llmt_wire_url(b->base_url, "api/chat");
+    url = h->url(b->base_url, "api/chat");
     if (!url) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
         goto done;
     }
-    st = llmt_wire_set_json_request(out, "POST", url, body, err);
+    st = h->set_json_request(out, "POST", url, body, err);
     /* a reverse proxy in front of Ollama may want a bearer token; plain Ollama needs none */
     if (st == LLMT_OK && b->api_key) {
-        char *auth = llmt_asprintf("Bearer %s", b->api_key);
-        st = auth ? llmt_wire_add_header(out, "Authorization", auth, err)
-                  : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        char *auth = h->format("Bearer %s", b->api_key);
+        st = auth ? h->add_header(out, "Authorization", auth, err)
+                  : h->error_set(err, LLMT_E_NOMEM, "out of memory");
         free(auth);
     }
 done:
@@ -113,64 +114,64 @@ static llmt_status ollama_parse(void *state, const llmt_request *req,
                                 const llmt_http_response *http, llmt_response *out,
                                 llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL, *msg;
     const char *done_reason, *e;
     char ex[200];
-    llmt_status st = llmt_wire_parse_body(http, &root, err);
-    (void)state;
+    llmt_status st = h->parse_object(http, &root, err);
     (void)req;
     if (st != LLMT_OK)
         return st;
     e = json_string_value(json_object_get(root, "error"));
     if (e) {
-        st = llmt_error_set(err, LLMT_E_SERVER, "HTTP %ld with an error: %s", http->status, e);
+        st = h->error_set(err, LLMT_E_SERVER, "HTTP %ld with an error: %s", http->status, e);
         goto done;
     }
     msg = json_object_get(root, "message");
     if (!json_is_object(msg)) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no message: %s", ex);
+        h->excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no message: %s", ex);
         goto done;
     }
     done_reason = json_string_value(json_object_get(root, "done_reason"));
-    out->text = llmt_strdup(json_string_value(json_object_get(msg, "content")));
-    out->stop_reason = llmt_strdup(done_reason);
-    out->model = llmt_strdup(json_string_value(json_object_get(root, "model")));
-    out->usage.input_tokens = llmt_json_long(json_object_get(root, "prompt_eval_count"), 0);
-    out->usage.output_tokens = llmt_json_long(json_object_get(root, "eval_count"), 0);
+    out->text = h->dup_string(json_string_value(json_object_get(msg, "content")));
+    out->stop_reason = h->dup_string(done_reason);
+    out->model = h->dup_string(json_string_value(json_object_get(root, "model")));
+    out->usage.input_tokens = h->json_long(json_object_get(root, "prompt_eval_count"), 0);
+    out->usage.output_tokens = h->json_long(json_object_get(root, "eval_count"), 0);
     out->usage.cached_input_tokens = -1;
     out->usage.reasoning_tokens = -1;
     if (!out->text || !out->text[0]) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (done_reason %s): %s",
+        h->excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (done_reason %s): %s",
                             done_reason ? done_reason : "none", ex);
     }
 done:
     json_decref(root);
     if (st != LLMT_OK)
-        llmt_response_clear(out);
+        h->response_clear(out);
     return st;
 }
 
 static llmt_status ollama_classify(void *state, const llmt_http_response *http, llmt_error *err)
 {
-    llmt_wire_err_fields f;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    llmt_host_err_fields f;
     llmt_status st;
-    (void)state;
-    llmt_wire_error_fields(http, &f);
-    st = llmt_wire_classify(http, &f);
+    h->error_fields(http, &f);
+    st = h->classify(http, &f);
     /* older versions answer an unknown model with 400/500 "model ... not found" */
     if (strstr(f.message, "not found, try pulling") || strstr(f.message, "try pulling it first"))
         st = LLMT_E_NOT_FOUND;
-    return llmt_wire_fail(err, http, st, &f, NULL);
+    return h->fail(err, http, st, &f, NULL);
 }
 
 const llmt_provider_ops llmt_provider_ollama = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "ollama",
     .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    .init = llmt_wire_basic_init,
-    .destroy = llmt_wire_basic_destroy,
+    .init = llmt_host_wire_init_op,
+    .destroy = llmt_host_wire_destroy_op,
     .build_request = ollama_build,
     .parse_response = ollama_parse,
     .classify_error = ollama_classify,

@@ -6,15 +6,12 @@
  * error files are read with GET /files/{id}/content; POST /batches/{id}/cancel cancels.
  * Limits: 50,000 requests and 200 MB per input file. Wire notes: docs/providers.md.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonw.h"
-#include "core/util.h"
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
-#include "providers/toolkit/wire_batch.h"
-#include "providers/openai/batch.h"
+#include "batch.h"
 
 void openai_batch_limits(void *state, llmt_batch_limits *out)
 {
@@ -26,45 +23,52 @@ void openai_batch_limits(void *state, llmt_batch_limits *out)
 llmt_status openai_batch_line(void *state, const llmt_request *req, const char *custom_id,
                               char **line, size_t *len, llmt_error *err)
 {
-    return llmt_wire_batch_line_from(openai_build, state, req, custom_id,
-                                     "\"method\":\"POST\",\"url\":\"/v1/chat/completions\"",
-                                     "body", line, len, err);
+    return LLMT_HOST_OF(state)->batch_line_from(
+        openai_build, state, req, custom_id,
+        "\"method\":\"POST\",\"url\":\"/v1/chat/completions\"", "body", line, len, err);
 }
 
-static json_t *create_body(const llmt_batch_submit *s)
+/* What creates the batch from the uploaded file (s->scratch). */
+static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
 {
-    return json_pack("{s:s, s:s, s:s, s:{s:s}}", "input_file_id", s->scratch, "endpoint",
-                     "/v1/chat/completions", "completion_window", "24h", "metadata", "llm_tester",
-                     s->label ? s->label : "run");
+    char *file = h->json_quote(s->scratch), *label = h->json_quote(s->label ? s->label : "run");
+    char *body = file && label ? h->format("{\"input_file_id\":%s,\"endpoint\":"
+                                           "\"/v1/chat/completions\",\"completion_window\":"
+                                           "\"24h\",\"metadata\":{\"llm_tester\":%s}}",
+                                           file, label)
+                               : NULL;
+    free(file);
+    free(label);
+    return body;
 }
 
 llmt_status openai_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                 llmt_error *err)
 {
-    return llmt_wire_files_batch_submit(state, s, "batches", create_body, out, err);
+    return LLMT_HOST_OF(state)->files_batch_submit(state, s, "batches", create_body, out, err);
 }
 
 llmt_status openai_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
                               llmt_error *err)
 {
-    return llmt_wire_bearer_id_request(state, "GET", "batches/%s", batch_id, out, err);
+    return LLMT_HOST_OF(state)->id_request(state, "GET", "batches/%s", batch_id, out, err);
 }
 
 llmt_status openai_batch_status(void *state, const llmt_http_response *http,
                                 llmt_batch_status *st, llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL, *counts;
     const char *s, *msg;
-    llmt_status rc = llmt_wire_parse_body(http, &root, err);
-    (void)state;
+    llmt_status rc = h->parse_object(http, &root, err);
     if (rc != LLMT_OK)
         return rc;
     s = json_string_value(json_object_get(root, "status"));
     if (!s) {
         json_decref(root);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch object has no status");
+        return h->error_set(err, LLMT_E_BAD_RESPONSE, "the batch object has no status");
     }
-    st->state_text = llmt_strdup(s);
+    st->state_text = h->dup_string(s);
     if (strcmp(s, "completed") == 0 || strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0)
         st->state = LLMT_BATCH_ENDED;
     else if (strcmp(s, "failed") == 0)
@@ -74,19 +78,19 @@ llmt_status openai_batch_status(void *state, const llmt_http_response *http,
     else
         st->state = LLMT_BATCH_RUNNING; /* validating, in_progress, finalizing */
     counts = json_object_get(root, "request_counts");
-    st->total = llmt_wire_json_long(counts, "total");
-    st->failed = llmt_wire_json_long(counts, "failed");
-    st->succeeded = llmt_wire_json_long(counts, "completed");
+    st->total = h->json_long(json_object_get(counts, "total"), -1);
+    st->failed = h->json_long(json_object_get(counts, "failed"), -1);
+    st->succeeded = h->json_long(json_object_get(counts, "completed"), -1);
     if (st->succeeded >= 0 && st->failed >= 0)
         st->succeeded -= st->failed; /* "completed" counts every finished request */
     if (st->succeeded < 0 && st->total >= 0)
         st->succeeded = 0;
-    st->results[0] = llmt_strdup(json_string_value(json_object_get(root, "output_file_id")));
-    st->results[1] = llmt_strdup(json_string_value(json_object_get(root, "error_file_id")));
+    st->results[0] = h->dup_string(json_string_value(json_object_get(root, "output_file_id")));
+    st->results[1] = h->dup_string(json_string_value(json_object_get(root, "error_file_id")));
     msg = json_string_value(
         json_object_get(json_array_get(json_object_get(json_object_get(root, "errors"), "data"), 0),
                         "message"));
-    st->message = llmt_strdup(msg);
+    st->message = h->dup_string(msg);
     json_decref(root);
     return LLMT_OK;
 }
@@ -94,5 +98,5 @@ llmt_status openai_batch_status(void *state, const llmt_http_response *http,
 llmt_status openai_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
                                 llmt_error *err)
 {
-    return llmt_wire_bearer_id_request(state, "POST", "batches/%s/cancel", batch_id, out, err);
+    return LLMT_HOST_OF(state)->id_request(state, "POST", "batches/%s/cancel", batch_id, out, err);
 }

@@ -11,29 +11,28 @@
  *     only when the rewritten schema keeps an open map (dict[str, int]);
  *   - 429 with code/type insufficient_quota is quota (never retried), not a rate limit.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include <jansson.h>
+
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
-#include "providers/toolkit/wire_batch.h"
-#include "providers/openai/batch.h"
+#include "batch.h"
 
 llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request *out,
                                 llmt_error *err)
 {
-    const llmt_wire_basic *b = state;
-    const char *org = llmt_wire_option(b, "organization", NULL);
-    llmt_chat_compat_opts o;
-    llmt_status st;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    const char *org = h->option(state, "organization", NULL);
+    llmt_host_chat_opts o;
     memset(&o, 0, sizeof o);
+    o.version = LLMT_HOST_CHAT_OPTS_VERSION;
+    llmt_status st;
     o.max_tokens_field = "max_completion_tokens";
     o.omit_temperature = req->model_info && req->model_info->reasoning;
     o.strict_schema = true;
-    st = llmt_chat_compat_bearer_request(b, req, &o, "chat/completions", out, err);
+    st = h->chat_request_with(state, req, &o, "chat/completions", out, err);
     if (st == LLMT_OK && org)
-        st = llmt_wire_add_header(out, "OpenAI-Organization", org, err);
+        st = h->add_header(out, "OpenAI-Organization", org, err);
     return st;
 }
 
@@ -41,31 +40,31 @@ llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request
  * durations ("1.2s", "6m0s"). */
 static void openai_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
 {
-    (void)state;
-    out->requests_limit = llmt_wire_header_number(http, "x-ratelimit-limit-requests");
-    out->requests_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-requests");
-    out->requests_reset_s = llmt_wire_header_reset(http, "x-ratelimit-reset-requests");
-    out->tokens_limit = llmt_wire_header_number(http, "x-ratelimit-limit-tokens");
-    out->tokens_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining-tokens");
-    out->tokens_reset_s = llmt_wire_header_reset(http, "x-ratelimit-reset-tokens");
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    out->requests_limit = h->header_number(http, "x-ratelimit-limit-requests");
+    out->requests_remaining = h->header_number(http, "x-ratelimit-remaining-requests");
+    out->requests_reset_s = h->header_reset(http, "x-ratelimit-reset-requests");
+    out->tokens_limit = h->header_number(http, "x-ratelimit-limit-tokens");
+    out->tokens_remaining = h->header_number(http, "x-ratelimit-remaining-tokens");
+    out->tokens_reset_s = h->header_reset(http, "x-ratelimit-reset-tokens");
 }
 
 const llmt_provider_ops llmt_provider_openai = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "openai",
     .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    .init = llmt_wire_basic_init,
-    .destroy = llmt_wire_basic_destroy,
+    .init = llmt_host_wire_init_op,
+    .destroy = llmt_host_wire_destroy_op,
     .build_request = openai_build,
-    .parse_response = llmt_chat_compat_parse_op,
-    .classify_error = llmt_wire_classify_op,
+    .parse_response = llmt_host_chat_parse_op,
+    .classify_error = llmt_host_classify_op,
     .read_rate_limits = openai_rate_limits,
     .batch_limits = openai_batch_limits,
     .batch_line = openai_batch_line,
     .batch_submit = openai_batch_submit,
     .batch_poll = openai_batch_poll,
     .batch_status = openai_batch_status,
-    .batch_results = llmt_wire_batch_file_content,
-    .batch_result_line = llmt_wire_batch_compat_result_op,
+    .batch_results = llmt_host_batch_file_content_op,
+    .batch_result_line = llmt_host_batch_compat_result_op,
     .batch_cancel = openai_batch_cancel,
 };

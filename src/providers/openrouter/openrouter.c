@@ -16,40 +16,40 @@
  *     strings ("0.00000015"), converted to USD per 1M tokens; negative prices ("-1",
  *     variable-price routers) are unknown.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
-#include "llmt/provider.h"
-#include "http/hint.h"
-#include "providers/toolkit/wire.h"
+#include <jansson.h>
 
-static llmt_status add_attribution_headers(const llmt_wire_basic *b, llmt_http_request *out, llmt_error *err)
+#include "llmt/provider.h"
+
+static llmt_status add_attribution_headers(const llmt_host_wire *b, llmt_http_request *out, llmt_error *err)
 {
+    const llmt_host_api *h = b->host;
     llmt_status st = LLMT_OK;
-    const char *title = llmt_wire_option(b, "app_title", NULL);
-    const char *referer = llmt_wire_option(b, "app_url", NULL);
+    const char *title = h->option(b, "app_title", NULL);
+    const char *referer = h->option(b, "app_url", NULL);
     if (title)
-        st = llmt_wire_add_header(out, "X-Title", title, err);
+        st = h->add_header(out, "X-Title", title, err);
     if (st == LLMT_OK && referer)
-        st = llmt_wire_add_header(out, "HTTP-Referer", referer, err);
+        st = h->add_header(out, "HTTP-Referer", referer, err);
     return st;
 }
 
 static llmt_status openrouter_build(void *state, const llmt_request *req, llmt_http_request *out,
                                     llmt_error *err)
 {
-    const llmt_wire_basic *b = state;
-    llmt_chat_compat_opts o;
+    const llmt_host_wire *b = state;
+    llmt_host_chat_opts o;
     llmt_status st;
     memset(&o, 0, sizeof o);
+    o.version = LLMT_HOST_CHAT_OPTS_VERSION;
     o.max_tokens_field = "max_tokens";
     o.omit_temperature = req->model_info && req->model_info->reasoning;
     o.strict_schema = true;
     /* route only to upstreams that honour response_format */
     o.members_with_format = "\"provider\":{\"require_parameters\":true}";
-    st = llmt_chat_compat_bearer_request(b, req, &o, "chat/completions", out, err);
+    st = b->host->chat_request_with(state, req, &o, "chat/completions", out, err);
     if (st == LLMT_OK)
         st = add_attribution_headers(b, out, err);
     return st;
@@ -58,15 +58,15 @@ static llmt_status openrouter_build(void *state, const llmt_request *req, llmt_h
 static llmt_status openrouter_classify(void *state, const llmt_http_response *http,
                                        llmt_error *err)
 {
-    llmt_wire_err_fields f;
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    llmt_host_err_fields f;
     llmt_status st;
-    (void)state;
-    llmt_wire_error_fields(http, &f);
-    st = llmt_wire_classify(http, &f);
+    h->error_fields(http, &f);
+    st = h->classify(http, &f);
     if (http->status == 403 && (strstr(f.message, "flagged") || strstr(f.message, "moderation") ||
-                                llmt_wire_body_has(http, "\"reasons\"")))
+                                h->body_has(http, "\"reasons\"")))
         st = LLMT_E_CONTENT_FILTER;
-    return llmt_wire_fail(err, http, st, &f, NULL);
+    return h->fail(err, http, st, &f, NULL);
 }
 
 /* ---- catalog -------------------------------------------------------------------- */
@@ -74,10 +74,11 @@ static llmt_status openrouter_classify(void *state, const llmt_http_response *ht
 static llmt_status openrouter_catalog_request(void *state, llmt_http_request *out,
                                               llmt_error *err)
 {
-    const llmt_wire_basic *b = state;
-    llmt_status st = llmt_wire_bearer_request(b, "GET", "models", NULL, out, err);
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    const llmt_host_wire *b = state;
+    llmt_status st = h->http_request(b, "GET", "models", NULL, 0, NULL, out, err);
     if (st == LLMT_OK)
-        st = llmt_wire_add_header(out, "Accept", "application/json", err);
+        st = h->add_header(out, "Accept", "application/json", err);
     if (st == LLMT_OK)
         st = add_attribution_headers(b, out, err);
     return st;
@@ -114,28 +115,28 @@ static llmt_status openrouter_parse_catalog(void *state, const llmt_http_respons
                                             llmt_catalog_entry **entries, size_t *n,
                                             llmt_error *err)
 {
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL, *data, *m;
     llmt_catalog_entry *v = NULL;
     size_t i, k = 0;
     char ex[200];
     llmt_status st;
-    (void)state;
     *entries = NULL;
     *n = 0;
     if (http->status < 200 || http->status >= 300)
         return openrouter_classify(state, http, err);
-    st = llmt_wire_parse_body(http, &root, err);
+    st = h->parse_object(http, &root, err);
     if (st != LLMT_OK)
         return st;
     data = json_object_get(root, "data");
     if (!json_is_array(data)) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the model list has no \"data\" array: %s", ex);
+        h->excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the model list has no \"data\" array: %s", ex);
         goto done;
     }
     v = calloc(json_array_size(data) + 1, sizeof(*v));
     if (!v) {
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
         goto done;
     }
     json_array_foreach(data, i, m)
@@ -145,8 +146,8 @@ static llmt_status openrouter_parse_catalog(void *state, const llmt_http_respons
         const char *id = json_string_value(json_object_get(m, "id"));
         if (!id || !*id)
             continue; /* an entry without id cannot be used; skip it rather than fail all */
-        v[k].id = llmt_strdup(id);
-        v[k].name = llmt_strdup(json_string_value(json_object_get(m, "name")));
+        v[k].id = h->dup_string(id);
+        v[k].name = h->dup_string(json_string_value(json_object_get(m, "name")));
         v[k].cost_input = per_million(json_object_get(pricing, "prompt"));
         v[k].cost_output = per_million(json_object_get(pricing, "completion"));
         v[k].context_length = positive(json_object_get(m, "context_length"));
@@ -155,7 +156,7 @@ static llmt_status openrouter_parse_catalog(void *state, const llmt_http_respons
         v[k].max_output_tokens = positive(json_object_get(top, "max_completion_tokens"));
         k++;
         if (!v[k - 1].id) {
-            st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+            st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
             goto done;
         }
     }
@@ -164,7 +165,7 @@ static llmt_status openrouter_parse_catalog(void *state, const llmt_http_respons
     v = NULL;
 done:
     if (v)
-        llmt_catalog_entries_free(v, k);
+        h->catalog_entries_free(v, k);
     json_decref(root);
     return st;
 }
@@ -174,21 +175,21 @@ done:
  * is left and when it resets are used: they pace the provider, they do not set its rpm. */
 static void openrouter_rate_limits(void *state, const llmt_http_response *http, llmt_rate_info *out)
 {
-    double reset_ms = llmt_wire_header_number(http, "x-ratelimit-reset");
-    (void)state;
-    out->requests_remaining = llmt_wire_header_number(http, "x-ratelimit-remaining");
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    double reset_ms = h->header_number(http, "x-ratelimit-reset");
+    out->requests_remaining = h->header_number(http, "x-ratelimit-remaining");
     if (reset_ms >= 0)
-        out->requests_reset_s = llmt_hint_clamp(fmax(0, reset_ms / 1000.0 - llmt_wall_time_s()));
+        out->requests_reset_s = h->seconds_until(reset_ms / 1000.0);
 }
 
 const llmt_provider_ops llmt_provider_openrouter = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "openrouter",
     .capabilities = LLMT_CAP_SYSTEM_PROMPT | LLMT_CAP_JSON_OBJECT | LLMT_CAP_JSON_SCHEMA | LLMT_CAP_FILES,
-    .init = llmt_wire_basic_init,
-    .destroy = llmt_wire_basic_destroy,
+    .init = llmt_host_wire_init_op,
+    .destroy = llmt_host_wire_destroy_op,
     .build_request = openrouter_build,
-    .parse_response = llmt_chat_compat_parse_op,
+    .parse_response = llmt_host_chat_parse_op,
     .classify_error = openrouter_classify,
     .build_catalog_request = openrouter_catalog_request,
     .parse_catalog = openrouter_parse_catalog,

@@ -13,6 +13,7 @@
 #include "core/utf8.h"
 #include "core/util.h"
 #include "http/hint.h"
+#include "provider/host_api.h"
 
 /* ---- bodies --------------------------------------------------------------------- */
 
@@ -47,19 +48,24 @@ void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n)
 llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err)
 {
     json_error_t je;
-    char ex[200];
     json_t *root;
     *out = NULL;
     root = json_loadb(http->body ? http->body : "", http->body_len, 0, &je);
     if (!root || !json_is_object(root)) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
         json_decref(root);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE,
-                              "HTTP %ld: the reply is not a JSON object (%s): %s", http->status,
-                              root ? "another JSON value" : je.text, ex);
+        return llmt_wire_not_json_object(http, root ? "another JSON value" : je.text, err);
     }
     *out = root;
     return LLMT_OK;
+}
+
+llmt_status llmt_wire_not_json_object(const llmt_http_response *http, const char *why,
+                                      llmt_error *err)
+{
+    char ex[200];
+    llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
+    return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "HTTP %ld: the reply is not a JSON object (%s): %s",
+                          http->status, why, ex);
 }
 
 bool llmt_wire_body_has(const llmt_http_response *http, const char *needle)
@@ -245,6 +251,14 @@ static llmt_status schema_text(llmt_wire_schema_cache *c, const llmt_request *re
         st = llmt_error_set(err, LLMT_E_INVALID_ARG, "the task schema cannot be printed as JSON");
     json_decref(schema);
     return st;
+}
+
+llmt_status llmt_wire_schema_text(const llmt_wire_basic *b, const llmt_request *req,
+                                  llmt_buf *out, llmt_error *err)
+{
+    if (!req->json_schema)
+        return llmt_error_set(err, LLMT_E_INVALID_ARG, "the request has no JSON schema");
+    return schema_text(b->schema_cache, req, out, err);
 }
 
 void llmt_wire_schema_name(const char *name, char *buf, size_t n)
@@ -558,6 +572,11 @@ llmt_status llmt_wire_basic_init(void **state, const llmt_provider_settings *s, 
     b->base_url = llmt_strdup(s->base_url ? s->base_url : "");
     b->api_key = s->api_key ? llmt_strdup(s->api_key) : NULL;
     b->schema_cache = schema_cache_new(); /* NULL (out of memory) only disables caching */
+    /* a caller of the toolkit itself (a test) may pass no host: the library's own */
+    b->pub.host = s->version >= 2 && s->host ? s->host : llmt_host();
+    b->pub.name = b->name;
+    b->pub.base_url = b->base_url;
+    b->pub.api_key = b->api_key;
     if (s->config_json) {
         json_t *root = json_loads(s->config_json, 0, NULL);
         json_t *o = json_object_get(root, "options");
@@ -589,6 +608,12 @@ const char *llmt_wire_option(const llmt_wire_basic *b, const char *key, const ch
 {
     const char *v = json_string_value(json_object_get(b->options, key));
     return v ? v : dflt;
+}
+
+long long llmt_wire_option_integer(const llmt_wire_basic *b, const char *key, long long dflt)
+{
+    const json_t *v = json_object_get(b->options, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
 }
 
 /* ---- chat_compat ---------------------------------------------------------------- */
@@ -840,11 +865,9 @@ llmt_status llmt_chat_compat_parse_op(void *state, const llmt_request *req,
     return llmt_chat_compat_parse(http, out, err);
 }
 
-/* Sets METHOD {base_url}/{path}, the body (taken over: *body is freed or kept by out)
- * and the bearer header. */
-static llmt_status bearer_request_text(const llmt_wire_basic *b, const char *method,
-                                       const char *path, char *body, size_t body_len,
-                                       llmt_http_request *out, llmt_error *err)
+llmt_status llmt_wire_http_request(const llmt_wire_basic *b, const char *method, const char *path,
+                                   char *body, size_t body_len, const char *key_header,
+                                   llmt_http_request *out, llmt_error *err)
 {
     char *url = llmt_wire_url(b->base_url, path), *auth = NULL;
     llmt_status st = LLMT_OK;
@@ -861,6 +884,8 @@ static llmt_status bearer_request_text(const llmt_wire_basic *b, const char *met
         st = llmt_wire_add_header(out, "Content-Type", "application/json", err);
     if (st != LLMT_OK || !b->api_key)
         return st;
+    if (key_header)
+        return llmt_wire_add_header(out, key_header, b->api_key, err);
     auth = llmt_asprintf("Bearer %s", b->api_key);
     if (!auth)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
@@ -877,7 +902,7 @@ llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *metho
     char *text = body ? llmt_json_dumps_compact(body, false) : NULL;
     if (body && !text)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    return bearer_request_text(b, method, path, text, text ? strlen(text) : 0, out, err);
+    return llmt_wire_http_request(b, method, path, text, text ? strlen(text) : 0, NULL, out, err);
 }
 
 llmt_status llmt_chat_compat_bearer_request(const llmt_wire_basic *b, const llmt_request *req,
@@ -898,5 +923,5 @@ llmt_status llmt_chat_compat_bearer_request(const llmt_wire_basic *b, const llmt
         return st;
     }
     len = body.len;
-    return bearer_request_text(b, "POST", path, llmt_buf_steal(&body), len, out, err);
+    return llmt_wire_http_request(b, "POST", path, llmt_buf_steal(&body), len, NULL, out, err);
 }

@@ -22,6 +22,9 @@
 #include "core/jscan.h"
 #include "http/hint.h"
 
+struct llmt_wire_basic;
+struct llmt_buf;
+
 /* ---- bodies --------------------------------------------------------------------- */
 
 /* A short one-line excerpt of a body for error messages: control characters become
@@ -31,6 +34,11 @@ void llmt_wire_excerpt(const char *body, size_t len, char *out, size_t n);
 /* Parses a reply body as a JSON object. Not JSON (or truncated), or not an object:
  * LLMT_E_BAD_RESPONSE with an excerpt. *out is owned by the caller (json_decref). */
 llmt_status llmt_wire_parse_body(const llmt_http_response *http, json_t **out, llmt_error *err);
+
+/* The error of llmt_wire_parse_body for a reply that is not a JSON object: "HTTP
+ * <status>: the reply is not a JSON object (<why>): <excerpt>", LLMT_E_BAD_RESPONSE. */
+llmt_status llmt_wire_not_json_object(const llmt_http_response *http, const char *why,
+                                      llmt_error *err);
 
 /* The same check as llmt_wire_parse_body with the scanning reader (core/jscan.h):
  * *root spans the reply's top-level object, borrowed from http->body. */
@@ -58,6 +66,11 @@ llmt_status llmt_wire_add_header(llmt_http_request *out, const char *name, const
 /* Parses req->json_schema into *out (caller decrefs). No schema: *out = NULL, LLMT_OK.
  * Invalid JSON: LLMT_E_INVALID_ARG. */
 llmt_status llmt_wire_schema(const llmt_request *req, json_t **out, llmt_error *err);
+
+/* Appends req->json_schema (not NULL) printed compactly to out, through the instance's
+ * cache of the last schema (parsed once per schema text). Not JSON: LLMT_E_INVALID_ARG. */
+llmt_status llmt_wire_schema_text(const struct llmt_wire_basic *b, const llmt_request *req,
+                                  struct llmt_buf *out, llmt_error *err);
 
 /* A name for the schema made of [A-Za-z0-9_-], at most 64 characters ("schema" when
  * empty). Writes into buf. */
@@ -89,12 +102,7 @@ size_t llmt_wire_last_user(const llmt_request *req);
  *   {"error": "message"}
  *   {"message": "..." | {...}, "type", "code", "detail"} (no envelope)
  * A body that is not JSON gives its excerpt as message. Strings are truncated. */
-typedef struct llmt_wire_err_fields {
-    char type[64];
-    char code[64];
-    char status[64];   /* e.g. a gRPC status name */
-    char message[640];
-} llmt_wire_err_fields;
+typedef llmt_host_err_fields llmt_wire_err_fields; /* provider.h */
 
 void llmt_wire_error_fields(const llmt_http_response *http, llmt_wire_err_fields *f);
 
@@ -140,6 +148,8 @@ llmt_status llmt_wire_classify(const llmt_http_response *http, const llmt_wire_e
 /* ---- per-instance state most HTTP providers need -------------------------------- */
 
 typedef struct llmt_wire_basic {
+    llmt_host_wire pub; /* first: what a provider reads through the host's toolkit
+                           (the same strings as below, and the host) */
     char *name;        /* provider name, for messages */
     char *base_url;    /* after the LLMT_<NAME>_BASE_URL override */
     char *api_key;     /* NULL when the provider needs none; never logged */
@@ -153,6 +163,8 @@ llmt_status llmt_wire_basic_init(void **state, const llmt_provider_settings *s, 
 void llmt_wire_basic_destroy(void *state);
 /* A string from the options object, or dflt. */
 const char *llmt_wire_option(const llmt_wire_basic *b, const char *key, const char *dflt);
+/* An integer from the options object, or dflt when absent or not an integer. */
+long long llmt_wire_option_integer(const llmt_wire_basic *b, const char *key, long long dflt);
 
 /* ---- the common chat-completions shape (chat_compat) ---------------------------- */
 
@@ -185,8 +197,16 @@ llmt_status llmt_chat_compat_parse_op(void *state, const llmt_request *req,
                                       const llmt_http_response *http, llmt_response *out,
                                       llmt_error *err);
 
+/* METHOD {base_url}/{path} with a JSON text body (or NULL; taken over: `out` owns it
+ * afterwards, even on failure), Content-Type when there is a body, and the key in header
+ * key_header, or when key_header is NULL as "Authorization: Bearer <key>" (the temporary
+ * header text is wiped after use); nothing when the provider has no key. */
+llmt_status llmt_wire_http_request(const llmt_wire_basic *b, const char *method, const char *path,
+                                   char *body, size_t body_len, const char *key_header,
+                                   llmt_http_request *out, llmt_error *err);
+
 /* METHOD {base_url}/{path} with a JSON body (or none) and "Authorization: Bearer <key>"
- * when the provider has a key (the temporary header text is wiped after use). */
+ * when the provider has a key. */
 llmt_status llmt_wire_bearer_request(const llmt_wire_basic *b, const char *method, const char *path,
                                      const json_t *body, llmt_http_request *out,
                                      llmt_error *err);

@@ -97,7 +97,7 @@ llmt_status llmt_wire_bearer_id_request(const llmt_wire_basic *b, const char *me
                                         llmt_error *err)
 {
     char *path = llmt_asprintf(fmt, id);
-    llmt_status st = path ? llmt_wire_bearer_request(b, method, path, NULL, out, err)
+    llmt_status st = path ? llmt_wire_http_request(b, method, path, NULL, 0, NULL, out, err)
                           : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     free(path);
     return st;
@@ -178,11 +178,11 @@ llmt_status llmt_wire_batch_take_id(llmt_batch_submit *s, const char *key, llmt_
 
 llmt_status llmt_wire_files_batch_submit(const llmt_wire_basic *b, llmt_batch_submit *s,
                                          const char *create_path,
-                                         json_t *(*create_body)(const llmt_batch_submit *s),
+                                         char *(*create_body)(const llmt_host_api *host, const llmt_batch_submit *s),
                                          llmt_http_request *out, llmt_error *err)
 {
     llmt_status st;
-    json_t *body;
+    char *body;
     if (s->step == 0)
         return llmt_wire_upload_jsonl(b, "files", "batch", "llm-tester-batch.jsonl", s->lines,
                                       s->lines_len, out, err);
@@ -193,12 +193,10 @@ llmt_status llmt_wire_files_batch_submit(const llmt_wire_basic *b, llmt_batch_su
         st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the file upload reply has no id");
     if (st != LLMT_OK)
         return st;
-    body = create_body(s);
+    body = create_body(b->pub.host, s);
     if (!body)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    st = llmt_wire_bearer_request(b, "POST", create_path, body, out, err);
-    json_decref(body);
-    return st;
+    return llmt_wire_http_request(b, "POST", create_path, body, strlen(body), NULL, out, err);
 }
 
 llmt_status llmt_wire_batch_join(const llmt_batch_submit *s, const char *prefix, const char *suffix,
@@ -227,21 +225,4 @@ llmt_status llmt_wire_batch_join(const llmt_batch_submit *s, const char *prefix,
     *len = b.len;
     *body = llmt_buf_steal(&b);
     return LLMT_OK;
-}
-
-llmt_status llmt_wire_keyed_request(const llmt_wire_basic *b, const char *method, const char *path,
-                                    char *body, size_t body_len, const char *key_header,
-                                    llmt_http_request *out, llmt_error *err)
-{
-    char *url = llmt_wire_url(b->base_url, path);
-    llmt_status st = url ? llmt_wire_set_json_request(out, method, url, NULL, err)
-                         : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    free(url);
-    out->body = body;
-    out->body_len = body ? body_len : 0;
-    if (st == LLMT_OK && body)
-        st = llmt_wire_add_header(out, "Content-Type", "application/json", err);
-    if (st == LLMT_OK && b->api_key)
-        st = llmt_wire_add_header(out, key_header, b->api_key, err);
-    return st;
 }

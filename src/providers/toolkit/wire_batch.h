@@ -63,23 +63,17 @@ llmt_status llmt_wire_batch_compat_result_op(void *state, const char *line, size
 llmt_status llmt_wire_batch_take_id(llmt_batch_submit *s, const char *key, llmt_error *err);
 
 /* The submit of the files + batches shape: step 0 uploads s->lines to {base}/files
- * (purpose=batch), step 1 keeps the file id in s->scratch and POSTs create_body(s) to
+ * (purpose=batch), step 1 keeps the file id in s->scratch and POSTs create_body(host, s) to
  * {base}/{create_path}, step 2 takes the batch id from the reply's "id". */
 llmt_status llmt_wire_files_batch_submit(const llmt_wire_basic *b, llmt_batch_submit *s,
                                          const char *create_path,
-                                         json_t *(*create_body)(const llmt_batch_submit *s),
+                                         char *(*create_body)(const llmt_host_api *host, const llmt_batch_submit *s),
                                          llmt_http_request *out, llmt_error *err);
 
 /* prefix + the submit's lines joined with commas + suffix (a JSON array of inline
  * requests), malloc'd into *body. */
 llmt_status llmt_wire_batch_join(const llmt_batch_submit *s, const char *prefix, const char *suffix,
                                  char **body, size_t *len, llmt_error *err);
-
-/* METHOD {base_url}/{path} with an optional JSON text body (owned by `out` afterwards) and
- * the API key in header `key_header` (when the provider has a key). */
-llmt_status llmt_wire_keyed_request(const llmt_wire_basic *b, const char *method, const char *path,
-                                    char *body, size_t body_len, const char *key_header,
-                                    llmt_http_request *out, llmt_error *err);
 
 /* An integer member of obj as long; -1 when absent or not a number. */
 long llmt_wire_json_long(const json_t *obj, const char *key);
