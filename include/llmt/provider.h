@@ -520,6 +520,16 @@ typedef struct llmt_host_api {
     /* prefix + the submit's lines joined with commas + suffix, malloc'd into *body. */
     llmt_status (*batch_join)(const llmt_batch_submit *s, const char *prefix,
                               const char *suffix, char **body, size_t *len, llmt_error *err);
+
+    /* -- the two ends of a provider's own build and parse -- */
+    /* check_images, then check_texts. */
+    llmt_status (*check_request)(const llmt_request *req, const char *provider,
+                                 const char *const *allowed, llmt_error *err);
+    /* The end of a parse_response: st is the parse so far; when LLMT_OK, a reply without
+     * text is LLMT_E_BAD_RESPONSE "the reply has no text (<label> <reason or none>):
+     * <excerpt>". When the result fails, out is cleared. Returns the result. */
+    llmt_status (*reply_end)(const llmt_http_response *http, llmt_status st, const char *label,
+                             const char *reason, llmt_response *out, llmt_error *err);
 } llmt_host_api;
 #define LLMT_HOST_API_VERSION 2u
 /* Whether host has the version 2 slots (everything after retry_after). */

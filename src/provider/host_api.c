@@ -216,6 +216,8 @@ static const llmt_host_api host_api = {
     .batch_compat_result = llmt_wire_batch_compat_result_op,
     .batch_take_id = llmt_wire_batch_take_id,
     .batch_join = llmt_wire_batch_join,
+    .check_request = llmt_wire_check_request,
+    .reply_end = llmt_wire_reply_end,
 };
 
 const llmt_host_api *llmt_host(void)

@@ -76,9 +76,7 @@ llmt_status anthropic_build(void *state, const llmt_request *req, llmt_http_requ
     json_t *body = NULL, *msgs = NULL, *schema = NULL;
     char *url = NULL;
     size_t i, last_user = h->last_user(req);
-    llmt_status st = h->check_images(req, b->name, anthropic_images, err);
-    if (st == LLMT_OK)
-        st = h->check_texts(req, b->name, err);
+    llmt_status st = h->check_request(req, b->name, anthropic_images, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -139,7 +137,7 @@ static llmt_status anthropic_parse(void *state, const llmt_request *req,
     static const char *const ids[] = {"request-id", "x-request-id", NULL};
     json_t *root = NULL, *content, *blk, *usage, *cr, *cc;
     llmt_host_jw *text = NULL;
-    const char *stop;
+    const char *stop = NULL;
     char ex[200];
     size_t i;
     llmt_status st = h->parse_object(http, &root, err);
@@ -181,16 +179,10 @@ static llmt_status anthropic_parse(void *state, const llmt_request *req,
     out->usage.output_tokens = h->json_long(json_object_get(usage, "output_tokens"), 0);
     out->usage.cached_input_tokens = h->json_long(cr, -1);
     out->usage.reasoning_tokens = -1;
-    if (!out->text || !out->text[0]) {
-        h->excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (stop_reason %s): %s",
-                            stop ? stop : "none", ex);
-    }
 done:
+    st = h->reply_end(http, st, "stop_reason", stop, out, err); /* stop borrowed from root */
     free(h->jw_finish(text, NULL));
     json_decref(root);
-    if (st != LLMT_OK)
-        h->response_clear(out);
     return st;
 }
 

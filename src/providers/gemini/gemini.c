@@ -37,9 +37,7 @@ llmt_status gemini_build(void *state, const llmt_request *req, llmt_http_request
     json_t *body = NULL, *contents = NULL, *gen = NULL, *schema = NULL;
     char *url = NULL, *path = NULL;
     size_t i, j, last_user = h->last_user(req);
-    llmt_status st = h->check_images(req, b->name, gemini_images, err);
-    if (st == LLMT_OK)
-        st = h->check_texts(req, b->name, err);
+    llmt_status st = h->check_request(req, b->name, gemini_images, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -129,7 +127,7 @@ static llmt_status gemini_parse(void *state, const llmt_request *req,
     const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL, *cand, *parts, *part, *usage;
     llmt_host_jw *text = NULL;
-    const char *finish, *block;
+    const char *finish = NULL, *block;
     char ex[200];
     size_t i;
     long thoughts;
@@ -179,16 +177,10 @@ static llmt_status gemini_parse(void *state, const llmt_request *req,
     out->usage.cached_input_tokens =
         h->json_long(json_object_get(usage, "cachedContentTokenCount"), -1);
     out->usage.reasoning_tokens = thoughts;
-    if (!out->text || !out->text[0]) {
-        h->excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (finishReason %s): %s",
-                            finish ? finish : "none", ex);
-    }
 done:
+    st = h->reply_end(http, st, "finishReason", finish, out, err); /* finish borrowed from root */
     free(h->jw_finish(text, NULL));
     json_decref(root);
-    if (st != LLMT_OK)
-        h->response_clear(out);
     return st;
 }
 

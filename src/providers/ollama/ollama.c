@@ -30,11 +30,9 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
     llmt_host_wire *b = state;
     json_t *body = NULL, *msgs = NULL, *opts = NULL, *schema = NULL;
     long long num_ctx;
-    char *url = NULL;
+    char *text;
     size_t i, j, last_user = h->last_user(req);
-    llmt_status st = h->check_images(req, b->name, ollama_images, err);
-    if (st == LLMT_OK)
-        st = h->check_texts(req, b->name, err);
+    llmt_status st = h->check_request(req, b->name, ollama_images, err);
     if (st != LLMT_OK)
         return st;
     body = json_object();
@@ -88,21 +86,12 @@ static llmt_status ollama_build(void *state, const llmt_request *req, llmt_http_
         json_object_set_new(opts, "num_ctx", json_integer(num_ctx));
     if (json_object_size(opts))
         json_object_set(body, "options", opts);
-    url = h->url(b->base_url, "api/chat");
-    if (!url) {
-        st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
-        goto done;
-    }
-    st = h->set_json_request(out, "POST", url, body, err);
-    /* a reverse proxy in front of Ollama may want a bearer token; plain Ollama needs none */
-    if (st == LLMT_OK && b->api_key) {
-        char *auth = h->format("Bearer %s", b->api_key);
-        st = auth ? h->add_header(out, "Authorization", auth, err)
-                  : h->error_set(err, LLMT_E_NOMEM, "out of memory");
-        free(auth);
-    }
+    /* a reverse proxy in front of Ollama may want a bearer token (sent when a key is
+     * set); plain Ollama needs none */
+    text = h->json_print(body);
+    st = text ? h->http_request(b, "POST", "api/chat", text, strlen(text), NULL, out, err)
+              : h->error_set(err, LLMT_E_NOMEM, "out of memory");
 done:
-    free(url);
     json_decref(schema);
     json_decref(opts);
     json_decref(msgs);
@@ -116,7 +105,7 @@ static llmt_status ollama_parse(void *state, const llmt_request *req,
 {
     const llmt_host_api *h = LLMT_HOST_OF(state);
     json_t *root = NULL, *msg;
-    const char *done_reason, *e;
+    const char *done_reason = NULL, *e;
     char ex[200];
     llmt_status st = h->parse_object(http, &root, err);
     (void)req;
@@ -141,15 +130,9 @@ static llmt_status ollama_parse(void *state, const llmt_request *req,
     out->usage.output_tokens = h->json_long(json_object_get(root, "eval_count"), 0);
     out->usage.cached_input_tokens = -1;
     out->usage.reasoning_tokens = -1;
-    if (!out->text || !out->text[0]) {
-        h->excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = h->error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (done_reason %s): %s",
-                            done_reason ? done_reason : "none", ex);
-    }
 done:
+    st = h->reply_end(http, st, "done_reason", done_reason, out, err); /* done_reason borrowed from root */
     json_decref(root);
-    if (st != LLMT_OK)
-        h->response_clear(out);
     return st;
 }
 

@@ -347,6 +347,13 @@ llmt_status llmt_wire_check_texts(const llmt_request *req, const char *provider,
     return LLMT_OK;
 }
 
+llmt_status llmt_wire_check_request(const llmt_request *req, const char *provider,
+                                    const char *const *allowed, llmt_error *err)
+{
+    llmt_status st = llmt_wire_check_images(req, provider, allowed, err);
+    return st == LLMT_OK ? llmt_wire_check_texts(req, provider, err) : st;
+}
+
 size_t llmt_wire_last_user(const llmt_request *req)
 {
     size_t i = req->n_messages;
@@ -842,15 +849,22 @@ llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response
         llmt_jval_get(llmt_jval_get(usage, "prompt_tokens_details"), "cached_tokens"), -1);
     out->usage.reasoning_tokens = (long)llmt_jval_integer_or(
         llmt_jval_get(llmt_jval_get(usage, "completion_tokens_details"), "reasoning_tokens"), -1);
-    if (!out->text || !out->text[0]) {
-        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
-        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE,
-                            "the reply has no text (finish_reason %s): %s",
-                            out->stop_reason ? out->stop_reason : "none", ex);
-    }
 done:
+    st = llmt_wire_reply_end(http, st, "finish_reason", out->stop_reason, out, err);
     free(finish);
     free(refusal);
+    return st;
+}
+
+llmt_status llmt_wire_reply_end(const llmt_http_response *http, llmt_status st, const char *label,
+                                const char *reason, llmt_response *out, llmt_error *err)
+{
+    char ex[200];
+    if (st == LLMT_OK && (!out->text || !out->text[0])) {
+        llmt_wire_excerpt(http->body, http->body_len, ex, sizeof ex);
+        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the reply has no text (%s %s): %s", label,
+                            reason ? reason : "none", ex);
+    }
     if (st != LLMT_OK)
         llmt_response_clear(out);
     return st;

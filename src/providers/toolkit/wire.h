@@ -92,6 +92,11 @@ llmt_status llmt_wire_check_images(const llmt_request *req, const char *provider
 llmt_status llmt_wire_check_texts(const llmt_request *req, const char *provider,
                                   llmt_error *err);
 
+/* llmt_wire_check_images, then llmt_wire_check_texts: what a provider that builds its
+ * body with jansson checks first. */
+llmt_status llmt_wire_check_request(const llmt_request *req, const char *provider,
+                                    const char *const *allowed, llmt_error *err);
+
 /* The last message with role "user" (files are attached there), or n_messages when none. */
 size_t llmt_wire_last_user(const llmt_request *req);
 
@@ -191,6 +196,12 @@ typedef struct llmt_chat_compat_opts {
  * LLMT_E_BAD_RESPONSE with an excerpt. */
 llmt_status llmt_chat_compat_parse(const llmt_http_response *http, llmt_response *out,
                                    llmt_error *err);
+
+/* The end of every parse_response: with st LLMT_OK, a reply without text is
+ * LLMT_E_BAD_RESPONSE "the reply has no text (<label> <reason or none>): <excerpt>"; when
+ * the result fails, out is cleared. Returns the result. */
+llmt_status llmt_wire_reply_end(const llmt_http_response *http, llmt_status st, const char *label,
+                                const char *reason, llmt_response *out, llmt_error *err);
 
 /* The parse_response op of a provider whose replies are plain chat_compat. */
 llmt_status llmt_chat_compat_parse_op(void *state, const llmt_request *req,
