@@ -337,6 +337,23 @@ typedef struct llmt_host_jw llmt_host_jw;
 typedef llmt_status (*llmt_host_build_fn)(void *state, const llmt_request *req,
                                           llmt_http_request *out, llmt_error *err);
 
+/* A batch API of the "files + batches" shape (a JSONL file uploaded with purpose=batch,
+ * a job created from it, result files of lines {custom_id, response: {status_code,
+ * body}, error}), described once by its provider: the host's files_batch_* slots and the
+ * llmt_host_files_batch_*_op helpers below are then that provider's batch ops, all but
+ * batch_status, whose reply is the provider's own. Static: it must outlive the state. */
+typedef struct llmt_host_files_batch {
+    llmt_batch_limits limits;   /* the documented limits of one batch */
+    llmt_host_build_fn build;   /* the provider's build_request: a line carries its body */
+    const char *line_members;   /* a line's members besides custom_id and "body" (JSON
+                                   text without braces), or NULL */
+    const char *jobs_path;      /* create: POST {base}/{jobs_path}; poll: GET
+                                   {base}/{jobs_path}/{id}; cancel: POST .../{id}/cancel */
+    /* The create request's JSON body (malloc'd; NULL: out of memory) for the uploaded
+     * file s->scratch. */
+    char *(*create_body)(const struct llmt_host_api *host, const llmt_batch_submit *s);
+} llmt_host_files_batch;
+
 typedef struct llmt_host_api {
     unsigned int version;       /* LLMT_HOST_API_VERSION */
     /* Fills err (NULL ok: nothing is written) and returns st; retryable follows the class. */
@@ -499,13 +516,22 @@ typedef struct llmt_host_api {
                                    const llmt_request *req, const char *custom_id,
                                    const char *members, const char *body_key, char **line,
                                    size_t *len, llmt_error *err);
-    /* The whole submit: step 0 uploads s->lines to {base}/files, step 1 keeps the file id
-     * in s->scratch and POSTs create_body(host, s) (JSON text it mallocs, NULL when out of
-     * memory) to {base}/{create_path}, step 2 takes the batch id from the reply's "id". */
-    llmt_status (*files_batch_submit)(void *w, llmt_batch_submit *s, const char *create_path,
-                                      char *(*create_body)(const struct llmt_host_api *host,
-                                                           const llmt_batch_submit *s),
-                                      llmt_http_request *out, llmt_error *err);
+    /* Gives the wire state its files + batches API (once, at init; see
+     * llmt_host_files_batch_init). The slots after it are then the batch ops, with the
+     * ops' signatures (LLMT_E_INTERNAL when no API was given): */
+    void (*set_files_batch)(void *w, const llmt_host_files_batch *api);
+    void (*files_batch_limits)(void *w, llmt_batch_limits *out);
+    /* {"custom_id":ID,<line_members>,"body":<the body api->build makes>} */
+    llmt_status (*files_batch_line)(void *w, const llmt_request *req, const char *custom_id,
+                                    char **line, size_t *len, llmt_error *err);
+    /* step 0 uploads s->lines to {base}/files; step 1 keeps the file id in s->scratch and
+     * POSTs create_body to {base}/{jobs_path}; step 2 takes the batch id from "id". */
+    llmt_status (*files_batch_submit)(void *w, llmt_batch_submit *s, llmt_http_request *out,
+                                      llmt_error *err);
+    llmt_status (*files_batch_poll)(void *w, const char *batch_id, llmt_http_request *out,
+                                    llmt_error *err);
+    llmt_status (*files_batch_cancel)(void *w, const char *batch_id, llmt_http_request *out,
+                                      llmt_error *err);
     /* The batch_results op of the shape (state: a wire): GET
      * {base}/files/<st->results[part]>/content; LLMT_E_NOT_FOUND when there is none. */
     llmt_status (*batch_file_content)(void *w, const llmt_batch_status *st, unsigned part,
@@ -731,6 +757,50 @@ static inline llmt_status llmt_host_classify_op(void *state, const llmt_http_res
                                                 llmt_error *err)
 {
     return LLMT_HOST_OF(state)->classify_error(state, http, err);
+}
+
+/* init of a provider with a files + batches API: the wire state, given `api`. */
+static inline llmt_status llmt_host_files_batch_init(void **state,
+                                                     const llmt_provider_settings *s,
+                                                     llmt_error *err,
+                                                     const llmt_host_files_batch *api)
+{
+    llmt_status st = llmt_host_wire_init_op(state, s, err);
+    if (st == LLMT_OK)
+        LLMT_HOST_OF(*state)->set_files_batch(*state, api);
+    return st;
+}
+
+static inline void llmt_host_files_batch_limits_op(void *state, llmt_batch_limits *out)
+{
+    LLMT_HOST_OF(state)->files_batch_limits(state, out);
+}
+
+static inline llmt_status llmt_host_files_batch_line_op(void *state, const llmt_request *req,
+                                                        const char *custom_id, char **line,
+                                                        size_t *len, llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->files_batch_line(state, req, custom_id, line, len, err);
+}
+
+static inline llmt_status llmt_host_files_batch_submit_op(void *state, llmt_batch_submit *s,
+                                                          llmt_http_request *out,
+                                                          llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->files_batch_submit(state, s, out, err);
+}
+
+static inline llmt_status llmt_host_files_batch_poll_op(void *state, const char *batch_id,
+                                                        llmt_http_request *out, llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->files_batch_poll(state, batch_id, out, err);
+}
+
+static inline llmt_status llmt_host_files_batch_cancel_op(void *state, const char *batch_id,
+                                                          llmt_http_request *out,
+                                                          llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->files_batch_cancel(state, batch_id, out, err);
 }
 
 static inline llmt_status llmt_host_batch_file_content_op(void *state,

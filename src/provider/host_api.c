@@ -84,11 +84,9 @@ static llmt_status id_request(const void *w, const char *method, const char *fmt
     return llmt_wire_bearer_id_request(w, method, fmt, id, out, err);
 }
 
-static llmt_status files_batch_submit(void *w, llmt_batch_submit *s, const char *create_path,
-                                      char *(*create_body)(const llmt_host_api *host, const llmt_batch_submit *s),
-                                      llmt_http_request *out, llmt_error *err)
+static void set_files_batch(void *w, const llmt_host_files_batch *api)
 {
-    return llmt_wire_files_batch_submit(w, s, create_path, create_body, out, err);
+    ((llmt_wire_basic *)w)->files_batch = api;
 }
 
 /* ---- the JSON writer: the library's printer over a buffer ---- */
@@ -211,11 +209,16 @@ static const llmt_host_api host_api = {
     .json_long = json_long,
     .url = llmt_wire_url,
     .batch_line_from = llmt_wire_batch_line_from,
-    .files_batch_submit = files_batch_submit,
     .batch_file_content = llmt_wire_batch_file_content,
     .batch_compat_result = llmt_wire_batch_compat_result_op,
     .batch_take_id = llmt_wire_batch_take_id,
     .batch_join = llmt_wire_batch_join,
+    .set_files_batch = set_files_batch,
+    .files_batch_limits = llmt_wire_files_batch_limits,
+    .files_batch_line = llmt_wire_files_batch_line,
+    .files_batch_submit = llmt_wire_files_batch_submit_op,
+    .files_batch_poll = llmt_wire_files_batch_poll,
+    .files_batch_cancel = llmt_wire_files_batch_cancel,
     .check_request = llmt_wire_check_request,
     .reply_end = llmt_wire_reply_end,
 };

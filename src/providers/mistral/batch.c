@@ -16,21 +16,6 @@
 #include "llmt/provider.h"
 #include "batch.h"
 
-void mistral_batch_limits(void *state, llmt_batch_limits *out)
-{
-    (void)state;
-    out->max_requests = 100000;
-    out->max_bytes = 512LL * 1000 * 1000;
-}
-
-llmt_status mistral_batch_line(void *state, const llmt_request *req, const char *custom_id,
-                               char **line, size_t *len, llmt_error *err)
-{
-    const llmt_host_api *h = LLMT_HOST_OF(state);
-    return h->batch_line_from(mistral_build, state, req, custom_id, NULL, "body", line, len,
-                                     err);
-}
-
 /* What creates the job from the uploaded file (s->scratch). */
 static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
 {
@@ -48,18 +33,17 @@ static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
     return body;
 }
 
-llmt_status mistral_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
-                                 llmt_error *err)
-{
-    const llmt_host_api *h = LLMT_HOST_OF(state);
-    return h->files_batch_submit(state, s, "batch/jobs", create_body, out, err);
-}
+static const llmt_host_files_batch mistral_batches = {
+    .limits = {100000, 512LL * 1000 * 1000},
+    .build = mistral_build,
+    .line_members = NULL,
+    .jobs_path = "batch/jobs",
+    .create_body = create_body,
+};
 
-llmt_status mistral_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
-                               llmt_error *err)
+llmt_status mistral_init(void **state, const llmt_provider_settings *s, llmt_error *err)
 {
-    const llmt_host_api *h = LLMT_HOST_OF(state);
-    return h->id_request(state, "GET", "batch/jobs/%s", batch_id, out, err);
+    return llmt_host_files_batch_init(state, s, err, &mistral_batches);
 }
 
 llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
@@ -94,11 +78,4 @@ llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
         json_object_get(json_array_get(json_object_get(root, "errors"), 0), "message")));
     json_decref(root);
     return LLMT_OK;
-}
-
-llmt_status mistral_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
-                                 llmt_error *err)
-{
-    const llmt_host_api *h = LLMT_HOST_OF(state);
-    return h->id_request(state, "POST", "batch/jobs/%s/cancel", batch_id, out, err);
 }

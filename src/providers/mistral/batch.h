@@ -6,16 +6,9 @@
 
 llmt_status mistral_build(void *state, const llmt_request *req, llmt_http_request *out,
                           llmt_error *err);
-void mistral_batch_limits(void *state, llmt_batch_limits *out);
-llmt_status mistral_batch_line(void *state, const llmt_request *req, const char *custom_id,
-                               char **line, size_t *len, llmt_error *err);
-llmt_status mistral_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
-                                 llmt_error *err);
-llmt_status mistral_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
-                               llmt_error *err);
+/* init: the wire state with the files + batches API described in batch.c. */
+llmt_status mistral_init(void **state, const llmt_provider_settings *s, llmt_error *err);
 llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
                                  llmt_batch_status *st, llmt_error *err);
-llmt_status mistral_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
-                                 llmt_error *err);
 
 #endif

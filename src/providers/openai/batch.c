@@ -13,21 +13,6 @@
 #include "llmt/provider.h"
 #include "batch.h"
 
-void openai_batch_limits(void *state, llmt_batch_limits *out)
-{
-    (void)state;
-    out->max_requests = 50000;
-    out->max_bytes = 200LL * 1000 * 1000;
-}
-
-llmt_status openai_batch_line(void *state, const llmt_request *req, const char *custom_id,
-                              char **line, size_t *len, llmt_error *err)
-{
-    return LLMT_HOST_OF(state)->batch_line_from(
-        openai_build, state, req, custom_id,
-        "\"method\":\"POST\",\"url\":\"/v1/chat/completions\"", "body", line, len, err);
-}
-
 /* What creates the batch from the uploaded file (s->scratch). */
 static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
 {
@@ -42,16 +27,17 @@ static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
     return body;
 }
 
-llmt_status openai_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
-                                llmt_error *err)
-{
-    return LLMT_HOST_OF(state)->files_batch_submit(state, s, "batches", create_body, out, err);
-}
+static const llmt_host_files_batch openai_batches = {
+    .limits = {50000, 200LL * 1000 * 1000},
+    .build = openai_build,
+    .line_members = "\"method\":\"POST\",\"url\":\"/v1/chat/completions\"",
+    .jobs_path = "batches",
+    .create_body = create_body,
+};
 
-llmt_status openai_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
-                              llmt_error *err)
+llmt_status openai_init(void **state, const llmt_provider_settings *s, llmt_error *err)
 {
-    return LLMT_HOST_OF(state)->id_request(state, "GET", "batches/%s", batch_id, out, err);
+    return llmt_host_files_batch_init(state, s, err, &openai_batches);
 }
 
 llmt_status openai_batch_status(void *state, const llmt_http_response *http,
@@ -93,10 +79,4 @@ llmt_status openai_batch_status(void *state, const llmt_http_response *http,
     st->message = h->dup_string(msg);
     json_decref(root);
     return LLMT_OK;
-}
-
-llmt_status openai_batch_cancel(void *state, const char *batch_id, llmt_http_request *out,
-                                llmt_error *err)
-{
-    return LLMT_HOST_OF(state)->id_request(state, "POST", "batches/%s/cancel", batch_id, out, err);
 }

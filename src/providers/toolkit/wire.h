@@ -160,6 +160,7 @@ typedef struct llmt_wire_basic {
     char *api_key;     /* NULL when the provider needs none; never logged */
     json_t *options;   /* the config's "options" object (owned reference), or NULL */
     struct llmt_wire_schema_cache *schema_cache; /* last parsed schema (owned), or NULL */
+    const llmt_host_files_batch *files_batch; /* the provider's batch API (static), or NULL */
 } llmt_wire_basic;
 
 /* init/destroy ops usable directly in a provider table: copies name, base URL and key

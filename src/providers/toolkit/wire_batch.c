@@ -226,3 +226,65 @@ llmt_status llmt_wire_batch_join(const llmt_batch_submit *s, const char *prefix,
     *body = llmt_buf_steal(&b);
     return LLMT_OK;
 }
+
+/* The state's files + batches API, or NULL with err filled. */
+static const llmt_host_files_batch *files_batch_of(void *state, llmt_error *err)
+{
+    const llmt_wire_basic *b = state;
+    if (!b->files_batch)
+        llmt_error_set(err, LLMT_E_INTERNAL, "%s: no files + batches API was described",
+                       b->name);
+    return b->files_batch;
+}
+
+void llmt_wire_files_batch_limits(void *state, llmt_batch_limits *out)
+{
+    const llmt_wire_basic *b = state;
+    if (b->files_batch)
+        *out = b->files_batch->limits;
+}
+
+llmt_status llmt_wire_files_batch_line(void *state, const llmt_request *req, const char *custom_id,
+                                       char **line, size_t *len, llmt_error *err)
+{
+    const llmt_host_files_batch *api = files_batch_of(state, err);
+    return api ? llmt_wire_batch_line_from(api->build, state, req, custom_id, api->line_members,
+                                           "body", line, len, err)
+               : LLMT_E_INTERNAL;
+}
+
+llmt_status llmt_wire_files_batch_submit_op(void *state, llmt_batch_submit *s,
+                                            llmt_http_request *out, llmt_error *err)
+{
+    const llmt_host_files_batch *api = files_batch_of(state, err);
+    return api ? llmt_wire_files_batch_submit(state, s, api->jobs_path, api->create_body, out, err)
+               : LLMT_E_INTERNAL;
+}
+
+/* METHOD {base}/{jobs_path}/{id}{suffix}, bearer auth, no body. */
+static llmt_status job_request(void *state, const char *method, const char *id, const char *suffix,
+                               llmt_http_request *out, llmt_error *err)
+{
+    const llmt_host_files_batch *api = files_batch_of(state, err);
+    char *path;
+    llmt_status st;
+    if (!api)
+        return LLMT_E_INTERNAL;
+    path = llmt_asprintf("%s/%s%s", api->jobs_path, id, suffix);
+    st = path ? llmt_wire_http_request(state, method, path, NULL, 0, NULL, out, err)
+              : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    free(path);
+    return st;
+}
+
+llmt_status llmt_wire_files_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
+                                       llmt_error *err)
+{
+    return job_request(state, "GET", batch_id, "", out, err);
+}
+
+llmt_status llmt_wire_files_batch_cancel(void *state, const char *batch_id,
+                                         llmt_http_request *out, llmt_error *err)
+{
+    return job_request(state, "POST", batch_id, "/cancel", out, err);
+}

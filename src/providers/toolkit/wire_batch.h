@@ -62,6 +62,19 @@ llmt_status llmt_wire_batch_compat_result_op(void *state, const char *line, size
  * A reply without it is LLMT_E_BAD_RESPONSE. */
 llmt_status llmt_wire_batch_take_id(llmt_batch_submit *s, const char *key, llmt_error *err);
 
+/* The batch ops of a wire state's files + batches API (b->files_batch, set by the
+ * provider's init; llmt_host_files_batch in provider.h), with the ops' signatures:
+ * LLMT_E_INTERNAL when the state has none. */
+void llmt_wire_files_batch_limits(void *state, llmt_batch_limits *out);
+llmt_status llmt_wire_files_batch_line(void *state, const llmt_request *req, const char *custom_id,
+                                       char **line, size_t *len, llmt_error *err);
+llmt_status llmt_wire_files_batch_submit_op(void *state, llmt_batch_submit *s,
+                                            llmt_http_request *out, llmt_error *err);
+llmt_status llmt_wire_files_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
+                                       llmt_error *err);
+llmt_status llmt_wire_files_batch_cancel(void *state, const char *batch_id,
+                                         llmt_http_request *out, llmt_error *err);
+
 /* The submit of the files + batches shape: step 0 uploads s->lines to {base}/files
  * (purpose=batch), step 1 keeps the file id in s->scratch and POSTs create_body(host, s) to
  * {base}/{create_path}, step 2 takes the batch id from the reply's "id". */
