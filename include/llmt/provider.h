@@ -352,6 +352,11 @@ typedef struct llmt_host_files_batch {
     /* The create request's JSON body (malloc'd; NULL: out of memory) for the uploaded
      * file s->scratch. */
     char *(*create_body)(const struct llmt_host_api *host, const llmt_batch_submit *s);
+    /* The rest of a batch object once its "status" (st->state_text, a copy of `status`)
+     * is read: st->state, the counts, the result file ids, the message. root is the
+     * reply's object, borrowed. */
+    void (*read_status)(const struct llmt_host_api *host, const struct json_t *root,
+                        const char *status, llmt_batch_status *st);
 } llmt_host_files_batch;
 
 typedef struct llmt_host_api {
@@ -532,6 +537,10 @@ typedef struct llmt_host_api {
                                     llmt_error *err);
     llmt_status (*files_batch_cancel)(void *w, const char *batch_id, llmt_http_request *out,
                                       llmt_error *err);
+    /* The reply a JSON object with a string "status" (else LLMT_E_BAD_RESPONSE), then
+     * api->read_status. */
+    llmt_status (*files_batch_status)(void *w, const llmt_http_response *http,
+                                      llmt_batch_status *st, llmt_error *err);
     /* The batch_results op of the shape (state: a wire): GET
      * {base}/files/<st->results[part]>/content; LLMT_E_NOT_FOUND when there is none. */
     llmt_status (*batch_file_content)(void *w, const llmt_batch_status *st, unsigned part,
@@ -801,6 +810,14 @@ static inline llmt_status llmt_host_files_batch_cancel_op(void *state, const cha
                                                           llmt_error *err)
 {
     return LLMT_HOST_OF(state)->files_batch_cancel(state, batch_id, out, err);
+}
+
+static inline llmt_status llmt_host_files_batch_status_op(void *state,
+                                                          const llmt_http_response *http,
+                                                          llmt_batch_status *st,
+                                                          llmt_error *err)
+{
+    return LLMT_HOST_OF(state)->files_batch_status(state, http, st, err);
 }
 
 static inline llmt_status llmt_host_batch_file_content_op(void *state,

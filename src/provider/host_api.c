@@ -219,6 +219,7 @@ static const llmt_host_api host_api = {
     .files_batch_submit = llmt_wire_files_batch_submit_op,
     .files_batch_poll = llmt_wire_files_batch_poll,
     .files_batch_cancel = llmt_wire_files_batch_cancel,
+    .files_batch_status = llmt_wire_files_batch_status,
     .check_request = llmt_wire_check_request,
     .reply_end = llmt_wire_reply_end,
 };

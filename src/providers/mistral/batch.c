@@ -33,34 +33,10 @@ static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
     return body;
 }
 
-static const llmt_host_files_batch mistral_batches = {
-    .limits = {100000, 512LL * 1000 * 1000},
-    .build = mistral_build,
-    .line_members = NULL,
-    .jobs_path = "batch/jobs",
-    .create_body = create_body,
-};
-
-llmt_status mistral_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+/* The rest of a batch object (see llmt_host_files_batch.read_status). */
+static void read_status(const llmt_host_api *h, const json_t *root, const char *s,
+                        llmt_batch_status *st)
 {
-    return llmt_host_files_batch_init(state, s, err, &mistral_batches);
-}
-
-llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
-                                 llmt_batch_status *st, llmt_error *err)
-{
-    const llmt_host_api *h = LLMT_HOST_OF(state);
-    json_t *root = NULL;
-    const char *s;
-    llmt_status rc = h->parse_object(http, &root, err);
-    if (rc != LLMT_OK)
-        return rc;
-    s = json_string_value(json_object_get(root, "status"));
-    if (!s) {
-        json_decref(root);
-        return h->error_set(err, LLMT_E_BAD_RESPONSE, "the batch job has no status");
-    }
-    st->state_text = h->dup_string(s);
     st->results[0] = h->dup_string(json_string_value(json_object_get(root, "output_file")));
     st->results[1] = h->dup_string(json_string_value(json_object_get(root, "error_file")));
     if (strcmp(s, "QUEUED") == 0 || strcmp(s, "RUNNING") == 0)
@@ -76,6 +52,18 @@ llmt_status mistral_batch_status(void *state, const llmt_http_response *http,
     st->failed = h->json_long(json_object_get(root, "failed_requests"), -1);
     st->message = h->dup_string(json_string_value(
         json_object_get(json_array_get(json_object_get(root, "errors"), 0), "message")));
-    json_decref(root);
-    return LLMT_OK;
+}
+
+static const llmt_host_files_batch mistral_batches = {
+    .limits = {100000, 512LL * 1000 * 1000},
+    .build = mistral_build,
+    .line_members = NULL,
+    .jobs_path = "batch/jobs",
+    .create_body = create_body,
+    .read_status = read_status,
+};
+
+llmt_status mistral_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+{
+    return llmt_host_files_batch_init(state, s, err, &mistral_batches);
 }

@@ -27,34 +27,12 @@ static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
     return body;
 }
 
-static const llmt_host_files_batch openai_batches = {
-    .limits = {50000, 200LL * 1000 * 1000},
-    .build = openai_build,
-    .line_members = "\"method\":\"POST\",\"url\":\"/v1/chat/completions\"",
-    .jobs_path = "batches",
-    .create_body = create_body,
-};
-
-llmt_status openai_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+/* The rest of a batch object (see llmt_host_files_batch.read_status). */
+static void read_status(const llmt_host_api *h, const json_t *root, const char *s,
+                        llmt_batch_status *st)
 {
-    return llmt_host_files_batch_init(state, s, err, &openai_batches);
-}
-
-llmt_status openai_batch_status(void *state, const llmt_http_response *http,
-                                llmt_batch_status *st, llmt_error *err)
-{
-    const llmt_host_api *h = LLMT_HOST_OF(state);
-    json_t *root = NULL, *counts;
-    const char *s, *msg;
-    llmt_status rc = h->parse_object(http, &root, err);
-    if (rc != LLMT_OK)
-        return rc;
-    s = json_string_value(json_object_get(root, "status"));
-    if (!s) {
-        json_decref(root);
-        return h->error_set(err, LLMT_E_BAD_RESPONSE, "the batch object has no status");
-    }
-    st->state_text = h->dup_string(s);
+    json_t *counts;
+    const char *msg;
     if (strcmp(s, "completed") == 0 || strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0)
         st->state = LLMT_BATCH_ENDED;
     else if (strcmp(s, "failed") == 0)
@@ -77,6 +55,18 @@ llmt_status openai_batch_status(void *state, const llmt_http_response *http,
         json_object_get(json_array_get(json_object_get(json_object_get(root, "errors"), "data"), 0),
                         "message"));
     st->message = h->dup_string(msg);
-    json_decref(root);
-    return LLMT_OK;
+}
+
+static const llmt_host_files_batch openai_batches = {
+    .limits = {50000, 200LL * 1000 * 1000},
+    .build = openai_build,
+    .line_members = "\"method\":\"POST\",\"url\":\"/v1/chat/completions\"",
+    .jobs_path = "batches",
+    .create_body = create_body,
+    .read_status = read_status,
+};
+
+llmt_status openai_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+{
+    return llmt_host_files_batch_init(state, s, err, &openai_batches);
 }

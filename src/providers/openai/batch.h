@@ -8,7 +8,5 @@ llmt_status openai_build(void *state, const llmt_request *req, llmt_http_request
                          llmt_error *err);
 /* init: the wire state with the files + batches API described in batch.c. */
 llmt_status openai_init(void **state, const llmt_provider_settings *s, llmt_error *err);
-llmt_status openai_batch_status(void *state, const llmt_http_response *http,
-                                llmt_batch_status *st, llmt_error *err);
 
 #endif

@@ -288,3 +288,24 @@ llmt_status llmt_wire_files_batch_cancel(void *state, const char *batch_id,
 {
     return job_request(state, "POST", batch_id, "/cancel", out, err);
 }
+
+llmt_status llmt_wire_files_batch_status(void *state, const llmt_http_response *http,
+                                         llmt_batch_status *st, llmt_error *err)
+{
+    const llmt_wire_basic *b = state;
+    const llmt_host_files_batch *api = files_batch_of(state, err);
+    json_t *root = NULL;
+    const char *s;
+    llmt_status rc = api ? llmt_wire_parse_body(http, &root, err) : LLMT_E_INTERNAL;
+    if (rc != LLMT_OK)
+        return rc;
+    s = json_string_value(json_object_get(root, "status"));
+    if (!s) {
+        json_decref(root);
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "%s: the batch has no status", b->name);
+    }
+    st->state_text = llmt_strdup(s);
+    api->read_status(b->pub.host, root, s, st);
+    json_decref(root);
+    return LLMT_OK;
+}

@@ -74,6 +74,8 @@ llmt_status llmt_wire_files_batch_poll(void *state, const char *batch_id, llmt_h
                                        llmt_error *err);
 llmt_status llmt_wire_files_batch_cancel(void *state, const char *batch_id,
                                          llmt_http_request *out, llmt_error *err);
+llmt_status llmt_wire_files_batch_status(void *state, const llmt_http_response *http,
+                                         llmt_batch_status *st, llmt_error *err);
 
 /* The submit of the files + batches shape: step 0 uploads s->lines to {base}/files
  * (purpose=batch), step 1 keeps the file id in s->scratch and POSTs create_body(host, s) to
