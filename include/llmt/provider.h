@@ -507,7 +507,7 @@ typedef struct llmt_host_api {
                                     const struct json_t *body, llmt_error *err);
     /* v printed compactly by the library's writer, malloc'd; NULL when out of memory. */
     char *(*json_print)(const struct json_t *v);
-    /* v as a long when it is a JSON integer (a real is truncated), else dflt. */
+    /* v as a long when it is a JSON integer, else dflt. */
     long (*json_long)(const struct json_t *v, long dflt);
     /* base + "/" + path with exactly one slash between them, malloc'd; NULL: out of memory. */
     char *(*url)(const char *base, const char *path);

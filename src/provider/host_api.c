@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonutil.h"
 #include "core/jsonw.h"
 #include "core/util.h"
 #include "providers/toolkit/wire.h"
@@ -146,17 +147,6 @@ static char *json_print(const json_t *v)
     return llmt_json_dumps_compact(v, false);
 }
 
-/* One reading for every provider: an integer, or a real truncated (the batch counters
- * of some services come as 12.0), else dflt. */
-static long json_long(const json_t *v, long dflt)
-{
-    if (json_is_integer(v))
-        return (long)json_integer_value(v);
-    if (json_is_real(v))
-        return (long)json_real_value(v);
-    return dflt;
-}
-
 static const llmt_host_api host_api = {
     .version = LLMT_HOST_API_VERSION,
     .error_set = llmt_error_set,
@@ -206,7 +196,7 @@ static const llmt_host_api host_api = {
     .parse_schema = llmt_wire_schema,
     .set_json_request = llmt_wire_set_json_request,
     .json_print = json_print,
-    .json_long = json_long,
+    .json_long = llmt_json_long,
     .url = llmt_wire_url,
     .batch_line_from = llmt_wire_batch_line_from,
     .batch_file_content = llmt_wire_batch_file_content,
