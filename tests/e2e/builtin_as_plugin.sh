@@ -5,15 +5,13 @@
 # the built-in ("override_builtin") and run a task against the fake HTTP server sending
 # byte for byte the request body the built-in sends.
 set -u
-: "${LLMT_BIN:?}" "${LLMT_BUILD_DIR:?}" "${LLMT_SOURCE_DIR:?}" "${FAKE_HTTP_SERVER:?}"
-pass=0; fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if eval "$2"; then ok; else ko "$1"; fi; }
-
-T=$(mktemp -d); SRV=""
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT INT TERM
+: "${LLMT_BUILD_DIR:?}" "${FAKE_HTTP_SERVER:?}"
+. "$(dirname "$0")/lib/common.sh"
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
+T=$WORK
+# that DESCRIPTION EXPRESSION: passes when the shell expression is true
+that() { if eval "$2"; then ok; else bad "$1"; fi; }
 
 BUILT="$LLMT_BUILD_DIR/test-plugins/builtin"
 
@@ -35,21 +33,18 @@ cat >"$T/script.json" <<'JSON'
                  "message": {"role": "assistant", "content": "{\"name\": \"Alice\", \"age\": 30}"}}],
     "usage": {"prompt_tokens": 42, "completion_tokens": 9, "total_tokens": 51}}}}]}
 JSON
-"$FAKE_HTTP_SERVER" --script "$T/script.json" --log "$T/req.jsonl" --port-file "$T/port" >/dev/null &
-SRV=$!
-i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-PORT=$(cat "$T/port")
+start_fake_http "$T/script.json"
 
 # name model base-url-variable base-url
-for spec in "ollama llama3.1:8b LLMT_OLLAMA_BASE_URL http://127.0.0.1:$PORT" \
-            "openai gpt-4.1-mini LLMT_OPENAI_BASE_URL http://127.0.0.1:$PORT/v1"; do
+for spec in "ollama llama3.1:8b LLMT_OLLAMA_BASE_URL $base" \
+            "openai gpt-4.1-mini LLMT_OPENAI_BASE_URL $base/v1"; do
     set -- $spec
     name=$1 model=$2 var=$3 url=$4
     so="$BUILT/$name/$name.so"
-    check "$name: the plugin was built" '[ -f "$so" ]'
+    that "$name: the plugin was built" '[ -f "$so" ]'
     [ -f "$so" ] || continue
     # nothing of the library is linked: every llmt_ function comes through the host table
-    check "$name: the module needs no llmt_ symbol" \
+    that "$name: the module needs no llmt_ symbol" \
         '! nm -D --undefined-only "$so" | grep -q " llmt_"'
     mkdir -p "$T/plugins/$name"
     cp "$so" "$T/plugins/$name/"
@@ -57,43 +52,40 @@ for spec in "ollama llama3.1:8b LLMT_OLLAMA_BASE_URL http://127.0.0.1:$PORT" \
         >"$T/plugins/$name/config.json"
 
     LLMT_PLUGIN_PATH="$T/plugins" "$LLMT_BIN" providers list --json >"$T/$name.list.json" 2>"$T/$name.list.err"
-    check "$name: loaded from the plugin" \
+    that "$name: loaded from the plugin" \
         '[ "$(jq -r ".[] | select(.name == \"$name\") | .origin" "$T/$name.list.json")" = "$T/plugins/$name/$name.so" ]'
 
-    : >"$T/req.jsonl"
+    : >"$T/requests.jsonl"
     env "$var=$url" OPENAI_API_KEY=sk-test-plugin-1234 LLMT_PLUGIN_PATH="$T/plugins" \
         "$LLMT_BIN" run --tasks "$T/tasks" --models "$name:$model" --no-history \
         --output "$T/out-plugin-$name" >"$T/$name.run.out" 2>"$T/$name.run.err"
-    check "$name: run through the plugin exits 0" '[ $? -eq 0 ]'
-    check "$name: the answer is 100% accurate" \
+    that "$name: run through the plugin exits 0" '[ $? -eq 0 ]'
+    that "$name: the answer is 100% accurate" \
         'grep -Eq "\"accuracy\": *100" "$T/out-plugin-$name/results.json"'
-    jq -c .body "$T/req.jsonl" >"$T/$name.plugin.body"
+    jq -c .body "$T/requests.jsonl" >"$T/$name.plugin.body"
 
-    : >"$T/req.jsonl"
+    : >"$T/requests.jsonl"
     env "$var=$url" OPENAI_API_KEY=sk-test-plugin-1234 \
         "$LLMT_BIN" run --tasks "$T/tasks" --models "$name:$model" --no-history \
         --output "$T/out-builtin-$name" >"$T/$name.brun.out" 2>"$T/$name.brun.err"
-    check "$name: run through the built-in exits 0" '[ $? -eq 0 ]'
-    jq -c .body "$T/req.jsonl" >"$T/$name.builtin.body"
-    check "$name: one request each" \
+    that "$name: run through the built-in exits 0" '[ $? -eq 0 ]'
+    jq -c .body "$T/requests.jsonl" >"$T/$name.builtin.body"
+    that "$name: one request each" \
         '[ "$(wc -l <"$T/$name.plugin.body")" -eq 1 ] && [ "$(wc -l <"$T/$name.builtin.body")" -eq 1 ]'
-    check "$name: the plugin sends the built-in's body, byte for byte" \
+    that "$name: the plugin sends the built-in's body, byte for byte" \
         'cmp -s "$T/$name.plugin.body" "$T/$name.builtin.body"'
 done
 
 # an error classified by the plugin's own rule: a 400 "try pulling it first" is not_found
-kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""; rm -f "$T/port"
+kill "$pid"; wait "$pid" 2>/dev/null; pid=""; rm -f "$T/port"
 cat >"$T/script404.json" <<'JSON'
 {"default": {"status": 400, "body": {"error": "model \"nope\" not found, try pulling it first"}}}
 JSON
-"$FAKE_HTTP_SERVER" --script "$T/script404.json" --port-file "$T/port" >/dev/null &
-SRV=$!
-i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-LLMT_OLLAMA_BASE_URL="http://127.0.0.1:$(cat "$T/port")" LLMT_PLUGIN_PATH="$T/plugins" \
+start_fake_http "$T/script404.json"
+LLMT_OLLAMA_BASE_URL="$base" LLMT_PLUGIN_PATH="$T/plugins" \
     "$LLMT_BIN" run --tasks "$T/tasks" --models ollama:llama3.1:8b --no-history \
     --output "$T/out404" >/dev/null 2>&1
-check "ollama plugin: the error is classified not_found" \
+that "ollama plugin: the error is classified not_found" \
     'grep -q "\"not_found\"" "$T/out404/results.jsonl"'
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
