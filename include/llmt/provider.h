@@ -835,6 +835,18 @@ static inline llmt_status llmt_host_batch_compat_result_op(void *state, const ch
     return LLMT_HOST_OF(state)->batch_compat_result(state, line, len, out, err);
 }
 
+/* The batch slots of an ops table whose provider described a files + batches API
+ * (llmt_host_files_batch_init as its init): `.name = ..., LLMT_HOST_FILES_BATCH_OPS,`. */
+#define LLMT_HOST_FILES_BATCH_OPS                                                            \
+    .batch_limits = llmt_host_files_batch_limits_op,                                         \
+    .batch_line = llmt_host_files_batch_line_op,                                             \
+    .batch_submit = llmt_host_files_batch_submit_op,                                         \
+    .batch_poll = llmt_host_files_batch_poll_op,                                             \
+    .batch_status = llmt_host_files_batch_status_op,                                         \
+    .batch_results = llmt_host_batch_file_content_op,                                        \
+    .batch_result_line = llmt_host_batch_compat_result_op,                                   \
+    .batch_cancel = llmt_host_files_batch_cancel_op
+
 /* Frees what a provider put into an llmt_http_request and zeroes it. */
 LLMT_API void llmt_http_request_clear(llmt_http_request *r);
 /* Frees an array returned by parse_catalog. NULL ok. */

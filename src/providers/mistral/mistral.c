@@ -73,12 +73,5 @@ const llmt_provider_ops llmt_provider_mistral = {
     .parse_response = llmt_host_chat_parse_op,
     .classify_error = mistral_classify,
     .read_rate_limits = mistral_rate_limits,
-    .batch_limits = llmt_host_files_batch_limits_op,
-    .batch_line = llmt_host_files_batch_line_op,
-    .batch_submit = llmt_host_files_batch_submit_op,
-    .batch_poll = llmt_host_files_batch_poll_op,
-    .batch_status = llmt_host_files_batch_status_op,
-    .batch_results = llmt_host_batch_file_content_op,
-    .batch_result_line = llmt_host_batch_compat_result_op,
-    .batch_cancel = llmt_host_files_batch_cancel_op,
+    LLMT_HOST_FILES_BATCH_OPS,
 };
