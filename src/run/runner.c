@@ -416,15 +416,18 @@ static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *
 /* Scores, prints and summarises one result: printed straight into the pending lines
  * of results.jsonl (no jansson tree of the result), the summary fed from what was
  * printed. */
-static void emit(run_ctx *rc, const llmt_result_input *in, unsigned ti, unsigned ci, unsigned mi)
+static void emit(run_ctx *rc, const llmt_result_input *result, unsigned ti, unsigned ci,
+                 unsigned mi)
 {
     llmt_summary_entry e;
+    llmt_result_input in = *result;
+    in.field_stats = &rc->summary->fields; /* counted as scored, not read back */
     if (rc->out->jsonl && !rc->write_failed) {
-        if (llmt_output_add(rc->out, in, &e, &rc->werr) != LLMT_OK)
+        if (llmt_output_add(rc->out, &in, &e, &rc->werr) != LLMT_OK)
             rc->write_failed = true;
     } else {
         llmt_buf scratch = {0}; /* nothing to write to: only the summary's values count */
-        llmt_result_write(in, &scratch, &e);
+        llmt_result_write(&in, &scratch, &e);
         llmt_buf_free(&scratch);
     }
     llmt_summary_add_entry(rc->summary, ti, ci, mi, &e);
