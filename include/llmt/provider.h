@@ -373,7 +373,9 @@ typedef struct llmt_provider_ops {
     /* The documented limits of one batch. */
     void (*batch_limits)(void *state, llmt_batch_limits *out);
     /* One batch input line (no newline, malloc'd into *line) carrying exactly the body
-     * build_request makes for `req`, tagged with custom_id ([A-Za-z0-9_-], <= 64). */
+     * build_request makes for `req`, tagged with custom_id ([A-Za-z0-9_-], <= 64).
+     * LLMT_E_UNSUPPORTED (err says why): the batch API cannot take this request; the
+     * library leaves it out of the batch and sends it interactively. */
     llmt_status (*batch_line)(void *state, const llmt_request *req, const char *custom_id,
                               char **line, size_t *len, llmt_error *err);
     /* The request of submit step s->step (see llmt_batch_submit). */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/jsonw.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
 #include "provider/manager_internal.h"
@@ -52,6 +53,8 @@ struct llmt_batch_set {
     long *slots;               /* open-addressing index custom_id -> l; -1 empty */
     size_t n_slots;
     double reserved_usd;
+    char **noted;              /* "provider:model" told that some jobs run interactively */
+    size_t n_noted;
 };
 
 bool llmt_batch_capable(const llmt_provider_entry *e)
@@ -284,6 +287,9 @@ void llmt_batch_set_free(llmt_batch_set *s)
     }
     free(s->b);
     free(s->l);
+    for (i = 0; i < s->n_noted; i++)
+        free(s->noted[i]);
+    free(s->noted);
     free(s->slots);
     free(s->path);
     free(s);
@@ -309,6 +315,25 @@ static long open_batch(llmt_batch_set *s, const llmt_call *call, size_t len)
     return add_batch(s, call->entry, call->req.model);
 }
 
+/* Says once per provider:model why some of its jobs run interactively under --batch. */
+static void note_interactive(llmt_batch_set *s, const llmt_call *call, const llmt_error *why)
+{
+    char *key = llmt_asprintf("%s:%s", call->entry->config->name, call->req.model);
+    char **v;
+    size_t i;
+    for (i = 0; key && i < s->n_noted; i++)
+        if (strcmp(s->noted[i], key) == 0)
+            break;
+    if (!key || i < s->n_noted || !(v = realloc(s->noted, (s->n_noted + 1) * sizeof(*v)))) {
+        free(key);
+        return;
+    }
+    s->noted = v;
+    s->noted[s->n_noted++] = key;
+    llmt_logf(&llmt_manager_opts(s->mgr)->logger, LLMT_LOG_WARN,
+              "%s: %s; those cases run interactively", key, why->message);
+}
+
 llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char *custom_id,
                            double max_cost_usd, llmt_error *err)
 {
@@ -326,6 +351,12 @@ llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char 
         return add_line(s, custom_id, -1) < 0 ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory")
                                               : LLMT_OK;
     st = call->entry->ops->batch_line(call->entry->state, &call->req, custom_id, &line, &len, err);
+    if (st == LLMT_E_UNSUPPORTED) {
+        /* the batch API cannot take this request: left out, it runs interactively */
+        note_interactive(s, call, err);
+        llmt_error_clear(err);
+        return LLMT_OK;
+    }
     if (st != LLMT_OK)
         return st;
     bi = open_batch(s, call, len);
