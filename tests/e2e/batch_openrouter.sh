@@ -139,6 +139,17 @@ check "list shows the state and counts" contains "$WORK/out" "in_progress	3 requ
 run_cli 0 batches cancel "$WORK/k"
 check "cancel posted /api/v1/batches/batch_1/cancel" test "$(count "$WORK/r4.jsonl" POST '/api/v1/batches/batch_1/cancel$')" -eq 1
 stop_server
+# cancellation is enabled per organization: the others get 403, shown with its reason
+jq -n --argjson ip "$(batch_obj in_progress null 1 0)" '
+{match: [
+  {method: "POST", path_contains: "/api/v1/batches/batch_1/cancel", reply: {status: 403, body: {error: {code: 403, message: "Batch cancellation is not enabled for this organization"}}}},
+  {method: "GET", path_contains: "/api/v1/batches/batch_1", reply: {body: $ip}}
+]}' >"$WORK/s8.json"
+start_server "$WORK/s8.json" "$WORK/r8.jsonl"
+export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
+run_cli 0 batches cancel "$WORK/k"
+check "a refused cancel is shown with its reason" contains "$WORK/out" "not enabled for this organization"
+stop_server
 script "$(batch_obj completed "$all_ok" 3 0)" >"$WORK/s6.json"
 start_server "$WORK/s6.json" "$WORK/r6.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
