@@ -129,7 +129,7 @@ long llmt_wire_json_long(const json_t *obj, const char *key)
     return -1;
 }
 
-llmt_status llmt_wire_batch_openai_status(const llmt_http_response *http, llmt_batch_status *st,
+llmt_status llmt_wire_batch_object_status(const llmt_http_response *http, llmt_batch_status *st,
                                           json_t **root, llmt_error *err)
 {
     json_t *counts;

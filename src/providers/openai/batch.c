@@ -55,7 +55,7 @@ llmt_status openai_batch_status(void *state, const llmt_http_response *http,
 {
     json_t *root = NULL;
     const char *msg;
-    llmt_status rc = llmt_wire_batch_openai_status(http, st, &root, err);
+    llmt_status rc = llmt_wire_batch_object_status(http, st, &root, err);
     (void)state;
     if (rc != LLMT_OK)
         return rc;

@@ -104,7 +104,7 @@ llmt_status openrouter_batch_status(void *state, const llmt_http_response *http,
                                     llmt_batch_status *st, llmt_error *err)
 {
     json_t *root = NULL;
-    llmt_status rc = llmt_wire_batch_openai_status(http, st, &root, err);
+    llmt_status rc = llmt_wire_batch_object_status(http, st, &root, err);
     (void)state;
     if (rc != LLMT_OK)
         return rc;
