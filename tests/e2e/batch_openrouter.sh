@@ -159,24 +159,28 @@ check "resume after a kill: 3 batch results" \
     test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
 stop_server
 
-# ---- a case with an image: not batched (files go only as URLs), run interactively
+# ---- cases with an image: not batched (files go only as URLs), run interactively
 python3 -c 'import base64,sys; sys.stdout.buffer.write(base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="))' \
     >"$T/job_ads/tests/sources/scan.png"
 printf 'The attached scan is a job ad.\n' >"$T/job_ads/tests/sources/scan.txt"
 cp "$T/job_ads/tests/expected/$1.json" "$T/job_ads/tests/expected/scan.json"
+for f in sources/scan.png sources/scan.txt expected/scan.json; do
+    cp "$T/job_ads/tests/$f" "$T/job_ads/tests/$(echo "$f" | sed 's/scan/scan2/')"
+done
 id4=$($IDS job_ads scan "$M" 0)
 script "$(batch_obj completed "$all_ok" 3 0)" >"$WORK/s7.json"
 start_server "$WORK/s7.json" "$WORK/r7.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 run_cli 0 run --no-history --tasks "$T" --models "$M" --output "$WORK/img" --batch --batch-poll 0.02
-check "image case: 3 lines batched, not the image case" \
+check "image cases: 3 lines batched, not the 2 image cases" \
     test "$(jq -r 'select(.method == "POST" and (.path | test("/api/v1/batches$"))) | .body | fromjson | .requests | length' "$WORK/r7.jsonl")" -eq 3
-check "image case: sent interactively with its image" \
-    test "$(jq -r 'select(.method == "POST" and (.path | test("/chat/completions$"))) | .body' "$WORK/r7.jsonl" | grep -c 'data:image/png;base64')" -eq 1
-check "image case: answered, not marked batch" \
-    test "$(jq -r '.results[] | select(.case == "scan") | "\(.error) \(.batch // false)"' "$WORK/img/results.json")" = "null false"
-check "image case: a note says why it ran interactively" contains "$WORK/err" "files only as public URLs"
-check "image case: the note names the model once" test "$(grep -c 'openrouter:openai/gpt-4.1-mini: ' "$WORK/err")" -eq 1
-check "image case: not in batches.jsonl" sh -c '! grep -q "$1" "$2"' _ "$id4" "$WORK/img/batches.jsonl"
+check "image cases: sent interactively with their image" \
+    test "$(jq -r 'select(.method == "POST" and (.path | test("/chat/completions$"))) | .body' "$WORK/r7.jsonl" | grep -c 'data:image/png;base64')" -eq 2
+check "image cases: nothing else sent interactively" test "$(count "$WORK/r7.jsonl" POST '/chat/completions$')" -eq 2
+check "image cases: answered, not marked batch" \
+    test "$(jq -r '.results[] | select(.case | startswith("scan")) | "\(.error) \(.batch // false)"' "$WORK/img/results.json" | sort -u)" = "null false"
+check "image cases: a note says why they ran interactively" contains "$WORK/err" "files only as public URLs"
+check "image cases: one note for the model" test "$(grep -c 'openrouter:openai/gpt-4.1-mini: ' "$WORK/err")" -eq 1
+check "image cases: not in batches.jsonl" sh -c '! grep -q "$1" "$2"' _ "$id4" "$WORK/img/batches.jsonl"
 stop_server
 finish
