@@ -6,7 +6,7 @@
 # bodies equal the interactive ones (require_parameters included), the attribution
 # header, half the cost; per-request failures with their class; an expired batch's
 # answered lines kept and the others timeout; resume after a kill, resuming a finished
-# run sends nothing; list and cancel; a case with a file runs interactively, with a note.
+# run sends nothing; list and cancel; cases with a file run interactively, with one note.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/batch.sh"
 M=openrouter:openai/gpt-4.1-mini
