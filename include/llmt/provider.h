@@ -207,10 +207,14 @@ static inline void llmt_rate_info_init(llmt_rate_info *ri)
  * so that parse_response/classify_error read it exactly as they read a live reply. The
  * library performs every exchange; the provider never does I/O. */
 
-/* What one batch may hold (batch_limits); 0 = no documented limit. */
+/* What one batch may hold (batch_limits); 0 = no documented limit. The library zeroes it
+ * before the call: a provider fills what applies. */
 typedef struct llmt_batch_limits {
     long max_requests;          /* lines per batch */
     long long max_bytes;        /* bytes of the batch input (the JSONL file or the body) */
+    bool one_format;            /* every line of one batch must ask for the same structured
+                                   output (mode and schema): the library starts a batch per
+                                   format */
 } llmt_batch_limits;
 
 /* The submit state machine (batch_submit). The library zeroes it, sets the inputs and

@@ -31,6 +31,7 @@ typedef struct batch {
     char *model;
     char *id;                  /* NULL until submitted */
     llmt_buf lines;            /* new batches: the input, one line each */
+    uint64_t format;           /* the lines' structured output, where one per batch */
     size_t n_lines;
     bool recorded;             /* in batches.jsonl (submitted by this or an earlier run) */
     bool needed;               /* has lines this invocation still wants */
@@ -297,22 +298,33 @@ void llmt_batch_set_free(llmt_batch_set *s)
 
 /* ---------------------------------------------------------------- adding lines */
 
-/* The open batch for the call's provider and model that can take `len` more bytes. */
+/* The open batch for the call's provider and model (and structured-output format, where
+ * the provider needs one per batch) that can take `len` more bytes. */
 static long open_batch(llmt_batch_set *s, const llmt_call *call, size_t len)
 {
-    llmt_batch_limits lim = {0, 0};
+    llmt_batch_limits lim;
     size_t i = s->nb;
+    uint64_t format = 0;
+    long bi;
+    memset(&lim, 0, sizeof lim);
     call->entry->ops->batch_limits(call->entry->state, &lim);
+    if (lim.one_format)
+        format = llmt_hash64(call->req.json_schema ? call->req.json_schema : "",
+                             (uint64_t)call->req.structured_mode + 1);
     while (i-- > 0) {
         batch *b = &s->b[i];
-        if (b->recorded || b->entry != call->entry || strcmp(b->model, call->req.model) != 0)
+        if (b->recorded || b->entry != call->entry || strcmp(b->model, call->req.model) != 0 ||
+            b->format != format)
             continue;
         if ((lim.max_requests > 0 && b->n_lines + 1 > (size_t)lim.max_requests) ||
             (lim.max_bytes > 0 && b->n_lines && b->lines.len + len + 1 > (size_t)lim.max_bytes))
             break; /* full: start the next one */
         return (long)i;
     }
-    return add_batch(s, call->entry, call->req.model);
+    bi = add_batch(s, call->entry, call->req.model);
+    if (bi >= 0)
+        s->b[bi].format = format;
+    return bi;
 }
 
 /* Says once per provider:model why some of its jobs run interactively under --batch. */

@@ -6,7 +6,8 @@
 # bodies equal the interactive ones (require_parameters included), the attribution
 # header, half the cost; per-request failures with their class; an expired batch's
 # answered lines kept and the others timeout; resume after a kill, resuming a finished
-# run sends nothing; list and cancel; cases with a file run interactively, with one note.
+# run sends nothing; list and cancel; one batch per schema; cases with a file run
+# interactively, with one note.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/batch.sh"
 M=openrouter:openai/gpt-4.1-mini
@@ -157,6 +158,32 @@ run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --ba
 check "resume after a kill: no new batch" test "$(count "$WORK/r6.jsonl" POST '/api/v1/batches$')" -eq 0
 check "resume after a kill: 3 batch results" \
     test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
+stop_server
+
+# ---- two tasks (two schemas): one batch per response_format, as Google-routed batches need
+T2="$WORK/tasks2"
+mkdir -p "$T2"
+cp -R "$T/job_ads" "$LLMT_SOURCE_DIR/examples/tasks/product_descriptions" "$T2/"
+jq -n --argjson v "$(batch_obj validating)" --argjson v2 "$(batch_obj validating | jq -c '.id = "batch_2"')" \
+      --argjson done "$(batch_obj completed "$all_ok" 3 0)" \
+      --argjson f "$(batch_obj failed | jq -c '.id = "batch_2" | .error = {message: "refused"}')" '
+{match: [
+  {method: "POST", path_contains: "/api/v1/batches", times: 1, reply: {status: 202, body: $v}},
+  {method: "POST", path_contains: "/api/v1/batches", reply: {status: 202, body: $v2}},
+  {method: "GET", path_contains: "/api/v1/batches/batch_1", reply: {body: $done}},
+  {method: "GET", path_contains: "/api/v1/batches/batch_2", reply: {body: $f}}
+]}' >"$WORK/s9.json"
+start_server "$WORK/s9.json" "$WORK/r9.jsonl"
+export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
+run_cli 3 run -q --no-history --tasks "$T2" --models "$M" --output "$WORK/two" --batch --batch-poll 0.02
+check "two schemas: two batches" test "$(count "$WORK/r9.jsonl" POST '/api/v1/batches$')" -eq 2
+jq -r 'select(.method == "POST" and (.path | test("/api/v1/batches$"))) | .body' "$WORK/r9.jsonl" |
+    jq -c '[.requests[].body.response_format] | unique | length' | sort -u >"$WORK/formats"
+check "two schemas: one response_format in each batch" test "$(cat "$WORK/formats")" = 1
+check "two schemas: the batches ask different formats" \
+    test "$(jq -r 'select(.method == "POST" and (.path | test("/api/v1/batches$"))) | .body' "$WORK/r9.jsonl" | jq -c '.requests[0].body.response_format' | sort -u | wc -l)" -eq 2
+check "two schemas: the job_ads lines answered from batch_1" \
+    test "$(jq -s '[.[] | select(.task == "job_ads" and .error == null and .batch == true)] | length' "$WORK/two/results.jsonl")" -eq 3
 stop_server
 
 # ---- cases with an image: not batched (files go only as URLs), run interactively

@@ -1,10 +1,11 @@
 /* The openrouter provider's batch ops against OpenRouter's Batch API wire format
  * (docs/providers.md, "OpenRouter's Batch API"): a line is the interactive body under
  * {custom_id, body}, a request with files is refused as unsupported (it runs
- * interactively); the create body writes endpoint and model before requests; every
- * status word maps to its state, counts as documented, inline results become one line
- * each; result rows become the reply a live call would have had, or timeout / cancelled
- * / server; cancel is POST /batches/{id}/cancel. */
+ * interactively); the documented limits, one response_format per batch; the create
+ * body writes endpoint and model before requests; every status word maps to its state,
+ * counts as documented, inline results become one line each; result rows become the
+ * reply a live call would have had, or timeout / cancelled / server; cancel is POST
+ * /batches/{id}/cancel. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,6 +115,17 @@ static void a_line_is_the_interactive_body_and_files_stay_interactive(void **st)
     assert_null(line);
     assert_non_null(strstr(err.message, "public URLs"));
     OPS->destroy(state);
+}
+
+static void limits_as_documented(void **st)
+{
+    llmt_batch_limits lim;
+    (void)st;
+    memset(&lim, 0, sizeof lim);
+    OPS->batch_limits(NULL, &lim);
+    assert_int_equal(lim.max_requests, 5000);
+    assert_true(lim.max_bytes > 199LL * 1000 * 1000 && lim.max_bytes < 200LL * 1000 * 1000);
+    assert_true(lim.one_format); /* Google-routed batches: one response_format each */
 }
 
 static void the_create_body_puts_endpoint_and_model_first(void **st)
@@ -312,6 +324,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_line_is_the_interactive_body_and_files_stay_interactive),
+        cmocka_unit_test(limits_as_documented),
         cmocka_unit_test(the_create_body_puts_endpoint_and_model_first),
         cmocka_unit_test(status_words_counts_and_inline_results),
         cmocka_unit_test(result_rows_become_live_replies_or_classes),

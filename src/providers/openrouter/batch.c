@@ -8,7 +8,8 @@
  * failed}) and a terminal batch carries its `results` inline, one {id, custom_id,
  * response: {status_code, request_id, body} | null, error: {message, type, param} |
  * null} per request; POST /batches/{id}/cancel cancels (DELETE /batches/{id} only
- * deletes an ended batch and is not used). Limits: 5,000 requests and 200 MB per batch.
+ * deletes an ended batch and is not used). Limits: 5,000 requests and 200 MB per batch,
+ * one response_format per batch (Google-routed batches).
  * Files are taken only as public URLs, never inline data: a request with files is left
  * out of the batch and runs interactively. Wire notes: docs/providers.md.
  */
@@ -30,6 +31,9 @@ void openrouter_batch_limits(void *state, llmt_batch_limits *out)
     out->max_requests = 5000;
     /* the body holds the lines plus the envelope (endpoint, model, commas) */
     out->max_bytes = 200LL * 1000 * 1000 - 64 * 1024;
+    /* a batch routed to Google must ask one response_format (one schema) of every
+     * request; where a batch is routed is not known here, so every batch keeps to one */
+    out->one_format = true;
 }
 
 llmt_status openrouter_batch_line(void *state, const llmt_request *req, const char *custom_id,
