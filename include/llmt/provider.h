@@ -207,10 +207,14 @@ static inline void llmt_rate_info_init(llmt_rate_info *ri)
  * so that parse_response/classify_error read it exactly as they read a live reply. The
  * library performs every exchange; the provider never does I/O. */
 
-/* What one batch may hold (batch_limits); 0 = no documented limit. */
+/* What one batch may hold (batch_limits); 0 = no documented limit. The library zeroes it
+ * before the call: a provider fills what applies. */
 typedef struct llmt_batch_limits {
     long max_requests;          /* lines per batch */
     long long max_bytes;        /* bytes of the batch input (the JSONL file or the body) */
+    bool one_format;            /* every line of one batch must ask for the same structured
+                                   output (mode and schema): the library starts a batch per
+                                   format */
 } llmt_batch_limits;
 
 /* The submit state machine (batch_submit). The library zeroes it, sets the inputs and
@@ -373,7 +377,9 @@ typedef struct llmt_provider_ops {
     /* The documented limits of one batch. */
     void (*batch_limits)(void *state, llmt_batch_limits *out);
     /* One batch input line (no newline, malloc'd into *line) carrying exactly the body
-     * build_request makes for `req`, tagged with custom_id ([A-Za-z0-9_-], <= 64). */
+     * build_request makes for `req`, tagged with custom_id ([A-Za-z0-9_-], <= 64).
+     * LLMT_E_UNSUPPORTED (err says why): the batch API cannot take this request; the
+     * library leaves it out of the batch and sends it interactively. */
     llmt_status (*batch_line)(void *state, const llmt_request *req, const char *custom_id,
                               char **line, size_t *len, llmt_error *err);
     /* The request of submit step s->step (see llmt_batch_submit). */

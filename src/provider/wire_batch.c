@@ -129,6 +129,36 @@ long llmt_wire_json_long(const json_t *obj, const char *key)
     return -1;
 }
 
+llmt_status llmt_wire_batch_object_status(const llmt_http_response *http, llmt_batch_status *st,
+                                          json_t **root, llmt_error *err)
+{
+    json_t *counts;
+    const char *s;
+    llmt_status rc = llmt_wire_parse_body(http, root, err);
+    if (rc != LLMT_OK)
+        return rc;
+    s = json_string_value(json_object_get(*root, "status"));
+    if (!s) {
+        json_decref(*root);
+        *root = NULL;
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch object has no status");
+    }
+    st->state_text = llmt_strdup(s);
+    if (strcmp(s, "completed") == 0 || strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0)
+        st->state = LLMT_BATCH_ENDED;
+    else if (strcmp(s, "failed") == 0)
+        st->state = LLMT_BATCH_FAILED;
+    else if (strcmp(s, "cancelling") == 0)
+        st->state = LLMT_BATCH_CANCELLING;
+    else
+        st->state = LLMT_BATCH_RUNNING; /* validating, in_progress, finalizing */
+    counts = json_object_get(*root, "request_counts");
+    st->total = llmt_wire_json_long(counts, "total");
+    st->succeeded = llmt_wire_json_long(counts, "completed");
+    st->failed = llmt_wire_json_long(counts, "failed");
+    return LLMT_OK;
+}
+
 llmt_status llmt_wire_batch_compat_result(const char *line, size_t len, llmt_batch_result *out,
                                           llmt_error *err)
 {

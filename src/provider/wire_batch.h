@@ -84,4 +84,12 @@ llmt_status llmt_wire_keyed_request(const llmt_wire_basic *b, const char *method
 /* An integer member of obj as long; -1 when absent or not a number. */
 long llmt_wire_json_long(const json_t *obj, const char *key);
 
+/* A 2xx reply holding the batch object common to `/batches` APIs into *st: status
+ * (validating, in_progress, finalizing: running; cancelling; completed, expired,
+ * cancelled: ended; failed: refused, no results) and request_counts {total, completed,
+ * failed} as st->total, st->succeeded (= completed) and st->failed. *root is the parsed
+ * body, for the provider's own fields (the caller json_decrefs it). */
+llmt_status llmt_wire_batch_object_status(const llmt_http_response *http, llmt_batch_status *st,
+                                          json_t **root, llmt_error *err);
+
 #endif

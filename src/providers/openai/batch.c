@@ -53,30 +53,12 @@ llmt_status openai_batch_poll(void *state, const char *batch_id, llmt_http_reque
 llmt_status openai_batch_status(void *state, const llmt_http_response *http,
                                 llmt_batch_status *st, llmt_error *err)
 {
-    json_t *root = NULL, *counts;
-    const char *s, *msg;
-    llmt_status rc = llmt_wire_parse_body(http, &root, err);
+    json_t *root = NULL;
+    const char *msg;
+    llmt_status rc = llmt_wire_batch_object_status(http, st, &root, err);
     (void)state;
     if (rc != LLMT_OK)
         return rc;
-    s = json_string_value(json_object_get(root, "status"));
-    if (!s) {
-        json_decref(root);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "the batch object has no status");
-    }
-    st->state_text = llmt_strdup(s);
-    if (strcmp(s, "completed") == 0 || strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0)
-        st->state = LLMT_BATCH_ENDED;
-    else if (strcmp(s, "failed") == 0)
-        st->state = LLMT_BATCH_FAILED;
-    else if (strcmp(s, "cancelling") == 0)
-        st->state = LLMT_BATCH_CANCELLING;
-    else
-        st->state = LLMT_BATCH_RUNNING; /* validating, in_progress, finalizing */
-    counts = json_object_get(root, "request_counts");
-    st->total = llmt_wire_json_long(counts, "total");
-    st->failed = llmt_wire_json_long(counts, "failed");
-    st->succeeded = llmt_wire_json_long(counts, "completed");
     if (st->succeeded >= 0 && st->failed >= 0)
         st->succeeded -= st->failed; /* "completed" counts every finished request */
     if (st->succeeded < 0 && st->total >= 0)
