@@ -653,6 +653,8 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
     double latency = now - j->attempt_start_ms;
     bool has_usage = st == LLMT_OK;
     double actual_tokens = -1;
+    /* the job's time limit runs on the recorded clock in a replay, which never waits */
+    double clock = llmt_tape_clock(&j->tape, j->first_start_ms, now);
 
     E->reserved_usd -= j->est_cost;
     if (E->reserved_usd < 0)
@@ -678,7 +680,8 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
 
     if (llmt_tape_applies(E->o->record, j->job)) /* numbered by the attempts before it */
         llmt_tape_put(E->o->record, j->job, j->job->chain[j->chain_idx], &j->attempts,
-                      &j->call, &j->tape, st, &j->resp, &j->err, latency,
+                      &j->call, &j->tape, st, &j->resp, &j->err,
+                      j->attempt_start_ms - j->first_start_ms, latency,
                       &llmt_manager_opts(E->mgr)->logger);
     {
         llmt_attempt *a = record_attempt(j, st, latency, has_usage);
@@ -704,7 +707,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
         double delay = j->err.retry_after_s >= 0
                            ? j->err.retry_after_s * 1000.0
                            : llmt_backoff_ms(&E->o->retry, j->retries, &E->rng);
-        double left = time_left_ms(E, j, now);
+        double left = time_left_ms(E, j, clock);
         if (delay <= left) {
             j->retries++;
             E->stats.retries++;
@@ -724,7 +727,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
             snprintf(j->err.message, sizeof j->err.message, "%s", msg);
         }
     }
-    next_model_or_finish(E, j, st, now);
+    next_model_or_finish(E, j, st, clock);
 }
 
 /* ---------------------------------------------------------------- starting */
@@ -839,6 +842,8 @@ static const char *job_name(const ejob *j)
     return j->job->fetch ? j->job->chain[0] : j->call.entry->config->name;
 }
 
+static void learn_limits(engine *E, ejob *j, const llmt_http_response *http);
+
 static void start_http(engine *E, ejob *j)
 {
     const llmt_manager_options *mo = llmt_manager_opts(E->mgr);
@@ -858,9 +863,15 @@ static void start_http(engine *E, ejob *j)
         st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "provider '%s' built no request",
                             job_name(j));
     if (st == LLMT_OK && llmt_tape_applies(E->o->replay, j->job)) { /* never sent */
+        llmt_http_response view;
         st = llmt_tape_replay(E->o->replay, j->job, j->job->chain[j->chain_idx], &j->attempts,
                               &j->call, &j->hreq, &j->tape, &j->resp, &j->err);
-        if (st == LLMT_OK) {
+        if (llmt_tape_reply(&j->tape, &view)) { /* its headers, as a live reply's */
+            llmt_wall_clock_pin(llmt_tape_received_at(&j->tape));
+            learn_limits(E, j, &view);
+            llmt_wall_clock_pin(0);
+        }
+        if (st == LLMT_OK || j->tape.replayed) {
             release_transfer(j);
             slot_release(E, j);
             attempt_ended(E, j, st, llmt_now_ms());
@@ -1055,6 +1066,7 @@ static void learn_limits(engine *E, ejob *j, const llmt_http_response *http)
 static void http_done(engine *E, ejob *j, CURLcode rc)
 {
     llmt_status st;
+    double received_at = 0;
     llmt_error_clear(&j->err);
     memset(&j->resp, 0, sizeof j->resp);
     if (rc != CURLE_OK) {
@@ -1073,12 +1085,17 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
             st = LLMT_OK;
         } else {
             view = llmt_http_result_view(&j->hres);
+            /* its date-valued hints are read against one time, which a cassette keeps so
+             * that a replay reads them the same way */
+            received_at = llmt_wall_time_s();
+            llmt_wall_clock_pin(received_at);
             st = llmt_call_handle_http(&j->call, &view, &j->resp, &j->err);
             learn_limits(E, j, &view);
+            llmt_wall_clock_pin(0);
         }
     }
     if (llmt_tape_applies(E->o->record, j->job)) /* a transport failure has no reply */
-        llmt_tape_keep_http(&j->tape, &j->hreq, rc == CURLE_OK ? &j->hres : NULL);
+        llmt_tape_keep_http(&j->tape, &j->hreq, rc == CURLE_OK ? &j->hres : NULL, received_at);
     release_transfer(j);
     slot_release(E, j);
     attempt_ended(E, j, st, llmt_now_ms());

@@ -10,9 +10,16 @@
 
 void llmt_tape_slot_clear(llmt_tape_slot *s)
 {
+    size_t i;
     free(s->request);
     free(s->reply);
+    for (i = 0; i < s->n_headers; i++) {
+        free(s->headers[i].name);
+        free(s->headers[i].value);
+    }
+    free(s->headers);
     memset(s, 0, sizeof(*s));
+    s->at_ms = -1;
 }
 
 bool llmt_tape_applies(const llmt_cassette *c, const llmt_engine_job *job)
@@ -34,12 +41,39 @@ void llmt_tape_redact_keys(llmt_cassette *c, llmt_registry *reg, const char *pro
     }
 }
 
-void llmt_tape_keep_http(llmt_tape_slot *s, llmt_http_request *req, llmt_http_result *res)
+/* The headers of a reply the cassette keeps (copied; names are lower-cased already).
+ * Out of memory: fewer headers, never a header that is not on the list. */
+static void keep_headers(llmt_tape_slot *s, llmt_http_result *res)
+{
+    llmt_http_response view = llmt_http_result_view(res);
+    size_t i;
+    if (!view.n_headers || !(s->headers = calloc(view.n_headers, sizeof(*s->headers))))
+        return;
+    for (i = 0; i < view.n_headers; i++) {
+        llmt_http_header *h = &s->headers[s->n_headers];
+        if (!llmt_cassette_keeps_header(view.headers[i].name))
+            continue;
+        h->name = llmt_strdup(view.headers[i].name);
+        h->value = llmt_strdup(view.headers[i].value);
+        if (h->name && h->value) {
+            s->n_headers++;
+        } else {
+            free(h->name);
+            free(h->value);
+            h->name = h->value = NULL;
+        }
+    }
+}
+
+void llmt_tape_keep_http(llmt_tape_slot *s, llmt_http_request *req, llmt_http_result *res,
+                         double received_at)
 {
     llmt_tape_slot_clear(s);
     s->request = req->body ? llmt_strndup(req->body, req->body_len) : NULL;
     if (!res)
         return;
+    keep_headers(s, res);
+    s->received_at = received_at;
     s->reply = res->body.data ? res->body.data : llmt_strdup(""); /* moved: the result is
                                                                       released right after */
     s->reply_len = res->body.data ? res->body.len : 0;
@@ -73,7 +107,7 @@ static void who_of(llmt_cassette_entry *who, const llmt_engine_job *job, const c
 void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *model,
                    const llmt_attempts *done, const llmt_call *call, llmt_tape_slot *s,
                    llmt_status st, const llmt_response *resp, const llmt_error *err,
-                   double latency_ms, const llmt_logger *lg)
+                   double at_ms, double latency_ms, const llmt_logger *lg)
 {
     llmt_cassette_entry e;
     llmt_error perr;
@@ -86,6 +120,10 @@ void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *mod
     e.reply = s->reply;
     e.reply_len = s->reply_len;
     e.http_status = s->http_status;
+    e.headers = s->headers;
+    e.n_headers = s->n_headers;
+    e.received_at = s->received_at;
+    e.at_ms = at_ms;
     e.input_tokens = e.output_tokens = -1;
     if (st == LLMT_OK) {
         if (!s->reply) { /* a local provider: its text is the reply */
@@ -99,6 +137,12 @@ void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *mod
     } else if (!s->reply) { /* a transport or local failure: no reply, its class */
         e.error_class = llmt_status_name(st);
         e.error_message = err->message;
+        /* what steers the retry: replayed as it was, not guessed from the class */
+        e.error_detail = true;
+        e.error_retryable = err->retryable;
+        e.error_http_status = err->http_status;
+        e.error_retry_after_s = err->retry_after_s;
+        e.error_code = err->code;
     }
     e.latency_ms = latency_ms;
     /* an HTTP exchange also keeps the response cache's key of the request, to review;
@@ -127,8 +171,15 @@ static llmt_status replay_failure(const llmt_cassette_entry *e, const llmt_call 
         st = LLMT_E_BAD_RESPONSE;
     llmt_error_set(err, st, "%s", e->error_message ? e->error_message : "");
     snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
-    /* an HTTP provider's failure without a reply is a transport failure, retried
-     * whatever its class (a reply cut short is bad_response, retryable) */
+    if (e->error_detail) { /* format 2: as it was */
+        err->retryable = e->error_retryable;
+        err->http_status = e->error_http_status;
+        err->retry_after_s = e->error_retry_after_s;
+        snprintf(err->code, sizeof err->code, "%s", e->error_code ? e->error_code : "");
+        return st;
+    }
+    /* format 1: an HTTP provider's failure without a reply is a transport failure,
+     * retried whatever its class (a reply cut short is bad_response, retryable) */
     if (!(call->entry->ops->capabilities & LLMT_CAP_LOCAL))
         err->retryable = true;
     return st;
@@ -159,6 +210,7 @@ llmt_status llmt_tape_replay(llmt_cassette *c, const llmt_engine_job *job, const
 {
     llmt_cassette_entry who;
     const llmt_cassette_entry *e = NULL;
+    llmt_http_response view;
     char *body = req && req->body ? llmt_strndup(req->body, req->body_len) : NULL;
     const char *asked = req ? body : s->request;
     llmt_status st;
@@ -172,20 +224,47 @@ llmt_status llmt_tape_replay(llmt_cassette *c, const llmt_engine_job *job, const
         return st;
     }
     s->replayed = true;
+    s->hit = e;
     s->latency_ms = e->latency_ms;
     s->cost_known = e->cost_known;
     s->cost_usd = e->cost_usd;
-    if (e->reply && e->http_status > 0) { /* an HTTP reply: through the provider's code */
-        llmt_http_response view;
-        memset(&view, 0, sizeof view);
-        view.status = e->http_status;
-        view.body = e->reply;
-        view.body_len = e->reply_len;
-        return llmt_call_handle_http(call, &view, resp, err);
+    s->at_ms = e->at_ms;
+    if (llmt_tape_reply(s, &view)) { /* an HTTP reply: through the provider's code, its
+                                         hints read at the time it came */
+        llmt_wall_clock_pin(e->received_at);
+        st = llmt_call_handle_http(call, &view, resp, err);
+        llmt_wall_clock_pin(0);
+        return st;
     }
     if (e->reply)
         return replay_local(e, call, resp, err);
     return replay_failure(e, call, err);
+}
+
+bool llmt_tape_reply(const llmt_tape_slot *s, llmt_http_response *view)
+{
+    const llmt_cassette_entry *e = s->replayed ? s->hit : NULL;
+    if (!e || !e->reply || e->http_status <= 0)
+        return false;
+    memset(view, 0, sizeof(*view));
+    view->status = e->http_status;
+    view->body = e->reply;
+    view->body_len = e->reply_len;
+    view->headers = e->headers;
+    view->n_headers = e->n_headers;
+    return true;
+}
+
+double llmt_tape_received_at(const llmt_tape_slot *s)
+{
+    return s->replayed && s->hit ? s->hit->received_at : 0;
+}
+
+double llmt_tape_clock(const llmt_tape_slot *s, double first_start_ms, double now)
+{
+    if (!s->replayed || s->at_ms < 0) /* format 1: no recorded time, the real one */
+        return now;
+    return first_start_ms + s->at_ms + s->latency_ms;
 }
 
 void llmt_tape_apply(const llmt_tape_slot *s, llmt_response *resp, double *latency_ms)
