@@ -74,6 +74,8 @@ struct ejob {
     double cost;
     bool cost_known;
     bool preanswered;          /* answered by E->o->preanswer */
+    double end_ms;             /* when the attempt or decision that ends the job came (a
+                                  replay: on the recorded clock); 0 = not ending */
     llmt_response resp;
     llmt_status pending_st;    /* JS_SIMLAT: the local call's result */
     llmt_error err;
@@ -439,6 +441,8 @@ static void finish(engine *E, ejob *j, llmt_status st)
     oc.usage = j->usage;
     oc.cost_usd = j->cost;
     oc.cost_known = j->cost_known;
+    if (j->end_ms > 0) /* the job took until its last attempt (a replay: as recorded) */
+        now = j->end_ms;
     oc.elapsed_ms = j->first_start_ms > 0 ? now - j->first_start_ms : 0;
     oc.preanswered = j->preanswered;
     oc.fetched = st == LLMT_OK && j->job->fetch ? &j->fetched : NULL;
@@ -635,6 +639,7 @@ static void next_model_or_finish(engine *E, ejob *j, llmt_status st, double now)
         if (j->chain_idx == 0)
             j->first_err = j->err;
         j->chain_idx++;
+        j->end_ms = 0; /* not ending: the job goes on */
         E->stats.fallbacks++;
         j->state = JS_READY;
         list_remove(j);
@@ -655,6 +660,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
     double actual_tokens = -1;
     /* the job's time limit runs on the recorded clock in a replay, which never waits */
     double clock = llmt_tape_clock(&j->tape, j->first_start_ms, now);
+    j->end_ms = clock;
 
     E->reserved_usd -= j->est_cost;
     if (E->reserved_usd < 0)
@@ -710,6 +716,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
         double left = time_left_ms(E, j, clock);
         if (delay <= left) {
             j->retries++;
+            j->end_ms = 0; /* not ending: the job goes on */
             E->stats.retries++;
             j->state = JS_RETRY_WAIT;
             j->due_ms = E->o->replay ? now : now + delay; /* a replay never waits */
@@ -922,6 +929,25 @@ static void park(engine *E, ejob *j)
         list_push(&E->ready, j);
 }
 
+/* A replay, where the recorded run chose not to send this attempt (its provider's pause
+ * outlasted the job's time; a replay has no pauses): the job is told what it was told
+ * then, at the time it was told, and moves on. */
+static bool replay_unsent(engine *E, ejob *j, double now)
+{
+    double at_ms;
+    if (!llmt_tape_applies(E->o->replay, j->job) ||
+        !llmt_tape_unsent(E->o->replay, j->job, j->job->chain[j->chain_idx], &j->attempts,
+                          &j->err, &at_ms))
+        return false;
+    snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+    if (j->first_start_ms <= 0)
+        j->first_start_ms = now;
+    list_remove(j);
+    j->end_ms = at_ms >= 0 ? j->first_start_ms + at_ms : now;
+    next_model_or_finish(E, j, j->err.status, j->end_ms);
+    return true;
+}
+
 /* Tries to start the job's next attempt now, on lane L. The job is new (on no list) or
  * on the ready list. A blocked job ends up on the ready list. */
 static start_result try_start(engine *E, lane *L, ejob *j)
@@ -952,6 +978,8 @@ static start_result try_start(engine *E, lane *L, ejob *j)
         park(E, j);
         return START_BLOCKED;
     }
+    if (replay_unsent(E, j, now))
+        return START_ENDED;
     wait = j->pv && !E->o->replay ? llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now) : 0;
     if (wait > 0 && j->pv->lim.paused_until_ms - now > time_left_ms(E, j, now)) {
         /* the provider's pause outlasts the job's time: it would only wait to fail */
@@ -961,6 +989,13 @@ static start_result try_start(engine *E, lane *L, ejob *j)
                        j->call.entry->config->name, (j->pv->lim.paused_until_ms - now) / 1000.0,
                        time_left_ms(E, j, now) / 1000.0);
         snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+        if (j->first_start_ms <= 0)
+            j->first_start_ms = now;
+        if (llmt_tape_applies(E->o->record, j->job)) /* a replay has no pauses: it is told */
+            llmt_tape_put_unsent(E->o->record, j->job, j->job->chain[j->chain_idx],
+                                 &j->attempts, &j->err, now - j->first_start_ms,
+                                 &llmt_manager_opts(E->mgr)->logger);
+        j->end_ms = now;
         list_remove(j);
         next_model_or_finish(E, j, LLMT_E_RATE_LIMIT, now);
         return START_ENDED;

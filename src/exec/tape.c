@@ -162,6 +162,57 @@ void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *mod
     llmt_tape_slot_clear(s);
 }
 
+/* A recorded failure's error: its class, message and (format 2) what steers a retry. */
+static void error_of(const llmt_cassette_entry *e, llmt_status st, llmt_error *err)
+{
+    llmt_error_set(err, st, "%s", e->error_message ? e->error_message : "");
+    if (!e->error_detail)
+        return;
+    err->retryable = e->error_retryable;
+    err->http_status = e->error_http_status;
+    err->retry_after_s = e->error_retry_after_s;
+    snprintf(err->code, sizeof err->code, "%s", e->error_code ? e->error_code : "");
+}
+
+void llmt_tape_put_unsent(llmt_cassette *c, const llmt_engine_job *job, const char *model,
+                          const llmt_attempts *done, const llmt_error *err, double at_ms,
+                          const llmt_logger *lg)
+{
+    llmt_cassette_entry e;
+    llmt_error perr;
+    who_of(&e, job, model, done);
+    e.unsent = true;
+    e.at_ms = at_ms;
+    e.input_tokens = e.output_tokens = -1;
+    e.error_class = llmt_status_name(err->status);
+    e.error_message = err->message;
+    e.error_detail = true;
+    e.error_retryable = err->retryable;
+    e.error_http_status = err->http_status;
+    e.error_retry_after_s = err->retry_after_s;
+    e.error_code = err->code;
+    if (llmt_cassette_put(c, &e, &perr) != LLMT_OK)
+        llmt_logf(lg, LLMT_LOG_WARN, "record: %s/%s with %s not recorded: %s", job->task,
+                  job->kase, model, perr.message);
+}
+
+bool llmt_tape_unsent(llmt_cassette *c, const llmt_engine_job *job, const char *model,
+                      const llmt_attempts *done, llmt_error *err, double *at_ms)
+{
+    llmt_cassette_entry who;
+    const llmt_cassette_entry *e;
+    llmt_status st;
+    who_of(&who, job, model, done);
+    e = llmt_cassette_get(c, &who);
+    if (!e || !e->unsent)
+        return false;
+    if (!e->error_class || !llmt_status_from_name(e->error_class, &st) || st == LLMT_OK)
+        st = LLMT_E_RATE_LIMIT;
+    error_of(e, st, err);
+    *at_ms = e->at_ms;
+    return true;
+}
+
 /* A recorded failure without a reply (transport, local provider): as it was. */
 static llmt_status replay_failure(const llmt_cassette_entry *e, const llmt_call *call,
                                   llmt_error *err)
@@ -169,15 +220,10 @@ static llmt_status replay_failure(const llmt_cassette_entry *e, const llmt_call 
     llmt_status st;
     if (!e->error_class || !llmt_status_from_name(e->error_class, &st) || st == LLMT_OK)
         st = LLMT_E_BAD_RESPONSE;
-    llmt_error_set(err, st, "%s", e->error_message ? e->error_message : "");
+    error_of(e, st, err);
     snprintf(err->provider, sizeof err->provider, "%s", call->entry->config->name);
-    if (e->error_detail) { /* format 2: as it was */
-        err->retryable = e->error_retryable;
-        err->http_status = e->error_http_status;
-        err->retry_after_s = e->error_retry_after_s;
-        snprintf(err->code, sizeof err->code, "%s", e->error_code ? e->error_code : "");
+    if (e->error_detail) /* format 2: as it was */
         return st;
-    }
     /* format 1: an HTTP provider's failure without a reply is a transport failure,
      * retried whatever its class (a reply cut short is bad_response, retryable) */
     if (!(call->entry->ops->capabilities & LLMT_CAP_LOCAL))

@@ -62,6 +62,19 @@ void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *mod
                    llmt_status st, const llmt_response *resp, const llmt_error *err,
                    double at_ms, double latency_ms, const llmt_logger *lg);
 
+/* RECORD: the run chose not to send the attempt of chain entry `model` (its provider
+ * paused for longer than the job had left): err, what the job was told, is kept with the
+ * time (at_ms after the job's first attempt), so that a replay, which has no pauses,
+ * decides the same. */
+void llmt_tape_put_unsent(llmt_cassette *c, const llmt_engine_job *job, const char *model,
+                          const llmt_attempts *done, const llmt_error *err, double at_ms,
+                          const llmt_logger *lg);
+
+/* REPLAY: whether the recorded run chose not to send this attempt; then err is what the
+ * job was told and *at_ms when (< 0 unknown). */
+bool llmt_tape_unsent(llmt_cassette *c, const llmt_engine_job *job, const char *model,
+                      const llmt_attempts *done, llmt_error *err, double *at_ms);
+
 /* REPLAY: answers the attempt of chain entry `model` whose request is `body` (HTTP:
  * req->body; local: NULL, the slot's request key is used) from the cassette. A hit
  * fills resp (or err with the recorded failure) exactly as the provider code does for

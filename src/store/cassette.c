@@ -361,6 +361,7 @@ static bool entry_from_json(json_t *line, const char *task, llmt_cassette_entry 
     e->cost_known = json_is_number(cost);
     e->cost_usd = json_number_value(cost);
     e->at_ms = json_is_number(at) ? json_number_value(at) : -1;
+    e->unsent = json_is_false(json_object_get(line, "sent"));
     e->received_at = json_number_value(json_object_get(line, "received_at"));
     error_detail_from_json(error, e);
     if (!headers_from_json(json_object_get(line, "headers"), headers, &e->n_headers))
@@ -469,6 +470,35 @@ llmt_status llmt_cassette_open(llmt_cassette **out, const char *dir, llmt_casset
 
 /* ---- replay ---- */
 
+/* JSON equality where a number is its value: 0 and 0.0 are the same request (a tool
+ * that rewrites a cassette, jq say, may write one for the other). */
+static bool same_json(const json_t *a, const json_t *b)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_number(a) && json_is_number(b))
+        return json_number_value(a) == json_number_value(b);
+    if (json_is_object(a) && json_is_object(b)) {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        json_object_foreach((json_t *)a, k, v) {
+            if (!same_json(v, json_object_get(b, k)))
+                return false;
+        }
+        return true;
+    }
+    if (json_is_array(a) && json_is_array(b)) {
+        if (json_array_size(a) != json_array_size(b))
+            return false;
+        for (i = 0; i < json_array_size(a); i++)
+            if (!same_json(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    return b && json_equal((json_t *)a, (json_t *)b);
+}
+
 /* Where two JSON values first differ, as a pointer and what happened there (appended to
  * p, which holds the path so far). False when they are equal. */
 static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
@@ -476,7 +506,7 @@ static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
     const char *k;
     json_t *v;
     size_t i, mark = p->len;
-    if (json_equal((json_t *)was, (json_t *)now))
+    if (same_json(was, now))
         return false;
     if (json_is_object(was) && json_is_object(now)) {
         json_object_foreach((json_t *)now, k, v) {
@@ -538,27 +568,41 @@ static bool same_request(const char *was, const char *now)
         return true;
     a = json_loads(was, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     b = json_loads(now, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    same = a && b && json_equal(a, b);
+    same = a && b && same_json(a, b);
     json_decref(a);
     json_decref(b);
     return same;
 }
 
-llmt_status llmt_cassette_find(llmt_cassette *c, const llmt_cassette_entry *who,
-                               const char *request, const llmt_cassette_entry **out,
-                               llmt_error *err)
+/* The entry with who's identity, or NULL (also when out of memory). */
+static const centry *entry_of(llmt_cassette *c, const llmt_cassette_entry *who)
 {
-    char *id = identity(who), why[512];
+    char *id = identity(who);
     size_t *s;
     const centry *ce = NULL;
     if (!id)
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        return NULL;
     pthread_mutex_lock(&c->lock);
     s = c->n_slots ? slot_of(c, id) : NULL;
     if (s && *s)
         ce = &c->v[*s - 1];
     pthread_mutex_unlock(&c->lock); /* entries never move or change during a replay */
     free(id);
+    return ce;
+}
+
+const llmt_cassette_entry *llmt_cassette_get(llmt_cassette *c, const llmt_cassette_entry *who)
+{
+    const centry *ce = entry_of(c, who);
+    return ce ? &ce->e : NULL;
+}
+
+llmt_status llmt_cassette_find(llmt_cassette *c, const llmt_cassette_entry *who,
+                               const char *request, const llmt_cassette_entry **out,
+                               llmt_error *err)
+{
+    char why[512];
+    const centry *ce = entry_of(c, who);
     if (ce && same_request(ce->e.request, request)) {
         *out = &ce->e;
         return LLMT_OK;
@@ -617,6 +661,8 @@ static json_t *entry_json(const llmt_cassette_entry *e)
     json_object_set_new(o, "model", json_string(e->model));
     json_object_set_new(o, "repeat", json_integer(e->repeat));
     json_object_set_new(o, "attempt", json_integer(e->attempt));
+    if (e->unsent)
+        json_object_set_new(o, "sent", json_false());
     json_object_set_new(o, "status", json_integer(e->http_status));
     if (e->error_class)
         json_object_set_new(o, "error", error_json(e));

@@ -69,6 +69,9 @@ typedef struct llmt_cassette_entry {
     int error_http_status;
     double error_retry_after_s; /* < 0: no hint */
     const char *error_code;     /* or NULL */
+    bool unsent;                /* not sent: the run chose not to (its provider paused for
+                                   longer than the job had left); no request, error_* say
+                                   what the job was told */
 } llmt_cassette_entry;
 
 /* Whether a reply header is recorded: the ones that steer retries, learned limits and
@@ -99,6 +102,10 @@ llmt_status llmt_cassette_put(llmt_cassette *c, const llmt_cassette_entry *e, ll
 llmt_status llmt_cassette_find(llmt_cassette *c, const llmt_cassette_entry *who,
                                const char *request, const llmt_cassette_entry **out,
                                llmt_error *err);
+
+/* REPLAY: the exchange recorded for this identity, whatever its request; NULL when none.
+ * Points into the cassette. */
+const llmt_cassette_entry *llmt_cassette_get(llmt_cassette *c, const llmt_cassette_entry *who);
 
 /* RECORD: writes every task's file (sorted, atomically). Idempotent. */
 llmt_status llmt_cassette_write(llmt_cassette *c, llmt_error *err);
