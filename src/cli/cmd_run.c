@@ -671,13 +671,7 @@ static int check_batch(const run_args *a, run_plan *pl)
         cli_error("run: --batch-poll must be a number of seconds > 0");
         return CLI_EXIT_USAGE;
     }
-    if (a->batch && (a->record || a->replay)) {
-        /* batches are submitted, polled and fetched outside the cassette's exchanges */
-        cli_error("run: --batch does not go with --%s: record or replay an interactive run",
-                  a->record ? "record" : "replay");
-        return CLI_EXIT_USAGE;
-    }
-    if (a->batch && !pl->ro.output_dir && !a->resume && !a->dry_run) {
+    if (a->batch && !pl->ro.output_dir && !a->resume && !a->dry_run && !a->replay) {
         cli_error("run: --batch needs --output DIR (the batch ids are recorded there, for --resume)");
         return CLI_EXIT_USAGE;
     }

@@ -607,14 +607,18 @@ static bool pre_answer(engine *E, ejob *j)
     j->preanswered = true;
     if (j->first_start_ms <= 0)
         j->first_start_ms = llmt_now_ms();
+    j->end_ms = j->first_start_ms; /* answered elsewhere: no time spent in this run */
     j->n_attempts++;
     E->stats.attempts++;
     if (st == LLMT_OK)
         charge_answer(E, j);
     else
         llmt_response_clear(&j->resp);
-    if (st != LLMT_E_CANCELLED)
-        record_attempt(j, st, 0, st == LLMT_OK);
+    if (st != LLMT_E_CANCELLED) {
+        llmt_attempt *a = record_attempt(j, st, 0, st == LLMT_OK);
+        if (a) /* a replay's hook answers from the cassette */
+            a->replayed = llmt_tape_applies(E->o->replay, j->job);
+    }
     list_remove(j);
     finish(E, j, st);
     return true;

@@ -124,6 +124,7 @@ void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *mod
     e.n_headers = s->n_headers;
     e.received_at = s->received_at;
     e.at_ms = at_ms;
+    e.batch = s->batch;
     e.input_tokens = e.output_tokens = -1;
     if (st == LLMT_OK) {
         if (!s->reply) { /* a local provider: its text is the reply */
@@ -213,6 +214,75 @@ bool llmt_tape_unsent(llmt_cassette *c, const llmt_engine_job *job, const char *
     return true;
 }
 
+/* The job's batch line, as llmt_batch_add would submit it; NULL when the provider makes
+ * none (err says why). */
+static char *batch_line(llmt_call *call, const char *custom_id, llmt_error *err)
+{
+    char *line = NULL, *text;
+    size_t len = 0;
+    if (call->entry->ops->batch_line(call->entry->state, &call->req, custom_id, &line, &len,
+                                     err) != LLMT_OK)
+        return NULL;
+    text = llmt_strndup(line, len);
+    free(line);
+    return text;
+}
+
+void llmt_tape_put_batch(llmt_cassette *c, const llmt_engine_job *job, llmt_call *call,
+                         llmt_batch_set *set, const char *custom_id, llmt_status st,
+                         const llmt_response *resp, const llmt_error *err,
+                         const llmt_logger *lg)
+{
+    llmt_tape_slot s;
+    llmt_http_response http;
+    llmt_error lerr;
+    llmt_attempts none = {NULL, 0, 0};
+    llmt_status got;
+    if (st == LLMT_E_CANCELLED) /* no result yet: --resume asks again */
+        return;
+    memset(&s, 0, sizeof s);
+    if (!(s.request = batch_line(call, custom_id, &lerr))) {
+        llmt_logf(lg, LLMT_LOG_WARN, "record: %s/%s with %s not recorded: %s", job->task,
+                  job->kase, job->chain[0], lerr.message);
+        return;
+    }
+    got = llmt_batch_answer(set, custom_id, &http, &lerr);
+    if (got == LLMT_OK) { /* the result line's reply, as the provider's parse path read it */
+        s.reply = llmt_strndup(http.body, http.body_len);
+        s.reply_len = http.body_len;
+        s.http_status = http.status;
+    }
+    s.batch = true;
+    llmt_tape_put(c, job, job->chain[0], &none, call, &s, st, resp, err, 0, 0, lg);
+}
+
+bool llmt_tape_replay_batch(llmt_cassette *c, const llmt_engine_job *job, llmt_call *call,
+                            const char *custom_id, llmt_response *resp, llmt_status *st,
+                            llmt_error *err)
+{
+    llmt_tape_slot s;
+    llmt_attempts none = {NULL, 0, 0};
+    llmt_cassette_entry who;
+    who_of(&who, job, job->chain[0], &none);
+    if (!llmt_cassette_get(c, &who))
+        return false;
+    memset(&s, 0, sizeof s);
+    s.batch = true;
+    if (!(s.request = batch_line(call, custom_id, err))) {
+        *st = err->status;
+        return true;
+    }
+    *st = llmt_tape_replay(c, job, job->chain[0], &none, call, NULL, &s, resp, err);
+    if (*st == LLMT_OK) {
+        llmt_call_stamp(call, resp);
+        llmt_call_price_batch(call->entry->config, call->model, resp);
+        resp->from_batch = true;
+        llmt_tape_apply(&s, resp, &resp->latency_ms);
+    }
+    llmt_tape_slot_clear(&s);
+    return true;
+}
+
 /* A recorded failure without a reply (transport, local provider): as it was. */
 static llmt_status replay_failure(const llmt_cassette_entry *e, const llmt_call *call,
                                   llmt_error *err)
@@ -262,8 +332,16 @@ llmt_status llmt_tape_replay(llmt_cassette *c, const llmt_engine_job *job, const
     llmt_status st;
     memset(resp, 0, sizeof(*resp));
     who_of(&who, job, model, done);
-    st = asked ? llmt_cassette_find(c, &who, asked, &e, err)
-               : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    e = llmt_cassette_get(c, &who);
+    if (e && e->batch != s->batch) /* its request is another kind of thing: say which */
+        st = llmt_error_set(err, LLMT_E_NOT_RECORDED,
+                            "replay: %s/%s with %s (repeat %d) was recorded %s a batch API: "
+                            "replay it %s --batch, or record it again",
+                            job->task, job->kase, model, job->repeat,
+                            e->batch ? "through" : "without", e->batch ? "with" : "without");
+    else
+        st = asked ? llmt_cassette_find(c, &who, asked, &e, err)
+                   : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     free(body);
     if (st != LLMT_OK) {
         err->retryable = false; /* asking again finds nothing more */

@@ -12,6 +12,7 @@
 #ifndef LLMT_TAPE_H
 #define LLMT_TAPE_H
 
+#include "exec/batch.h"
 #include "exec/engine.h"
 #include "provider/call.h"
 #include "store/cassette.h"
@@ -25,6 +26,8 @@ typedef struct llmt_tape_slot {
     llmt_http_header *headers; /* owned: the reply's headers the cassette keeps */
     size_t n_headers;
     double received_at;       /* wall clock when the reply came */
+    bool batch;               /* a batch job's (run --batch): request and reply are its
+                                 batch line and result */
     bool replayed;            /* answered from the cassette: the fields below stand */
     double latency_ms;        /* recorded */
     bool cost_known;
@@ -74,6 +77,24 @@ void llmt_tape_put_unsent(llmt_cassette *c, const llmt_engine_job *job, const ch
  * job was told and *at_ms when (< 0 unknown). */
 bool llmt_tape_unsent(llmt_cassette *c, const llmt_engine_job *job, const char *model,
                       const llmt_attempts *done, llmt_error *err, double *at_ms);
+
+/* RECORD, run --batch: a job its batch line answered (st, resp or err, as the batch
+ * set's llmt_batch_answer_call made them), `custom_id` its line's id in `set`. The
+ * batch line stands for the request, its result's body for the reply. A job with no
+ * result (an interrupted run) is not recorded. */
+void llmt_tape_put_batch(llmt_cassette *c, const llmt_engine_job *job, llmt_call *call,
+                         llmt_batch_set *set, const char *custom_id, llmt_status st,
+                         const llmt_response *resp, const llmt_error *err,
+                         const llmt_logger *lg);
+
+/* REPLAY, run --batch (the engine's preanswer): answers a batch job from the cassette
+ * without any batch API, its line built as for submitting it and compared with the
+ * recorded one; the recorded result goes through the provider's parse path and is
+ * priced at the batch rate, as when recorded. False when the cassette has no exchange
+ * for the job (it then runs as the engine runs it, and misses there). */
+bool llmt_tape_replay_batch(llmt_cassette *c, const llmt_engine_job *job, llmt_call *call,
+                            const char *custom_id, llmt_response *resp, llmt_status *st,
+                            llmt_error *err);
 
 /* REPLAY: answers the attempt of chain entry `model` whose request is `body` (HTTP:
  * req->body; local: NULL, the slot's request key is used) from the cassette. A hit

@@ -12,6 +12,7 @@
 #include "config/project_config.h"
 #include "core/util.h"
 #include "exec/engine.h"
+#include "exec/tape.h"
 #include "provider/manager_info.h"
 #include "provider/tokens.h"
 #include "run/result.h"
@@ -1135,6 +1136,13 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     size_t ti = rc->ti, ci = rc->ci, mi;
     run_job *rj;
     llmt_status st;
+    rc->batch_models = calloc(rc->o->n_models ? rc->o->n_models : 1, 1);
+    if (!rc->batch_models)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (mi = 0; mi < rc->o->n_models; mi++)
+        rc->batch_models[mi] = llmt_batch_model(rc->mgr, rc->chains[mi][0]);
+    if (rc->o->engine.replay) /* the cassette answers: no batch API is asked anything */
+        return LLMT_OK;
     memset(&bo, 0, sizeof bo);
     bo.dir = dir;
     bo.label = meta->run_id;
@@ -1145,11 +1153,6 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     bo.progress = rc->o->batch_progress;
     bo.progress_ud = rc->o->progress_ud;
     st = llmt_batch_set_new(rc->mgr, &bo, &rc->batches, err);
-    rc->batch_models = calloc(rc->o->n_models ? rc->o->n_models : 1, 1);
-    if (st == LLMT_OK && !rc->batch_models)
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    for (mi = 0; st == LLMT_OK && mi < rc->o->n_models; mi++)
-        rc->batch_models[mi] = llmt_batch_model(rc->mgr, rc->chains[mi][0]);
     rc->pass_mask = rc->batch_models;
     rc->collecting = true;
     while (st == LLMT_OK && produce_job(rc, &rj)) {
@@ -1164,14 +1167,23 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     return st == LLMT_OK ? llmt_batch_submit_all(rc->batches, err) : st;
 }
 
-/* The engine's preanswer hook: a job of a batch provider is answered by its batch line. */
+/* The engine's preanswer hook: a job of a batch provider is answered by its batch line
+ * (a replay: by the cassette; a recording keeps the line and its result). */
 static bool batch_preanswer(void *ud, const llmt_engine_job *job, llmt_call *call,
                             llmt_response *resp, llmt_status *st, llmt_error *err)
 {
     run_ctx *rc = ud;
+    const llmt_engine_options *eo = &rc->o->engine;
     char id[32];
+    bool answered;
     batch_job_id(rc, job->user, id, sizeof id);
-    return llmt_batch_answer_call(rc->batches, id, call, resp, st, err);
+    if (llmt_tape_applies(eo->replay, job))
+        return llmt_tape_replay_batch(eo->replay, job, call, id, resp, st, err);
+    answered = llmt_batch_answer_call(rc->batches, id, call, resp, st, err);
+    if (answered && llmt_tape_applies(eo->record, job))
+        llmt_tape_put_batch(eo->record, job, call, rc->batches, id, *st, resp, err,
+                            &llmt_manager_opts(rc->mgr)->logger);
+    return answered;
 }
 
 static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
@@ -1271,14 +1283,14 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
         if (st == LLMT_OK) {
             /* the interactive share spends what the batches did not reserve */
             llmt_engine_options ei = eo;
-            if (ei.budget_usd >= 0) {
+            if (ei.budget_usd >= 0 && rc.batches) {
                 ei.budget_usd -= llmt_batch_reserved(rc.batches);
                 if (ei.budget_usd < 0)
                     ei.budget_usd = 0;
             }
             st = run_pass(&rc, &ei, out, err);
         }
-        if (st == LLMT_OK)
+        if (st == LLMT_OK && rc.batches)
             llmt_batch_wait(rc.batches);
         rc.pass_mask = rc.batch_models;
         eo.preanswer = batch_preanswer;

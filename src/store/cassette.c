@@ -362,6 +362,7 @@ static bool entry_from_json(json_t *line, const char *task, llmt_cassette_entry 
     e->cost_usd = json_number_value(cost);
     e->at_ms = json_is_number(at) ? json_number_value(at) : -1;
     e->unsent = json_is_false(json_object_get(line, "sent"));
+    e->batch = json_is_true(json_object_get(line, "batch"));
     e->received_at = json_number_value(json_object_get(line, "received_at"));
     error_detail_from_json(error, e);
     if (!headers_from_json(json_object_get(line, "headers"), headers, &e->n_headers))
@@ -663,6 +664,8 @@ static json_t *entry_json(const llmt_cassette_entry *e)
     json_object_set_new(o, "attempt", json_integer(e->attempt));
     if (e->unsent)
         json_object_set_new(o, "sent", json_false());
+    if (e->batch)
+        json_object_set_new(o, "batch", json_true());
     json_object_set_new(o, "status", json_integer(e->http_status));
     if (e->error_class)
         json_object_set_new(o, "error", error_json(e));

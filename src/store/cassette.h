@@ -72,6 +72,8 @@ typedef struct llmt_cassette_entry {
     bool unsent;                /* not sent: the run chose not to (its provider paused for
                                    longer than the job had left); no request, error_* say
                                    what the job was told */
+    bool batch;                 /* answered through a batch API (run --batch): the request
+                                   is the job's batch line, the reply its result's body */
 } llmt_cassette_entry;
 
 /* Whether a reply header is recorded: the ones that steer retries, learned limits and
