@@ -315,6 +315,7 @@ typedef struct run_ctx {
     result_queue q;
     job_queue jq;
     llmt_batch_set *batches;   /* run --batch: what the batch APIs answered */
+    char **tape_names;         /* per task: "<task>@<tape_phase>", or NULL: the task's name */
     bool collecting;           /* walking the jobs for the batches: produce no results */
     unsigned char *batch_models; /* run --batch, per model: its provider has a batch API */
     const unsigned char *pass_mask; /* per model: this pass runs it; NULL = every model */
@@ -798,7 +799,9 @@ static bool produce_job(run_ctx *rc, run_job **out)
         rj->job.chain = (const char *const *)rc->chains[mi];
         rj->job.n_chain = rc->n_chain[mi];
         rj->job.user = rj;
-        rj->job.task = rc->o->tasks->tasks[rc->cur->ti].name; /* who asks, for a cassette */
+        /* who asks, for a cassette */
+        rj->job.task = rc->tape_names[rc->cur->ti] ? rc->tape_names[rc->cur->ti]
+                                                   : rc->o->tasks->tasks[rc->cur->ti].name;
         rj->job.kase = rc->o->tasks->tasks[rc->cur->ti].cases[rc->cur->ci].name;
         rj->job.repeat = rep;
         *out = rj;
@@ -1053,8 +1056,13 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
     rc->names = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->names));
     rc->reasoning = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->reasoning));
-    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names || !rc->reasoning)
+    rc->tape_names = calloc(o->tasks->n_tasks ? o->tasks->n_tasks : 1, sizeof(*rc->tape_names));
+    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names || !rc->reasoning ||
+        !rc->tape_names)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (i = 0; o->tape_phase && i < o->tasks->n_tasks; i++)
+        if (!(rc->tape_names[i] = llmt_asprintf("%s@%s", o->tasks->tasks[i].name, o->tape_phase)))
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     for (i = 0; i < o->n_models; i++) /* a ref without ':' leaves both NULL: "" in results */
         llmt_split_model_ref(o->models[i], &rc->names[i].provider, &rc->names[i].model, NULL);
     for (i = 0; i < o->tasks->n_tasks && st == LLMT_OK; i++, rc->n_tcs++)
@@ -1087,6 +1095,9 @@ static void ctx_free(run_ctx *rc)
     }
     free(rc->names);
     free(rc->reasoning);
+    for (i = 0; rc->tape_names && i < rc->o->tasks->n_tasks; i++)
+        free(rc->tape_names[i]);
+    free(rc->tape_names);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
     llmt_case_dirs_close(&rc->dirs);
