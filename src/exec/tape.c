@@ -104,6 +104,19 @@ static void who_of(llmt_cassette_entry *who, const llmt_engine_job *job, const c
             who->attempt++;
 }
 
+/* A failure without a reply into e (borrowing err's strings): its class and message,
+ * and what steers its retry, replayed as it was rather than guessed from the class. */
+static void failure_into(llmt_cassette_entry *e, llmt_status st, const llmt_error *err)
+{
+    e->error_class = llmt_status_name(st);
+    e->error_message = err->message;
+    e->error_detail = true;
+    e->error_retryable = err->retryable;
+    e->error_http_status = err->http_status;
+    e->error_retry_after_s = err->retry_after_s;
+    e->error_code = err->code;
+}
+
 void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *model,
                    const llmt_attempts *done, const llmt_call *call, llmt_tape_slot *s,
                    llmt_status st, const llmt_response *resp, const llmt_error *err,
@@ -136,14 +149,7 @@ void llmt_tape_put(llmt_cassette *c, const llmt_engine_job *job, const char *mod
         e.cost_known = resp->cost_known;
         e.cost_usd = resp->cost_usd;
     } else if (!s->reply) { /* a transport or local failure: no reply, its class */
-        e.error_class = llmt_status_name(st);
-        e.error_message = err->message;
-        /* what steers the retry: replayed as it was, not guessed from the class */
-        e.error_detail = true;
-        e.error_retryable = err->retryable;
-        e.error_http_status = err->http_status;
-        e.error_retry_after_s = err->retry_after_s;
-        e.error_code = err->code;
+        failure_into(&e, st, err);
     }
     e.latency_ms = latency_ms;
     /* an HTTP exchange also keeps the response cache's key of the request, to review;
@@ -185,13 +191,7 @@ void llmt_tape_put_unsent(llmt_cassette *c, const llmt_engine_job *job, const ch
     e.unsent = true;
     e.at_ms = at_ms;
     e.input_tokens = e.output_tokens = -1;
-    e.error_class = llmt_status_name(err->status);
-    e.error_message = err->message;
-    e.error_detail = true;
-    e.error_retryable = err->retryable;
-    e.error_http_status = err->http_status;
-    e.error_retry_after_s = err->retry_after_s;
-    e.error_code = err->code;
+    failure_into(&e, err->status, err);
     if (llmt_cassette_put(c, &e, &perr) != LLMT_OK)
         llmt_logf(lg, LLMT_LOG_WARN, "record: %s/%s with %s not recorded: %s", job->task,
                   job->kase, model, perr.message);

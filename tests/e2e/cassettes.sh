@@ -3,22 +3,13 @@
 # recorded results (mock and the OpenAI wire format against the fake server); a case or
 # a request that is not in the cassette fails naming the case or the changed field.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/cassette.sh"
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
 T="$LLMT_SOURCE_DIR/examples/tasks"
 export LLMT_HISTORY_DB="$WORK/h.db"
 unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 KEY="sk-e2e-cassette-key-5678"
 OTHER="sk-ant-e2e-other-key-4321"   # a configured key of a provider the run does not use
-# a result line without what a replay may change: when it ran, the replay mark, and the
-# wall time of a failed job (an answered one keeps the recorded latency)
-same_as() {
-    f='del(.timestamp, .replayed, .attempts[]?.replayed) | if .error == null then . else del(.latency_ms) end'
-    jq -c "$f" "$1" | sort >"$WORK/x1"
-    jq -c "$f" "$2" | sort >"$WORK/x2"
-    cmp -s "$WORK/x1" "$WORK/x2" || { diff "$WORK/x1" "$WORK/x2" | head -c 1500 >&2; return 1; }
-}
-same_summary() { test "$(jq -cS .summary "$1/results.json")" = "$(jq -cS .summary "$2/results.json")"; }
-replayed_all() { test "$(jq -s '[.[] | select(.replayed != true)] | length' "$1/results.jsonl")" -eq 0; }
 
 # --- the mock: recorded, replayed, identical
 run_cli 0 run --tasks "$T" --models mock:noisy --seed 4 --record "$WORK/cas" --output "$WORK/m1"

@@ -6,6 +6,7 @@
 # scores. One result line fails (a 400 in the output file) and replays so; the
 # cassette of a batch run does not replay without --batch, and says so.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/cassette.sh"
 . "$(dirname "$0")/lib/batch.sh"
 M=openai:gpt-4.1-mini
 KEY="sk-e2e-VERYSECRET-batch-cassette"
@@ -59,8 +60,7 @@ check "cassette: no key, no batch id" test \
 # replay with --batch and no server (nor key): the same results, batch pricing included
 run_cli 3 run --no-history --tasks "$T" --models "$M" --batch --replay "$WORK/cas" --output "$WORK/b2"
 R2="$WORK/b2/results.jsonl"
-same() { jq -c 'del(.timestamp, .replayed, .attempts[]?.replayed)' "$1" | sort; }
-check "replayed: results equal the recorded ones" test "$(same "$R1")" = "$(same "$R2")"
+check "replayed: results equal the recorded ones" same_as "$R1" "$R2"
 check "replayed: batch: true and replayed" test \
     "$(jq -s '[.[] | select(.batch == true and .replayed == true)] | length' "$R2")" -eq 3
 check "replayed: the batch price" test \

@@ -4,6 +4,7 @@
 # <task>@optimizer.jsonl, <task>@optimized.jsonl); the replay, with no server and no key,
 # gets the same rewritten prompt, the same re-run results and the same comparison.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/cassette.sh"
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
 unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 export LLMT_HISTORY_DB="$WORK/h.db"
@@ -40,9 +41,8 @@ check "cassette: no key" test "$(grep -rc -- "$KEY" cas | grep -vc ':0$')" -eq 0
 echo '{"default": {"reply": {}}}' >rules.json
 run_cli 0 $OPT --replay cas --output o2
 check "replayed: the same rewritten prompt" cmp -s o1/optimized_prompts/people/example.txt o2/optimized_prompts/people/example.txt
-same() { jq -c 'del(.timestamp, .replayed, .attempts[]?.replayed)' "$1" | sort; }
-check "replayed: the run's results" test "$(same o1/results.jsonl)" = "$(same o2/results.jsonl)"
-check "replayed: the re-run's results" test "$(same o1/optimized/results.jsonl)" = "$(same o2/optimized/results.jsonl)"
+check "replayed: the run's results" same_as o1/results.jsonl o2/results.jsonl
+check "replayed: the re-run's results" same_as o1/optimized/results.jsonl o2/optimized/results.jsonl
 check "replayed: the re-run is marked replayed" test \
     "$(jq -s '[.[] | select(.replayed == true)] | length' o2/optimized/results.jsonl)" -eq 1
 cmpjson() { jq -cS 'del(.. | .prompt_file?)' "$1"; }

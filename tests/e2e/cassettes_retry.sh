@@ -7,19 +7,12 @@
 # cassette recorded a day earlier replays the same), and learns the same limits. The
 # replays run without the API key: nothing is sent.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/cassette.sh"
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
 T="$LLMT_SOURCE_DIR/examples/tasks"
 export LLMT_HISTORY_DB="$WORK/h.db"
 unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 KEY="sk-e2e-retry-cassette-key-9876"
-# a result line without what a replay may change: when it ran and the replay mark
-same_as() {
-    f='del(.timestamp, .replayed, .attempts[]?.replayed)'
-    jq -c "$f" "$1" | sort >"$WORK/x1"
-    jq -c "$f" "$2" | sort >"$WORK/x2"
-    cmp -s "$WORK/x1" "$WORK/x2" || { diff "$WORK/x1" "$WORK/x2" | head -c 1500 >&2; return 1; }
-}
-same_summary() { test "$(jq -cS .summary "$1/results.json")" = "$(jq -cS .summary "$2/results.json")"; }
 answer() { jq -nc --arg c "$1" '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 NURSE="$T/job_ads/tests/expected/nurse_part_time.json"
 LATER=$(date -u -d '+600 seconds' '+%a, %d %b %Y %H:%M:%S GMT')
