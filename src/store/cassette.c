@@ -42,7 +42,7 @@ bool llmt_cassette_keeps_header(const char *name)
     for (i = 0; exact[i]; i++)
         if (strcmp(name, exact[i]) == 0)
             return true;
-    /* every provider's rate-limit headers (x-ratelimit-*, anthropic-ratelimit-*, ...) */
+    /* every provider's rate-limit headers (x-ratelimit-*, <vendor>-ratelimit-*, ...) */
     return strstr(name, "ratelimit") != NULL;
 }
 
