@@ -263,8 +263,10 @@ bool llmt_tape_replay_batch(llmt_cassette *c, const llmt_engine_job *job, llmt_c
     llmt_tape_slot s;
     llmt_attempts none = {NULL, 0, 0};
     llmt_cassette_entry who;
+    const llmt_cassette_entry *e;
     who_of(&who, job, job->chain[0], &none);
-    if (!llmt_cassette_get(c, &who))
+    e = llmt_cassette_get(c, &who);
+    if (!e || !e->batch) /* not answered by a batch when recorded: as the engine runs it */
         return false;
     memset(&s, 0, sizeof s);
     s.batch = true;

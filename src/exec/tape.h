@@ -90,8 +90,9 @@ void llmt_tape_put_batch(llmt_cassette *c, const llmt_engine_job *job, llmt_call
 /* REPLAY, run --batch (the engine's preanswer): answers a batch job from the cassette
  * without any batch API, its line built as for submitting it and compared with the
  * recorded one; the recorded result goes through the provider's parse path and is
- * priced at the batch rate, as when recorded. False when the cassette has no exchange
- * for the job (it then runs as the engine runs it, and misses there). */
+ * priced at the batch rate, as when recorded. False when the cassette has no batch
+ * exchange for the job (recorded interactively, or not at all): it then runs as the
+ * engine runs it, replayed or missed there. */
 bool llmt_tape_replay_batch(llmt_cassette *c, const llmt_engine_job *job, llmt_call *call,
                             const char *custom_id, llmt_response *resp, llmt_status *st,
                             llmt_error *err);

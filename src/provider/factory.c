@@ -231,7 +231,7 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     if (override && *override)
         llmt_logf(lg, LLMT_LOG_INFO, "provider '%s': base URL %s (from %s)", e->config->name,
                   e->base_url, env_name);
-    if (e->api_key && insecure_remote_http(e->base_url)) {
+    if (e->api_key && !llmt_registry_keyless(reg) && insecure_remote_http(e->base_url)) {
         if (!e->config->allow_insecure_http) {
             st = llmt_error_set(err, LLMT_E_CONFIG,
                                 "%s: base URL %s is plain HTTP to a host that is not this "
