@@ -4,7 +4,8 @@
 #   bench/ab.sh BUILD_A BUILD_B [ROUNDS]     (ROUNDS default 20)
 # Each round runs the baseline, then A and B in alternating order, on the same
 # 10,000 one-line cases and the same instant stub (BUILD_A's stub and baseline). It
-# prints each round's two ratios and, at the end, the median and range of each.
+# prints each round's two ratios and, at the end, the median and range of each, and of
+# B's rate over A's in the same round (the paired comparison, least moved by load).
 # BENCH_CASES changes the number of cases.
 set -eu
 A=$(cd "${1:?usage: bench/ab.sh BUILD_A BUILD_B [ROUNDS]}" && pwd)
@@ -30,6 +31,7 @@ awk -v n="$N" -v d="$d/tests" 'BEGIN {
         printf("{\"name\":\"bench\",\"value\":1}\n") > e; close(e)
     } }'
 
+: >"$WORK/port"
 "$A/bench/stub-server" --delay-ms 0 >"$WORK/port" &
 STUB_PID=$!
 i=0
@@ -55,14 +57,14 @@ run() {
 }
 
 echo "A/B request rate: A=$A B=$B, $N cases, concurrency 64, $ROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "round  baseline req/s  A req/s  B req/s  ratio A  ratio B"
+echo "round  baseline req/s  A req/s  B req/s  ratio A  ratio B      B/A"
 : >"$WORK/rounds"
 r=1
 while [ $r -le "$ROUNDS" ]; do
     sync
     BASE=$("$A/bench/curl-baseline" "http://127.0.0.1:$PORT/v1/chat/completions" "$N" 64 | sed 's/.*rate=//')
     if [ $((r % 2)) -eq 1 ]; then RA=$(run "$A"); RB=$(run "$B"); else RB=$(run "$B"); RA=$(run "$A"); fi
-    echo "$r $BASE $RA $RB" | awk '{printf "%5d  %14s  %7s  %7s  %7.3f  %7.3f\n", $1, $2, $3, $4, $3 / $2, $4 / $2}' |
+    echo "$r $BASE $RA $RB" | awk '{printf "%5d  %14s  %7s  %7s  %7.3f  %7.3f  %7.3f\n", $1, $2, $3, $4, $3 / $2, $4 / $2, $4 / $3}' |
         tee -a "$WORK/rounds"
     r=$((r + 1))
 done
@@ -75,4 +77,5 @@ summary() {
 }
 summary 5 "ratio A (llm-tester A / curl multi)"
 summary 6 "ratio B (llm-tester B / curl multi)"
+summary 7 "B / A in the same round (paired)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -50,7 +50,7 @@ make_tasks() {
 }
 
 start_stub() { # start_stub DELAY_MS -> sets STUB_PID, PORT
-    rm -f "$WORK/port"
+    : >"$WORK/port.tmp" # truncated here: a stale port of the previous stub would be read
     "$STUB" --delay-ms "$1" >"$WORK/port.tmp" &
     STUB_PID=$!
     i=0

@@ -207,10 +207,14 @@ static inline void llmt_rate_info_init(llmt_rate_info *ri)
  * so that parse_response/classify_error read it exactly as they read a live reply. The
  * library performs every exchange; the provider never does I/O. */
 
-/* What one batch may hold (batch_limits); 0 = no documented limit. */
+/* What one batch may hold (batch_limits); 0 = no documented limit. The library zeroes it
+ * before the call: a provider fills what applies. */
 typedef struct llmt_batch_limits {
     long max_requests;          /* lines per batch */
     long long max_bytes;        /* bytes of the batch input (the JSONL file or the body) */
+    bool one_format;            /* every line of one batch must ask for the same structured
+                                   output (mode and schema): the library starts a batch per
+                                   format */
 } llmt_batch_limits;
 
 /* The submit state machine (batch_submit). The library zeroes it, sets the inputs and
@@ -565,6 +569,17 @@ typedef struct llmt_host_api {
      * <excerpt>". When the result fails, out is cleared. Returns the result. */
     llmt_status (*reply_end)(const llmt_http_response *http, llmt_status st, const char *label,
                              const char *reason, llmt_response *out, llmt_error *err);
+
+    /* -- batch APIs whose batch object has the common `/batches` shape ({id, status,
+     *    request_counts}, the status words below), files + batches or inline -- */
+    /* Reads the object root (borrowed), its "status" already read into `status`:
+     * st->state (validating, in_progress, finalizing: running; cancelling; completed,
+     * expired, cancelled: ended; failed: refused, no results) and request_counts {total,
+     * completed, failed} as st->total, st->succeeded (= completed as sent: whether it
+     * includes the failed ones differs per API) and st->failed, -1 when absent. Sets
+     * nothing else (not state_text) and allocates nothing. */
+    void (*batch_object_read)(const struct json_t *root, const char *status,
+                              llmt_batch_status *st);
 } llmt_host_api;
 #define LLMT_HOST_API_VERSION 2u
 /* Whether host has the version 2 slots (everything after retry_after). */
@@ -628,7 +643,9 @@ typedef struct llmt_provider_ops {
     /* The documented limits of one batch. */
     void (*batch_limits)(void *state, llmt_batch_limits *out);
     /* One batch input line (no newline, malloc'd into *line) carrying exactly the body
-     * build_request makes for `req`, tagged with custom_id ([A-Za-z0-9_-], <= 64). */
+     * build_request makes for `req`, tagged with custom_id ([A-Za-z0-9_-], <= 64).
+     * LLMT_E_UNSUPPORTED (err says why): the batch API cannot take this request; the
+     * library leaves it out of the batch and sends it interactively. */
     llmt_status (*batch_line)(void *state, const llmt_request *req, const char *custom_id,
                               char **line, size_t *len, llmt_error *err);
     /* The request of submit step s->step (see llmt_batch_submit). */

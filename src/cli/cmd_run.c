@@ -493,10 +493,12 @@ static int open_cassette(run_args *a, run_plan *pl)
         cli_error("run: %s", err.message);
         return CLI_EXIT_USAGE;
     }
-    if (a->record)
+    if (a->record) {
         pl->ro.engine.record = pl->cassette;
-    else
+    } else {
         pl->ro.engine.replay = pl->cassette;
+        llmt_registry_set_keyless(llmt_manager_registry(pl->mgr)); /* CI has no keys */
+    }
     return 0;
 }
 
@@ -669,13 +671,7 @@ static int check_batch(const run_args *a, run_plan *pl)
         cli_error("run: --batch-poll must be a number of seconds > 0");
         return CLI_EXIT_USAGE;
     }
-    if (a->batch && (a->record || a->replay)) {
-        /* batches are submitted, polled and fetched outside the cassette's exchanges */
-        cli_error("run: --batch does not go with --%s: record or replay an interactive run",
-                  a->record ? "record" : "replay");
-        return CLI_EXIT_USAGE;
-    }
-    if (a->batch && !pl->ro.output_dir && !a->resume && !a->dry_run) {
+    if (a->batch && !pl->ro.output_dir && !a->resume && !a->dry_run && !a->replay) {
         cli_error("run: --batch needs --output DIR (the batch ids are recorded there, for --resume)");
         return CLI_EXIT_USAGE;
     }
@@ -699,12 +695,6 @@ static int check_extras(run_args *a, run_plan *pl)
         return rc;
     if ((rc = check_batch(a, pl)) != 0)
         return rc;
-    if (a->optimize.on && (a->record || a->replay)) {
-        /* the re-run's amended prompts and the optimizer's calls are not recorded */
-        cli_error("run: --optimize does not go with --%s yet: record or replay the run, then "
-                  "optimize it without cassettes", a->record ? "record" : "replay");
-        return CLI_EXIT_USAGE;
-    }
     if (a->optimize.on)
         pl->ro.prompt_label = "original";
     if (!a->dry_run && pl->ro.output_dir && !a->resume && !a->overwrite &&
@@ -720,9 +710,17 @@ static int check_extras(run_args *a, run_plan *pl)
 /* After the report: --optimize, then the exit status the results call for. */
 static int finish(cli_ctx *ctx, run_args *a, run_plan *pl, const llmt_run_result *rr)
 {
-    int rc;
-    if (a->optimize.on && !rr->interrupted && rr->output_dir &&
-        (rc = cli_optimize_after(ctx, &a->optimize, pl->mgr, &pl->ro, rr->output_dir)) != 0)
+    int rc = 0;
+    if (a->optimize.on && !rr->interrupted && rr->output_dir) {
+        llmt_error werr;
+        rc = cli_optimize_after(ctx, &a->optimize, pl->mgr, &pl->ro, rr->output_dir);
+        /* the optimizer's calls and the re-run join what the run recorded */
+        if (pl->ro.engine.record && llmt_cassette_write(pl->ro.engine.record, &werr) != LLMT_OK) {
+            cli_error("run: %s", werr.message);
+            return rc ? rc : cli_exit_for(werr.status);
+        }
+    }
+    if (rc)
         return rc;
     return cli_run_exit_status(rr, a->min_accuracy_seen ? a->min_accuracy : -1);
 }

@@ -158,19 +158,13 @@ static void print_models(const llmt_summary *s, const table_widths *w)
     print_fallbacks(s, w);
 }
 
-/* Per model, the fields that lost points in most answers (from results.jsonl). */
-static void print_most_lost(const char *output_dir)
+/* Per model, the fields that lost points in most answers (counted as the run scored). */
+static void print_most_lost(const llmt_summary *s)
 {
-    char *jsonl = output_dir ? llmt_path_join(output_dir, "results.jsonl") : NULL;
-    llmt_report_stats rs;
-    llmt_error err;
-    llmt_report_stats_init(&rs);
-    if (jsonl && llmt_report_stats_from_jsonl(&rs, jsonl, &err) == LLMT_OK && rs.n_fields) {
-        putchar('\n');
-        llmt_report_stats_print_most_lost(stdout, &rs, 3);
-    }
-    llmt_report_stats_free(&rs);
-    free(jsonl);
+    if (!s->fields.n_fields)
+        return;
+    putchar('\n');
+    llmt_report_stats_print_most_lost(stdout, &s->fields, 3);
 }
 
 /* What held each provider back: the limit in force and where it came from. */
@@ -192,7 +186,7 @@ void cli_run_print_table(const llmt_run_result *r, const llmt_taskset *ts)
     if (llmt_summary_max_repeats(s) > 1)
         print_repeat_stats(s, ts, &w);
     print_models(s, &w);
-    print_most_lost(r->output_dir);
+    print_most_lost(s);
     if (s->total_saved > 0)
         printf("\nTotal cost: $%.6f paid by this run ($%.6f of cached answers not paid again)\n",
                s->total_cost, s->total_saved);

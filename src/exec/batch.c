@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/jsonw.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
 #include "provider/manager_internal.h"
@@ -30,6 +31,7 @@ typedef struct batch {
     char *model;
     char *id;                  /* NULL until submitted */
     llmt_buf lines;            /* new batches: the input, one line each */
+    uint64_t format;           /* the lines' structured output, where one per batch */
     size_t n_lines;
     bool recorded;             /* in batches.jsonl (submitted by this or an earlier run) */
     bool needed;               /* has lines this invocation still wants */
@@ -52,6 +54,8 @@ struct llmt_batch_set {
     long *slots;               /* open-addressing index custom_id -> l; -1 empty */
     size_t n_slots;
     double reserved_usd;
+    char **noted;              /* "provider:model" told that some jobs run interactively */
+    size_t n_noted;
 };
 
 bool llmt_batch_capable(const llmt_provider_entry *e)
@@ -284,6 +288,9 @@ void llmt_batch_set_free(llmt_batch_set *s)
     }
     free(s->b);
     free(s->l);
+    for (i = 0; i < s->n_noted; i++)
+        free(s->noted[i]);
+    free(s->noted);
     free(s->slots);
     free(s->path);
     free(s);
@@ -291,22 +298,52 @@ void llmt_batch_set_free(llmt_batch_set *s)
 
 /* ---------------------------------------------------------------- adding lines */
 
-/* The open batch for the call's provider and model that can take `len` more bytes. */
+/* The open batch for the call's provider and model (and structured-output format, where
+ * the provider needs one per batch) that can take `len` more bytes. */
 static long open_batch(llmt_batch_set *s, const llmt_call *call, size_t len)
 {
-    llmt_batch_limits lim = {0, 0};
+    llmt_batch_limits lim;
     size_t i = s->nb;
+    uint64_t format = 0;
+    long bi;
+    memset(&lim, 0, sizeof lim);
     call->entry->ops->batch_limits(call->entry->state, &lim);
+    if (lim.one_format)
+        format = llmt_hash64(call->req.json_schema ? call->req.json_schema : "",
+                             (uint64_t)call->req.structured_mode + 1);
     while (i-- > 0) {
         batch *b = &s->b[i];
-        if (b->recorded || b->entry != call->entry || strcmp(b->model, call->req.model) != 0)
+        if (b->recorded || b->entry != call->entry || strcmp(b->model, call->req.model) != 0 ||
+            b->format != format)
             continue;
         if ((lim.max_requests > 0 && b->n_lines + 1 > (size_t)lim.max_requests) ||
             (lim.max_bytes > 0 && b->n_lines && b->lines.len + len + 1 > (size_t)lim.max_bytes))
             break; /* full: start the next one */
         return (long)i;
     }
-    return add_batch(s, call->entry, call->req.model);
+    bi = add_batch(s, call->entry, call->req.model);
+    if (bi >= 0)
+        s->b[bi].format = format;
+    return bi;
+}
+
+/* Says once per provider:model why some of its jobs run interactively under --batch. */
+static void note_interactive(llmt_batch_set *s, const llmt_call *call, const llmt_error *why)
+{
+    char *key = llmt_asprintf("%s:%s", call->entry->config->name, call->req.model);
+    char **v;
+    size_t i;
+    for (i = 0; key && i < s->n_noted; i++)
+        if (strcmp(s->noted[i], key) == 0)
+            break;
+    if (!key || i < s->n_noted || !(v = realloc(s->noted, (s->n_noted + 1) * sizeof(*v)))) {
+        free(key);
+        return;
+    }
+    s->noted = v;
+    s->noted[s->n_noted++] = key;
+    llmt_logf(&llmt_manager_opts(s->mgr)->logger, LLMT_LOG_WARN,
+              "%s: %s; those cases run interactively", key, why->message);
 }
 
 llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char *custom_id,
@@ -326,6 +363,12 @@ llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char 
         return add_line(s, custom_id, -1) < 0 ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory")
                                               : LLMT_OK;
     st = call->entry->ops->batch_line(call->entry->state, &call->req, custom_id, &line, &len, err);
+    if (st == LLMT_E_UNSUPPORTED) {
+        /* the batch API cannot take this request: left out, it runs interactively */
+        note_interactive(s, call, err);
+        llmt_error_clear(err);
+        return LLMT_OK;
+    }
     if (st != LLMT_OK)
         return st;
     bi = open_batch(s, call, len);

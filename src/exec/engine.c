@@ -74,6 +74,8 @@ struct ejob {
     double cost;
     bool cost_known;
     bool preanswered;          /* answered by E->o->preanswer */
+    double end_ms;             /* when the attempt or decision that ends the job came (a
+                                  replay: on the recorded clock); 0 = not ending */
     llmt_response resp;
     llmt_status pending_st;    /* JS_SIMLAT: the local call's result */
     llmt_error err;
@@ -439,6 +441,8 @@ static void finish(engine *E, ejob *j, llmt_status st)
     oc.usage = j->usage;
     oc.cost_usd = j->cost;
     oc.cost_known = j->cost_known;
+    if (j->end_ms > 0) /* the job took until its last attempt (a replay: as recorded) */
+        now = j->end_ms;
     oc.elapsed_ms = j->first_start_ms > 0 ? now - j->first_start_ms : 0;
     oc.preanswered = j->preanswered;
     oc.fetched = st == LLMT_OK && j->job->fetch ? &j->fetched : NULL;
@@ -603,14 +607,18 @@ static bool pre_answer(engine *E, ejob *j)
     j->preanswered = true;
     if (j->first_start_ms <= 0)
         j->first_start_ms = llmt_now_ms();
+    j->end_ms = j->first_start_ms; /* answered elsewhere: no time spent in this run */
     j->n_attempts++;
     E->stats.attempts++;
     if (st == LLMT_OK)
         charge_answer(E, j);
     else
         llmt_response_clear(&j->resp);
-    if (st != LLMT_E_CANCELLED)
-        record_attempt(j, st, 0, st == LLMT_OK);
+    if (st != LLMT_E_CANCELLED) {
+        llmt_attempt *a = record_attempt(j, st, 0, st == LLMT_OK);
+        if (a) /* a replay's hook answers from the cassette */
+            a->replayed = llmt_tape_applies(E->o->replay, j->job);
+    }
     list_remove(j);
     finish(E, j, st);
     return true;
@@ -635,6 +643,7 @@ static void next_model_or_finish(engine *E, ejob *j, llmt_status st, double now)
         if (j->chain_idx == 0)
             j->first_err = j->err;
         j->chain_idx++;
+        j->end_ms = 0; /* not ending: the job goes on */
         E->stats.fallbacks++;
         j->state = JS_READY;
         list_remove(j);
@@ -653,6 +662,9 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
     double latency = now - j->attempt_start_ms;
     bool has_usage = st == LLMT_OK;
     double actual_tokens = -1;
+    /* the job's time limit runs on the recorded clock in a replay, which never waits */
+    double clock = llmt_tape_clock(&j->tape, j->first_start_ms, now);
+    j->end_ms = clock;
 
     E->reserved_usd -= j->est_cost;
     if (E->reserved_usd < 0)
@@ -678,7 +690,8 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
 
     if (llmt_tape_applies(E->o->record, j->job)) /* numbered by the attempts before it */
         llmt_tape_put(E->o->record, j->job, j->job->chain[j->chain_idx], &j->attempts,
-                      &j->call, &j->tape, st, &j->resp, &j->err, latency,
+                      &j->call, &j->tape, st, &j->resp, &j->err,
+                      j->attempt_start_ms - j->first_start_ms, latency,
                       &llmt_manager_opts(E->mgr)->logger);
     {
         llmt_attempt *a = record_attempt(j, st, latency, has_usage);
@@ -704,9 +717,10 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
         double delay = j->err.retry_after_s >= 0
                            ? j->err.retry_after_s * 1000.0
                            : llmt_backoff_ms(&E->o->retry, j->retries, &E->rng);
-        double left = time_left_ms(E, j, now);
+        double left = time_left_ms(E, j, clock);
         if (delay <= left) {
             j->retries++;
+            j->end_ms = 0; /* not ending: the job goes on */
             E->stats.retries++;
             j->state = JS_RETRY_WAIT;
             j->due_ms = E->o->replay ? now : now + delay; /* a replay never waits */
@@ -724,7 +738,7 @@ static void attempt_ended(engine *E, ejob *j, llmt_status st, double now)
             snprintf(j->err.message, sizeof j->err.message, "%s", msg);
         }
     }
-    next_model_or_finish(E, j, st, now);
+    next_model_or_finish(E, j, st, clock);
 }
 
 /* ---------------------------------------------------------------- starting */
@@ -839,6 +853,8 @@ static const char *job_name(const ejob *j)
     return j->job->fetch ? j->job->chain[0] : j->call.entry->config->name;
 }
 
+static void learn_limits(engine *E, ejob *j, const llmt_http_response *http);
+
 static void start_http(engine *E, ejob *j)
 {
     const llmt_manager_options *mo = llmt_manager_opts(E->mgr);
@@ -858,9 +874,15 @@ static void start_http(engine *E, ejob *j)
         st = llmt_error_set(&j->err, LLMT_E_INTERNAL, "provider '%s' built no request",
                             job_name(j));
     if (st == LLMT_OK && llmt_tape_applies(E->o->replay, j->job)) { /* never sent */
+        llmt_http_response view;
         st = llmt_tape_replay(E->o->replay, j->job, j->job->chain[j->chain_idx], &j->attempts,
                               &j->call, &j->hreq, &j->tape, &j->resp, &j->err);
-        if (st == LLMT_OK) {
+        if (llmt_tape_reply(&j->tape, &view)) { /* its headers, as a live reply's */
+            llmt_wall_clock_pin(llmt_tape_received_at(&j->tape));
+            learn_limits(E, j, &view);
+            llmt_wall_clock_pin(0);
+        }
+        if (st == LLMT_OK || j->tape.replayed) {
             release_transfer(j);
             slot_release(E, j);
             attempt_ended(E, j, st, llmt_now_ms());
@@ -911,6 +933,25 @@ static void park(engine *E, ejob *j)
         list_push(&E->ready, j);
 }
 
+/* A replay, where the recorded run chose not to send this attempt (its provider's pause
+ * outlasted the job's time; a replay has no pauses): the job is told what it was told
+ * then, at the time it was told, and moves on. */
+static bool replay_unsent(engine *E, ejob *j, double now)
+{
+    double at_ms;
+    if (!llmt_tape_applies(E->o->replay, j->job) ||
+        !llmt_tape_unsent(E->o->replay, j->job, j->job->chain[j->chain_idx], &j->attempts,
+                          &j->err, &at_ms))
+        return false;
+    snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+    if (j->first_start_ms <= 0)
+        j->first_start_ms = now;
+    list_remove(j);
+    j->end_ms = at_ms >= 0 ? j->first_start_ms + at_ms : now;
+    next_model_or_finish(E, j, j->err.status, j->end_ms);
+    return true;
+}
+
 /* Tries to start the job's next attempt now, on lane L. The job is new (on no list) or
  * on the ready list. A blocked job ends up on the ready list. */
 static start_result try_start(engine *E, lane *L, ejob *j)
@@ -941,6 +982,8 @@ static start_result try_start(engine *E, lane *L, ejob *j)
         park(E, j);
         return START_BLOCKED;
     }
+    if (replay_unsent(E, j, now))
+        return START_ENDED;
     wait = j->pv && !E->o->replay ? llmt_limiter_wait_ms(&j->pv->lim, j->est_tokens, now) : 0;
     if (wait > 0 && j->pv->lim.paused_until_ms - now > time_left_ms(E, j, now)) {
         /* the provider's pause outlasts the job's time: it would only wait to fail */
@@ -950,6 +993,13 @@ static start_result try_start(engine *E, lane *L, ejob *j)
                        j->call.entry->config->name, (j->pv->lim.paused_until_ms - now) / 1000.0,
                        time_left_ms(E, j, now) / 1000.0);
         snprintf(j->err.provider, sizeof j->err.provider, "%s", j->call.entry->config->name);
+        if (j->first_start_ms <= 0)
+            j->first_start_ms = now;
+        if (llmt_tape_applies(E->o->record, j->job)) /* a replay has no pauses: it is told */
+            llmt_tape_put_unsent(E->o->record, j->job, j->job->chain[j->chain_idx],
+                                 &j->attempts, &j->err, now - j->first_start_ms,
+                                 &llmt_manager_opts(E->mgr)->logger);
+        j->end_ms = now;
         list_remove(j);
         next_model_or_finish(E, j, LLMT_E_RATE_LIMIT, now);
         return START_ENDED;
@@ -1055,6 +1105,7 @@ static void learn_limits(engine *E, ejob *j, const llmt_http_response *http)
 static void http_done(engine *E, ejob *j, CURLcode rc)
 {
     llmt_status st;
+    double received_at = 0;
     llmt_error_clear(&j->err);
     memset(&j->resp, 0, sizeof j->resp);
     if (rc != CURLE_OK) {
@@ -1073,12 +1124,17 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
             st = LLMT_OK;
         } else {
             view = llmt_http_result_view(&j->hres);
+            /* its date-valued hints are read against one time, which a cassette keeps so
+             * that a replay reads them the same way */
+            received_at = llmt_wall_time_s();
+            llmt_wall_clock_pin(received_at);
             st = llmt_call_handle_http(&j->call, &view, &j->resp, &j->err);
             learn_limits(E, j, &view);
+            llmt_wall_clock_pin(0);
         }
     }
     if (llmt_tape_applies(E->o->record, j->job)) /* a transport failure has no reply */
-        llmt_tape_keep_http(&j->tape, &j->hreq, rc == CURLE_OK ? &j->hres : NULL);
+        llmt_tape_keep_http(&j->tape, &j->hreq, rc == CURLE_OK ? &j->hres : NULL, received_at);
     release_transfer(j);
     slot_release(E, j);
     attempt_ended(E, j, st, llmt_now_ms());

@@ -241,6 +241,21 @@ llmt_status llmt_engine_run_one(llmt_manager *mgr, const llmt_request *req,
                                 llmt_error *err);
 void llmt_job_result_clear(llmt_job_result *r);
 
+/* Who a one-job run is, for the cassettes: a call a run makes besides its jobs (the
+ * optimizer model's, run --optimize) is recorded and replayed under this name. */
+typedef struct llmt_engine_tape {
+    const char *task, *kase;         /* as a run job's; repeat 0 */
+    struct llmt_cassette *record, *replay; /* borrowed; NULL: none */
+} llmt_engine_tape;
+
+/* llmt_engine_run_one, recorded into tape->record or answered from tape->replay (tape
+ * NULL: neither). */
+llmt_status llmt_engine_run_one_taped(llmt_manager *mgr, const llmt_request *req,
+                                      const char *const *chain, size_t n_chain,
+                                      const llmt_retry_policy *retry,
+                                      const llmt_engine_tape *tape, llmt_job_result *out,
+                                      llmt_error *err);
+
 /* One fetch job (see llmt_engine_job.fetch) run to its end with the manager's
  * timeouts, or timeout_ms when > 0, and `retry` for transport failures: the same
  * transfer, redaction and logging as every provider call. On LLMT_OK *out holds the

@@ -133,6 +133,15 @@ llmt_status llmt_engine_run_one(llmt_manager *mgr, const llmt_request *req,
                                 const llmt_retry_policy *retry, llmt_job_result *out,
                                 llmt_error *err)
 {
+    return llmt_engine_run_one_taped(mgr, req, chain, n_chain, retry, NULL, out, err);
+}
+
+llmt_status llmt_engine_run_one_taped(llmt_manager *mgr, const llmt_request *req,
+                                      const char *const *chain, size_t n_chain,
+                                      const llmt_retry_policy *retry,
+                                      const llmt_engine_tape *tape, llmt_job_result *out,
+                                      llmt_error *err)
+{
     llmt_engine_options eo;
     llmt_engine_callbacks cb;
     one_job oj;
@@ -147,6 +156,12 @@ llmt_status llmt_engine_run_one(llmt_manager *mgr, const llmt_request *req,
     oj.job.n_chain = n_chain;
     oj.out = out;
     llmt_engine_options_init(&eo);
+    if (tape) {
+        oj.job.task = tape->task;
+        oj.job.kase = tape->kase;
+        eo.record = tape->record;
+        eo.replay = tape->replay;
+    }
     eo.concurrency = 1;
     eo.lanes = 1;
     eo.retry = *retry;

@@ -208,6 +208,12 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
                       "provider '%s': its key comes from %s/.env, which other users can read "
                       "(chmod 600 it)",
                       e->config->name, project_dir ? project_dir : ".");
+        if (!e->api_key && llmt_registry_keyless(reg)) {
+            /* a replay: the request is built (and matched) without ever being sent */
+            e->api_key = llmt_strdup("replay-without-a-key");
+            if (!e->api_key)
+                return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        }
         if (!e->api_key) {
             st = llmt_error_set(err, LLMT_E_AUTH,
                                 "%s: API key missing: set the environment variable %s (or put it "
@@ -225,7 +231,7 @@ llmt_status llmt_factory_instance(llmt_registry *reg, llmt_provider_entry *e,
     if (override && *override)
         llmt_logf(lg, LLMT_LOG_INFO, "provider '%s': base URL %s (from %s)", e->config->name,
                   e->base_url, env_name);
-    if (e->api_key && insecure_remote_http(e->base_url)) {
+    if (e->api_key && !llmt_registry_keyless(reg) && insecure_remote_http(e->base_url)) {
         if (!e->config->allow_insecure_http) {
             st = llmt_error_set(err, LLMT_E_CONFIG,
                                 "%s: base URL %s is plain HTTP to a host that is not this "

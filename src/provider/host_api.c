@@ -212,6 +212,7 @@ static const llmt_host_api host_api = {
     .files_batch_status = llmt_wire_files_batch_status,
     .check_request = llmt_wire_check_request,
     .reply_end = llmt_wire_reply_end,
+    .batch_object_read = llmt_wire_batch_object_read,
 };
 
 const llmt_host_api *llmt_host(void)

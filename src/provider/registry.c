@@ -12,7 +12,18 @@ struct llmt_registry {
     llmt_provider_entry *entries; /* sorted by name */
     size_t count;
     llmt_logger logger;
+    bool keyless;                 /* a replay: providers need no key (nothing is sent) */
 };
+
+void llmt_registry_set_keyless(llmt_registry *reg)
+{
+    reg->keyless = true;
+}
+
+bool llmt_registry_keyless(const llmt_registry *reg)
+{
+    return reg->keyless;
+}
 
 llmt_status llmt_registry_new(llmt_registry **out, const llmt_logger *logger, llmt_error *err)
 {

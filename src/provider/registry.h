@@ -35,6 +35,11 @@ llmt_provider_entry *llmt_registry_find(llmt_registry *reg, const char *name);
 size_t llmt_registry_count(const llmt_registry *reg);
 llmt_provider_entry *llmt_registry_at(llmt_registry *reg, size_t i);
 const llmt_logger *llmt_registry_logger(const llmt_registry *reg);
+/* A replay (run --replay) sends nothing, so it needs no API key: from then on a provider
+ * whose key is not set is made with a stand-in that never leaves the process, and a
+ * plain-HTTP base URL is not refused for the key it would carry. */
+void llmt_registry_set_keyless(llmt_registry *reg);
+bool llmt_registry_keyless(const llmt_registry *reg);
 
 /* What listings show of an entry's implementation, without reaching into its ops. */
 bool llmt_entry_is_local(const llmt_provider_entry *e);

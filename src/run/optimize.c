@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "exec/engine.h"
 #include "run/result.h"
 
 /* ------------------------------------------------------------------ field problems */
@@ -309,17 +310,21 @@ static void locate(opt_state *s, const llmt_taskset *ts)
 
 /* ------------------------------------------------------------------ new prompts */
 
-/* Asks the optimizer model for the new prompt; NULL (with err) when it fails. */
+/* Asks the optimizer model for the new prompt, once, as llmt_manager_complete would
+ * (recorded or replayed as `tape` says); NULL (with err) when it fails. */
 static char *ask_optimizer(llmt_manager *mgr, const char *model_ref, const char *original,
-                           const llmt_case_problems *p, llmt_optimize_result *out,
-                           llmt_error *err)
+                           const llmt_case_problems *p, const llmt_engine_tape *tape,
+                           llmt_optimize_result *out, llmt_error *err)
 {
+    static const llmt_retry_policy once = {0, 0, 0, 0};
     char *text = llmt_optimize_prompt_request(original, p), *reply = NULL;
     llmt_request req;
     llmt_message msg;
     llmt_response resp;
+    llmt_job_result jr;
     memset(&req, 0, sizeof req);
     memset(&resp, 0, sizeof resp);
+    memset(&jr, 0, sizeof jr);
     req.version = LLMT_REQUEST_VERSION;
     msg.role = "user";
     msg.content = text ? text : "";
@@ -327,8 +332,11 @@ static char *ask_optimizer(llmt_manager *mgr, const char *model_ref, const char 
     req.n_messages = 1;
     req.temperature = -1;
     req.prompt_text = msg.content;
-    if (text && llmt_manager_complete(mgr, model_ref, &req, &resp, err) == LLMT_OK) {
+    if (text && llmt_engine_run_one_taped(mgr, &req, &model_ref, 1, &once, tape, &jr, err) ==
+                    LLMT_OK) {
         size_t n;
+        resp = jr.response;
+        memset(&jr.response, 0, sizeof jr.response);
         const char *r = resp.text;
         out->optimizer_calls++;
         if (resp.cost_known)
@@ -355,6 +363,7 @@ static char *ask_optimizer(llmt_manager *mgr, const char *model_ref, const char 
             llmt_error_set(err, LLMT_E_BAD_RESPONSE, "%s answered with an empty prompt", model_ref);
     }
     llmt_response_clear(&resp);
+    llmt_job_result_clear(&jr);
     free(text);
     return reply;
 }
@@ -377,7 +386,14 @@ static llmt_status build_prompt(llmt_manager *mgr, const llmt_optimize_options *
     llmt_case_problems_sort(&oc->problems);
     if (o->optimizer_model) {
         llmt_error oerr;
-        oc->prompt = ask_optimizer(mgr, o->optimizer_model, data.prompt, &oc->problems, out, &oerr);
+        char *who = llmt_asprintf("%s@optimizer", oc->task); /* its calls' cassette name */
+        llmt_engine_tape tape = {who, oc->case_name, o->run->engine.record, o->run->engine.replay};
+        oc->prompt = who ? ask_optimizer(mgr, o->optimizer_model, data.prompt, &oc->problems,
+                                         &tape, out, &oerr)
+                         : NULL;
+        if (!who)
+            llmt_error_set(&oerr, LLMT_E_NOMEM, "out of memory");
+        free(who);
         if (!oc->prompt)
             llmt_diags_add(diags, LLMT_DIAG_WARNING, o->optimizer_model, "",
                            "%s/%s: the optimizer model failed (%s); the rule-based prompt is used",
@@ -599,6 +615,7 @@ llmt_status llmt_optimize_run(llmt_manager *mgr, const llmt_optimize_options *o,
         ro.filter = NULL;
         ro.shard_k = ro.shard_n = 0;
         ro.prompt_label = "optimized";
+        ro.tape_phase = "optimized"; /* its cassette exchanges beside the run's own */
         st = dir ? llmt_run_execute(mgr, &ro, &out->rerun, diags, err)
                  : llmt_error_set(err, LLMT_E_INTERNAL, "out of memory");
         out->rerun_done = st == LLMT_OK;

@@ -125,46 +125,91 @@ static double number_or(llmt_jval v, double dflt)
     return t == LLMT_J_INTEGER || t == LLMT_J_REAL ? strtod(v.p, NULL) : dflt;
 }
 
+void llmt_report_stats_add_field(llmt_report_stats *s, const char *answerer, const char *path,
+                                 double score)
+{
+    llmt_buf folded = {0};
+    llmt_field_figures *f;
+    llmt_field_path_fold(&folded, path);
+    if (folded.oom) {
+        s->oom = true;
+    } else if ((f = field_row(s, answerer, folded.len ? folded.data : "(root)")) != NULL) {
+        f->scored++;
+        f->score_sum += score;
+        f->lost += score < 1.0;
+    }
+    llmt_buf_free(&folded);
+}
+
+bool llmt_report_stats_field_counts(const char *reason, bool score_is_number)
+{
+    return score_is_number && reason && strcmp(reason, "list_item") != 0;
+}
+
 /* The scored fields of one answer (extra keys and list-item details are not scores). */
 static void add_fields(llmt_report_stats *s, const char *answerer, llmt_jval fields)
 {
     static const char *const keys[] = {"path", "score", "reason"};
     size_t i, n = llmt_jval_size(fields);
-    llmt_buf folded = {0};
     for (i = 0; i < n; i++) {
         llmt_jval v[3];
         char *path, *reason;
-        llmt_field_figures *f;
+        bool number;
         llmt_jval_get_many(llmt_jval_at(fields, i), keys, v, 3);
-        if (llmt_jval_type(v[1]) != LLMT_J_INTEGER && llmt_jval_type(v[1]) != LLMT_J_REAL)
-            continue;
-        reason = llmt_jval_strdup(v[2], NULL);
-        path = llmt_jval_strdup(v[0], NULL);
-        folded.len = 0;
-        if (path && reason && strcmp(reason, "list_item") != 0) {
-            llmt_field_path_fold(&folded, path);
-            f = field_row(s, answerer, folded.len ? folded.data : "(root)");
-            if (f) {
-                double score = number_or(v[1], 0);
-                f->scored++;
-                f->score_sum += score;
-                f->lost += score < 1.0;
-            }
-        }
+        number = llmt_jval_type(v[1]) == LLMT_J_INTEGER || llmt_jval_type(v[1]) == LLMT_J_REAL;
+        reason = number ? llmt_jval_strdup(v[2], NULL) : NULL;
+        path = reason ? llmt_jval_strdup(v[0], NULL) : NULL;
+        if (path && llmt_report_stats_field_counts(reason, number))
+            llmt_report_stats_add_field(s, answerer, path, number_or(v[1], 0));
         free(reason);
         free(path);
     }
-    llmt_buf_free(&folded);
+}
+
+void llmt_report_stats_add_fields_tree(llmt_report_stats *s, const char *answerer,
+                                       const json_t *fields)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(fields, i, f) {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        json_t *score = json_object_get(f, "score");
+        const char *reason = json_string_value(json_object_get(f, "reason"));
+        if (path && llmt_report_stats_field_counts(reason, json_is_number(score)))
+            llmt_report_stats_add_field(s, answerer, path, json_number_value(score));
+    }
+}
+
+/* The per-task figures of one line. */
+static void add_task(llmt_report_stats *s, const char *task, const char *ref, const llmt_jval *v,
+                     bool failed, bool fallback)
+{
+    llmt_task_figures *t = task_row(s, task, ref);
+    llmt_jval cost;
+    if (!t)
+        return;
+    t->results++;
+    if (failed || fallback) {
+        t->errors++;
+    } else {
+        t->answered++;
+        t->acc_sum += number_or(v[5], 0);
+        t->valid += llmt_jval_type(v[6]) == LLMT_J_TRUE;
+    }
+    cost = llmt_jval_get(v[7], "cost_usd");
+    if (llmt_jval_type(cost) == LLMT_J_INTEGER || llmt_jval_type(cost) == LLMT_J_REAL)
+        t->cost_usd += number_or(cost, 0);
+    else
+        t->cost_unknown = true;
 }
 
 void llmt_report_stats_add_line(llmt_report_stats *s, const char *line, size_t len)
 {
     static const char *const keys[] = {"task", "provider", "model", "answered_by", "error",
                                        "accuracy", "valid", "usage", "fields"};
-    llmt_jval root, v[9], cost;
-    char *task = NULL, *prov = NULL, *model = NULL, *by = NULL, *ref = NULL;
-    llmt_task_figures *t;
-    bool failed, fallback;
+    llmt_jval root, v[9];
+    char *task, *prov, *model, *by, *ref;
+    bool failed;
     if (!llmt_jscan_parse(line, len, &root, NULL, 0))
         return;
     llmt_jval_get_many(root, keys, v, 9);
@@ -173,28 +218,12 @@ void llmt_report_stats_add_line(llmt_report_stats *s, const char *line, size_t l
     model = llmt_jval_strdup(v[2], NULL);
     by = llmt_jval_strdup(v[3], NULL);
     ref = prov && model ? llmt_concat3(prov, ":", model) : NULL;
-    if (!task || !ref)
-        goto done;
     failed = llmt_jval_type(v[4]) == LLMT_J_OBJECT;
-    fallback = !failed && by && strcmp(by, ref) != 0;
-    if ((t = task_row(s, task, ref)) != NULL) {
-        t->results++;
-        if (failed || fallback) {
-            t->errors++;
-        } else {
-            t->answered++;
-            t->acc_sum += number_or(v[5], 0);
-            t->valid += llmt_jval_type(v[6]) == LLMT_J_TRUE;
-        }
-        cost = llmt_jval_get(v[7], "cost_usd");
-        if (llmt_jval_type(cost) == LLMT_J_INTEGER || llmt_jval_type(cost) == LLMT_J_REAL)
-            t->cost_usd += number_or(cost, 0);
-        else
-            t->cost_unknown = true;
-    }
-    if (!failed)
+    if (task && ref)
+        add_task(s, task, ref, v, failed, !failed && by && strcmp(by, ref) != 0);
+    /* a field counts under the model that answered, whatever the line's task */
+    if (!failed && (by || ref))
         add_fields(s, by ? by : ref, v[8]);
-done:
     free(task);
     free(prov);
     free(model);

@@ -43,6 +43,17 @@ void llmt_report_stats_init(llmt_report_stats *s);
 void llmt_report_stats_free(llmt_report_stats *s);
 /* Adds one line of results.jsonl (a line that does not parse is skipped). */
 void llmt_report_stats_add_line(llmt_report_stats *s, const char *line, size_t len);
+/* Adds one scored field of an answer given by `answerer` ("provider:model"): `path` is
+ * its JSON pointer (list indices are folded here), `score` 0-1. */
+void llmt_report_stats_add_field(llmt_report_stats *s, const char *answerer, const char *path,
+                                 double score);
+/* Whether a detail of a result's "fields" counts as a scored field: it has a number as
+ * its score (an "extra" key has null) and is not a "list_item" detail (those restate
+ * their list's score item by item). */
+bool llmt_report_stats_field_counts(const char *reason, bool score_is_number);
+/* Adds the scored details of a result's "fields" array (a jansson tree, only read). */
+void llmt_report_stats_add_fields_tree(llmt_report_stats *s, const char *answerer,
+                                       const json_t *fields);
 /* Adds every complete line of a results.jsonl. */
 llmt_status llmt_report_stats_from_jsonl(llmt_report_stats *s, const char *path, llmt_error *err);
 /* The fields of `model` that lost points most often (most lost answers first, then most

@@ -1,4 +1,5 @@
 #include "run/result.h"
+#include "run/report_stats.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -310,10 +311,28 @@ json_t *llmt_result_field_actual(const json_t *result, const json_t *field)
     return path ? llmt_jptr_get(json_object_get(result, "answer"), path) : NULL;
 }
 
+static bool utf8_ok(const char *s)
+{
+    return llmt_utf8_invalid_at(s, strlen(s)) < 0;
+}
+
+typedef struct field_sink {
+    struct llmt_report_stats *stats;
+    const char *answerer;
+} field_sink;
+
+static void add_field(void *ud, const char *path, double score)
+{
+    field_sink *fs = ud;
+    llmt_report_stats_add_field(fs->stats, fs->answerer, path, score);
+}
+
 static void judge(obj *o, const llmt_result_input *in, judged *j)
 {
     llmt_error xerr;
     llmt_score_options so;
+    field_sink fs = {in->field_stats, NULL};
+    char *ref = NULL;
     if (llmt_extract_json(in->response->text, &j->answer, &j->method, &xerr) != LLMT_OK) {
         /* no answer at all: invalid, accuracy 0, and the reason in both places */
         json_array_append_new(j->violations, json_sprintf("(root): %s", xerr.message));
@@ -333,11 +352,22 @@ static void judge(obj *o, const llmt_result_input *in, judged *j)
                                                json_is_array(j->answer) ? "array" : "a scalar"));
     }
     llmt_result_scoring(in->scoring, &so);
+    /* under the answerer a reader of the line sees: a name that is not UTF-8 is left out
+     * of the line (and the result's provider:model stands in) */
+    if (fs.stats && in->answered_by && utf8_ok(in->answered_by))
+        fs.answerer = in->answered_by;
+    else if (fs.stats)
+        fs.answerer = ref = llmt_concat3(in->provider, ":", in->model);
+    if (fs.answerer && utf8_ok(fs.answerer)) {
+        so.on_field = add_field;
+        so.on_field_ud = &fs;
+    }
     if (llmt_score_text(in->expected, j->answer, &so, &j->accuracy, &j->fields, &j->fields_ok,
                         &xerr) == LLMT_OK)
         j->scored = true;
     else
         STR(o, "score_error", xerr.message);
+    free(ref);
 }
 
 /* The members of a result with a reply: usage, latency, how the schema was sent, who

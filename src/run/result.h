@@ -33,6 +33,9 @@ typedef struct llmt_result_input {
     double cost_total;
     bool cost_total_known;
     bool batch;                        /* went through a batch API: "batch": true */
+    /* optional: each scored field of the answer is added here, under the model that
+     * answered, as it is scored (the summary's "most lost" figures) */
+    struct llmt_report_stats *field_stats;
 } llmt_result_input;
 
 /* Appends the result line of `in` (one compact JSON object, ASCII only, no line end) to

@@ -12,6 +12,7 @@
 #include "config/project_config.h"
 #include "core/util.h"
 #include "exec/engine.h"
+#include "exec/tape.h"
 #include "provider/manager_info.h"
 #include "provider/tokens.h"
 #include "run/result.h"
@@ -314,6 +315,7 @@ typedef struct run_ctx {
     result_queue q;
     job_queue jq;
     llmt_batch_set *batches;   /* run --batch: what the batch APIs answered */
+    char **tape_names;         /* per task: "<task>@<tape_phase>", or NULL: the task's name */
     bool collecting;           /* walking the jobs for the batches: produce no results */
     unsigned char *batch_models; /* run --batch, per model: its provider has a batch API */
     const unsigned char *pass_mask; /* per model: this pass runs it; NULL = every model */
@@ -416,15 +418,18 @@ static void fill_request(llmt_request *req, const llmt_task *t, const case_ref *
 /* Scores, prints and summarises one result: printed straight into the pending lines
  * of results.jsonl (no jansson tree of the result), the summary fed from what was
  * printed. */
-static void emit(run_ctx *rc, const llmt_result_input *in, unsigned ti, unsigned ci, unsigned mi)
+static void emit(run_ctx *rc, const llmt_result_input *result, unsigned ti, unsigned ci,
+                 unsigned mi)
 {
     llmt_summary_entry e;
+    llmt_result_input in = *result;
+    in.field_stats = &rc->summary->fields; /* counted as scored, not read back */
     if (rc->out->jsonl && !rc->write_failed) {
-        if (llmt_output_add(rc->out, in, &e, &rc->werr) != LLMT_OK)
+        if (llmt_output_add(rc->out, &in, &e, &rc->werr) != LLMT_OK)
             rc->write_failed = true;
     } else {
         llmt_buf scratch = {0}; /* nothing to write to: only the summary's values count */
-        llmt_result_write(in, &scratch, &e);
+        llmt_result_write(&in, &scratch, &e);
         llmt_buf_free(&scratch);
     }
     llmt_summary_add_entry(rc->summary, ti, ci, mi, &e);
@@ -797,7 +802,9 @@ static bool produce_job(run_ctx *rc, run_job **out)
         rj->job.chain = (const char *const *)rc->chains[mi];
         rj->job.n_chain = rc->n_chain[mi];
         rj->job.user = rj;
-        rj->job.task = rc->o->tasks->tasks[rc->cur->ti].name; /* who asks, for a cassette */
+        /* who asks, for a cassette */
+        rj->job.task = rc->tape_names[rc->cur->ti] ? rc->tape_names[rc->cur->ti]
+                                                   : rc->o->tasks->tasks[rc->cur->ti].name;
         rj->job.kase = rc->o->tasks->tasks[rc->cur->ti].cases[rc->cur->ci].name;
         rj->job.repeat = rep;
         *out = rj;
@@ -1052,8 +1059,13 @@ static llmt_status ctx_init(run_ctx *rc, llmt_manager *mgr, const llmt_run_optio
     rc->n_chain = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->n_chain));
     rc->names = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->names));
     rc->reasoning = calloc(o->n_models ? o->n_models : 1, sizeof(*rc->reasoning));
-    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names || !rc->reasoning)
+    rc->tape_names = calloc(o->tasks->n_tasks ? o->tasks->n_tasks : 1, sizeof(*rc->tape_names));
+    if (!rc->tcs || !rc->chains || !rc->n_chain || !rc->names || !rc->reasoning ||
+        !rc->tape_names)
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (i = 0; o->tape_phase && i < o->tasks->n_tasks; i++)
+        if (!(rc->tape_names[i] = llmt_asprintf("%s@%s", o->tasks->tasks[i].name, o->tape_phase)))
+            return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     for (i = 0; i < o->n_models; i++) /* a ref without ':' leaves both NULL: "" in results */
         llmt_split_model_ref(o->models[i], &rc->names[i].provider, &rc->names[i].model, NULL);
     for (i = 0; i < o->tasks->n_tasks && st == LLMT_OK; i++, rc->n_tcs++)
@@ -1086,6 +1098,9 @@ static void ctx_free(run_ctx *rc)
     }
     free(rc->names);
     free(rc->reasoning);
+    for (i = 0; rc->tape_names && i < rc->o->tasks->n_tasks; i++)
+        free(rc->tape_names[i]);
+    free(rc->tape_names);
     free(rc->done_keys.v);
     case_ref_release(rc->cur);
     llmt_case_dirs_close(&rc->dirs);
@@ -1135,6 +1150,13 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     size_t ti = rc->ti, ci = rc->ci, mi;
     run_job *rj;
     llmt_status st;
+    rc->batch_models = calloc(rc->o->n_models ? rc->o->n_models : 1, 1);
+    if (!rc->batch_models)
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    for (mi = 0; mi < rc->o->n_models; mi++)
+        rc->batch_models[mi] = llmt_batch_model(rc->mgr, rc->chains[mi][0]);
+    if (rc->o->engine.replay) /* the cassette answers: no batch API is asked anything */
+        return LLMT_OK;
     memset(&bo, 0, sizeof bo);
     bo.dir = dir;
     bo.label = meta->run_id;
@@ -1145,11 +1167,6 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     bo.progress = rc->o->batch_progress;
     bo.progress_ud = rc->o->progress_ud;
     st = llmt_batch_set_new(rc->mgr, &bo, &rc->batches, err);
-    rc->batch_models = calloc(rc->o->n_models ? rc->o->n_models : 1, 1);
-    if (st == LLMT_OK && !rc->batch_models)
-        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    for (mi = 0; st == LLMT_OK && mi < rc->o->n_models; mi++)
-        rc->batch_models[mi] = llmt_batch_model(rc->mgr, rc->chains[mi][0]);
     rc->pass_mask = rc->batch_models;
     rc->collecting = true;
     while (st == LLMT_OK && produce_job(rc, &rj)) {
@@ -1164,14 +1181,23 @@ static llmt_status batch_phase(run_ctx *rc, const char *dir, const llmt_run_meta
     return st == LLMT_OK ? llmt_batch_submit_all(rc->batches, err) : st;
 }
 
-/* The engine's preanswer hook: a job of a batch provider is answered by its batch line. */
+/* The engine's preanswer hook: a job of a batch provider is answered by its batch line
+ * (a replay: by the cassette; a recording keeps the line and its result). */
 static bool batch_preanswer(void *ud, const llmt_engine_job *job, llmt_call *call,
                             llmt_response *resp, llmt_status *st, llmt_error *err)
 {
     run_ctx *rc = ud;
+    const llmt_engine_options *eo = &rc->o->engine;
     char id[32];
+    bool answered;
     batch_job_id(rc, job->user, id, sizeof id);
-    return llmt_batch_answer_call(rc->batches, id, call, resp, st, err);
+    if (llmt_tape_applies(eo->replay, job))
+        return llmt_tape_replay_batch(eo->replay, job, call, id, resp, st, err);
+    answered = llmt_batch_answer_call(rc->batches, id, call, resp, st, err);
+    if (answered && llmt_tape_applies(eo->record, job))
+        llmt_tape_put_batch(eo->record, job, call, rc->batches, id, *st, resp, err,
+                            &llmt_manager_opts(rc->mgr)->logger);
+    return answered;
 }
 
 static llmt_engine_options engine_options(const llmt_run_options *o, llmt_manager *mgr)
@@ -1271,14 +1297,14 @@ llmt_status llmt_run_execute(llmt_manager *mgr, const llmt_run_options *o, llmt_
         if (st == LLMT_OK) {
             /* the interactive share spends what the batches did not reserve */
             llmt_engine_options ei = eo;
-            if (ei.budget_usd >= 0) {
+            if (ei.budget_usd >= 0 && rc.batches) {
                 ei.budget_usd -= llmt_batch_reserved(rc.batches);
                 if (ei.budget_usd < 0)
                     ei.budget_usd = 0;
             }
             st = run_pass(&rc, &ei, out, err);
         }
-        if (st == LLMT_OK)
+        if (st == LLMT_OK && rc.batches)
             llmt_batch_wait(rc.batches);
         rc.pass_mask = rc.batch_models;
         eo.preanswer = batch_preanswer;

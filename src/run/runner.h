@@ -46,6 +46,10 @@ typedef struct llmt_run_options {
     /* written into every result line as "prompt" (run --optimize: "original" for the run,
      * "optimized" for the re-run with amended prompts); NULL: no such member */
     const char *prompt_label;
+    /* The cassettes (engine.record/replay) name this run's jobs "<task>@<tape_phase>"
+     * (the --optimize re-run: "optimized", so that its amended requests do not take the
+     * place of the run's own); NULL: "<task>". */
+    const char *tape_phase;
     /* ---- run --batch (run/batch.h): jobs of providers with a batch API go through it;
      * the others run interactively */
     bool batch;

@@ -256,6 +256,18 @@ void llmt_summary_entry_primary(const json_t *r, llmt_summary_entry *e)
     }
 }
 
+/* The scored fields of an answer, under the model that answered it. */
+static void add_fields(llmt_summary *s, const json_t *result)
+{
+    const char *by = json_string_value(json_object_get(result, "answered_by"));
+    const char *p = json_string_value(json_object_get(result, "provider"));
+    const char *m = json_string_value(json_object_get(result, "model"));
+    char *ref = by || !p || !m ? NULL : llmt_concat3(p, ":", m);
+    if (by || ref)
+        llmt_report_stats_add_fields_tree(&s->fields, by ? by : ref, json_object_get(result, "fields"));
+    free(ref);
+}
+
 void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned model,
                       const json_t *result)
 {
@@ -295,6 +307,8 @@ void llmt_summary_add(llmt_summary *s, unsigned task, unsigned kase, unsigned mo
     e.schema_relaxed = relaxed_text;
     llmt_summary_add_entry(s, task, kase, model, &e);
     free(relaxed_text);
+    if (!e.failed)
+        add_fields(s, result);
 }
 
 void llmt_summary_free(llmt_summary *s)
@@ -314,6 +328,7 @@ void llmt_summary_free(llmt_summary *s)
     for (i = 0; i < s->n_errors; i++)
         free(s->errors[i].example);
     free(s->errors);
+    llmt_report_stats_free(&s->fields);
     memset(s, 0, sizeof(*s));
 }
 

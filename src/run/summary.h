@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include "core/fsum.h"
+#include "run/report_stats.h"
 #include "task/task.h"
 
 /* What a row means: `results` = answered + errors + skipped. Only the model's own
@@ -96,6 +97,11 @@ typedef struct llmt_summary {
     bool over_estimate_measured;
     size_t over_estimate_calls;
     double over_estimate_usd;
+    /* Per answering model and field, how often it lost points (the console's "most lost"
+     * line): fed by the run's result writer as it scores (llmt_result_input.field_stats)
+     * and by llmt_summary_add from a result's "fields", so nothing reads results.jsonl
+     * back for it. Only the `fields` part of the struct is used. */
+    llmt_report_stats fields;
 } llmt_summary;
 
 /* What the summary takes from one result: the values of its fields as a reader of the

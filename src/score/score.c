@@ -766,6 +766,8 @@ static void record(sctx *c, const json_t *exp, const json_t *act, double score, 
                    reason why, const char *note)
 {
     json_t *f;
+    if (c->o->on_field && why != R_EXTRA && why != R_LIST_ITEM && !c->path.oom)
+        c->o->on_field(c->o->on_field_ud, path_str(c), score);
     if (c->text && !c->oom) {
         if (c->path.oom)
             c->oom = true;

@@ -34,6 +34,12 @@ typedef struct llmt_score_options {
      * says "actual_in_answer": true instead (result lines, which keep the answer beside
      * the details: a 10 MB answer compared as one value was stored twice). */
     size_t actual_inline_max;
+    /* Optional: told each scored detail as it is recorded, with its JSON pointer and score
+     * (not "extra" keys, which have no score, nor "list_item" details, which restate
+     * their list's score): how a run counts the fields that lose points without reading
+     * its result lines back. `path` is borrowed for the call. */
+    void (*on_field)(void *ud, const char *path, double score);
+    void *on_field_ud;
 } llmt_score_options;
 
 /* Defaults: ordered_exact, tolerance 0, threshold 80, no weights, nothing skipped. */

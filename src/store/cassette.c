@@ -1,6 +1,7 @@
 /* Cassettes: see cassette.h. One file per task, one line per exchange. */
 #include "store/cassette.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,6 +33,29 @@ static char *identity(const llmt_cassette_entry *e)
                          e->attempt);
 }
 
+bool llmt_cassette_keeps_header(const char *name)
+{
+    static const char *const exact[] = {"retry-after", "retry-after-ms", "x-request-id",
+                                        "request-id", "content-length", "transfer-encoding",
+                                        NULL};
+    size_t i;
+    for (i = 0; exact[i]; i++)
+        if (strcmp(name, exact[i]) == 0)
+            return true;
+    /* every provider's rate-limit headers (x-ratelimit-*, <vendor>-ratelimit-*, ...) */
+    return strstr(name, "ratelimit") != NULL;
+}
+
+static void headers_free(llmt_http_header *h, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        free(h[i].name);
+        free(h[i].value);
+    }
+    free(h);
+}
+
 static void centry_free(centry *ce)
 {
     free((char *)ce->e.task);
@@ -42,6 +66,8 @@ static void centry_free(centry *ce)
     free((char *)ce->e.reply);
     free((char *)ce->e.error_class);
     free((char *)ce->e.error_message);
+    free((char *)ce->e.error_code);
+    headers_free((llmt_http_header *)ce->e.headers, ce->e.n_headers);
     free(ce->id);
 }
 
@@ -105,6 +131,41 @@ static char *redacted(const llmt_cassette *c, const char *s, size_t len, size_t 
     return b.data ? llmt_buf_steal(&b) : llmt_strdup("");
 }
 
+/* The recorded headers of e into out (owned): only those on the allow-list, names
+ * lower-cased, values redacted. False when out of memory. */
+static bool copy_headers(const llmt_cassette *c, const llmt_cassette_entry *e,
+                         llmt_cassette_entry *out)
+{
+    llmt_http_header *v;
+    size_t i, n = 0;
+    if (!e->n_headers)
+        return true;
+    if (!(v = calloc(e->n_headers, sizeof(*v))))
+        return false;
+    out->headers = v;
+    for (i = 0; i < e->n_headers; i++) {
+        char *name = llmt_strdup(e->headers[i].name);
+        size_t k;
+        if (!name || !e->headers[i].value) {
+            free(name);
+            if (!name)
+                return false;
+            continue;
+        }
+        for (k = 0; name[k]; k++)
+            name[k] = (char)tolower((unsigned char)name[k]);
+        if (!llmt_cassette_keeps_header(name)) {
+            free(name);
+            continue;
+        }
+        v[n].name = name;
+        out->n_headers = ++n;
+        if (!(v[n - 1].value = redacted(c, e->headers[i].value, strlen(e->headers[i].value), NULL)))
+            return false;
+    }
+    return true;
+}
+
 static llmt_status copy_entry(const llmt_cassette *c, const llmt_cassette_entry *e, centry *ce)
 {
     memset(ce, 0, sizeof(*ce));
@@ -118,10 +179,14 @@ static llmt_status copy_entry(const llmt_cassette *c, const llmt_cassette_entry 
     ce->e.error_class = llmt_strdup(e->error_class);
     ce->e.error_message = redacted(c, e->error_message,
                                    e->error_message ? strlen(e->error_message) : 0, NULL);
+    ce->e.error_code = redacted(c, e->error_code, e->error_code ? strlen(e->error_code) : 0, NULL);
+    ce->e.headers = NULL;
+    ce->e.n_headers = 0;
     ce->id = identity(e);
     if (!ce->e.task || !ce->e.kase || !ce->e.model || !ce->id || (e->key && !ce->e.key) ||
         (e->request && !ce->e.request) || (e->reply && !ce->e.reply) ||
-        (e->error_class && !ce->e.error_class) || (e->error_message && !ce->e.error_message)) {
+        (e->error_class && !ce->e.error_class) || (e->error_message && !ce->e.error_message) ||
+        (e->error_code && !ce->e.error_code) || !copy_headers(c, e, &ce->e)) {
         centry_free(ce);
         return LLMT_E_NOMEM;
     }
@@ -231,10 +296,48 @@ static const char *str_member(json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-/* One line of DIR/<task>.jsonl into an entry (strings borrowed from `line`). */
-static bool entry_from_json(json_t *line, const char *task, llmt_cassette_entry *e,
-                            char **request_text)
+/* A line's "headers" object as an array (names and values borrowed from it; the array
+ * is the caller's to free). False when it is not an object of strings. */
+static bool headers_from_json(json_t *h, llmt_http_header **out, size_t *n)
 {
+    const char *k;
+    json_t *v;
+    *out = NULL;
+    *n = 0;
+    if (!h)
+        return true;
+    if (!json_is_object(h))
+        return false;
+    if (json_object_size(h) && !(*out = calloc(json_object_size(h), sizeof(**out))))
+        return false;
+    json_object_foreach(h, k, v) {
+        if (!json_is_string(v))
+            return false;
+        (*out)[*n].name = (char *)k;
+        (*out)[(*n)++].value = (char *)json_string_value(v);
+    }
+    return true;
+}
+
+/* A format 2 failure's details (retryable, HTTP status, hint, code). */
+static void error_detail_from_json(json_t *error, llmt_cassette_entry *e)
+{
+    json_t *ra = json_object_get(error, "retry_after_s");
+    if (!json_is_boolean(json_object_get(error, "retryable")))
+        return; /* format 1: the class and message only */
+    e->error_detail = true;
+    e->error_retryable = json_is_true(json_object_get(error, "retryable"));
+    e->error_http_status = (int)json_integer_value(json_object_get(error, "http_status"));
+    e->error_retry_after_s = json_is_number(ra) ? json_number_value(ra) : -1;
+    e->error_code = str_member(error, "code");
+}
+
+/* One line of DIR/<task>.jsonl into an entry (strings borrowed from `line`; *headers,
+ * when set, is the caller's to free). */
+static bool entry_from_json(json_t *line, const char *task, llmt_cassette_entry *e,
+                            char **request_text, llmt_http_header **headers)
+{
+    json_t *at = json_object_get(line, "at_ms");
     json_t *usage = json_object_get(line, "usage"), *req = json_object_get(line, "request");
     json_t *error = json_object_get(line, "error"), *cost = json_object_get(line, "cost_usd");
     json_t *reply = json_object_get(line, "reply");
@@ -257,6 +360,14 @@ static bool entry_from_json(json_t *line, const char *task, llmt_cassette_entry 
     e->latency_ms = json_number_value(json_object_get(line, "latency_ms"));
     e->cost_known = json_is_number(cost);
     e->cost_usd = json_number_value(cost);
+    e->at_ms = json_is_number(at) ? json_number_value(at) : -1;
+    e->unsent = json_is_false(json_object_get(line, "sent"));
+    e->batch = json_is_true(json_object_get(line, "batch"));
+    e->received_at = json_number_value(json_object_get(line, "received_at"));
+    error_detail_from_json(error, e);
+    if (!headers_from_json(json_object_get(line, "headers"), headers, &e->n_headers))
+        return false;
+    e->headers = *headers;
     *request_text = req ? (json_is_string(req) ? llmt_strdup(json_string_value(req))
                                                : json_dumps(req, JSON_COMPACT | JSON_ENCODE_ANY))
                         : NULL;
@@ -276,13 +387,22 @@ static llmt_status load_file(llmt_cassette *c, const char *path, const char *tas
         json_t *j;
         llmt_cassette_entry e;
         char *req = NULL;
+        llmt_http_header *hdrs = NULL;
+        json_int_t format = 1;
         next = memchr(line, '\n', (size_t)(text + len - line));
         next = next ? next + 1 : text + len;
         lineno++;
         if (next - line <= 1)
             continue;
         j = json_loadb(line, (size_t)(next - line), JSON_ALLOW_NUL, &je);
-        if (!j || !json_is_object(j) || !entry_from_json(j, task, &e, &req))
+        if (j && json_is_integer(json_object_get(j, "format")))
+            format = json_integer_value(json_object_get(j, "format"));
+        if (format < 1 || format > LLMT_CASSETTE_FORMAT)
+            st = llmt_error_set(err, LLMT_E_PARSE,
+                                "cassette %s line %zu: format %lld, written by another version "
+                                "of llm-tester (this one reads formats 1 to %d); record it again",
+                                path, lineno, (long long)format, LLMT_CASSETTE_FORMAT);
+        else if (!j || !json_is_object(j) || !entry_from_json(j, task, &e, &req, &hdrs))
             st = llmt_error_set(err, LLMT_E_PARSE,
                                 "cassette %s line %zu: not an exchange (needs case, model, repeat, "
                                 "attempt%s%s)", path, lineno, j ? "" : ": ", j ? "" : je.text);
@@ -291,6 +411,7 @@ static llmt_status load_file(llmt_cassette *c, const char *path, const char *tas
         if (st == LLMT_E_NOMEM)
             llmt_error_set(err, st, "cassette %s: out of memory", path);
         free(req);
+        free(hdrs);
         json_decref(j);
     }
     free(text);
@@ -350,6 +471,35 @@ llmt_status llmt_cassette_open(llmt_cassette **out, const char *dir, llmt_casset
 
 /* ---- replay ---- */
 
+/* JSON equality where a number is its value: 0 and 0.0 are the same request (a tool
+ * that rewrites a cassette, jq say, may write one for the other). */
+static bool same_json(const json_t *a, const json_t *b)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_number(a) && json_is_number(b))
+        return json_number_value(a) == json_number_value(b);
+    if (json_is_object(a) && json_is_object(b)) {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        json_object_foreach((json_t *)a, k, v) {
+            if (!same_json(v, json_object_get(b, k)))
+                return false;
+        }
+        return true;
+    }
+    if (json_is_array(a) && json_is_array(b)) {
+        if (json_array_size(a) != json_array_size(b))
+            return false;
+        for (i = 0; i < json_array_size(a); i++)
+            if (!same_json(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    return b && json_equal((json_t *)a, (json_t *)b);
+}
+
 /* Where two JSON values first differ, as a pointer and what happened there (appended to
  * p, which holds the path so far). False when they are equal. */
 static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
@@ -357,7 +507,7 @@ static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
     const char *k;
     json_t *v;
     size_t i, mark = p->len;
-    if (json_equal((json_t *)was, (json_t *)now))
+    if (same_json(was, now))
         return false;
     if (json_is_object(was) && json_is_object(now)) {
         json_object_foreach((json_t *)now, k, v) {
@@ -419,27 +569,41 @@ static bool same_request(const char *was, const char *now)
         return true;
     a = json_loads(was, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     b = json_loads(now, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    same = a && b && json_equal(a, b);
+    same = a && b && same_json(a, b);
     json_decref(a);
     json_decref(b);
     return same;
 }
 
-llmt_status llmt_cassette_find(llmt_cassette *c, const llmt_cassette_entry *who,
-                               const char *request, const llmt_cassette_entry **out,
-                               llmt_error *err)
+/* The entry with who's identity, or NULL (also when out of memory). */
+static const centry *entry_of(llmt_cassette *c, const llmt_cassette_entry *who)
 {
-    char *id = identity(who), why[512];
+    char *id = identity(who);
     size_t *s;
     const centry *ce = NULL;
     if (!id)
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+        return NULL;
     pthread_mutex_lock(&c->lock);
     s = c->n_slots ? slot_of(c, id) : NULL;
     if (s && *s)
         ce = &c->v[*s - 1];
     pthread_mutex_unlock(&c->lock); /* entries never move or change during a replay */
     free(id);
+    return ce;
+}
+
+const llmt_cassette_entry *llmt_cassette_get(llmt_cassette *c, const llmt_cassette_entry *who)
+{
+    const centry *ce = entry_of(c, who);
+    return ce ? &ce->e : NULL;
+}
+
+llmt_status llmt_cassette_find(llmt_cassette *c, const llmt_cassette_entry *who,
+                               const char *request, const llmt_cassette_entry **out,
+                               llmt_error *err)
+{
+    char why[512];
+    const centry *ce = entry_of(c, who);
     if (ce && same_request(ce->e.request, request)) {
         *out = &ce->e;
         return LLMT_OK;
@@ -469,23 +633,44 @@ static int cmp_entry(const void *pa, const void *pb)
     return d;
 }
 
+/* A failure without a reply: its class and message, and (format 2) what steers a retry. */
+static json_t *error_json(const llmt_cassette_entry *e)
+{
+    json_t *er = json_object();
+    json_object_set_new(er, "class", json_string(e->error_class));
+    json_object_set_new(er, "message", json_string(e->error_message ? e->error_message : ""));
+    if (!e->error_detail)
+        return er;
+    json_object_set_new(er, "retryable", json_boolean(e->error_retryable));
+    if (e->error_http_status)
+        json_object_set_new(er, "http_status", json_integer(e->error_http_status));
+    if (e->error_retry_after_s >= 0)
+        json_object_set_new(er, "retry_after_s", json_real(e->error_retry_after_s));
+    if (e->error_code && e->error_code[0])
+        json_object_set_new(er, "code", json_string(e->error_code));
+    return er;
+}
+
 /* One exchange as a line: identity first, the bodies last, so a diff reads well. The
  * request is embedded as JSON (a field that changed shows as itself); the reply stays a
  * string, byte for byte what the provider sent. */
 static json_t *entry_json(const llmt_cassette_entry *e)
 {
     json_t *o = json_object(), *usage = json_object(), *req;
+    json_object_set_new(o, "format", json_integer(LLMT_CASSETTE_FORMAT));
     json_object_set_new(o, "case", json_string(e->kase));
     json_object_set_new(o, "model", json_string(e->model));
     json_object_set_new(o, "repeat", json_integer(e->repeat));
     json_object_set_new(o, "attempt", json_integer(e->attempt));
+    if (e->unsent)
+        json_object_set_new(o, "sent", json_false());
+    if (e->batch)
+        json_object_set_new(o, "batch", json_true());
     json_object_set_new(o, "status", json_integer(e->http_status));
-    if (e->error_class) {
-        json_t *er = json_object();
-        json_object_set_new(er, "class", json_string(e->error_class));
-        json_object_set_new(er, "message", json_string(e->error_message ? e->error_message : ""));
-        json_object_set_new(o, "error", er);
-    }
+    if (e->error_class)
+        json_object_set_new(o, "error", error_json(e));
+    if (e->at_ms >= 0)
+        json_object_set_new(o, "at_ms", json_real(e->at_ms));
     json_object_set_new(o, "latency_ms", json_real(e->latency_ms));
     if (e->input_tokens >= 0)
         json_object_set_new(usage, "input_tokens", json_integer(e->input_tokens));
@@ -495,6 +680,15 @@ static json_t *entry_json(const llmt_cassette_entry *e)
     json_object_set_new(o, "cost_usd", e->cost_known ? json_real(e->cost_usd) : json_null());
     if (e->key)
         json_object_set_new(o, "key", json_string(e->key));
+    if (e->n_headers) {
+        json_t *h = json_object();
+        size_t i;
+        for (i = 0; i < e->n_headers; i++)
+            if (!json_object_get(h, e->headers[i].name)) /* the first one is the one read */
+                json_object_set_new(h, e->headers[i].name, json_string(e->headers[i].value));
+        json_object_set_new(o, "headers", h);
+        json_object_set_new(o, "received_at", json_real(e->received_at));
+    }
     req = e->request ? json_loads(e->request, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL) : NULL;
     if (e->request)
         json_object_set_new(o, "request", req ? req : json_string(e->request));

@@ -23,6 +23,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "llmt/error.h"
+#include "llmt/provider.h"
+
+/* The format written: each line says "format": 2. A line without it is format 1 (no
+ * reply headers, no attempt times, a failure's class and message only), still read. */
+#define LLMT_CASSETTE_FORMAT 2
 
 typedef struct llmt_cassette llmt_cassette;
 
@@ -51,7 +56,31 @@ typedef struct llmt_cassette_entry {
     double latency_ms;
     bool cost_known;
     double cost_usd;
+    /* format 2 (format 1 lines leave them empty / unknown): */
+    double at_ms;               /* when the attempt started, ms after the job's first
+                                   attempt started; < 0 unknown */
+    const llmt_http_header *headers; /* the reply's headers that steer what happens next
+                                   (llmt_cassette_keeps_header); put() keeps only those */
+    size_t n_headers;
+    double received_at;         /* wall clock (s since the epoch) when the reply came, what
+                                   its date-valued hints were read against; 0 unknown */
+    bool error_detail;          /* a failure without a reply: the fields below are known */
+    bool error_retryable;
+    int error_http_status;
+    double error_retry_after_s; /* < 0: no hint */
+    const char *error_code;     /* or NULL */
+    bool unsent;                /* not sent: the run chose not to (its provider paused for
+                                   longer than the job had left); no request, error_* say
+                                   what the job was told */
+    bool batch;                 /* answered through a batch API (run --batch): the request
+                                   is the job's batch line, the reply its result's body */
 } llmt_cassette_entry;
+
+/* Whether a reply header is recorded: the ones that steer retries, learned limits and
+ * reply handling (Retry-After and retry-after-ms, any *ratelimit* header, the request
+ * ids, Content-Length and Transfer-Encoding). Nothing else is ever written: not
+ * Authorization, cookies, keys or any other header. `name` is lower-case. */
+bool llmt_cassette_keeps_header(const char *name);
 
 /* Opens DIR for the mode. RECORD creates DIR and loads its files (to keep exchanges not
  * recorded again); REPLAY requires DIR with at least one .jsonl file. Problems name the
@@ -75,6 +104,10 @@ llmt_status llmt_cassette_put(llmt_cassette *c, const llmt_cassette_entry *e, ll
 llmt_status llmt_cassette_find(llmt_cassette *c, const llmt_cassette_entry *who,
                                const char *request, const llmt_cassette_entry **out,
                                llmt_error *err);
+
+/* REPLAY: the exchange recorded for this identity, whatever its request; NULL when none.
+ * Points into the cassette. */
+const llmt_cassette_entry *llmt_cassette_get(llmt_cassette *c, const llmt_cassette_entry *who);
 
 /* RECORD: writes every task's file (sorted, atomically). Idempotent. */
 llmt_status llmt_cassette_write(llmt_cassette *c, llmt_error *err);

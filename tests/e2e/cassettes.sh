@@ -3,22 +3,13 @@
 # recorded results (mock and the OpenAI wire format against the fake server); a case or
 # a request that is not in the cassette fails naming the case or the changed field.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/cassette.sh"
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
 T="$LLMT_SOURCE_DIR/examples/tasks"
 export LLMT_HISTORY_DB="$WORK/h.db"
 unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 KEY="sk-e2e-cassette-key-5678"
 OTHER="sk-ant-e2e-other-key-4321"   # a configured key of a provider the run does not use
-# a result line without what a replay may change: when it ran, the replay mark, and the
-# wall time of a failed job (an answered one keeps the recorded latency)
-same_as() {
-    f='del(.timestamp, .replayed, .attempts[]?.replayed) | if .error == null then . else del(.latency_ms) end'
-    jq -c "$f" "$1" | sort >"$WORK/x1"
-    jq -c "$f" "$2" | sort >"$WORK/x2"
-    cmp -s "$WORK/x1" "$WORK/x2" || { diff "$WORK/x1" "$WORK/x2" | head -c 1500 >&2; return 1; }
-}
-same_summary() { test "$(jq -cS .summary "$1/results.json")" = "$(jq -cS .summary "$2/results.json")"; }
-replayed_all() { test "$(jq -s '[.[] | select(.replayed != true)] | length' "$1/results.jsonl")" -eq 0; }
 
 # --- the mock: recorded, replayed, identical
 run_cli 0 run --tasks "$T" --models mock:noisy --seed 4 --record "$WORK/cas" --output "$WORK/m1"
@@ -38,8 +29,11 @@ run_cli 2 run --tasks "$T" --models mock:noisy --record "$WORK/cas" --replay "$W
 check "record and replay exclude each other" contains "$WORK/err" "exclude each other"
 run_cli 2 run --tasks "$T" --models mock:noisy --replay "$WORK/nothing"
 check "a missing cassette folder is named" contains "$WORK/err" "$WORK/nothing"
-run_cli 2 run --tasks "$T" --models mock:noisy --replay "$WORK/cas" --optimize --output "$WORK/m4"
-check "--optimize with a cassette is refused" contains "$WORK/err" "--optimize does not go with --replay"
+# --optimize with a cassette whose run was not optimized: the run replays, the re-run is
+# not in the cassette and says so (tests/e2e/cassettes_optimize.sh records one)
+run_cli 0 run --tasks "$T" --models mock:noisy --seed 4 --replay "$WORK/cas" --optimize --output "$WORK/m4"
+check "--optimize: the re-run's miss names its cassette" test \
+    "$(jq -r '.error.message' "$WORK"/m4/optimized/results.jsonl | grep -c '@optimized/.* is not recorded')" -ge 1
 mkdir "$WORK/empty"
 run_cli 2 run --tasks "$T" --models mock:noisy --replay "$WORK/empty"
 check "an empty cassette folder is refused" contains "$WORK/err" "no cassette there"
@@ -167,7 +161,8 @@ scores() { jq -sc 'group_by(.model) | map([.[0].model, (map(.accuracy) | add)])'
 check "recipes: replayed scores are the recorded ones" test \
     "$(scores "$P/out/results.jsonl")" = "$(scores "$P/out/recorded/results.jsonl")"
 check "recipes: the gate's report" test -s "$P/out/junit.xml"
-# batches are exchanged outside the cassettes: --batch with --replay is refused
-run_cli 2 run --tasks "$T" --models mock:noisy --seed 4 --replay "$WORK/cas" --batch --output "$WORK/mb"
-check "--batch with --replay refused, saying why" contains "$WORK/err" "--batch does not go with --replay"
+# --batch with --replay: a provider without a batch API replays as usual
+# (tests/e2e/cassettes_batch.sh replays a batch run)
+run_cli 0 run --tasks "$T" --models mock:noisy --seed 4 --replay "$WORK/cas" --batch --output "$WORK/mb"
+check "--batch with --replay: the mock's cases replay" same_as "$WORK/m1/results.jsonl" "$WORK/mb/results.jsonl"
 finish

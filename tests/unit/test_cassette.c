@@ -199,6 +199,144 @@ static void test_cassette_bad_input_named(void **state)
     free(bad);
 }
 
+/* A 429 with its hint: only the allow-listed headers are kept (names lower-cased, a key
+ * in a value redacted), and they come back on replay with the time the reply came. */
+static void test_cassette_headers_allow_listed(void **state)
+{
+    fx *f = *state;
+    llmt_cassette *c = NULL;
+    llmt_error err;
+    const char *secrets[] = {SECRET};
+    const llmt_cassette_entry *got = NULL;
+    llmt_http_header h[] = {{"Retry-After", "2"},
+                            {"authorization", "Bearer " SECRET},
+                            {"set-cookie", "session=abc"},
+                            {"x-ratelimit-remaining-requests", "0"},
+                            {"x-request-id", "req_" SECRET},
+                            {"openai-organization", "org-1"}};
+    llmt_http_response view;
+    llmt_cassette_entry e = exchange("t1", "a", "openai:m", 0, REQ, "{\"error\":{}}");
+    char *t1;
+    e.http_status = 429;
+    e.headers = h;
+    e.n_headers = sizeof h / sizeof h[0];
+    e.received_at = 1790000000.25;
+    e.at_ms = 0;
+    assert_int_equal(llmt_cassette_open(&c, f->dir, LLMT_CASSETTE_RECORD, &err), LLMT_OK);
+    assert_int_equal(llmt_cassette_redact(c, secrets, 1), LLMT_OK);
+    assert_int_equal(llmt_cassette_put(c, &e, &err), LLMT_OK);
+    e.attempt = 2;
+    e.http_status = 200;
+    e.headers = NULL;
+    e.n_headers = 0;
+    e.at_ms = 2004.5;
+    assert_int_equal(llmt_cassette_put(c, &e, &err), LLMT_OK);
+    assert_int_equal(llmt_cassette_write(c, &err), LLMT_OK);
+    llmt_cassette_free(c);
+    t1 = read_all(f->dir, "t1.jsonl");
+    assert_non_null(t1);
+    assert_null(strstr(t1, SECRET));
+    assert_null(strstr(t1, "uthorization"));
+    assert_null(strstr(t1, "cookie"));
+    assert_null(strstr(t1, "org-1"));
+    assert_non_null(strstr(t1, "\"headers\":{\"retry-after\":\"2\",\"x-ratelimit-remaining-requests\":\"0\","
+                               "\"x-request-id\":\"req_[REDACTED]\"}"));
+    assert_non_null(strstr(t1, "\"format\":2,"));
+    free(t1);
+    assert_int_equal(llmt_cassette_open(&c, f->dir, LLMT_CASSETTE_REPLAY, &err), LLMT_OK);
+    e.attempt = 1;
+    assert_int_equal(llmt_cassette_find(c, &e, REQ, &got, &err), LLMT_OK);
+    assert_int_equal(got->http_status, 429);
+    assert_int_equal(got->n_headers, 3);
+    memset(&view, 0, sizeof view);
+    view.headers = got->headers;
+    view.n_headers = got->n_headers;
+    assert_string_equal(llmt_http_response_header(&view, "retry-after"), "2");
+    assert_true(got->received_at == 1790000000.25);
+    assert_true(got->at_ms == 0);
+    e.attempt = 2;
+    assert_int_equal(llmt_cassette_find(c, &e, REQ, &got, &err), LLMT_OK);
+    assert_true(got->at_ms == 2004.5);
+    assert_int_equal(got->n_headers, 0);
+    llmt_cassette_free(c);
+}
+
+/* A failure without a reply keeps what steers its retry: retryable, HTTP status, hint. */
+static void test_cassette_failure_detail(void **state)
+{
+    fx *f = *state;
+    llmt_cassette *c = NULL;
+    llmt_error err;
+    const llmt_cassette_entry *got = NULL;
+    llmt_cassette_entry e = exchange("t1", "a", "mock:rules", 0, "key-of-the-request", NULL);
+    e.http_status = 0;
+    e.error_class = "rate_limit";
+    e.error_message = "mock: simulated rate_limit";
+    e.error_detail = true;
+    e.error_retryable = true;
+    e.error_http_status = 429;
+    e.error_retry_after_s = 1.5;
+    e.error_code = "mock_rate_limit";
+    assert_int_equal(llmt_cassette_open(&c, f->dir, LLMT_CASSETTE_RECORD, &err), LLMT_OK);
+    assert_int_equal(llmt_cassette_put(c, &e, &err), LLMT_OK);
+    assert_int_equal(llmt_cassette_write(c, &err), LLMT_OK);
+    llmt_cassette_free(c);
+    assert_int_equal(llmt_cassette_open(&c, f->dir, LLMT_CASSETTE_REPLAY, &err), LLMT_OK);
+    assert_int_equal(llmt_cassette_find(c, &e, "key-of-the-request", &got, &err), LLMT_OK);
+    assert_true(got->error_detail);
+    assert_true(got->error_retryable);
+    assert_int_equal(got->error_http_status, 429);
+    assert_true(got->error_retry_after_s == 1.5);
+    assert_string_equal(got->error_code, "mock_rate_limit");
+    assert_string_equal(got->error_class, "rate_limit");
+    llmt_cassette_free(c);
+}
+
+/* A cassette written before formats were numbered (format 1: no headers, no times, a
+ * failure's class and message only) still replays; a newer format is refused by name. */
+static void test_cassette_format1_and_newer(void **state)
+{
+    fx *f = *state;
+    llmt_cassette *c = NULL;
+    llmt_error err;
+    const llmt_cassette_entry *got = NULL;
+    char *src = llmt_strdup(LLMT_SOURCE_DIR "/tests/fixtures/cassettes/format1/job_ads.jsonl");
+    char *dst = llmt_path_join(f->dir, "job_ads.jsonl"), *text = NULL, *path;
+    size_t len = 0;
+    llmt_cassette_entry who = exchange("job_ads", "nurse_part_time", "openai:gpt-4.1-mini", 0,
+                                       NULL, NULL);
+    FILE *fp;
+    assert_int_equal(llmt_read_file(src, &text, &len, &err), LLMT_OK);
+    assert_int_equal(llmt_write_file_atomic(dst, text, len, &err), LLMT_OK);
+    assert_int_equal(llmt_cassette_open(&c, f->dir, LLMT_CASSETTE_REPLAY, &err), LLMT_OK);
+    assert_int_equal(llmt_cassette_count(c), 3);
+    who.attempt = 2;
+    assert_int_equal(llmt_cassette_find(c, &who, "{\"model\":\"gpt-4.1-mini\",\"messages\":[]}",
+                                        &got, &err), LLMT_OK);
+    assert_int_equal(got->http_status, 200);
+    assert_int_equal(got->n_headers, 0);
+    assert_true(got->at_ms < 0);
+    assert_false(got->error_detail);
+    who.attempt = 1;
+    assert_int_equal(llmt_cassette_find(c, &who, "{\"model\":\"gpt-4.1-mini\",\"messages\":[]}",
+                                        &got, &err), LLMT_OK);
+    assert_string_equal(got->error_class, "timeout");
+    assert_false(got->error_detail);
+    llmt_cassette_free(c);
+    path = llmt_path_join(f->dir, "later.jsonl");
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("{\"format\":9,\"case\":\"a\",\"model\":\"m:x\",\"repeat\":0,\"attempt\":1}\n", fp);
+    fclose(fp);
+    assert_int_equal(llmt_cassette_open(&c, f->dir, LLMT_CASSETTE_REPLAY, &err), LLMT_E_PARSE);
+    assert_non_null(strstr(err.message, "later.jsonl line 1: format 9"));
+    assert_non_null(strstr(err.message, "record it again"));
+    free(path);
+    free(src);
+    free(dst);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +344,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cassette_replay_finds_and_misses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cassette_rerecord_keeps_the_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cassette_bad_input_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cassette_headers_allow_listed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cassette_failure_detail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cassette_format1_and_newer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,7 +166,7 @@ static void read_status(const llmt_host_api *h, const json_t *root, const char *
 }
 
 static const llmt_host_files_batch api = {
-    .limits = {7, 1000},
+    .limits = {.max_requests = 7, .max_bytes = 1000},
     .build = build_echo,
     .line_members = "\"m\":1",
     .jobs_path = "jobs",
@@ -179,7 +179,7 @@ static void files_batch_ops(void **state)
     llmt_provider_settings s;
     llmt_http_request out;
     llmt_http_response reply;
-    llmt_batch_limits lim = {0, 0};
+    llmt_batch_limits lim = {0};
     llmt_batch_status st;
     llmt_request req;
     llmt_error err;

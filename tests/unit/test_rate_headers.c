@@ -1,7 +1,8 @@
 /* Each provider's read_rate_limits reads its own rate-limit headers (the wire formats in
  * docs/providers.md): OpenAI durations, Anthropic RFC 3339 resets and its combined token
  * limit, Mistral's per-minute headers without a reset, OpenRouter's epoch-millisecond
- * reset; Gemini and Ollama say nothing. A reply without the headers says nothing. */
+ * reset; Gemini and Ollama say nothing. A reply without the headers says nothing. A
+ * replay's pinned clock reads dated resets as they were read when recorded. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -113,6 +115,45 @@ static void openrouter_epoch_ms_reset(void **state)
     assert_true(ri.requests_limit < 0); /* its window is not documented: no rpm learned */
 }
 
+static void *read_clock(void *out)
+{
+    *(double *)out = llmt_wall_time_s();
+    return NULL;
+}
+
+/* A replay pins the wall clock to when a recorded reply came: a reset given as a date or
+ * an epoch is then read as it was read then (a day-old cassette too), on that thread
+ * only, until unpinned. */
+static void pinned_clock_reads_dates_as_recorded(void **state)
+{
+    char when[32], reset[32];
+    double then = llmt_wall_time_s() - 86400, other = 0;
+    time_t t = (time_t)then + 30;
+    struct tm tm;
+    pthread_t th;
+    llmt_http_header a[] = {{"anthropic-ratelimit-requests-limit", "4000"},
+                            {"anthropic-ratelimit-requests-reset", when}};
+    llmt_http_header o[] = {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", reset}};
+    llmt_rate_info ri;
+    (void)state;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(reset, sizeof reset, "%.0f", (then + 10) * 1000.0);
+    ri = read_of(&llmt_provider_anthropic, a, 2);
+    assert_true(ri.requests_reset_s == 0); /* a day ago: past */
+    llmt_wall_clock_pin(then);
+    assert_true(llmt_wall_time_s() == then);
+    ri = read_of(&llmt_provider_anthropic, a, 2);
+    assert_true(ri.requests_reset_s > 28 && ri.requests_reset_s <= 31);
+    ri = read_of(&llmt_provider_openrouter, o, 2);
+    assert_true(ri.requests_reset_s > 9 && ri.requests_reset_s <= 10.5);
+    assert_int_equal(pthread_create(&th, NULL, read_clock, &other), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_true(other > then + 86000); /* another thread reads the real clock */
+    llmt_wall_clock_pin(0);
+    assert_true(llmt_wall_time_s() > then + 86000);
+}
+
 static void silence_says_nothing(void **state)
 {
     llmt_http_header h[] = {{"content-type", "application/json"}, {"x-ratelimit-limit-requests", "lots"}};
@@ -132,6 +173,7 @@ int main(void)
         cmocka_unit_test(mistral_per_minute_without_reset),
         cmocka_unit_test(openrouter_epoch_ms_reset),
         cmocka_unit_test(silence_says_nothing),
+        cmocka_unit_test(pinned_clock_reads_dates_as_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

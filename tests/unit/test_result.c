@@ -17,6 +17,7 @@
 #include "core/diag.h"
 #include "core/jsonw.h"
 #include "run/result.h"
+#include "run/report_stats.h"
 #include "run/summary.h"
 #include "score/extract.h"
 #include "test_json.h"
@@ -835,6 +836,70 @@ static void jsonw_parts_match_dump(void **state)
     }
 }
 
+/* The "most lost" figures a run counts as it scores (llmt_result_input.field_stats) are
+ * the ones read back from the lines it wrote, by the report's line reader and by the
+ * summary of a resumed run (llmt_summary_add). */
+static void result_field_stats_match_lines(void **state)
+{
+    static const char *const models[] = {"openai:gpt-4o-mini", "p:m"};
+    fixture f;
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    char rmodel[64];
+    llmt_report_stats live, lines;
+    llmt_summary sum;
+    size_t i, counted = 0;
+    (void)state;
+    fixture_init(&f);
+    llmt_report_stats_init(&live);
+    llmt_report_stats_init(&lines);
+    llmt_summary_init(&sum, models, 2);
+    for (i = 0; i < 3000; i++) {
+        llmt_result_input in;
+        llmt_response resp;
+        llmt_error err;
+        llmt_summary_entry e;
+        llmt_buf b = {0};
+        json_t *tree;
+        unsigned mi;
+        random_input(&x, &f, &in, &resp, &err, rmodel, &mi);
+        if (!llmt_result_write(&in, &b, &e)) { /* a run stops at a line it cannot write */
+            llmt_buf_free(&b);
+            continue;
+        }
+        b.len = 0;
+        in.field_stats = &live;
+        assert_true(llmt_result_write(&in, &b, &e));
+        llmt_report_stats_add_line(&lines, b.data, b.len);
+        tree = json_loadb(b.data, b.len, 0, NULL);
+        assert_non_null(tree);
+        llmt_summary_add(&sum, 0, 0, mi, tree);
+        json_decref(tree);
+        llmt_buf_free(&b);
+    }
+    assert_false(live.oom);
+    assert_int_equal(live.n_fields, lines.n_fields);
+    assert_int_equal(live.n_fields, sum.fields.n_fields);
+    for (i = 0; i < live.n_fields; i++) {
+        const llmt_field_figures *a = &live.fields[i], *b = &lines.fields[i], *c = &sum.fields.fields[i];
+        assert_string_equal(a->model, b->model);
+        assert_string_equal(a->path, b->path);
+        assert_string_equal(a->model, c->model);
+        assert_string_equal(a->path, c->path);
+        assert_int_equal(a->scored, b->scored);
+        assert_int_equal(a->lost, b->lost);
+        assert_int_equal(a->scored, c->scored);
+        assert_int_equal(a->lost, c->lost);
+        assert_true(a->score_sum == b->score_sum && a->score_sum == c->score_sum);
+        counted += a->lost;
+    }
+    assert_true(live.n_fields > 4); /* several models and paths */
+    assert_true(counted > 0);       /* and fields that lost points */
+    llmt_summary_free(&sum);
+    llmt_report_stats_free(&live);
+    llmt_report_stats_free(&lines);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -842,6 +907,7 @@ int main(void)
         cmocka_unit_test(result_errors_match_tree),
         cmocka_unit_test(result_random_inputs_match_tree),
         cmocka_unit_test(result_entry_values),
+        cmocka_unit_test(result_field_stats_match_lines),
         cmocka_unit_test(result_unprintable_rewinds),
         cmocka_unit_test(result_keeps_raw_reply),
         cmocka_unit_test(result_stores_a_large_answer_once),

@@ -55,7 +55,7 @@ static void read_status(const llmt_host_api *h, const json_t *root, const char *
 }
 
 static const llmt_host_files_batch mistral_batches = {
-    .limits = {100000, 512LL * 1000 * 1000},
+    .limits = {.max_requests = 100000, .max_bytes = 512LL * 1000 * 1000},
     .build = mistral_build,
     .line_members = NULL,
     .jobs_path = "batch/jobs",

@@ -31,20 +31,8 @@ static char *create_body(const llmt_host_api *h, const llmt_batch_submit *s)
 static void read_status(const llmt_host_api *h, const json_t *root, const char *s,
                         llmt_batch_status *st)
 {
-    json_t *counts;
     const char *msg;
-    if (strcmp(s, "completed") == 0 || strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0)
-        st->state = LLMT_BATCH_ENDED;
-    else if (strcmp(s, "failed") == 0)
-        st->state = LLMT_BATCH_FAILED;
-    else if (strcmp(s, "cancelling") == 0)
-        st->state = LLMT_BATCH_CANCELLING;
-    else
-        st->state = LLMT_BATCH_RUNNING; /* validating, in_progress, finalizing */
-    counts = json_object_get(root, "request_counts");
-    st->total = h->json_long(json_object_get(counts, "total"), -1);
-    st->failed = h->json_long(json_object_get(counts, "failed"), -1);
-    st->succeeded = h->json_long(json_object_get(counts, "completed"), -1);
+    h->batch_object_read(root, s, st);
     if (st->succeeded >= 0 && st->failed >= 0)
         st->succeeded -= st->failed; /* "completed" counts every finished request */
     if (st->succeeded < 0 && st->total >= 0)
@@ -58,7 +46,7 @@ static void read_status(const llmt_host_api *h, const json_t *root, const char *
 }
 
 static const llmt_host_files_batch openai_batches = {
-    .limits = {50000, 200LL * 1000 * 1000},
+    .limits = {.max_requests = 50000, .max_bytes = 200LL * 1000 * 1000},
     .build = openai_build,
     .line_members = "\"method\":\"POST\",\"url\":\"/v1/chat/completions\"",
     .jobs_path = "batches",

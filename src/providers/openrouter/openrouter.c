@@ -12,6 +12,7 @@
  *     credit), 403 from moderation (metadata.reasons / "flagged") is content_filter,
  *     408 timeout, 502/503 upstream trouble; a failure after generation started comes
  *     as HTTP 200 with choices[0].error or finish_reason "error" (chat_compat: server);
+ *   - batch API (run --batch): providers/openrouter/batch.c;
  *   - catalog: GET {base_url}/models lists every model with prices in USD per token as
  *     strings ("0.00000015"), converted to USD per 1M tokens; negative prices ("-1",
  *     variable-price routers) are unknown.
@@ -22,8 +23,10 @@
 #include <jansson.h>
 
 #include "llmt/provider.h"
+#include "batch.h"
 
-static llmt_status add_attribution_headers(const llmt_host_wire *b, llmt_http_request *out, llmt_error *err)
+llmt_status openrouter_attribution(const llmt_host_wire *b, llmt_http_request *out,
+                                   llmt_error *err)
 {
     const llmt_host_api *h = b->host;
     llmt_status st = LLMT_OK;
@@ -36,8 +39,8 @@ static llmt_status add_attribution_headers(const llmt_host_wire *b, llmt_http_re
     return st;
 }
 
-static llmt_status openrouter_build(void *state, const llmt_request *req, llmt_http_request *out,
-                                    llmt_error *err)
+llmt_status openrouter_build(void *state, const llmt_request *req, llmt_http_request *out,
+                             llmt_error *err)
 {
     const llmt_host_wire *b = state;
     llmt_host_chat_opts o;
@@ -51,7 +54,7 @@ static llmt_status openrouter_build(void *state, const llmt_request *req, llmt_h
     o.members_with_format = "\"provider\":{\"require_parameters\":true}";
     st = b->host->chat_request_with(state, req, &o, "chat/completions", out, err);
     if (st == LLMT_OK)
-        st = add_attribution_headers(b, out, err);
+        st = openrouter_attribution(b, out, err);
     return st;
 }
 
@@ -80,7 +83,7 @@ static llmt_status openrouter_catalog_request(void *state, llmt_http_request *ou
     if (st == LLMT_OK)
         st = h->add_header(out, "Accept", "application/json", err);
     if (st == LLMT_OK)
-        st = add_attribution_headers(b, out, err);
+        st = openrouter_attribution(b, out, err);
     return st;
 }
 
@@ -194,4 +197,12 @@ const llmt_provider_ops llmt_provider_openrouter = {
     .build_catalog_request = openrouter_catalog_request,
     .parse_catalog = openrouter_parse_catalog,
     .read_rate_limits = openrouter_rate_limits,
+    .batch_limits = openrouter_batch_limits,
+    .batch_line = openrouter_batch_line,
+    .batch_submit = openrouter_batch_submit,
+    .batch_poll = openrouter_batch_poll,
+    .batch_status = openrouter_batch_status,
+    .batch_results = openrouter_batch_results,
+    .batch_result_line = openrouter_batch_result_line,
+    .batch_cancel = openrouter_batch_cancel,
 };

@@ -129,6 +129,24 @@ long llmt_wire_json_long(const json_t *obj, const char *key)
     return -1;
 }
 
+void llmt_wire_batch_object_read(const json_t *root, const char *status,
+                                  llmt_batch_status *st)
+{
+    const json_t *counts = json_object_get(root, "request_counts");
+    if (strcmp(status, "completed") == 0 || strcmp(status, "expired") == 0 ||
+        strcmp(status, "cancelled") == 0)
+        st->state = LLMT_BATCH_ENDED;
+    else if (strcmp(status, "failed") == 0)
+        st->state = LLMT_BATCH_FAILED;
+    else if (strcmp(status, "cancelling") == 0)
+        st->state = LLMT_BATCH_CANCELLING;
+    else
+        st->state = LLMT_BATCH_RUNNING; /* validating, in_progress, finalizing */
+    st->total = llmt_wire_json_long(counts, "total");
+    st->succeeded = llmt_wire_json_long(counts, "completed");
+    st->failed = llmt_wire_json_long(counts, "failed");
+}
+
 llmt_status llmt_wire_batch_compat_result(const char *line, size_t len, llmt_batch_result *out,
                                           llmt_error *err)
 {

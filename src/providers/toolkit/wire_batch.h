@@ -93,4 +93,12 @@ llmt_status llmt_wire_batch_join(const llmt_batch_submit *s, const char *prefix,
 /* An integer member of obj as long; -1 when absent or not a number. */
 long llmt_wire_json_long(const json_t *obj, const char *key);
 
+/* The batch object common to `/batches` APIs ({id, status, request_counts}), its "status"
+ * already read: st->state from status (validating, in_progress, finalizing: running;
+ * cancelling; completed, expired, cancelled: ended; failed: refused, no results) and
+ * request_counts {total, completed, failed} as st->total, st->succeeded (= completed, as
+ * sent: what it counts differs per API) and st->failed, -1 when absent. root borrowed. */
+void llmt_wire_batch_object_read(const json_t *root, const char *status,
+                                 llmt_batch_status *st);
+
 #endif
