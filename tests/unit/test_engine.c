@@ -1,6 +1,6 @@
-/* The run engine against the in-process fake HTTP server, through a small test-only
- * HTTP provider ("tjson") and a test-only local provider ("tlocal") registered in the
- * manager's registry. Timing assertions use the request arrival times the fake server
+/* The run engine against the in-process fake HTTP server, through the test-only HTTP
+ * provider "tjson" (tests/support/fake_provider.h) and a test-only local provider
+ * ("tlocal") registered in the manager's registry. Timing assertions use the request arrival times the fake server
  * records, with margins wide enough for a loaded 2-core machine. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,97 +17,26 @@
 
 #include "core/util.h"
 #include "fake_http.h"
+#include "fake_provider.h"
 #include "provider/manager_internal.h"
 #include "provider/registry.h"
 #include "exec/engine.h"
 
-/* ------------------------------------------------------------ test provider "tjson" */
-/* Wire format: POST {base}/v1/gen {"model": m, "prompt": text}
- * 2xx: {"text": "...", "in": N, "out": M}; errors: status decides the class. */
-
-typedef struct tstate {
-    char *base;
-} tstate;
-
-static llmt_status t_init(void **state, const llmt_provider_settings *s, llmt_error *err)
-{
-    tstate *t = calloc(1, sizeof(*t));
-    (void)err;
-    t->base = llmt_strdup(s->base_url);
-    *state = t;
-    return LLMT_OK;
-}
-
-static void t_destroy(void *state)
-{
-    tstate *t = state;
-    if (t)
-        free(t->base);
-    free(t);
-}
-
-static llmt_status t_build(void *state, const llmt_request *req, llmt_http_request *out,
-                           llmt_error *err)
-{
-    tstate *t = state;
-    json_t *body = json_pack("{s:s, s:s}", "model", req->model, "prompt",
-                             req->n_messages ? req->messages[0].content : "");
-    (void)err;
-    out->method = llmt_strdup("POST");
-    out->url = llmt_asprintf("%s/v1/gen", t->base);
-    out->body = json_dumps(body, JSON_COMPACT);
-    out->body_len = strlen(out->body);
-    llmt_http_request_add_header(out, "Content-Type", "application/json");
-    json_decref(body);
-    return LLMT_OK;
-}
-
-static llmt_status t_parse(void *state, const llmt_request *req, const llmt_http_response *http,
-                           llmt_response *out, llmt_error *err)
-{
-    json_t *j = json_loadb(http->body, http->body_len, 0, NULL);
-    const char *text = json_string_value(json_object_get(j, "text"));
-    (void)state;
-    if (!text) {
-        json_decref(j);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "no text");
-    }
-    out->text = llmt_strdup(text);
-    out->model = llmt_strdup(req->model);
-    out->usage.input_tokens = (long)json_integer_value(json_object_get(j, "in"));
-    out->usage.output_tokens = (long)json_integer_value(json_object_get(j, "out"));
-    out->usage.cached_input_tokens = -1;
-    out->usage.reasoning_tokens = -1;
-    json_decref(j);
-    return LLMT_OK;
-}
-
-static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_error *err)
-{
-    (void)state;
-    switch (http->status) {
-    case 429: return llmt_error_set(err, LLMT_E_RATE_LIMIT, "slow down");
-    case 402: return llmt_error_set(err, LLMT_E_QUOTA, "no credit");
-    case 401: return llmt_error_set(err, LLMT_E_AUTH, "bad key");
-    case 400: return llmt_error_set(err, LLMT_E_BAD_REQUEST, "bad request");
-    case 503: return llmt_error_set(err, LLMT_E_OVERLOADED, "overloaded");
-    default: return llmt_error_set(err, LLMT_E_SERVER, "server error %ld", http->status);
-    }
-}
-
-static const llmt_provider_ops tjson_ops = {
-    .abi_version = LLMT_PROVIDER_ABI_VERSION,
-    .name = "tjson",
-    .capabilities = LLMT_CAP_SYSTEM_PROMPT,
-    .init = t_init,
-    .destroy = t_destroy,
-    .build_request = t_build,
-    .parse_response = t_parse,
-    .classify_error = t_classify,
-};
-
 /* ------------------------------------------------------------ test provider "tlocal" */
-/* Answers inline with a simulated latency of 200 ms. */
+/* Answers inline with a simulated latency of 200 ms; no state. */
+static llmt_status l_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+{
+    (void)s;
+    (void)err;
+    *state = NULL;
+    return LLMT_OK;
+}
+
+static void l_destroy(void *state)
+{
+    (void)state;
+}
+
 static llmt_status l_call(void *state, const llmt_request *req, llmt_response *out,
                           llmt_error *err)
 {
@@ -127,16 +56,15 @@ static const llmt_provider_ops tlocal_ops = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "tlocal",
     .capabilities = LLMT_CAP_LOCAL,
-    .init = t_init,
-    .destroy = t_destroy,
+    .init = l_init,
+    .destroy = l_destroy,
     .call = l_call,
 };
 
 /* ------------------------------------------------------------ fixture */
 
 typedef struct fx {
-    fake_http_server *srv;
-    llmt_manager *mgr;
+    fp_fx t;                 /* server, manager, interrupt flag */
     /* producer */
     llmt_engine_job *jobs;
     llmt_message *msgs;
@@ -149,57 +77,35 @@ typedef struct fx {
     char **messages;         /* a failure's message */
     double *cost;
     size_t done;
-    volatile sig_atomic_t stop;
     size_t stop_after_done;  /* set stop when this many are done (0 = never) */
     /* server side */
     pthread_mutex_t mu;
     int cur, peak;
 } fx;
 
-static void add_provider(llmt_manager *mgr, const llmt_provider_ops *ops, const char *json)
-{
-    llmt_diags d = {0};
-    llmt_error err;
-    llmt_provider_config *cfg = llmt_provider_config_parse(json, "test-config.json", &d);
-    if (!cfg) {
-        size_t i;
-        for (i = 0; i < d.count; i++)
-            fprintf(stderr, "config: %s %s\n", d.items[i].path ? d.items[i].path : "",
-                    d.items[i].message);
-    }
-    assert_non_null(cfg);
-    llmt_diags_free(&d);
-    assert_int_equal(llmt_registry_add(llmt_manager_registry(mgr), ops, cfg, "test", NULL, true, &err),
-                     LLMT_OK);
-}
-
 /* Provider "tjson" at the fake server; models a, b, c priced 1 USD / 1M in and out. */
 static void fx_setup(fx *f, const char *rate_limit_json, const char *model_a_fallbacks)
 {
-    llmt_manager_options mo;
-    llmt_error err;
     char *json;
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
-    assert_int_equal(fake_http_start(&f->srv), 0);
-    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
-    mo.seed = 7;
-    assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
+    fp_fx_start(&f->t, 7);
     json = llmt_asprintf(
-        "{\"config_version\": 2, \"name\": \"tjson\", \"provider_type\": \"tjson\", \"env_key\": \"\","
-        " \"base_url\": \"%s\", \"system_prompt\": \"\", \"rate_limit\": %s, \"llm_models\": ["
+        "{\"name\": \"tjson\", \"provider_type\": \"tjson\", \"system_prompt\": \"\","
+        " \"rate_limit\": %s, \"llm_models\": ["
         " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100%s%s},"
         " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100},"
         " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100,"
         "  \"image_input_tokens\": 50000}]}",
-        fake_http_url(f->srv), rate_limit_json ? rate_limit_json : "{}",
+        rate_limit_json ? rate_limit_json : "{}",
         model_a_fallbacks ? ", \"fallbacks\": " : "", model_a_fallbacks ? model_a_fallbacks : "");
-    add_provider(f->mgr, &tjson_ops, json);
+    fp_fx_add(&f->t, &fp_tjson_ops, json);
     free(json);
-    add_provider(f->mgr, &tlocal_ops,
-                 "{\"config_version\": 2, \"name\": \"tlocal\", \"provider_type\": \"tlocal\","
-                 " \"env_key\": \"\", \"base_url\": \"\", \"system_prompt\": \"\","
-                 " \"llm_models\": [{\"name\": \"x\", \"cost_input\": 1, \"cost_output\": 1}]}");
+    fp_add_provider(f->t.mgr, &tlocal_ops,
+                    "{\"name\": \"tlocal\", \"provider_type\": \"tlocal\", \"base_url\": \"\","
+                    " \"system_prompt\": \"\","
+                    " \"llm_models\": [{\"name\": \"x\", \"cost_input\": 1, \"cost_output\": 1}]}",
+                    NULL);
 }
 
 static void fx_jobs(fx *f, size_t n, const char *const *chain, size_t n_chain)
@@ -231,8 +137,7 @@ static void fx_jobs(fx *f, size_t n, const char *const *chain, size_t n_chain)
 static void fx_teardown(fx *f)
 {
     size_t i;
-    fake_http_stop(f->srv);
-    llmt_manager_free(f->mgr);
+    fp_fx_stop(&f->t);
     for (i = 0; i < f->n_jobs; i++) {
         free(f->answered_by[i]);
         free(f->attempt_classes[i]);
@@ -278,7 +183,7 @@ static void p_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
     f->messages[i] = o->error ? llmt_strdup(o->error->message) : NULL;
     f->done++;
     if (f->stop_after_done && f->done >= f->stop_after_done)
-        f->stop = 1;
+        f->t.stop = 1;
 }
 
 /* Event loops each test's engine runs: `test_engine --lanes N` (ctest runs 1 and 2).
@@ -290,15 +195,15 @@ static llmt_status fx_run(fx *f, llmt_engine_options *eo, llmt_engine_stats *sta
     llmt_engine_callbacks cb = {p_next, p_done, NULL, f};
     llmt_error err;
     llmt_status st;
-    eo->interrupted = &f->stop;
+    eo->interrupted = &f->t.stop;
     eo->lanes = test_lanes;
-    st = llmt_engine_run(f->mgr, eo, &cb, stats, &err);
+    st = llmt_engine_run(f->t.mgr, eo, &cb, stats, &err);
     return st;
 }
 
 static double req_time(fx *f, size_t i)
 {
-    const fake_http_request *r = fake_http_request_at(f->srv, i);
+    const fake_http_request *r = fake_http_request_at(f->t.srv, i);
     assert_non_null(r);
     return r->received_at;
 }
@@ -355,7 +260,7 @@ static void engine_runs_concurrently_within_limit(void **state)
     double t0 = llmt_now_ms(), wall;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_concurrent, &f);
+    fake_http_set_handler(f.t.srv, h_concurrent, &f);
     fx_jobs(&f, 24, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.concurrency = 6;
@@ -373,7 +278,7 @@ static void engine_runs_concurrently_within_limit(void **state)
     assert_true(f.peak >= 3);           /* it did run in parallel */
     assert_true(wall < 24 * 100 / 2);   /* sequential would take 2.4 s */
     /* keep-alive: far fewer connections than requests */
-    assert_true(fake_http_request_at(f.srv, 23)->connection_id < 12);
+    assert_true(fake_http_request_at(f.t.srv, 23)->connection_id < 12);
     assert_int_equal(stats.done, 24);
     assert_int_equal(stats.failed, 0);
     fx_teardown(&f);
@@ -386,14 +291,14 @@ static void engine_honours_retry_after_seconds(void **state)
     llmt_engine_stats stats;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 429, .headers = "Retry-After: 1\r\n",
+    fake_http_push_reply(f.t.srv, &(fake_http_reply){.status = 429, .headers = "Retry-After: 1\r\n",
                                                    .body = "{}", .body_len = -1});
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
     fx_jobs(&f, 1, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.retry.base_ms = 10; /* the backoff alone would retry at once: the header must win */
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 2);
+    assert_int_equal(fake_http_request_count(f.t.srv), 2);
     assert_true(req_time(&f, 1) - req_time(&f, 0) >= 0.95);
     assert_true(req_time(&f, 1) - req_time(&f, 0) < 3.0);
     assert_int_equal(f.status[0], LLMT_OK);
@@ -412,7 +317,7 @@ static void *watchdog(void *arg)
         struct timespec ts = {0, 100 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    f->stop = 1;
+    f->t.stop = 1;
     return NULL;
 }
 
@@ -433,7 +338,7 @@ static void engine_ends_when_a_hint_outlasts_the_time_limit(void **state)
         pthread_t dog;
         double t0 = llmt_now_ms();
         fx_setup(&f, NULL, NULL);
-        fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 429, .headers = hints[h],
+        fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 429, .headers = hints[h],
                                                               .body = "{}", .body_len = -1});
         fx_jobs(&f, 10, CHAIN_A, 1);
         llmt_engine_options_init(&eo);
@@ -445,7 +350,7 @@ static void engine_ends_when_a_hint_outlasts_the_time_limit(void **state)
         pthread_join(dog, NULL);
         assert_false(stats.interrupted); /* it ended by itself */
         assert_true(llmt_now_ms() - t0 < 5000);
-        assert_int_equal(fake_http_request_count(f.srv), 1);
+        assert_int_equal(fake_http_request_count(f.t.srv), 1);
         for (i = 0; i < 10; i++)
             assert_int_equal(f.status[i], LLMT_E_RATE_LIMIT);
         assert_string_equal(f.attempt_classes[0], "rate_limit");
@@ -468,22 +373,22 @@ static void engine_fetch_job_returns_the_raw_reply(void **state)
     char *url;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 404, .body = "not here", .body_len = -1});
-    url = llmt_asprintf("%s/v1/models", fake_http_url(f.srv));
+    fake_http_push_reply(f.t.srv, &(fake_http_reply){.status = 404, .body = "not here", .body_len = -1});
+    url = llmt_asprintf("%s/v1/models", fake_http_url(f.t.srv));
     memset(&req, 0, sizeof req);
     req.method = (char *)"GET";
     req.url = url;
-    assert_int_equal(llmt_engine_fetch(f.mgr, "pinger", &req, NULL, 2000, &once, &res, &err), LLMT_OK);
+    assert_int_equal(llmt_engine_fetch(f.t.mgr, "pinger", &req, NULL, 2000, &once, &res, &err), LLMT_OK);
     assert_int_equal(res.status, 404);
     assert_int_equal(res.body.len, 8);
     assert_memory_equal(res.body.data, "not here", 8);
-    assert_int_equal(fake_http_request_count(f.srv), 1);
-    assert_string_equal(fake_http_request_at(f.srv, 0)->method, "GET");
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
+    assert_string_equal(fake_http_request_at(f.t.srv, 0)->method, "GET");
     llmt_http_result_free(&res);
-    fake_http_stop(f.srv);
-    f.srv = NULL;
+    fake_http_stop(f.t.srv);
+    f.t.srv = NULL;
     /* nobody listens any more: a network error, naming who asked */
-    assert_int_equal(llmt_engine_fetch(f.mgr, "pinger", &req, NULL, 2000, &once, &res, &err),
+    assert_int_equal(llmt_engine_fetch(f.t.mgr, "pinger", &req, NULL, 2000, &once, &res, &err),
                      LLMT_E_NETWORK);
     assert_string_equal(err.provider, "pinger");
     assert_int_equal(res.status, 0);
@@ -499,16 +404,16 @@ static void engine_honours_reset_header_and_http_date(void **state)
     (void)state;
     fx_setup(&f, NULL, NULL);
     /* a reset duration on a limit that is exhausted (the other still has room) */
-    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 429,
+    fake_http_push_reply(f.t.srv, &(fake_http_reply){.status = 429,
                          .headers = "x-ratelimit-remaining-requests: 0\r\nx-ratelimit-reset-requests: 800ms\r\n"
                                     "x-ratelimit-remaining-tokens: 5000\r\nx-ratelimit-reset-tokens: 6m0s\r\n",
                          .body = "{}", .body_len = -1});
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
     fx_jobs(&f, 1, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.retry.base_ms = 10;
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 2);
+    assert_int_equal(fake_http_request_count(f.t.srv), 2);
     assert_true(req_time(&f, 1) - req_time(&f, 0) >= 0.75);
     assert_true(req_time(&f, 1) - req_time(&f, 0) < 3.0);
     assert_int_equal(f.status[0], LLMT_OK);
@@ -522,13 +427,13 @@ static void engine_backs_off_and_stops_at_max_retries(void **state)
     llmt_engine_stats stats;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 500, .body = "{}", .body_len = -1});
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 500, .body = "{}", .body_len = -1});
     fx_jobs(&f, 1, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.retry.max_retries = 2;
     eo.retry.base_ms = 50;
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 3);
+    assert_int_equal(fake_http_request_count(f.t.srv), 3);
     assert_int_equal(f.status[0], LLMT_E_SERVER);
     assert_string_equal(f.attempt_classes[0], "server,server,server");
     /* full jitter: between 0 and the ceiling (50 ms, then 100 ms), plus scheduling slack */
@@ -544,12 +449,12 @@ static void engine_max_retries_zero_means_one_attempt(void **state)
     llmt_engine_stats stats;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 429, .body = "{}", .body_len = -1});
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 429, .body = "{}", .body_len = -1});
     fx_jobs(&f, 1, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.retry.max_retries = 0;
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
     assert_int_equal(f.status[0], LLMT_E_RATE_LIMIT);
     fx_teardown(&f);
 }
@@ -583,12 +488,12 @@ static void engine_429_slows_the_whole_provider(void **state)
     double t429;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_first_429, &f);
+    fake_http_set_handler(f.t.srv, h_first_429, &f);
     fx_jobs(&f, 12, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.concurrency = 4;
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    n = fake_http_request_count(f.srv);
+    n = fake_http_request_count(f.t.srv);
     assert_int_equal(n, 13); /* 12 jobs + the one retry */
     /* the 429 went to the earliest request */
     t429 = req_time(&f, 0);
@@ -620,13 +525,13 @@ static void engine_holds_rpm(void **state)
     (void)state;
     /* 600 rpm = 10 per second, bucket of one second's worth (10) */
     fx_setup(&f, "{\"rpm\": 600}", NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
     fx_jobs(&f, 25, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.concurrency = 16;
     t_start = llmt_now_ms() / 1000.0; /* the fake server stamps arrivals on this clock */
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    n = fake_http_request_count(f.srv);
+    n = fake_http_request_count(f.t.srv);
     assert_int_equal(n, 25);
     /* 1. The bucket's promise counted from the engine's start, which no delivery delay
      *    can bend: a request arrives after it was sent, and the bucket was made after
@@ -663,7 +568,7 @@ static void engine_provider_concurrency_limit(void **state)
     llmt_engine_stats stats;
     (void)state;
     fx_setup(&f, "{\"concurrency\": 2}", NULL);
-    fake_http_set_handler(f.srv, h_concurrent, &f);
+    fake_http_set_handler(f.t.srv, h_concurrent, &f);
     fx_jobs(&f, 8, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.concurrency = 8;
@@ -680,7 +585,7 @@ static void engine_quota_goes_to_fallback_at_once(void **state)
     size_t i, a = 0;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_by_model, &f);
+    fake_http_set_handler(f.t.srv, h_by_model, &f);
     fx_jobs(&f, 3, CHAIN_ABC, 3);
     llmt_engine_options_init(&eo);
     eo.retry.max_retries = 3;
@@ -690,8 +595,8 @@ static void engine_quota_goes_to_fallback_at_once(void **state)
         assert_string_equal(f.answered_by[i], "tjson:b");
         assert_string_equal(f.attempt_classes[i], "quota,ok");
     }
-    for (i = 0; i < fake_http_request_count(f.srv); i++)
-        a += strstr(fake_http_request_at(f.srv, i)->body, "\"model\":\"a\"") != NULL;
+    for (i = 0; i < fake_http_request_count(f.t.srv); i++)
+        a += strstr(fake_http_request_at(f.t.srv, i)->body, "\"model\":\"a\"") != NULL;
     assert_int_equal(a, 3); /* never retried */
     assert_int_equal(stats.fallbacks, 3);
     fx_teardown(&f);
@@ -713,7 +618,7 @@ static void engine_refuses_input_over_the_model_limit(void **state)
     (void)state;
     /* model a takes at most 5 input tokens; the jobs' message is about 10 */
     fx_setup(&f, NULL, "[], \"max_input_tokens\": 5");
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
     fx_jobs(&f, 2, chain_a, 1);
     llmt_engine_options_init(&eo);
     eo.retry.max_retries = 3;
@@ -722,18 +627,18 @@ static void engine_refuses_input_over_the_model_limit(void **state)
         assert_int_equal(f.status[i], LLMT_E_CONTEXT_LENGTH);
         assert_string_equal(f.attempt_classes[i], "context_length"); /* not retried */
     }
-    assert_int_equal(fake_http_request_count(f.srv), 0); /* nothing sent */
+    assert_int_equal(fake_http_request_count(f.t.srv), 0); /* nothing sent */
     fx_teardown(&f);
     /* with a fallback: b answers */
     fx_setup(&f, NULL, "[], \"max_input_tokens\": 5");
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
     fx_jobs(&f, 1, CHAIN_ABC, 3);
     llmt_engine_options_init(&eo);
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
     assert_int_equal(f.status[0], LLMT_OK);
     assert_string_equal(f.answered_by[0], "tjson:b");
     assert_string_equal(f.attempt_classes[0], "context_length,ok");
-    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
     /* the blocking path */
     memset(&req, 0, sizeof req);
     req.version = LLMT_REQUEST_VERSION;
@@ -741,10 +646,10 @@ static void engine_refuses_input_over_the_model_limit(void **state)
     req.n_messages = 1;
     req.temperature = -1;
     llmt_error_clear(&err);
-    assert_int_equal(llmt_manager_complete(f.mgr, "tjson:a", &req, &out, &err),
+    assert_int_equal(llmt_manager_complete(f.t.mgr, "tjson:a", &req, &out, &err),
                      LLMT_E_CONTEXT_LENGTH);
     assert_non_null(strstr(err.message, "over the 5 of tjson:a (max_input_tokens); not sent"));
-    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
     fx_teardown(&f);
 }
 
@@ -755,7 +660,7 @@ static void engine_retries_then_falls_back(void **state)
     llmt_engine_stats stats;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_by_model, &f);
+    fake_http_set_handler(f.t.srv, h_by_model, &f);
     fx_jobs(&f, 1, CHAIN_CB, 2);
     llmt_engine_options_init(&eo);
     eo.retry.max_retries = 2;
@@ -774,7 +679,7 @@ static void engine_one_limit_bounds_the_chain(void **state)
     llmt_engine_stats stats;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_by_model, &f);
+    fake_http_set_handler(f.t.srv, h_by_model, &f);
     fx_jobs(&f, 1, CHAIN_CC, 2);
     llmt_engine_options_init(&eo);
     eo.retry.max_retries = 2;
@@ -782,7 +687,7 @@ static void engine_one_limit_bounds_the_chain(void **state)
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
     /* 1 + 2 retries on the first model, then one attempt on the fallback: the retries
      * are not granted again */
-    assert_int_equal(fake_http_request_count(f.srv), 4);
+    assert_int_equal(fake_http_request_count(f.t.srv), 4);
     assert_int_equal(f.status[0], LLMT_E_SERVER);
     assert_null(f.answered_by[0]);
     fx_teardown(&f);
@@ -796,13 +701,13 @@ static void engine_fallback_from_model_config_via_unknown_model(void **state)
     static const char *const chain[] = {"tjson:nope", "tjson:b"};
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_by_model, &f);
+    fake_http_set_handler(f.t.srv, h_by_model, &f);
     fx_jobs(&f, 1, chain, 2);
     llmt_engine_options_init(&eo);
     assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
     assert_int_equal(f.status[0], LLMT_OK);
     assert_string_equal(f.attempt_classes[0], "not_found,ok");
-    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
     fx_teardown(&f);
 }
 
@@ -815,7 +720,7 @@ static void engine_budget_is_never_exceeded(void **state)
     double spent = 0;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
     fx_jobs(&f, 40, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.concurrency = 8;
@@ -836,7 +741,7 @@ static void engine_budget_is_never_exceeded(void **state)
     assert_int_equal(ok + budget, 40);
     assert_true(ok >= 5);
     assert_true(budget >= 1);
-    assert_int_equal(fake_http_request_count(f.srv), ok); /* skipped ones were not sent */
+    assert_int_equal(fake_http_request_count(f.t.srv), ok); /* skipped ones were not sent */
     assert_true(stats.spent_usd <= 0.002 + 0.00013); /* at most one underestimated reply over */
     assert_true(spent - stats.spent_usd < 1e-12 && stats.spent_usd - spent < 1e-12);
     fx_teardown(&f);
@@ -861,16 +766,16 @@ static void engine_estimate_counts_images(void **state)
     req.version = LLMT_REQUEST_VERSION;
     req.messages = &msg;
     req.n_messages = 1;
-    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:a", &req, &lo_text, &hi_text, &known,
+    assert_int_equal(llmt_engine_estimate(f.t.mgr, "tjson:a", &req, &lo_text, &hi_text, &known,
                                           &in_text, &err), LLMT_OK);
     req.files = files;
     req.n_files = 2;
-    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:a", &req, &lo, &hi, &known, &in, &err),
+    assert_int_equal(llmt_engine_estimate(f.t.mgr, "tjson:a", &req, &lo, &hi, &known, &in, &err),
                      LLMT_OK);
     assert_int_equal(in, in_text + 2 * LLMT_DEFAULT_IMAGE_TOKENS);
     assert_true(fabs((lo - lo_text) - 2.0 * LLMT_DEFAULT_IMAGE_TOKENS / 1e6) < 1e-12);
     assert_true(fabs((hi - hi_text) - 2.0 * LLMT_DEFAULT_IMAGE_TOKENS / 1e6) < 1e-12);
-    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:c", &req, &lo, &hi, &known, &in, &err),
+    assert_int_equal(llmt_engine_estimate(f.t.mgr, "tjson:c", &req, &lo, &hi, &known, &in, &err),
                      LLMT_OK);
     assert_int_equal(in, in_text + 2 * 50000);
     fx_teardown(&f);
@@ -886,7 +791,7 @@ static void engine_budget_with_exact_estimate_holds_strictly(void **state)
     fx_setup(&f, NULL, NULL);
     /* replies that use the whole output bound: spend per request is its upper bound
      * or less, so spend never passes the budget */
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200,
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200,
                                 .body = "{\"text\": \"{}\", \"in\": 5, \"out\": 100}", .body_len = -1});
     fx_jobs(&f, 30, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
@@ -908,7 +813,7 @@ static void engine_timeout_is_a_timeout(void **state)
     double t0 = llmt_now_ms();
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
                                                           .delay_ms = 3000});
     fx_jobs(&f, 1, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
@@ -952,7 +857,7 @@ static void engine_interrupt_stops_dispatch_and_cancels_the_rest(void **state)
     size_t i, ok = 0, cancelled = 0;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
                                                           .delay_ms = 50});
     fx_jobs(&f, 50, CHAIN_A, 1);
     f.stop_after_done = 8;
@@ -971,7 +876,7 @@ static void engine_interrupt_stops_dispatch_and_cancels_the_rest(void **state)
     assert_true(ok >= 8);
     assert_true(ok <= 8 + 4);     /* in-flight ones finished in the grace period */
     assert_true(f.next < 50);     /* dispatch stopped */
-    assert_int_equal(fake_http_request_count(f.srv), ok);
+    assert_int_equal(fake_http_request_count(f.t.srv), ok);
     fx_teardown(&f);
 }
 
@@ -980,7 +885,7 @@ static void h_interrupt_and_hang(const fake_http_request *req, fake_http_reply *
 {
     fx *f = ud;
     (void)req;
-    f->stop = 1;
+    f->t.stop = 1;
     out->delay_ms = 5000;
     out->body = OK_BODY;
 }
@@ -994,7 +899,7 @@ static void engine_interrupt_grace_expires(void **state)
     size_t i;
     (void)state;
     fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_interrupt_and_hang, &f);
+    fake_http_set_handler(f.t.srv, h_interrupt_and_hang, &f);
     fx_jobs(&f, 4, CHAIN_A, 1);
     llmt_engine_options_init(&eo);
     eo.concurrency = 4;
