@@ -13,7 +13,6 @@ M=openai:gpt-4.1-mini
 KEY="sk-e2e-VERYSECRET-batch"
 export OPENAI_API_KEY="$KEY"
 
-chat() { jq -nc --arg c "$1" '{id:"chatcmpl-1",object:"chat.completion",model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 ANS='{"title":"x"}'
 batch_obj() { # STATUS [OUTPUT_FILE ERROR_FILE COMPLETED FAILED]
     jq -nc --arg s "$1" --arg o "${2:-}" --arg e "${3:-}" --argjson c "${4:-0}" --argjson f "${5:-0}" \
@@ -27,14 +26,14 @@ batch_obj() { # STATUS [OUTPUT_FILE ERROR_FILE COMPLETED FAILED]
 : >"$WORK/out.jsonl"
 for c in $CASES; do
     id=$($IDS job_ads "$c" "$M" 0)
-    jq -nc --arg id "$id" --argjson b "$(chat "$ANS")" \
+    jq -nc --arg id "$id" --argjson b "$(openai_chat "$ANS")" \
         '{id:("batch_req_" + $id),custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}' >>"$WORK/out.jsonl"
 done
 
 script_ok() { # the whole lifecycle: validating, in_progress twice, completed
     jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progress "" "" 1 0)" \
           --argjson done "$(batch_obj completed file-out1 "" 3 0)" --arg out "$WORK/out.jsonl" \
-          --argjson chat "$(chat "$ANS")" '
+          --argjson chat "$(openai_chat "$ANS")" '
     {match: [
       {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in1", object: "file", bytes: 10, created_at: 1, filename: "llm-tester-batch.jsonl", purpose: "batch"}}},
       {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
@@ -96,14 +95,14 @@ check "dry run: batch estimate is half ($bat_max vs $live_max)" \
 # ---- partial failures and expired lines
 set -- $CASES
 : >"$WORK/out2.jsonl"
-jq -nc --arg id "$($IDS job_ads "$1" "$M" 0)" --argjson b "$(chat "$ANS")" \
+jq -nc --arg id "$($IDS job_ads "$1" "$M" 0)" --argjson b "$(openai_chat "$ANS")" \
     '{id:"r1",custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}' >>"$WORK/out2.jsonl"
 jq -nc --arg id "$($IDS job_ads "$2" "$M" 0)" \
     '{id:"r2",custom_id:$id,response:{status_code:400,request_id:"req_2",body:{error:{message:"Invalid schema for response_format",type:"invalid_request_error",code:null}}},error:null}' >"$WORK/err2.jsonl"
 jq -nc --arg id "$($IDS job_ads "$3" "$M" 0)" \
     '{id:"r3",custom_id:$id,response:null,error:{code:"batch_expired",message:"This request could not be executed before the completion window expired."}}' >>"$WORK/err2.jsonl"
 jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj expired file-out2 file-err2 1 2)" \
-      --arg out "$WORK/out2.jsonl" --arg err "$WORK/err2.jsonl" --argjson chat "$(chat "$ANS")" '
+      --arg out "$WORK/out2.jsonl" --arg err "$WORK/err2.jsonl" --argjson chat "$(openai_chat "$ANS")" '
 {match: [
   {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in2", object: "file", purpose: "batch"}}},
   {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
