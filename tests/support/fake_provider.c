@@ -163,15 +163,21 @@ size_t fp_fx_cases(const fp_fx *f)
     return n;
 }
 
-void fp_fx_run_options(fp_fx *f, llmt_run_options *o, const char *const *models, size_t n)
+void fp_fx_run_options(fp_fx *f, const char *const *models, size_t n)
 {
-    llmt_run_options_init(o);
-    o->tasks = &f->ts;
-    o->models = models;
-    o->n_models = n;
-    o->output_dir = f->dir;
-    o->formats = LLMT_FORMAT_JSON | LLMT_FORMAT_MD;
-    o->engine.interrupted = &f->stop;
+    llmt_run_options_init(&f->run);
+    f->run.tasks = &f->ts;
+    f->run.models = models;
+    f->run.n_models = n;
+    f->run.output_dir = f->dir;
+    f->run.formats = LLMT_FORMAT_JSON | LLMT_FORMAT_MD;
+    f->run.engine.interrupted = &f->stop;
+}
+
+llmt_status fp_fx_run(fp_fx *f)
+{
+    llmt_run_result_free(&f->rr);
+    return llmt_run_execute(f->mgr, &f->run, &f->rr, &f->diags, &f->err);
 }
 
 void fp_fx_stop(fp_fx *f)
@@ -184,4 +190,6 @@ void fp_fx_stop(fp_fx *f)
     fake_http_stop(f->srv);
     llmt_manager_free(f->mgr);
     llmt_taskset_free(&f->ts);
+    llmt_run_result_free(&f->rr);
+    llmt_diags_free(&f->diags);
 }

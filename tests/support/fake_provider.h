@@ -59,6 +59,11 @@ typedef struct fp_fx {
     llmt_taskset ts;             /* fp_fx_tasks: examples/tasks */
     char dir[128];               /* fp_fx_tasks: a run's output folder (removed by fp_fx_stop) */
     volatile sig_atomic_t stop;  /* the runs' interrupt flag (fp_fx_run_options) */
+    /* a run: fp_fx_run_options, then fp_fx_run (or another runner call on `run`) */
+    llmt_run_options run;
+    llmt_run_result rr;          /* the last run's: freed by the next run and by fp_fx_stop */
+    llmt_diags diags;            /* every run's, freed by fp_fx_stop */
+    llmt_error err;
 } fp_fx;
 
 /* Zeroes *f, starts the fake server and a manager with this run seed. */
@@ -70,10 +75,13 @@ void fp_fx_add(fp_fx *f, const llmt_provider_ops *ops, const char *json);
 void fp_fx_tasks(fp_fx *f, const char *tag);
 /* How many cases f->ts holds over all its tasks. */
 size_t fp_fx_cases(const fp_fx *f);
-/* Run options over f->ts for these models (borrowed), written to f->dir as JSON and
- * Markdown, interrupted by f->stop. */
-void fp_fx_run_options(fp_fx *f, llmt_run_options *o, const char *const *models, size_t n);
-/* Stops the server, frees the manager and the tasks, removes f->dir when named. */
+/* f->run: the options of a run over f->ts for these models (borrowed), written to f->dir
+ * as JSON and Markdown, interrupted by f->stop. */
+void fp_fx_run_options(fp_fx *f, const char *const *models, size_t n);
+/* llmt_run_execute with f->run into f->rr, f->diags and f->err. */
+llmt_status fp_fx_run(fp_fx *f);
+/* Stops the server, frees the manager, the tasks and the run's result, removes f->dir
+ * when named. */
 void fp_fx_stop(fp_fx *f);
 
 #endif

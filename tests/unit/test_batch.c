@@ -196,12 +196,12 @@ static void fx_teardown(fx *f)
 }
 
 /* fp_fx_run_options as batches, JSON only, polling at once */
-static void opts(fx *f, llmt_run_options *o, const char *const *models, size_t n)
+static void opts(fx *f, const char *const *models, size_t n)
 {
-    fp_fx_run_options(&f->t, o, models, n);
-    o->formats = LLMT_FORMAT_JSON;
-    o->batch = true;
-    o->batch_poll_ms = 1;
+    fp_fx_run_options(&f->t, models, n);
+    f->t.run.formats = LLMT_FORMAT_JSON;
+    f->t.run.batch = true;
+    f->t.run.batch_poll_ms = 1;
 }
 
 static size_t count_lines(const char *text)
@@ -225,10 +225,6 @@ static json_t *results(const fx *f)
 static void batches_split_at_the_limit_and_answer_every_job(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tbatch:a", "tbatch:b", "mock:oracle"};
     json_t *all, *r;
     size_t i, cases = 0, n_lines = 0, from_batch = 0;
@@ -238,8 +234,8 @@ static void batches_split_at_the_limit_and_answer_every_job(void **state)
     fx_setup(&f);
     for (i = 0; i < f.t.ts.n_tasks; i++)
         cases += f.t.ts.tasks[i].n_cases;
-    opts(&f, &o, models, 3);
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    opts(&f, models, 3);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     /* per model ceil(cases / 3) batches, none above 3 lines, every job in one of them */
     assert_int_equal(f.sv.n, 2 * ((cases + 2) / 3));
     for (i = 0; i < f.sv.n; i++) {
@@ -249,7 +245,7 @@ static void batches_split_at_the_limit_and_answer_every_job(void **state)
     assert_int_equal(n_lines, 2 * cases);
     assert_int_equal(f.sv.gens, 0);
     path = llmt_path_join(f.t.dir, "batches.jsonl");
-    assert_int_equal(llmt_read_file(path, &rec, &rec_len, &err), LLMT_OK);
+    assert_int_equal(llmt_read_file(path, &rec, &rec_len, &f.t.err), LLMT_OK);
     assert_int_equal(count_lines(rec), f.sv.n);
     free(rec);
     free(path);
@@ -279,40 +275,34 @@ static void batches_split_at_the_limit_and_answer_every_job(void **state)
          * written before any batch result */
         char *jl = llmt_path_join(f.t.dir, "results.jsonl"), *text = NULL, *p;
         size_t tl = 0, k;
-        assert_int_equal(llmt_read_file(jl, &text, &tl, &err), LLMT_OK);
+        assert_int_equal(llmt_read_file(jl, &text, &tl, &f.t.err), LLMT_OK);
         for (p = text, k = 0; k < cases; k++, p = strchr(p, '\n') + 1)
             assert_true(strncmp(strstr(p, "\"provider\":"), "\"provider\":\"mock\"", 17) == 0);
         free(text);
         free(jl);
     }
     json_decref(all);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
 static void the_budget_is_reserved_before_submitting(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tbatch:a"};
     json_t *all, *r;
     size_t i, budget = 0, ok = 0;
     llmt_run_estimate *est = NULL;
     (void)state;
     fx_setup(&f);
-    opts(&f, &o, models, 1);
-    o.filter = "job_ads/";
+    opts(&f, models, 1);
+    f.t.run.filter = "job_ads/";
     /* half of the run's worst case at the batch price (what --dry-run --batch shows): some
      * lines fit, not all */
-    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &o, &est, &d, &err), LLMT_OK);
+    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &f.t.run, &est, &f.t.diags, &f.t.err), LLMT_OK);
     assert_int_equal(est[0].calls, 4);
-    o.engine.budget_usd = est[0].max_usd / 2;
+    f.t.run.engine.budget_usd = est[0].max_usd / 2;
     free(est);
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     all = results(&f);
     json_array_foreach(json_object_get(all, "results"), i, r) {
         const char *cls = json_string_value(json_object_get(json_object_get(r, "error"), "class"));
@@ -328,18 +318,12 @@ static void the_budget_is_reserved_before_submitting(void **state)
     assert_int_equal(count_lines(f.sv.lines[0]), ok);
     assert_int_equal(f.sv.gens, 0);
     json_decref(all);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
 static void interactive_providers_spend_only_what_the_batches_left(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     /* c's batch lines cost far more than the mock's calls: the budget they reserve would
      * let every mock call run if the interactive share could spend it too */
     static const char *const batch_only[] = {"tbatch:c"};
@@ -349,15 +333,15 @@ static void interactive_providers_spend_only_what_the_batches_left(void **state)
     size_t i, mock_budget = 0, batch_ok = 0;
     (void)state;
     fx_setup(&f);
-    opts(&f, &o, batch_only, 1);
-    o.filter = "job_ads/";
-    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &o, &est, &d, &err), LLMT_OK);
+    opts(&f, batch_only, 1);
+    f.t.run.filter = "job_ads/";
+    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &f.t.run, &est, &f.t.diags, &f.t.err), LLMT_OK);
     /* exactly what the batch lines reserve: nothing is left for the mock */
-    opts(&f, &o, models, 2);
-    o.filter = "job_ads/";
-    o.engine.budget_usd = est[0].max_usd;
+    opts(&f, models, 2);
+    f.t.run.filter = "job_ads/";
+    f.t.run.engine.budget_usd = est[0].max_usd;
     free(est);
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     all = results(&f);
     json_array_foreach(json_object_get(all, "results"), i, r) {
         const char *prov = json_string_value(json_object_get(r, "provider"));
@@ -370,8 +354,6 @@ static void interactive_providers_spend_only_what_the_batches_left(void **state)
     assert_int_equal(batch_ok, 4);
     assert_int_equal(mock_budget, 4);
     json_decref(all);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 

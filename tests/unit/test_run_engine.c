@@ -106,10 +106,6 @@ static void h_slow_then_stop(const fake_http_request *req, fake_http_reply *out,
 static void run_interrupt_then_resume_sends_only_the_rest(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:a"};
     json_t *lines, *r;
     size_t i, n_first, total, sent_first, j;
@@ -119,18 +115,18 @@ static void run_interrupt_then_resume_sends_only_the_rest(void **state)
     fake_http_set_handler(f.t.srv, h_slow_then_stop, &f);
     total = fp_fx_cases(&f.t) * 3;
     f.stop_after = 5;
-    fp_fx_run_options(&f.t, &o, models, 1);
-    o.repeat = 3;
-    o.engine.concurrency = 2;
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_true(rr.interrupted);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.repeat = 3;
+    f.t.run.engine.concurrency = 2;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_true(f.t.rr.interrupted);
     lines = read_jsonl(&f);
     n_first = json_array_size(lines);
     sent_first = fake_http_request_count(f.t.srv);
     /* every request that was answered is a result; nothing else is */
     assert_true(n_first >= 5);
     assert_true(n_first < total);
-    assert_int_equal(n_first, rr.summary.n_rows);
+    assert_int_equal(n_first, f.t.rr.summary.n_rows);
     assert_true(sent_first >= n_first && sent_first <= n_first + 2);
     json_array_foreach(lines, i, r) assert_true(json_is_null(json_object_get(r, "error")));
     /* the reports were written from what finished */
@@ -140,7 +136,6 @@ static void run_interrupt_then_resume_sends_only_the_rest(void **state)
     path = llmt_path_join(f.t.dir, "report.md");
     assert_true(llmt_path_exists(path));
     free(path);
-    llmt_run_result_free(&rr);
 
     /* add a torn line, as a crash mid-write would leave */
     path = llmt_path_join(f.t.dir, "results.jsonl");
@@ -154,17 +149,17 @@ static void run_interrupt_then_resume_sends_only_the_rest(void **state)
 
     f.t.stop = 0;
     f.stop_after = 0;
-    fp_fx_run_options(&f.t, &o, models, 1);
-    o.output_dir = NULL;
-    o.resume_dir = f.t.dir;
-    o.repeat = 3;
-    o.engine.concurrency = 4;
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_false(rr.interrupted);
-    assert_int_equal(rr.resumed, n_first);
-    assert_int_equal(rr.planned, total - n_first);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.output_dir = NULL;
+    f.t.run.resume_dir = f.t.dir;
+    f.t.run.repeat = 3;
+    f.t.run.engine.concurrency = 4;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_false(f.t.rr.interrupted);
+    assert_int_equal(f.t.rr.resumed, n_first);
+    assert_int_equal(f.t.rr.planned, total - n_first);
     assert_int_equal(fake_http_request_count(f.t.srv) - sent_first, total - n_first);
-    assert_int_equal(rr.summary.n_rows, total);
+    assert_int_equal(f.t.rr.summary.n_rows, total);
     json_decref(lines);
     lines = read_jsonl(&f);
     assert_int_equal(json_array_size(lines), total);
@@ -179,40 +174,33 @@ static void run_interrupt_then_resume_sends_only_the_rest(void **state)
         free(ki);
     }
     json_decref(lines);
-    llmt_run_result_free(&rr);
 
     /* resuming a complete run sends nothing */
-    fp_fx_run_options(&f.t, &o, models, 1);
-    o.output_dir = NULL;
-    o.resume_dir = f.t.dir;
-    o.repeat = 3;
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.output_dir = NULL;
+    f.t.run.resume_dir = f.t.dir;
+    f.t.run.repeat = 3;
     sent_first = fake_http_request_count(f.t.srv);
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     assert_int_equal(fake_http_request_count(f.t.srv), sent_first);
-    assert_int_equal(rr.planned, 0);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
+    assert_int_equal(f.t.rr.planned, 0);
     fx_teardown(&f);
 }
 
 static void run_repeat_statistics_match_the_results(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"mock:noisy", "mock:oracle"};
     llmt_case_stats *cs = NULL;
     size_t n = 0, i, k;
     json_t *lines;
     (void)state;
     fx_setup(&f);
-    fp_fx_run_options(&f.t, &o, models, 2);
-    o.repeat = 4;
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_int_equal(rr.summary.n_rows, fp_fx_cases(&f.t) * 2 * 4);
-    assert_true(llmt_summary_case_stats(&rr.summary, &cs, &n));
+    fp_fx_run_options(&f.t, models, 2);
+    f.t.run.repeat = 4;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_int_equal(f.t.rr.summary.n_rows, fp_fx_cases(&f.t) * 2 * 4);
+    assert_true(llmt_summary_case_stats(&f.t.rr.summary, &cs, &n));
     assert_int_equal(n, fp_fx_cases(&f.t) * 2);
     lines = read_jsonl(&f);
     for (k = 0; k < n; k++) {
@@ -248,8 +236,6 @@ static void run_repeat_statistics_match_the_results(void **state)
     }
     free(cs);
     json_decref(lines);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -311,19 +297,15 @@ static void h_429_once_per_case(const fake_http_request *req, fake_http_reply *o
 static void run_records_attempts_and_first_attempt_validity(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:a"};
     json_t *lines, *r;
     size_t i, two = 0, n;
     (void)state;
     fx_setup(&f);
     fake_http_set_handler(f.t.srv, h_429_once_per_case, &f);
-    fp_fx_run_options(&f.t, &o, models, 1);
-    o.engine.concurrency = 1;
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.concurrency = 1;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     lines = read_jsonl(&f);
     n = json_array_size(lines);
     assert_int_equal(n, fp_fx_cases(&f.t));
@@ -343,54 +325,43 @@ static void run_records_attempts_and_first_attempt_validity(void **state)
         }
     }
     assert_int_equal(two, 1);
-    assert_int_equal(rr.summary.models[0].valid, n);
-    assert_int_equal(rr.summary.models[0].first_attempt_valid, n - 1);
-    assert_int_equal(rr.summary.models[0].attempts, n + 1);
-    assert_int_equal(rr.retries, 1);
+    assert_int_equal(f.t.rr.summary.models[0].valid, n);
+    assert_int_equal(f.t.rr.summary.models[0].first_attempt_valid, n - 1);
+    assert_int_equal(f.t.rr.summary.models[0].attempts, n + 1);
+    assert_int_equal(f.t.rr.retries, 1);
     json_decref(lines);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
 static void run_groups_errors_by_provider_and_class(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:c"}; /* no fallback */
     (void)state;
     fx_setup(&f);
     fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 401, .body = "{}", .body_len = -1});
-    fp_fx_run_options(&f.t, &o, models, 1);
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_int_equal(rr.summary.n_errors, 1);
-    assert_string_equal(rr.summary.errors[0].provider, "tjson");
-    assert_string_equal(rr.summary.errors[0].error_class, "auth");
-    assert_int_equal(rr.summary.errors[0].count, fp_fx_cases(&f.t));
-    assert_string_equal(rr.summary.errors[0].example, "bad key");
+    fp_fx_run_options(&f.t, models, 1);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_int_equal(f.t.rr.summary.n_errors, 1);
+    assert_string_equal(f.t.rr.summary.errors[0].provider, "tjson");
+    assert_string_equal(f.t.rr.summary.errors[0].error_class, "auth");
+    assert_int_equal(f.t.rr.summary.errors[0].count, fp_fx_cases(&f.t));
+    assert_string_equal(f.t.rr.summary.errors[0].example, "bad key");
     /* auth is never retried */
     assert_int_equal(fake_http_request_count(f.t.srv), fp_fx_cases(&f.t));
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
 static void run_dry_run_estimates_and_sends_nothing(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:a", "mock:oracle"};
     llmt_run_estimate *e = NULL;
     (void)state;
     fx_setup(&f);
-    fp_fx_run_options(&f.t, &o, models, 2);
-    o.repeat = 2;
-    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &o, &e, &d, &err), LLMT_OK);
+    fp_fx_run_options(&f.t, models, 2);
+    f.t.run.repeat = 2;
+    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &f.t.run, &e, &f.t.diags, &f.t.err), LLMT_OK);
     assert_int_equal(e[0].calls, fp_fx_cases(&f.t) * 2);
     assert_int_equal(e[1].calls, fp_fx_cases(&f.t) * 2);
     assert_true(e[0].cost_known && e[1].cost_known);
@@ -400,7 +371,6 @@ static void run_dry_run_estimates_and_sends_nothing(void **state)
     assert_true(fabs(e[0].max_usd - e[0].min_usd - (double)e[0].calls * 1000 * 2 / 1e6) < 1e-9);
     assert_int_equal(fake_http_request_count(f.t.srv), 0);
     free(e);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -422,20 +392,16 @@ static void h_quota_a_server_b(const fake_http_request *req, fake_http_reply *ou
 static void run_follows_the_configured_fallback_chain(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:a"};
     json_t *lines, *r;
     size_t i;
     (void)state;
     fx_setup(&f);
     fake_http_set_handler(f.t.srv, h_quota_a_server_b, &f);
-    fp_fx_run_options(&f.t, &o, models, 1);
-    o.engine.retry.max_retries = 1;
-    o.filter = "job_ads/nurse";
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.retry.max_retries = 1;
+    f.t.run.filter = "job_ads/nurse";
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     lines = read_jsonl(&f);
     assert_int_equal(json_array_size(lines), 1);
     r = json_array_get(lines, 0);
@@ -455,11 +421,9 @@ static void run_follows_the_configured_fallback_chain(void **state)
     }
     /* the result stays under the model that was asked for */
     assert_string_equal(json_string_value(json_object_get(r, "model")), "a");
-    assert_int_equal(rr.summary.models[0].by_fallback, 1);
-    assert_int_equal(rr.summary.models[0].first_attempt_valid, 0);
+    assert_int_equal(f.t.rr.summary.models[0].by_fallback, 1);
+    assert_int_equal(f.t.rr.summary.models[0].first_attempt_valid, 0);
     json_decref(lines);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -479,27 +443,23 @@ static size_t recorded_attempts(const json_t *lines)
 static void reset_keepalive_posts_are_all_attempts(int max_retries)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:c"}; /* no fallback */
     json_t *lines, *r;
     size_t i, valid = 0;
     fx_setup(&f);
     fake_http_set_default_reply(
         f.t.srv, &(fake_http_reply){.body = "{}", .body_len = -1, .close_if_reused = 1});
-    fp_fx_run_options(&f.t, &o, models, 1);
-    o.engine.concurrency = 1;
-    o.engine.retry.max_retries = max_retries;
-    o.engine.retry.base_ms = 1;
-    o.engine.retry.cap_ms = 2;
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.concurrency = 1;
+    f.t.run.engine.retry.max_retries = max_retries;
+    f.t.run.engine.retry.base_ms = 1;
+    f.t.run.engine.retry.cap_ms = 2;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     lines = read_jsonl(&f);
     assert_int_equal(json_array_size(lines), fp_fx_cases(&f.t));
     assert_true(fp_fx_cases(&f.t) >= 3); /* at least one request on a reused connection */
     assert_int_equal(fake_http_request_count(f.t.srv), recorded_attempts(lines));
-    assert_int_equal(fake_http_request_count(f.t.srv), rr.attempts);
+    assert_int_equal(fake_http_request_count(f.t.srv), f.t.rr.attempts);
     json_array_foreach(lines, i, r) {
         if (json_is_true(json_object_get(r, "valid")))
             valid++;
@@ -511,10 +471,8 @@ static void reset_keepalive_posts_are_all_attempts(int max_retries)
     if (max_retries == 0)
         assert_true(valid < json_array_size(lines)); /* the engine, not curl, decided */
     else
-        assert_true(rr.retries > 0); /* the engine sent it again, as a counted attempt */
+        assert_true(f.t.rr.retries > 0); /* the engine sent it again, as a counted attempt */
     json_decref(lines);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -537,10 +495,6 @@ static void run_reset_keepalive_retries_are_engine_attempts(void **state)
 static void run_budget_stops_after_usage_over_the_estimate(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:c"};
     char *path, *text = NULL;
     size_t len = 0;
@@ -549,31 +503,29 @@ static void run_budget_stops_after_usage_over_the_estimate(void **state)
     fx_setup(&f);
     fake_http_set_default_reply(
         f.t.srv, &(fake_http_reply){.body = "{\"in\": 20000, \"out\": 40000}", .body_len = -1});
-    fp_fx_run_options(&f.t, &o, models, 1);
-    o.engine.concurrency = 1;
-    o.engine.budget_usd = 0.01; /* one call's estimate fits; its reported usage costs $0.10 */
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.concurrency = 1;
+    f.t.run.engine.budget_usd = 0.01; /* one call's estimate fits; its reported usage costs $0.10 */
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     assert_int_equal(fake_http_request_count(f.t.srv), 1);
-    assert_int_equal(rr.summary.n_rows, fp_fx_cases(&f.t));
-    assert_int_equal(rr.summary.models[0].skipped, fp_fx_cases(&f.t) - 1);
-    assert_true(fabs(rr.summary.total_cost - 0.1) < 1e-9); /* 20,000 × $1/M + 40,000 × $2/M */
-    assert_true(rr.summary.over_estimate_measured);
-    assert_int_equal(rr.summary.over_estimate_calls, 1);
+    assert_int_equal(f.t.rr.summary.n_rows, fp_fx_cases(&f.t));
+    assert_int_equal(f.t.rr.summary.models[0].skipped, fp_fx_cases(&f.t) - 1);
+    assert_true(fabs(f.t.rr.summary.total_cost - 0.1) < 1e-9); /* 20,000 × $1/M + 40,000 × $2/M */
+    assert_true(f.t.rr.summary.over_estimate_measured);
+    assert_int_equal(f.t.rr.summary.over_estimate_calls, 1);
     /* the call was sent, so its estimate fit in the $0.01 budget: $0.09 to $0.10 over */
-    assert_true(rr.summary.over_estimate_usd >= 0.09 && rr.summary.over_estimate_usd < 0.1);
+    assert_true(f.t.rr.summary.over_estimate_usd >= 0.09 && f.t.rr.summary.over_estimate_usd < 0.1);
     path = llmt_path_join(f.t.dir, "results.json");
-    assert_int_equal(llmt_read_file(path, &text, &len, &err), LLMT_OK);
+    assert_int_equal(llmt_read_file(path, &text, &len, &f.t.err), LLMT_OK);
     doc = json_loadb(text, len, 0, NULL);
     assert_non_null(doc);
     over = json_object_get(doc, "usage_over_estimate");
     assert_int_equal(json_integer_value(json_object_get(over, "calls")), 1);
-    assert_true(fabs(json_number_value(json_object_get(over, "usd")) - rr.summary.over_estimate_usd) <
+    assert_true(fabs(json_number_value(json_object_get(over, "usd")) - f.t.rr.summary.over_estimate_usd) <
                 1e-9);
     json_decref(doc);
     free(text);
     free(path);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -581,23 +533,17 @@ static void run_budget_stops_after_usage_over_the_estimate(void **state)
 static void run_usage_within_the_estimate_is_not_over(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:c"};
     (void)state;
     fx_setup(&f);
     fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.body = "{}", .body_len = -1});
-    fp_fx_run_options(&f.t, &o, models, 1);
-    o.engine.budget_usd = 100;
-    assert_int_equal(llmt_run_execute(f.t.mgr, &o, &rr, &d, &err), LLMT_OK);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.budget_usd = 100;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     assert_int_equal(fake_http_request_count(f.t.srv), fp_fx_cases(&f.t));
-    assert_true(rr.summary.over_estimate_measured);
-    assert_int_equal(rr.summary.over_estimate_calls, 0);
-    assert_true(rr.summary.over_estimate_usd == 0);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
+    assert_true(f.t.rr.summary.over_estimate_measured);
+    assert_int_equal(f.t.rr.summary.over_estimate_calls, 0);
+    assert_true(f.t.rr.summary.over_estimate_usd == 0);
     fx_teardown(&f);
 }
 
