@@ -177,10 +177,9 @@ static PH_UNUSED json_t *ph_body(ph *h, size_t i)
 }
 
 /* One call of model_ref with co (NULL: defaults) answered 200 with `headers` (NULL: none)
- * and ok_body; asserts that it succeeded. The response is in *out (caller clears); returns
- * the body the call sent, as JSON (caller decrefs). */
-static PH_UNUSED json_t *ph_call_ok(ph *h, const char *model_ref, const ph_call_opts *co,
-                                    const char *headers, const char *ok_body, llmt_response *out)
+ * and ok_body; asserts that it succeeded. The response is in *out (caller clears). */
+static PH_UNUSED void ph_answered(ph *h, const char *model_ref, const ph_call_opts *co,
+                                  const char *headers, const char *ok_body, llmt_response *out)
 {
     llmt_error err;
     llmt_status st;
@@ -188,6 +187,13 @@ static PH_UNUSED json_t *ph_call_ok(ph *h, const char *model_ref, const ph_call_
     st = ph_call(h, model_ref, co, out, &err);
     if (st != LLMT_OK)
         fail_msg("%s: %s (%s)", model_ref, llmt_status_name(st), err.message);
+}
+
+/* ph_answered, returning the body the call sent, as JSON (caller decrefs). */
+static PH_UNUSED json_t *ph_call_ok(ph *h, const char *model_ref, const ph_call_opts *co,
+                                    const char *headers, const char *ok_body, llmt_response *out)
+{
+    ph_answered(h, model_ref, co, headers, ok_body, out);
     return ph_body(h, fake_http_request_count(h->srv) - 1);
 }
 
@@ -397,7 +403,7 @@ static PH_UNUSED void ph_check_keys(const char *upper, const char *prefix, const
     llmt_response out;
     ph_check_missing_key(upper, prefix, key_var, model_ref);
     h = ph_start_dotenv(upper, prefix, key_var);
-    json_decref(ph_call_ok(h, model_ref, NULL, NULL, ok_body, &out));
+    ph_answered(h, model_ref, NULL, NULL, ok_body, &out);
     assert_string_equal(fake_http_request_header(ph_req(h, 0), key_header), want);
     llmt_response_clear(&out);
     ph_stop(h);

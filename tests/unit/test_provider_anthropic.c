@@ -116,11 +116,10 @@ static void test_refusal_and_fences(void **state)
              "\"usage\":{\"input_tokens\":10,\"output_tokens\":0}}");
     assert_int_equal(ph_call(h, "anthropic:claude-haiku-4-5", NULL, &out, &err),
                      LLMT_E_CONTENT_FILTER);
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"claude-haiku-4-5\",\"content\":[{\"type\":\"text\",\"text\":"
-             "\"```json\\n{\\\"a\\\":1}\\n```\"}],\"stop_reason\":\"end_turn\",\"usage\":"
-             "{\"input_tokens\":10,\"output_tokens\":5}}");
-    assert_int_equal(ph_call(h, "anthropic:claude-haiku-4-5", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "anthropic:claude-haiku-4-5", NULL, NULL,
+                "{\"model\":\"claude-haiku-4-5\",\"content\":[{\"type\":\"text\",\"text\":"
+                "\"```json\\n{\\\"a\\\":1}\\n```\"}],\"stop_reason\":\"end_turn\",\"usage\":"
+                "{\"input_tokens\":10,\"output_tokens\":5}}", &out);
     assert_string_equal(out.text, "```json\n{\"a\":1}\n```");
     assert_int_equal(out.usage.cached_input_tokens, -1);
     llmt_response_clear(&out);

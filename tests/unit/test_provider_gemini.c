@@ -89,10 +89,9 @@ static void test_json_mode_images_and_blocks(void **state)
     ph_reply(h, 200, NULL, "{\"candidates\":[{\"finishReason\":\"SAFETY\",\"index\":0}]}");
     assert_int_equal(ph_call(h, "gemini:gemini-2.5-flash", NULL, &out, &err), LLMT_E_CONTENT_FILTER);
     /* fenced answer stays text */
-    ph_reply(h, 200, NULL,
-             "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"```json\\n{}\\n```\"}]},"
-             "\"finishReason\":\"STOP\"}]}");
-    assert_int_equal(ph_call(h, "gemini:gemini-2.5-flash", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "gemini:gemini-2.5-flash", NULL, NULL,
+                "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"```json\\n{}\\n```\"}]},"
+                "\"finishReason\":\"STOP\"}]}", &out);
     assert_string_equal(out.text, "```json\n{}\n```");
     assert_int_equal(out.usage.reasoning_tokens, -1);
     llmt_response_clear(&out);

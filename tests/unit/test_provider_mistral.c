@@ -71,18 +71,16 @@ static void test_images_chunks_fences(void **state)
     llmt_response_clear(&out);
     assert_int_equal(ph_call(h, "mistral:ministral-8b-latest", &co, &out, &err), LLMT_E_UNSUPPORTED);
     /* reasoning reply: content as chunks */
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"magistral-small-latest\",\"choices\":[{\"message\":{\"content\":["
-             "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":\"hmm\"}]},"
-             "{\"type\":\"text\",\"text\":\"{\\\"a\\\":1}\"}]},\"finish_reason\":\"stop\"}],"
-             "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}");
-    assert_int_equal(ph_call(h, "mistral:magistral-small-latest", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "mistral:magistral-small-latest", NULL, NULL,
+                "{\"model\":\"magistral-small-latest\",\"choices\":[{\"message\":{\"content\":["
+                "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":\"hmm\"}]},"
+                "{\"type\":\"text\",\"text\":\"{\\\"a\\\":1}\"}]},\"finish_reason\":\"stop\"}],"
+                "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}", &out);
     assert_string_equal(out.text, "{\"a\":1}");
     llmt_response_clear(&out);
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"mistral-small-latest\",\"choices\":[{\"message\":{\"content\":"
-             "\"```json\\n{}\\n```\"},\"finish_reason\":\"stop\"}]}");
-    assert_int_equal(ph_call(h, "mistral:mistral-small-latest", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "mistral:mistral-small-latest", NULL, NULL,
+                "{\"model\":\"mistral-small-latest\",\"choices\":[{\"message\":{\"content\":"
+                "\"```json\\n{}\\n```\"},\"finish_reason\":\"stop\"}]}", &out);
     assert_string_equal(out.text, "```json\n{}\n```");
     llmt_response_clear(&out);
     ph_stop(h);

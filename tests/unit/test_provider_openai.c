@@ -112,15 +112,13 @@ static void test_reasoning_model(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_STRICT_SCHEMA, NULL, 0, 1000, 0, false};
     json_t *b;
     (void)state;
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"gpt-5-mini-2025-08-07\",\"choices\":[{\"message\":{\"content\":"
-             "\"{}\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
-             "\"completion_tokens\":300,\"completion_tokens_details\":{\"reasoning_tokens\":280}}}");
-    assert_int_equal(ph_call(h, "openai:gpt-5-mini", &co, &out, &err), LLMT_OK);
+    ph_answered(h, "openai:gpt-5-mini", &co, NULL,
+                "{\"model\":\"gpt-5-mini-2025-08-07\",\"choices\":[{\"message\":{\"content\":"
+                "\"{}\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
+                "\"completion_tokens\":300,\"completion_tokens_details\":{\"reasoning_tokens\":280}}}", &out);
     b = ph_body(h, 0);
     assert_null(ph_get(b, "temperature"));
     assert_null(ph_get(b, "max_tokens"));
@@ -172,11 +170,10 @@ static void test_fenced_reply_is_text(void **state)
     llmt_response out;
     llmt_error err;
     (void)state;
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"content\":\"```json\\n{\\\"a\\\":1}"
-             "\\n```\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,"
-             "\"completion_tokens\":2}}");
-    assert_int_equal(ph_call(h, "openai:gpt-4o", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "openai:gpt-4o", NULL, NULL,
+                "{\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"content\":\"```json\\n{\\\"a\\\":1}"
+                "\\n```\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,"
+                "\"completion_tokens\":2}}", &out);
     assert_string_equal(out.text, "```json\n{\"a\":1}\n```");
     llmt_response_clear(&out);
     /* a refusal is a content filter, not a parse error */
