@@ -34,12 +34,14 @@ run_cli() {
 contains() { grep -qF -- "$2" "$1" || { echo "  '$2' not in $1: $(head -c 300 "$1")" >&2; return 1; }; }
 lines() { wc -l <"$1" | tr -d ' '; }
 
-# start_fake_http SCRIPT: starts $FAKE_HTTP_SERVER with SCRIPT, logging requests to
-# $WORK/requests.jsonl; sets $pid and $base (http://127.0.0.1:PORT), stops the server on
-# exit and unsets the proxy variables (nothing may stand between the tool and 127.0.0.1).
-# Fails the test and exits when the server does not come up.
+# start_fake_http SCRIPT [LOG]: starts $FAKE_HTTP_SERVER with SCRIPT, logging requests to
+# LOG ($WORK/requests.jsonl by default); sets $pid and $base (http://127.0.0.1:PORT),
+# stops the server on exit and unsets the proxy variables (nothing may stand between the
+# tool and 127.0.0.1). Fails the test and exits when the server does not come up.
+# stop_fake_http stops it (a test may start another one after).
 start_fake_http() {
-    "$FAKE_HTTP_SERVER" --script "$1" --log "$WORK/requests.jsonl" --port-file "$WORK/port" >/dev/null &
+    rm -f "$WORK/port"
+    "$FAKE_HTTP_SERVER" --script "$1" --log "${2:-$WORK/requests.jsonl}" --port-file "$WORK/port" >/dev/null &
     pid=$!
     trap 'kill $pid 2>/dev/null; rm -rf "$WORK"' EXIT
     unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
@@ -52,6 +54,7 @@ start_fake_http() {
     fi
     base="http://127.0.0.1:$(cat "$WORK/port")"
 }
+stop_fake_http() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
 
 # logged_requests [TEXT]: how many requests the fake server logged (whose path contains TEXT)
 logged_requests() {
