@@ -17,6 +17,18 @@ check() {
     if "$@"; then ok; else bad "$desc"; fi
 }
 
+# check_sh DESCRIPTION SHELL_TEXT: passes when SHELL_TEXT, evaluated here, succeeds ($? in
+# it is still the status of the command before check_sh)
+check_sh() { if eval "$2"; then ok; else bad "$1"; fi; }
+
+# san_cflags: the flags a program linked against the built library must be compiled with
+# ("-fsanitize=address,undefined" when the library is a sanitizer build, else nothing)
+san_cflags() {
+    if nm -D "${LLMT_BUILD_DIR:?}"/libllmtester.so 2>/dev/null | grep -q __asan_init; then
+        echo "-fsanitize=address,undefined"
+    fi
+}
+
 # run_cli EXPECTED_EXIT ARGS...: runs llm-tester, keeps stdout/stderr in $WORK/out, $WORK/err
 run_cli() {
     want=$1; shift
