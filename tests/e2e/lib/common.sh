@@ -17,6 +17,9 @@ check() {
     if "$@"; then ok; else bad "$desc"; fi
 }
 
+# check_cmd COMMAND...: check with the command itself as the description
+check_cmd() { check "$*" "$@"; }
+
 # check_sh DESCRIPTION SHELL_TEXT: passes when SHELL_TEXT, evaluated here, succeeds ($? in
 # it is still the status of the command before check_sh)
 check_sh() { if eval "$2"; then ok; else bad "$1"; fi; }
