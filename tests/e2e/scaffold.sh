@@ -4,9 +4,7 @@
 set -u
 : "${LLMT_BIN:?}" "${FAKE_HTTP_SERVER:?}"
 . "$(dirname "$0")/lib/common.sh"
-T=$WORK; SRV=""
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT INT TERM
+T=$WORK
 cd "$T" || exit 1
 
 # task
@@ -31,10 +29,8 @@ check_sh "plugin loads at once" 'grep -Eq "^acme-ai +yes +http +1\.[0-9]+ +1 " p
 
 # the scaffolded plugin returns the reply body as the text: serve the expected answer
 printf '{"default": {"status": 200, "body_file": "%s"}}\n' "$T/tasks/demo/tests/expected/example.json" >script.json
-"$FAKE_HTTP_SERVER" --script script.json --log req.jsonl --port-file port >/dev/null &
-SRV=$!
-i=0; while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-LLMT_PLUGIN_PATH="$T/plugins" LLMT_ACME_AI_BASE_URL="http://127.0.0.1:$(cat port)/v1" \
+start_fake_http "$T/script.json" "$T/req.jsonl"
+LLMT_PLUGIN_PATH="$T/plugins" LLMT_ACME_AI_BASE_URL="$base/v1" \
   "$LLMT_BIN" run --tasks tasks --models acme-ai:acme-ai-model --output out2 >run2.out 2>run2.err
 check_sh "run through the scaffolded plugin scores 100%" '[ $? -eq 0 ] && grep -Eq "\"accuracy\": *100" out2/results.json'
 check_sh "request went to /v1/chat/completions" 'grep -q "\"path\":\"/v1/chat/completions\"" req.jsonl'
