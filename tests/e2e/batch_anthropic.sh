@@ -43,7 +43,7 @@ script() { # RESULTS_FILE: created, in_progress twice, then ended
     ]}'
 }
 script "$WORK/all_ok.jsonl" >"$WORK/s1.json"
-start_server "$WORK/s1.json" "$WORK/r1.jsonl"
+start_fake_http "$WORK/s1.json" "$WORK/r1.jsonl"
 export LLMT_ANTHROPIC_BASE_URL="$base"
 
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/live"
@@ -62,11 +62,11 @@ check "custom_ids are the tool's" test "$(jq -r 'select(.method == "POST" and (.
 before=$(lines "$WORK/r1.jsonl")
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
 check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
-stop_server
+stop_fake_http
 
 # ---- succeeded, errored and expired lines
 script "$WORK/mixed.jsonl" >"$WORK/s2.json"
-start_server "$WORK/s2.json" "$WORK/r2.jsonl"
+start_fake_http "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_ANTHROPIC_BASE_URL="$base"
 # lines that failed or expired have no answer: exit 3 (resumed without --batch below)
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
@@ -77,7 +77,7 @@ check "errored line is bad_request" test "$(cls "$2")" = bad_request
 check "expired line is timeout" test "$(cls "$3")" = timeout
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/p"
 check "resume without --batch re-ran 2 lines interactively" test "$(count "$WORK/r2.jsonl" POST '/v1/messages$')" -eq 2
-stop_server
+stop_fake_http
 
 # ---- killed between submit and completion
 jq -n --argjson ip "$(batch_obj in_progress 3 0 0 0)" --argjson c "$(batch_obj canceling 3 0 0 0)" '
@@ -86,7 +86,7 @@ jq -n --argjson ip "$(batch_obj in_progress 3 0 0 0)" --argjson c "$(batch_obj c
   {method: "POST", path_contains: "/v1/messages/batches", reply: {body: $ip}},
   {method: "GET", path_contains: "/v1/messages/batches/msgbatch_1", reply: {body: $ip}}
 ]}' >"$WORK/s3.json"
-start_server "$WORK/s3.json" "$WORK/r3.jsonl"
+start_fake_http "$WORK/s3.json" "$WORK/r3.jsonl"
 export LLMT_ANTHROPIC_BASE_URL="$base"
 kill_after_submit "$WORK/k" msgbatch_1 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02
 check "the batch id was recorded before the kill" contains "$WORK/k/batches.jsonl" msgbatch_1
@@ -95,9 +95,9 @@ check "list shows in_progress" contains "$WORK/out" "in_progress"
 check "list sent no cancel" test "$(count "$WORK/r3.jsonl" POST '/cancel$')" -eq 0
 run_cli 0 batches cancel "$WORK/k"
 check "cancel posted .../msgbatch_1/cancel" test "$(count "$WORK/r3.jsonl" POST '/v1/messages/batches/msgbatch_1/cancel$')" -eq 1
-stop_server
+stop_fake_http
 script "$WORK/all_ok.jsonl" >"$WORK/s4.json"
-start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+start_fake_http "$WORK/s4.json" "$WORK/r4.jsonl"
 export LLMT_ANTHROPIC_BASE_URL="$base"
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --batch --batch-poll 0.02
 check "resume after a kill: no new batch" test "$(count "$WORK/r4.jsonl" POST '/v1/messages/batches$')" -eq 0
@@ -106,5 +106,5 @@ check "resume after a kill: 3 batch results" \
 run_cli 0 batches cancel "$WORK/k"
 check "cancel is not sent for an ended batch" test "$(count "$WORK/r4.jsonl" POST '/cancel$')" -eq 0
 check "list shows ended" contains "$WORK/out" "ended"
-stop_server
+stop_fake_http
 finish

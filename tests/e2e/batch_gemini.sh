@@ -48,7 +48,7 @@ script() { # FINAL_OPERATION
     ]}'
 }
 script "$(op BATCH_STATE_SUCCEEDED "$all_ok")" >"$WORK/s1.json"
-start_server "$WORK/s1.json" "$WORK/r1.jsonl"
+start_fake_http "$WORK/s1.json" "$WORK/r1.jsonl"
 export LLMT_GEMINI_BASE_URL="$base/v1beta"
 
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/live"
@@ -64,25 +64,25 @@ jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | 
     jq -cS '.batch.input_config.requests.requests[].request' | sort >"$WORK/batch_bodies"
 check "inline requests equal the interactive bodies" cmp -s "$WORK/live_bodies" "$WORK/batch_bodies"
 check "metadata keys are the custom_ids" test "$(jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | .body' "$WORK/r1.jsonl" | jq -r '.batch.input_config.requests.requests[].metadata.key' | sort | tr '\n' ' ')" = "$(printf '%s\n' "$id1" "$id2" "$id3" | sort | tr '\n' ' ')"
-stop_server
+stop_fake_http
 
 # ---- a request error, then an expired batch
 script "$(op BATCH_STATE_SUCCEEDED "$mixed")" >"$WORK/s2.json"
-start_server "$WORK/s2.json" "$WORK/r2.jsonl"
+start_fake_http "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_GEMINI_BASE_URL="$base/v1beta"
 # lines that failed or expired have no answer: exit 3 (resumed without --batch below)
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 check "the INVALID_ARGUMENT line is bad_request" \
     test "$(jq -r --arg c "$2" 'select(.case == $c) | .error.class' "$WORK/p/results.jsonl")" = bad_request
 check "the others are answered" test "$(jq -s '[.[] | select(.error == null)] | length' "$WORK/p/results.jsonl")" -eq 2
-stop_server
+stop_fake_http
 script "$(op BATCH_STATE_EXPIRED)" >"$WORK/s3.json"
-start_server "$WORK/s3.json" "$WORK/r3.jsonl"
+start_fake_http "$WORK/s3.json" "$WORK/r3.jsonl"
 export LLMT_GEMINI_BASE_URL="$base/v1beta"
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/x" --batch --batch-poll 0.02
 check "an expired batch's lines are timeout" \
     test "$(jq -s '[.[] | select(.error.class == "timeout" and .batch == true)] | length' "$WORK/x/results.jsonl")" -eq 3
-stop_server
+stop_fake_http
 
 # ---- killed between submit and completion; cancel; resume
 jq -n --argjson p "$(op BATCH_STATE_PENDING)" '
@@ -91,19 +91,19 @@ jq -n --argjson p "$(op BATCH_STATE_PENDING)" '
   {method: "POST", path_contains: "/batches/b1:cancel", reply: {body: {}}},
   {method: "GET", path_contains: "/v1beta/batches/b1", reply: {body: $p}}
 ]}' >"$WORK/s4.json"
-start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+start_fake_http "$WORK/s4.json" "$WORK/r4.jsonl"
 export LLMT_GEMINI_BASE_URL="$base/v1beta"
 kill_after_submit "$WORK/k" batches/b1 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02
 check "the batch name was recorded before the kill" contains "$WORK/k/batches.jsonl" batches/b1
 run_cli 0 batches cancel "$WORK/k"
 check "cancel posted batches/b1:cancel" test "$(count "$WORK/r4.jsonl" POST '/v1beta/batches/b1:cancel$')" -eq 1
-stop_server
+stop_fake_http
 script "$(op BATCH_STATE_SUCCEEDED "$all_ok")" >"$WORK/s5.json"
-start_server "$WORK/s5.json" "$WORK/r5.jsonl"
+start_fake_http "$WORK/s5.json" "$WORK/r5.jsonl"
 export LLMT_GEMINI_BASE_URL="$base/v1beta"
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --batch --batch-poll 0.02
 check "resume after a kill: no new batch" test "$(count "$WORK/r5.jsonl" POST ':batchGenerateContent$')" -eq 0
 check "resume after a kill: 3 batch results" \
     test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
-stop_server
+stop_fake_http
 finish

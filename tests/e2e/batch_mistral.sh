@@ -42,7 +42,7 @@ script() { # OUTPUT_BODY_FILE ERROR_BODY_FILE SUCCEEDED FAILED
     ]}'
 }
 script "$WORK/out.jsonl" "" 3 0 >"$WORK/s1.json"
-start_server "$WORK/s1.json" "$WORK/r1.jsonl"
+start_fake_http "$WORK/s1.json" "$WORK/r1.jsonl"
 export LLMT_MISTRAL_BASE_URL="$base/v1"
 
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/live"
@@ -60,18 +60,18 @@ jq -r 'select(.method == "POST" and (.path | test("/chat/completions$"))) | .bod
 jq -cS '.body' "$WORK/lines.jsonl" | sort >"$WORK/batch_bodies"
 check "3 lines uploaded" test "$(lines "$WORK/lines.jsonl")" -eq 3
 check "line bodies equal the interactive bodies" cmp -s "$WORK/live_bodies" "$WORK/batch_bodies"
-stop_server
+stop_fake_http
 
 # ---- a failed line
 script "$WORK/out2.jsonl" "$WORK/err2.jsonl" 2 1 >"$WORK/s2.json"
-start_server "$WORK/s2.json" "$WORK/r2.jsonl"
+start_fake_http "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_MISTRAL_BASE_URL="$base/v1"
 # lines that failed or expired have no answer: exit 3 (resumed without --batch below)
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 check "the 422 line is bad_request" \
     test "$(jq -r --arg c "$3" 'select(.case == $c) | .error.class' "$WORK/p/results.jsonl")" = bad_request
 check "the other two are answered" test "$(jq -s '[.[] | select(.error == null)] | length' "$WORK/p/results.jsonl")" -eq 2
-stop_server
+stop_fake_http
 
 # ---- killed between submit and completion; list and cancel; resume
 jq -n --argjson q "$(job QUEUED "" "" 0 0)" --argjson c "$(job CANCELLATION_REQUESTED "" "" 0 0)" '
@@ -81,20 +81,20 @@ jq -n --argjson q "$(job QUEUED "" "" 0 0)" --argjson c "$(job CANCELLATION_REQU
   {method: "POST", path_contains: "/v1/batch/jobs", reply: {body: $q}},
   {method: "GET", path_contains: "/v1/batch/jobs/job-1", reply: {body: $q}}
 ]}' >"$WORK/s3.json"
-start_server "$WORK/s3.json" "$WORK/r3.jsonl"
+start_fake_http "$WORK/s3.json" "$WORK/r3.jsonl"
 export LLMT_MISTRAL_BASE_URL="$base/v1"
 kill_after_submit "$WORK/k" job-1 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02
 check "the job id was recorded before the kill" contains "$WORK/k/batches.jsonl" job-1
 run_cli 0 batches cancel "$WORK/k"
 check "cancel posted /v1/batch/jobs/job-1/cancel" test "$(count "$WORK/r3.jsonl" POST '/v1/batch/jobs/job-1/cancel$')" -eq 1
-stop_server
+stop_fake_http
 script "$WORK/out.jsonl" "" 3 0 >"$WORK/s4.json"
-start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+start_fake_http "$WORK/s4.json" "$WORK/r4.jsonl"
 export LLMT_MISTRAL_BASE_URL="$base/v1"
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --batch --batch-poll 0.02
 check "resume after a kill: no new upload or job" \
     test "$(count "$WORK/r4.jsonl" POST '/v1/(files|batch/jobs)$')" -eq 0
 check "resume after a kill: 3 batch results" \
     test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
-stop_server
+stop_fake_http
 finish

@@ -13,7 +13,6 @@ M=openai:gpt-4.1-mini
 KEY="sk-e2e-VERYSECRET-batch"
 export OPENAI_API_KEY="$KEY"
 
-chat() { jq -nc --arg c "$1" '{id:"chatcmpl-1",object:"chat.completion",model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 ANS='{"title":"x"}'
 batch_obj() { # STATUS [OUTPUT_FILE ERROR_FILE COMPLETED FAILED]
     jq -nc --arg s "$1" --arg o "${2:-}" --arg e "${3:-}" --argjson c "${4:-0}" --argjson f "${5:-0}" \
@@ -27,14 +26,14 @@ batch_obj() { # STATUS [OUTPUT_FILE ERROR_FILE COMPLETED FAILED]
 : >"$WORK/out.jsonl"
 for c in $CASES; do
     id=$($IDS job_ads "$c" "$M" 0)
-    jq -nc --arg id "$id" --argjson b "$(chat "$ANS")" \
+    jq -nc --arg id "$id" --argjson b "$(openai_chat "$ANS")" \
         '{id:("batch_req_" + $id),custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}' >>"$WORK/out.jsonl"
 done
 
 script_ok() { # the whole lifecycle: validating, in_progress twice, completed
     jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progress "" "" 1 0)" \
           --argjson done "$(batch_obj completed file-out1 "" 3 0)" --arg out "$WORK/out.jsonl" \
-          --argjson chat "$(chat "$ANS")" '
+          --argjson chat "$(openai_chat "$ANS")" '
     {match: [
       {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in1", object: "file", bytes: 10, created_at: 1, filename: "llm-tester-batch.jsonl", purpose: "batch"}}},
       {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
@@ -45,7 +44,7 @@ script_ok() { # the whole lifecycle: validating, in_progress twice, completed
     ]}'
 }
 script_ok >"$WORK/s1.json"
-start_server "$WORK/s1.json" "$WORK/r1.jsonl"
+start_fake_http "$WORK/s1.json" "$WORK/r1.jsonl"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 
 # ---- interactive reference run, then the batch run
@@ -83,7 +82,7 @@ check "the key is in no output file" sh -c '! grep -rq "$1" "$2"' _ "$KEY" "$WOR
 before=$(lines "$WORK/r1.jsonl")
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
 check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
-stop_server
+stop_fake_http
 
 # ---- dry run prices at the batch rate
 run_cli 0 run --no-history --tasks "$T" --models "$M" --dry-run
@@ -96,14 +95,14 @@ check "dry run: batch estimate is half ($bat_max vs $live_max)" \
 # ---- partial failures and expired lines
 set -- $CASES
 : >"$WORK/out2.jsonl"
-jq -nc --arg id "$($IDS job_ads "$1" "$M" 0)" --argjson b "$(chat "$ANS")" \
+jq -nc --arg id "$($IDS job_ads "$1" "$M" 0)" --argjson b "$(openai_chat "$ANS")" \
     '{id:"r1",custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}' >>"$WORK/out2.jsonl"
 jq -nc --arg id "$($IDS job_ads "$2" "$M" 0)" \
     '{id:"r2",custom_id:$id,response:{status_code:400,request_id:"req_2",body:{error:{message:"Invalid schema for response_format",type:"invalid_request_error",code:null}}},error:null}' >"$WORK/err2.jsonl"
 jq -nc --arg id "$($IDS job_ads "$3" "$M" 0)" \
     '{id:"r3",custom_id:$id,response:null,error:{code:"batch_expired",message:"This request could not be executed before the completion window expired."}}' >>"$WORK/err2.jsonl"
 jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj expired file-out2 file-err2 1 2)" \
-      --arg out "$WORK/out2.jsonl" --arg err "$WORK/err2.jsonl" --argjson chat "$(chat "$ANS")" '
+      --arg out "$WORK/out2.jsonl" --arg err "$WORK/err2.jsonl" --argjson chat "$(openai_chat "$ANS")" '
 {match: [
   {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in2", object: "file", purpose: "batch"}}},
   {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
@@ -112,7 +111,7 @@ jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj expired 
   {method: "GET", path_contains: "/v1/files/file-err2/content", reply: {body_file: $err}},
   {method: "POST", path_contains: "/v1/chat/completions", reply: {body: $chat}}
 ]}' >"$WORK/s2.json"
-start_server "$WORK/s2.json" "$WORK/r2.jsonl"
+start_fake_http "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 # lines that failed or expired have no answer: exit 3 (resumed without --batch below)
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
@@ -130,7 +129,7 @@ check "resume without --batch warns that batch lines go interactive" contains "$
 check "resume without --batch: 2 chat calls" test "$(count "$WORK/r2.jsonl" POST '/chat/completions$')" -eq 2
 check "resume without --batch: all ok now" \
     test "$(jq -s '[.[] | select(.error == null)] | length' "$R")" -eq 3
-stop_server
+stop_fake_http
 
 # ---- killed between submit and completion, then --resume polls the same batch
 jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progress "" "" 0 0)" '
@@ -139,13 +138,13 @@ jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progres
   {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
   {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $ip}}
 ]}' >"$WORK/s3.json"
-start_server "$WORK/s3.json" "$WORK/r3.jsonl"
+start_fake_http "$WORK/s3.json" "$WORK/r3.jsonl"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 kill_after_submit "$WORK/k" batch_1 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02
 check "the batch id was recorded before the kill" contains "$WORK/k/batches.jsonl" batch_1
-stop_server
+stop_fake_http
 script_ok >"$WORK/s4.json"
-start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+start_fake_http "$WORK/s4.json" "$WORK/r4.jsonl"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --batch --batch-poll 0.02
 check "resume after a kill: no new upload" test "$(count "$WORK/r4.jsonl" POST '/v1/files$')" -eq 0
@@ -155,8 +154,8 @@ check "resume after a kill: 3 batch results" \
     test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
 
 # ---- Ctrl-C while polling: exit 130, nothing lost, the hint names --batch
-stop_server
-start_server "$WORK/s3.json" "$WORK/r6.jsonl"
+stop_fake_http
+start_fake_http "$WORK/s3.json" "$WORK/r6.jsonl"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 "$LLMT_BIN" run --no-history --tasks "$T" --models "$M" --output "$WORK/i" --batch --batch-poll 0.02 >/dev/null 2>"$WORK/i.err" &
 runner=$!
@@ -167,8 +166,8 @@ wait "$runner"
 check "interrupted batch run exits 130" test $? -eq 130
 check "the hint says --resume ... --batch" contains "$WORK/i.err" "--resume $WORK/i --batch"
 check "no result was written for the running lines" test "$(lines "$WORK/i/results.jsonl")" -eq 0
-stop_server
-start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+stop_fake_http
+start_fake_http "$WORK/s4.json" "$WORK/r4.jsonl"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 
 # ---- batches list / cancel
@@ -176,19 +175,19 @@ run_cli 0 batches list "$WORK/k"
 check "list shows the batch and its state" contains "$WORK/out" "batch_1"
 check "list shows the state the provider reports now" contains "$WORK/out" "in_progress"
 check "list shows the counts" contains "$WORK/out" "3 requests, 1 succeeded, 0 failed"
-stop_server
+stop_fake_http
 jq -n --argjson ip "$(batch_obj in_progress "" "" 1 0)" --argjson c "$(batch_obj cancelling "" "" 1 0)" '
 {match: [
   {method: "POST", path_contains: "/v1/batches/batch_1/cancel", reply: {body: $c}},
   {method: "GET", path_contains: "/v1/batches/batch_1", times: 1, reply: {body: $ip}},
   {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $c}}
 ]}' >"$WORK/s5.json"
-start_server "$WORK/s5.json" "$WORK/r5.jsonl"
+start_fake_http "$WORK/s5.json" "$WORK/r5.jsonl"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 batches cancel "$WORK/k"
 check "cancel posted /batches/batch_1/cancel" test "$(count "$WORK/r5.jsonl" POST '/v1/batches/batch_1/cancel$')" -eq 1
 check "cancel shows cancelling" contains "$WORK/out" "cancelling"
 run_cli 2 batches list "$WORK/live"
 check "list of a folder without batches says so" contains "$WORK/err" "batches.jsonl"
-stop_server
+stop_fake_http
 finish

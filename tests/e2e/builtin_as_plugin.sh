@@ -81,7 +81,7 @@ done
 
 # openrouter's batch ops through the plugin: one POST /batches as the built-in's, the
 # inline result read from the poll reply
-kill "$pid"; wait "$pid" 2>/dev/null; pid=""; rm -f "$T/port"
+stop_fake_http
 M=openrouter:openai/gpt-4.1-mini
 cid=$(python3 "$LLMT_SOURCE_DIR/tests/e2e/lib/batch_ids.py" people alice "$M" 0)
 jq -n --arg cid "$cid" '
@@ -118,7 +118,7 @@ that "openrouter: the plugin submits the built-in's batch, byte for byte" \
     'cmp -s "$T/batch-plugin.body" "$T/batch-builtin.body"'
 
 # an error classified by the plugin's own rule: a 400 "try pulling it first" is not_found
-kill "$pid"; wait "$pid" 2>/dev/null; pid=""; rm -f "$T/port"
+stop_fake_http
 cat >"$T/script404.json" <<'JSON'
 {"default": {"status": 400, "body": {"error": "model \"nope\" not found, try pulling it first"}}}
 JSON

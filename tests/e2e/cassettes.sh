@@ -76,9 +76,8 @@ check "interrupted: only what finished" test \
 # --- OpenAI's wire format against the fake server: answers, a retried 500, a retried
 # reply cut short (a transport failure: no reply, its class), a 401 whose message
 # carries the key
-answer() { jq -nc --arg c "$1" '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 NURSE="$T/job_ads/tests/expected/nurse_part_time.json"
-jq -n --argjson ans "$(answer "$(cat "$NURSE")")" --argjson small "$(answer '{"title":"x"}')" --arg key "$KEY" --arg other "$OTHER" '
+jq -n --argjson ans "$(openai_chat "$(cat "$NURSE")")" --argjson small "$(openai_chat '{"title":"x"}')" --arg key "$KEY" --arg other "$OTHER" '
 {match: [
   {path_contains: "/echo/v1/chat/completions", reply: {status: 401,
      body: {error: {message: ("Keys seen: " + $key + " and " + $other), type: "invalid_request_error"}}}},
@@ -90,7 +89,6 @@ jq -n --argjson ans "$(answer "$(cat "$NURSE")")" --argjson small "$(answer '{"t
            {truncate: true, body: {error: "cut short"}}],
  default: {body: $small}}' >"$WORK/script.json"
 start_fake_http "$WORK/script.json"
-trap 'kill $pid 2>/dev/null; rm -rf "$WORK"' EXIT
 export OPENAI_API_KEY="$KEY" LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 3 run --tasks "$T" --models openai:gpt-4.1-mini --max-retries 2 --record "$WORK/hcas" \
     --output "$WORK/h1"

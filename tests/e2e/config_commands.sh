@@ -6,16 +6,8 @@ set -u
 BIN=${LLMT_BIN:?}
 SRC=${LLMT_SOURCE_DIR:?}
 FIX="$SRC/tests/fixtures/config"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # description, then a command that must succeed
-    d=$1; shift
-    if "$@"; then ok; else bad "$d"; fi
-}
-W=$(mktemp -d /tmp/llmt-e2e-config-XXXXXX)
-trap 'rm -rf "$W"' EXIT
+. "$(dirname "$0")/lib/common.sh"
+W=$WORK
 cd "$W" || exit 1
 T() { "$BIN" "$@" >out 2>err; echo $? >rc; }
 rc() { cat rc; }
@@ -230,5 +222,4 @@ check "bad regex" test "$(rc)" = 2
 T prices list --provider nope
 check "unknown provider" test "$(rc)" = 2
 
-echo "$pass passed, $fail failed"
-test "$fail" = 0
+finish

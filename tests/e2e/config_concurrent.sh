@@ -3,8 +3,8 @@
 # the file stays valid (locked read-modify-write + atomic rename).
 set -u
 BIN=${LLMT_BIN:?}
-W=$(mktemp -d /tmp/llmt-e2e-conc-XXXXXX)
-trap 'rm -rf "$W"' EXIT
+. "$(dirname "$0")/lib/common.sh"
+W=$WORK
 cd "$W" || exit 1
 printf '{"config_version": 2}\n' > llm-tester.json
 N=25
@@ -25,13 +25,10 @@ while kill -0 $p1 2>/dev/null || kill -0 $p2 2>/dev/null; do
     fi
 done
 wait $p1; wait $p2
-pass=0; fail=0
-t() { if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $*"; fi; }
-t test ! -s err1
-t test ! -s err2
-t test "$bad_reads" = 0
-t "$BIN" config validate
+check_cmd test ! -s err1
+check_cmd test ! -s err2
+check_cmd test "$bad_reads" = 0
+check_cmd "$BIN" config validate
 count=$("$BIN" models list mock --json | grep -c '"name": "w[12]-m')
-t test "$count" = $((2 * N))
-echo "$pass passed, $fail failed"
-test "$fail" = 0
+check_cmd test "$count" = $((2 * N))
+finish

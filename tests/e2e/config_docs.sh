@@ -8,9 +8,8 @@ set -u
 BIN=${LLMT_BIN:?}
 SRC=${LLMT_SOURCE_DIR:?}
 DOC="$SRC/docs/configuration.md"
-W=$(mktemp -d /tmp/llmt-e2e-docs-XXXXXX)
-trap 'rm -rf "$W"' EXIT
-pass=0; fail=0
+. "$(dirname "$0")/lib/common.sh"
+W=$WORK
 mkdir -p "$W/examples-check" "$W/walk"
 cp -r "$SRC/examples" "$W/walk/"
 mkdir -p "$W/walk/legacy" "$W/examples-check/providers"
@@ -28,12 +27,12 @@ while read -r f; do
     n_examples=$((n_examples + 1))
     mkdir -p "$(dirname "$f")"
     if (cd "$W/examples-check" && "$BIN" config validate "${f#$W/examples-check/}" >"$W/out" 2>&1); then
-        pass=$((pass + 1))
+        ok
     else
-        fail=$((fail + 1)); echo "FAIL: example $f does not validate:"; cat "$W/out"
+        bad "example $f does not validate:"; cat "$W/out"
     fi
 done < "$W/examples-check/.list"
-[ "$n_examples" -ge 3 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: expected >= 3 checked examples, found $n_examples"; }
+check "expected >= 3 checked examples, found $n_examples" test "$n_examples" -ge 3
 
 # 2. the commands, in order
 awk '/^```sh/ { inblock = 1; next } inblock && /^```/ { inblock = 0; next } inblock && /^llm-tester / { print }' "$DOC" \
@@ -48,11 +47,10 @@ while read -r line; do
     "$BIN" "$@" >"$W/out" 2>&1 </dev/null
     rc=$?
     if [ $rc = 0 ]; then
-        pass=$((pass + 1))
+        ok
     else
-        fail=$((fail + 1)); echo "FAIL: '$line' exited $rc:"; cat "$W/out"
+        bad "'$line' exited $rc:"; cat "$W/out"
     fi
 done < "$W/commands"
-[ "$n_cmds" -ge 15 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: expected >= 15 commands, found $n_cmds"; }
-echo "$pass passed, $fail failed"
-test "$fail" = 0
+check "expected >= 15 commands, found $n_cmds" test "$n_cmds" -ge 15
+finish

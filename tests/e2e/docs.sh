@@ -9,8 +9,8 @@
 #   <!-- test: file NAME -->     write the block to ./NAME (and check JSON parses)
 set -u
 : "${LLMT_BIN:?}" "${LLMT_SOURCE_DIR:?}" "${LLMT_BUILD_DIR:?}" "${FAKE_HTTP_SERVER:?}"
-pass=0; fail=0
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT INT TERM
+. "$(dirname "$0")/lib/common.sh"
+T=$WORK
 mkdir -p "$T/bin"
 ln -s "$LLMT_BIN" "$T/bin/llm-tester"
 ln -s "$FAKE_HTTP_SERVER" "$T/bin/fake-http-server"
@@ -18,10 +18,7 @@ CC=${CC:-cc}
 CFLAGS="-std=c11 -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE=200809L -I$LLMT_SOURCE_DIR/include"
 LIBDIR=$(dirname "$(ls "$LLMT_BUILD_DIR"/libllmtester.so | head -1)")
 # A sanitizer build's library needs programs linked against it to be instrumented too.
-SAN=""
-if nm -D "$LLMT_BUILD_DIR"/libllmtester.so 2>/dev/null | grep -q __asan_init; then
-    SAN="-fsanitize=address,undefined"
-fi
+SAN=$(san_cflags)
 
 run_block() { # doc mode arg file
     doc=$1; mode=$2; arg=$3; file=$4
@@ -60,17 +57,15 @@ for doc in "$LLMT_SOURCE_DIR"/docs/*.md; do
         b=$(basename "$blk" .blk); rest=${b#"$name".}
         num=${rest%%.*}; rest=${rest#*.}; mode=${rest%%.*}; arg=${rest#*.}
         if run_block "$doc" "$mode" "$arg" "$blk"; then
-            pass=$((pass + 1))
+            ok
         else
-            fail=$((fail + 1))
-            echo "FAIL: docs/$name.md block $num ($mode $arg):" >&2
+            bad "docs/$name.md block $num ($mode $arg):"
             sed 's/^/    /' "$blk.log" | tail -20 >&2
         fi
     done
 done
 # the guides this test exists for must keep tested blocks
 for g in adding-a-provider library mock-provider; do
-    if ls "$T/$g".*.blk >/dev/null 2>&1; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: docs/$g.md has no tested block" >&2; fi
+    check_sh "docs/$g.md has no tested block" 'ls "$T/$g".*.blk >/dev/null 2>&1'
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -5,59 +5,53 @@
 # and a plugin with the headers alone.
 set -u
 : "${LLMT_BUILD_DIR:?}" "${LLMT_SOURCE_DIR:?}"
-# A sanitizer build's library needs programs linked against it to be instrumented too.
-SAN=""
-if nm -D "$LLMT_BUILD_DIR"/libllmtester.so 2>/dev/null | grep -q __asan_init; then
-    SAN="-fsanitize=address,undefined"
-fi
-pass=0; fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT INT TERM
+. "$(dirname "$0")/lib/common.sh"
+SAN=$(san_cflags)
+T=$WORK
 
 DESTDIR="$T/stage" cmake --install "$LLMT_BUILD_DIR" --prefix /opt/llmt >"$T/install.out" 2>&1
-check "install succeeds" '[ $? -eq 0 ]'
+check_sh "install succeeds" '[ $? -eq 0 ]'
 R="$T/stage/opt/llmt"
-check "binary installed" '[ -x "$R/bin/llm-tester" ]'
-check "shared and static library installed" 'ls "$R"/lib*/libllmtester.so* >/dev/null 2>&1 && ls "$R"/lib*/libllmtester.a >/dev/null 2>&1'
-check "headers installed" '[ -f "$R/include/llmt/llmt.h" ] && [ -f "$R/include/llmt/provider.h" ] && [ -f "$R/include/llmt/extract.h" ]'
-check "provider configs installed" '[ -f "$R/share/llm-tester/providers/mock/config.json" ]'
-check "man page installed" '[ -f "$R/share/man/man1/llm-tester.1" ]'
-check "docs installed" '[ -f "$R/share/doc/llm-tester/library.md" ] && [ -f "$R/share/doc/llm-tester/adding-a-provider.md" ]'
+check_sh "binary installed" '[ -x "$R/bin/llm-tester" ]'
+check_sh "shared and static library installed" 'ls "$R"/lib*/libllmtester.so* >/dev/null 2>&1 && ls "$R"/lib*/libllmtester.a >/dev/null 2>&1'
+check_sh "headers installed" '[ -f "$R/include/llmt/llmt.h" ] && [ -f "$R/include/llmt/provider.h" ] && [ -f "$R/include/llmt/extract.h" ]'
+check_sh "provider configs installed" '[ -f "$R/share/llm-tester/providers/mock/config.json" ]'
+check_sh "man page installed" '[ -f "$R/share/man/man1/llm-tester.1" ]'
+check_sh "docs installed" '[ -f "$R/share/doc/llm-tester/library.md" ] && [ -f "$R/share/doc/llm-tester/adding-a-provider.md" ]'
 PC=$(ls "$R"/lib*/pkgconfig/llmtester.pc 2>/dev/null | head -1)
-check "pkg-config file installed" '[ -n "$PC" ]'
+check_sh "pkg-config file installed" '[ -n "$PC" ]'
 export PKG_CONFIG_PATH="$(dirname "$PC")"
 INC=$(pkg-config --cflags-only-I llmtester | tr ' ' '\n' | sed -n 's/^-I//p' | head -1)
-check "pkg-config cflags point into the install" '[ "$(cd "$INC" && pwd -P)" = "$(cd "$R/include" && pwd -P)" ]'
-check "pkg-config libs" 'pkg-config --libs llmtester | grep -q -- "-lllmtester"'
-check "pkg-config version" '[ "$(pkg-config --modversion llmtester)" = "0.1.0" ]'
+check_sh "pkg-config cflags point into the install" '[ "$(cd "$INC" && pwd -P)" = "$(cd "$R/include" && pwd -P)" ]'
+check_sh "pkg-config libs" 'pkg-config --libs llmtester | grep -q -- "-lllmtester"'
+check_sh "pkg-config version" '[ "$(pkg-config --modversion llmtester)" = "0.1.0" ]'
 
 # an application: the library examples, built with their Makefile (pkg-config only)
 cp "$LLMT_SOURCE_DIR/examples/library/complete.c" "$LLMT_SOURCE_DIR/examples/library/extract.c" \
    "$LLMT_SOURCE_DIR/examples/library/Makefile" "$T/"
 make -C "$T" CC="${CC:-cc} $SAN" >"$T/make.out" 2>&1
-check "examples build against the installed library" '[ $? -eq 0 ] && [ -x "$T/complete" ] && [ -x "$T/extract" ]'
+check_sh "examples build against the installed library" '[ $? -eq 0 ] && [ -x "$T/complete" ] && [ -x "$T/extract" ]'
 printf '{"rules": [{"contains": "hi", "reply": "{\\"ok\\": true}"}]}\n' >"$T/rules.json"
 LD_LIBRARY_PATH="$(dirname "$(ls "$R"/lib*/libllmtester.so | head -1)")" "$T/complete" --mock-rules "$T/rules.json" mock:rules "hi" >"$T/run.out" 2>/dev/null
-check "installed example runs" '[ $? -eq 0 ] && grep -q "\"ok\": true" "$T/run.out"'
+check_sh "installed example runs" '[ $? -eq 0 ] && grep -q "\"ok\": true" "$T/run.out"'
 
 # the example plugin builds against the installed headers (pkg-config) with its Makefile
 cp -r "$LLMT_SOURCE_DIR/plugins/example" "$T/plugin"
 make -C "$T/plugin" >"$T/pmake.out" 2>&1
-check "example plugin builds against installed headers" '[ $? -eq 0 ] && [ -f "$T/plugin/example.so" ]'
-check "plugin build used the installed include dir" 'grep -q -- "-I$INC" "$T/pmake.out"'
+check_sh "example plugin builds against installed headers" '[ $? -eq 0 ] && [ -f "$T/plugin/example.so" ]'
+check_sh "plugin build used the installed include dir" 'grep -q -- "-I$INC" "$T/pmake.out"'
 
 # the installed binary loads it
 mkdir -p "$T/plugins" && mv "$T/plugin" "$T/plugins/example"
 LLMT_PLUGIN_PATH="$T/plugins" "$R/bin/llm-tester" providers list >"$T/plist.out" 2>&1
-check "installed binary loads the plugin" 'grep -Eq "^example +yes" "$T/plist.out"'
+check_sh "installed binary loads the plugin" 'grep -Eq "^example +yes" "$T/plist.out"'
 
 # the installed binary finds import's Python helper under its own prefix (moved tree)
-check "import helper installed" '[ -f "$R/share/llm-tester/llmt_pyimport.py" ]'
+check_sh "import helper installed" '[ -f "$R/share/llm-tester/llmt_pyimport.py" ]'
 if command -v python3 >/dev/null 2>&1; then
     "$R/bin/llm-tester" import "$LLMT_SOURCE_DIR/tests/fixtures/py_models/product_descriptions" \
         --output "$T/imported" >"$T/import.out" 2>&1
-    check "installed binary imports with its helper" '[ $? -eq 0 ] && [ -f "$T/imported/product_descriptions/schema.json" ]'
+    check_sh "installed binary imports with its helper" '[ $? -eq 0 ] && [ -f "$T/imported/product_descriptions/schema.json" ]'
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -10,7 +10,7 @@
 #   - the summary names what held each provider back and where that limit came from.
 . "$(dirname "$0")/lib/common.sh"
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
-unset http_proxy HTTP_PROXY all_proxy ALL_PROXY LLMT_SHARD
+unset LLMT_SHARD
 export OPENAI_API_KEY="sk-e2e-learned-0000" ANTHROPIC_API_KEY="sk-ant-e2e-learned-0000"
 export LLMT_HISTORY_DB="$WORK/h.db"
 
@@ -27,15 +27,6 @@ make_task() { # DIR N
     done
 }
 
-start_server() { # SCRIPT LOG -> sets base
-    rm -f "$WORK/port"
-    "$FAKE_HTTP_SERVER" --script "$1" --log "$2" --port-file "$WORK/port" >/dev/null &
-    pid=$!
-    i=0
-    while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    base="http://127.0.0.1:$(cat "$WORK/port")"
-}
-stop_server() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
 
 OK_OPENAI='{"model":"gpt-4.1-mini","choices":[{"index":0,"message":{"role":"assistant","content":"{\"n\":1}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":20,"completion_tokens":5}}'
 OK_ANTHROPIC='{"type":"message","model":"claude-haiku-4-5","content":[{"type":"text","text":"{\"n\":1}"}],"stop_reason":"end_turn","usage":{"input_tokens":20,"output_tokens":5}}'
@@ -46,10 +37,10 @@ jq -n --argjson b "$OK_OPENAI" '{default: {body: $b, delay_ms: 200, headers: {
     "x-ratelimit-limit-requests": "10000", "x-ratelimit-remaining-requests": "9999",
     "x-ratelimit-reset-requests": "6ms", "x-ratelimit-limit-tokens": "30000000",
     "x-ratelimit-remaining-tokens": "29999000", "x-ratelimit-reset-tokens": "2ms"}}}' >"$WORK/big.json"
-start_server "$WORK/big.json" "$WORK/big.log"
+start_fake_http "$WORK/big.json" "$WORK/big.log"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 run -v -q --tasks "$WORK/big" --models openai:gpt-4.1-mini --concurrency 50 --output "$WORK/o1"
-stop_server
+stop_fake_http
 # the sending time, from the first request's arrival to the last reply (process start and
 # report writing are not the limiter's business)
 wall=$(jq -s '(map(.t) | max) - (map(.t) | min) + 0.2' "$WORK/big.log")
@@ -65,10 +56,10 @@ check "the summary names what held it back: the run's own concurrency" contains 
 # then paced to its refill of one a second
 make_task "$WORK/six" 8
 jq -n --argjson b "$OK_OPENAI" '{rate_limit: {rpm: 60, style: "openai", start: 3}, default: {body: $b}}' >"$WORK/rl.json"
-start_server "$WORK/rl.json" "$WORK/rl.log"
+start_fake_http "$WORK/rl.json" "$WORK/rl.log"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 run -q --tasks "$WORK/six" --models openai:gpt-4.1-mini --concurrency 8 --output "$WORK/o2"
-stop_server
+stop_fake_http
 check "none answered 429" test "$(jq -s '[.[] | select(.status == 429)] | length' "$WORK/rl.log")" -eq 0
 check "each case sent once" test "$(lines "$WORK/rl.log")" -eq 8
 # the 3 left go at once; the other 5 wait for the refill: the last is >= 4.5 s after the first
@@ -78,29 +69,29 @@ check "the summary names the learned limit" contains "$WORK/out" "openai: 60 req
 
 # ---- 3. the same with Anthropic's headers (RFC 3339 resets)
 jq -n --argjson b "$OK_ANTHROPIC" '{rate_limit: {rpm: 60, style: "anthropic", start: 3}, default: {body: $b}}' >"$WORK/ra.json"
-start_server "$WORK/ra.json" "$WORK/ra.log"
+start_fake_http "$WORK/ra.json" "$WORK/ra.log"
 export LLMT_ANTHROPIC_BASE_URL="$base"
 run_cli 0 run -q --tasks "$WORK/six" --models anthropic:claude-haiku-4-5 --concurrency 8 --output "$WORK/o3"
-stop_server
+stop_fake_http
 check "anthropic: none answered 429" test "$(jq -s '[.[] | select(.status == 429)] | length' "$WORK/ra.log")" -eq 0
 check "anthropic: paced once the window is used up" \
     test "$(jq -s '(.[7].t - .[0].t) >= 4.5' "$WORK/ra.log")" = true
 
 # ---- 4. headers absent: the shipped limits stand and the summary says so
 jq -n --argjson b "$OK_OPENAI" '{default: {body: $b}}' >"$WORK/plain.json"
-start_server "$WORK/plain.json" "$WORK/plain.log"
+start_fake_http "$WORK/plain.json" "$WORK/plain.log"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 run -q --tasks "$WORK/big" --models openai:gpt-4.1-mini --concurrency 50 --filter c1 \
     --output "$WORK/o4"
 check "no headers: shipped 500 rpm, said so" contains "$WORK/out" "openai: 500 requests/min (shipped default; its replies named no limit)"
 
 # ---- 5. explicit limits win over what the headers say
-stop_server
-start_server "$WORK/big.json" "$WORK/big2.log"
+stop_fake_http
+start_fake_http "$WORK/big.json" "$WORK/big2.log"
 export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 0 run -v -q --tasks "$WORK/big" --models openai:gpt-4.1-mini --concurrency 50 --filter c1 \
     --provider-limit openai:rpm=120,tpm=1000000 --output "$WORK/o5"
-stop_server
+stop_fake_http
 check "explicit limits: nothing learned over them" sh -c "! grep -q 'from the reply headers' '$WORK/err'"
 check "explicit limits: the summary says they are yours" contains "$WORK/out" "120 requests/min (yours"
 finish

@@ -4,9 +4,8 @@
 # (consulted first), simulated errors recorded with their class, determinism under --seed.
 set -u
 : "${LLMT_BIN:?}"
-pass=0; fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT INT TERM
+. "$(dirname "$0")/lib/common.sh"
+T=$WORK
 
 mkdir -p "$T/tasks/t1/tests/sources" "$T/tasks/t1/tests/expected"
 printf '%s\n' '{"type":"object","properties":{"v":{"type":"string"}},"required":["v"]}' >"$T/tasks/t1/schema.json"
@@ -24,31 +23,30 @@ JSON
 run() { "$LLMT_BIN" run --tasks "$T/tasks" --models mock:rules --models mock:oracle \
           --mock-rules "$T/global.json" --seed "$1" --output "$2" >"$2.out" 2>"$2.err"; }
 run 7 "$T/o1"; run 7 "$T/o2"; run 8 "$T/o3"
-check "run exits 0" '[ -s "$T/o1/results.json" ]'
-check "task-local rule answers case b" 'grep "\"case\": *\"b\"" "$T/o1/results.jsonl" | grep "\"model\": *\"rules\"" | grep -Eq "\"accuracy\": *100"'
-check "global rule answers case a" 'grep "\"case\": *\"a\"" "$T/o1/results.jsonl" | grep "\"model\": *\"rules\"" | grep -q global'
-check "global default for the rest" 'grep "\"case\": *\"c\"" "$T/o1/results.jsonl" | grep "\"model\": *\"rules\"" | grep -q zzz'
-check "simulated overloaded errors recorded" 'grep -q "\"class\": *\"overloaded\"" "$T/o1/results.jsonl"'
-check "retry_after recorded" 'grep -Eq "\"retry_after_s\": *3" "$T/o1/results.jsonl"'
-check "errors hit only mock:oracle" '! grep "overloaded" "$T/o1/results.jsonl" | grep -q "\"model\": *\"rules\""'
+check_sh "run exits 0" '[ -s "$T/o1/results.json" ]'
+check_sh "task-local rule answers case b" 'grep "\"case\": *\"b\"" "$T/o1/results.jsonl" | grep "\"model\": *\"rules\"" | grep -Eq "\"accuracy\": *100"'
+check_sh "global rule answers case a" 'grep "\"case\": *\"a\"" "$T/o1/results.jsonl" | grep "\"model\": *\"rules\"" | grep -q global'
+check_sh "global default for the rest" 'grep "\"case\": *\"c\"" "$T/o1/results.jsonl" | grep "\"model\": *\"rules\"" | grep -q zzz'
+check_sh "simulated overloaded errors recorded" 'grep -q "\"class\": *\"overloaded\"" "$T/o1/results.jsonl"'
+check_sh "retry_after recorded" 'grep -Eq "\"retry_after_s\": *3" "$T/o1/results.jsonl"'
+check_sh "errors hit only mock:oracle" '! grep "overloaded" "$T/o1/results.jsonl" | grep -q "\"model\": *\"rules\""'
 pat() { grep -o '"case":"[a-h]","provider":"mock","model":"oracle"[^}]*"error":[^,]*' "$1/results.jsonl" | sed 's/.*"error":\(.\).*/\1/' | tr -d '\n'; }
-check "same seed, same errors" '[ "$(pat "$T/o1")" = "$(pat "$T/o2")" ]'
-check "other seed, other errors" '[ "$(pat "$T/o1")" != "$(pat "$T/o3")" ]'
+check_sh "same seed, same errors" '[ "$(pat "$T/o1")" = "$(pat "$T/o2")" ]'
+check_sh "other seed, other errors" '[ "$(pat "$T/o1")" != "$(pat "$T/o3")" ]'
 # per-provider options: --provider-option mock.rules=FILE does what --mock-rules does;
 # a project's providers/mock.json "options" too; an unknown provider is refused
 "$LLMT_BIN" run --tasks "$T/tasks" --models mock:rules --provider-option "mock.rules=$T/global.json" \
   --seed 7 --output "$T/o4" >"$T/o4.out" 2>"$T/o4.err"
-check "--provider-option mock.rules answers like --mock-rules" 'grep "\"case\": *\"a\"" "$T/o4/results.jsonl" | grep -q global'
+check_sh "--provider-option mock.rules answers like --mock-rules" 'grep "\"case\": *\"a\"" "$T/o4/results.jsonl" | grep -q global'
 mkdir -p "$T/proj/providers"
 printf '{"config_version": 2, "tasks_dir": "%s"}\n' "$T/tasks" >"$T/proj/llm-tester.json"
 printf '{"config_version": 2, "options": {"rules": "%s"}}\n' "$T/global.json" >"$T/proj/providers/mock.json"
 (cd "$T/proj" && "$LLMT_BIN" run --models mock:rules --seed 7 --output "$T/o5" >"$T/o5.out" 2>"$T/o5.err")
-check "project providers/mock.json options.rules is used" 'grep "\"case\": *\"a\"" "$T/o5/results.jsonl" | grep -q global'
+check_sh "project providers/mock.json options.rules is used" 'grep "\"case\": *\"a\"" "$T/o5/results.jsonl" | grep -q global'
 "$LLMT_BIN" run --tasks "$T/tasks" --models mock:rules --provider-option "nosuch.rules=x" \
   --output "$T/o6" >"$T/o6.out" 2>"$T/o6.err"; rc=$?
-check "unknown provider in --provider-option: exit 2 naming it" '[ $rc -eq 2 ] && grep -q "unknown provider .nosuch." "$T/o6.err"'
+check_sh "unknown provider in --provider-option: exit 2 naming it" '[ $rc -eq 2 ] && grep -q "unknown provider .nosuch." "$T/o6.err"'
 "$LLMT_BIN" run --tasks "$T/tasks" --models mock:rules --provider-option "mockrules" \
   --output "$T/o7" >"$T/o7.out" 2>"$T/o7.err"; rc=$?
-check "malformed --provider-option: exit 2" '[ $rc -eq 2 ] && grep -q "PROVIDER.KEY=VALUE" "$T/o7.err"'
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_sh "malformed --provider-option: exit 2" '[ $rc -eq 2 ] && grep -q "PROVIDER.KEY=VALUE" "$T/o7.err"'
+finish

@@ -6,8 +6,7 @@
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
 T="$LLMT_SOURCE_DIR/examples/tasks"
 NURSE="$T/job_ads/tests/expected/nurse_part_time.json"
-ok() { jq -nc --arg c "$1" '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
-jq -n --argjson ans "$(ok "$(cat "$NURSE")")" --argjson small "$(ok '{"title":"x"}')" '
+jq -n --argjson ans "$(openai_chat "$(cat "$NURSE")")" --argjson small "$(openai_chat '{"title":"x"}')" '
 {match: [
   {path_contains: "/bad/v1/chat/completions", reply: {status: 401,
      body: {error: {message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key"}}}},
@@ -17,10 +16,7 @@ jq -n --argjson ans "$(ok "$(cat "$NURSE")")" --argjson small "$(ok '{"title":"x
   {path_contains: "/chat/completions", reply: {body: $small}}
 ]}' >"$WORK/script.json"
 start_fake_http "$WORK/script.json"
-trap 'kill $pid 2>/dev/null; rm -rf "$WORK"' EXIT
 export OPENAI_API_KEY="sk-e2e-truth-1234"
-unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
-requests() { if [ -f "$WORK/requests.jsonl" ]; then wc -l <"$WORK/requests.jsonl" | tr -d ' '; else echo 0; fi; }
 
 # --- openai answers 401, the mock answers as fallback: openai has 8 errors, no mean, exit 3
 LLMT_OPENAI_BASE_URL="$base/bad/v1" run_cli 3 run --tasks "$T" --models openai:gpt-4.1-mini \
@@ -49,9 +45,9 @@ mkdir -p "$WORK/u8/t/tests/sources" "$WORK/u8/t/tests/expected"
 echo '{"type":"object"}' >"$WORK/u8/t/schema.json"
 printf 'Stra\337e 5, Z\374rich\n' >"$WORK/u8/t/tests/sources/addr.txt"
 echo '{"a":1}' >"$WORK/u8/t/tests/expected/addr.json"
-before=$(requests)
+before=$(logged_requests)
 LLMT_OPENAI_BASE_URL="$base/ok/v1" run_cli 2 run --tasks "$WORK/u8" --models openai:gpt-4.1-mini \
     --output "$WORK/u8o" --no-history
 check "not UTF-8: the file is named" contains "$WORK/err" "tests/sources/addr.txt: not valid UTF-8"
-check "not UTF-8: no request reached the server" test "$(requests)" -eq "$before"
+check "not UTF-8: no request reached the server" test "$(logged_requests)" -eq "$before"
 finish

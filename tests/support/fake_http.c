@@ -475,6 +475,17 @@ static void req_body_append(req_rec *r, size_t *cap, const char *p, size_t n)
 /* Maps a conn_line/conn_need failure to a read_request result. */
 static int io_fail(int r, int too_long_status) { return r == -2 ? -too_long_status : 0; }
 
+/* A header or trailer line: conn_line within what is left of *budget, taken off it. */
+static int conn_field_line(conn *c, char **line, size_t *budget)
+{
+    int r = conn_line(c, line, *budget);
+    if (r > 0) {
+        size_t ll = strlen(*line);
+        *budget -= ll < *budget ? ll : *budget;
+    }
+    return r;
+}
+
 static int parse_chunk_size(const char *line, size_t *out)
 {
     size_t v = 0;
@@ -552,13 +563,11 @@ static int read_request(conn *c, req_rec **out, int *keep_alive, int *http10)
 
     /* header fields */
     for (;;) {
-        r = conn_line(c, &line, budget);
+        r = conn_field_line(c, &line, &budget);
         if (r <= 0) {
             req_free(rq);
             return io_fail(r, 431);
         }
-        size_t ll = strlen(line);
-        budget -= ll < budget ? ll : budget;
         if (!line[0]) {
             free(line);
             line = NULL;
@@ -696,13 +705,11 @@ static int read_request(conn *c, req_rec **out, int *keep_alive, int *http10)
         }
         /* trailer section: ignored, up to the empty line */
         for (;;) {
-            r = conn_line(c, &line, budget);
+            r = conn_field_line(c, &line, &budget);
             if (r <= 0) {
                 req_free(rq);
                 return io_fail(r, 431);
             }
-            size_t ll = strlen(line);
-            budget -= ll < budget ? ll : budget;
             int empty = line[0] == '\0';
             free(line);
             line = NULL;

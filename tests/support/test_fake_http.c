@@ -765,6 +765,63 @@ static void test_raw_protocol(void **state)
     assert_int_equal(fake_http_request_count(s), 4);
 }
 
+/* Sends all of data (a server that answers early may close first: errors are ignored). */
+static void raw_send_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Trailers of a chunked body are read and dropped; the request line, headers and
+ * trailers share one 1 MiB budget: many short header lines over it get 431. */
+static void test_raw_trailers_and_header_budget(void **state)
+{
+    fake_http_server *s = *state;
+    fake_http_reply a = {.body = "T", .body_len = -1};
+    fake_http_push_reply(s, &a);
+    int fd = raw_connect(s);
+    const char *chunked = "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                          "Connection: close\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n";
+    raw_send_all(fd, chunked, strlen(chunked));
+    char *resp = raw_read_all(fd);
+    close(fd);
+    assert_non_null(strstr(resp, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(resp, "\r\n\r\nT"));
+    free(resp);
+    assert_int_equal(fake_http_request_count(s), 1);
+    assert_string_equal(fake_http_request_at(s, 0)->body, "abc");
+    assert_null(fake_http_request_header(fake_http_request_at(s, 0), "x-trailer"));
+
+    /* 1100 header lines of 1000 bytes: each under the limit, together over it */
+    size_t line_len = 1000, n_lines = 1100, len = 0;
+    char *big = malloc(64 + line_len * n_lines);
+    assert_non_null(big);
+    len += (size_t)snprintf(big, 64, "GET /big HTTP/1.1\r\n");
+    for (size_t i = 0; i < n_lines; i++) {
+        int k = snprintf(big + len, 32, "X-H%zu: ", i);
+        len += (size_t)k;
+        memset(big + len, 'v', line_len - (size_t)k - 2);
+        len += line_len - (size_t)k - 2;
+        memcpy(big + len, "\r\n", 2);
+        len += 2;
+    }
+    memcpy(big + len, "\r\n", 2);
+    len += 2;
+    fd = raw_connect(s);
+    raw_send_all(fd, big, len);
+    resp = raw_read_all(fd);
+    close(fd);
+    free(big);
+    assert_non_null(strstr(resp, "HTTP/1.1 431 "));
+    free(resp);
+    assert_int_equal(fake_http_request_count(s), 1); /* not recorded */
+}
+
 static void test_stop_with_idle_connections(void **state)
 {
     fake_http_server *s = *state;
@@ -802,6 +859,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_64, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streaming, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_protocol, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_trailers_and_header_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_idle_connections, setup, teardown),
     };
     int failed = cmocka_run_group_tests_name("fake_http", tests, NULL, NULL);

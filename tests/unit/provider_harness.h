@@ -158,6 +158,45 @@ static PH_UNUSED llmt_status ph_call(ph *h, const char *model_ref, const ph_call
     return llmt_manager_complete(ph_manager(h, 0), model_ref, &req, out, err);
 }
 
+/* The i-th request (asserted to exist). */
+static PH_UNUSED const fake_http_request *ph_req(ph *h, size_t i)
+{
+    const fake_http_request *r = fake_http_request_at(h->srv, i);
+    assert_non_null(r);
+    return r;
+}
+
+/* The i-th request body as JSON (caller decrefs). */
+static PH_UNUSED json_t *ph_body(ph *h, size_t i)
+{
+    json_error_t je;
+    json_t *b = json_loads(ph_req(h, i)->body, 0, &je);
+    if (!b)
+        fail_msg("request body is not JSON: %s", je.text);
+    return b;
+}
+
+/* One call of model_ref with co (NULL: defaults) answered 200 with `headers` (NULL: none)
+ * and ok_body; asserts that it succeeded. The response is in *out (caller clears). */
+static PH_UNUSED void ph_answered(ph *h, const char *model_ref, const ph_call_opts *co,
+                                  const char *headers, const char *ok_body, llmt_response *out)
+{
+    llmt_error err;
+    llmt_status st;
+    ph_reply(h, 200, headers, ok_body);
+    st = ph_call(h, model_ref, co, out, &err);
+    if (st != LLMT_OK)
+        fail_msg("%s: %s (%s)", model_ref, llmt_status_name(st), err.message);
+}
+
+/* ph_answered, returning the body the call sent, as JSON (caller decrefs). */
+static PH_UNUSED json_t *ph_call_ok(ph *h, const char *model_ref, const ph_call_opts *co,
+                                    const char *headers, const char *ok_body, llmt_response *out)
+{
+    ph_answered(h, model_ref, co, headers, ok_body, out);
+    return ph_body(h, fake_http_request_count(h->srv) - 1);
+}
+
 /* A request whose text is not UTF-8 (Latin-1 "Caf\xe9") is refused before anything is
  * sent, naming the text: in the message and in the system prompt. */
 static PH_UNUSED void ph_refuses_invalid_utf8(ph *h, const char *model_ref)
@@ -185,23 +224,6 @@ static PH_UNUSED void ph_refuses_invalid_utf8(ph *h, const char *model_ref)
         assert_null(out.text);
     }
     assert_int_equal(fake_http_request_count(h->srv), before); /* nothing went out */
-}
-
-static PH_UNUSED const fake_http_request *ph_req(ph *h, size_t i)
-{
-    const fake_http_request *r = fake_http_request_at(h->srv, i);
-    assert_non_null(r);
-    return r;
-}
-
-/* The i-th request body as JSON (caller decrefs). */
-static PH_UNUSED json_t *ph_body(ph *h, size_t i)
-{
-    json_error_t je;
-    json_t *b = json_loads(ph_req(h, i)->body, 0, &je);
-    if (!b)
-        fail_msg("request body is not JSON: %s", je.text);
-    return b;
 }
 
 /* Looks up a dotted path ("a.b.0.c") in a JSON value; NULL when absent. */
@@ -370,6 +392,23 @@ static PH_UNUSED ph *ph_start_dotenv(const char *upper, const char *prefix, cons
     return h;
 }
 
+/* Without a key: ph_check_missing_key. With the key only in the project's .env: a call
+ * answered by ok_body sends it in the header `key_header` as `want` (PH_KEY, possibly
+ * with a scheme). */
+static PH_UNUSED void ph_check_keys(const char *upper, const char *prefix, const char *key_var,
+                                    const char *model_ref, const char *ok_body,
+                                    const char *key_header, const char *want)
+{
+    ph *h;
+    llmt_response out;
+    ph_check_missing_key(upper, prefix, key_var, model_ref);
+    h = ph_start_dotenv(upper, prefix, key_var);
+    ph_answered(h, model_ref, NULL, NULL, ok_body, &out);
+    assert_string_equal(fake_http_request_header(ph_req(h, 0), key_header), want);
+    llmt_response_clear(&out);
+    ph_stop(h);
+}
+
 /* Calls a provider's build_request directly with a request in a given structured mode
  * (modes the library would not pick for the shipped capability flags) and returns the
  * body as JSON (caller decrefs). */
@@ -411,5 +450,7 @@ static PH_UNUSED json_t *ph_build_body(ph *h, const char *provider, const char *
 static const unsigned char ph_png[] = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00,
                                        0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52};
 #define PH_PNG_B64 "iVBORw0KGgoAAAANSUhEUg=="
+/* ph_png as the file "inv.png" of a request */
+static const llmt_file ph_png_file = {"inv.png", "image/png", ph_png, sizeof ph_png};
 
 #endif

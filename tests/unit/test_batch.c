@@ -2,7 +2,8 @@
  * batch here), one batches.jsonl record per batch, every job answered from its batch
  * line through the interactive parse path at the batch price, the --budget reservation
  * made before submitting, and interactive providers untouched. Uses a test-only provider
- * ("tbatch") whose batch protocol the fake server below speaks, and the mock. */
+ * ("tbatch": tests/support/fake_provider.h's wire format plus a batch API) whose batch
+ * protocol the fake server below speaks, and the mock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 #include "core/util.h"
 #include "fake_http.h"
+#include "fake_provider.h"
 #include "provider/manager_internal.h"
 #include "provider/registry.h"
 #include "providers/toolkit/wire.h"
@@ -25,35 +27,7 @@
 #include "run/runner.h"
 
 /* ------------------------------------------------------------ provider "tbatch" */
-
-static llmt_status t_build(void *state, const llmt_request *req, llmt_http_request *out,
-                           llmt_error *err)
-{
-    json_t *body = json_pack("{s:s, s:s}", "model", req->model, "case", req->case_id);
-    llmt_status st = llmt_wire_bearer_request(state, "POST", "gen", body, out, err);
-    json_decref(body);
-    return st;
-}
-
-static llmt_status t_parse(void *state, const llmt_request *req, const llmt_http_response *http,
-                           llmt_response *out, llmt_error *err)
-{
-    (void)state;
-    (void)http;
-    (void)err;
-    out->text = llmt_strdup(req->reference ? req->reference : "{}");
-    out->usage.input_tokens = 1000;
-    out->usage.output_tokens = 100;
-    out->usage.cached_input_tokens = -1;
-    out->usage.reasoning_tokens = -1;
-    return LLMT_OK;
-}
-
-static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_error *err)
-{
-    (void)state;
-    return llmt_error_set(err, LLMT_E_SERVER, "server error %ld", http->status);
-}
+/* The wire format of "tjson" (tests/support/fake_provider.h) plus a batch API. */
 
 static void t_limits(void *state, llmt_batch_limits *out)
 {
@@ -65,7 +39,7 @@ static void t_limits(void *state, llmt_batch_limits *out)
 static llmt_status t_line(void *state, const llmt_request *req, const char *id, char **line,
                           size_t *len, llmt_error *err)
 {
-    return llmt_wire_batch_line_from(t_build, state, req, id, NULL, "body", line, len, err);
+    return llmt_wire_batch_line_from(fp_build, state, req, id, NULL, "body", line, len, err);
 }
 
 /* one step: POST /batches with the JSONL as body; the reply names the batch */
@@ -131,9 +105,9 @@ static const llmt_provider_ops tbatch_ops = {
     .capabilities = LLMT_CAP_SYSTEM_PROMPT,
     .init = llmt_wire_basic_init,
     .destroy = llmt_wire_basic_destroy,
-    .build_request = t_build,
-    .parse_response = t_parse,
-    .classify_error = t_classify,
+    .build_request = fp_build,
+    .parse_response = fp_parse,
+    .classify_error = fp_classify,
     .batch_limits = t_limits,
     .batch_line = t_line,
     .batch_submit = t_submit,
@@ -190,72 +164,44 @@ static void handler(const fake_http_request *req, fake_http_reply *out, void *ud
 /* ------------------------------------------------------------ tests */
 
 typedef struct fx {
-    fake_http_server *srv;
+    fp_fx t;     /* server, manager, example tasks, output folder */
     server sv;
-    llmt_manager *mgr;
-    llmt_taskset ts;
-    char dir[128];
-    volatile sig_atomic_t stop;
 } fx;
 
+/* "tbatch" answering every case with its reference, 1000 tokens in and 100 out. */
 static void fx_setup(fx *f)
 {
-    llmt_manager_options mo;
-    llmt_error err;
-    llmt_diags d = {0};
-    char *json, *tasks;
-    llmt_provider_config *cfg;
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->sv.mu, NULL);
-    assert_int_equal(fake_http_start(&f->srv), 0);
-    fake_http_set_handler(f->srv, handler, &f->sv);
-    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
-    assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
-    json = llmt_asprintf(
-        "{\"config_version\": 2, \"name\": \"tbatch\", \"env_key\": \"\", \"base_url\": \"%s\","
-        " \"batch_discount\": 0.5, \"llm_models\": ["
-        " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000},"
-        " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000,"
-        "  \"batch_cost_input\": 0.1, \"batch_cost_output\": 0.2},"
-        " {\"name\": \"c\", \"cost_input\": 100, \"cost_output\": 200, \"max_output_tokens\": 1000}]}",
-        fake_http_url(f->srv));
-    cfg = llmt_provider_config_parse(json, "test-config.json", &d);
-    free(json);
-    assert_non_null(cfg);
-    assert_int_equal(llmt_registry_add(llmt_manager_registry(f->mgr), &tbatch_ops, cfg, "test",
-                                       NULL, true, &err), LLMT_OK);
-    tasks = llmt_path_join(LLMT_SOURCE_DIR, "examples/tasks");
-    assert_int_equal(llmt_tasks_discover(tasks, &f->ts, &d, &err), LLMT_OK);
-    free(tasks);
-    llmt_diags_free(&d);
-    snprintf(f->dir, sizeof f->dir, "/tmp/llmt-test-batch-%ld", (long)getpid());
+    fp_fx_start(&f->t, 0);
+    fake_http_set_handler(f->t.srv, handler, &f->sv);
+    fp_fx_add(&f->t, &tbatch_ops,
+              "{\"name\": \"tbatch\", \"batch_discount\": 0.5,"
+              " \"options\": {\"answer\": \"reference\", \"input_tokens\": 1000, \"output_tokens\": 100},"
+              " \"llm_models\": ["
+              " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000},"
+              " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000,"
+              "  \"batch_cost_input\": 0.1, \"batch_cost_output\": 0.2},"
+              " {\"name\": \"c\", \"cost_input\": 100, \"cost_output\": 200, \"max_output_tokens\": 1000}]}");
+    fp_fx_tasks(&f->t, "batch");
 }
 
 static void fx_teardown(fx *f)
 {
-    char *cmd = llmt_asprintf("rm -rf '%s'", f->dir);
     size_t i;
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
-    fake_http_stop(f->srv);
+    fp_fx_stop(&f->t);
     for (i = 0; i < f->sv.n; i++)
         free(f->sv.lines[i]);
     pthread_mutex_destroy(&f->sv.mu);
-    llmt_manager_free(f->mgr);
-    llmt_taskset_free(&f->ts);
 }
 
-static void opts(fx *f, llmt_run_options *o, const char *const *models, size_t n)
+/* fp_fx_run_options as batches, JSON only, polling at once */
+static void opts(fx *f, const char *const *models, size_t n)
 {
-    llmt_run_options_init(o);
-    o->tasks = &f->ts;
-    o->models = models;
-    o->n_models = n;
-    o->output_dir = f->dir;
-    o->formats = LLMT_FORMAT_JSON;
-    o->engine.interrupted = &f->stop;
-    o->batch = true;
-    o->batch_poll_ms = 1;
+    fp_fx_run_options(&f->t, models, n);
+    f->t.run.formats = LLMT_FORMAT_JSON;
+    f->t.run.batch = true;
+    f->t.run.batch_poll_ms = 1;
 }
 
 static size_t count_lines(const char *text)
@@ -268,7 +214,7 @@ static size_t count_lines(const char *text)
 
 static json_t *results(const fx *f)
 {
-    char *path = llmt_path_join(f->dir, "results.json");
+    char *path = llmt_path_join(f->t.dir, "results.json");
     json_error_t je;
     json_t *r = json_load_file(path, 0, &je);
     free(path);
@@ -279,10 +225,6 @@ static json_t *results(const fx *f)
 static void batches_split_at_the_limit_and_answer_every_job(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tbatch:a", "tbatch:b", "mock:oracle"};
     json_t *all, *r;
     size_t i, cases = 0, n_lines = 0, from_batch = 0;
@@ -290,10 +232,10 @@ static void batches_split_at_the_limit_and_answer_every_job(void **state)
     size_t rec_len = 0;
     (void)state;
     fx_setup(&f);
-    for (i = 0; i < f.ts.n_tasks; i++)
-        cases += f.ts.tasks[i].n_cases;
-    opts(&f, &o, models, 3);
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    for (i = 0; i < f.t.ts.n_tasks; i++)
+        cases += f.t.ts.tasks[i].n_cases;
+    opts(&f, models, 3);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     /* per model ceil(cases / 3) batches, none above 3 lines, every job in one of them */
     assert_int_equal(f.sv.n, 2 * ((cases + 2) / 3));
     for (i = 0; i < f.sv.n; i++) {
@@ -302,8 +244,8 @@ static void batches_split_at_the_limit_and_answer_every_job(void **state)
     }
     assert_int_equal(n_lines, 2 * cases);
     assert_int_equal(f.sv.gens, 0);
-    path = llmt_path_join(f.dir, "batches.jsonl");
-    assert_int_equal(llmt_read_file(path, &rec, &rec_len, &err), LLMT_OK);
+    path = llmt_path_join(f.t.dir, "batches.jsonl");
+    assert_int_equal(llmt_read_file(path, &rec, &rec_len, &f.t.err), LLMT_OK);
     assert_int_equal(count_lines(rec), f.sv.n);
     free(rec);
     free(path);
@@ -331,42 +273,36 @@ static void batches_split_at_the_limit_and_answer_every_job(void **state)
     {
         /* the interactive provider ran while the batches were running: its results were
          * written before any batch result */
-        char *jl = llmt_path_join(f.dir, "results.jsonl"), *text = NULL, *p;
+        char *jl = llmt_path_join(f.t.dir, "results.jsonl"), *text = NULL, *p;
         size_t tl = 0, k;
-        assert_int_equal(llmt_read_file(jl, &text, &tl, &err), LLMT_OK);
+        assert_int_equal(llmt_read_file(jl, &text, &tl, &f.t.err), LLMT_OK);
         for (p = text, k = 0; k < cases; k++, p = strchr(p, '\n') + 1)
             assert_true(strncmp(strstr(p, "\"provider\":"), "\"provider\":\"mock\"", 17) == 0);
         free(text);
         free(jl);
     }
     json_decref(all);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
 static void the_budget_is_reserved_before_submitting(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tbatch:a"};
     json_t *all, *r;
     size_t i, budget = 0, ok = 0;
     llmt_run_estimate *est = NULL;
     (void)state;
     fx_setup(&f);
-    opts(&f, &o, models, 1);
-    o.filter = "job_ads/";
+    opts(&f, models, 1);
+    f.t.run.filter = "job_ads/";
     /* half of the run's worst case at the batch price (what --dry-run --batch shows): some
      * lines fit, not all */
-    assert_int_equal(llmt_run_estimate_cost(f.mgr, &o, &est, &d, &err), LLMT_OK);
+    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &f.t.run, &est, &f.t.diags, &f.t.err), LLMT_OK);
     assert_int_equal(est[0].calls, 4);
-    o.engine.budget_usd = est[0].max_usd / 2;
+    f.t.run.engine.budget_usd = est[0].max_usd / 2;
     free(est);
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     all = results(&f);
     json_array_foreach(json_object_get(all, "results"), i, r) {
         const char *cls = json_string_value(json_object_get(json_object_get(r, "error"), "class"));
@@ -382,18 +318,12 @@ static void the_budget_is_reserved_before_submitting(void **state)
     assert_int_equal(count_lines(f.sv.lines[0]), ok);
     assert_int_equal(f.sv.gens, 0);
     json_decref(all);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
 static void interactive_providers_spend_only_what_the_batches_left(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     /* c's batch lines cost far more than the mock's calls: the budget they reserve would
      * let every mock call run if the interactive share could spend it too */
     static const char *const batch_only[] = {"tbatch:c"};
@@ -403,15 +333,15 @@ static void interactive_providers_spend_only_what_the_batches_left(void **state)
     size_t i, mock_budget = 0, batch_ok = 0;
     (void)state;
     fx_setup(&f);
-    opts(&f, &o, batch_only, 1);
-    o.filter = "job_ads/";
-    assert_int_equal(llmt_run_estimate_cost(f.mgr, &o, &est, &d, &err), LLMT_OK);
+    opts(&f, batch_only, 1);
+    f.t.run.filter = "job_ads/";
+    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &f.t.run, &est, &f.t.diags, &f.t.err), LLMT_OK);
     /* exactly what the batch lines reserve: nothing is left for the mock */
-    opts(&f, &o, models, 2);
-    o.filter = "job_ads/";
-    o.engine.budget_usd = est[0].max_usd;
+    opts(&f, models, 2);
+    f.t.run.filter = "job_ads/";
+    f.t.run.engine.budget_usd = est[0].max_usd;
     free(est);
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     all = results(&f);
     json_array_foreach(json_object_get(all, "results"), i, r) {
         const char *prov = json_string_value(json_object_get(r, "provider"));
@@ -424,8 +354,6 @@ static void interactive_providers_spend_only_what_the_batches_left(void **state)
     assert_int_equal(batch_ok, 4);
     assert_int_equal(mock_budget, 4);
     json_decref(all);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 

@@ -1,6 +1,6 @@
-/* The run engine against the in-process fake HTTP server, through a small test-only
- * HTTP provider ("tjson") and a test-only local provider ("tlocal") registered in the
- * manager's registry. Timing assertions use the request arrival times the fake server
+/* The run engine against the in-process fake HTTP server, through the test-only HTTP
+ * provider "tjson" (tests/support/fake_provider.h) and a test-only local provider
+ * ("tlocal") registered in the manager's registry. Timing assertions use the request arrival times the fake server
  * records, with margins wide enough for a loaded 2-core machine. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,97 +17,26 @@
 
 #include "core/util.h"
 #include "fake_http.h"
+#include "fake_provider.h"
 #include "provider/manager_internal.h"
 #include "provider/registry.h"
 #include "exec/engine.h"
 
-/* ------------------------------------------------------------ test provider "tjson" */
-/* Wire format: POST {base}/v1/gen {"model": m, "prompt": text}
- * 2xx: {"text": "...", "in": N, "out": M}; errors: status decides the class. */
-
-typedef struct tstate {
-    char *base;
-} tstate;
-
-static llmt_status t_init(void **state, const llmt_provider_settings *s, llmt_error *err)
-{
-    tstate *t = calloc(1, sizeof(*t));
-    (void)err;
-    t->base = llmt_strdup(s->base_url);
-    *state = t;
-    return LLMT_OK;
-}
-
-static void t_destroy(void *state)
-{
-    tstate *t = state;
-    if (t)
-        free(t->base);
-    free(t);
-}
-
-static llmt_status t_build(void *state, const llmt_request *req, llmt_http_request *out,
-                           llmt_error *err)
-{
-    tstate *t = state;
-    json_t *body = json_pack("{s:s, s:s}", "model", req->model, "prompt",
-                             req->n_messages ? req->messages[0].content : "");
-    (void)err;
-    out->method = llmt_strdup("POST");
-    out->url = llmt_asprintf("%s/v1/gen", t->base);
-    out->body = json_dumps(body, JSON_COMPACT);
-    out->body_len = strlen(out->body);
-    llmt_http_request_add_header(out, "Content-Type", "application/json");
-    json_decref(body);
-    return LLMT_OK;
-}
-
-static llmt_status t_parse(void *state, const llmt_request *req, const llmt_http_response *http,
-                           llmt_response *out, llmt_error *err)
-{
-    json_t *j = json_loadb(http->body, http->body_len, 0, NULL);
-    const char *text = json_string_value(json_object_get(j, "text"));
-    (void)state;
-    if (!text) {
-        json_decref(j);
-        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "no text");
-    }
-    out->text = llmt_strdup(text);
-    out->model = llmt_strdup(req->model);
-    out->usage.input_tokens = (long)json_integer_value(json_object_get(j, "in"));
-    out->usage.output_tokens = (long)json_integer_value(json_object_get(j, "out"));
-    out->usage.cached_input_tokens = -1;
-    out->usage.reasoning_tokens = -1;
-    json_decref(j);
-    return LLMT_OK;
-}
-
-static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_error *err)
-{
-    (void)state;
-    switch (http->status) {
-    case 429: return llmt_error_set(err, LLMT_E_RATE_LIMIT, "slow down");
-    case 402: return llmt_error_set(err, LLMT_E_QUOTA, "no credit");
-    case 401: return llmt_error_set(err, LLMT_E_AUTH, "bad key");
-    case 400: return llmt_error_set(err, LLMT_E_BAD_REQUEST, "bad request");
-    case 503: return llmt_error_set(err, LLMT_E_OVERLOADED, "overloaded");
-    default: return llmt_error_set(err, LLMT_E_SERVER, "server error %ld", http->status);
-    }
-}
-
-static const llmt_provider_ops tjson_ops = {
-    .abi_version = LLMT_PROVIDER_ABI_VERSION,
-    .name = "tjson",
-    .capabilities = LLMT_CAP_SYSTEM_PROMPT,
-    .init = t_init,
-    .destroy = t_destroy,
-    .build_request = t_build,
-    .parse_response = t_parse,
-    .classify_error = t_classify,
-};
-
 /* ------------------------------------------------------------ test provider "tlocal" */
-/* Answers inline with a simulated latency of 200 ms. */
+/* Answers inline with a simulated latency of 200 ms; no state. */
+static llmt_status l_init(void **state, const llmt_provider_settings *s, llmt_error *err)
+{
+    (void)s;
+    (void)err;
+    *state = NULL;
+    return LLMT_OK;
+}
+
+static void l_destroy(void *state)
+{
+    (void)state;
+}
+
 static llmt_status l_call(void *state, const llmt_request *req, llmt_response *out,
                           llmt_error *err)
 {
@@ -127,16 +56,15 @@ static const llmt_provider_ops tlocal_ops = {
     .abi_version = LLMT_PROVIDER_ABI_VERSION,
     .name = "tlocal",
     .capabilities = LLMT_CAP_LOCAL,
-    .init = t_init,
-    .destroy = t_destroy,
+    .init = l_init,
+    .destroy = l_destroy,
     .call = l_call,
 };
 
 /* ------------------------------------------------------------ fixture */
 
 typedef struct fx {
-    fake_http_server *srv;
-    llmt_manager *mgr;
+    fp_fx t;                 /* server, manager, interrupt flag */
     /* producer */
     llmt_engine_job *jobs;
     llmt_message *msgs;
@@ -149,57 +77,58 @@ typedef struct fx {
     char **messages;         /* a failure's message */
     double *cost;
     size_t done;
-    volatile sig_atomic_t stop;
     size_t stop_after_done;  /* set stop when this many are done (0 = never) */
+    /* the run */
+    llmt_engine_options eo;  /* the engine's defaults until a test changes them */
+    llmt_engine_stats stats;
     /* server side */
     pthread_mutex_t mu;
     int cur, peak;
 } fx;
 
-static void add_provider(llmt_manager *mgr, const llmt_provider_ops *ops, const char *json)
-{
-    llmt_diags d = {0};
-    llmt_error err;
-    llmt_provider_config *cfg = llmt_provider_config_parse(json, "test-config.json", &d);
-    if (!cfg) {
-        size_t i;
-        for (i = 0; i < d.count; i++)
-            fprintf(stderr, "config: %s %s\n", d.items[i].path ? d.items[i].path : "",
-                    d.items[i].message);
-    }
-    assert_non_null(cfg);
-    llmt_diags_free(&d);
-    assert_int_equal(llmt_registry_add(llmt_manager_registry(mgr), ops, cfg, "test", NULL, true, &err),
-                     LLMT_OK);
-}
+static void fx_jobs(fx *f, size_t n, const char *const *chain, size_t n_chain);
 
-/* Provider "tjson" at the fake server; models a, b, c priced 1 USD / 1M in and out. */
-static void fx_setup(fx *f, const char *rate_limit_json, const char *model_a_fallbacks)
+/* Provider "tjson" at the fake server, models a, b, c priced 1 USD / 1M in and out, with
+ * this rate_limit object and model a's "fallbacks" value (NULL: none); n jobs over
+ * `chain`; the engine options at their defaults. */
+static void fx_setup(fx *f, const char *rate_limit_json, const char *model_a_fallbacks, size_t n,
+                     const char *const *chain, size_t n_chain)
 {
-    llmt_manager_options mo;
-    llmt_error err;
     char *json;
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
-    assert_int_equal(fake_http_start(&f->srv), 0);
-    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
-    mo.seed = 7;
-    assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
+    fp_fx_start(&f->t, 7);
     json = llmt_asprintf(
-        "{\"config_version\": 2, \"name\": \"tjson\", \"provider_type\": \"tjson\", \"env_key\": \"\","
-        " \"base_url\": \"%s\", \"system_prompt\": \"\", \"rate_limit\": %s, \"llm_models\": ["
+        "{\"name\": \"tjson\", \"provider_type\": \"tjson\", \"system_prompt\": \"\","
+        " \"rate_limit\": %s, \"llm_models\": ["
         " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100%s%s},"
         " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100},"
         " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 1, \"max_output_tokens\": 100,"
         "  \"image_input_tokens\": 50000}]}",
-        fake_http_url(f->srv), rate_limit_json ? rate_limit_json : "{}",
+        rate_limit_json ? rate_limit_json : "{}",
         model_a_fallbacks ? ", \"fallbacks\": " : "", model_a_fallbacks ? model_a_fallbacks : "");
-    add_provider(f->mgr, &tjson_ops, json);
+    fp_fx_add(&f->t, &fp_tjson_ops, json);
     free(json);
-    add_provider(f->mgr, &tlocal_ops,
-                 "{\"config_version\": 2, \"name\": \"tlocal\", \"provider_type\": \"tlocal\","
-                 " \"env_key\": \"\", \"base_url\": \"\", \"system_prompt\": \"\","
-                 " \"llm_models\": [{\"name\": \"x\", \"cost_input\": 1, \"cost_output\": 1}]}");
+    fp_add_provider(f->t.mgr, &tlocal_ops,
+                    "{\"name\": \"tlocal\", \"provider_type\": \"tlocal\", \"base_url\": \"\","
+                    " \"system_prompt\": \"\","
+                    " \"llm_models\": [{\"name\": \"x\", \"cost_input\": 1, \"cost_output\": 1}]}",
+                    NULL);
+    fx_jobs(f, n, chain, n_chain);
+    llmt_engine_options_init(&f->eo);
+}
+
+/* fx_setup without rate limits or fallbacks */
+static void fx_start(fx *f, size_t n, const char *const *chain, size_t n_chain)
+{
+    fx_setup(f, NULL, NULL, n, chain, n_chain);
+}
+
+/* Every request not otherwise answered gets this status and body. */
+static void fx_default(fx *f, int status, const char *body)
+{
+    fake_http_set_default_reply(f->t.srv, &(fake_http_reply){.status = status, .body = body,
+                                                             .body_len = -1});
 }
 
 static void fx_jobs(fx *f, size_t n, const char *const *chain, size_t n_chain)
@@ -231,8 +160,7 @@ static void fx_jobs(fx *f, size_t n, const char *const *chain, size_t n_chain)
 static void fx_teardown(fx *f)
 {
     size_t i;
-    fake_http_stop(f->srv);
-    llmt_manager_free(f->mgr);
+    fp_fx_stop(&f->t);
     for (i = 0; i < f->n_jobs; i++) {
         free(f->answered_by[i]);
         free(f->attempt_classes[i]);
@@ -278,27 +206,25 @@ static void p_done(void *ud, llmt_engine_job *job, llmt_engine_outcome *o)
     f->messages[i] = o->error ? llmt_strdup(o->error->message) : NULL;
     f->done++;
     if (f->stop_after_done && f->done >= f->stop_after_done)
-        f->stop = 1;
+        f->t.stop = 1;
 }
 
 /* Event loops each test's engine runs: `test_engine --lanes N` (ctest runs 1 and 2).
  * Set once by main before any test runs. */
 static long test_lanes = 1;
 
-static llmt_status fx_run(fx *f, llmt_engine_options *eo, llmt_engine_stats *stats)
+static llmt_status fx_run(fx *f)
 {
     llmt_engine_callbacks cb = {p_next, p_done, NULL, f};
     llmt_error err;
-    llmt_status st;
-    eo->interrupted = &f->stop;
-    eo->lanes = test_lanes;
-    st = llmt_engine_run(f->mgr, eo, &cb, stats, &err);
-    return st;
+    f->eo.interrupted = &f->t.stop;
+    f->eo.lanes = test_lanes;
+    return llmt_engine_run(f->t.mgr, &f->eo, &cb, &f->stats, &err);
 }
 
 static double req_time(fx *f, size_t i)
 {
-    const fake_http_request *r = fake_http_request_at(f->srv, i);
+    const fake_http_request *r = fake_http_request_at(f->t.srv, i);
     assert_non_null(r);
     return r->received_at;
 }
@@ -349,17 +275,13 @@ static const char *const CHAIN_CC[] = {"tjson:c", "tjson:c"};
 static void engine_runs_concurrently_within_limit(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     size_t i;
     double t0 = llmt_now_ms(), wall;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_concurrent, &f);
-    fx_jobs(&f, 24, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 6;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    fx_start(&f, 24, CHAIN_A, 1);
+    fake_http_set_handler(f.t.srv, h_concurrent, &f);
+    f.eo.concurrency = 6;
+    assert_int_equal(fx_run(&f), LLMT_OK);
     wall = llmt_now_ms() - t0;
     assert_int_equal(f.done, 24);
     for (i = 0; i < 24; i++) {
@@ -373,33 +295,29 @@ static void engine_runs_concurrently_within_limit(void **state)
     assert_true(f.peak >= 3);           /* it did run in parallel */
     assert_true(wall < 24 * 100 / 2);   /* sequential would take 2.4 s */
     /* keep-alive: far fewer connections than requests */
-    assert_true(fake_http_request_at(f.srv, 23)->connection_id < 12);
-    assert_int_equal(stats.done, 24);
-    assert_int_equal(stats.failed, 0);
+    assert_true(fake_http_request_at(f.t.srv, 23)->connection_id < 12);
+    assert_int_equal(f.stats.done, 24);
+    assert_int_equal(f.stats.failed, 0);
     fx_teardown(&f);
 }
 
 static void engine_honours_retry_after_seconds(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 429, .headers = "Retry-After: 1\r\n",
+    fx_start(&f, 1, CHAIN_A, 1);
+    fake_http_push_reply(f.t.srv, &(fake_http_reply){.status = 429, .headers = "Retry-After: 1\r\n",
                                                    .body = "{}", .body_len = -1});
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
-    fx_jobs(&f, 1, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.retry.base_ms = 10; /* the backoff alone would retry at once: the header must win */
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 2);
+    fx_default(&f, 200, OK_BODY);
+    f.eo.retry.base_ms = 10; /* the backoff alone would retry at once: the header must win */
+    assert_int_equal(fx_run(&f), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.t.srv), 2);
     assert_true(req_time(&f, 1) - req_time(&f, 0) >= 0.95);
     assert_true(req_time(&f, 1) - req_time(&f, 0) < 3.0);
     assert_int_equal(f.status[0], LLMT_OK);
     assert_string_equal(f.attempt_classes[0], "rate_limit,ok");
-    assert_int_equal(stats.retries, 1);
-    assert_int_equal(stats.throttled, 1);
+    assert_int_equal(f.stats.retries, 1);
+    assert_int_equal(f.stats.throttled, 1);
     fx_teardown(&f);
 }
 
@@ -412,7 +330,7 @@ static void *watchdog(void *arg)
         struct timespec ts = {0, 100 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    f->stop = 1;
+    f->t.stop = 1;
     return NULL;
 }
 
@@ -428,24 +346,20 @@ static void engine_ends_when_a_hint_outlasts_the_time_limit(void **state)
     (void)state;
     for (h = 0; h < sizeof hints / sizeof hints[0]; h++) {
         fx f;
-        llmt_engine_options eo;
-        llmt_engine_stats stats;
         pthread_t dog;
         double t0 = llmt_now_ms();
-        fx_setup(&f, NULL, NULL);
-        fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 429, .headers = hints[h],
+        fx_start(&f, 10, CHAIN_A, 1);
+        fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 429, .headers = hints[h],
                                                               .body = "{}", .body_len = -1});
-        fx_jobs(&f, 10, CHAIN_A, 1);
-        llmt_engine_options_init(&eo);
-        eo.concurrency = 1;
-        eo.retry.base_ms = 10;
-        eo.retry.max_time_ms = 2000;
+        f.eo.concurrency = 1;
+        f.eo.retry.base_ms = 10;
+        f.eo.retry.max_time_ms = 2000;
         assert_int_equal(pthread_create(&dog, NULL, watchdog, &f), 0);
-        assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+        assert_int_equal(fx_run(&f), LLMT_OK);
         pthread_join(dog, NULL);
-        assert_false(stats.interrupted); /* it ended by itself */
+        assert_false(f.stats.interrupted); /* it ended by itself */
         assert_true(llmt_now_ms() - t0 < 5000);
-        assert_int_equal(fake_http_request_count(f.srv), 1);
+        assert_int_equal(fake_http_request_count(f.t.srv), 1);
         for (i = 0; i < 10; i++)
             assert_int_equal(f.status[i], LLMT_E_RATE_LIMIT);
         assert_string_equal(f.attempt_classes[0], "rate_limit");
@@ -467,23 +381,23 @@ static void engine_fetch_job_returns_the_raw_reply(void **state)
     llmt_error err;
     char *url;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 404, .body = "not here", .body_len = -1});
-    url = llmt_asprintf("%s/v1/models", fake_http_url(f.srv));
+    fx_start(&f, 0, NULL, 0);
+    fake_http_push_reply(f.t.srv, &(fake_http_reply){.status = 404, .body = "not here", .body_len = -1});
+    url = llmt_asprintf("%s/v1/models", fake_http_url(f.t.srv));
     memset(&req, 0, sizeof req);
     req.method = (char *)"GET";
     req.url = url;
-    assert_int_equal(llmt_engine_fetch(f.mgr, "pinger", &req, NULL, 2000, &once, &res, &err), LLMT_OK);
+    assert_int_equal(llmt_engine_fetch(f.t.mgr, "pinger", &req, NULL, 2000, &once, &res, &err), LLMT_OK);
     assert_int_equal(res.status, 404);
     assert_int_equal(res.body.len, 8);
     assert_memory_equal(res.body.data, "not here", 8);
-    assert_int_equal(fake_http_request_count(f.srv), 1);
-    assert_string_equal(fake_http_request_at(f.srv, 0)->method, "GET");
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
+    assert_string_equal(fake_http_request_at(f.t.srv, 0)->method, "GET");
     llmt_http_result_free(&res);
-    fake_http_stop(f.srv);
-    f.srv = NULL;
+    fake_http_stop(f.t.srv);
+    f.t.srv = NULL;
     /* nobody listens any more: a network error, naming who asked */
-    assert_int_equal(llmt_engine_fetch(f.mgr, "pinger", &req, NULL, 2000, &once, &res, &err),
+    assert_int_equal(llmt_engine_fetch(f.t.mgr, "pinger", &req, NULL, 2000, &once, &res, &err),
                      LLMT_E_NETWORK);
     assert_string_equal(err.provider, "pinger");
     assert_int_equal(res.status, 0);
@@ -494,21 +408,17 @@ static void engine_fetch_job_returns_the_raw_reply(void **state)
 static void engine_honours_reset_header_and_http_date(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     (void)state;
-    fx_setup(&f, NULL, NULL);
+    fx_start(&f, 1, CHAIN_A, 1);
     /* a reset duration on a limit that is exhausted (the other still has room) */
-    fake_http_push_reply(f.srv, &(fake_http_reply){.status = 429,
+    fake_http_push_reply(f.t.srv, &(fake_http_reply){.status = 429,
                          .headers = "x-ratelimit-remaining-requests: 0\r\nx-ratelimit-reset-requests: 800ms\r\n"
                                     "x-ratelimit-remaining-tokens: 5000\r\nx-ratelimit-reset-tokens: 6m0s\r\n",
                          .body = "{}", .body_len = -1});
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
-    fx_jobs(&f, 1, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.retry.base_ms = 10;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 2);
+    fx_default(&f, 200, OK_BODY);
+    f.eo.retry.base_ms = 10;
+    assert_int_equal(fx_run(&f), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.t.srv), 2);
     assert_true(req_time(&f, 1) - req_time(&f, 0) >= 0.75);
     assert_true(req_time(&f, 1) - req_time(&f, 0) < 3.0);
     assert_int_equal(f.status[0], LLMT_OK);
@@ -518,17 +428,13 @@ static void engine_honours_reset_header_and_http_date(void **state)
 static void engine_backs_off_and_stops_at_max_retries(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 500, .body = "{}", .body_len = -1});
-    fx_jobs(&f, 1, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.retry.max_retries = 2;
-    eo.retry.base_ms = 50;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 3);
+    fx_start(&f, 1, CHAIN_A, 1);
+    fx_default(&f, 500, "{}");
+    f.eo.retry.max_retries = 2;
+    f.eo.retry.base_ms = 50;
+    assert_int_equal(fx_run(&f), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.t.srv), 3);
     assert_int_equal(f.status[0], LLMT_E_SERVER);
     assert_string_equal(f.attempt_classes[0], "server,server,server");
     /* full jitter: between 0 and the ceiling (50 ms, then 100 ms), plus scheduling slack */
@@ -540,16 +446,12 @@ static void engine_backs_off_and_stops_at_max_retries(void **state)
 static void engine_max_retries_zero_means_one_attempt(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 429, .body = "{}", .body_len = -1});
-    fx_jobs(&f, 1, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.retry.max_retries = 0;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 1);
+    fx_start(&f, 1, CHAIN_A, 1);
+    fx_default(&f, 429, "{}");
+    f.eo.retry.max_retries = 0;
+    assert_int_equal(fx_run(&f), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
     assert_int_equal(f.status[0], LLMT_E_RATE_LIMIT);
     fx_teardown(&f);
 }
@@ -577,18 +479,14 @@ static void h_first_429(const fake_http_request *req, fake_http_reply *out, void
 static void engine_429_slows_the_whole_provider(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     size_t i, n;
     double t429;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_first_429, &f);
-    fx_jobs(&f, 12, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 4;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    n = fake_http_request_count(f.srv);
+    fx_start(&f, 12, CHAIN_A, 1);
+    fake_http_set_handler(f.t.srv, h_first_429, &f);
+    f.eo.concurrency = 4;
+    assert_int_equal(fx_run(&f), LLMT_OK);
+    n = fake_http_request_count(f.t.srv);
     assert_int_equal(n, 13); /* 12 jobs + the one retry */
     /* the 429 went to the earliest request */
     t429 = req_time(&f, 0);
@@ -597,7 +495,7 @@ static void engine_429_slows_the_whole_provider(void **state)
         assert_true(req_time(&f, i) - t429 >= 0.95);
     for (i = 0; i < 12; i++)
         assert_int_equal(f.status[i], LLMT_OK);
-    assert_int_equal(stats.throttled, 1);
+    assert_int_equal(f.stats.throttled, 1);
     fx_teardown(&f);
 }
 
@@ -613,20 +511,16 @@ static void rpm_explain(fx *f, size_t n, double t_start, const char *what)
 static void engine_holds_rpm(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     size_t i, n;
     double t_start;
     (void)state;
     /* 600 rpm = 10 per second, bucket of one second's worth (10) */
-    fx_setup(&f, "{\"rpm\": 600}", NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
-    fx_jobs(&f, 25, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 16;
+    fx_setup(&f, "{\"rpm\": 600}", NULL, 25, CHAIN_A, 1);
+    fx_default(&f, 200, OK_BODY);
+    f.eo.concurrency = 16;
     t_start = llmt_now_ms() / 1000.0; /* the fake server stamps arrivals on this clock */
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    n = fake_http_request_count(f.srv);
+    assert_int_equal(fx_run(&f), LLMT_OK);
+    n = fake_http_request_count(f.t.srv);
     assert_int_equal(n, 25);
     /* 1. The bucket's promise counted from the engine's start, which no delivery delay
      *    can bend: a request arrives after it was sent, and the bucket was made after
@@ -659,15 +553,11 @@ static void engine_holds_rpm(void **state)
 static void engine_provider_concurrency_limit(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     (void)state;
-    fx_setup(&f, "{\"concurrency\": 2}", NULL);
-    fake_http_set_handler(f.srv, h_concurrent, &f);
-    fx_jobs(&f, 8, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 8;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    fx_setup(&f, "{\"concurrency\": 2}", NULL, 8, CHAIN_A, 1);
+    fake_http_set_handler(f.t.srv, h_concurrent, &f);
+    f.eo.concurrency = 8;
+    assert_int_equal(fx_run(&f), LLMT_OK);
     assert_int_equal(f.peak, 2);
     fx_teardown(&f);
 }
@@ -675,25 +565,21 @@ static void engine_provider_concurrency_limit(void **state)
 static void engine_quota_goes_to_fallback_at_once(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     size_t i, a = 0;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_by_model, &f);
-    fx_jobs(&f, 3, CHAIN_ABC, 3);
-    llmt_engine_options_init(&eo);
-    eo.retry.max_retries = 3;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    fx_start(&f, 3, CHAIN_ABC, 3);
+    fake_http_set_handler(f.t.srv, h_by_model, &f);
+    f.eo.retry.max_retries = 3;
+    assert_int_equal(fx_run(&f), LLMT_OK);
     for (i = 0; i < 3; i++) {
         assert_int_equal(f.status[i], LLMT_OK);
         assert_string_equal(f.answered_by[i], "tjson:b");
         assert_string_equal(f.attempt_classes[i], "quota,ok");
     }
-    for (i = 0; i < fake_http_request_count(f.srv); i++)
-        a += strstr(fake_http_request_at(f.srv, i)->body, "\"model\":\"a\"") != NULL;
+    for (i = 0; i < fake_http_request_count(f.t.srv); i++)
+        a += strstr(fake_http_request_at(f.t.srv, i)->body, "\"model\":\"a\"") != NULL;
     assert_int_equal(a, 3); /* never retried */
-    assert_int_equal(stats.fallbacks, 3);
+    assert_int_equal(f.stats.fallbacks, 3);
     fx_teardown(&f);
 }
 
@@ -703,8 +589,6 @@ static void engine_refuses_input_over_the_model_limit(void **state)
 {
     static const char *const chain_a[] = {"tjson:a"};
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     llmt_request req;
     llmt_message msg = {"user", "extract the data from this text please"};
     llmt_response out;
@@ -712,28 +596,24 @@ static void engine_refuses_input_over_the_model_limit(void **state)
     size_t i;
     (void)state;
     /* model a takes at most 5 input tokens; the jobs' message is about 10 */
-    fx_setup(&f, NULL, "[], \"max_input_tokens\": 5");
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
-    fx_jobs(&f, 2, chain_a, 1);
-    llmt_engine_options_init(&eo);
-    eo.retry.max_retries = 3;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    fx_setup(&f, NULL, "[], \"max_input_tokens\": 5", 2, chain_a, 1);
+    fx_default(&f, 200, OK_BODY);
+    f.eo.retry.max_retries = 3;
+    assert_int_equal(fx_run(&f), LLMT_OK);
     for (i = 0; i < 2; i++) {
         assert_int_equal(f.status[i], LLMT_E_CONTEXT_LENGTH);
         assert_string_equal(f.attempt_classes[i], "context_length"); /* not retried */
     }
-    assert_int_equal(fake_http_request_count(f.srv), 0); /* nothing sent */
+    assert_int_equal(fake_http_request_count(f.t.srv), 0); /* nothing sent */
     fx_teardown(&f);
     /* with a fallback: b answers */
-    fx_setup(&f, NULL, "[], \"max_input_tokens\": 5");
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
-    fx_jobs(&f, 1, CHAIN_ABC, 3);
-    llmt_engine_options_init(&eo);
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    fx_setup(&f, NULL, "[], \"max_input_tokens\": 5", 1, CHAIN_ABC, 3);
+    fx_default(&f, 200, OK_BODY);
+    assert_int_equal(fx_run(&f), LLMT_OK);
     assert_int_equal(f.status[0], LLMT_OK);
     assert_string_equal(f.answered_by[0], "tjson:b");
     assert_string_equal(f.attempt_classes[0], "context_length,ok");
-    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
     /* the blocking path */
     memset(&req, 0, sizeof req);
     req.version = LLMT_REQUEST_VERSION;
@@ -741,26 +621,22 @@ static void engine_refuses_input_over_the_model_limit(void **state)
     req.n_messages = 1;
     req.temperature = -1;
     llmt_error_clear(&err);
-    assert_int_equal(llmt_manager_complete(f.mgr, "tjson:a", &req, &out, &err),
+    assert_int_equal(llmt_manager_complete(f.t.mgr, "tjson:a", &req, &out, &err),
                      LLMT_E_CONTEXT_LENGTH);
     assert_non_null(strstr(err.message, "over the 5 of tjson:a (max_input_tokens); not sent"));
-    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
     fx_teardown(&f);
 }
 
 static void engine_retries_then_falls_back(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_by_model, &f);
-    fx_jobs(&f, 1, CHAIN_CB, 2);
-    llmt_engine_options_init(&eo);
-    eo.retry.max_retries = 2;
-    eo.retry.base_ms = 5;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    fx_start(&f, 1, CHAIN_CB, 2);
+    fake_http_set_handler(f.t.srv, h_by_model, &f);
+    f.eo.retry.max_retries = 2;
+    f.eo.retry.base_ms = 5;
+    assert_int_equal(fx_run(&f), LLMT_OK);
     assert_int_equal(f.status[0], LLMT_OK);
     assert_string_equal(f.answered_by[0], "tjson:b");
     assert_string_equal(f.attempt_classes[0], "server,server,server,ok");
@@ -770,19 +646,15 @@ static void engine_retries_then_falls_back(void **state)
 static void engine_one_limit_bounds_the_chain(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_by_model, &f);
-    fx_jobs(&f, 1, CHAIN_CC, 2);
-    llmt_engine_options_init(&eo);
-    eo.retry.max_retries = 2;
-    eo.retry.base_ms = 5;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    fx_start(&f, 1, CHAIN_CC, 2);
+    fake_http_set_handler(f.t.srv, h_by_model, &f);
+    f.eo.retry.max_retries = 2;
+    f.eo.retry.base_ms = 5;
+    assert_int_equal(fx_run(&f), LLMT_OK);
     /* 1 + 2 retries on the first model, then one attempt on the fallback: the retries
      * are not granted again */
-    assert_int_equal(fake_http_request_count(f.srv), 4);
+    assert_int_equal(fake_http_request_count(f.t.srv), 4);
     assert_int_equal(f.status[0], LLMT_E_SERVER);
     assert_null(f.answered_by[0]);
     fx_teardown(&f);
@@ -791,39 +663,31 @@ static void engine_one_limit_bounds_the_chain(void **state)
 static void engine_fallback_from_model_config_via_unknown_model(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     static const char *const chain[] = {"tjson:nope", "tjson:b"};
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_by_model, &f);
-    fx_jobs(&f, 1, chain, 2);
-    llmt_engine_options_init(&eo);
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    fx_start(&f, 1, chain, 2);
+    fake_http_set_handler(f.t.srv, h_by_model, &f);
+    assert_int_equal(fx_run(&f), LLMT_OK);
     assert_int_equal(f.status[0], LLMT_OK);
     assert_string_equal(f.attempt_classes[0], "not_found,ok");
-    assert_int_equal(fake_http_request_count(f.srv), 1);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
     fx_teardown(&f);
 }
 
 static void engine_budget_is_never_exceeded(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     size_t i, ok = 0, budget = 0;
     double spent = 0;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1});
-    fx_jobs(&f, 40, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 8;
+    fx_start(&f, 40, CHAIN_A, 1);
+    fx_default(&f, 200, OK_BODY);
+    f.eo.concurrency = 8;
     /* each request: ~12 input tokens + up to 100 output → bound ≈ $0.000112; the
      * actual cost is $0.00012 (the fake reports 100 in + 20 out, more input than
      * estimated) — the budget logic must still keep spend + bounds within it */
-    eo.budget_usd = 0.002;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    f.eo.budget_usd = 0.002;
+    assert_int_equal(fx_run(&f), LLMT_OK);
     for (i = 0; i < 40; i++) {
         if (f.status[i] == LLMT_OK) {
             ok++;
@@ -836,9 +700,9 @@ static void engine_budget_is_never_exceeded(void **state)
     assert_int_equal(ok + budget, 40);
     assert_true(ok >= 5);
     assert_true(budget >= 1);
-    assert_int_equal(fake_http_request_count(f.srv), ok); /* skipped ones were not sent */
-    assert_true(stats.spent_usd <= 0.002 + 0.00013); /* at most one underestimated reply over */
-    assert_true(spent - stats.spent_usd < 1e-12 && stats.spent_usd - spent < 1e-12);
+    assert_int_equal(fake_http_request_count(f.t.srv), ok); /* skipped ones were not sent */
+    assert_true(f.stats.spent_usd <= 0.002 + 0.00013); /* at most one underestimated reply over */
+    assert_true(spent - f.stats.spent_usd < 1e-12 && f.stats.spent_usd - spent < 1e-12);
     fx_teardown(&f);
 }
 
@@ -855,22 +719,22 @@ static void engine_estimate_counts_images(void **state)
     long in_text, in;
     llmt_error err;
     (void)state;
-    fx_setup(&f, NULL, NULL);
+    fx_start(&f, 0, NULL, 0);
     memset(&req, 0, sizeof req);
     memset(files, 0, sizeof files);
     req.version = LLMT_REQUEST_VERSION;
     req.messages = &msg;
     req.n_messages = 1;
-    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:a", &req, &lo_text, &hi_text, &known,
+    assert_int_equal(llmt_engine_estimate(f.t.mgr, "tjson:a", &req, &lo_text, &hi_text, &known,
                                           &in_text, &err), LLMT_OK);
     req.files = files;
     req.n_files = 2;
-    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:a", &req, &lo, &hi, &known, &in, &err),
+    assert_int_equal(llmt_engine_estimate(f.t.mgr, "tjson:a", &req, &lo, &hi, &known, &in, &err),
                      LLMT_OK);
     assert_int_equal(in, in_text + 2 * LLMT_DEFAULT_IMAGE_TOKENS);
     assert_true(fabs((lo - lo_text) - 2.0 * LLMT_DEFAULT_IMAGE_TOKENS / 1e6) < 1e-12);
     assert_true(fabs((hi - hi_text) - 2.0 * LLMT_DEFAULT_IMAGE_TOKENS / 1e6) < 1e-12);
-    assert_int_equal(llmt_engine_estimate(f.mgr, "tjson:c", &req, &lo, &hi, &known, &in, &err),
+    assert_int_equal(llmt_engine_estimate(f.t.mgr, "tjson:c", &req, &lo, &hi, &known, &in, &err),
                      LLMT_OK);
     assert_int_equal(in, in_text + 2 * 50000);
     fx_teardown(&f);
@@ -879,22 +743,18 @@ static void engine_estimate_counts_images(void **state)
 static void engine_budget_with_exact_estimate_holds_strictly(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     size_t i;
     (void)state;
-    fx_setup(&f, NULL, NULL);
+    fx_start(&f, 30, CHAIN_A, 1);
     /* replies that use the whole output bound: spend per request is its upper bound
      * or less, so spend never passes the budget */
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200,
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200,
                                 .body = "{\"text\": \"{}\", \"in\": 5, \"out\": 100}", .body_len = -1});
-    fx_jobs(&f, 30, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 8;
-    eo.budget_usd = 0.001;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_true(stats.spent_usd <= 0.001);
-    assert_true(stats.budget_skipped > 0);
+    f.eo.concurrency = 8;
+    f.eo.budget_usd = 0.001;
+    assert_int_equal(fx_run(&f), LLMT_OK);
+    assert_true(f.stats.spent_usd <= 0.001);
+    assert_true(f.stats.budget_skipped > 0);
     for (i = 0; i < 30; i++)
         assert_true(f.status[i] == LLMT_OK || f.status[i] == LLMT_E_BUDGET);
     fx_teardown(&f);
@@ -903,18 +763,14 @@ static void engine_budget_with_exact_estimate_holds_strictly(void **state)
 static void engine_timeout_is_a_timeout(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     double t0 = llmt_now_ms();
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
+    fx_start(&f, 1, CHAIN_A, 1);
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
                                                           .delay_ms = 3000});
-    fx_jobs(&f, 1, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.timeout_ms = 300;
-    eo.retry.max_retries = 0;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    f.eo.timeout_ms = 300;
+    f.eo.retry.max_retries = 0;
+    assert_int_equal(fx_run(&f), LLMT_OK);
     assert_int_equal(f.status[0], LLMT_E_TIMEOUT);
     assert_true(llmt_now_ms() - t0 < 2500);
     fx_teardown(&f);
@@ -923,18 +779,14 @@ static void engine_timeout_is_a_timeout(void **state)
 static void engine_local_latency_does_not_block(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     static const char *const chain[] = {"tlocal:x"};
     double t0, wall;
     size_t i;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fx_jobs(&f, 20, chain, 1);
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 10;
+    fx_start(&f, 20, chain, 1);
+    f.eo.concurrency = 10;
     t0 = llmt_now_ms();
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(fx_run(&f), LLMT_OK);
     wall = llmt_now_ms() - t0;
     /* 20 × 200 ms at concurrency 10: two waves, ~400 ms, not 4 s */
     assert_true(wall >= 390);
@@ -947,20 +799,16 @@ static void engine_local_latency_does_not_block(void **state)
 static void engine_interrupt_stops_dispatch_and_cancels_the_rest(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     size_t i, ok = 0, cancelled = 0;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
+    fx_start(&f, 50, CHAIN_A, 1);
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 200, .body = OK_BODY, .body_len = -1,
                                                           .delay_ms = 50});
-    fx_jobs(&f, 50, CHAIN_A, 1);
     f.stop_after_done = 8;
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 4;
-    eo.grace_ms = 2000;
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
-    assert_true(stats.interrupted);
+    f.eo.concurrency = 4;
+    f.eo.grace_ms = 2000;
+    assert_int_equal(fx_run(&f), LLMT_OK);
+    assert_true(f.stats.interrupted);
     for (i = 0; i < f.next; i++) {
         if (f.status[i] == LLMT_OK)
             ok++;
@@ -971,7 +819,7 @@ static void engine_interrupt_stops_dispatch_and_cancels_the_rest(void **state)
     assert_true(ok >= 8);
     assert_true(ok <= 8 + 4);     /* in-flight ones finished in the grace period */
     assert_true(f.next < 50);     /* dispatch stopped */
-    assert_int_equal(fake_http_request_count(f.srv), ok);
+    assert_int_equal(fake_http_request_count(f.t.srv), ok);
     fx_teardown(&f);
 }
 
@@ -980,7 +828,7 @@ static void h_interrupt_and_hang(const fake_http_request *req, fake_http_reply *
 {
     fx *f = ud;
     (void)req;
-    f->stop = 1;
+    f->t.stop = 1;
     out->delay_ms = 5000;
     out->body = OK_BODY;
 }
@@ -988,21 +836,17 @@ static void h_interrupt_and_hang(const fake_http_request *req, fake_http_reply *
 static void engine_interrupt_grace_expires(void **state)
 {
     fx f;
-    llmt_engine_options eo;
-    llmt_engine_stats stats;
     double t0;
     size_t i;
     (void)state;
-    fx_setup(&f, NULL, NULL);
-    fake_http_set_handler(f.srv, h_interrupt_and_hang, &f);
-    fx_jobs(&f, 4, CHAIN_A, 1);
-    llmt_engine_options_init(&eo);
-    eo.concurrency = 4;
-    eo.grace_ms = 200;
+    fx_start(&f, 4, CHAIN_A, 1);
+    fake_http_set_handler(f.t.srv, h_interrupt_and_hang, &f);
+    f.eo.concurrency = 4;
+    f.eo.grace_ms = 200;
     t0 = llmt_now_ms();
-    assert_int_equal(fx_run(&f, &eo, &stats), LLMT_OK);
+    assert_int_equal(fx_run(&f), LLMT_OK);
     assert_true(llmt_now_ms() - t0 < 2000);
-    assert_true(stats.interrupted);
+    assert_true(f.stats.interrupted);
     for (i = 0; i < f.next; i++)
         assert_int_equal(f.status[i], LLMT_E_CANCELLED);
     fx_teardown(&f);

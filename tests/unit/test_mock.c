@@ -142,53 +142,63 @@ static void test_provider_options_go_to_their_provider(void **state)
     free(spec);
 }
 
+/* Asks mock:rules about case t/c with a rules file holding `rules`: the status, the reply
+ * in *r (caller clears) and the error in *err. The file is removed afterwards; its path is
+ * in *path (caller frees). */
+static llmt_status ask_rules(const char *rules, llmt_response *r, llmt_error *err, char **path)
+{
+    llmt_manager *m;
+    llmt_status st;
+    *path = write_tmp(rules);
+    m = manager(0, *path);
+    st = ask(m, "mock:rules", "t/c", r, err);
+    llmt_manager_free(m);
+    unlink(*path);
+    return st;
+}
+
 static void test_rules_first_match_wins(void **state)
 {
-    char *path = write_tmp(
-        "{\"rules\":[{\"contains\":\"Nothing here\",\"reply\":\"no\"},"
-        "{\"regex\":\"Senior [A-Z][a-z]+ Engineer\",\"in\":\"source\",\"reply\":{\"hit\":1}},"
-        "{\"contains\":\"Senior\",\"reply\":\"second\"}],\"default\":\"fallback\"}");
-    llmt_manager *m = manager(0, path);
     llmt_response r;
     llmt_error err;
+    char *path;
     (void)state;
-    assert_int_equal(ask(m, "mock:rules", "t/c", &r, &err), LLMT_OK);
+    assert_int_equal(ask_rules("{\"rules\":[{\"contains\":\"Nothing here\",\"reply\":\"no\"},"
+                               "{\"regex\":\"Senior [A-Z][a-z]+ Engineer\",\"in\":\"source\","
+                               "\"reply\":{\"hit\":1}},"
+                               "{\"contains\":\"Senior\",\"reply\":\"second\"}],"
+                               "\"default\":\"fallback\"}",
+                               &r, &err, &path), LLMT_OK);
     assert_string_equal(r.text, "{\"hit\":1}");
     llmt_response_clear(&r);
-    llmt_manager_free(m);
-    unlink(path);
     free(path);
 }
 
 static void test_rules_prompt_scope_and_default(void **state)
 {
-    char *path = write_tmp("{\"rules\":[{\"contains\":\"Senior\",\"in\":\"prompt\",\"reply\":\"no\"}],"
-                           "\"default\":\"fallback\"}");
-    llmt_manager *m = manager(0, path);
     llmt_response r;
     llmt_error err;
+    char *path;
     (void)state;
     /* "Senior" is only in the source, so the prompt-scoped rule must not match */
-    assert_int_equal(ask(m, "mock:rules", "t/c", &r, &err), LLMT_OK);
+    assert_int_equal(ask_rules("{\"rules\":[{\"contains\":\"Senior\",\"in\":\"prompt\","
+                               "\"reply\":\"no\"}],\"default\":\"fallback\"}",
+                               &r, &err, &path), LLMT_OK);
     assert_string_equal(r.text, "fallback");
     llmt_response_clear(&r);
-    llmt_manager_free(m);
-    unlink(path);
     free(path);
 }
 
 static void test_rules_errors_name_file(void **state)
 {
-    char *path = write_tmp("{\"rules\":[{\"regex\":\"(unclosed\",\"reply\":\"x\"}]}");
-    llmt_manager *m = manager(0, path);
     llmt_response r;
     llmt_error err;
+    char *path;
     (void)state;
-    assert_int_equal(ask(m, "mock:rules", "t/c", &r, &err), LLMT_E_CONFIG);
+    assert_int_equal(ask_rules("{\"rules\":[{\"regex\":\"(unclosed\",\"reply\":\"x\"}]}", &r,
+                               &err, &path), LLMT_E_CONFIG);
     assert_non_null(strstr(err.message, path));
     assert_non_null(strstr(err.message, "/rules/0/regex"));
-    llmt_manager_free(m);
-    unlink(path);
     free(path);
 }
 
@@ -272,6 +282,14 @@ static llmt_status init_mock(fx *f, const char *rules, uint64_t seed, llmt_error
     return st;
 }
 
+/* init_mock that must succeed */
+static void mock_with(fx *f, const char *rules, uint64_t seed)
+{
+    llmt_error err;
+    if (init_mock(f, rules, seed, &err) != LLMT_OK)
+        fail_msg("mock init: %s", err.message);
+}
+
 typedef struct call_in {
     const char *model;
     const char *prompt;
@@ -310,38 +328,37 @@ static llmt_status call_mock(fx *f, const call_in *in, llmt_response *out, llmt_
     return st;
 }
 
+/* A call of `in` answers `want`. */
+static void expect_reply(fx *f, const call_in *in, const char *want)
+{
+    llmt_response r;
+    llmt_error err;
+    llmt_status st = call_mock(f, in, &r, &err);
+    if (st != LLMT_OK)
+        fail_msg("mock call: %s", err.message);
+    assert_string_equal(r.text, want);
+    llmt_response_clear(&r);
+}
+
 static void test_mock_rules_first_match_wins_by_substring_regex_and_place(void **state)
 {
     fx *f = *state;
-    llmt_response r;
-    llmt_error err;
     call_in in = {0};
-    assert_int_equal(init_mock(f,
-                               "{\"rules\": ["
-                               " {\"contains\": \"invoice\", \"in\": \"source\", \"reply\": \"S\"},"
-                               " {\"regex\": \"^Extract [a-z]+ now$\", \"in\": \"prompt\", \"reply\": {\"k\": [1, 2]}},"
-                               " {\"contains\": \"invoice\", \"reply\": \"ANY\"}],"
-                               " \"default\": \"D\"}",
-                               1, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"rules\": ["
+              " {\"contains\": \"invoice\", \"in\": \"source\", \"reply\": \"S\"},"
+              " {\"regex\": \"^Extract [a-z]+ now$\", \"in\": \"prompt\", \"reply\": {\"k\": [1, 2]}},"
+              " {\"contains\": \"invoice\", \"reply\": \"ANY\"}],"
+              " \"default\": \"D\"}", 1);
     in.prompt = "Extract fields now";
     in.source = "an invoice";
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "S");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "S");
     in.source = "a letter";
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "{\"k\":[1,2]}");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "{\"k\":[1,2]}");
     /* "invoice" only in the prompt: the source rule does not match, the "any" one does */
     in.prompt = "Extract the invoice";
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "ANY");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "ANY");
     in.prompt = "nothing";
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "D");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "D");
 }
 
 static void expect_invalid(fx *f, const char *rules, const char *needle);
@@ -357,11 +374,8 @@ static void test_mock_regex_is_bounded(void **state)
     char subject[64];
     expect_invalid(f, "{\"rules\": [{\"regex\": \"a+++++++++++++++++++++\", \"reply\": \"x\"}]}",
                    "/rules/0/regex: invalid regular expression");
-    assert_int_equal(init_mock(f,
-                               "{\"rules\": [{\"regex\": \"^(a+)+$\", \"in\": \"source\", "
-                               "\"reply\": \"x\"}], \"default\": \"D\"}",
-                               1, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"rules\": [{\"regex\": \"^(a+)+$\", \"in\": \"source\", "
+              "\"reply\": \"x\"}], \"default\": \"D\"}", 1);
     memset(subject, 'a', 40);
     subject[40] = '!';
     subject[41] = '\0';
@@ -372,18 +386,11 @@ static void test_mock_regex_is_bounded(void **state)
     assert_null(r.text);
     /* a subject it matches quickly still answers; PCRE syntax (\\d) works */
     subject[40] = '\0';
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "x");
-    llmt_response_clear(&r);
-    assert_int_equal(init_mock(f,
-                               "{\"rules\": [{\"regex\": \"total \\\\d+\\\\.\\\\d{2}\", "
-                               "\"reply\": \"num\"}]}",
-                               1, &err),
-                     LLMT_OK);
+    expect_reply(f, &in, "x");
+    mock_with(f, "{\"rules\": [{\"regex\": \"total \\\\d+\\\\.\\\\d{2}\", "
+              "\"reply\": \"num\"}]}", 1);
     in.source = "Invoice, total 99.50";
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "num");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "num");
 }
 
 static void test_mock_reply_rules_only_answer_mock_rules(void **state)
@@ -392,13 +399,10 @@ static void test_mock_reply_rules_only_answer_mock_rules(void **state)
     llmt_response r;
     llmt_error err;
     call_in in = {0};
-    assert_int_equal(init_mock(f, "{\"rules\": [{\"contains\": \"x\", \"reply\": \"R\"}]}", 1, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"rules\": [{\"contains\": \"x\", \"reply\": \"R\"}]}", 1);
     in.prompt = "x";
     in.model = "oracle";
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "{\"a\": 1}");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "{\"a\": 1}");
     /* no match and no default on mock:rules */
     in.model = "rules";
     in.prompt = "y";
@@ -411,17 +415,11 @@ static void test_mock_reply_rules_only_answer_mock_rules(void **state)
 static void test_mock_reply_file_is_relative_to_the_rules_file(void **state)
 {
     fx *f = *state;
-    llmt_response r;
-    llmt_error err;
     call_in in = {0};
     write_file(f->dir, "answer.json", "{\"from\": \"file\"}");
-    assert_int_equal(init_mock(f, "{\"rules\": [{\"contains\": \"q\", \"reply_file\": \"answer.json\"}]}",
-                               1, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"rules\": [{\"contains\": \"q\", \"reply_file\": \"answer.json\"}]}", 1);
     in.prompt = "q";
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "{\"from\": \"file\"}");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "{\"from\": \"file\"}");
 }
 
 static void test_mock_error_rule_fills_class_status_retry_after(void **state)
@@ -430,13 +428,11 @@ static void test_mock_error_rule_fills_class_status_retry_after(void **state)
     llmt_response r;
     llmt_error err;
     call_in in = {0};
-    assert_int_equal(init_mock(f,
-                               "{\"rules\": ["
-                               " {\"contains\": \"slow\", \"error\": {\"class\": \"rate_limit\", \"retry_after\": 7, \"message\": \"easy\"}},"
-                               " {\"contains\": \"broke\", \"error\": {\"http_status\": 402}},"
-                               " {\"contains\": \"odd\", \"models\": [\"noisy\"], \"error\": {\"class\": \"server\", \"http_status\": 502, \"retryable\": false}}]}",
-                               1, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"rules\": ["
+              " {\"contains\": \"slow\", \"error\": {\"class\": \"rate_limit\", \"retry_after\": 7, \"message\": \"easy\"}},"
+              " {\"contains\": \"broke\", \"error\": {\"http_status\": 402}},"
+              " {\"contains\": \"odd\", \"models\": [\"noisy\"], \"error\": {\"class\": \"server\", \"http_status\": 502, \"retryable\": false}}]}",
+              1);
     in.prompt = "slow";
     in.model = "oracle"; /* error rules apply to every mock model */
     assert_int_equal(call_mock(f, &in, &r, &err), LLMT_E_RATE_LIMIT);
@@ -468,12 +464,9 @@ static void test_mock_every_nth_and_after_n_calls(void **state)
     call_in in = {0};
     char got[16] = {0};
     int i;
-    assert_int_equal(init_mock(f,
-                               "{\"errors\": [{\"error\": {\"class\": \"overloaded\"}, \"every\": 3},"
-                               "              {\"error\": {\"class\": \"timeout\"}, \"after\": 6}],"
-                               " \"default\": \"ok\"}",
-                               1, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"errors\": [{\"error\": {\"class\": \"overloaded\"}, \"every\": 3},"
+              "              {\"error\": {\"class\": \"timeout\"}, \"after\": 6}],"
+              " \"default\": \"ok\"}", 1);
     in.prompt = "p";
     for (i = 0; i < 10; i++) {
         llmt_status st = call_mock(f, &in, &r, &err);
@@ -484,9 +477,8 @@ static void test_mock_every_nth_and_after_n_calls(void **state)
      * after 6 of them, i.e. on call 10 */
     assert_string_equal(got, "..O..O..OT");
     /* times: the first two matching requests fail, then never again */
-    assert_int_equal(init_mock(f, "{\"errors\": [{\"error\": {\"class\": \"network\"}, \"times\": 2}], \"default\": \"ok\"}",
-                               1, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"errors\": [{\"error\": {\"class\": \"network\"}, \"times\": 2}], \"default\": \"ok\"}",
+              1);
     for (i = 0; i < 5; i++) {
         llmt_status st = call_mock(f, &in, &r, &err);
         got[i] = st == LLMT_OK ? '.' : st == LLMT_E_NETWORK ? 'N' : '?';
@@ -504,9 +496,8 @@ static int probability_hits(fx *f, uint64_t seed, char *pattern)
     llmt_error err;
     call_in in = {0};
     int i, hits = 0;
-    assert_int_equal(init_mock(f, "{\"errors\": [{\"error\": {\"class\": \"server\"}, \"probability\": 0.3}], \"default\": \"ok\"}",
-                               seed, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"errors\": [{\"error\": {\"class\": \"server\"}, \"probability\": 0.3}], \"default\": \"ok\"}",
+              seed);
     in.prompt = "p";
     for (i = 0; i < 400; i++) {
         char id[32];
@@ -547,9 +538,8 @@ static void test_mock_retries_of_a_request_draw_afresh(void **state)
     int i, pass;
     for (pass = 0; pass < 2; pass++) {
         char *seq = pass ? seq2 : seq1;
-        assert_int_equal(init_mock(f, "{\"errors\": [{\"error\": {\"class\": \"rate_limit\"}, \"probability\": 0.5}], \"default\": \"ok\"}",
-                                   9, &err),
-                         LLMT_OK);
+        mock_with(f, "{\"errors\": [{\"error\": {\"class\": \"rate_limit\"}, \"probability\": 0.5}], \"default\": \"ok\"}",
+                  9);
         in.prompt = "p";
         in.case_id = "task/same";
         for (i = 0; i < 32; i++) {
@@ -583,7 +573,7 @@ static void sample_latencies(fx *f, const char *latency_json, double *v, size_t 
     call_in in = {0};
     char *rules = llmt_asprintf("{\"default\": \"ok\", \"latency\": %s}", latency_json);
     size_t i;
-    assert_int_equal(init_mock(f, rules, 5, &err), LLMT_OK);
+    mock_with(f, rules, 5);
     in.prompt = "p";
     for (i = 0; i < n; i++) {
         char id[32];
@@ -633,23 +623,16 @@ static void test_mock_task_local_rules_come_first(void **state)
     assert_int_equal(llmt_mkdirs(bad, NULL), LLMT_OK);
     write_file(task, "mock_rules.json", "{\"rules\": [{\"contains\": \"q\", \"reply\": \"TASK\"}]}");
     write_file(bad, "mock_rules.json", "{\"rules\": [{\"contains\": \"q\", \"probabilty\": 1, \"reply\": \"x\"}]}");
-    assert_int_equal(init_mock(f, "{\"rules\": [{\"contains\": \"q\", \"reply\": \"GLOBAL\"}]}", 1, &err),
-                     LLMT_OK);
+    mock_with(f, "{\"rules\": [{\"contains\": \"q\", \"reply\": \"GLOBAL\"}]}", 1);
     in.prompt = "q";
     in.task_dir = task;
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "TASK");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "TASK");
     /* a version-1 request has no task_dir */
     in.version = 1;
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "GLOBAL");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "GLOBAL");
     in.version = 0;
     in.task_dir = f->dir; /* no mock_rules.json there */
-    assert_int_equal(call_mock(f, &in, &r, &err), LLMT_OK);
-    assert_string_equal(r.text, "GLOBAL");
-    llmt_response_clear(&r);
+    expect_reply(f, &in, "GLOBAL");
     in.task_dir = bad;
     assert_int_equal(call_mock(f, &in, &r, &err), LLMT_E_CONFIG);
     assert_non_null(strstr(err.message, "task2/mock_rules.json: /rules/0/probabilty: unknown field"));
@@ -766,7 +749,7 @@ static void test_mock_token_counts_scale_with_text(void **state)
     call_in in = {0};
     llmt_buf big = {0};
     int i;
-    assert_int_equal(init_mock(f, "{\"default\": \"{\\\"a\\\": 1}\"}", 1, &err), LLMT_OK);
+    mock_with(f, "{\"default\": \"{\\\"a\\\": 1}\"}", 1);
     in.prompt = "Extract the data.";
     in.source = "short";
     assert_int_equal(call_mock(f, &in, &r1, &err), LLMT_OK);

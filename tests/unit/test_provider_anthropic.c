@@ -24,19 +24,16 @@ static void test_request_and_success(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_LOOSE_SCHEMA, NULL, 0, 700, 0, false};
     const fake_http_request *r;
     json_t *b;
     (void)state;
-    ph_reply(h, 200, "request-id: req_011CUdB6\r\n", OK_BODY);
-    assert_int_equal(ph_call(h, "anthropic:claude-haiku-4-5", &co, &out, &err), LLMT_OK);
+    b = ph_call_ok(h, "anthropic:claude-haiku-4-5", &co, "request-id: req_011CUdB6\r\n", OK_BODY, &out);
     r = ph_req(h, 0);
     assert_string_equal(r->path, "/v1/messages");
     assert_string_equal(fake_http_request_header(r, "x-api-key"), PH_KEY);
     assert_string_equal(fake_http_request_header(r, "anthropic-version"), "2023-06-01");
     assert_null(fake_http_request_header(r, "authorization"));
-    b = ph_body(h, 0);
     assert_string_equal(ph_str(b, "model"), "claude-haiku-4-5");
     assert_int_equal(json_integer_value(ph_get(b, "max_tokens")), 700);
     assert_non_null(strstr(ph_str(b, "system"), "data extraction"));
@@ -68,15 +65,12 @@ static void test_prompt_only_and_defaults(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_STRICT_SCHEMA, NULL, 0, 0, 0, false};
     json_t *b;
     (void)state;
     /* a model without structured outputs: schema in the system prompt, no output_config */
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "anthropic:claude-opus-4-1", &co, &out, &err), LLMT_OK);
+    b = ph_call_ok(h, "anthropic:claude-opus-4-1", &co, NULL, OK_BODY, &out);
     assert_int_equal(out.structured_mode, LLMT_STRUCTURED_PROMPT_ONLY);
-    b = ph_body(h, 0);
     assert_null(ph_get(b, "output_config"));
     assert_non_null(strstr(ph_str(b, "system"), "JSON Schema"));
     assert_non_null(strstr(ph_str(b, "system"), "\"total\""));
@@ -84,9 +78,7 @@ static void test_prompt_only_and_defaults(void **state)
     json_decref(b);
     llmt_response_clear(&out);
     /* a model that rejects sampling parameters gets no temperature */
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "anthropic:claude-opus-4-7", &co, &out, &err), LLMT_OK);
-    b = ph_body(h, 1);
+    b = ph_call_ok(h, "anthropic:claude-opus-4-7", &co, NULL, OK_BODY, &out);
     assert_null(ph_get(b, "temperature"));
     assert_non_null(ph_get(b, "output_config"));
     json_decref(b);
@@ -98,14 +90,10 @@ static void test_images(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
-    llmt_file png = {"inv.png", "image/png", ph_png, sizeof ph_png};
-    ph_call_opts co = {NULL, &png, 1, 0, 0, false};
+    ph_call_opts co = {NULL, &ph_png_file, 1, 0, 0, false};
     json_t *b;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "anthropic:claude-sonnet-4-5", &co, &out, &err), LLMT_OK);
-    b = ph_body(h, 0);
+    b = ph_call_ok(h, "anthropic:claude-sonnet-4-5", &co, NULL, OK_BODY, &out);
     assert_string_equal(ph_str(b, "messages.0.content.0.type"), "image");
     assert_string_equal(ph_str(b, "messages.0.content.0.source.type"), "base64");
     assert_string_equal(ph_str(b, "messages.0.content.0.source.media_type"), "image/png");
@@ -128,11 +116,10 @@ static void test_refusal_and_fences(void **state)
              "\"usage\":{\"input_tokens\":10,\"output_tokens\":0}}");
     assert_int_equal(ph_call(h, "anthropic:claude-haiku-4-5", NULL, &out, &err),
                      LLMT_E_CONTENT_FILTER);
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"claude-haiku-4-5\",\"content\":[{\"type\":\"text\",\"text\":"
-             "\"```json\\n{\\\"a\\\":1}\\n```\"}],\"stop_reason\":\"end_turn\",\"usage\":"
-             "{\"input_tokens\":10,\"output_tokens\":5}}");
-    assert_int_equal(ph_call(h, "anthropic:claude-haiku-4-5", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "anthropic:claude-haiku-4-5", NULL, NULL,
+                "{\"model\":\"claude-haiku-4-5\",\"content\":[{\"type\":\"text\",\"text\":"
+                "\"```json\\n{\\\"a\\\":1}\\n```\"}],\"stop_reason\":\"end_turn\",\"usage\":"
+                "{\"input_tokens\":10,\"output_tokens\":5}}", &out);
     assert_string_equal(out.text, "```json\n{\"a\":1}\n```");
     assert_int_equal(out.usage.cached_input_tokens, -1);
     llmt_response_clear(&out);
@@ -190,17 +177,9 @@ static void test_errors(void **state)
 
 static void test_keys(void **state)
 {
-    ph *h;
-    llmt_response out;
-    llmt_error err;
     (void)state;
-    ph_check_missing_key("ANTHROPIC", "", "ANTHROPIC_API_KEY", "anthropic:claude-haiku-4-5");
-    h = ph_start_dotenv("ANTHROPIC", "", "ANTHROPIC_API_KEY");
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "anthropic:claude-haiku-4-5", NULL, &out, &err), LLMT_OK);
-    assert_string_equal(fake_http_request_header(ph_req(h, 0), "x-api-key"), PH_KEY);
-    llmt_response_clear(&out);
-    ph_stop(h);
+    ph_check_keys("ANTHROPIC", "", "ANTHROPIC_API_KEY", "anthropic:claude-haiku-4-5", OK_BODY,
+                  "x-api-key", PH_KEY);
 }
 
 /* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */

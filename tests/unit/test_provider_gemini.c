@@ -25,18 +25,15 @@ static void test_request_and_success(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_STRICT_SCHEMA, NULL, 0, 1024, 0, false};
     const fake_http_request *r;
     json_t *b, *want;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "gemini:gemini-2.5-flash", &co, &out, &err), LLMT_OK);
+    b = ph_call_ok(h, "gemini:gemini-2.5-flash", &co, NULL, OK_BODY, &out);
     r = ph_req(h, 0);
     assert_string_equal(r->path, "/v1beta/models/gemini-2.5-flash:generateContent");
     assert_string_equal(fake_http_request_header(r, "x-goog-api-key"), PH_KEY);
     assert_null(strstr(r->path, "key="));
-    b = ph_body(h, 0);
     assert_null(ph_get(b, "model"));
     assert_non_null(strstr(ph_str(b, "systemInstruction.parts.0.text"), "data extraction"));
     assert_string_equal(ph_str(b, "contents.0.role"), "user");
@@ -67,14 +64,11 @@ static void test_json_mode_images_and_blocks(void **state)
     ph *h = start();
     llmt_response out;
     llmt_error err;
-    llmt_file png = {"inv.png", "image/png", ph_png, sizeof ph_png};
     llmt_file gif = {"inv.gif", "image/gif", ph_png, sizeof ph_png};
-    ph_call_opts co = {NULL, &png, 1, 0, 0, false};
+    ph_call_opts co = {NULL, &ph_png_file, 1, 0, 0, false};
     json_t *b;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "gemini:gemini-2.0-flash", &co, &out, &err), LLMT_OK);
-    b = ph_body(h, 0);
+    b = ph_call_ok(h, "gemini:gemini-2.0-flash", &co, NULL, OK_BODY, &out);
     assert_string_equal(ph_str(b, "contents.0.parts.0.inlineData.mimeType"), "image/png");
     assert_string_equal(ph_str(b, "contents.0.parts.0.inlineData.data"), PH_PNG_B64);
     assert_string_equal(ph_str(b, "contents.0.parts.1.text"), PH_USER_TEXT);
@@ -95,10 +89,9 @@ static void test_json_mode_images_and_blocks(void **state)
     ph_reply(h, 200, NULL, "{\"candidates\":[{\"finishReason\":\"SAFETY\",\"index\":0}]}");
     assert_int_equal(ph_call(h, "gemini:gemini-2.5-flash", NULL, &out, &err), LLMT_E_CONTENT_FILTER);
     /* fenced answer stays text */
-    ph_reply(h, 200, NULL,
-             "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"```json\\n{}\\n```\"}]},"
-             "\"finishReason\":\"STOP\"}]}");
-    assert_int_equal(ph_call(h, "gemini:gemini-2.5-flash", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "gemini:gemini-2.5-flash", NULL, NULL,
+                "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"```json\\n{}\\n```\"}]},"
+                "\"finishReason\":\"STOP\"}]}", &out);
     assert_string_equal(out.text, "```json\n{}\n```");
     assert_int_equal(out.usage.reasoning_tokens, -1);
     llmt_response_clear(&out);
@@ -173,17 +166,9 @@ static void test_errors(void **state)
 
 static void test_keys(void **state)
 {
-    ph *h;
-    llmt_response out;
-    llmt_error err;
     (void)state;
-    ph_check_missing_key("GEMINI", "/v1beta", "GEMINI_API_KEY", "gemini:gemini-2.5-flash");
-    h = ph_start_dotenv("GEMINI", "/v1beta", "GEMINI_API_KEY");
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "gemini:gemini-2.5-flash", NULL, &out, &err), LLMT_OK);
-    assert_string_equal(fake_http_request_header(ph_req(h, 0), "x-goog-api-key"), PH_KEY);
-    llmt_response_clear(&out);
-    ph_stop(h);
+    ph_check_keys("GEMINI", "/v1beta", "GEMINI_API_KEY", "gemini:gemini-2.5-flash", OK_BODY,
+                  "x-goog-api-key", PH_KEY);
 }
 
 /* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */

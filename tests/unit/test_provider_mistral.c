@@ -21,19 +21,16 @@ static void test_request_and_success(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_STRICT_SCHEMA, NULL, 0, 300, 0, false};
     const fake_http_request *r;
     json_t *b;
     const char *k;
     json_t *v;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "mistral:mistral-small-latest", &co, &out, &err), LLMT_OK);
+    b = ph_call_ok(h, "mistral:mistral-small-latest", &co, NULL, OK_BODY, &out);
     r = ph_req(h, 0);
     assert_string_equal(r->path, "/v1/chat/completions");
     assert_string_equal(fake_http_request_header(r, "authorization"), "Bearer " PH_KEY);
-    b = ph_body(h, 0);
     /* only fields Mistral accepts: anything else is a 422 extra_forbidden */
     json_object_foreach(b, k, v)
     {
@@ -63,13 +60,10 @@ static void test_images_chunks_fences(void **state)
     ph *h = start();
     llmt_response out;
     llmt_error err;
-    llmt_file png = {"inv.png", "image/png", ph_png, sizeof ph_png};
-    ph_call_opts co = {NULL, &png, 1, 0, 0, false};
+    ph_call_opts co = {NULL, &ph_png_file, 1, 0, 0, false};
     json_t *b;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "mistral:mistral-small-latest", &co, &out, &err), LLMT_OK);
-    b = ph_body(h, 0);
+    b = ph_call_ok(h, "mistral:mistral-small-latest", &co, NULL, OK_BODY, &out);
     assert_string_equal(ph_str(b, "messages.1.content.1.type"), "image_url");
     assert_string_equal(ph_str(b, "messages.1.content.1.image_url"),
                         "data:image/png;base64," PH_PNG_B64);
@@ -77,18 +71,16 @@ static void test_images_chunks_fences(void **state)
     llmt_response_clear(&out);
     assert_int_equal(ph_call(h, "mistral:ministral-8b-latest", &co, &out, &err), LLMT_E_UNSUPPORTED);
     /* reasoning reply: content as chunks */
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"magistral-small-latest\",\"choices\":[{\"message\":{\"content\":["
-             "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":\"hmm\"}]},"
-             "{\"type\":\"text\",\"text\":\"{\\\"a\\\":1}\"}]},\"finish_reason\":\"stop\"}],"
-             "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}");
-    assert_int_equal(ph_call(h, "mistral:magistral-small-latest", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "mistral:magistral-small-latest", NULL, NULL,
+                "{\"model\":\"magistral-small-latest\",\"choices\":[{\"message\":{\"content\":["
+                "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":\"hmm\"}]},"
+                "{\"type\":\"text\",\"text\":\"{\\\"a\\\":1}\"}]},\"finish_reason\":\"stop\"}],"
+                "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}", &out);
     assert_string_equal(out.text, "{\"a\":1}");
     llmt_response_clear(&out);
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"mistral-small-latest\",\"choices\":[{\"message\":{\"content\":"
-             "\"```json\\n{}\\n```\"},\"finish_reason\":\"stop\"}]}");
-    assert_int_equal(ph_call(h, "mistral:mistral-small-latest", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "mistral:mistral-small-latest", NULL, NULL,
+                "{\"model\":\"mistral-small-latest\",\"choices\":[{\"message\":{\"content\":"
+                "\"```json\\n{}\\n```\"},\"finish_reason\":\"stop\"}]}", &out);
     assert_string_equal(out.text, "```json\n{}\n```");
     llmt_response_clear(&out);
     ph_stop(h);

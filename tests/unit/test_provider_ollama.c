@@ -20,17 +20,14 @@ static void test_request_and_success(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_STRICT_SCHEMA, NULL, 0, 256, 0, false};
     const fake_http_request *r;
     json_t *b, *want;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "ollama:llama3.1:8b", &co, &out, &err), LLMT_OK);
+    b = ph_call_ok(h, "ollama:llama3.1:8b", &co, NULL, OK_BODY, &out);
     r = ph_req(h, 0);
     assert_string_equal(r->path, "/api/chat");
     assert_null(fake_http_request_header(r, "authorization"));
-    b = ph_body(h, 0);
     assert_string_equal(ph_str(b, "model"), "llama3.1:8b");
     assert_true(json_is_false(ph_get(b, "stream")));
     assert_string_equal(ph_str(b, "messages.0.role"), "system");
@@ -59,13 +56,10 @@ static void test_images_and_json_mode(void **state)
     ph *h = start();
     llmt_response out;
     llmt_error err;
-    llmt_file png = {"inv.png", "image/png", ph_png, sizeof ph_png};
-    ph_call_opts co = {NULL, &png, 1, 0, 0, false};
+    ph_call_opts co = {NULL, &ph_png_file, 1, 0, 0, false};
     json_t *b;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "ollama:qwen2.5vl:7b", &co, &out, &err), LLMT_OK);
-    b = ph_body(h, 0);
+    b = ph_call_ok(h, "ollama:qwen2.5vl:7b", &co, NULL, OK_BODY, &out);
     assert_string_equal(ph_str(b, "messages.1.images.0"), PH_PNG_B64);
     assert_null(ph_get(b, "format"));
     json_decref(b);
@@ -75,10 +69,9 @@ static void test_images_and_json_mode(void **state)
     assert_non_null(strstr(err.message, "images"));
     assert_int_equal(fake_http_request_count(h->srv), 1);
     /* fenced reply stays text; an {"error"} inside a 200 is not a success */
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"llama3.1:8b\",\"message\":{\"content\":\"```json\\n{}\\n```\"},"
-             "\"done\":true}");
-    assert_int_equal(ph_call(h, "ollama:llama3.1:8b", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "ollama:llama3.1:8b", NULL, NULL,
+                "{\"model\":\"llama3.1:8b\",\"message\":{\"content\":\"```json\\n{}\\n```\"},"
+                "\"done\":true}", &out);
     assert_string_equal(out.text, "```json\n{}\n```");
     assert_int_equal(out.usage.input_tokens, 0); /* omitted when zero */
     llmt_response_clear(&out);

@@ -26,19 +26,16 @@ static void test_request_and_success(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_STRICT_SCHEMA, NULL, 0, 500, 0, false};
     const fake_http_request *r;
     json_t *b, *want;
     (void)state;
-    ph_reply(h, 200, "x-request-id: req_abc123\r\n", OK_BODY);
-    assert_int_equal(ph_call(h, "openai:gpt-4.1-mini", &co, &out, &err), LLMT_OK);
+    b = ph_call_ok(h, "openai:gpt-4.1-mini", &co, "x-request-id: req_abc123\r\n", OK_BODY, &out);
     r = ph_req(h, 0);
     assert_string_equal(r->method, "POST");
     assert_string_equal(r->path, "/v1/chat/completions");
     assert_string_equal(fake_http_request_header(r, "authorization"), "Bearer " PH_KEY);
     assert_string_equal(fake_http_request_header(r, "content-type"), "application/json");
-    b = ph_body(h, 0);
     assert_string_equal(ph_str(b, "model"), "gpt-4.1-mini");
     assert_string_equal(ph_str(b, "messages.0.role"), "system");
     assert_non_null(strstr(ph_str(b, "messages.0.content"), "data extraction"));
@@ -87,12 +84,10 @@ static void test_loose_schema_made_strict(void **state)
     json_t *b, *want;
     (void)state;
     ph_reply(h, 200, NULL, OK_BODY);
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "openai:gpt-4o", &co, &out, &err), LLMT_OK);
+    b = ph_call_ok(h, "openai:gpt-4o", &co, NULL, OK_BODY, &out);
     assert_true(out.schema_strict);
     assert_null(out.schema_relaxed);
     llmt_response_clear(&out);
-    b = ph_body(h, 0);
     assert_true(json_is_true(ph_get(b, "response_format.json_schema.strict")));
     want = json_loads("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
                       "\"total\":{\"type\":\"number\"}},\"required\":[\"name\",\"total\"],"
@@ -117,15 +112,13 @@ static void test_reasoning_model(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_STRICT_SCHEMA, NULL, 0, 1000, 0, false};
     json_t *b;
     (void)state;
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"gpt-5-mini-2025-08-07\",\"choices\":[{\"message\":{\"content\":"
-             "\"{}\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
-             "\"completion_tokens\":300,\"completion_tokens_details\":{\"reasoning_tokens\":280}}}");
-    assert_int_equal(ph_call(h, "openai:gpt-5-mini", &co, &out, &err), LLMT_OK);
+    ph_answered(h, "openai:gpt-5-mini", &co, NULL,
+                "{\"model\":\"gpt-5-mini-2025-08-07\",\"choices\":[{\"message\":{\"content\":"
+                "\"{}\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
+                "\"completion_tokens\":300,\"completion_tokens_details\":{\"reasoning_tokens\":280}}}", &out);
     b = ph_body(h, 0);
     assert_null(ph_get(b, "temperature"));
     assert_null(ph_get(b, "max_tokens"));
@@ -142,14 +135,11 @@ static void test_images(void **state)
     ph *h = start();
     llmt_response out;
     llmt_error err;
-    llmt_file png = {"inv.png", "image/png", ph_png, sizeof ph_png};
     llmt_file pdf = {"inv.pdf", "application/pdf", ph_png, sizeof ph_png};
-    ph_call_opts co = {NULL, &png, 1, 0, 0, false};
+    ph_call_opts co = {NULL, &ph_png_file, 1, 0, 0, false};
     json_t *b;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "openai:gpt-4.1-mini", &co, &out, &err), LLMT_OK);
-    b = ph_body(h, 0);
+    b = ph_call_ok(h, "openai:gpt-4.1-mini", &co, NULL, OK_BODY, &out);
     assert_string_equal(ph_str(b, "messages.1.content.0.type"), "text");
     assert_string_equal(ph_str(b, "messages.1.content.0.text"), PH_USER_TEXT);
     assert_string_equal(ph_str(b, "messages.1.content.1.type"), "image_url");
@@ -166,7 +156,7 @@ static void test_images(void **state)
     llmt_manager_free(h->mgr);
     h->mgr = NULL;
     h->max_file_bytes = 8;
-    co.files = &png;
+    co.files = &ph_png_file;
     assert_int_equal(ph_call(h, "openai:gpt-4.1-mini", &co, &out, &err), LLMT_E_UNSUPPORTED);
     assert_non_null(strstr(err.message, "inv.png"));
     assert_non_null(strstr(err.message, "limit"));
@@ -180,11 +170,10 @@ static void test_fenced_reply_is_text(void **state)
     llmt_response out;
     llmt_error err;
     (void)state;
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"content\":\"```json\\n{\\\"a\\\":1}"
-             "\\n```\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,"
-             "\"completion_tokens\":2}}");
-    assert_int_equal(ph_call(h, "openai:gpt-4o", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "openai:gpt-4o", NULL, NULL,
+                "{\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"content\":\"```json\\n{\\\"a\\\":1}"
+                "\\n```\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,"
+                "\"completion_tokens\":2}}", &out);
     assert_string_equal(out.text, "```json\n{\"a\":1}\n```");
     llmt_response_clear(&out);
     /* a refusal is a content filter, not a parse error */
@@ -285,17 +274,9 @@ static void test_errors(void **state)
 
 static void test_keys(void **state)
 {
-    ph *h;
-    llmt_response out;
-    llmt_error err;
     (void)state;
-    ph_check_missing_key("OPENAI", "/v1", "OPENAI_API_KEY", "openai:gpt-4o");
-    h = ph_start_dotenv("OPENAI", "/v1", "OPENAI_API_KEY");
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "openai:gpt-4o", NULL, &out, &err), LLMT_OK);
-    assert_string_equal(fake_http_request_header(ph_req(h, 0), "authorization"), "Bearer " PH_KEY);
-    llmt_response_clear(&out);
-    ph_stop(h);
+    ph_check_keys("OPENAI", "/v1", "OPENAI_API_KEY", "openai:gpt-4o", OK_BODY,
+                  "authorization", "Bearer " PH_KEY);
 }
 
 /* Text that is not UTF-8 fails the request build cleanly: nothing is sent. */

@@ -26,18 +26,15 @@ static void test_request_and_success(void **state)
 {
     ph *h = start();
     llmt_response out;
-    llmt_error err;
     ph_call_opts co = {PH_STRICT_SCHEMA, NULL, 0, 400, 0, false};
     const fake_http_request *r;
     json_t *b;
     (void)state;
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "openrouter:openai/gpt-4.1-mini", &co, &out, &err), LLMT_OK);
+    b = ph_call_ok(h, "openrouter:openai/gpt-4.1-mini", &co, NULL, OK_BODY, &out);
     r = ph_req(h, 0);
     assert_string_equal(r->path, "/api/v1/chat/completions");
     assert_string_equal(fake_http_request_header(r, "authorization"), "Bearer " PH_KEY);
     assert_string_equal(fake_http_request_header(r, "x-title"), "llm-tester");
-    b = ph_body(h, 0);
     assert_string_equal(ph_str(b, "model"), "openai/gpt-4.1-mini");
     assert_int_equal(json_integer_value(ph_get(b, "max_tokens")), 400);
     assert_string_equal(ph_str(b, "response_format.type"), "json_schema");
@@ -52,9 +49,7 @@ static void test_request_and_success(void **state)
     llmt_response_clear(&out);
     ph_assert_log_clean(h);
     /* no schema: no response_format, no routing constraint */
-    ph_reply(h, 200, NULL, OK_BODY);
-    assert_int_equal(ph_call(h, "openrouter:openai/gpt-4.1-mini", NULL, &out, &err), LLMT_OK);
-    b = ph_body(h, 1);
+    b = ph_call_ok(h, "openrouter:openai/gpt-4.1-mini", NULL, NULL, OK_BODY, &out);
     assert_null(ph_get(b, "response_format"));
     assert_null(ph_get(b, "provider"));
     json_decref(b);
@@ -79,10 +74,9 @@ static void test_errors_inside_200(void **state)
              "\"finish_reason\":\"content_filter\"}]}");
     assert_int_equal(ph_call(h, "openrouter:openai/gpt-4.1-mini", NULL, &out, &err),
                      LLMT_E_CONTENT_FILTER);
-    ph_reply(h, 200, NULL,
-             "{\"model\":\"x\",\"choices\":[{\"message\":{\"content\":\"```json\\n{}\\n```\"},"
-             "\"finish_reason\":\"stop\"}]}");
-    assert_int_equal(ph_call(h, "openrouter:openai/gpt-4.1-mini", NULL, &out, &err), LLMT_OK);
+    ph_answered(h, "openrouter:openai/gpt-4.1-mini", NULL, NULL,
+                "{\"model\":\"x\",\"choices\":[{\"message\":{\"content\":\"```json\\n{}\\n```\"},"
+                "\"finish_reason\":\"stop\"}]}", &out);
     assert_string_equal(out.text, "```json\n{}\n```");
     llmt_response_clear(&out);
     ph_stop(h);

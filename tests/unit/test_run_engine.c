@@ -1,7 +1,8 @@
 /* The runner on top of the engine: results streamed to results.jsonl, interrupt
  * leaving a valid file with every finished case, --resume sending only what is
  * missing, repeat statistics, first-attempt validity, error groups, dry-run. Uses the
- * example tasks, a test-only HTTP provider ("tjson") at the fake server, and the mock. */
+ * example tasks, the test-only HTTP provider "tjson" (tests/support/fake_provider.h) at
+ * the fake server, and the mock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,159 +19,49 @@
 
 #include "core/util.h"
 #include "fake_http.h"
+#include "fake_provider.h"
 #include "provider/manager_internal.h"
 #include "provider/registry.h"
 #include "run/runner.h"
 
-/* ------------------------------------------------------------ provider "tjson" */
-
-static llmt_status t_init(void **state, const llmt_provider_settings *s, llmt_error *err)
-{
-    (void)err;
-    *state = llmt_strdup(s->base_url);
-    return LLMT_OK;
-}
-
-static void t_destroy(void *state)
-{
-    free(state);
-}
-
-static llmt_status t_build(void *state, const llmt_request *req, llmt_http_request *out,
-                           llmt_error *err)
-{
-    json_t *body = json_pack("{s:s, s:s}", "model", req->model, "case", req->case_id);
-    (void)err;
-    out->url = llmt_asprintf("%s/v1/gen", (const char *)state);
-    out->body = json_dumps(body, JSON_COMPACT);
-    out->body_len = strlen(out->body);
-    json_decref(body);
-    return LLMT_OK;
-}
-
-static llmt_status t_parse(void *state, const llmt_request *req, const llmt_http_response *http,
-                           llmt_response *out, llmt_error *err)
-{
-    json_t *reply = json_loadb(http->body, http->body_len, 0, NULL);
-    json_int_t in = 100, out_tokens = 50;
-    (void)state;
-    (void)err;
-    /* a reply may set the usage it reports: {"in": N, "out": M} */
-    json_unpack(reply, "{s?I, s?I}", "in", &in, "out", &out_tokens);
-    json_decref(reply);
-    /* answers with the expected JSON: a valid, fully accurate reply */
-    out->text = llmt_strdup(req->reference ? req->reference : "{}");
-    out->usage.input_tokens = (long)in;
-    out->usage.output_tokens = (long)out_tokens;
-    out->usage.cached_input_tokens = -1;
-    out->usage.reasoning_tokens = -1;
-    return LLMT_OK;
-}
-
-static llmt_status t_classify(void *state, const llmt_http_response *http, llmt_error *err)
-{
-    (void)state;
-    if (http->status == 429)
-        return llmt_error_set(err, LLMT_E_RATE_LIMIT, "slow down");
-    if (http->status == 401)
-        return llmt_error_set(err, LLMT_E_AUTH, "bad key");
-    if (http->status == 402)
-        return llmt_error_set(err, LLMT_E_QUOTA, "no credit");
-    return llmt_error_set(err, LLMT_E_SERVER, "server error %ld", http->status);
-}
-
-static const llmt_provider_ops tjson_ops = {
-    .abi_version = LLMT_PROVIDER_ABI_VERSION,
-    .name = "tjson",
-    .capabilities = LLMT_CAP_SYSTEM_PROMPT,
-    .init = t_init,
-    .destroy = t_destroy,
-    .build_request = t_build,
-    .parse_response = t_parse,
-    .classify_error = t_classify,
-};
-
 /* ------------------------------------------------------------ fixture */
 
 typedef struct fx {
-    fake_http_server *srv;
-    llmt_manager *mgr;
-    llmt_taskset ts;
-    char dir[128];
-    volatile sig_atomic_t stop;
+    fp_fx t;                   /* server, manager, example tasks, output folder */
     size_t stop_after;         /* the server sets `stop` at this request (0 = never) */
     pthread_mutex_t mu;
     size_t seen;
 } fx;
 
+/* "tjson" answering every case with its reference (valid, fully accurate), 100 tokens
+ * in and 50 out unless the reply says; a falls back to b, then the provider to c. */
 static void fx_setup(fx *f)
 {
-    llmt_manager_options mo;
-    llmt_error err;
-    llmt_diags d = {0};
-    char *json, *tasks;
-    llmt_provider_config *cfg;
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
-    assert_int_equal(fake_http_start(&f->srv), 0);
-    llmt_manager_options_init(&mo, LLMT_MANAGER_OPTIONS_VERSION);
-    mo.seed = 3;
-    assert_int_equal(llmt_manager_new(&f->mgr, &mo, &err), LLMT_OK);
-    json = llmt_asprintf(
-        "{\"config_version\": 2, \"name\": \"tjson\", \"provider_type\": \"tjson\", \"env_key\": \"\","
-        " \"base_url\": \"%s\", \"system_prompt\": \"\", \"llm_models\": ["
-        " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000,"
-        "  \"fallbacks\": [\"tjson:b\"]},"
-        " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000},"
-        " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000}],"
-        " \"fallbacks\": [\"tjson:c\"]}",
-        fake_http_url(f->srv));
-    cfg = llmt_provider_config_parse(json, "test-config.json", &d);
-    free(json);
-    assert_non_null(cfg);
-    assert_int_equal(llmt_registry_add(llmt_manager_registry(f->mgr), &tjson_ops, cfg, "test", NULL,
-                                       true, &err), LLMT_OK);
-    tasks = llmt_path_join(LLMT_SOURCE_DIR, "examples/tasks");
-    assert_int_equal(llmt_tasks_discover(tasks, &f->ts, &d, &err), LLMT_OK);
-    free(tasks);
-    llmt_diags_free(&d);
-    snprintf(f->dir, sizeof f->dir, "/tmp/llmt-test-run-%ld", (long)getpid());
+    fp_fx_start(&f->t, 3);
+    fp_fx_add(&f->t, &fp_tjson_ops,
+              "{\"name\": \"tjson\", \"provider_type\": \"tjson\", \"system_prompt\": \"\","
+              " \"options\": {\"answer\": \"reference\", \"input_tokens\": 100, \"output_tokens\": 50},"
+              " \"llm_models\": ["
+              " {\"name\": \"a\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000,"
+              "  \"fallbacks\": [\"tjson:b\"]},"
+              " {\"name\": \"b\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000},"
+              " {\"name\": \"c\", \"cost_input\": 1, \"cost_output\": 2, \"max_output_tokens\": 1000}],"
+              " \"fallbacks\": [\"tjson:c\"]}");
+    fp_fx_tasks(&f->t, "run");
 }
 
 static void fx_teardown(fx *f)
 {
-    char *cmd = llmt_asprintf("rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
-    fake_http_stop(f->srv);
-    llmt_manager_free(f->mgr);
-    llmt_taskset_free(&f->ts);
+    fp_fx_stop(&f->t);
     pthread_mutex_destroy(&f->mu);
-}
-
-static size_t total_cases(const fx *f)
-{
-    size_t i, n = 0;
-    for (i = 0; i < f->ts.n_tasks; i++)
-        n += f->ts.tasks[i].n_cases;
-    return n;
-}
-
-static void opts(fx *f, llmt_run_options *o, const char *const *models, size_t n_models)
-{
-    llmt_run_options_init(o);
-    o->tasks = &f->ts;
-    o->models = models;
-    o->n_models = n_models;
-    o->output_dir = f->dir;
-    o->formats = LLMT_FORMAT_JSON | LLMT_FORMAT_MD;
-    o->engine.interrupted = &f->stop;
 }
 
 /* Reads results.jsonl strictly: every line must be complete JSON. Returns the lines. */
 static json_t *read_jsonl(const fx *f)
 {
-    char *path = llmt_path_join(f->dir, "results.jsonl"), *data = NULL, *p, *nl;
+    char *path = llmt_path_join(f->t.dir, "results.jsonl"), *data = NULL, *p, *nl;
     size_t len = 0;
     json_t *arr = json_array();
     llmt_error err;
@@ -205,7 +96,7 @@ static void h_slow_then_stop(const fake_http_request *req, fake_http_reply *out,
     n = ++f->seen;
     pthread_mutex_unlock(&f->mu);
     if (f->stop_after && n == f->stop_after)
-        f->stop = 1;
+        f->t.stop = 1;
     out->delay_ms = 40;
     out->body = "{}";
 }
@@ -215,44 +106,39 @@ static void h_slow_then_stop(const fake_http_request *req, fake_http_reply *out,
 static void run_interrupt_then_resume_sends_only_the_rest(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:a"};
     json_t *lines, *r;
     size_t i, n_first, total, sent_first, j;
     char *path;
     (void)state;
     fx_setup(&f);
-    fake_http_set_handler(f.srv, h_slow_then_stop, &f);
-    total = total_cases(&f) * 3;
+    fake_http_set_handler(f.t.srv, h_slow_then_stop, &f);
+    total = fp_fx_cases(&f.t) * 3;
     f.stop_after = 5;
-    opts(&f, &o, models, 1);
-    o.repeat = 3;
-    o.engine.concurrency = 2;
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_true(rr.interrupted);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.repeat = 3;
+    f.t.run.engine.concurrency = 2;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_true(f.t.rr.interrupted);
     lines = read_jsonl(&f);
     n_first = json_array_size(lines);
-    sent_first = fake_http_request_count(f.srv);
+    sent_first = fake_http_request_count(f.t.srv);
     /* every request that was answered is a result; nothing else is */
     assert_true(n_first >= 5);
     assert_true(n_first < total);
-    assert_int_equal(n_first, rr.summary.n_rows);
+    assert_int_equal(n_first, f.t.rr.summary.n_rows);
     assert_true(sent_first >= n_first && sent_first <= n_first + 2);
     json_array_foreach(lines, i, r) assert_true(json_is_null(json_object_get(r, "error")));
     /* the reports were written from what finished */
-    path = llmt_path_join(f.dir, "results.json");
+    path = llmt_path_join(f.t.dir, "results.json");
     assert_true(llmt_path_exists(path));
     free(path);
-    path = llmt_path_join(f.dir, "report.md");
+    path = llmt_path_join(f.t.dir, "report.md");
     assert_true(llmt_path_exists(path));
     free(path);
-    llmt_run_result_free(&rr);
 
     /* add a torn line, as a crash mid-write would leave */
-    path = llmt_path_join(f.dir, "results.jsonl");
+    path = llmt_path_join(f.t.dir, "results.jsonl");
     {
         FILE *fp = fopen(path, "ab");
         assert_non_null(fp);
@@ -261,19 +147,19 @@ static void run_interrupt_then_resume_sends_only_the_rest(void **state)
     }
     free(path);
 
-    f.stop = 0;
+    f.t.stop = 0;
     f.stop_after = 0;
-    opts(&f, &o, models, 1);
-    o.output_dir = NULL;
-    o.resume_dir = f.dir;
-    o.repeat = 3;
-    o.engine.concurrency = 4;
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_false(rr.interrupted);
-    assert_int_equal(rr.resumed, n_first);
-    assert_int_equal(rr.planned, total - n_first);
-    assert_int_equal(fake_http_request_count(f.srv) - sent_first, total - n_first);
-    assert_int_equal(rr.summary.n_rows, total);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.output_dir = NULL;
+    f.t.run.resume_dir = f.t.dir;
+    f.t.run.repeat = 3;
+    f.t.run.engine.concurrency = 4;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_false(f.t.rr.interrupted);
+    assert_int_equal(f.t.rr.resumed, n_first);
+    assert_int_equal(f.t.rr.planned, total - n_first);
+    assert_int_equal(fake_http_request_count(f.t.srv) - sent_first, total - n_first);
+    assert_int_equal(f.t.rr.summary.n_rows, total);
     json_decref(lines);
     lines = read_jsonl(&f);
     assert_int_equal(json_array_size(lines), total);
@@ -288,45 +174,38 @@ static void run_interrupt_then_resume_sends_only_the_rest(void **state)
         free(ki);
     }
     json_decref(lines);
-    llmt_run_result_free(&rr);
 
     /* resuming a complete run sends nothing */
-    opts(&f, &o, models, 1);
-    o.output_dir = NULL;
-    o.resume_dir = f.dir;
-    o.repeat = 3;
-    sent_first = fake_http_request_count(f.srv);
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), sent_first);
-    assert_int_equal(rr.planned, 0);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.output_dir = NULL;
+    f.t.run.resume_dir = f.t.dir;
+    f.t.run.repeat = 3;
+    sent_first = fake_http_request_count(f.t.srv);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.t.srv), sent_first);
+    assert_int_equal(f.t.rr.planned, 0);
     fx_teardown(&f);
 }
 
 static void run_repeat_statistics_match_the_results(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"mock:noisy", "mock:oracle"};
     llmt_case_stats *cs = NULL;
     size_t n = 0, i, k;
     json_t *lines;
     (void)state;
     fx_setup(&f);
-    opts(&f, &o, models, 2);
-    o.repeat = 4;
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_int_equal(rr.summary.n_rows, total_cases(&f) * 2 * 4);
-    assert_true(llmt_summary_case_stats(&rr.summary, &cs, &n));
-    assert_int_equal(n, total_cases(&f) * 2);
+    fp_fx_run_options(&f.t, models, 2);
+    f.t.run.repeat = 4;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_int_equal(f.t.rr.summary.n_rows, fp_fx_cases(&f.t) * 2 * 4);
+    assert_true(llmt_summary_case_stats(&f.t.rr.summary, &cs, &n));
+    assert_int_equal(n, fp_fx_cases(&f.t) * 2);
     lines = read_jsonl(&f);
     for (k = 0; k < n; k++) {
         const llmt_case_stats *c = &cs[k];
-        const llmt_task *t = &f.ts.tasks[c->task];
+        const llmt_task *t = &f.t.ts.tasks[c->task];
         double s = 0, sq = 0, mn = INFINITY, mx = -INFINITY, ls = 0, mean, sd;
         size_t cnt = 0;
         json_t *r;
@@ -357,8 +236,6 @@ static void run_repeat_statistics_match_the_results(void **state)
     }
     free(cs);
     json_decref(lines);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -420,22 +297,18 @@ static void h_429_once_per_case(const fake_http_request *req, fake_http_reply *o
 static void run_records_attempts_and_first_attempt_validity(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:a"};
     json_t *lines, *r;
     size_t i, two = 0, n;
     (void)state;
     fx_setup(&f);
-    fake_http_set_handler(f.srv, h_429_once_per_case, &f);
-    opts(&f, &o, models, 1);
-    o.engine.concurrency = 1;
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    fake_http_set_handler(f.t.srv, h_429_once_per_case, &f);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.concurrency = 1;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     lines = read_jsonl(&f);
     n = json_array_size(lines);
-    assert_int_equal(n, total_cases(&f));
+    assert_int_equal(n, fp_fx_cases(&f.t));
     json_array_foreach(lines, i, r) {
         json_t *att = json_object_get(r, "attempts");
         json_t *usage = json_object_get(r, "usage");
@@ -452,64 +325,52 @@ static void run_records_attempts_and_first_attempt_validity(void **state)
         }
     }
     assert_int_equal(two, 1);
-    assert_int_equal(rr.summary.models[0].valid, n);
-    assert_int_equal(rr.summary.models[0].first_attempt_valid, n - 1);
-    assert_int_equal(rr.summary.models[0].attempts, n + 1);
-    assert_int_equal(rr.retries, 1);
+    assert_int_equal(f.t.rr.summary.models[0].valid, n);
+    assert_int_equal(f.t.rr.summary.models[0].first_attempt_valid, n - 1);
+    assert_int_equal(f.t.rr.summary.models[0].attempts, n + 1);
+    assert_int_equal(f.t.rr.retries, 1);
     json_decref(lines);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
 static void run_groups_errors_by_provider_and_class(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:c"}; /* no fallback */
     (void)state;
     fx_setup(&f);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.status = 401, .body = "{}", .body_len = -1});
-    opts(&f, &o, models, 1);
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_int_equal(rr.summary.n_errors, 1);
-    assert_string_equal(rr.summary.errors[0].provider, "tjson");
-    assert_string_equal(rr.summary.errors[0].error_class, "auth");
-    assert_int_equal(rr.summary.errors[0].count, total_cases(&f));
-    assert_string_equal(rr.summary.errors[0].example, "bad key");
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.status = 401, .body = "{}", .body_len = -1});
+    fp_fx_run_options(&f.t, models, 1);
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_int_equal(f.t.rr.summary.n_errors, 1);
+    assert_string_equal(f.t.rr.summary.errors[0].provider, "tjson");
+    assert_string_equal(f.t.rr.summary.errors[0].error_class, "auth");
+    assert_int_equal(f.t.rr.summary.errors[0].count, fp_fx_cases(&f.t));
+    assert_string_equal(f.t.rr.summary.errors[0].example, "bad key");
     /* auth is never retried */
-    assert_int_equal(fake_http_request_count(f.srv), total_cases(&f));
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
+    assert_int_equal(fake_http_request_count(f.t.srv), fp_fx_cases(&f.t));
     fx_teardown(&f);
 }
 
 static void run_dry_run_estimates_and_sends_nothing(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:a", "mock:oracle"};
     llmt_run_estimate *e = NULL;
     (void)state;
     fx_setup(&f);
-    opts(&f, &o, models, 2);
-    o.repeat = 2;
-    assert_int_equal(llmt_run_estimate_cost(f.mgr, &o, &e, &d, &err), LLMT_OK);
-    assert_int_equal(e[0].calls, total_cases(&f) * 2);
-    assert_int_equal(e[1].calls, total_cases(&f) * 2);
+    fp_fx_run_options(&f.t, models, 2);
+    f.t.run.repeat = 2;
+    assert_int_equal(llmt_run_estimate_cost(f.t.mgr, &f.t.run, &e, &f.t.diags, &f.t.err), LLMT_OK);
+    assert_int_equal(e[0].calls, fp_fx_cases(&f.t) * 2);
+    assert_int_equal(e[1].calls, fp_fx_cases(&f.t) * 2);
     assert_true(e[0].cost_known && e[1].cost_known);
     assert_true(e[0].input_tokens > 0);
     assert_true(e[0].min_usd > 0 && e[0].min_usd < e[0].max_usd);
     /* tjson:a: output bound 1000 tokens at $2/M per call */
     assert_true(fabs(e[0].max_usd - e[0].min_usd - (double)e[0].calls * 1000 * 2 / 1e6) < 1e-9);
-    assert_int_equal(fake_http_request_count(f.srv), 0);
+    assert_int_equal(fake_http_request_count(f.t.srv), 0);
     free(e);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -531,20 +392,16 @@ static void h_quota_a_server_b(const fake_http_request *req, fake_http_reply *ou
 static void run_follows_the_configured_fallback_chain(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:a"};
     json_t *lines, *r;
     size_t i;
     (void)state;
     fx_setup(&f);
-    fake_http_set_handler(f.srv, h_quota_a_server_b, &f);
-    opts(&f, &o, models, 1);
-    o.engine.retry.max_retries = 1;
-    o.filter = "job_ads/nurse";
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+    fake_http_set_handler(f.t.srv, h_quota_a_server_b, &f);
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.retry.max_retries = 1;
+    f.t.run.filter = "job_ads/nurse";
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     lines = read_jsonl(&f);
     assert_int_equal(json_array_size(lines), 1);
     r = json_array_get(lines, 0);
@@ -564,11 +421,9 @@ static void run_follows_the_configured_fallback_chain(void **state)
     }
     /* the result stays under the model that was asked for */
     assert_string_equal(json_string_value(json_object_get(r, "model")), "a");
-    assert_int_equal(rr.summary.models[0].by_fallback, 1);
-    assert_int_equal(rr.summary.models[0].first_attempt_valid, 0);
+    assert_int_equal(f.t.rr.summary.models[0].by_fallback, 1);
+    assert_int_equal(f.t.rr.summary.models[0].first_attempt_valid, 0);
     json_decref(lines);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -588,27 +443,23 @@ static size_t recorded_attempts(const json_t *lines)
 static void reset_keepalive_posts_are_all_attempts(int max_retries)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:c"}; /* no fallback */
     json_t *lines, *r;
     size_t i, valid = 0;
     fx_setup(&f);
     fake_http_set_default_reply(
-        f.srv, &(fake_http_reply){.body = "{}", .body_len = -1, .close_if_reused = 1});
-    opts(&f, &o, models, 1);
-    o.engine.concurrency = 1;
-    o.engine.retry.max_retries = max_retries;
-    o.engine.retry.base_ms = 1;
-    o.engine.retry.cap_ms = 2;
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
+        f.t.srv, &(fake_http_reply){.body = "{}", .body_len = -1, .close_if_reused = 1});
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.concurrency = 1;
+    f.t.run.engine.retry.max_retries = max_retries;
+    f.t.run.engine.retry.base_ms = 1;
+    f.t.run.engine.retry.cap_ms = 2;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
     lines = read_jsonl(&f);
-    assert_int_equal(json_array_size(lines), total_cases(&f));
-    assert_true(total_cases(&f) >= 3); /* at least one request on a reused connection */
-    assert_int_equal(fake_http_request_count(f.srv), recorded_attempts(lines));
-    assert_int_equal(fake_http_request_count(f.srv), rr.attempts);
+    assert_int_equal(json_array_size(lines), fp_fx_cases(&f.t));
+    assert_true(fp_fx_cases(&f.t) >= 3); /* at least one request on a reused connection */
+    assert_int_equal(fake_http_request_count(f.t.srv), recorded_attempts(lines));
+    assert_int_equal(fake_http_request_count(f.t.srv), f.t.rr.attempts);
     json_array_foreach(lines, i, r) {
         if (json_is_true(json_object_get(r, "valid")))
             valid++;
@@ -620,10 +471,8 @@ static void reset_keepalive_posts_are_all_attempts(int max_retries)
     if (max_retries == 0)
         assert_true(valid < json_array_size(lines)); /* the engine, not curl, decided */
     else
-        assert_true(rr.retries > 0); /* the engine sent it again, as a counted attempt */
+        assert_true(f.t.rr.retries > 0); /* the engine sent it again, as a counted attempt */
     json_decref(lines);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -646,10 +495,6 @@ static void run_reset_keepalive_retries_are_engine_attempts(void **state)
 static void run_budget_stops_after_usage_over_the_estimate(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:c"};
     char *path, *text = NULL;
     size_t len = 0;
@@ -657,32 +502,30 @@ static void run_budget_stops_after_usage_over_the_estimate(void **state)
     (void)state;
     fx_setup(&f);
     fake_http_set_default_reply(
-        f.srv, &(fake_http_reply){.body = "{\"in\": 20000, \"out\": 40000}", .body_len = -1});
-    opts(&f, &o, models, 1);
-    o.engine.concurrency = 1;
-    o.engine.budget_usd = 0.01; /* one call's estimate fits; its reported usage costs $0.10 */
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), 1);
-    assert_int_equal(rr.summary.n_rows, total_cases(&f));
-    assert_int_equal(rr.summary.models[0].skipped, total_cases(&f) - 1);
-    assert_true(fabs(rr.summary.total_cost - 0.1) < 1e-9); /* 20,000 × $1/M + 40,000 × $2/M */
-    assert_true(rr.summary.over_estimate_measured);
-    assert_int_equal(rr.summary.over_estimate_calls, 1);
+        f.t.srv, &(fake_http_reply){.body = "{\"in\": 20000, \"out\": 40000}", .body_len = -1});
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.concurrency = 1;
+    f.t.run.engine.budget_usd = 0.01; /* one call's estimate fits; its reported usage costs $0.10 */
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.t.srv), 1);
+    assert_int_equal(f.t.rr.summary.n_rows, fp_fx_cases(&f.t));
+    assert_int_equal(f.t.rr.summary.models[0].skipped, fp_fx_cases(&f.t) - 1);
+    assert_true(fabs(f.t.rr.summary.total_cost - 0.1) < 1e-9); /* 20,000 × $1/M + 40,000 × $2/M */
+    assert_true(f.t.rr.summary.over_estimate_measured);
+    assert_int_equal(f.t.rr.summary.over_estimate_calls, 1);
     /* the call was sent, so its estimate fit in the $0.01 budget: $0.09 to $0.10 over */
-    assert_true(rr.summary.over_estimate_usd >= 0.09 && rr.summary.over_estimate_usd < 0.1);
-    path = llmt_path_join(f.dir, "results.json");
-    assert_int_equal(llmt_read_file(path, &text, &len, &err), LLMT_OK);
+    assert_true(f.t.rr.summary.over_estimate_usd >= 0.09 && f.t.rr.summary.over_estimate_usd < 0.1);
+    path = llmt_path_join(f.t.dir, "results.json");
+    assert_int_equal(llmt_read_file(path, &text, &len, &f.t.err), LLMT_OK);
     doc = json_loadb(text, len, 0, NULL);
     assert_non_null(doc);
     over = json_object_get(doc, "usage_over_estimate");
     assert_int_equal(json_integer_value(json_object_get(over, "calls")), 1);
-    assert_true(fabs(json_number_value(json_object_get(over, "usd")) - rr.summary.over_estimate_usd) <
+    assert_true(fabs(json_number_value(json_object_get(over, "usd")) - f.t.rr.summary.over_estimate_usd) <
                 1e-9);
     json_decref(doc);
     free(text);
     free(path);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
     fx_teardown(&f);
 }
 
@@ -690,23 +533,17 @@ static void run_budget_stops_after_usage_over_the_estimate(void **state)
 static void run_usage_within_the_estimate_is_not_over(void **state)
 {
     fx f;
-    llmt_run_options o;
-    llmt_run_result rr;
-    llmt_diags d = {0};
-    llmt_error err;
     static const char *const models[] = {"tjson:c"};
     (void)state;
     fx_setup(&f);
-    fake_http_set_default_reply(f.srv, &(fake_http_reply){.body = "{}", .body_len = -1});
-    opts(&f, &o, models, 1);
-    o.engine.budget_usd = 100;
-    assert_int_equal(llmt_run_execute(f.mgr, &o, &rr, &d, &err), LLMT_OK);
-    assert_int_equal(fake_http_request_count(f.srv), total_cases(&f));
-    assert_true(rr.summary.over_estimate_measured);
-    assert_int_equal(rr.summary.over_estimate_calls, 0);
-    assert_true(rr.summary.over_estimate_usd == 0);
-    llmt_run_result_free(&rr);
-    llmt_diags_free(&d);
+    fake_http_set_default_reply(f.t.srv, &(fake_http_reply){.body = "{}", .body_len = -1});
+    fp_fx_run_options(&f.t, models, 1);
+    f.t.run.engine.budget_usd = 100;
+    assert_int_equal(fp_fx_run(&f.t), LLMT_OK);
+    assert_int_equal(fake_http_request_count(f.t.srv), fp_fx_cases(&f.t));
+    assert_true(f.t.rr.summary.over_estimate_measured);
+    assert_int_equal(f.t.rr.summary.over_estimate_calls, 0);
+    assert_true(f.t.rr.summary.over_estimate_usd == 0);
     fx_teardown(&f);
 }
 

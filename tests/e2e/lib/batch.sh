@@ -1,7 +1,6 @@
 # Helpers of the run --batch end-to-end tests (sourced after common.sh).
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
 IDS="python3 $LLMT_SOURCE_DIR/tests/e2e/lib/batch_ids.py"
-unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 
 # three cases of job_ads in $T; their names in $CASES
 T="$WORK/tasks"
@@ -10,16 +9,6 @@ cp -R "$LLMT_SOURCE_DIR/examples/tasks/job_ads" "$T/"
 rm -f "$T"/job_ads/tests/*/senior_backend_engineer.*
 CASES="data_analyst_internship ml_engineer_remote nurse_part_time"
 
-# start_server SCRIPT LOG: sets $pid and $base
-start_server() {
-    rm -f "$WORK/port"
-    "$FAKE_HTTP_SERVER" --script "$1" --log "$2" --port-file "$WORK/port" >/dev/null &
-    pid=$!
-    i=0
-    while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    base="http://127.0.0.1:$(cat "$WORK/port")"
-}
-stop_server() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
 # count LOG METHOD PATH_REGEX: requests of the log that match
 count() { jq -r --arg m "$2" --arg p "$3" 'select(.method == $m and (.path | test($p)))' "$1" | jq -s length; }
 # sum_cost DIR: the run's total cost

@@ -17,6 +17,21 @@ check() {
     if "$@"; then ok; else bad "$desc"; fi
 }
 
+# check_cmd COMMAND...: check with the command itself as the description
+check_cmd() { check "$*" "$@"; }
+
+# check_sh DESCRIPTION SHELL_TEXT: passes when SHELL_TEXT, evaluated here, succeeds ($? in
+# it is still the status of the command before check_sh)
+check_sh() { if eval "$2"; then ok; else bad "$1"; fi; }
+
+# san_cflags: the flags a program linked against the built library must be compiled with
+# ("-fsanitize=address,undefined" when the library is a sanitizer build, else nothing)
+san_cflags() {
+    if nm -D "${LLMT_BUILD_DIR:?}"/libllmtester.so 2>/dev/null | grep -q __asan_init; then
+        echo "-fsanitize=address,undefined"
+    fi
+}
+
 # run_cli EXPECTED_EXIT ARGS...: runs llm-tester, keeps stdout/stderr in $WORK/out, $WORK/err
 run_cli() {
     want=$1; shift
@@ -34,12 +49,17 @@ run_cli() {
 contains() { grep -qF -- "$2" "$1" || { echo "  '$2' not in $1: $(head -c 300 "$1")" >&2; return 1; }; }
 lines() { wc -l <"$1" | tr -d ' '; }
 
-# start_fake_http SCRIPT: starts $FAKE_HTTP_SERVER with SCRIPT, logging requests to
-# $WORK/requests.jsonl; sets $pid and $base (http://127.0.0.1:PORT). Fails the test and
-# exits when the server does not come up.
+# start_fake_http SCRIPT [LOG]: starts $FAKE_HTTP_SERVER with SCRIPT, logging requests to
+# LOG ($WORK/requests.jsonl by default); sets $pid and $base (http://127.0.0.1:PORT),
+# stops the server on exit and unsets the proxy variables (nothing may stand between the
+# tool and 127.0.0.1). Fails the test and exits when the server does not come up.
+# stop_fake_http stops it (a test may start another one after).
 start_fake_http() {
-    "$FAKE_HTTP_SERVER" --script "$1" --log "$WORK/requests.jsonl" --port-file "$WORK/port" >/dev/null &
+    rm -f "$WORK/port"
+    "$FAKE_HTTP_SERVER" --script "$1" --log "${2:-$WORK/requests.jsonl}" --port-file "$WORK/port" >/dev/null &
     pid=$!
+    trap 'kill $pid 2>/dev/null; rm -rf "$WORK"' EXIT
+    unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
     i=0
     while [ ! -s "$WORK/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
     if [ ! -s "$WORK/port" ]; then
@@ -48,6 +68,23 @@ start_fake_http() {
         exit 1
     fi
     base="http://127.0.0.1:$(cat "$WORK/port")"
+}
+stop_fake_http() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+
+# logged_requests [TEXT]: how many requests the fake server logged (whose path contains TEXT)
+logged_requests() {
+    if [ -f "$WORK/requests.jsonl" ]; then
+        jq -s --arg t "${1:-}" '[.[] | select(.path | contains($t))] | length' "$WORK/requests.jsonl"
+    else
+        echo 0
+    fi
+}
+
+# openai_chat CONTENT [PROMPT_TOKENS [COMPLETION_TOKENS]]: an OpenAI chat completion
+# answering CONTENT (usage 1000 in, 100 out unless given), as compact JSON
+openai_chat() {
+    jq -nc --arg c "$1" --argjson in "${2:-1000}" --argjson out "${3:-100}" \
+        '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:$in,completion_tokens:$out}}'
 }
 
 finish() {
