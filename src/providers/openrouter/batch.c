@@ -127,8 +127,8 @@ llmt_status openrouter_batch_status(void *state, const llmt_http_response *http,
      * (completed + failed = total) */
     h->batch_object_read(root, s, st);
     /* a failed batch (validation refused it) says why in error.message */
-    st->message =
-        h->dup_string(json_string_value(json_object_get(json_object_get(root, "error"), "message")));
+    st->message = h->dup_string(
+        json_string_value(json_object_get(json_object_get(root, "error"), "message")));
     if (st->state == LLMT_BATCH_ENDED)
         st->inline_results = results_lines(h, json_object_get(root, "results"));
     json_decref(root);
