@@ -42,7 +42,7 @@ script() { # FINAL_BATCH_OBJECT
     ]}'
 }
 script "$(batch_obj completed "$all_ok" 3 0)" >"$WORK/s1.json"
-start_server "$WORK/s1.json" "$WORK/r1.jsonl"
+start_fake_http "$WORK/s1.json" "$WORK/r1.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/live"
@@ -74,14 +74,14 @@ check "the key is in no output file" sh -c '! grep -rq "$1" "$2"' _ "$KEY" "$WOR
 before=$(lines "$WORK/r1.jsonl")
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
 check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
-stop_server
+stop_fake_http
 
 # ---- per-request failures in a completed batch: an error row, a non-2xx response
 mixed=$(printf '%s\n' "$(ok_row "$id1")" \
     "$(jq -nc --arg id "$id2" '{id:"batch_req_2",custom_id:$id,response:null,error:{message:"response_format is not supported by this model",type:"invalid_request_error",param:"response_format"}}')" \
     "$(jq -nc --arg id "$id3" '{id:"batch_req_3",custom_id:$id,response:{status_code:402,request_id:"req_3",body:{error:{code:402,message:"Insufficient credits"}}},error:null}')" | jq -sc .)
 script "$(batch_obj completed "$mixed" 1 2)" >"$WORK/s2.json"
-start_server "$WORK/s2.json" "$WORK/r2.jsonl"
+start_fake_http "$WORK/s2.json" "$WORK/r2.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 # lines that failed have no answer: exit 3
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
@@ -95,18 +95,18 @@ check "partial: failures are marked batch" test "$(jq -s '[.[] | select(.batch =
 # without --batch, --resume re-runs the failed lines interactively
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/p"
 check "resume without --batch: 2 chat calls" test "$(count "$WORK/r2.jsonl" POST '/chat/completions$')" -eq 2
-stop_server
+stop_fake_http
 
 # ---- an expired batch: its answered row is kept, the others are timeout
 script "$(batch_obj expired "$(ok_row "$id1" | jq -sc .)" 1 0)" >"$WORK/s3.json"
-start_server "$WORK/s3.json" "$WORK/r3.jsonl"
+start_fake_http "$WORK/s3.json" "$WORK/r3.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/x" --batch --batch-poll 0.02
 R="$WORK/x/results.jsonl"
 check "expired: the answered row is ok" test "$(cls "$1")" = ok
 check "expired: the other lines are timeout" \
     test "$(jq -s '[.[] | select(.error.class == "timeout" and .batch == true)] | length' "$R")" -eq 2
-stop_server
+stop_fake_http
 
 # ---- a batch refused by validation: every line fails with the reason
 jq -n --argjson v "$(batch_obj validating)" \
@@ -115,13 +115,13 @@ jq -n --argjson v "$(batch_obj validating)" \
   {method: "POST", path_contains: "/api/v1/batches", reply: {status: 202, body: $v}},
   {method: "GET", path_contains: "/api/v1/batches/batch_1", reply: {body: $f}}
 ]}' >"$WORK/s5.json"
-start_server "$WORK/s5.json" "$WORK/r5.jsonl"
+start_fake_http "$WORK/s5.json" "$WORK/r5.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/f" --batch --batch-poll 0.02
 check "failed batch: 3 lines bad_request" \
     test "$(jq -s '[.[] | select(.error.class == "bad_request")] | length' "$WORK/f/results.jsonl")" -eq 3
 check "failed batch: error.message is kept" contains "$WORK/f/results.jsonl" "image parts must be public URLs"
-stop_server
+stop_fake_http
 
 # ---- killed between submit and completion; list; cancel; resume polls the same batch
 jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progress null 1 0)" \
@@ -131,7 +131,7 @@ jq -n --argjson v "$(batch_obj validating)" --argjson ip "$(batch_obj in_progres
   {method: "POST", path_contains: "/api/v1/batches", reply: {status: 202, body: $v}},
   {method: "GET", path_contains: "/api/v1/batches/batch_1", reply: {body: $ip}}
 ]}' >"$WORK/s4.json"
-start_server "$WORK/s4.json" "$WORK/r4.jsonl"
+start_fake_http "$WORK/s4.json" "$WORK/r4.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 kill_after_submit "$WORK/k" batch_1 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/k" --batch --batch-poll 0.02
 check "the batch id was recorded before the kill" contains "$WORK/k/batches.jsonl" batch_1
@@ -139,26 +139,26 @@ run_cli 0 batches list "$WORK/k"
 check "list shows the state and counts" contains "$WORK/out" "in_progress	3 requests, 1 succeeded, 0 failed"
 run_cli 0 batches cancel "$WORK/k"
 check "cancel posted /api/v1/batches/batch_1/cancel" test "$(count "$WORK/r4.jsonl" POST '/api/v1/batches/batch_1/cancel$')" -eq 1
-stop_server
+stop_fake_http
 # cancellation is enabled per organization: the others get 403, shown with its reason
 jq -n --argjson ip "$(batch_obj in_progress null 1 0)" '
 {match: [
   {method: "POST", path_contains: "/api/v1/batches/batch_1/cancel", reply: {status: 403, body: {error: {code: 403, message: "Batch cancellation is not enabled for this organization"}}}},
   {method: "GET", path_contains: "/api/v1/batches/batch_1", reply: {body: $ip}}
 ]}' >"$WORK/s8.json"
-start_server "$WORK/s8.json" "$WORK/r8.jsonl"
+start_fake_http "$WORK/s8.json" "$WORK/r8.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 run_cli 0 batches cancel "$WORK/k"
 check "a refused cancel is shown with its reason" contains "$WORK/out" "not enabled for this organization"
-stop_server
+stop_fake_http
 script "$(batch_obj completed "$all_ok" 3 0)" >"$WORK/s6.json"
-start_server "$WORK/s6.json" "$WORK/r6.jsonl"
+start_fake_http "$WORK/s6.json" "$WORK/r6.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --batch --batch-poll 0.02
 check "resume after a kill: no new batch" test "$(count "$WORK/r6.jsonl" POST '/api/v1/batches$')" -eq 0
 check "resume after a kill: 3 batch results" \
     test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
-stop_server
+stop_fake_http
 
 # ---- two tasks (two schemas): one batch per response_format, as Google-routed batches need
 T2="$WORK/tasks2"
@@ -173,7 +173,7 @@ jq -n --argjson v "$(batch_obj validating)" --argjson v2 "$(batch_obj validating
   {method: "GET", path_contains: "/api/v1/batches/batch_1", reply: {body: $done}},
   {method: "GET", path_contains: "/api/v1/batches/batch_2", reply: {body: $f}}
 ]}' >"$WORK/s9.json"
-start_server "$WORK/s9.json" "$WORK/r9.jsonl"
+start_fake_http "$WORK/s9.json" "$WORK/r9.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 run_cli 3 run -q --no-history --tasks "$T2" --models "$M" --output "$WORK/two" --batch --batch-poll 0.02
 check "two schemas: two batches" test "$(count "$WORK/r9.jsonl" POST '/api/v1/batches$')" -eq 2
@@ -184,7 +184,7 @@ check "two schemas: the batches ask different formats" \
     test "$(jq -r 'select(.method == "POST" and (.path | test("/api/v1/batches$"))) | .body' "$WORK/r9.jsonl" | jq -c '.requests[0].body.response_format' | sort -u | wc -l)" -eq 2
 check "two schemas: the job_ads lines answered from batch_1" \
     test "$(jq -s '[.[] | select(.task == "job_ads" and .error == null and .batch == true)] | length' "$WORK/two/results.jsonl")" -eq 3
-stop_server
+stop_fake_http
 
 # ---- cases with an image: not batched (files go only as URLs), run interactively
 python3 -c 'import base64,sys; sys.stdout.buffer.write(base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="))' \
@@ -196,7 +196,7 @@ for f in sources/scan.png sources/scan.txt expected/scan.json; do
 done
 id4=$($IDS job_ads scan "$M" 0)
 script "$(batch_obj completed "$all_ok" 3 0)" >"$WORK/s7.json"
-start_server "$WORK/s7.json" "$WORK/r7.jsonl"
+start_fake_http "$WORK/s7.json" "$WORK/r7.jsonl"
 export LLMT_OPENROUTER_BASE_URL="$base/api/v1"
 run_cli 0 run --no-history --tasks "$T" --models "$M" --output "$WORK/img" --batch --batch-poll 0.02
 check "image cases: 3 lines batched, not the 2 image cases" \
@@ -209,5 +209,5 @@ check "image cases: answered, not marked batch" \
 check "image cases: a note says why they ran interactively" contains "$WORK/err" "files only as public URLs"
 check "image cases: one note for the model" test "$(grep -c 'openrouter:openai/gpt-4.1-mini: ' "$WORK/err")" -eq 1
 check "image cases: not in batches.jsonl" sh -c '! grep -q "$1" "$2"' _ "$id4" "$WORK/img/batches.jsonl"
-stop_server
+stop_fake_http
 finish

@@ -40,10 +40,10 @@ jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj complete
   {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $done}},
   {method: "GET", path_contains: "/v1/files/file-out1/content", reply: {headers: {"Content-Type": "application/octet-stream"}, body_file: $out}}
 ]}' >"$WORK/s.json"
-start_server "$WORK/s.json" "$WORK/r.jsonl"
+start_fake_http "$WORK/s.json" "$WORK/r.jsonl"
 OPENAI_API_KEY="$KEY" LLMT_OPENAI_BASE_URL="$base/v1" run_cli 3 run --no-history --tasks "$T" \
     --models "$M" --batch --batch-poll 0.02 --record "$WORK/cas" --output "$WORK/b1"
-stop_server
+stop_fake_http
 R1="$WORK/b1/results.jsonl"
 check "recorded: through the batch API (one batch)" test "$(count "$WORK/r.jsonl" POST '/v1/batches$')" -eq 1
 check "recorded: every result says batch: true" test "$(jq -s '[.[] | select(.batch == true)] | length' "$R1")" -eq 3
