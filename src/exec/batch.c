@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,7 @@
 typedef struct bline {
     char *custom_id;
     long batch;                /* index into set->b; -1: over the budget, not submitted */
+    bool wanted;               /* a pending job of this invocation (not in results.jsonl) */
     bool has_result;
     llmt_batch_result res;
 } bline;
@@ -33,6 +35,8 @@ typedef struct batch {
     size_t n_lines;
     bool recorded;             /* in batches.jsonl (submitted by this or an earlier run) */
     bool needed;               /* has lines this invocation still wants */
+    size_t missing;            /* wanted lines without a result yet */
+    unsigned parts_read;       /* results parts already read (bit per part) */
     bool ended;
     llmt_status fail;          /* the whole batch failed (submit, poll or results) */
     char *fail_msg;
@@ -291,6 +295,18 @@ void llmt_batch_set_free(llmt_batch_set *s)
 
 /* ---------------------------------------------------------------- adding lines */
 
+/* Line li is a pending job of this invocation: its batch is needed until it has a result. */
+static void want_line(llmt_batch_set *s, long li)
+{
+    bline *l = &s->l[li];
+    if (l->wanted || l->batch < 0)
+        return;
+    l->wanted = true;
+    s->b[l->batch].needed = true;
+    if (!l->has_result)
+        s->b[l->batch].missing++;
+}
+
 /* The open batch for the call's provider and model that can take `len` more bytes. */
 static long open_batch(llmt_batch_set *s, const llmt_call *call, size_t len)
 {
@@ -317,8 +333,7 @@ llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char 
     size_t len = 0;
     llmt_status st;
     if (li >= 0) {
-        if (s->l[li].batch >= 0)
-            s->b[s->l[li].batch].needed = true;
+        want_line(s, li);
         return LLMT_OK;
     }
     if (s->o.budget_usd >= 0 && max_cost_usd >= 0 &&
@@ -329,21 +344,30 @@ llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char 
     if (st != LLMT_OK)
         return st;
     bi = open_batch(s, call, len);
-    if (bi < 0 || add_line(s, custom_id, bi) < 0 || !batch_add_id(&s->b[bi], custom_id)) {
+    if (bi < 0 || (li = add_line(s, custom_id, bi)) < 0 || !batch_add_id(&s->b[bi], custom_id)) {
         free(line);
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     }
+    want_line(s, li);
     if (max_cost_usd > 0)
         s->reserved_usd += max_cost_usd;
     llmt_buf_append(&s->b[bi].lines, line, len);
     llmt_buf_puts(&s->b[bi].lines, "\n");
     s->b[bi].n_lines++;
-    s->b[bi].needed = true;
     free(line);
     return s->b[bi].lines.oom ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory") : LLMT_OK;
 }
 
 /* ---------------------------------------------------------------- HTTP */
+
+/* Batch replies carry whole results files (an output file of 50,000 answers, a Gemini
+ * operation holding up to 20 MB of inline answers), far above the interactive reply cap
+ * (LLMT_DEFAULT_MAX_REPLY_BYTES): they are read up to 4 GiB, or half the address space. */
+static size_t batch_max_reply(void)
+{
+    unsigned long long cap = 4ULL << 30;
+    return cap < SIZE_MAX / 2 ? (size_t)cap : SIZE_MAX / 2;
+}
 
 /* Performs one provider request; a non-2xx reply goes to the provider's classifier. On
  * success *res holds the reply (the caller frees it). */
@@ -356,6 +380,7 @@ static llmt_status exchange(llmt_manager *mgr, llmt_provider_entry *e, llmt_http
     memset(&ho, 0, sizeof ho);
     ho.timeout_ms = 600000; /* uploads and result files can be large */
     ho.connect_timeout_ms = 10000;
+    ho.max_reply_bytes = batch_max_reply();
     ho.secret = e->api_key;
     ho.logger = &llmt_manager_opts(mgr)->logger;
     memset(res, 0, sizeof(*res));
@@ -469,6 +494,7 @@ static void read_lines(llmt_batch_set *s, batch *b, const char *p, size_t len)
             !s->l[li].has_result) {
             s->l[li].res = r;
             s->l[li].has_result = true;
+            b->missing -= s->l[li].wanted && b->missing > 0;
         } else {
             llmt_batch_result_clear(&r);
         }
@@ -476,16 +502,22 @@ static void read_lines(llmt_batch_set *s, batch *b, const char *p, size_t len)
     }
 }
 
-/* Reads every results part of an ended batch into its lines. */
+/* Reads the results parts of an ended batch into its lines, only while this invocation
+ * still misses some: a part already read is not fetched again (a retry after a failed
+ * part), and once every wanted line has its result the remaining parts are left alone
+ * (an errors file when all the missing lines were answered). The APIs return whole
+ * files, so a part is all or nothing. */
 static llmt_status fetch_results(llmt_batch_set *s, batch *b, llmt_error *err)
 {
     unsigned part;
     if (b->st.inline_results)
         read_lines(s, b, b->st.inline_results, strlen(b->st.inline_results));
-    for (part = 0; part < 8; part++) {
+    for (part = 0; part < 8 && b->missing > 0; part++) {
         llmt_http_request req;
         llmt_http_result res;
         llmt_status st;
+        if (b->parts_read & (1u << part))
+            continue;
         memset(&req, 0, sizeof req);
         st = b->entry->ops->batch_results(b->entry->state, &b->st, part, &req, err);
         if (st == LLMT_E_NOT_FOUND) {
@@ -500,6 +532,7 @@ static llmt_status fetch_results(llmt_batch_set *s, batch *b, llmt_error *err)
             return st;
         read_lines(s, b, res.body.data ? res.body.data : "", res.body.len);
         llmt_http_result_free(&res);
+        b->parts_read |= 1u << part;
     }
     return LLMT_OK;
 }
