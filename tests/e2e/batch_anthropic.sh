@@ -62,6 +62,11 @@ check "custom_ids are the tool's" test "$(jq -r 'select(.method == "POST" and (.
 before=$(lines "$WORK/r1.jsonl")
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
 check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
+# killed while recording: the ended batch's results are read once more, only what is
+# missing is recorded
+resume_torn "$WORK/b" "$WORK/h" "$WORK/r1.jsonl"
+check "torn resume: no new batch" test "$(count "$WORK/torn.jsonl" POST '/batches$')" -eq 0
+check "torn resume: the results read once" test "$(count "$WORK/torn.jsonl" GET '/results$')" -eq 1
 stop_server
 
 # ---- succeeded, errored and expired lines

@@ -63,6 +63,13 @@ jq -r 'select(.method == "POST" and (.path | test(":generateContent$"))) | .body
 jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | .body' "$WORK/r1.jsonl" |
     jq -cS '.batch.input_config.requests.requests[].request' | sort >"$WORK/batch_bodies"
 check "inline requests equal the interactive bodies" cmp -s "$WORK/live_bodies" "$WORK/batch_bodies"
+before=$(lines "$WORK/r1.jsonl")
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
+check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
+# killed while recording: the ended operation (which holds the inline results) is read once
+resume_torn "$WORK/b" "$WORK/h" "$WORK/r1.jsonl"
+check "torn resume: no new batch" test "$(count "$WORK/torn.jsonl" POST ':batchGenerateContent$')" -eq 0
+check "torn resume: the operation read once" test "$(count "$WORK/torn.jsonl" GET '/v1beta/batches/b1$')" -eq 1
 check "metadata keys are the custom_ids" test "$(jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | .body' "$WORK/r1.jsonl" | jq -r '.batch.input_config.requests.requests[].metadata.key' | sort | tr '\n' ' ')" = "$(printf '%s\n' "$id1" "$id2" "$id3" | sort | tr '\n' ' ')"
 stop_server
 

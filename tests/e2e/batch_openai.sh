@@ -83,6 +83,10 @@ check "the key is in no output file" sh -c '! grep -rq "$1" "$2"' _ "$KEY" "$WOR
 before=$(lines "$WORK/r1.jsonl")
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
 check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
+# killed while recording: the output file is read once more, only what is missing recorded
+resume_torn "$WORK/b" "$WORK/h" "$WORK/r1.jsonl"
+check "torn resume: no upload, no batch" test "$(jq -s '[.[] | select(.method == "POST")] | length' "$WORK/torn.jsonl")" -eq 0
+check "torn resume: the output file read once" test "$(count "$WORK/torn.jsonl" GET '/v1/files/file-out1/content$')" -eq 1
 stop_server
 
 # ---- dry run prices at the batch rate
@@ -109,6 +113,7 @@ jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj expired 
   {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
   {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $done}},
   {method: "GET", path_contains: "/v1/files/file-out2/content", reply: {body_file: $out}},
+  {method: "GET", path_contains: "/v1/files/file-err2/content", times: 1, reply: {status: 503, body: {error: {message: "The server is overloaded.", type: "server_error"}}}},
   {method: "GET", path_contains: "/v1/files/file-err2/content", reply: {body_file: $err}},
   {method: "POST", path_contains: "/v1/chat/completions", reply: {body: $chat}}
 ]}' >"$WORK/s2.json"
@@ -118,12 +123,27 @@ export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 R="$WORK/p/results.jsonl"
 check "partial: 3 result lines" test "$(lines "$R")" -eq 3
+# the error file failed once (503): the batch was polled again and only that file fetched again
+check "partial: the output file read once" test "$(count "$WORK/r2.jsonl" GET '/v1/files/file-out2/content$')" -eq 1
+check "partial: the error file read again after its 503" test "$(count "$WORK/r2.jsonl" GET '/v1/files/file-err2/content$')" -eq 2
 cls() { jq -r --arg c "$1" 'select(.case == $c) | (.error.class // "ok")' "$R"; }
 check "partial: the answered line is ok" test "$(cls "$1")" = ok
 check "partial: the refused line is bad_request" test "$(cls "$2")" = bad_request
 check "partial: the expired line is timeout" test "$(cls "$3")" = timeout
 check "partial: failures are marked batch" test "$(jq -s '[.[] | select(.batch == true)] | length' "$R")" -eq 3
 check "partial: expiry message kept" contains "$R" "completion window expired"
+# only the answered line lost (a kill while recording): --resume --batch reads the output
+# file, where that line is, and leaves the error file alone
+rm -rf "$WORK/p1" && cp -R "$WORK/p" "$WORK/p1"
+jq -c --arg c "$1" 'select(.case != $c)' "$R" >"$WORK/p1/results.jsonl"
+n0=$(lines "$WORK/r2.jsonl")
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/p1" --batch --batch-poll 0.02
+tail -n +"$((n0 + 1))" "$WORK/r2.jsonl" >"$WORK/p1.log"
+check "missing line: the output file read once" test "$(count "$WORK/p1.log" GET '/v1/files/file-out2/content$')" -eq 1
+check "missing line: the error file not fetched" test "$(count "$WORK/p1.log" GET '/v1/files/file-err2/content$')" -eq 0
+check "missing line: one result per case" one_result_per_case "$WORK/p1"
+check "missing line: recorded as answered" \
+    test "$(jq -r --arg c "$1" 'select(.case == $c) | (.error.class // "ok")' "$WORK/p1/results.jsonl")" = ok
 # without --batch, --resume re-runs the failed and expired lines interactively
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/p"
 check "resume without --batch warns that batch lines go interactive" contains "$WORK/err" "without --batch"
