@@ -122,6 +122,33 @@ static void put_display_name(llmt_buf *b, const llmt_batch_submit *s)
     llmt_json_put_string(b, name, strlen(name), false);
 }
 
+/* The create request: {"batch": {"display_name", "input_config": {<input>}}} where the
+ * caller has put the input_config members in `input` (taken over and freed). */
+static llmt_status create_request(const llmt_wire_basic *wb, const llmt_batch_submit *s,
+                                  llmt_buf *input, llmt_http_request *out, llmt_error *err)
+{
+    llmt_buf b = {0};
+    char *path = llmt_asprintf("models/%s:batchGenerateContent", s->model);
+    size_t len;
+    llmt_status st;
+    llmt_buf_puts(&b, "{\"batch\":{\"display_name\":");
+    put_display_name(&b, s);
+    llmt_buf_puts(&b, ",\"input_config\":{");
+    llmt_buf_append(&b, input->data ? input->data : "", input->len);
+    llmt_buf_puts(&b, "}}}");
+    if (b.oom || input->oom || !path) {
+        llmt_buf_free(&b);
+        llmt_buf_free(input);
+        free(path);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    llmt_buf_free(input);
+    len = b.len;
+    st = request(wb, "POST", path, llmt_buf_steal(&b), len, out, err);
+    free(path);
+    return st;
+}
+
 /* The inline create request. */
 static llmt_status submit_inline(const llmt_wire_basic *wb, llmt_batch_submit *s,
                                  llmt_http_request *out, llmt_error *err)
@@ -129,39 +156,22 @@ static llmt_status submit_inline(const llmt_wire_basic *wb, llmt_batch_submit *s
     llmt_buf b = {0};
     const char *p = s->lines, *end = s->lines + s->lines_len;
     bool first = true;
-    char *path;
-    llmt_status st;
-    llmt_buf_puts(&b, "{\"batch\":{\"display_name\":");
-    put_display_name(&b, s);
-    llmt_buf_puts(&b, ",\"input_config\":{\"requests\":{\"requests\":[");
+    llmt_buf_puts(&b, "\"requests\":{\"requests\":[");
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (n) {
-            if (!first)
-                llmt_buf_puts(&b, ",");
-            if (!put_inline(&b, p, n)) {
-                llmt_buf_free(&b);
-                return llmt_error_set(err, LLMT_E_INVALID_ARG,
-                                      "gemini: a batch line is not {\"key\", \"request\"}");
-            }
-            first = false;
+        if (n && !first)
+            llmt_buf_puts(&b, ",");
+        if (n && !put_inline(&b, p, n)) {
+            llmt_buf_free(&b);
+            return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                                  "gemini: a batch line is not {\"key\", \"request\"}");
         }
+        first = first && !n;
         p += n + 1;
     }
-    llmt_buf_puts(&b, "]}}}}");
-    path = llmt_asprintf("models/%s:batchGenerateContent", s->model);
-    if (b.oom || !path) {
-        llmt_buf_free(&b);
-        free(path);
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    }
-    {
-        size_t len = b.len;
-        st = request(wb, "POST", path, llmt_buf_steal(&b), len, out, err);
-    }
-    free(path);
-    return st;
+    llmt_buf_puts(&b, "]}");
+    return create_request(wb, s, &b, out, err);
 }
 
 /* {base without its version}/<prefix>/<version>/<rest>: the upload and download roots
@@ -258,7 +268,7 @@ static llmt_status create_from_file(const llmt_wire_basic *b, llmt_batch_submit 
                                     llmt_http_request *out, llmt_error *err)
 {
     static const char *const names[] = {"x-goog-upload-status", NULL};
-    char *status = llmt_wire_header_dup(s->reply, names), *path;
+    char *status = llmt_wire_header_dup(s->reply, names);
     json_t *root = NULL;
     llmt_buf body = {0};
     llmt_status st = LLMT_OK;
@@ -275,23 +285,9 @@ static llmt_status create_from_file(const llmt_wire_basic *b, llmt_batch_submit 
     json_decref(root);
     if (!s->scratch)
         return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "gemini: the upload reply has no file.name");
-    llmt_buf_puts(&body, "{\"batch\":{\"display_name\":");
-    put_display_name(&body, s);
-    llmt_buf_puts(&body, ",\"input_config\":{\"file_name\":");
+    llmt_buf_puts(&body, "\"file_name\":");
     llmt_json_put_string(&body, s->scratch, strlen(s->scratch), false);
-    llmt_buf_puts(&body, "}}}");
-    path = llmt_asprintf("models/%s:batchGenerateContent", s->model);
-    if (body.oom || !path) {
-        llmt_buf_free(&body);
-        free(path);
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    }
-    {
-        size_t len = body.len;
-        st = request(b, "POST", path, llmt_buf_steal(&body), len, out, err);
-    }
-    free(path);
-    return st;
+    return create_request(b, s, &body, out, err);
 }
 
 llmt_status gemini_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
