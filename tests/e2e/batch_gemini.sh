@@ -6,15 +6,7 @@
 # class, an expired batch's lines as timeout, resume after a kill, cancel.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/batch.sh"
-M=gemini:gemini-2.5-flash
-export GEMINI_API_KEY="AIza-e2e-VERYSECRET"
-
-gen() { jq -nc --arg c "$1" '{candidates:[{content:{role:"model",parts:[{text:$c}]},finishReason:"STOP"}],usageMetadata:{promptTokenCount:1000,candidatesTokenCount:100},modelVersion:"gemini-2.5-flash"}'; }
-ANS='{"title":"x"}'
-set -- $CASES
-id1=$($IDS job_ads "$1" "$M" 0)
-id2=$($IDS job_ads "$2" "$M" 0)
-id3=$($IDS job_ads "$3" "$M" 0)
+. "$(dirname "$0")/lib/gemini_batch.sh"
 op() { # STATE [INLINED_RESPONSES_JSON]
     jq -nc --arg s "$1" --argjson r "${2:-null}" \
         '{name:"batches/b1",metadata:{"@type":"type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",

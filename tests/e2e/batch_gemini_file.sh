@@ -11,19 +11,11 @@
 # again).
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/batch.sh"
-M=gemini:gemini-2.5-flash
-export GEMINI_API_KEY="AIza-e2e-VERYSECRET"
+. "$(dirname "$0")/lib/gemini_batch.sh"
 mkdir -p "$WORK/proj/providers"
 printf '{"config_version": 2}\n' >"$WORK/proj/llm-tester.json"
 printf '{"config_version": 2, "options": {"batch_inline_max_bytes": 0}}\n' >"$WORK/proj/providers/gemini.json"
 cd "$WORK/proj" || exit 1
-
-gen() { jq -nc --arg c "$1" '{candidates:[{content:{role:"model",parts:[{text:$c}]},finishReason:"STOP"}],usageMetadata:{promptTokenCount:1000,candidatesTokenCount:100},modelVersion:"gemini-2.5-flash"}'; }
-ANS='{"title":"x"}'
-set -- $CASES
-id1=$($IDS job_ads "$1" "$M" 0)
-id2=$($IDS job_ads "$2" "$M" 0)
-id3=$($IDS job_ads "$3" "$M" 0)
 # the session URL names Google's host: llm-tester must send the file to its base URL's host
 UPLOAD_URL="https://generativelanguage.googleapis.com/upload/v1beta/files?upload_id=UP1&upload_protocol=resumable"
 op() { # STATE [RESPONSES_FILE]
