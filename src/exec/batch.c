@@ -360,7 +360,7 @@ llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char 
 
 /* ---------------------------------------------------------------- HTTP */
 
-/* Batch replies carry whole results files (an output file of 50,000 answers, a Gemini
+/* Batch replies carry whole results files (an output file of 50,000 answers, a batch
  * operation holding up to 20 MB of inline answers), far above the interactive reply cap
  * (LLMT_DEFAULT_MAX_REPLY_BYTES): they are read up to 4 GiB, or half the address space. */
 static size_t batch_max_reply(void)
