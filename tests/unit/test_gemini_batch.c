@@ -293,6 +293,14 @@ static void results_file_and_error_lines(void **unused)
     llmt_http_request_clear(&r);
     assert_int_equal(gemini_batch_results(st, &bs, 1, &r, &err), LLMT_E_NOT_FOUND);
     llmt_http_request_clear(&r);
+    {
+        /* a base URL with a trailing slash names the same version */
+        void *slash = state_for("http://127.0.0.1:9/v1beta/", NULL);
+        assert_int_equal(gemini_batch_results(slash, &bs, 0, &r, &err), LLMT_OK);
+        assert_string_equal(r.url, "http://127.0.0.1:9/download/v1beta/files/out5:download?alt=media");
+        llmt_http_request_clear(&r);
+        llmt_wire_basic_destroy(slash);
+    }
     llmt_batch_status_clear(&bs);
     memset(&res, 0, sizeof res);
     assert_int_equal(gemini_batch_result_line(st, line, strlen(line), &res, &err), LLMT_OK);

@@ -178,10 +178,15 @@ static llmt_status submit_inline(const llmt_wire_basic *wb, llmt_batch_submit *s
  * sit beside the API version (…/upload/v1beta/files, …/download/v1beta/files/x). */
 static char *beside_version(const char *base, const char *prefix, const char *rest)
 {
-    const char *host = strstr(base, "://"), *ver = strrchr(base, '/');
-    if (!host || !ver || ver < host + 3)
+    const char *host = strstr(base, "://"), *end = base + strlen(base), *ver;
+    while (end > base && end[-1] == '/')
+        end--; /* ".../v1beta/" names the same version */
+    for (ver = end; ver > base && ver[-1] != '/'; ver--)
+        ;
+    if (!host || ver <= host + 3 || ver == end)
         return NULL; /* no path: no version to put the prefix before */
-    return llmt_asprintf("%.*s/%s%s/%s", (int)(ver - base), base, prefix, ver, rest);
+    return llmt_asprintf("%.*s/%s/%.*s/%s", (int)(ver - 1 - base), base, prefix, (int)(end - ver),
+                         ver, rest);
 }
 
 /* Step 0 of a file batch: start a resumable upload of the JSONL. */
