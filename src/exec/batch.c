@@ -494,7 +494,8 @@ static void read_lines(llmt_batch_set *s, batch *b, const char *p, size_t len)
             !s->l[li].has_result) {
             s->l[li].res = r;
             s->l[li].has_result = true;
-            b->missing -= s->l[li].wanted && b->missing > 0;
+            if (s->l[li].wanted && b->missing > 0)
+                b->missing--;
         } else {
             llmt_batch_result_clear(&r);
         }
