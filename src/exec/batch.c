@@ -37,6 +37,8 @@ typedef struct batch {
     bool needed;               /* has lines this invocation still wants */
     size_t missing;            /* wanted lines without a result yet */
     unsigned parts_read;       /* results parts already read (bit per part) */
+    bool checked;              /* a recorded batch polled while adding lines (--resume) */
+    bool fresh;                /* st is that poll's answer: the first wait pass uses it */
     bool ended;
     llmt_status fail;          /* the whole batch failed (submit, poll or results) */
     char *fail_msg;
@@ -197,7 +199,12 @@ static void load_record(json_t *r, void *ud)
     s->b[bi].recorded = true;
     json_array_foreach(ids, i, v) {
         const char *cid = json_string_value(v);
-        if (cid && find_line(s, cid) < 0 && batch_add_id(&s->b[bi], cid))
+        long li = cid ? find_line(s, cid) : -1;
+        if (!cid || !batch_add_id(&s->b[bi], cid))
+            continue;
+        if (li >= 0)
+            s->l[li].batch = bi; /* sent again after a cancel: the later batch answers it */
+        else
             add_line(s, cid, bi);
     }
 }
@@ -307,23 +314,47 @@ static void want_line(llmt_batch_set *s, long li)
         s->b[l->batch].missing++;
 }
 
-/* The open batch for the call's provider and model that can take `len` more bytes. */
-static long open_batch(llmt_batch_set *s, const llmt_call *call, size_t len)
+/* The open batch for provider e and model that can take `len` more bytes. */
+static long open_batch(llmt_batch_set *s, llmt_provider_entry *e, const char *model, size_t len)
 {
     llmt_batch_limits lim = {0, 0};
     size_t i = s->nb;
-    call->entry->ops->batch_limits(call->entry->state, &lim);
+    e->ops->batch_limits(e->state, &lim);
     while (i-- > 0) {
         batch *b = &s->b[i];
-        if (b->recorded || b->entry != call->entry || strcmp(b->model, call->req.model) != 0)
+        if (b->recorded || b->entry != e || strcmp(b->model, model) != 0)
             continue;
         if ((lim.max_requests > 0 && b->n_lines + 1 > (size_t)lim.max_requests) ||
             (lim.max_bytes > 0 && b->n_lines && b->lines.len + len + 1 > (size_t)lim.max_bytes))
             break; /* full: start the next one */
         return (long)i;
     }
-    return add_batch(s, call->entry, call->req.model);
+    return add_batch(s, e, model);
 }
+
+/* Appends a batch line (len bytes, no newline) to new batch bi as line li, which may
+ * come from a cancelled batch (it is then no longer missing there). */
+static bool put_line(llmt_batch_set *s, long bi, long li, const char *line, size_t len)
+{
+    batch *b = &s->b[bi];
+    bline *l = &s->l[li];
+    if (!batch_add_id(b, l->custom_id))
+        return false;
+    llmt_buf_append(&b->lines, line, len);
+    llmt_buf_puts(&b->lines, "\n");
+    b->n_lines++;
+    if (l->wanted && l->batch >= 0 && s->b[l->batch].missing > 0)
+        s->b[l->batch].missing--;
+    llmt_batch_result_clear(&l->res); /* a "cancelled" line of the old batch */
+    l->has_result = false;
+    l->batch = bi;
+    l->wanted = false;
+    want_line(s, li);
+    return !b->lines.oom;
+}
+
+static bool cancelled_without(llmt_batch_set *s, long li);
+static bool says(const char *state, const char *part);
 
 llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char *custom_id,
                            double max_cost_usd, llmt_error *err)
@@ -332,30 +363,33 @@ llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char 
     char *line = NULL;
     size_t len = 0;
     llmt_status st;
-    if (li >= 0) {
+    if (li >= 0 && !cancelled_without(s, li)) {
         want_line(s, li);
         return LLMT_OK;
     }
     if (s->o.budget_usd >= 0 && max_cost_usd >= 0 &&
-        s->reserved_usd + max_cost_usd > s->o.budget_usd)
+        s->reserved_usd + max_cost_usd > s->o.budget_usd) {
+        if (li >= 0) {
+            s->l[li].batch = -1;
+            return LLMT_OK;
+        }
         return add_line(s, custom_id, -1) < 0 ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory")
                                               : LLMT_OK;
+    }
     st = call->entry->ops->batch_line(call->entry->state, &call->req, custom_id, &line, &len, err);
     if (st != LLMT_OK)
         return st;
-    bi = open_batch(s, call, len);
-    if (bi < 0 || (li = add_line(s, custom_id, bi)) < 0 || !batch_add_id(&s->b[bi], custom_id)) {
+    bi = open_batch(s, call->entry, call->req.model, len);
+    if (li < 0 && bi >= 0)
+        li = add_line(s, custom_id, -1);
+    if (bi < 0 || li < 0 || !put_line(s, bi, li, line, len)) {
         free(line);
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     }
-    want_line(s, li);
     if (max_cost_usd > 0)
         s->reserved_usd += max_cost_usd;
-    llmt_buf_append(&s->b[bi].lines, line, len);
-    llmt_buf_puts(&s->b[bi].lines, "\n");
-    s->b[bi].n_lines++;
     free(line);
-    return s->b[bi].lines.oom ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory") : LLMT_OK;
+    return LLMT_OK;
 }
 
 /* ---------------------------------------------------------------- HTTP */
@@ -538,6 +572,39 @@ static llmt_status fetch_results(llmt_batch_set *s, batch *b, llmt_error *err)
     return LLMT_OK;
 }
 
+/* --resume --batch: whether line li (not yet wanted) sits in a recorded batch that was
+ * cancelled before answering it. The first time a line of a recorded batch is asked
+ * for, that batch is polled; a cancelled one has every results part read (what it
+ * answered before the cancel is kept) and ends there. Its unanswered lines (no result,
+ * or a result line saying it was cancelled) then go into a new batch instead of waiting
+ * for a batch that will never answer them. */
+static bool cancelled_without(llmt_batch_set *s, long li)
+{
+    long bi = s->l[li].batch;
+    batch *b;
+    llmt_error err;
+    if (bi < 0 || s->l[li].wanted)
+        return false;
+    b = &s->b[bi];
+    if (!b->recorded || !b->id)
+        return false;
+    if (!b->checked) {
+        b->checked = true;
+        b->fresh = llmt_manager_instance(s->mgr, b->entry, &err) == LLMT_OK &&
+                   poll_one(s, b, &err) == LLMT_OK;
+        if (b->fresh && b->st.state == LLMT_BATCH_ENDED && b->st.state_text &&
+            says(b->st.state_text, "cancel")) {
+            b->missing = (size_t)-1; /* which lines are wanted is not known yet: read all */
+            b->ended = fetch_results(s, b, &err) == LLMT_OK;
+            b->missing = 0;
+        }
+    }
+    return b->ended && b->fail == LLMT_OK && b->st.state_text &&
+           says(b->st.state_text, "cancel") &&
+           (!s->l[li].has_result ||
+            (s->l[li].res.http_status == 0 && s->l[li].res.failure == LLMT_E_CANCELLED));
+}
+
 static void report(llmt_batch_set *s, const char *last)
 {
     llmt_batch_progress p;
@@ -592,7 +659,8 @@ static size_t poll_pass(llmt_batch_set *s, const char **last)
         llmt_status st;
         if (!b->needed || b->ended || !b->id)
             continue;
-        st = poll_one(s, b, &err);
+        st = b->fresh ? LLMT_OK : poll_one(s, b, &err);
+        b->fresh = false;
         if (st != LLMT_OK) {
             /* a transient failure is polled again; anything else ends the batch */
             if (!err.retryable)

@@ -211,4 +211,49 @@ check "cancel shows cancelling" contains "$WORK/out" "cancelling"
 run_cli 2 batches list "$WORK/live"
 check "list of a folder without batches says so" contains "$WORK/err" "batches.jsonl"
 stop_server
+
+# ---- a cancelled batch: one line answered in the output file, two "batch_cancelled" in
+# the error file. --resume --batch uploads those two again as a new batch
+set -- $CASES
+jq -nc --arg id "$($IDS job_ads "$1" "$M" 0)" --argjson b "$(chat "$ANS")" \
+    '{id:"r1",custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}' >"$WORK/out6.jsonl"
+: >"$WORK/err6.jsonl"
+for c in "$2" "$3"; do
+    jq -nc --arg id "$($IDS job_ads "$c" "$M" 0)" \
+        '{id:"r",custom_id:$id,response:null,error:{code:"batch_cancelled",message:"This request was cancelled."}}' >>"$WORK/err6.jsonl"
+done
+: >"$WORK/out7.jsonl"
+for c in "$2" "$3"; do
+    jq -nc --arg id "$($IDS job_ads "$c" "$M" 0)" --argjson b "$(chat "$ANS")" \
+        '{id:"r",custom_id:$id,response:{status_code:200,request_id:"req_2",body:$b},error:null}' >>"$WORK/out7.jsonl"
+done
+jq -n --argjson v "$(batch_obj validating)" --argjson c "$(batch_obj cancelled file-out6 file-err6 1 0)" \
+      --argjson v2 "$(batch_obj validating | jq -c '.id = "batch_2"')" \
+      --argjson d2 "$(batch_obj completed file-out7 "" 2 0 | jq -c '.id = "batch_2"')" \
+      --arg o6 "$WORK/out6.jsonl" --arg e6 "$WORK/err6.jsonl" --arg o7 "$WORK/out7.jsonl" '
+{match: [
+  {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in6", object: "file", purpose: "batch"}}},
+  {method: "POST", path_contains: "/v1/batches", body_contains: "file-in6", times: 1, reply: {body: $v}},
+  {method: "POST", path_contains: "/v1/batches", reply: {body: $v2}},
+  {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $c}},
+  {method: "GET", path_contains: "/v1/batches/batch_2", reply: {body: $d2}},
+  {method: "GET", path_contains: "/v1/files/file-out6/content", reply: {body_file: $o6}},
+  {method: "GET", path_contains: "/v1/files/file-err6/content", reply: {body_file: $e6}},
+  {method: "GET", path_contains: "/v1/files/file-out7/content", reply: {body_file: $o7}}
+]}' >"$WORK/s6.json"
+start_server "$WORK/s6.json" "$WORK/r6.jsonl"
+export LLMT_OPENAI_BASE_URL="$base/v1"
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/c" --batch --batch-poll 0.02
+check "cancelled: one result, the answered line" test "$(lines "$WORK/c/results.jsonl")" -eq 1
+check "cancelled: the run says 2 jobs have no result" contains "$WORK/err" "2 job(s) have no result"
+n6=$(lines "$WORK/r6.jsonl")
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/c" --batch --batch-poll 0.02
+tail -n +"$((n6 + 1))" "$WORK/r6.jsonl" >"$WORK/c.log"
+check "cancelled resume: one new upload and batch" \
+    test "$(count "$WORK/c.log" POST '/v1/files$') $(count "$WORK/c.log" POST '/v1/batches$')" = "1 1"
+check "cancelled resume: the upload holds the 2 cancelled lines" \
+    test "$(jq -r 'select(.method == "POST" and (.path | test("/v1/files$"))) | .body' "$WORK/c.log" | grep -c '^{"custom_id"')" -eq 2
+check "cancelled resume: one batch result per case, all answered" one_result_per_case "$WORK/c"
+check "cancelled resume: no errors left" test "$(jq -s '[.[] | select(.error != null)] | length' "$WORK/c/results.jsonl")" -eq 0
+stop_server
 finish
