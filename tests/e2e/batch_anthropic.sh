@@ -142,16 +142,13 @@ check "canceled: the answered line is recorded" test "$(lines "$WORK/c/results.j
 check "canceled: the run says 2 jobs have no result" contains "$WORK/err" "2 job(s) have no result"
 run_cli 0 batches list "$WORK/c"
 check "canceled: list says so" contains "$WORK/out" "ended (canceled)"
-n5=$(lines "$WORK/r5.jsonl")
-run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/c" --batch --batch-poll 0.02
-tail -n +"$((n5 + 1))" "$WORK/r5.jsonl" >"$WORK/c.log"
+resume_logged 0 "$WORK/c" "$WORK/r5.jsonl" "$WORK/c.log"
 check "canceled resume: one new batch" test "$(count "$WORK/c.log" POST '/v1/messages/batches$')" -eq 1
 check "canceled resume: it carries the 2 canceled lines" \
     test "$(jq -r 'select(.method == "POST") | .body' "$WORK/c.log" | jq -r '.requests[].custom_id' | sort | tr '\n' ' ')" = "$(printf '%s\n' "$id2" "$id3" | sort | tr '\n' ' ')"
 check "canceled resume: one batch result per case" one_result_per_case "$WORK/c"
 check "canceled resume: all answered" test "$(jq -s '[.[] | select(.error == null and .batch == true)] | length' "$WORK/c/results.jsonl")" -eq 3
-n5=$(lines "$WORK/r5.jsonl")
-run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/c" --batch --batch-poll 0.02
-check "canceled resume, then again: nothing contacted" test "$(lines "$WORK/r5.jsonl")" -eq "$n5"
+resume_logged 0 "$WORK/c" "$WORK/r5.jsonl" "$WORK/c2.log"
+check "canceled resume, then again: nothing contacted" test "$(lines "$WORK/c2.log")" -eq 0
 stop_server
 finish

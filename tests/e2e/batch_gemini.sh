@@ -149,8 +149,7 @@ check "cancelled resume: the cancelled batch polled once" test "$(count "$WORK/r
 check "cancelled resume: one result per case" one_result_per_case "$WORK/c"
 check "cancelled resume: batches.jsonl names both batches" \
     test "$(jq -r '.batch_id' "$WORK/c/batches.jsonl" | tr '\n' ' ')" = "batches/b1 batches/b2 "
-n7=$(lines "$WORK/r7.jsonl")
-run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/c" --batch --batch-poll 0.02
-check "cancelled resume, then again: nothing contacted" test "$(lines "$WORK/r7.jsonl")" -eq "$n7"
+resume_logged 0 "$WORK/c" "$WORK/r7.jsonl" "$WORK/c2.log"
+check "cancelled resume, then again: nothing contacted" test "$(lines "$WORK/c2.log")" -eq 0
 stop_server
 finish

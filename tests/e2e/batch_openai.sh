@@ -136,9 +136,7 @@ check "partial: expiry message kept" contains "$R" "completion window expired"
 # file, where that line is, and leaves the error file alone
 rm -rf "$WORK/p1" && cp -R "$WORK/p" "$WORK/p1"
 jq -c --arg c "$1" 'select(.case != $c)' "$R" >"$WORK/p1/results.jsonl"
-n0=$(lines "$WORK/r2.jsonl")
-run_cli 3 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/p1" --batch --batch-poll 0.02
-tail -n +"$((n0 + 1))" "$WORK/r2.jsonl" >"$WORK/p1.log"
+resume_logged 3 "$WORK/p1" "$WORK/r2.jsonl" "$WORK/p1.log"
 check "missing line: the output file read once" test "$(count "$WORK/p1.log" GET '/v1/files/file-out2/content$')" -eq 1
 check "missing line: the error file not fetched" test "$(count "$WORK/p1.log" GET '/v1/files/file-err2/content$')" -eq 0
 check "missing line: one result per case" one_result_per_case "$WORK/p1"
@@ -246,9 +244,7 @@ export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/c" --batch --batch-poll 0.02
 check "cancelled: one result, the answered line" test "$(lines "$WORK/c/results.jsonl")" -eq 1
 check "cancelled: the run says 2 jobs have no result" contains "$WORK/err" "2 job(s) have no result"
-n6=$(lines "$WORK/r6.jsonl")
-run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/c" --batch --batch-poll 0.02
-tail -n +"$((n6 + 1))" "$WORK/r6.jsonl" >"$WORK/c.log"
+resume_logged 0 "$WORK/c" "$WORK/r6.jsonl" "$WORK/c.log"
 check "cancelled resume: one new upload and batch" \
     test "$(count "$WORK/c.log" POST '/v1/files$') $(count "$WORK/c.log" POST '/v1/batches$')" = "1 1"
 check "cancelled resume: the upload holds the 2 cancelled lines" \
