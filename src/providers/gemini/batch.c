@@ -1,15 +1,22 @@
 /*
- * Gemini Batch API with inline requests: POST /models/{model}:batchGenerateContent
- * {"batch": {"display_name", "input_config": {"requests": {"requests": [{"request":
- * <the generateContent body>, "metadata": {"key": custom_id}}]}}}} answers with a
+ * Gemini Batch API. Each batch line is a line of Gemini's JSONL input file,
+ * {"key": custom_id, "request": <the generateContent body>}. A batch whose create request
+ * fits the inline limit (20 MB documented; config option batch_inline_max_bytes) goes
+ * inline: POST /models/{model}:batchGenerateContent {"batch": {"display_name",
+ * "input_config": {"requests": {"requests": [{"request", "metadata": {"key"}}]}}}}.
+ * A larger one is uploaded through the Files API's resumable protocol (POST
+ * /upload/v1beta/files with X-Goog-Upload-Protocol: resumable and Command: start, whose
+ * reply names the session in x-goog-upload-url; then one POST of the whole file there
+ * with Command: "upload, finalize" and Offset: 0, answered {"file": {"name": "files/…"}})
+ * and created with "input_config": {"file_name"}. Either way the reply is a
  * long-running operation named "batches/{id}"; GET /batches/{id} polls it
  * (metadata.state BATCH_STATE_PENDING, _RUNNING, _SUCCEEDED, _FAILED, _CANCELLED,
  * _EXPIRED; metadata.batchStats counts as strings); once done, response.inlinedResponses
- * .inlinedResponses holds one {response | error, metadata.key} per request (a batch whose
- * output went to a file names it in response.responsesFile, read from
- * /download/v1beta/{file}:download?alt=media as JSON Lines {key, response | error});
- * POST /batches/{id}:cancel cancels. Limit: the create request (inline) up to 20 MB.
- * Wire notes: docs/providers.md.
+ * .inlinedResponses holds one {response | error, metadata.key} per inline request, and
+ * response.responsesFile names the results file of a file batch, read from
+ * /download/v1beta/{file}:download?alt=media as JSON Lines {key, response | error}.
+ * POST /batches/{id}:cancel cancels. Limit: input file 2 GB. Wire notes:
+ * docs/providers.md.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +28,19 @@
 #include "provider/wire_batch.h"
 #include "providers/gemini/batch.h"
 
+/* The inline limit is on the whole create request: 20 MB documented, less a margin for
+ * the envelope's own bytes. Above it the input goes up as a file (up to 2 GB). */
+#define INLINE_MAX_BYTES (20LL * 1000 * 1000 - 64 * 1024)
+#define FILE_MAX_BYTES (2LL * 1000 * 1000 * 1000)
+
 void gemini_batch_limits(void *state, llmt_batch_limits *out)
 {
     (void)state;
     out->max_requests = 0; /* no count documented: the size bounds it */
-    out->max_bytes = 20LL * 1000 * 1000 - 64 * 1024;
+    out->max_bytes = FILE_MAX_BYTES;
 }
 
-/* One inline request: {"request": <body>, "metadata": {"key": custom_id}}. */
+/* One line of the input file: {"key": custom_id, "request": <body>}. */
 llmt_status gemini_batch_line(void *state, const llmt_request *req, const char *custom_id,
                               char **line, size_t *len, llmt_error *err)
 {
@@ -38,11 +50,11 @@ llmt_status gemini_batch_line(void *state, const llmt_request *req, const char *
     memset(&hr, 0, sizeof hr);
     st = gemini_build(state, req, &hr, err);
     if (st == LLMT_OK) {
-        llmt_buf_puts(&b, "{\"request\":");
-        llmt_buf_append(&b, hr.body, hr.body_len);
-        llmt_buf_puts(&b, ",\"metadata\":{\"key\":");
+        llmt_buf_puts(&b, "{\"key\":");
         llmt_json_put_string(&b, custom_id, strlen(custom_id), false);
-        llmt_buf_puts(&b, "}}");
+        llmt_buf_puts(&b, ",\"request\":");
+        llmt_buf_append(&b, hr.body, hr.body_len);
+        llmt_buf_puts(&b, "}");
         if (b.oom)
             st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     }
@@ -62,35 +74,244 @@ static llmt_status request(const llmt_wire_basic *b, const char *method, const c
     return llmt_wire_keyed_request(b, method, path, body, body_len, "x-goog-api-key", out, err);
 }
 
+/* Where inline batches stop: the config option batch_inline_max_bytes (0 = always a
+ * file), else the documented 20 MB. */
+static long long inline_max(const llmt_wire_basic *b)
+{
+    const json_t *v = json_object_get(b->options, "batch_inline_max_bytes");
+    if (json_is_integer(v) && json_integer_value(v) >= 0)
+        return (long long)json_integer_value(v);
+    return INLINE_MAX_BYTES;
+}
+
+/* Whether the inline create request fits: the lines plus what each gains as an inline
+ * request ({"request":…,"metadata":{"key":…}} is 13 bytes longer than the file line)
+ * plus the envelope. Decided from the sizes alone so every submit step agrees. */
+static bool goes_inline(const llmt_wire_basic *b, const llmt_batch_submit *s)
+{
+    long long max = inline_max(b);
+    return max > 0 && (long long)(s->lines_len + 16 * s->n_lines + 256) <= max;
+}
+
+/* The file line {"key":K,"request":R} rewritten as the inline {"request":R,"metadata":
+ * {"key":K}}; the body R is copied byte for byte. False when the line is not one of ours. */
+static bool put_inline(llmt_buf *out, const char *p, size_t n)
+{
+    static const char k[] = "{\"key\":\"", r[] = ",\"request\":";
+    size_t i = sizeof k - 1, key_end;
+    if (n < sizeof k + sizeof r || memcmp(p, k, sizeof k - 1) != 0 || p[n - 1] != '}')
+        return false;
+    for (; i < n && p[i] != '"'; i++)
+        if (p[i] == '\\')
+            i++;
+    key_end = i + 1; /* after the closing quote */
+    if (key_end + sizeof r - 1 >= n || memcmp(p + key_end, r, sizeof r - 1) != 0)
+        return false;
+    llmt_buf_puts(out, "{\"request\":");
+    llmt_buf_append(out, p + key_end + sizeof r - 1, n - 1 - (key_end + sizeof r - 1));
+    llmt_buf_puts(out, ",\"metadata\":{\"key\":");
+    llmt_buf_append(out, p + sizeof k - 2, key_end - (sizeof k - 2));
+    llmt_buf_puts(out, "}}");
+    return true;
+}
+
+static void put_display_name(llmt_buf *b, const llmt_batch_submit *s)
+{
+    char name[128];
+    snprintf(name, sizeof name, "llm-tester %s", s->label ? s->label : "run");
+    llmt_json_put_string(b, name, strlen(name), false);
+}
+
+/* The create request: {"batch": {"display_name", "input_config": {<input>}}} where the
+ * caller has put the input_config members in `input` (taken over and freed). */
+static llmt_status create_request(const llmt_wire_basic *wb, const llmt_batch_submit *s,
+                                  llmt_buf *input, llmt_http_request *out, llmt_error *err)
+{
+    llmt_buf b = {0};
+    char *path = llmt_asprintf("models/%s:batchGenerateContent", s->model);
+    size_t len;
+    llmt_status st;
+    llmt_buf_puts(&b, "{\"batch\":{\"display_name\":");
+    put_display_name(&b, s);
+    llmt_buf_puts(&b, ",\"input_config\":{");
+    llmt_buf_append(&b, input->data ? input->data : "", input->len);
+    llmt_buf_puts(&b, "}}}");
+    if (b.oom || input->oom || !path) {
+        llmt_buf_free(&b);
+        llmt_buf_free(input);
+        free(path);
+        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    }
+    llmt_buf_free(input);
+    len = b.len;
+    st = request(wb, "POST", path, llmt_buf_steal(&b), len, out, err);
+    free(path);
+    return st;
+}
+
+/* The inline create request. */
+static llmt_status submit_inline(const llmt_wire_basic *wb, llmt_batch_submit *s,
+                                 llmt_http_request *out, llmt_error *err)
+{
+    llmt_buf b = {0};
+    const char *p = s->lines, *end = s->lines + s->lines_len;
+    bool first = true;
+    llmt_buf_puts(&b, "\"requests\":{\"requests\":[");
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n && !first)
+            llmt_buf_puts(&b, ",");
+        if (n && !put_inline(&b, p, n)) {
+            llmt_buf_free(&b);
+            return llmt_error_set(err, LLMT_E_INVALID_ARG,
+                                  "gemini: a batch line is not {\"key\", \"request\"}");
+        }
+        first = first && !n;
+        p += n + 1;
+    }
+    llmt_buf_puts(&b, "]}");
+    return create_request(wb, s, &b, out, err);
+}
+
+/* {base without its version}/<prefix>/<version>/<rest>: the upload and download roots
+ * sit beside the API version (…/upload/v1beta/files, …/download/v1beta/files/x). */
+static char *beside_version(const char *base, const char *prefix, const char *rest)
+{
+    const char *host = strstr(base, "://"), *end = base + strlen(base), *ver;
+    while (end > base && end[-1] == '/')
+        end--; /* ".../v1beta/" names the same version */
+    for (ver = end; ver > base && ver[-1] != '/'; ver--)
+        ;
+    if (!host || ver <= host + 3 || ver == end)
+        return NULL; /* no path: no version to put the prefix before */
+    return llmt_asprintf("%.*s/%s/%.*s/%s", (int)(ver - 1 - base), base, prefix, (int)(end - ver),
+                         ver, rest);
+}
+
+/* Step 0 of a file batch: start a resumable upload of the JSONL. */
+static llmt_status upload_start(const llmt_wire_basic *b, const llmt_batch_submit *s,
+                                llmt_http_request *out, llmt_error *err)
+{
+    char *url = beside_version(b->base_url, "upload", "files"), len[32];
+    llmt_buf body = {0};
+    llmt_status st;
+    if (!url)
+        return llmt_error_set(err, LLMT_E_CONFIG, "gemini: base URL %s has no API version",
+                              b->base_url);
+    llmt_buf_puts(&body, "{\"file\":{\"display_name\":");
+    put_display_name(&body, s);
+    llmt_buf_puts(&body, "}}");
+    st = body.oom ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory")
+                  : llmt_wire_set_json_request(out, "POST", url, NULL, err);
+    free(url);
+    out->body_len = body.len;
+    out->body = llmt_buf_steal(&body);
+    snprintf(len, sizeof len, "%zu", s->lines_len);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "Content-Type", "application/json", err);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "X-Goog-Upload-Protocol", "resumable", err);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "X-Goog-Upload-Command", "start", err);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "X-Goog-Upload-Header-Content-Length", len, err);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "X-Goog-Upload-Header-Content-Type", "application/jsonl",
+                                  err);
+    if (st == LLMT_OK && b->api_key)
+        st = llmt_wire_add_header(out, "x-goog-api-key", b->api_key, err);
+    return st;
+}
+
+/* The upload session URL moved onto the base URL's scheme and host, as the SDK does: the
+ * file goes to the server the user configured (a proxy, a test server), never elsewhere. */
+static char *session_url(const char *base, const char *upload_url)
+{
+    const char *bs = strstr(base, "://"), *us = strstr(upload_url, "://"), *bpath, *upath;
+    if (!bs)
+        return NULL;
+    bpath = strchr(bs + 3, '/');
+    if (!bpath)
+        bpath = bs + strlen(bs);
+    upath = us ? strchr(us + 3, '/') : upload_url;
+    if (!upath || *upath != '/')
+        return NULL;
+    return llmt_asprintf("%.*s%s", (int)(bpath - base), base, upath);
+}
+
+/* Step 1: the whole file in one "upload, finalize" at offset 0. The session URL is the
+ * credential here: the key is not sent with the file (nor does the SDK send it). */
+static llmt_status upload_bytes(const llmt_wire_basic *b, llmt_batch_submit *s,
+                                llmt_http_request *out, llmt_error *err)
+{
+    static const char *const names[] = {"x-goog-upload-url", NULL};
+    char *got = llmt_wire_header_dup(s->reply, names), *url;
+    llmt_status st;
+    if (!got)
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE,
+                              "gemini: the upload start reply has no x-goog-upload-url");
+    url = session_url(b->base_url, got);
+    free(got);
+    if (!url)
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "gemini: the upload URL is not a URL");
+    st = llmt_wire_set_json_request(out, "POST", url, NULL, err);
+    free(url);
+    out->body = llmt_strndup(s->lines, s->lines_len);
+    out->body_len = s->lines_len;
+    if (st == LLMT_OK && !out->body)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "X-Goog-Upload-Command", "upload, finalize", err);
+    if (st == LLMT_OK)
+        st = llmt_wire_add_header(out, "X-Goog-Upload-Offset", "0", err);
+    return st;
+}
+
+/* Step 2: the uploaded file's name ({"file": {"name": "files/…"}}), then the create. */
+static llmt_status create_from_file(const llmt_wire_basic *b, llmt_batch_submit *s,
+                                    llmt_http_request *out, llmt_error *err)
+{
+    static const char *const names[] = {"x-goog-upload-status", NULL};
+    char *status = llmt_wire_header_dup(s->reply, names);
+    json_t *root = NULL;
+    llmt_buf body = {0};
+    llmt_status st = LLMT_OK;
+    if (status && strcmp(status, "final") != 0)
+        st = llmt_error_set(err, LLMT_E_BAD_RESPONSE, "gemini: the upload ended %s, not final",
+                            status);
+    free(status);
+    if (st == LLMT_OK)
+        st = llmt_wire_parse_body(s->reply, &root, err);
+    if (st != LLMT_OK)
+        return st;
+    s->scratch = llmt_strdup(
+        json_string_value(json_object_get(json_object_get(root, "file"), "name")));
+    json_decref(root);
+    if (!s->scratch)
+        return llmt_error_set(err, LLMT_E_BAD_RESPONSE, "gemini: the upload reply has no file.name");
+    llmt_buf_puts(&body, "\"file_name\":");
+    llmt_json_put_string(&body, s->scratch, strlen(s->scratch), false);
+    return create_request(b, s, &body, out, err);
+}
+
 llmt_status gemini_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                 llmt_error *err)
 {
-    llmt_buf prefix = {0};
-    char *body = NULL, *path;
-    size_t len = 0;
-    llmt_status st;
-    if (s->step > 0)
+    const llmt_wire_basic *b = state;
+    if (goes_inline(b, s))
+        return s->step == 0 ? submit_inline(b, s, out, err)
+                            : llmt_wire_batch_take_id(s, "name", err);
+    switch (s->step) {
+    case 0:
+        return upload_start(b, s, out, err);
+    case 1:
+        return upload_bytes(b, s, out, err);
+    case 2:
+        return create_from_file(b, s, out, err);
+    default:
         return llmt_wire_batch_take_id(s, "name", err);
-    llmt_buf_puts(&prefix, "{\"batch\":{\"display_name\":");
-    {
-        char name[128];
-        snprintf(name, sizeof name, "llm-tester %s", s->label ? s->label : "run");
-        llmt_json_put_string(&prefix, name, strlen(name), false);
     }
-    llmt_buf_puts(&prefix, ",\"input_config\":{\"requests\":{\"requests\":[");
-    st = prefix.oom ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory")
-                    : llmt_wire_batch_join(s, prefix.data, "]}}}}", &body, &len, err);
-    llmt_buf_free(&prefix);
-    if (st != LLMT_OK)
-        return st;
-    path = llmt_asprintf("models/%s:batchGenerateContent", s->model);
-    if (!path) {
-        free(body);
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
-    }
-    st = request(state, "POST", path, body, len, out, err);
-    free(path);
-    return st;
 }
 
 llmt_status gemini_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
@@ -172,23 +393,22 @@ llmt_status gemini_batch_status(void *state, const llmt_http_response *http,
     return LLMT_OK;
 }
 
-/* A responses file: {base}/../download/<version>/{file}:download?alt=media. */
+/* A responses file: {base without version}/download/{version}/{file}:download?alt=media. */
 llmt_status gemini_batch_results(void *state, const llmt_batch_status *st, unsigned part,
                                  llmt_http_request *out, llmt_error *err)
 {
     const llmt_wire_basic *b = state;
-    const char *base = b->base_url, *ver;
-    char *url;
+    char *rest, *url;
     llmt_status rc;
     if (part > 0 || !st->results[0])
         return llmt_error_set(err, LLMT_E_NOT_FOUND, "no results part %u", part);
-    ver = strrchr(base, '/');
-    if (!ver)
-        return llmt_error_set(err, LLMT_E_CONFIG, "gemini: base URL %s has no API version", base);
-    url = llmt_asprintf("%.*s/download%s/%s:download?alt=media", (int)(ver - base), base, ver,
-                        st->results[0]);
-    rc = url ? llmt_wire_set_json_request(out, "GET", url, NULL, err)
-             : llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    rest = llmt_asprintf("%s:download?alt=media", st->results[0]);
+    url = rest ? beside_version(b->base_url, "download", rest) : NULL;
+    free(rest);
+    if (!url)
+        return llmt_error_set(err, LLMT_E_CONFIG, "gemini: base URL %s has no API version",
+                              b->base_url);
+    rc = llmt_wire_set_json_request(out, "GET", url, NULL, err);
     free(url);
     if (rc == LLMT_OK && b->api_key)
         rc = llmt_wire_add_header(out, "x-goog-api-key", b->api_key, err);
