@@ -20,26 +20,10 @@ STUB_PID=
 cleanup() { [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT INT TERM
 
-d="$WORK/tasks/bench"
-mkdir -p "$d/tests/sources" "$d/tests/expected"
-printf '%s\n' '{"type":"object","properties":{"name":{"type":"string"},"value":{"type":"integer"}},"required":["name","value"]}' >"$d/schema.json"
-printf '%s\n' '{"description":"benchmark","prompt":"Extract the name and the value from this text."}' >"$d/task.json"
-awk -v n="$N" -v d="$d/tests" 'BEGIN {
-    for (i = 0; i < n; i++) {
-        s = sprintf("%s/sources/c%06d.txt", d, i); e = sprintf("%s/expected/c%06d.json", d, i)
-        printf("The bench case number %d is called bench and has the value 1.\n", i) > s; close(s)
-        printf("{\"name\":\"bench\",\"value\":1}\n") > e; close(e)
-    } }'
-
-: >"$WORK/port"
-"$A/bench/stub-server" --delay-ms 0 >"$WORK/port" &
-STUB_PID=$!
-i=0
-while [ "$(wc -l <"$WORK/port")" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-PORT=$(head -1 "$WORK/port")
-[ -n "$PORT" ] || { echo "bench: the stub server did not start" >&2; exit 1; }
-
-now() { date +%s.%N; }
+STUB="$A/bench/stub-server"
+. "$(dirname "$0")/lib.sh"
+make_tasks "$N" "$WORK/tasks"
+start_stub 0
 # run BUILD -> prints requests per second of one llm-tester run
 run() {
     rm -rf "$WORK/out"; sync

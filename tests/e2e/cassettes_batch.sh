@@ -11,7 +11,6 @@
 M=openai:gpt-4.1-mini
 KEY="sk-e2e-VERYSECRET-batch-cassette"
 
-chat() { jq -nc --arg c "$1" '{id:"chatcmpl-1",object:"chat.completion",model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 batch_obj() { # STATUS [OUTPUT_FILE COMPLETED]
     jq -nc --arg s "$1" --arg o "${2:-}" --argjson c "${3:-0}" \
         '{id:"batch_1",object:"batch",endpoint:"/v1/chat/completions",errors:null,input_file_id:"file-in1",
@@ -28,7 +27,7 @@ for c in $CASES; do
     else
         a='{"title":"x"}'
         [ "$c" = nurse_part_time ] && a=$NURSE
-        jq -nc --arg id "$id" --argjson b "$(chat "$a")" \
+        jq -nc --arg id "$id" --argjson b "$(openai_chat "$a")" \
             '{id:("batch_req_" + $id),custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}'
     fi >>"$WORK/out.jsonl"
 done

@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/cassette.sh"
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
-unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 export LLMT_HISTORY_DB="$WORK/h.db"
 KEY="sk-e2e-optimizer-cassette-key-1357"
 cd "$WORK" || exit 1
@@ -21,11 +20,9 @@ jq -n --arg c "$NEW" '{match: [{path_contains: "/chat/completions", body_contain
   reply: {body: {model: "gpt-4.1-mini-2025-04-14", choices: [{index: 0, message: {role: "assistant", content: $c},
   finish_reason: "stop"}], usage: {prompt_tokens: 300, completion_tokens: 20}}}}]}' >script.json
 start_fake_http "$WORK/script.json"
-trap 'kill $pid 2>/dev/null; rm -rf "$WORK"' EXIT
 OPT="run --tasks tasks --models mock:rules --mock-rules rules.json --optimize --optimizer-model openai:gpt-4.1-mini"
 OPENAI_API_KEY="$KEY" LLMT_OPENAI_BASE_URL="$base/v1" run_cli 0 $OPT --record cas --output o1
-kill $pid 2>/dev/null
-wait $pid 2>/dev/null
+stop_fake_http
 check "recorded: the optimizer was asked once" test "$(lines requests.jsonl)" -eq 1
 check "recorded: its prompt is the model's reply" grep -qx "$NEW" o1/optimized_prompts/people/example.txt
 check "cassette: the run, the optimizer's call and the re-run, apart" \

@@ -11,7 +11,6 @@
 : "${FAKE_HTTP_SERVER:?FAKE_HTTP_SERVER must point to the fake-http-server program}"
 T="$LLMT_SOURCE_DIR/examples/tasks"
 export LLMT_HISTORY_DB="$WORK/h.db"
-unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 KEY="sk-e2e-retry-cassette-key-9876"
 answer() { jq -nc --arg c "$1" '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:1000,completion_tokens:100}}'; }
 NURSE="$T/job_ads/tests/expected/nurse_part_time.json"
@@ -45,12 +44,10 @@ record() {
     script "$2" >"$WORK/script.json"
     rm -f "$WORK/port" "$WORK/requests.jsonl"
     start_fake_http "$WORK/script.json"
-    trap 'kill $pid 2>/dev/null; rm -rf "$WORK"' EXIT
     OPENAI_API_KEY="$KEY" LLMT_OPENAI_BASE_URL="$base/v1" run_cli 3 $RUN --record "$WORK/$1" \
         --output "$WORK/$1.rec"
     cp "$WORK/err" "$WORK/$1.err"
-    kill $pid 2>/dev/null
-    wait $pid 2>/dev/null
+    stop_fake_http
 }
 case_of() { jq -c --arg c "$2" "select(.case == \$c) | $3" "$WORK/$1.rec/results.jsonl"; }
 
