@@ -87,34 +87,40 @@ static bool goes_inline(const llmt_host_wire *b, const llmt_batch_submit *s)
     return max > 0 && (long long)(s->lines_len + 16 * s->n_lines + 256) <= max;
 }
 
-/* Appends n bytes of p (not NUL-terminated; an inline batch is under 20 MB). */
-static void raw_n(const llmt_host_api *h, llmt_host_jw *w, const char *p, size_t n)
+/* Appends n bytes of p (not NUL-terminated; an inline batch is under 20 MB); false when
+ * out of memory. */
+static bool raw_n(const llmt_host_api *h, llmt_host_jw *w, const char *p, size_t n)
 {
     char *text = h->format("%.*s", (int)n, p);
-    h->jw_raw(w, text ? text : "");
+    if (text)
+        h->jw_raw(w, text);
     free(text);
+    return text != NULL;
 }
 
 /* The file line {"key":K,"request":R} rewritten as the inline {"request":R,"metadata":
- * {"key":K}}; the body R is copied byte for byte. False when the line is not one of ours. */
-static bool put_inline(const llmt_host_api *h, llmt_host_jw *w, const char *p, size_t n)
+ * {"key":K}}; the body R is copied byte for byte. 0 when the line is not one of ours, -1
+ * when out of memory, 1 when written. */
+static int put_inline(const llmt_host_api *h, llmt_host_jw *w, const char *p, size_t n)
 {
     static const char k[] = "{\"key\":\"", r[] = ",\"request\":";
     size_t i = sizeof k - 1, key_end;
     if (n < sizeof k + sizeof r || memcmp(p, k, sizeof k - 1) != 0 || p[n - 1] != '}')
-        return false;
+        return 0;
     for (; i < n && p[i] != '"'; i++)
         if (p[i] == '\\')
             i++;
     key_end = i + 1; /* after the closing quote */
     if (key_end + sizeof r - 1 >= n || memcmp(p + key_end, r, sizeof r - 1) != 0)
-        return false;
+        return 0;
     h->jw_raw(w, "{\"request\":");
-    raw_n(h, w, p + key_end + sizeof r - 1, n - 1 - (key_end + sizeof r - 1));
+    if (!raw_n(h, w, p + key_end + sizeof r - 1, n - 1 - (key_end + sizeof r - 1)))
+        return -1;
     h->jw_raw(w, ",\"metadata\":{\"key\":");
-    raw_n(h, w, p + sizeof k - 2, key_end - (sizeof k - 2));
+    if (!raw_n(h, w, p + sizeof k - 2, key_end - (sizeof k - 2)))
+        return -1;
     h->jw_raw(w, "}}");
-    return true;
+    return 1;
 }
 
 static void put_display_name(const llmt_host_api *h, llmt_host_jw *w, const llmt_batch_submit *s)
@@ -142,12 +148,13 @@ static llmt_status create_request(const llmt_host_wire *wb, const llmt_batch_sub
         h->jw_raw(w, "}}}");
     }
     body = h->jw_finish(w, &len);
-    free(input);
-    if (!body || !path) {
+    if (!body || !input || !path) {
+        free(input);
         free(body);
         free(path);
         return h->error_set(err, LLMT_E_NOMEM, "out of memory");
     }
+    free(input);
     st = request(wb, "POST", path, body, len, out, err);
     free(path);
     return st;
@@ -167,12 +174,15 @@ static llmt_status submit_inline(const llmt_host_wire *wb, llmt_batch_submit *s,
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        int put;
         if (n && !first)
             h->jw_raw(w, ",");
-        if (n && !put_inline(h, w, p, n)) {
+        put = n ? put_inline(h, w, p, n) : 1;
+        if (put <= 0) {
             free(h->jw_finish(w, NULL));
-            return h->error_set(err, LLMT_E_INVALID_ARG,
-                                "gemini: a batch line is not {\"key\", \"request\"}");
+            return put < 0 ? h->error_set(err, LLMT_E_NOMEM, "out of memory")
+                           : h->error_set(err, LLMT_E_INVALID_ARG,
+                                          "gemini: a batch line is not {\"key\", \"request\"}");
         }
         first = first && !n;
         p += n + 1;
