@@ -643,8 +643,17 @@ static int report(cli_ctx *ctx, const run_args *a, run_plan *pl, const llmt_run_
                  rr->output_dir ? "; continue with --resume " : "", rr->output_dir ? rr->output_dir : "",
                  rr->output_dir && a->batch ? " --batch" : "");
     }
+    if (!rr->interrupted && rr->cancelled > 0)
+        /* a batch cancelled (batches cancel, the provider's console) before answering them */
+        cli_warn("run: %zu job(s) have no result: their batch was cancelled before answering "
+                 "them%s%s%s",
+                 rr->cancelled, rr->output_dir ? "; --resume " : "",
+                 rr->output_dir ? rr->output_dir : "",
+                 rr->output_dir ? " --batch submits them again (without --batch: interactively)" : "");
     if (rr->summary.n_rows == 0 && rr->interrupted)
         return CLI_EXIT_INTERRUPTED;
+    if (rr->summary.n_rows == 0 && rr->cancelled > 0)
+        return CLI_EXIT_PROVIDER;
     if (rr->summary.n_rows == 0) {
         cli_error("run: no case matched%s%s", a->filter ? " --filter " : "", a->filter ? a->filter : "");
         return CLI_EXIT_USAGE;

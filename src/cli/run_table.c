@@ -253,6 +253,8 @@ int cli_run_exit_status(const llmt_run_result *r, double min_accuracy)
             rc = CLI_EXIT_GATE;
         }
     }
+    if (rc == CLI_EXIT_OK && r->cancelled > 0)
+        rc = CLI_EXIT_PROVIDER; /* jobs left without a result (said by the caller) */
     if (r->interrupted)
         rc = CLI_EXIT_INTERRUPTED; /* what a shell expects after Ctrl-C, results written */
     return rc;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,7 @@
 typedef struct bline {
     char *custom_id;
     long batch;                /* index into set->b; -1: over the budget, not submitted */
+    bool wanted;               /* a pending job of this invocation (not in results.jsonl) */
     bool has_result;
     llmt_batch_result res;
 } bline;
@@ -33,6 +35,10 @@ typedef struct batch {
     size_t n_lines;
     bool recorded;             /* in batches.jsonl (submitted by this or an earlier run) */
     bool needed;               /* has lines this invocation still wants */
+    size_t missing;            /* wanted lines without a result yet */
+    unsigned parts_read;       /* results parts already read (bit per part) */
+    bool checked;              /* a recorded batch polled while adding lines (--resume) */
+    bool fresh;                /* st is that poll's answer: the first wait pass uses it */
     bool ended;
     llmt_status fail;          /* the whole batch failed (submit, poll or results) */
     char *fail_msg;
@@ -193,7 +199,12 @@ static void load_record(json_t *r, void *ud)
     s->b[bi].recorded = true;
     json_array_foreach(ids, i, v) {
         const char *cid = json_string_value(v);
-        if (cid && find_line(s, cid) < 0 && batch_add_id(&s->b[bi], cid))
+        long li = cid ? find_line(s, cid) : -1;
+        if (!cid || !batch_add_id(&s->b[bi], cid))
+            continue;
+        if (li >= 0)
+            s->l[li].batch = bi; /* sent again after a cancel: the later batch answers it */
+        else
             add_line(s, cid, bi);
     }
 }
@@ -291,23 +302,59 @@ void llmt_batch_set_free(llmt_batch_set *s)
 
 /* ---------------------------------------------------------------- adding lines */
 
-/* The open batch for the call's provider and model that can take `len` more bytes. */
-static long open_batch(llmt_batch_set *s, const llmt_call *call, size_t len)
+/* Line li is a pending job of this invocation: its batch is needed until it has a result. */
+static void want_line(llmt_batch_set *s, long li)
+{
+    bline *l = &s->l[li];
+    if (l->wanted || l->batch < 0)
+        return;
+    l->wanted = true;
+    s->b[l->batch].needed = true;
+    if (!l->has_result)
+        s->b[l->batch].missing++;
+}
+
+/* The open batch for provider e and model that can take `len` more bytes. */
+static long open_batch(llmt_batch_set *s, llmt_provider_entry *e, const char *model, size_t len)
 {
     llmt_batch_limits lim = {0, 0};
     size_t i = s->nb;
-    call->entry->ops->batch_limits(call->entry->state, &lim);
+    e->ops->batch_limits(e->state, &lim);
     while (i-- > 0) {
         batch *b = &s->b[i];
-        if (b->recorded || b->entry != call->entry || strcmp(b->model, call->req.model) != 0)
+        if (b->recorded || b->entry != e || strcmp(b->model, model) != 0)
             continue;
         if ((lim.max_requests > 0 && b->n_lines + 1 > (size_t)lim.max_requests) ||
             (lim.max_bytes > 0 && b->n_lines && b->lines.len + len + 1 > (size_t)lim.max_bytes))
             break; /* full: start the next one */
         return (long)i;
     }
-    return add_batch(s, call->entry, call->req.model);
+    return add_batch(s, e, model);
 }
+
+/* Appends a batch line (len bytes, no newline) to new batch bi as line li, which may
+ * come from a cancelled batch (it is then no longer missing there). */
+static bool put_line(llmt_batch_set *s, long bi, long li, const char *line, size_t len)
+{
+    batch *b = &s->b[bi];
+    bline *l = &s->l[li];
+    if (!batch_add_id(b, l->custom_id))
+        return false;
+    llmt_buf_append(&b->lines, line, len);
+    llmt_buf_puts(&b->lines, "\n");
+    b->n_lines++;
+    if (l->wanted && l->batch >= 0 && s->b[l->batch].missing > 0)
+        s->b[l->batch].missing--;
+    llmt_batch_result_clear(&l->res); /* a "cancelled" line of the old batch */
+    l->has_result = false;
+    l->batch = bi;
+    l->wanted = false;
+    want_line(s, li);
+    return !b->lines.oom;
+}
+
+static bool cancelled_without(llmt_batch_set *s, long li);
+static bool says(const char *state, const char *part);
 
 llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char *custom_id,
                            double max_cost_usd, llmt_error *err)
@@ -316,34 +363,45 @@ llmt_status llmt_batch_add(llmt_batch_set *s, const llmt_call *call, const char 
     char *line = NULL;
     size_t len = 0;
     llmt_status st;
-    if (li >= 0) {
-        if (s->l[li].batch >= 0)
-            s->b[s->l[li].batch].needed = true;
+    if (li >= 0 && !cancelled_without(s, li)) {
+        want_line(s, li);
         return LLMT_OK;
     }
     if (s->o.budget_usd >= 0 && max_cost_usd >= 0 &&
-        s->reserved_usd + max_cost_usd > s->o.budget_usd)
+        s->reserved_usd + max_cost_usd > s->o.budget_usd) {
+        if (li >= 0) {
+            s->l[li].batch = -1;
+            return LLMT_OK;
+        }
         return add_line(s, custom_id, -1) < 0 ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory")
                                               : LLMT_OK;
+    }
     st = call->entry->ops->batch_line(call->entry->state, &call->req, custom_id, &line, &len, err);
     if (st != LLMT_OK)
         return st;
-    bi = open_batch(s, call, len);
-    if (bi < 0 || add_line(s, custom_id, bi) < 0 || !batch_add_id(&s->b[bi], custom_id)) {
+    bi = open_batch(s, call->entry, call->req.model, len);
+    if (li < 0 && bi >= 0)
+        li = add_line(s, custom_id, -1);
+    if (bi < 0 || li < 0 || !put_line(s, bi, li, line, len)) {
         free(line);
         return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
     }
     if (max_cost_usd > 0)
         s->reserved_usd += max_cost_usd;
-    llmt_buf_append(&s->b[bi].lines, line, len);
-    llmt_buf_puts(&s->b[bi].lines, "\n");
-    s->b[bi].n_lines++;
-    s->b[bi].needed = true;
     free(line);
-    return s->b[bi].lines.oom ? llmt_error_set(err, LLMT_E_NOMEM, "out of memory") : LLMT_OK;
+    return LLMT_OK;
 }
 
 /* ---------------------------------------------------------------- HTTP */
+
+/* Batch replies carry whole results files (an output file of 50,000 answers, a batch
+ * operation holding up to 20 MB of inline answers), far above the interactive reply cap
+ * (LLMT_DEFAULT_MAX_REPLY_BYTES): they are read up to 4 GiB, or half the address space. */
+static size_t batch_max_reply(void)
+{
+    unsigned long long cap = 4ULL << 30;
+    return cap < SIZE_MAX / 2 ? (size_t)cap : SIZE_MAX / 2;
+}
 
 /* Performs one provider request; a non-2xx reply goes to the provider's classifier. On
  * success *res holds the reply (the caller frees it). */
@@ -356,6 +414,7 @@ static llmt_status exchange(llmt_manager *mgr, llmt_provider_entry *e, llmt_http
     memset(&ho, 0, sizeof ho);
     ho.timeout_ms = 600000; /* uploads and result files can be large */
     ho.connect_timeout_ms = 10000;
+    ho.max_reply_bytes = batch_max_reply();
     ho.secret = e->api_key;
     ho.logger = &llmt_manager_opts(mgr)->logger;
     memset(res, 0, sizeof(*res));
@@ -469,6 +528,8 @@ static void read_lines(llmt_batch_set *s, batch *b, const char *p, size_t len)
             !s->l[li].has_result) {
             s->l[li].res = r;
             s->l[li].has_result = true;
+            if (s->l[li].wanted && b->missing > 0)
+                b->missing--;
         } else {
             llmt_batch_result_clear(&r);
         }
@@ -476,16 +537,22 @@ static void read_lines(llmt_batch_set *s, batch *b, const char *p, size_t len)
     }
 }
 
-/* Reads every results part of an ended batch into its lines. */
+/* Reads the results parts of an ended batch into its lines, only while this invocation
+ * still misses some: a part already read is not fetched again (a retry after a failed
+ * part), and once every wanted line has its result the remaining parts are left alone
+ * (an errors file when all the missing lines were answered). The APIs return whole
+ * files, so a part is all or nothing. */
 static llmt_status fetch_results(llmt_batch_set *s, batch *b, llmt_error *err)
 {
     unsigned part;
     if (b->st.inline_results)
         read_lines(s, b, b->st.inline_results, strlen(b->st.inline_results));
-    for (part = 0; part < 8; part++) {
+    for (part = 0; part < 8 && b->missing > 0; part++) {
         llmt_http_request req;
         llmt_http_result res;
         llmt_status st;
+        if (b->parts_read & (1u << part))
+            continue;
         memset(&req, 0, sizeof req);
         st = b->entry->ops->batch_results(b->entry->state, &b->st, part, &req, err);
         if (st == LLMT_E_NOT_FOUND) {
@@ -500,8 +567,42 @@ static llmt_status fetch_results(llmt_batch_set *s, batch *b, llmt_error *err)
             return st;
         read_lines(s, b, res.body.data ? res.body.data : "", res.body.len);
         llmt_http_result_free(&res);
+        b->parts_read |= 1u << part;
     }
     return LLMT_OK;
+}
+
+/* --resume --batch: whether line li (not yet wanted) sits in a recorded batch that was
+ * cancelled before answering it. The first time a line of a recorded batch is asked
+ * for, that batch is polled; a cancelled one has every results part read (what it
+ * answered before the cancel is kept) and ends there. Its unanswered lines (no result,
+ * or a result line saying it was cancelled) then go into a new batch instead of waiting
+ * for a batch that will never answer them. */
+static bool cancelled_without(llmt_batch_set *s, long li)
+{
+    long bi = s->l[li].batch;
+    batch *b;
+    llmt_error err;
+    if (bi < 0 || s->l[li].wanted)
+        return false;
+    b = &s->b[bi];
+    if (!b->recorded || !b->id)
+        return false;
+    if (!b->checked) {
+        b->checked = true;
+        b->fresh = llmt_manager_instance(s->mgr, b->entry, &err) == LLMT_OK &&
+                   poll_one(s, b, &err) == LLMT_OK;
+        if (b->fresh && b->st.state == LLMT_BATCH_ENDED && b->st.state_text &&
+            says(b->st.state_text, "cancel")) {
+            b->missing = (size_t)-1; /* which lines are wanted is not known yet: read all */
+            b->ended = fetch_results(s, b, &err) == LLMT_OK;
+            b->missing = 0;
+        }
+    }
+    return b->ended && b->fail == LLMT_OK && b->st.state_text &&
+           says(b->st.state_text, "cancel") &&
+           (!s->l[li].has_result ||
+            (s->l[li].res.http_status == 0 && s->l[li].res.failure == LLMT_E_CANCELLED));
 }
 
 static void report(llmt_batch_set *s, const char *last)
@@ -558,7 +659,8 @@ static size_t poll_pass(llmt_batch_set *s, const char **last)
         llmt_status st;
         if (!b->needed || b->ended || !b->id)
             continue;
-        st = poll_one(s, b, &err);
+        st = b->fresh ? LLMT_OK : poll_one(s, b, &err);
+        b->fresh = false;
         if (st != LLMT_OK) {
             /* a transient failure is polled again; anything else ends the batch */
             if (!err.retryable)

@@ -11,7 +11,9 @@
  * status and body go through the provider's interactive parse path.
  *
  * On --resume the recorded batches are polled again instead of being submitted twice;
- * a batch whose lines all have results is not contacted at all.
+ * a batch whose lines all have results is not contacted at all, and an ended batch's
+ * results files are downloaded only while some of its pending lines lack a result (the
+ * APIs return whole files; a file read once is not read again).
  */
 #ifndef LLMT_RUN_BATCH_H
 #define LLMT_RUN_BATCH_H

@@ -74,7 +74,8 @@ typedef struct llmt_run_result {
     llmt_summary summary;          /* rows and per-model aggregates */
     size_t planned;                /* calls planned (excluding those resumed) */
     size_t resumed;                /* results kept from --resume */
-    size_t cancelled;              /* not finished because of an interrupt */
+    size_t cancelled;              /* not finished: an interrupt, or a batch cancelled before
+                                      answering them */
     bool interrupted;
     size_t attempts, retries, fallbacks, throttled;
     /* per provider sent to: its limits in force, where they came from, what held it back */

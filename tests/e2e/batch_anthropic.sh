@@ -62,6 +62,11 @@ check "custom_ids are the tool's" test "$(jq -r 'select(.method == "POST" and (.
 before=$(lines "$WORK/r1.jsonl")
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
 check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
+# killed while recording: the ended batch's results are read once more, only what is
+# missing is recorded
+resume_torn "$WORK/b" "$WORK/h" "$WORK/r1.jsonl"
+check "torn resume: no new batch" test "$(count "$WORK/torn.jsonl" POST '/batches$')" -eq 0
+check "torn resume: the results read once" test "$(count "$WORK/torn.jsonl" GET '/results$')" -eq 1
 stop_server
 
 # ---- succeeded, errored and expired lines
@@ -106,5 +111,44 @@ check "resume after a kill: 3 batch results" \
 run_cli 0 batches cancel "$WORK/k"
 check "cancel is not sent for an ended batch" test "$(count "$WORK/r4.jsonl" POST '/cancel$')" -eq 0
 check "list shows ended" contains "$WORK/out" "ended"
+stop_server
+
+# ---- a batch cancelled after answering one line ends "ended" with two "canceled" lines:
+# the run says they have no result; --resume --batch sends those two in a new batch
+cbatch() { # ID STATUS PROCESSING SUCCEEDED CANCELED
+    batch_obj "$2" "$3" "$4" 0 0 | jq -c --arg id "$1" --argjson c "$5" '.id = $id | .request_counts.canceled = $c'
+}
+{
+    ok_line "$id1"
+    jq -nc --arg id "$id2" '{custom_id:$id,result:{type:"canceled"}}'
+    jq -nc --arg id "$id3" '{custom_id:$id,result:{type:"canceled"}}'
+} >"$WORK/canceled.jsonl"
+{ ok_line "$id2"; ok_line "$id3"; } >"$WORK/two_ok.jsonl"
+jq -n --argjson ip "$(cbatch msgbatch_1 in_progress 3 0 0)" --argjson c "$(cbatch msgbatch_1 ended 0 1 2)" \
+      --argjson ip2 "$(cbatch msgbatch_2 in_progress 2 0 0)" --argjson d2 "$(cbatch msgbatch_2 ended 0 2 0)" \
+      --arg res1 "$WORK/canceled.jsonl" --arg res2 "$WORK/two_ok.jsonl" '
+{match: [
+  {method: "GET", path_contains: "/v1/messages/batches/msgbatch_1/results", reply: {body_file: $res1}},
+  {method: "GET", path_contains: "/v1/messages/batches/msgbatch_1", reply: {body: $c}},
+  {method: "GET", path_contains: "/v1/messages/batches/msgbatch_2/results", reply: {body_file: $res2}},
+  {method: "GET", path_contains: "/v1/messages/batches/msgbatch_2", reply: {body: $d2}},
+  {method: "POST", path_contains: "/v1/messages/batches", body_contains: "\"custom_id\":\"'"$id1"'\"", reply: {body: $ip}},
+  {method: "POST", path_contains: "/v1/messages/batches", reply: {body: $ip2}}
+]}' >"$WORK/s5.json"
+start_server "$WORK/s5.json" "$WORK/r5.jsonl"
+export LLMT_ANTHROPIC_BASE_URL="$base"
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/c" --batch --batch-poll 0.02
+check "canceled: the answered line is recorded" test "$(lines "$WORK/c/results.jsonl")" -eq 1
+check "canceled: the run says 2 jobs have no result" contains "$WORK/err" "2 job(s) have no result"
+run_cli 0 batches list "$WORK/c"
+check "canceled: list says so" contains "$WORK/out" "ended (canceled)"
+resume_logged 0 "$WORK/c" "$WORK/r5.jsonl" "$WORK/c.log"
+check "canceled resume: one new batch" test "$(count "$WORK/c.log" POST '/v1/messages/batches$')" -eq 1
+check "canceled resume: it carries the 2 canceled lines" \
+    test "$(jq -r 'select(.method == "POST") | .body' "$WORK/c.log" | jq -r '.requests[].custom_id' | sort | tr '\n' ' ')" = "$(printf '%s\n' "$id2" "$id3" | sort | tr '\n' ' ')"
+check "canceled resume: one batch result per case" one_result_per_case "$WORK/c"
+check "canceled resume: all answered" test "$(jq -s '[.[] | select(.error == null and .batch == true)] | length' "$WORK/c/results.jsonl")" -eq 3
+resume_logged 0 "$WORK/c" "$WORK/r5.jsonl" "$WORK/c2.log"
+check "canceled resume, then again: nothing contacted" test "$(lines "$WORK/c2.log")" -eq 0
 stop_server
 finish

@@ -6,15 +6,7 @@
 # class, an expired batch's lines as timeout, resume after a kill, cancel.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/batch.sh"
-M=gemini:gemini-2.5-flash
-export GEMINI_API_KEY="AIza-e2e-VERYSECRET"
-
-gen() { jq -nc --arg c "$1" '{candidates:[{content:{role:"model",parts:[{text:$c}]},finishReason:"STOP"}],usageMetadata:{promptTokenCount:1000,candidatesTokenCount:100},modelVersion:"gemini-2.5-flash"}'; }
-ANS='{"title":"x"}'
-set -- $CASES
-id1=$($IDS job_ads "$1" "$M" 0)
-id2=$($IDS job_ads "$2" "$M" 0)
-id3=$($IDS job_ads "$3" "$M" 0)
+. "$(dirname "$0")/lib/gemini_batch.sh"
 op() { # STATE [INLINED_RESPONSES_JSON]
     jq -nc --arg s "$1" --argjson r "${2:-null}" \
         '{name:"batches/b1",metadata:{"@type":"type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
@@ -63,6 +55,13 @@ jq -r 'select(.method == "POST" and (.path | test(":generateContent$"))) | .body
 jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | .body' "$WORK/r1.jsonl" |
     jq -cS '.batch.input_config.requests.requests[].request' | sort >"$WORK/batch_bodies"
 check "inline requests equal the interactive bodies" cmp -s "$WORK/live_bodies" "$WORK/batch_bodies"
+before=$(lines "$WORK/r1.jsonl")
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
+check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
+# killed while recording: the ended operation (which holds the inline results) is read once
+resume_torn "$WORK/b" "$WORK/h" "$WORK/r1.jsonl"
+check "torn resume: no new batch" test "$(count "$WORK/torn.jsonl" POST ':batchGenerateContent$')" -eq 0
+check "torn resume: the operation read once" test "$(count "$WORK/torn.jsonl" GET '/v1beta/batches/b1$')" -eq 1
 check "metadata keys are the custom_ids" test "$(jq -r 'select(.method == "POST" and (.path | test(":batchGenerateContent$"))) | .body' "$WORK/r1.jsonl" | jq -r '.batch.input_config.requests.requests[].metadata.key' | sort | tr '\n' ' ')" = "$(printf '%s\n' "$id1" "$id2" "$id3" | sort | tr '\n' ' ')"
 stop_server
 
@@ -105,5 +104,52 @@ run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/k" --ba
 check "resume after a kill: no new batch" test "$(count "$WORK/r5.jsonl" POST ':batchGenerateContent$')" -eq 0
 check "resume after a kill: 3 batch results" \
     test "$(jq -s '[.[] | select(.batch == true and .error == null)] | length' "$WORK/k/results.jsonl")" -eq 3
+stop_server
+
+# ---- a batch cancelled after answering one line: the run says what has no result, and
+# --resume --batch puts the two unanswered lines into a new batch (once), keeping the
+# answered one; resuming again contacts nothing
+one=$(jq -sc . <<EOF2
+$(ok_resp "$id1")
+EOF2
+)
+two=$(jq -sc . <<EOF2
+$(ok_resp "$id2")
+$(ok_resp "$id3")
+EOF2
+)
+op2() { op "$@" | jq -c '.name = "batches/b2" | .metadata.name = "batches/b2"'; }
+jq -n --argjson p "$(op BATCH_STATE_PENDING)" --argjson c "$(op BATCH_STATE_CANCELLED "$one")" '
+{match: [
+  {method: "POST", path_contains: ":batchGenerateContent", reply: {body: $p}},
+  {method: "GET", path_contains: "/v1beta/batches/b1", reply: {body: $c}}
+]}' >"$WORK/s6.json"
+start_server "$WORK/s6.json" "$WORK/r6.jsonl"
+export LLMT_GEMINI_BASE_URL="$base/v1beta"
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/c" --batch --batch-poll 0.02
+check "cancelled: the answered line is recorded" test "$(lines "$WORK/c/results.jsonl")" -eq 1
+check "cancelled: the run says 2 jobs have no result" contains "$WORK/err" "2 job(s) have no result: their batch was cancelled"
+check "cancelled: and how to send them" contains "$WORK/err" "--resume $WORK/c --batch submits them again"
+stop_server
+jq -n --argjson c "$(op BATCH_STATE_CANCELLED "$one")" --argjson p2 "$(op2 BATCH_STATE_PENDING)" \
+      --argjson d2 "$(op2 BATCH_STATE_SUCCEEDED "$two")" '
+{match: [
+  {method: "GET", path_contains: "/v1beta/batches/b1", reply: {body: $c}},
+  {method: "POST", path_contains: ":batchGenerateContent", reply: {body: $p2}},
+  {method: "GET", path_contains: "/v1beta/batches/b2", times: 1, reply: {body: $p2}},
+  {method: "GET", path_contains: "/v1beta/batches/b2", reply: {body: $d2}}
+]}' >"$WORK/s7.json"
+start_server "$WORK/s7.json" "$WORK/r7.jsonl"
+export LLMT_GEMINI_BASE_URL="$base/v1beta"
+run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/c" --batch --batch-poll 0.02
+check "cancelled resume: one new batch" test "$(count "$WORK/r7.jsonl" POST ':batchGenerateContent$')" -eq 1
+check "cancelled resume: it carries the 2 unanswered lines" \
+    test "$(jq -r 'select(.method == "POST") | .body' "$WORK/r7.jsonl" | jq -r '.batch.input_config.requests.requests[].metadata.key' | sort | tr '\n' ' ')" = "$(printf '%s\n' "$id2" "$id3" | sort | tr '\n' ' ')"
+check "cancelled resume: the cancelled batch polled once" test "$(count "$WORK/r7.jsonl" GET '/v1beta/batches/b1$')" -eq 1
+check "cancelled resume: one result per case" one_result_per_case "$WORK/c"
+check "cancelled resume: batches.jsonl names both batches" \
+    test "$(jq -r '.batch_id' "$WORK/c/batches.jsonl" | tr '\n' ' ')" = "batches/b1 batches/b2 "
+resume_logged 0 "$WORK/c" "$WORK/r7.jsonl" "$WORK/c2.log"
+check "cancelled resume, then again: nothing contacted" test "$(lines "$WORK/c2.log")" -eq 0
 stop_server
 finish

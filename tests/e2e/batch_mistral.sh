@@ -60,6 +60,10 @@ jq -r 'select(.method == "POST" and (.path | test("/chat/completions$"))) | .bod
 jq -cS '.body' "$WORK/lines.jsonl" | sort >"$WORK/batch_bodies"
 check "3 lines uploaded" test "$(lines "$WORK/lines.jsonl")" -eq 3
 check "line bodies equal the interactive bodies" cmp -s "$WORK/live_bodies" "$WORK/batch_bodies"
+# killed while recording: the output file is read once more, only what is missing recorded
+resume_torn "$WORK/b" "$WORK/h" "$WORK/r1.jsonl"
+check "torn resume: no upload, no job" test "$(jq -s '[.[] | select(.method == "POST")] | length' "$WORK/torn.jsonl")" -eq 0
+check "torn resume: the output file read once" test "$(count "$WORK/torn.jsonl" GET '/v1/files/file-out/content$')" -eq 1
 stop_server
 
 # ---- a failed line

@@ -83,6 +83,10 @@ check "the key is in no output file" sh -c '! grep -rq "$1" "$2"' _ "$KEY" "$WOR
 before=$(lines "$WORK/r1.jsonl")
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/b" --batch --batch-poll 0.02
 check "resume of a finished batch run sent nothing" test "$(lines "$WORK/r1.jsonl")" -eq "$before"
+# killed while recording: the output file is read once more, only what is missing recorded
+resume_torn "$WORK/b" "$WORK/h" "$WORK/r1.jsonl"
+check "torn resume: no upload, no batch" test "$(jq -s '[.[] | select(.method == "POST")] | length' "$WORK/torn.jsonl")" -eq 0
+check "torn resume: the output file read once" test "$(count "$WORK/torn.jsonl" GET '/v1/files/file-out1/content$')" -eq 1
 stop_server
 
 # ---- dry run prices at the batch rate
@@ -109,6 +113,7 @@ jq -n --argjson v "$(batch_obj validating)" --argjson done "$(batch_obj expired 
   {method: "POST", path_contains: "/v1/batches", reply: {body: $v}},
   {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $done}},
   {method: "GET", path_contains: "/v1/files/file-out2/content", reply: {body_file: $out}},
+  {method: "GET", path_contains: "/v1/files/file-err2/content", times: 1, reply: {status: 503, body: {error: {message: "The server is overloaded.", type: "server_error"}}}},
   {method: "GET", path_contains: "/v1/files/file-err2/content", reply: {body_file: $err}},
   {method: "POST", path_contains: "/v1/chat/completions", reply: {body: $chat}}
 ]}' >"$WORK/s2.json"
@@ -118,12 +123,25 @@ export LLMT_OPENAI_BASE_URL="$base/v1"
 run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/p" --batch --batch-poll 0.02
 R="$WORK/p/results.jsonl"
 check "partial: 3 result lines" test "$(lines "$R")" -eq 3
+# the error file failed once (503): the batch was polled again and only that file fetched again
+check "partial: the output file read once" test "$(count "$WORK/r2.jsonl" GET '/v1/files/file-out2/content$')" -eq 1
+check "partial: the error file read again after its 503" test "$(count "$WORK/r2.jsonl" GET '/v1/files/file-err2/content$')" -eq 2
 cls() { jq -r --arg c "$1" 'select(.case == $c) | (.error.class // "ok")' "$R"; }
 check "partial: the answered line is ok" test "$(cls "$1")" = ok
 check "partial: the refused line is bad_request" test "$(cls "$2")" = bad_request
 check "partial: the expired line is timeout" test "$(cls "$3")" = timeout
 check "partial: failures are marked batch" test "$(jq -s '[.[] | select(.batch == true)] | length' "$R")" -eq 3
 check "partial: expiry message kept" contains "$R" "completion window expired"
+# only the answered line lost (a kill while recording): --resume --batch reads the output
+# file, where that line is, and leaves the error file alone
+rm -rf "$WORK/p1" && cp -R "$WORK/p" "$WORK/p1"
+jq -c --arg c "$1" 'select(.case != $c)' "$R" >"$WORK/p1/results.jsonl"
+resume_logged 3 "$WORK/p1" "$WORK/r2.jsonl" "$WORK/p1.log"
+check "missing line: the output file read once" test "$(count "$WORK/p1.log" GET '/v1/files/file-out2/content$')" -eq 1
+check "missing line: the error file not fetched" test "$(count "$WORK/p1.log" GET '/v1/files/file-err2/content$')" -eq 0
+check "missing line: one result per case" one_result_per_case "$WORK/p1"
+check "missing line: recorded as answered" \
+    test "$(jq -r --arg c "$1" 'select(.case == $c) | (.error.class // "ok")' "$WORK/p1/results.jsonl")" = ok
 # without --batch, --resume re-runs the failed and expired lines interactively
 run_cli 0 run -q --no-history --tasks "$T" --models "$M" --resume "$WORK/p"
 check "resume without --batch warns that batch lines go interactive" contains "$WORK/err" "without --batch"
@@ -190,5 +208,48 @@ check "cancel posted /batches/batch_1/cancel" test "$(count "$WORK/r5.jsonl" POS
 check "cancel shows cancelling" contains "$WORK/out" "cancelling"
 run_cli 2 batches list "$WORK/live"
 check "list of a folder without batches says so" contains "$WORK/err" "batches.jsonl"
+stop_server
+
+# ---- a cancelled batch: one line answered in the output file, two "batch_cancelled" in
+# the error file. --resume --batch uploads those two again as a new batch
+set -- $CASES
+jq -nc --arg id "$($IDS job_ads "$1" "$M" 0)" --argjson b "$(chat "$ANS")" \
+    '{id:"r1",custom_id:$id,response:{status_code:200,request_id:"req_1",body:$b},error:null}' >"$WORK/out6.jsonl"
+: >"$WORK/err6.jsonl"
+for c in "$2" "$3"; do
+    jq -nc --arg id "$($IDS job_ads "$c" "$M" 0)" \
+        '{id:"r",custom_id:$id,response:null,error:{code:"batch_cancelled",message:"This request was cancelled."}}' >>"$WORK/err6.jsonl"
+done
+: >"$WORK/out7.jsonl"
+for c in "$2" "$3"; do
+    jq -nc --arg id "$($IDS job_ads "$c" "$M" 0)" --argjson b "$(chat "$ANS")" \
+        '{id:"r",custom_id:$id,response:{status_code:200,request_id:"req_2",body:$b},error:null}' >>"$WORK/out7.jsonl"
+done
+jq -n --argjson v "$(batch_obj validating)" --argjson c "$(batch_obj cancelled file-out6 file-err6 1 0)" \
+      --argjson v2 "$(batch_obj validating | jq -c '.id = "batch_2"')" \
+      --argjson d2 "$(batch_obj completed file-out7 "" 2 0 | jq -c '.id = "batch_2"')" \
+      --arg o6 "$WORK/out6.jsonl" --arg e6 "$WORK/err6.jsonl" --arg o7 "$WORK/out7.jsonl" '
+{match: [
+  {method: "POST", path_contains: "/v1/files", reply: {body: {id: "file-in6", object: "file", purpose: "batch"}}},
+  {method: "POST", path_contains: "/v1/batches", body_contains: "file-in6", times: 1, reply: {body: $v}},
+  {method: "POST", path_contains: "/v1/batches", reply: {body: $v2}},
+  {method: "GET", path_contains: "/v1/batches/batch_1", reply: {body: $c}},
+  {method: "GET", path_contains: "/v1/batches/batch_2", reply: {body: $d2}},
+  {method: "GET", path_contains: "/v1/files/file-out6/content", reply: {body_file: $o6}},
+  {method: "GET", path_contains: "/v1/files/file-err6/content", reply: {body_file: $e6}},
+  {method: "GET", path_contains: "/v1/files/file-out7/content", reply: {body_file: $o7}}
+]}' >"$WORK/s6.json"
+start_server "$WORK/s6.json" "$WORK/r6.jsonl"
+export LLMT_OPENAI_BASE_URL="$base/v1"
+run_cli 3 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/c" --batch --batch-poll 0.02
+check "cancelled: one result, the answered line" test "$(lines "$WORK/c/results.jsonl")" -eq 1
+check "cancelled: the run says 2 jobs have no result" contains "$WORK/err" "2 job(s) have no result"
+resume_logged 0 "$WORK/c" "$WORK/r6.jsonl" "$WORK/c.log"
+check "cancelled resume: one new upload and batch" \
+    test "$(count "$WORK/c.log" POST '/v1/files$') $(count "$WORK/c.log" POST '/v1/batches$')" = "1 1"
+check "cancelled resume: the upload holds the 2 cancelled lines" \
+    test "$(jq -r 'select(.method == "POST" and (.path | test("/v1/files$"))) | .body' "$WORK/c.log" | grep -c '^{"custom_id"')" -eq 2
+check "cancelled resume: one batch result per case, all answered" one_result_per_case "$WORK/c"
+check "cancelled resume: no errors left" test "$(jq -s '[.[] | select(.error != null)] | length' "$WORK/c/results.jsonl")" -eq 0
 stop_server
 finish

@@ -1,7 +1,8 @@
-/* Fixed-seed fuzzing of every HTTP provider's parse_response, classify_error and (for
- * the catalog) parse_catalog: truncated, byte-flipped and spliced replies must give a
- * clean status (never a crash, leak or a success without text). Run under ASan+UBSan
- * by `make test`. */
+/* Fixed-seed fuzzing of every HTTP provider's parse_response, classify_error, (for
+ * the catalog) parse_catalog and (for batch APIs) batch_status, batch_result_line and the
+ * batch_submit steps that read a reply: truncated, byte-flipped and spliced replies must
+ * give a clean status (never a crash, leak or a success without text). Run under
+ * ASan+UBSan by `make test`. */
 #include "unit/provider_harness.h"
 #include "provider/registry.h"
 
@@ -29,7 +30,60 @@ static const char *const seeds[] = {
     "{\"object\":\"error\",\"message\":{\"detail\":[{\"type\":\"extra_forbidden\"}]},\"code\":1300}",
     "{\"data\":[{\"id\":\"a/b\",\"pricing\":{\"prompt\":\"1e-6\",\"completion\":-1},"
     "\"context_length\":1.5e3,\"top_provider\":{\"max_completion_tokens\":null}},{\"id\":3}]}",
+    /* batch replies and result lines */
+    "{\"name\":\"batches/b\",\"done\":true,\"metadata\":{\"state\":\"BATCH_STATE_SUCCEEDED\","
+    "\"batchStats\":{\"requestCount\":\"2\",\"failedRequestCount\":1}},\"response\":{"
+    "\"responsesFile\":\"files/o\",\"inlinedResponses\":{\"inlinedResponses\":[{\"response\":{},"
+    "\"metadata\":{\"key\":\"k\"}},{\"error\":{\"code\":400},\"metadata\":{}}]}}}",
+    "{\"key\":\"k\",\"error\":{\"code\":429,\"message\":\"m\",\"status\":\"RESOURCE_EXHAUSTED\"}}",
+    "{\"id\":\"b\",\"status\":\"completed\",\"request_counts\":{\"total\":2,\"completed\":2,"
+    "\"failed\":1},\"output_file_id\":\"f\",\"error_file_id\":null,\"errors\":{\"data\":[{}]}}",
+    "{\"custom_id\":\"c\",\"response\":{\"status_code\":200,\"body\":{\"a\":1}},\"error\":null}",
+    "{\"custom_id\":\"c\",\"result\":{\"type\":\"errored\",\"error\":{\"type\":\"error\","
+    "\"error\":{\"type\":\"x\"}}}}",
+    "{\"id\":\"msgbatch_1\",\"processing_status\":\"ended\",\"request_counts\":{\"succeeded\":1,"
+    "\"canceled\":1}}",
+    "{\"file\":{\"name\":\"files/x\"},\"id\":\"file-1\"}",
 };
+
+/* The batch ops that read a provider's replies: never a crash, a leak or an OK without
+ * what it promises. */
+static void one_batch(llmt_provider_entry *e, llmt_http_response *http)
+{
+    static const char lines[] = "{\"key\":\"k\",\"request\":{}}\n";
+    llmt_batch_status bs;
+    llmt_batch_result res;
+    llmt_error err;
+    unsigned step;
+    if (!LLMT_OPS_HAS(e->ops, batch_status))
+        return;
+    http->status = 200;
+    memset(&bs, 0, sizeof bs);
+    if (e->ops->batch_status(e->state, http, &bs, &err) == LLMT_OK)
+        assert_non_null(bs.state_text);
+    llmt_batch_status_clear(&bs);
+    memset(&res, 0, sizeof res);
+    if (e->ops->batch_result_line(e->state, http->body, http->body_len, &res, &err) == LLMT_OK)
+        assert_non_null(res.custom_id);
+    llmt_batch_result_clear(&res);
+    for (step = 1; step < 4; step++) {
+        llmt_batch_submit sub;
+        llmt_http_request req;
+        memset(&sub, 0, sizeof sub);
+        memset(&req, 0, sizeof req);
+        sub.lines = lines;
+        sub.lines_len = sizeof lines - 1;
+        sub.n_lines = 1;
+        sub.model = "m";
+        sub.step = step;
+        sub.reply = http;
+        if (e->ops->batch_submit(e->state, &sub, &req, &err) == LLMT_OK && sub.done)
+            assert_non_null(sub.batch_id);
+        llmt_http_request_clear(&req);
+        free(sub.scratch);
+        free(sub.batch_id);
+    }
+}
 
 static const char *const providers[] = {"openai", "anthropic", "gemini", "mistral", "openrouter",
                                         "ollama", NULL};
@@ -72,6 +126,7 @@ static void one(llmt_provider_entry *e, const llmt_request *req, const char *bod
         else
             assert_null(v);
     }
+    one_batch(e, &http);
 }
 
 static void test_fuzz(void **state)

@@ -110,6 +110,12 @@ llmt_status anthropic_batch_status(void *state, const llmt_http_response *http,
      * server in the loop */
     if (st->state == LLMT_BATCH_ENDED)
         st->results[0] = h->format("v1/messages/batches/%s/results", id);
+    if (st->state == LLMT_BATCH_ENDED && canceled > 0) {
+        /* a cancelled batch ends as "ended": the word says so, for batches list and for
+         * --resume --batch, which sends its canceled lines again */
+        free(st->state_text);
+        st->state_text = h->dup_string("ended (canceled)");
+    }
     json_decref(root);
     return LLMT_OK;
 }

@@ -1,4 +1,4 @@
-/* Gemini's Batch API (inline requests): the batch ops of the gemini provider. */
+/* Gemini's Batch API (inline, or an uploaded file): the gemini provider's batch ops. */
 #ifndef LLMT_GEMINI_BATCH_H
 #define LLMT_GEMINI_BATCH_H
 

@@ -38,3 +38,37 @@ kill_after_submit() {
     kill -9 "$runner" 2>/dev/null
     wait "$runner" 2>/dev/null
 }
+
+# torn_copy SRC DST: DST is SRC as a kill while the results were being recorded leaves
+# it: results.jsonl keeps its first line whole and half of its second, the rest is lost
+torn_copy() {
+    rm -rf "$2"
+    cp -R "$1" "$2"
+    head -n 1 "$1/results.jsonl" >"$2/results.jsonl"
+    sed -n 2p "$1/results.jsonl" | head -c 60 >>"$2/results.jsonl"
+}
+# one_result_per_case DIR: results.jsonl holds exactly one line for each of the 3 cases
+one_result_per_case() {
+    test "$(lines "$1/results.jsonl")" -eq 3 &&
+        test "$(jq -r '.case' "$1/results.jsonl" | sort -u | wc -l | tr -d ' ')" -eq 3
+}
+# resume_logged EXIT DIR LOG OUT: `run --resume DIR --batch` expecting EXIT; the requests
+# it sent (the lines LOG gained) go to OUT
+resume_logged() {
+    n_before=$(lines "$3")
+    run_cli "$1" run -q --no-history --tasks "$T" --models "$M" --resume "$2" --batch --batch-poll 0.02
+    tail -n +"$((n_before + 1))" "$3" >"$4"
+}
+# resume_torn SRC DST LOG: --resume DST --batch after torn_copy SRC DST; the requests it
+# sent are left in $WORK/torn.jsonl (the lines LOG gained). Then checks that every case
+# has exactly one result, and that resuming once more sends nothing at all.
+resume_torn() {
+    torn_copy "$1" "$2"
+    resume_logged 0 "$2" "$3" "$WORK/torn.jsonl"
+    check "resume after a torn recording: one result per case" one_result_per_case "$2"
+    check "resume after a torn recording: every result from the batch" \
+        test "$(jq -s '[.[] | select(.batch == true)] | length' "$2/results.jsonl")" -eq 3
+    resume_logged 0 "$2" "$3" "$WORK/again.jsonl"
+    check "resume of a complete batch run contacts nothing" test "$(lines "$WORK/again.jsonl")" -eq 0
+    check "and still one result per case" one_result_per_case "$2"
+}
