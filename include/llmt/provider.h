@@ -337,6 +337,12 @@ typedef struct llmt_host_chat_opts {
 /* A JSON text being written (jw_* slots): opaque, made by jw_new, ended by jw_finish. */
 typedef struct llmt_host_jw llmt_host_jw;
 
+/* batch_join_with's writer of one line: writes the line (n bytes at `line`, no newline)
+ * into w as the joined body wants it; ud is the caller's. A failure fills err and ends
+ * the join with that status. */
+typedef llmt_status (*llmt_host_line_fn)(void *ud, llmt_host_jw *w, const char *line, size_t n,
+                                         llmt_error *err);
+
 /* A build_request op (batch_line_from builds the interactive request through it). */
 typedef llmt_status (*llmt_host_build_fn)(void *state, const llmt_request *req,
                                           llmt_http_request *out, llmt_error *err);
@@ -580,6 +586,16 @@ typedef struct llmt_host_api {
      * nothing else (not state_text) and allocates nothing. */
     void (*batch_object_read)(const struct json_t *root, const char *status,
                               llmt_batch_status *st);
+    /* -- appended to version 2 before its first release: for a batch API whose inline
+     *    requests are its file lines rewritten -- */
+    /* Appends the n bytes at text as they are (JSON text cut out of a longer text, which
+     * need not end there); text is borrowed. */
+    void (*jw_bytes)(llmt_host_jw *w, const char *text, size_t n);
+    /* batch_join with each non-empty line written by put(ud, ...) instead of copied (put
+     * NULL: copied); *body malloc'd. A put failure is the result, *body then untouched. */
+    llmt_status (*batch_join_with)(const llmt_batch_submit *s, const char *prefix,
+                                   const char *suffix, llmt_host_line_fn put, void *ud,
+                                   char **body, size_t *len, llmt_error *err);
 } llmt_host_api;
 #define LLMT_HOST_API_VERSION 2u
 /* Whether host has the version 2 slots (everything after retry_after). */

@@ -90,11 +90,8 @@ static void set_files_batch(void *w, const llmt_host_files_batch *api)
     ((llmt_wire_basic *)w)->files_batch = api;
 }
 
-/* ---- the JSON writer: the library's printer over a buffer ---- */
-
-struct llmt_host_jw {
-    llmt_buf b;
-};
+/* ---- the JSON writer: the library's printer over a buffer (struct llmt_host_jw in
+ *      providers/toolkit/wire_batch.h) ---- */
 
 static llmt_host_jw *jw_new(void)
 {
@@ -104,6 +101,11 @@ static llmt_host_jw *jw_new(void)
 static void jw_raw(llmt_host_jw *w, const char *text)
 {
     llmt_buf_puts(&w->b, text);
+}
+
+static void jw_bytes(llmt_host_jw *w, const char *text, size_t n)
+{
+    llmt_buf_append(&w->b, text, n);
 }
 
 static bool jw_string(llmt_host_jw *w, const char *s)
@@ -213,6 +215,9 @@ static const llmt_host_api host_api = {
     .check_request = llmt_wire_check_request,
     .reply_end = llmt_wire_reply_end,
     .batch_object_read = llmt_wire_batch_object_read,
+    /* appended to version 2 */
+    .jw_bytes = jw_bytes,
+    .batch_join_with = llmt_wire_batch_join_with,
 };
 
 const llmt_host_api *llmt_host(void)

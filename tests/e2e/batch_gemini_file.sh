@@ -158,4 +158,31 @@ check "resume after a kill: no new batch" test "$(count "$WORK/r5.jsonl" POST ':
 check "resume after a kill: results read once" test "$(count "$WORK/r5.jsonl" GET '^/download/')" -eq 1
 check "resume after a kill: one batch result per case" one_result_per_case "$WORK/k"
 stop_fake_http
+
+# ---- the gemini provider's own sources built as a plugin (include/ alone, reaching the
+# library only through the host table; tests/CMakeLists.txt builtin_plugin_gemini) in
+# place of the built-in: the same upload, file and create, byte for byte
+check "the gemini plugin was built" builtin_plugin gemini "$WORK/plugins"
+if [ -f "$WORK/plugins/gemini/gemini.so" ]; then
+    check "the plugin replaces the built-in" test "$(LLMT_PLUGIN_PATH="$WORK/plugins" "$LLMT_BIN" \
+        providers list --json | jq -r '.[] | select(.name == "gemini") | .origin')" = "$WORK/plugins/gemini/gemini.so"
+    script "$(op BATCH_STATE_SUCCEEDED files/out1)" "$WORK/res_ok.jsonl" >"$WORK/s6.json"
+    start_fake_http "$WORK/s6.json" "$WORK/r6.jsonl"
+    export LLMT_GEMINI_BASE_URL="$base/v1beta"
+    export LLMT_PLUGIN_PATH="$WORK/plugins"
+    run_cli 0 run -q --no-history --tasks "$T" --models "$M" --output "$WORK/pl" --batch --batch-poll 0.02
+    unset LLMT_PLUGIN_PATH
+    check "plugin: 3 batch results without errors" \
+        test "$(jq '[.results[] | select(.batch == true and .error == null)] | length' "$WORK/pl/results.json")" -eq 3
+    for m in "POST $START" "POST $UP" "POST :batchGenerateContent\$"; do
+        set -- $m
+        check "plugin: the $2 request's body is the built-in's (but the run's label)" \
+            test "$(body_of "$WORK/r6.jsonl" "$1" "$2" | sed 's/llm-tester [^"]*/LABEL/')" = \
+                 "$(body_of "$L" "$1" "$2" | sed 's/llm-tester [^"]*/LABEL/')"
+        check "plugin: the $2 request's headers are the built-in's" \
+            test "$(jq -c --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | test($p))) | .headers | del(.host, .["user-agent"])' "$WORK/r6.jsonl")" = \
+                 "$(jq -c --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | test($p))) | .headers | del(.host, .["user-agent"])' "$L")"
+    done
+    stop_fake_http
+fi
 finish

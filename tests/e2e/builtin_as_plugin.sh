@@ -37,26 +37,27 @@ cat >"$T/script.json" <<'JSON'
 JSON
 start_fake_http "$T/script.json"
 
+# plugin_loads NAME: the plugin of NAME was built, links nothing of the library (every
+# llmt_ function comes through the host table), and loads in place of the built-in
+plugin_loads() {
+    name=$1 so="$BUILT/$1/$1.so"   # globals: `that` evaluates its test in its own frame
+    that "$name: the plugin was built" '[ -f "$so" ]'
+    [ -f "$so" ] || return 1
+    that "$name: the module needs no llmt_ symbol" \
+        '! nm -D --undefined-only "$so" | grep -q " llmt_"'
+    builtin_plugin "$name" "$T/plugins"
+    LLMT_PLUGIN_PATH="$T/plugins" "$LLMT_BIN" providers list --json >"$T/$name.list.json" 2>"$T/$name.list.err"
+    that "$name: loaded from the plugin" \
+        '[ "$(jq -r ".[] | select(.name == \"$name\") | .origin" "$T/$name.list.json")" = "$T/plugins/$name/$name.so" ]'
+}
+
 # name model base-url-variable base-url
 for spec in "ollama llama3.1:8b LLMT_OLLAMA_BASE_URL $base" \
             "openai gpt-4.1-mini LLMT_OPENAI_BASE_URL $base/v1" \
             "openrouter openai/gpt-4.1-mini LLMT_OPENROUTER_BASE_URL $base/api/v1"; do
     set -- $spec
     name=$1 model=$2 var=$3 url=$4
-    so="$BUILT/$name/$name.so"
-    that "$name: the plugin was built" '[ -f "$so" ]'
-    [ -f "$so" ] || continue
-    # nothing of the library is linked: every llmt_ function comes through the host table
-    that "$name: the module needs no llmt_ symbol" \
-        '! nm -D --undefined-only "$so" | grep -q " llmt_"'
-    mkdir -p "$T/plugins/$name"
-    cp "$so" "$T/plugins/$name/"
-    jq '. + {"override_builtin": true}' "$LLMT_SOURCE_DIR/src/providers/$name/config.json" \
-        >"$T/plugins/$name/config.json"
-
-    LLMT_PLUGIN_PATH="$T/plugins" "$LLMT_BIN" providers list --json >"$T/$name.list.json" 2>"$T/$name.list.err"
-    that "$name: loaded from the plugin" \
-        '[ "$(jq -r ".[] | select(.name == \"$name\") | .origin" "$T/$name.list.json")" = "$T/plugins/$name/$name.so" ]'
+    plugin_loads "$name" || continue
 
     : >"$T/requests.jsonl"
     env "$var=$url" $KEYS LLMT_PLUGIN_PATH="$T/plugins" \
@@ -116,6 +117,12 @@ that "openrouter: one batch submitted each way" \
     '[ "$(wc -l <"$T/batch-plugin.body")" -eq 1 ] && [ "$(wc -l <"$T/batch-builtin.body")" -eq 1 ]'
 that "openrouter: the plugin submits the built-in's batch, byte for byte" \
     'cmp -s "$T/batch-plugin.body" "$T/batch-builtin.body"'
+# the batch providers with their own batch code (Anthropic's and Gemini's, inline and
+# uploaded-file batches) build and load the same way: include/ alone, no llmt_ symbol
+# (tests/e2e/batch_gemini_file.sh runs a file batch through the gemini one)
+for name in anthropic gemini; do
+    plugin_loads "$name"
+done
 
 # an error classified by the plugin's own rule: a 400 "try pulling it first" is not_found
 stop_fake_http

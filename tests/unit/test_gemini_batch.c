@@ -16,7 +16,7 @@
 
 #include "core/util.h"
 #include "llmt/provider.h"
-#include "providers/toolkit/wire.h"
+#include "provider/host_api.h"
 #include "providers/gemini/batch.h"
 
 #define KEY "AIza-unit-SECRET"
@@ -32,7 +32,8 @@ static void *state_for(const char *base, const char *config_json)
     s.base_url = base;
     s.api_key = KEY;
     s.config_json = config_json;
-    assert_int_equal(llmt_wire_basic_init(&st, &s, &err), LLMT_OK);
+    s.host = llmt_host(); /* as the library creates every provider */
+    assert_int_equal(llmt_host_wire_init_op(&st, &s, &err), LLMT_OK);
     return st;
 }
 
@@ -106,7 +107,7 @@ static void inline_rewrites_each_line_exactly(void **unused)
     assert_string_equal(s.batch_id, "batches/b9");
     llmt_http_request_clear(&r);
     submit_clear(&s);
-    llmt_wire_basic_destroy(st);
+    llmt_host_wire_destroy_op(st);
 }
 
 static void a_line_not_ours_is_refused(void **unused)
@@ -120,7 +121,7 @@ static void a_line_not_ours_is_refused(void **unused)
     memset(&r, 0, sizeof r);
     assert_int_equal(gemini_batch_submit(st, &s, &r, &err), LLMT_E_INVALID_ARG);
     llmt_http_request_clear(&r);
-    llmt_wire_basic_destroy(st);
+    llmt_host_wire_destroy_op(st);
 }
 
 /* The threshold: the option's bytes, against the lines plus what inlining adds. */
@@ -140,8 +141,8 @@ static void the_inline_limit_picks_the_way(void **unused)
     assert_int_equal(gemini_batch_submit(tiny, &s, &r, &err), LLMT_OK);
     assert_string_equal(r.url, "http://h/upload/v1beta/files");
     llmt_http_request_clear(&r);
-    llmt_wire_basic_destroy(small);
-    llmt_wire_basic_destroy(tiny);
+    llmt_host_wire_destroy_op(small);
+    llmt_host_wire_destroy_op(tiny);
 }
 
 static void reply_with(llmt_http_response *reply, llmt_http_header *h, size_t nh, const char *body)
@@ -216,7 +217,7 @@ static void the_upload_steps(void **unused)
     assert_string_equal(s.batch_id, "batches/f1");
     llmt_http_request_clear(&r);
     submit_clear(&s);
-    llmt_wire_basic_destroy(st);
+    llmt_host_wire_destroy_op(st);
 }
 
 static void broken_upload_replies_fail_the_submit(void **unused)
@@ -258,8 +259,8 @@ static void broken_upload_replies_fail_the_submit(void **unused)
     assert_int_equal(gemini_batch_submit(nover, &s, &r, &err), LLMT_E_CONFIG);
     llmt_http_request_clear(&r);
     submit_clear(&s);
-    llmt_wire_basic_destroy(st);
-    llmt_wire_basic_destroy(nover);
+    llmt_host_wire_destroy_op(st);
+    llmt_host_wire_destroy_op(nover);
 }
 
 static void results_file_and_error_lines(void **unused)
@@ -299,7 +300,7 @@ static void results_file_and_error_lines(void **unused)
         assert_int_equal(gemini_batch_results(slash, &bs, 0, &r, &err), LLMT_OK);
         assert_string_equal(r.url, "http://127.0.0.1:9/download/v1beta/files/out5:download?alt=media");
         llmt_http_request_clear(&r);
-        llmt_wire_basic_destroy(slash);
+        llmt_host_wire_destroy_op(slash);
     }
     llmt_batch_status_clear(&bs);
     memset(&res, 0, sizeof res);
@@ -309,7 +310,7 @@ static void results_file_and_error_lines(void **unused)
     assert_non_null(strstr(res.body, "\"error\":{"));
     assert_non_null(strstr(res.body, "RESOURCE_EXHAUSTED"));
     llmt_batch_result_clear(&res);
-    llmt_wire_basic_destroy(st);
+    llmt_host_wire_destroy_op(st);
 }
 
 int main(void)

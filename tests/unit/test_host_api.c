@@ -1,7 +1,7 @@
 /* The host's toolkit (llmt_host_api, src/provider/host_api.c): every slot of the current
  * version is filled, the JSON writer prints as the library does, the wire state's public
  * view, the init op's refusal of an older host, the files + batches ops of a described
- * API, and the end of a reply parse. */
+ * API, the end of a reply parse, and the batch joins (a caller's writer per line). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,6 +255,61 @@ static void reply_end(void **state)
     assert_null(out.text);
 }
 
+/* batch_join_with's writer: each line upper-cased through jw_bytes; "bad" is refused */
+static llmt_status upper_line(void *ud, llmt_host_jw *w, const char *line, size_t n,
+                              llmt_error *err)
+{
+    const llmt_host_api *h = ud;
+    char buf[16];
+    size_t i;
+    if (n == 3 && memcmp(line, "bad", 3) == 0)
+        return h->error_set(err, LLMT_E_INVALID_ARG, "line %.*s refused", (int)n, line);
+    assert_true(n < sizeof buf);
+    for (i = 0; i < n; i++)
+        buf[i] = (char)(line[i] >= 'a' && line[i] <= 'z' ? line[i] - 'a' + 'A' : line[i]);
+    h->jw_raw(w, "\"");
+    h->jw_bytes(w, buf, n);
+    h->jw_raw(w, "\"");
+    return LLMT_OK;
+}
+
+/* The batch joins: lines (empty ones skipped) between a prefix and a suffix, copied or
+ * written by the caller's writer, whose failure ends the join. */
+static void batch_joins(void **state)
+{
+    const llmt_host_api *h = llmt_host();
+    static const char lines[] = "{\"a\":1}\n\n{\"b\":2}\n";
+    llmt_batch_submit s;
+    llmt_error err;
+    char *body = NULL;
+    size_t len = 0;
+    (void)state;
+    memset(&s, 0, sizeof s);
+    s.lines = lines;
+    s.lines_len = strlen(lines);
+    assert_int_equal(h->batch_join(&s, "[", "]", &body, &len, &err), LLMT_OK);
+    assert_string_equal(body, "[{\"a\":1},{\"b\":2}]");
+    free(body);
+    assert_int_equal(h->batch_join_with(&s, "[", "]", NULL, NULL, &body, &len, &err), LLMT_OK);
+    assert_string_equal(body, "[{\"a\":1},{\"b\":2}]");
+    free(body);
+    s.lines = "ab\ncd";
+    s.lines_len = 5;
+    assert_int_equal(h->batch_join_with(&s, "{\"x\":[", "]}", upper_line, (void *)h, &body, &len,
+                                        &err),
+                     LLMT_OK);
+    assert_string_equal(body, "{\"x\":[\"AB\",\"CD\"]}");
+    assert_int_equal(len, strlen(body));
+    free(body);
+    body = NULL;
+    s.lines = "ok\nbad\nok";
+    s.lines_len = strlen(s.lines);
+    assert_int_equal(h->batch_join_with(&s, "[", "]", upper_line, (void *)h, &body, &len, &err),
+                     LLMT_E_INVALID_ARG);
+    assert_string_equal(err.message, "line bad refused");
+    assert_null(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +319,7 @@ int main(void)
         cmocka_unit_test(init_op_refuses_an_older_host),
         cmocka_unit_test(files_batch_ops),
         cmocka_unit_test(reply_end),
+        cmocka_unit_test(batch_joins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

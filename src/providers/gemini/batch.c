@@ -53,7 +53,7 @@ llmt_status gemini_batch_line(void *state, const llmt_request *req, const char *
         h->jw_raw(w, "{\"key\":");
         h->jw_string(w, custom_id);
         h->jw_raw(w, ",\"request\":");
-        h->jw_raw(w, hr.body ? hr.body : "null");
+        h->jw_bytes(w, hr.body ? hr.body : "null", hr.body ? hr.body_len : 4);
         h->jw_raw(w, "}");
     }
     h->http_request_clear(&hr);
@@ -74,7 +74,7 @@ static llmt_status request(const llmt_host_wire *b, const char *method, const ch
  * file), else the documented 20 MB. */
 static long long inline_max(const llmt_host_wire *b)
 {
-    long long v = b->host->option_integer(b, "batch_inline_max_bytes", -1);
+    long long v = b->host->option_integer(b, "batch_inline_max_bytes", INLINE_MAX_BYTES);
     return v >= 0 ? v : INLINE_MAX_BYTES;
 }
 
@@ -87,108 +87,88 @@ static bool goes_inline(const llmt_host_wire *b, const llmt_batch_submit *s)
     return max > 0 && (long long)(s->lines_len + 16 * s->n_lines + 256) <= max;
 }
 
-/* Appends n bytes of p (not NUL-terminated; an inline batch is under 20 MB); false when
- * out of memory. */
-static bool raw_n(const llmt_host_api *h, llmt_host_jw *w, const char *p, size_t n)
-{
-    char *text = h->format("%.*s", (int)n, p);
-    if (text)
-        h->jw_raw(w, text);
-    free(text);
-    return text != NULL;
-}
-
-/* The file line {"key":K,"request":R} rewritten as the inline {"request":R,"metadata":
- * {"key":K}}; the body R is copied byte for byte. 0 when the line is not one of ours, -1
- * when out of memory, 1 when written. */
-static int put_inline(const llmt_host_api *h, llmt_host_jw *w, const char *p, size_t n)
+/* batch_join_with's writer: the file line {"key":K,"request":R} (n bytes at p) written
+ * as the inline {"request":R,"metadata":{"key":K}}; the body R is copied byte for byte.
+ * A line that is not one of ours is refused. */
+static llmt_status put_inline(void *state, llmt_host_jw *w, const char *p, size_t n,
+                              llmt_error *err)
 {
     static const char k[] = "{\"key\":\"", r[] = ",\"request\":";
+    const llmt_host_api *h = LLMT_HOST_OF(state);
     size_t i = sizeof k - 1, key_end;
     if (n < sizeof k + sizeof r || memcmp(p, k, sizeof k - 1) != 0 || p[n - 1] != '}')
-        return 0;
+        goto bad;
     for (; i < n && p[i] != '"'; i++)
         if (p[i] == '\\')
             i++;
     key_end = i + 1; /* after the closing quote */
     if (key_end + sizeof r - 1 >= n || memcmp(p + key_end, r, sizeof r - 1) != 0)
-        return 0;
+        goto bad;
     h->jw_raw(w, "{\"request\":");
-    if (!raw_n(h, w, p + key_end + sizeof r - 1, n - 1 - (key_end + sizeof r - 1)))
-        return -1;
+    h->jw_bytes(w, p + key_end + sizeof r - 1, n - 1 - (key_end + sizeof r - 1));
     h->jw_raw(w, ",\"metadata\":{\"key\":");
-    if (!raw_n(h, w, p + sizeof k - 2, key_end - (sizeof k - 2)))
-        return -1;
+    h->jw_bytes(w, p + sizeof k - 2, key_end - (sizeof k - 2));
     h->jw_raw(w, "}}");
-    return 1;
+    return LLMT_OK;
+bad:
+    return h->error_set(err, LLMT_E_INVALID_ARG,
+                        "gemini: a batch line is not {\"key\", \"request\"}");
 }
 
-static void put_display_name(const llmt_host_api *h, llmt_host_jw *w, const llmt_batch_submit *s)
+/* The name a batch and its input file get in the console: "llm-tester <label>". */
+static void display_name(const llmt_batch_submit *s, char *name, size_t n)
 {
-    char name[128];
-    snprintf(name, sizeof name, "llm-tester %s", s->label ? s->label : "run");
-    h->jw_string(w, name);
+    snprintf(name, n, "llm-tester %s", s->label ? s->label : "run");
 }
 
-/* The create request: {"batch": {"display_name", "input_config": {<input>}}} where
- * `input` holds the input_config members (NULL: out of memory; taken over and freed). */
-static llmt_status create_request(const llmt_host_wire *wb, const llmt_batch_submit *s,
-                                  char *input, llmt_http_request *out, llmt_error *err)
+/* The create request up to its input: {"batch":{"display_name":…,"input_config":{ then
+ * `input` (JSON text the caller spelled); the caller writes the rest. NULL: out of memory. */
+static llmt_host_jw *create_start(const llmt_host_api *h, const llmt_batch_submit *s,
+                                  const char *input)
 {
-    const llmt_host_api *h = wb->host;
     llmt_host_jw *w = h->jw_new();
-    char *path = h->format("models/%s:batchGenerateContent", s->model), *body = NULL;
-    size_t len = 0;
+    char name[128];
+    if (!w)
+        return NULL;
+    display_name(s, name, sizeof name);
+    h->jw_raw(w, "{\"batch\":{\"display_name\":");
+    h->jw_string(w, name);
+    h->jw_raw(w, ",\"input_config\":{");
+    h->jw_raw(w, input);
+    return w;
+}
+
+/* POST models/{model}:batchGenerateContent with the create body (taken over). */
+static llmt_status post_create(const llmt_host_wire *b, const llmt_batch_submit *s, char *body,
+                               size_t len, llmt_http_request *out, llmt_error *err)
+{
+    const llmt_host_api *h = b->host;
+    char *path = h->format("models/%s:batchGenerateContent", s->model);
     llmt_status st;
-    if (w && input) {
-        h->jw_raw(w, "{\"batch\":{\"display_name\":");
-        put_display_name(h, w, s);
-        h->jw_raw(w, ",\"input_config\":{");
-        h->jw_raw(w, input);
-        h->jw_raw(w, "}}}");
-    }
-    body = h->jw_finish(w, &len);
-    if (!body || !input || !path) {
-        free(input);
-        free(body);
+    if (!path || !body) {
         free(path);
+        free(body);
         return h->error_set(err, LLMT_E_NOMEM, "out of memory");
     }
-    free(input);
-    st = request(wb, "POST", path, body, len, out, err);
+    st = request(b, "POST", path, body, len, out, err);
     free(path);
     return st;
 }
 
-/* The inline create request. */
-static llmt_status submit_inline(const llmt_host_wire *wb, llmt_batch_submit *s,
-                                 llmt_http_request *out, llmt_error *err)
+/* The inline create request: every line rewritten as an inline request. */
+static llmt_status submit_inline(void *state, llmt_batch_submit *s, llmt_http_request *out,
+                                 llmt_error *err)
 {
-    const llmt_host_api *h = wb->host;
-    llmt_host_jw *w = h->jw_new();
-    const char *p = s->lines, *end = s->lines + s->lines_len;
-    bool first = true;
-    if (!w)
+    const llmt_host_api *h = LLMT_HOST_OF(state);
+    char *prefix = h->jw_finish(create_start(h, s, "\"requests\":{\"requests\":["), NULL);
+    char *body = NULL;
+    size_t len = 0;
+    llmt_status st;
+    if (!prefix)
         return h->error_set(err, LLMT_E_NOMEM, "out of memory");
-    h->jw_raw(w, "\"requests\":{\"requests\":[");
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        int put;
-        if (n && !first)
-            h->jw_raw(w, ",");
-        put = n ? put_inline(h, w, p, n) : 1;
-        if (put <= 0) {
-            free(h->jw_finish(w, NULL));
-            return put < 0 ? h->error_set(err, LLMT_E_NOMEM, "out of memory")
-                           : h->error_set(err, LLMT_E_INVALID_ARG,
-                                          "gemini: a batch line is not {\"key\", \"request\"}");
-        }
-        first = first && !n;
-        p += n + 1;
-    }
-    h->jw_raw(w, "]}");
-    return create_request(wb, s, h->jw_finish(w, NULL), out, err);
+    st = h->batch_join_with(s, prefix, "]}}}}", put_inline, state, &body, &len, err);
+    free(prefix);
+    return st == LLMT_OK ? post_create(state, s, body, len, out, err) : st;
 }
 
 /* {base without its version}/<prefix>/<version>/<rest>: the upload and download roots
@@ -218,14 +198,16 @@ static llmt_status upload_start(const llmt_host_wire *b, const llmt_batch_submit
     if (!url)
         return h->error_set(err, LLMT_E_CONFIG, "gemini: base URL %s has no API version",
                             b->base_url);
-    if ((w = h->jw_new()) != NULL) {
-        h->jw_raw(w, "{\"file\":{\"display_name\":");
-        put_display_name(h, w, s);
-        h->jw_raw(w, "}}");
-    }
     st = h->set_json_request(out, "POST", url, NULL, err);
     free(url);
-    out->body = h->jw_finish(w, &out->body_len);
+    if (st == LLMT_OK && (w = h->jw_new()) != NULL) {
+        char name[128];
+        display_name(s, name, sizeof name);
+        h->jw_raw(w, "{\"file\":{\"display_name\":");
+        h->jw_string(w, name);
+        h->jw_raw(w, "}}");
+        out->body = h->jw_finish(w, &out->body_len);
+    }
     if (st == LLMT_OK && !out->body)
         st = h->error_set(err, LLMT_E_NOMEM, "out of memory");
     snprintf(len, sizeof len, "%zu", s->lines_len);
@@ -278,8 +260,7 @@ static llmt_status upload_bytes(const llmt_host_wire *b, llmt_batch_submit *s,
         return h->error_set(err, LLMT_E_BAD_RESPONSE, "gemini: the upload URL is not a URL");
     st = h->set_json_request(out, "POST", url, NULL, err);
     free(url);
-    out->body = malloc(s->lines_len + 1);
-    if (out->body) {
+    if (st == LLMT_OK && (out->body = malloc(s->lines_len + 1)) != NULL) {
         memcpy(out->body, s->lines, s->lines_len);
         out->body[s->lines_len] = '\0';
         out->body_len = s->lines_len;
@@ -299,9 +280,11 @@ static llmt_status create_from_file(const llmt_host_wire *b, llmt_batch_submit *
 {
     static const char *const names[] = {"x-goog-upload-status", NULL};
     const llmt_host_api *h = b->host;
-    char *status = h->header_dup(s->reply, names), *quoted, *input;
+    char *status = h->header_dup(s->reply, names), *body;
+    llmt_host_jw *w = NULL;
     json_t *root = NULL;
     llmt_status st = LLMT_OK;
+    size_t len = 0;
     if (status && strcmp(status, "final") != 0)
         st = h->error_set(err, LLMT_E_BAD_RESPONSE, "gemini: the upload ended %s, not final",
                           status);
@@ -315,19 +298,21 @@ static llmt_status create_from_file(const llmt_host_wire *b, llmt_batch_submit *
     json_decref(root);
     if (!s->scratch)
         return h->error_set(err, LLMT_E_BAD_RESPONSE, "gemini: the upload reply has no file.name");
-    quoted = h->json_quote(s->scratch);
-    input = quoted ? h->format("\"file_name\":%s", quoted) : NULL;
-    free(quoted);
-    return create_request(b, s, input, out, err);
+    if ((w = create_start(h, s, "\"file_name\":")) != NULL) {
+        h->jw_string(w, s->scratch);
+        h->jw_raw(w, "}}}");
+    }
+    body = h->jw_finish(w, &len);
+    return post_create(b, s, body, len, out, err);
 }
 
 llmt_status gemini_batch_submit(void *state, llmt_batch_submit *s, llmt_http_request *out,
                                 llmt_error *err)
 {
     const llmt_host_wire *b = state;
-    const llmt_host_api *h = b->host;
     if (goes_inline(b, s))
-        return s->step == 0 ? submit_inline(b, s, out, err) : h->batch_take_id(s, "name", err);
+        return s->step == 0 ? submit_inline(state, s, out, err)
+                            : b->host->batch_take_id(s, "name", err);
     switch (s->step) {
     case 0:
         return upload_start(b, s, out, err);
@@ -336,10 +321,9 @@ llmt_status gemini_batch_submit(void *state, llmt_batch_submit *s, llmt_http_req
     case 2:
         return create_from_file(b, s, out, err);
     default:
-        return h->batch_take_id(s, "name", err);
+        return b->host->batch_take_id(s, "name", err);
     }
 }
-
 llmt_status gemini_batch_poll(void *state, const char *batch_id, llmt_http_request *out,
                               llmt_error *err)
 {

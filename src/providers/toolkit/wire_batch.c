@@ -220,28 +220,41 @@ llmt_status llmt_wire_files_batch_submit(const llmt_wire_basic *b, llmt_batch_su
 llmt_status llmt_wire_batch_join(const llmt_batch_submit *s, const char *prefix, const char *suffix,
                                  char **body, size_t *len, llmt_error *err)
 {
-    llmt_buf b = {0};
+    return llmt_wire_batch_join_with(s, prefix, suffix, NULL, NULL, body, len, err);
+}
+
+llmt_status llmt_wire_batch_join_with(const llmt_batch_submit *s, const char *prefix,
+                                      const char *suffix, llmt_host_line_fn put, void *ud,
+                                      char **body, size_t *len, llmt_error *err)
+{
+    llmt_host_jw w = {{0}};
     const char *p = s->lines, *end = s->lines + s->lines_len;
     bool first = true;
-    llmt_buf_puts(&b, prefix);
-    while (p < end) {
+    llmt_status st = LLMT_OK;
+    llmt_buf_puts(&w.b, prefix);
+    while (p < end && st == LLMT_OK) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
         if (n) {
             if (!first)
-                llmt_buf_puts(&b, ",");
-            llmt_buf_append(&b, p, n);
+                llmt_buf_puts(&w.b, ",");
+            if (put)
+                st = put(ud, &w, p, n, err);
+            else
+                llmt_buf_append(&w.b, p, n);
             first = false;
         }
         p += n + 1;
     }
-    llmt_buf_puts(&b, suffix);
-    if (b.oom) {
-        llmt_buf_free(&b);
-        return llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    llmt_buf_puts(&w.b, suffix);
+    if (st == LLMT_OK && w.b.oom)
+        st = llmt_error_set(err, LLMT_E_NOMEM, "out of memory");
+    if (st != LLMT_OK) {
+        llmt_buf_free(&w.b);
+        return st;
     }
-    *len = b.len;
-    *body = llmt_buf_steal(&b);
+    *len = w.b.len;
+    *body = llmt_buf_steal(&w.b);
     return LLMT_OK;
 }
 

@@ -7,7 +7,14 @@
 #define LLMT_WIRE_BATCH_H
 
 #include <jansson.h>
+#include "core/util.h"
 #include "providers/toolkit/wire.h"
+
+/* The host table's JSON writer (jw_* slots, provider.h): the library's printer over a
+ * buffer. Defined here so the toolkit's joins write into it. */
+struct llmt_host_jw {
+    llmt_buf b;
+};
 
 /* One batch input line: {"custom_id":ID,<members>,"<body_key>":BODY} where `members` is
  * JSON object text without braces (or NULL) and BODY the request body as built (JSON
@@ -89,6 +96,12 @@ llmt_status llmt_wire_files_batch_submit(const llmt_wire_basic *b, llmt_batch_su
  * requests), malloc'd into *body. */
 llmt_status llmt_wire_batch_join(const llmt_batch_submit *s, const char *prefix, const char *suffix,
                                  char **body, size_t *len, llmt_error *err);
+
+/* llmt_wire_batch_join with each non-empty line written by put(ud, ...) (NULL: copied);
+ * the first failure of put is the result. The one place that splits submit lines. */
+llmt_status llmt_wire_batch_join_with(const llmt_batch_submit *s, const char *prefix,
+                                      const char *suffix, llmt_host_line_fn put, void *ud,
+                                      char **body, size_t *len, llmt_error *err);
 
 /* An integer member of obj as long; -1 when absent or not a number. */
 long llmt_wire_json_long(const json_t *obj, const char *key);

@@ -87,6 +87,17 @@ openai_chat() {
         '{model:"gpt-4.1-mini-2025-04-14",choices:[{index:0,message:{role:"assistant",content:$c},finish_reason:"stop"}],usage:{prompt_tokens:$in,completion_tokens:$out}}'
 }
 
+# builtin_plugin NAME DIR: installs the built-in provider NAME built as a plugin from its
+# own folder (tests/CMakeLists.txt, builtin_plugin_*) into DIR/NAME, overriding the
+# built-in (use with LLMT_PLUGIN_PATH=DIR); fails when that plugin was not built.
+builtin_plugin() {
+    _so="${LLMT_BUILD_DIR:?}/test-plugins/builtin/$1/$1.so"
+    [ -f "$_so" ] || return 1
+    mkdir -p "$2/$1" && cp "$_so" "$2/$1/" &&
+        jq '. + {"override_builtin": true}' "$LLMT_SOURCE_DIR/src/providers/$1/config.json" \
+            >"$2/$1/config.json"
+}
+
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
