@@ -168,6 +168,10 @@ typedef struct llmt_http_response {
     size_t body_len;
     const llmt_http_header *headers; /* names lower-cased */
     size_t n_headers;
+    /* When the reply arrived (Unix seconds; 0: not known, read as now). Date-valued
+     * hints (an HTTP-date Retry-After, a reset time) are read against it, so a replayed
+     * reply, which carries its recorded time, reads them as the live run did. */
+    double received_at;
 } llmt_http_response;
 
 /* One model of a price/model catalog (a provider that lists models and prices of many
@@ -482,8 +486,9 @@ typedef struct llmt_host_api {
     /* A reset header (a duration "1.2s", "6m0s", or an RFC 3339 time) as seconds from
      * now, clamped like every hint; -1 when absent or not understood. */
     double (*header_reset)(const llmt_http_response *http, const char *name);
-    /* Seconds from now until the wall-clock time epoch_s (>= 0), clamped like every hint. */
-    double (*seconds_until)(double epoch_s);
+    /* Seconds from the reply's arrival (http->received_at; now when 0 or http is NULL)
+     * until the wall-clock time epoch_s (>= 0), clamped like every hint. */
+    double (*seconds_until)(const llmt_http_response *http, double epoch_s);
     /* A duration such as "37s" or "1.5s" in seconds, clamped like every hint; -1 when it
      * is not one. */
     double (*duration)(const char *text);

@@ -473,19 +473,9 @@ double llmt_now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* The one thread-local of the library: the replay clock (util.h). */
-static _Thread_local double pinned_wall_s;
-
-void llmt_wall_clock_pin(double epoch_s)
-{
-    pinned_wall_s = epoch_s > 0 ? epoch_s : 0;
-}
-
 double llmt_wall_time_s(void)
 {
     struct timespec ts;
-    if (pinned_wall_s > 0)
-        return pinned_wall_s;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -67,13 +67,7 @@ llmt_status llmt_list_dir(const char *path, char ***names, size_t *count, llmt_e
 void llmt_free_strv(char **v, size_t n);
 
 double llmt_now_ms(void);        /* monotonic milliseconds */
-double llmt_wall_time_s(void);   /* seconds since the epoch (the pinned clock, if any) */
-/* The replay clock: while a thread has a wall clock pinned, llmt_wall_time_s() on that
- * thread returns it. A cassette replay pins the time a recorded reply arrived around the
- * code that reads it, so a hint given as a date (Retry-After as an HTTP date, a rate
- * limit's reset as a timestamp or epoch) means what it meant when recorded. Thread-local
- * and set only for the span of that call; 0 unpins. */
-void llmt_wall_clock_pin(double epoch_s);
+double llmt_wall_time_s(void);   /* seconds since the epoch */
 /* ISO-8601 UTC timestamp "2026-11-25T12:00:00Z" into buf (>= 21 bytes). */
 void llmt_iso_time(double epoch_s, char *buf, size_t n);
 

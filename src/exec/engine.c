@@ -878,9 +878,7 @@ static void start_http(engine *E, ejob *j)
         st = llmt_tape_replay(E->o->replay, j->job, j->job->chain[j->chain_idx], &j->attempts,
                               &j->call, &j->hreq, &j->tape, &j->resp, &j->err);
         if (llmt_tape_reply(&j->tape, &view)) { /* its headers, as a live reply's */
-            llmt_wall_clock_pin(llmt_tape_received_at(&j->tape));
             learn_limits(E, j, &view);
-            llmt_wall_clock_pin(0);
         }
         if (st == LLMT_OK || j->tape.replayed) {
             release_transfer(j);
@@ -1126,11 +1124,9 @@ static void http_done(engine *E, ejob *j, CURLcode rc)
             view = llmt_http_result_view(&j->hres);
             /* its date-valued hints are read against one time, which a cassette keeps so
              * that a replay reads them the same way */
-            received_at = llmt_wall_time_s();
-            llmt_wall_clock_pin(received_at);
+            view.received_at = received_at = llmt_wall_time_s();
             st = llmt_call_handle_http(&j->call, &view, &j->resp, &j->err);
             learn_limits(E, j, &view);
-            llmt_wall_clock_pin(0);
         }
     }
     if (llmt_tape_applies(E->o->record, j->job)) /* a transport failure has no reply */

@@ -357,10 +357,7 @@ llmt_status llmt_tape_replay(llmt_cassette *c, const llmt_engine_job *job, const
     s->at_ms = e->at_ms;
     if (llmt_tape_reply(s, &view)) { /* an HTTP reply: through the provider's code, its
                                          hints read at the time it came */
-        llmt_wall_clock_pin(e->received_at);
-        st = llmt_call_handle_http(call, &view, resp, err);
-        llmt_wall_clock_pin(0);
-        return st;
+        return llmt_call_handle_http(call, &view, resp, err);
     }
     if (e->reply)
         return replay_local(e, call, resp, err);
@@ -378,12 +375,8 @@ bool llmt_tape_reply(const llmt_tape_slot *s, llmt_http_response *view)
     view->body_len = e->reply_len;
     view->headers = e->headers;
     view->n_headers = e->n_headers;
+    view->received_at = e->received_at; /* its hints read at the time it came */
     return true;
-}
-
-double llmt_tape_received_at(const llmt_tape_slot *s)
-{
-    return s->replayed && s->hit ? s->hit->received_at : 0;
 }
 
 double llmt_tape_clock(const llmt_tape_slot *s, double first_start_ms, double now)

@@ -107,13 +107,10 @@ llmt_status llmt_tape_replay(llmt_cassette *c, const llmt_engine_job *job, const
                              const llmt_http_request *req, llmt_tape_slot *s,
                              llmt_response *resp, llmt_error *err);
 
-/* REPLAY: the recorded HTTP reply of a replayed slot (headers included), to read as a
- * live one is read after its handling (the learned limits); false when there is none. */
+/* REPLAY: the recorded HTTP reply of a replayed slot (headers included, and the time it
+ * arrived as view->received_at), to read as a live one is read after its handling (the
+ * learned limits); false when there is none. */
 bool llmt_tape_reply(const llmt_tape_slot *s, llmt_http_response *view);
-
-/* REPLAY: the wall clock to read a replayed slot's reply against (util.h's
- * llmt_wall_clock_pin): when it was recorded; 0 (no pin) when unknown. */
-double llmt_tape_received_at(const llmt_tape_slot *s);
 
 /* The job's clock at the end of an attempt, for its retry time limit: `now`, or for a
  * replayed attempt the recorded one (first_start_ms + when it started + its latency),

@@ -210,6 +210,11 @@ double llmt_parse_reset(const char *value, double now_epoch_s)
     return llmt_hint_clamp(llmt_parse_duration(value));
 }
 
+double llmt_hint_now(const llmt_http_response *http)
+{
+    return http && http->received_at > 0 ? http->received_at : llmt_wall_time_s();
+}
+
 double llmt_retry_after_from_headers(const llmt_http_response *http, double now_epoch_s)
 {
     const char *v;

@@ -33,6 +33,10 @@ double llmt_parse_retry_after(const char *value, double now_epoch_s);
  * Seconds, clamped; -1 when not understood. */
 double llmt_parse_reset(const char *value, double now_epoch_s);
 
+/* The time a reply's date-valued hints are read against: when it arrived
+ * (http->received_at), else now. */
+double llmt_hint_now(const llmt_http_response *http);
+
 /* The reply's hint: retry-after-ms, else Retry-After, else the longest "*ratelimit*reset*"
  * header whose limit is exhausted (its "remaining" header, if any, is 0). Seconds,
  * clamped; -1 when there is none. */

@@ -350,7 +350,7 @@ llmt_status llmt_call_handle_http(llmt_call *call, const llmt_http_response *htt
             err->http_status = (int)http->status;
         /* a provider that read no hint itself (a plugin, say) still gets the reply's */
         if (err && err->retryable && err->retry_after_s < 0)
-            err->retry_after_s = llmt_retry_after_from_headers(http, llmt_wall_time_s());
+            err->retry_after_s = llmt_retry_after_from_headers(http, llmt_hint_now(http));
     }
     if (st != LLMT_OK) {
         llmt_response_clear(out);

@@ -49,12 +49,12 @@ static llmt_status chat_request(void *state, const llmt_request *req, const char
 
 static double retry_after(const llmt_http_response *http)
 {
-    return llmt_retry_after_from_headers(http, llmt_wall_time_s());
+    return llmt_retry_after_from_headers(http, llmt_hint_now(http));
 }
 
-static double seconds_until(double epoch_s)
+static double seconds_until(const llmt_http_response *http, double epoch_s)
 {
-    return llmt_hint_clamp(fmax(0, epoch_s - llmt_wall_time_s()));
+    return llmt_hint_clamp(fmax(0, epoch_s - llmt_hint_now(http)));
 }
 
 static double duration(const char *text)

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     llmt_http_header hdr[3] = {{(char *)"retry-after", (char *)"7"},
                                {(char *)"request-id", (char *)"req-1"},
                                {(char *)"x-ratelimit-reset-requests", (char *)"1m30s"}};
-    llmt_http_response http = {200, body, size, hdr, (size_t)(h % 4)};
+    llmt_http_response http = {200, body, size, hdr, (size_t)(h % 4), 0};
     llmt_message msg = {"user", "x"};
     llmt_request req;
     llmt_response out;

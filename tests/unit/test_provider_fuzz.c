@@ -93,7 +93,7 @@ static void one(llmt_provider_entry *e, const llmt_request *req, const char *bod
 {
     llmt_http_header hdr[2] = {{(char *)"retry-after", (char *)"Wed, 21 Oct 2015 07:28:00 GMT"},
                                {(char *)"request-id", (char *)"r1"}};
-    llmt_http_response http = {status, body, len, hdr, 2};
+    llmt_http_response http = {status, body, len, hdr, 2, 0};
     llmt_response out;
     llmt_error err;
     llmt_status st;

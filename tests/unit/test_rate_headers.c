@@ -2,7 +2,8 @@
  * docs/providers.md): OpenAI durations, Anthropic RFC 3339 resets and its combined token
  * limit, Mistral's per-minute headers without a reset, OpenRouter's epoch-millisecond
  * reset; Gemini and Ollama say nothing. A reply without the headers says nothing. A
- * replay's pinned clock reads dated resets as they were read when recorded. */
+ * reply that carries the time it arrived (a replayed one) has its dated resets read
+ * against that time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,6 @@
 #include <cmocka.h>
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,7 +22,9 @@
 extern const llmt_provider_ops llmt_provider_openai, llmt_provider_anthropic,
     llmt_provider_mistral, llmt_provider_openrouter, llmt_provider_gemini, llmt_provider_ollama;
 
-static llmt_rate_info read_of(const llmt_provider_ops *ops, llmt_http_header *h, size_t n)
+/* What ops reads from a reply with headers h that arrived at received_at (0: now). */
+static llmt_rate_info read_at(const llmt_provider_ops *ops, llmt_http_header *h, size_t n,
+                              double received_at)
 {
     llmt_http_response r;
     llmt_rate_info ri;
@@ -39,11 +41,17 @@ static llmt_rate_info read_of(const llmt_provider_ops *ops, llmt_http_header *h,
     r.status = 200;
     r.headers = h;
     r.n_headers = n;
+    r.received_at = received_at;
     llmt_rate_info_init(&ri);
     assert_true(LLMT_OPS_HAS(ops, read_rate_limits));
     ops->read_rate_limits(st, &r, &ri);
     ops->destroy(st);
     return ri;
+}
+
+static llmt_rate_info read_of(const llmt_provider_ops *ops, llmt_http_header *h, size_t n)
+{
+    return read_at(ops, h, n, 0);
 }
 
 static void openai_durations(void **state)
@@ -115,22 +123,14 @@ static void openrouter_epoch_ms_reset(void **state)
     assert_true(ri.requests_limit < 0); /* its window is not documented: no rpm learned */
 }
 
-static void *read_clock(void *out)
-{
-    *(double *)out = llmt_wall_time_s();
-    return NULL;
-}
-
-/* A replay pins the wall clock to when a recorded reply came: a reset given as a date or
- * an epoch is then read as it was read then (a day-old cassette too), on that thread
- * only, until unpinned. */
-static void pinned_clock_reads_dates_as_recorded(void **state)
+/* A replayed reply carries the time it arrived: a reset given as a date or an epoch is
+ * read as it was read then (a day-old cassette too), whatever the clock says now. */
+static void dated_resets_read_at_arrival(void **state)
 {
     char when[32], reset[32];
-    double then = llmt_wall_time_s() - 86400, other = 0;
+    double then = llmt_wall_time_s() - 86400;
     time_t t = (time_t)then + 30;
     struct tm tm;
-    pthread_t th;
     llmt_http_header a[] = {{"anthropic-ratelimit-requests-limit", "4000"},
                             {"anthropic-ratelimit-requests-reset", when}};
     llmt_http_header o[] = {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", reset}};
@@ -140,18 +140,13 @@ static void pinned_clock_reads_dates_as_recorded(void **state)
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(reset, sizeof reset, "%.0f", (then + 10) * 1000.0);
     ri = read_of(&llmt_provider_anthropic, a, 2);
-    assert_true(ri.requests_reset_s == 0); /* a day ago: past */
-    llmt_wall_clock_pin(then);
-    assert_true(llmt_wall_time_s() == then);
-    ri = read_of(&llmt_provider_anthropic, a, 2);
+    assert_true(ri.requests_reset_s == 0); /* read now: a day ago, past */
+    ri = read_at(&llmt_provider_anthropic, a, 2, then);
     assert_true(ri.requests_reset_s > 28 && ri.requests_reset_s <= 31);
-    ri = read_of(&llmt_provider_openrouter, o, 2);
+    ri = read_at(&llmt_provider_openrouter, o, 2, then);
     assert_true(ri.requests_reset_s > 9 && ri.requests_reset_s <= 10.5);
-    assert_int_equal(pthread_create(&th, NULL, read_clock, &other), 0);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    assert_true(other > then + 86000); /* another thread reads the real clock */
-    llmt_wall_clock_pin(0);
-    assert_true(llmt_wall_time_s() > then + 86000);
+    ri = read_of(&llmt_provider_openrouter, o, 2);
+    assert_true(ri.requests_reset_s == 0);
 }
 
 static void silence_says_nothing(void **state)
@@ -173,7 +168,7 @@ int main(void)
         cmocka_unit_test(mistral_per_minute_without_reset),
         cmocka_unit_test(openrouter_epoch_ms_reset),
         cmocka_unit_test(silence_says_nothing),
-        cmocka_unit_test(pinned_clock_reads_dates_as_recorded),
+        cmocka_unit_test(dated_resets_read_at_arrival),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

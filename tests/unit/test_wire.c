@@ -47,7 +47,7 @@ static void test_retry_after(void **state)
 {
     llmt_http_header h[2] = {{(char *)"retry-after", (char *)"Sun, 06 Nov 1994 08:49:47 GMT"},
                              {(char *)"x", (char *)"y"}};
-    llmt_http_response r = {429, "", 0, h, 2};
+    llmt_http_response r = {429, "", 0, h, 2, 0};
     (void)state;
     assert_true(llmt_retry_after_from_headers(&r, 784111777.0) == 10.0);
     assert_true(llmt_retry_after_from_headers(&r, 784111800.0) == 0.0); /* in the past */

@@ -182,7 +182,7 @@ static void openrouter_rate_limits(void *state, const llmt_http_response *http, 
     double reset_ms = h->header_number(http, "x-ratelimit-reset");
     out->requests_remaining = h->header_number(http, "x-ratelimit-remaining");
     if (reset_ms >= 0)
-        out->requests_reset_s = h->seconds_until(reset_ms / 1000.0);
+        out->requests_reset_s = h->seconds_until(http, reset_ms / 1000.0);
 }
 
 const llmt_provider_ops llmt_provider_openrouter = {

@@ -495,7 +495,7 @@ double llmt_wire_header_number(const llmt_http_response *http, const char *name)
 double llmt_wire_header_reset(const llmt_http_response *http, const char *name)
 {
     const char *v = llmt_http_response_header(http, name);
-    return v ? llmt_parse_reset(v, llmt_wall_time_s()) : -1;
+    return v ? llmt_parse_reset(v, llmt_hint_now(http)) : -1;
 }
 
 llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt_status st,
@@ -521,7 +521,7 @@ llmt_status llmt_wire_fail(llmt_error *err, const llmt_http_response *http, llmt
     /* quota, auth and the other permanent classes are never retried, whatever headers say */
     err->retryable = llmt_status_retryable(st);
     if (err->retryable)
-        err->retry_after_s = llmt_retry_after_from_headers(http, llmt_wall_time_s());
+        err->retry_after_s = llmt_retry_after_from_headers(http, llmt_hint_now(http));
     return st;
 }
 
