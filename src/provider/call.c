@@ -149,13 +149,31 @@ long llmt_call_input_tokens(const llmt_call *call)
     return n;
 }
 
+/* An upper bound of llmt_call_input_tokens without counting: a text's estimate is at
+ * most its length in bytes (every counted token takes at least one byte). */
+static long input_bound(const llmt_call *call)
+{
+    const llmt_request *r = &call->req;
+    size_t n = r->system_prompt ? strlen(r->system_prompt) : 0, i;
+    for (i = 0; i < r->n_messages; i++)
+        n += (r->messages[i].content ? strlen(r->messages[i].content) : 0) + 4;
+    return (long)n + (long)r->n_files * (call->model->image_input_tokens > 0
+                                             ? call->model->image_input_tokens
+                                             : LLMT_DEFAULT_IMAGE_TOKENS);
+}
+
 llmt_status llmt_call_check_input(const llmt_call *call, long *tokens, llmt_error *err)
 {
-    long limit = call->model->info.max_input_tokens, n = llmt_call_input_tokens(call);
+    long limit = call->model->info.max_input_tokens, n;
     llmt_status st;
     if (tokens)
+        *tokens = -1;
+    if (limit <= 0 || input_bound(call) <= limit) /* short enough: no counting pass */
+        return LLMT_OK;
+    n = llmt_call_input_tokens(call);
+    if (tokens)
         *tokens = n;
-    if (limit <= 0 || n <= limit)
+    if (n <= limit)
         return LLMT_OK;
     st = llmt_error_set(err, LLMT_E_CONTEXT_LENGTH,
                         "the input is about %ld tokens, over the %ld of %s:%s "

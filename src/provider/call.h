@@ -47,9 +47,11 @@ void llmt_call_stamp(const llmt_call *call, llmt_response *resp);
  * LLMT_DEFAULT_IMAGE_TOKENS). */
 long llmt_call_input_tokens(const llmt_call *call);
 
-/* Refuses a prepared call whose input estimate (*tokens, when not NULL) exceeds the
- * model's max_input_tokens: LLMT_E_CONTEXT_LENGTH naming both numbers, before anything
- * is sent (a 200 MB source was sent, and billed, three times). */
+/* Refuses a prepared call whose input estimate exceeds the model's max_input_tokens:
+ * LLMT_E_CONTEXT_LENGTH naming both numbers, before anything is sent (a 200 MB source
+ * was sent, and billed, three times). *tokens (when not NULL) is the estimate, or -1 when
+ * the input has fewer bytes than the limit allows tokens and was not counted (the
+ * estimate never counts more tokens than a text has bytes). */
 llmt_status llmt_call_check_input(const llmt_call *call, long *tokens, llmt_error *err);
 
 /* Sets resp->cost_usd / cost_known from the model's rates: tokens / 1e6 × rate. */

@@ -216,6 +216,28 @@ static void test_token_estimate_is_not_a_word_count(void **state)
     assert_true(llmt_estimate_tokens("日本語のテキスト") >= 6);
 }
 
+/* The estimate never counts more tokens than a text has bytes: the call path skips the
+ * counting pass for a prompt shorter in bytes than the model's max_input_tokens. Random
+ * byte strings from an alphabet of every class the estimator knows. */
+static void test_token_estimate_at_most_bytes(void **state)
+{
+    static const char alphabet[] = " \t\n{}[]\":,.-_0123456789aZ\xc3\xa9\xe6\x97\xa5\x80\xff!";
+    char text[64];
+    uint64_t x = 0x853c49e6748fea9bu;
+    int round;
+    (void)state;
+    for (round = 0; round < 20000; round++) {
+        size_t n, i;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        n = (size_t)(x % (sizeof text - 1));
+        for (i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            text[i] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        assert_true(llmt_estimate_tokens_n(text, n) <= (long)n);
+    }
+}
+
 /* ---- rules files: errors, latency, determinism, task-local rules ---------------- */
 
 extern const llmt_provider_ops llmt_provider_mock;
@@ -877,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_rules_prompt_scope_and_default),
         cmocka_unit_test(test_rules_errors_name_file),
         cmocka_unit_test(test_token_estimate_is_not_a_word_count),
+        cmocka_unit_test(test_token_estimate_at_most_bytes),
         cmocka_unit_test_setup_teardown(test_mock_rules_first_match_wins_by_substring_regex_and_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_regex_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mock_reply_rules_only_answer_mock_rules, setup, teardown),
