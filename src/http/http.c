@@ -186,6 +186,7 @@ llmt_http_response llmt_http_result_view(llmt_http_result *r)
     llmt_http_response v;
     if (!r->split)
         split_headers(r);
+    memset(&v, 0, sizeof v); /* received_at 0: hints read against now, unless stamped */
     v.status = r->status;
     v.body = r->body.data ? r->body.data : "";
     v.body_len = r->body.len;
