@@ -35,6 +35,23 @@ LLMT_PLUGIN_PATH="$T/plugins" LLMT_ACME_AI_BASE_URL="$base/v1" \
 check_sh "run through the scaffolded plugin scores 100%" '[ $? -eq 0 ] && grep -Eq "\"accuracy\": *100" out2/results.json'
 check_sh "request went to /v1/chat/completions" 'grep -q "\"path\":\"/v1/chat/completions\"" req.jsonl'
 check_sh "request body carries the model" 'grep -q "acme-ai-model" req.jsonl'
+check_sh "the body is JSON with the system prompt and the case" \
+    'jq -e "select(.path == \"/v1/chat/completions\") | .body | fromjson | .messages[0].role == \"system\" and (.messages | length) == 2" req.jsonl >/dev/null'
+stop_fake_http
+
+# errors go through the host's classification: the envelope's message, the class of the
+# status, the server's Retry-After
+cat >script.json <<'JSON'
+{"match": [{"body_contains": "acme-ai-model", "reply": {"status": 429, "headers": {"Retry-After": "0"},
+  "body": {"error": {"message": "slow down, acme", "type": "rate_limit_error"}}}}]}
+JSON
+start_fake_http "$T/script.json" "$T/req2.jsonl"
+LLMT_PLUGIN_PATH="$T/plugins" LLMT_ACME_AI_BASE_URL="$base/v1" \
+  "$LLMT_BIN" run --tasks tasks --models acme-ai:acme-ai-model --max-retries 1 --output out3 >run3.out 2>run3.err
+check_sh "a 429 through the scaffolded plugin is rate_limit with the server's message" \
+    'jq -e ".error.class == \"rate_limit\" and (.error.message | contains(\"slow down, acme\"))" out3/results.jsonl >/dev/null'
+check_sh "rate_limit is retried" '[ "$(grep -c chat/completions req2.jsonl)" -eq 2 ]'
+stop_fake_http
 
 # never overwrite; bad names
 echo "mine" >plugins/acme-ai/NOTES
