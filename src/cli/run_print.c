@@ -10,7 +10,7 @@ void cli_run_print_estimate(const llmt_run_estimate *e, const char *const *model
 {
     size_t i, calls = 0, w = 5;
     double lo = 0, hi = 0;
-    bool unknown = false;
+    bool unknown = false, batch = false;
     for (i = 0; i < n; i++)
         w = cli_column_width(w, models[i], (size_t)-1);
     printf("Dry run: nothing was sent.\n\n");
@@ -23,7 +23,9 @@ void cli_run_print_estimate(const llmt_run_estimate *e, const char *const *model
         else
             snprintf(range, sizeof range, "unknown (no price)");
         cli_put_cell(stdout, models[i], w);
-        printf(" %8zu %14ld %26s\n", e[i].calls, e[i].input_tokens, range);
+        printf(" %8zu %14ld %26s%s\n", e[i].calls, e[i].input_tokens, range,
+               e[i].batch ? "  batch" : "");
+        batch |= e[i].batch;
         calls += e[i].calls;
         lo += e[i].min_usd;
         hi += e[i].max_usd;
@@ -32,6 +34,9 @@ void cli_run_print_estimate(const llmt_run_estimate *e, const char *const *model
     printf("\nTotal: %zu calls, $%.6f - $%.6f%s (without retries and fallbacks; the upper bound "
            "assumes every answer uses the whole output bound its request states)\n",
            calls, lo, hi, unknown ? " plus models without a price" : "");
+    if (batch)
+        printf("Models marked batch are priced at their provider's batch rate (run --batch); "
+               "the others run interactively at the usual rate.\n");
 }
 
 void cli_run_print_errors(const llmt_run_result *r)

@@ -1376,6 +1376,7 @@ llmt_status llmt_run_estimate_cost(llmt_manager *mgr, const llmt_run_options *o,
             double f = llmt_batch_factor(mgr, o->models[mi]);
             lo *= f;
             hi *= f;
+            est[mi].batch = f != 1.0;
         }
         est[mi].input_tokens += in;
         est[mi].min_usd += lo;

@@ -94,6 +94,8 @@ typedef struct llmt_run_estimate {
     long input_tokens;             /* estimated */
     double min_usd, max_usd;       /* no output .. the output bound */
     bool cost_known;               /* false when the model has no price */
+    bool batch;                    /* priced at its batch rate (run --batch, a provider
+                                      with a batch API and a batch price) */
 } llmt_run_estimate;
 
 /* Runs everything. Provider failures are results, not a failed run; the status fails

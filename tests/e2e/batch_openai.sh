@@ -91,8 +91,11 @@ stop_fake_http
 # ---- dry run prices at the batch rate
 run_cli 0 run --no-history --tasks "$T" --models "$M" --dry-run
 live_max=$(grep -o '\$[0-9.]*' "$WORK/out" | tail -1)
+check "dry run without --batch: no model marked batch" sh -c "! grep -q ' batch\$' '$WORK/out'"
 run_cli 0 run --no-history --tasks "$T" --models "$M" --dry-run --batch
 bat_max=$(grep -o '\$[0-9.]*' "$WORK/out" | tail -1)
+check "dry run --batch: the model is marked batch" grep -Eq "^$M .* batch\$" "$WORK/out"
+check "dry run --batch: the mark is explained" contains "$WORK/out" "priced at their provider's batch rate"
 check "dry run: batch estimate is half ($bat_max vs $live_max)" \
     test "$(jq -n --arg a "${live_max#\$}" --arg b "${bat_max#\$}" '(($a | tonumber) / 2 - ($b | tonumber) | fabs) < 1e-5')" = true
 
