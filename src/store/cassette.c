@@ -471,35 +471,6 @@ llmt_status llmt_cassette_open(llmt_cassette **out, const char *dir, llmt_casset
 
 /* ---- replay ---- */
 
-/* JSON equality where a number is its value: 0 and 0.0 are the same request (a tool
- * that rewrites a cassette, jq say, may write one for the other). */
-static bool same_json(const json_t *a, const json_t *b)
-{
-    const char *k;
-    json_t *v;
-    size_t i;
-    if (json_is_number(a) && json_is_number(b))
-        return json_number_value(a) == json_number_value(b);
-    if (json_is_object(a) && json_is_object(b)) {
-        if (json_object_size(a) != json_object_size(b))
-            return false;
-        json_object_foreach((json_t *)a, k, v) {
-            if (!same_json(v, json_object_get(b, k)))
-                return false;
-        }
-        return true;
-    }
-    if (json_is_array(a) && json_is_array(b)) {
-        if (json_array_size(a) != json_array_size(b))
-            return false;
-        for (i = 0; i < json_array_size(a); i++)
-            if (!same_json(json_array_get(a, i), json_array_get(b, i)))
-                return false;
-        return true;
-    }
-    return b && json_equal((json_t *)a, (json_t *)b);
-}
-
 /* Where two JSON values first differ, as a pointer and what happened there (appended to
  * p, which holds the path so far). False when they are equal. */
 static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
@@ -507,7 +478,7 @@ static bool first_difference(const json_t *was, const json_t *now, llmt_buf *p)
     const char *k;
     json_t *v;
     size_t i, mark = p->len;
-    if (same_json(was, now))
+    if (llmt_json_equal(was, now, false))
         return false;
     if (json_is_object(was) && json_is_object(now)) {
         json_object_foreach((json_t *)now, k, v) {
@@ -558,7 +529,9 @@ static void describe_change(const char *was, const char *now, char *why, size_t 
     json_decref(b);
 }
 
-/* Whether two request bodies are the same request: equal JSON values, or equal text. */
+/* Whether two request bodies are the same request: equal JSON values (numbers by value:
+ * 0 and 0.0 are the same, as a tool that rewrites a cassette, jq say, may write one for
+ * the other), or equal text. */
 static bool same_request(const char *was, const char *now)
 {
     json_t *a, *b;
@@ -569,7 +542,7 @@ static bool same_request(const char *was, const char *now)
         return true;
     a = json_loads(was, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     b = json_loads(now, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    same = a && b && same_json(a, b);
+    same = a && b && llmt_json_equal(a, b, false);
     json_decref(a);
     json_decref(b);
     return same;
