@@ -863,12 +863,16 @@ bool llmt_batch_answer_call(llmt_batch_set *s, const char *custom_id, llmt_call 
         return false;
     if (*st == LLMT_OK)
         *st = llmt_call_handle_http(call, &http, resp, err);
-    if (*st == LLMT_OK) {
-        llmt_call_stamp(call, resp);
-        llmt_call_price_batch(call->entry->config, call->model, resp);
-        resp->from_batch = true;
-    }
+    if (*st == LLMT_OK)
+        llmt_batch_stamp(call, resp);
     return true;
+}
+
+void llmt_batch_stamp(llmt_call *call, llmt_response *resp)
+{
+    llmt_call_stamp(call, resp);
+    llmt_call_price_batch(call->entry->config, call->model, resp);
+    resp->from_batch = true;
 }
 
 /* ---------------------------------------------------------------- batches list|cancel */

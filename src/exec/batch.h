@@ -82,6 +82,10 @@ llmt_status llmt_batch_add_job(llmt_batch_set *s, const char *model_ref, const l
 bool llmt_batch_answer_call(llmt_batch_set *s, const char *custom_id, llmt_call *call,
                             llmt_response *resp, llmt_status *st, llmt_error *err);
 
+/* A batch job's answer as results show it, from a batch API or a cassette: stamped
+ * (llmt_call_stamp), priced at the batch rate, "from_batch". */
+void llmt_batch_stamp(llmt_call *call, llmt_response *resp);
+
 /* The worst-case cost of the lines added to new batches (what --budget reserves). */
 double llmt_batch_reserved(const llmt_batch_set *s);
 

@@ -10,14 +10,9 @@
 
 void llmt_tape_slot_clear(llmt_tape_slot *s)
 {
-    size_t i;
     free(s->request);
     free(s->reply);
-    for (i = 0; i < s->n_headers; i++) {
-        free(s->headers[i].name);
-        free(s->headers[i].value);
-    }
-    free(s->headers);
+    llmt_cassette_headers_free(s->headers, s->n_headers);
     memset(s, 0, sizeof(*s));
     s->at_ms = -1;
 }
@@ -276,9 +271,7 @@ bool llmt_tape_replay_batch(llmt_cassette *c, const llmt_engine_job *job, llmt_c
     }
     *st = llmt_tape_replay(c, job, job->chain[0], &none, call, NULL, &s, resp, err);
     if (*st == LLMT_OK) {
-        llmt_call_stamp(call, resp);
-        llmt_call_price_batch(call->entry->config, call->model, resp);
-        resp->from_batch = true;
+        llmt_batch_stamp(call, resp);
         llmt_tape_apply(&s, resp, &resp->latency_ms);
     }
     llmt_tape_slot_clear(&s);

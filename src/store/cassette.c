@@ -46,7 +46,7 @@ bool llmt_cassette_keeps_header(const char *name)
     return strstr(name, "ratelimit") != NULL;
 }
 
-static void headers_free(llmt_http_header *h, size_t n)
+void llmt_cassette_headers_free(llmt_http_header *h, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
@@ -67,7 +67,7 @@ static void centry_free(centry *ce)
     free((char *)ce->e.error_class);
     free((char *)ce->e.error_message);
     free((char *)ce->e.error_code);
-    headers_free((llmt_http_header *)ce->e.headers, ce->e.n_headers);
+    llmt_cassette_headers_free((llmt_http_header *)ce->e.headers, ce->e.n_headers);
     free(ce->id);
 }
 

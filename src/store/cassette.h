@@ -81,6 +81,8 @@ typedef struct llmt_cassette_entry {
  * ids, Content-Length and Transfer-Encoding). Nothing else is ever written: not
  * Authorization, cookies, keys or any other header. `name` is lower-case. */
 bool llmt_cassette_keeps_header(const char *name);
+/* Frees n kept headers (names and values, malloc'd) and the array h. */
+void llmt_cassette_headers_free(llmt_http_header *h, size_t n);
 
 /* Opens DIR for the mode. RECORD creates DIR and loads its files (to keep exchanges not
  * recorded again); REPLAY requires DIR with at least one .jsonl file. Problems name the
