@@ -175,6 +175,12 @@ static void put_usage(obj *o, const usage_vals *u, llmt_summary_entry *e)
     e->output_tokens = (long)u->output;
 }
 
+/* Whether s is UTF-8: what a reader of the line sees (a string that is not is left out). */
+static bool utf8_ok(const char *s)
+{
+    return llmt_utf8_invalid_at(s, strlen(s)) < 0;
+}
+
 /* "answered_by" when the input names none: the result's own provider:model. */
 static void put_default_answerer(obj *o, const llmt_result_input *in, llmt_summary_entry *e)
 {
@@ -206,9 +212,7 @@ static void put_fallback(obj *o, const llmt_result_input *in, llmt_summary_entry
         if (a->status != LLMT_OK && a->model && is_ref(a->model, in->provider, in->model)) {
             e->primary_class = llmt_status_name(a->status);
             /* as a reader of the line sees it: a message that is not UTF-8 is left out */
-            e->primary_message = a->message && llmt_utf8_invalid_at(a->message, strlen(a->message)) < 0
-                                     ? a->message
-                                     : NULL;
+            e->primary_message = a->message && utf8_ok(a->message) ? a->message : NULL;
         }
     }
 }
@@ -309,11 +313,6 @@ json_t *llmt_result_field_actual(const json_t *result, const json_t *field)
     if (!json_is_true(json_object_get(field, "actual_in_answer")))
         return json_object_get(field, "actual");
     return path ? llmt_jptr_get(json_object_get(result, "answer"), path) : NULL;
-}
-
-static bool utf8_ok(const char *s)
-{
-    return llmt_utf8_invalid_at(s, strlen(s)) < 0;
 }
 
 typedef struct field_sink {
